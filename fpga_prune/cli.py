@@ -1,0 +1,113 @@
+"""The ``fpga-prune`` command line: one registry of subcommands over the Python API.
+
+Each subcommand lives in ``fpga_prune.commands.<name>`` and exposes
+``HELP`` (one line), ``add_arguments(parser)`` and ``run(args) -> int``.
+Modules are imported only for the subcommand that runs, so ``--help`` and
+light commands never pay for TensorFlow.
+
+Exit codes: 0 ok, 1 a check failed, 2 bad input or usage.  Errors are one
+line on stderr, never a traceback (set ``FPGA_PRUNE_DEBUG=1`` to see one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from fpga_prune import _keras_env  # noqa: F401  (first: selects legacy Keras)
+from fpga_prune.errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, FpgaPruneError
+
+#: subcommand name -> module under fpga_prune.commands (a plain dict registry)
+COMMANDS: dict[str, str] = {
+    "data": "data",
+    "train": "train",
+    "boards": "boards",
+    "prune": "prune",
+    "generate": "generate",
+    "verify": "verify",
+    "run": "run",
+}
+
+_HELP: dict[str, str] = {
+    "data": "load, validate and summarize Bybit candles; optionally write a cleaned CSV",
+    "train": "train the dense or QKeras trading MLP on candles",
+    "boards": "list the boards and their resources",
+    "prune": "prune a trained model until its hls4ml design fits a board",
+    "generate": "write the Vitis HLS project, RTL and test vectors for a pruned model",
+    "verify": "prove bit-accurate model == C simulation == RTL simulation",
+    "run": "candles -> train -> prune -> generate -> verify -> report, resumable",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that exits 2 with one line (its default prints usage + message)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_BAD_INPUT, f"fpga-prune: error: {message} (see {self.prog} --help)\n")
+
+
+def _load(name: str):
+    if name not in COMMANDS:
+        raise KeyError(f"unknown command {name!r}; valid: {', '.join(sorted(COMMANDS))}")
+    return importlib.import_module(f"fpga_prune.commands.{COMMANDS[name]}")
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The full parser; with ``only`` the named subcommand's arguments are loaded."""
+    parser = _Parser(prog="fpga-prune", description=__doc__.split("\n")[0])
+    parser.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    parser.add_argument("--quiet", action="store_true", help="no progress output")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name in COMMANDS:
+        p = sub.add_parser(name, help=_HELP.get(name, ""), description=_HELP.get(name, ""))
+        # Global flags are also accepted after the subcommand.
+        p.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                       help="machine-readable output on stdout")
+        p.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS,
+                       help="no progress output")
+        if only in (None, name):
+            _load(name).add_arguments(p)
+    return parser
+
+
+def emit(args: argparse.Namespace, payload: dict[str, Any], text: str) -> None:
+    """Print ``payload`` as JSON with ``--json``, else the human ``text``."""
+    if getattr(args, "json", False):
+        json.dump(payload, sys.stdout, indent=2, sort_keys=True, default=str)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(text.rstrip("\n") + "\n")
+
+
+def _which(argv: Sequence[str]) -> str | None:
+    for token in argv:
+        if token in COMMANDS:
+            return token
+    return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    which = _which(argv)
+    parser = build_parser(only=which if which and not {"-h", "--help"} & set(argv[:1]) else None)
+    args = parser.parse_args(argv)
+    try:
+        return int(_load(args.command).run(args) or 0)
+    except FpgaPruneError as exc:
+        if os.environ.get("FPGA_PRUNE_DEBUG"):
+            raise
+        print(f"fpga-prune: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("fpga-prune: interrupted", file=sys.stderr)
+        return EXIT_CHECK_FAILED
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""Write output directories all at once, so a failure leaves nothing half-written.
+
+Why: a CI job that sees ``out/`` must be able to trust it.  Files are built in
+memory or in a sibling staging directory and moved into place only when the
+step succeeded; on any error the staging directory is removed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+
+@contextlib.contextmanager
+def staged_dir(out: str | os.PathLike, *, replace: bool = True) -> Iterator[Path]:
+    """Yield an empty staging directory that becomes ``out`` on success.
+
+    ``out`` keeps its previous content on failure.  With ``replace`` an
+    existing ``out`` is swapped out only after the new tree is complete.
+    """
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        yield stage
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    if out.exists():
+        if not replace:
+            shutil.rmtree(stage, ignore_errors=True)
+            raise FileExistsError(out)
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
+        os.rename(out, old / "x")
+        os.rename(stage, out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.rename(stage, out)
+
+
+def write_tree(root: Path, files: Mapping[str, bytes | str]) -> None:
+    """Write ``files`` (relative path -> content) below ``root``, sorted for determinism."""
+    for rel in sorted(files):
+        target = root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        data = files[rel]
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        target.write_bytes(data)
