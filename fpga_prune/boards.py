@@ -1,0 +1,231 @@
+"""Boards (FPGA parts with their resource counts) and the budget caps applied to them.
+
+Why YAML files and not a Python table: users add their own board by writing one
+file (``--board path/to/board.yaml``) in exactly the format of the shipped ones
+in ``boards/``; the shipped registry is simply those files.  Every field is
+validated and a bad one is reported in one line naming the file and the field.
+
+Why caps: a design that uses 100% of a resource never closes timing.  The
+defaults follow FINN's build-flow resource limits (80% of DSP/BRAM/URAM, 70% of
+LUT, 50% of FF) and are overridable per run (``--cap dsp=0.6``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from fpga_prune.errors import InputError
+from fpga_prune.resources import asset_dir
+
+#: Device families whose DSP/BRAM architecture the estimator knows.
+FAMILIES = ("7series", "ultrascale", "ultrascale+")
+
+#: The resource fields every board file carries, in display order.
+RESOURCES = ("dsp", "bram18k", "uram", "lut", "ff")
+
+_STR_FIELDS = ("name", "part", "family", "source")
+_INT_FIELDS = RESOURCES
+_ALL_FIELDS = _STR_FIELDS[:3] + RESOURCES + ("clock_period_ns", "dsp_width", "source")
+_WIDTH_RE = re.compile(r"^\s*(\d+)\s*[xX*]\s*(\d+)\s*$")
+
+
+@dataclass(frozen=True)
+class Board:
+    """One FPGA part on one board: what the estimator compares a design against."""
+
+    name: str
+    part: str
+    family: str
+    dsp: int
+    bram18k: int
+    uram: int
+    lut: int
+    ff: int
+    clock_period_ns: float
+    dsp_width: tuple[int, int]  # signed multiplier operand widths (a, b), a >= b
+    source: str
+
+    @property
+    def clock_mhz(self) -> float:
+        return 1000.0 / self.clock_period_ns
+
+    def available(self) -> dict[str, int]:
+        """Resource name -> count on the device."""
+        return {r: int(getattr(self, r)) for r in RESOURCES}
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["dsp_width"] = f"{self.dsp_width[0]}x{self.dsp_width[1]}"
+        return d
+
+
+@dataclass(frozen=True)
+class Caps:
+    """Fraction of each resource a design may use (timing-closure headroom).
+
+    ``bram`` caps BRAM_18K; the names are the ones users type in ``--cap``.
+    """
+
+    dsp: float = 0.8
+    bram: float = 0.8
+    uram: float = 0.8
+    lut: float = 0.7
+    ff: float = 0.5
+
+    def fraction(self, resource: str) -> float:
+        """Cap for a board resource name (``bram18k`` maps to ``bram``)."""
+        return float(getattr(self, "bram" if resource == "bram18k" else resource))
+
+    def budget(self, board: Board) -> dict[str, int]:
+        """Resource name -> the most a design may use on ``board`` (floor of cap x available)."""
+        return {r: int(math.floor(self.fraction(r) * n + 1e-9)) for r, n in board.available().items()}
+
+    def to_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+
+DEFAULT_CAPS = Caps()
+_CAP_KEYS = tuple(f.name for f in fields(Caps))
+_CAP_ALIASES = {"bram18k": "bram", "bram_18k": "bram"}
+
+
+def parse_caps(items: Iterable[str] | None, base: Caps = DEFAULT_CAPS) -> Caps:
+    """``["dsp=0.6", "lut=0.5,ff=0.4"]`` -> ``Caps``; unknown key or bad value -> InputError."""
+    changes: dict[str, float] = {}
+    for item in items or ():
+        for part in str(item).split(","):
+            part = part.strip()
+            if not part:
+                continue
+            key, sep, value = part.partition("=")
+            key = key.strip().lower()
+            key = _CAP_ALIASES.get(key, key)
+            if not sep:
+                raise InputError("--cap", part, "expected RESOURCE=FRACTION, e.g. dsp=0.6")
+            if key not in _CAP_KEYS:
+                raise InputError("--cap", f"cap {key!r}", f"unknown resource; valid: {', '.join(_CAP_KEYS)}")
+            try:
+                frac = float(value)
+            except ValueError:
+                raise InputError("--cap", f"cap {key}", f"must be a number in (0, 1], got {value.strip()!r}") from None
+            if not (0.0 < frac <= 1.0) or math.isnan(frac):
+                raise InputError("--cap", f"cap {key}", f"must be a number in (0, 1], got {value.strip()}")
+            changes[key] = frac
+    return replace(base, **changes)
+
+
+# --------------------------------------------------------------------------- loading
+
+def _registry_dir() -> Path:
+    return Path(str(asset_dir("boards")))
+
+
+def _registry() -> dict[str, Path]:
+    """Shipped board name (file stem) -> file."""
+    return {p.stem: p for p in sorted(_registry_dir().glob("*.yaml"))}
+
+
+def board_names() -> list[str]:
+    return sorted(_registry())
+
+
+def _fail(path: object, field: str | None, message: str) -> InputError:
+    return InputError(path, None if field is None else f"field {field}", message)
+
+
+def _check_int(path: object, key: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise _fail(path, key, f"must be a non-negative integer, got {value!r}")
+    return int(value)
+
+
+def _check_str(path: object, key: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(path, key, f"must be a non-empty string, got {value!r}")
+    return " ".join(value.split()) if key == "source" else value.strip()
+
+
+def _check_width(path: object, value: Any) -> tuple[int, int]:
+    pair: list[Any] | None = None
+    if isinstance(value, str):
+        m = _WIDTH_RE.match(value)
+        if m:
+            pair = [int(m.group(1)), int(m.group(2))]
+    elif isinstance(value, (list, tuple)) and len(value) == 2:
+        pair = list(value)
+    if (pair is None or any(isinstance(v, bool) or not isinstance(v, int) or v < 2 for v in pair)):
+        raise _fail(path, "dsp_width", f"must look like 27x18 (two integers >= 2), got {value!r}")
+    a, b = sorted((int(pair[0]), int(pair[1])), reverse=True)
+    return (a, b)
+
+
+def board_from_mapping(doc: Any, path: object) -> Board:
+    """Validate a parsed board document; ``path`` only names the source in errors."""
+    if not isinstance(doc, Mapping):
+        raise InputError(path, None, f"must be a YAML mapping of board fields, got {type(doc).__name__}")
+    unknown = sorted(str(k) for k in doc if k not in _ALL_FIELDS)
+    if unknown:
+        raise _fail(path, unknown[0], f"unknown field; valid fields: {', '.join(_ALL_FIELDS)}")
+    for key in _ALL_FIELDS:
+        if key not in doc or doc[key] is None:
+            raise _fail(path, key, "missing")
+    values: dict[str, Any] = {k: _check_str(path, k, doc[k]) for k in _STR_FIELDS}
+    if values["family"] not in FAMILIES:
+        raise _fail(path, "family", f"must be one of {', '.join(FAMILIES)}, got {values['family']!r}")
+    for key in _INT_FIELDS:
+        values[key] = _check_int(path, key, doc[key])
+    clock = doc["clock_period_ns"]
+    if isinstance(clock, bool) or not isinstance(clock, (int, float)) or not (0 < clock < 1000) \
+            or math.isnan(clock):
+        raise _fail(path, "clock_period_ns", f"must be a positive number of nanoseconds (< 1000), got {clock!r}")
+    values["clock_period_ns"] = float(clock)
+    values["dsp_width"] = _check_width(path, doc["dsp_width"])
+    return Board(**values)
+
+
+def load_board_file(path: str | Path) -> Board:
+    """Read and validate one board YAML file."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(p, None, "no such board file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(p, None, f"cannot read board file ({exc.__class__.__name__})") from None
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "parse error"
+        raise InputError(p, None, f"not valid YAML{where}: {problem}") from None
+    return board_from_mapping(doc, p)
+
+
+def _looks_like_path(text: str) -> bool:
+    return text.endswith((".yaml", ".yml")) or "/" in text or "\\" in text or Path(text).is_file()
+
+
+def load_board(name_or_path: str | Path) -> Board:
+    """A shipped board by name (``pynq-z2``) or a user's board file by path."""
+    text = str(name_or_path)
+    if isinstance(name_or_path, Path) or _looks_like_path(text):
+        return load_board_file(text)
+    registry = _registry()
+    key = text.strip().lower()
+    if key not in registry:
+        raise InputError("--board", None, f"unknown board {text!r}; valid: {', '.join(sorted(registry))} "
+                         "(or a path to a board .yaml file)")
+    return load_board_file(registry[key])
+
+
+def list_boards() -> list[Board]:
+    """Every shipped board, sorted by name."""
+    return [load_board_file(p) for _, p in sorted(_registry().items())]
