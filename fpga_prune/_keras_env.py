@@ -63,13 +63,54 @@ def _keras3_loaded() -> bool:
     return not getattr(mod, "__name__", "").startswith(TARGET)
 
 
+#: packages that bind to whichever Keras they first see; once one of them has
+#: seen Keras 3 in this process it cannot be switched any more.
+_BINDERS = ("qkeras", "hls4ml", "tensorflow_model_optimization")
+
+
+def _tf_keras_resolved_to_keras3() -> bool:
+    """Whether ``tf.keras`` was already resolved (TF resolves it lazily, on first use)."""
+    tf = sys.modules.get("tensorflow")
+    loader = None if tf is None else vars(tf).get("keras")
+    return bool(getattr(loader, "_tfll_initialized", False)) and (
+        getattr(loader, "_tfll_keras_version", None) != "tf_keras")
+
+
+def _evict_keras3() -> None:
+    """Forget Keras 3 modules that ``import tensorflow`` loaded for its own use.
+
+    TensorFlow keeps its own references; new imports of ``keras`` then go to
+    tf_keras through the alias finder.
+    """
+    for name in [m for m in sys.modules if m == ALIAS or m.startswith(ALIAS + ".")]:
+        del sys.modules[name]
+    tf = sys.modules.get("tensorflow")
+    if tf is not None:
+        # TensorFlow's __init__ puts the Keras API directory first on its
+        # __path__ so that ``from tensorflow.keras.x import y`` works; put the
+        # tf_keras one first, as TF itself does when TF_USE_LEGACY_KERAS is set.
+        spec = importlib.util.find_spec(TARGET)
+        if spec is not None and spec.submodule_search_locations:
+            legacy_dir = os.path.join(list(spec.submodule_search_locations)[0], "api", "_v2")
+            tf.__path__[:] = [legacy_dir] + [p for p in tf.__path__ if p != legacy_dir]
+
+
 def install() -> None:
-    """Select legacy Keras for this process; idempotent."""
+    """Select legacy Keras for this process; idempotent.
+
+    Works even after ``import tensorflow`` (which loads parts of Keras 3 but
+    resolves ``tf.keras`` lazily); fails clearly if Keras 3 has already been
+    bound by ``tf.keras`` use, QKeras, hls4ml or TF-MOT.
+    """
     if _keras3_loaded():
-        raise LegacyKerasError(
-            "Keras 3 was imported before fpga_prune; import fpga_prune first "
-            "(or set TF_USE_LEGACY_KERAS=1 before importing TensorFlow)"
-        )
+        bound = [m for m in _BINDERS if m in sys.modules]
+        if bound or _tf_keras_resolved_to_keras3():
+            what = ", ".join(bound) or "tf.keras"
+            raise LegacyKerasError(
+                f"Keras 3 was already bound by {what} before fpga_prune was imported; "
+                "import fpga_prune first (or set TF_USE_LEGACY_KERAS=1 before importing TensorFlow)"
+            )
+        _evict_keras3()
     os.environ["TF_USE_LEGACY_KERAS"] = "1"
     # TensorFlow's own noise would bury our one-line errors.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

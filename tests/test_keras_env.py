@@ -1,0 +1,106 @@
+"""Import order cannot break legacy Keras: each order runs in a fresh interpreter.
+
+Each child imports the four Keras users in the given order (through our
+package), trains a QKeras model for a few steps, converts it with hls4ml's
+Keras-2 converter and wraps a layer with TF-MOT, then prints what it saw.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+CHILD = r"""
+import importlib, json, sys
+for name in sys.argv[1].split(","):
+    importlib.import_module(name)
+import numpy as np
+import tensorflow as tf, keras, qkeras, hls4ml
+import tensorflow_model_optimization as tfmot
+from qkeras import QDense, QActivation, quantized_bits
+
+tf.keras.utils.set_random_seed(1)
+x = np.random.default_rng(0).normal(size=(256, 4)).astype("float32")
+y = (x[:, 0] + x[:, 1] > 0).astype("float32")
+model = tf.keras.Sequential([
+    QDense(8, input_shape=(4,), kernel_quantizer=quantized_bits(8, 0, alpha=1),
+           bias_quantizer=quantized_bits(8, 0, alpha=1)),
+    QActivation("quantized_relu(8,3)"),
+    tf.keras.layers.Dense(1, activation="sigmoid"),
+])
+model.compile(optimizer="adam", loss="binary_crossentropy")
+hist = model.fit(x, y, epochs=3, batch_size=32, verbose=0)
+cfg = hls4ml.utils.config_from_keras_model(model, granularity="name", backend="Vitis")
+hls = hls4ml.converters.convert_from_keras_model(
+    model, hls_config=cfg, backend="Vitis", io_type="io_parallel",
+    output_dir=sys.argv[2], part="xc7z020clg400-1")
+pruned = tfmot.sparsity.keras.prune_low_magnitude(tf.keras.layers.Dense(2))
+print(json.dumps({
+    "keras": keras.__name__, "keras_version": keras.__version__,
+    "tf_keras_dense": tf.keras.layers.Dense.__module__,
+    "loss_first": hist.history["loss"][0], "loss_last": hist.history["loss"][-1],
+    "hls_layers": [l.class_name for l in hls.get_layers()],
+    "accum": str(hls.graph["q_dense"].get_output_variable().type.precision),
+    "tfmot_wrapper": type(pruned).__name__,
+}))
+"""
+
+ORDERS = {
+    "ours-tf-qkeras-tfmot-hls4ml": "fpga_prune,tensorflow,qkeras,tensorflow_model_optimization,hls4ml",
+    "ours-hls4ml-tfmot-qkeras-tf": "fpga_prune,hls4ml,tensorflow_model_optimization,qkeras,tensorflow",
+    "ours-tfmot-first": "fpga_prune,tensorflow_model_optimization,hls4ml,tensorflow,qkeras",
+    "ours-qkeras-first": "fpga_prune,qkeras,tensorflow,hls4ml,tensorflow_model_optimization",
+    # TensorFlow imported before us loads parts of Keras 3; we must still win.
+    "tensorflow-before-ours": "tensorflow,fpga_prune,hls4ml,qkeras,tensorflow_model_optimization",
+    "keras3-before-ours": "keras,fpga_prune,qkeras,hls4ml,tensorflow_model_optimization",
+    # Importing any module of the package is enough (CLI entry point).
+    "cli-module-first": "fpga_prune.cli,hls4ml,qkeras,tensorflow",
+}
+
+
+def _child_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "TF_USE_LEGACY_KERAS"}
+    env["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    return env
+
+
+def _run(order: str, tmp: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", CHILD, order, tmp], capture_output=True,
+                          text=True, env=_child_env(), timeout=300)
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory) -> dict[str, subprocess.CompletedProcess]:
+    # Two at a time: each child spends most of its time importing TensorFlow.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {name: pool.submit(_run, order, str(tmp_path_factory.mktemp(name)))
+                   for name, order in ORDERS.items()}
+        return {name: f.result() for name, f in futures.items()}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(ORDERS))
+def test_import_order_keeps_legacy_keras(results, name):
+    proc = results[name]
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["keras"] == "tf_keras"
+    assert out["keras_version"].startswith("2.")
+    assert out["tf_keras_dense"].startswith("tf_keras.")
+    assert out["loss_last"] < out["loss_first"]  # QKeras really trained
+    assert out["hls_layers"] == ["Input", "Dense", "Activation", "Dense", "Activation"]
+    # hls4ml resolved an 'auto' accumulator for the QKeras layer (Keras-2 converter).
+    assert out["accum"].startswith("fixed<")
+    assert out["tfmot_wrapper"] == "PruneLowMagnitude"
+
+
+@pytest.mark.slow
+def test_keras3_bound_first_is_a_clear_error(tmp_path):
+    proc = _run("qkeras,fpga_prune", str(tmp_path))
+    assert proc.returncode != 0
+    assert "Keras 3 was already bound by qkeras, tensorflow_model_optimization before fpga_prune" in proc.stderr
