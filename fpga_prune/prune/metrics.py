@@ -1,0 +1,196 @@
+"""How good is a pruning: size, work saved, and what the model still knows.
+
+Analyses only.  Everything is measured against the dense model on held-out
+data: sparsity and multiplies count nonzero kernel entries (each is one
+multiplier in an hls4ml latency design; hls4ml drops zero weights), so a
+structurally pruned (narrower) model is counted against the dense architecture.
+
+* metric retention = m_pruned / m_dense (default metric ROC AUC);
+* skill retention = (m_pruned - m_base) / (m_dense - m_base), where m_base is
+  chance (AUC 0.5, majority-class accuracy): it shows how much of the edge over
+  chance survives, which retention hides when the edge is small (a 0.53-AUC
+  trading model at 0.515 keeps 97% of its AUC but only half its skill);
+* decision agreement = share of samples on which pruned and dense decide alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Callable
+
+import fpga_prune  # noqa: F401
+import numpy as np
+import tensorflow as tf
+
+from fpga_prune.errors import InputError
+from fpga_prune.prune import _graph
+
+
+def roc_auc(y: np.ndarray, proba: np.ndarray) -> float:
+    """Binary ROC AUC (Mann-Whitney, ties counted half); multi-class: macro one-vs-rest.
+
+    ``proba`` is (n,), (n, 1) (positive-class score) or (n, k) class scores.
+    """
+    y = np.asarray(y).ravel().astype(np.int64)
+    p = np.asarray(proba, dtype=np.float64)
+    if p.ndim == 2 and p.shape[1] == 1:
+        p = p[:, 0]
+    if p.ndim == 2 and p.shape[1] == 2:
+        p = p[:, 1]
+    if p.ndim == 2:
+        return float(np.mean([roc_auc((y == c).astype(int), p[:, c]) for c in range(p.shape[1])]))
+    pos = y == 1
+    n_pos, n_neg = int(pos.sum()), int((~pos).sum())
+    if n_pos == 0 or n_neg == 0:
+        raise InputError("metrics", "y", "ROC AUC needs both classes in the labels")
+    order = np.argsort(p, kind="stable")
+    ranks = np.empty(p.size)
+    sorted_p = p[order]
+    # average ranks of ties
+    boundaries = np.flatnonzero(np.diff(sorted_p)) + 1
+    starts = np.concatenate([[0], boundaries])
+    ends = np.concatenate([boundaries, [p.size]])
+    for s, e in zip(starts, ends):
+        ranks[order[s:e]] = (s + e + 1) / 2.0
+    return float((ranks[pos].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
+
+
+def decisions(proba: np.ndarray, threshold: float = 0.5) -> np.ndarray:
+    """Class decisions: threshold for one output, argmax for several."""
+    p = np.asarray(proba)
+    if p.ndim == 1 or p.shape[1] == 1:
+        return (p.reshape(-1) >= threshold).astype(np.int64)
+    return np.argmax(p, axis=1).astype(np.int64)
+
+
+def accuracy(y: np.ndarray, proba: np.ndarray) -> float:
+    return float(np.mean(decisions(proba) == np.asarray(y).ravel()))
+
+
+def balanced_accuracy(y: np.ndarray, proba: np.ndarray) -> float:
+    y = np.asarray(y).ravel()
+    d = decisions(proba)
+    return float(np.mean([np.mean(d[y == c] == c) for c in np.unique(y)]))
+
+
+def chance(metric: str, y: np.ndarray) -> float:
+    """The no-skill value of a metric on labels ``y``."""
+    y = np.asarray(y).ravel()
+    if metric == "roc_auc":
+        return 0.5
+    if metric == "accuracy":
+        return float(np.bincount(y.astype(np.int64)).max() / y.size)
+    if metric == "balanced_accuracy":
+        return 1.0 / np.unique(y).size
+    raise InputError("prune metrics", "metric", f"no chance level known for {metric!r}; pass baseline=")
+
+
+METRICS: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {
+    "roc_auc": roc_auc, "accuracy": accuracy, "balanced_accuracy": balanced_accuracy,
+}
+
+
+def metric_fn(name: str) -> Callable[[np.ndarray, np.ndarray], float]:
+    try:
+        return METRICS[name]
+    except KeyError:
+        raise InputError("prune metrics", "metric", f"unknown metric {name!r}; valid: {sorted(METRICS)}") from None
+
+
+@dataclass(frozen=True)
+class WeightCount:
+    """Kernel/bias counts of a model's Dense layers."""
+
+    kernel: int
+    kernel_nonzero: int
+    bias: int
+    bias_nonzero: int
+    layers: dict
+
+    @property
+    def params(self) -> int:
+        return self.kernel + self.bias
+
+    @property
+    def params_nonzero(self) -> int:
+        return self.kernel_nonzero + self.bias_nonzero
+
+
+def count_weights(model: tf.keras.Model) -> WeightCount:
+    """Counts over Dense/QDense kernels and biases (float shadow weights; an entry
+    that QKeras rounds to zero is still counted: hls4ml sees the quantised value,
+    so use the resource estimator for the final figure)."""
+    k = kn = b = bn = 0
+    layers = {}
+    for la in _graph.dense_layers(model):
+        kern = _graph.kernel(la)
+        bias = la.bias.numpy() if la.use_bias else np.zeros(0)
+        layers[la.name] = {"shape": list(kern.shape), "nonzero": int(np.count_nonzero(kern))}
+        k += kern.size
+        kn += int(np.count_nonzero(kern))
+        b += bias.size
+        bn += int(np.count_nonzero(bias))
+    return WeightCount(k, kn, b, bn, layers)
+
+
+@dataclass(frozen=True)
+class PruneMetrics:
+    """Method metrics of a pruned model against its dense parent (see module doc)."""
+
+    dense_weights: int
+    nonzero_weights: int
+    sparsity: float
+    compression_ratio: float
+    dense_multiplies: int
+    pruned_multiplies: int
+    multiply_reduction: float
+    dense_flops: int
+    pruned_flops: int
+    metric: str
+    dense_metric: float
+    pruned_metric: float
+    baseline_metric: float
+    metric_retention: float
+    skill_retention: float | None
+    decision_agreement: float
+    n_samples: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def prune_metrics(dense: tf.keras.Model, pruned: tf.keras.Model, x: np.ndarray, y: np.ndarray,
+                  metric: str | Callable[[np.ndarray, np.ndarray], float] = "roc_auc",
+                  baseline: float | None = None, threshold: float = 0.5,
+                  batch_size: int = 4096) -> PruneMetrics:
+    """Compare ``pruned`` with ``dense`` on OUT-OF-SAMPLE ``x, y``.
+
+    ``metric`` is a registry name or ``fn(y, proba) -> float`` (then give
+    ``baseline``); ``threshold`` applies to single-output models (probability
+    0.5; use 0.0 for a logit output).  FLOPs count a multiply and an add per
+    nonzero kernel weight plus one add per bias.
+    """
+    name = metric if isinstance(metric, str) else getattr(metric, "__name__", "custom")
+    fn = metric_fn(metric) if isinstance(metric, str) else metric
+    if baseline is None:
+        if not isinstance(metric, str):
+            raise InputError("prune metrics", "baseline", "a custom metric needs an explicit baseline")
+        baseline = chance(metric, y)
+    cd, cp = count_weights(dense), count_weights(pruned)
+    pd = dense.predict(np.asarray(x, dtype=np.float32), batch_size=batch_size, verbose=0)
+    pp = pruned.predict(np.asarray(x, dtype=np.float32), batch_size=batch_size, verbose=0)
+    md, mp = float(fn(y, pd)), float(fn(y, pp))
+    edge = md - float(baseline)
+    return PruneMetrics(
+        dense_weights=cd.kernel, nonzero_weights=cp.kernel_nonzero,
+        sparsity=1.0 - cp.kernel_nonzero / cd.kernel,
+        compression_ratio=cd.params / max(cp.params_nonzero, 1),
+        dense_multiplies=cd.kernel, pruned_multiplies=cp.kernel_nonzero,
+        multiply_reduction=1.0 - cp.kernel_nonzero / cd.kernel,
+        dense_flops=2 * cd.kernel + cd.bias, pruned_flops=2 * cp.kernel_nonzero + cp.bias,
+        metric=name, dense_metric=md, pruned_metric=mp, baseline_metric=float(baseline),
+        metric_retention=mp / md if md else float("nan"),
+        skill_retention=(mp - float(baseline)) / edge if abs(edge) > 1e-12 else None,
+        decision_agreement=float(np.mean(decisions(pd, threshold) == decisions(pp, threshold))),
+        n_samples=int(len(x)),
+    )
