@@ -92,6 +92,11 @@ def infer_interval_ms(ts: np.ndarray) -> int | None:
     return step
 
 
+def _v(x: float) -> str:
+    """A value as the user wrote it (numpy 2's repr would say np.float64(...))."""
+    return repr(float(x))
+
+
 def _more(n: int) -> str:
     return f" (and {n} more row{'s' if n != 1 else ''})" if n > 0 else ""
 
@@ -127,33 +132,33 @@ def validate(candles: Candles, *, allow_gaps: bool = False,
         hit = _first_bad(~np.isfinite(col))
         if hit:
             i, more = hit
-            raise InputError(src, f"{where(i)} field {name}", f"value {col[i]!r} is not finite{_more(more)}")
+            raise InputError(src, f"{where(i)} field {name}", f"value {_v(col[i])} is not finite{_more(more)}")
     for name in ("open", "high", "low", "close"):
         col = cols[name]
         hit = _first_bad(col <= 0)
         if hit:
             i, more = hit
             raise InputError(src, f"{where(i)} field {name}",
-                             f"price {col[i]!r} is not positive{_more(more)}")
+                             f"price {_v(col[i])} is not positive{_more(more)}")
     o, h, lo, c = candles.open, candles.high, candles.low, candles.close
     top, bottom = np.maximum(o, c), np.minimum(o, c)
     hit = _first_bad(h < top)
     if hit:
         i, more = hit
         raise InputError(src, f"{where(i)} field high",
-                         f"high {h[i]!r} is below max(open, close) = {top[i]!r}{_more(more)}")
+                         f"high {_v(h[i])} is below max(open, close) = {_v(top[i])}{_more(more)}")
     hit = _first_bad(lo > bottom)
     if hit:
         i, more = hit
         raise InputError(src, f"{where(i)} field low",
-                         f"low {lo[i]!r} is above min(open, close) = {bottom[i]!r}{_more(more)}")
+                         f"low {_v(lo[i])} is above min(open, close) = {_v(bottom[i])}{_more(more)}")
     for name in ("volume", "turnover"):
         if name in cols:
             hit = _first_bad(cols[name] < 0)
             if hit:
                 i, more = hit
                 raise InputError(src, f"{where(i)} field {name}",
-                                 f"{name} {cols[name][i]!r} is negative{_more(more)}")
+                                 f"{name} {_v(cols[name][i])} is negative{_more(more)}")
 
     ts = candles.timestamp_ms
     d = np.diff(ts)
