@@ -1,0 +1,169 @@
+"""Loading real candles from the shared CSV and from v5 JSON in its three saved forms."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from fpga_prune.cli import main
+from fpga_prune.data import (
+    format_ts, load, parse_interval, parse_time, summarize, validate, write_csv,
+)
+from fpga_prune.data.files import csv_bytes
+from fpga_prune.errors import InputError
+
+FIVE_MIN = 300_000
+
+
+@pytest.fixture(scope="module")
+def real(bybit_csv):
+    return load(bybit_csv)
+
+
+def test_shared_file_loads_as_is(real, bybit_csv):
+    assert len(real) == 25_920 and real.symbol == "BTCUSDT" and real.interval_ms == FIVE_MIN
+    assert format_ts(real.timestamp_ms[0]) == "2025-04-03 17:05:00+00:00"
+    assert format_ts(real.timestamp_ms[-1]) == "2025-07-02 17:00:00+00:00"
+    assert real.timestamp_ms[0] == 1_743_699_900_000
+    assert (real.open[0], real.high[0], real.low[0], real.close[0], real.volume[0]) == (
+        81794.8, 81998.1, 81785.2, 81804.9, 317.956)
+    assert real.turnover is None
+    rep = validate(real)
+    assert (rep.rows, rep.gaps, rep.largest_gap_ms, rep.missing_candles) == (25_920, 0, 0, 0)
+    # our canonical CSV is the shared file's own format, byte for byte
+    assert csv_bytes(real) == bybit_csv.read_bytes()
+
+
+def test_summary_numbers(real):
+    s = summarize(real)
+    assert (s["rows"], s["interval"], s["gaps"]) == (25_920, "5", 0)
+    assert (s["price"]["low"], s["price"]["high"]) == (74456.2, 111968.0)
+    assert s["labels"] == {"pairs": 25_919, "up": 12_965, "down": 12_895, "flat": 59,
+                           "up_fraction": 12_965 / 25_919}
+    assert s["volume"]["total"] == pytest.approx(8_297_448.758)
+
+
+def test_gaps_in_real_data_are_counted(real, tmp_path, capsys):
+    keep = np.ones(len(real), dtype=bool)
+    keep[100:103] = False  # a 15-minute hole
+    keep[5000] = False     # a 5-minute hole
+    c = real.slice(0, len(real))
+    holey = type(c)(**{**c.__dict__, **{f: getattr(c, f)[keep] for f in
+                                        ("timestamp_ms", "open", "high", "low", "close", "volume")}})
+    path = tmp_path / "BTCUSDT-holes.csv"
+    write_csv(holey, path)
+    with pytest.raises(InputError, match=r"line 102 field timestamp: 2 gaps \(4 missing candles\); "
+                                         r"largest 15 min missing before 2025-04-04 01:40:00\+00:00"):
+        load(path)
+    got = load(path, allow_gaps=True)
+    rep = validate(got, allow_gaps=True)
+    assert (rep.rows, rep.gaps, rep.missing_candles, rep.largest_gap_ms) == (25_916, 2, 4, 900_000)
+    assert format_ts(rep.largest_gap_after_ms) == "2025-04-04 01:20:00+00:00"
+    assert main(["data", "--data", str(path), "--allow-gaps"]) == 0
+    assert "gaps       2 (4 missing candles; largest 15 min before 2025-04-04 01:40:00+00:00)" \
+        in capsys.readouterr().out
+
+
+def test_write_csv_is_deterministic_and_atomic(real, tmp_path):
+    part = real.slice(0, 500)
+    a, b = tmp_path / "a.csv", tmp_path / "sub" / "b.csv"
+    write_csv(part, a)
+    write_csv(part, b)
+    assert a.read_bytes() == b.read_bytes()
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["a.csv", "b.csv", "sub"]  # no temp files
+    back = load(a)
+    for f in ("timestamp_ms", "open", "high", "low", "close", "volume"):
+        np.testing.assert_array_equal(getattr(back, f), getattr(part, f))
+
+
+def test_epoch_ms_and_iso_variants_load_identically(real, tmp_path):
+    part = real.slice(0, 20)
+    body = csv_bytes(part).decode().splitlines()
+    epoch = ["timestamp,open,high,low,close,volume"] + [
+        f"{int(t)}," + line.split(",", 1)[1] for t, line in zip(part.timestamp_ms, body[1:])]
+    iso_z = [body[0]] + [line.replace(" ", "T", 1).replace("+00:00", "Z", 1) for line in body[1:]]
+    offset = [body[0]] + [line.replace("17:", "19:", 1).replace("+00:00", "+02:00", 1)
+                          if line.startswith("2025-04-03 17:") else line for line in body[1:]]
+    for name, lines in (("e.csv", epoch), ("z.csv", iso_z), ("o.csv", offset)):
+        (tmp_path / name).write_text("\n".join(lines) + "\n")
+        np.testing.assert_array_equal(load(tmp_path / name).timestamp_ms, part.timestamp_ms, err_msg=name)
+
+
+def _rows(c, lo, hi):
+    return [[str(int(c.timestamp_ms[i])), repr(float(c.open[i])), repr(float(c.high[i])),
+             repr(float(c.low[i])), repr(float(c.close[i])), repr(float(c.volume[i])),
+             repr(round(float(c.volume[i] * c.close[i]), 2))] for i in range(hi - 1, lo - 1, -1)]
+
+
+def _resp(c, lo, hi, time_ms):
+    return {"retCode": 0, "retMsg": "OK",
+            "result": {"symbol": "BTCUSDT", "category": "linear", "list": _rows(c, lo, hi)},
+            "retExtInfo": {}, "time": time_ms}
+
+
+@pytest.mark.parametrize("form", ["object", "list", "jsonl", "concatenated"])
+def test_v5_json_forms(real, tmp_path, form):
+    done = int(real.timestamp_ms[300])  # server time: candle 299 closed, 300 would be open
+    pages = [_resp(real, 150, 300, done), _resp(real, 0, 160, done)]  # overlapping by 10
+    if form == "object":
+        pages = [_resp(real, 0, 300, done)]
+        path = tmp_path / "k.json"
+        path.write_text(json.dumps(pages[0]))
+    elif form == "list":
+        path = tmp_path / "k.json"
+        path.write_text(json.dumps(pages))
+    else:
+        path = tmp_path / ("k.jsonl" if form == "jsonl" else "k.json")
+        path.write_text("\n".join(json.dumps(p) for p in pages) + "\n")
+    got = load(path)
+    assert (len(got), got.symbol, got.interval_ms) == (300, "BTCUSDT", FIVE_MIN)
+    for f in ("timestamp_ms", "open", "high", "low", "close", "volume"):
+        np.testing.assert_array_equal(getattr(got, f), getattr(real.slice(0, 300), f))
+    assert got.turnover is not None and got.turnover[0] == round(81804.9 * 317.956, 2)
+
+
+def test_v5_json_drops_the_open_candle_and_rejects_conflicts(real, tmp_path):
+    path = tmp_path / "k.json"
+    path.write_text(json.dumps(_resp(real, 0, 50, int(real.timestamp_ms[49]) + 60_000)))
+    assert len(load(path)) == 49
+    a, b = _resp(real, 0, 30, 0), _resp(real, 20, 40, 0)
+    b["result"]["list"][-1][4] = "1.0e9"  # candle 20, close, differs from page 1
+    path.write_text(json.dumps([a, b]))
+    with pytest.raises(InputError) as err:
+        load(path)
+    assert str(err.value) == (f"{path}: response 2 row 20 field timestamp: 2025-04-03 18:45:00+00:00 "
+                              "appears again with different values (also response 1 row 10)")
+
+
+@pytest.mark.parametrize("text, where", [
+    ('{"retCode": 10006, "retMsg": "Too many visits!", "result": {}}',
+     "response 1 field retCode: Bybit error response 10006: Too many visits!"),
+    ('{"retCode": 0, "result": {"list": [["1743699900000", "1", "2"]]}}',
+     "response 1 row 1: malformed kline row: expected [startTime, open, high, low, close, volume, turnover]"),
+    ('{"retCode": 0, "result": {"category": "linear"}}', "response 1: not a v5 kline response: no result.list"),
+    ('{"retCode": 0, "result": {"list": []}}', "no candles (empty result.list)"),
+    ('{"retCode": 0,\n "result": }', "line 2 column 12: invalid JSON: Expecting value"),
+    ("", "empty file"),
+])
+def test_v5_json_errors(tmp_path, text, where):
+    path = tmp_path / "bad.json"
+    path.write_text(text)
+    with pytest.raises(InputError) as err:
+        load(path)
+    assert str(err.value).startswith(f"{path}: {where}")
+
+
+def test_time_and_interval_parsing():
+    assert parse_time("2025-04-03") == 1_743_638_400_000
+    assert parse_time("2025-04-03T17:05:00Z") == parse_time("2025-04-03 19:05:00+02:00") == 1_743_699_900_000
+    assert parse_time("1743699900000") == parse_time(1_743_699_900_000) == 1_743_699_900_000
+    with pytest.raises(InputError, match="epoch seconds"):
+        parse_time("1743699900")
+    with pytest.raises(InputError, match="cannot parse time 'soon'"):
+        parse_time("soon")
+    assert [parse_interval(x) for x in ("5", "5m", "1h", "4h", "12h", "D", "1d", "w", "1M", "M")] == [
+        "5", "5", "60", "240", "720", "D", "D", "W", "M", "M"]
+    with pytest.raises(InputError, match="valid Bybit intervals: 1, 3, 5, 15, 30, 60, 120, 240, 360, 720, D, W, M"):
+        parse_interval("2m")
