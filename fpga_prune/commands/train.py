@@ -1,0 +1,164 @@
+"""``fpga-prune train``: candles -> features -> dense or QKeras MLP -> bundle with honest metrics.
+
+Writes ``OUT/model.h5``, ``OUT/preprocess.json`` and ``OUT/metrics.json``
+all at once (nothing is left half-written on failure).  ``metrics.json``
+holds test-split metrics with bootstrap intervals, the majority baseline
+beside them, the model's paired advantage over it, and the same per
+volatility regime.  It carries no wall-clock data, so the same inputs and
+seed give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any
+
+HELP = "train the dense or QKeras trading MLP on candles"
+
+
+def _ints(text: str, flag: str) -> tuple[int, ...]:
+    from fpga_prune.errors import InputError  # noqa: PLC0415
+
+    try:
+        return tuple(int(t) for t in text.split(","))
+    except ValueError:
+        raise InputError(flag, None, f"expected comma-separated integers, got {text!r}") from None
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from fpga_prune.data import add_source_arguments  # noqa: PLC0415
+    from fpga_prune.features import TARGETS  # noqa: PLC0415
+
+    add_source_arguments(parser)
+    parser.add_argument("--out", required=True, type=Path, metavar="DIR", help="bundle directory to write")
+    parser.add_argument("--target", default="bigmove", choices=sorted(TARGETS),
+                        help="label: " + "; ".join(f"{k}: {v[1]}" for k, v in TARGETS.items())
+                        + " (default bigmove: the one with real signal on 5-minute candles)")
+    m = parser.add_argument_group("model")
+    m.add_argument("--hidden", default="64,32", help="hidden layer sizes (default 64,32)")
+    m.add_argument("--quantized", action="store_true", help="QKeras quantization-aware training")
+    m.add_argument("--bits", type=int, default=8, help="QKeras weight/bias bits (default 8)")
+    m.add_argument("--integer-bits", type=int, default=0, help="QKeras weight/bias integer bits (default 0)")
+    m.add_argument("--act-bits", type=int, default=8, help="QKeras quantized_relu bits (default 8)")
+    m.add_argument("--act-integer-bits", type=int, default=3,
+                   help="QKeras quantized_relu integer bits (default 3)")
+    m.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    m.add_argument("--epochs", type=int, default=60, help="maximum epochs (default 60)")
+    m.add_argument("--batch-size", type=int, default=256, help="batch size (default 256)")
+    m.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (default 1e-3)")
+    m.add_argument("--patience", type=int, default=6,
+                   help="epochs without better validation loss before stopping (default 6)")
+    m.add_argument("--threads", type=int, default=None, help="TensorFlow threads (default min(2, cores))")
+    f = parser.add_argument_group("features")
+    f.add_argument("--windows", default="12,48,288", help="trailing windows in candles (default 12,48,288)")
+    f.add_argument("--lags", type=int, default=4, help="lagged returns (default 4)")
+    f.add_argument("--median-window", type=int, default=288,
+                   help="trailing window of the bigmove threshold (default 288)")
+    f.add_argument("--dead-zone", type=float, default=0.0005,
+                   help="direction3: |return| at or below this is 'flat' (default 0.0005)")
+    f.add_argument("--no-time-of-day", action="store_true", help="drop the time-of-day features")
+    f.add_argument("--purge", type=int, default=288, help="rows dropped between splits (default 288)")
+    e = parser.add_argument_group("evaluation")
+    e.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples (default 1000)")
+    e.add_argument("--boot-block", type=int, default=48,
+                   help="bootstrap block length in rows; neighbouring candles are dependent (default 48)")
+
+
+def _span(ds) -> dict[str, Any]:
+    import numpy as np  # noqa: PLC0415
+
+    from fpga_prune.data import format_ts  # noqa: PLC0415
+
+    return {"n": len(ds), "start": format_ts(int(ds.timestamp_ms[0])),
+            "end": format_ts(int(ds.timestamp_ms[-1])),
+            "class_counts": [int(c) for c in np.bincount(ds.y, minlength=ds.n_classes)]}
+
+
+def run(args: argparse.Namespace) -> int:
+    from fpga_prune import features, metrics, model  # noqa: PLC0415
+    from fpga_prune.cli import emit  # noqa: PLC0415
+    from fpga_prune.data import format_ts, from_args  # noqa: PLC0415
+    from fpga_prune.errors import InputError  # noqa: PLC0415
+    from fpga_prune.outdir import staged_dir  # noqa: PLC0415
+
+    t0 = time.perf_counter()
+    hidden = model.parse_hidden(args.hidden)
+    spec = features.FeatureSpec(
+        target=args.target, windows=_ints(args.windows, "--windows"), lags=args.lags,
+        median_window=args.median_window, dead_zone=args.dead_zone,
+        time_of_day=not args.no_time_of_day, purge=args.purge,
+    )
+    cfg = model.ModelConfig(
+        hidden=hidden, quantized=args.quantized, bits=args.bits, integer_bits=args.integer_bits,
+        act_bits=args.act_bits, act_integer_bits=args.act_integer_bits, epochs=args.epochs,
+        batch_size=args.batch_size, learning_rate=args.lr, patience=args.patience, seed=args.seed,
+    )
+    if args.n_boot < 0:
+        raise InputError("--n-boot", None, f"must be >= 0, got {args.n_boot}")
+    if args.boot_block < 1:
+        raise InputError("--boot-block", None, f"must be >= 1, got {args.boot_block}")
+    if args.threads is not None and args.threads < 1:
+        raise InputError("--threads", None, f"must be >= 1, got {args.threads}")
+
+    candles = from_args(args)
+    ds = features.build(candles, spec)
+    splits = features.split(ds, spec)
+    net, history = model.train(splits, cfg, threads=args.threads)
+    t_train = time.perf_counter() - t0
+
+    proba = model.predict_proba(net, splits.test.X)
+    slices = features.regime_slices(splits.test, splits.train)
+    test_metrics = metrics.evaluate(splits.test.y, proba, slices=slices, n_boot=args.n_boot,
+                                    seed=args.seed, block=args.boot_block, n_classes=spec.n_classes)
+    val_metrics = metrics.evaluate(splits.val.y, model.predict_proba(net, splits.val.X), n_boot=0,
+                                   n_classes=spec.n_classes)
+    n_in = ds.X.shape[1]
+    payload: dict[str, Any] = {
+        "target": spec.target,
+        "target_meaning": features.TARGETS[spec.target][1],
+        "data": {"source": str(candles.source), "symbol": candles.symbol,
+                 "interval_ms": candles.interval_ms, "candles": len(candles),
+                 "start": format_ts(int(candles.timestamp_ms[0])),
+                 "end": format_ts(int(candles.timestamp_ms[-1]))},
+        "splits": {"train": _span(splits.train), "val": _span(splits.val), "test": _span(splits.test),
+                   "purge": spec.purge},
+        "model": {"config": cfg.to_dict(), "n_inputs": n_in, "n_params": int(net.count_params()),
+                  "multiplies": model.multiplies(n_in, spec.n_classes, cfg.hidden)},
+        "training": history,
+        "validation": val_metrics,
+        "test": test_metrics,
+        "regime_slices": "trailing volatility terciles, thresholds from the training split",
+    }
+    pre = model.preprocess_dict(spec, splits.scaler, ds.feature_names, cfg)
+    with staged_dir(args.out) as stage:
+        model.save_bundle(stage, net, pre, payload)
+    elapsed = time.perf_counter() - t0
+
+    tm, base, adv = test_metrics["metrics"], test_metrics["baseline"], test_metrics["vs_baseline"]
+
+    def ci(d: dict[str, Any]) -> str:
+        if d["value"] is None:
+            return "n/a"
+        if d["ci_low"] is None:
+            return f"{d['value']:.4f}"
+        return f"{d['value']:.4f} [{d['ci_low']:.4f}, {d['ci_high']:.4f}]"
+
+    lines = [
+        f"trained {'QKeras' if cfg.quantized else 'dense'} MLP {n_in}-{'-'.join(map(str, cfg.hidden))}"
+        f" on {len(splits.train)} rows (target {spec.target}); "
+        f"{history['epochs_run']} epochs, best {history['best_epoch']}; {payload['model']['multiplies']} multiplies",
+        f"test ({len(splits.test)} rows, {int(test_metrics['level'] * 100)}% block-bootstrap CIs):",
+        f"  accuracy  {ci(tm['accuracy'])}   majority baseline {base['majority_rate']:.4f}",
+        f"  bal. acc. {ci(tm['balanced_accuracy'])}",
+        f"  ROC AUC   {ci(tm['roc_auc'])}   baseline 0.5",
+        f"  Brier     {ci(tm['brier'])}   baseline {base['metrics']['brier']['value']:.4f}",
+        f"  ECE       {ci(tm['ece'])}",
+        "  beats baseline (CI of advantage > 0): "
+        + ", ".join(f"{k} {'yes' if v['beats_baseline'] else 'no'}" for k, v in adv.items()),
+        f"wrote {args.out}/{{{model.MODEL_FILE},{model.PREPROCESS_FILE},{model.METRICS_FILE}}} "
+        f"in {elapsed:.1f} s (training {t_train:.1f} s)",
+    ]
+    emit(args, {"out": str(args.out), "seconds": round(elapsed, 2), "metrics": payload}, "\n".join(lines))
+    return 0
