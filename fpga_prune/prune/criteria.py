@@ -140,7 +140,11 @@ def redundancy_order(acts: np.ndarray) -> np.ndarray:
     centred = a - a.mean(axis=0)
     std = np.sqrt((centred ** 2).mean(axis=0))
     live = std > 1e-12 * max(1.0, float(np.abs(a).max(initial=0.0)))
-    corr = np.ones((n, n))
+    # Row i = how well unit i is explained by the others.  A constant unit is
+    # explained by the next layer's bias (row of ones); it explains nobody
+    # (column of zeros for live units), so it cannot make live units look redundant.
+    corr = np.zeros((n, n))
+    corr[~live, :] = 1.0
     if live.any():
         z = centred[:, live] / std[live]
         corr[np.ix_(live, live)] = np.abs(z.T @ z / a.shape[0])
