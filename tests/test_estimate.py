@@ -1,0 +1,165 @@
+"""Behaviour of the resource estimator's rules (each rule in isolation, with real numbers)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from fpga_prune.boards import Caps, load_board
+from fpga_prune.errors import InputError
+from fpga_prune.estimate import (
+    RULES, bram18_count, constant_stats, dsp_count, estimate, estimate_dense, valid_reuse_factors,
+)
+from fpga_prune.fixed import FixedType
+from fpga_prune.ir import ActivationLayer, DenseLayer, FixedNetwork
+
+T16 = FixedType.parse("ap_fixed<16,6>")
+PYNQ = load_board("pynq-z2")     # DSP48E1 25x18
+ZCU = load_board("zcu104")       # DSP48E2 27x18
+
+
+def dense(w, *, x=T16, wt=T16, acc=T16, strategy="latency", rf=1, name="d"):
+    w = np.asarray(w, dtype=np.int64)
+    return DenseLayer(name, x, wt, wt, acc, acc, w, np.zeros(w.shape[1], np.int64),
+                      strategy=strategy, reuse_factor=rf)
+
+
+def test_constant_stats_csd_and_effective_width():
+    csd, eff = constant_stats(np.array([0, 1, -1, 2, 3, 7, 8, -96, 0b1011011, 341]))
+    assert csd.tolist() == [0, 1, 1, 1, 2, 2, 1, 2, 4, 5]
+    # odd part + sign bit: 96 = 3 * 32 -> 3 bits; 341 = 0b101010101 -> 10 bits
+    assert eff.tolist() == [0, 2, 2, 2, 3, 4, 2, 3, 8, 10]
+
+
+def test_zero_weights_cost_nothing_in_latency_strategy():
+    w = np.tile([91, -83, 171, 309], (8, 1))  # every constant has >= 3 CSD digits -> one DSP each
+    assert (constant_stats(w.ravel())[0] >= 3).all()
+    full = estimate_dense(dense(w), PYNQ)
+    w0 = w.copy()
+    w0[:, 2:] = 0
+    half = estimate_dense(dense(w0), PYNQ)
+    assert full.dsp == 32 and half.dsp == 16
+    assert half.mults_nonzero == 16 and half.mults_total == 32
+    assert half.lut < full.lut and half.ff < full.ff
+    allzero = estimate_dense(dense(np.zeros((8, 4))), PYNQ)
+    assert (allzero.dsp, allzero.mults_in_dsp, allzero.mults_in_lut) == (0, 0, 0)
+
+
+def test_power_of_two_weights_are_lut_shifts():
+    w = np.array([[1, 2, 4, -8], [16, -32, 64, 128]])  # all +-2^k
+    le = estimate_dense(dense(w), PYNQ)
+    assert le.dsp == 0 and le.mults_in_lut == 8 and le.mults_in_dsp == 0
+    # two CSD digits (2^a +- 2^b) are one adder, still no DSP; three digits need a DSP
+    assert estimate_dense(dense([[3, 6, 7, 96]]), PYNQ).dsp == 0
+    assert estimate_dense(dense([[11, 0, 0, 0]]), PYNQ).dsp == 1  # 11 = 8+2+1
+
+
+def test_narrow_operands_go_to_luts_wide_to_dsp():
+    x6 = FixedType.parse("ap_ufixed<6,0>")       # 7 bits signed
+    w8 = FixedType.parse("ap_fixed<8,1>")
+    w = [[0b1011011 - 64, 45, 83, -77]]          # >= 3 CSD digits
+    assert estimate_dense(dense(w, x=x6, wt=w8), PYNQ).dsp == 0
+    assert estimate_dense(dense(w, x=x6, wt=w8), PYNQ).mults_in_lut == 4
+    assert estimate_dense(dense(w, x=T16, wt=w8), PYNQ).dsp == 4  # 16-bit input: DSP even for 7-bit constants
+
+
+def test_products_wider_than_the_dsp_take_more_dsps():
+    assert dsp_count(18, 25, (25, 18)) == 1
+    assert dsp_count(19, 24, (25, 18)) == 2       # hls4ml issue #31: "19 x 24 requires two DSPs"
+    assert dsp_count(18, 27, (27, 18)) == 1       # fits a DSP48E2 ...
+    assert dsp_count(18, 27, (25, 18)) == 2       # ... but not a DSP48E1
+    assert dsp_count(35, 25, (25, 18)) == 2       # UG479 wide multiply
+    assert dsp_count(32, 32, (25, 18)) == 4
+    x26 = FixedType.parse("ap_fixed<26,8>")
+    wide = (1 << 17) + (1 << 9) + 5               # 19-bit odd-ish constant, 4 CSD digits
+    w = np.array([[wide]])
+    # 26-bit input x 20-bit constant: 1 DSP48E2 impossible (26>18 and 20>18 on the B port) -> 2
+    assert estimate_dense(dense(w, x=x26, wt=FixedType.parse("ap_fixed<24,6>")), ZCU).dsp == 2
+    x18 = FixedType.parse("ap_fixed<18,8>")
+    w27 = np.array([[(1 << 24) + (1 << 12) + (1 << 6) + 1]])  # 26-bit constant
+    assert estimate_dense(dense(w27, x=x18, wt=FixedType.parse("ap_fixed<28,6>")), ZCU).dsp == 1
+    assert estimate_dense(dense(w27, x=x18, wt=FixedType.parse("ap_fixed<28,6>")), PYNQ).dsp == 2
+
+
+def test_resource_strategy_shares_multipliers_and_stores_weights_in_bram():
+    rng = np.random.default_rng(2)
+    w = rng.integers(-500, 500, size=(16, 64))
+    w[rng.random(w.shape) < 0.9] = 0             # zeros do not help a ROM-fed multiplier
+    for rf, block in [(4, 256), (16, 64), (64, 16), (256, 4)]:
+        le = estimate_dense(dense(w, strategy="resource", rf=rf), PYNQ)
+        assert le.mults_in_dsp == block == -(-16 * 64 // rf)
+        assert le.dsp == block
+        assert le.interval_cycles == rf and le.latency_cycles >= rf
+        # ROM of rf words x block*16 bits in 512x36 / 1Kx18 blocks
+        assert le.bram18k == bram18_count(rf, block * 16) > 0
+    assert bram18_count(64, 96) == 3 and bram18_count(1024, 18) == 1 and bram18_count(2048, 16) == 2
+    le = estimate_dense(dense(w, strategy="resource", rf=1), PYNQ)  # RF=1: constants, like latency
+    assert le.bram18k == 0
+
+
+def test_latency_strategy_reuse_caps_multipliers():
+    w = np.full((16, 8), 0b1011011)               # 128 DSP products at RF=1
+    assert estimate_dense(dense(w), PYNQ).dsp == 128
+    le = estimate_dense(dense(w, rf=4), PYNQ)
+    assert le.dsp == 32 and le.interval_cycles == 4
+
+
+def test_invalid_reuse_factor_lists_valid_ones():
+    assert valid_reuse_factors(32, 5) == (1, 2, 4, 8, 16, 32, 160)
+    with pytest.raises(InputError) as exc:
+        estimate_dense(dense(np.ones((32, 5)), strategy="resource", rf=64, name="output"), PYNQ)
+    msg = str(exc.value)
+    assert msg.startswith("layer output: reuse_factor: 64 is not valid for a 32x5 Dense")
+    assert msg.endswith("valid: 1, 2, 4, 8, 16, 32, 160") and "\n" not in msg
+
+
+def test_valid_reuse_factors_match_hls4ml():
+    from hls4ml.backends import get_backend
+    backend = get_backend("Vitis")
+    for n_in, n_out in [(12, 64), (64, 32), (32, 5), (7, 3), (16, 64), (30, 1), (1, 9), (24, 36)]:
+        assert valid_reuse_factors(n_in, n_out) == tuple(backend.get_valid_reuse_factors(n_in, n_out))
+
+
+def _mlp(rf=1, strategy="latency", sparsity=0.0, seed=0):
+    rng = np.random.default_rng(seed)
+    layers, n_prev = [], 12
+    for i, n in enumerate([64, 32, 3]):
+        w = rng.integers(-512, 512, size=(n_prev, n))
+        w[rng.random(w.shape) < sparsity] = 0
+        layers.append(DenseLayer(f"dense{i}", T16, T16, T16, T16, T16, w.astype(np.int64),
+                                 rng.integers(-64, 64, n).astype(np.int64), strategy=strategy,
+                                 reuse_factor=rf))
+        layers.append(ActivationLayer(f"act{i}", "relu" if n != 3 else "softmax", T16, T16, n))
+        n_prev = n
+    return FixedNetwork("mlp", T16, 12, tuple(layers))
+
+
+def test_network_totals_fit_and_headroom():
+    est = estimate(_mlp(), PYNQ)
+    assert est.dsp == sum(le.dsp for le in est.layers)
+    assert est.latency_cycles == sum(le.latency_cycles for le in est.layers)
+    assert est.latency_ns == pytest.approx(est.latency_cycles * 10.0)
+    assert est.dsp > 220 * 0.8 and not est.fits(PYNQ)        # ~2900 products do not fit 220 DSPs
+    assert est.headroom(PYNQ)["dsp"] == 176 - est.dsp
+    assert est.utilization(PYNQ)["dsp"] == pytest.approx(est.dsp / 220)
+    assert est.fits(load_board("alveo-u250"))
+    sparse = estimate(_mlp(sparsity=0.95), PYNQ)
+    assert sparse.dsp < est.dsp * 0.1
+    assert sparse.fits(PYNQ, Caps(dsp=1.0)) == (sparse.dsp <= 220 and sparse.lut <= 37240
+                                                and sparse.ff <= 53200 and sparse.bram18k <= 224)
+    d = est.to_dict(PYNQ)
+    assert d["totals"]["dsp"] == est.dsp and d["fits"] is False and len(d["layers"]) == 6
+
+
+def test_faster_family_needs_fewer_cycles_at_same_clock():
+    net = _mlp()
+    slow = estimate(net, replace(PYNQ, clock_period_ns=5.0))
+    fast = estimate(net, replace(ZCU, clock_period_ns=5.0))
+    assert fast.latency_cycles <= slow.latency_cycles
+    assert estimate(net, replace(PYNQ, clock_period_ns=2.5)).latency_cycles > slow.latency_cycles
+
+
+def test_every_rule_has_a_basis():
+    assert all(r.basis and len(r.basis) > 20 for r in RULES.values())
