@@ -253,15 +253,6 @@ def dsp_count(a_bits: int, b_bits: int, dsp_width: tuple[int, int]) -> int:
     return min(split(a_bits, big) * split(b_bits, small), split(b_bits, big) * split(a_bits, small))
 
 
-def _dsp_count_vec(a_bits: int, b_bits: np.ndarray, dsp_width: tuple[int, int]) -> np.ndarray:
-    big, small = dsp_width
-
-    def split(x, port):
-        return np.maximum(1, -(-(np.asarray(x) - 1) // (port - 1)))
-
-    return np.minimum(split(a_bits, big) * split(b_bits, small), split(b_bits, big) * split(a_bits, small))
-
-
 def bram18_count(depth: int, width: int) -> int:
     """BRAM_18K blocks for a ROM of ``depth`` words of ``width`` bits (best aspect ratio)."""
     if depth <= 0 or width <= 0:
