@@ -113,9 +113,40 @@ def install() -> None:
         _evict_keras3()
     os.environ["TF_USE_LEGACY_KERAS"] = "1"
     # TensorFlow's own noise would bury our one-line errors.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     if not any(isinstance(f, _KerasAliasFinder) for f in sys.meta_path):
         sys.meta_path.insert(0, _KerasAliasFinder())
+
+
+def import_tensorflow_quietly() -> None:
+    """Import TensorFlow with its C++ start-up chatter (CUDA probes) kept off stderr.
+
+    Why: those lines are printed by native code before any log level applies
+    and would bury the CLI's one-line messages.  What was printed is replayed
+    if the import fails, so nothing useful is lost.
+    """
+    if "tensorflow" in sys.modules:
+        return
+    import tempfile  # noqa: PLC0415
+
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            import tensorflow  # noqa: F401, PLC0415
+        except BaseException:
+            os.dup2(saved, 2)
+            sink.seek(0)
+            sys.stderr.write(sink.read().decode("utf-8", "replace"))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+    # Python-side TensorFlow warnings (e.g. about compiled metrics of a reloaded model).
+    import logging  # noqa: PLC0415
+
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
 
 def check() -> None:

@@ -22,6 +22,9 @@ from typing import Any
 from fpga_prune import _keras_env  # noqa: F401  (first: selects legacy Keras)
 from fpga_prune.errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, FpgaPruneError
 
+#: subcommands that never need TensorFlow (everything else imports it quietly first)
+LIGHT_COMMANDS = frozenset({"data", "boards"})
+
 #: subcommand name -> module under fpga_prune.commands (a plain dict registry)
 COMMANDS: dict[str, str] = {
     "data": "data",
@@ -95,6 +98,8 @@ def _which(argv: Sequence[str]) -> str | None:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     which = _which(argv)
+    if which is not None and which not in LIGHT_COMMANDS and not {"-h", "--help"} & set(argv):
+        _keras_env.import_tensorflow_quietly()
     parser = build_parser(only=which if which and not {"-h", "--help"} & set(argv[:1]) else None)
     args = parser.parse_args(argv)
     try:

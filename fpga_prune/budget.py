@@ -1,0 +1,146 @@
+"""The budget report of a pruned design: ``budget.json``, ``budget.md`` and plots.
+
+Why one module: ``prune``, ``generate`` (measured column) and ``run`` (the
+final report) all show the same numbers; they take them from the dict built
+here, never recompute them.  Plots are rendered to PNG bytes in memory with
+the matplotlib metadata that would carry a version or date removed, so the
+same inputs give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import numpy as np
+
+from fpga_prune.boards import RESOURCES, Board, Caps
+from fpga_prune.templating import render
+
+BUDGET_FORMAT = "fpga_prune.budget/1"
+
+
+def resources_block(totals: dict[str, int], board: Board, caps: Caps) -> dict[str, dict[str, Any]]:
+    """resource -> {used, available, cap, allowed, utilization}."""
+    budget = caps.budget(board)
+    out = {}
+    for r in RESOURCES:
+        avail = board.available()[r]
+        out[r] = {"used": int(totals[r]), "available": int(avail), "cap": caps.fraction(r),
+                  "allowed": int(budget[r]),
+                  "utilization": round(totals[r] / avail, 6) if avail else 0.0}
+    return out
+
+
+def budget_dict(*, board: Board, caps: Caps, estimate, fits: bool, design: dict[str, Any],
+                accuracy: dict[str, Any], pruning: dict[str, Any], history: list[dict[str, Any]],
+                shortfall: str | None) -> dict[str, Any]:
+    """The ``budget.json`` document (see README: Reports)."""
+    est = estimate.to_dict(board, caps)
+    return {
+        "format": BUDGET_FORMAT,
+        "board": board.name,
+        "part": board.part,
+        "clock_period_ns": board.clock_period_ns,
+        "fits": bool(fits),
+        "shortfall": shortfall,
+        "resources": resources_block(estimate.totals, board, caps),
+        "per_layer": est["layers"],
+        "latency_cycles": int(estimate.latency_cycles),
+        "latency_ns": round(float(estimate.latency_ns), 6),
+        "interval_cycles": int(estimate.interval_cycles),
+        "sparsity": pruning["sparsity"],
+        "pruning": pruning,
+        "design": design,
+        "accuracy": accuracy,
+        "measured": None,
+        "history": history,
+    }
+
+
+def render_markdown(budget: dict[str, Any]) -> str:
+    return render("reports/budget.md.j2", {"b": budget, "resources": RESOURCES})
+
+
+def _png(fig) -> bytes:
+    buf = io.BytesIO()
+    # No 'Software' (matplotlib version) or date chunks: byte-identical output.
+    fig.savefig(buf, format="png", dpi=110, metadata={"Software": None})
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _pyplot():
+    import matplotlib  # noqa: PLC0415
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+
+    plt.rcParams["svg.hashsalt"] = "fpga_prune"
+    return plt
+
+
+def plot_accuracy_vs_sparsity(budget: dict[str, Any]) -> bytes:
+    """Validation metric of every design tried, against its sparsity."""
+    plt = _pyplot()
+    hist = budget["history"]
+    fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    for stage, marker in (("dense", "s"), ("structured", "o"), ("unstructured", "^")):
+        pts = [h for h in hist if h["stage"] == stage]
+        if not pts:
+            continue
+        fit = [h for h in pts if h["fits"]]
+        nofit = [h for h in pts if not h["fits"]]
+        for group, face in ((fit, None), (nofit, "none")):
+            if group:
+                ax.scatter([h["effective_sparsity"] for h in group], [h["val_metric"] for h in group],
+                           marker=marker, facecolors=face, edgecolors=f"C{('dense', 'structured', 'unstructured').index(stage)}",
+                           label=f"{stage} ({'fits' if face is None else 'over budget'})")
+    acc = budget["accuracy"]
+    ax.axhline(acc["floor_val"], color="grey", linestyle="--", linewidth=1, label="accuracy floor")
+    chosen = budget["design"]
+    ax.scatter([chosen["effective_sparsity"]], [chosen["val_metric"]], marker="*", s=180, color="k",
+               label="chosen", zorder=5)
+    ax.set_xlabel("multiplies removed (structured + unstructured)")
+    ax.set_ylabel(f"validation {acc['metric']} (bit-accurate fixed point)")
+    ax.set_title(f"{budget['board']}: accuracy vs sparsity")
+    ax.legend(fontsize=7, loc="lower left")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return _png(fig)
+
+
+def plot_layer_resources(budget: dict[str, Any]) -> bytes:
+    """Per-layer DSP/LUT/FF/BRAM against the capped budget (one panel per resource)."""
+    plt = _pyplot()
+    layers = budget["per_layer"]
+    names = [layer["name"] for layer in layers]
+    fig, axes = plt.subplots(1, 4, figsize=(11, 3.6))
+    for ax, r in zip(axes, ("dsp", "bram18k", "lut", "ff")):
+        vals = np.array([layer[r] for layer in layers], dtype=float)
+        bottom = np.concatenate([[0.0], np.cumsum(vals)[:-1]])
+        for i, (v, b) in enumerate(zip(vals, bottom)):
+            ax.bar([0], [v], bottom=[b], color=f"C{i % 10}", label=names[i])
+        res = budget["resources"][r]
+        ax.axhline(res["allowed"], color="r", linestyle="--", linewidth=1, label="cap")
+        ax.set_xticks([])
+        ax.set_title(f"{r.upper()}: {res['used']} / {res['allowed']}")
+        ax.set_ylim(0, max(res["allowed"], res["used"], 1) * 1.15)
+    axes[0].legend(fontsize=6, loc="upper left")
+    fig.suptitle(f"{budget['board']}: resources by layer against the cap")
+    fig.tight_layout()
+    return _png(fig)
+
+
+def files(budget: dict[str, Any]) -> dict[str, bytes | str]:
+    """All report files of a budget, ready for ``outdir.write_tree``."""
+    import json  # noqa: PLC0415
+
+    return {
+        "budget.json": json.dumps(budget, indent=2, sort_keys=True, allow_nan=False) + "\n",
+        "budget.md": render_markdown(budget),
+        "accuracy_vs_sparsity.png": plot_accuracy_vs_sparsity(budget),
+        "layer_resources.png": plot_layer_resources(budget),
+    }
