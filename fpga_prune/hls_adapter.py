@@ -529,3 +529,112 @@ def legacy_invert_table(n: int, table_t: FixedType) -> np.ndarray:
     with np.errstate(divide="ignore"):
         val = np.where(in_val > 0, 1.0 / in_val.astype(np.float64), 0.0)
     return _float_to_fixed(val, table_t)
+
+
+# ----------------------------------------------------------------------------- Keras -> IR without hls4ml
+def _writer_raw(values: np.ndarray, t: FixedType) -> np.ndarray:
+    """Same as ``_weight_raw`` for a plain array: ``'{:.Ff}'`` text, parsed as double, cast to t."""
+    fmt = f"{{:.{max(0, t.frac)}f}}"
+    vals = np.array([float(fmt.format(float(v))) for v in np.asarray(values, dtype=np.float64).ravel()])
+    return np.asarray(fixed.from_float(vals, t), dtype=np.int64)
+
+
+def _auto_accum(in_t: FixedType, w_t: FixedType, b_t: FixedType, n_in: int) -> FixedType:
+    """hls4ml's ``InferPrecisionTypes._infer_common_precision`` for Dense (never rounds or overflows)."""
+    log_n = math.ceil(math.log2(n_in)) if n_in > 1 else 0
+    width = w_t.width + in_t.width + log_n
+    integer = w_t.integer + in_t.integer + log_n
+    signed = w_t.signed or in_t.signed
+    frac = width - integer
+    integer = max(integer + (b_t.signed and not signed), b_t.integer + (signed and not b_t.signed)) + 1
+    width = integer + max(frac, b_t.frac)
+    return FixedType(signed or b_t.signed, width, integer)
+
+
+def _closest_reuse_factor(n_in: int, n_out: int, rf: int) -> int:
+    """hls4ml's ``set_closest_reuse_factor`` for Resource strategy (ties go to the smaller)."""
+    def ok(r: int) -> bool:
+        mult_limit = math.ceil(n_in * n_out / min(n_in, r))
+        return ((mult_limit % n_out == 0) or r >= n_in) and (r % n_in == 0 or r < n_in) and (n_in * n_out) % r == 0
+
+    valid = [r for r in range(1, n_in * n_out + 1) if ok(r)]
+    if rf in valid:
+        return rf
+    return min(valid, key=lambda r: (abs(r - rf), r))
+
+
+def network_from_keras(model, settings: HlsSettings, name: str = "myproject") -> FixedNetwork:
+    """The ``FixedNetwork`` hls4ml would build, straight from a plain Keras MLP (no conversion).
+
+    Why: the pruning search estimates resources for hundreds of candidates;
+    this takes milliseconds.  It reproduces hls4ml 1.3's type resolution for
+    plain ``Dense``/``Activation`` layers (relu, linear, sigmoid): inputs and
+    'auto' weights/biases/activation results take the default precision,
+    'auto' accumulators and Dense results follow hls4ml's exact-width rule,
+    weights are quantized from the writer's decimal text, Resource reuse
+    factors snap to hls4ml's closest valid value.  For anything else (QKeras
+    quantizers, softmax) it falls back to a real hls4ml conversion in a
+    temporary directory, which is exact by construction.
+    """
+    settings.validate()
+    plain = all(type(layer).__name__ in ("InputLayer", "Dense", "Activation") for layer in model.layers)
+    acts = []
+    for layer in model.layers:
+        if type(layer).__name__ in ("Dense", "Activation"):
+            acts.append(layer.get_config().get("activation"))
+    if not plain or any(a not in ("relu", "linear", "sigmoid") for a in acts):
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="fpga_prune_hls_") as tmp:
+            return network_from_hls(convert(model, settings, tmp), name=name)
+    default = to_fixed_type(settings.default_precision)
+    in_t = to_fixed_type(settings.input_precision) if settings.input_precision else default
+    input_type = in_t
+    n_inputs = int(model.input_shape[-1])
+    layers: list[Layer] = []
+
+    def ov(layer_name: str, key: str, fallback: FixedType) -> FixedType:
+        val = getattr(settings.layer(layer_name), key)
+        return fallback if val in (None, "auto") else to_fixed_type(val)
+
+    def add_activation(lname: str, act: str, cur: FixedType, n: int) -> FixedType:
+        res = ov(lname, "result", default)
+        if act == "sigmoid":
+            size = settings.layer(lname).table_size or settings.table_size
+            tt_s = settings.layer(lname).table_type or settings.table_type
+            tt = to_fixed_type(tt_s) if tt_s else FixedType(True, 18, 8)
+            layers.append(ActivationLayer(name=lname, activation="sigmoid", input_type=cur, result_type=res, n=n,
+                                          tables={"sigmoid": sigmoid_table(size, tt)},
+                                          table_types={"sigmoid": tt}, params={"table_size": size}))
+        else:
+            layers.append(ActivationLayer(name=lname, activation=act, input_type=cur, result_type=res, n=n))
+        return res
+
+    cur, width = in_t, n_inputs
+    for layer in model.layers:
+        kind = type(layer).__name__
+        if kind == "InputLayer":
+            continue
+        act = layer.get_config().get("activation")
+        if kind == "Activation":
+            cur = add_activation(layer.name, act, cur, width)
+            continue
+        kernel, *rest = layer.get_weights()
+        bias = rest[0] if rest else np.zeros(kernel.shape[1], dtype=kernel.dtype)
+        n_in, n_out = kernel.shape
+        w_t = ov(layer.name, "weight", default)
+        b_t = ov(layer.name, "bias", default)
+        acc_t = ov(layer.name, "accum", _auto_accum(cur, w_t, b_t, n_in))
+        res_t = ov(layer.name, "result", _auto_accum(cur, w_t, b_t, n_in))
+        strategy = settings.layer(layer.name).strategy or settings.strategy
+        rf = settings.layer(layer.name).reuse_factor or settings.reuse_factor
+        if strategy == "resource":
+            rf = _closest_reuse_factor(n_in, n_out, rf)
+        layers.append(DenseLayer(
+            name=layer.name, input_type=cur, weight_type=w_t, bias_type=b_t, accum_type=acc_t,
+            result_type=res_t, weights=_writer_raw(kernel, w_t).reshape(n_in, n_out),
+            biases=_writer_raw(bias, b_t), strategy=strategy, reuse_factor=rf))
+        cur, width = res_t, n_out
+        if act not in (None, "linear"):
+            cur = add_activation(f"{layer.name}_{act}", act, cur, width)
+    return FixedNetwork(name=name, input_type=input_type, n_inputs=n_inputs, layers=tuple(layers))
