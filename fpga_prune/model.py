@@ -77,7 +77,7 @@ class ModelConfig:
             if not 2 <= bv <= 32:
                 raise InputError("ModelConfig", b, f"must be in 2..32, got {bv}")
             if not 0 <= iv < bv:
-                raise InputError("ModelConfig", i, f"must be in 0..{b}-1, got {iv}")
+                raise InputError("ModelConfig", i, f"must be in 0..{bv - 1} (below {b}={bv}), got {iv}")
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
