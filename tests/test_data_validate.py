@@ -45,7 +45,7 @@ CASES = {
                       "line 4 field timestamp: 2025-04-03 17:00:00+00:00 is earlier than "
                       "2025-04-03 17:10:00+00:00 on line 3; rows must be in ascending time order"),
     "gap": (_drop(4),
-            "line 4 field timestamp: 1 gap (1 missing candles); largest 5 min missing before "
+            "line 4 field timestamp: 1 gap (1 missing candle); largest 5 min missing before "
             "2025-04-03 17:20:00+00:00; pass --allow-gaps to proceed"),
     "nan": (_edit(5, "81720.2,", "nan,"), "line 5 field close: value nan is not finite"),
     "inf": (_edit(6, ",153.713", ",inf"), "line 6 field volume: value inf is not finite"),

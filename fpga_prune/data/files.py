@@ -26,8 +26,7 @@ import numpy as np
 
 from fpga_prune.data.candles import Candles
 from fpga_prune.data.timeutil import (
-    _MIN_EPOCH_MS, candle_close_ms, format_ts, interval_code, interval_label, interval_ms,
-    parse_interval,
+    _MIN_EPOCH_MS, candle_close_ms, format_ts, interval_ms, parse_interval,
 )
 from fpga_prune.data.validate import ValidationReport, infer_interval_ms, validate
 from fpga_prune.errors import InputError
@@ -425,7 +424,3 @@ def write_csv(candles: Candles, path: str | os.PathLike) -> Path:
     write_bytes_atomic(path, csv_bytes(candles))
     return Path(path)
 
-
-def describe_interval(ms: int) -> str:
-    code = interval_code(ms)
-    return f"{interval_label(ms)} (Bybit {code})" if code else interval_label(ms)

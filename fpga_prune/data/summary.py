@@ -68,7 +68,7 @@ def format_summary(s: dict[str, Any]) -> str:
     lab, price, vol = s["labels"], s["price"], s["volume"]
     gaps = "none"
     if s["gaps"]:
-        gaps = (f"{s['gaps']} ({s['missing_candles']} missing candles; largest "
+        gaps = (f"{s['gaps']} ({s['missing_candles']} missing candle{'s' if s['missing_candles'] != 1 else ''}; largest "
                 f"{duration_label(s['largest_gap_ms'])} before {s['largest_gap_before']})")
     change = (price["last_close"] / price["first_open"] - 1) * 100
     lines = [

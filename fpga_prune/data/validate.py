@@ -194,7 +194,7 @@ def validate(candles: Candles, *, allow_gaps: bool = False,
         assert k is not None
         raise InputError(src, f"{where(k + 1)} field timestamp",
                          f"{gaps.count} gap{'s' if gaps.count != 1 else ''} ({gaps.missing} missing "
-                         f"candles); largest {duration_label(gaps.largest_ms)} missing before "
+                         f"candle{'s' if gaps.missing != 1 else ''}); largest {duration_label(gaps.largest_ms)} missing before "
                          f"{format_ts(ts[k + 1])}; pass --allow-gaps to proceed")
     return ValidationReport(
         rows=n, interval_ms=length, start_ms=int(ts[0]), end_ms=int(ts[-1]),
