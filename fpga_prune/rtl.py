@@ -203,17 +203,47 @@ def _sdec(value: int, width: int) -> str:
     return f"-{width}'sd{-value}" if value < 0 else f"{width}'sd{value}"
 
 
-def _cast_params(src: FixedType, dst: FixedType, src_width: int | None = None,
-                 src_frac: int | None = None, src_signed: bool | None = None) -> dict:
-    if dst.sat_bits:
-        raise ValueError(f"{dst}: saturation bits (5th ap_fixed argument) are not supported in RTL")
-    return {
-        "IW": src.width if src_width is None else src_width,
-        "IF": src.frac if src_frac is None else src_frac,
-        "IS": int(src.signed if src_signed is None else src_signed),
-        "OW": dst.width, "OF": dst.frac, "OS": int(dst.signed),
-        "RND": RND_CODES[dst.rounding], "OVF": OVF_CODES[dst.saturation],
-    }
+_INC = {0: "1'b0", 1: "neg & (half | rest)", 2: "half", 3: "half & (rest | neg)",
+        4: "half & (rest | ~neg)", 5: "half & rest", 6: "half & (rest | fl[0])"}
+
+
+class _Casts:
+    """The distinct casts of a design, each rendered once as a Verilog function."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self.by_key: dict[tuple, dict] = {}
+
+    def get(self, src: FixedType, dst: FixedType, src_width: int | None = None) -> str:
+        """Name of the function casting ``src`` (optionally widened to ``src_width``) to ``dst``."""
+        if dst.sat_bits:
+            raise ValueError(f"{dst}: saturation bits (5th ap_fixed argument) are not supported in RTL")
+        iw = src.width if src_width is None else src_width
+        key = (iw, src.frac, src.signed, dst.width, dst.frac, dst.signed, dst.rounding, dst.saturation)
+        if key in self.by_key:
+            return self.by_key[key]["name"]
+        ow, of_ = dst.width, dst.frac
+        ls = max(0, of_ - src.frac)
+        rs = max(0, src.frac - of_)
+        xw = max(iw + ls, ow) + rs + 2
+        fill = f"din[{iw - 1}]" if src.signed else "1'b0"
+        lo, hi = dst.raw_min, dst.raw_max
+        ovf = OVF_CODES[dst.saturation]
+        zero = f"{ow}'d0"
+        c = {
+            "name": f"{self.prefix}cast_{len(self.by_key)}", "src": f"ap_{'' if src.signed else 'u'}fixed<{iw},{iw - src.frac}>",
+            "dst": str(dst), "IW": iw, "OW": ow, "LS": ls, "RS": rs, "XW": xw, "OVF": ovf,
+            "ext": "{{" + str(xw - iw) + "{" + fill + "}}, din}",
+            "inc": _INC[RND_CODES[dst.rounding]],
+            "omax": _sdec(hi, xw), "omin": _sdec(lo, xw),
+            "on_over": zero if ovf == 2 else _hex(hi, ow),
+            "on_under": zero if ovf == 2 else (_hex(-hi, ow) if ovf == 3 and dst.signed else _hex(lo, ow)),
+        }
+        self.by_key[key] = c
+        return c["name"]
+
+    def functions(self) -> list[dict]:
+        return list(self.by_key.values())
 
 
 def _ext(sig: str, width: int, signed: bool, to: int) -> str:
@@ -275,7 +305,8 @@ def _sigmoid_table(layer: ActivationLayer) -> tuple[list[int], int]:
     return [cast_raw(int(v), ttype, layer.result_type) for v in table], size
 
 
-def _layer_context(network: FixedNetwork, prefix: str) -> tuple[list[dict], list[dict], int]:
+def _layer_context(network: FixedNetwork, prefix: str,
+                   casts: _Casts) -> tuple[list[dict], list[dict], int]:
     """Per-layer template data, the probe list and the total latency."""
     live = live_neurons(network)
     layers_ctx: list[dict] = []
@@ -313,7 +344,7 @@ def _layer_context(network: FixedNetwork, prefix: str) -> tuple[list[dict], list
                     base = f"{lname}_m_{i}_{j}"
                     products.append({"i": i, "j": j, "p": f"{base}_p", "c": f"{base}_c", "r": f"{base}_r",
                                      "xe": f"{lname}_xe_{i}", "w": _sdec(w, pw), "w_int": w,
-                                     "cast": _cast_params(prod_type, layer.accum_type)})
+                                     "cast": casts.get(prod_type, layer.accum_type)})
                     terms.append(f"{base}_r")
                 bias = cast_raw(int(layer.biases[j]), layer.bias_type, layer.accum_type)
                 neurons.append({"j": j, "terms": terms, "bias": _hex(bias, aw), "bias_int": bias,
@@ -324,8 +355,9 @@ def _layer_context(network: FixedNetwork, prefix: str) -> tuple[list[dict], list
                 "nnz": int(np.count_nonzero(layer.weights)), "n_products": len(products),
                 "wrap": layer.accum_type.saturation == "AP_WRAP",
                 "acc_signed": layer.accum_type.signed,
-                "sum_cast": _cast_params(layer.accum_type, layer.accum_type, src_width=aw + 1),
-                "res_cast": _cast_params(layer.accum_type, layer.result_type),
+                "sum_cast": casts.get(layer.accum_type, layer.accum_type, src_width=aw + 1),
+                "satadd": f"{prefix}{lname}_satadd",
+                "res_cast": casts.get(layer.accum_type, layer.result_type),
                 "ext": ext, "products": products, "neurons": neurons,
             })
             stage += DENSE_STAGES
@@ -336,7 +368,7 @@ def _layer_context(network: FixedNetwork, prefix: str) -> tuple[list[dict], list
                     f"supported: {', '.join(SUPPORTED_ACTIVATIONS)}")
             it = layer.input_type
             ctx.update({"kind": layer.activation, "n": layer.n, "iw": it.width, "in_signed": it.signed,
-                        "cast": _cast_params(it, layer.result_type),
+                        "cast": casts.get(it, layer.result_type) if layer.activation != "sigmoid" else None,
                         "ins": [{"j": j, "x": prev[j], "c": f"{lname}_c_{j}", "y": outs[j]} for j in live[k]]})
             if layer.activation == "sigmoid":
                 table, size = _sigmoid_table(layer)
@@ -369,14 +401,15 @@ def render_rtl(network: FixedNetwork, top: str = "myproject", input_name: str = 
                output_name: str | None = None) -> dict[str, str]:
     """Relative path -> text of the Verilog design and its ``ports.json``.
 
-    Files: ``<top>.v`` (the top), ``<top>_fp_cast.v`` (the cast primitive),
+    Files: ``<top>.v`` (the top, with one function per distinct cast),
     ``<top>_<layer>_rom.v`` for each sigmoid table, ``ports.json``.
     Deterministic: same network and names give byte-identical files.
     """
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", top):
         raise ValueError(f"top name {top!r} is not a Verilog identifier")
     prefix = f"{top}_"
-    layers_ctx, probes, latency = _layer_context(network, prefix)
+    casts = _Casts(prefix)
+    layers_ctx, probes, latency = _layer_context(network, prefix, casts)
     ports = default_port_map(network, top, input_name, output_name)
     ports = PortMap(**{**asdict(ports), "outputs": ports.outputs, "output_vlds": ports.output_vlds,
                        "probes": tuple(probes), "latency": latency})
@@ -389,7 +422,7 @@ def render_rtl(network: FixedNetwork, top: str = "myproject", input_name: str = 
         "iw": iw, "n_inputs": network.n_inputs,
         "inputs": [{"i": i, "sig": f"x_{i}", "lo": i * iw} for i in live_in],
         "dead_inputs": [f"{ports.input}[{i * iw + iw - 1}:{i * iw}]" for i in dead_in],
-        "layers": layers_ctx,
+        "layers": layers_ctx, "casts": casts.functions(),
         "outputs": [{"port": ports.outputs[o["j"]], "vld": ports.output_vlds[o["j"]], "sig": o["sig"]}
                     for o in last["outs"]],
         "ow": network.output_type.width,
@@ -397,7 +430,6 @@ def render_rtl(network: FixedNetwork, top: str = "myproject", input_name: str = 
     }
     files = {
         f"{top}.v": render("rtl/top.v.j2", ctx),
-        f"{prefix}fp_cast.v": render("rtl/fp_cast.v.j2", {"prefix": prefix}),
         "ports.json": ports.to_json(),
     }
     for lc in layers_ctx:

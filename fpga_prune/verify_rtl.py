@@ -65,7 +65,7 @@ def simulator_spec(name: str) -> SimulatorSpec:
 # to g++ as a bare file name and the build fails; "-include" is the value a
 # normal install has.  The model is small and runs a few thousand cycles, so
 # compile time dominates: no optimization for the generated code.
-VERILATOR_MAKEFLAGS = "CFG_CXXFLAGS_PCH_I=-include OPT_FAST=-O0 OPT_SLOW=-O0 OPT_GLOBAL=-O1"
+VERILATOR_MAKEFLAGS = "CFG_CXXFLAGS_PCH_I=-include OPT_FAST=-O0 OPT_SLOW=-O0 OPT_GLOBAL=-O0"
 
 
 @contextlib.contextmanager
