@@ -139,3 +139,16 @@ def clone(model: tf.keras.Model) -> tf.keras.Model:
 def snapshot(model: tf.keras.Model) -> list[np.ndarray]:
     """All weights (trainable and not) as numpy copies, for rewinding."""
     return [np.array(w, copy=True) for w in model.get_weights()]
+
+
+def forward(model: tf.keras.Model, x: np.ndarray, batch_size: int = 8192):
+    """Inference outputs as numpy (a list for multi-output models).
+
+    Why not ``model.predict``: it traces a new tf.function for every model
+    (about a second each), and pruning creates many short-lived models.
+    """
+    x = np.asarray(x, dtype=np.float32)
+    chunks = [model(x[i:i + batch_size], training=False) for i in range(0, max(len(x), 1), batch_size)]
+    if isinstance(chunks[0], (list, tuple)):
+        return [np.concatenate([c[j].numpy() for c in chunks]) for j in range(len(chunks[0]))]
+    return np.concatenate([c.numpy() for c in chunks])

@@ -102,7 +102,7 @@ def activations(model: tf.keras.Model, x: np.ndarray, layers: list[str] | None =
     if not hidden:
         return {}
     probe = tf.keras.Model(model.inputs, [b.output_layer.output for b in hidden])
-    outs = probe.predict(np.asarray(x, dtype=np.float32), batch_size=batch_size, verbose=0)
+    outs = _graph.forward(probe, x, batch_size)
     if len(hidden) == 1:
         outs = [outs]
     return {b.name: np.asarray(o, dtype=np.float64) for b, o in zip(hidden, outs)}

@@ -177,8 +177,8 @@ def prune_metrics(dense: tf.keras.Model, pruned: tf.keras.Model, x: np.ndarray, 
             raise InputError("prune metrics", "baseline", "a custom metric needs an explicit baseline")
         baseline = chance(metric, y)
     cd, cp = count_weights(dense), count_weights(pruned)
-    pd = dense.predict(np.asarray(x, dtype=np.float32), batch_size=batch_size, verbose=0)
-    pp = pruned.predict(np.asarray(x, dtype=np.float32), batch_size=batch_size, verbose=0)
+    pd = _graph.forward(dense, x, batch_size)
+    pp = _graph.forward(pruned, x, batch_size)
     md, mp = float(fn(y, pd)), float(fn(y, pp))
     edge = md - float(baseline)
     return PruneMetrics(
