@@ -351,6 +351,29 @@ def compile_command(project: Path, exe: Path, top: str, cxx: str = "g++") -> lis
             f"firmware/{top}.cpp", "tb/tb_main.cpp", "-o", str(exe)]
 
 
+def _compile_parallel(cmd: list[str], project: Path, bdir: Path, timeout: float) -> None:
+    """``cmd`` (compile + link of two sources) as two parallel ``-c`` jobs and a link: the same flags."""
+    srcs = [a for a in cmd if a.endswith(".cpp")]
+    exe = cmd[cmd.index("-o") + 1]
+    flags = [a for a in cmd[1:] if a not in srcs and a not in ("-o", exe)]
+    objs = [str(bdir / (Path(s).stem + ".o")) for s in srcs]
+    jobs = [subprocess.Popen([cmd[0], *flags, "-c", s, "-o", o], cwd=project, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True) for s, o in zip(srcs, objs, strict=True)]
+    errors = []
+    for job in jobs:
+        _, err = job.communicate(timeout=timeout)
+        if job.returncode != 0:
+            errors.append(err)
+    if not errors:
+        link = subprocess.run([cmd[0], *objs, "-o", exe], cwd=project, capture_output=True, text=True,
+                              timeout=timeout, check=False)
+        if link.returncode != 0:
+            errors.append(link.stderr)
+    if errors:
+        err = "\n".join("\n".join(e.strip().splitlines()[-15:]) for e in errors)
+        raise CheckFailed(f"C simulation did not compile ({shlex.join(cmd)}):\n{err}")
+
+
 def run_csim(project: str | os.PathLike, *, top: str = "myproject", build_dir: str | os.PathLike | None = None,
              max_listed: int = 10, cxx: str = "g++", timeout: float = 1800.0) -> CsimResult:
     """Compile ``firmware/<top>.cpp`` + ``tb/tb_main.cpp`` of a written project and run every vector.
@@ -369,11 +392,8 @@ def run_csim(project: str | os.PathLike, *, top: str = "myproject", build_dir: s
         exe = bdir / "csim"
         cmd = compile_command(project, exe, top, cxx)
         t0 = time.perf_counter()
-        comp = subprocess.run(cmd, cwd=project, capture_output=True, text=True, timeout=timeout, check=False)
+        _compile_parallel(cmd, project, bdir, timeout)
         t1 = time.perf_counter()
-        if comp.returncode != 0:
-            err = "\n".join(comp.stderr.strip().splitlines()[-15:])
-            raise CheckFailed(f"C simulation did not compile ({shlex.join(cmd)}):\n{err}")
         out_file = bdir / "csim_outputs_raw.dat"
         run = subprocess.run([str(exe), "tb_data/inputs_raw.dat", "tb_data/expected_raw.dat", str(out_file)],
                              cwd=project, capture_output=True, text=True, timeout=timeout, check=False)
