@@ -62,6 +62,7 @@ class FitConfig:
     weight_bits: tuple[int, ...] = (16, 12, 10, 8, 6)
     reuse_factors: tuple[int, ...] = (2, 4, 8, 16, 32, 64, 128)
     input_precision: str = "ap_fixed<16,6>"
+    metric_tolerance: float = 0.001
     finetune_epochs: int = 12
     patience: int = 3
     seed: int = 0
@@ -345,11 +346,20 @@ class _Search:
                 if good:
                     break
         if good:
-            chosen = max(good, key=lambda d: (round(d.val_metric, 12), -d.estimate.latency_cycles,
-                                              -d.estimate.totals["dsp"], -d.index))
+            chosen = choose(good, cfg.metric_tolerance)
             return FitResult(chosen, True, self.dense_val, tuple(self.designs), cfg, self.board, self.caps)
         chosen, why = closest(self.designs, self.board, self.caps, cfg.min_retention)
         return FitResult(chosen, False, self.dense_val, tuple(self.designs), cfg, self.board, self.caps, why)
+
+
+def choose(good: Sequence[Design], tolerance: float) -> Design:
+    """The best validation metric; metrics within ``tolerance`` of the best are
+    ties (validation noise), broken by lowest latency, then the most weight
+    bits (closest to the trained model), then fewest DSPs."""
+    best = max(d.val_metric for d in good)
+    near = [d for d in good if d.val_metric >= best - tolerance]
+    return min(near, key=lambda d: (d.estimate.latency_cycles, -d.weight_bits,
+                                    d.estimate.totals["dsp"], -d.val_metric, d.index))
 
 
 def _predict(model, x: np.ndarray) -> np.ndarray:
@@ -359,14 +369,18 @@ def _predict(model, x: np.ndarray) -> np.ndarray:
 
 
 def overshoot(design: Design, board: Board, caps: Caps) -> tuple[str, float, int, int]:
-    """The worst resource of a design: (name, used/allowed, used, allowed)."""
-    worst = ("dsp", 0.0, 0, 0)
+    """The worst resource of a design: (name, excess as a fraction of the device, used, allowed).
+
+    Why excess over the device and not used/allowed: a cap of 0 makes every
+    ratio infinite, and "how far from fitting" is what a user acts on.
+    """
+    worst = ("dsp", -math.inf, 0, 0)
     budget = caps.budget(board)
     for r in RESOURCES:
         used, allowed = int(design.estimate.totals[r]), int(budget[r])
-        ratio = used / allowed if allowed else (math.inf if used else 0.0)
-        if ratio > worst[1]:
-            worst = (r, ratio, used, allowed)
+        excess = (used - allowed) / max(board.available()[r], 1)
+        if excess > worst[1]:
+            worst = (r, excess, used, allowed)
     return worst
 
 

@@ -25,6 +25,10 @@ def staged_dir(out: str | os.PathLike, *, replace: bool = True) -> Iterator[Path
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    # mkdtemp makes 0700; the published directory gets the usual umask-derived mode.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(stage, 0o777 & ~umask)
     try:
         yield stage
     except BaseException:

@@ -30,3 +30,27 @@ def shared_csv() -> Path:
 @pytest.fixture(scope="session")
 def bybit_csv() -> Path:
     return shared_csv()
+
+
+@pytest.fixture(scope="session")
+def trained_model(tmp_path_factory, bybit_csv) -> Path:
+    """The default dense MLP trained on the real candles (short training for speed)."""
+    from fpga_prune import cli
+
+    out = tmp_path_factory.mktemp("trained") / "model"
+    rc = cli.main(["train", "--data", str(bybit_csv), "--out", str(out), "--epochs", "12",
+                   "--patience", "3", "--n-boot", "200", "--quiet"])
+    assert rc == 0
+    return out
+
+
+@pytest.fixture(scope="session")
+def pruned_pynq(tmp_path_factory, bybit_csv, trained_model) -> Path:
+    """``trained_model`` pruned to fit the PYNQ-Z2 (the product's main path)."""
+    from fpga_prune import cli
+
+    out = tmp_path_factory.mktemp("pruned") / "pynq-z2"
+    rc = cli.main(["prune", "--model", str(trained_model), "--board", "pynq-z2", "--out", str(out),
+                   "--data", str(bybit_csv), "--quiet"])
+    assert rc == 0
+    return out

@@ -1,0 +1,116 @@
+"""Prune to fit on the real Bybit data: fits, keeps accuracy, reports honestly, fails clearly."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from fpga_prune import cli, emulate
+from fpga_prune.boards import load_board
+from fpga_prune.fit import weight_precision
+from fpga_prune.fixed import FixedType, from_float
+from fpga_prune.hls_adapter import HlsSettings, network_from_keras
+from fpga_prune.model import load_bundle
+
+pytestmark = pytest.mark.slow
+
+
+def test_pruned_pynq_fits_with_retention(pruned_pynq, trained_model):
+    b = json.loads((pruned_pynq / "budget.json").read_text())
+    assert b["board"] == "pynq-z2" and b["fits"] is True
+    for r in ("dsp", "bram18k", "lut", "ff"):
+        res = b["resources"][r]
+        assert res["used"] <= res["allowed"] == int(res["available"] * res["cap"])
+        # per-layer rows add up to the totals
+        assert sum(layer[r] for layer in b["per_layer"]) == res["used"]
+    assert b["resources"]["dsp"]["available"] == 220
+    acc = b["accuracy"]
+    assert acc["retention"] >= 0.98
+    assert acc["pruned_val"] >= acc["floor_val"]
+    assert 0.5 < acc["decision_agreement"] <= 1.0
+    assert acc["dense"] > 0.6  # the default target has real signal
+    # the dense model did not fit: something was really pruned
+    assert b["pruning"]["multiply_reduction"] > 0.3
+    assert b["pruning"]["multiplies"] < b["pruning"]["dense_multiplies"]
+    assert b["latency_ns"] == pytest.approx(b["latency_cycles"] * 10.0)
+    dense_rows = [h for h in b["history"] if h["stage"] == "dense"]
+    assert dense_rows and not any(h["fits"] for h in dense_rows if h["strategy"] == "latency")
+
+
+def test_pruned_bundle_is_smaller_and_consistent(pruned_pynq, trained_model, bybit_csv):
+    dense, pruned = load_bundle(trained_model), load_bundle(pruned_pynq)
+    b = json.loads((pruned_pynq / "budget.json").read_text())
+    assert [int(l.units) for l in pruned.model.layers if hasattr(l, "units")] == b["design"]["widths"][1:]
+    assert sum(b["design"]["widths"][1:-1]) < sum(b["pruning"]["dense_widths"][1:-1])
+    settings = HlsSettings.read(pruned_pynq / "hls_config.json")
+    assert settings.part == "xc7z020clg400-1"
+    assert settings.strategy == b["design"]["strategy"]
+    # the saved model + settings reproduce the reported hardware metric exactly
+    from fpga_prune import features
+    from fpga_prune.data import load
+    from fpga_prune.prune.metrics import roc_auc
+    splits = features.split(features.build(load(bybit_csv), pruned.spec), pruned.spec)
+    proba = emulate.predict(network_from_keras(pruned.model, settings), splits.test.X)
+    assert round(roc_auc(splits.test.y, proba), 6) == b["accuracy"]["pruned"]
+    assert dense.spec == pruned.spec
+
+
+def test_report_files(pruned_pynq):
+    md = (pruned_pynq / "budget.md").read_text()
+    assert "**Fits** pynq-z2" in md and "| dsp |" in md
+    for png in ("accuracy_vs_sparsity.png", "layer_resources.png"):
+        assert (pruned_pynq / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_board_where_dense_fits_returns_it_unpruned(trained_model, bybit_csv, tmp_path, capsys):
+    out = tmp_path / "u250"
+    rc = cli.main(["prune", "--model", str(trained_model), "--board", "alveo-u250", "--out", str(out),
+                   "--data", str(bybit_csv), "--json"])
+    assert rc == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["fits"] is True and doc["design"]["stage"] == "dense"
+    assert doc["design"]["strategy"] == "latency" and doc["design"]["weight_bits"] == 16
+    assert doc["sparsity"] == 0.0
+    b = json.loads((out / "budget.json").read_text())
+    assert b["pruning"]["widths"] == b["pruning"]["dense_widths"]
+    assert b["accuracy"]["retention"] == pytest.approx(1.0, abs=0.01)
+
+
+def test_impossible_budget_exits_1_with_shortfall(trained_model, bybit_csv, tmp_path, capsys):
+    out = tmp_path / "nope"
+    rc = cli.main(["prune", "--model", str(trained_model), "--board", "pynq-z2", "--out", str(out),
+                   "--data", str(bybit_csv), "--cap", "dsp=0.001", "--min-retention", "0.999", "--quiet"])
+    assert rc == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "no design fits pynq-z2 at retention >= 0.999" in err[0]
+    assert "closest design" in err[0] and "needs DSP" in err[0] and "the cap allows 0" in err[0]
+    assert not out.exists()
+
+
+def test_broken_board_file_exits_2(trained_model, bybit_csv, tmp_path, capsys):
+    board = tmp_path / "bad.yaml"
+    board.write_text((load_board("pynq-z2").to_dict() and
+                      "name: bad\npart: xc7z020clg400-1\nfamily: 7series\ndsp: lots\nbram18k: 280\n"
+                      "uram: 0\nlut: 53200\nff: 106400\nclock_period_ns: 10\ndsp_width: 25x18\nsource: me\n"))
+    rc = cli.main(["prune", "--model", str(trained_model), "--board", str(board), "--out",
+                   str(tmp_path / "o"), "--data", str(bybit_csv)])
+    assert rc == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "bad.yaml" in err[0] and "dsp" in err[0] and "lots" in err[0]
+    assert not (tmp_path / "o").exists()
+
+
+def test_weight_precision_holds_the_largest_weight():
+    for max_abs, bits in ((0.3, 8), (0.49, 6), (1.3, 16), (5.2, 10), (0.07, 8)):
+        t = FixedType.parse(weight_precision(max_abs, bits))
+        assert t.width == bits
+        # the largest magnitude is representable without saturating ...
+        lo, hi = t.raw_min * t.lsb, t.raw_max * t.lsb
+        assert lo <= -max_abs and max_abs <= hi + t.lsb
+        # ... and one integer bit fewer would not hold it (no bits wasted)
+        tighter = FixedType(True, bits, t.integer - 1)
+        assert max_abs > tighter.raw_max * tighter.lsb
+    assert int(from_float(np.array([0.3]), FixedType.parse(weight_precision(0.3, 8)))[0]) != 0
