@@ -328,6 +328,13 @@ def _cast_simple(v: np.ndarray, d: int, src: FixedType, dst: FixedType) -> np.nd
     sym = dst.saturation == "AP_SAT_SYM" and dst.signed
     if lo <= qmin and qmax <= hi and not (sym and qmin == lo):
         return q
+    return _overflow_exact(q, dst)
+
+
+def _overflow_exact(q: np.ndarray, dst: FixedType) -> np.ndarray:
+    """Overflow handling of exact int64 quantized values."""
+    lo, hi = dst.raw_min, dst.raw_max
+    sym = dst.saturation == "AP_SAT_SYM" and dst.signed
     w = dst.width
     o = dst.saturation
     if o == "AP_WRAP" and not dst.sat_bits:
@@ -361,7 +368,7 @@ def cast(raw: RawLike, src: FixedType, dst: FixedType) -> np.ndarray:
     ``raw`` must hold valid raw values of ``src``.  Returns int64 when ``dst``
     fits 64 bits, else an object array of Python ints.
     """
-    return _cast_d(raw, src.frac - dst.frac, dst, src)
+    return np.asarray(_cast_d(raw, src.frac - dst.frac, dst, src))
 
 
 def _double_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -379,16 +386,43 @@ def _double_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def from_float(x, t: FixedType) -> np.ndarray:
     """``t_t y = (double)x;``: the exact double value quantized/overflowed with t's modes."""
-    xa = np.ascontiguousarray(np.asarray(x, dtype=np.float64))
-    man, frac2 = _double_parts(xa)
-    return _cast_d(man, frac2 - t.frac, t)
+    xa = np.asarray(x, dtype=np.float64)
+    shape = xa.shape
+    xa = np.ascontiguousarray(xa.reshape(-1))
+    if not t.fits_int64:
+        man, frac2 = _double_parts(xa)
+        return np.asarray(_cast_d(man, frac2 - t.frac, t)).reshape(shape)
+    # Fast path in floating point: scaling by 2**frac is exact while the result
+    # stays a normal double, and floor/fraction of |x * 2**frac| are exact.
+    with np.errstate(all="ignore"):
+        scaled = np.ldexp(xa, t.frac)
+        a = np.abs(scaled)
+        ok = (a < 2.0 ** 62) & (((a >= 2.0 ** -1022) & (np.abs(xa) >= 2.0 ** -1022)) | (xa == 0))
+    a = np.where(ok, a, 0.0)
+    n = np.floor(a)
+    fr = a - n
+    n = n.astype(np.int64)
+    neg = xa < 0
+    nz = fr > 0
+    floor = np.where(neg, -n - nz, n)
+    eq_half = fr == 0.5
+    gt_half = np.where(neg, nz & (fr < 0.5), fr > 0.5)
+    qb = gt_half | eq_half
+    r = nz & ~eq_half
+    q = floor + _round_inc(t.rounding, qb, r, neg, (floor & 1).astype(bool))
+    out = np.array(_overflow_exact(q, t), dtype=np.int64)
+    if not ok.all():
+        bad = ~ok
+        man, frac2 = _double_parts(xa[bad])
+        out[bad] = _cast_d(man, frac2 - t.frac, t)
+    return out.reshape(shape)
 
 
 def to_float(raw: RawLike, t: FixedType) -> np.ndarray:
     """Raw -> float64 (round to nearest even, as ``ap_fixed::to_double``)."""
     v, is64 = _as_raw_array(raw)
     if is64:
-        return np.ldexp(v.astype(np.float64), -t.frac)
+        return np.asarray(np.ldexp(v.astype(np.float64), -t.frac))
     f = np.frompyfunc(lambda a: _int_to_double(int(a), t.frac), 1, 1)
     return np.asarray(f(v), dtype=np.float64)
 
@@ -425,7 +459,7 @@ def mul_raw(a_raw: RawLike, a_t: FixedType, b_raw: RawLike, b_t: FixedType) -> t
     t = mul_type(a_t, b_t)
     a, b, fast = _binary_operands(a_raw, b_raw, t)
     out = a * b
-    return (out if fast else _normalize(out, t)), t
+    return (np.asarray(out) if fast else _normalize(out, t)), t
 
 
 def add_raw(a_raw: RawLike, a_t: FixedType, b_raw: RawLike, b_t: FixedType) -> tuple[np.ndarray, FixedType]:
@@ -435,7 +469,7 @@ def add_raw(a_raw: RawLike, a_t: FixedType, b_raw: RawLike, b_t: FixedType) -> t
     a, b, fast = _binary_operands(a_raw, b_raw, t)
     sa, sb = t.frac - a_t.frac, t.frac - b_t.frac
     if fast:
-        return (a << np.int64(sa)) + (b << np.int64(sb)), t
+        return np.asarray((a << np.int64(sa)) + (b << np.int64(sb))), t
     f = np.frompyfunc(lambda x, y: (int(x) << sa) + (int(y) << sb), 2, 1)
     return _normalize(f(a, b), t), t
 
@@ -464,7 +498,9 @@ def to_int(raw: RawLike, t: FixedType) -> np.ndarray:
             q = (v.view(np.uint64) << np.uint64(-f)).view(np.int64)
         else:
             q = np.zeros_like(v)
-        return ((q.view(np.uint64) & np.uint64(0xFFFFFFFF)) ^ np.uint64(1 << 31)).view(np.int64) - (1 << 31)
+        q = np.asarray(q)
+        return np.asarray(((q.view(np.uint64) & np.uint64(0xFFFFFFFF)) ^ np.uint64(1 << 31)).view(np.int64)
+                          - (1 << 31))
 
     def one(a: int) -> int:
         a = int(a)
@@ -479,7 +515,7 @@ def bit_pattern(raw: RawLike, t: FixedType) -> np.ndarray:
     """The W-bit two's-complement pattern as an unsigned integer (uint64 when W <= 64)."""
     v, is64 = _as_raw_array(raw)
     if is64 and t.width <= 64:
-        return v.view(np.uint64) & np.uint64((1 << t.width) - 1)
+        return np.asarray(v.view(np.uint64) & np.uint64((1 << t.width) - 1))
     mask = (1 << t.width) - 1
     return np.asarray(np.frompyfunc(lambda a: int(a) & mask, 1, 1)(v), dtype=object)
 
@@ -489,7 +525,7 @@ def from_bit_pattern(u, t: FixedType) -> np.ndarray:
     a = np.asarray(u)
     w = t.width
     if t.fits_int64 and a.dtype != object and a.dtype.kind in "iu" and (w <= 64):
-        return _sext64(a.astype(np.uint64), t)
+        return np.asarray(_sext64(a.astype(np.uint64), t))
     mask = (1 << w) - 1
 
     def one(x) -> int:

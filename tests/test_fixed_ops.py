@@ -135,6 +135,10 @@ def test_scalar_and_list_inputs_and_dtypes():
     assert y.shape == () and int(y) == 80 and y.dtype == np.int64
     assert fixed.cast([[1, 2]], P("ap_int<4>"), t).shape == (1, 2)
     assert fixed.cast([1], P("ap_int<4>"), FixedType(False, 64, 64)).dtype == object
+    for out in (fixed.from_float(np.nan, t), fixed.from_float(0.3, t), fixed.to_int(7, t),
+                fixed.to_float(7, t), fixed.bit_pattern(-1, t)):
+        assert isinstance(out, np.ndarray) and out.shape == ()
+    assert fixed.from_float(np.full((2, 3), 0.5), t).shape == (2, 3)
 
 
 def test_sat_bits_validated():

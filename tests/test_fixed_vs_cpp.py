@@ -25,6 +25,8 @@ import pytest
 from fpga_prune import fixed
 from fpga_prune.fixed import OVERFLOW_MODES, QUANT_MODES, FixedType
 
+pytestmark = pytest.mark.slow  # runs g++
+
 HARNESS = Path(__file__).resolve().parent / "cpp" / "ap_harness.cpp"
 SEED = 20240604
 # NDEBUG: ap_fixed_base::operator= reads the bit below the new LSB before it
