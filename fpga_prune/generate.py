@@ -65,8 +65,9 @@ class GenerateOptions:
             raise InputError("--vectors", None, f"must be >= 1, got {self.vectors}")
         if self.stress < 0:
             raise InputError("--stress", None, f"must be >= 0, got {self.stress}")
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", self.top):
-            raise InputError("--top", None, f"not a C/Verilog identifier: {self.top!r}")
+        if self.top != "myproject":
+            # hls4ml names the top itself; renaming it would need its config dict outside hls_adapter.
+            raise InputError("GenerateOptions", "top", f"only hls4ml's 'myproject' is supported, got {self.top!r}")
         if self.max_listed < 1:
             raise InputError("--max-listed", None, f"must be >= 1, got {self.max_listed}")
         return self
@@ -98,23 +99,28 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _metrics_source(directory: Path) -> tuple[str | None, str | None]:
+    """(data source, pruned_from) named by ``directory/metrics.json``."""
+    try:
+        metrics = json.loads((directory / "metrics.json").read_text())
+    except (OSError, ValueError):
+        return None, None
+    if not isinstance(metrics, dict):
+        return None, None
+    return (metrics.get("data") or {}).get("source"), metrics.get("pruned_from")
+
+
 def _data_hint(directory: Path) -> str | None:
-    """The candle file the model was trained on, from metrics.json (or the bundle it was pruned from)."""
-    seen = set()
-    d: Path | None = directory
-    while d is not None and d not in seen:
-        seen.add(d)
-        try:
-            metrics = json.loads((d / "metrics.json").read_text())
-        except (OSError, ValueError):
-            return None
-        src = (metrics.get("data") or {}).get("source") if isinstance(metrics, dict) else None
-        if src and Path(src).is_file():
-            return str(src)
-        parent = metrics.get("pruned_from") if isinstance(metrics, dict) else None
-        d = (directory / parent if not Path(parent).is_absolute() else Path(parent)) if parent else None
-        if d is not None and not d.is_dir():
-            d = Path(parent) if Path(parent).is_dir() else None
+    """The candle file the model was trained on: its metrics.json, else that of the bundle it was pruned from."""
+    src, parent = _metrics_source(directory)
+    if src and Path(src).is_file():
+        return str(src)
+    if parent:
+        for cand in (Path(parent), directory.parent / Path(parent).name):
+            if cand.is_dir():
+                src, _ = _metrics_source(cand)
+                if src and Path(src).is_file():
+                    return str(src)
     return None
 
 
@@ -313,8 +319,6 @@ def convert_model(pruned: PrunedModel, board, top: str, workdir: Path):
     out = workdir / "hls4ml_prj"
     hls_model = hls_adapter.convert(pruned.bundle.model, settings, out, part=board.part,
                                     clock_period=board.clock_period_ns)
-    if top != "myproject":
-        hls_model.config.config["ProjectName"] = top
     hls_model.write()
     network = hls_adapter.network_from_hls(hls_model, name=top)
     return settings, network, out

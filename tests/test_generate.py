@@ -180,8 +180,9 @@ def test_synth_without_vitis_says_skipped(dense_dir, bybit_csv, tmp_path, capsys
                                                if not (Path(p) / "vitis_hls").exists()
                                                and not (Path(p) / "vitis-run").exists()))
     out = tmp_path / "s"
+    # No --data: the candles are the ones the model's metrics.json names.
     rc = main(["generate", "--model", str(dense_dir), "--board", "pynq-z2", "--out", str(out),
-               "--data", str(bybit_csv), "--vectors", "10", "--stress", "0", "--no-check", "--synth"])
+               "--vectors", "10", "--stress", "0", "--no-check", "--synth"])
     text = capsys.readouterr().out
     assert rc == 0
     assert "--synth skipped: neither vitis-run nor vitis_hls is on PATH" in text

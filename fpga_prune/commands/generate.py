@@ -32,7 +32,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="compile the project's C simulation and require 0 bit mismatches (default on)")
     parser.add_argument("--synth", action="store_true",
                         help="run Vitis HLS C synthesis (+ Vivado OOC if on PATH) and record measured resources")
-    parser.add_argument("--top", default="myproject", help="top function / project name (default myproject)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the stress vectors (default 0)")
     parser.add_argument("--max-listed", type=int, default=10, help="mismatches listed on failure (default 10)")
 
@@ -49,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"[generate] {msg}", file=sys.stderr, flush=True)
 
     opts = GenerateOptions(vectors=args.vectors, stress=args.stress, check=args.check, synth=args.synth,
-                           top=args.top, seed=args.seed, max_listed=args.max_listed)
+                           seed=args.seed, max_listed=args.max_listed)
     try:
         res = generate(args.model, args.board, args.out, data=args.data, options=opts, progress=say)
     except CheckFailed as exc:
