@@ -36,7 +36,7 @@ from fpga_prune.fixed import FixedType
 from fpga_prune.ir import ActivationLayer, DenseLayer, FixedNetwork, Layer
 
 _EXACT = 2.0 ** 53
-_CHUNK = 32768
+_CHUNK = 8192
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -164,16 +164,25 @@ def _dense_acc(layer: DenseLayer, x: np.ndarray, report: dict | None = None) -> 
     w = np.asarray(layer.weights, dtype=np.int64)
     acc = np.broadcast_to(plan.bias_acc, (x.shape[0], layer.n_out)).copy()
     overflowed = np.zeros(acc.shape, dtype=bool)
+    shift = acc_t.frac - pt.frac
+    simple_sat = acc_t.saturation == "AP_SAT" and acc_t.sat_bits == 0
+    lo, hi = _range(acc_t)
     for i in plan.order:
         p = x[:, i : i + 1] * w[i]
-        pc = fixed.cast(p, pt, acc_t)
-        if report is not None and not plan.product_exact:
-            ref = fixed.cast(p, pt, FixedType(True, 62, 62 - acc_t.frac, acc_t.rounding))
-            overflowed |= ref != pc
+        if plan.product_exact:
+            pc = p << shift  # bound check: no rounding, no overflow
+        else:
+            pc = fixed.cast(p, pt, acc_t)
+            if report is not None:
+                ref = fixed.cast(p, pt, FixedType(True, 62, 62 - acc_t.frac, acc_t.rounding))
+                overflowed |= ref != pc
         s = acc + pc
-        acc = fixed.cast(s, acc_t, acc_t) if plan.mode == "ordered" else s
-        if report is not None and plan.mode == "ordered":
-            overflowed |= acc != s
+        if plan.mode == "ordered":
+            acc = np.clip(s, lo, hi) if simple_sat else fixed.cast(s, acc_t, acc_t)
+            if report is not None:
+                overflowed |= acc != s
+        else:
+            acc = s
     if plan.mode != "ordered":
         wrapped = fixed.cast(acc, acc_t, acc_t)
         overflowed |= wrapped != acc
