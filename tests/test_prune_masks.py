@@ -117,3 +117,30 @@ def test_keras_fit_reuse_is_identical_to_a_fresh_optimizer():
     b.set_weights(start)
     keras_fit(x, y, "binary_crossentropy", epochs=1, batch_size=128, learning_rate=1e-2)(b, [])
     assert all(np.array_equal(u, v) for u, v in zip(_graph.snapshot(a), _graph.snapshot(b)))
+
+
+def test_qkeras_fine_tuning_keeps_quantised_zeros_and_counts_hardware_weights():
+    from qkeras import QDense, quantized_bits, quantized_relu
+
+    from fpga_prune.prune.metrics import count_weights
+
+    x, y = synthetic(n=512)
+    tf.keras.utils.set_random_seed(0)
+    q = lambda: quantized_bits(6, 0, alpha=1)  # noqa: E731
+    m = tf.keras.Sequential([
+        tf.keras.Input((8,)),
+        QDense(16, kernel_quantizer=q(), bias_quantizer=q(), activation=quantized_relu(6, 0), name="fc1"),
+        QDense(1, kernel_quantizer=q(), bias_quantizer=q(), activation="sigmoid", name="out"),
+    ])
+    masks = magnitude_masks(m, 0.5)
+    fine_tune(m, masks, keras_fit(x, y, "binary_crossentropy", epochs=1, batch_size=64, learning_rate=1e-2))
+    fc1 = m.get_layer("fc1")
+    qk = fc1.kernel_quantizer_internal(fc1.kernel).numpy()
+    assert np.all(qk[~masks["fc1"]] == 0.0)
+    # quantised counting sees weights the 6-bit quantizer rounds to 0; float counting does not
+    kept = np.flatnonzero(masks["fc1"])
+    k = np.where(masks["fc1"], 0.25, 0.0).astype(np.float32)
+    k.flat[kept[:3]] = 0.01  # nonzero float, but below half a 6-bit step (2**-5): quantises to 0
+    fc1.kernel.assign(k)
+    assert count_weights(m, quantised=False).layers["fc1"]["nonzero"] == kept.size
+    assert count_weights(m).layers["fc1"]["nonzero"] == kept.size - 3

@@ -10,6 +10,8 @@ structurally pruned (narrower) model is counted against the dense architecture.
   chance (AUC 0.5, majority-class accuracy): it shows how much of the edge over
   chance survives, which retention hides when the edge is small (a 0.53-AUC
   trading model at 0.515 keeps 97% of its AUC but only half its skill);
+* sparsity is against the dense ARCHITECTURE (all kernel entries), the
+  multiply reduction against the dense model's actual nonzero multiplies;
 * decision agreement = share of samples on which pruned and dense decide alike.
 """
 
@@ -116,15 +118,26 @@ class WeightCount:
         return self.kernel_nonzero + self.bias_nonzero
 
 
-def count_weights(model: tf.keras.Model) -> WeightCount:
-    """Counts over Dense/QDense kernels and biases (float shadow weights; an entry
-    that QKeras rounds to zero is still counted: hls4ml sees the quantised value,
-    so use the resource estimator for the final figure)."""
+def _quantised(layer: tf.keras.layers.Layer, which: str, value: np.ndarray) -> np.ndarray:
+    q = getattr(layer, f"{which}_quantizer_internal", None)
+    return value if q is None else np.asarray(q(tf.convert_to_tensor(value)))
+
+
+def count_weights(model: tf.keras.Model, quantised: bool = True) -> WeightCount:
+    """Counts over Dense/QDense kernels and biases.
+
+    ``quantised=True`` counts what the hardware sees: a QDense weight that its
+    quantizer rounds to 0 costs no multiplier even though its float shadow
+    weight is nonzero (hls4ml drops it).  Plain Dense layers are unaffected.
+    """
     k = kn = b = bn = 0
     layers = {}
     for la in _graph.dense_layers(model):
         kern = _graph.kernel(la)
         bias = la.bias.numpy() if la.use_bias else np.zeros(0)
+        if quantised:
+            kern = _quantised(la, "kernel", kern)
+            bias = _quantised(la, "bias", bias) if bias.size else bias
         layers[la.name] = {"shape": list(kern.shape), "nonzero": int(np.count_nonzero(kern))}
         k += kern.size
         kn += int(np.count_nonzero(kern))
@@ -162,13 +175,14 @@ class PruneMetrics:
 def prune_metrics(dense: tf.keras.Model, pruned: tf.keras.Model, x: np.ndarray, y: np.ndarray,
                   metric: str | Callable[[np.ndarray, np.ndarray], float] = "roc_auc",
                   baseline: float | None = None, threshold: float = 0.5,
-                  batch_size: int = 4096) -> PruneMetrics:
+                  batch_size: int = 4096, quantised: bool = True) -> PruneMetrics:
     """Compare ``pruned`` with ``dense`` on OUT-OF-SAMPLE ``x, y``.
 
     ``metric`` is a registry name or ``fn(y, proba) -> float`` (then give
     ``baseline``); ``threshold`` applies to single-output models (probability
     0.5; use 0.0 for a logit output).  FLOPs count a multiply and an add per
-    nonzero kernel weight plus one add per bias.
+    nonzero kernel weight plus one add per bias; ``quantised`` as in
+    ``count_weights``.
     """
     name = metric if isinstance(metric, str) else getattr(metric, "__name__", "custom")
     fn = metric_fn(metric) if isinstance(metric, str) else metric
@@ -176,7 +190,7 @@ def prune_metrics(dense: tf.keras.Model, pruned: tf.keras.Model, x: np.ndarray, 
         if not isinstance(metric, str):
             raise InputError("prune metrics", "baseline", "a custom metric needs an explicit baseline")
         baseline = chance(metric, y)
-    cd, cp = count_weights(dense), count_weights(pruned)
+    cd, cp = count_weights(dense, quantised), count_weights(pruned, quantised)
     pd = _graph.forward(dense, x, batch_size)
     pp = _graph.forward(pruned, x, batch_size)
     md, mp = float(fn(y, pd)), float(fn(y, pp))
@@ -185,9 +199,9 @@ def prune_metrics(dense: tf.keras.Model, pruned: tf.keras.Model, x: np.ndarray, 
         dense_weights=cd.kernel, nonzero_weights=cp.kernel_nonzero,
         sparsity=1.0 - cp.kernel_nonzero / cd.kernel,
         compression_ratio=cd.params / max(cp.params_nonzero, 1),
-        dense_multiplies=cd.kernel, pruned_multiplies=cp.kernel_nonzero,
-        multiply_reduction=1.0 - cp.kernel_nonzero / cd.kernel,
-        dense_flops=2 * cd.kernel + cd.bias, pruned_flops=2 * cp.kernel_nonzero + cp.bias,
+        dense_multiplies=cd.kernel_nonzero, pruned_multiplies=cp.kernel_nonzero,
+        multiply_reduction=1.0 - cp.kernel_nonzero / max(cd.kernel_nonzero, 1),
+        dense_flops=2 * cd.kernel_nonzero + cd.bias, pruned_flops=2 * cp.kernel_nonzero + cp.bias,
         metric=name, dense_metric=md, pruned_metric=mp, baseline_metric=float(baseline),
         metric_retention=mp / md if md else float("nan"),
         skill_retention=(mp - float(baseline)) / edge if abs(edge) > 1e-12 else None,
