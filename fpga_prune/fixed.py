@@ -309,10 +309,10 @@ def _wrap64(q: np.ndarray, t: FixedType) -> np.ndarray:
     return _sext64(q.view(np.uint64), t)
 
 
-def _cast_simple(v: np.ndarray, d: int, src: FixedType, dst: FixedType) -> np.ndarray:
-    """The common case: every intermediate provably fits int64 (``src`` width
-    and shift <= 62), so rounding is one add and one arithmetic shift, and
-    overflow handling is skipped when ``src``'s range cannot leave ``dst``'s."""
+def _cast_simple(v: np.ndarray, d: int, vmin: int, vmax: int, dst: FixedType) -> np.ndarray:
+    """The common case: every intermediate provably fits int64 (checked from the
+    data's ``vmin``/``vmax``), so rounding is one add and one arithmetic shift,
+    and overflow handling is skipped when no value can leave ``dst``'s range."""
     mode = dst.rounding
     if d > 0:
         h = 1 << (d - 1)
@@ -330,12 +330,10 @@ def _cast_simple(v: np.ndarray, d: int, src: FixedType, dst: FixedType) -> np.nd
             q = (v + (h - 1) + ((v >> d) & 1)) >> d
         else:  # AP_TRN_ZERO
             q = (v + ((v >> 63) & ((1 << d) - 1))) >> d
-        qmin, qmax = src.raw_min >> d, (src.raw_max >> d) + (mode != "AP_TRN")
-        if mode == "AP_TRN_ZERO":
-            qmin = -((-src.raw_min) >> d)
+        qmin, qmax = vmin >> d, (vmax >> d) + (mode != "AP_TRN")  # rounding is monotone
     else:
         q = v << -d if d else v.copy()
-        qmin, qmax = src.raw_min << -d, src.raw_max << -d
+        qmin, qmax = vmin << -d, vmax << -d
     lo, hi = dst.raw_min, dst.raw_max
     sym = dst.saturation == "AP_SAT_SYM" and dst.signed
     if lo <= qmin and qmax <= hi and not (sym and qmin == lo):
@@ -362,11 +360,14 @@ def _overflow_exact(q: np.ndarray, dst: FixedType) -> np.ndarray:
     return _cast_fast(q, 0, dst)  # AP_WRAP with saturation bits
 
 
-def _cast_d(raw: RawLike, d, dst: FixedType, src: FixedType | None = None) -> np.ndarray:
+def _cast_d(raw: RawLike, d, dst: FixedType) -> np.ndarray:
     v, is64 = _as_raw_array(raw)
     if is64 and dst.fits_int64:
-        if src is not None and src.width <= 62 and np.ndim(d) == 0 and -62 + src.width <= d <= 62:
-            return _cast_simple(v, int(d), src, dst)
+        if np.ndim(d) == 0 and -62 <= d <= 62 and v.size:
+            vmin, vmax = int(v.min()), int(v.max())
+            bits = max(vmin.bit_length(), vmax.bit_length()) + max(0, -int(d))
+            if bits <= 61:
+                return _cast_simple(v, int(d), vmin, vmax, dst)
         return _cast_fast(v, d, dst)
     return _cast_object(v, d, dst)
 
@@ -377,10 +378,12 @@ def cast(raw: RawLike, src: FixedType, dst: FixedType) -> np.ndarray:
     """``dst_t y = src_t x;`` on raw integers: quantize with dst.rounding, then
     overflow with dst.saturation/sat_bits, bit-exact to ap_fixed.
 
-    ``raw`` must hold valid raw values of ``src``.  Returns int64 when ``dst``
-    fits 64 bits, else an object array of Python ints.
+    The conversion depends only on the value ``raw * 2**-src.frac``, so raw
+    integers beyond ``src``'s range (a sum not yet wrapped, say) convert as
+    from a type wide enough to hold them.  Returns int64 when ``dst`` fits 64
+    bits, else an object array of Python ints.
     """
-    return np.asarray(_cast_d(raw, src.frac - dst.frac, dst, src))
+    return np.asarray(_cast_d(raw, src.frac - dst.frac, dst))
 
 
 def _double_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
