@@ -140,3 +140,18 @@ def test_unsupported_layer_is_named():
                              tf.keras.layers.Dense(1)], name="odd")
     with pytest.raises(InputError, match="odd: reshape: unsupported layer type Reshape"):
         structured.remove_neurons(m, {})
+
+
+def test_unused_neurons_after_unstructured_pruning_are_removed_exactly():
+    x, y = synthetic(n=800)
+    model = train(mlp(), x, y, epochs=2)
+    out = model.get_layer("fc2")
+    k = out.kernel.numpy()
+    k[[0, 4, 31], :] = 0.0  # fc1 units 0, 4, 31 now feed nothing
+    out.kernel.assign(k)
+    keep = structured.unused_neurons(model)
+    assert sorted(set(range(32)) - set(keep["fc1"].tolist())) == [0, 4, 31]
+    assert keep["fc2"].size == 16
+    small = structured.remove_neurons(model, keep)
+    assert small.get_layer("fc1").units == 29
+    assert np.max(np.abs(_graph.forward(small, x) - _graph.forward(model, x))) <= 1e-6

@@ -21,6 +21,7 @@ from fpga_prune.prune.metrics import PruneMetrics, count_weights, prune_metrics,
 from fpga_prune.prune.sensitivity import SensitivityResult, layer_sensitivity, ratios_for_target
 from fpga_prune.prune.structured import (
     StructuredResult, keep_from_scores, mask_neurons, neuron_scores, prune_neurons, remove_neurons,
+    unused_neurons,
 )
 
 __all__ = [
@@ -29,5 +30,5 @@ __all__ = [
     "MaskEnforcer", "Masks", "apply_masks", "fine_tune", "keras_fit", "magnitude_masks",
     "masks_from_scores", "weight_masks", "PruneMetrics", "count_weights", "prune_metrics", "roc_auc",
     "SensitivityResult", "layer_sensitivity", "ratios_for_target", "StructuredResult",
-    "keep_from_scores", "mask_neurons", "neuron_scores", "prune_neurons", "remove_neurons",
+    "keep_from_scores", "mask_neurons", "neuron_scores", "prune_neurons", "remove_neurons", "unused_neurons",
 ]

@@ -58,6 +58,24 @@ def keep_from_scores(scores: Mapping[str, np.ndarray], fraction: float = 0.0,
     return out
 
 
+def unused_neurons(model: tf.keras.Model) -> Keep:
+    """Hidden units still in use: those with a nonzero OUTGOING weight.
+
+    Why: unstructured pruning often leaves units whose outgoing weights are all
+    zero; they still cost adders and registers in hls4ml.  Removing them with
+    ``remove_neurons(model, unused_neurons(model))`` is exact (they contribute
+    nothing), unlike removing units with zero INCOMING weights, whose constant
+    output act(bias) still reaches the next layer.  A layer with no unit in
+    use keeps unit 0 (a layer cannot be empty; the network is then constant).
+    """
+    blocks = _graph.blocks(model)
+    out: Keep = {}
+    for b, nxt in zip(blocks[:-1], blocks[1:]):
+        used = np.flatnonzero(np.any(_graph.kernel(nxt.dense) != 0, axis=1))
+        out[b.name] = used if used.size else np.array([0], dtype=np.int64)
+    return {k: v.astype(np.int64) for k, v in out.items()}
+
+
 def _check_keep(model: tf.keras.Model, keep: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     hidden = {b.name: b for b in _graph.blocks(model)[:-1]}
     unknown = sorted(set(keep) - set(hidden))
