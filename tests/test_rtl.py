@@ -110,3 +110,18 @@ def test_vectors_pack_element_zero_in_lsbs(net):
     assert files["expected.hex"].split() == ["005", "3fd"]
     meta = json.loads(files["vectors.json"])
     assert meta["count"] == 2 and meta["ports"]["input"] == "input_1"
+
+
+@pytest.mark.slow
+def test_yosys_counts_a_small_network(tmp_path):
+    small = synthetic_network(0, n_in=4, hidden=(6,), sparsity=0.5)
+    write_tree(tmp_path, rtl.render_rtl(small))
+    counts = rtl.yosys_counts(tmp_path, "artix7")
+    assert counts["family"] == "xc7" and counts["tool"] == "yosys synth_xilinx"
+    # the sigmoid table (1024 x 10 bit) becomes one 18k block RAM; the 130-odd
+    # pipeline registers are flip-flops; constant multipliers become LUT/carry or DSP
+    assert counts["bram_18k"] == 1
+    assert 100 <= counts["ff"] <= 200
+    assert counts["lut"] > 20
+    with pytest.raises(ValueError, match="valid: .*xc7"):
+        rtl.yosys_counts(tmp_path, "stratix10")
