@@ -36,7 +36,9 @@ def test_taylor_uses_the_gradient_not_the_size():
     assert t == pytest.approx(np.abs(w * g), rel=1e-4, abs=1e-7)
     assert t[2, 0] == 0.0 and criteria.magnitude(m)["lin"][2, 0] == 5.0
     with pytest.raises(InputError, match="taylor: needs ScoreData with x, y and loss"):
-        criteria.taylor(m, criteria.ScoreData(x))
+        criteria.taylor(m, criteria.ScoreData(x, y.reshape(-1, 1)))
+    m.compile(loss="binary_crossentropy")  # then the compiled loss is used
+    assert np.array_equal(criteria.taylor(m, criteria.ScoreData(x, y.reshape(-1, 1), batch_size=128))["lin"], t)
 
 
 def _hidden_model(kernel: np.ndarray, bias: np.ndarray) -> tf.keras.Model:

@@ -60,7 +60,11 @@ def taylor(model: tf.keras.Model, data: ScoreData | None = None,
     Why not |w| alone: a large weight on an input the loss is insensitive to
     (a dead feature, a saturated unit) costs nothing to remove.  Gradients are
     taken w.r.t. the float kernels (QKeras: straight-through estimator).
+    ``data.loss`` defaults to the compiled model's loss.
     """
+    if data is not None and data.loss is None and getattr(model, "loss", None) is not None:
+        # A compiled model knows its training loss; use it rather than refuse.
+        data = ScoreData(data.x, data.y, model.loss, data.batch_size)
     data = _need(data, "y", "taylor")
     loss_fn = tf.keras.losses.get(data.loss)
     chosen = _graph.select(model, layers)
