@@ -54,3 +54,15 @@ def pruned_pynq(tmp_path_factory, bybit_csv, trained_model) -> Path:
                    "--data", str(bybit_csv), "--quiet"])
     assert rc == 0
     return out
+
+
+@pytest.fixture(scope="session")
+def project_pynq(tmp_path_factory, bybit_csv, pruned_pynq) -> Path:
+    """The Vitis HLS project generated for ``pruned_pynq`` (C simulation checked)."""
+    from fpga_prune import cli
+
+    out = tmp_path_factory.mktemp("project") / "pynq-z2"
+    rc = cli.main(["generate", "--model", str(pruned_pynq), "--board", "pynq-z2", "--out", str(out),
+                   "--data", str(bybit_csv), "--vectors", "1500", "--quiet"])
+    assert rc == 0
+    return out
