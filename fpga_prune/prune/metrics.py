@@ -25,6 +25,7 @@ import numpy as np
 import tensorflow as tf
 
 from fpga_prune.errors import InputError
+from fpga_prune.metrics import roc_auc_binary
 from fpga_prune.prune import _graph
 
 
@@ -41,20 +42,9 @@ def roc_auc(y: np.ndarray, proba: np.ndarray) -> float:
         p = p[:, 1]
     if p.ndim == 2:
         return float(np.mean([roc_auc((y == c).astype(int), p[:, c]) for c in range(p.shape[1])]))
-    pos = y == 1
-    n_pos, n_neg = int(pos.sum()), int((~pos).sum())
-    if n_pos == 0 or n_neg == 0:
+    if np.unique(y).size < 2:
         raise InputError("metrics", "y", "ROC AUC needs both classes in the labels")
-    order = np.argsort(p, kind="stable")
-    ranks = np.empty(p.size)
-    sorted_p = p[order]
-    # average ranks of ties
-    boundaries = np.flatnonzero(np.diff(sorted_p)) + 1
-    starts = np.concatenate([[0], boundaries])
-    ends = np.concatenate([boundaries, [p.size]])
-    for s, e in zip(starts, ends):
-        ranks[order[s:e]] = (s + e + 1) / 2.0
-    return float((ranks[pos].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
+    return roc_auc_binary((y == 1).astype(np.int64), p)
 
 
 def decisions(proba: np.ndarray, threshold: float = 0.5) -> np.ndarray:
