@@ -180,13 +180,30 @@ def weight_precision(max_abs: float, bits: int) -> str:
     return f"ap_fixed<{bits},{max(integer, 1 - bits + 2)}>"
 
 
+def quantizer_bits(layer) -> int | None:
+    """Kernel bits of a QKeras QDense (its quantizer fixes the weight type), else None."""
+    q = getattr(layer, "kernel_quantizer_internal", None)
+    return int(q.bits) if q is not None and hasattr(q, "bits") else None
+
+
+def weight_bit_options(model, cfg: FitConfig) -> tuple[int, ...]:
+    """Weight precisions to try: the search's list for float models; for a
+    quantization-aware (QKeras) model only its own trained precision."""
+    qbits = [quantizer_bits(d) for d in _graph.dense_layers(model)]
+    if any(b is not None for b in qbits):
+        return (max(b for b in qbits if b is not None),)
+    return cfg.weight_bits
+
+
 def hardware_settings(model, bits: int, strategy: str, reuse: int, cfg: FitConfig,
                       board: Board) -> HlsSettings:
-    """The hls4ml settings of one candidate (per-layer weight precision from the weights)."""
+    """The hls4ml settings of one candidate: per-layer weight precision from the
+    weights (QKeras layers keep the type their quantizer gives hls4ml)."""
     layers = []
     for d in _graph.dense_layers(model):
         w = _graph.kernel(d)
-        prec = weight_precision(float(np.max(np.abs(w))) if w.size else 0.0, bits)
+        prec = None if quantizer_bits(d) is not None else weight_precision(
+            float(np.max(np.abs(w))) if w.size else 0.0, bits)
         layers.append((d.name, LayerSettings(weight=prec, strategy=strategy, reuse_factor=reuse)))
     return HlsSettings(default_precision=cfg.input_precision, strategy=strategy, reuse_factor=reuse,
                        part=board.part, clock_period_ns=board.clock_period_ns,
@@ -251,7 +268,7 @@ class _Search:
         w, s = widths(model), sparsity(model)
         eff = 1.0 - nonzero_weights(model)[0] / self.dense_weights
         reuses = [1] if strategy == "latency" else reuse_grid(self.cfg, model)
-        for bits in self.cfg.weight_bits:
+        for bits in weight_bit_options(model, self.cfg):
             key = (id(model), bits)
             if key not in self._metric_cache:
                 base = hardware_settings(model, bits, "latency", 1, self.cfg, self.board)

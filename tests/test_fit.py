@@ -114,3 +114,20 @@ def test_weight_precision_holds_the_largest_weight():
         tighter = FixedType(True, bits, t.integer - 1)
         assert max_abs > tighter.raw_max * tighter.lsb
     assert int(from_float(np.array([0.3]), FixedType.parse(weight_precision(0.3, 8)))[0]) != 0
+
+
+def test_qkeras_model_prunes_to_fit_keeping_its_quantizers(bybit_csv, tmp_path, capsys):
+    model_dir, out = tmp_path / "q", tmp_path / "qp"
+    assert cli.main(["train", "--data", str(bybit_csv), "--out", str(model_dir), "--quantized",
+                     "--epochs", "6", "--patience", "2", "--n-boot", "50", "--quiet"]) == 0
+    capsys.readouterr()
+    rc = cli.main(["prune", "--model", str(model_dir), "--board", "pynq-z2", "--out", str(out),
+                   "--data", str(bybit_csv), "--json"])
+    assert rc == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["fits"] is True and doc["accuracy"]["retention"] >= 0.98
+    assert doc["design"]["weight_bits"] == 8  # the QKeras kernel quantizer's own precision
+    settings = HlsSettings.read(out / "hls_config.json")
+    assert all(ls.weight is None for _, ls in settings.layers)  # hls4ml takes types from the quantizers
+    pruned = load_bundle(out)
+    assert [type(l).__name__ for l in pruned.model.layers if hasattr(l, "units")] == ["QDense"] * 3
