@@ -98,7 +98,8 @@ def _which(argv: Sequence[str]) -> str | None:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     which = _which(argv)
-    if which is not None and which not in LIGHT_COMMANDS and not {"-h", "--help"} & set(argv):
+    if which is not None and which not in LIGHT_COMMANDS:
+        # Before the parser: some commands' options come from modules that import TensorFlow.
         _keras_env.import_tensorflow_quietly()
     parser = build_parser(only=which if which and not {"-h", "--help"} & set(argv[:1]) else None)
     args = parser.parse_args(argv)
