@@ -1,0 +1,144 @@
+"""All benchmarks in one run, one JSON document on stdout.
+
+    python bench/bench.py [--data CSV] [--out results.json] [--skip baselines,...]
+
+Each part runs in its own process (so TensorFlow, BLAS threads and compilers
+do not disturb each other's numbers) and is recorded with its wall time and
+peak memory (max RSS).  The parts:
+
+* ``data``       load + validate the shared candles
+* ``train``      ``fpga-prune train`` (target: < 2 min on 2 cores)
+* ``prune``      ``fpga-prune prune`` for pynq-z2, arty-a7-100t, zcu104 (< 5 min each)
+* ``run``        ``fpga-prune run --board pynq-z2`` end to end (< 10 min)
+* ``estimate``   estimator calls/s (bench_estimate.py)
+* ``fixed``      ap_fixed casts/s (bench_fixed.py)
+* ``emulate``    bit-accurate model vs hls4ml C simulation inferences/s (bench_emulate.py)
+* ``keras``      Keras predict inferences/s of the same default model
+* ``sim``        verify 5,000 vectors under Verilator and Icarus, build included (< 60 s)
+* ``baselines``  DSP and out-of-sample AUC: prune-to-fit vs TF-MOT vs hls4ml dsp_aware_pruning
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+BOARDS = ("pynq-z2", "arty-a7-100t", "zcu104")
+
+KERAS = r"""
+import json, sys, time
+import fpga_prune
+import numpy as np
+from fpga_prune.model import load_bundle
+b = load_bundle(sys.argv[1])
+x = np.random.default_rng(0).normal(size=(100_000, b.model.input_shape[-1])).astype("float32")
+b.model.predict(x[:1000], batch_size=4096, verbose=0)
+t = time.perf_counter(); b.model.predict(x, batch_size=4096, verbose=0); dt = time.perf_counter() - t
+print(json.dumps({"vectors": len(x), "batch_size": 4096, "inferences_per_s": round(len(x) / dt)}))
+"""
+
+
+def shared_csv() -> Path:
+    where = Path(os.environ.get("FPGA_PRUNE_DATA", REPO.parent / "shared" / "data" / "bybit"))
+    if where.is_file():
+        return where
+    files = sorted(where.glob("*.csv"))
+    if not files:
+        sys.exit(f"bench: no Bybit CSV under {where}; set FPGA_PRUNE_DATA or pass --data")
+    return files[0]
+
+
+def measure(cmd: list[str], *, parse_json: bool) -> dict:
+    """Run ``cmd``; wall seconds, peak RSS (MiB) and its JSON output (last JSON line/document)."""
+    print(f"[bench] {' '.join(cmd)}", file=sys.stderr, flush=True)
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
+    out, err = proc.communicate()
+    seconds = time.perf_counter() - t0
+    # ru_maxrss of the reaped child: KiB on Linux
+    try:
+        _, _, usage = os.wait4(proc.pid, os.WNOHANG)
+        peak = usage.ru_maxrss / 1024
+    except ChildProcessError:
+        import resource  # noqa: PLC0415
+
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    rec: dict = {"seconds": round(seconds, 1), "exit": proc.returncode, "peak_rss_mib_max_child": round(peak)}
+    if proc.returncode != 0:
+        rec["error"] = (err or out).strip().splitlines()[-3:]
+    if parse_json and out.strip():
+        text = out.strip()
+        try:
+            rec["result"] = json.loads(text)
+        except json.JSONDecodeError:
+            rec["result"] = json.loads(text.splitlines()[-1])
+    return rec
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, help="candle CSV (default: $FPGA_PRUNE_DATA or ../shared/data/bybit)")
+    ap.add_argument("--out", type=Path, help="also write the JSON here")
+    ap.add_argument("--skip", default="", help="comma-separated parts to skip")
+    args = ap.parse_args()
+    data = args.data or shared_csv()
+    skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+    py = sys.executable
+    cli = shutil.which("fpga-prune") or "fpga-prune"
+    work = Path(tempfile.mkdtemp(prefix="fpga_prune_bench_"))
+    doc: dict = {
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
+                    "processor": platform.processor() or platform.machine()},
+        "data": str(data),
+    }
+    try:
+        parts = doc["parts"] = {}
+        if "data" not in skip:
+            parts["data"] = measure([cli, "data", "--data", str(data), "--json"], parse_json=True)
+        model = work / "model"
+        parts["train"] = measure([cli, "train", "--data", str(data), "--out", str(model), "--json", "--quiet"],
+                                 parse_json=True)
+        if "prune" not in skip:
+            parts["prune"] = {b: measure([cli, "prune", "--model", str(model), "--board", b, "--data", str(data),
+                                          "--out", str(work / f"pruned-{b}"), "--json"], parse_json=True)
+                              for b in BOARDS}
+        if "run" not in skip:
+            parts["run"] = measure([cli, "run", "--board", "pynq-z2", "--data", str(data),
+                                    "--out", str(work / "run"), "--json", "--quiet"], parse_json=True)
+        if "estimate" not in skip:
+            parts["estimate"] = measure([py, str(HERE / "bench_estimate.py")], parse_json=True)
+        if "fixed" not in skip:
+            parts["fixed"] = measure([py, str(HERE / "bench_fixed.py")], parse_json=True)
+        if "emulate" not in skip:
+            parts["emulate"] = measure([py, str(HERE / "bench_emulate.py")], parse_json=True)
+        if "keras" not in skip:
+            parts["keras"] = measure([py, "-c", KERAS, str(model)], parse_json=True)
+        if "sim" not in skip:
+            parts["sim"] = {s: measure([py, str(HERE / "bench_sim.py"), "--sim", s, "--vectors", "5000"],
+                                       parse_json=True) for s in ("verilator", "icarus")}
+        if "baselines" not in skip:
+            parts["baselines"] = measure([py, str(HERE / "bench_baselines.py"), "--data", str(data),
+                                          "--model", str(model)], parse_json=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    text = json.dumps(doc, indent=2, sort_keys=True)
+    print(text)
+    if args.out:
+        args.out.write_text(text + "\n")
+    failed = [k for k, v in doc["parts"].items()
+              if (v.get("exit") if "exit" in v else max(x.get("exit", 0) for x in v.values()))]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
