@@ -16,6 +16,9 @@ Methods:
     ``fpga_prune.fit.prune_to_fit`` with the default ``FitConfig`` (structured,
     then unstructured, weight precision and Resource reuse as needed; floor:
     validation-AUC retention >= 0.98).
+``fpga_prune_16bit``
+    The same search held to 16-bit weights (``FitConfig(weight_bits=(16,))``),
+    like the two baselines: the pruning alone, without the precision search.
 ``tfmot``
     ``tfmot.sparsity.keras.prune_low_magnitude`` (per-layer magnitude,
     ``PolynomialDecay`` 0 -> s over the first 2/3 of a 12-epoch fine-tune on
@@ -67,7 +70,7 @@ from fpga_prune.prune import metrics as pm
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_BOARDS = ("pynq-z2", "arty-a7-100t", "zcu104")
-METHODS = ("fpga_prune", "tfmot", "hls4ml_dsp_aware")
+METHODS = ("fpga_prune", "fpga_prune_16bit", "tfmot", "hls4ml_dsp_aware")
 #: TF-MOT target sparsities tried, smallest first (per layer, as prune_low_magnitude applies them).
 TFMOT_GRID = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.88, 0.9, 0.92, 0.94, 0.95, 0.96, 0.97, 0.98)
 
@@ -162,15 +165,20 @@ def latency16(model, board: Board) -> HlsSettings:
 # ----------------------------------------------------------------------------- methods
 
 
-def run_fpga_prune(dense, splits, board, caps, ctx) -> dict[str, Any]:
+def run_fpga_prune(dense, splits, board, caps, ctx, cfg: FitConfig | None = None) -> dict[str, Any]:
     t0 = time.perf_counter()
-    res = prune_to_fit(dense, splits, board, caps, FitConfig(), progress=lambda m: say(f"  {m}"))
+    res = prune_to_fit(dense, splits, board, caps, cfg or FitConfig(), progress=lambda m: say(f"  {m}"))
     ch = res.chosen
     row = measure(ch.model, ch.settings, board, caps, splits, dense, ctx["dense_total"],
                   time.perf_counter() - t0)
     row.update({"design": ch.describe(), "search_fits": res.fits, "designs_tried": len(res.designs),
                 "weight_bits": ch.weight_bits, "shortfall": res.shortfall})
     return row
+
+
+def run_fpga_prune_16bit(dense, splits, board, caps, ctx) -> dict[str, Any]:
+    """Our search held to the baselines' 16-bit weights: the pruning alone, no precision search."""
+    return run_fpga_prune(dense, splits, board, caps, ctx, FitConfig(weight_bits=(BenchConfig.weight_bits,)))
 
 
 def _per_layer_magnitude(model, s: float):
@@ -354,7 +362,8 @@ def run_hls4ml(dense, splits, board, caps, ctx) -> dict[str, Any]:
     return row
 
 
-RUNNERS = {"fpga_prune": run_fpga_prune, "tfmot": run_tfmot, "hls4ml_dsp_aware": run_hls4ml}
+RUNNERS = {"fpga_prune": run_fpga_prune, "fpga_prune_16bit": run_fpga_prune_16bit, "tfmot": run_tfmot,
+           "hls4ml_dsp_aware": run_hls4ml}
 
 
 # ----------------------------------------------------------------------------- main
@@ -380,6 +389,27 @@ def load_inputs(args, bc: BenchConfig):
     model, hist = train(splits, cfg)
     return model, splits, {"source": "trained", "data": str(csv), "config": cfg.to_dict(),
                            "epochs_run": hist["epochs_run"], "train_s": round(time.perf_counter() - t0, 2)}
+
+
+def table(doc: dict[str, Any]) -> str:
+    """A compact side-by-side table (for stderr and the README), one line per board and method."""
+    head = (f"{'board':<13}{'method':<18}{'DSP':>11}{'LUT':>8}{'FF':>8}{'BRAM':>5} {'fits':<5}"
+            f"{'sparsity':>9}{'lat':>4}{'AUC hw':>8}{'AUC fl':>8}{'acc':>7}{'retain':>7}{'agree':>7}{'s':>6}")
+    lines = [head]
+    for bname, entry in doc["boards"].items():
+        for name in ("dense_16bit", *METHODS):
+            r = entry.get(name)
+            if r is None:
+                continue
+            if "error" in r:
+                lines.append(f"{bname:<13}{name:<18}error: {r['error'][:80]}")
+                continue
+            dsp = f"{r['dsp']}/{entry['budget']['dsp']}"
+            lines.append(f"{bname:<13}{name:<18}{dsp:>11}{r['lut']:>8}{r['ff']:>8}{r['bram18k']:>5} "
+                         f"{'yes' if r['fits'] else 'NO':<5}{r['sparsity']:>9.3f}{r['latency_cycles']:>4}"
+                         f"{r['test_auc_hw']:>8.4f}{r['test_auc_float']:>8.4f}{r['test_accuracy_hw']:>7.3f}"
+                         f"{r['retention']:>7.3f}{r['decision_agreement']:>7.3f}{r['wall_s']:>6.0f}")
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -438,6 +468,7 @@ def main(argv: list[str] | None = None) -> int:
             doc["boards"][board.name] = entry
         doc["machine"]["loadavg_1min_end"] = round(os.getloadavg()[0], 2)
         doc["wall_s"] = round(time.perf_counter() - t_all, 1)
+    say("summary (test split; DSP used/allowed; sparsity = multiplies removed vs the dense model)\n" + table(doc))
     text = json.dumps(doc, indent=1, sort_keys=True, default=str)
     print(text, file=real_stdout)
     if args.out:
