@@ -59,21 +59,19 @@ def shared_csv() -> Path:
 
 
 def measure(cmd: list[str], *, parse_json: bool) -> dict:
-    """Run ``cmd``; wall seconds, peak RSS (MiB) and its JSON output (last JSON line/document)."""
+    """Run ``cmd``; wall seconds, its own peak RSS (MiB) and its JSON output."""
     print(f"[bench] {' '.join(cmd)}", file=sys.stderr, flush=True)
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
-    out, err = proc.communicate()
-    seconds = time.perf_counter() - t0
-    # ru_maxrss of the reaped child: KiB on Linux
-    try:
-        _, _, usage = os.wait4(proc.pid, os.WNOHANG)
-        peak = usage.ru_maxrss / 1024
-    except ChildProcessError:
-        import resource  # noqa: PLC0415
-
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    rec: dict = {"seconds": round(seconds, 1), "exit": proc.returncode, "peak_rss_mib_max_child": round(peak)}
+    with tempfile.TemporaryFile("w+") as fout, tempfile.TemporaryFile("w+") as ferr:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=fout, stderr=ferr, text=True, cwd=REPO)
+        _, status, usage = os.wait4(proc.pid, 0)  # reap it ourselves: rusage of this child only
+        seconds = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        fout.seek(0)
+        ferr.seek(0)
+        out, err = fout.read(), ferr.read()
+    rec: dict = {"seconds": round(seconds, 1), "exit": proc.returncode,
+                 "peak_rss_mib": round(usage.ru_maxrss / 1024)}  # ru_maxrss is KiB on Linux
     if proc.returncode != 0:
         rec["error"] = (err or out).strip().splitlines()[-3:]
     if parse_json and out.strip():
