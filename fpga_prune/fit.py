@@ -35,6 +35,8 @@ from fpga_prune.prune import _graph, masks as masks_mod, schedules, structured
 from fpga_prune.prune import metrics as pmetrics
 
 STRATEGIES = ("auto", "latency", "resource")
+#: sparsities each layer is swept over alone for the per-layer sensitivity curves
+SENSITIVITY_GRID = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98)
 #: unstructured methods; "lottery" rewinds survivors to their early values
 WEIGHT_METHODS = ("magnitude", "taylor", "lottery")
 
@@ -63,6 +65,7 @@ class FitConfig:
     reuse_factors: tuple[int, ...] = (2, 4, 8, 16, 32, 64, 128)
     input_precision: str = "ap_fixed<16,6>"
     metric_tolerance: float = 0.001
+    sensitivity: bool = True
     finetune_epochs: int = 12
     patience: int = 3
     seed: int = 0
@@ -138,6 +141,7 @@ class FitResult:
     board: Board
     caps: Caps
     shortfall: str | None = None
+    sensitivity: dict | None = None  # per-layer curves, when the unstructured phase ran
 
     def history(self) -> list[dict[str, Any]]:
         return [d.summary() for d in self.designs]
@@ -256,6 +260,7 @@ class _Search:
         self.dense_val = float(_metric(cfg)(splits.val.y, _predict(dense_model, splits.val.X)))
         self.floor = cfg.min_retention * self.dense_val
         self._metric_cache: dict[tuple[int, int], float] = {}
+        self.sensitivity: dict | None = None
 
     def level(self, model, stage: str, strategy: str) -> list[Design]:
         """Cost the hardware variants of one model under one strategy.
@@ -307,17 +312,36 @@ class _Search:
             yield model
 
     def unstructured_levels(self, start):
-        from fpga_prune.prune import lottery  # noqa: PLC0415
+        """Iterative unstructured pruning of ``start`` with fine-tuning (masks fixed).
+
+        With ``cfg.sensitivity`` each layer is first swept alone on the
+        validation metric, and every round prunes each layer to the ratio
+        that gives all layers the same metric drop at the round's target
+        (``prune.sensitivity``); otherwise one global threshold.
+        """
+        from fpga_prune.prune import lottery, sensitivity  # noqa: PLC0415
+        from fpga_prune.prune.criteria import ScoreData  # noqa: PLC0415
 
         criterion = "magnitude" if self.cfg.weight_method == "lottery" else self.cfg.weight_method
         model = _graph.clone(start)
         initial = _graph.snapshot(model) if self.cfg.weight_method == "lottery" else None
+        data = ScoreData(self.splits.train.X, self.splits.train.y) if criterion == "taylor" else None
+        sens = None
+        if self.cfg.sensitivity:
+            sens = sensitivity.layer_sensitivity(model, self._float_metric, SENSITIVITY_GRID, criterion, data)
+            self.sensitivity = sens.to_dict()
+        previous = None
         for target in self.cfg.sparsity_rounds:
-            data = None
-            if criterion == "taylor":
-                from fpga_prune.prune.criteria import ScoreData  # noqa: PLC0415
-                data = ScoreData(self.splits.train.X, self.splits.train.y)
-            m = masks_mod.weight_masks(model, criterion, target, scope="global", data=data)
+            if sens is not None:
+                # the sweep's largest sparsity is the most the ratios can reach
+                ratios = sensitivity.ratios_for_target(sens, min(target, SENSITIVITY_GRID[-1]))
+                if previous is not None:  # never ask a layer for less than it already lost
+                    ratios = {n: max(r, 1.0 - float(previous[n].mean())) for n, r in ratios.items()}
+                m = masks_mod.weight_masks(model, criterion, scope="layer", per_layer=ratios, data=data,
+                                           previous=previous)
+            else:
+                m = masks_mod.weight_masks(model, criterion, target, scope="global", data=data, previous=previous)
+            previous = m
             if initial is not None:
                 model = lottery.rewind(model, initial, m)
             masks_mod.fine_tune(model, m, self.fit)
@@ -364,9 +388,11 @@ class _Search:
                     break
         if good:
             chosen = choose(good, cfg.metric_tolerance)
-            return FitResult(chosen, True, self.dense_val, tuple(self.designs), cfg, self.board, self.caps)
+            return FitResult(chosen, True, self.dense_val, tuple(self.designs), cfg, self.board, self.caps,
+                             sensitivity=self.sensitivity)
         chosen, why = closest(self.designs, self.board, self.caps, cfg.min_retention)
-        return FitResult(chosen, False, self.dense_val, tuple(self.designs), cfg, self.board, self.caps, why)
+        return FitResult(chosen, False, self.dense_val, tuple(self.designs), cfg, self.board, self.caps, why,
+                         sensitivity=self.sensitivity)
 
 
 def choose(good: Sequence[Design], tolerance: float) -> Design:

@@ -131,3 +131,31 @@ def test_qkeras_model_prunes_to_fit_keeping_its_quantizers(bybit_csv, tmp_path, 
     assert all(ls.weight is None for _, ls in settings.layers)  # hls4ml takes types from the quantizers
     pruned = load_bundle(out)
     assert [type(l).__name__ for l in pruned.model.layers if hasattr(l, "units")] == ["QDense"] * 3
+
+
+def test_unstructured_phase_uses_per_layer_sensitivity(trained_model, bybit_csv):
+    """With no structured levels and a tight DSP cap the search prunes weights,
+    layer by layer at ratios from the sensitivity curves, masks held fixed."""
+    from fpga_prune import features
+    from fpga_prune.boards import Caps
+    from fpga_prune.data import load
+    from fpga_prune.fit import FitConfig, nonzero_weights, prune_to_fit
+    from fpga_prune.prune import _graph, schedules
+
+    bundle = load_bundle(trained_model)
+    splits = features.split(features.build(load(bybit_csv), bundle.spec), bundle.spec)
+    cfg = FitConfig(neuron_fractions=(), sparsity_rounds=schedules.iterative(0.5, 4), weight_bits=(16,),
+                    strategy="latency", finetune_epochs=4, min_retention=0.9)
+    res = prune_to_fit(bundle.model, splits, load_board("pynq-z2"), Caps(dsp=1.0), cfg)
+    assert res.fits and res.chosen.stage == "unstructured"
+    assert res.chosen.estimate.totals["dsp"] <= 220 < res.designs[0].estimate.totals["dsp"]
+    sens = res.sensitivity
+    assert sens is not None and set(sens["curves"]) == {"fc1", "fc2", "fc_out"}
+    assert len(sens["curves"]["fc1"]) == len(sens["sparsities"]) == 11
+    layer_sparsity = {d.name: 1.0 - np.count_nonzero(_graph.kernel(d)) / _graph.kernel(d).size
+                      for d in _graph.dense_layers(res.chosen.model)}
+    # per-layer ratios, not one global threshold: the layers end at different sparsities
+    assert max(layer_sparsity.values()) - min(layer_sparsity.values()) > 0.05
+    nz, total = nonzero_weights(res.chosen.model)
+    assert res.chosen.sparsity == pytest.approx(1 - nz / total)
+    assert res.chosen.retention >= 0.9

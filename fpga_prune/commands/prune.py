@@ -19,13 +19,21 @@ HELP = "prune a trained model until its hls4ml design fits a board"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from fpga_prune.data import add_source_arguments  # noqa: PLC0415
-    from fpga_prune.fit import STRATEGIES, WEIGHT_METHODS  # noqa: PLC0415
 
     parser.add_argument("--model", required=True, type=Path, metavar="DIR",
                         help="bundle written by `fpga-prune train`")
     parser.add_argument("--board", required=True, metavar="NAME|FILE",
                         help="shipped board name (see `fpga-prune boards`) or a board YAML file")
     parser.add_argument("--out", required=True, type=Path, metavar="DIR", help="directory to write")
+    add_fit_arguments(parser)
+    parser.add_argument("--seed", type=int, default=0, help="fine-tuning seed (default 0)")
+    add_source_arguments(parser)
+
+
+def add_fit_arguments(parser: argparse.ArgumentParser) -> None:
+    """Budget caps, accuracy floor and search options (shared with ``run``)."""
+    from fpga_prune.fit import STRATEGIES, WEIGHT_METHODS  # noqa: PLC0415
+
     parser.add_argument("--cap", action="append", default=[], metavar="RES=FRACTION",
                         help="budget cap override, e.g. dsp=0.6 (repeatable; defaults dsp/bram/uram 0.8, "
                              "lut 0.7, ff 0.5)")
@@ -40,8 +48,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--neuron-criterion", default="l1",
                         choices=("l1", "l2", "activation", "redundancy"),
                         help="which neurons structured pruning removes (default l1)")
-    parser.add_argument("--seed", type=int, default=0, help="fine-tuning seed (default 0)")
-    add_source_arguments(parser)
 
 
 def _accuracy(bundle, splits, result, cfg) -> dict[str, Any]:
@@ -100,40 +106,41 @@ def _dense_layers(model):
     return _graph.dense_layers(model)
 
 
-def run(args: argparse.Namespace) -> int:
+def fit_config_from_args(args: argparse.Namespace):
+    """The ``FitConfig`` of the parsed prune options (shared with ``run``)."""
+    from fpga_prune.fit import FitConfig  # noqa: PLC0415
+
+    return FitConfig(min_retention=args.min_retention, metric=args.metric, strategy=args.strategy,
+                     weight_method=args.method, neuron_criterion=args.neuron_criterion, seed=args.seed)
+
+
+def prune_bundle(model_dir: Path, candles, board, caps, cfg, out: Path, *, data_label: str = "--data",
+                 progress=None, bundle=None) -> dict[str, Any]:
+    """Prune the bundle in ``model_dir`` to fit ``board`` and publish ``out`` atomically.
+
+    The one pruning step behind both ``fpga-prune prune`` and ``fpga-prune run``;
+    returns the ``budget.json`` document.  When nothing fits it writes nothing
+    and raises ``CheckFailed`` carrying the closest design's document as
+    ``.budget`` (so ``run`` can still report what is known).
+    """
     from fpga_prune import budget as budget_mod  # noqa: PLC0415
     from fpga_prune import features  # noqa: PLC0415
-    from fpga_prune.boards import load_board, parse_caps  # noqa: PLC0415
-    from fpga_prune.cli import emit  # noqa: PLC0415
-    from fpga_prune.data import from_args  # noqa: PLC0415
-    from fpga_prune.errors import InputError  # noqa: PLC0415
-    from fpga_prune.fit import FitConfig, prune_to_fit, require_fit  # noqa: PLC0415
+    from fpga_prune.errors import CheckFailed, InputError  # noqa: PLC0415
+    from fpga_prune.fit import prune_to_fit, require_fit  # noqa: PLC0415
     from fpga_prune.model import load_bundle, preprocess_dict, save_bundle  # noqa: PLC0415
     from fpga_prune.outdir import staged_dir, write_tree  # noqa: PLC0415
 
-    board = load_board(args.board)
-    caps = parse_caps(args.cap)
-    cfg = FitConfig(min_retention=args.min_retention, metric=args.metric, strategy=args.strategy,
-                    weight_method=args.method, neuron_criterion=args.neuron_criterion, seed=args.seed)
-    bundle = load_bundle(args.model)
-    candles = from_args(args)
+    bundle = bundle if bundle is not None else load_bundle(model_dir)
     splits = features.split(features.build(candles, bundle.spec), bundle.spec)
     if not (splits.scaler.mean.shape == bundle.scaler.mean.shape
             and float(abs(splits.scaler.mean - bundle.scaler.mean).max()) < 1e-9
             and float(abs(splits.scaler.std - bundle.scaler.std).max()) < 1e-9):
-        raise InputError(args.data or "--symbol", None,
-                         f"these candles are not the data the model in {args.model} was trained on "
+        raise InputError(data_label, None,
+                         f"these candles are not the data the model in {model_dir} was trained on "
                          "(the train-split scaler differs from its preprocess.json)")
-
-    quiet = getattr(args, "quiet", False) or getattr(args, "json", False)
-
-    def say(msg: str) -> None:
-        if not quiet:
-            print(f"[prune] {msg}", file=sys.stderr, flush=True)
-
+    say = progress or (lambda _m: None)
     say(f"board {board.name} ({board.part}); floor: retention >= {cfg.min_retention} on validation {cfg.metric}")
     result = prune_to_fit(bundle.model, splits, board, caps, cfg, progress=say)
-    require_fit(result)
     chosen = result.chosen
     accuracy = _accuracy(bundle, splits, result, cfg)
     design = {**chosen.summary(), "describe": chosen.describe()}
@@ -141,14 +148,43 @@ def run(args: argparse.Namespace) -> int:
                                  design=design, accuracy=accuracy, pruning=_pruning(bundle, chosen),
                                  history=result.history(), shortfall=result.shortfall)
     doc["search"] = cfg.to_dict()
-    with staged_dir(args.out) as stage:
+    doc["sensitivity"] = result.sensitivity
+    try:
+        require_fit(result)
+    except CheckFailed as exc:
+        exc.budget = doc  # type: ignore[attr-defined]
+        raise
+    with staged_dir(out) as stage:
         pre = preprocess_dict(bundle.spec, bundle.scaler, bundle.feature_names, bundle.config)
-        save_bundle(stage, chosen.model, pre, {"pruned_from": str(args.model), "accuracy": accuracy})
+        save_bundle(stage, chosen.model, pre, {"pruned_from": str(model_dir), "accuracy": accuracy})
         write_tree(stage, {"hls_config.json": chosen.settings.to_json(), **budget_mod.files(doc)})
+    return doc
 
+
+def run(args: argparse.Namespace) -> int:
+    from fpga_prune.boards import load_board, parse_caps  # noqa: PLC0415
+    from fpga_prune.cli import emit  # noqa: PLC0415
+    from fpga_prune.data import from_args  # noqa: PLC0415
+    from fpga_prune.model import load_bundle  # noqa: PLC0415
+
+    board = load_board(args.board)
+    caps = parse_caps(args.cap)
+    cfg = fit_config_from_args(args)
+    bundle = load_bundle(args.model)
+    candles = from_args(args)
+
+    quiet = getattr(args, "quiet", False) or getattr(args, "json", False)
+
+    def say(msg: str) -> None:
+        if not quiet:
+            print(f"[prune] {msg}", file=sys.stderr, flush=True)
+
+    doc = prune_bundle(args.model, candles, board, caps, cfg, args.out,
+                       data_label=str(args.data or "--symbol"), progress=say, bundle=bundle)
+    accuracy, design = doc["accuracy"], doc["design"]
     res = doc["resources"]
     text = "\n".join([
-        f"{board.name}: {'fits' if result.fits else 'does NOT fit'} — {chosen.describe()}",
+        f"{board.name}: {'fits' if doc['fits'] else 'does NOT fit'} — {design['describe']}",
         *(f"  {r:<8}{res[r]['used']:>8} / {res[r]['allowed']:<8} (cap {res[r]['cap']:.0%} of {res[r]['available']})"
           for r in ("dsp", "bram18k", "lut", "ff")),
         f"  latency {doc['latency_cycles']} cycles = {doc['latency_ns']:.1f} ns",
