@@ -19,6 +19,15 @@ Architecture (flushable pipeline, II = 1, every multiplier a constant):
 * activation layer: 1 register stage (linear/relu: a cast and a mux;
   sigmoid: the index arithmetic of ``nnet_activation.h`` and one ROM of the
   table, already cast to ``result_t``, per neuron).
+* softmax (``nnet_activation.h``, Vitis io_parallel), every table a ROM:
+  ``stable`` (hls4ml's default) and ``latency`` in 5 stages -- exp-table
+  address (stable: ``max - x`` cast to ``inp_norm_t``; latency: ``x``
+  itself; the top ``log2(N)`` bits), exp ROM (entries already in
+  ``accum_t``), the adder tree of ``nnet::reduce`` with an ``accum_t`` cast
+  per add and the invert-table address, invert ROM, ``exp * inv`` cast to
+  ``result_t``; ``legacy`` in 4 stages (pairwise ``exp(x_j - x_i)`` ROMs,
+  saturating sum in ``table_t``, invert ROM cast to ``result_t``);
+  ``argmax`` in 1 stage (one-hot of the first maximum).
 * neurons whose outputs no later weight uses are removed (dead-neuron
   elimination across the layer chain), so neither they nor their products
   appear in the netlist.
@@ -42,17 +51,20 @@ from pathlib import Path
 import numpy as np
 
 from fpga_prune.fixed import FixedType
+from fpga_prune.fixed import from_float as fixed_from_float
 from fpga_prune.ir import ActivationLayer, DenseLayer, FixedNetwork
 from fpga_prune.templating import render
 
 RND_CODES = {"AP_TRN": 0, "AP_TRN_ZERO": 1, "AP_RND": 2, "AP_RND_ZERO": 3,
              "AP_RND_INF": 4, "AP_RND_MIN_INF": 5, "AP_RND_CONV": 6}
 OVF_CODES = {"AP_WRAP": 0, "AP_SAT": 1, "AP_SAT_ZERO": 2, "AP_SAT_SYM": 3}
-SUPPORTED_ACTIVATIONS = ("linear", "relu", "sigmoid")
+SUPPORTED_ACTIVATIONS = ("linear", "relu", "sigmoid", "softmax")
+SOFTMAX_IMPLEMENTATIONS = ("stable", "latency", "legacy", "argmax")
 
 # Register stages per layer kind (the top's latency is their sum).
 DENSE_STAGES = 2
 ACTIVATION_STAGES = 1
+SOFTMAX_STAGES = {"stable": 5, "latency": 5, "legacy": 4, "argmax": 1}
 
 
 # --------------------------------------------------------------------------- ports
@@ -277,7 +289,11 @@ def live_neurons(network: FixedNetwork) -> list[list[int]]:
         if isinstance(layer, DenseLayer):
             w = layer.weights
             need = [i for i in range(layer.n_in) if any(w[i, j] != 0 for j in live[k])]
-        # activations are element-wise: the same indices are needed upstream
+        elif layer.activation == "softmax":
+            # every output depends on every input (max, sum): all or nothing
+            live[k] = list(range(layer.n)) if need else []
+            need = list(live[k])
+        # other activations are element-wise: the same indices are needed upstream
     return live
 
 
@@ -311,6 +327,158 @@ def _sigmoid_table(layer: ActivationLayer) -> tuple[list[int], int]:
         raise ValueError(f"layer {layer.name}: table_size={size} but the table has {len(table)} entries")
     ttype = layer.table_types["sigmoid"]
     return [cast_raw(int(v), ttype, layer.result_type) for v in table], size
+
+
+
+def _addr_bits(size: int) -> int:
+    """``ceil(log2(size))``: the index width hls4ml's table lookups use."""
+    return max(1, (size - 1).bit_length())
+
+
+def _rom(module: str, title: str, values: list[int], width: int, ab: int, dtype: str) -> dict:
+    """Template data of one ROM module (``rtl/rom.v.j2``)."""
+    size = len(values)
+    return {"module": module, "title": title, "size": size, "ab": ab, "dw": width, "dtype": dtype,
+            "table": [{"a": _hex(a, ab), "v": _hex(v, width)} for a, v in enumerate(values)],
+            "default": _hex(values[-1], width) if size < 2 ** ab else None}
+
+
+def _index(base: str, sig: str, width: int, signed: bool, mul: int, shift: int, offset: int, maxv: int,
+           ab: int) -> dict:
+    """``clip(trunc0(x * mul / 2**shift) + offset, 0, maxv)`` on a raw ``width``-bit signal.
+
+    The index arithmetic of hls4ml's sigmoid and legacy softmax tables:
+    ``int()`` of an ap_fixed truncates toward zero, which an arithmetic
+    shift does only for non-negative values (a negative value with a nonzero
+    remainder is corrected by +1).
+    """
+    vw = width + max(mul, 1).bit_length() + 3 + max(0, -shift)
+    return {"m": f"{base}_m", "r": f"{base}_r", "v": f"{base}_v", "i": f"{base}_i", "k": f"{base}_k",
+            "vw": vw, "shift": shift, "ab": ab, "xe": _ext(sig, width, signed, vw), "mul": _sdec(mul, vw),
+            "off": _sdec(offset, vw), "max_lit": _sdec(maxv, vw), "max_addr": _hex(maxv, ab)}
+
+
+def _slice_top(sig: str, width: int, bits: int) -> str:
+    """``x(W-1, W-bits)`` of hls4ml's ``softmax_idx_from_real_val`` (zeros below when bits > W)."""
+    if bits <= width:
+        return f"{sig}[{width - 1}:{width - bits}]"
+    return "{" + f"{sig}, {bits - width}'d0" + "}"
+
+
+def _tree(leaves: list[str], base: str, counter: list[int]) -> tuple[str, list[dict]]:
+    """``nnet::reduce``'s balanced tree (left part 2**floor(log2(n-1)) leaves), as named nodes."""
+    n = len(leaves)
+    if n == 1:
+        return leaves[0], []
+    left = 1 << (n - 1).bit_length() - 1 if n > 2 else 1
+    a, na = _tree(leaves[:left], base, counter)
+    b, nb = _tree(leaves[left:], base, counter)
+    name = f"{base}_{counter[0]}"
+    counter[0] += 1
+    return name, na + nb + [{"sig": name, "a": a, "b": b}]
+
+
+def _softmax_context(layer: ActivationLayer, lname: str, prefix: str, prev: dict[int, str],
+                     live: list[int], casts: _Casts) -> dict:
+    """Template data for one softmax layer (see the module docstring and ``emulate._softmax``)."""
+    impl = str(layer.params.get("implementation", "stable"))
+    if impl not in SOFTMAX_IMPLEMENTATIONS:
+        raise ValueError(f"layer {layer.name}: softmax implementation {impl!r} has no RTL template; "
+                         f"supported: {', '.join(SOFTMAX_IMPLEMENTATIONS)}")
+    it, rt = layer.input_type, layer.result_type
+    n = layer.n
+    xw = it.width + 2  # inputs sign-extended: max - x and x_j - x_i fit
+    xe = [{"j": j, "sig": f"{lname}_xe_{j}", "expr": _ext(prev[j], it.width, it.signed, xw)} for j in range(n)]
+    ctx: dict = {"impl": impl, "xw": xw, "xe": xe, "roms": [],
+                 "ys": [{"j": j, "y": f"{lname}_y_{j}"} for j in live]}
+    if impl == "argmax":
+        one = int(np.asarray(fixed_from_float(1.0, rt)))
+        ctx.update({"one": _hex(one, rt.width), "zero": f"{rt.width}'d0",
+                    "first_max": [{"j": j, "y": f"{lname}_y_{j}",
+                                   "cond": " & ".join([f"({xe[j]['sig']} > {xe[i]['sig']})" for i in range(j)]
+                                                      + [f"({xe[j]['sig']} >= {xe[i]['sig']})"
+                                                         for i in range(j + 1, n)]) or "1'b1"}
+                                  for j in live]})
+        return ctx
+    n_exp, n_inv = int(layer.params["exp_table_size"]), int(layer.params["inv_table_size"])
+    exp_tab = np.asarray(layer.tables["exp"], np.int64)
+    inv_tab = np.asarray(layer.tables["invert"], np.int64)
+    if len(exp_tab) != n_exp or len(inv_tab) != n_inv or n_exp < 2 or n_inv < 2:
+        raise ValueError(f"layer {layer.name}: softmax tables have {len(exp_tab)}/{len(inv_tab)} entries, "
+                         f"params say {n_exp}/{n_inv}")
+    eb, ib = _addr_bits(n_exp), _addr_bits(n_inv)
+    if impl == "legacy":
+        tt = layer.table_types["exp"]
+        tw = tt.width
+        one = int(np.asarray(fixed_from_float(1.0, tt)))
+        exp_rom = _rom(f"{prefix}{lname}_exp_rom", f"softmax (legacy) exp table of layer {layer.name}",
+                       [int(v) for v in exp_tab], tw, eb, str(tt))
+        inv_rom = _rom(f"{prefix}{lname}_inv_rom",
+                       f"softmax (legacy) invert table of layer {layer.name}, cast to {rt}",
+                       [cast_raw(int(v), layer.table_types["invert"], rt) for v in inv_tab], rt.width, ib, str(rt))
+        pairs, rows = [], []
+        for i in live:
+            terms = []
+            for j in range(n):
+                if i == j:
+                    terms.append(_hex(one, tw))
+                    continue
+                base = f"{lname}_p_{i}_{j}"
+                d = f"{base}_d"
+                pairs.append({"i": i, "j": j, "d": d, "dw": xw, "a": xe[j]["sig"], "b": xe[i]["sig"],
+                              "addr": f"{base}_a", "e": f"{base}_e",
+                              "index": _index(base, d, xw, True, n_exp, it.frac + 4, n_exp // 2, n_exp - 1, eb)})
+                terms.append(f"{base}_e")
+            inv_shift = tt.frac + 6 if tt.frac >= 0 else 6
+            rows.append({"i": i, "terms": terms, "acc": f"{lname}_acc_{i}", "addr": f"{lname}_ia_{i}",
+                         "y": f"{lname}_y_{i}",
+                         "index": _index(f"{lname}_s_{i}", f"{lname}_acc_{i}", tw, tt.signed, n_inv, inv_shift,
+                                         0, n_inv - 1, ib)})
+        ctx.update({"tw": tw, "eb": eb, "ib": ib, "exp_rom": exp_rom["module"], "inv_rom": inv_rom["module"],
+                    "roms": [exp_rom, inv_rom], "pairs": pairs, "rows": rows, "zero_t": f"{tw}'d0",
+                    "satadd": f"{prefix}{lname}_satadd", "tsigned": tt.signed,
+                    "sum_cast": casts.get(tt, tt, src_width=tw + 1)})
+        return ctx
+    acc_t = FixedType.parse(str(layer.params["accum_type"]))
+    inv_inp_t = FixedType.parse(str(layer.params["inv_inp_type"]))
+    exp_t, inv_t = layer.table_types["exp"], layer.table_types["invert"]
+    aw, vw = acc_t.width, inv_t.width
+    exp_rom = _rom(f"{prefix}{lname}_exp_rom", f"softmax ({impl}) exp table of layer {layer.name}, cast to {acc_t}",
+                   [cast_raw(int(v), exp_t, acc_t) for v in exp_tab], aw, eb, str(acc_t))
+    inv_rom = _rom(f"{prefix}{lname}_inv_rom", f"softmax ({impl}) invert table of layer {layer.name}",
+                   [int(v) for v in inv_tab], vw, ib, str(inv_t))
+    addrs = []
+    for j in range(n):
+        if impl == "stable":
+            norm_t = FixedType.parse(str(layer.params["inp_norm_type"]))
+            d_t = FixedType(True, xw, xw - it.frac)
+            addrs.append({"j": j, "d": f"{lname}_d_{j}", "dn": f"{lname}_dn_{j}",
+                          "norm_cast": casts.get(d_t, norm_t), "nw": norm_t.width,
+                          "slice": _slice_top(f"{lname}_dn_{j}", norm_t.width, eb),
+                          "addr": f"{lname}_ea_{j}", "e": f"{lname}_e_{j}",
+                          "e1": f"{lname}_e1_{j}", "e2": f"{lname}_e2_{j}"})
+        else:
+            addrs.append({"j": j, "xl": f"{lname}_xl_{j}", "src": prev[j], "w": it.width,
+                          "slice": _slice_top(f"{lname}_xl_{j}", it.width, eb),
+                          "addr": f"{lname}_ea_{j}", "e": f"{lname}_e_{j}",
+                          "e1": f"{lname}_e1_{j}", "e2": f"{lname}_e2_{j}"})
+    root, nodes = _tree([a["e"] for a in addrs], f"{lname}_sum", [0])
+    pw = aw + vw + 2
+    prod_t = FixedType(True, pw, pw - (acc_t.frac + inv_t.frac))
+    ctx.update({
+        "aw": aw, "vw": vw, "eb": eb, "ib": ib, "pw": pw, "roms": [exp_rom, inv_rom],
+        "exp_rom": exp_rom["module"], "inv_rom": inv_rom["module"], "addrs": addrs,
+        "max_chain": [f"{lname}_mx_{j}" for j in range(n)],
+        "nodes": [{**nd, "ea": _ext(nd["a"], aw, acc_t.signed, aw + 1), "eb": _ext(nd["b"], aw, acc_t.signed, aw + 1)}
+                  for nd in nodes],
+        "add_cast": casts.get(acc_t, acc_t, src_width=aw + 1), "sum": root,
+        "es": f"{lname}_es", "es_cast": casts.get(acc_t, inv_inp_t), "iw_inp": inv_inp_t.width,
+        "inv_slice": _slice_top(f"{lname}_es", inv_inp_t.width, ib), "inv_addr": f"{lname}_ia",
+        "inv": f"{lname}_inv", "res_cast": casts.get(prod_t, rt),
+        "e_ext": {a["j"]: _ext(a["e2"], aw, acc_t.signed, pw) for a in addrs},
+        "inv_ext": _ext(f"{lname}_inv", vw, inv_t.signed, pw),
+    })
+    return ctx
 
 
 def _layer_context(network: FixedNetwork, prefix: str,
@@ -377,24 +545,23 @@ def _layer_context(network: FixedNetwork, prefix: str,
                     f"supported: {', '.join(SUPPORTED_ACTIVATIONS)}")
             it = layer.input_type
             ctx.update({"kind": layer.activation, "n": layer.n, "iw": it.width, "in_signed": it.signed,
-                        "cast": casts.get(it, layer.result_type) if layer.activation != "sigmoid" else None,
+                        "cast": casts.get(it, layer.result_type) if layer.activation in ("linear", "relu") else None,
+                        "roms": [],
                         "ins": [{"j": j, "x": prev[j], "c": f"{lname}_c_{j}", "y": outs[j]} for j in live[k]]})
             if layer.activation == "sigmoid":
                 table, size = _sigmoid_table(layer)
+                ab = _addr_bits(size)
+                rom = _rom(f"{prefix}{lname}_rom", f"sigmoid table of layer {layer.name}", table,
+                           layer.result_type.width, ab, str(layer.result_type))
                 # index = trunc0(x * size / 16) + size / 2, x = raw * 2**-frac
-                shift = it.frac + 4
-                ab = max(1, (size - 1).bit_length())
-                vw = it.width + size.bit_length() + 3 + max(0, -shift)
                 ctx.update({
-                    "size": size, "half": size // 2, "shift": shift, "vw": vw, "ab": ab,
-                    "mul": _sdec(size, vw), "half_lit": _sdec(size // 2, vw), "max_lit": _sdec(size - 1, vw),
-                    "max_addr": _hex(size - 1, ab),
-                    "xe_expr": {j: _ext(prev[j], it.width, it.signed, vw) for j in live[k]},
-                    "rom": f"{prefix}{lname}_rom",
-                    "table": [{"a": _hex(a, ab), "v": _hex(v, layer.result_type.width)}
-                              for a, v in enumerate(table)],
+                    "size": size, "half": size // 2, "rom": rom["module"], "roms": [rom],
+                    "index": {j: _index(f"{lname}_c_{j}", prev[j], it.width, it.signed, size, it.frac + 4,
+                                        size // 2, size - 1, ab) for j in live[k]},
                 })
-            stage += ACTIVATION_STAGES
+            elif layer.activation == "softmax":
+                ctx.update(_softmax_context(layer, lname, prefix, prev, live[k], casts))
+            stage += (SOFTMAX_STAGES[ctx["impl"]] if layer.activation == "softmax" else ACTIVATION_STAGES)
         else:  # pragma: no cover - the IR has two layer kinds
             raise TypeError(type(layer))
         probes.append({"layer": layer.name, "index": k + 1, "latency": stage,
@@ -411,7 +578,8 @@ def render_rtl(network: FixedNetwork, top: str = "myproject", input_name: str = 
     """Relative path -> text of the Verilog design and its ``ports.json``.
 
     Files: ``<top>.v`` (the top, with one function per distinct cast),
-    ``<top>_<layer>_rom.v`` for each sigmoid table, ``ports.json``.
+    ``<top>_<layer>_<table>rom.v`` for each lookup table (sigmoid, softmax
+    exp/invert), ``ports.json``.
     Deterministic: same network and names give byte-identical files.
     """
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", top):
@@ -442,9 +610,8 @@ def render_rtl(network: FixedNetwork, top: str = "myproject", input_name: str = 
         "ports.json": ports.to_json(),
     }
     for lc in layers_ctx:
-        if lc["kind"] == "sigmoid":
-            files[f"{lc['rom']}.v"] = render("rtl/rom.v.j2", {"module": lc["rom"], "layer": lc,
-                                                              "network": network.name})
+        for rom in lc.get("roms", ()):
+            files[f"{rom['module']}.v"] = render("rtl/rom.v.j2", {"rom": rom, "network": network.name})
     return files
 
 

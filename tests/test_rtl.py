@@ -12,7 +12,8 @@ from fpga_prune import rtl
 from fpga_prune.fixed import FixedType
 from fpga_prune.ir import DenseLayer, FixedNetwork
 from fpga_prune.outdir import write_tree
-from fpga_prune.verify_rtl import synthetic_network, verilator_lint
+from fpga_prune.verify_rtl import (cast_sweep_network, softmax_layer, synthetic_network,
+                                   synthetic_softmax_network, verilator_lint)
 
 
 @pytest.fixture(scope="module")
@@ -79,9 +80,36 @@ def test_unsupported_activation_is_a_clear_error():
     from fpga_prune.ir import ActivationLayer
 
     t = FixedType(True, 8, 3)
-    bad = FixedNetwork("n", t, 2, (ActivationLayer("sm", "softmax", t, t, 2),))
-    with pytest.raises(ValueError, match="softmax.*supported: linear, relu, sigmoid"):
+    bad = FixedNetwork("n", t, 2, (ActivationLayer("th", "tanh", t, t, 2),))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="tanh.*supported: linear, relu, sigmoid, softmax"):
         rtl.render_rtl(bad)
+    sm = softmax_layer("sm", t, t, 2)
+    odd = FixedNetwork("n", t, 2, (ActivationLayer("sm", "softmax", t, t, 2, sm.tables, sm.table_types,
+                                                   {**sm.params, "implementation": "fancy"}),))
+    with pytest.raises(ValueError, match="'fancy'.*supported: stable, latency, legacy, argmax"):
+        rtl.render_rtl(odd)
+
+
+@pytest.mark.parametrize("impl,stages,roms", [("stable", 5, 2), ("latency", 5, 2), ("legacy", 4, 2),
+                                              ("argmax", 1, 0)])
+def test_softmax_renders_lint_clean_with_tables_as_roms(impl, stages, roms, tmp_path):
+    net = synthetic_softmax_network(0, implementation=impl)
+    files = rtl.render_rtl(net)
+    pm = rtl.PortMap.from_json(files["ports.json"])
+    assert pm.latency == 2 + 1 + 2 + stages and len(pm.outputs) == 3
+    rom_files = sorted(f for f in files if f.endswith("rom.v"))
+    assert len(rom_files) == roms
+    if roms:
+        # the exp table is a ROM with hls4ml's 1024 entries, instantiated once per class (stable/latency)
+        # or per ordered pair of classes (legacy)
+        exp = next(f for f in rom_files if "exp_rom" in f)
+        assert len(re.findall(r"^\s+10'h[0-9a-f]{3}: q <=", files[exp], re.M)) == 1024
+        n_inst = len(re.findall(r"myproject_l4_softmax_exp_rom u_", files["myproject.v"]))
+        assert n_inst == (6 if impl == "legacy" else 3)
+    write_tree(tmp_path, files)
+    ok, log = verilator_lint(tmp_path)
+    assert ok, log
+    assert "%Warning" not in log
 
 
 @pytest.mark.parametrize("src,dst,raw,want", [
@@ -110,6 +138,18 @@ def test_vectors_pack_element_zero_in_lsbs(net):
     assert files["expected.hex"].split() == ["005", "3fd"]
     meta = json.loads(files["vectors.json"])
     assert meta["count"] == 2 and meta["ports"]["input"] == "input_1"
+
+
+def test_cast_sweep_covers_every_mode():
+    from fpga_prune.fixed import OVERFLOW_MODES, QUANT_MODES
+
+    text = rtl.render_rtl(cast_sweep_network(0))["myproject.v"]
+    dsts = set(re.findall(r"// myproject_cast_\d+: \S+ -> (\S+)", text))
+    modes = set()
+    for d in dsts:
+        t = FixedType.parse(d)
+        modes.add((t.rounding, t.saturation))
+    assert modes == {(q, o) for q in QUANT_MODES for o in OVERFLOW_MODES}
 
 
 @pytest.mark.slow

@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from fpga_prune import rtl
 from fpga_prune.outdir import write_tree
-from fpga_prune.verify_rtl import (format_mismatch, random_inputs, run_rtl_sim, simulator_spec,
-                                   synthetic_network, write_vector_dir)
+from fpga_prune.verify_rtl import (cast_sweep_network, format_mismatch, random_inputs, run_rtl_sim,
+                                   simulator_spec, synthetic_network, synthetic_softmax_network,
+                                   write_vector_dir)
 
 N_VEC = 300
 
@@ -84,6 +86,64 @@ def test_one_bit_weight_mutation_is_caught(design, tmp_path):
     assert first["first_bad_layer"]["layer"] == "dense_2"  # the mutated layer is named
     assert "failure" in res.tests["back_to_back"] and "mismatches" in res.tests["back_to_back"]["failure"]
     assert f"vector {first['index']}" in format_mismatch(first)
+
+
+N_SOFTMAX = 1200
+
+
+@pytest.fixture(scope="session")
+def softmax_design(tmp_path_factory) -> dict:
+    """3-class relu MLP with hls4ml's default (stable) softmax head; vectors spread over the classes."""
+    root = tmp_path_factory.mktemp("rtl_softmax")
+    net = synthetic_softmax_network(0)
+    write_tree(root / "rtl", rtl.render_rtl(net))
+    x = random_inputs(net, N_SOFTMAX, seed=1)
+    write_vector_dir(net, x, root / "vectors")
+    return {"root": root, "net": net, "x": x}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sim", ["icarus", "verilator"])
+def test_softmax_stable_matches_model(softmax_design, sim):
+    from fpga_prune import emulate
+
+    root = softmax_design["root"]
+    out = emulate.predict_raw(softmax_design["net"], softmax_design["x"])
+    # the vectors really exercise the softmax: every class wins somewhere, many distinct probabilities
+    assert set(np.argmax(out, axis=1)) == {0, 1, 2} and len(np.unique(out)) > 100
+    res = run_rtl_sim(root / "rtl", root / "vectors", sim=sim, build_dir=root / f"build_{sim}", aux_vectors=100)
+    assert res.passed, {k: v.get("failure") for k, v in res.tests.items()}
+    assert res.mismatches == 0 and res.vectors == N_SOFTMAX
+    assert res.latency_cycles == 2 + 1 + 2 + rtl.SOFTMAX_STAGES["stable"] and res.ii == 1.0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("impl", ["latency", "legacy", "argmax"])
+def test_other_softmax_implementations_match_model(impl, tmp_path):
+    net = synthetic_softmax_network(0, implementation=impl)
+    write_tree(tmp_path / "rtl", rtl.render_rtl(net))
+    write_vector_dir(net, random_inputs(net, 400, seed=1), tmp_path / "vectors")
+    res = run_rtl_sim(tmp_path / "rtl", tmp_path / "vectors", sim="icarus", build_dir=tmp_path / "build",
+                      tests=("back_to_back",))
+    assert res.passed and res.mismatches == 0 and res.vectors == 400
+    assert res.latency_cycles == 5 + rtl.SOFTMAX_STAGES[impl] and res.ii == 1.0
+
+
+@pytest.mark.slow
+def test_every_cast_mode_matches_model_in_rtl(tmp_path):
+    """28 accum/result types (7 quantization x 4 overflow modes), each rounding and overflowing."""
+    from fpga_prune import emulate
+
+    net = cast_sweep_network(0)
+    x = random_inputs(net, 800, seed=2)
+    for row in emulate.overflow_report(net, x):  # every cast point clips on some vectors
+        assert row["points"]["accum"]["vectors"] > 0 and row["points"]["result"]["vectors"] > 0
+    write_tree(tmp_path / "rtl", rtl.render_rtl(net))
+    write_vector_dir(net, x, tmp_path / "vectors")
+    res = run_rtl_sim(tmp_path / "rtl", tmp_path / "vectors", sim="icarus", build_dir=tmp_path / "build",
+                      tests=("back_to_back",))
+    assert res.passed and res.mismatches == 0 and res.vectors == 800
+    assert res.latency_cycles == 2 * len(net.layers)
 
 
 def test_unknown_simulator_lists_valid_names():
