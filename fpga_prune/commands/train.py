@@ -29,10 +29,16 @@ def _ints(text: str, flag: str) -> tuple[int, ...]:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from fpga_prune.data import add_source_arguments  # noqa: PLC0415
-    from fpga_prune.features import TARGETS  # noqa: PLC0415
 
     add_source_arguments(parser)
     parser.add_argument("--out", required=True, type=Path, metavar="DIR", help="bundle directory to write")
+    add_model_arguments(parser)
+
+
+def add_model_arguments(parser: argparse.ArgumentParser, *, seed: bool = True) -> None:
+    """Target, model, feature and evaluation options (shared with ``run``)."""
+    from fpga_prune.features import TARGETS  # noqa: PLC0415
+
     parser.add_argument("--target", default="bigmove", choices=sorted(TARGETS),
                         help="label: " + "; ".join(f"{k}: {v[1]}" for k, v in TARGETS.items())
                         + " (default bigmove: the one with real signal on 5-minute candles)")
@@ -44,7 +50,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     m.add_argument("--act-bits", type=int, default=8, help="QKeras quantized_relu bits (default 8)")
     m.add_argument("--act-integer-bits", type=int, default=3,
                    help="QKeras quantized_relu integer bits (default 3)")
-    m.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    if seed:
+        m.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     m.add_argument("--epochs", type=int, default=60, help="maximum epochs (default 60)")
     m.add_argument("--batch-size", type=int, default=256, help="batch size (default 256)")
     m.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (default 1e-3)")
@@ -76,42 +83,35 @@ def _span(ds) -> dict[str, Any]:
             "class_counts": [int(c) for c in np.bincount(ds.y, minlength=ds.n_classes)]}
 
 
-def run(args: argparse.Namespace) -> int:
+def train_bundle(candles, out: Path, spec, cfg, *, threads: int | None = None, n_boot: int = 1000,
+                 boot_block: int = 48) -> tuple[dict[str, Any], float]:
+    """Train ``cfg`` on ``candles`` and publish the bundle at ``out`` atomically.
+
+    The one training step behind both ``fpga-prune train`` and ``fpga-prune run``;
+    returns the ``metrics.json`` payload and the seconds spent fitting (kept out
+    of the payload so the bundle stays byte-identical).
+    """
     from fpga_prune import features, metrics, model  # noqa: PLC0415
-    from fpga_prune.cli import emit  # noqa: PLC0415
-    from fpga_prune.data import format_ts, from_args  # noqa: PLC0415
+    from fpga_prune.data import format_ts  # noqa: PLC0415
     from fpga_prune.errors import InputError  # noqa: PLC0415
     from fpga_prune.outdir import staged_dir  # noqa: PLC0415
 
-    t0 = time.perf_counter()
-    hidden = model.parse_hidden(args.hidden)
-    spec = features.FeatureSpec(
-        target=args.target, windows=_ints(args.windows, "--windows"), lags=args.lags,
-        median_window=args.median_window, dead_zone=args.dead_zone,
-        time_of_day=not args.no_time_of_day, purge=args.purge,
-    )
-    cfg = model.ModelConfig(
-        hidden=hidden, quantized=args.quantized, bits=args.bits, integer_bits=args.integer_bits,
-        act_bits=args.act_bits, act_integer_bits=args.act_integer_bits, epochs=args.epochs,
-        batch_size=args.batch_size, learning_rate=args.lr, patience=args.patience, seed=args.seed,
-    )
-    if args.n_boot < 0:
-        raise InputError("--n-boot", None, f"must be >= 0, got {args.n_boot}")
-    if args.boot_block < 1:
-        raise InputError("--boot-block", None, f"must be >= 1, got {args.boot_block}")
-    if args.threads is not None and args.threads < 1:
-        raise InputError("--threads", None, f"must be >= 1, got {args.threads}")
-
-    candles = from_args(args)
+    if n_boot < 0:
+        raise InputError("--n-boot", None, f"must be >= 0, got {n_boot}")
+    if boot_block < 1:
+        raise InputError("--boot-block", None, f"must be >= 1, got {boot_block}")
+    if threads is not None and threads < 1:
+        raise InputError("--threads", None, f"must be >= 1, got {threads}")
     ds = features.build(candles, spec)
     splits = features.split(ds, spec)
-    net, history = model.train(splits, cfg, threads=args.threads)
+    t0 = time.perf_counter()
+    net, history = model.train(splits, cfg, threads=threads)
     t_train = time.perf_counter() - t0
 
     proba = model.predict_proba(net, splits.test.X)
     slices = features.regime_slices(splits.test, splits.train)
-    test_metrics = metrics.evaluate(splits.test.y, proba, slices=slices, n_boot=args.n_boot,
-                                    seed=args.seed, block=args.boot_block, n_classes=spec.n_classes)
+    test_metrics = metrics.evaluate(splits.test.y, proba, slices=slices, n_boot=n_boot,
+                                    seed=cfg.seed, block=boot_block, n_classes=spec.n_classes)
     val_metrics = metrics.evaluate(splits.val.y, model.predict_proba(net, splits.val.X), n_boot=0,
                                    n_classes=spec.n_classes)
     n_in = ds.X.shape[1]
@@ -132,9 +132,52 @@ def run(args: argparse.Namespace) -> int:
         "regime_slices": "trailing volatility terciles, thresholds from the training split",
     }
     pre = model.preprocess_dict(spec, splits.scaler, ds.feature_names, cfg)
-    with staged_dir(args.out) as stage:
+    with staged_dir(out) as stage:
         model.save_bundle(stage, net, pre, payload)
+    return payload, t_train
+
+
+def configs_from_args(args: argparse.Namespace):
+    """(FeatureSpec, ModelConfig) from the parsed train options (shared with ``run``)."""
+    from fpga_prune import features, model  # noqa: PLC0415
+
+    hidden = model.parse_hidden(args.hidden)
+    spec = features.FeatureSpec(
+        target=args.target, windows=_ints(args.windows, "--windows"), lags=args.lags,
+        median_window=args.median_window, dead_zone=args.dead_zone,
+        time_of_day=not args.no_time_of_day, purge=args.purge,
+    )
+    cfg = model.ModelConfig(
+        hidden=hidden, quantized=args.quantized, bits=args.bits, integer_bits=args.integer_bits,
+        act_bits=args.act_bits, act_integer_bits=args.act_integer_bits, epochs=args.epochs,
+        batch_size=args.batch_size, learning_rate=args.lr, patience=args.patience, seed=args.seed,
+    )
+    return spec, cfg
+
+
+def run(args: argparse.Namespace) -> int:
+    from fpga_prune import model  # noqa: PLC0415
+    from fpga_prune.cli import emit  # noqa: PLC0415
+    from fpga_prune.data import from_args  # noqa: PLC0415
+    from fpga_prune.errors import InputError  # noqa: PLC0415
+
+    t0 = time.perf_counter()
+    spec, cfg = configs_from_args(args)
+    if args.n_boot < 0:
+        raise InputError("--n-boot", None, f"must be >= 0, got {args.n_boot}")
+    if args.boot_block < 1:
+        raise InputError("--boot-block", None, f"must be >= 1, got {args.boot_block}")
+    if args.threads is not None and args.threads < 1:
+        raise InputError("--threads", None, f"must be >= 1, got {args.threads}")
+
+    candles = from_args(args)
+    payload, t_train = train_bundle(candles, args.out, spec, cfg, threads=args.threads, n_boot=args.n_boot,
+                           boot_block=args.boot_block)
     elapsed = time.perf_counter() - t0
+    history = payload["training"]
+    test_metrics = payload["test"]
+    n_in = payload["model"]["n_inputs"]
+    n_train, n_test = payload["splits"]["train"]["n"], payload["splits"]["test"]["n"]
 
     tm, base, adv = test_metrics["metrics"], test_metrics["baseline"], test_metrics["vs_baseline"]
 
@@ -147,9 +190,9 @@ def run(args: argparse.Namespace) -> int:
 
     lines = [
         f"trained {'QKeras' if cfg.quantized else 'dense'} MLP {n_in}-{'-'.join(map(str, cfg.hidden))}"
-        f" on {len(splits.train)} rows (target {spec.target}); "
+        f" on {n_train} rows (target {spec.target}); "
         f"{history['epochs_run']} epochs, best {history['best_epoch']}; {payload['model']['multiplies']} multiplies",
-        f"test ({len(splits.test)} rows, {int(test_metrics['level'] * 100)}% block-bootstrap CIs):",
+        f"test ({n_test} rows, {int(test_metrics['level'] * 100)}% block-bootstrap CIs):",
         f"  accuracy  {ci(tm['accuracy'])}   majority baseline {base['majority_rate']:.4f}",
         f"  bal. acc. {ci(tm['balanced_accuracy'])}",
         f"  ROC AUC   {ci(tm['roc_auc'])}   baseline 0.5",
