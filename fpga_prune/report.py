@@ -225,8 +225,6 @@ def honest_notes(training: Mapping[str, Any] | None, boards: Sequence[Mapping[st
             if tight:
                 notes.append(f"{name}: {', '.join(r.upper() for r in tight)} above 90% of the cap; an estimate "
                              "error of a few percent could push the real design over.")
-        if b.get("resources") and not b.get("measured"):
-            pass
     if any(b.get("resources") for b in boards) and not any(b.get("measured") for b in boards):
         notes.append("Resources and latency are estimates of the hls4ml Vitis implementation "
                      "(fpga_prune.estimate); no Vitis/Vivado synthesis was run. Bit-exactness, in contrast, is "
@@ -240,8 +238,10 @@ def honest_notes(training: Mapping[str, Any] | None, boards: Sequence[Mapping[st
             notes.append(f"{b['board']}: 0 mismatches on {ver['vectors']} vectors "
                          f"({vs.get('test_split')} test-split, {vs.get('validation_split')} validation-split, "
                          f"{vs.get('stress')} synthetic stress) under the bit-accurate model, C simulation and "
-                         f"{' and '.join(sims)}. The RTL is fpga_prune's Verilog rendering of the network; "
-                         "Vitis-exported RTL can be checked with `fpga-prune verify --rtl`.")
+                         f"{' and '.join(sims)}. The RTL is fpga_prune's Verilog rendering of the network "
+                         f"(its measured latency, {ver.get('latency_cycles')} cycles, is of that rendering; the "
+                         f"Vitis HLS design's is the estimate, {b.get('latency_cycles')} cycles); Vitis-exported "
+                         "RTL can be checked with `fpga-prune verify --rtl`.")
     return notes
 
 
@@ -262,8 +262,8 @@ def model_card(training: Mapping[str, Any] | None, data: Mapping[str, Any] | Non
                          "trading strategy and not investment advice."),
         "out_of_scope": ("Other instruments, intervals or market regimes without retraining and re-verification; "
                          "decisions without transaction costs, slippage and position limits."),
-        "data_window": {k: {"start": v["start"], "end": v["end"], "rows": v["n"]}
-                        for k, v in splits.items() if isinstance(v, dict)},
+        "data_window": {k: {"start": splits[k]["start"], "end": splits[k]["end"], "rows": splits[k]["n"]}
+                        for k in ("train", "val", "test") if isinstance(splits.get(k), dict)},
         "purge_rows": splits.get("purge"),
         "regime_slices": training.get("regime_slices"),
         "slices": training["slices"],
@@ -326,6 +326,9 @@ def plot_resources_vs_iteration(budget: Mapping[str, Any]) -> bytes:
     chosen = budget["design"]["index"]
     ax.axvline(chosen, color="k", linestyle=":", linewidth=1, label=f"chosen #{chosen}")
     ax.set_yscale("log")
+    from matplotlib.ticker import MaxNLocator  # noqa: PLC0415
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("design # (search order: dense, structured, unstructured; precision / reuse)")
     ax.set_ylabel("used / allowed")
     ax.set_title(f"{budget['board']}: resources of every design tried")
