@@ -55,6 +55,7 @@ class GenerateOptions:
     stress: int = DEFAULT_STRESS
     check: bool = True
     synth: bool = False
+    yosys: bool = False
     top: str = "myproject"
     seed: int = 0
     max_listed: int = 10
@@ -481,20 +482,43 @@ def _layer_rows(network) -> list[dict]:
     return rows
 
 
+#: budget.json resource name -> key of ``rtl.yosys_counts`` (yosys maps no UltraRAM).
+YOSYS_RESOURCES = {"lut": "lut", "ff": "ff", "dsp": "dsp", "bram18k": "bram_18k"}
+
+
 def budget_rows(budget: dict | None) -> list[dict]:
-    """Resource rows for the README table: estimate, allowed, available, measured (csynth / Vivado)."""
+    """Resource rows for the README table: estimate, allowed, available, measured (csynth / Vivado), yosys."""
     if not budget or not isinstance(budget.get("resources"), dict):
         return []
     measured = budget.get("measured") or {}
     cs = measured.get("csynth") or {}
     vv = measured.get("vivado") or {}
+    ys = budget.get("yosys") or {}
     rows = []
     for r, d in budget["resources"].items():
         if not isinstance(d, dict):
             continue
         rows.append({"resource": r, "estimate": d.get("used"), "allowed": d.get("allowed"),
-                     "available": d.get("available"), "csynth": cs.get(r), "vivado": vv.get(r)})
+                     "available": d.get("available"), "csynth": cs.get(r), "vivado": vv.get(r),
+                     "yosys": ys.get(YOSYS_RESOURCES[r]) if r in YOSYS_RESOURCES else None})
     return rows
+
+
+def yosys_budget(network, sig: TopSignature, board, top: str, workdir: Path) -> dict:
+    """LUT/FF/DSP/BRAM of our RTL after yosys ``synth_xilinx`` for the board's family (``budget.json`` "yosys").
+
+    Why: an open-source synthesis count of the exact netlist the simulators
+    verify, beside the estimator's numbers; not Vivado's (different mapping
+    and no retiming), but independent of our estimator.
+    """
+    from fpga_prune import rtl  # noqa: PLC0415
+    from fpga_prune.outdir import write_tree  # noqa: PLC0415
+
+    rtl_dir = workdir / "yosys_rtl"
+    write_tree(rtl_dir, rtl.render_rtl(network, top=top, input_name=sig.input_name, output_name=sig.output_name))
+    counts = rtl.yosys_counts(rtl_dir, board.family, top=top)
+    counts["board_family"] = board.family
+    return counts
 
 
 def manifest_text(files: Mapping[str, bytes | str], context: dict) -> str:
@@ -595,6 +619,7 @@ class GenerateResult:
     seconds: float
     network: Any
     board: Any
+    yosys: dict | None = None
 
 
 def _data_info(path: Path, candles) -> dict:
@@ -669,6 +694,14 @@ def generate(model_dir: str | os.PathLike, board_ref: str, out: str | os.PathLik
         say(f"building {options.vectors} test vectors (+{options.stress} stress) from {data_path.name}")
         vs = build_vectors(network, pruned.bundle, candles, options.vectors, options.stress, options.seed)
         info = _data_info(data_path, candles)
+        if options.yosys:
+            say(f"yosys synth_xilinx of the RTL for {board.family}")
+            try:
+                counts = yosys_budget(network, sig, board, options.top, Path(tmp))
+            except ValueError as exc:  # the network has no RTL rendering
+                raise InputError("--yosys", None, f"no RTL to synthesize: {exc}") from None
+            budget = dict(budget or {})
+            budget["yosys"] = counts
         files, rtl_note, ctx = render_project(pruned, board, network, vs, hls_files, sig, settings, options,
                                               info, budget)
         csim = None
@@ -700,7 +733,7 @@ def generate(model_dir: str | os.PathLike, board_ref: str, out: str | os.PathLik
                     for name in ("budget.json", "README.md", "manifest.json"):
                         (stage / name).write_bytes(files[name])
     result = GenerateResult(Path(out), len(files), vs, csim, agree, synth, rtl_note, time.perf_counter() - t0,
-                            network, board)
+                            network, board, None if budget is None else budget.get("yosys"))
     if csim is not None and not csim.ok:
         lines = [f"C simulation differs from the bit-accurate model on {csim.mismatching_vectors} of "
                  f"{csim.n_vectors} vectors (project written to {out} for debugging); first mismatches:"]

