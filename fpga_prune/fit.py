@@ -259,7 +259,7 @@ class _Search:
         self.dense_weights = nonzero_weights(dense_model)[1]
         self.dense_val = float(_metric(cfg)(splits.val.y, _predict(dense_model, splits.val.X)))
         self.floor = cfg.min_retention * self.dense_val
-        self._metric_cache: dict[tuple[int, int], float] = {}
+        self._metric_cache: dict[tuple[Any, int], float] = {}
         self.sensitivity: dict | None = None
 
     def level(self, model, stage: str, strategy: str) -> list[Design]:
@@ -274,7 +274,7 @@ class _Search:
         eff = 1.0 - nonzero_weights(model)[0] / self.dense_weights
         reuses = [1] if strategy == "latency" else reuse_grid(self.cfg, model)
         for bits in weight_bit_options(model, self.cfg):
-            key = (id(model), bits)
+            key = (model, bits)  # the key holds the model, so an id can never be reused
             if key not in self._metric_cache:
                 base = hardware_settings(model, bits, "latency", 1, self.cfg, self.board)
                 self._metric_cache[key] = hardware_metric(network_from_keras(model, base), self.splits.val.X,
