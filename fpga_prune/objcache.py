@@ -91,21 +91,21 @@ def run(cmd: list[str], cwd: Path | None = None) -> int:
     """Compile ``cmd`` (a compiler command line) through the cache; returns the compiler's exit code."""
     cwd = cwd or Path.cwd()
     if "-c" not in cmd or "-o" not in cmd:
-        return subprocess.call(cmd)
+        return subprocess.call(cmd, cwd=cwd)
     out = cmd[cmd.index("-o") + 1]
     srcs = [a for a in cmd[1:] if a.endswith(_SOURCE_SUFFIXES) and (cwd / a).is_file()]
     if len(srcs) != 1:
-        return subprocess.call(cmd)
+        return subprocess.call(cmd, cwd=cwd)
     key = object_key(cmd, out, cwd / srcs[0], cwd)
     if key is None:
-        return subprocess.call(cmd)
+        return subprocess.call(cmd, cwd=cwd)
     store = cache_dir()
     cached = store / f"{key}.o"
     target = cwd / out
     if cached.is_file():
         shutil.copyfile(cached, target)
         return 0
-    rc = subprocess.call(cmd)
+    rc = subprocess.call(cmd, cwd=cwd)
     if rc == 0 and target.is_file():
         store.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=store, suffix=".tmp")
