@@ -398,7 +398,8 @@ def build(cfg, layouts, records: Mapping[str, Any]) -> dict[str, Any]:
                                        _read_json(root / lay.project / "manifest.json"))
         rec = records.get(prune_name)
         sts = {k: status(lay.step(k)) for k in ("prune", "generate", "verify")}
-        sec = board_section(lay.board.name, budget, status(prune_name), rec.message if rec else "", ver, sts)
+        message = rec.message if rec is not None and status(prune_name) != "completed" else ""
+        sec = board_section(lay.board.name, budget, status(prune_name), message, ver, sts)
         boards.append(sec)
         if budget:
             budgets[lay.board.name] = budget
