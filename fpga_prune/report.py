@@ -126,7 +126,7 @@ def board_section(name: str, budget: Mapping[str, Any] | None, prune_status: str
     """Everything the report says about one board (``budget`` may be the closest design when nothing fits)."""
     sec: dict[str, Any] = {"board": name, "statuses": dict(statuses), "prune_message": prune_message}
     if not budget:
-        sec.update({"fits": None, "resources": None})
+        sec.update({"fits": None, "resources": None, "verification": verify})
         return sec
     per_layer = [{k: layer.get(k) for k in ("name", "kind", "dsp", "bram18k", "lut", "ff", "latency_cycles",
                                             "mults_nonzero", "mults_total", "mults_in_dsp", "mults_in_lut",
