@@ -353,6 +353,9 @@ def plot_comparison(rows: Sequence[Mapping[str, Any]]) -> bytes:
         vals = [row["resources"][r]["used"] / max(row["resources"][r]["allowed"], 1) for row in rows]
         ax.bar(xs + i * width - 0.4 + width / 2, vals, width, label=r.upper(), color=f"C{i}")
     ax.axhline(1.0, color="r", linestyle="--", linewidth=1, label="cap")
+    top = max((row["resources"][r]["used"] / max(row["resources"][r]["allowed"], 1)
+               for row in rows for r in SUMMARY_RESOURCES), default=1.0)
+    ax.set_ylim(0, max(1.0, top) * 1.2)  # room for the legend above the cap line
     ax.set_xticks(xs)
     ax.set_xticklabels([f"{row['board']}{'' if row['fits'] else ' (no fit)'}" for row in rows], fontsize=8,
                        rotation=15)
