@@ -22,6 +22,9 @@ from typing import Any
 from fpga_prune import _keras_env  # noqa: F401  (first: selects legacy Keras)
 from fpga_prune.errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, FpgaPruneError
 
+DESCRIPTION = ("Prune a Keras trading model until its hls4ml design fits an AMD/Xilinx board, "
+               "generate the Vitis HLS project, and prove it bit for bit.")
+
 #: subcommands that never need TensorFlow (everything else imports it quietly first)
 LIGHT_COMMANDS = frozenset({"data", "boards"})
 
@@ -60,9 +63,13 @@ def _load(name: str):
     return importlib.import_module(f"fpga_prune.commands.{COMMANDS[name]}")
 
 
-def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The full parser; with ``only`` the named subcommand's arguments are loaded."""
-    parser = _Parser(prog="fpga-prune", description=__doc__.split("\n")[0])
+def build_parser(only: str | None = None, *, load_all: bool = False) -> argparse.ArgumentParser:
+    """The parser with every subcommand; the arguments of ``only`` (or of all,
+    with ``load_all``) are loaded.  Why not always all: loading a command's
+    arguments imports its module, and some import TensorFlow; top-level help
+    and usage errors must stay instant and quiet."""
+    parser = _Parser(prog="fpga-prune", description=DESCRIPTION,
+                     epilog="Exit codes: 0 ok, 1 a check failed (budget not met, mismatches), 2 bad input or usage.")
     parser.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     parser.add_argument("--quiet", action="store_true", help="no progress output")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -74,7 +81,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                        help="machine-readable output on stdout")
         p.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS,
                        help="no progress output")
-        if only in (None, name):
+        if load_all or only == name:
             _load(name).add_arguments(p)
     return parser
 
@@ -101,7 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if which is not None and which not in LIGHT_COMMANDS:
         # Before the parser: some commands' options come from modules that import TensorFlow.
         _keras_env.import_tensorflow_quietly()
-    parser = build_parser(only=which if which and not {"-h", "--help"} & set(argv[:1]) else None)
+    parser = build_parser(only=which)
     args = parser.parse_args(argv)
     try:
         return int(_load(args.command).run(args) or 0)
