@@ -49,13 +49,12 @@ print(json.dumps({"vectors": len(x), "batch_size": 4096, "inferences_per_s": rou
 
 
 def shared_csv() -> Path:
-    where = Path(os.environ.get("FPGA_PRUNE_DATA", REPO.parent / "shared" / "data" / "bybit"))
-    if where.is_file():
-        return where
-    files = sorted(where.glob("*.csv"))
-    if not files:
-        sys.exit(f"bench: no Bybit CSV under {where}; set FPGA_PRUNE_DATA or pass --data")
-    return files[0]
+    from fpga_prune.data import shared_csv as find  # noqa: PLC0415
+
+    try:
+        return find(REPO)
+    except FileNotFoundError as exc:
+        sys.exit(f"bench: {exc} or pass --data")
 
 
 def measure(cmd: list[str], *, parse_json: bool) -> dict:

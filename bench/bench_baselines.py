@@ -95,14 +95,13 @@ def say(msg: str) -> None:
 
 
 def default_csv() -> Path:
-    """Same resolution as tests/conftest.py ``shared_csv``."""
-    where = Path(os.environ.get("FPGA_PRUNE_DATA", REPO.parent / "shared" / "data" / "bybit"))
-    if where.is_file():
-        return where
-    files = sorted(where.glob("*.csv"))
-    if not files:
-        raise SystemExit(f"no Bybit CSV under {where}; pass --data or set FPGA_PRUNE_DATA")
-    return files[0]
+    """The shared candles, found as the tests find them (``fpga_prune.data.shared_csv``)."""
+    from fpga_prune.data import shared_csv
+
+    try:
+        return shared_csv(REPO)
+    except FileNotFoundError as exc:
+        raise SystemExit(f"{exc}; or pass --data") from None
 
 
 def machine_info() -> dict[str, Any]:

@@ -26,9 +26,7 @@ def staged_dir(out: str | os.PathLike, *, replace: bool = True) -> Iterator[Path
     out.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     # mkdtemp makes 0700; the published directory gets the usual umask-derived mode.
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(stage, 0o777 & ~umask)
+    os.chmod(stage, 0o777 & ~_umask())
     try:
         yield stage
     except BaseException:
@@ -44,6 +42,29 @@ def staged_dir(out: str | os.PathLike, *, replace: bool = True) -> Iterator[Path
         shutil.rmtree(old, ignore_errors=True)
     else:
         os.rename(stage, out)
+
+
+def _umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
+def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> None:
+    """Write one file via a sibling temp file + rename, so readers never see half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def write_tree(root: Path, files: Mapping[str, bytes | str]) -> None:

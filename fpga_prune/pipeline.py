@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from fpga_prune.errors import CheckFailed
+from fpga_prune.outdir import write_bytes_atomic
 
 RUN_FORMAT = "fpga_prune.run/1"
 RUN_FILE = "run.json"
@@ -249,26 +248,9 @@ def write_json_atomic(path: Path, doc: Any) -> None:
     write_bytes_atomic(path, data)
 
 
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write via a temporary file in the same directory and ``os.replace`` (never half-written)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def statuses(records: Iterable[StepRecord]) -> dict[str, str]:
     return {r.name: r.status for r in records}
 
 
 __all__ = ["RUN_FORMAT", "RUN_FILE", "Step", "StepRecord", "Runner", "Observer", "tree_digest",
-           "json_digest", "sha256_file", "load_records", "write_json_atomic", "write_bytes_atomic"]
+           "json_digest", "sha256_file", "load_records", "write_json_atomic"]

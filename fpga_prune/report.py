@@ -498,7 +498,7 @@ def render_files(doc: Mapping[str, Any]) -> dict[str, bytes | str]:
 
 def write(out: Path, doc: Mapping[str, Any]) -> None:
     """Write every report file atomically (each file replaced whole; stale plots removed)."""
-    from fpga_prune.pipeline import write_bytes_atomic  # noqa: PLC0415
+    from fpga_prune.outdir import write_bytes_atomic  # noqa: PLC0415
 
     out = Path(out)
     files = render_files(doc)

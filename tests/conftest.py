@@ -6,7 +6,6 @@ a directory or CSV file, default ``../shared/data/bybit`` beside the checkout.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -16,20 +15,12 @@ import fpga_prune  # noqa: F401  (selects legacy Keras before any test imports T
 REPO = Path(__file__).resolve().parents[1]
 
 
-def shared_csv() -> Path:
-    """The real BTCUSDT 5-minute candles (the first CSV of FPGA_PRUNE_DATA)."""
-    where = Path(os.environ.get("FPGA_PRUNE_DATA", REPO.parent / "shared" / "data" / "bybit"))
-    if where.is_file():
-        return where
-    files = sorted(where.glob("*.csv"))
-    if not files:
-        raise FileNotFoundError(f"no Bybit CSV under {where}; set FPGA_PRUNE_DATA")
-    return files[0]
-
-
 @pytest.fixture(scope="session")
 def bybit_csv() -> Path:
-    return shared_csv()
+    """The real BTCUSDT 5-minute candles (``$FPGA_PRUNE_DATA`` or ../shared/data/bybit)."""
+    from fpga_prune.data import shared_csv
+
+    return shared_csv(REPO)
 
 
 @pytest.fixture(scope="session")

@@ -46,3 +46,13 @@ def test_replace_swaps_whole_tree(tmp_path):
         write_tree(stage, {"new": "2"})
     assert sorted(p.name for p in out.iterdir()) == ["new"]
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_write_bytes_atomic_replaces_whole_file(tmp_path):
+    from fpga_prune.outdir import write_bytes_atomic
+
+    target = tmp_path / "sub" / "f.json"
+    write_bytes_atomic(target, b"one")
+    write_bytes_atomic(target, b"two")
+    assert target.read_bytes() == b"two"
+    assert [p.name for p in target.parent.iterdir()] == ["f.json"]  # no temp files left

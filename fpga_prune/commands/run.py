@@ -20,7 +20,6 @@ redoes steps.  A failed check still writes the report, then exits 1.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import io
 import sys
 from dataclasses import dataclass, field
@@ -164,14 +163,6 @@ def layouts(cfg: RunConfig) -> list[BoardLayout]:
     return [BoardLayout(b, r, f"boards/{b.name}/", f"[{b.name}]") for b, r in zip(cfg.boards, cfg.board_refs)]
 
 
-def _file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _cleaned_name(source: dict[str, Any]) -> str:
     if source["data"] is not None:
         return Path(source["data"]).stem + ".csv"
@@ -187,12 +178,12 @@ def _data_step(cfg: RunConfig):
     from fpga_prune.data import summarize, write_csv  # noqa: PLC0415
     from fpga_prune.data.source import from_args_with_report  # noqa: PLC0415
     from fpga_prune.outdir import staged_dir  # noqa: PLC0415
-    from fpga_prune.pipeline import Step  # noqa: PLC0415
+    from fpga_prune.pipeline import Step, sha256_file  # noqa: PLC0415
 
     src = cfg.source
     name = _cleaned_name(src)
     if src["data"] is not None:
-        options = {"file": Path(src["data"]).name, "sha256": _file_sha256(Path(src["data"])),
+        options = {"file": Path(src["data"]).name, "sha256": sha256_file(Path(src["data"])),
                    "interval": src["interval"], "allow_gaps": src["allow_gaps"]}
         cacheable = True
     else:

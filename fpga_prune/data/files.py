@@ -16,7 +16,6 @@ import csv
 import json
 import os
 import re
-import tempfile
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -400,27 +399,10 @@ def csv_bytes(candles: Candles) -> bytes:
     return ("\n".join(out) + "\n").encode("ascii")
 
 
-def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> None:
-    """Write via a sibling temp file + rename, so readers never see half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_csv(candles: Candles, path: str | os.PathLike) -> Path:
     """Write ``candles`` as a cleaned CSV (atomically; same candles -> same bytes)."""
+    from fpga_prune.outdir import write_bytes_atomic  # noqa: PLC0415
+
     write_bytes_atomic(path, csv_bytes(candles))
     return Path(path)
 

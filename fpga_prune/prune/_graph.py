@@ -111,16 +111,21 @@ def dense_layers(model: tf.keras.Model) -> list[tf.keras.layers.Layer]:
     return [b.dense for b in blocks(model)]
 
 
+def pick(items: list, names, model_name: str, what: str) -> list:
+    """The ``items`` (anything with ``.name``) named in ``names``, all when None;
+    an unknown name is an InputError listing the valid ones."""
+    if names is None:
+        return items
+    by_name = {it.name: it for it in items}
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        raise InputError(model_name, "layers", f"{what} {unknown}; valid: {sorted(by_name)}")
+    return [by_name[n] for n in names]
+
+
 def select(model: tf.keras.Model, layers: list[str] | tuple[str, ...] | None) -> list[tf.keras.layers.Layer]:
     """The Dense layers named in ``layers`` (all of them when None)."""
-    dense = dense_layers(model)
-    if layers is None:
-        return dense
-    by_name = {la.name: la for la in dense}
-    unknown = [n for n in layers if n not in by_name]
-    if unknown:
-        raise InputError(model.name, "layers", f"unknown Dense layer(s) {unknown}; valid: {sorted(by_name)}")
-    return [by_name[n] for n in layers]
+    return pick(dense_layers(model), layers, model.name, "unknown Dense layer(s)")
 
 
 def kernel(layer: tf.keras.layers.Layer) -> np.ndarray:

@@ -89,14 +89,7 @@ def taylor(model: tf.keras.Model, data: ScoreData | None = None,
 
 def _hidden(model: tf.keras.Model, layers: list[str] | None) -> list[_graph.Block]:
     """Hidden blocks (the output layer's units are the classes: never removed)."""
-    hidden = _graph.blocks(model)[:-1]
-    if layers is None:
-        return hidden
-    by_name = {b.name: b for b in hidden}
-    unknown = [n for n in layers if n not in by_name]
-    if unknown:
-        raise InputError(model.name, "layers", f"not hidden Dense layer(s) {unknown}; valid: {sorted(by_name)}")
-    return [by_name[n] for n in layers]
+    return _graph.pick(_graph.blocks(model)[:-1], layers, model.name, "not hidden Dense layer(s)")
 
 
 def activations(model: tf.keras.Model, x: np.ndarray, layers: list[str] | None = None,
