@@ -132,18 +132,16 @@ def check_rtl(project: Path, sim: str, opts: VerifyOptions) -> Check:
                                  build_dir=project / "build" / "verify" / sim, waves=opts.waves,
                                  vectors=opts.vectors, ports=opts.ports)
     failing = [f"{name}: {rep['failure']}" for name, rep in sorted(res.tests.items()) if not rep.get("passed")]
-    sim_seconds = max(res.seconds - res.build_seconds, 1e-9)
     details = {
         "simulator": res.simulator, "version": res.version, "latency_cycles": res.latency_cycles,
         "ii": res.ii, "build_seconds": round(res.build_seconds, 2),
-        "inferences_per_s": round(res.vectors / sim_seconds, 1),
+        "inferences_per_s": round(res.inferences_per_second, 1),
         "first_mismatches": [verify_rtl.format_mismatch(m) for m in res.first_mismatches],
         "tests": {name: {k: rep.get(k) for k in ("passed", "vectors", "mismatches", "latency_cycles", "ii",
                                                   "failure")}
                   for name, rep in sorted(res.tests.items())},
         "junit": res.junit, "rtl_dir": str(rtl_dir),
-        "waves": [str(p) for p in sorted((project / "build" / "verify" / sim).rglob("*.[vf][cs][dt]"))]
-        if opts.waves else [],
+        "waves": list(res.waves),
     }
     failure = "" if res.mismatches or not failing else "; ".join(failing)[:2000]
     return Check(f"rtl_{sim}", "rtl", res.vectors, res.mismatches, res.seconds, details, failure)

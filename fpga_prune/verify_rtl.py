@@ -27,6 +27,7 @@ from fpga_prune.resources import asset_path
 from fpga_prune.rtl import PortMap, write_vectors
 
 TESTS = ("back_to_back", "idle_gaps", "reset_mid_stream")
+WAVE_SUFFIXES = (".vcd", ".fst")  # Verilator dumps VCD, Icarus FST
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,7 @@ class SimResult:
     junit: str
     build_seconds: float = 0.0
     tests: dict = field(default_factory=dict)  # test name -> its report (passed, counts, ...)
+    waves: tuple[str, ...] = ()  # waveform files written (with waves=True)
 
     @property
     def passed(self) -> bool:
@@ -158,7 +160,7 @@ class SimResult:
             "mismatches": self.mismatches, "first_mismatches": list(self.first_mismatches),
             "latency_cycles": self.latency_cycles, "ii": self.ii, "seconds": round(self.seconds, 3),
             "build_seconds": round(self.build_seconds, 3), "junit": self.junit,
-            "passed": self.passed, "tests": self.tests,
+            "passed": self.passed, "tests": self.tests, "waves": list(self.waves),
         }
 
 
@@ -214,6 +216,11 @@ def run_rtl_sim(rtl_dir: str | Path, vectors_dir: str | Path, sim: str = "verila
     if not sources:
         raise FileNotFoundError(f"{rtl_dir}: no Verilog (.v) files")
     build_dir = Path(build_dir or (rtl_dir.parent / f"sim_build_{sim}")).resolve()
+    if waves:
+        # A traced build is a different build, so it gets its own directory, a sibling:
+        # cocotb's makefile puts its main object one level up (``../verilator.o``), so a
+        # nested directory would link the untraced build's object and refuse --trace.
+        build_dir = build_dir.with_name(build_dir.name + "_waves")
     if rebuild and build_dir.exists():
         shutil.rmtree(build_dir)
     test_dir = build_dir / "run"
@@ -276,6 +283,7 @@ def run_rtl_sim(rtl_dir: str | Path, vectors_dir: str | Path, sim: str = "verila
         first_mismatches=tuple(first[:max_report]),
         latency_cycles=main.get("latency_cycles"), ii=main.get("ii"),
         seconds=seconds, build_seconds=t_build, junit=str(results_xml), tests=reports,
+        waves=tuple(str(p) for p in sorted(build_dir.rglob("*")) if p.suffix in WAVE_SUFFIXES) if waves else (),
     )
 
 

@@ -93,3 +93,18 @@ def test_unknown_simulator_lists_valid(project_pynq, capsys):
     rc = cli.main(["verify", str(project_pynq), "--sim", "modelsim"])
     assert rc == 2
     assert "valid: verilator, icarus, all" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("sim,suffix", [("verilator", ".vcd"), ("icarus", ".fst")])
+def test_waves_after_an_untraced_run_are_written(verified, sim, suffix):
+    """--waves after an ordinary run must not reuse the untraced build (it would dump nothing,
+    and Verilator would refuse --trace)."""
+    _, project = verified
+    rc = cli.main(["verify", str(project), "--sim", sim, "--no-csim", "--vectors", "100", "--waves",
+                   "--quiet"])
+    assert rc == 0
+    v = json.loads((project / "verify.json").read_text())
+    waves = next(c for c in v["checks"] if c["kind"] == "rtl")["waves"]
+    assert len(waves) == 1 and waves[0].endswith(suffix)
+    from pathlib import Path
+    assert Path(waves[0]).stat().st_size > 1000
