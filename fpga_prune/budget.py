@@ -78,7 +78,6 @@ def _pyplot():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt  # noqa: PLC0415
 
-    plt.rcParams["svg.hashsalt"] = "fpga_prune"
     return plt
 
 

@@ -23,37 +23,35 @@ def bybit_csv() -> Path:
     return shared_csv(REPO)
 
 
+def _cli_ok(*args: str) -> None:
+    """Run one ``fpga-prune`` command in-process; the fixtures below need it to succeed."""
+    from fpga_prune import cli
+
+    assert cli.main([*args, "--quiet"]) == 0
+
+
 @pytest.fixture(scope="session")
 def trained_model(tmp_path_factory, bybit_csv) -> Path:
     """The default dense MLP trained on the real candles (short training for speed)."""
-    from fpga_prune import cli
-
     out = tmp_path_factory.mktemp("trained") / "model"
-    rc = cli.main(["train", "--data", str(bybit_csv), "--out", str(out), "--epochs", "12",
-                   "--patience", "3", "--n-boot", "200", "--quiet"])
-    assert rc == 0
+    _cli_ok("train", "--data", str(bybit_csv), "--out", str(out), "--epochs", "12",
+            "--patience", "3", "--n-boot", "200")
     return out
 
 
 @pytest.fixture(scope="session")
 def pruned_pynq(tmp_path_factory, bybit_csv, trained_model) -> Path:
     """``trained_model`` pruned to fit the PYNQ-Z2 (the product's main path)."""
-    from fpga_prune import cli
-
     out = tmp_path_factory.mktemp("pruned") / "pynq-z2"
-    rc = cli.main(["prune", "--model", str(trained_model), "--board", "pynq-z2", "--out", str(out),
-                   "--data", str(bybit_csv), "--quiet"])
-    assert rc == 0
+    _cli_ok("prune", "--model", str(trained_model), "--board", "pynq-z2", "--out", str(out),
+            "--data", str(bybit_csv))
     return out
 
 
 @pytest.fixture(scope="session")
 def project_pynq(tmp_path_factory, bybit_csv, pruned_pynq) -> Path:
     """The Vitis HLS project generated for ``pruned_pynq`` (C simulation checked)."""
-    from fpga_prune import cli
-
     out = tmp_path_factory.mktemp("project") / "pynq-z2"
-    rc = cli.main(["generate", "--model", str(pruned_pynq), "--board", "pynq-z2", "--out", str(out),
-                   "--data", str(bybit_csv), "--vectors", "1500", "--quiet"])
-    assert rc == 0
+    _cli_ok("generate", "--model", str(pruned_pynq), "--board", "pynq-z2", "--out", str(out),
+            "--data", str(bybit_csv), "--vectors", "1500")
     return out

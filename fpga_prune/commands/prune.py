@@ -87,23 +87,18 @@ def _pruning(bundle, chosen) -> dict[str, Any]:
 
     nz, total = nonzero_weights(chosen.model)
     _, dense_total = nonzero_weights(bundle.model)
+    dense_widths = widths(bundle.model)
     dense_params = bundle.model.count_params()
-    pruned_params = nz + sum(int(d.units) for d in _dense_layers(chosen.model))
+    pruned_params = nz + sum(chosen.widths[1:])  # nonzero kernel weights + one bias per unit
     return {
-        "dense_widths": list(widths(bundle.model)), "widths": list(chosen.widths),
+        "dense_widths": list(dense_widths), "widths": list(chosen.widths),
         "sparsity": round(chosen.sparsity, 6),
         "multiply_reduction": round(1.0 - nz / dense_total, 6),
         "dense_multiplies": int(dense_total), "multiplies": int(nz),
         "compression_ratio": round(dense_params / max(pruned_params, 1), 6),
-        "structured_neurons_removed": int(sum(widths(bundle.model)[1:-1]) - sum(chosen.widths[1:-1])),
+        "structured_neurons_removed": int(sum(dense_widths[1:-1]) - sum(chosen.widths[1:-1])),
         "total_weights_after_structured": int(total),
     }
-
-
-def _dense_layers(model):
-    from fpga_prune.prune import _graph  # noqa: PLC0415
-
-    return _graph.dense_layers(model)
 
 
 def fit_config_from_args(args: argparse.Namespace):
