@@ -188,3 +188,19 @@ def test_no_fit_still_writes_the_report_and_exits_1(full_run, bybit_csv, tmp_pat
     md = (work / "report.md").read_text()
     assert "**Status: FAILED**" in md and "**Does not fit**" in md
     assert "FAILED" in capsys.readouterr().out
+
+
+def test_run_output_matches_the_golden_digest(full_run):
+    """Same inputs, same tree: every artifact of the run, byte for byte, as recorded before the
+    issue-#9 refactor (tests/run_golden.py says what is left out and why)."""
+    import run_golden
+
+    out, _ = full_run
+    got = run_golden.digest(out)
+    want = json.loads(run_golden.GOLDEN.read_text())
+    assert got["verify"] == want["verify"]
+    assert got["report"] == want["report"]
+    changed = sorted(k for k in set(got["files"]) | set(want["files"])
+                     if got["files"].get(k) != want["files"].get(k))
+    assert changed == []
+    assert got["manifest_files"] == want["manifest_files"]
