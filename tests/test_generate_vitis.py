@@ -1,4 +1,4 @@
-"""Vitis/Vivado detection, report parsing (on real reports: tests/assets/vitis/SOURCES.md) and run_synth."""
+"""Vitis/Vivado detection, report parsing (on real public reports read from ../shared/vitis-calibration/extra, see its SOURCES.md) and run_synth."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from fpga_prune import vitis
+from fpga_prune.data import calibration_dir
 from fpga_prune.errors import InputError
 
-ASSETS = Path(__file__).parent / "assets" / "vitis"
+ASSETS = calibration_dir(Path(__file__).resolve().parents[1]) / "extra"
 
 
 def test_parse_csynth_xml_pynq_part_dsp48e_tag():

@@ -1,8 +1,12 @@
 """Import order cannot break legacy Keras: each order runs in a fresh interpreter.
 
 Each child imports the four Keras users in the given order (through our
-package), trains a QKeras model for a few steps, converts it with hls4ml's
-Keras-2 converter and wraps a layer with TF-MOT, then prints what it saw.
+package), builds a QKeras model and runs it, converts it with hls4ml's Keras-2
+converter and wraps a layer with TF-MOT, then prints what it saw.  The orders
+kept are the ones that take different paths through ``_keras_env``: ours
+first (the import hook alone), TensorFlow first (evict Keras 3 and repair
+``tensorflow.__path__``), Keras 3 itself first, and QKeras bound before us
+(the one-line error).
 """
 
 from __future__ import annotations
@@ -26,15 +30,13 @@ from qkeras import QDense, QActivation, quantized_bits
 
 tf.keras.utils.set_random_seed(1)
 x = np.random.default_rng(0).normal(size=(256, 4)).astype("float32")
-y = (x[:, 0] + x[:, 1] > 0).astype("float32")
 model = tf.keras.Sequential([
     QDense(8, input_shape=(4,), kernel_quantizer=quantized_bits(8, 0, alpha=1),
            bias_quantizer=quantized_bits(8, 0, alpha=1)),
     QActivation("quantized_relu(8,3)"),
     tf.keras.layers.Dense(1, activation="sigmoid"),
 ])
-model.compile(optimizer="adam", loss="binary_crossentropy")
-hist = model.fit(x, y, epochs=3, batch_size=32, verbose=0)
+out = model(x).numpy()
 cfg = hls4ml.utils.config_from_keras_model(model, granularity="name", backend="Vitis")
 hls = hls4ml.converters.convert_from_keras_model(
     model, hls_config=cfg, backend="Vitis", io_type="io_parallel",
@@ -43,7 +45,7 @@ pruned = tfmot.sparsity.keras.prune_low_magnitude(tf.keras.layers.Dense(2))
 print(json.dumps({
     "keras": keras.__name__, "keras_version": keras.__version__,
     "tf_keras_dense": tf.keras.layers.Dense.__module__,
-    "loss_first": hist.history["loss"][0], "loss_last": hist.history["loss"][-1],
+    "out_shape": list(out.shape), "out_in_0_1": bool(((out > 0) & (out < 1)).all()),
     "hls_layers": [l.class_name for l in hls.get_layers()],
     "accum": str(hls.graph["q_dense"].get_output_variable().type.precision),
     "tfmot_wrapper": type(pruned).__name__,
@@ -51,15 +53,10 @@ print(json.dumps({
 """
 
 ORDERS = {
-    "ours-tf-qkeras-tfmot-hls4ml": "fpga_prune,tensorflow,qkeras,tensorflow_model_optimization,hls4ml",
-    "ours-hls4ml-tfmot-qkeras-tf": "fpga_prune,hls4ml,tensorflow_model_optimization,qkeras,tensorflow",
-    "ours-tfmot-first": "fpga_prune,tensorflow_model_optimization,hls4ml,tensorflow,qkeras",
-    "ours-qkeras-first": "fpga_prune,qkeras,tensorflow,hls4ml,tensorflow_model_optimization",
+    "ours-first": "fpga_prune,hls4ml,tensorflow_model_optimization,qkeras,tensorflow",
     # TensorFlow imported before us loads parts of Keras 3; we must still win.
     "tensorflow-before-ours": "tensorflow,fpga_prune,hls4ml,qkeras,tensorflow_model_optimization",
     "keras3-before-ours": "keras,fpga_prune,qkeras,hls4ml,tensorflow_model_optimization",
-    # Importing any module of the package is enough (CLI entry point).
-    "cli-module-first": "fpga_prune.cli,hls4ml,qkeras,tensorflow",
 }
 
 
@@ -92,7 +89,7 @@ def test_import_order_keeps_legacy_keras(results, name):
     assert out["keras"] == "tf_keras"
     assert out["keras_version"].startswith("2.")
     assert out["tf_keras_dense"].startswith("tf_keras.")
-    assert out["loss_last"] < out["loss_first"]  # QKeras really trained
+    assert out["out_shape"] == [256, 1] and out["out_in_0_1"]  # the QKeras model really ran
     assert out["hls_layers"] == ["Input", "Dense", "Activation", "Dense", "Activation"]
     # hls4ml resolved an 'auto' accumulator for the QKeras layer (Keras-2 converter).
     assert out["accum"].startswith("fixed<")

@@ -23,3 +23,15 @@ def shared_csv(checkout: str | os.PathLike) -> Path:
     if not files:
         raise FileNotFoundError(f"no Bybit CSV under {where}; set {ENV}")
     return files[0]
+
+
+CALIBRATION_ENV = "FPGA_PRUNE_CALIBRATION"
+
+
+def calibration_dir(checkout: str | os.PathLike) -> Path:
+    """The public hls4ml designs with real HLS reports: ``$FPGA_PRUNE_CALIBRATION`` or
+    ``<checkout>/../shared/vitis-calibration`` (read in place, never copied)."""
+    where = Path(os.environ.get(CALIBRATION_ENV, Path(checkout).parent / "shared" / "vitis-calibration"))
+    if not where.is_dir():
+        raise FileNotFoundError(f"no calibration designs at {where}; set {CALIBRATION_ENV}")
+    return where
