@@ -13,7 +13,9 @@ from fpga_prune import emulate, fixed
 from fpga_prune import hls_adapter as ha
 from fpga_prune.ir import DenseLayer, FixedNetwork
 
-tf = pytest.importorskip("tensorflow")
+import tensorflow as tf
+
+pytestmark = pytest.mark.slow  # g++ compiles of hls4ml projects
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +83,7 @@ def test_default_dense_sigmoid_bit_exact(features, tmp_path):
 
 
 def test_qkeras_auto_accumulators_bit_exact(features, tmp_path):
-    qk = pytest.importorskip("qkeras")
+    import qkeras as qk
     X, y = features
     tf.keras.utils.set_random_seed(1)
     model = tf.keras.Sequential([
