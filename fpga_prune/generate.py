@@ -83,7 +83,7 @@ class PrunedModel:
 
     directory: Path
     bundle: Any  # fpga_prune.model.Bundle
-    settings: Any  # fpga_prune.hls_adapter.HlsSettings
+    settings: Any  # fpga_prune.hls_settings.HlsSettings
     settings_source: str
     budget: dict | None
     file_hashes: dict[str, str]
@@ -142,7 +142,7 @@ def check_model_dir(model_dir: str | os.PathLike) -> Path:
 
 def load_pruned(model_dir: str | os.PathLike) -> PrunedModel:
     """Load the Keras model, preprocessing, ``hls_config.json`` and ``budget.json`` of a model dir."""
-    from fpga_prune.hls_adapter import HlsSettings  # noqa: PLC0415
+    from fpga_prune.hls_settings import HlsSettings  # noqa: PLC0415
     from fpga_prune.model import MODEL_FILE, PREPROCESS_FILE, load_bundle  # noqa: PLC0415
 
     d = check_model_dir(model_dir)

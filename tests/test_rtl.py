@@ -14,7 +14,6 @@ from fpga_prune.fixed import OVERFLOW_MODES, QUANT_MODES, FixedType
 from fpga_prune.ir import ActivationLayer, DenseLayer, FixedNetwork
 from fpga_prune.outdir import write_tree
 from fpga_prune.testing import cast_sweep_network, synthetic_network, synthetic_softmax_network
-from fpga_prune.vectors import write_vectors
 from fpga_prune.verify_rtl import verilator_lint
 
 
@@ -122,17 +121,6 @@ def test_softmax_renders_lint_clean_with_tables_as_roms(impl, stages, roms, tmp_
 ])
 def test_generation_time_cast(src, dst, raw, want):
     assert rtl.cast_raw(raw, FixedType.parse(src), FixedType.parse(dst)) == want
-
-
-def test_vectors_pack_element_zero_in_lsbs(net):
-    x = np.zeros((2, 12), dtype=np.int64)
-    x[0, 0], x[0, 11], x[1, 1] = -1, 1, 2
-    files = write_vectors(net, x, np.array([[5], [-3]]))
-    lines = files["inputs.hex"].split()
-    assert int(lines[0], 16) == (1 << 176) | 0xFFFF and int(lines[1], 16) == 2 << 16
-    assert files["expected.hex"].split() == ["005", "3fd"]
-    meta = json.loads(files["vectors.json"])
-    assert meta["count"] == 2 and meta["ports"]["input"] == "input_1"
 
 
 def test_cast_sweep_covers_every_mode():
