@@ -18,9 +18,13 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fpga_prune.resources import asset_path
 from fpga_prune.rtl import PortMap
+
+if TYPE_CHECKING:  # cocotb_tools is imported only when a simulation runs
+    from cocotb_tools.runner import Runner
 
 TESTS = ("back_to_back", "idle_gaps", "reset_mid_stream")
 WAVE_SUFFIXES = (".vcd", ".fst")  # Verilator dumps VCD, Icarus FST
@@ -200,6 +204,9 @@ class RtlBuild:
     ports: PortMap
     waves: bool
     seconds: float
+    # cocotb's runner keeps what it built (sources, languages) on the object and its
+    # test() reads them back: the build owns the runner that made it.
+    runner: Runner = field(repr=False, compare=False)
 
     @property
     def top(self) -> str:
@@ -224,7 +231,7 @@ def _on_sys_path(directory: str) -> Iterator[None]:
             sys.path.remove(directory)
 
 
-def _runner(sim: str):
+def _runner(sim: str) -> Runner:
     from cocotb_tools.runner import get_runner
 
     return get_runner(simulator_spec(sim).runner_name)
@@ -255,14 +262,15 @@ def build_rtl(rtl_dir: str | Path, sim: str = "verilator", ports: PortMap | str 
     if rebuild and bdir.exists():
         shutil.rmtree(bdir)
     t0 = time.perf_counter()
+    runner = _runner(sim)
     with _sim_env(sim):
         version = simulator_version(sim)
         bdir.mkdir(parents=True, exist_ok=True)
-        _runner(sim).build(
+        runner.build(
             sources=[str(s) for s in sources], hdl_toplevel=pm.top, build_dir=bdir,
             build_args=["-Wno-fatal", "-O3"] if sim == "verilator" else [], waves=waves,
             timescale=("1ns", "1ps"), log_file=bdir / "build.log")
-    return RtlBuild(sim, version, rtl_dir, bdir, pm, waves, time.perf_counter() - t0)
+    return RtlBuild(sim, version, rtl_dir, bdir, pm, waves, time.perf_counter() - t0, runner)
 
 
 def _sim_env(sim: str) -> contextlib.AbstractContextManager[None]:
@@ -303,7 +311,7 @@ def run_tests(build: RtlBuild, vectors_dir: str | Path, tests: tuple[str, ...] =
     results_xml.unlink(missing_ok=True)
     with _sim_env(build.simulator), _on_sys_path(str(asset_path("sim"))):
         try:
-            _runner(build.simulator).test(
+            build.runner.test(
                 test_module="test_network", hdl_toplevel=build.top, build_dir=build.build_dir,
                 test_dir=test_dir, results_xml=str(results_xml), extra_env=env, waves=build.waves,
                 testcase=list(tests), seed=seed, log_file=test_dir / "sim.log")
