@@ -17,7 +17,8 @@ import numpy as np
 
 from fpga_prune import fixed
 from fpga_prune.fixed import FixedType
-_LIBM = None
+
+_LIBM = None  # glibc's libm once loaded (False: not available)
 
 
 def _expf(x: np.ndarray) -> np.ndarray:
