@@ -64,7 +64,8 @@ from fpga_prune import emulate, features
 from fpga_prune.boards import Board, Caps, load_board
 from fpga_prune.estimate import estimate
 from fpga_prune.fit import FitConfig, hardware_settings, nonzero_weights, prune_to_fit, widths
-from fpga_prune.hls_adapter import HlsSettings, network_from_keras, to_hls4ml_config
+from fpga_prune.hls_adapter import network_from_keras, to_hls4ml_config
+from fpga_prune.hls_settings import HlsSettings
 from fpga_prune.prune import _graph
 from fpga_prune.prune import metrics as pm
 

@@ -23,6 +23,7 @@ import numpy as np  # noqa: E402
 import fpga_prune  # noqa: E402,F401
 from fpga_prune import emulate  # noqa: E402
 from fpga_prune import hls_adapter as ha  # noqa: E402
+from fpga_prune.hls_settings import HlsSettings  # noqa: E402
 
 
 def _model():
@@ -54,7 +55,7 @@ def _best(fn, repeats=3):
 
 def main() -> int:
     model = _model()
-    settings = ha.HlsSettings()
+    settings = HlsSettings()
     rng = np.random.default_rng(1)
     with tempfile.TemporaryDirectory() as tmp:
         hm = ha.convert(model, settings, tmp)

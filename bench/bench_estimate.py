@@ -17,7 +17,7 @@ import numpy as np
 from fpga_prune.boards import load_board
 from fpga_prune.estimate import estimate, valid_reuse_factors
 from fpga_prune.fixed import FixedType
-from fpga_prune.ir import ActivationLayer, DenseLayer, FixedNetwork
+from fpga_prune.ir import ActivationLayer, DenseLayer, FixedNetwork, SoftmaxParams
 
 
 def model(strategy: str, rf_for) -> FixedNetwork:
@@ -30,7 +30,10 @@ def model(strategy: str, rf_for) -> FixedNetwork:
         layers.append(DenseLayer(f"dense{i}", t, t, t, t, t, w.astype(np.int64),
                                  rng.integers(-64, 64, n).astype(np.int64),
                                  strategy=strategy, reuse_factor=rf_for(n_prev, n)))
-        layers.append(ActivationLayer(f"act{i}", "relu" if i < 2 else "softmax", t, t, n))
+        t18 = FixedType.parse("ap_fixed<18,8,AP_RND,AP_SAT>")
+        layers.append(ActivationLayer(f"act{i}", "relu", t, t, n) if i < 2 else
+                      ActivationLayer(f"act{i}", "softmax", t, t, n,
+                                      softmax=SoftmaxParams("latency", 1024, 1024, t18, t18)))
         n_prev = n
     return FixedNetwork("bench", t, 12, tuple(layers))
 

@@ -18,7 +18,9 @@ from pathlib import Path
 
 from fpga_prune import rtl
 from fpga_prune.outdir import write_tree
-from fpga_prune.verify_rtl import random_inputs, run_rtl_sim, synthetic_network, write_vector_dir
+from fpga_prune.testing import random_inputs, synthetic_network
+from fpga_prune.vectors import write_vector_dir
+from fpga_prune.verify_rtl import build_rtl, run_tests
 
 TARGET_SECONDS = 60.0
 
@@ -55,8 +57,9 @@ def main(argv: list[str] | None = None) -> int:
             write_tree(rtl_dir, rtl.render_rtl(net))
             write_vector_dir(net, random_inputs(net, args.vectors, seed=1), vec_dir)
         t_gen = time.perf_counter() - t0
-        res = run_rtl_sim(rtl_dir, vec_dir, sim=args.sim, build_dir=work / f"build_{args.sim}",
-                          waves=args.waves, ports=args.ports, vectors=args.vectors, rebuild=True)
+        build = build_rtl(rtl_dir, args.sim, ports=args.ports, waves=args.waves,
+                          build_dir=work / f"build_{args.sim}", rebuild=True, vectors_dir=vec_dir)
+        res = run_tests(build, vec_dir, vectors=args.vectors)
         total = time.perf_counter() - t0
     run_s = res.seconds - res.build_seconds
     print(json.dumps({

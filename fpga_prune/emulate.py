@@ -10,7 +10,7 @@ exact bit patterns, overflow included.  Everything here follows the C++ in
   ``x*w`` is exact (``nnet::product::mult`` returns ``decltype(a*w)``), then
   cast into ``accum_t`` with accum's rounding/overflow; the bias is cast into
   ``accum_t``; ``acc += product`` casts back into ``accum_t`` after *each*
-  addition (order matters when accum saturates: see :func:`accumulation_order`);
+  addition (order matters when accum saturates: see ``analysis.accumulation_order``);
   finally ``res = (res_T) acc``.
 * relu ``res = x > 0 ? x : 0`` (cast to res_T), linear ``res = (res_T) x``.
 * sigmoid through hls4ml's table: ``index = int(x * N / 16) + N / 2`` clipped
@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fpga_prune import fixed
+from fpga_prune.analysis import accumulation_order, reduce_tree
 from fpga_prune.fixed import FixedType
 from fpga_prune.ir import ActivationLayer, DenseLayer, FixedNetwork, Layer
 
@@ -40,18 +41,8 @@ _CHUNK = 8192
 
 
 # ----------------------------------------------------------------------------- helpers
-def product_type(a: FixedType, b: FixedType) -> FixedType:
-    """The C++ type of ``a * b`` for ap_fixed: exact, ``W1+W2`` bits."""
-    return FixedType(a.signed or b.signed, a.width + b.width, a.integer + b.integer)
-
-
 def _range(t: FixedType) -> tuple[int, int]:
     return t.raw_min, t.raw_max
-
-
-def _same_frac_type(t: FixedType, like: FixedType) -> FixedType:
-    """A type wide enough to hold any ``like`` value at ``t``'s scaling (cast source only)."""
-    return FixedType(True, 62, 62 - like.frac)
 
 
 def bit_slice_top(raw: np.ndarray, t: FixedType, n_bits: int) -> np.ndarray:
@@ -60,34 +51,6 @@ def bit_slice_top(raw: np.ndarray, t: FixedType, n_bits: int) -> np.ndarray:
     if n_bits <= t.width:
         return pattern >> (t.width - n_bits)
     return pattern << (n_bits - t.width)  # ap_int range beyond width reads zeros
-
-
-def accumulation_order(layer: DenseLayer) -> np.ndarray:
-    """Input indices in the order hls4ml adds their products into ``acc[j]``.
-
-    Latency and Resource with ``RF > n_in`` (``rf_gt_nin_rem0``) add
-    ``i = 0..n_in-1`` in turn.  Resource with ``RF <= n_in``
-    (``dense_resource_rf_leq_nin``) walks ``w_index = ir + RF*im`` over the
-    transposed weights, so output ``j`` sees ``i = ir + RF*k`` for ``ir`` in
-    ``0..RF-1`` outer and ``k`` inner.  The same order holds for every ``j``.
-    """
-    n_in, rf = layer.n_in, layer.reuse_factor
-    if layer.strategy == "resource" and 1 <= rf <= n_in:
-        return np.array([ir + rf * k for ir in range(rf) for k in range(n_in // rf)], dtype=np.int64)
-    return np.arange(n_in, dtype=np.int64)
-
-
-def _tree_reduce_add(cols: list[np.ndarray], accum: FixedType) -> np.ndarray:
-    """``nnet::reduce<accum_t, N, Op_add>``: balanced tree, each add cast to accum_t."""
-    n = len(cols)
-    if n == 1:
-        return cols[0]
-    if n == 2:
-        return fixed.cast(cols[0] + cols[1], accum, accum)
-    left = 1 << int(np.floor(np.log2(n - 1))) if n - 1 > 0 else 0
-    a = _tree_reduce_add(cols[:left], accum)
-    b = _tree_reduce_add(cols[left:], accum)
-    return fixed.cast(a + b, accum, accum)
 
 
 # ----------------------------------------------------------------------------- plans
@@ -113,7 +76,7 @@ def dense_plan(layer: DenseLayer) -> DensePlan:
     plan = _PLANS.get(layer)
     if plan is not None:
         return plan
-    pt = product_type(layer.input_type, layer.weight_type)
+    pt = fixed.mul_type(layer.input_type, layer.weight_type)
     acc = layer.accum_type
     shift = acc.frac - pt.frac
     bias_acc = np.asarray(fixed.cast(np.asarray(layer.biases, np.int64), layer.bias_type, acc), np.int64)
@@ -160,7 +123,7 @@ def _dense_acc(layer: DenseLayer, x: np.ndarray, report: dict | None = None) -> 
         if report is not None:
             _count(report, "accum", acc_t, exact != out)
         return out
-    pt = product_type(layer.input_type, layer.weight_type)
+    pt = fixed.mul_type(layer.input_type, layer.weight_type)
     w = np.asarray(layer.weights, dtype=np.int64)
     acc = np.broadcast_to(plan.bias_acc, (x.shape[0], layer.n_out)).copy()
     overflowed = np.zeros(acc.shape, dtype=bool)
@@ -219,7 +182,7 @@ def _dense(layer: DenseLayer, x: np.ndarray, report: dict | None = None) -> np.n
 
 
 def _sigmoid(layer: ActivationLayer, x: np.ndarray, report: dict | None) -> np.ndarray:
-    n = int(layer.params["table_size"])
+    n = int(layer.table_size)
     f = layer.input_type.frac
     num = x * n  # data * table_size, exact
     den = 16
@@ -244,7 +207,8 @@ def _table_out(layer: ActivationLayer, name: str, index: np.ndarray, report: dic
 
 
 def _softmax(layer: ActivationLayer, x: np.ndarray, report: dict | None) -> np.ndarray:
-    impl = str(layer.params.get("implementation", "stable"))
+    sp = layer.softmax
+    impl = sp.implementation
     if impl == "legacy":
         return _softmax_legacy(layer, x, report)
     if impl == "argmax":
@@ -252,37 +216,34 @@ def _softmax(layer: ActivationLayer, x: np.ndarray, report: dict | None) -> np.n
         one = fixed.from_float(np.ones(x.shape[0]), layer.result_type)
         res[np.arange(x.shape[0]), np.argmax(x, axis=1)] = one
         return res
-    acc_t = FixedType.parse(str(layer.params["accum_type"]))
-    inv_inp_t = FixedType.parse(str(layer.params["inv_inp_type"]))
+    acc_t, inv_inp_t = sp.accum_type, sp.inv_inp_type
     exp_t, inv_t = layer.table_types["exp"], layer.table_types["invert"]
-    n_exp = int(layer.params["exp_table_size"])
-    n_inv = int(layer.params["inv_table_size"])
+    n_exp, n_inv = sp.exp_table_size, sp.inv_table_size
     bits_exp = int(np.ceil(np.log2(n_exp))) if n_exp > 1 else 0
     bits_inv = int(np.ceil(np.log2(n_inv))) if n_inv > 1 else 0
     if impl == "stable":
-        norm_t = FixedType.parse(str(layer.params["inp_norm_type"]))
+        norm_t = sp.inp_norm_type
         d = x.max(axis=1, keepdims=True) - x  # exact, >= 0
         d = _cast_counted(d, FixedType(True, 62, 62 - layer.input_type.frac), norm_t, report, "inp_norm")
         idx = bit_slice_top(d, norm_t, bits_exp)
-    elif impl == "latency":
+    else:  # latency
         idx = bit_slice_top(x, layer.input_type, bits_exp)
-    else:
-        raise ValueError(f"unknown softmax implementation {impl!r}")
     exp_acc = fixed.cast(np.asarray(layer.tables["exp"], np.int64), exp_t, acc_t)
     exp_res = exp_acc[idx]
-    cols = [exp_res[:, k] for k in range(exp_res.shape[1])]
-    total = _tree_reduce_add(cols, acc_t)
+    vals = [exp_res[:, k] for k in range(exp_res.shape[1])]
+    for a, b in reduce_tree(len(vals)):  # nnet::reduce: every add cast to accum_t
+        vals.append(fixed.cast(vals[a] + vals[b], acc_t, acc_t))
+    total = vals[-1]
     exp_sum = fixed.cast(total, acc_t, inv_inp_t)
     inv = np.asarray(layer.tables["invert"], np.int64)[bit_slice_top(exp_sum, inv_inp_t, bits_inv)]
     prod = exp_res * inv[:, None]
-    return _cast_counted(prod, product_type(acc_t, inv_t), layer.result_type, report, "result")
+    return _cast_counted(prod, fixed.mul_type(acc_t, inv_t), layer.result_type, report, "result")
 
 
 def _softmax_legacy(layer: ActivationLayer, x: np.ndarray, report: dict | None) -> np.ndarray:
     """``softmax_legacy``: pairwise exp(x_j - x_i) table, sum in table_t, invert table."""
     tab_t = layer.table_types["exp"]
-    n_exp = int(layer.params["exp_table_size"])
-    n_inv = int(layer.params["inv_table_size"])
+    n_exp, n_inv = layer.softmax.exp_table_size, layer.softmax.inv_table_size
     exp_tab = np.asarray(layer.tables["exp"], np.int64)
     inv_tab = np.asarray(layer.tables["invert"], np.int64)
     one = int(fixed.from_float(np.float64(1.0), tab_t))

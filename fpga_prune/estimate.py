@@ -446,8 +446,7 @@ def estimate_dense(layer: DenseLayer, board: Board) -> LayerEstimate:
     return _dense_constant(layer, board)
 
 
-def _table_shape(layer: ActivationLayer, key: str, size_param: str) -> tuple[int, int]:
-    size = layer.params.get(size_param)
+def _table_shape(layer: ActivationLayer, key: str, size: int | None) -> tuple[int, int]:
     if size is None:
         size = len(layer.tables[key]) if key in layer.tables else 1024  # hls4ml default table_size
     ttype = layer.table_types.get(key)
@@ -469,14 +468,14 @@ def estimate_activation(layer: ActivationLayer, board: Board) -> LayerEstimate:
         ff = n * rw
         cycles = int(_R["relu_cycles"])
     elif layer.activation == "sigmoid":
-        size, width = _table_shape(layer, "sigmoid", "table_size")
+        size, width = _table_shape(layer, "sigmoid", layer.table_size)
         bram = -(-n // ports) * bram18_count(size, width)
         lut = int(round(n * (2 * xw + 10) * _R["lut_per_adder_bit"]))  # index scale, offset, clamp
         ff = n * (width + xw)
         cycles = int(_R["table_cycles"])
     elif layer.activation == "softmax":
-        esize, ewidth = _table_shape(layer, "exp", "exp_table_size")
-        isize, iwidth = _table_shape(layer, "invert", "inv_table_size")
+        esize, ewidth = _table_shape(layer, "exp", layer.softmax.exp_table_size)
+        isize, iwidth = _table_shape(layer, "invert", layer.softmax.inv_table_size)
         bram = -(-n // ports) * bram18_count(esize, ewidth) + bram18_count(isize, iwidth)
         # res[i] = exp_res[i] * inv_exp_sum: n multiplications of table-width operands.
         if ewidth <= _R["lut_mult_max_width"] and iwidth <= _R["lut_mult_max_width"]:

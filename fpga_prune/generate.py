@@ -35,6 +35,8 @@ from typing import Any
 import numpy as np
 
 from fpga_prune.errors import CheckFailed, InputError
+from fpga_prune.vectors import VectorSet, build_vectors, vector_files
+from fpga_prune.yosys import budget_rows, yosys_budget
 
 PROJECT_FORMAT = "fpga_prune.project/1"
 DEFAULT_VECTORS = 5000
@@ -81,7 +83,7 @@ class PrunedModel:
 
     directory: Path
     bundle: Any  # fpga_prune.model.Bundle
-    settings: Any  # fpga_prune.hls_adapter.HlsSettings
+    settings: Any  # fpga_prune.hls_settings.HlsSettings
     settings_source: str
     budget: dict | None
     file_hashes: dict[str, str]
@@ -140,7 +142,7 @@ def check_model_dir(model_dir: str | os.PathLike) -> Path:
 
 def load_pruned(model_dir: str | os.PathLike) -> PrunedModel:
     """Load the Keras model, preprocessing, ``hls_config.json`` and ``budget.json`` of a model dir."""
-    from fpga_prune.hls_adapter import HlsSettings  # noqa: PLC0415
+    from fpga_prune.hls_settings import HlsSettings  # noqa: PLC0415
     from fpga_prune.model import MODEL_FILE, PREPROCESS_FILE, load_bundle  # noqa: PLC0415
 
     d = check_model_dir(model_dir)
@@ -161,101 +163,6 @@ def load_pruned(model_dir: str | os.PathLike) -> PrunedModel:
               for name in (MODEL_FILE, PREPROCESS_FILE, "hls_config.json", "budget.json") if (d / name).is_file()}
     bundle = load_bundle(d)
     return PrunedModel(d, bundle, settings, source, budget, hashes, _data_hint(d))
-
-
-# ----------------------------------------------------------------------------- vectors
-@dataclass(frozen=True, eq=False)
-class VectorSet:
-    """Test vectors: raw inputs, the bit-accurate model's raw outputs, and where each row came from.
-
-    Rows ``[0, n_test)`` are the held-out test split in time order, then
-    ``n_val`` validation rows (only when more vectors were asked for than the
-    test split holds), then ``n_stress`` synthetic rows (corners and seeded
-    random bit patterns over the whole input type, which exercise the
-    saturation/wrap paths that real, clipped features rarely reach).
-    """
-
-    x_raw: np.ndarray
-    expected_raw: np.ndarray
-    x_model: np.ndarray  # float32 model inputs of the real rows (what Keras sees)
-    y: np.ndarray  # labels of the real rows
-    timestamp_ms: np.ndarray  # of the real rows
-    n_test: int
-    n_val: int
-    n_stress: int
-
-    @property
-    def n(self) -> int:
-        return int(self.x_raw.shape[0])
-
-    @property
-    def n_real(self) -> int:
-        return self.n_test + self.n_val
-
-
-def stress_inputs(network, n: int, seed: int) -> np.ndarray:
-    """Corner and random raw inputs over the full input type (deterministic for a seed)."""
-    t = network.input_type
-    k = network.n_inputs
-    corners = [np.zeros(k), np.full(k, t.raw_max), np.full(k, t.raw_min),
-               np.where(np.arange(k) % 2 == 0, t.raw_max, t.raw_min),
-               np.where(np.arange(k) % 2 == 0, t.raw_min, t.raw_max),
-               np.full(k, 1), np.full(k, -1 if t.signed else 1)]
-    rows = np.asarray(corners[:n], dtype=np.int64).reshape(-1, k)
-    rest = n - rows.shape[0]
-    if rest > 0:
-        rng = np.random.default_rng(seed)
-        rnd = rng.integers(t.raw_min, t.raw_max, size=(rest, k), endpoint=True, dtype=np.int64)
-        rows = np.concatenate([rows, rnd])
-    return rows
-
-
-def build_vectors(network, bundle, candles, n: int, stress: int, seed: int = 0) -> VectorSet:
-    """``n`` vectors from the held-out rows of ``candles`` (+ ``stress`` synthetic ones), with expected outputs."""
-    from fpga_prune import emulate, features  # noqa: PLC0415
-
-    spec = bundle.spec
-    ds = features.build(candles, spec)
-    _, va, te = features.split_bounds(len(ds), spec)
-    test, val = ds.take(te), ds.take(va)
-    n_test = min(n, len(test))
-    n_val = min(n - n_test, len(val))
-    n_stress = stress + (n - n_test - n_val)
-    real = [test.take(slice(0, n_test))]
-    if n_val:
-        real.append(val.take(slice(0, n_val)))
-    x_model = np.concatenate([bundle.scaler.transform(p.X) for p in real]).astype(np.float32)
-    y = np.concatenate([p.y for p in real])
-    ts = np.concatenate([p.timestamp_ms for p in real])
-    parts = [emulate.quantize_inputs(network, x_model)]
-    if n_stress:
-        parts.append(stress_inputs(network, n_stress, seed))
-    x_raw = np.concatenate(parts).astype(np.int64)
-    expected = np.asarray(emulate.predict_raw(network, x_raw), dtype=np.int64)
-    return VectorSet(x_raw, expected, x_model, y, ts, n_test, n_val, n_stress)
-
-
-def _rows_text(a: np.ndarray, fmt: Callable[[Any], str], trailing: str = "") -> str:
-    return "".join(" ".join(fmt(v) for v in row) + trailing + "\n" for row in a.tolist())
-
-
-def vector_files(network, vs: VectorSet, ports=None) -> dict[str, str]:
-    """hls4ml's ``tb_data/`` (floats), our raw-integer files, and the cocotb hex set."""
-    from fpga_prune import emulate, fixed, rtl  # noqa: PLC0415
-
-    x_val = fixed.to_float(vs.x_raw, network.input_type)
-    y_val = fixed.to_float(vs.expected_raw, network.output_type)
-    files = {
-        # hls4ml's format: space-separated floats, one vector per line (exact values, repr round-trips).
-        "tb_data/tb_input_features.dat": _rows_text(x_val, repr, " "),
-        "tb_data/tb_output_predictions.dat": _rows_text(y_val, repr, " "),
-        "tb_data/inputs_raw.dat": _rows_text(vs.x_raw, str),
-        "tb_data/expected_raw.dat": _rows_text(vs.expected_raw, str),
-    }
-    trace = emulate.trace(network, vs.x_raw)
-    for name, text in rtl.write_vectors(network, vs.x_raw, vs.expected_raw, ports=ports, trace=trace).items():
-        files[f"vectors/{name}"] = text
-    return files
 
 
 # ----------------------------------------------------------------------------- hls4ml output
@@ -480,45 +387,6 @@ def _layer_rows(network) -> list[dict]:
             rows.append({"name": layer.name, "kind": layer.activation, "shape": str(layer.n), "nonzero": "",
                          "weight": "", "accum": "", "result": str(layer.result_type), "strategy": "", "reuse": ""})
     return rows
-
-
-#: budget.json resource name -> key of ``rtl.yosys_counts`` (yosys maps no UltraRAM).
-YOSYS_RESOURCES = {"lut": "lut", "ff": "ff", "dsp": "dsp", "bram18k": "bram_18k"}
-
-
-def budget_rows(budget: dict | None) -> list[dict]:
-    """Resource rows for the README table: estimate, allowed, available, measured (csynth / Vivado), yosys."""
-    if not budget or not isinstance(budget.get("resources"), dict):
-        return []
-    measured = budget.get("measured") or {}
-    cs = measured.get("csynth") or {}
-    vv = measured.get("vivado") or {}
-    ys = budget.get("yosys") or {}
-    rows = []
-    for r, d in budget["resources"].items():
-        if not isinstance(d, dict):
-            continue
-        rows.append({"resource": r, "estimate": d.get("used"), "allowed": d.get("allowed"),
-                     "available": d.get("available"), "csynth": cs.get(r), "vivado": vv.get(r),
-                     "yosys": ys.get(YOSYS_RESOURCES[r]) if r in YOSYS_RESOURCES else None})
-    return rows
-
-
-def yosys_budget(network, sig: TopSignature, board, top: str, workdir: Path) -> dict:
-    """LUT/FF/DSP/BRAM of our RTL after yosys ``synth_xilinx`` for the board's family (``budget.json`` "yosys").
-
-    Why: an open-source synthesis count of the exact netlist the simulators
-    verify, beside the estimator's numbers; not Vivado's (different mapping
-    and no retiming), but independent of our estimator.
-    """
-    from fpga_prune import rtl  # noqa: PLC0415
-    from fpga_prune.outdir import write_tree  # noqa: PLC0415
-
-    rtl_dir = workdir / "yosys_rtl"
-    write_tree(rtl_dir, rtl.render_rtl(network, top=top, input_name=sig.input_name, output_name=sig.output_name))
-    counts = rtl.yosys_counts(rtl_dir, board.family, top=top)
-    counts["board_family"] = board.family
-    return counts
 
 
 def manifest_text(files: Mapping[str, bytes | str], context: dict) -> str:

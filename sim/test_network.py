@@ -4,7 +4,7 @@ Why one generic bench: the same checks must hold for the RTL fpga_prune
 renders and for RTL a user exports from Vitis HLS.  Port names and widths come
 from a port map (``fpga_prune.ports/1`` JSON), never from the RTL itself.
 
-Configuration (environment, set by ``fpga_prune.verify_rtl.run_rtl_sim``):
+Configuration (environment, set by ``fpga_prune.verify_rtl.run_tests``):
   FPGA_PRUNE_VECTORS    vectors.json (meta) next to inputs.hex / expected.hex
   FPGA_PRUNE_PORTS      port map JSON (default: the one inside vectors.json)
   FPGA_PRUNE_REPORT_DIR one ``<test>.json`` report per test goes here

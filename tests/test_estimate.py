@@ -13,9 +13,11 @@ from fpga_prune.estimate import (
     RULES, bram18_count, constant_stats, dsp_count, estimate, estimate_dense, valid_reuse_factors,
 )
 from fpga_prune.fixed import FixedType
-from fpga_prune.ir import ActivationLayer, DenseLayer, FixedNetwork
+from fpga_prune.ir import ActivationLayer, DenseLayer, FixedNetwork, SoftmaxParams
 
 T16 = FixedType.parse("ap_fixed<16,6>")
+T18 = FixedType.parse("ap_fixed<18,8,AP_RND,AP_SAT>")
+SOFTMAX = SoftmaxParams("latency", 1024, 1024, T18, T18)  # hls4ml's default tables
 PYNQ = load_board("pynq-z2")     # DSP48E1 25x18
 ZCU = load_board("zcu104")       # DSP48E2 27x18
 
@@ -131,7 +133,8 @@ def _mlp(rf=1, strategy="latency", sparsity=0.0, seed=0):
         layers.append(DenseLayer(f"dense{i}", T16, T16, T16, T16, T16, w.astype(np.int64),
                                  rng.integers(-64, 64, n).astype(np.int64), strategy=strategy,
                                  reuse_factor=rf))
-        layers.append(ActivationLayer(f"act{i}", "relu" if n != 3 else "softmax", T16, T16, n))
+        layers.append(ActivationLayer(f"act{i}", "relu", T16, T16, n) if n != 3 else
+                      ActivationLayer(f"act{i}", "softmax", T16, T16, n, softmax=SOFTMAX))
         n_prev = n
     return FixedNetwork("mlp", T16, 12, tuple(layers))
 

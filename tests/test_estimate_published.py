@@ -16,7 +16,7 @@ import pytest
 from fpga_prune.boards import load_board
 from fpga_prune.estimate import estimate
 from fpga_prune.fixed import FixedType
-from fpga_prune.ir import ActivationLayer, DenseLayer, FixedNetwork
+from fpga_prune.ir import ActivationLayer, DenseLayer, FixedNetwork, SoftmaxParams
 
 # github.com/camillaMiao/Hls-and-bambu, vivadohls/model_single_dense/hls4ml_prj:
 # firmware/weights/w2.h (16x4 Keras Dense, ap_fixed<16,6> everywhere, biases all zero),
@@ -83,7 +83,7 @@ def _tutorial7_network() -> FixedNetwork:
     t18 = FixedType.parse("ap_fixed<18,8>")
     layers.append(ActivationLayer("softmax", "softmax", F16_6, F16_6, 5,
                                   table_types={"exp": t18, "invert": FixedType.parse("ap_fixed<18,4>")},
-                                  params={"exp_table_size": 1024, "inv_table_size": 1024}))
+                                  softmax=SoftmaxParams("latency", 1024, 1024, t18, t18)))
     return FixedNetwork("jet_qkeras_pruned", F16_6, 16, tuple(layers))
 
 

@@ -11,7 +11,8 @@ from fpga_prune import cli, emulate
 from fpga_prune.boards import load_board
 from fpga_prune.fit import weight_precision
 from fpga_prune.fixed import FixedType, from_float
-from fpga_prune.hls_adapter import HlsSettings, network_from_keras
+from fpga_prune.hls_adapter import network_from_keras
+from fpga_prune.hls_settings import HlsSettings
 from fpga_prune.model import load_bundle
 
 pytestmark = pytest.mark.slow

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.slow
 def _train_dir(tmp: Path, csv: Path, *, quantized: bool, strategy: str, reuse: int) -> Path:
     from fpga_prune import features, model
     from fpga_prune.data import load
-    from fpga_prune.hls_adapter import HlsSettings
+    from fpga_prune.hls_settings import HlsSettings
 
     candles = load(csv)
     spec = features.FeatureSpec()

@@ -9,11 +9,12 @@ import numpy as np
 import pytest
 
 from fpga_prune import rtl
-from fpga_prune.fixed import FixedType
-from fpga_prune.ir import DenseLayer, FixedNetwork
+from fpga_prune.analysis import live_neurons
+from fpga_prune.fixed import OVERFLOW_MODES, QUANT_MODES, FixedType
+from fpga_prune.ir import ActivationLayer, DenseLayer, FixedNetwork
 from fpga_prune.outdir import write_tree
-from fpga_prune.verify_rtl import (cast_sweep_network, softmax_layer, synthetic_network,
-                                   synthetic_softmax_network, verilator_lint)
+from fpga_prune.testing import cast_sweep_network, synthetic_network, synthetic_softmax_network
+from fpga_prune.verify_rtl import verilator_lint
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +54,7 @@ def test_rendering_is_deterministic(net):
 
 def test_zero_weights_and_dead_neurons_are_absent(net):
     text = rtl.render_rtl(net)["myproject.v"]
-    live = rtl.live_neurons(net)
+    live = live_neurons(net)
     for k, layer in enumerate(net.layers):
         if not isinstance(layer, DenseLayer):
             continue
@@ -77,17 +78,10 @@ def test_verilator_lint_wall_is_clean(net, tmp_path):
 
 
 def test_unsupported_activation_is_a_clear_error():
-    from fpga_prune.ir import ActivationLayer
-
     t = FixedType(True, 8, 3)
     bad = FixedNetwork("n", t, 2, (ActivationLayer("th", "tanh", t, t, 2),))  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="tanh.*supported: linear, relu, sigmoid, softmax"):
         rtl.render_rtl(bad)
-    sm = softmax_layer("sm", t, t, 2)
-    odd = FixedNetwork("n", t, 2, (ActivationLayer("sm", "softmax", t, t, 2, sm.tables, sm.table_types,
-                                                   {**sm.params, "implementation": "fancy"}),))
-    with pytest.raises(ValueError, match="'fancy'.*supported: stable, latency, legacy, argmax"):
-        rtl.render_rtl(odd)
 
 
 @pytest.mark.parametrize("impl,stages,roms", [("stable", 5, 2), ("latency", 5, 2), ("legacy", 4, 2),
@@ -129,20 +123,7 @@ def test_generation_time_cast(src, dst, raw, want):
     assert rtl.cast_raw(raw, FixedType.parse(src), FixedType.parse(dst)) == want
 
 
-def test_vectors_pack_element_zero_in_lsbs(net):
-    x = np.zeros((2, 12), dtype=np.int64)
-    x[0, 0], x[0, 11], x[1, 1] = -1, 1, 2
-    files = rtl.write_vectors(net, x, np.array([[5], [-3]]))
-    lines = files["inputs.hex"].split()
-    assert int(lines[0], 16) == (1 << 176) | 0xFFFF and int(lines[1], 16) == 2 << 16
-    assert files["expected.hex"].split() == ["005", "3fd"]
-    meta = json.loads(files["vectors.json"])
-    assert meta["count"] == 2 and meta["ports"]["input"] == "input_1"
-
-
 def test_cast_sweep_covers_every_mode():
-    from fpga_prune.fixed import OVERFLOW_MODES, QUANT_MODES
-
     text = rtl.render_rtl(cast_sweep_network(0))["myproject.v"]
     dsts = set(re.findall(r"// myproject_cast_\d+: \S+ -> (\S+)", text))
     modes = set()
@@ -150,28 +131,3 @@ def test_cast_sweep_covers_every_mode():
         t = FixedType.parse(d)
         modes.add((t.rounding, t.saturation))
     assert modes == {(q, o) for q in QUANT_MODES for o in OVERFLOW_MODES}
-
-
-@pytest.mark.slow
-def test_yosys_counts_go_beside_the_estimate(tmp_path):
-    """``generate --yosys``: counts for the board's family land in budget.json's "yosys" and the README rows."""
-    from fpga_prune.boards import load_board
-    from fpga_prune.generate import TopSignature, budget_rows, yosys_budget
-
-    board = load_board("pynq-z2")  # family "7series" -> synth_xilinx -family xc7
-    small = synthetic_network(0, n_in=4, hidden=(6,), sparsity=0.5)
-    sig = TopSignature("myproject", "input_t", "dense_input", "result_t", "layer5_out")
-    counts = yosys_budget(small, sig, board, "myproject", tmp_path)
-    assert counts["family"] == "xc7" and counts["board_family"] == "7series"
-    # the sigmoid table (1024 x 10 bit) becomes one 18k block RAM; the 130-odd
-    # pipeline registers are flip-flops; constant multipliers become LUT/carry or DSP
-    assert counts["bram_18k"] == 1 and 100 <= counts["ff"] <= 200 and counts["lut"] > 20
-    budget = {"resources": {"lut": {"used": 900, "allowed": 1000, "available": 2000},
-                            "bram18k": {"used": 1, "allowed": 2, "available": 4},
-                            "uram": {"used": 0, "allowed": 0, "available": 0}},
-              "yosys": counts}
-    rows = {r["resource"]: r for r in budget_rows(budget)}
-    assert rows["lut"]["yosys"] == counts["lut"] and rows["lut"]["estimate"] == 900
-    assert rows["bram18k"]["yosys"] == 1 and rows["uram"]["yosys"] is None
-    with pytest.raises(ValueError, match="valid: .*xc7"):
-        rtl.yosys_counts(tmp_path / "yosys_rtl", "stratix10")

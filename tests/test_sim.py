@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from fpga_prune import rtl
+from fpga_prune import emulate, rtl
 from fpga_prune.outdir import write_tree
-from fpga_prune.verify_rtl import (cast_sweep_network, format_mismatch, random_inputs, run_rtl_sim,
-                                   simulator_spec, synthetic_network, synthetic_softmax_network,
-                                   write_vector_dir)
+from fpga_prune.resources import asset_path
+from fpga_prune.testing import cast_sweep_network, random_inputs, synthetic_network, synthetic_softmax_network
+from fpga_prune.vectors import write_vector_dir
+from fpga_prune.verify_rtl import SIMULATORS, build_rtl, format_mismatch, run_tests, simulator_spec
 
 N_VEC = 300
 
@@ -29,8 +31,8 @@ def design(tmp_path_factory) -> dict:
 @pytest.fixture(scope="session")
 def verilator_result(design):
     """One Verilator build, reused by every test that needs it."""
-    return run_rtl_sim(design["root"] / "rtl", design["root"] / "vectors", sim="verilator",
-                       build_dir=design["root"] / "build_verilator", aux_vectors=200)
+    build = build_rtl(design["root"] / "rtl", "verilator", build_dir=design["root"] / "build_verilator")
+    return run_tests(build, design["root"] / "vectors", aux_vectors=200)
 
 
 def _assert_clean(res, n):
@@ -49,8 +51,10 @@ def test_verilator_matches_model(verilator_result):
 
 @pytest.mark.slow
 def test_icarus_matches_model(design):
-    res = run_rtl_sim(design["root"] / "rtl", design["root"] / "vectors", sim="icarus",
-                      build_dir=design["root"] / "build_icarus", aux_vectors=200)
+    build = build_rtl(design["root"] / "rtl", "icarus", build_dir=design["root"] / "build_icarus")
+    assert build.top == "myproject" and build.build_dir == (design["root"] / "build_icarus").resolve()
+    res = run_tests(build, design["root"] / "vectors", aux_vectors=200)
+    assert str(asset_path("sim")) not in sys.path  # the testbench was importable only during the run
     _assert_clean(res, N_VEC)
     assert res.version.startswith("Icarus Verilog")
 
@@ -77,8 +81,8 @@ def test_one_bit_weight_mutation_is_caught(design, tmp_path):
     lit = f"-{m.group(3)}'sd{-w2}" if w2 < 0 else f"{m.group(3)}'sd{w2}"
     files["myproject.v"] = top[:m.start()] + m.group(1) + lit + ")" + top[m.end():]
     write_tree(tmp_path / "rtl", files)
-    res = run_rtl_sim(tmp_path / "rtl", design["root"] / "vectors", sim="icarus",
-                      build_dir=tmp_path / "build", tests=("back_to_back",))
+    res = run_tests(build_rtl(tmp_path / "rtl", "icarus", build_dir=tmp_path / "build"), design["root"] / "vectors",
+                    tests=("back_to_back",))
     assert not res.passed and res.mismatches > 0
     first = res.first_mismatches[0]
     assert {"index", "input", "expected", "got", "expected_real", "got_real"} <= set(first)
@@ -105,13 +109,11 @@ def softmax_design(tmp_path_factory) -> dict:
 @pytest.mark.slow
 @pytest.mark.parametrize("sim", ["icarus", "verilator"])
 def test_softmax_stable_matches_model(softmax_design, sim):
-    from fpga_prune import emulate
-
     root = softmax_design["root"]
     out = emulate.predict_raw(softmax_design["net"], softmax_design["x"])
     # the vectors really exercise the softmax: every class wins somewhere, many distinct probabilities
     assert set(np.argmax(out, axis=1)) == {0, 1, 2} and len(np.unique(out)) > 100
-    res = run_rtl_sim(root / "rtl", root / "vectors", sim=sim, build_dir=root / f"build_{sim}", aux_vectors=100)
+    res = run_tests(build_rtl(root / "rtl", sim, build_dir=root / f"build_{sim}"), root / "vectors", aux_vectors=100)
     assert res.passed, {k: v.get("failure") for k, v in res.tests.items()}
     assert res.mismatches == 0 and res.vectors == N_SOFTMAX
     assert res.latency_cycles == 2 + 1 + 2 + rtl.SOFTMAX_STAGES["stable"] and res.ii == 1.0
@@ -123,8 +125,8 @@ def test_other_softmax_implementations_match_model(impl, tmp_path):
     net = synthetic_softmax_network(0, implementation=impl)
     write_tree(tmp_path / "rtl", rtl.render_rtl(net))
     write_vector_dir(net, random_inputs(net, 400, seed=1), tmp_path / "vectors")
-    res = run_rtl_sim(tmp_path / "rtl", tmp_path / "vectors", sim="icarus", build_dir=tmp_path / "build",
-                      tests=("back_to_back",))
+    res = run_tests(build_rtl(tmp_path / "rtl", "icarus", build_dir=tmp_path / "build"), tmp_path / "vectors",
+                    tests=("back_to_back",))
     assert res.passed and res.mismatches == 0 and res.vectors == 400
     assert res.latency_cycles == 5 + rtl.SOFTMAX_STAGES[impl] and res.ii == 1.0
 
@@ -132,20 +134,21 @@ def test_other_softmax_implementations_match_model(impl, tmp_path):
 @pytest.mark.slow
 def test_every_cast_mode_matches_model_in_rtl(tmp_path):
     """28 accum/result types (7 quantization x 4 overflow modes), each rounding and overflowing."""
-    from fpga_prune import emulate
-
     net = cast_sweep_network(0)
     x = random_inputs(net, 800, seed=2)
     for row in emulate.overflow_report(net, x):  # every cast point clips on some vectors
         assert row["points"]["accum"]["vectors"] > 0 and row["points"]["result"]["vectors"] > 0
     write_tree(tmp_path / "rtl", rtl.render_rtl(net))
     write_vector_dir(net, x, tmp_path / "vectors")
-    res = run_rtl_sim(tmp_path / "rtl", tmp_path / "vectors", sim="icarus", build_dir=tmp_path / "build",
-                      tests=("back_to_back",))
+    res = run_tests(build_rtl(tmp_path / "rtl", "icarus", build_dir=tmp_path / "build"), tmp_path / "vectors",
+                    tests=("back_to_back",))
     assert res.passed and res.mismatches == 0 and res.vectors == 800
     assert res.latency_cycles == 2 * len(net.layers)
 
 
-def test_unknown_simulator_lists_valid_names():
+def test_unknown_simulator_lists_valid_names(tmp_path):
+    assert sorted(SIMULATORS) == ["icarus", "verilator"]
     with pytest.raises(ValueError, match="valid: icarus, verilator"):
         simulator_spec("modelsim")
+    with pytest.raises(ValueError, match="unknown simulator 'modelsim'; valid: icarus, verilator"):
+        build_rtl(tmp_path, "modelsim")
