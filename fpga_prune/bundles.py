@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fpga_prune.errors import InputError
+from fpga_prune.metrics import decision_agreement
 from fpga_prune.pipeline import Progress
 
 if TYPE_CHECKING:
@@ -115,11 +116,8 @@ class PruneResult:
 
 def _accuracy(bundle: Bundle, splits: Splits, result: FitResult, cfg: FitConfig) -> dict[str, Any]:
     """Out-of-sample (test split) numbers of the chosen design against the dense model."""
-    import numpy as np  # noqa: PLC0415
-
     from fpga_prune import emulate  # noqa: PLC0415
     from fpga_prune.hls_adapter import network_from_keras  # noqa: PLC0415
-    from fpga_prune.metrics import decisions  # noqa: PLC0415
     from fpga_prune.model import predict_proba  # noqa: PLC0415
     from fpga_prune.prune import metrics as pm  # noqa: PLC0415
 
@@ -138,7 +136,7 @@ def _accuracy(bundle: Bundle, splits: Splits, result: FitResult, cfg: FitConfig)
         "baseline": round(baseline, 6),
         "retention": round(pruned / dense, 6) if dense else None,
         "skill_retention": round((pruned - baseline) / edge, 6) if abs(edge) > 1e-9 else None,
-        "decision_agreement": round(float(np.mean(decisions(p_dense) == decisions(p_hw))), 6),
+        "decision_agreement": round(decision_agreement(p_dense, p_hw), 6),
         "min_retention": cfg.min_retention,
         "dense_val": round(result.dense_val_metric, 6),
         "pruned_val": round(chosen.val_metric, 6),

@@ -33,7 +33,7 @@ import numpy as np
 from fpga_prune.bundles import PrunedModel, check_model_dir, load_pruned, resolve_data, sha256_bytes
 from fpga_prune.csim import CXXFLAGS, CsimResult, run_csim
 from fpga_prune.errors import InputError
-from fpga_prune.metrics import decisions
+from fpga_prune.metrics import accuracy, decision_agreement, decisions
 from fpga_prune.outdir import json_text
 from fpga_prune.provenance import tool_versions
 
@@ -247,16 +247,14 @@ def agreement(network, vs: VectorSet, keras_model, hw_raw: np.ndarray) -> dict:
     n = vs.n_real
     if n == 0:
         return {"rows": 0}
-    hw = decisions(fixed.to_float(hw_raw[:n], network.output_type))
+    hp = fixed.to_float(hw_raw[:n], network.output_type)
     kp = np.asarray(predict_proba(keras_model, vs.x_model))
-    kd = decisions(kp)
-    out = {"rows": n, "test_rows": vs.n_test, "agree": int((hw == kd).sum()),
-           "agreement": round(float((hw == kd).mean()), 6),
-           "hardware_accuracy": round(float((hw == vs.y).mean()), 6),
-           "keras_accuracy": round(float((kd == vs.y).mean()), 6)}
+    out = {"rows": n, "test_rows": vs.n_test, "agree": int((decisions(hp) == decisions(kp)).sum()),
+           "agreement": round(decision_agreement(hp, kp), 6),
+           "hardware_accuracy": round(accuracy(vs.y, hp), 6),
+           "keras_accuracy": round(accuracy(vs.y, kp), 6)}
     if vs.n_test:
-        t = slice(0, vs.n_test)
-        out["test_agreement"] = round(float((hw[t] == kd[t]).mean()), 6)
+        out["test_agreement"] = round(decision_agreement(hp[:vs.n_test], kp[:vs.n_test]), 6)
     return out
 
 

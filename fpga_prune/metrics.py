@@ -72,6 +72,11 @@ def decisions(proba: np.ndarray, threshold: float = 0.5) -> np.ndarray:
     return np.argmax(p, axis=1).astype(np.int64)
 
 
+def decision_agreement(a: np.ndarray, b: np.ndarray) -> float:
+    """Share of rows on which two models' outputs give the same ``decisions``."""
+    return float(np.mean(decisions(a) == decisions(b)))
+
+
 def accuracy(y: np.ndarray, proba: np.ndarray) -> float:
     """Share of rows where ``decisions(proba)`` equals the label."""
     return float(np.mean(decisions(proba) == np.asarray(y).ravel()))

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 import fpga_prune  # noqa: F401  (legacy Keras first)
+import qkeras as qk
+import tensorflow as tf
 from fpga_prune import emulate, fixed
 from fpga_prune import hls_adapter as ha
 from fpga_prune.ir import DenseLayer, FixedNetwork
-
-tf = pytest.importorskip("tensorflow")
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +65,7 @@ def test_default_dense_sigmoid_bit_exact(features, tmp_path):
     X, y = features
     model = _train(_mlp([64, 32], 1, "sigmoid"), X, y, "binary_crossentropy")
     net, out, ref = _compare(model, ha.HlsSettings(), X, tmp_path)
-    assert out.shape == (N_CHECK, 1) and N_CHECK >= 5000
+    assert out.shape == (N_CHECK, 1)
     assert int((out != ref).sum()) == 0
     # the default design takes the exact float64 fast path in every dense layer
     assert [emulate.dense_plan(layer).mode for layer in net.layers if isinstance(layer, DenseLayer)] == ["float"] * 3
@@ -81,7 +81,6 @@ def test_default_dense_sigmoid_bit_exact(features, tmp_path):
 
 
 def test_qkeras_auto_accumulators_bit_exact(features, tmp_path):
-    qk = pytest.importorskip("qkeras")
     X, y = features
     tf.keras.utils.set_random_seed(1)
     model = tf.keras.Sequential([
