@@ -47,8 +47,8 @@ def _span(ds: Dataset) -> dict[str, Any]:
             "class_counts": [int(c) for c in np.bincount(ds.y, minlength=ds.n_classes)]}
 
 
-def train_bundle(candles: Candles, out: Path, spec: FeatureSpec, cfg: ModelConfig, *, threads: int | None = None, n_boot: int = 1000,
-                 boot_block: int = 48) -> tuple[dict[str, Any], float]:
+def train_bundle(candles: Candles, out: Path, spec: FeatureSpec, cfg: ModelConfig, *, threads: int | None = None,
+                 n_boot: int = 1000, boot_block: int = 48) -> tuple[dict[str, Any], float]:
     """Train ``cfg`` on ``candles`` and publish the bundle at ``out`` atomically.
 
     The one training step behind both ``fpga-prune train`` and ``fpga-prune run``;

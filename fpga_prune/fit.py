@@ -34,7 +34,8 @@ from fpga_prune.hls_adapter import HlsSettings, LayerSettings, network_from_kera
 from fpga_prune.prune import _graph, masks as masks_mod, schedules, structured
 from fpga_prune.prune import metrics as pmetrics
 
-STRATEGIES = ("auto", "latency", "resource")
+#: what the search may try: "auto" (Latency, then Resource with reuse) or one of hls4ml's strategies
+SEARCH_STRATEGIES = ("auto", "latency", "resource")
 #: sparsities each layer is swept over alone for the per-layer sensitivity curves
 SENSITIVITY_GRID = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98)
 #: unstructured methods; "lottery" rewinds survivors to their early values
@@ -72,8 +73,9 @@ class FitConfig:
     def __post_init__(self) -> None:
         if not 0.0 < self.min_retention <= 1.5:
             raise InputError("--min-retention", None, f"must be in (0, 1.5], got {self.min_retention}")
-        if self.strategy not in STRATEGIES:
-            raise InputError("--strategy", None, f"unknown {self.strategy!r}; valid: {', '.join(STRATEGIES)}")
+        if self.strategy not in SEARCH_STRATEGIES:
+            raise InputError("--strategy", None,
+                             f"unknown {self.strategy!r}; valid: {', '.join(SEARCH_STRATEGIES)}")
         if self.weight_method not in WEIGHT_METHODS:
             raise InputError("--method", None,
                              f"unknown {self.weight_method!r}; valid: {', '.join(WEIGHT_METHODS)}")

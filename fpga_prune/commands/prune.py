@@ -31,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_fit_arguments(parser: argparse.ArgumentParser) -> None:
     """Budget caps, accuracy floor and search options (shared with ``run``)."""
-    from fpga_prune.fit import STRATEGIES, WEIGHT_METHODS  # noqa: PLC0415
+    from fpga_prune.fit import SEARCH_STRATEGIES, WEIGHT_METHODS  # noqa: PLC0415
 
     parser.add_argument("--cap", action="append", default=[], metavar="RES=FRACTION",
                         help="budget cap override, e.g. dsp=0.6 (repeatable; defaults dsp/bram/uram 0.8, "
@@ -40,7 +40,7 @@ def add_fit_arguments(parser: argparse.ArgumentParser) -> None:
                         help="accuracy floor: pruned/dense validation metric (default 0.98)")
     parser.add_argument("--metric", default="roc_auc",
                         help="metric for retention: roc_auc, accuracy, balanced_accuracy (default roc_auc)")
-    parser.add_argument("--strategy", default="auto", choices=STRATEGIES,
+    parser.add_argument("--strategy", default="auto", choices=SEARCH_STRATEGIES,
                         help="hls4ml strategy to search (default auto: Latency, then Resource with reuse)")
     parser.add_argument("--method", default="magnitude", choices=WEIGHT_METHODS,
                         help="unstructured method after structured pruning (default magnitude)")
