@@ -61,13 +61,13 @@ import numpy as np
 
 import fpga_prune  # noqa: F401  (legacy Keras before TensorFlow)
 from fpga_prune import emulate, features
+from fpga_prune import metrics as pm
 from fpga_prune.boards import Board, Caps, load_board
 from fpga_prune.estimate import estimate
 from fpga_prune.fit import FitConfig, hardware_settings, nonzero_weights, prune_to_fit, widths
 from fpga_prune.hls_adapter import network_from_keras, to_hls4ml_config
 from fpga_prune.hls_settings import HlsSettings
 from fpga_prune.prune import _graph
-from fpga_prune.prune import metrics as pm
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_BOARDS = ("pynq-z2", "arty-a7-100t", "zcu104")
@@ -148,7 +148,7 @@ def measure(model, settings: HlsSettings, board: Board, caps: Caps, splits, dens
         "retention": round(auc_hw / auc_dense, 6),
         "auc_delta_vs_dense": round(auc_hw - auc_dense, 6),
         "auc_delta_ci95": auc_delta_ci(y, p_hw, p_dense),
-        "decision_agreement": round(float(np.mean(pm.decisions(p_dense) == pm.decisions(p_hw))), 6),
+        "decision_agreement": round(pm.decision_agreement(p_dense, p_hw), 6),
         "wall_s": round(seconds, 2),
     }
 

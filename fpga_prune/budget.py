@@ -10,29 +10,20 @@ same inputs give byte-identical files.
 from __future__ import annotations
 
 import io
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from fpga_prune.boards import RESOURCES, Board, Caps
 from fpga_prune.templating import render
 
+if TYPE_CHECKING:
+    from fpga_prune.estimate import Estimate
+
 BUDGET_FORMAT = "fpga_prune.budget/1"
 
 
-def resources_block(totals: dict[str, int], board: Board, caps: Caps) -> dict[str, dict[str, Any]]:
-    """resource -> {used, available, cap, allowed, utilization}."""
-    budget = caps.budget(board)
-    out = {}
-    for r in RESOURCES:
-        avail = board.available()[r]
-        out[r] = {"used": int(totals[r]), "available": int(avail), "cap": caps.fraction(r),
-                  "allowed": int(budget[r]),
-                  "utilization": round(totals[r] / avail, 6) if avail else 0.0}
-    return out
-
-
-def budget_dict(*, board: Board, caps: Caps, estimate, fits: bool, design: dict[str, Any],
+def budget_dict(*, board: Board, caps: Caps, estimate: Estimate, fits: bool, design: dict[str, Any],
                 accuracy: dict[str, Any], pruning: dict[str, Any], history: list[dict[str, Any]],
                 shortfall: str | None) -> dict[str, Any]:
     """The ``budget.json`` document (see README: Reports)."""
@@ -44,7 +35,7 @@ def budget_dict(*, board: Board, caps: Caps, estimate, fits: bool, design: dict[
         "clock_period_ns": board.clock_period_ns,
         "fits": bool(fits),
         "shortfall": shortfall,
-        "resources": resources_block(estimate.totals, board, caps),
+        "resources": est["resources"],  # one utilization rule: Estimate.utilization
         "per_layer": est["layers"],
         "latency_cycles": int(estimate.latency_cycles),
         "latency_ns": round(float(estimate.latency_ns), 6),
@@ -135,10 +126,10 @@ def plot_layer_resources(budget: dict[str, Any]) -> bytes:
 
 def files(budget: dict[str, Any]) -> dict[str, bytes | str]:
     """All report files of a budget, ready for ``outdir.write_tree``."""
-    import json  # noqa: PLC0415
+    from fpga_prune.outdir import json_text  # noqa: PLC0415
 
     return {
-        "budget.json": json.dumps(budget, indent=2, sort_keys=True, allow_nan=False) + "\n",
+        "budget.json": json_text(budget),
         "budget.md": render_markdown(budget),
         "accuracy_vs_sparsity.png": plot_accuracy_vs_sparsity(budget),
         "layer_resources.png": plot_layer_resources(budget),

@@ -166,12 +166,19 @@ class Estimate:
     def used(self) -> dict[str, int]:
         return {r: int(getattr(self, r)) for r in RESOURCES}
 
-    def utilization(self, board: Board) -> dict[str, float]:
-        """Resource -> fraction of the device used (0 when the device has none and none is used)."""
-        out = {}
+    def utilization(self, board: Board) -> dict[str, float | None]:
+        """Resource -> fraction of the device used.
+
+        A resource the device lacks (URAM on a Zynq-7000) is 0.0 when none is
+        used and None when some is: no fraction describes using what does not
+        exist (``inf`` is not JSON; 0.0 would read as "free"), and ``fits``
+        already fails through the zero budget.  The one answer: ``budget.json``
+        and the reports take it from ``to_dict``.
+        """
+        out: dict[str, float | None] = {}
         for r, avail in board.available().items():
             used = getattr(self, r)
-            out[r] = used / avail if avail else (0.0 if used == 0 else math.inf)
+            out[r] = used / avail if avail else (0.0 if used == 0 else None)
         return out
 
     def headroom(self, board: Board, caps: Caps = DEFAULT_CAPS) -> dict[str, int]:
@@ -190,9 +197,15 @@ class Estimate:
             "layers": [layer.to_dict() for layer in self.layers],
         }
         if board is not None:
+            util = {k: None if v is None else round(v, 6) for k, v in self.utilization(board).items()}
+            budget, avail = caps.budget(board), board.available()
             d["caps"] = caps.to_dict()
-            d["budget"] = caps.budget(board)
-            d["utilization"] = {k: round(v, 6) for k, v in self.utilization(board).items()}
+            d["budget"] = budget
+            d["utilization"] = util
+            # budget.json's "resources" block
+            d["resources"] = {r: {"used": int(getattr(self, r)), "available": int(avail[r]),
+                                  "cap": caps.fraction(r), "allowed": int(budget[r]), "utilization": util[r]}
+                              for r in RESOURCES}
             d["headroom"] = self.headroom(board, caps)
             d["fits"] = self.fits(board, caps)
         return d

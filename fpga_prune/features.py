@@ -352,6 +352,20 @@ def split(dataset: Dataset, spec: FeatureSpec | None = None) -> Splits:
     return Splits(train=scale(train), val=scale(val), test=scale(test), scaler=scaler, spec=spec)
 
 
+def require_same_scaler(fitted: Scaler, saved: Scaler, data: object, model_dir: object) -> None:
+    """InputError unless ``fitted`` (the train-split scaler of the candles given) equals ``saved`` (the model's).
+
+    Why: a model's test split is only held out when these are the candles it
+    was trained on; the train-split scaler is a cheap fingerprint of them.
+    ``prune`` and ``generate`` both call this before using the candles.
+    """
+    if (fitted.mean.shape != saved.mean.shape or float(np.max(np.abs(fitted.mean - saved.mean))) > 1e-9
+            or float(np.max(np.abs(fitted.std - saved.std))) > 1e-9):
+        raise InputError(data, None, f"these candles are not the data the model in {model_dir} was trained on "
+                         "(the train-split scaler differs from its preprocess.json), so their test split is not "
+                         "held out")
+
+
 def regime_slices(part: Dataset, reference: Dataset | None = None, *,
                   n: int = 3) -> dict[str, np.ndarray]:
     """Boolean masks of ``part`` by trailing-volatility quantile (terciles by default).

@@ -26,22 +26,22 @@ from typing import Any
 
 import numpy as np
 
-from fpga_prune import emulate, estimate
+from fpga_prune import emulate, estimate, pipeline
 from fpga_prune.boards import RESOURCES, Board, Caps
-from fpga_prune.errors import CheckFailed, InputError
+from fpga_prune.errors import InputError
 from fpga_prune.features import Splits
 from fpga_prune.hls_adapter import network_from_keras
 from fpga_prune.hls_settings import STRATEGIES, HlsSettings, LayerSettings
 from fpga_prune.prune import _graph, masks as masks_mod, schedules, structured
 from fpga_prune.prune import metrics as pmetrics
 
-FIT_STRATEGIES = ("auto", *STRATEGIES)  # "auto": fit picks per layer
+#: what the search may try: "auto" (Latency, then Resource with reuse) or one of hls4ml's strategies
+SEARCH_STRATEGIES = ("auto", *STRATEGIES)
 #: sparsities each layer is swept over alone for the per-layer sensitivity curves
 SENSITIVITY_GRID = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98)
 #: unstructured methods; "lottery" rewinds survivors to their early values
 WEIGHT_METHODS = ("magnitude", "taylor", "lottery")
 
-Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -74,8 +74,9 @@ class FitConfig:
     def __post_init__(self) -> None:
         if not 0.0 < self.min_retention <= 1.5:
             raise InputError("--min-retention", None, f"must be in (0, 1.5], got {self.min_retention}")
-        if self.strategy not in FIT_STRATEGIES:
-            raise InputError("--strategy", None, f"unknown {self.strategy!r}; valid: {', '.join(FIT_STRATEGIES)}")
+        if self.strategy not in SEARCH_STRATEGIES:
+            raise InputError("--strategy", None,
+                             f"unknown {self.strategy!r}; valid: {', '.join(SEARCH_STRATEGIES)}")
         if self.weight_method not in WEIGHT_METHODS:
             raise InputError("--method", None,
                              f"unknown {self.weight_method!r}; valid: {', '.join(WEIGHT_METHODS)}")
@@ -251,7 +252,7 @@ def _fit_fn(splits: Splits, cfg: FitConfig):
 
 class _Search:
     def __init__(self, dense_model, splits: Splits, board: Board, caps: Caps, cfg: FitConfig,
-                 progress: Progress | None) -> None:
+                 progress: pipeline.Progress | None) -> None:
         self.splits, self.board, self.caps, self.cfg = splits, board, caps, cfg
         self.say = progress or (lambda _msg: None)
         self.designs: list[Design] = []
@@ -445,17 +446,17 @@ def closest(designs: Sequence[Design], board: Board, caps: Caps, floor: float) -
 
 
 def prune_to_fit(dense_model, splits: Splits, board: Board, caps: Caps | None = None,
-                 cfg: FitConfig | None = None, progress: Progress | None = None) -> FitResult:
+                 cfg: FitConfig | None = None, progress: pipeline.Progress | None = None) -> FitResult:
     """Search for the best design that fits ``board`` under ``caps`` (see module doc)."""
     return _Search(dense_model, splits, board, caps or Caps(), cfg or FitConfig(), progress).run()
 
 
-def require_fit(result: FitResult) -> None:
-    """Raise ``CheckFailed`` (exit 1) with the shortfall when nothing fits."""
-    if not result.fits:
-        raise CheckFailed(f"no design fits {result.board.name} at retention >= "
-                          f"{result.config.min_retention}: {result.shortfall}")
+def fit_failure(result: FitResult) -> str | None:
+    """Why nothing fits (board, floor and shortfall), or None when a design fits."""
+    if result.fits:
+        return None
+    return f"no design fits {result.board.name} at retention >= {result.config.min_retention}: {result.shortfall}"
 
 
-__all__ = ["FitConfig", "Design", "FitResult", "prune_to_fit", "require_fit", "closest",
+__all__ = ["FitConfig", "Design", "FitResult", "prune_to_fit", "fit_failure", "closest",
            "hardware_settings", "weight_precision"]

@@ -21,32 +21,35 @@ import hashlib
 import json
 import os
 import re
-import shlex
-import shutil
-import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from importlib import metadata
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from fpga_prune.errors import CheckFailed, InputError
+from fpga_prune.bundles import PrunedModel, check_model_dir, load_pruned, resolve_data, sha256_bytes
+from fpga_prune.csim import CXXFLAGS, CsimResult, run_csim
+from fpga_prune.errors import InputError
+from fpga_prune.metrics import accuracy, decision_agreement, decisions
+from fpga_prune.outdir import json_text
+from fpga_prune.provenance import tool_versions
 from fpga_prune.vectors import VectorSet, build_vectors, vector_files
 from fpga_prune.yosys import budget_rows, yosys_budget
 
-PROJECT_FORMAT = "fpga_prune.project/1"
+if TYPE_CHECKING:
+    from fpga_prune.boards import Board
+    from fpga_prune.ir import FixedNetwork
+    from fpga_prune.vitis import SynthResult
+
 DEFAULT_VECTORS = 5000
 DEFAULT_STRESS = 256
-CXXFLAGS = "-O2 -std=c++14"
 #: Files hls4ml writes that must not enter the project: the re-saved Keras model
 #: (non-deterministic zip), the YAML with absolute paths and the library stamp,
 #: and its empty tb_data (ours replaces it).
 _HLS4ML_SKIP = re.compile(r"^(keras_model\.keras|hls4ml_config\.yml|tb_data/.*|.*\.so|.*\.o|.*\.tar\.gz)$")
-TOOL_PACKAGES = ("fpga-prune", "hls4ml", "tensorflow", "tf-keras", "qkeras", "numpy")
 
 
 @dataclass(frozen=True)
@@ -74,95 +77,6 @@ class GenerateOptions:
         if self.max_listed < 1:
             raise InputError("--max-listed", None, f"must be >= 1, got {self.max_listed}")
         return self
-
-
-# ----------------------------------------------------------------------------- inputs
-@dataclass(frozen=True, eq=False)
-class PrunedModel:
-    """A model directory as ``prune`` (or ``train``) wrote it, with its hashes."""
-
-    directory: Path
-    bundle: Any  # fpga_prune.model.Bundle
-    settings: Any  # fpga_prune.hls_settings.HlsSettings
-    settings_source: str
-    budget: dict | None
-    file_hashes: dict[str, str]
-    data_hint: str | None
-
-    @property
-    def model_sha256(self) -> str:
-        """One hash over every input file that defines the design (sorted name + sha256)."""
-        h = hashlib.sha256()
-        for name, digest in sorted(self.file_hashes.items()):
-            h.update(f"{name}\0{digest}\n".encode())
-        return h.hexdigest()
-
-
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _metrics_source(directory: Path) -> tuple[str | None, str | None]:
-    """(data source, pruned_from) named by ``directory/metrics.json``."""
-    try:
-        metrics = json.loads((directory / "metrics.json").read_text())
-    except (OSError, ValueError):
-        return None, None
-    if not isinstance(metrics, dict):
-        return None, None
-    return (metrics.get("data") or {}).get("source"), metrics.get("pruned_from")
-
-
-def _data_hint(directory: Path) -> str | None:
-    """The candle file the model was trained on: its metrics.json, else that of the bundle it was pruned from."""
-    src, parent = _metrics_source(directory)
-    if src and Path(src).is_file():
-        return str(src)
-    if parent:
-        for cand in (Path(parent), directory.parent / Path(parent).name):
-            if cand.is_dir():
-                src, _ = _metrics_source(cand)
-                if src and Path(src).is_file():
-                    return str(src)
-    return None
-
-
-def check_model_dir(model_dir: str | os.PathLike) -> Path:
-    """Cheap checks (no TensorFlow) so bad input fails before anything is loaded or written."""
-    from fpga_prune.model import MODEL_FILE, PREPROCESS_FILE  # noqa: PLC0415
-
-    d = Path(model_dir)
-    if not d.is_dir():
-        raise InputError(d, None, "model directory not found")
-    for name in (MODEL_FILE, PREPROCESS_FILE):
-        if not (d / name).is_file():
-            raise InputError(d, name, "missing; expected a model directory written by `fpga-prune prune` or `train`")
-    return d
-
-
-def load_pruned(model_dir: str | os.PathLike) -> PrunedModel:
-    """Load the Keras model, preprocessing, ``hls_config.json`` and ``budget.json`` of a model dir."""
-    from fpga_prune.hls_settings import HlsSettings  # noqa: PLC0415
-    from fpga_prune.model import MODEL_FILE, PREPROCESS_FILE, load_bundle  # noqa: PLC0415
-
-    d = check_model_dir(model_dir)
-    settings_path = d / "hls_config.json"
-    if settings_path.is_file():
-        settings, source = HlsSettings.read(settings_path), "hls_config.json"
-    else:
-        settings, source = HlsSettings(), "defaults (no hls_config.json in the model directory)"
-    budget = None
-    if (d / "budget.json").is_file():
-        try:
-            budget = json.loads((d / "budget.json").read_text())
-        except ValueError as exc:
-            raise InputError(d / "budget.json", None, f"not valid JSON ({exc})") from None
-        if not isinstance(budget, dict):
-            raise InputError(d / "budget.json", None, "expected a JSON object")
-    hashes = {name: sha256_bytes((d / name).read_bytes())
-              for name in (MODEL_FILE, PREPROCESS_FILE, "hls_config.json", "budget.json") if (d / name).is_file()}
-    bundle = load_bundle(d)
-    return PrunedModel(d, bundle, settings, source, budget, hashes, _data_hint(d))
 
 
 # ----------------------------------------------------------------------------- hls4ml output
@@ -232,116 +146,6 @@ def convert_model(pruned: PrunedModel, board, top: str, workdir: Path):
     return settings, network, out
 
 
-# ----------------------------------------------------------------------------- C simulation
-@dataclass(frozen=True, eq=False)
-class CsimResult:
-    """The compiled project's testbench run over every vector, compared bit for bit."""
-
-    n_vectors: int
-    mismatching_vectors: int
-    first: tuple[dict, ...]
-    outputs_raw: np.ndarray
-    tb_summary: str
-    compile_seconds: float
-    run_seconds: float
-    command: str
-
-    @property
-    def ok(self) -> bool:
-        return self.mismatching_vectors == 0
-
-    def to_dict(self) -> dict:
-        return {"vectors": self.n_vectors, "mismatching_vectors": self.mismatching_vectors,
-                "first_mismatches": list(self.first), "testbench": self.tb_summary,
-                "compile_seconds": round(self.compile_seconds, 2), "run_seconds": round(self.run_seconds, 2)}
-
-
-def compile_command(project: Path, exe: Path, top: str, cxx: str = "g++") -> list[str]:
-    """The g++ line of the project's ``make csim`` (kept identical)."""
-    weights = f'-DWEIGHTS_DIR="{project.resolve() / "firmware" / "weights"}"'
-    return [cxx, *CXXFLAGS.split(), "-Ifirmware", "-Ifirmware/ap_types", weights,
-            f"firmware/{top}.cpp", "tb/tb_main.cpp", "-o", str(exe)]
-
-
-def _compile_parallel(cmd: list[str], project: Path, bdir: Path, timeout: float) -> None:
-    """``cmd`` (compile + link of two sources) as two parallel ``-c`` jobs and a link: the same flags."""
-    srcs = [a for a in cmd if a.endswith(".cpp")]
-    exe = cmd[cmd.index("-o") + 1]
-    flags = [a for a in cmd[1:] if a not in srcs and a not in ("-o", exe)]
-    objs = [str(bdir / (Path(s).stem + ".o")) for s in srcs]
-    jobs = [subprocess.Popen([cmd[0], *flags, "-c", s, "-o", o], cwd=project, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True) for s, o in zip(srcs, objs, strict=True)]
-    errors = []
-    for job in jobs:
-        _, err = job.communicate(timeout=timeout)
-        if job.returncode != 0:
-            errors.append(err)
-    if not errors:
-        link = subprocess.run([cmd[0], *objs, "-o", exe], cwd=project, capture_output=True, text=True,
-                              timeout=timeout, check=False)
-        if link.returncode != 0:
-            errors.append(link.stderr)
-    if errors:
-        err = "\n".join("\n".join(e.strip().splitlines()[-15:]) for e in errors)
-        raise CheckFailed(f"C simulation did not compile ({shlex.join(cmd)}):\n{err}")
-
-
-def run_csim(project: str | os.PathLike, *, top: str = "myproject", build_dir: str | os.PathLike | None = None,
-             max_listed: int = 10, cxx: str = "g++", timeout: float = 1800.0) -> CsimResult:
-    """Compile ``firmware/<top>.cpp`` + ``tb/tb_main.cpp`` of a written project and run every vector.
-
-    Compares the testbench's raw outputs with ``tb_data/expected_raw.dat``
-    exactly (and cross-checks the testbench's own count).  Build products go
-    to ``build_dir`` (a temporary directory by default), never into the project.
-    """
-    project = Path(project)
-    if shutil.which(cxx) is None:
-        raise InputError(cxx, None, "C++ compiler not found on PATH (needed for the C simulation check)")
-    own_tmp = build_dir is None
-    bdir = Path(tempfile.mkdtemp(prefix="fpga_prune_csim_")) if own_tmp else Path(build_dir)
-    bdir.mkdir(parents=True, exist_ok=True)
-    try:
-        exe = bdir / "csim"
-        cmd = compile_command(project, exe, top, cxx)
-        t0 = time.perf_counter()
-        _compile_parallel(cmd, project, bdir, timeout)
-        t1 = time.perf_counter()
-        out_file = bdir / "csim_outputs_raw.dat"
-        run = subprocess.run([str(exe), "tb_data/inputs_raw.dat", "tb_data/expected_raw.dat", str(out_file)],
-                             cwd=project, capture_output=True, text=True, timeout=timeout, check=False)
-        t2 = time.perf_counter()
-        if run.returncode not in (0, 1):
-            raise CheckFailed(f"C simulation testbench failed (exit {run.returncode}): "
-                              f"{(run.stderr or run.stdout).strip()[-500:]}")
-        expected = np.loadtxt(project / "tb_data" / "expected_raw.dat", dtype=np.int64, ndmin=2)
-        got = np.loadtxt(out_file, dtype=np.int64, ndmin=2) if out_file.stat().st_size else \
-            np.zeros((0, expected.shape[1]), np.int64)
-        summary = next((ln for ln in run.stdout.splitlines() if ln.startswith("fpga_prune tb:")), "")
-    finally:
-        if own_tmp:
-            shutil.rmtree(bdir, ignore_errors=True)
-    if got.shape != expected.shape:
-        raise CheckFailed(f"C simulation produced {got.shape[0]} output rows for {expected.shape[0]} vectors")
-    diff = got != expected
-    bad_rows = np.flatnonzero(diff.any(axis=1))
-    first = []
-    for r, c in np.argwhere(diff)[:max_listed]:
-        first.append({"vector": int(r), "output": int(c), "csim": int(got[r, c]), "expected": int(expected[r, c])})
-    tb_count = re.search(r"(\d+) mismatching vectors", summary)
-    if tb_count is None or int(tb_count.group(1)) != len(bad_rows) or (run.returncode == 0) != (len(bad_rows) == 0):
-        raise CheckFailed(f"testbench and file comparison disagree ({summary!r} vs {len(bad_rows)} mismatching rows)")
-    return CsimResult(int(expected.shape[0]), int(len(bad_rows)), tuple(first), got, summary, t1 - t0, t2 - t1,
-                      shlex.join(cmd))
-
-
-def decisions(values: np.ndarray) -> np.ndarray:
-    """Class decisions from outputs: ``p > 0.5`` for one output, else argmax (first on ties), as metrics does."""
-    v = np.asarray(values, dtype=np.float64)
-    if v.ndim == 1 or v.shape[1] == 1:
-        return (v.reshape(-1) > 0.5).astype(np.int64)
-    return v.argmax(axis=1).astype(np.int64)
-
-
 def agreement(network, vs: VectorSet, keras_model, hw_raw: np.ndarray) -> dict:
     """Decisions of the hardware vs the float Keras model on the real (held-out) rows, and both accuracies."""
     from fpga_prune import fixed  # noqa: PLC0415
@@ -350,30 +154,18 @@ def agreement(network, vs: VectorSet, keras_model, hw_raw: np.ndarray) -> dict:
     n = vs.n_real
     if n == 0:
         return {"rows": 0}
-    hw = decisions(fixed.to_float(hw_raw[:n], network.output_type))
+    hp = fixed.to_float(hw_raw[:n], network.output_type)
     kp = np.asarray(predict_proba(keras_model, vs.x_model))
-    kd = decisions(kp)
-    out = {"rows": n, "test_rows": vs.n_test, "agree": int((hw == kd).sum()),
-           "agreement": round(float((hw == kd).mean()), 6),
-           "hardware_accuracy": round(float((hw == vs.y).mean()), 6),
-           "keras_accuracy": round(float((kd == vs.y).mean()), 6)}
+    out = {"rows": n, "test_rows": vs.n_test, "agree": int((decisions(hp) == decisions(kp)).sum()),
+           "agreement": round(decision_agreement(hp, kp), 6),
+           "hardware_accuracy": round(accuracy(vs.y, hp), 6),
+           "keras_accuracy": round(accuracy(vs.y, kp), 6)}
     if vs.n_test:
-        t = slice(0, vs.n_test)
-        out["test_agreement"] = round(float((hw[t] == kd[t]).mean()), 6)
+        out["test_agreement"] = round(decision_agreement(hp[:vs.n_test], kp[:vs.n_test]), 6)
     return out
 
 
 # ----------------------------------------------------------------------------- project files
-def tool_versions() -> dict[str, str | None]:
-    out = {}
-    for pkg in TOOL_PACKAGES:
-        try:
-            out[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            out[pkg] = None
-    return out
-
-
 def _layer_rows(network) -> list[dict]:
     rows = []
     for layer in network.layers:
@@ -396,25 +188,11 @@ def manifest_text(files: Mapping[str, bytes | str], context: dict) -> str:
         data = files[rel]
         hashes[rel] = sha256_bytes(data.encode() if isinstance(data, str) else data)
     doc = {**context, "files": hashes}
-    return json.dumps(doc, indent=1, sort_keys=True) + "\n"
+    return json_text(doc, indent=1)
 
 
 def _as_bytes(v: bytes | str) -> bytes:
     return v.encode("utf-8") if isinstance(v, str) else v
-
-
-@dataclass(frozen=True, eq=False)
-class Project:
-    """Everything ``generate`` produced: the file tree and the facts about it."""
-
-    files: dict[str, bytes]
-    network: Any
-    vectors: VectorSet
-    board: Any
-    settings: Any
-    top: TopSignature
-    rtl_note: str | None
-    context: dict = field(default_factory=dict)
 
 
 def render_project(pruned: PrunedModel, board, network, vs: VectorSet, hls_files: dict[str, bytes],
@@ -442,7 +220,7 @@ def render_project(pruned: PrunedModel, board, network, vs: VectorSet, hls_files
     files["network.json"] = _as_bytes(network.to_json())
     files["hls_config.json"] = _as_bytes(settings.to_json())
     if budget is not None:
-        files["budget.json"] = _as_bytes(json.dumps(budget, indent=2, sort_keys=True, allow_nan=False) + "\n")
+        files["budget.json"] = _as_bytes(json_text(budget))
     ctx = {
         "top": top, "board": board, "clock_period_ns": board.clock_period_ns,
         "clock_uncertainty": options.clock_uncertainty, "ip_version": "1.0",
@@ -477,17 +255,34 @@ def render_project(pruned: PrunedModel, board, network, vs: VectorSet, hls_files
 # ----------------------------------------------------------------------------- the command
 @dataclass(frozen=True, eq=False)
 class GenerateResult:
+    """What ``generate`` wrote and found; ``ok`` is False when the C simulation differed (project written anyway)."""
+
     out: Path
     n_files: int
     vectors: VectorSet
     csim: CsimResult | None
     agreement: dict | None
-    synth: Any  # vitis.SynthResult | None
+    synth: SynthResult | None
     rtl_note: str | None
     seconds: float
-    network: Any
-    board: Any
+    network: FixedNetwork
+    board: Board
     yosys: dict | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.csim is None or self.csim.ok
+
+    def failure(self) -> str | None:
+        """The C simulation mismatches as a message (None when ``ok``)."""
+        if self.csim is None or self.csim.ok:
+            return None
+        csim = self.csim
+        lines = [f"C simulation differs from the bit-accurate model on {csim.mismatching_vectors} of "
+                 f"{csim.n_vectors} vectors (project written to {self.out} for debugging); first mismatches:"]
+        lines += [f"  vector {m['vector']} output {m['output']}: csim {m['csim']} expected {m['expected']}"
+                  for m in csim.first]
+        return "\n".join(lines)
 
 
 def _data_info(path: Path, candles) -> dict:
@@ -505,39 +300,20 @@ def _check_same_data(pruned: PrunedModel, candles, data_path: Path) -> None:
     spec = pruned.bundle.spec
     ds = features.build(candles, spec)
     tr, _, _ = features.split_bounds(len(ds), spec)
-    fit = features.Scaler.fit(ds.X[tr], spec.clip)
-    ref = pruned.bundle.scaler
-    if fit.mean.shape != ref.mean.shape or float(np.max(np.abs(fit.mean - ref.mean))) > 1e-9 \
-            or float(np.max(np.abs(fit.std - ref.std))) > 1e-9:
-        raise InputError(data_path, None, f"these candles are not the data the model in {pruned.directory} was "
-                         "trained on (the train-split scaler differs from its preprocess.json), so their test "
-                         "split is not held out")
+    features.require_same_scaler(features.Scaler.fit(ds.X[tr], spec.clip), pruned.bundle.scaler, data_path,
+                                 pruned.directory)
 
 
-def resolve_data(pruned_dir: Path, data: str | os.PathLike | None) -> Path:
-    if data is not None:
-        p = Path(data)
-        if not p.is_file():
-            raise InputError(p, None, "data file not found")
-        return p
-    hint = _data_hint(pruned_dir)
-    if hint is None:
-        raise InputError("--data", None, f"not given and {pruned_dir}/metrics.json names no readable candle file; "
-                         "pass the CSV/JSON the model was trained on")
-    return Path(hint)
-
-
-def generate(model_dir: str | os.PathLike, board_ref: str, out: str | os.PathLike,
+def generate(model_dir: str | os.PathLike, board: Board, out: str | os.PathLike,
              data: str | os.PathLike | None = None, options: GenerateOptions | None = None,
              progress: Callable[[str], None] | None = None) -> GenerateResult:
-    """Write the verified HLS project for ``model_dir`` on ``board_ref`` to ``out`` (see module docstring).
+    """Write the verified HLS project for ``model_dir`` on ``board`` to ``out`` (see module docstring).
 
-    Raises ``InputError`` before anything is written on bad input and
-    ``CheckFailed`` when the C simulation differs from the bit-accurate model
-    (the project is written anyway, so the mismatch can be debugged).
+    Raises ``InputError`` before anything is written on bad input.  When the
+    C simulation differs from the bit-accurate model the project is written
+    anyway (so the mismatch can be debugged) and the result's ``ok`` is False.
     """
     from fpga_prune import budget as _  # noqa: F401,PLC0415  (budget.json format lives there)
-    from fpga_prune.boards import load_board  # noqa: PLC0415
     from fpga_prune.data import load  # noqa: PLC0415
     from fpga_prune.outdir import staged_dir, write_tree  # noqa: PLC0415
 
@@ -545,7 +321,6 @@ def generate(model_dir: str | os.PathLike, board_ref: str, out: str | os.PathLik
     options = (options or GenerateOptions()).validate()
     t0 = time.perf_counter()
     mdir = check_model_dir(model_dir)
-    board = load_board(board_ref)
     data_path = resolve_data(mdir, data)
     candles = load(data_path)
     pruned = load_pruned(mdir)
@@ -602,12 +377,4 @@ def generate(model_dir: str | os.PathLike, board_ref: str, out: str | os.PathLik
                         (stage / name).write_bytes(files[name])
     result = GenerateResult(Path(out), len(files), vs, csim, agree, synth, rtl_note, time.perf_counter() - t0,
                             network, board, None if budget is None else budget.get("yosys"))
-    if csim is not None and not csim.ok:
-        lines = [f"C simulation differs from the bit-accurate model on {csim.mismatching_vectors} of "
-                 f"{csim.n_vectors} vectors (project written to {out} for debugging); first mismatches:"]
-        lines += [f"  vector {m['vector']} output {m['output']}: csim {m['csim']} expected {m['expected']}"
-                  for m in csim.first]
-        err = CheckFailed("\n".join(lines))
-        err.result = result  # type: ignore[attr-defined]
-        raise err
     return result

@@ -14,6 +14,14 @@ probability vector (for binary, of P(class 1) only); ECE uses ``n_bins``
 equal-width bins of P(class 1) for binary and of the top-class confidence
 otherwise.  Bootstrap resamples contiguous blocks of ``block`` rows (1 =
 ordinary bootstrap) because neighbouring candles are not independent.
+
+The decision rule is one function, ``decisions``: class 1 when P(class 1) is
+strictly above 0.5, argmax (first class on ties) for k classes.  Strict,
+because a fixed-point sigmoid outputs exactly 0.5 often (a zero pre-activation
+rounds there), and ``> 0.5`` sends that tie to class 0, as argmax does for
+two equal class scores; every agreement, accuracy and confusion matrix in
+the project (``train``'s metrics.json, ``prune``'s budget.json, ``generate``'s
+agreement) uses this one rule, so they agree on the same outputs.
 """
 
 from __future__ import annotations
@@ -53,6 +61,54 @@ def _as_proba(y: np.ndarray, proba: np.ndarray, n_classes: int | None) -> tuple[
     return y, p, k
 
 
+def decisions(proba: np.ndarray, threshold: float = 0.5) -> np.ndarray:
+    """Class decisions: ``p > threshold`` for one output (a tie goes to class 0), else argmax (first on ties).
+
+    ``proba`` is (n,), (n, 1) or (n, k); ``threshold`` 0.0 suits a logit output.
+    """
+    p = np.asarray(proba)
+    if p.ndim == 1 or p.shape[1] == 1:
+        return (p.reshape(-1) > threshold).astype(np.int64)
+    return np.argmax(p, axis=1).astype(np.int64)
+
+
+def decision_agreement(a: np.ndarray, b: np.ndarray) -> float:
+    """Share of rows on which two models' outputs give the same ``decisions``."""
+    return float(np.mean(decisions(a) == decisions(b)))
+
+
+def accuracy(y: np.ndarray, proba: np.ndarray) -> float:
+    """Share of rows where ``decisions(proba)`` equals the label."""
+    return float(np.mean(decisions(proba) == np.asarray(y).ravel()))
+
+
+def balanced_accuracy(y: np.ndarray, proba: np.ndarray) -> float:
+    """Mean per-class recall of ``decisions(proba)`` over the classes present in ``y``."""
+    y = np.asarray(y).ravel()
+    d = decisions(proba)
+    return float(np.mean([np.mean(d[y == c] == c) for c in np.unique(y)]))
+
+
+def roc_auc(y: np.ndarray, proba: np.ndarray) -> float:
+    """Binary ROC AUC (``roc_auc_binary``); multi-class: macro one-vs-rest.
+
+    ``proba`` is (n,), (n, 1) (positive-class score) or (n, k) class scores;
+    unlike ``evaluate`` it refuses labels of one class (a retention ratio of NaN
+    would silently pass or fail a floor).
+    """
+    y = np.asarray(y).ravel().astype(np.int64)
+    p = np.asarray(proba, dtype=np.float64)
+    if p.ndim == 2 and p.shape[1] == 1:
+        p = p[:, 0]
+    if p.ndim == 2 and p.shape[1] == 2:
+        p = p[:, 1]
+    if p.ndim == 2:
+        return float(np.mean([roc_auc((y == c).astype(int), p[:, c]) for c in range(p.shape[1])]))
+    if np.unique(y).size < 2:
+        raise InputError("metrics", "y", "ROC AUC needs both classes in the labels")
+    return roc_auc_binary((y == 1).astype(np.int64), p)
+
+
 def roc_auc_binary(y: np.ndarray, score: np.ndarray) -> float:
     """P(score of a random positive > a random negative), ties counted half; NaN if one class is absent."""
     y = np.asarray(y)
@@ -80,7 +136,6 @@ def expected_calibration_error(y: np.ndarray, proba: np.ndarray, n_bins: int = 1
 def _ece(conf: np.ndarray, hit: np.ndarray, n_bins: int) -> float:
     # Bin i holds (i/n, (i+1)/n]; confidence 0 goes to the first bin.
     b = np.clip(np.ceil(conf * n_bins).astype(np.int64) - 1, 0, n_bins - 1)
-    n = np.bincount(b, minlength=n_bins)
     s_conf = np.bincount(b, weights=conf, minlength=n_bins)
     s_hit = np.bincount(b, weights=hit, minlength=n_bins)
     return float(np.abs(s_hit - s_conf).sum() / conf.shape[0])
@@ -89,7 +144,7 @@ def _ece(conf: np.ndarray, hit: np.ndarray, n_bins: int) -> float:
 def _point(y: np.ndarray, p: np.ndarray, k: int, n_bins: int) -> dict[str, float]:
     """All metrics on one (re)sample; no validation (callers did it)."""
     n = y.shape[0]
-    pred = (p > 0.5).astype(np.int64) if k == 2 else p.argmax(axis=1)
+    pred = decisions(p)
     cm = np.bincount(y * k + pred, minlength=k * k).reshape(k, k)  # rows: truth, cols: prediction
     tp = np.diag(cm).astype(np.float64)
     support = cm.sum(axis=1).astype(np.float64)

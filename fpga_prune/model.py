@@ -247,7 +247,9 @@ def preprocess_dict(spec: FeatureSpec, scaler: Scaler, feature_names: tuple[str,
 
 
 def _json_bytes(payload: dict[str, Any]) -> bytes:
-    return (json.dumps(payload, indent=2, sort_keys=True, allow_nan=False) + "\n").encode("utf-8")
+    from fpga_prune.outdir import json_text  # noqa: PLC0415
+
+    return json_text(payload).encode("utf-8")
 
 
 def save_bundle(directory: str | os.PathLike, model, preprocess: dict[str, Any],

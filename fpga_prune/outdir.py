@@ -8,11 +8,13 @@ step succeeded; on any error the staging directory is removed.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 
 @contextlib.contextmanager
@@ -65,6 +67,16 @@ def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def json_text(doc: Any, *, indent: int = 2) -> str:
+    """The one JSON encoding of every artifact: sorted keys, no NaN/Infinity (strict JSON), newline-terminated."""
+    return json.dumps(doc, indent=indent, sort_keys=True, allow_nan=False) + "\n"
+
+
+def write_json_atomic(path: str | os.PathLike, doc: Any, *, indent: int = 2) -> None:
+    """``json_text(doc)`` written atomically (``write_bytes_atomic``)."""
+    write_bytes_atomic(path, json_text(doc, indent=indent).encode("utf-8"))
 
 
 def write_tree(root: Path, files: Mapping[str, bytes | str]) -> None:

@@ -19,13 +19,13 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from fpga_prune.errors import CheckFailed
-from fpga_prune.outdir import write_bytes_atomic
+from fpga_prune.outdir import write_json_atomic
 
 RUN_FORMAT = "fpga_prune.run/1"
 RUN_FILE = "run.json"
@@ -34,6 +34,7 @@ RUN_FILE = "run.json"
 #: failed), blocked (an upstream step failed), pending (not reached)
 COMPLETED = frozenset({"done", "skipped"})
 
+#: a progress callback: one human-readable message per call (every long-running library function takes one)
 Progress = Callable[[str], None]
 
 
@@ -198,7 +199,6 @@ class Runner:
             digest = self._digest(step) if self._outputs_exist(step) else ""
             rec = StepRecord(step.name, "failed", fp, digest, step.outputs, time.perf_counter() - t0,
                              str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-            rec.summary = exc
             return self._record(rec)
         rec = StepRecord(step.name, "done", fp, self._digest(step), step.outputs, time.perf_counter() - t0,
                          "", summary)
@@ -243,14 +243,7 @@ def load_records(root: Path) -> dict[str, StepRecord]:
     return out
 
 
-def write_json_atomic(path: Path, doc: Any) -> None:
-    data = (json.dumps(doc, indent=2, sort_keys=True, allow_nan=False, default=str) + "\n").encode()
-    write_bytes_atomic(path, data)
-
-
-def statuses(records: Iterable[StepRecord]) -> dict[str, str]:
-    return {r.name: r.status for r in records}
 
 
 __all__ = ["RUN_FORMAT", "RUN_FILE", "Step", "StepRecord", "Runner", "Observer", "tree_digest",
-           "json_digest", "sha256_file", "load_records", "write_json_atomic"]
+           "json_digest", "sha256_file", "load_records", "Progress"]

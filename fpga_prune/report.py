@@ -21,9 +21,13 @@ import json
 import platform
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fpga_prune.boards import RESOURCES
+
+if TYPE_CHECKING:
+    from fpga_prune.flow import BoardLayout, RunConfig
+    from fpga_prune.pipeline import StepRecord
 
 REPORT_FORMAT = "fpga_prune.report/1"
 PLOTS_DIR = "plots"
@@ -368,9 +372,14 @@ def plot_comparison(rows: Sequence[Mapping[str, Any]]) -> bytes:
 
 
 # ----------------------------------------------------------------------------- assembling
-def build(cfg, layouts, records: Mapping[str, Any]) -> dict[str, Any]:
-    """report.json from the run directory and the step records (``cfg``: commands.run.RunConfig)."""
-    from fpga_prune.generate import tool_versions  # noqa: PLC0415
+def build(cfg: RunConfig, layouts: Sequence[BoardLayout], records: Mapping[str, StepRecord],
+          closest: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
+    """report.json from the run directory and the step records.
+
+    ``closest``: board name -> budget document of the closest design, for
+    boards whose prune step found no fit (nothing was written for them).
+    """
+    from fpga_prune.provenance import tool_versions  # noqa: PLC0415
 
     root = Path(cfg.out)
 
@@ -394,7 +403,7 @@ def build(cfg, layouts, records: Mapping[str, Any]) -> dict[str, Any]:
         if completed(prune_name):
             budget = _read_json(root / lay.pruned / "budget.json")
         elif status(prune_name) == "failed":
-            budget = getattr(records[prune_name].summary, "budget", None)
+            budget = (closest or {}).get(lay.board.name)
         ver = None
         if completed(lay.step("verify")) or status(lay.step("verify")) == "failed":
             ver = verification_section(_read_json(root / lay.project / "verify.json"),
@@ -477,6 +486,7 @@ def _total_mismatches(rows: Sequence[Mapping[str, Any]]) -> dict[str, int | None
 
 def render_files(doc: Mapping[str, Any]) -> dict[str, bytes | str]:
     """report.json, report.md, report.html and the plot PNGs, ready for ``write``."""
+    from fpga_prune.outdir import json_text  # noqa: PLC0415
     from fpga_prune.templating import render  # noqa: PLC0415
 
     plots: dict[str, bytes] = doc.get("_plot_bytes", {})
@@ -487,7 +497,7 @@ def render_files(doc: Mapping[str, Any]) -> dict[str, bytes | str]:
     uris = {name: "data:image/png;base64," + base64.b64encode(data).decode("ascii") for name, data in plots.items()}
     html = render("reports/report.html.j2", {**ctx, "img": uris})
     files: dict[str, bytes | str] = {
-        "report.json": json.dumps(public, indent=2, sort_keys=True, allow_nan=False) + "\n",
+        "report.json": json_text(public),
         "report.md": md,
         "report.html": html,
     }

@@ -14,9 +14,8 @@ written at the top of the project.
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,11 +23,11 @@ from typing import Any
 import numpy as np
 
 from fpga_prune.errors import InputError
+from fpga_prune.outdir import write_bytes_atomic, write_json_atomic
+from fpga_prune.pipeline import Progress
 
 SIMULATORS = ("verilator", "icarus")
 VERIFY_FORMAT = "fpga_prune.verify/1"
-
-Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -112,7 +111,7 @@ def check_bit_accurate(network, x: np.ndarray, y: np.ndarray) -> Check:
 
 def check_csim(project: Path, top: str) -> Check:
     """Compile and run the project's C simulation (hls4ml firmware + our testbench)."""
-    from fpga_prune.generate import run_csim  # noqa: PLC0415
+    from fpga_prune.csim import run_csim  # noqa: PLC0415
 
     t0 = time.perf_counter()
     res = run_csim(project, top=top)
@@ -202,8 +201,8 @@ def verify(project: str | Path, opts: VerifyOptions | None = None, progress: Pro
         say(f"RTL {sim:<15} {c.mismatches} mismatches on {c.vectors} vectors, latency "
             f"{c.details.get('latency_cycles')} cycles, II {c.details.get('ii')}")
     result = VerifyResult(project, tuple(checks), time.perf_counter() - t0)
-    (project / "verify.json").write_text(json.dumps(result.to_dict(), indent=2, sort_keys=True) + "\n")
-    (project / "verify.xml").write_text(junit_xml(result))
+    write_json_atomic(project / "verify.json", result.to_dict())
+    write_bytes_atomic(project / "verify.xml", junit_xml(result).encode("utf-8"))
     return result
 
 

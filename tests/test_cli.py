@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -51,3 +53,34 @@ def test_missing_command_exits_2(capsys):
 def test_registry_error_lists_valid_names():
     with pytest.raises(KeyError, match="valid: boards, data, generate, prune, run, train, verify"):
         cli._load("nope")
+
+
+def test_run_options_become_a_typed_config_without_argparse_in_the_library(bybit_csv, tmp_path):
+    from fpga_prune.boards import Board
+    from fpga_prune.commands import run as run_cmd
+    from fpga_prune.data import CandleSource
+
+    args = cli.build_parser(only="run").parse_args(
+        ["run", "--board", "pynq-z2", "--data", str(bybit_csv), "--out", str(tmp_path / "r"), "--allow-gaps",
+         "--force", "prune", "--until", "generate"])
+    cfg = run_cmd.config_from_args(args)
+    assert cfg.source == CandleSource(data=bybit_csv, allow_gaps=True)
+    assert len(cfg.boards) == 1 and isinstance(cfg.boards[0], Board) and cfg.boards[0].name == "pynq-z2"
+    assert cfg.force == frozenset({"prune"}) and cfg.wants("generate") and not cfg.wants("verify")
+    # the data package and the flow are usable without the command line
+    proc = subprocess.run([sys.executable, "-c", "import sys, fpga_prune.data, fpga_prune.flow; "
+                           "print('argparse' in sys.modules)"], capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert proc.stdout.strip() == "False"
+
+
+def test_candle_source_errors_name_the_option(tmp_path):
+    from fpga_prune.data import CandleSource
+    from fpga_prune.errors import InputError
+
+    with pytest.raises(InputError, match="give either --data FILE or --symbol"):
+        CandleSource(data=tmp_path / "x.csv", symbol="BTCUSDT").validate()
+    with pytest.raises(InputError, match="--start: only applies to --symbol"):
+        CandleSource(data=tmp_path / "x.csv", start="2025-01-01").validate()
+    with pytest.raises(InputError, match="--interval: required with --symbol"):
+        CandleSource(symbol="BTCUSDT", start="2025-01-01").validate()

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-import pytest
 
 from fpga_prune.boards import load_board
 from fpga_prune.estimate import estimate

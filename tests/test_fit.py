@@ -51,7 +51,7 @@ def test_pruned_bundle_is_smaller_and_consistent(pruned_pynq, trained_model, byb
     # the saved model + settings reproduce the reported hardware metric exactly
     from fpga_prune import features
     from fpga_prune.data import load
-    from fpga_prune.prune.metrics import roc_auc
+    from fpga_prune.metrics import roc_auc
     splits = features.split(features.build(load(bybit_csv), pruned.spec), pruned.spec)
     proba = emulate.predict(network_from_keras(pruned.model, settings), splits.test.X)
     assert round(roc_auc(splits.test.y, proba), 6) == b["accuracy"]["pruned"]
@@ -93,9 +93,8 @@ def test_impossible_budget_exits_1_with_shortfall(trained_model, bybit_csv, tmp_
 
 def test_broken_board_file_exits_2(trained_model, bybit_csv, tmp_path, capsys):
     board = tmp_path / "bad.yaml"
-    board.write_text((load_board("pynq-z2").to_dict() and
-                      "name: bad\npart: xc7z020clg400-1\nfamily: 7series\ndsp: lots\nbram18k: 280\n"
-                      "uram: 0\nlut: 53200\nff: 106400\nclock_period_ns: 10\ndsp_width: 25x18\nsource: me\n"))
+    board.write_text("name: bad\npart: xc7z020clg400-1\nfamily: 7series\ndsp: lots\nbram18k: 280\n"
+                     "uram: 0\nlut: 53200\nff: 106400\nclock_period_ns: 10\ndsp_width: 25x18\nsource: me\n")
     rc = cli.main(["prune", "--model", str(trained_model), "--board", str(board), "--out",
                    str(tmp_path / "o"), "--data", str(bybit_csv)])
     assert rc == 2

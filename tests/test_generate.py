@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from fpga_prune import emulate
+from fpga_prune.boards import load_board
 from fpga_prune.cli import main
 from fpga_prune.generate import GenerateOptions, generate, parse_top_header
 from fpga_prune.ir import FixedNetwork
@@ -66,7 +67,9 @@ def test_generate_writes_project_and_csim_equals_bit_accurate_model(dense_dir, b
     assert rc == 0, err
     assert payload["csim"]["vectors"] == 80 and payload["csim"]["mismatching_vectors"] == 0
     assert payload["vectors"] == {"count": 80, "test_split": 60, "validation_split": 0, "stress": 20}
-    assert payload["agreement"]["rows"] == 60 and 0.0 <= payload["agreement"]["agreement"] <= 1.0
+    agree = payload["agreement"]
+    assert agree["rows"] == 60 and agree["agreement"] == round(agree["agree"] / 60, 6)
+    assert agree["agree"] >= 54  # the fixed-point design decides like its float model on >= 90% of rows
     files = _files(out)
     for name in ("firmware/myproject.cpp", "firmware/parameters.h", "tb/tb_main.cpp", "scripts/build.tcl",
                  "scripts/vivado_synth.tcl", "Makefile", "README.md", "manifest.json", "network.json",
@@ -102,7 +105,7 @@ def test_generate_writes_project_and_csim_equals_bit_accurate_model(dense_dir, b
 
 
 def test_qkeras_resource_strategy_csim_bit_exact(qkeras_resource_dir, bybit_csv, tmp_path):
-    res = generate(qkeras_resource_dir, "pynq-z2", tmp_path / "q", data=bybit_csv,
+    res = generate(qkeras_resource_dir, load_board("pynq-z2"), tmp_path / "q", data=bybit_csv,
                    options=GenerateOptions(vectors=50, stress=30))
     assert res.csim is not None and res.csim.n_vectors == 80 and res.csim.mismatching_vectors == 0
     dense = [layer for layer in res.network.layers if layer.kind == "dense"]
@@ -115,8 +118,8 @@ def test_qkeras_resource_strategy_csim_bit_exact(qkeras_resource_dir, bybit_csv,
 
 def test_generate_twice_gives_byte_identical_trees(dense_dir, bybit_csv, tmp_path):
     opts = GenerateOptions(vectors=30, stress=10, check=False)
-    generate(dense_dir, "pynq-z2", tmp_path / "a", data=bybit_csv, options=opts)
-    generate(dense_dir, "pynq-z2", tmp_path / "b", data=bybit_csv, options=opts)
+    generate(dense_dir, load_board("pynq-z2"), tmp_path / "a", data=bybit_csv, options=opts)
+    generate(dense_dir, load_board("pynq-z2"), tmp_path / "b", data=bybit_csv, options=opts)
     a, b = _files(tmp_path / "a"), _files(tmp_path / "b")
     assert sorted(a) == sorted(b) and len(a) > 50
     different = [n for n in a if a[n] != b[n]]

@@ -102,3 +102,35 @@ def test_slices_and_three_classes() -> None:
 def test_bad_inputs(y, p, match) -> None:
     with pytest.raises(InputError, match=match):
         evaluate(y, p, n_boot=0)
+
+
+def test_decision_rule_sends_exactly_half_to_class_0_everywhere() -> None:
+    """A fixed-point sigmoid outputs exactly 0.5 often: every agreement/accuracy in the project uses one rule."""
+    from types import SimpleNamespace
+
+    from fpga_prune import bundles, metrics
+    from fpga_prune.fixed import FixedType
+    from fpga_prune.generate import agreement
+    from fpga_prune.vectors import VectorSet
+
+    assert metrics.decisions(np.array([0.5, 0.5 + 2 ** -10, 0.5 - 2 ** -10, 0.0, 1.0])).tolist() == [0, 1, 0, 0, 1]
+    assert metrics.decisions(np.array([[0.5], [0.75]])).tolist() == [0, 1]
+    assert metrics.decisions(np.array([[0.5, 0.5], [0.2, 0.8]])).tolist() == [0, 1]  # argmax tie: first class
+    # train's metrics.json (evaluate) and the retention metrics decide a 0.5 output the same way
+    y = np.array([0, 0, 1, 1])
+    half = np.full(4, 0.5)
+    assert evaluate(y, half, n_boot=0)["metrics"]["accuracy"]["value"] == metrics.accuracy(y, half) == 0.5
+    # budget.json's decision_agreement (bundles) and generate's agreement: same numbers on the same outputs
+    assert bundles.decision_agreement is metrics.decision_agreement
+    hw_t = FixedType(False, 8, 0)  # ufixed<8,0>: raw 128 is exactly 0.5
+    hw_raw = np.array([[128], [128], [129], [127], [128], [200]])
+    keras_p = np.array([0.5, 0.4, 0.6, 0.3, 0.7, 0.9], dtype=np.float32)  # row 4: 0.7 vs hardware 0.5 -> differ
+    keras = lambda x, training=False: keras_p[: len(x), None]  # noqa: E731
+    n = len(hw_raw)
+    vs = VectorSet(hw_raw, hw_raw, np.zeros((n, 3), np.float32), np.array([0, 0, 1, 0, 1, 1]),
+                   np.arange(n), n, 0, 0)
+    a = agreement(SimpleNamespace(output_type=hw_t), vs, keras, hw_raw)
+    hw_p = hw_raw[:, 0] / 256.0
+    assert a["agree"] == 5 and a["agreement"] == round(5 / 6, 6)
+    assert a["agreement"] == round(metrics.decision_agreement(keras_p, hw_p), 6)
+    assert a["hardware_accuracy"] == round(5 / 6, 6) and a["keras_accuracy"] == 1.0

@@ -56,3 +56,16 @@ def test_write_bytes_atomic_replaces_whole_file(tmp_path):
     write_bytes_atomic(target, b"two")
     assert target.read_bytes() == b"two"
     assert [p.name for p in target.parent.iterdir()] == ["f.json"]  # no temp files left
+
+
+def test_json_writer_is_sorted_strict_and_atomic(tmp_path):
+    from fpga_prune.outdir import json_text, write_json_atomic
+
+    path = tmp_path / "a.json"
+    write_json_atomic(path, {"b": 1, "a": [0.5]})
+    assert path.read_text() == '{\n  "a": [\n    0.5\n  ],\n  "b": 1\n}\n'
+    assert json_text({"b": 1, "a": 2}, indent=1) == '{\n "a": 2,\n "b": 1\n}\n'
+    with pytest.raises(ValueError):
+        write_json_atomic(path, {"x": float("nan")})
+    assert path.read_text().startswith('{\n  "a"')  # the old file is untouched
+    assert [p.name for p in tmp_path.iterdir()] == ["a.json"]  # no temp file left behind

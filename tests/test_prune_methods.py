@@ -12,7 +12,8 @@ from fpga_prune.prune import _graph, schedules, structured
 from fpga_prune.prune.iterative import prune_iteratively
 from fpga_prune.prune.lottery import lottery_ticket
 from fpga_prune.prune.masks import Masks, keras_fit
-from fpga_prune.prune.metrics import prune_metrics, roc_auc
+from fpga_prune.metrics import roc_auc
+from fpga_prune.prune.metrics import prune_metrics
 from fpga_prune.prune.sensitivity import SensitivityResult, layer_sensitivity, ratios_for_target
 
 

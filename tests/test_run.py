@@ -43,7 +43,7 @@ def test_full_run_fits_and_verifies_with_zero_mismatches(full_run):
         assert (out / d).is_dir()
     steps = _steps(out)
     assert [steps[n]["status"] for n in ("data", "train", "prune", "generate", "verify")] == ["done"] * 5
-    assert all(s["seconds"] >= 0 for s in steps.values())
+    assert steps["train"]["seconds"] > 1  # run.json holds the real timings (training takes seconds)
     report = json.loads((out / "report.json").read_text())
     budget = json.loads((out / "pruned" / "budget.json").read_text())
     verify = json.loads((out / "project" / "verify.json").read_text())

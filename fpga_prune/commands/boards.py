@@ -14,7 +14,7 @@ from fpga_prune.cli import emit
 
 HELP = "list the boards and their resources"
 
-_HEAD = ("name", "part", "family", "DSP", "BRAM18K", "URAM", "LUT", "FF", "clock ns", "DSP mult")
+_HEAD = ("name", "part", "family", "DSP", "BRAM_18K", "URAM", "LUT", "FF", "clock ns", "DSP mult")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 
 from fpga_prune.cli import emit
-from fpga_prune.data import add_source_arguments, format_summary, summarize, write_csv
-from fpga_prune.data.source import from_args_with_report
+from fpga_prune.commands._source import add_source_arguments, source_from_args
+from fpga_prune.data import format_summary, load_source, summarize, write_csv
 
 HELP = "load, validate and summarize Bybit candles; optionally write a cleaned CSV"
 
@@ -20,7 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    candles, _report = from_args_with_report(args)
+    candles, _report = load_source(source_from_args(args))
     summary = summarize(candles)
     text = format_summary(summary)
     if args.out is not None:

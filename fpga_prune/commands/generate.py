@@ -40,6 +40,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from fpga_prune.boards import load_board  # noqa: PLC0415
+    from fpga_prune.bundles import check_model_dir  # noqa: PLC0415
     from fpga_prune.cli import emit  # noqa: PLC0415
     from fpga_prune.errors import CheckFailed  # noqa: PLC0415
     from fpga_prune.generate import GenerateOptions, generate  # noqa: PLC0415
@@ -52,13 +54,13 @@ def run(args: argparse.Namespace) -> int:
 
     opts = GenerateOptions(vectors=args.vectors, stress=args.stress, check=args.check, synth=args.synth,
                            yosys=args.yosys, seed=args.seed, max_listed=args.max_listed)
-    try:
-        res = generate(args.model, args.board, args.out, data=args.data, options=opts, progress=say)
-    except CheckFailed as exc:
-        res = getattr(exc, "result", None)
-        if res is not None and getattr(args, "json", False):
+    check_model_dir(args.model)  # a bad model directory is reported before a bad board, as before
+    res = generate(args.model, load_board(args.board), args.out, data=args.data, options=opts, progress=say)
+    failure = res.failure()
+    if failure is not None:
+        if getattr(args, "json", False):
             emit(args, _payload(res), "")
-        raise
+        raise CheckFailed(failure)
     emit(args, _payload(res), _text(res))
     return 0
 

@@ -1,20 +1,9 @@
-"""``fpga-prune run``: candles -> train -> prune to fit -> generate -> verify -> report, resumable.
+"""``fpga-prune run``: argument parsing and printing for the flow in :mod:`fpga_prune.flow`.
 
-Every step is the same function the single-step command calls
-(``train_bundle``, ``prune_bundle``, ``generate.generate``, ``verify.verify``);
-this module only wires them into :mod:`fpga_prune.pipeline` steps under one
-output directory::
-
-    DIR/data/        summary.json + the validated candles as CSV
-    DIR/model/       train bundle
-    DIR/pruned/      prune output (budget.json, plots, hls_config.json, model)
-    DIR/project/     generate output; verify.json / verify.xml inside
-    DIR/report.{md,html,json}, DIR/run.json (step records and the only timings)
-
-With ``--board all`` the model is trained once and each board gets
-``DIR/boards/<name>/{pruned,project}`` plus one comparison table.
-A re-run skips every step whose inputs are unchanged; ``--force [STEP ...]``
-redoes steps.  A failed check still writes the report, then exits 1.
+candles -> train -> prune to fit -> generate -> verify -> report, resumable;
+see ``fpga_prune.flow`` for the directory layout and resume rules.  This
+module turns the command line into a typed ``flow.RunConfig`` (exit 2 before
+anything is written), shows progress on stderr and prints the closing table.
 """
 
 from __future__ import annotations
@@ -22,20 +11,21 @@ from __future__ import annotations
 import argparse
 import io
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fpga_prune import flow
+from fpga_prune.flow import RunConfig
+
 HELP = "candles -> train -> prune -> generate -> verify -> report, resumable"
 
-#: the steps of the flow, in order (``--until`` stops after one, ``--force`` names them)
-STEPS = ("data", "train", "prune", "generate", "verify")
+STEPS = flow.STEPS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from fpga_prune.commands._source import add_source_arguments  # noqa: PLC0415
     from fpga_prune.commands.prune import add_fit_arguments  # noqa: PLC0415
     from fpga_prune.commands.train import add_model_arguments  # noqa: PLC0415
-    from fpga_prune.data import add_source_arguments  # noqa: PLC0415
     from fpga_prune.generate import DEFAULT_STRESS, DEFAULT_VECTORS  # noqa: PLC0415
 
     parser.add_argument("--board", required=True, metavar="NAME|FILE|all",
@@ -61,46 +51,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                    help="also run Vitis HLS C synthesis when Vitis is on PATH (see `generate --synth`)")
 
 
-# ----------------------------------------------------------------------------- configuration
-@dataclass(frozen=True)
-class RunConfig:
-    """Everything a run needs, resolved and validated before anything is written."""
-
-    out: Path
-    boards: tuple[Any, ...]  # fpga_prune.boards.Board
-    board_refs: tuple[str, ...]  # what generate is given (name or YAML path)
-    all_boards: bool
-    source: dict[str, Any]  # the candle-source options (add_source_arguments)
-    spec: Any  # FeatureSpec
-    model: Any  # ModelConfig
-    threads: int | None
-    n_boot: int
-    boot_block: int
-    caps: Any  # Caps
-    fit: Any  # FitConfig
-    generate: Any  # GenerateOptions
-    sims: tuple[str, ...]
-    until: str = "verify"
-    force: bool | frozenset[str] = False
-    command: tuple[str, ...] = field(default=())
-
-    def wants(self, step: str) -> bool:
-        return STEPS.index(step) <= STEPS.index(self.until)
-
-
 def config_from_args(args: argparse.Namespace) -> RunConfig:
     """Validate every option (exit 2 before anything is written)."""
     from fpga_prune.boards import board_names, load_board, parse_caps  # noqa: PLC0415
+    from fpga_prune.commands._source import source_from_args  # noqa: PLC0415
     from fpga_prune.commands.prune import fit_config_from_args  # noqa: PLC0415
     from fpga_prune.commands.train import configs_from_args  # noqa: PLC0415
     from fpga_prune.errors import InputError  # noqa: PLC0415
     from fpga_prune.generate import GenerateOptions  # noqa: PLC0415
     from fpga_prune.verify import parse_sims  # noqa: PLC0415
 
-    if args.board == "all":
-        refs = tuple(board_names())
-    else:
-        refs = (str(args.board),)
+    refs = tuple(board_names()) if args.board == "all" else (str(args.board),)
     boards = tuple(load_board(r) for r in refs)
     spec, model_cfg = configs_from_args(args)
     for flag, value, low in (("--n-boot", args.n_boot, 0), ("--boot-block", args.boot_block, 1),
@@ -109,16 +70,9 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
             raise InputError(flag, None, f"must be >= {low}, got {value}")
     gen = GenerateOptions(vectors=args.vectors, stress=args.stress, check=True, synth=args.synth,
                           seed=args.seed).validate()
-    source = {k: getattr(args, k) for k in ("data", "symbol", "interval", "start", "end", "category",
-                                            "allow_gaps", "no_cache", "refresh", "cache_dir")}
-    if source["data"] is not None:
-        if source["symbol"]:
-            raise InputError("command line", "--data/--symbol", "give either --data FILE or --symbol, not both")
-        if not Path(source["data"]).is_file():
-            raise InputError(source["data"], None, "data file not found")
-    elif not source["symbol"]:
-        raise InputError("command line", "--data/--symbol",
-                         "no candles: give --data FILE, or --symbol SYMBOL --interval N --start DATE")
+    source = source_from_args(args)
+    if source.data is not None and not Path(source.data).is_file():
+        raise InputError(source.data, None, "data file not found")
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise InputError(out, None, "exists and is not a directory")
@@ -129,204 +83,10 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         force = True
     else:
         force = frozenset(args.force)
-    return RunConfig(out=out, boards=boards, board_refs=refs, all_boards=args.board == "all", source=source,
+    return RunConfig(out=out, boards=boards, all_boards=args.board == "all", source=source,
                      spec=spec, model=model_cfg, threads=args.threads, n_boot=args.n_boot,
                      boot_block=args.boot_block, caps=parse_caps(args.cap), fit=fit_config_from_args(args),
                      generate=gen, sims=parse_sims(args.sim), until=args.until, force=force)
-
-
-# ----------------------------------------------------------------------------- layout
-@dataclass(frozen=True)
-class BoardLayout:
-    """Where one board's steps write, relative to the run directory, and their step names."""
-
-    board: Any
-    ref: str
-    prefix: str  # "" or "boards/<name>/"
-    suffix: str  # "" or "[<name>]"
-
-    @property
-    def pruned(self) -> str:
-        return f"{self.prefix}pruned"
-
-    @property
-    def project(self) -> str:
-        return f"{self.prefix}project"
-
-    def step(self, kind: str) -> str:
-        return f"{kind}{self.suffix}"
-
-
-def layouts(cfg: RunConfig) -> list[BoardLayout]:
-    if not cfg.all_boards:
-        return [BoardLayout(cfg.boards[0], cfg.board_refs[0], "", "")]
-    return [BoardLayout(b, r, f"boards/{b.name}/", f"[{b.name}]") for b, r in zip(cfg.boards, cfg.board_refs)]
-
-
-def _cleaned_name(source: dict[str, Any]) -> str:
-    if source["data"] is not None:
-        return Path(source["data"]).stem + ".csv"
-    parts = [source["symbol"], source["category"], str(source["interval"]), str(source["start"]),
-             str(source["end"] or "now")]
-    return "-".join(p.replace(":", "").replace(" ", "T").replace("/", "_") for p in parts) + ".csv"
-
-
-# ----------------------------------------------------------------------------- steps
-def _data_step(cfg: RunConfig):
-    import json  # noqa: PLC0415
-
-    from fpga_prune.data import summarize, write_csv  # noqa: PLC0415
-    from fpga_prune.data.source import from_args_with_report  # noqa: PLC0415
-    from fpga_prune.outdir import staged_dir  # noqa: PLC0415
-    from fpga_prune.pipeline import Step, sha256_file  # noqa: PLC0415
-
-    src = cfg.source
-    name = _cleaned_name(src)
-    if src["data"] is not None:
-        options = {"file": Path(src["data"]).name, "sha256": sha256_file(Path(src["data"])),
-                   "interval": src["interval"], "allow_gaps": src["allow_gaps"]}
-        cacheable = True
-    else:
-        options = {k: src[k] for k in ("symbol", "interval", "start", "end", "category", "allow_gaps")}
-        cacheable = src["end"] is not None and not src["refresh"]  # an open range grows with time
-
-    def action(say):
-        say("loading and validating candles")
-        candles, report = from_args_with_report(argparse.Namespace(**src))
-        summary = summarize(candles)
-        summary["source"] = str(src["data"]) if src["data"] is not None else summary["source"]
-        summary["source_sha256"] = options.get("sha256")
-        summary["cleaned_csv"] = name
-        with staged_dir(cfg.out / "data") as stage:
-            write_csv(candles, stage / name)
-            (stage / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True, allow_nan=False)
-                                                + "\n")
-        say(f"{len(candles):,} candles {summary['start']} .. {summary['end']}")
-        return {"rows": len(candles)}
-
-    return Step("data", ("data",), options, action, cacheable=cacheable), name
-
-
-class _Candles:
-    """The validated candles of the run, loaded from ``data/`` once and only when a step needs them."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._candles = None
-
-    def get(self):
-        if self._candles is None:
-            from fpga_prune.data import load  # noqa: PLC0415
-
-            self._candles = load(self.path)
-        return self._candles
-
-
-def _train_step(cfg: RunConfig, candles: _Candles):
-    from fpga_prune.commands.train import train_bundle  # noqa: PLC0415
-    from fpga_prune.pipeline import Step  # noqa: PLC0415
-
-    options = {"spec": cfg.spec.to_dict(), "model": cfg.model.to_dict(), "threads": cfg.threads,
-               "n_boot": cfg.n_boot, "boot_block": cfg.boot_block}
-
-    def action(say):
-        arch = "-".join(map(str, cfg.model.hidden))
-        say(f"training {'QKeras' if cfg.model.quantized else 'dense'} MLP {arch} (target {cfg.spec.target})")
-        payload, _ = train_bundle(candles.get(), cfg.out / "model", cfg.spec, cfg.model, threads=cfg.threads,
-                                  n_boot=cfg.n_boot, boot_block=cfg.boot_block)
-        auc = payload["test"]["metrics"]["roc_auc"]["value"]
-        say(f"{payload['training']['epochs_run']} epochs; test ROC AUC {auc:.4f}")
-        return {"roc_auc": auc}
-
-    return Step("train", ("model",), options, action, after=("data",))
-
-
-def _prune_step(cfg: RunConfig, lay: BoardLayout, candles: _Candles):
-    from fpga_prune.commands.prune import prune_bundle  # noqa: PLC0415
-    from fpga_prune.pipeline import Step  # noqa: PLC0415
-
-    options = {"board": lay.board.to_dict(), "caps": cfg.caps.to_dict(), "fit": cfg.fit.to_dict()}
-
-    def action(say):
-        doc = prune_bundle(cfg.out / "model", candles.get(), lay.board, cfg.caps, cfg.fit, cfg.out / lay.pruned,
-                           data_label=str(candles.path), progress=say)
-        return {"fits": doc["fits"]}
-
-    return Step(lay.step("prune"), (lay.pruned,), options, action, after=("train",))
-
-
-def _generate_step(cfg: RunConfig, lay: BoardLayout, data_path: Path):
-    from fpga_prune.generate import generate  # noqa: PLC0415
-    from fpga_prune.pipeline import Step, json_digest, tree_digest  # noqa: PLC0415
-
-    o = cfg.generate
-    options = {"board": lay.board.to_dict(), "vectors": o.vectors, "stress": o.stress, "seed": o.seed,
-               "synth": o.synth, "top": o.top, "clock_uncertainty": o.clock_uncertainty}
-
-    def action(say):
-        res = generate(cfg.out / lay.pruned, lay.ref, cfg.out / lay.project, data=data_path, options=o,
-                       progress=say)
-        return {"files": res.n_files}
-
-    def digest(root: Path) -> str:
-        return json_digest(tree_digest(root / lay.project, exclude=("build", "verify.json", "verify.xml")))
-
-    return Step(lay.step("generate"), (lay.project,), options, action, after=(lay.step("prune"),), digest=digest)
-
-
-def _verify_step(cfg: RunConfig, lay: BoardLayout):
-    from fpga_prune.errors import CheckFailed  # noqa: PLC0415
-    from fpga_prune.pipeline import Step  # noqa: PLC0415
-    from fpga_prune.verify import VerifyOptions, verify  # noqa: PLC0415
-
-    options = {"sims": list(cfg.sims), "csim": True}
-
-    def action(say):
-        res = verify(cfg.out / lay.project, VerifyOptions(sims=cfg.sims), progress=say)
-        if not res.ok:
-            bad = [f"{c.name} {c.mismatches} mismatches{' (' + c.failure[:200] + ')' if c.failure else ''}"
-                   for c in res.checks if not c.passed]
-            raise CheckFailed(f"verification failed on {lay.board.name}: " + "; ".join(bad))
-        return {"mismatches": 0}
-
-    return Step(lay.step("verify"), (f"{lay.project}/verify.json", f"{lay.project}/verify.xml"), options, action,
-                after=(lay.step("generate"),))
-
-
-# ----------------------------------------------------------------------------- the flow
-@dataclass(frozen=True)
-class RunOutcome:
-    exit_code: int
-    report: dict[str, Any]
-    records: dict[str, Any]
-
-
-def execute(cfg: RunConfig, observer=None) -> RunOutcome:
-    """Run (or resume) the whole flow and write the reports; the exit code is 1 when a check failed."""
-    from fpga_prune import report as report_mod  # noqa: PLC0415
-    from fpga_prune.pipeline import Observer, Runner  # noqa: PLC0415
-
-    runner = Runner(cfg.out, force=cfg.force, observer=observer or Observer(),
-                    meta={"boards": [b.name for b in cfg.boards], "until": cfg.until})
-    data_step, csv_name = _data_step(cfg)
-    data_path = (cfg.out / "data" / csv_name).resolve()
-    candles = _Candles(data_path)
-    runner.run(data_step)
-    if cfg.wants("train"):
-        runner.run(_train_step(cfg, candles))
-    lays = layouts(cfg)
-    for lay in lays:
-        if cfg.wants("prune"):
-            runner.run(_prune_step(cfg, lay, candles))
-        if cfg.wants("generate"):
-            runner.run(_generate_step(cfg, lay, data_path))
-        if cfg.wants("verify"):
-            runner.run(_verify_step(cfg, lay))
-    failures = {name: rec for name, rec in runner.records.items() if rec.status == "failed"}
-    doc = report_mod.build(cfg, lays, runner.records)
-    report_mod.write(cfg.out, doc)
-    runner.save()
-    return RunOutcome(1 if failures else 0, doc, dict(runner.records))
 
 
 # ----------------------------------------------------------------------------- progress display
@@ -422,7 +182,7 @@ def summary_text(doc: dict[str, Any], out: Path) -> str:
     buf = io.StringIO()
     console = Console(file=buf, width=160, color_system=None, force_terminal=False)
     table = Table(title=f"fpga-prune run: {out}", title_justify="left")
-    for col in ("board", "fits", "DSP", "LUT", "FF", "BRAM18K", "latency", "dense", "pruned", "retention",
+    for col in ("board", "fits", "DSP", "LUT", "FF", "BRAM_18K", "latency", "dense", "pruned", "retention",
                 "bit-acc", "C sim", "verilator", "icarus"):
         table.add_column(col, justify="left" if col in ("board", "fits") else "right")
     for row in doc["summary"]["boards"]:
@@ -456,7 +216,7 @@ def run(args: argparse.Namespace) -> int:
 
     cfg = config_from_args(args)
     with _observer(args) as obs:
-        outcome = execute(cfg, obs)
+        outcome = flow.execute(cfg, obs)
     doc = outcome.report
     emit(args, {"out": str(cfg.out), "exit_code": outcome.exit_code, **doc["summary"], "status": doc["status"]},
          summary_text(doc, cfg.out))

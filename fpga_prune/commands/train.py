@@ -28,7 +28,7 @@ def _ints(text: str, flag: str) -> tuple[int, ...]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from fpga_prune.data import add_source_arguments  # noqa: PLC0415
+    from fpga_prune.commands._source import add_source_arguments  # noqa: PLC0415
 
     add_source_arguments(parser)
     parser.add_argument("--out", required=True, type=Path, metavar="DIR", help="bundle directory to write")
@@ -73,70 +73,6 @@ def add_model_arguments(parser: argparse.ArgumentParser, *, seed: bool = True) -
                    help="bootstrap block length in rows; neighbouring candles are dependent (default 48)")
 
 
-def _span(ds) -> dict[str, Any]:
-    import numpy as np  # noqa: PLC0415
-
-    from fpga_prune.data import format_ts  # noqa: PLC0415
-
-    return {"n": len(ds), "start": format_ts(int(ds.timestamp_ms[0])),
-            "end": format_ts(int(ds.timestamp_ms[-1])),
-            "class_counts": [int(c) for c in np.bincount(ds.y, minlength=ds.n_classes)]}
-
-
-def train_bundle(candles, out: Path, spec, cfg, *, threads: int | None = None, n_boot: int = 1000,
-                 boot_block: int = 48) -> tuple[dict[str, Any], float]:
-    """Train ``cfg`` on ``candles`` and publish the bundle at ``out`` atomically.
-
-    The one training step behind both ``fpga-prune train`` and ``fpga-prune run``;
-    returns the ``metrics.json`` payload and the seconds spent fitting (kept out
-    of the payload so the bundle stays byte-identical).
-    """
-    from fpga_prune import features, metrics, model  # noqa: PLC0415
-    from fpga_prune.data import format_ts  # noqa: PLC0415
-    from fpga_prune.errors import InputError  # noqa: PLC0415
-    from fpga_prune.outdir import staged_dir  # noqa: PLC0415
-
-    if n_boot < 0:
-        raise InputError("--n-boot", None, f"must be >= 0, got {n_boot}")
-    if boot_block < 1:
-        raise InputError("--boot-block", None, f"must be >= 1, got {boot_block}")
-    if threads is not None and threads < 1:
-        raise InputError("--threads", None, f"must be >= 1, got {threads}")
-    ds = features.build(candles, spec)
-    splits = features.split(ds, spec)
-    t0 = time.perf_counter()
-    net, history = model.train(splits, cfg, threads=threads)
-    t_train = time.perf_counter() - t0
-
-    proba = model.predict_proba(net, splits.test.X)
-    slices = features.regime_slices(splits.test, splits.train)
-    test_metrics = metrics.evaluate(splits.test.y, proba, slices=slices, n_boot=n_boot,
-                                    seed=cfg.seed, block=boot_block, n_classes=spec.n_classes)
-    val_metrics = metrics.evaluate(splits.val.y, model.predict_proba(net, splits.val.X), n_boot=0,
-                                   n_classes=spec.n_classes)
-    n_in = ds.X.shape[1]
-    payload: dict[str, Any] = {
-        "target": spec.target,
-        "target_meaning": features.TARGETS[spec.target][1],
-        "data": {"source": str(candles.source), "symbol": candles.symbol,
-                 "interval_ms": candles.interval_ms, "candles": len(candles),
-                 "start": format_ts(int(candles.timestamp_ms[0])),
-                 "end": format_ts(int(candles.timestamp_ms[-1]))},
-        "splits": {"train": _span(splits.train), "val": _span(splits.val), "test": _span(splits.test),
-                   "purge": spec.purge},
-        "model": {"config": cfg.to_dict(), "n_inputs": n_in, "n_params": int(net.count_params()),
-                  "multiplies": model.multiplies(n_in, spec.n_classes, cfg.hidden)},
-        "training": history,
-        "validation": val_metrics,
-        "test": test_metrics,
-        "regime_slices": "trailing volatility terciles, thresholds from the training split",
-    }
-    pre = model.preprocess_dict(spec, splits.scaler, ds.feature_names, cfg)
-    with staged_dir(out) as stage:
-        model.save_bundle(stage, net, pre, payload)
-    return payload, t_train
-
-
 def configs_from_args(args: argparse.Namespace):
     """(FeatureSpec, ModelConfig) from the parsed train options (shared with ``run``)."""
     from fpga_prune import features, model  # noqa: PLC0415
@@ -157,8 +93,10 @@ def configs_from_args(args: argparse.Namespace):
 
 def run(args: argparse.Namespace) -> int:
     from fpga_prune import model  # noqa: PLC0415
+    from fpga_prune.bundles import train_bundle  # noqa: PLC0415
     from fpga_prune.cli import emit  # noqa: PLC0415
-    from fpga_prune.data import from_args  # noqa: PLC0415
+    from fpga_prune.commands._source import source_from_args  # noqa: PLC0415
+    from fpga_prune.data import load_source  # noqa: PLC0415
     from fpga_prune.errors import InputError  # noqa: PLC0415
 
     t0 = time.perf_counter()
@@ -170,9 +108,9 @@ def run(args: argparse.Namespace) -> int:
     if args.threads is not None and args.threads < 1:
         raise InputError("--threads", None, f"must be >= 1, got {args.threads}")
 
-    candles = from_args(args)
+    candles, _ = load_source(source_from_args(args))
     payload, t_train = train_bundle(candles, args.out, spec, cfg, threads=args.threads, n_boot=args.n_boot,
-                           boot_block=args.boot_block)
+                                    boot_block=args.boot_block)
     elapsed = time.perf_counter() - t0
     history = payload["training"]
     test_metrics = payload["test"]

@@ -12,7 +12,12 @@ structurally pruned (narrower) model is counted against the dense architecture.
   trading model at 0.515 keeps 97% of its AUC but only half its skill);
 * sparsity is against the dense ARCHITECTURE (all kernel entries), the
   multiply reduction against the dense model's actual nonzero multiplies;
-* decision agreement = share of samples on which pruned and dense decide alike.
+* decision agreement = share of samples on which pruned and dense decide alike
+  (``fpga_prune.metrics.decisions``: the project's one decision rule).
+
+The metrics themselves (ROC AUC, accuracy, decisions) live in
+``fpga_prune.metrics``; this module holds what only pruning needs: weight
+counts, chance levels and the registry of metrics a retention floor can use.
 """
 
 from __future__ import annotations
@@ -25,44 +30,8 @@ import numpy as np
 import tensorflow as tf
 
 from fpga_prune.errors import InputError
-from fpga_prune.metrics import roc_auc_binary
+from fpga_prune.metrics import accuracy, balanced_accuracy, decisions, roc_auc
 from fpga_prune.prune import _graph
-
-
-def roc_auc(y: np.ndarray, proba: np.ndarray) -> float:
-    """Binary ROC AUC (Mann-Whitney, ties counted half); multi-class: macro one-vs-rest.
-
-    ``proba`` is (n,), (n, 1) (positive-class score) or (n, k) class scores.
-    """
-    y = np.asarray(y).ravel().astype(np.int64)
-    p = np.asarray(proba, dtype=np.float64)
-    if p.ndim == 2 and p.shape[1] == 1:
-        p = p[:, 0]
-    if p.ndim == 2 and p.shape[1] == 2:
-        p = p[:, 1]
-    if p.ndim == 2:
-        return float(np.mean([roc_auc((y == c).astype(int), p[:, c]) for c in range(p.shape[1])]))
-    if np.unique(y).size < 2:
-        raise InputError("metrics", "y", "ROC AUC needs both classes in the labels")
-    return roc_auc_binary((y == 1).astype(np.int64), p)
-
-
-def decisions(proba: np.ndarray, threshold: float = 0.5) -> np.ndarray:
-    """Class decisions: threshold for one output, argmax for several."""
-    p = np.asarray(proba)
-    if p.ndim == 1 or p.shape[1] == 1:
-        return (p.reshape(-1) >= threshold).astype(np.int64)
-    return np.argmax(p, axis=1).astype(np.int64)
-
-
-def accuracy(y: np.ndarray, proba: np.ndarray) -> float:
-    return float(np.mean(decisions(proba) == np.asarray(y).ravel()))
-
-
-def balanced_accuracy(y: np.ndarray, proba: np.ndarray) -> float:
-    y = np.asarray(y).ravel()
-    d = decisions(proba)
-    return float(np.mean([np.mean(d[y == c] == c) for c in np.unique(y)]))
 
 
 def chance(metric: str, y: np.ndarray) -> float:
@@ -77,16 +46,16 @@ def chance(metric: str, y: np.ndarray) -> float:
     raise InputError("prune metrics", "metric", f"no chance level known for {metric!r}; pass baseline=")
 
 
-METRICS: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {
+RETENTION_METRICS: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {
     "roc_auc": roc_auc, "accuracy": accuracy, "balanced_accuracy": balanced_accuracy,
 }
 
 
 def metric_fn(name: str) -> Callable[[np.ndarray, np.ndarray], float]:
     try:
-        return METRICS[name]
+        return RETENTION_METRICS[name]
     except KeyError:
-        raise InputError("prune metrics", "metric", f"unknown metric {name!r}; valid: {sorted(METRICS)}") from None
+        raise InputError("prune metrics", "metric", f"unknown metric {name!r}; valid: {sorted(RETENTION_METRICS)}") from None
 
 
 @dataclass(frozen=True)

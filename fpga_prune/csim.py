@@ -1,0 +1,127 @@
+"""Compile a written project's C simulation and run it over every vector, compared bit for bit.
+
+Why its own module: ``generate`` (the check before publishing) and ``verify``
+(the check of a project on disk) run the very same compile and comparison;
+``verify`` must not depend on the project writer to do it.  The compile line
+is the one the project's ``make csim`` uses (``CXXFLAGS`` is rendered into
+its Makefile).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from fpga_prune.errors import CheckFailed, InputError
+
+CXXFLAGS = "-O2 -std=c++14"
+
+
+@dataclass(frozen=True, eq=False)
+class CsimResult:
+    """The compiled project's testbench run over every vector, compared bit for bit."""
+
+    n_vectors: int
+    mismatching_vectors: int
+    first: tuple[dict, ...]
+    outputs_raw: np.ndarray
+    tb_summary: str
+    compile_seconds: float
+    run_seconds: float
+    command: str
+
+    @property
+    def ok(self) -> bool:
+        return self.mismatching_vectors == 0
+
+    def to_dict(self) -> dict:
+        return {"vectors": self.n_vectors, "mismatching_vectors": self.mismatching_vectors,
+                "first_mismatches": list(self.first), "testbench": self.tb_summary,
+                "compile_seconds": round(self.compile_seconds, 2), "run_seconds": round(self.run_seconds, 2)}
+
+
+def compile_command(project: Path, exe: Path, top: str, cxx: str = "g++") -> list[str]:
+    """The g++ line of the project's ``make csim`` (kept identical)."""
+    weights = f'-DWEIGHTS_DIR="{project.resolve() / "firmware" / "weights"}"'
+    return [cxx, *CXXFLAGS.split(), "-Ifirmware", "-Ifirmware/ap_types", weights,
+            f"firmware/{top}.cpp", "tb/tb_main.cpp", "-o", str(exe)]
+
+
+def _compile_parallel(cmd: list[str], project: Path, bdir: Path, timeout: float) -> None:
+    """``cmd`` (compile + link of two sources) as two parallel ``-c`` jobs and a link: the same flags."""
+    srcs = [a for a in cmd if a.endswith(".cpp")]
+    exe = cmd[cmd.index("-o") + 1]
+    flags = [a for a in cmd[1:] if a not in srcs and a not in ("-o", exe)]
+    objs = [str(bdir / (Path(s).stem + ".o")) for s in srcs]
+    jobs = [subprocess.Popen([cmd[0], *flags, "-c", s, "-o", o], cwd=project, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True) for s, o in zip(srcs, objs, strict=True)]
+    errors = []
+    for job in jobs:
+        _, err = job.communicate(timeout=timeout)
+        if job.returncode != 0:
+            errors.append(err)
+    if not errors:
+        link = subprocess.run([cmd[0], *objs, "-o", exe], cwd=project, capture_output=True, text=True,
+                              timeout=timeout, check=False)
+        if link.returncode != 0:
+            errors.append(link.stderr)
+    if errors:
+        err = "\n".join("\n".join(e.strip().splitlines()[-15:]) for e in errors)
+        raise CheckFailed(f"C simulation did not compile ({shlex.join(cmd)}):\n{err}")
+
+
+def run_csim(project: str | os.PathLike, *, top: str = "myproject", build_dir: str | os.PathLike | None = None,
+             max_listed: int = 10, cxx: str = "g++", timeout: float = 1800.0) -> CsimResult:
+    """Compile ``firmware/<top>.cpp`` + ``tb/tb_main.cpp`` of a written project and run every vector.
+
+    Compares the testbench's raw outputs with ``tb_data/expected_raw.dat``
+    exactly (and cross-checks the testbench's own count).  Build products go
+    to ``build_dir`` (a temporary directory by default), never into the project.
+    """
+    project = Path(project)
+    if shutil.which(cxx) is None:
+        raise InputError(cxx, None, "C++ compiler not found on PATH (needed for the C simulation check)")
+    own_tmp = build_dir is None
+    bdir = Path(tempfile.mkdtemp(prefix="fpga_prune_csim_")) if own_tmp else Path(build_dir)
+    bdir.mkdir(parents=True, exist_ok=True)
+    try:
+        exe = bdir / "csim"
+        cmd = compile_command(project, exe, top, cxx)
+        t0 = time.perf_counter()
+        _compile_parallel(cmd, project, bdir, timeout)
+        t1 = time.perf_counter()
+        out_file = bdir / "csim_outputs_raw.dat"
+        run = subprocess.run([str(exe), "tb_data/inputs_raw.dat", "tb_data/expected_raw.dat", str(out_file)],
+                             cwd=project, capture_output=True, text=True, timeout=timeout, check=False)
+        t2 = time.perf_counter()
+        if run.returncode not in (0, 1):
+            raise CheckFailed(f"C simulation testbench failed (exit {run.returncode}): "
+                              f"{(run.stderr or run.stdout).strip()[-500:]}")
+        expected = np.loadtxt(project / "tb_data" / "expected_raw.dat", dtype=np.int64, ndmin=2)
+        got = np.loadtxt(out_file, dtype=np.int64, ndmin=2) if out_file.stat().st_size else \
+            np.zeros((0, expected.shape[1]), np.int64)
+        summary = next((ln for ln in run.stdout.splitlines() if ln.startswith("fpga_prune tb:")), "")
+    finally:
+        if own_tmp:
+            shutil.rmtree(bdir, ignore_errors=True)
+    if got.shape != expected.shape:
+        raise CheckFailed(f"C simulation produced {got.shape[0]} output rows for {expected.shape[0]} vectors")
+    diff = got != expected
+    bad_rows = np.flatnonzero(diff.any(axis=1))
+    first = []
+    for r, c in np.argwhere(diff)[:max_listed]:
+        first.append({"vector": int(r), "output": int(c), "csim": int(got[r, c]), "expected": int(expected[r, c])})
+    tb_count = re.search(r"(\d+) mismatching vectors", summary)
+    if tb_count is None or int(tb_count.group(1)) != len(bad_rows) or (run.returncode == 0) != (len(bad_rows) == 0):
+        raise CheckFailed(f"testbench and file comparison disagree ({summary!r} vs {len(bad_rows)} mismatching rows)")
+    return CsimResult(int(expected.shape[0]), int(len(bad_rows)), tuple(first), got, summary, t1 - t0, t2 - t1,
+                      shlex.join(cmd))
