@@ -17,6 +17,7 @@ from typing import Any
 from fpga_prune.errors import InputError
 from fpga_prune.fixed import FixedType
 from fpga_prune.ir import SOFTMAX_IMPLEMENTATIONS, STRATEGIES
+from fpga_prune.outdir import json_text
 
 __all__ = ["DEFAULT_PART", "SETTINGS_FORMAT", "SOFTMAX_IMPLEMENTATIONS", "STRATEGIES", "HlsSettings",
            "LayerSettings", "to_fixed_type"]
@@ -141,7 +142,7 @@ class HlsSettings:
         doc = asdict(self)
         doc["layers"] = {n: {k: v for k, v in asdict(s).items() if v is not None} for n, s in self.layers}
         doc["format"] = SETTINGS_FORMAT
-        return json.dumps(doc, indent=1, sort_keys=True) + "\n"
+        return json_text(doc, indent=1)
 
     @classmethod
     def from_json(cls, text: str, source: str = "hls_config.json") -> HlsSettings:

@@ -19,6 +19,7 @@ from typing import Literal, Union, get_args
 import numpy as np
 
 from fpga_prune.fixed import FixedType
+from fpga_prune.outdir import json_text
 
 Strategy = Literal["latency", "resource"]
 ActivationKind = Literal["linear", "relu", "sigmoid", "softmax"]
@@ -186,7 +187,7 @@ class FixedNetwork:
             "input_type": str(self.input_type), "n_inputs": self.n_inputs,
             "layers": [layer.to_dict() for layer in self.layers],
         }
-        return json.dumps(doc, indent=1, sort_keys=True) + "\n"
+        return json_text(doc, indent=1)
 
     @classmethod
     def from_json(cls, text: str) -> FixedNetwork:

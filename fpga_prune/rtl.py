@@ -47,9 +47,15 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from fpga_prune import fixed
-from fpga_prune.analysis import accumulation_order, input_live, live_neurons, reduce_tree
+from fpga_prune.analysis import (
+    accumulation_order,
+    input_live,
+    live_neurons,
+    reduce_tree,
+)
 from fpga_prune.fixed import FixedType
 from fpga_prune.ir import ActivationLayer, DenseLayer, FixedNetwork
+from fpga_prune.outdir import json_text
 from fpga_prune.templating import render
 
 RND_CODES = {"AP_TRN": 0, "AP_TRN_ZERO": 1, "AP_RND": 2, "AP_RND_ZERO": 3,
@@ -107,7 +113,7 @@ class PortMap:
     def to_json(self) -> str:
         doc = asdict(self)
         doc["format"] = "fpga_prune.ports/1"
-        return json.dumps(doc, indent=1, sort_keys=True) + "\n"
+        return json_text(doc, indent=1)
 
     @classmethod
     def from_json(cls, text: str) -> PortMap:

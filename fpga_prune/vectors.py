@@ -19,7 +19,7 @@ import numpy as np
 from fpga_prune import emulate, features, fixed
 from fpga_prune.data.candles import Candles
 from fpga_prune.ir import FixedNetwork
-from fpga_prune.outdir import write_tree
+from fpga_prune.outdir import json_text, write_tree
 from fpga_prune.rtl import PortMap, default_port_map
 
 if TYPE_CHECKING:  # the Keras bundle: importing it at run time would load TensorFlow
@@ -159,7 +159,7 @@ def write_vectors(network: FixedNetwork, x_raw: np.ndarray, expected_raw: np.nda
         "ports": json.loads(ports.to_json()),
         "files": {"inputs": "inputs.hex", "expected": "expected.hex"}, "traces": traces,
     }
-    files["vectors.json"] = json.dumps(meta, indent=1, sort_keys=True) + "\n"
+    files["vectors.json"] = json_text(meta, indent=1)
     return files
 
 

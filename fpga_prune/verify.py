@@ -25,8 +25,10 @@ import numpy as np
 from fpga_prune.errors import InputError
 from fpga_prune.outdir import write_bytes_atomic, write_json_atomic
 from fpga_prune.pipeline import Progress
+from fpga_prune.verify_rtl import SIMULATORS as SIMULATOR_SPECS
 
-SIMULATORS = ("verilator", "icarus")
+#: simulator names in the order ``all`` runs them (the registry is verify_rtl's)
+SIMULATORS: tuple[str, ...] = tuple(SIMULATOR_SPECS)
 VERIFY_FORMAT = "fpga_prune.verify/1"
 
 

@@ -93,14 +93,10 @@ def _count_xilinx(cells: dict[str, int], family: str) -> dict:
     lutram = sum(n for c, n in cells.items() if c.startswith("RAM") and not c.startswith("RAMB"))
     return {
         "tool": "yosys synth_xilinx", "family": family,
-        "lut": lut, "ff": ff, "dsp": dsp, "bram_18k": bram18 + 2 * bram36, "lutram_cells": lutram,
+        "lut": lut, "ff": ff, "dsp": dsp, "bram18k": bram18 + 2 * bram36, "lutram_cells": lutram,
         "carry4": sum(n for c, n in cells.items() if c.startswith("CARRY")),
         "cells": dict(sorted(cells.items())),
     }
-
-
-#: budget.json resource name -> key of ``yosys_counts`` (yosys maps no UltraRAM).
-YOSYS_RESOURCES = {"lut": "lut", "ff": "ff", "dsp": "dsp", "bram18k": "bram_18k"}
 
 
 def budget_rows(budget: dict | None) -> list[dict]:
@@ -117,7 +113,7 @@ def budget_rows(budget: dict | None) -> list[dict]:
             continue
         rows.append({"resource": r, "estimate": d.get("used"), "allowed": d.get("allowed"),
                      "available": d.get("available"), "csynth": cs.get(r), "vivado": vv.get(r),
-                     "yosys": ys.get(YOSYS_RESOURCES[r]) if r in YOSYS_RESOURCES else None})
+                     "yosys": ys.get(r)})  # same keys as budget.json; yosys maps no UltraRAM
     return rows
 
 

@@ -15,8 +15,8 @@ def test_xilinx_cells_map_to_resources():
     cells = {"LUT2": 3, "LUT6": 5, "LUT6_2": 1, "FDRE": 10, "FDSE": 2, "FDCE_1": 1, "CARRY4": 4,
              "DSP48E1": 2, "RAMB18E1": 1, "RAMB36E1": 2, "RAM32M": 3, "MUXF7": 9, "IBUF": 20}
     counts = _count_xilinx(cells, "xc7")
-    assert {k: counts[k] for k in ("lut", "ff", "dsp", "bram_18k", "lutram_cells", "carry4")} == {
-        "lut": 9, "ff": 13, "dsp": 2, "bram_18k": 1 + 2 * 2, "lutram_cells": 3, "carry4": 4}
+    assert {k: counts[k] for k in ("lut", "ff", "dsp", "bram18k", "lutram_cells", "carry4")} == {
+        "lut": 9, "ff": 13, "dsp": 2, "bram18k": 1 + 2 * 2, "lutram_cells": 3, "carry4": 4}
     assert counts["family"] == "xc7" and list(counts["cells"]) == sorted(cells)
 
 
@@ -25,7 +25,7 @@ def test_budget_rows_put_yosys_beside_estimate_and_measurements():
                             "bram18k": {"used": 1, "allowed": 2, "available": 4},
                             "uram": {"used": 0, "allowed": 0, "available": 0}},
               "measured": {"csynth": {"lut": 950}, "vivado": {"bram18k": 2}},
-              "yosys": {"lut": 870, "bram_18k": 1, "ff": 140}}
+              "yosys": {"lut": 870, "bram18k": 1, "ff": 140}}
     rows = {r["resource"]: r for r in budget_rows(budget)}
     assert rows["lut"] == {"resource": "lut", "estimate": 900, "allowed": 1000, "available": 2000,
                            "csynth": 950, "vivado": None, "yosys": 870}
@@ -49,4 +49,4 @@ def test_yosys_synthesizes_the_rendered_rtl(tmp_path):
     assert counts["family"] == "xc7" and counts["board_family"] == "7series"
     # the sigmoid table (1024 x 10 bit) becomes one 18k block RAM; the 130-odd
     # pipeline registers are flip-flops; constant multipliers become LUT/carry or DSP
-    assert counts["bram_18k"] == 1 and 100 <= counts["ff"] <= 200 and counts["lut"] > 20
+    assert counts["bram18k"] == 1 and 100 <= counts["ff"] <= 200 and counts["lut"] > 20

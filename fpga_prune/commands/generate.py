@@ -104,7 +104,7 @@ def _text(res) -> str:
     if res.yosys is not None:
         y = res.yosys
         lines.append(f"  --yosys ({y['tool']}, {y['family']}): LUT {y['lut']}, FF {y['ff']}, DSP {y['dsp']}, "
-                     f"BRAM_18K {y['bram_18k']} -> budget.json 'yosys'")
+                     f"BRAM_18K {y['bram18k']} -> budget.json 'yosys'")
     if res.synth is not None:
         if res.synth.skipped:
             lines.append(f"  --synth skipped: {res.synth.skipped}")
