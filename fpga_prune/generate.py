@@ -100,29 +100,14 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _metrics_source(directory: Path) -> tuple[str | None, str | None]:
-    """(data source, pruned_from) named by ``directory/metrics.json``."""
-    try:
-        metrics = json.loads((directory / "metrics.json").read_text())
-    except (OSError, ValueError):
-        return None, None
-    if not isinstance(metrics, dict):
-        return None, None
-    return (metrics.get("data") or {}).get("source"), metrics.get("pruned_from")
-
-
 def _data_hint(directory: Path) -> str | None:
-    """The candle file the model was trained on: its metrics.json, else that of the bundle it was pruned from."""
-    src, parent = _metrics_source(directory)
-    if src and Path(src).is_file():
-        return str(src)
-    if parent:
-        for cand in (Path(parent), directory.parent / Path(parent).name):
-            if cand.is_dir():
-                src, _ = _metrics_source(cand)
-                if src and Path(src).is_file():
-                    return str(src)
-    return None
+    """The candle file the model was made from, if it is recorded and unchanged."""
+    from fpga_prune.data import recorded_source  # noqa: PLC0415
+
+    try:
+        return str(recorded_source(directory))
+    except InputError:
+        return None
 
 
 def check_model_dir(model_dir: str | os.PathLike) -> Path:
@@ -652,11 +637,9 @@ def resolve_data(pruned_dir: Path, data: str | os.PathLike | None) -> Path:
         if not p.is_file():
             raise InputError(p, None, "data file not found")
         return p
-    hint = _data_hint(pruned_dir)
-    if hint is None:
-        raise InputError("--data", None, f"not given and {pruned_dir}/metrics.json names no readable candle file; "
-                         "pass the CSV/JSON the model was trained on")
-    return Path(hint)
+    from fpga_prune.data import recorded_source  # noqa: PLC0415
+
+    return recorded_source(pruned_dir)  # one-line error when not recorded, moved or changed
 
 
 def generate(model_dir: str | os.PathLike, board_ref: str, out: str | os.PathLike,

@@ -120,6 +120,7 @@ def prune_bundle(model_dir: Path, candles, board, caps, cfg, out: Path, *, data_
     """
     from fpga_prune import budget as budget_mod  # noqa: PLC0415
     from fpga_prune import features  # noqa: PLC0415
+    from fpga_prune.data import data_record  # noqa: PLC0415
     from fpga_prune.errors import CheckFailed, InputError  # noqa: PLC0415
     from fpga_prune.fit import prune_to_fit, require_fit  # noqa: PLC0415
     from fpga_prune.model import load_bundle, preprocess_dict, save_bundle  # noqa: PLC0415
@@ -151,7 +152,8 @@ def prune_bundle(model_dir: Path, candles, board, caps, cfg, out: Path, *, data_
         raise
     with staged_dir(out) as stage:
         pre = preprocess_dict(bundle.spec, bundle.scaler, bundle.feature_names, bundle.config)
-        save_bundle(stage, chosen.model, pre, {"pruned_from": str(model_dir), "accuracy": accuracy})
+        save_bundle(stage, chosen.model, pre, {"pruned_from": str(model_dir), "accuracy": accuracy,
+                                               "data": data_record(candles)})
         write_tree(stage, {"hls_config.json": chosen.settings.to_json(), **budget_mod.files(doc)})
     return doc
 
@@ -159,13 +161,15 @@ def prune_bundle(model_dir: Path, candles, board, caps, cfg, out: Path, *, data_
 def run(args: argparse.Namespace) -> int:
     from fpga_prune.boards import load_board, parse_caps  # noqa: PLC0415
     from fpga_prune.cli import emit  # noqa: PLC0415
-    from fpga_prune.data import from_args  # noqa: PLC0415
+    from fpga_prune.data import from_args, recorded_source  # noqa: PLC0415
     from fpga_prune.model import load_bundle  # noqa: PLC0415
 
     board = load_board(args.board)
     caps = parse_caps(args.cap)
     cfg = fit_config_from_args(args)
     bundle = load_bundle(args.model)
+    if args.data is None and not args.symbol:  # the candles the bundle records (checked by sha256)
+        args.data = recorded_source(args.model)
     candles = from_args(args)
 
     quiet = getattr(args, "quiet", False) or getattr(args, "json", False)

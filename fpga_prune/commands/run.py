@@ -202,6 +202,8 @@ def _data_step(cfg: RunConfig):
             (stage / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True, allow_nan=False)
                                                 + "\n")
         say(f"{len(candles):,} candles {summary['start']} .. {summary['end']}")
+        for note in (summary.get("file_format") or {}).get("notes", ()):  # what the loader assumed
+            say(note)
         return {"rows": len(candles)}
 
     return Step("data", ("data",), options, action, cacheable=cacheable), name

@@ -92,7 +92,7 @@ def train_bundle(candles, out: Path, spec, cfg, *, threads: int | None = None, n
     of the payload so the bundle stays byte-identical).
     """
     from fpga_prune import features, metrics, model  # noqa: PLC0415
-    from fpga_prune.data import format_ts  # noqa: PLC0415
+    from fpga_prune.data import data_record  # noqa: PLC0415
     from fpga_prune.errors import InputError  # noqa: PLC0415
     from fpga_prune.outdir import staged_dir  # noqa: PLC0415
 
@@ -118,10 +118,7 @@ def train_bundle(candles, out: Path, spec, cfg, *, threads: int | None = None, n
     payload: dict[str, Any] = {
         "target": spec.target,
         "target_meaning": features.TARGETS[spec.target][1],
-        "data": {"source": str(candles.source), "symbol": candles.symbol,
-                 "interval_ms": candles.interval_ms, "candles": len(candles),
-                 "start": format_ts(int(candles.timestamp_ms[0])),
-                 "end": format_ts(int(candles.timestamp_ms[-1]))},
+        "data": data_record(candles),  # prune/generate find (and check) the candles by it
         "splits": {"train": _span(splits.train), "val": _span(splits.val), "test": _span(splits.test),
                    "purge": spec.purge},
         "model": {"config": cfg.to_dict(), "n_inputs": n_in, "n_params": int(net.count_params()),

@@ -2,11 +2,14 @@
 
 Public API (other packages depend on these names): ``load``, ``fetch``,
 ``validate`` / ``ValidationReport``, ``summarize``, ``write_csv``,
-``add_source_arguments`` / ``from_args``.
+``add_source_arguments`` / ``from_args``, ``data_record`` / ``recorded_source``
+(which candles a bundle was made from), ``FileLayout`` (how a CSV was read).
 """
 from fpga_prune.data.bybit import FetchError, fetch
 from fpga_prune.data.candles import Candles
 from fpga_prune.data.files import load, load_csv, load_json, write_csv
+from fpga_prune.data.layout import FileLayout
+from fpga_prune.data.provenance import data_record, recorded_source
 from fpga_prune.data.shared import shared_csv
 from fpga_prune.data.source import add_source_arguments, from_args
 from fpga_prune.data.summary import format_summary, summarize
@@ -14,7 +17,7 @@ from fpga_prune.data.timeutil import INTERVALS, format_ts, parse_interval, parse
 from fpga_prune.data.validate import ValidationReport, validate
 
 __all__ = [
-    "Candles", "FetchError", "INTERVALS", "ValidationReport", "add_source_arguments", "fetch",
-    "format_summary", "format_ts", "from_args", "load", "load_csv", "load_json", "parse_interval",
-    "parse_time", "shared_csv", "summarize", "validate", "write_csv",
+    "Candles", "FetchError", "FileLayout", "INTERVALS", "ValidationReport", "add_source_arguments",
+    "data_record", "fetch", "format_summary", "format_ts", "from_args", "load", "load_csv", "load_json",
+    "parse_interval", "parse_time", "recorded_source", "shared_csv", "summarize", "validate", "write_csv",
 ]
