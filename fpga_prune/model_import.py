@@ -20,7 +20,7 @@ import json
 import os
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ import numpy as np
 
 from fpga_prune import _keras_env  # noqa: F401  (legacy Keras before TensorFlow)
 from fpga_prune.errors import InputError
+from fpga_prune.features import FeatureSpec
 from fpga_prune.model import (
     MODEL_FILE, PREPROCESS_FILE, Bundle, ModelConfig, build_mlp, load_bundle, read_preprocess,
 )
@@ -74,13 +75,19 @@ def model_file(path: str | os.PathLike) -> Path:
     return p
 
 
+def _preprocess_beside(f: Path) -> Path:
+    pre = f.parent / PREPROCESS_FILE
+    if not pre.is_file():
+        raise InputError(f.parent, PREPROCESS_FILE, f"missing beside {f.name}; it says how candles become model "
+                         "inputs (see README 'Your data / your model')")
+    return pre
+
+
 def load_any(path: str | os.PathLike) -> Bundle:
     """A bundle of ours (a directory with ``model.h5`` saved by tf-keras) or an imported model file."""
     p = Path(path)
     f = model_file(p)
-    if not (f.parent / PREPROCESS_FILE).is_file():
-        raise InputError(f.parent, PREPROCESS_FILE, f"missing beside {f.name}; it says how candles become model "
-                         "inputs (see README 'Your data / your model')")
+    _preprocess_beside(f)
     if f.suffix == ".h5":
         config, version = _h5_config(f)
         layers = _layer_list(config, f)
@@ -322,3 +329,25 @@ def import_model(path: str | os.PathLike) -> Bundle:
         net.get_layer(name).set_weights([d.kernel, d.bias])
     return Bundle(model=net, spec=spec, scaler=scaler, feature_names=names,
                   metrics={"imported_from": str(p.resolve())}, config=cfg)
+
+
+def configs_of(path: str | os.PathLike) -> tuple[FeatureSpec, ModelConfig]:
+    """(feature spec, model config) of a model without TensorFlow, so ``run --model`` checks it up front.
+
+    An imported file's layer widths come from the file itself (a ``model_config``
+    in its preprocess.json may describe another model); our bundles record theirs.
+    """
+    f = model_file(path)
+    spec, _, _, cfg = read_preprocess(_preprocess_beside(f))
+    if f.name == MODEL_FILE and cfg is not None and Path(path).is_dir():
+        return spec, cfg
+    hidden = tuple(d.kernel.shape[1] for d in read_dense_chain(f)[:-1])
+    return spec, replace(cfg or ModelConfig(), hidden=hidden, quantized=False)
+
+
+def model_digest(path: str | os.PathLike) -> dict[str, str]:
+    """sha256 of the model file and its preprocess.json (what ``run --model`` re-runs on when changed)."""
+    from fpga_prune.pipeline import sha256_file  # noqa: PLC0415
+
+    f = model_file(path)
+    return {f.name: sha256_file(f), PREPROCESS_FILE: sha256_file(f.parent / PREPROCESS_FILE)}

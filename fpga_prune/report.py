@@ -442,7 +442,7 @@ def build(cfg, layouts, records: Mapping[str, Any]) -> dict[str, Any]:
         "plots": {},
     }
     plots: dict[str, bytes] = {}
-    if metrics:
+    if metrics and metrics.get("training", {}).get("loss"):  # none for a model given with run --model
         plots["training_curve.png"] = plot_training_curve(metrics.get("training", {}))
     for lay in layouts:
         budget = budgets.get(lay.board.name)

@@ -129,9 +129,7 @@ def prune_bundle(model_dir: Path, candles, board, caps, cfg, out: Path, *, data_
 
     bundle = bundle if bundle is not None else load_bundle(model_dir)
     splits = features.split(features.build(candles, bundle.spec), bundle.spec)
-    if not (splits.scaler.mean.shape == bundle.scaler.mean.shape
-            and float(abs(splits.scaler.mean - bundle.scaler.mean).max()) < 1e-9
-            and float(abs(splits.scaler.std - bundle.scaler.std).max()) < 1e-9):
+    if not splits.scaler.matches(bundle.scaler):
         raise InputError(data_label, None,
                          f"these candles are not the data the model in {model_dir} was trained on "
                          "(the train-split scaler differs from its preprocess.json)")

@@ -48,6 +48,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--until", choices=STEPS, default="verify",
                         help="stop after this step (default verify: the whole flow)")
     add_source_arguments(parser)
+    parser.add_argument("--model", type=Path, metavar="DIR|FILE",
+                        help="skip training: evaluate and use this bundle, or a Dense-only Keras 3 .keras / Keras 2 "
+                             ".h5 model with a preprocess.json beside it (its features and target replace "
+                             "--target and the feature options)")
     add_model_arguments(parser)
     f = parser.add_argument_group("prune to fit")
     add_fit_arguments(f)
@@ -83,6 +87,7 @@ class RunConfig:
     until: str = "verify"
     force: bool | frozenset[str] = False
     command: tuple[str, ...] = field(default=())
+    model_path: Path | None = None  # run --model: use this model instead of training one
 
     def wants(self, step: str) -> bool:
         return STEPS.index(step) <= STEPS.index(self.until)
@@ -103,6 +108,10 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         refs = (str(args.board),)
     boards = tuple(load_board(r) for r in refs)
     spec, model_cfg = configs_from_args(args)
+    if args.model is not None:  # run --model: the model's own preprocessing and widths (checked without TF)
+        from fpga_prune.model_import import configs_of  # noqa: PLC0415
+
+        spec, model_cfg = configs_of(args.model)
     for flag, value, low in (("--n-boot", args.n_boot, 0), ("--boot-block", args.boot_block, 1),
                              ("--threads", args.threads, 1)):
         if value is not None and value < low:
@@ -132,7 +141,8 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
     return RunConfig(out=out, boards=boards, board_refs=refs, all_boards=args.board == "all", source=source,
                      spec=spec, model=model_cfg, threads=args.threads, n_boot=args.n_boot,
                      boot_block=args.boot_block, caps=parse_caps(args.cap), fit=fit_config_from_args(args),
-                     generate=gen, sims=parse_sims(args.sim), until=args.until, force=force)
+                     generate=gen, sims=parse_sims(args.sim), until=args.until, force=force,
+                     model_path=args.model)
 
 
 # ----------------------------------------------------------------------------- layout
@@ -230,14 +240,25 @@ def _train_step(cfg: RunConfig, candles: _Candles):
 
     options = {"spec": cfg.spec.to_dict(), "model": cfg.model.to_dict(), "threads": cfg.threads,
                "n_boot": cfg.n_boot, "boot_block": cfg.boot_block}
+    if cfg.model_path is not None:  # run --model: the given model's files decide the step's output
+        from fpga_prune.model_import import model_digest  # noqa: PLC0415
+
+        options["import"] = model_digest(cfg.model_path)
 
     def action(say):
         arch = "-".join(map(str, cfg.model.hidden))
-        say(f"training {'QKeras' if cfg.model.quantized else 'dense'} MLP {arch} (target {cfg.spec.target})")
+        imported = None
+        if cfg.model_path is not None:
+            from fpga_prune.model_import import load_any  # noqa: PLC0415
+
+            say(f"evaluating the given MLP {arch} from {cfg.model_path} (target {cfg.spec.target})")
+            imported = load_any(cfg.model_path)
+        else:
+            say(f"training {'QKeras' if cfg.model.quantized else 'dense'} MLP {arch} (target {cfg.spec.target})")
         payload, _ = train_bundle(candles.get(), cfg.out / "model", cfg.spec, cfg.model, threads=cfg.threads,
-                                  n_boot=cfg.n_boot, boot_block=cfg.boot_block)
+                                  n_boot=cfg.n_boot, boot_block=cfg.boot_block, imported=imported)
         auc = payload["test"]["metrics"]["roc_auc"]["value"]
-        say(f"{payload['training']['epochs_run']} epochs; test ROC AUC {auc:.4f}")
+        say(f"{payload['training'].get('epochs_run', 0)} epochs; test ROC AUC {auc:.4f}")
         return {"roc_auc": auc}
 
     return Step("train", ("model",), options, action, after=("data",))

@@ -84,12 +84,14 @@ def _span(ds) -> dict[str, Any]:
 
 
 def train_bundle(candles, out: Path, spec, cfg, *, threads: int | None = None, n_boot: int = 1000,
-                 boot_block: int = 48) -> tuple[dict[str, Any], float]:
+                 boot_block: int = 48, imported=None) -> tuple[dict[str, Any], float]:
     """Train ``cfg`` on ``candles`` and publish the bundle at ``out`` atomically.
 
     The one training step behind both ``fpga-prune train`` and ``fpga-prune run``;
     returns the ``metrics.json`` payload and the seconds spent fitting (kept out
-    of the payload so the bundle stays byte-identical).
+    of the payload so the bundle stays byte-identical).  ``imported`` (a
+    ``model.Bundle``, ``run --model``) is evaluated and published the same way
+    instead of training.
     """
     from fpga_prune import features, metrics, model  # noqa: PLC0415
     from fpga_prune.data import data_record  # noqa: PLC0415
@@ -105,7 +107,13 @@ def train_bundle(candles, out: Path, spec, cfg, *, threads: int | None = None, n
     ds = features.build(candles, spec)
     splits = features.split(ds, spec)
     t0 = time.perf_counter()
-    net, history = model.train(splits, cfg, threads=threads)
+    if imported is None:
+        net, history = model.train(splits, cfg, threads=threads)
+    else:  # its test split is only held out if its scaler was fit on this train split
+        if not splits.scaler.matches(imported.scaler):
+            raise InputError(str(candles.source), None, "these candles are not the data the imported model was "
+                             "trained on (the train-split scaler differs from its preprocess.json)")
+        net, history = imported.model, {"imported_from": imported.metrics.get("imported_from")}
     t_train = time.perf_counter() - t0
 
     proba = model.predict_proba(net, splits.test.X)
