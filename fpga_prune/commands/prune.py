@@ -166,9 +166,9 @@ def run(args: argparse.Namespace) -> int:
     board = load_board(args.board)
     caps = parse_caps(args.cap)
     cfg = fit_config_from_args(args)
-    bundle = load_any(args.model)  # our bundle, or a Keras 2 .h5 / Keras 3 .keras model + preprocess.json
     if args.data is None and not args.symbol:  # the candles the bundle records (checked by sha256)
         args.data = recorded_source(args.model)
+    bundle = load_any(args.model)  # our bundle, or a Keras 2 .h5 / Keras 3 .keras model + preprocess.json
     candles = from_args(args)
 
     quiet = getattr(args, "quiet", False) or getattr(args, "json", False)
