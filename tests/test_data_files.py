@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import numpy as np
@@ -303,3 +304,53 @@ def test_our_csv_and_json_assume_nothing(real, bybit_csv, tmp_path):
     path.write_text(json.dumps(_resp(real, 0, 50, int(real.timestamp_ms[50]))))
     got = load(path)
     assert got.layout is None and "file_format" not in summarize(got)
+
+
+# ----------------------------------------------------------------------------- the candles a bundle records
+def test_recorded_source_finds_checks_and_follows_pruned_from(real, tmp_path):
+    from fpga_prune.data import data_record, recorded_source
+
+    csv = tmp_path / "BTCUSDT-5m.csv"
+    write_csv(real.slice(0, 400), csv)
+    model_dir, pruned_dir = tmp_path / "model", tmp_path / "pruned"
+    model_dir.mkdir()
+    pruned_dir.mkdir()
+    rec = data_record(load(csv))
+    assert rec["source"] == str(csv.resolve()) and rec["candles"] == 400 and rec["format"]["notes"] == []
+    (model_dir / "metrics.json").write_text(json.dumps({"data": rec}))
+    (pruned_dir / "metrics.json").write_text(json.dumps({"pruned_from": str(model_dir)}))  # an older prune
+    assert recorded_source(model_dir) == recorded_source(pruned_dir) == csv.resolve()
+    csv.write_text(csv.read_text().replace("81794.8", "81794.9", 1))
+    with pytest.raises(InputError) as err:
+        recorded_source(pruned_dir)
+    now = hashlib.sha256(csv.read_bytes()).hexdigest()
+    assert str(err.value) == (f"{model_dir / 'metrics.json'}: data.sha256: {csv.resolve()} changed since the model "
+                              f"was made (sha256 {rec['sha256'][:12]}..., now {now[:12]}...); "
+                              "pass --data FILE with the original candles")
+    csv.rename(tmp_path / "elsewhere.csv")
+    with pytest.raises(InputError, match=r"metrics.json: data.source: .*BTCUSDT-5m.csv no longer exists"):
+        recorded_source(model_dir)
+    with pytest.raises(InputError, match=r"--data: not given, and .*nothing records no candle file"):
+        recorded_source(tmp_path / "nothing")
+
+
+@pytest.mark.slow
+def test_run_on_the_spot_export_layout_trains(real, tmp_path, capsys):
+    """Layout (a) as `run` gets it: data step notes the assumptions, train fits a model on it."""
+    path = tmp_path / "BTCUSDT-spot-5m.csv"
+    c = real.slice(0, 6000)
+    c = type(c)(**{**c.__dict__, "turnover": np.round(c.close * c.volume, 4)})
+    path.write_text(_table(c, "open_time,open,high,low,close,volume,turnover", _naive))
+    out = tmp_path / "run"
+    assert main(["run", "--board", "pynq-z2", "--data", str(path), "--out", str(out), "--until", "train",
+                 "--hidden", "8", "--epochs", "2", "--n-boot", "50", "--windows", "12,48", "--median-window",
+                 "48", "--purge", "48"]) == 0
+    summary = json.loads((out / "data" / "summary.json").read_text())
+    assert summary["rows"] == 6000 and summary["file_format"]["notes"] == [
+        "columns open_time -> timestamp", "timestamps have no time zone: UTC assumed"]
+    assert summary["file_format"]["columns"]["timestamp"] == "open_time"
+    metrics = json.loads((out / "model" / "metrics.json").read_text())
+    assert metrics["training"]["epochs_run"] == 2 and metrics["data"]["candles"] == 6000
+    assert metrics["model"]["n_inputs"] == 14 and (metrics["splits"]["train"]["n"], metrics["splits"]["test"]["n"]) == (4165, 845)
+    report = json.loads((out / "report.json").read_text())
+    assert [s["status"] for s in report["steps"]][:2] == ["completed", "completed"]
