@@ -351,6 +351,7 @@ def test_run_on_the_spot_export_layout_trains(real, tmp_path, capsys):
     assert summary["file_format"]["columns"]["timestamp"] == "open_time"
     metrics = json.loads((out / "model" / "metrics.json").read_text())
     assert metrics["training"]["epochs_run"] == 2 and metrics["data"]["candles"] == 6000
-    assert metrics["model"]["n_inputs"] == 14 and (metrics["splits"]["train"]["n"], metrics["splits"]["test"]["n"]) == (4165, 845)
+    assert metrics["model"]["n_inputs"] == 14
+    assert (metrics["splits"]["train"]["n"], metrics["splits"]["test"]["n"]) == (4165, 845)
     report = json.loads((out / "report.json").read_text())
     assert [s["status"] for s in report["steps"]][:2] == ["completed", "completed"]

@@ -154,14 +154,24 @@ def test_model_file_errors(keras3, tmp_path):
         model_import.load_any(d / "model.onnx")
 
 
-def test_prune_and_generate_an_imported_model_without_data(keras3, tmp_path, bybit_csv, capsys):
-    """The .keras model pruned on the real candles; generate then finds them from the record."""
+@pytest.fixture(scope="module")
+def real_scaler(bybit_csv) -> features.Scaler:
+    """The train-split scaler of the real candles: what a user's preprocess.json must hold."""
     spec = features.FeatureSpec()
-    scaler = features.split(features.build(load(bybit_csv), spec), spec).scaler
+    return features.split(features.build(load(bybit_csv), spec), spec).scaler
+
+
+def _fitted_user_dir(tmp_path: Path, keras3: Path, scaler: features.Scaler) -> Path:
     d = tmp_path / "user"
     d.mkdir()
     shutil.copy(keras3 / "seq.keras", d / "seq.keras")
     _preprocess(d, scaler=scaler)
+    return d
+
+
+def test_prune_and_generate_an_imported_model_without_data(keras3, tmp_path, bybit_csv, real_scaler, capsys):
+    """The .keras model pruned on the real candles; generate then finds them from the record."""
+    d = _fitted_user_dir(tmp_path, keras3, real_scaler)
     pruned, proj = tmp_path / "pruned", tmp_path / "proj"
     assert main(["prune", "--model", str(d), "--board", "pynq-z2", "--out", str(pruned),
                  "--data", str(bybit_csv), "--quiet"]) == 0
@@ -179,3 +189,19 @@ def test_prune_and_generate_an_imported_model_without_data(keras3, tmp_path, byb
     assert capsys.readouterr().err == (f"fpga-prune: error: --data: not given, and {d} records no candle file "
                                        "it was made from; pass --data FILE\n")
     assert not (tmp_path / "p2").exists()
+
+
+def test_run_with_a_given_model_evaluates_it_instead_of_training(keras3, tmp_path, bybit_csv, real_scaler):
+    d = _fitted_user_dir(tmp_path, keras3, real_scaler)
+    out = tmp_path / "run"
+    assert main(["run", "--board", "pynq-z2", "--data", str(bybit_csv), "--out", str(out), "--model", str(d),
+                 "--until", "train", "--n-boot", "50", "--quiet"]) == 0
+    metrics = json.loads((out / "model" / "metrics.json").read_text())
+    assert metrics["training"] == {"imported_from": str((d / "seq.keras").resolve())}
+    assert metrics["model"]["config"]["hidden"] == [12, 6] and metrics["model"]["multiplies"] == 16 * 12 + 12 * 6 + 6
+    bundle = model.load_bundle(out / "model")  # our bundle now, with the same predictions as Keras 3's
+    got = np.asarray(bundle.model(np.load(keras3 / "X.npy")))
+    assert float(np.abs(got - np.load(keras3 / "seq.npy")).max()) <= 1e-6
+    report = json.loads((out / "report.json").read_text())
+    assert report["training"]["architecture"] == [16, 12, 6] and "training_curve.png" not in report["plots"]
+    assert "training curve" not in (out / "report.md").read_text()
