@@ -623,9 +623,7 @@ def _check_same_data(pruned: PrunedModel, candles, data_path: Path) -> None:
     ds = features.build(candles, spec)
     tr, _, _ = features.split_bounds(len(ds), spec)
     fit = features.Scaler.fit(ds.X[tr], spec.clip)
-    ref = pruned.bundle.scaler
-    if fit.mean.shape != ref.mean.shape or float(np.max(np.abs(fit.mean - ref.mean))) > 1e-9 \
-            or float(np.max(np.abs(fit.std - ref.std))) > 1e-9:
+    if not fit.matches(pruned.bundle.scaler):
         raise InputError(data_path, None, f"these candles are not the data the model in {pruned.directory} was "
                          "trained on (the train-split scaler differs from its preprocess.json), so their test "
                          "split is not held out")
