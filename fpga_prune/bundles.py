@@ -48,15 +48,18 @@ def _span(ds: Dataset) -> dict[str, Any]:
 
 
 def train_bundle(candles: Candles, out: Path, spec: FeatureSpec, cfg: ModelConfig, *, threads: int | None = None,
-                 n_boot: int = 1000, boot_block: int = 48) -> tuple[dict[str, Any], float]:
+                 n_boot: int = 1000, boot_block: int = 48,
+                 imported: Bundle | None = None) -> tuple[dict[str, Any], float]:
     """Train ``cfg`` on ``candles`` and publish the bundle at ``out`` atomically.
 
     The one training step behind both ``fpga-prune train`` and ``fpga-prune run``;
     returns the ``metrics.json`` payload and the seconds spent fitting (kept out
-    of the payload so the bundle stays byte-identical).
+    of the payload so the bundle stays byte-identical).  ``imported`` (a
+    ``model.Bundle``, ``run --model``) is evaluated and published the same way
+    instead of training.
     """
     from fpga_prune import features, metrics, model  # noqa: PLC0415
-    from fpga_prune.data import format_ts  # noqa: PLC0415
+    from fpga_prune.data import data_record  # noqa: PLC0415
     from fpga_prune.outdir import staged_dir  # noqa: PLC0415
 
     if n_boot < 0:
@@ -68,7 +71,11 @@ def train_bundle(candles: Candles, out: Path, spec: FeatureSpec, cfg: ModelConfi
     ds = features.build(candles, spec)
     splits = features.split(ds, spec)
     t0 = time.perf_counter()
-    net, history = model.train(splits, cfg, threads=threads)
+    if imported is None:
+        net, history = model.train(splits, cfg, threads=threads)
+    else:  # its test split is only held out if its scaler was fit on this train split
+        features.require_same_scaler(splits.scaler, imported.scaler, str(candles.source), "the imported model")
+        net, history = imported.model, {"imported_from": imported.metrics.get("imported_from")}
     t_train = time.perf_counter() - t0
 
     proba = model.predict_proba(net, splits.test.X)
@@ -81,10 +88,7 @@ def train_bundle(candles: Candles, out: Path, spec: FeatureSpec, cfg: ModelConfi
     payload: dict[str, Any] = {
         "target": spec.target,
         "target_meaning": features.TARGETS[spec.target][1],
-        "data": {"source": str(candles.source), "symbol": candles.symbol,
-                 "interval_ms": candles.interval_ms, "candles": len(candles),
-                 "start": format_ts(int(candles.timestamp_ms[0])),
-                 "end": format_ts(int(candles.timestamp_ms[-1]))},
+        "data": data_record(candles),  # prune/generate find (and check) the candles by it
         "splits": {"train": _span(splits.train), "val": _span(splits.val), "test": _span(splits.test),
                    "purge": spec.purge},
         "model": {"config": cfg.to_dict(), "n_inputs": n_in, "n_params": int(net.count_params()),
@@ -176,6 +180,7 @@ def prune_bundle(model_dir: Path, candles: Candles, board: Board, caps: Caps, cf
     from fpga_prune import budget as budget_mod  # noqa: PLC0415
     from fpga_prune import features  # noqa: PLC0415
     from fpga_prune.fit import fit_failure, prune_to_fit  # noqa: PLC0415
+    from fpga_prune.data import data_record  # noqa: PLC0415
     from fpga_prune.model import load_bundle, preprocess_dict, save_bundle  # noqa: PLC0415
     from fpga_prune.outdir import staged_dir, write_tree  # noqa: PLC0415
 
@@ -198,7 +203,8 @@ def prune_bundle(model_dir: Path, candles: Candles, board: Board, caps: Caps, cf
         return PruneResult(doc, failure)
     with staged_dir(out) as stage:
         pre = preprocess_dict(bundle.spec, bundle.scaler, bundle.feature_names, bundle.config)
-        save_bundle(stage, chosen.model, pre, {"pruned_from": str(model_dir), "accuracy": accuracy})
+        save_bundle(stage, chosen.model, pre, {"pruned_from": str(model_dir), "accuracy": accuracy,
+                                               "data": data_record(candles)})
         write_tree(stage, {"hls_config.json": chosen.settings.to_json(), **budget_mod.files(doc)})
     return PruneResult(doc, None)
 
@@ -225,29 +231,14 @@ class PrunedModel:
         return h.hexdigest()
 
 
-def _metrics_source(directory: Path) -> tuple[str | None, str | None]:
-    """(data source, pruned_from) named by ``directory/metrics.json``."""
-    try:
-        metrics = json.loads((directory / "metrics.json").read_text())
-    except (OSError, ValueError):
-        return None, None
-    if not isinstance(metrics, dict):
-        return None, None
-    return (metrics.get("data") or {}).get("source"), metrics.get("pruned_from")
-
-
 def _data_hint(directory: Path) -> str | None:
-    """The candle file the model was trained on: its metrics.json, else that of the bundle it was pruned from."""
-    src, parent = _metrics_source(directory)
-    if src and Path(src).is_file():
-        return str(src)
-    if parent:
-        for cand in (Path(parent), directory.parent / Path(parent).name):
-            if cand.is_dir():
-                src, _ = _metrics_source(cand)
-                if src and Path(src).is_file():
-                    return str(src)
-    return None
+    """The candle file the model was made from, if it is recorded and unchanged."""
+    from fpga_prune.data import recorded_source  # noqa: PLC0415
+
+    try:
+        return str(recorded_source(directory))
+    except InputError:
+        return None
 
 
 def check_model_dir(model_dir: str | os.PathLike) -> Path:
@@ -295,8 +286,6 @@ def resolve_data(pruned_dir: Path, data: str | os.PathLike | None) -> Path:
         if not p.is_file():
             raise InputError(p, None, "data file not found")
         return p
-    hint = _data_hint(pruned_dir)
-    if hint is None:
-        raise InputError("--data", None, f"not given and {pruned_dir}/metrics.json names no readable candle file; "
-                         "pass the CSV/JSON the model was trained on")
-    return Path(hint)
+    from fpga_prune.data import recorded_source  # noqa: PLC0415
+
+    return recorded_source(pruned_dir)  # one-line error when not recorded, moved or changed

@@ -159,6 +159,12 @@ class Scaler:
         std = np.where(std > 0, std, 1.0)
         return cls(mean=mean, std=std, clip=float(clip))
 
+    def matches(self, other: Scaler) -> bool:
+        """Same statistics (to 1e-9: refitting on the same rows repeats the float sums exactly,
+        other rows move them far more), i.e. fit on the same training rows."""
+        return (self.mean.shape == other.mean.shape and float(np.max(np.abs(self.mean - other.mean))) < 1e-9
+                and float(np.max(np.abs(self.std - other.std))) < 1e-9)
+
     def transform(self, X: np.ndarray) -> np.ndarray:
         Z = (np.asarray(X, dtype=np.float64) - self.mean) / self.std
         return np.clip(Z, -self.clip, self.clip).astype(np.float32)
@@ -359,8 +365,7 @@ def require_same_scaler(fitted: Scaler, saved: Scaler, data: object, model_dir: 
     was trained on; the train-split scaler is a cheap fingerprint of them.
     ``prune`` and ``generate`` both call this before using the candles.
     """
-    if (fitted.mean.shape != saved.mean.shape or float(np.max(np.abs(fitted.mean - saved.mean))) > 1e-9
-            or float(np.max(np.abs(fitted.std - saved.std))) > 1e-9):
+    if not fitted.matches(saved):
         raise InputError(data, None, f"these candles are not the data the model in {model_dir} was trained on "
                          "(the train-split scaler differs from its preprocess.json), so their test split is not "
                          "held out")

@@ -59,6 +59,7 @@ class RunConfig:
     until: str = "verify"
     force: bool | frozenset[str] = False
     command: tuple[str, ...] = field(default=())
+    model_path: Path | None = None  # run --model: use this model instead of training one
 
     def wants(self, step: str) -> bool:
         return STEPS.index(step) <= STEPS.index(self.until)
@@ -126,6 +127,8 @@ def _data_step(cfg: RunConfig) -> tuple[Step, str]:
             write_csv(candles, stage / name)
             write_json_atomic(stage / "summary.json", summary)
         say(f"{len(candles):,} candles {summary['start']} .. {summary['end']}")
+        for note in (summary.get("file_format") or {}).get("notes", ()):  # what the loader assumed
+            say(note)
         return {"rows": len(candles)}
 
     return Step("data", ("data",), options, action, cacheable=cacheable), name
@@ -152,14 +155,25 @@ def _train_step(cfg: RunConfig, candles: _Candles) -> Step:
 
     options = {"spec": cfg.spec.to_dict(), "model": cfg.model.to_dict(), "threads": cfg.threads,
                "n_boot": cfg.n_boot, "boot_block": cfg.boot_block}
+    if cfg.model_path is not None:  # run --model: the given model's files decide the step's output
+        from fpga_prune.model_import import model_digest  # noqa: PLC0415
+
+        options["import"] = model_digest(cfg.model_path)
 
     def action(say):
         arch = "-".join(map(str, cfg.model.hidden))
-        say(f"training {'QKeras' if cfg.model.quantized else 'dense'} MLP {arch} (target {cfg.spec.target})")
+        imported = None
+        if cfg.model_path is not None:
+            from fpga_prune.model_import import load_any  # noqa: PLC0415
+
+            say(f"evaluating the given MLP {arch} from {cfg.model_path} (target {cfg.spec.target})")
+            imported = load_any(cfg.model_path)
+        else:
+            say(f"training {'QKeras' if cfg.model.quantized else 'dense'} MLP {arch} (target {cfg.spec.target})")
         payload, _ = train_bundle(candles.get(), cfg.out / "model", cfg.spec, cfg.model, threads=cfg.threads,
-                                  n_boot=cfg.n_boot, boot_block=cfg.boot_block)
+                                  n_boot=cfg.n_boot, boot_block=cfg.boot_block, imported=imported)
         auc = payload["test"]["metrics"]["roc_auc"]["value"]
-        say(f"{payload['training']['epochs_run']} epochs; test ROC AUC {auc:.4f}")
+        say(f"{payload['training'].get('epochs_run', 0)} epochs; test ROC AUC {auc:.4f}")
         return {"roc_auc": auc}
 
     return Step("train", ("model",), options, action, after=("data",))

@@ -268,19 +268,12 @@ def save_bundle(directory: str | os.PathLike, model, preprocess: dict[str, Any],
     return d
 
 
-def load_bundle(directory: str | os.PathLike) -> Bundle:
-    """Reload a bundle written by ``save_bundle``; predictions are bit-identical to the saved model."""
-    import tensorflow as tf  # noqa: PLC0415
-
-    d = Path(directory)
-    for name in (MODEL_FILE, PREPROCESS_FILE):
-        if not (d / name).is_file():
-            raise InputError(d, name, "missing; not a model bundle written by `fpga-prune train`")
+def read_preprocess(src: Path) -> tuple[FeatureSpec, Scaler, tuple[str, ...], ModelConfig | None]:
+    """Parse a ``preprocess.json`` (ours, or one written beside an imported model; see README)."""
     try:
-        pre = json.loads((d / PREPROCESS_FILE).read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise InputError(d / PREPROCESS_FILE, None, f"unreadable JSON: {exc}") from None
-    src = d / PREPROCESS_FILE
+        pre = json.loads(src.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(src, None, f"unreadable JSON: {exc}") from None
     if not isinstance(pre, dict) or pre.get("version") != BUNDLE_VERSION:
         raise InputError(src, "version", f"expected {BUNDLE_VERSION}, got {pre.get('version') if isinstance(pre, dict) else pre!r}")
     spec = FeatureSpec.from_dict(pre.get("feature_spec", {}), source=str(src))
@@ -289,6 +282,18 @@ def load_bundle(directory: str | os.PathLike) -> Bundle:
     if names != spec.feature_names() or len(names) != scaler.mean.shape[0]:
         raise InputError(src, "feature_names", "do not match the feature spec / scaler")
     cfg = ModelConfig.from_dict(pre["model_config"]) if pre.get("model_config") else None
+    return spec, scaler, names, cfg
+
+
+def load_bundle(directory: str | os.PathLike) -> Bundle:
+    """Reload a bundle written by ``save_bundle``; predictions are bit-identical to the saved model."""
+    import tensorflow as tf  # noqa: PLC0415
+
+    d = Path(directory)
+    for name in (MODEL_FILE, PREPROCESS_FILE):
+        if not (d / name).is_file():
+            raise InputError(d, name, "missing; not a model bundle written by `fpga-prune train`")
+    spec, scaler, names, cfg = read_preprocess(d / PREPROCESS_FILE)
     metrics: dict[str, Any] = {}
     if (d / METRICS_FILE).is_file():
         metrics = json.loads((d / METRICS_FILE).read_text())

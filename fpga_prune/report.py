@@ -451,7 +451,7 @@ def build(cfg: RunConfig, layouts: Sequence[BoardLayout], records: Mapping[str, 
         "plots": {},
     }
     plots: dict[str, bytes] = {}
-    if metrics:
+    if metrics and metrics.get("training", {}).get("loss"):  # none for a model given with run --model
         plots["training_curve.png"] = plot_training_curve(metrics.get("training", {}))
     for lay in layouts:
         budget = budgets.get(lay.board.name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import numpy as np
@@ -167,3 +168,190 @@ def test_time_and_interval_parsing():
         "5", "5", "60", "240", "720", "D", "D", "W", "M", "M"]
     with pytest.raises(InputError, match="valid Bybit intervals: 1, 3, 5, 15, 30, 60, 120, 240, 360, 720, D, W, M"):
         parse_interval("2m")
+
+
+# ----------------------------------------------------------------------------- files as users have them
+def _table(c, header, stamp, order=1, extra=()):
+    """CSV text of candles ``c`` under ``header`` with timestamps written by ``stamp(ms)``."""
+    rows = [",".join([stamp(int(t)), *(repr(float(v)) for v in vals), *extra])
+            for t, *vals in zip(c.timestamp_ms, c.open, c.high, c.low, c.close, c.volume,
+                                *([c.turnover] if c.turnover is not None else []))]
+    return header + "\n" + "\n".join(rows[::order]) + "\n"
+
+
+def _naive(ms):  # '2026-01-01 19:50:00', the Bybit spot export's form
+    return format_ts(ms)[:-6]
+
+
+def _hourly(c):
+    """5-minute candles -> complete 1-hour candles (12 per hour, first at a full hour)."""
+    first = int(np.argmax(c.timestamp_ms % 3_600_000 == 0))
+    n = (len(c) - first) // 12 * 12
+    part = c.slice(first, first + n)
+    g = lambda a: a.reshape(-1, 12)  # noqa: E731
+    return type(c)(symbol=c.symbol, interval_ms=3_600_000, timestamp_ms=g(part.timestamp_ms)[:, 0],
+                   open=g(part.open)[:, 0], high=g(part.high).max(1), low=g(part.low).min(1),
+                   close=g(part.close)[:, -1], volume=g(part.volume).sum(1), source="resampled")
+
+
+def _same(a, b, fields=("timestamp_ms", "open", "high", "low", "close", "volume")):
+    assert len(a) == len(b)
+    for f in fields:
+        np.testing.assert_array_equal(getattr(a, f), getattr(b, f), err_msg=f)
+
+
+def test_bybit_spot_export_loads_as_is(real, tmp_path, capsys):
+    """Layout (a): open_time,...,turnover with zone-less times; UTC assumed and said."""
+    part = real.slice(0, 2000)
+    turnover = np.round(part.close * part.volume, 4)
+    c = type(part)(**{**part.__dict__, "turnover": turnover})
+    path = tmp_path / "BTCUSDT-spot-5m.csv"
+    path.write_text(_table(c, "open_time,open,high,low,close,volume,turnover", _naive))
+    got = load(path)
+    _same(got, part)
+    np.testing.assert_array_equal(got.turnover, turnover)
+    assert (got.interval_ms, got.symbol) == (FIVE_MIN, "BTCUSDT")
+    assert got.layout.notes() == ("columns open_time -> timestamp", "timestamps have no time zone: UTC assumed")
+    assert main(["data", "--data", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "  assumed    columns open_time -> timestamp\n" in out
+    assert "  assumed    timestamps have no time zone: UTC assumed\n" in out
+
+
+def test_hourly_linear_export_loads_as_is(real, tmp_path, capsys):
+    """Layout (b): timestamp,Open,High,Low,Close,Volume of 1-hour candles, epoch ms."""
+    hourly = _hourly(real)
+    assert len(hourly) == 2159 and format_ts(hourly.timestamp_ms[0]) == "2025-04-03 18:00:00+00:00"
+    path = tmp_path / "BTCUSDT-linear-60.csv"
+    path.write_text(_table(hourly, "timestamp,Open,High,Low,Close,Volume", str))
+    got = load(path)
+    _same(got, hourly)
+    assert got.interval_ms == 3_600_000 and got.high[0] == real.high[11:23].max()
+    assert got.layout.notes() == (
+        "columns Open -> open, High -> high, Low -> low, Close -> close, Volume -> volume",
+        "timestamps are epoch milliseconds (inferred from their magnitude)")
+    assert main(["data", "--data", str(path), "--json"]) == 0
+    s = json.loads(capsys.readouterr().out)
+    assert (s["interval"], s["rows"], s["file_format"]["time_format"]) == ("60", 2159, "epoch_ms")
+
+
+@pytest.mark.parametrize("unit, stamp", [("seconds", lambda ms: str(ms // 1000)),
+                                         ("milliseconds", str),
+                                         ("microseconds", lambda ms: str(ms * 1000))])
+def test_epoch_units_are_inferred_and_stated(real, tmp_path, unit, stamp):
+    part = real.slice(0, 300)
+    path = tmp_path / "e.csv"
+    path.write_text(_table(part, "startTime,o,h,l,c,vol", stamp))
+    got = load(path)
+    _same(got, part)
+    assert f"timestamps are epoch {unit} (inferred from their magnitude)" in got.layout.notes()
+    assert "columns startTime -> timestamp, o -> open, h -> high, l -> low, c -> close, vol -> volume" \
+        in got.layout.notes()
+
+
+def test_newest_first_file_is_sorted_and_its_interval_inferred(real, tmp_path, capsys):
+    part = real.slice(0, 500)
+    path = tmp_path / "newest-first.csv"
+    path.write_text(_table(part, "Date,Open,High,Low,Close,Vol,trades,confirm", format_ts, order=-1,
+                           extra=("7", "true")))
+    got = load(path)  # before: "cannot infer the interval ...; pass --interval"
+    _same(got, part)
+    assert got.interval_ms == FIVE_MIN
+    assert got.layout.notes()[-2:] == ("rows were newest first: sorted ascending",
+                                       "ignored columns trades, confirm")
+    # an error in a sorted file still names the line of the file: the newest row is line 2
+    lines = path.read_text().splitlines()
+    lines[1] = lines[1].replace(repr(float(part.volume[-1])), "-1.0")
+    path.write_text("\n".join(lines) + "\n")
+    assert main(["data", "--data", str(path)]) == 2
+    assert capsys.readouterr().err == f"fpga-prune: error: {path}: line 2 field Vol: volume -1.0 is negative\n"
+
+
+@pytest.mark.parametrize("header, stamps, message", [
+    ("timestamp,open_time,open,high,low,close,volume", None,
+     "line 1 header: two candidate time columns 'timestamp' (column 1) and 'open_time' (column 2); "
+     "remove or rename one"),
+    ("Date,Time,open,high,low,close,volume", None,
+     "line 1 header: two candidate time columns 'Date' (column 1) and 'Time' (column 2); remove or rename one"),
+    ("time,open,high,low,close,volume,v", None,
+     "line 1 header: two candidate volume columns 'volume' (column 6) and 'v' (column 7); remove or rename one"),
+    ("time,open,high,low,close,volume", ["1743699900", "1743700200000"],
+     "line 3 field time: mixed epoch units: '1743700200000' is epoch milliseconds but '1743699900' on "
+     "line 2 is epoch seconds"),
+    ("time,open,high,low,close,volume", ["1743699900000", "1743700200"],
+     "line 3 field time: mixed epoch units: '1743700200' is epoch seconds but '1743699900000' on "
+     "line 2 is epoch milliseconds"),
+    ("time,open,high,low,close,volume", ["17436999", "17437002"],
+     "line 2 field time: epoch number '17436999' is too small for epoch seconds, milliseconds or "
+     "microseconds between 1973 and 5138"),
+    ("time,open,high,low,close,volume", ["1743699900", "2025-04-03 17:10"],
+     "line 3 field time: '2025-04-03 17:10' is not an epoch number like '1743699900' on line 2; "
+     "one column, one time format"),
+])
+def test_ambiguous_files_are_one_line_errors(tmp_path, capsys, header, stamps, message):
+    stamps = stamps or ["2025-04-03 17:05:00", "2025-04-03 17:10:00"]
+    width = header.count(",") + 1
+    rows = [",".join([s, *["1.0"] * (width - 1)]) for s in stamps]
+    path = tmp_path / "amb.csv"
+    path.write_text(header + "\n" + "\n".join(rows) + "\n")
+    assert main(["data", "--data", str(path)]) == 2
+    assert capsys.readouterr().err == f"fpga-prune: error: {path}: {message}\n"
+
+
+def test_our_csv_and_json_assume_nothing(real, bybit_csv, tmp_path):
+    assert real.layout.notes() == () and summarize(real)["file_format"]["notes"] == []
+    path = tmp_path / "k.json"
+    path.write_text(json.dumps(_resp(real, 0, 50, int(real.timestamp_ms[50]))))
+    got = load(path)
+    assert got.layout is None and "file_format" not in summarize(got)
+
+
+# ----------------------------------------------------------------------------- the candles a bundle records
+def test_recorded_source_finds_checks_and_follows_pruned_from(real, tmp_path):
+    from fpga_prune.data import data_record, recorded_source
+
+    csv = tmp_path / "BTCUSDT-5m.csv"
+    write_csv(real.slice(0, 400), csv)
+    model_dir, pruned_dir = tmp_path / "model", tmp_path / "pruned"
+    model_dir.mkdir()
+    pruned_dir.mkdir()
+    rec = data_record(load(csv))
+    assert rec["source"] == str(csv.resolve()) and rec["candles"] == 400 and rec["format"]["notes"] == []
+    (model_dir / "metrics.json").write_text(json.dumps({"data": rec}))
+    (pruned_dir / "metrics.json").write_text(json.dumps({"pruned_from": str(model_dir)}))  # an older prune
+    assert recorded_source(model_dir) == recorded_source(pruned_dir) == csv.resolve()
+    csv.write_text(csv.read_text().replace("81794.8", "81794.9", 1))
+    with pytest.raises(InputError) as err:
+        recorded_source(pruned_dir)
+    now = hashlib.sha256(csv.read_bytes()).hexdigest()
+    assert str(err.value) == (f"{model_dir / 'metrics.json'}: data.sha256: {csv.resolve()} changed since the model "
+                              f"was made (sha256 {rec['sha256'][:12]}..., now {now[:12]}...); "
+                              "pass --data FILE with the original candles")
+    csv.rename(tmp_path / "elsewhere.csv")
+    with pytest.raises(InputError, match=r"metrics.json: data.source: .*BTCUSDT-5m.csv no longer exists"):
+        recorded_source(model_dir)
+    with pytest.raises(InputError, match=r"--data: not given, and .*nothing records no candle file"):
+        recorded_source(tmp_path / "nothing")
+
+
+@pytest.mark.slow
+def test_run_on_the_spot_export_layout_trains(real, tmp_path, capsys):
+    """Layout (a) as `run` gets it: data step notes the assumptions, train fits a model on it."""
+    path = tmp_path / "BTCUSDT-spot-5m.csv"
+    c = real.slice(0, 6000)
+    c = type(c)(**{**c.__dict__, "turnover": np.round(c.close * c.volume, 4)})
+    path.write_text(_table(c, "open_time,open,high,low,close,volume,turnover", _naive))
+    out = tmp_path / "run"
+    assert main(["run", "--board", "pynq-z2", "--data", str(path), "--out", str(out), "--until", "train",
+                 "--hidden", "8", "--epochs", "2", "--n-boot", "50", "--windows", "12,48", "--median-window",
+                 "48", "--purge", "48"]) == 0
+    summary = json.loads((out / "data" / "summary.json").read_text())
+    assert summary["rows"] == 6000 and summary["file_format"]["notes"] == [
+        "columns open_time -> timestamp", "timestamps have no time zone: UTC assumed"]
+    assert summary["file_format"]["columns"]["timestamp"] == "open_time"
+    metrics = json.loads((out / "model" / "metrics.json").read_text())
+    assert metrics["training"]["epochs_run"] == 2 and metrics["data"]["candles"] == 6000
+    assert metrics["model"]["n_inputs"] == 14
+    assert (metrics["splits"]["train"]["n"], metrics["splits"]["test"]["n"]) == (4165, 845)
+    report = json.loads((out / "report.json").read_text())
+    assert [s["status"] for s in report["steps"]][:2] == ["completed", "completed"]

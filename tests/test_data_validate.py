@@ -69,9 +69,10 @@ CASES = {
                           "line 7 field high: cannot parse number '81714.9USD'"),
     "bad_timestamp": (_edit(3, "2025-04-03 17:10:00+00:00", "yesterday"),
                       "line 3 field timestamp: cannot parse timestamp 'yesterday' "
-                      "(expected ISO 8601 or epoch milliseconds)"),
-    "epoch_seconds": (GOOD.replace("2025-04-03 17:05:00+00:00", "1743699900"),
-                      "line 2 field timestamp: '1743699900' is not epoch milliseconds (before 1973; epoch seconds?)"),
+                      "(expected ISO 8601 or epoch seconds/milliseconds/microseconds)"),
+    "epoch_among_iso": (_edit(3, "2025-04-03 17:10:00+00:00", "1743700200"),
+                        "line 3 field timestamp: '1743700200' is an epoch number but line 2 has ISO text "
+                        "'2025-04-03 17:05:00+00:00'; one column, one time format"),
     "empty": ("", "empty file: no header line (expected timestamp,open,high,low,close,volume[,turnover])"),
     "header_only": (GOOD.splitlines()[0] + "\n", "no data rows after the header"),
 }

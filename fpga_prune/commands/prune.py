@@ -19,8 +19,9 @@ HELP = "prune a trained model until its hls4ml design fits a board"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from fpga_prune.commands._source import add_source_arguments  # noqa: PLC0415
 
-    parser.add_argument("--model", required=True, type=Path, metavar="DIR",
-                        help="bundle written by `fpga-prune train`")
+    parser.add_argument("--model", required=True, type=Path, metavar="DIR|FILE",
+                        help="bundle written by `fpga-prune train`, or a Dense-only Keras 3 .keras / Keras 2 .h5 "
+                             "model (file, or a directory holding one) with a preprocess.json beside it")
     parser.add_argument("--board", required=True, metavar="NAME|FILE",
                         help="shipped board name (see `fpga-prune boards`) or a board YAML file")
     parser.add_argument("--out", required=True, type=Path, metavar="DIR", help="directory to write")
@@ -62,14 +63,16 @@ def run(args: argparse.Namespace) -> int:
     from fpga_prune.bundles import prune_bundle  # noqa: PLC0415
     from fpga_prune.cli import emit  # noqa: PLC0415
     from fpga_prune.commands._source import source_from_args  # noqa: PLC0415
-    from fpga_prune.data import load_source  # noqa: PLC0415
+    from fpga_prune.data import load_source, recorded_source  # noqa: PLC0415
     from fpga_prune.errors import CheckFailed  # noqa: PLC0415
-    from fpga_prune.model import load_bundle  # noqa: PLC0415
+    from fpga_prune.model_import import load_any  # noqa: PLC0415
 
     board = load_board(args.board)
     caps = parse_caps(args.cap)
     cfg = fit_config_from_args(args)
-    bundle = load_bundle(args.model)
+    if args.data is None and not args.symbol:  # the candles the bundle records (checked by sha256)
+        args.data = recorded_source(args.model)
+    bundle = load_any(args.model)  # our bundle, or a Keras 2 .h5 / Keras 3 .keras model + preprocess.json
     candles, _ = load_source(source_from_args(args))
 
     quiet = getattr(args, "quiet", False) or getattr(args, "json", False)

@@ -38,6 +38,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--until", choices=STEPS, default="verify",
                         help="stop after this step (default verify: the whole flow)")
     add_source_arguments(parser)
+    parser.add_argument("--model", type=Path, metavar="DIR|FILE",
+                        help="skip training: evaluate and use this bundle, or a Dense-only Keras 3 .keras / Keras 2 "
+                             ".h5 model with a preprocess.json beside it (its features and target replace "
+                             "--target and the feature options)")
     add_model_arguments(parser)
     f = parser.add_argument_group("prune to fit")
     add_fit_arguments(f)
@@ -64,6 +68,10 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
     refs = tuple(board_names()) if args.board == "all" else (str(args.board),)
     boards = tuple(load_board(r) for r in refs)
     spec, model_cfg = configs_from_args(args)
+    if args.model is not None:  # run --model: the model's own preprocessing and widths (checked without TF)
+        from fpga_prune.model_import import configs_of  # noqa: PLC0415
+
+        spec, model_cfg = configs_of(args.model)
     for flag, value, low in (("--n-boot", args.n_boot, 0), ("--boot-block", args.boot_block, 1),
                              ("--threads", args.threads, 1)):
         if value is not None and value < low:
@@ -86,7 +94,8 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
     return RunConfig(out=out, boards=boards, all_boards=args.board == "all", source=source,
                      spec=spec, model=model_cfg, threads=args.threads, n_boot=args.n_boot,
                      boot_block=args.boot_block, caps=parse_caps(args.cap), fit=fit_config_from_args(args),
-                     generate=gen, sims=parse_sims(args.sim), until=args.until, force=force)
+                     generate=gen, sims=parse_sims(args.sim), until=args.until, force=force,
+                     model_path=args.model)
 
 
 # ----------------------------------------------------------------------------- progress display

@@ -2,11 +2,14 @@
 
 Public API (other packages depend on these names): ``load``, ``fetch``,
 ``validate`` / ``ValidationReport``, ``summarize``, ``write_csv``,
-``CandleSource`` / ``load_source``.
+``CandleSource`` / ``load_source``, ``data_record`` / ``recorded_source``
+(which candles a bundle was made from), ``FileLayout`` (how a CSV was read).
 """
 from fpga_prune.data.bybit import FetchError, fetch
 from fpga_prune.data.candles import Candles
 from fpga_prune.data.files import load, load_csv, load_json, write_csv
+from fpga_prune.data.layout import FileLayout
+from fpga_prune.data.provenance import data_record, recorded_source
 from fpga_prune.data.shared import calibration_dir, shared_csv
 from fpga_prune.data.source import CandleSource, load_source
 from fpga_prune.data.summary import format_summary, summarize
@@ -14,7 +17,7 @@ from fpga_prune.data.timeutil import INTERVALS, format_ts, parse_interval, parse
 from fpga_prune.data.validate import ValidationReport, validate
 
 __all__ = [
-    "CandleSource", "Candles", "FetchError", "INTERVALS", "ValidationReport", "calibration_dir", "fetch",
-    "format_summary", "format_ts", "load", "load_csv", "load_json", "load_source", "parse_interval",
-    "parse_time", "shared_csv", "summarize", "validate", "write_csv",
+    "CandleSource", "Candles", "FetchError", "FileLayout", "INTERVALS", "ValidationReport", "calibration_dir",
+    "data_record", "fetch", "format_summary", "format_ts", "load", "load_csv", "load_json", "load_source",
+    "parse_interval", "parse_time", "recorded_source", "shared_csv", "summarize", "validate", "write_csv",
 ]

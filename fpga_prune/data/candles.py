@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from fpga_prune.data.layout import FileLayout
+
 
 @dataclass(frozen=True, eq=False)
 class Candles:
@@ -29,6 +31,7 @@ class Candles:
     volume: np.ndarray
     turnover: np.ndarray | None = None
     source: str = ""
+    layout: FileLayout | None = None  # how a CSV source was read; None for JSON and downloads
 
     def __len__(self) -> int:
         return int(self.timestamp_ms.shape[0])
@@ -41,5 +44,5 @@ class Candles:
             timestamp_ms=self.timestamp_ms[sl], open=self.open[sl], high=self.high[sl],
             low=self.low[sl], close=self.close[sl], volume=self.volume[sl],
             turnover=None if self.turnover is None else self.turnover[sl],
-            source=self.source,
+            source=self.source, layout=self.layout,
         )

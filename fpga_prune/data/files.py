@@ -1,9 +1,10 @@
 """Candles from files: CSV (timestamp,open,high,low,close,volume[,turnover]) and raw v5 JSON.
 
 Why both: CSV is what people keep and share (the shared BTCUSDT file loads as
-is); raw Bybit responses are what people save from scripts and browsers, and
-loading them untouched avoids a lossy conversion step.  numpy + csv only:
-26k rows load in a few tens of milliseconds.
+is; other exports' headers, time formats and newest-first order are read as
+``layout`` describes); raw Bybit responses are what people save from scripts
+and browsers, and loading them untouched avoids a lossy conversion step.
+numpy + csv only: 26k rows load in a few tens of milliseconds.
 
 Error locations: for CSV, ``line N`` is the physical line in the file (the
 header is line 1); for JSON, ``response K row J`` (or ``line K row J`` for
@@ -17,21 +18,19 @@ import json
 import os
 import re
 from collections.abc import Sequence
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from fpga_prune.data.candles import Candles
+from fpga_prune.data.layout import EXPECTED, OPTIONAL, REQUIRED, FileLayout, map_header, parse_time_column
 from fpga_prune.data.timeutil import (
     _MIN_EPOCH_MS, candle_close_ms, format_ts, interval_ms, parse_interval,
 )
 from fpga_prune.data.validate import ValidationReport, infer_interval_ms, validate
 from fpga_prune.errors import InputError
 
-REQUIRED = ("timestamp", "open", "high", "low", "close", "volume")
-OPTIONAL = ("turnover",)
 _VALUE_FIELDS = ("open", "high", "low", "close", "volume", "turnover")
 _SUFFIXES = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
@@ -41,50 +40,6 @@ def symbol_from_name(path: str | os.PathLike) -> str:
     """'BTCUSDT-linear-5m-....csv' -> 'BTCUSDT'; '' when the name does not start with one."""
     m = re.match(r"^([A-Z][A-Z0-9]{2,})(?=[-_.])", Path(path).name)
     return m.group(1) if m else ""
-
-
-def _parse_ts_text(text: str) -> int:
-    """One timestamp cell: epoch ms digits, or ISO 8601 (naive means UTC)."""
-    s = text.strip()
-    if s.isdigit():
-        ms = int(s)
-        if ms < _MIN_EPOCH_MS:
-            raise ValueError(f"{s!r} is not epoch milliseconds (before 1973; epoch seconds?)")
-        return ms
-    try:
-        dt = datetime.fromisoformat(s[:-1] + "+00:00" if s.endswith("Z") else s)
-    except ValueError:
-        raise ValueError(f"cannot parse timestamp {s!r} (expected ISO 8601 or epoch milliseconds)") from None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return int(round(dt.timestamp() * 1000))
-
-
-_UTC_NAIVE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?")
-
-
-def _parse_ts_column(cells: list[str], path: str, locate) -> np.ndarray:
-    """Timestamps of a column; vectorized for the common all-UTC / all-epoch-ms files."""
-    stripped = [c.strip() for c in cells]
-    try:
-        if all(s.isdigit() for s in stripped):
-            ts = np.array(stripped, dtype=np.int64)
-            if ts.min() >= _MIN_EPOCH_MS:
-                return ts
-        else:
-            naive = [s[:-6] if s.endswith("+00:00") else s[:-1] if s.endswith("Z") else s
-                     for s in stripped]
-            if all(_UTC_NAIVE.fullmatch(s) for s in naive):
-                return np.array(naive, dtype="datetime64[ms]").astype(np.int64)
-    except (ValueError, OverflowError):
-        pass
-    ts = np.empty(len(cells), dtype=np.int64)  # slow path: per cell, names the bad one
-    for i, cell in enumerate(cells):
-        try:
-            ts[i] = _parse_ts_text(cell)
-        except ValueError as exc:
-            raise InputError(path, f"{locate(i)} field timestamp", str(exc)) from None
-    return ts
 
 
 def _floats(cells: list[str], name: str, path: str, locate) -> np.ndarray:
@@ -101,12 +56,12 @@ def _floats(cells: list[str], name: str, path: str, locate) -> np.ndarray:
         raise
 
 
-def _interval_for(ts: np.ndarray, interval: str | int | None, path: str) -> int:
+def _interval_for(ts: np.ndarray, interval: str | int | None, path: str, name: str = "timestamp") -> int:
     if interval is not None:
         return interval_ms(parse_interval(interval))
     ms = infer_interval_ms(ts)
     if ms is None:
-        raise InputError(path, "field timestamp",
+        raise InputError(path, f"field {name}",
                          f"cannot infer the interval from {len(ts)} row(s); pass --interval")
     return ms
 
@@ -143,18 +98,10 @@ def load_csv_with_report(path: str | os.PathLike, *, interval: str | int | None 
             header = row
             break
     if header is None:
-        raise InputError(src, None, "empty file: no header line (expected "
-                         "timestamp,open,high,low,close,volume[,turnover])")
+        raise InputError(src, None, f"empty file: no header line (expected {EXPECTED})")
     header_line = reader.line_num
-    names = [h.strip().lower() for h in header]
-    missing = [c for c in REQUIRED if c not in names]
-    if missing:
-        raise InputError(src, f"line {header_line} header",
-                         f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
-                         f"(found {','.join(h.strip() for h in header)}; expected "
-                         "timestamp,open,high,low,close,volume[,turnover])")
-    wanted = list(REQUIRED) + [c for c in OPTIONAL if c in names]
-    index = {c: names.index(c) for c in wanted}
+    index, ignored = map_header(header, src, f"line {header_line}")
+    wanted = list(REQUIRED) + [c for c in OPTIONAL if c in index]
     lines: list[int] = []
     rows: list[list[str]] = []
     width = len(header)
@@ -169,22 +116,32 @@ def load_csv_with_report(path: str | os.PathLike, *, interval: str | int | None 
     if not rows:
         raise InputError(src, None, "no data rows after the header")
     columns = list(zip(*rows))
-    cells = {c: list(columns[k]) for c, k in index.items()}
+    cells = {c: list(columns[index[c]]) for c in wanted}
+    names = {c: header[index[c]].strip() for c in wanted}
 
     line_arr = np.asarray(lines)
 
     def locate(i: int) -> str:
         return f"line {int(line_arr[i])}"
 
-    ts = _parse_ts_column(cells["timestamp"], src, locate)
-    vals = {c: _floats(cells[c], c, src, locate) for c in wanted if c != "timestamp"}
-    length = _interval_for(ts, interval, src)
+    ts, time_format, utc_assumed = parse_time_column(cells["timestamp"], src, names["timestamp"], locate)
+    vals = {c: _floats(cells[c], names[c], src, locate) for c in wanted if c != "timestamp"}
+    step = np.diff(ts)
+    reordered = bool(len(ts) > 1 and (step <= 0).all() and (step < 0).any())
+    if reordered:  # newest first (the v5 API's order): read it oldest first
+        ts, line_arr = ts[::-1].copy(), line_arr[::-1].copy()
+        vals = {c: v[::-1].copy() for c, v in vals.items()}
+    layout = FileLayout(columns=tuple(sorted(names.items(), key=lambda kv: index[kv[0]])),
+                        time_format=time_format, utc_assumed=utc_assumed, reordered=reordered,
+                        ignored=ignored)
+    length = _interval_for(ts, interval, src, names["timestamp"])
     candles = Candles(
         symbol=symbol if symbol is not None else symbol_from_name(path), interval_ms=length,
         timestamp_ms=ts, open=vals["open"], high=vals["high"], low=vals["low"],
         close=vals["close"], volume=vals["volume"], turnover=vals.get("turnover"), source=src,
+        layout=layout,
     )
-    report = validate(candles, allow_gaps=allow_gaps, locate=locate)
+    report = validate(candles, allow_gaps=allow_gaps, locate=locate, names=names)
     return candles, report
 
 

@@ -1,5 +1,9 @@
 """What a candle series contains, in numbers a user checks before training.
 
+Why the file format: whatever the loader assumed about a CSV (column
+aliases, epoch unit, UTC for zone-less times, newest-first order) is shown
+here and kept in the run's data summary, so a wrong guess is visible.
+
 Why the label balance: the model predicts close[t+1] > close[t]; a 50/50 split
 means 'always up' is no baseline to beat, and a skewed one sets the accuracy
 floor a pruned model must clear.
@@ -60,6 +64,8 @@ def summarize(candles: Candles) -> dict[str, Any]:
     }
     if candles.turnover is not None:
         out["turnover_total"] = float(candles.turnover.sum())
+    if candles.layout is not None:
+        out["file_format"] = candles.layout.to_dict()
     return out
 
 
@@ -81,6 +87,7 @@ def format_summary(s: dict[str, Any]) -> str:
         f"open {price['first_open']:,} -> close {price['last_close']:,} ({change:+.2f}%)",
         f"  volume     total {vol['total']:,.3f}, mean {vol['mean']:,.3f}, max {vol['max']:,.3f}",
     ]
+    lines += [f"  assumed    {note}" for note in (s.get("file_format") or {}).get("notes", ())]
     if lab["pairs"]:
         lines.append(f"  labels     up {lab['up_fraction']:.4f} ({lab['up']:,} up, {lab['down']:,} down, "
                      f"{lab['flat']:,} flat of {lab['pairs']:,} next-candle moves)")

@@ -8,7 +8,7 @@ user can open the file at that line.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -109,15 +109,21 @@ def _first_bad(mask: np.ndarray) -> tuple[int, int] | None:
     return int(bad[0]), int(bad.size - 1)
 
 
-def validate(candles: Candles, *, allow_gaps: bool = False,
-             locate: Locator | None = None) -> ValidationReport:
+def validate(candles: Candles, *, allow_gaps: bool = False, locate: Locator | None = None,
+             names: Mapping[str, str] | None = None) -> ValidationReport:
     """Raise InputError on the first defect; return a report for a clean series.
 
     Checked in this order so the message points at the root cause: values
     (finite, positive prices, high/low envelope, volume), then time (strictly
     ascending, one interval), then gaps (errors unless ``allow_gaps``).
+    ``names`` maps a field to the header the user wrote (``open_time``), so
+    the message names the column as it appears in the file.
     """
     where = locate or data_row
+
+    def fld(i: int, name: str) -> str:
+        return f"{where(i)} field {(names or {}).get(name, name)}"
+
     src = candles.source or candles.symbol or "candles"
     n = len(candles)
     if n == 0:
@@ -132,32 +138,32 @@ def validate(candles: Candles, *, allow_gaps: bool = False,
         hit = _first_bad(~np.isfinite(col))
         if hit:
             i, more = hit
-            raise InputError(src, f"{where(i)} field {name}", f"value {_v(col[i])} is not finite{_more(more)}")
+            raise InputError(src, fld(i, name), f"value {_v(col[i])} is not finite{_more(more)}")
     for name in ("open", "high", "low", "close"):
         col = cols[name]
         hit = _first_bad(col <= 0)
         if hit:
             i, more = hit
-            raise InputError(src, f"{where(i)} field {name}",
+            raise InputError(src, fld(i, name),
                              f"price {_v(col[i])} is not positive{_more(more)}")
     o, h, lo, c = candles.open, candles.high, candles.low, candles.close
     top, bottom = np.maximum(o, c), np.minimum(o, c)
     hit = _first_bad(h < top)
     if hit:
         i, more = hit
-        raise InputError(src, f"{where(i)} field high",
+        raise InputError(src, fld(i, "high"),
                          f"high {_v(h[i])} is below max(open, close) = {_v(top[i])}{_more(more)}")
     hit = _first_bad(lo > bottom)
     if hit:
         i, more = hit
-        raise InputError(src, f"{where(i)} field low",
+        raise InputError(src, fld(i, "low"),
                          f"low {_v(lo[i])} is above min(open, close) = {_v(bottom[i])}{_more(more)}")
     for name in ("volume", "turnover"):
         if name in cols:
             hit = _first_bad(cols[name] < 0)
             if hit:
                 i, more = hit
-                raise InputError(src, f"{where(i)} field {name}",
+                raise InputError(src, fld(i, name),
                                  f"{name} {_v(cols[name][i])} is negative{_more(more)}")
 
     ts = candles.timestamp_ms
@@ -165,12 +171,12 @@ def validate(candles: Candles, *, allow_gaps: bool = False,
     hit = _first_bad(d == 0)
     if hit:
         i, more = hit
-        raise InputError(src, f"{where(i + 1)} field timestamp",
+        raise InputError(src, fld(i + 1, "timestamp"),
                          f"duplicate timestamp {format_ts(ts[i + 1])} (same as {where(i)}){_more(more)}")
     hit = _first_bad(d < 0)
     if hit:
         i, more = hit
-        raise InputError(src, f"{where(i + 1)} field timestamp",
+        raise InputError(src, fld(i + 1, "timestamp"),
                          f"{format_ts(ts[i + 1])} is earlier than {format_ts(ts[i])} on {where(i)}; "
                          f"rows must be in ascending time order{_more(more)}")
     length = int(candles.interval_ms)
@@ -184,7 +190,7 @@ def validate(candles: Candles, *, allow_gaps: bool = False,
         hit = _first_bad(bad)
         if hit:
             i, more = hit
-            raise InputError(src, f"{where(i + 1)} field timestamp",
+            raise InputError(src, fld(i + 1, "timestamp"),
                              f"{format_ts(ts[i + 1])} is {duration_label(int(d[i]))} after the previous "
                              f"row, not a multiple of the {interval_label(length)} interval "
                              f"(mixed intervals){_more(more)}")
@@ -192,7 +198,7 @@ def validate(candles: Candles, *, allow_gaps: bool = False,
     if gaps.count and not allow_gaps:
         k = gaps.largest_after_index
         assert k is not None
-        raise InputError(src, f"{where(k + 1)} field timestamp",
+        raise InputError(src, fld(k + 1, "timestamp"),
                          f"{gaps.count} gap{'s' if gaps.count != 1 else ''} ({gaps.missing} missing "
                          f"candle{'s' if gaps.missing != 1 else ''}); largest {duration_label(gaps.largest_ms)} missing before "
                          f"{format_ts(ts[k + 1])}; pass --allow-gaps to proceed")
