@@ -33,7 +33,7 @@ calibration residuals (``fpga_prune.estimate_bands``).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -355,11 +355,20 @@ def _stats(w: np.ndarray, ww: int) -> tuple[np.ndarray, np.ndarray]:
     return csd.reshape(w.shape), eff.reshape(w.shape)
 
 
+@lru_cache(maxsize=64)
+def _dsp_by_eff(xw: int, dsp_width: tuple[int, int]) -> np.ndarray:
+    """DSPs of one product with an ``xw``-bit input, by the constant's effective width (0..63)."""
+    return np.array([dsp_count(xw, e, dsp_width) for e in range(64)], dtype=np.int64)
+
+
+_SENTINEL = np.iinfo(np.int64).max
+
+
 def _distinct_per_row(vals: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """One value per distinct masked value of each row (the shared multipliers of one input)."""
     if not mask.any():
         return np.zeros(0, dtype=np.int64)
-    sentinel = np.iinfo(np.int64).max
+    sentinel = _SENTINEL
     s = np.sort(np.where(mask, vals, sentinel), axis=1)
     first = np.ones_like(s, dtype=bool)
     first[:, 1:] = s[:, 1:] != s[:, :-1]
@@ -389,11 +398,8 @@ def _dense_constant(layer: DenseLayer, ctx: _Ctx) -> LayerEstimate:
     lut_mul = mul & ~to_dsp
     # One multiplier per distinct (input, constant) pair; Vivado also shares x*c with x*(-c).
     shared = _distinct_per_row(np.abs(w) if r["dsp_share_sign"] else w, to_dsp)
-    dsp = 0
-    if shared.size:
-        _, s_eff = constant_stats(shared)
-        for e, c in zip(*np.unique(s_eff, return_counts=True)):
-            dsp += dsp_count(xw, int(e), ctx.board.dsp_width) * int(c)
+    dsp = int(_dsp_by_eff(xw, ctx.board.dsp_width).take(_stats(shared, layer.weight_type.width)[1]).sum()) \
+        if shared.size else 0
     n_dsp_mults = int(shared.size)
     n_mul_ops = int(mul.sum())
     interval = 1
@@ -541,15 +547,18 @@ def estimate(network: FixedNetwork, board: Board, options: EstimateOptions = Est
     ctx = _ctx(board, options)
     layers = tuple(estimate_dense(lay, board, options) if isinstance(lay, DenseLayer)
                    else estimate_activation(lay, board, options) for lay in network.layers)
+    if ctx.r["cal_lut"] != 1.0 or ctx.r["cal_ff"] != 1.0:
+        layers = tuple(replace(le, lut=int(round(le.lut * ctx.r["cal_lut"])), ff=int(round(le.ff * ctx.r["cal_ff"])))
+                       for le in layers)
     tot = {q: sum(getattr(le, q) for le in layers) for q in ("dsp", "bram18k", "lut", "ff")}
     io_bits = network.n_inputs * network.input_type.width + sum(
         (lay.n_out if isinstance(lay, DenseLayer) else lay.n) * lay.result_type.width for lay in network.layers)
-    tot["ff"] += int(round(io_bits * ctx.r["ff_top_per_bit"]))
-    latency = sum(le.latency_cycles for le in layers) + int(ctx.r["top_cycles"])
+    tot["ff"] += int(round(io_bits * ctx.r["ff_top_per_bit"] * ctx.r["cal_ff"]))
+    latency = max(1, sum(le.latency_cycles for le in layers) + int(ctx.r["top_cycles"] + round(ctx.r["cal_latency"])))
     interval = max((le.interval_cycles for le in layers), default=1)
-    factors = band_factors(ctx.family, options.confidence, options.calibration)
+    factors = band_factors(ctx.family, options.confidence, options.calibration, options.mul_impl is not None)
     return Estimate(
         network=network.name, board=board.name, clock_period_ns=board.clock_period_ns, layers=layers,
         dsp=tot["dsp"], bram18k=tot["bram18k"], uram=0, lut=tot["lut"], ff=tot["ff"],
         latency_cycles=latency, interval_cycles=interval, hls_tool=options.hls_tool,
-        confidence=options.confidence, band_factors=tuple(sorted(factors)))
+        confidence=options.confidence, band_factors=factors)

@@ -60,7 +60,8 @@ RULES: dict[str, Rule] = {
     "lut_scale": Rule(1.0, (
         "Overall LUT factor of the constant-weight Dense datapath per tool (real/predicted layer LUT). Basis: "
         f"{_VITIS22} 0.99; Vivado: {_VH19} 0.70 on UltraScale+ but camillaMiao/Hls-and-bambu 1.02 on 7-series, "
-        "0.85 taken; ak_* (Vitis 2021): 0.78-1.1 per layer, 1.0 taken."), per_tool=(("vivado", 0.85),)),
+        "0.85 taken; ak_* (Vitis 2021): 0.78 (median of the model totals)."),
+        per_tool=(("vivado", 0.85), ("vitis2021", 0.78))),
     # ------------------------------------------------------------------ registers
     "ff_per_product_bit_stage": Rule(0.33, (
         "Flip-flops per nonzero product per accumulator bit per pipeline stage of a latency Dense. Basis: "
@@ -149,4 +150,8 @@ RULES: dict[str, Rule] = {
         "Resource strategy flip-flops per multiplier (plus n_out x accumulator width plus ff_res_fixed). Basis: "
         "layer_qd_dense27 30.7k FF for 1024 multipliers; layer_tt_output_64x1 2.0k for 2.")),
     "ff_res_fixed": Rule(2000, "Resource strategy flip-flops per layer independent of size. Basis: as ff_res_per_mult."),
+    # ------------------------------------------------------------------ user calibration (fpga-prune calibrate)
+    "cal_lut": Rule(1.0, "Factor on every LUT estimate fitted to the user's reports (1: the shipped rules)."),
+    "cal_ff": Rule(1.0, "Factor on every FF estimate fitted to the user's reports (1: the shipped rules)."),
+    "cal_latency": Rule(0.0, "Cycles added to the total latency, fitted to the user's reports (0: shipped rules)."),
 }
