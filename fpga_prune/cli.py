@@ -38,6 +38,7 @@ COMMANDS: dict[str, str] = {
     "verify": "verify",
     "run": "run",
     "estimate": "estimate",
+    "calibrate": "calibrate",
 }
 
 _HELP: dict[str, str] = {
@@ -49,6 +50,7 @@ _HELP: dict[str, str] = {
     "verify": "prove bit-accurate model == C simulation == RTL simulation",
     "run": "candles -> train -> prune -> generate -> verify -> report, resumable",
     "estimate": "estimate resources and latency (with error bands) of a pruned model or any hls4ml project",
+    "calibrate": "fit the estimator's corrections to csynth reports of your hls4ml projects",
 }
 
 

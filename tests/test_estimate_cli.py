@@ -91,3 +91,25 @@ def test_estimate_model_directory(trained_model, capsys):
     est = json.loads(out)
     assert est["board"] == "pynq-z2" and est["fits"] in (True, False)
     assert est["layers"][0]["kind"] == "dense" and est["totals"]["dsp"] >= 0
+
+
+def test_calibrate_writes_a_file_estimate_uses(tmp_path, capsys):
+    dirs = [str(CALIBRATION / n) for n in ("ak_mnist_dsp_rf1_z7007s_vitis2021", "ak_har_dsp_rf1_z7007s_vitis2021",
+                                           "ak_cardio_dsp_rf1_z7007s_vitis2021")]
+    out = tmp_path / "cal.json"
+    code, text, err = _run(capsys, "calibrate", *dirs, "--out", str(out), "--json")
+    assert code == 0, err
+    doc = json.loads(out.read_text())
+    assert doc["format"] == "fpga_prune.calibration/1" and len(doc["designs"]) == 3
+    rules = {r["rule"]: r["value"] for r in doc["rules"] if r["tool_family"] == "vitis2021"}
+    assert set(rules) == {"cal_lut", "cal_ff", "cal_latency"}
+    assert json.loads(text)["leave_one_out_median_abs_err"]["dsp"] == 0.0
+    target = str(CALIBRATION / "ak_jet_tagging_dsp_rf1_z7007s_vitis2021")
+    _, plain, _ = _run(capsys, "estimate", target, "--json")
+    _, cal, _ = _run(capsys, "estimate", target, "--json", "--calibration", str(out))
+    plain, cal = json.loads(plain), json.loads(cal)
+    assert cal["totals"]["dsp"] == plain["totals"]["dsp"]          # DSP is never fitted
+    assert cal["totals"]["lut"] != plain["totals"]["lut"]
+    bad = tmp_path / "bad.json"
+    code, _, err = _run(capsys, "calibrate", str(CALIBRATION / "extra"), "--out", str(bad))
+    assert code == 2 and not bad.exists() and err.count("\n") == 1
