@@ -211,6 +211,11 @@ class Estimate:
     def fits(self, board: Board, caps: Caps = DEFAULT_CAPS) -> bool:
         return all(v >= 0 for v in self.headroom(board, caps).values())
 
+    def fits_upper(self, board: Board, caps: Caps = DEFAULT_CAPS) -> bool:
+        """Whether the upper bound of every resource (at ``confidence``) is inside the budget."""
+        budget = caps.budget(board)
+        return all(used <= budget[r] for r, used in self.upper().items())
+
     def to_dict(self, board: Board | None = None, caps: Caps = DEFAULT_CAPS) -> dict[str, Any]:
         d: dict[str, Any] = {
             "network": self.network, "board": self.board, "clock_period_ns": self.clock_period_ns,

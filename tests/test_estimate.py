@@ -192,3 +192,15 @@ def test_faster_family_needs_fewer_cycles_at_same_clock():
 
 def test_every_rule_has_a_basis():
     assert all(r.basis and len(r.basis) > 20 for r in RULES.values())
+
+
+def test_fits_upper_uses_the_band():
+    net = _mlp(sparsity=0.9)
+    est = estimate(net, ZCU)
+    up = est.upper()
+    assert all(up[r] >= est.used()[r] for r in up) and up["lut"] > est.lut
+    # a cap just above the point estimate of LUT: fits on the estimate, not on its upper bound
+    lut_cap = (est.lut + 1) / ZCU.lut
+    caps = Caps(dsp=1.0, bram=1.0, lut=lut_cap, ff=1.0)
+    assert est.fits(ZCU, caps) and not est.fits_upper(ZCU, caps)
+    assert est.fits_upper(ZCU, Caps(dsp=1.0, bram=1.0, lut=(up["lut"] + 1) / ZCU.lut, ff=1.0))
