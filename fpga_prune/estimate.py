@@ -555,10 +555,15 @@ def estimate(network: FixedNetwork, board: Board, options: EstimateOptions = Est
     if ctx.r["cal_lut"] != 1.0 or ctx.r["cal_ff"] != 1.0:
         layers = tuple(replace(le, lut=int(round(le.lut * ctx.r["cal_lut"])), ff=int(round(le.ff * ctx.r["cal_ff"])))
                        for le in layers)
+    # The top function registers the input and every layer output once; each layer is charged its own.
+    per_bit = ctx.r["ff_top_per_bit"] * ctx.r["cal_ff"]
+    top_ff = []
+    for i, lay in enumerate(network.layers):
+        bits = (lay.n_out if isinstance(lay, DenseLayer) else lay.n) * lay.result_type.width
+        bits += network.n_inputs * network.input_type.width if i == 0 else 0
+        top_ff.append(int(round(bits * per_bit)))
+    layers = tuple(replace(le, ff=le.ff + extra) for le, extra in zip(layers, top_ff))
     tot = {q: sum(getattr(le, q) for le in layers) for q in ("dsp", "bram18k", "lut", "ff")}
-    io_bits = network.n_inputs * network.input_type.width + sum(
-        (lay.n_out if isinstance(lay, DenseLayer) else lay.n) * lay.result_type.width for lay in network.layers)
-    tot["ff"] += int(round(io_bits * ctx.r["ff_top_per_bit"] * ctx.r["cal_ff"]))
     latency = max(1, sum(le.latency_cycles for le in layers) + int(ctx.r["top_cycles"] + round(ctx.r["cal_latency"])))
     interval = max((le.interval_cycles for le in layers), default=1)
     factors = band_factors(ctx.family, options.confidence, options.calibration, options.mul_impl is not None)

@@ -106,7 +106,7 @@ RULES: dict[str, Rule] = {
         "Flip-flops of the top function per bit of the input and of every layer output (each is registered once "
         f"in the top pipeline). Basis: top 'Register' FF of {_VITIS22} 3426 for 4512 bits (0.76), "
         "jet_f16_rf1_u250_vhls2019 3424 (0.76), jet_q6prune_rf1_u250_vhls2019 2618 for 3232 (0.81), "
-        "ak_jet_tagging_dsp_rf1 3116 for 3360 (0.93).")),
+        "ak_jet_tagging_dsp_rf1 3116 for 3360 (0.93). Charged to the layer whose output it registers.")),
     "resource_pipeline_cycles": Rule(2, (
         "Cycles added to R by the Resource-strategy pipeline. Basis: layer_qd_* RF 32 -> 34, "
         "layer_tt_output_64x1 RF 32 -> 33, layer_tt_layer3 RF 20 -> 21 (csynth, Vivado HLS 2019.2).")),

@@ -204,3 +204,9 @@ def test_fits_upper_uses_the_band():
     caps = Caps(dsp=1.0, bram=1.0, lut=lut_cap, ff=1.0)
     assert est.fits(ZCU, caps) and not est.fits_upper(ZCU, caps)
     assert est.fits_upper(ZCU, Caps(dsp=1.0, bram=1.0, lut=(up["lut"] + 1) / ZCU.lut, ff=1.0))
+
+
+def test_layers_add_up_to_the_totals():
+    est = estimate(_mlp(sparsity=0.5), ZCU)
+    for q in ("dsp", "bram18k", "lut", "ff"):
+        assert sum(getattr(le, q) for le in est.layers) == getattr(est, q)
