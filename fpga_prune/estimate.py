@@ -35,7 +35,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -46,6 +46,9 @@ from fpga_prune.estimate_rules import RULES, Rule
 from fpga_prune.fixed import FixedType
 from fpga_prune.hls_tools import DEFAULT_HLS_TOOL, default_clock_uncertainty, parse_uncertainty, tool_family
 from fpga_prune.ir import ActivationLayer, DenseLayer, FixedNetwork
+
+if TYPE_CHECKING:  # the importer pulls hls4ml's table code; the estimator must stay light
+    from fpga_prune.hls_project import HlsProject
 
 __all__ = ["RULES", "Rule", "EstimateOptions", "LayerEstimate", "Estimate", "estimate", "estimate_dense",
            "estimate_activation", "valid_reuse_factors", "check_reuse_factor", "dsp_count", "bram18_count",
@@ -83,7 +86,7 @@ class EstimateOptions:
         return tool_family(self.hls_tool)
 
     @classmethod
-    def for_project(cls, project: Any, hls_tool: str | None = None, **kw: Any) -> EstimateOptions:
+    def for_project(cls, project: HlsProject, hls_tool: str | None = None, **kw: Any) -> EstimateOptions:
         """Options from an imported project (``hls_project.HlsProject``): its tool, binding and uncertainty."""
         tool = hls_tool or project.hls_tool or DEFAULT_HLS_TOOL
         unc = parse_uncertainty(project.clock_uncertainty, project.clock_period_ns or 5.0)

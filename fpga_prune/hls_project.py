@@ -40,6 +40,8 @@ from fpga_prune.ir import ActivationLayer, DenseLayer, FixedNetwork, Layer
 DENSE_FUNCS = ("dense", "dense_latency", "dense_resource")
 ACTIVATION_FUNCS = ("relu", "linear", "sigmoid", "softmax")
 _DEFAULT_TABLE_T = FixedType(True, 18, 8)
+#: The 'stable' softmax of hls4ml before 1.0 (no inp_norm_t): sized like 1.x, not emulated bit for bit.
+STABLE_PRE_1_0 = "stable_hls4ml0"
 
 
 @dataclass(frozen=True)
@@ -309,6 +311,10 @@ def _network_from_firmware(fw: Path, project_name: str | None) -> FixedNetwork:
             width = n_out
         elif func == "softmax":
             impl = vals.get("implementation", "nnet::softmax_implementation::stable").split("::")[-1]
+            if impl == "stable" and "inp_norm_t" not in cfg.types:
+                # hls4ml < 1.0: max subtracted in a copy of the input type, un-negated exp table (issue #10).
+                # Recorded under its own name so the bit-accurate model refuses it instead of guessing.
+                impl = STABLE_PRE_1_0
             if int(vals.get("n_inner", "1")) != 1 or int(vals.get("n_outer", "1")) != 1:
                 raise InputError(params_h, f"{cfg.name}", "multi-dimensional softmax is not modelled")
             sm_types = {k: t(k) for k in ("exp_table_t", "inv_table_t") if k in cfg.types or impl != "legacy"}

@@ -113,3 +113,19 @@ def test_unknown_layer_names_layer_and_file(tmp_path):
         read_project(tmp_path / "prj")
     msg = str(exc.value)
     assert str(top) in msg and "layer sig" in msg and "nnet::hard_tanh" in msg and "\n" not in msg
+
+
+def test_pre_1_0_stable_softmax_is_imported_under_its_own_name(tmp_path):
+    from fpga_prune import emulate
+    from fpga_prune.hls_adapter import HlsSettings, convert
+    from fpga_prune.hls_project import STABLE_PRE_1_0
+
+    convert(_keras_model(), HlsSettings(), tmp_path / "prj").write()
+    params = tmp_path / "prj" / "firmware" / "parameters.h"
+    params.write_text("\n".join(line for line in params.read_text().splitlines() if "inp_norm_t" not in line))
+    net = read_project(tmp_path / "prj").network
+    sm = net.layers[-1]
+    assert sm.activation == "softmax" and sm.params["implementation"] == STABLE_PRE_1_0
+    assert sm.table_types["exp"].width == 18 and sm.params["exp_table_size"] == 1024  # enough to estimate
+    with pytest.raises(ValueError, match="unknown softmax implementation"):
+        emulate.predict_raw(net, np.zeros((1, net.n_inputs), dtype=np.int64))
