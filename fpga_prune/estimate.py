@@ -525,7 +525,7 @@ def estimate_activation(layer: ActivationLayer, board: Board,
         eb, el = _rom(esize, ewidth, ctx)
         ib, il = _rom(isize, iwidth, ctx)
         e_copies = max(1, int(math.ceil(n * r["softmax_exp_copies"])))
-        i_copies = max(1 if ctx.family == "vivado" else 0, int(math.ceil(n * r["softmax_inv_copies"])))
+        i_copies = max(int(r["softmax_inv_min_copies"]), int(math.ceil(n * r["softmax_inv_copies"])))
         bram = e_copies * eb + i_copies * ib
         lut_f = n * r["lut_softmax_per_elem"] + e_copies * el + i_copies * il
         # res[i] = exp_res[i] * inv_exp_sum: n products of table-width operands.

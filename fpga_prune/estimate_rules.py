@@ -132,6 +132,9 @@ RULES: dict[str, Rule] = {
     "softmax_inv_copies": Rule(0.5, (
         "Copies of the inverse table per element (x n, rounded up); see softmax_exp_copies. Vivado: one table; "
         "Vitis 2021: none in BRAM."), per_tool=(("vivado", 0.0), ("vitis2021", 0.0))),
+    "softmax_inv_min_copies": Rule(0, (
+        "At least this many inverse tables in BRAM: Vivado HLS keeps one (4 = ceil(5/2) + 1 BRAM for n=5 in every "
+        "*_vhls2019 design)."), per_tool=(("vivado", 1),)),
     "rom_lut_max_bits": Rule(1024, (
         "A ROM of at most this many bits is built in LUTs, not BRAM. Basis: layer_tt_output_64x1_res_u250_vhls2019 "
         "(32 x 32-bit weight ROM: 0 BRAM); layer_tt_layer3 (20 x 1024 bits: 29 BRAM as predicted).")),
