@@ -10,6 +10,7 @@ same inputs give byte-identical files.
 from __future__ import annotations
 
 import io
+import math
 from typing import Any
 
 import numpy as np
@@ -32,6 +33,18 @@ def resources_block(totals: dict[str, int], board: Board, caps: Caps) -> dict[st
     return out
 
 
+def binding_resource(totals: dict[str, int], board: Board, caps: Caps) -> str:
+    """The resource closest to (or furthest over) its cap: largest used/allowed (ties: RESOURCES order)."""
+    budget = caps.budget(board)
+
+    def ratio(r: str) -> float:
+        if budget[r] > 0:
+            return totals[r] / budget[r]
+        return math.inf if totals[r] > 0 else 0.0
+
+    return max(RESOURCES, key=lambda r: (ratio(r), -RESOURCES.index(r)))
+
+
 def budget_dict(*, board: Board, caps: Caps, estimate, fits: bool, design: dict[str, Any],
                 accuracy: dict[str, Any], pruning: dict[str, Any], history: list[dict[str, Any]],
                 shortfall: str | None) -> dict[str, Any]:
@@ -45,6 +58,9 @@ def budget_dict(*, board: Board, caps: Caps, estimate, fits: bool, design: dict[
         "fits": bool(fits),
         "shortfall": shortfall,
         "resources": resources_block(estimate.totals, board, caps),
+        "binding_resource": binding_resource(estimate.totals, board, caps),
+        "bounds": {"confidence": estimate.confidence,
+                   **{q: list(v) for q, v in sorted(estimate.bounds().items())}},
         "per_layer": est["layers"],
         "latency_cycles": int(estimate.latency_cycles),
         "latency_ns": round(float(estimate.latency_ns), 6),

@@ -210,3 +210,16 @@ def test_layers_add_up_to_the_totals():
     est = estimate(_mlp(sparsity=0.5), ZCU)
     for q in ("dsp", "bram18k", "lut", "ff"):
         assert sum(getattr(le, q) for le in est.layers) == getattr(est, q)
+
+
+def test_budget_names_the_binding_resource_and_carries_the_bounds():
+    from fpga_prune.budget import binding_resource, budget_dict
+
+    est = estimate(_mlp(sparsity=0.9), PYNQ)
+    doc = budget_dict(board=PYNQ, caps=Caps(), estimate=est, fits=est.fits(PYNQ), design={}, accuracy={},
+                      pruning={"sparsity": 0.9}, history=[], shortfall=None)
+    budget = Caps().budget(PYNQ)
+    ratios = {r: est.used()[r] / budget[r] for r in ("dsp", "bram18k", "lut", "ff")}
+    assert doc["binding_resource"] == max(ratios, key=ratios.get)
+    assert doc["bounds"]["confidence"] == 0.9 and doc["bounds"]["dsp"][0] <= est.dsp <= doc["bounds"]["dsp"][1]
+    assert binding_resource({"dsp": 0, "bram18k": 0, "uram": 1, "lut": 0, "ff": 0}, PYNQ, Caps()) == "uram"
