@@ -555,17 +555,17 @@ def estimate(network: FixedNetwork, board: Board, options: EstimateOptions = Est
     ctx = _ctx(board, options)
     layers = tuple(estimate_dense(lay, board, options) if isinstance(lay, DenseLayer)
                    else estimate_activation(lay, board, options) for lay in network.layers)
-    if ctx.r["cal_lut"] != 1.0 or ctx.r["cal_ff"] != 1.0:
-        layers = tuple(replace(le, lut=int(round(le.lut * ctx.r["cal_lut"])), ff=int(round(le.ff * ctx.r["cal_ff"])))
-                       for le in layers)
     # The top function registers the input and every layer output once; each layer is charged its own.
-    per_bit = ctx.r["ff_top_per_bit"] * ctx.r["cal_ff"]
-    top_ff = []
-    for i, lay in enumerate(network.layers):
+    # User calibration (cal_lut, cal_ff) scales every layer.
+    cal_lut, cal_ff = ctx.r["cal_lut"], ctx.r["cal_ff"]
+    per_bit = ctx.r["ff_top_per_bit"]
+    charged = []
+    for i, (lay, le) in enumerate(zip(network.layers, layers)):
         bits = (lay.n_out if isinstance(lay, DenseLayer) else lay.n) * lay.result_type.width
         bits += network.n_inputs * network.input_type.width if i == 0 else 0
-        top_ff.append(int(round(bits * per_bit)))
-    layers = tuple(replace(le, ff=le.ff + extra) for le, extra in zip(layers, top_ff))
+        lut = le.lut if cal_lut == 1.0 else int(round(le.lut * cal_lut))
+        charged.append(replace(le, lut=lut, ff=int(round((le.ff + bits * per_bit) * cal_ff))))
+    layers = tuple(charged)
     tot = {q: sum(getattr(le, q) for le in layers) for q in ("dsp", "bram18k", "lut", "ff")}
     latency = max(1, sum(le.latency_cycles for le in layers) + int(ctx.r["top_cycles"] + round(ctx.r["cal_latency"])))
     interval = max((le.interval_cycles for le in layers), default=1)
