@@ -229,3 +229,39 @@ def load_board(name_or_path: str | Path) -> Board:
 def list_boards() -> list[Board]:
     """Every shipped board, sorted by name."""
     return [load_board_file(p) for _, p in sorted(_registry().items())]
+
+
+def _part_key(part: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", part.lower())
+
+
+def family_of_part(part: str) -> str | None:
+    """Device family from an AMD part name (xc7* 7-series; xcku/xcvu without 'p' UltraScale; rest UltraScale+)."""
+    p = part.lower()
+    if p.startswith("xc7"):
+        return "7series"
+    if re.match(r"xc(ku|vu)\d+-", p) or re.match(r"xc(ku|vu)0?\d{2,3}-", p):
+        return "ultrascale"
+    if re.match(r"xc(zu|ku\d+p|vu\d+p|u\d|k26|ve|vc|vm|vp|vh)", p) or "p-" in p:
+        return "ultrascale+"
+    return None
+
+
+def board_for_part(part: str, clock_period_ns: float | None = None) -> Board:
+    """A shipped board whose part matches ``part``, else a board of the part's family with unknown (0) resources.
+
+    Why: an hls4ml project names its part, not a board; the estimate needs the
+    family (DSP width, speed) and, when known, the device totals for utilization.
+    """
+    key = _part_key(part)
+    for b in list_boards():
+        if _part_key(b.part) == key:
+            return replace(b, clock_period_ns=float(clock_period_ns or b.clock_period_ns))
+    family = family_of_part(part)
+    if family is None:
+        raise InputError("--part", None, f"unknown part family for {part!r} (expected an AMD xc7*, xcku*, xcvu*, "
+                         "xczu*, xcu* ... part)")
+    width = (25, 18) if family == "7series" else (27, 18)
+    return Board(name=part, part=part, family=family, dsp=0, bram18k=0, uram=0, lut=0, ff=0,
+                 clock_period_ns=float(clock_period_ns or 5.0), dsp_width=width,
+                 source="family from the part name; device resources unknown (0)")

@@ -10,6 +10,7 @@ same inputs give byte-identical files.
 from __future__ import annotations
 
 import io
+import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -21,6 +22,18 @@ if TYPE_CHECKING:
     from fpga_prune.estimate import Estimate
 
 BUDGET_FORMAT = "fpga_prune.budget/1"
+
+
+def binding_resource(totals: dict[str, int], board: Board, caps: Caps) -> str:
+    """The resource closest to (or furthest over) its cap: largest used/allowed (ties: RESOURCES order)."""
+    budget = caps.budget(board)
+
+    def ratio(r: str) -> float:
+        if budget[r] > 0:
+            return totals[r] / budget[r]
+        return math.inf if totals[r] > 0 else 0.0
+
+    return max(RESOURCES, key=lambda r: (ratio(r), -RESOURCES.index(r)))
 
 
 def budget_dict(*, board: Board, caps: Caps, estimate: Estimate, fits: bool, design: dict[str, Any],
@@ -36,6 +49,9 @@ def budget_dict(*, board: Board, caps: Caps, estimate: Estimate, fits: bool, des
         "fits": bool(fits),
         "shortfall": shortfall,
         "resources": est["resources"],  # one utilization rule: Estimate.utilization
+        "binding_resource": binding_resource(estimate.totals, board, caps),
+        "bounds": {"confidence": estimate.confidence,
+                   **{q: list(v) for q, v in sorted(estimate.bounds().items())}},
         "per_layer": est["layers"],
         "latency_cycles": int(estimate.latency_cycles),
         "latency_ns": round(float(estimate.latency_ns), 6),

@@ -37,6 +37,8 @@ COMMANDS: dict[str, str] = {
     "generate": "generate",
     "verify": "verify",
     "run": "run",
+    "estimate": "estimate",
+    "calibrate": "calibrate",
 }
 
 _HELP: dict[str, str] = {
@@ -47,6 +49,8 @@ _HELP: dict[str, str] = {
     "generate": "write the Vitis HLS project, RTL and test vectors for a pruned model",
     "verify": "prove bit-accurate model == C simulation == RTL simulation",
     "run": "candles -> train -> prune -> generate -> verify -> report, resumable",
+    "estimate": "estimate resources and latency (with error bands) of a pruned model or any hls4ml project",
+    "calibrate": "fit the estimator's corrections to csynth reports of your hls4ml projects",
 }
 
 

@@ -33,8 +33,9 @@ import numpy as np
 
 from fpga_prune import fixed
 from fpga_prune.analysis import accumulation_order, reduce_tree
+from fpga_prune.errors import InputError
 from fpga_prune.fixed import FixedType
-from fpga_prune.ir import ActivationLayer, DenseLayer, FixedNetwork, Layer
+from fpga_prune.ir import STABLE_PRE_1_0, ActivationLayer, DenseLayer, FixedNetwork, Layer
 
 _EXACT = 2.0 ** 53
 _CHUNK = 8192
@@ -209,6 +210,9 @@ def _table_out(layer: ActivationLayer, name: str, index: np.ndarray, report: dic
 def _softmax(layer: ActivationLayer, x: np.ndarray, report: dict | None) -> np.ndarray:
     sp = layer.softmax
     impl = sp.implementation
+    if impl == STABLE_PRE_1_0:
+        raise InputError(f"layer {layer.name}", "softmax implementation",
+                         "hls4ml < 1.0 'stable' softmax has no bit-accurate model here")
     if impl == "legacy":
         return _softmax_legacy(layer, x, report)
     if impl == "argmax":

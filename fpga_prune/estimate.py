@@ -1,115 +1,123 @@
-"""Resource and latency estimate of hls4ml's Vitis io_parallel implementation of a FixedNetwork.
+"""Resource and latency estimate of hls4ml's io_parallel implementation of a FixedNetwork.
 
 Why our own estimator: pruning needs "does it fit?" thousands of times per
 search, and HLS synthesis takes minutes per call.  This is a pure function of
 the *actual* raw weights and resolved precisions (``fpga_prune.ir``): it counts
 what hls4ml's templates instantiate (``nnet_dense_latency.h``,
-``nnet_dense_resource.h``, ``nnet_activation.h`` of hls4ml 1.3) and what the
-HLS scheduler does with constant multiplications, then prices that hardware
-with the small table ``RULES`` below.  Every rule states its basis; the test
-suite (tests/test_estimate_published.py) checks the result against public
-synthesis reports.
+``nnet_dense_resource.h``, ``nnet_activation.h``) and what the HLS tool does
+with constant multiplications, then prices that hardware with the calibrated
+constants of ``RULES`` (``fpga_prune.estimate_rules``; each cites the public
+designs of ``../shared/vitis-calibration`` it was fitted on).  The HLS tool
+family (``EstimateOptions.hls_tool``) selects the tool-specific values.
 
 What is modelled, per layer:
 
 * Latency strategy: ``dense_latency`` unrolls n_in*n_out products with the
-  weights as constants (``function_instantiate``).  A zero weight is removed by
-  constant propagation; a weight with at most two nonzero canonical-signed-digit
-  (CSD) digits becomes a shift or shift+add in LUTs; a product whose operands are
-  both narrow goes to LUTs; every other product takes ``dsp_count`` DSPs, where
-  products wider than the DSP's multiplier take more than one.  ReuseFactor R>1
-  caps ``mul`` instances at hls4ml's ``multiplier_limit`` and sets II=R.
+  weights as constants.  A zero weight is removed; a constant with at most two
+  nonzero CSD digits is a shift or shift+add in LUTs; every other product is a
+  multiplier, and the tool builds ONE per distinct (input, constant) pair of a
+  layer (Vivado HLS: per (input, |constant|)), shared by the outputs that use
+  it.  A multiplier is a DSP unless both operands are narrow (then LUTs), or as
+  ``config_op mul -impl dsp|fabric`` forces.  ReuseFactor R>1 caps DSPs at
+  hls4ml's ``multiplier_limit`` and gives II = min(R, mul ops / limit + 1).
 * Resource strategy (R>1): ``block_factor = ceil(n_in*n_out/R)`` multipliers of
-  the *declared* weight width (the weights are read from a ROM, so neither zeros
-  nor CSD help), weights in BRAM as a ROM R deep and ``block_factor*width`` wide.
-* Activations: ReLU is a compare+mux, sigmoid a table in BRAM, softmax two
-  tables plus n multiplications (exp * 1/sum).
+  the declared weight width fed from a weight ROM R deep (BRAM unless tiny).
+* Activations: ReLU compare+mux (more with rounding/saturating outputs),
+  sigmoid a table, softmax tables replicated per tool plus n products.
+* The top function adds ``top_cycles`` to the sum of the layer latencies.
 
-Estimates, not synthesis: DSP and BRAM counts follow mechanically from the
-templates and are close; LUT/FF are calibrated heuristics (about +-30%);
-latency is a clock-period-aware approximation of the HLS schedule.
+``Estimate`` carries per-resource bounds at a confidence (default 0.9) from the
+calibration residuals (``fpga_prune.estimate_bands``).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from fpga_prune.boards import DEFAULT_CAPS, RESOURCES, Board, Caps
 from fpga_prune.errors import InputError
+from fpga_prune.estimate_bands import Calibration, band_factors
+from fpga_prune.estimate_rules import RULES, Rule
 from fpga_prune.fixed import FixedType
+from fpga_prune.hls_tools import DEFAULT_HLS_TOOL, default_clock_uncertainty, parse_uncertainty, tool_family
 from fpga_prune.ir import ActivationLayer, DenseLayer, FixedNetwork
 
+if TYPE_CHECKING:  # the importer pulls hls4ml's table code; the estimator must stay light
+    from fpga_prune.hls_project import HlsProject
 
-@dataclass(frozen=True)
-class Rule:
-    """One calibrated constant and where it comes from."""
+__all__ = ["RULES", "Rule", "EstimateOptions", "LayerEstimate", "Estimate", "estimate", "estimate_dense",
+           "estimate_activation", "valid_reuse_factors", "check_reuse_factor", "dsp_count", "bram18_count",
+           "constant_stats"]
 
-    value: float
-    basis: str
-
-
-#: Every heuristic constant of the estimator, with its basis (one table, on purpose).
-RULES: dict[str, Rule] = {
-    "shift_add_max_csd": Rule(2, (
-        "A constant with <= 2 nonzero CSD digits (+-2^k, 2^k+-2^j) is a shift/shift-add, no DSP. "
-        "Basis: Vivado HLS 2019.2 csynth of a 16x4 hls4ml latency Dense, ap_fixed<16,6>, "
-        "xc7vx690t (github.com/camillaMiao/Hls-and-bambu, dense_latency_..._csynth.rpt): exactly the "
-        "9 of 64 weights with <= 2 CSD digits became add/sub, the other 55 used one DSP each.")),
-    "lut_mult_max_width": Rule(10, (
-        "A product whose operands (signed widths) are both <= 10 bits is built in LUTs. Basis: "
-        "Duarte et al. 2018, JINST 13 P07027, Sec. 5 (Vivado HLS 2017.2, xcku115): DSP usage is "
-        "~0 for ap_fixed widths below ~10 bits and the multiplications move to LUTs; the csynth "
-        "report above shows a 5-bit constant times a 16-bit input still takes a DSP, so BOTH must be narrow.")),
-    "lut_per_adder_bit": Rule(1.2, (
-        "LUTs per bit of a fabric adder/subtractor (carry chain + HLS glue). Basis: same csynth "
-        "report: 16-bit add_ln703 adders cost 16-23 LUTs, 22-26-bit add/sub_ln1118 cost 29-33.")),
-    "lut_per_dsp_mult": Rule(6, (
-        "LUTs of glue per DSP-mapped multiplication. Basis: same csynth report, every mul_ln1118 "
-        "mapped to DSP48E lists 6 LUTs.")),
-    "lut_per_pp_bit": Rule(1.2, (
-        "LUTs per partial-product bit (a_bits*b_bits) of a variable x variable LUT multiplier. "
-        "Basis: hls4ml issue #99 (Vivado 2018.2): ~411 extra LUTs per 18x18 multiplication moved "
-        "from DSP to LUT; a Vivado 18x18 LUT multiplier IP core is 365-401 LUTs.")),
-    "ff_per_product_bit": Rule(1.5, (
-        "Pipeline flip-flops per nonzero product per accumulator bit in a latency Dense. Basis: "
-        "the csynth report above: 1605 FF for 64 products with a 16-bit accumulator (1.57).")),
-    "lut_per_mux_input_bit": Rule(1 / 3, (
-        "An R:1 multiplexer costs ceil((R-1)/3) LUT6 per bit (a LUT6 is a 4:1 mux). Basis: Xilinx "
-        "UG474/UG574 CLB architecture.")),
-    "t_mult_ns": Rule(3.0, (
-        "Combinational delay of a DSP multiply on 7-series (DSP48E1, unregistered). Basis: the "
-        "csynth report above schedules mult + a 5-level adder tree in 2 cycles of 5 ns (3.83 ns "
-        "estimated per stage).")),
-    "t_add_ns": Rule(1.0, "Delay of one ~16-bit carry-chain adder level on 7-series. Basis: as t_mult_ns."),
-    "speed_ultrascale_plus": Rule(0.65, (
-        "UltraScale+ logic and DSP48E2 delays relative to 7-series (-2 speed grades vs -1). Basis: "
-        "DS923 vs DS187 DSP Fmax (891 vs ~464-628 MHz) and CLB delays; a coarse ratio.")),
-    "clock_uncertainty": Rule(0.125, (
-        "Fraction of the clock period the HLS scheduler reserves (Vitis HLS default uncertainty "
-        "12.5%; Vivado HLS reports 0.62 ns of 5 ns).")),
-    "resource_pipeline_cycles": Rule(3, (
-        "Cycles added to R by the Resource-strategy pipeline (ROM read, multiply, accumulate, "
-        "cast). Basis: hls4ml PR #284 Resource-strategy reports (latency ~ RF + 3..5).")),
-    "relu_cycles": Rule(1, "io_parallel ReLU is a pipelined function of one stage (hls4ml nnet_activation.h)."),
-    "table_cycles": Rule(2, "Sigmoid: index arithmetic + one BRAM read (read latency 1) -> 2 cycles."),
-    "softmax_cycles": Rule(6, (
-        "Softmax: exp index + BRAM read (2), adder tree, inverse index + BRAM read (2), multiply (1), "
-        "plus ceil(log2 n) adder levels added separately.")),
-    "bram_read_ports": Rule(2, (
-        "A BRAM ROM has two read ports, so a table read n times in parallel is replicated "
-        "ceil(n/2) times. Basis: UG473/UG573 true-dual-port block RAM.")),
-    "lut_per_relu_bit": Rule(1.0, "ReLU: sign test + 2:1 mux (zero) per output bit, one LUT per bit."),
-}
-
-_R = {k: v.value for k, v in RULES.items()}
+MUL_IMPLS = ("dsp", "fabric")
 
 #: Block RAM18 aspect ratios (depth, width) usable by a ROM (UG473 Table 1-3 / UG573).
 BRAM18_SHAPES = ((16384, 1), (8192, 2), (4096, 4), (2048, 9), (1024, 18), (512, 36))
+
+
+@dataclass(frozen=True)
+class EstimateOptions:
+    """How the design is built: HLS tool, forced multiplier binding, clock uncertainty, user calibration.
+
+    ``clock_uncertainty`` is a fraction of the period (None: the tool family's
+    default); ``mul_impl`` is the ``config_op mul -impl`` value (None: tool's choice).
+    """
+
+    hls_tool: str = DEFAULT_HLS_TOOL
+    mul_impl: str | None = None
+    clock_uncertainty: float | None = None
+    confidence: float = 0.9
+    calibration: Calibration | None = None
+
+    def __post_init__(self) -> None:
+        tool_family(self.hls_tool)  # validates the name
+        if self.mul_impl not in (None, *MUL_IMPLS):
+            raise InputError("estimate options", "mul_impl", f"{self.mul_impl!r} is not one of dsp, fabric")
+        if not 0.0 < self.confidence < 1.0:
+            raise InputError("--confidence", None, f"must be between 0 and 1 (exclusive), got {self.confidence!r}")
+
+    @property
+    def family(self) -> str:
+        return tool_family(self.hls_tool)
+
+    @classmethod
+    def for_project(cls, project: HlsProject, hls_tool: str | None = None, **kw: Any) -> EstimateOptions:
+        """Options from an imported project (``hls_project.HlsProject``): its tool, binding and uncertainty."""
+        tool = hls_tool or project.hls_tool or DEFAULT_HLS_TOOL
+        unc = parse_uncertainty(project.clock_uncertainty, project.clock_period_ns or 5.0)
+        return cls(hls_tool=tool, mul_impl=project.mul_impl, clock_uncertainty=unc, **kw)
+
+
+class _Ctx:
+    """Per-call lookups: the tool family's rule values, the board's speed and usable clock."""
+
+    def __init__(self, board: Board, options: EstimateOptions) -> None:
+        fam = options.family
+        self.family = fam
+        self.r = {k: rule.for_tool(fam) for k, rule in RULES.items()}
+        if options.calibration is not None:
+            self.r.update(options.calibration.rules_for(fam))
+        self.board = board
+        self.mul_impl = options.mul_impl
+        unc = options.clock_uncertainty if options.clock_uncertainty is not None else default_clock_uncertainty(fam)
+        self.usable_ns = board.clock_period_ns * (1.0 - unc)
+        self.speed = self.r["speed_ultrascale_plus"] if board.family in ("ultrascale", "ultrascale+") else 1.0
+
+    def cycles(self, delay_ns: float, registered: bool = True) -> int:
+        """Pipeline stages for a combinational ``delay_ns`` (7-series model); an unregistered
+        result (LUT-only logic) chains into the next stage, so one stage fewer."""
+        stages = int(math.ceil(delay_ns * self.speed / self.usable_ns - 1e-9))
+        return max(1, stages) if registered else max(0, stages - 1)
+
+
+@lru_cache(maxsize=64)
+def _ctx(board: Board, options: EstimateOptions) -> _Ctx:
+    return _Ctx(board, options)
 
 
 # --------------------------------------------------------------------------- results
@@ -138,6 +146,8 @@ class LayerEstimate:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
+
+
 @dataclass(frozen=True)
 class Estimate:
     """A whole design: per-layer estimates, totals and latency at the board clock."""
@@ -153,6 +163,28 @@ class Estimate:
     ff: int
     latency_cycles: int
     interval_cycles: int
+    hls_tool: str = DEFAULT_HLS_TOOL
+    confidence: float = 0.9
+    #: (quantity, low factor, high factor): the real value lies in [est x low, est x high] at ``confidence``
+    band_factors: tuple[tuple[str, float, float], ...] = ()
+
+    def bounds(self, layer: LayerEstimate | None = None) -> dict[str, tuple[int, int]]:
+        """Quantity (dsp, bram18k, lut, ff, latency_cycles) -> (lower, upper) at ``confidence``.
+
+        Why ratios: calibration residuals scale with the design (a 2% DSP error is
+        50 DSPs on a large net, 0 on a small one).  A layer gets the design's band.
+        """
+        src = layer if layer is not None else self
+        out = {}
+        for q, lo, hi in self.band_factors:
+            v = getattr(src, q)
+            out[q] = (int(math.floor(v * lo + 1e-9)), int(math.ceil(v * hi - 1e-9)))
+        return out
+
+    def upper(self) -> dict[str, int]:
+        """Resource -> upper bound (the estimate itself for a quantity without a band)."""
+        b = self.bounds()
+        return {r: b[r][1] if r in b else int(getattr(self, r)) for r in RESOURCES}
 
     @property
     def totals(self) -> dict[str, int]:
@@ -189,12 +221,20 @@ class Estimate:
     def fits(self, board: Board, caps: Caps = DEFAULT_CAPS) -> bool:
         return all(v >= 0 for v in self.headroom(board, caps).values())
 
+    def fits_upper(self, board: Board, caps: Caps = DEFAULT_CAPS) -> bool:
+        """Whether the upper bound of every resource (at ``confidence``) is inside the budget."""
+        budget = caps.budget(board)
+        return all(used <= budget[r] for r, used in self.upper().items())
+
     def to_dict(self, board: Board | None = None, caps: Caps = DEFAULT_CAPS) -> dict[str, Any]:
         d: dict[str, Any] = {
             "network": self.network, "board": self.board, "clock_period_ns": self.clock_period_ns,
             "totals": self.used(), "latency_cycles": self.latency_cycles,
             "latency_ns": round(self.latency_ns, 6), "interval_cycles": self.interval_cycles,
-            "layers": [layer.to_dict() for layer in self.layers],
+            "layers": [dict(layer.to_dict(), bounds={k: list(v) for k, v in self.bounds(layer).items()})
+                       for layer in self.layers],
+            "hls_tool": self.hls_tool, "confidence": self.confidence,
+            "bounds": {k: list(v) for k, v in self.bounds().items()},
         }
         if board is not None:
             util = {k: None if v is None else round(v, 6) for k, v in self.utilization(board).items()}
@@ -209,6 +249,7 @@ class Estimate:
             d["headroom"] = self.headroom(board, caps)
             d["fits"] = self.fits(board, caps)
         return d
+
 
 
 # --------------------------------------------------------------------------- helpers
@@ -297,126 +338,125 @@ def constant_stats(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return csd, eff
 
 
-def _speed(board: Board) -> float:
-    return _R["speed_ultrascale_plus"] if board.family in ("ultrascale", "ultrascale+") else 1.0
-
-
-def _mux_luts(inputs: int, bits: int) -> int:
-    if inputs <= 1:
-        return 0
-    return int(math.ceil((inputs - 1) * _R["lut_per_mux_input_bit"])) * bits
-
-
 def _adder_depth(terms: int) -> int:
     return int(math.ceil(math.log2(terms))) if terms > 1 else 0
 
 
-def _comb_cycles(delay_ns: float, board: Board) -> int:
-    usable = board.clock_period_ns * (1.0 - _R["clock_uncertainty"])
-    return max(1, int(math.ceil(delay_ns * _speed(board) / usable - 1e-9)))
+def _rom(depth: int, width: int, ctx: _Ctx) -> tuple[int, int]:
+    """(BRAM_18K, LUT) of a ROM: tiny ROMs are LUTs (``rom_lut_max_bits``), others block RAM."""
+    if depth * width <= ctx.r["rom_lut_max_bits"]:
+        return 0, int(math.ceil(depth * width / 64))  # a LUT6 holds 64 bits
+    return bram18_count(depth, width), 0
 
 
 # --------------------------------------------------------------------------- layers
 
-# A nonzero constant is classified by (CSD digits, effective width, sign): its "key".
-# Costs are per key, so a layer is priced with one table lookup and one bincount.
-_KEY_BITS = 32  # CSD digits and effective widths are clamped to 31 (weights wider are priced as 31-bit)
-_N_KEYS = _KEY_BITS * _KEY_BITS * 2
 _TABLE_MAX_WIDTH = 18
 
 
-def _keys(csd: np.ndarray, eff: np.ndarray, neg: np.ndarray) -> np.ndarray:
-    return (np.minimum(csd, _KEY_BITS - 1) * _KEY_BITS + np.minimum(eff, _KEY_BITS - 1)) * 2 + neg
-
-
 @lru_cache(maxsize=32)
-def _key_table(width: int) -> np.ndarray:
-    """Key of every raw value of a ``width``-bit type (signed or unsigned), offset by 2**(width-1).
+def _csd_table(width: int) -> tuple[np.ndarray, np.ndarray]:
+    """CSD digits and effective width of every raw value of a ``width``-bit type, offset by 2**(width-1).
 
     Why: a lookup per weight is several times faster than recomputing CSD digits,
     and the search calls the estimator thousands of times.
     """
     span = np.arange(-(1 << (width - 1)), 1 << width, dtype=np.int64)
     csd, eff = constant_stats(span)
-    return _keys(csd, eff, (span < 0).astype(np.int64)).astype(np.int16)
+    return csd.astype(np.int64), eff.astype(np.int64)
+
+
+def _stats(w: np.ndarray, ww: int) -> tuple[np.ndarray, np.ndarray]:
+    flat = w.ravel()
+    if ww <= _TABLE_MAX_WIDTH:
+        csd_t, eff_t = _csd_table(ww)
+        idx = flat + (1 << (ww - 1))
+        return csd_t.take(idx, mode="clip").reshape(w.shape), eff_t.take(idx, mode="clip").reshape(w.shape)
+    csd, eff = constant_stats(flat)
+    return csd.reshape(w.shape), eff.reshape(w.shape)
 
 
 @lru_cache(maxsize=64)
-def _key_costs(xw: int, dsp_width: tuple[int, int]) -> dict[str, np.ndarray]:
-    """Per-key hardware of one product with an ``xw``-bit (signed) input; see ``RULES``."""
-    key = np.arange(_N_KEYS)
-    csd, eff, neg = key // (2 * _KEY_BITS), (key // 2) % _KEY_BITS, key % 2
-    lutw = _R["lut_mult_max_width"]
-    nonzero = csd >= 1
-    shift = nonzero & (csd <= _R["shift_add_max_csd"])
-    narrow = nonzero & ~shift & (eff <= lutw) & (xw <= lutw)
-    to_dsp = nonzero & ~shift & ~narrow
-    dsp_by_eff = np.array([dsp_count(xw, e, dsp_width) for e in range(_KEY_BITS)], dtype=np.int64)
-    # LUT multipliers: a negation for -2^k, one adder for two CSD digits, and (csd-1)
-    # adders (a constant-coefficient LUT multiplier) for narrow products; each adder is
-    # as wide as the product, xw + eff.
-    adders = np.where(shift, np.where(csd == 1, neg, 1), 0) + np.where(narrow, csd - 1, 0)
-    # Columns: DSP-mapped products, narrow LUT multipliers, DSPs, LUT adder bits.
-    matrix = np.stack([to_dsp, narrow, np.where(to_dsp, dsp_by_eff[eff], 0), adders * (xw + eff)],
-                      axis=1).astype(np.int64)
-    return {"matrix": matrix, "eff": eff, "mul": to_dsp | narrow}
+def _dsp_by_eff(xw: int, dsp_width: tuple[int, int]) -> np.ndarray:
+    """DSPs of one product with an ``xw``-bit input, by the constant's effective width (0..63)."""
+    return np.array([dsp_count(xw, e, dsp_width) for e in range(64)], dtype=np.int64)
 
 
-def _dense_constant(layer: DenseLayer, board: Board) -> LayerEstimate:
+_SENTINEL = np.iinfo(np.int64).max
+
+
+def _distinct_per_row(vals: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """One value per distinct masked value of each row (the shared multipliers of one input)."""
+    if not mask.any():
+        return np.zeros(0, dtype=np.int64)
+    sentinel = _SENTINEL
+    s = np.sort(np.where(mask, vals, sentinel), axis=1)
+    first = np.ones_like(s, dtype=bool)
+    first[:, 1:] = s[:, 1:] != s[:, :-1]
+    return s[first & (s != sentinel)]
+
+
+def _dense_constant(layer: DenseLayer, ctx: _Ctx) -> LayerEstimate:
     """Weights as constants: Latency strategy (any R) and Resource with R=1."""
+    r = ctx.r
     w = np.asarray(layer.weights, dtype=np.int64)
     n_in, n_out = w.shape
     rf = layer.reuse_factor
     xw = _signed_width(layer.input_type)
     accw = layer.accum_type.width
-    ww = layer.weight_type.width
-    flat = w.ravel()
-    if ww <= _TABLE_MAX_WIDTH:
-        # Raw values are in the weight type's range by construction of the IR; 'clip'
-        # keeps an out-of-range value from indexing garbage.
-        keys = _key_table(ww).take(flat + (1 << (ww - 1)), mode="clip")
-    else:  # wide weights: compute directly
-        csd, eff = constant_stats(flat)
-        keys = _keys(csd, eff, (flat < 0).astype(np.int64))
-    counts = np.bincount(keys, minlength=_N_KEYS)
-    cost = _key_costs(xw, board.dsp_width)
-    col_nnz = np.count_nonzero(w, axis=0)
-    nnz = int(col_nnz.sum())
-    n_dsp_mults, n_narrow, dsp, adder_bits = (int(v) for v in counts @ cost["matrix"])
-    lut_mult = adder_bits * _R["lut_per_adder_bit"]
-    n_lut_mults = nnz - n_dsp_mults
-    lut_share = 0.0
+    csd, eff = _stats(w, layer.weight_type.width)
+    nz = w != 0
+    nnz = int(nz.sum())
+    mul = csd > r["shift_add_max_csd"]
+    shift = nz & ~mul
+    if ctx.mul_impl == "dsp":
+        to_dsp = mul
+    elif ctx.mul_impl == "fabric":
+        to_dsp = np.zeros_like(mul)
+    else:
+        narrow = (xw <= r["lut_mult_max_width"]) & (eff <= r["lut_mult_max_width"])
+        to_dsp = mul & ~narrow
+    lut_mul = mul & ~to_dsp
+    # One multiplier per distinct (input, constant) pair; Vivado also shares x*c with x*(-c).
+    shared = _distinct_per_row(np.abs(w) if r["dsp_share_sign"] else w, to_dsp)
+    dsp = int(_dsp_by_eff(xw, ctx.board.dsp_width).take(_stats(shared, layer.weight_type.width)[1]).sum()) \
+        if shared.size else 0
+    n_dsp_mults = int(shared.size)
+    n_mul_ops = int(mul.sum())
+    interval = 1
     if rf > 1:
-        # hls4ml: multiplier_limit = DIV_ROUNDUP(n_in*n_out, R) - n_zeros / R, enforced by
-        # '#pragma HLS ALLOCATION operation instances=mul'; shift/adds are not 'mul'.
-        limit = -(-(n_in * n_out) // rf) - (n_in * n_out - nnz) // rf
-        mul_ops = n_dsp_mults + n_narrow
-        if mul_ops > limit > 0:
-            share = int(math.ceil(mul_ops / limit))
-            dsp = int(math.ceil(dsp * limit / mul_ops))
-            n_dsp_mults = int(math.ceil(n_dsp_mults * limit / mul_ops))
-            max_eff = int(cost["eff"][(counts > 0) & cost["mul"]].max(initial=0))
-            lut_share = _mux_luts(share, xw + max_eff) * limit
-    lut_dsp_glue = n_dsp_mults * _R["lut_per_dsp_mult"]
-
-    # Accumulation: per output, the nonzero products plus a nonzero bias.
-    terms = col_nnz + (np.asarray(layer.biases) != 0)
+        # hls4ml: multiplier_limit = DIV_ROUNDUP(n_in*n_out, R) - n_zeros / R ('#pragma HLS ALLOCATION ... mul')
+        limit = max(1, -(-(n_in * n_out) // rf) - (n_in * n_out - nnz) // rf)
+        if n_dsp_mults > limit:
+            dsp = int(math.ceil(dsp * limit / n_dsp_mults))
+            n_dsp_mults = limit
+        interval = min(rf, -(-n_mul_ops // limit) + int(r["reuse_ii_extra"])) if n_mul_ops else 1
+    # LUTs: shift/adds (a negation for -2^k, one adder for 2 CSD digits), fabric multipliers
+    # ((csd-1) adders), each as wide as the product; DSP glue; the accumulation adders.
+    adders = np.where(shift, np.where(csd == 1, w < 0, 1), 0) + np.where(lut_mul, csd - 1, 0)
+    lut_mult = float((adders * (xw + eff)).sum()) * r["lut_per_adder_bit"]
+    terms = nz.sum(axis=0) + (np.asarray(layer.biases) != 0)
     adds = int(terms.sum()) - int(np.count_nonzero(terms))
-    lut_acc = adds * accw * _R["lut_per_adder_bit"]
-    lut = int(round(lut_mult + lut_dsp_glue + lut_acc + lut_share))
+    lut = (lut_mult + n_dsp_mults * r["lut_per_dsp_mult"] + adds * accw * r["lut_per_adder_bit"]) * r["lut_scale"]
 
     depth = _adder_depth(int(terms.max(initial=0)))
-    delay = (_R["t_mult_ns"] if n_dsp_mults else _R["t_add_ns"]) + depth * _R["t_add_ns"]
-    latency = _comb_cycles(delay, board) + (rf - 1)
-    ff = int(round(_R["ff_per_product_bit"] * nnz * accw + n_out * layer.result_type.width))
+    if n_dsp_mults:
+        cycles = ctx.cycles(r["t_mult_ns"] + depth * r["t_add_ns"])
+    else:
+        first = r["t_lut_mult_ns"] if nnz else 0.0
+        cycles = ctx.cycles(first + depth * r["t_add_ns"], registered=False)
+    latency = max(cycles, interval - 1)
+    ff = r["ff_per_product_bit_stage"] * nnz * accw * latency
     return LayerEstimate(
         name=layer.name, kind="dense", strategy=layer.strategy, reuse_factor=rf,
-        dsp=dsp, bram18k=0, lut=lut, ff=ff, latency_cycles=latency, interval_cycles=rf,
-        mults_total=n_in * n_out, mults_nonzero=nnz, mults_in_dsp=n_dsp_mults, mults_in_lut=n_lut_mults)
+        dsp=dsp, bram18k=0, lut=int(round(lut)), ff=int(round(ff)), latency_cycles=latency,
+        interval_cycles=interval, mults_total=n_in * n_out, mults_nonzero=nnz, mults_in_dsp=n_dsp_mults,
+        mults_in_lut=nnz - int(to_dsp.sum()))
 
 
-def _dense_resource(layer: DenseLayer, board: Board) -> LayerEstimate:
-    """Resource strategy, R > 1: block_factor shared multipliers, weights in a BRAM ROM."""
+def _dense_resource(layer: DenseLayer, ctx: _Ctx) -> LayerEstimate:
+    """Resource strategy, R > 1: block_factor shared multipliers, weights in a ROM R deep."""
+    r = ctx.r
     n_in, n_out = layer.n_in, layer.n_out
     n = n_in * n_out
     rf = layer.reuse_factor
@@ -425,38 +465,37 @@ def _dense_resource(layer: DenseLayer, board: Board) -> LayerEstimate:
     ww = _signed_width(layer.weight_type)
     accw = layer.accum_type.width
     nnz = int(np.count_nonzero(layer.weights))
-    narrow = xw <= _R["lut_mult_max_width"] and ww <= _R["lut_mult_max_width"]
-    if narrow:
+    narrow = xw <= r["lut_mult_max_width"] and ww <= r["lut_mult_max_width"]
+    if ctx.mul_impl == "fabric" or (narrow and ctx.mul_impl != "dsp"):
         dsp, in_dsp, in_lut = 0, 0, block
-        lut_mult = block * xw * ww * _R["lut_per_pp_bit"]
+        lut_mult = block * xw * ww * r["lut_per_pp_bit"]
     else:
-        dsp, in_dsp, in_lut = block * dsp_count(xw, ww, board.dsp_width), block, 0
-        lut_mult = block * _R["lut_per_dsp_mult"]
-    # ROM: ARRAY_RESHAPE block factor=block_factor -> R words of block*width bits,
-    # bound to BRAM by 'RESOURCE core=ROM_nP_BRAM' when R > 1 (nnet_dense_resource.h).
-    bram = bram18_count(rf, block * layer.weight_type.width)
-    # Each multiplier picks its input among the R it serves in turn; accumulators add.
-    in_sel = min(rf, n_in)
-    lut = lut_mult + block * accw * _R["lut_per_adder_bit"] + _mux_luts(in_sel, xw) * block
-    if rf > n_in:  # dense_resource_rf_gt_nin_rem0: the accumulator written varies per cycle
-        lut += _mux_luts(min(rf // n_in, n_out), accw) * block
-    ff = n_out * accw + block * (xw + ww + accw) + n_in * xw
-    latency = rf + int(_R["resource_pipeline_cycles"])
+        dsp, in_dsp, in_lut = block * dsp_count(xw, ww, ctx.board.dsp_width), block, 0
+        lut_mult = block * r["lut_per_dsp_mult"]
+    # ARRAY_RESHAPE block factor=block_factor: R words of block*width bits (nnet_dense_resource.h).
+    bram, lut_rom = _rom(rf, block * layer.weight_type.width, ctx)
+    if rf % n_in:  # each multiplier sees a different input every cycle
+        lut_mult += block * xw * layer.weight_type.width * r["lut_res_per_mult_bit"]
+    lut = r["lut_res_fixed"] + lut_mult + lut_rom
+    ff = r["ff_res_fixed"] + block * r["ff_res_per_mult"] + n_out * accw
+    latency = rf + int(r["resource_pipeline_cycles"])
     return LayerEstimate(
         name=layer.name, kind="dense", strategy="resource", reuse_factor=rf,
-        dsp=dsp, bram18k=bram, lut=int(round(lut)), ff=int(ff), latency_cycles=latency,
+        dsp=dsp, bram18k=bram, lut=int(round(lut)), ff=int(round(ff)), latency_cycles=latency,
         interval_cycles=rf, mults_total=n, mults_nonzero=nnz, mults_in_dsp=in_dsp, mults_in_lut=in_lut)
 
 
-def estimate_dense(layer: DenseLayer, board: Board) -> LayerEstimate:
-    """One Dense layer on ``board`` (validates the reuse factor)."""
+def estimate_dense(layer: DenseLayer, board: Board, options: EstimateOptions = EstimateOptions()) -> LayerEstimate:
+    """One Dense layer on ``board`` (validates a Resource layer's reuse factor)."""
     if layer.strategy not in ("latency", "resource"):
         raise InputError(f"layer {layer.name}", "strategy",
                          f"must be 'latency' or 'resource', got {layer.strategy!r}")
-    check_reuse_factor(layer)
-    if layer.strategy == "resource" and layer.reuse_factor > 1:
-        return _dense_resource(layer, board)
-    return _dense_constant(layer, board)
+    ctx = _ctx(board, options)
+    if layer.strategy == "resource":  # the Latency kernel builds with any R (hand-edited firmware does)
+        check_reuse_factor(layer)
+        if layer.reuse_factor > 1:
+            return _dense_resource(layer, ctx)
+    return _dense_constant(layer, ctx)
 
 
 def _table_shape(layer: ActivationLayer, key: str, size: int | None) -> tuple[int, int]:
@@ -467,40 +506,49 @@ def _table_shape(layer: ActivationLayer, key: str, size: int | None) -> tuple[in
     return int(size), int(width)
 
 
-def estimate_activation(layer: ActivationLayer, board: Board) -> LayerEstimate:
+def estimate_activation(layer: ActivationLayer, board: Board,
+                        options: EstimateOptions = EstimateOptions()) -> LayerEstimate:
     """One activation layer on ``board``."""
+    ctx = _ctx(board, options)
+    r = ctx.r
     n = layer.n
     xw = layer.input_type.width
     rw = layer.result_type.width
     dsp = bram = lut = ff = cycles = 0
-    ports = int(_R["bram_read_ports"])
     if layer.activation == "linear":
         pass  # a cast: wiring (hls4ml removes or inlines it)
     elif layer.activation == "relu":
-        lut = int(round(n * rw * _R["lut_per_relu_bit"]))
-        ff = n * rw
-        cycles = int(_R["relu_cycles"])
+        rt = layer.result_type
+        plain = rt.rounding == "AP_TRN" and rt.saturation == "AP_WRAP"
+        lut = int(round(n * rw * (r["lut_per_relu_bit"] if plain else r["lut_per_relu_rnd_sat_bit"])))
+        cycles = 0 if plain else ctx.cycles(r["relu_rnd_sat_ns"], registered=False)
+        ff = int(round(cycles * n * xw * r["ff_per_relu_bit_stage"]))
     elif layer.activation == "sigmoid":
         size, width = _table_shape(layer, "sigmoid", layer.table_size)
-        bram = -(-n // ports) * bram18_count(size, width)
-        lut = int(round(n * (2 * xw + 10) * _R["lut_per_adder_bit"]))  # index scale, offset, clamp
+        b1, l1 = _rom(size, width, ctx)
+        copies = -(-n // int(r["bram_read_ports"]))
+        bram = copies * b1
+        lut = int(round(copies * l1 + n * (2 * xw + 10) * r["lut_per_adder_bit"]))  # index scale, offset, clamp
         ff = n * (width + xw)
-        cycles = int(_R["table_cycles"])
+        cycles = int(r["table_cycles"])
     elif layer.activation == "softmax":
         esize, ewidth = _table_shape(layer, "exp", layer.softmax.exp_table_size)
         isize, iwidth = _table_shape(layer, "invert", layer.softmax.inv_table_size)
-        bram = -(-n // ports) * bram18_count(esize, ewidth) + bram18_count(isize, iwidth)
-        # res[i] = exp_res[i] * inv_exp_sum: n multiplications of table-width operands.
-        if ewidth <= _R["lut_mult_max_width"] and iwidth <= _R["lut_mult_max_width"]:
-            lut += n * ewidth * iwidth * _R["lut_per_pp_bit"]
+        eb, el = _rom(esize, ewidth, ctx)
+        ib, il = _rom(isize, iwidth, ctx)
+        e_copies = max(1, int(math.ceil(n * r["softmax_exp_copies"])))
+        i_copies = max(int(r["softmax_inv_min_copies"]), int(math.ceil(n * r["softmax_inv_copies"])))
+        bram = e_copies * eb + i_copies * ib
+        lut_f = n * r["lut_softmax_per_elem"] + e_copies * el + i_copies * il
+        # res[i] = exp_res[i] * inv_exp_sum: n products of table-width operands.
+        if ctx.mul_impl == "fabric":
+            lut_f += n * ewidth * iwidth * r["lut_per_pp_bit"]
         else:
-            dsp = n * dsp_count(ewidth, iwidth, board.dsp_width)
-            lut += n * _R["lut_per_dsp_mult"]
-        # max/subtract (stable), index clamps, the exp-sum adder tree.
-        lut += (n * 3 * xw + max(n - 1, 0) * ewidth) * _R["lut_per_adder_bit"]
-        lut = int(round(lut))
-        ff = n * (ewidth + xw + rw) + ewidth
-        cycles = int(_R["softmax_cycles"]) + _adder_depth(n)
+            dsp = n * dsp_count(ewidth, iwidth, ctx.board.dsp_width)
+        lut = int(round(lut_f))
+        levels = _adder_depth(n)
+        cycles = int(r["softmax_fixed_cycles"]) + ctx.cycles(r["softmax_ns"] + levels * r["softmax_ns_per_level"])
+        ff = int(round(r["ff_softmax_per_elem_stage"] * n * cycles))
     else:
         raise InputError(f"layer {layer.name}", "activation",
                          f"unsupported activation {layer.activation!r}; valid: linear, relu, sigmoid, softmax")
@@ -509,18 +557,33 @@ def estimate_activation(layer: ActivationLayer, board: Board) -> LayerEstimate:
         dsp=dsp, bram18k=bram, lut=lut, ff=ff, latency_cycles=cycles, interval_cycles=1)
 
 
-def estimate(network: FixedNetwork, board: Board) -> Estimate:
-    """Resources and latency of ``network`` as hls4ml's Vitis io_parallel design on ``board``.
+def estimate(network: FixedNetwork, board: Board, options: EstimateOptions = EstimateOptions()) -> Estimate:
+    """Resources and latency of ``network`` as hls4ml's io_parallel design on ``board``.
 
-    Layers run back to back in one pipeline, so latencies add and the initiation
-    interval is the largest layer II.  URAM is not used by io_parallel designs.
+    Layers run back to back in one pipeline, so latencies add (plus the top
+    function's own ``top_cycles``) and the initiation interval is the largest
+    layer II.  URAM is not used by io_parallel designs.
     """
-    layers = tuple(estimate_dense(l, board) if isinstance(l, DenseLayer) else estimate_activation(l, board)
-                   for l in network.layers)
-    tot = {r: sum(getattr(le, r) for le in layers) for r in ("dsp", "bram18k", "lut", "ff")}
-    latency = sum(le.latency_cycles for le in layers)
+    ctx = _ctx(board, options)
+    layers = tuple(estimate_dense(lay, board, options) if isinstance(lay, DenseLayer)
+                   else estimate_activation(lay, board, options) for lay in network.layers)
+    # The top function registers the input and every layer output once; each layer is charged its own.
+    # User calibration (cal_lut, cal_ff) scales every layer.
+    cal_lut, cal_ff = ctx.r["cal_lut"], ctx.r["cal_ff"]
+    per_bit = ctx.r["ff_top_per_bit"]
+    charged = []
+    for i, (lay, le) in enumerate(zip(network.layers, layers)):
+        bits = (lay.n_out if isinstance(lay, DenseLayer) else lay.n) * lay.result_type.width
+        bits += network.n_inputs * network.input_type.width if i == 0 else 0
+        lut = le.lut if cal_lut == 1.0 else int(round(le.lut * cal_lut))
+        charged.append(replace(le, lut=lut, ff=int(round((le.ff + bits * per_bit) * cal_ff))))
+    layers = tuple(charged)
+    tot = {q: sum(getattr(le, q) for le in layers) for q in ("dsp", "bram18k", "lut", "ff")}
+    latency = max(1, sum(le.latency_cycles for le in layers) + int(ctx.r["top_cycles"] + round(ctx.r["cal_latency"])))
     interval = max((le.interval_cycles for le in layers), default=1)
+    factors = band_factors(ctx.family, options.confidence, options.calibration, options.mul_impl is not None)
     return Estimate(
         network=network.name, board=board.name, clock_period_ns=board.clock_period_ns, layers=layers,
         dsp=tot["dsp"], bram18k=tot["bram18k"], uram=0, lut=tot["lut"], ff=tot["ff"],
-        latency_cycles=latency, interval_cycles=interval)
+        latency_cycles=latency, interval_cycles=interval, hls_tool=options.hls_tool,
+        confidence=options.confidence, band_factors=factors)

@@ -70,6 +70,9 @@ class FitConfig:
     finetune_epochs: int = 12
     patience: int = 3
     seed: int = 0
+    #: None: a design fits when its point estimate is inside the caps; C: when the upper bound of the
+    #: estimate's band at confidence C is (``Estimate.fits_upper``).  Opt-in: the default is unchanged.
+    confidence: float | None = None
 
     def __post_init__(self) -> None:
         if not 0.0 < self.min_retention <= 1.5:
@@ -81,6 +84,8 @@ class FitConfig:
             raise InputError("--method", None,
                              f"unknown {self.weight_method!r}; valid: {', '.join(WEIGHT_METHODS)}")
         pmetrics.metric_fn(self.metric)  # validates the name
+        if self.confidence is not None and not 0.0 < self.confidence < 1.0:
+            raise InputError("--confidence", None, f"must be between 0 and 1 (exclusive), got {self.confidence}")
 
     def to_dict(self) -> dict[str, Any]:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
@@ -285,8 +290,9 @@ class _Search:
             meets = metric >= self.floor
             for rf in reuses:
                 settings = hardware_settings(model, bits, strategy, rf, self.cfg, self.board)
-                est = estimate.estimate(network_from_keras(model, settings), self.board)
-                fits = est.fits(self.board, self.caps)
+                opts = estimate.EstimateOptions(confidence=self.cfg.confidence or 0.9)
+                est = estimate.estimate(network_from_keras(model, settings), self.board, opts)
+                fits = (est.fits_upper if self.cfg.confidence else est.fits)(self.board, self.caps)
                 d = Design(len(self.designs), stage, w, s, eff, bits, settings, est, metric,
                            metric / self.dense_val if self.dense_val else float("nan"), fits, meets, model)
                 self.designs.append(d)

@@ -26,6 +26,10 @@ ActivationKind = Literal["linear", "relu", "sigmoid", "softmax"]
 SoftmaxImplementation = Literal["stable", "latency", "legacy", "argmax"]
 STRATEGIES: tuple[Strategy, ...] = get_args(Strategy)
 SOFTMAX_IMPLEMENTATIONS: tuple[SoftmaxImplementation, ...] = get_args(SoftmaxImplementation)
+#: hls4ml < 1.0's "stable" softmax (max subtracted in a rounding, saturating copy of the input
+#: type, un-negated exp table): read from old firmware so it can be estimated, but no bit-accurate
+#: model or RTL of it exists, and both refuse it by name rather than compute 1.x's semantics.
+STABLE_PRE_1_0 = "stable_hls4ml0"
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,7 +84,7 @@ class SoftmaxParams:
     types themselves are ``ActivationLayer.table_types["exp"/"invert"]``.
     """
 
-    implementation: SoftmaxImplementation
+    implementation: SoftmaxImplementation | Literal["stable_hls4ml0"]
     exp_table_size: int
     inv_table_size: int
     accum_type: FixedType
@@ -89,7 +93,7 @@ class SoftmaxParams:
     exp_scale: float = 1.0
 
     def __post_init__(self) -> None:
-        if self.implementation not in SOFTMAX_IMPLEMENTATIONS:
+        if self.implementation not in (*SOFTMAX_IMPLEMENTATIONS, STABLE_PRE_1_0):
             raise ValueError(f"softmax implementation {self.implementation!r} is not one of "
                              f"{', '.join(SOFTMAX_IMPLEMENTATIONS)}")
         if self.implementation == "stable" and self.inp_norm_type is None:

@@ -53,8 +53,9 @@ from fpga_prune.analysis import (
     live_neurons,
     reduce_tree,
 )
+from fpga_prune.errors import InputError
 from fpga_prune.fixed import FixedType
-from fpga_prune.ir import ActivationLayer, DenseLayer, FixedNetwork
+from fpga_prune.ir import STABLE_PRE_1_0, ActivationLayer, DenseLayer, FixedNetwork
 from fpga_prune.outdir import json_text
 from fpga_prune.templating import render
 
@@ -279,6 +280,9 @@ def _softmax_context(layer: ActivationLayer, lname: str, prefix: str, prev: dict
     """Template data for one softmax layer (see the module docstring and ``emulate._softmax``)."""
     sp = layer.softmax
     impl = sp.implementation
+    if impl == STABLE_PRE_1_0:
+        raise InputError(f"layer {lname}", "softmax implementation",
+                         "hls4ml < 1.0 'stable' softmax has no RTL rendering here")
     it, rt = layer.input_type, layer.result_type
     n = layer.n
     xw = it.width + 2  # inputs sign-extended: max - x and x_j - x_i fit

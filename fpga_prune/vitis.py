@@ -140,6 +140,112 @@ def parse_csynth_report(xml_path: str | os.PathLike) -> dict:
     return out
 
 
+# ----------------------------------------------------------------------------- csynth.rpt (text)
+def _cells(line: str) -> list[str]:
+    return [c.strip() for c in line.strip().strip("|").split("|")]
+
+
+def _table_after(lines: list[str], start: int) -> tuple[list[str], list[list[str]], int]:
+    """The first ``+---`` table at or after ``start``: (header cells, body rows, index after it)."""
+    i = start
+    while i < len(lines) and not lines[i].lstrip().startswith("+-"):
+        if lines[i].strip() == "N/A":
+            return [], [], i
+        i += 1
+    header: list[str] = []
+    rows: list[list[str]] = []
+    sep = 0
+    while i < len(lines) and lines[i].lstrip()[:1] in ("+", "|"):
+        line = lines[i].strip()
+        if line.startswith("+"):
+            sep += 1
+        elif sep == 1:
+            header = _cells(line) if not header else [f"{a} {b}".strip() for a, b in zip(header, _cells(line))]
+        else:
+            rows.append(_cells(line))
+        i += 1
+    return header, rows, i
+
+
+def parse_csynth_rpt(rpt: str | os.PathLike) -> dict:
+    """Totals, latency and per-instance rows of a Vivado/Vitis HLS ``*_csynth.rpt`` text report.
+
+    Returns the keys of ``parse_csynth_report`` (``dsp``, ``bram18k``, ``uram``,
+    ``lut``, ``ff``, ``latency_cycles``, ``interval_cycles``, clock fields,
+    ``part``, ``top``, ``version``) plus ``tool`` ("vivado"/"vitis") and
+    ``instances``: one dict per row of the utilization Instance table (``module``
+    and the five resources) with its latency/interval from the latency table.
+    Why: most public hls4ml projects commit only the text report.
+    """
+    p = Path(rpt)
+    try:
+        text = p.read_text(errors="replace")
+    except OSError as exc:
+        raise InputError(p, None, f"not readable ({exc})") from None
+    head = re.search(r"==\s*(Vivado|Vitis) HLS Report for '([^']+)'", text)
+    if not head:
+        raise InputError(p, None, "not a Vivado/Vitis HLS csynth report (no 'HLS Report for' header)")
+    lines = text.splitlines()
+
+    def find(pattern: str, start: int = 0) -> int:
+        for k in range(start, len(lines)):
+            if re.search(pattern, lines[k]):
+                return k
+        return -1
+
+    def val(cell: str) -> int | None:
+        c = cell.strip()
+        return int(c) if re.fullmatch(r"\d+", c) else (0 if c in ("-", "") else None)
+
+    clock = re.search(r"\|ap_clk\s*\|\s*([\d.]+)\s*ns\s*\|\s*([\d.]+)\s*ns\s*\|\s*([\d.]+)\s*ns", text)
+    lat_at = find(r"^\+ Latency")
+    _, lat_rows, _ = _table_after(lines, lat_at) if lat_at >= 0 else ([], [], 0)
+    lat = lat_rows[0] if lat_rows else []
+    inst_lat: dict[str, tuple[int | None, int | None, int | None]] = {}
+    det = find(r"^\s*\* Instance:", lat_at) if lat_at >= 0 else -1
+    util_at = find(r"== Utilization Estimates")
+    if 0 <= det < util_at:
+        _, rows, _ = _table_after(lines, det + 1)
+        for r in rows:
+            if len(r) >= 8:
+                inst_lat[r[0]] = (val(r[2]), val(r[3]), val(r[6]))
+    out: dict = {"dsp": None, "bram18k": None, "uram": None, "lut": None, "ff": None}
+    header, rows, end = _table_after(lines, util_at) if util_at >= 0 else ([], [], 0)
+    cols = {h.split()[0].upper(): k for k, h in enumerate(header)}
+    key = {"BRAM_18K": "bram18k", "DSP": "dsp", "DSP48E": "dsp", "FF": "ff", "LUT": "lut", "URAM": "uram"}
+    for r in rows:
+        if r and r[0] == "Total":
+            for h, k in cols.items():
+                if h in key:
+                    out[key[h]] = val(r[k])
+    instances = []
+    det = find(r"^\s*\* Instance:", end)
+    if det >= 0:
+        header, rows, _ = _table_after(lines, det + 1)
+        cols = {h.split()[0].upper(): k for k, h in enumerate(header)}
+        for r in rows:
+            if not r or r[0] == "Total" or len(r) < len(cols):
+                continue
+            item = {"instance": r[0], "module": r[1]}
+            item.update({key[h]: val(r[k]) for h, k in cols.items() if h in key})
+            lmin, lmax, ii = inst_lat.get(r[0], (None, None, None))
+            item.update({"latency_min": lmin, "latency_max": lmax, "interval": ii})
+            instances.append(item)
+    version = re.search(r"\*\s*Version:\s*(\S+)", text)
+    part = re.search(r"\*\s*Target device:\s*(\S+)", text)
+    out.update({
+        "latency_cycles": {"best": val(lat[0]) if lat else None, "worst": val(lat[1]) if len(lat) > 1 else None},
+        "interval_cycles": {"min": val(lat[4]) if len(lat) > 4 else None, "max": val(lat[5]) if len(lat) > 5 else None},
+        "clock_target_ns": float(clock.group(1)) if clock else None,
+        "clock_estimated_ns": float(clock.group(2)) if clock else None,
+        "clock_uncertainty_ns": float(clock.group(3)) if clock else None,
+        "part": part.group(1) if part else None, "top": head.group(2),
+        "version": version.group(1) if version else None, "tool": head.group(1).lower(),
+        "instances": instances,
+    })
+    return out
+
+
 # ----------------------------------------------------------------------------- Vivado reports
 _ROW = re.compile(r"^\|\s*(?P<name>[^|]+?)\s*\|\s*(?P<used>[0-9.]+)\s*\|(?P<rest>.*)$")
 

@@ -10,7 +10,7 @@ import pytest
 from fpga_prune.boards import Caps, load_board
 from fpga_prune.errors import InputError
 from fpga_prune.estimate import (
-    RULES, bram18_count, constant_stats, dsp_count, estimate, estimate_dense, valid_reuse_factors,
+    RULES, EstimateOptions, bram18_count, constant_stats, dsp_count, estimate, estimate_dense, valid_reuse_factors,
 )
 from fpga_prune.fixed import FixedType
 from fpga_prune.ir import ActivationLayer, DenseLayer, FixedNetwork, SoftmaxParams
@@ -101,11 +101,40 @@ def test_resource_strategy_shares_multipliers_and_stores_weights_in_bram():
     assert le.bram18k == 0
 
 
+DISTINCT8 = [91, -83, 171, 309, 45, -77, 107, 229]  # 8 constants with >= 3 CSD digits
+
+
 def test_latency_strategy_reuse_caps_multipliers():
-    w = np.full((16, 8), 0b1011011)               # 128 DSP products at RF=1
+    w = np.tile(DISTINCT8, (16, 1))               # 128 DSP products, all distinct per input, at RF=1
+    assert (constant_stats(np.array(DISTINCT8))[0] >= 3).all()
     assert estimate_dense(dense(w), PYNQ).dsp == 128
     le = estimate_dense(dense(w, rf=4), PYNQ)
+    # multiplier_limit = 128/4 = 32; II = min(R, ceil(128 mul ops / 32) + 1) = 4
     assert le.dsp == 32 and le.interval_cycles == 4
+    le = estimate_dense(dense(w, rf=64), PYNQ)    # limit 2: II = min(64, 64 + 1)
+    assert le.dsp == 2 and le.interval_cycles == 64
+
+
+def test_one_multiplier_per_distinct_input_constant_pair():
+    # Vitis: x_i * c is built once per input and shared by every output using c; x_i * (-c) is another.
+    w = np.array([[91, 91, -91, 83], [91, 0, 91, 91]])
+    assert estimate_dense(dense(w), PYNQ).dsp == 3 + 1
+    # Vivado HLS negates after the multiplier: +-c share (jet_f16_rf1_u250_vhls2019 layer counts)
+    viv = EstimateOptions(hls_tool="vivado-2019.2")
+    assert estimate_dense(dense(w), PYNQ, viv).dsp == 2 + 1
+
+
+def test_forced_multiplier_binding():
+    x8 = FixedType.parse("ap_fixed<8,2>")
+    w8 = FixedType.parse("ap_fixed<8,1>")
+    w = np.array([[91, -83, 45, -77]])             # 8-bit x 8-bit, >= 3 CSD digits: LUT multipliers by default
+    assert estimate_dense(dense(w, x=x8, wt=w8), PYNQ).dsp == 0
+    forced = EstimateOptions(hls_tool="vitis-2021.1", mul_impl="dsp")
+    assert estimate_dense(dense(w, x=x8, wt=w8), PYNQ, forced).dsp == 4
+    # shift/adds stay in LUTs even when forced ('config_op mul -impl dsp' binds only real multiplications)
+    assert estimate_dense(dense([[3, 6, -8, 96]], x=x8, wt=w8), PYNQ, forced).dsp == 0
+    fabric = EstimateOptions(mul_impl="fabric")
+    assert estimate_dense(dense(np.array([DISTINCT8[:4]])), PYNQ, fabric).dsp == 0
 
 
 def test_invalid_reuse_factor_lists_valid_ones():
@@ -142,7 +171,7 @@ def _mlp(rf=1, strategy="latency", sparsity=0.0, seed=0):
 def test_network_totals_fit_and_headroom():
     est = estimate(_mlp(), PYNQ)
     assert est.dsp == sum(le.dsp for le in est.layers)
-    assert est.latency_cycles == sum(le.latency_cycles for le in est.layers)
+    assert est.latency_cycles == sum(le.latency_cycles for le in est.layers) + RULES["top_cycles"].value
     assert est.latency_ns == pytest.approx(est.latency_cycles * 10.0)
     assert est.dsp > 220 * 0.8 and not est.fits(PYNQ)        # ~2900 products do not fit 220 DSPs
     assert est.headroom(PYNQ)["dsp"] == 176 - est.dsp
@@ -166,3 +195,34 @@ def test_faster_family_needs_fewer_cycles_at_same_clock():
 
 def test_every_rule_has_a_basis():
     assert all(r.basis and len(r.basis) > 20 for r in RULES.values())
+
+
+def test_fits_upper_uses_the_band():
+    net = _mlp(sparsity=0.9)
+    est = estimate(net, ZCU)
+    up = est.upper()
+    assert all(up[r] >= est.used()[r] for r in up) and up["lut"] > est.lut
+    # a cap just above the point estimate of LUT: fits on the estimate, not on its upper bound
+    lut_cap = (est.lut + 1) / ZCU.lut
+    caps = Caps(dsp=1.0, bram=1.0, lut=lut_cap, ff=1.0)
+    assert est.fits(ZCU, caps) and not est.fits_upper(ZCU, caps)
+    assert est.fits_upper(ZCU, Caps(dsp=1.0, bram=1.0, lut=(up["lut"] + 1) / ZCU.lut, ff=1.0))
+
+
+def test_layers_add_up_to_the_totals():
+    est = estimate(_mlp(sparsity=0.5), ZCU)
+    for q in ("dsp", "bram18k", "lut", "ff"):
+        assert sum(getattr(le, q) for le in est.layers) == getattr(est, q)
+
+
+def test_budget_names_the_binding_resource_and_carries_the_bounds():
+    from fpga_prune.budget import binding_resource, budget_dict
+
+    est = estimate(_mlp(sparsity=0.9), PYNQ)
+    doc = budget_dict(board=PYNQ, caps=Caps(), estimate=est, fits=est.fits(PYNQ), design={}, accuracy={},
+                      pruning={"sparsity": 0.9}, history=[], shortfall=None)
+    budget = Caps().budget(PYNQ)
+    ratios = {r: est.used()[r] / budget[r] for r in ("dsp", "bram18k", "lut", "ff")}
+    assert doc["binding_resource"] == max(ratios, key=ratios.get)
+    assert doc["bounds"]["confidence"] == 0.9 and doc["bounds"]["dsp"][0] <= est.dsp <= doc["bounds"]["dsp"][1]
+    assert binding_resource({"dsp": 0, "bram18k": 0, "uram": 1, "lut": 0, "ff": 0}, PYNQ, Caps()) == "uram"

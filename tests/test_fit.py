@@ -159,3 +159,13 @@ def test_unstructured_phase_uses_per_layer_sensitivity(trained_model, bybit_csv)
     nz, total = nonzero_weights(res.chosen.model)
     assert res.chosen.sparsity == pytest.approx(1 - nz / total)
     assert res.chosen.retention >= 0.9
+
+
+def test_confidence_option_is_validated():
+    from fpga_prune.errors import InputError
+    from fpga_prune.fit import FitConfig
+
+    assert FitConfig().confidence is None and FitConfig(confidence=0.9).confidence == 0.9
+    with pytest.raises(InputError) as exc:
+        FitConfig(confidence=1.0)
+    assert str(exc.value).startswith("--confidence: must be between 0 and 1")

@@ -48,6 +48,9 @@ def add_fit_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--neuron-criterion", default="l1",
                         choices=("l1", "l2", "activation", "redundancy"),
                         help="which neurons structured pruning removes (default l1)")
+    parser.add_argument("--confidence", type=float, default=None, metavar="C",
+                        help="a design fits only when the UPPER bound of its estimate at confidence C (e.g. 0.9) "
+                             "is inside the caps (default: the point estimate, as before)")
 
 
 def fit_config_from_args(args: argparse.Namespace):
@@ -55,7 +58,8 @@ def fit_config_from_args(args: argparse.Namespace):
     from fpga_prune.fit import FitConfig  # noqa: PLC0415
 
     return FitConfig(min_retention=args.min_retention, metric=args.metric, strategy=args.strategy,
-                     weight_method=args.method, neuron_criterion=args.neuron_criterion, seed=args.seed)
+                     weight_method=args.method, neuron_criterion=args.neuron_criterion, seed=args.seed,
+                     confidence=getattr(args, "confidence", None))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,0 +1,137 @@
+"""Estimator accuracy on every real csynth report of ../shared/vitis-calibration, and its speed; prints JSON.
+
+For each design: import it (``fpga_prune.hls_project``), estimate it with the
+per-family corrections fitted on every OTHER design (leave-one-design-out,
+``fpga_prune.calibration.leave_one_out``), compare with its csynth report.
+Per group and quantity: median and 90th percentile of |estimate/real - 1|
+(latency: also the share of designs within 1 cycle; BRAM: the share exact).
+Groups: plain Vitis HLS 2022+, plain Vivado HLS 2019-2020, forced multiplier
+binding (``config_op mul -impl``, Vitis 2021), Resource-strategy single layers.
+
+Speed: estimates/s for the default 16-64-32-1 model (ap_fixed<16,6>, 50% zeros).
+
+``--write-bands`` rewrites ``RATIOS`` in fpga_prune/estimate_bands.py from the
+same leave-one-out ratios (real/estimate).  Run from the checkout root:
+``PYTHONPATH=. python bench/bench_estimator.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+from fpga_prune.boards import load_board
+from fpga_prune.calibration import leave_one_out, observe, ratio_table
+from fpga_prune.errors import InputError
+from fpga_prune.estimate import estimate
+from fpga_prune.estimate_bands import BAND_QUANTITIES, quantile
+from fpga_prune.fixed import FixedType
+from fpga_prune.ir import ActivationLayer, DenseLayer, FixedNetwork
+
+REPO = Path(__file__).resolve().parents[1]
+CALIBRATION = REPO.parent / "shared" / "vitis-calibration"
+QUANTITIES = ("dsp", "bram18k", "lut", "ff", "latency_cycles", "interval_cycles")
+
+
+def group(obs) -> str:
+    if obs.scope == "layer":
+        return "resource_single_layers"
+    if obs.nondefault:
+        return "forced_multipliers_vitis2021"
+    return {"vitis": "plain_vitis_2022+", "vivado": "plain_vivado_2019-2020"}.get(obs.family, "plain_vitis_2021")
+
+
+def default_model() -> FixedNetwork:
+    rng = np.random.default_rng(0)
+    t = FixedType.parse("ap_fixed<16,6>")
+    layers, n_prev = [], 16
+    for i, n in enumerate([64, 32, 1]):
+        w = rng.integers(-512, 512, size=(n_prev, n))
+        w[rng.random(w.shape) < 0.5] = 0
+        layers.append(DenseLayer(f"fc{i}", t, t, t, t, t, w.astype(np.int64), rng.integers(-64, 64, n).astype(np.int64)))
+        layers.append(ActivationLayer(f"act{i}", "relu" if i < 2 else "linear", t, t, n))
+        n_prev = n
+    return FixedNetwork("default_16_64_32_1", t, 16, tuple(layers))
+
+
+def speed(seconds: float = 1.5) -> float:
+    net, board = default_model(), load_board("pynq-z2")
+    estimate(net, board)
+    n, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        for _ in range(20):
+            estimate(net, board)
+        n += 20
+    return n / (time.perf_counter() - t0)
+
+
+def write_bands(table: dict) -> None:
+    path = REPO / "fpga_prune" / "estimate_bands.py"
+    text = path.read_text()
+    body = "RATIOS: dict[str, dict[str, tuple[float, ...]]] = {\n"
+    for fam, qs in table.items():
+        body += f"    {fam!r}: {{\n"
+        for q in BAND_QUANTITIES:
+            if q in qs:
+                body += f"        {q!r}: {tuple(qs[q])!r},\n"
+        body += "    },\n"
+    body += "}\n"
+    new = re.sub(r"RATIOS: dict\[str, dict\[str, tuple\[float, \.\.\.\]\]\] = \{(?:\}|.*?\n\})\n",
+                 lambda m: body, text, count=1, flags=re.S)
+    path.write_text(new)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--write-bands", action="store_true")
+    args = ap.parse_args()
+    obs, skipped = [], {}
+    for d in sorted(p.parent for p in CALIBRATION.glob("*/design.json")):
+        try:
+            obs.append(observe(d))
+        except InputError as exc:
+            skipped[d.name] = str(exc).split(": ", 1)[-1]
+    loo = leave_one_out(obs)
+    groups: dict[str, dict[str, list[float]]] = {}
+    lat_ok: dict[str, list[bool]] = {}
+    bram_ok: dict[str, list[bool]] = {}
+    per_design = {}
+    for o, real, pred in loo:
+        g = group(o)
+        per_design[o.name] = {q: [round(pred[q]), round(real[q])] for q in QUANTITIES}
+        for q in QUANTITIES:
+            if real[q] == 0:
+                err = 0.0 if pred[q] == 0 else 1.0
+            else:
+                err = abs(pred[q] / real[q] - 1)
+            groups.setdefault(g, {}).setdefault(q, []).append(err)
+        lat_ok.setdefault(g, []).append(abs(pred["latency_cycles"] - real["latency_cycles"]) <= 1)
+        bram_ok.setdefault(g, []).append(pred["bram18k"] == real["bram18k"])
+    summary = {}
+    for g, qs in sorted(groups.items()):
+        summary[g] = {"designs": len(lat_ok[g]),
+                      "latency_within_1_cycle": round(sum(lat_ok[g]) / len(lat_ok[g]), 3),
+                      "bram18k_exact": round(sum(bram_ok[g]) / len(bram_ok[g]), 3)}
+        for q, errs in qs.items():
+            summary[g][q] = {"median_abs_err": round(statistics.median(errs), 3),
+                             "p90_abs_err": round(quantile(errs, 0.9), 3)}
+    table = ratio_table(loo)
+    if args.write_bands:
+        write_bands(table)
+    out = {"benchmark": "estimator_accuracy", "calibration_dir": str(CALIBRATION), "designs": len(obs),
+           "skipped": skipped, "method": "leave-one-design-out: per-family cal_* corrections fitted on the others",
+           "groups": summary, "per_design_estimate_vs_real": per_design,
+           "estimates_per_s_default_16_64_32_1": round(speed(), 1),
+           "loadavg_1min": round(os.getloadavg()[0], 2)}
+    print(json.dumps(out, indent=1, sort_keys=True))
+
+
+if __name__ == "__main__":
+    main()

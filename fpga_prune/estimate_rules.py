@@ -1,0 +1,160 @@
+"""Every calibrated constant of the resource estimator, with its basis (one table, on purpose).
+
+Why a table: a constant without its evidence cannot be re-checked when a tool
+changes.  Each ``Rule`` has a default value and, where the HLS tool families
+(``fpga_prune.hls_tools.TOOL_FAMILIES``) behave differently, per-family values.
+Folder names cited are the public designs of ``../shared/vitis-calibration``
+(weights + real csynth reports); ``bench/bench_estimator.py`` prints the
+errors these rules leave on every one of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One constant: ``value`` for every tool family not listed in ``per_tool``."""
+
+    value: float
+    basis: str
+    per_tool: tuple[tuple[str, float], ...] = ()
+
+    def for_tool(self, family: str) -> float:
+        for fam, v in self.per_tool:
+            if fam == family:
+                return v
+        return self.value
+
+
+_VITIS22 = "jet_f16_rf1_u250_vitis2022"
+_AK_DSP = "ak_{jet_tagging,mnist,har,cardio,arrythmia}_dsp_rf{1,2}_z7007s_vitis2021"
+_AK_LUT = "ak_*_lut_rf{1,2}_z7007s_vitis2021"
+_VH19 = "jet_f16_rf{1,2}_u250_vhls2019, jet_q6prune_rf1_u250_vhls2019"
+
+RULES: dict[str, Rule] = {
+    # ------------------------------------------------------------------ multipliers
+    "shift_add_max_csd": Rule(2, (
+        "A constant with <= 2 nonzero CSD digits (+-2^k, 2^k+-2^j) is a shift/shift-add, never a DSP, also under "
+        f"'config_op mul -impl dsp'. Basis: every layer of {_VITIS22}, {_VH19} and {_AK_DSP}: the DSP count equals "
+        "the distinct products with >= 3 CSD digits; camillaMiao/Hls-and-bambu 16x4 Dense (9 of 64 weights).")),
+    "dsp_share_sign": Rule(0, (
+        "1: products x*c and x*(-c) share one DSP (Vivado HLS negates after the multiplier); 0: they do not. "
+        f"Basis: distinct (input, |c|) pairs match {_VH19} layers (467/468, 555/557, 310/310, 110/110 DSP) and "
+        f"distinct (input, c) pairs match {_VITIS22} (719, 1097, 614, 122 exactly) and all {_AK_DSP} layers "
+        "(e.g. 247, 275, 202, 85)."), per_tool=(("vivado", 1),)),
+    "lut_mult_max_width": Rule(10, (
+        "Without 'config_op mul -impl', a product whose operands (signed widths) are both <= 10 bits is built in "
+        "LUTs. Basis: jet_q6prune_rf1_u250_vhls2019 (7-bit x 6-bit layers: 0 DSP; 16-bit x 6-bit first layer: "
+        "18 DSP for 20 distinct pairs); Duarte et al. 2018, JINST 13 P07027, Sec. 5.")),
+    "lut_per_adder_bit": Rule(1.2, (
+        "LUTs per bit of a fabric adder/subtractor (carry chain + HLS glue). Basis: camillaMiao/Hls-and-bambu "
+        "csynth (16-bit add_ln703 16-23 LUTs); the total LUT of the plain Dense layers of "
+        f"{_VITIS22} is then within 5% per layer.")),
+    "lut_per_dsp_mult": Rule(6, "LUTs of glue per DSP-mapped multiplication (mul_ln1118 rows list 6 LUTs)."),
+    "lut_per_pp_bit": Rule(1.2, (
+        "LUTs per partial-product bit of a variable x variable LUT multiplier. Basis: softmax of the "
+        f"{_AK_LUT} designs: forcing its n 18x18 products into fabric adds 365-395 LUT each (1.13-1.22/bit); "
+        "hls4ml issue #99.")),
+    "lut_scale": Rule(1.0, (
+        "Overall LUT factor of the constant-weight Dense datapath per tool (real/predicted layer LUT). Basis: "
+        f"{_VITIS22} 0.99; Vivado: {_VH19} 0.70 on UltraScale+ but camillaMiao/Hls-and-bambu 1.02 on 7-series, "
+        "0.85 taken; ak_* (Vitis 2021): 0.78 (median of the model totals)."),
+        per_tool=(("vivado", 0.85), ("vitis2021", 0.78))),
+    # ------------------------------------------------------------------ registers
+    "ff_per_product_bit_stage": Rule(0.33, (
+        "Flip-flops per nonzero product per accumulator bit per pipeline stage of a latency Dense. Basis: "
+        f"{_VITIS22} (1-cycle layers: 0.37, 0.30, 0.33, 0.36); {_VH19} (1 cycle: 0.11-0.15); {_AK_DSP} "
+        "(5-8 cycles: 0.19-0.33 per stage)."), per_tool=(("vivado", 0.13), ("vitis2021", 0.25))),
+    "ff_per_relu_bit_stage": Rule(2.0, (
+        "A ReLU that takes a cycle registers about 2 input widths per element. Basis: ak_jet_tagging_dsp_rf1 "
+        "(3.33 ns): 2143 FF for 64 elements of 16 bits; a 0-cycle ReLU registers nothing (every other design).")),
+    "ff_softmax_per_elem_stage": Rule(16, (
+        "Softmax flip-flops per element per cycle of its pipeline. Basis: 522 FF / (5 x 5 cycles) in "
+        f"{_VITIS22}; 1059 FF / (5 x 16) ak_jet_tagging; 3798 / (16 x 20) ak_arrythmia; 1132 / (5 x 13) "
+        "jet_q6prune_rf64lat_z7020_vhls2019.")),
+    # ------------------------------------------------------------------ timing
+    "t_mult_ns": Rule(5.0, per_tool=(("vivado", 3.0),), basis=(
+        "Delay (HLS model, 7-series -2) of a DSP multiply feeding an adder tree. Fitted with t_add_ns on the "
+        f"{_AK_DSP} layers: 16x64 -> 6 cycles, 64x32 -> 8, 32x32 -> 7, 3x3 -> 4 at 3.33 ns; 56x64 -> 5, 20x64 -> 4 "
+        "at 5 ns.")),
+    "t_lut_mult_ns": Rule(2.0, f"Delay of a LUT (shift/add or fabric) product. Fitted on the {_AK_LUT} layers."),
+    "t_add_ns": Rule(2.7, (
+        "Delay per adder-tree level (HLS model, 7-series -2). Basis: as t_mult_ns. Vivado HLS models both much "
+        "faster (t_mult 3, t_add 1): camillaMiao/Hls-and-bambu 16x4 Dense on xc7vx690t-3 at 5 ns takes 2 cycles."),
+        per_tool=(("vivado", 1.0),)),
+    "speed_ultrascale_plus": Rule(0.15, (
+        "HLS delay model of UltraScale(+) relative to the 7-series constants above. Basis: every Dense of "
+        f"{_VITIS22} and jet_f16_rf1_u250_vhls2019 (mult + 6-7 adder levels) is scheduled in ONE 5 ns cycle, "
+        "which the 7-series constants would take 5 for.")),
+    "relu_rnd_sat_ns": Rule(3.5, (
+        "Delay of a ReLU with a rounding or saturating output type (AP_RND_CONV, AP_SAT). Basis: it takes one "
+        "cycle at 3.33 ns (ak_jet_tagging, ak_cardio, ak_arrythmia) and none at 5 ns (ak_har, ak_mnist). A plain "
+        "ReLU takes none (all designs).")),
+    "softmax_fixed_cycles": Rule(3, "Softmax: two table reads (registered ROM outputs) and the output register."),
+    "softmax_ns": Rule(10.5, (
+        "Softmax combinational delay (7-series model) before its adder-tree levels. Fitted with softmax_ns_per_level: "
+        "ak_cardio n=3 -> 13 cycles, ak_jet_tagging n=5 -> 16, ak_arrythmia n=16 -> 20 (3.33 ns), ak_har n=6 -> 12, "
+        f"ak_mnist n=10 -> 14 (5 ns); {_VITIS22} n=5 -> 5 cycles on UltraScale+.")),
+    "softmax_ns_per_level": Rule(9.0, "Softmax delay per exp-sum adder level. Basis: as softmax_ns."),
+    "top_cycles": Rule(6, (
+        "Cycles the top function adds to the sum of its layers (input/output registers, call boundaries). Basis: "
+        f"{_VITIS22} 15 - 9 = 6; jet_f16_rf1_u250_vhls2019 13 - 8; jet_q6prune_rf1 9 - 3; ak designs 11."),
+        per_tool=(("vitis2021", 11),)),
+    "ff_top_per_bit": Rule(0.78, (
+        "Flip-flops of the top function per bit of the input and of every layer output (each is registered once "
+        f"in the top pipeline). Basis: top 'Register' FF of {_VITIS22} 3426 for 4512 bits (0.76), "
+        "jet_f16_rf1_u250_vhls2019 3424 (0.76), jet_q6prune_rf1_u250_vhls2019 2618 for 3232 (0.81), "
+        "ak_jet_tagging_dsp_rf1 3116 for 3360 (0.93). Charged to the layer whose output it registers.")),
+    "resource_pipeline_cycles": Rule(2, (
+        "Cycles added to R by the Resource-strategy pipeline. Basis: layer_qd_* RF 32 -> 34, "
+        "layer_tt_output_64x1 RF 32 -> 33, layer_tt_layer3 RF 20 -> 21 (csynth, Vivado HLS 2019.2).")),
+    "reuse_ii_extra": Rule(1, (
+        "Latency strategy with R > 1: II = min(R, ceil(mul ops / multiplier_limit) + this). The ALLOCATION "
+        "pragma limits 'mul' ops (>= 3 CSD digits), not shift/adds. Basis: jet_q6prune_rf64lat_z7020_vhls2019 "
+        "(R=64: per-layer II 9, 9, 15, 3; formula 9, 8, 16, 2; the old II=R gave 64) and every RF 2 design (II 2).")),
+    # ------------------------------------------------------------------ activations, memories
+    "lut_per_relu_bit": Rule(1.75, (
+        f"Plain ReLU LUTs per output bit. Basis: {_VITIS22} and jet_f16_rf1_u250_vhls2019: 1792 LUT for 64 x 16 "
+        "bits, 896 for 32 x 16.")),
+    "lut_per_relu_rnd_sat_bit": Rule(5.5, (
+        "ReLU LUTs per output bit when the output type rounds or saturates (AP_RND_CONV, AP_SAT). Basis: "
+        "ak_* (8-bit outputs): 4.8-6.9; jet_q6prune_rf1_u250_vhls2019 (6-bit): 10.9."), per_tool=(("vivado", 10.9),)),
+    "lut_softmax_per_elem": Rule(145, (
+        "Softmax LUTs per element with DSP-mapped exp*inv products. Basis: ak_* 135-154 (n=3..16), "
+        f"{_VITIS22} 148, jet_f16_rf1_u250_vhls2019 133.")),
+    "softmax_exp_copies": Rule(1.0, (
+        "Copies of the exp table per element read (x n). Vivado HLS: ceil(n/2) (dual-port ROM): 4 BRAM for n=5 "
+        "in every *_vhls2019 design. Vitis 2021: one per element: 3, 5, 6, 10, 16 BRAM for n = 3, 5, 6, 10, 16 "
+        f"(ak_*). Vitis 2022+: {_VITIS22} has 8 for n=5 (modelled as n exp + ceil(n/2) inverse copies)."),
+        per_tool=(("vivado", 0.5),)),
+    "softmax_inv_copies": Rule(0.5, (
+        "Copies of the inverse table per element (x n, rounded up); see softmax_exp_copies. Vivado: one table; "
+        "Vitis 2021: none in BRAM."), per_tool=(("vivado", 0.0), ("vitis2021", 0.0))),
+    "softmax_inv_min_copies": Rule(0, (
+        "At least this many inverse tables in BRAM: Vivado HLS keeps one (4 = ceil(5/2) + 1 BRAM for n=5 in every "
+        "*_vhls2019 design)."), per_tool=(("vivado", 1),)),
+    "rom_lut_max_bits": Rule(1024, (
+        "A ROM of at most this many bits is built in LUTs, not BRAM. Basis: layer_tt_output_64x1_res_u250_vhls2019 "
+        "(32 x 32-bit weight ROM: 0 BRAM); layer_tt_layer3 (20 x 1024 bits: 29 BRAM as predicted).")),
+    "bram_read_ports": Rule(2, "A BRAM ROM has two read ports (UG473/UG573 true dual port)."),
+    "table_cycles": Rule(2, "Sigmoid: index arithmetic + one BRAM read (read latency 1) -> 2 cycles."),
+    # ------------------------------------------------------------------ Resource strategy
+    "lut_res_per_mult_bit": Rule(1.16, (
+        "Resource strategy LUTs per multiplier per operand-bit product (x_bits * w_bits), when R is not a "
+        "multiple of n_in. Basis: layer_qd_dense27_128x256 / dense28_256x128 (1024 multipliers, 305-308k LUT). "
+        "When it is, every multiplier reads the same input each cycle and only the DSP glue remains: "
+        "layer_tt_layer3_20x64_res (RF 20 = n_in: 3.3k LUT for 64 multipliers; the old input-mux model said 8.8k).")),
+    "lut_res_fixed": Rule(2600, (
+        "Resource strategy LUTs per layer independent of its size (control, index counters, output casts). "
+        "Basis: layer_tt_output_64x1 (2 multipliers, 3204 LUT), layer_qd_densef_128x5 (10.6k)."), ),
+    "ff_res_per_mult": Rule(24, (
+        "Resource strategy flip-flops per multiplier (plus n_out x accumulator width plus ff_res_fixed). Basis: "
+        "layer_qd_dense27 30.7k FF for 1024 multipliers; layer_tt_output_64x1 2.0k for 2.")),
+    "ff_res_fixed": Rule(2000, "Resource strategy flip-flops per layer independent of size. Basis: as ff_res_per_mult."),
+    # ------------------------------------------------------------------ user calibration (fpga-prune calibrate)
+    "cal_lut": Rule(1.0, "Factor on every LUT estimate fitted to the user's reports (1: the shipped rules)."),
+    "cal_ff": Rule(1.0, "Factor on every FF estimate fitted to the user's reports (1: the shipped rules)."),
+    "cal_latency": Rule(0.0, "Cycles added to the total latency, fitted to the user's reports (0: shipped rules)."),
+}

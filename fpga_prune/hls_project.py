@@ -1,0 +1,476 @@
+"""Read an hls4ml output directory into the IR: what the firmware computes, not what Keras meant.
+
+Why from the firmware: users bring projects written by other scripts and other
+hls4ml versions (hand-edited reuse factors, 6-decimal weight text, typedefs
+that differ from ``hls4ml_config.yml``).  What was synthesized is the
+firmware, so types come from the typedefs in ``defines.h``/``parameters.h``,
+layer configs from the ``struct configN`` blocks of ``parameters.h``, the
+layer chain from the ``nnet::`` calls of the top function, and raw weights
+from ``firmware/weights/w*.txt`` (else the ``w*.h`` literals), each decimal
+parsed as a double and cast to the weight type with its own rounding and
+overflow, as ``load_weights_from_txt`` and the header literal do.
+
+A calibration folder of ``../shared/vitis-calibration`` carries no headers,
+only ``firmware/weights`` and a ``design.json`` whose precisions were resolved
+from the project's typedefs; it is read through that manifest instead.
+
+Only chains of Dense and relu/linear/sigmoid/softmax activations are modelled;
+any other layer is a one-line ``InputError`` naming the layer and the file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from fpga_prune import fixed
+from fpga_prune.errors import InputError
+from fpga_prune.fixed import FixedType
+from fpga_prune.hls_settings import to_fixed_type
+from fpga_prune.ir import STABLE_PRE_1_0, ActivationLayer, DenseLayer, FixedNetwork, Layer, SoftmaxParams
+from fpga_prune.tables import exp_table, invert_table, legacy_exp_table, legacy_invert_table, sigmoid_table
+
+#: ``nnet::`` functions of the top function that are one IR layer each.
+DENSE_FUNCS = ("dense", "dense_latency", "dense_resource")
+ACTIVATION_FUNCS = ("relu", "linear", "sigmoid", "softmax")
+_DEFAULT_TABLE_T = FixedType(True, 18, 8)
+
+
+@dataclass(frozen=True)
+class HlsProject:
+    """An imported hls4ml project: its network and the build settings the project records.
+
+    ``clock_uncertainty`` keeps the project's spelling ("27%", "0.62"); ``mul_impl``
+    is "dsp"/"fabric" when the build forced multiplier binding (``config_op mul -impl``);
+    ``hls_tool`` is the tool that built it when a report says so (``vitis-2022.2``).
+    """
+
+    path: Path
+    network: FixedNetwork
+    part: str | None
+    clock_period_ns: float | None
+    clock_uncertainty: str | None
+    hls4ml_version: str | None
+    hls_tool: str | None
+    mul_impl: str | None
+    source: str  # "firmware" or "design.json"
+
+
+# ----------------------------------------------------------------------------- small readers
+class _Loader(yaml.SafeLoader):
+    """hls4ml_config.yml holds ``!keras_model`` tags; their values are plain strings to us."""
+
+
+_Loader.add_multi_constructor("!", lambda loader, suffix, node: loader.construct_scalar(node)
+                              if isinstance(node, yaml.ScalarNode) else None)
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        doc = yaml.load(path.read_text(errors="replace"), Loader=_Loader)
+    except yaml.YAMLError as exc:
+        raise InputError(path, None, f"not valid YAML ({str(exc).splitlines()[0]})") from None
+    return doc if isinstance(doc, dict) else {}
+
+
+def _strip_comments(text: str) -> str:
+    return re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+
+
+def _typedefs(text: str) -> dict[str, str]:
+    return {m.group(2): m.group(1).strip() for m in re.finditer(r"typedef\s+([^;]+?)\s+(\w+)\s*;", text)}
+
+
+def _defines(text: str) -> dict[str, str]:
+    return {m.group(1): m.group(2).strip() for m in re.finditer(r"^\s*#define\s+(\w+)\s+(\S+)", text, re.M)}
+
+
+class _Types:
+    """Typedef names -> FixedType, following chains (``typedef fc1_accum_t accum_t``)."""
+
+    def __init__(self, table: dict[str, str], source: Path) -> None:
+        self.table, self.source = table, source
+
+    def resolve(self, name: str, local: dict[str, str] | None = None, where: str = "") -> FixedType:
+        seen = 0
+        spelling = name.strip()
+        while seen < 16:
+            if local and spelling in local:
+                spelling, local = local[spelling], None
+            elif spelling in self.table:
+                spelling = self.table[spelling]
+            else:
+                break
+            seen += 1
+        try:
+            return to_fixed_type(spelling)
+        except ValueError:
+            raise InputError(self.source, where or name,
+                             f"type {spelling!r} is not an ap_fixed/ap_int type this tool models") from None
+
+
+def _num(value: str, defines: dict[str, str]) -> int:
+    v = value.strip()
+    for _ in range(8):
+        if v in defines:
+            v = defines[v]
+    try:
+        return int(v)
+    except ValueError:
+        m = re.fullmatch(r"\s*(\d+)\s*\*\s*(\d+)\s*", v)
+        if m:
+            return int(m.group(1)) * int(m.group(2))
+        raise
+
+
+@dataclass(frozen=True)
+class _Config:
+    name: str  # struct name, e.g. config2
+    layer: str  # the comment naming the layer above the struct, else the struct name
+    values: dict[str, str]
+    types: dict[str, str]
+
+
+def _configs(text: str) -> dict[str, _Config]:
+    out = {}
+    pat = re.compile(r"(?://\s*(?P<layer>\S+)\s*\n\s*)?struct\s+(?P<name>\w+)\s*:\s*(?:public\s+)?nnet::\w+\s*\{"
+                     r"(?P<body>.*?)\n\s*\};", re.S)
+    for m in pat.finditer(text):
+        body = m.group("body")
+        values = {k: v.strip() for k, v in re.findall(
+            r"static\s+(?:const|constexpr)\s+(?:const\s+)?[\w:]+\s+(\w+)\s*=\s*([^;]+);", body)}
+        out[m.group("name")] = _Config(m.group("name"), m.group("layer") or m.group("name"), values,
+                                       _typedefs(body))
+    return out
+
+
+def _split_args(text: str) -> list[str]:
+    args, depth, cur = [], 0, ""
+    for ch in text:
+        if ch == "<":
+            depth += 1
+        elif ch == ">":
+            depth -= 1
+        if ch == "," and depth == 0:
+            args.append(cur.strip())
+            cur = ""
+        else:
+            cur += ch
+    if cur.strip():
+        args.append(cur.strip())
+    return args
+
+
+def _read_floats(path: Path) -> np.ndarray:
+    text = path.read_text(errors="replace")
+    if path.suffix == ".h":
+        m = re.search(r"#else.*?=\s*\{(.*?)\}\s*;", text, re.S) or re.search(r"=\s*\{(.*?)\}\s*;", text, re.S)
+        if not m:
+            raise InputError(path, None, "no initializer list {...} found")
+        text = m.group(1)
+    else:
+        text = text.splitlines()[0] if text else ""  # load_weights_from_txt reads one line
+    try:
+        return np.array([float(t) for t in text.split(",") if t.strip()], dtype=np.float64)
+    except ValueError as exc:
+        raise InputError(path, None, f"not a list of numbers ({exc})") from None
+
+
+def _weights(weights_dir: Path, var: str, t: FixedType, size: int) -> np.ndarray:
+    """Raw values of weight array ``var`` as the C++ holds them (double text -> ``t``)."""
+    for cand in (weights_dir / f"{var}.txt", weights_dir / f"{var}.h"):
+        if cand.is_file():
+            vals = _read_floats(cand)
+            if vals.size != size:
+                raise InputError(cand, None, f"{vals.size} values, the layer needs {size}")
+            return np.asarray(fixed.from_float(vals, t), dtype=np.int64)
+    raise InputError(weights_dir, var, "weight file not found (neither .txt nor .h)")
+
+
+def _softmax(name: str, in_t: FixedType, out_t: FixedType, n: int, impl: str, exp_size: int, inv_size: int,
+             exp_scale: float, types: dict[str, FixedType]) -> ActivationLayer:
+    """The softmax layer as ``hls_adapter.network_from_hls`` describes it (same tables and params)."""
+    norm_t = None
+    if impl == "legacy":
+        tt = types.get("table_t", _DEFAULT_TABLE_T)
+        tables = {"exp": legacy_exp_table(exp_size, tt), "invert": legacy_invert_table(inv_size, tt)}
+        ttypes = {"exp": tt, "invert": tt}
+    else:
+        if impl == "stable":
+            norm_t = types["inp_norm_t"]
+            addr_t, negative = norm_t, True
+        else:
+            addr_t, negative = in_t, False
+        tables = {"exp": exp_table(exp_size, addr_t, types["exp_table_t"], exp_scale, negative),
+                  "invert": invert_table(inv_size, types["inv_inp_t"], types["inv_table_t"])}
+        ttypes = {"exp": types["exp_table_t"], "invert": types["inv_table_t"]}
+    params = SoftmaxParams(implementation=impl, exp_table_size=exp_size, inv_table_size=inv_size,
+                           accum_type=types["accum_t"], inv_inp_type=types["inv_inp_t"], inp_norm_type=norm_t,
+                           exp_scale=exp_scale)
+    return ActivationLayer(name=name, activation="softmax", input_type=in_t, result_type=out_t, n=n,
+                           tables=tables, table_types=ttypes, softmax=params)
+
+
+def _sigmoid(name: str, in_t: FixedType, out_t: FixedType, n: int, size: int, tt: FixedType) -> ActivationLayer:
+    return ActivationLayer(name=name, activation="sigmoid", input_type=in_t, result_type=out_t, n=n,
+                           tables={"sigmoid": sigmoid_table(size, tt)}, table_types={"sigmoid": tt},
+                           table_size=size)
+
+
+# ----------------------------------------------------------------------------- firmware
+def _top_file(fw: Path, project_name: str | None) -> Path:
+    names = [f"{project_name}.cpp"] if project_name else []
+    names.append("myproject.cpp")
+    for n in names:
+        if (fw / n).is_file():
+            return fw / n
+    for cand in sorted(fw.glob("*.cpp")):
+        if "nnet::" in cand.read_text(errors="replace"):
+            return cand
+    raise InputError(fw, None, "no top function source (<project>.cpp calling nnet:: layers)")
+
+
+def _network_from_firmware(fw: Path, project_name: str | None) -> FixedNetwork:
+    top = _top_file(fw, project_name)
+    params_h = fw / "parameters.h"
+    defines_h = fw / "defines.h"
+    ptext = _strip_comments(params_h.read_text(errors="replace")) if params_h.is_file() else ""
+    dtext = _strip_comments(defines_h.read_text(errors="replace")) if defines_h.is_file() else ""
+    ttext = top.read_text(errors="replace")
+    typedefs = {**_typedefs(dtext), **{k: v for k, v in _typedefs(ptext).items()}}
+    types = _Types(typedefs, defines_h)
+    defines = _defines(dtext)
+    configs = _configs(ptext)
+
+    sig = re.search(r"void\s+(\w+)\s*\(([^)]*)\)\s*\{", ttext)
+    if not sig:
+        raise InputError(top, None, "no top function definition found")
+    arrays = re.findall(r"(\w+)\s+(\w+)\s*\[\s*(\w+)\s*\]", sig.group(2))
+    if len(arrays) < 2:
+        raise InputError(top, sig.group(1), "expected input and output arrays in the top function's arguments")
+    in_tname, in_var, in_size = arrays[0]
+    input_type = types.resolve(in_tname, where=f"{sig.group(1)} input type")
+    n_inputs = _num(in_size, defines)
+
+    body = ttext[sig.end():]
+    body = re.sub(r"#ifndef\s+__SYNTHESIS__.*?#endif", "", body, flags=re.S)
+    calls = re.finditer(r"nnet::(\w+)\s*<([^;]*?)>\s*\(([^;]*?)\)\s*;[ \t]*(?://[ \t]*(\S+))?", body)
+    layers: list[Layer] = []
+    cur_var, cur_t, width = in_var, input_type, n_inputs
+    for m in calls:
+        func, targs, cargs, comment = m.group(1), _split_args(m.group(2)), _split_args(m.group(3)), m.group(4)
+        cfg = configs.get(targs[-1]) if targs else None
+        lname = comment or (cfg.layer if cfg else func)
+        if func not in DENSE_FUNCS + ACTIVATION_FUNCS:
+            raise InputError(top, f"layer {lname}", f"nnet::{func} is not a layer this tool models "
+                             "(supported: dense, relu, linear, sigmoid, softmax)")
+        if cfg is None:
+            raise InputError(params_h, f"layer {lname}", f"config struct {targs[-1] if targs else '?'} not found")
+        if len(cargs) < 2 or len(targs) < 3:
+            raise InputError(top, f"layer {lname}", "unexpected call arguments")
+        if cargs[0] != cur_var:
+            raise InputError(top, f"layer {lname}", f"reads {cargs[0]}, not the previous layer's output "
+                             f"{cur_var}: only chains are modelled")
+        out_t = types.resolve(targs[1], where=f"layer {lname} result type")
+        vals = cfg.values
+
+        def t(key: str, default: FixedType | None = None, _cfg: _Config = cfg, _l: str = lname) -> FixedType:
+            if key in _cfg.types:
+                return types.resolve(_cfg.types[key], where=f"layer {_l} {key}")
+            if default is None:
+                raise InputError(params_h, f"{_cfg.name}.{key}", "typedef missing")
+            return default
+
+        if func in DENSE_FUNCS:
+            n_in, n_out = _num(vals["n_in"], defines), _num(vals["n_out"], defines)
+            if n_in != width:
+                raise InputError(params_h, f"{cfg.name}.n_in", f"{n_in}, but the previous layer gives {width}")
+            strategy = vals.get("strategy", "nnet::latency").split("::")[-1]
+            if strategy not in ("latency", "resource"):
+                raise InputError(params_h, f"{cfg.name}.strategy", f"{strategy!r} is not modelled (latency, resource)")
+            if len(cargs) < 4:
+                raise InputError(top, f"layer {lname}", "dense call without weight and bias arrays")
+            w_t, b_t = t("weight_t"), t("bias_t")
+            w = _weights(fw / "weights", cargs[2], w_t, n_in * n_out)
+            w = w.reshape(n_out, n_in).T if strategy == "resource" else w.reshape(n_in, n_out)
+            layers.append(DenseLayer(
+                name=lname, input_type=cur_t, weight_type=w_t, bias_type=b_t, accum_type=t("accum_t"),
+                result_type=out_t, weights=np.ascontiguousarray(w), biases=_weights(fw / "weights", cargs[3], b_t, n_out),
+                strategy=strategy, reuse_factor=_num(vals.get("reuse_factor", "1"), defines)))
+            width = n_out
+        elif func == "softmax":
+            impl = vals.get("implementation", "nnet::softmax_implementation::stable").split("::")[-1]
+            if impl == "stable" and "inp_norm_t" not in cfg.types:
+                # hls4ml < 1.0: max subtracted in a copy of the input type, un-negated exp table (issue #10).
+                # Recorded under its own name so the bit-accurate model refuses it instead of guessing.
+                impl = STABLE_PRE_1_0
+            if int(vals.get("n_inner", "1")) != 1 or int(vals.get("n_outer", "1")) != 1:
+                raise InputError(params_h, f"{cfg.name}", "multi-dimensional softmax is not modelled")
+            sm_types = {k: t(k) for k in ("exp_table_t", "inv_table_t") if k in cfg.types or impl != "legacy"}
+            sm_types["accum_t"] = t("accum_t", sm_types.get("exp_table_t", _DEFAULT_TABLE_T))
+            sm_types["inv_inp_t"] = t("inv_inp_t", sm_types.get("exp_table_t", _DEFAULT_TABLE_T))
+            if impl == "stable":
+                sm_types["inp_norm_t"] = t("inp_norm_t")
+            if "table_t" in cfg.types:
+                sm_types["table_t"] = t("table_t")
+            layers.append(_softmax(lname, cur_t, out_t, width, impl,
+                                   _num(vals.get("exp_table_size", vals.get("table_size", "1024")), defines),
+                                   _num(vals.get("inv_table_size", vals.get("table_size", "1024")), defines),
+                                   float(vals.get("exp_scale", "1.0").rstrip("f")), sm_types))
+        elif func == "sigmoid":
+            layers.append(_sigmoid(lname, cur_t, out_t, width, _num(vals.get("table_size", "1024"), defines),
+                                   t("table_t", _DEFAULT_TABLE_T)))
+        else:
+            layers.append(ActivationLayer(name=lname, activation=func, input_type=cur_t, result_type=out_t, n=width))
+        cur_var, cur_t = cargs[1], out_t
+    if not layers:
+        raise InputError(top, None, "no nnet:: layer calls in the top function")
+    return FixedNetwork(name=sig.group(1), input_type=input_type, n_inputs=n_inputs, layers=tuple(layers))
+
+
+# ----------------------------------------------------------------------------- calibration manifest
+def _design_types(text: str, n: int, where: Path, fld: str) -> list[FixedType]:
+    parts = [p.strip() for p in text.split(";") if p.strip()] if text else []
+    if len(parts) == 1:
+        parts = parts * n
+    if len(parts) != n:
+        raise InputError(where, fld, f"{len(parts)} precisions for {n} Dense layers")
+    try:
+        return [to_fixed_type(p.split(":", 1)[-1] if ":" in p and not p.startswith("ap_") else p) for p in parts]
+    except ValueError as exc:
+        raise InputError(where, fld, str(exc)) from None
+
+
+def _network_from_design(path: Path, design: dict, layer_rows: list[dict], cfg: dict) -> FixedNetwork:
+    """A calibration folder: layer chain and precisions from ``design.json``, raw weights from the text."""
+    src = path / "design.json"
+    chain = design.get("layers", "")
+    toks = chain.split(">")
+    if len(toks) < 2:
+        raise InputError(src, "layers", f"not a layer chain: {chain!r}")
+    widths, acts = [], []
+    for tok in toks:
+        m = re.fullmatch(r"(\d+)(?:\((\w+)\))?", tok.strip())
+        if not m:
+            raise InputError(src, f"layer {tok.strip()}", "not modelled: only Dense layers with relu, linear, "
+                             "sigmoid or softmax activations are (e.g. bn = BatchNormalization is not)")
+        widths.append(int(m.group(1)))
+        acts.append(m.group(2))
+    n_dense = len(widths) - 1
+    for a in acts:
+        if a is not None and a not in ACTIVATION_FUNCS:
+            raise InputError(src, f"layer {a}", f"activation {a!r} is not modelled (relu, linear, sigmoid, softmax)")
+    w_files = sorted((path / "firmware" / "weights").glob("w*.txt"), key=lambda p: int(re.sub(r"\D", "", p.stem) or 0))
+    if len(w_files) != n_dense:
+        raise InputError(path / "firmware" / "weights", None, f"{len(w_files)} weight files for {n_dense} Dense layers")
+    get = lambda k: _design_types(design.get(k, ""), n_dense, src, k)  # noqa: E731
+    w_ts, b_ts, acc_ts, res_ts = get("weight_precision"), get("bias_precision"), get("accum_precision"), \
+        get("result_precision")
+    act_prec = [p.split(":", 1) for p in design.get("act_precision", "").split(";") if p.strip()]
+    dense_rows = [r for r in layer_rows if r.get("config")]
+    strategy = (design.get("strategy") or "latency").lower()
+    model_cfg = ((cfg.get("HLSConfig") or {}).get("Model") or {})
+    sm_cfg = next((v for v in ((cfg.get("HLSConfig") or {}).get("LayerName") or {}).values()
+                   if isinstance(v, dict) and "exp_table_t" in v), {})
+    cur_t = to_fixed_type(design["input_precision"])
+    input_type = cur_t
+    layers: list[Layer] = []
+    ai = 0
+    for i in range(n_dense):
+        n_in, n_out = widths[i], widths[i + 1]
+        fw = w_files[i]
+        rf = int(dense_rows[i]["reuse_factor"]) if i < len(dense_rows) and dense_rows[i].get("reuse_factor") \
+            else int(design.get("reuse_factor") or 1)
+        w = _weights(fw.parent, fw.stem, w_ts[i], n_in * n_out)
+        w = w.reshape(n_out, n_in).T if strategy == "resource" else w.reshape(n_in, n_out)
+        b = _weights(fw.parent, "b" + fw.stem[1:], b_ts[i], n_out)
+        name = f"dense{fw.stem[1:]}"
+        layers.append(DenseLayer(name, cur_t, w_ts[i], b_ts[i], acc_ts[i], res_ts[i], np.ascontiguousarray(w), b,
+                                 strategy=strategy, reuse_factor=rf))
+        cur_t = res_ts[i]
+        act = acts[i + 1]
+        if act is None:
+            continue
+        a_t = to_fixed_type(act_prec[ai][1]) if ai < len(act_prec) else cur_t
+        ai += 1
+        aname = f"{act}{fw.stem[1:]}"
+        if act == "softmax":
+            exp_t = to_fixed_type(str(sm_cfg.get("exp_table_t", "ap_fixed<18,8,AP_RND,AP_SAT>")))
+            inv_t = to_fixed_type(str(sm_cfg.get("inv_table_t", "ap_fixed<18,8,AP_RND,AP_SAT>")))
+            size = int(model_cfg.get("TableSize", 1024))
+            layers.append(_softmax(aname, cur_t, a_t, n_out, str(sm_cfg.get("Implementation", "stable")), size, size,
+                                   1.0, {"exp_table_t": exp_t, "inv_table_t": inv_t, "accum_t": exp_t,
+                                         "inv_inp_t": exp_t, "inp_norm_t": FixedType(False, cur_t.width,
+                                                                                     cur_t.integer)}))
+        elif act == "sigmoid":
+            layers.append(_sigmoid(aname, cur_t, a_t, n_out, 1024, _DEFAULT_TABLE_T))
+        else:
+            layers.append(ActivationLayer(aname, act, cur_t, a_t, n_out))
+        cur_t = a_t
+    return FixedNetwork(name=design.get("design_id", path.name), input_type=input_type, n_inputs=widths[0],
+                        layers=tuple(layers))
+
+
+# ----------------------------------------------------------------------------- project settings
+def _tool_from_reports(path: Path) -> str | None:
+    """``vivado-2019.2`` / ``vitis-2022.2`` from the header of a csynth report, if any."""
+    for rpt in sorted(path.glob("*_prj/solution1/syn/report/*csynth.rpt")):
+        head = rpt.read_text(errors="replace")[:600]
+        kind = re.search(r"==\s*(Vivado|Vitis) HLS Report", head)
+        ver = re.search(r"\*\s*Version:\s*(\d{4}\.\d)", head)
+        if kind and ver:
+            return f"{kind.group(1).lower()}-{ver.group(1)}"
+    return None
+
+
+def _tcl_value(text: str, key: str) -> str | None:
+    m = re.search(rf"^\s*set\s+{key}\s+\"?([^\"\n]+?)\"?\s*$", text, re.M)
+    return m.group(1).strip() if m else None
+
+
+def read_project(path: str | Path) -> HlsProject:
+    """Import the hls4ml project (or calibration folder) at ``path``."""
+    path = Path(path)
+    if not path.is_dir():
+        raise InputError(path, None, "not a directory")
+    cfg = _read_yaml(path / "hls4ml_config.yml") if (path / "hls4ml_config.yml").is_file() else {}
+    tcl = (path / "project.tcl").read_text(errors="replace") if (path / "project.tcl").is_file() else ""
+    build = "".join(p.read_text(errors="replace") for p in sorted(path.glob("build_*.tcl")))
+    design_json = path / "design.json"
+    fw = path / "firmware"
+    mul = re.search(r"^\s*config_op\s+mul\s+.*-impl\s+(dsp|fabric)", build, re.M)
+    mul_impl = mul.group(1) if mul else None
+    part = _tcl_value(tcl, "part") or cfg.get("Part")
+    clock = _tcl_value(tcl, "clock_period") or cfg.get("ClockPeriod")
+    unc = _tcl_value(tcl, "clock_uncertainty") or cfg.get("ClockUncertainty")
+    version = _tcl_value(tcl, "version") or cfg.get("Version")
+    if (fw / "parameters.h").is_file() or list(fw.glob("*.cpp")):
+        network = _network_from_firmware(fw, cfg.get("ProjectName"))
+        source = "firmware"
+    elif design_json.is_file():
+        try:
+            doc = json.loads(design_json.read_text())
+            design, rows = doc["design"], doc.get("layers", [])
+        except (ValueError, KeyError) as exc:
+            raise InputError(design_json, None, f"not a calibration manifest ({exc})") from None
+        network = _network_from_design(path, design, rows, cfg)
+        source = "design.json"
+        part = design.get("part") or part
+        clock = design.get("clock_period_ns") or clock
+        unc_m = re.match(r"\s*([\d.]+%)", design.get("clock_uncertainty", ""))
+        unc = unc_m.group(1) if unc_m else unc
+        m = re.search(r"config_op mul -impl (dsp|fabric)", design.get("nondefault_options", ""))
+        mul_impl = m.group(1) if m else mul_impl
+    else:
+        raise InputError(path, "firmware", "no parameters.h or top .cpp: not an hls4ml project directory")
+    tool = _tool_from_reports(path)
+    return HlsProject(path=path, network=network, part=str(part) if part else None,
+                      clock_period_ns=float(clock) if clock not in (None, "") else None,
+                      clock_uncertainty=str(unc) if unc not in (None, "") else None,
+                      hls4ml_version=str(version) if version else None, hls_tool=tool, mul_impl=mul_impl,
+                      source=source)
