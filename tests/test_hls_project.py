@@ -121,7 +121,9 @@ def test_pre_1_0_stable_softmax_is_imported_under_its_own_name(tmp_path):
     from fpga_prune import emulate
     from fpga_prune.hls_adapter import convert
     from fpga_prune.hls_settings import HlsSettings
+    from fpga_prune.errors import InputError
     from fpga_prune.ir import STABLE_PRE_1_0
+    from fpga_prune.rtl import render_rtl
 
     convert(_keras_model(), HlsSettings(), tmp_path / "prj").write()
     params = tmp_path / "prj" / "firmware" / "parameters.h"
@@ -130,5 +132,7 @@ def test_pre_1_0_stable_softmax_is_imported_under_its_own_name(tmp_path):
     sm = net.layers[-1]
     assert sm.activation == "softmax" and sm.softmax.implementation == STABLE_PRE_1_0
     assert sm.table_types["exp"].width == 18 and sm.softmax.exp_table_size == 1024  # enough to estimate
-    with pytest.raises(ValueError, match="unknown softmax implementation"):
+    with pytest.raises(InputError, match="hls4ml < 1.0 'stable' softmax has no bit-accurate model"):
         emulate.predict_raw(net, np.zeros((1, net.n_inputs), dtype=np.int64))
+    with pytest.raises(InputError, match="no RTL rendering"):
+        render_rtl(net)
