@@ -45,7 +45,7 @@ from fpga_prune.estimate_bands import Calibration, band_factors
 from fpga_prune.estimate_rules import RULES, Rule
 from fpga_prune.fixed import FixedType
 from fpga_prune.hls_tools import DEFAULT_HLS_TOOL, default_clock_uncertainty, parse_uncertainty, tool_family
-from fpga_prune.ir import ActivationLayer, DenseLayer, FixedNetwork
+from fpga_prune.ir import DA, STRATEGIES, ActivationLayer, DenseLayer, FixedNetwork
 
 if TYPE_CHECKING:  # the importer pulls hls4ml's table code; the estimator must stay light
     from fpga_prune.hls_project import HlsProject
@@ -486,11 +486,14 @@ def _dense_resource(layer: DenseLayer, ctx: _Ctx) -> LayerEstimate:
 
 
 def estimate_dense(layer: DenseLayer, board: Board, options: EstimateOptions = EstimateOptions()) -> LayerEstimate:
-    """One Dense layer on ``board`` (validates a Resource layer's reuse factor)."""
-    if layer.strategy not in ("latency", "resource"):
-        raise InputError(f"layer {layer.name}", "strategy",
-                         f"must be 'latency' or 'resource', got {layer.strategy!r}")
+    """One Dense layer on ``board`` (validates a Resource layer's reuse factor; DA: ``da_cost``)."""
+    if layer.strategy not in STRATEGIES:
+        raise InputError(f"layer {layer.name}", "strategy", f"must be one of {', '.join(STRATEGIES)}, "
+                         f"got {layer.strategy!r}")
     ctx = _ctx(board, options)
+    if layer.strategy == DA:
+        from fpga_prune.da_cost import estimate_da  # noqa: PLC0415  (da_cost imports this module)
+        return estimate_da(layer, ctx)
     if layer.strategy == "resource":  # the Latency kernel builds with any R (hand-edited firmware does)
         check_reuse_factor(layer)
         if layer.reuse_factor > 1:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -20,13 +21,18 @@ from fpga_prune.errors import InputError
 from fpga_prune.estimate import valid_reuse_factors
 from fpga_prune.fixed import FixedType
 from fpga_prune.hls_settings import SOFTMAX_IMPLEMENTATIONS, STRATEGIES, HlsSettings, to_fixed_type
-from fpga_prune.ir import ActivationLayer, DenseLayer, FixedNetwork, Layer, SoftmaxParams
+from fpga_prune.ir import DA, ActivationLayer, DenseLayer, FixedNetwork, Layer, SoftmaxParams, exact_sum_type
 from fpga_prune.tables import exp_table, invert_table, legacy_exp_table, legacy_invert_table, sigmoid_table
 
 
 # ----------------------------------------------------------------------------- hls4ml config
 def _hls_precision(text: str) -> str:
     return text if text == "auto" else str(to_fixed_type(text))
+
+
+def _hls_strategy(strategy: str) -> str:
+    """hls4ml's spelling: 'Latency', 'Resource', 'distributed_arithmetic' (it lower-cases all three)."""
+    return strategy if strategy == DA else strategy.capitalize()
 
 
 def to_hls4ml_config(model, settings: HlsSettings) -> dict:
@@ -42,7 +48,7 @@ def to_hls4ml_config(model, settings: HlsSettings) -> dict:
     cfg = hls4ml.utils.config_from_keras_model(
         model, granularity="name", default_precision=_hls_precision(settings.default_precision),
         default_reuse_factor=settings.reuse_factor, backend="Vitis")
-    cfg["Model"]["Strategy"] = settings.strategy.capitalize()
+    cfg["Model"]["Strategy"] = _hls_strategy(settings.strategy)
     cfg["Model"]["ReuseFactor"] = settings.reuse_factor
     layer_cfgs = cfg["LayerName"]
     known = set(layer_cfgs)
@@ -60,8 +66,8 @@ def to_hls4ml_config(model, settings: HlsSettings) -> dict:
         if "ReuseFactor" in lc:
             lc["ReuseFactor"] = ls.reuse_factor or settings.reuse_factor
         if "weight" in prec:  # a layer with a kernel: strategy applies
-            lc["Strategy"] = (ls.strategy or settings.strategy).capitalize()
-            lc["ReuseFactor"] = ls.reuse_factor or settings.reuse_factor
+            lc["Strategy"] = _hls_strategy(settings.strategy_of(name))
+            lc["ReuseFactor"] = settings.reuse_factor_of(name)
         for key in ("weight", "bias", "result", "accum"):
             val = getattr(ls, key)
             if val is not None:
@@ -93,15 +99,63 @@ def _is_softmax_cfg(model, name: str) -> bool:
     return False
 
 
+#: The constants of each distributed-arithmetic Dense of a converted model, by layer name:
+#: hls4ml deletes a DA layer's weight variables once da4ml has compiled them into code.
+_DA_CONSTANTS: "weakref.WeakKeyDictionary[object, dict[str, tuple]]" = weakref.WeakKeyDictionary()
+
+
+def _da_quantized(model, settings: HlsSettings):
+    """``model`` with each plain DA ``Dense``'s kernel and bias replaced by their fixed-point values.
+
+    Why: hls4ml 1.3 hands da4ml the layer's *float* weights (``weight_t`` is
+    never applied), so an unquantized kernel becomes a 30-bit-constant adder
+    graph (the 11,000-line ``nnet_code_gen.h`` of issue #13).  Quantized the way
+    hls4ml's writer would quantize them, the adder graph computes exactly the
+    weights of our ``FixedNetwork``.  Returns (model, {layer: (w_raw, b_raw, w_t, b_t)}).
+    """
+    from fpga_prune.prune._graph import clone
+
+    default = to_fixed_type(settings.default_precision)
+    consts: dict[str, tuple] = {}
+    new_weights = []
+    for layer in model.layers:
+        ws = layer.get_weights()
+        if type(layer).__name__ == "Dense" and settings.strategy_of(layer.name) == DA:
+            ls = settings.layer(layer.name)
+            w_t = default if ls.weight in (None, "auto") else to_fixed_type(ls.weight)
+            b_t = default if ls.bias in (None, "auto") else to_fixed_type(ls.bias)
+            kernel = ws[0]
+            bias = ws[1] if len(ws) > 1 else np.zeros(kernel.shape[1], kernel.dtype)
+            w_raw = _writer_raw(kernel, w_t).reshape(kernel.shape)
+            b_raw = _writer_raw(bias, b_t)
+            consts[layer.name] = (w_raw, b_raw, w_t, b_t)
+            ws = [fixed.to_float(w_raw, w_t).astype(kernel.dtype)] + \
+                ([fixed.to_float(b_raw, b_t).astype(bias.dtype)] if len(ws) > 1 else [])
+        new_weights.append(ws)
+    if not consts:
+        return model, consts
+    copy = clone(model)
+    for layer, ws in zip(copy.layers, new_weights, strict=True):
+        if ws:
+            layer.set_weights(ws)
+    return copy, consts
+
+
 def convert(model, settings: HlsSettings, output_dir: str | Path, part: str | None = None,
             clock_period: float | None = None):
-    """Convert ``model`` to an hls4ml ``ModelGraph`` (Vitis backend, io_parallel); nothing is compiled."""
+    """Convert ``model`` to an hls4ml ``ModelGraph`` (Vitis backend, io_parallel); nothing is compiled.
+
+    Distributed-arithmetic Dense layers get their quantized weights (``_da_quantized``).
+    """
     import hls4ml
 
     cfg = to_hls4ml_config(model, settings)
-    return hls4ml.converters.convert_from_keras_model(
+    model, consts = _da_quantized(model, settings)
+    hls_model = hls4ml.converters.convert_from_keras_model(
         model, hls_config=cfg, output_dir=str(output_dir), backend="Vitis", io_type=settings.io_type,
         part=part or settings.part, clock_period=clock_period or settings.clock_period_ns)
+    _DA_CONSTANTS[hls_model] = consts
+    return hls_model
 
 
 # ----------------------------------------------------------------------------- ModelGraph -> IR
@@ -180,7 +234,17 @@ def network_from_hls(hls_model, name: str | None = None) -> FixedNetwork:
         in_t = _prec(node.get_input_variable().type.precision)
         out_var = node.get_output_variable()
         out_t = _prec(out_var.type.precision)
-        if cls == "Dense":
+        if cls == "Dense" and str(node.get_attr("strategy", "")).lower() == DA:
+            consts = _DA_CONSTANTS.get(hls_model, {})
+            if node.name not in consts:
+                raise InputError("hls4ml model", node.name, "a distributed-arithmetic Dense converted outside "
+                                 "fpga_prune.hls_adapter.convert (its weights are gone)")
+            w, b, w_t, b_t = consts[node.name]
+            layers.append(DenseLayer(
+                name=node.name, input_type=in_t, weight_type=w_t, bias_type=b_t,
+                accum_type=exact_sum_type(in_t, w_t, b_t, w, b), result_type=out_t,
+                weights=np.ascontiguousarray(w), biases=b, strategy=DA, reuse_factor=1))
+        elif cls == "Dense":
             w_var, b_var = node.get_weights("weight"), node.get_weights("bias")
             w_t, b_t = _prec(w_var.type.precision), _prec(b_var.type.precision)
             n_in, n_out = int(node.get_attr("n_in")), int(node.get_attr("n_out"))
@@ -360,16 +424,17 @@ def network_from_keras(model, settings: HlsSettings, name: str = "myproject") ->
         n_in, n_out = kernel.shape
         w_t = ov(layer.name, "weight", default)
         b_t = ov(layer.name, "bias", default)
-        acc_t = ov(layer.name, "accum", _auto_accum(cur, w_t, b_t, n_in))
         res_t = ov(layer.name, "result", _auto_accum(cur, w_t, b_t, n_in))
-        strategy = settings.layer(layer.name).strategy or settings.strategy
-        rf = settings.layer(layer.name).reuse_factor or settings.reuse_factor
+        strategy = settings.strategy_of(layer.name)
+        rf = settings.reuse_factor_of(layer.name)
         if strategy == "resource":
             rf = _closest_reuse_factor(n_in, n_out, rf)
+        w_raw, b_raw = _writer_raw(kernel, w_t).reshape(n_in, n_out), _writer_raw(bias, b_t)
+        acc_t = exact_sum_type(cur, w_t, b_t, w_raw, b_raw) if strategy == DA else \
+            ov(layer.name, "accum", _auto_accum(cur, w_t, b_t, n_in))
         layers.append(DenseLayer(
             name=layer.name, input_type=cur, weight_type=w_t, bias_type=b_t, accum_type=acc_t,
-            result_type=res_t, weights=_writer_raw(kernel, w_t).reshape(n_in, n_out),
-            biases=_writer_raw(bias, b_t), strategy=strategy, reuse_factor=rf))
+            result_type=res_t, weights=w_raw, biases=b_raw, strategy=strategy, reuse_factor=rf))
         cur, width = res_t, n_out
         if act not in (None, "linear"):
             cur = add_activation(f"{layer.name}_{act}", act, cur, width)

@@ -16,7 +16,7 @@ from typing import Any
 
 from fpga_prune.errors import InputError
 from fpga_prune.fixed import FixedType
-from fpga_prune.ir import SOFTMAX_IMPLEMENTATIONS, STRATEGIES
+from fpga_prune.ir import DA, SOFTMAX_IMPLEMENTATIONS, STRATEGIES
 from fpga_prune.outdir import json_text
 
 __all__ = ["DEFAULT_PART", "SETTINGS_FORMAT", "SOFTMAX_IMPLEMENTATIONS", "STRATEGIES", "HlsSettings",
@@ -75,6 +75,9 @@ class LayerSettings:
 class HlsSettings:
     """How a Keras model becomes fixed-point firmware (Vitis backend, io_parallel).
 
+    ``strategy`` (model-wide or per layer) is ``latency``, ``resource`` or
+    ``distributed_arithmetic`` (hls4ml's name; Dense layers only, always
+    reuse factor 1: a DA layer ignores a model-wide ``reuse_factor``).
     ``default_precision`` applies to inputs and to every weight/bias/result
     hls4ml does not infer; accumulators are inferred by hls4ml ('auto': wide
     enough never to round or overflow) unless a layer overrides ``accum``.
@@ -98,6 +101,16 @@ class HlsSettings:
                 return s
         return LayerSettings()
 
+    def strategy_of(self, name: str) -> str:
+        """Layer ``name``'s strategy (its override, else the model's)."""
+        return self.layer(name).strategy or self.strategy
+
+    def reuse_factor_of(self, name: str) -> int:
+        """Layer ``name``'s reuse factor: 1 under distributed arithmetic (fully unrolled), else its setting."""
+        if self.strategy_of(name) == DA:
+            return 1
+        return self.layer(name).reuse_factor or self.reuse_factor
+
     def with_layer(self, name: str, **overrides: Any) -> HlsSettings:
         """A copy with ``overrides`` merged into layer ``name``'s settings."""
         merged = replace(self.layer(name), **overrides)
@@ -116,6 +129,9 @@ class HlsSettings:
             raise InputError(source, "io_type", f"only io_parallel is supported, got {self.io_type!r}")
         if not isinstance(self.reuse_factor, int) or self.reuse_factor < 1:
             raise InputError(source, "reuse_factor", f"must be an integer >= 1, got {self.reuse_factor!r}")
+        if self.strategy == DA and self.reuse_factor != 1:
+            raise InputError(source, "reuse_factor", f"must be 1 with strategy {DA} (fully unrolled adder "
+                                                     f"graphs), got {self.reuse_factor!r}")
         if not (isinstance(self.table_size, int) and self.table_size >= 2):
             raise InputError(source, "table_size", f"must be an integer >= 2, got {self.table_size!r}")
         if not (self.clock_period_ns > 0):
@@ -131,6 +147,9 @@ class HlsSettings:
                 raise InputError(source, f"{where}.strategy", f"{ls.strategy!r} is not one of {', '.join(STRATEGIES)}")
             if ls.reuse_factor is not None and (not isinstance(ls.reuse_factor, int) or ls.reuse_factor < 1):
                 raise InputError(source, f"{where}.reuse_factor", f"must be an integer >= 1, got {ls.reuse_factor!r}")
+            if ls.strategy == DA and ls.reuse_factor not in (None, 1):
+                raise InputError(source, f"{where}.reuse_factor",
+                                 f"must be 1 with strategy {DA}, got {ls.reuse_factor!r}")
             if ls.table_size is not None and (not isinstance(ls.table_size, int) or ls.table_size < 2):
                 raise InputError(source, f"{where}.table_size", f"must be an integer >= 2, got {ls.table_size!r}")
             if ls.softmax_implementation is not None and ls.softmax_implementation not in SOFTMAX_IMPLEMENTATIONS:

@@ -21,7 +21,9 @@ import numpy as np
 from fpga_prune.fixed import FixedType
 from fpga_prune.outdir import json_text
 
-Strategy = Literal["latency", "resource"]
+#: ``distributed_arithmetic`` is hls4ml's spelling: each constant matrix-vector product becomes an
+#: adder graph (da4ml), summed exactly and then cast to the result type (see ``exact_sum_type``).
+Strategy = Literal["latency", "resource", "distributed_arithmetic"]
 ActivationKind = Literal["linear", "relu", "sigmoid", "softmax"]
 SoftmaxImplementation = Literal["stable", "latency", "legacy", "argmax"]
 STRATEGIES: tuple[Strategy, ...] = get_args(Strategy)
@@ -30,11 +32,44 @@ SOFTMAX_IMPLEMENTATIONS: tuple[SoftmaxImplementation, ...] = get_args(SoftmaxImp
 #: type, un-negated exp table): read from old firmware so it can be estimated, but no bit-accurate
 #: model or RTL of it exists, and both refuse it by name rather than compute 1.x's semantics.
 STABLE_PRE_1_0 = "stable_hls4ml0"
+DA: Strategy = "distributed_arithmetic"
+
+
+def exact_sum_type(input_type: FixedType, weight_type: FixedType, bias_type: FixedType,
+                   weights: np.ndarray, biases: np.ndarray) -> FixedType:
+    """The narrowest type that holds ``bias_j + sum_i x_i * w_ij`` exactly for every input in range.
+
+    Why: hls4ml's distributed-arithmetic Dense ignores ``accum_t`` ("the CMVM
+    operations will be implemented bit-exactly"); da4ml's adder graph carries
+    every sum at full precision and only the final assignment to the result
+    type rounds and saturates.  A DA layer's ``accum_type`` is this type, so the
+    bit-accurate model and the RTL compute it as an accumulator that can
+    neither round nor overflow (checked against hls4ml's C simulation in
+    tests/test_da.py).
+    """
+    frac = max(input_type.frac + weight_type.frac, bias_type.frac)
+    w = np.asarray(weights, dtype=np.int64).astype(object)
+    lo_in, hi_in = input_type.raw_min, input_type.raw_max
+    p_lo = np.minimum(w * lo_in, w * hi_in).sum(axis=0) if w.size else np.zeros(0, object)
+    p_hi = np.maximum(w * lo_in, w * hi_in).sum(axis=0) if w.size else np.zeros(0, object)
+    ps = frac - input_type.frac - weight_type.frac
+    b = [int(v) << (frac - bias_type.frac) for v in np.asarray(biases, dtype=np.int64)]
+    lows = [int(p) * (1 << ps) + bj for p, bj in zip(p_lo, b, strict=True)] or [0]
+    highs = [int(p) * (1 << ps) + bj for p, bj in zip(p_hi, b, strict=True)] or [0]
+    lo, hi = min(lows), max(highs)
+    if lo >= 0:
+        width = max(hi.bit_length(), 1)
+        return FixedType(False, width, width - frac)
+    width = max(hi.bit_length(), (-lo - 1).bit_length()) + 1
+    return FixedType(True, width, width - frac)
 
 
 @dataclass(frozen=True, eq=False)
 class DenseLayer:
     """``res = cast<result>(cast<accum>(bias) + sum_i cast<accum>(x_i * w_ij))``.
+
+    Under ``distributed_arithmetic`` ``accum_type`` must be ``exact_sum_type``
+    of the layer (nothing rounds or overflows before the final cast).
 
     ``weights`` has shape (n_in, n_out) like Keras; zero entries are absent
     from hardware.  Accumulation order follows hls4ml (see ``emulate``).
@@ -52,6 +87,16 @@ class DenseLayer:
     reuse_factor: int = 1
 
     kind: str = field(default="dense", init=False)
+
+    def __post_init__(self) -> None:
+        if self.strategy == DA:
+            exact = exact_sum_type(self.input_type, self.weight_type, self.bias_type, self.weights, self.biases)
+            if self.reuse_factor != 1:
+                raise ValueError(f"layer {self.name}: distributed arithmetic needs reuse factor 1, "
+                                 f"got {self.reuse_factor}")
+            if self.accum_type != exact:
+                raise ValueError(f"layer {self.name}: a distributed-arithmetic layer sums exactly in "
+                                 f"{exact}, not {self.accum_type}")
 
     @property
     def n_in(self) -> int:
