@@ -24,6 +24,23 @@ import numpy as np
 from fpga_prune.errors import CheckFailed, InputError
 
 CXXFLAGS = "-O2 -std=c++14"
+#: The firmware translation unit of a project with distributed-arithmetic layers.  Why: da4ml
+#: writes each DA Dense as one inlined function of thousands of single-assignment ap_fixed
+#: statements (2,995 lines for the default 16-64-32-1 model at 6-bit weights); g++ 12's
+#: optimizers are superlinear in a function that size (-O2 took longer than 8 minutes, -O1 52 s
+#: of CPU, -O0 25 s), while the testbench keeps -O2.  -O0 changes no result: ap_fixed
+#: arithmetic is integer arithmetic, exact at any optimization level.
+DA_FIRMWARE_CXXFLAGS = "-O0 -std=c++14"
+_DA_MARKER = "dense_da_"  # hls4ml's name for a DA kernel function (backends/vivado/passes)
+CODE_GEN = "firmware/nnet_utils/nnet_code_gen.h"
+
+
+def firmware_cxxflags(code_gen: str | bytes | None) -> str:
+    """g++ flags for ``firmware/<top>.cpp``, from the text of the project's ``nnet_code_gen.h``."""
+    if code_gen is None:
+        return CXXFLAGS
+    text = code_gen.decode(errors="replace") if isinstance(code_gen, bytes) else code_gen
+    return DA_FIRMWARE_CXXFLAGS if _DA_MARKER in text else CXXFLAGS
 
 
 @dataclass(frozen=True, eq=False)
@@ -49,34 +66,35 @@ class CsimResult:
                 "compile_seconds": round(self.compile_seconds, 2), "run_seconds": round(self.run_seconds, 2)}
 
 
-def compile_command(project: Path, exe: Path, top: str, cxx: str = "g++") -> list[str]:
-    """The g++ line of the project's ``make csim`` (kept identical)."""
+def compile_commands(project: Path, bdir: Path, top: str, cxx: str = "g++") -> tuple[list[str], ...]:
+    """The g++ lines of the project's ``make csim``: firmware object, testbench object, link."""
     weights = f'-DWEIGHTS_DIR="{project.resolve() / "firmware" / "weights"}"'
-    return [cxx, *CXXFLAGS.split(), "-Ifirmware", "-Ifirmware/ap_types", weights,
-            f"firmware/{top}.cpp", "tb/tb_main.cpp", "-o", str(exe)]
+    inc = ["-Ifirmware", "-Ifirmware/ap_types", weights]
+    gen = project / CODE_GEN
+    fw_flags = firmware_cxxflags(gen.read_bytes() if gen.is_file() else None)
+    fw_obj, tb_obj = str(bdir / f"{top}.o"), str(bdir / "tb_main.o")
+    return ([cxx, *fw_flags.split(), *inc, "-c", f"firmware/{top}.cpp", "-o", fw_obj],
+            [cxx, *CXXFLAGS.split(), *inc, "-c", "tb/tb_main.cpp", "-o", tb_obj],
+            [cxx, fw_obj, tb_obj, "-o", str(bdir / "csim")])
 
 
-def _compile_parallel(cmd: list[str], project: Path, bdir: Path, timeout: float) -> None:
-    """``cmd`` (compile + link of two sources) as two parallel ``-c`` jobs and a link: the same flags."""
-    srcs = [a for a in cmd if a.endswith(".cpp")]
-    exe = cmd[cmd.index("-o") + 1]
-    flags = [a for a in cmd[1:] if a not in srcs and a not in ("-o", exe)]
-    objs = [str(bdir / (Path(s).stem + ".o")) for s in srcs]
-    jobs = [subprocess.Popen([cmd[0], *flags, "-c", s, "-o", o], cwd=project, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True) for s, o in zip(srcs, objs, strict=True)]
+def _compile_parallel(cmds: tuple[list[str], ...], project: Path, timeout: float) -> None:
+    """The two object compiles in parallel, then the link."""
+    *objs, link_cmd = cmds
+    jobs = [subprocess.Popen(c, cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for c in objs]
     errors = []
     for job in jobs:
         _, err = job.communicate(timeout=timeout)
         if job.returncode != 0:
             errors.append(err)
     if not errors:
-        link = subprocess.run([cmd[0], *objs, "-o", exe], cwd=project, capture_output=True, text=True,
-                              timeout=timeout, check=False)
+        link = subprocess.run(link_cmd, cwd=project, capture_output=True, text=True, timeout=timeout, check=False)
         if link.returncode != 0:
             errors.append(link.stderr)
     if errors:
         err = "\n".join("\n".join(e.strip().splitlines()[-15:]) for e in errors)
-        raise CheckFailed(f"C simulation did not compile ({shlex.join(cmd)}):\n{err}")
+        raise CheckFailed(f"C simulation did not compile ({' && '.join(shlex.join(c) for c in cmds)}):\n{err}")
 
 
 def run_csim(project: str | os.PathLike, *, top: str = "myproject", build_dir: str | os.PathLike | None = None,
@@ -95,9 +113,9 @@ def run_csim(project: str | os.PathLike, *, top: str = "myproject", build_dir: s
     bdir.mkdir(parents=True, exist_ok=True)
     try:
         exe = bdir / "csim"
-        cmd = compile_command(project, exe, top, cxx)
+        cmds = compile_commands(project, bdir, top, cxx)
         t0 = time.perf_counter()
-        _compile_parallel(cmd, project, bdir, timeout)
+        _compile_parallel(cmds, project, timeout)
         t1 = time.perf_counter()
         out_file = bdir / "csim_outputs_raw.dat"
         run = subprocess.run([str(exe), "tb_data/inputs_raw.dat", "tb_data/expected_raw.dat", str(out_file)],
@@ -124,4 +142,4 @@ def run_csim(project: str | os.PathLike, *, top: str = "myproject", build_dir: s
     if tb_count is None or int(tb_count.group(1)) != len(bad_rows) or (run.returncode == 0) != (len(bad_rows) == 0):
         raise CheckFailed(f"testbench and file comparison disagree ({summary!r} vs {len(bad_rows)} mismatching rows)")
     return CsimResult(int(expected.shape[0]), int(len(bad_rows)), tuple(first), got, summary, t1 - t0, t2 - t1,
-                      shlex.join(cmd))
+                      " && ".join(shlex.join(c) for c in cmds))

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from fpga_prune.bundles import PrunedModel, check_model_dir, load_pruned, resolve_data, sha256_bytes
-from fpga_prune.csim import CXXFLAGS, CsimResult, run_csim
+from fpga_prune.csim import CODE_GEN, CXXFLAGS, CsimResult, firmware_cxxflags, run_csim
 from fpga_prune.errors import InputError
 from fpga_prune.metrics import accuracy, decision_agreement, decisions
 from fpga_prune.outdir import json_text
@@ -234,6 +234,7 @@ def render_project(pruned: PrunedModel, board, network, vs: VectorSet, hls_files
         "input_ctype": sig.input_ctype, "input_name": sig.input_name,
         "output_ctype": sig.output_ctype, "output_name": sig.output_name,
         "max_listed": options.max_listed, "cxxflags": CXXFLAGS,
+        "firmware_cxxflags": firmware_cxxflags(hls_files.get(CODE_GEN)),
         "layers": _layer_rows(network), "budget": budget, "budget_rows": budget_rows(budget),
         "settings_source": pruned.settings_source, "model_sha256": pruned.model_sha256,
         "model_files": pruned.file_hashes, "data": data_info, "rtl_note": rtl_note,
