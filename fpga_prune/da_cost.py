@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from fpga_prune.errors import InputError
 from fpga_prune.ir import DenseLayer
 
 if TYPE_CHECKING:
@@ -61,8 +62,12 @@ def adder_graph(layer: DenseLayer) -> AdderGraph:
     hit = _CACHE.get(key)
     if hit is not None:
         return hit
-    from da4ml.cmvm.types import _minimal_kif  # noqa: PLC0415  (numba: import only when a DA layer appears)
-    from da4ml.trace import FixedVariableArray, HWConfig, comb_trace  # noqa: PLC0415
+    try:  # numba-compiled: imported only when a DA layer appears
+        from da4ml.cmvm.types import _minimal_kif  # noqa: PLC0415
+        from da4ml.trace import FixedVariableArray, HWConfig, comb_trace  # noqa: PLC0415
+    except ImportError:
+        raise InputError(f"layer {layer.name}", "strategy", "distributed_arithmetic needs da4ml "
+                         "(pip install 'fpga-prune[da]')") from None
 
     t = layer.input_type
     n_in = layer.n_in

@@ -82,7 +82,7 @@ def _keras_mlp(seed: int, sizes: tuple[int, ...], head: str):
 CASES = [
     # (seed, sizes, head, settings)
     (0, (5, 7, 3), "linear", HlsSettings(default_precision="ap_fixed<8,3>", strategy=DA)),
-    (1, (6, 5, 2), "linear", HlsSettings(default_precision="ap_fixed<10,4>", strategy=DA)
+    (1, (6, 5, 2), "relu", HlsSettings(default_precision="ap_fixed<10,4>", strategy=DA)
      .with_layer("d0", weight="ap_fixed<5,1>", result="ap_fixed<7,2,AP_RND,AP_SAT>")
      .with_layer("d1", weight="ap_fixed<4,1>", result="ap_fixed<6,1,AP_RND_CONV,AP_SAT>")),
     (2, (4, 6, 1), "sigmoid", HlsSettings(default_precision="ap_fixed<12,5>", strategy="latency")
