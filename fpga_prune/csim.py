@@ -25,11 +25,11 @@ from fpga_prune.errors import CheckFailed, InputError
 
 CXXFLAGS = "-O2 -std=c++14"
 #: The firmware translation unit of a project with distributed-arithmetic layers.  Why: da4ml
-#: writes each DA Dense as one inlined function of thousands of single-assignment ap_fixed
-#: statements (2,995 lines for the default 16-64-32-1 model at 6-bit weights); g++ 12's
-#: optimizers are superlinear in a function that size (-O2 took longer than 8 minutes, -O1 52 s
-#: of CPU, -O0 25 s), while the testbench keeps -O2.  -O0 changes no result: ap_fixed
-#: arithmetic is integer arithmetic, exact at any optimization level.
+#: writes each DA Dense as one inlined function of single-assignment ap_fixed statements
+#: (2,995 lines for the default 16-64-32-1 model at 6-bit weights, 11,000 when hls4ml was handed
+#: unquantized weights - the > 8 min compile of issue #13).  g++ 12 CPU time on it: -O2 62 s,
+#: -O1 52 s, -O0 25 s; the testbench keeps -O2.  -O0 changes no result: ap_fixed arithmetic is
+#: integer arithmetic, exact at any optimization level.
 DA_FIRMWARE_CXXFLAGS = "-O0 -std=c++14"
 _DA_MARKER = "dense_da_"  # hls4ml's name for a DA kernel function (backends/vivado/passes)
 CODE_GEN = "firmware/nnet_utils/nnet_code_gen.h"
