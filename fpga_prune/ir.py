@@ -94,6 +94,9 @@ class DenseLayer:
             if self.reuse_factor != 1:
                 raise ValueError(f"layer {self.name}: distributed arithmetic needs reuse factor 1, "
                                  f"got {self.reuse_factor}")
+            if exact.width > 62:
+                raise ValueError(f"layer {self.name}: the exact sum needs {exact.width} bits; distributed "
+                                 "arithmetic is supported up to 62 (int64 raw values)")
             if self.accum_type != exact:
                 raise ValueError(f"layer {self.name}: a distributed-arithmetic layer sums exactly in "
                                  f"{exact}, not {self.accum_type}")

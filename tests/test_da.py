@@ -148,8 +148,20 @@ def test_estimate_da_zero_dsp_plausible_lut_ff_latency():
     assert 2000 < dense[0].lut < 12000 and 2000 < dense[1].lut < 12000
     assert all(1 <= le.latency_cycles <= 6 for le in dense)
     assert est.ff > 0 and est.latency_cycles >= sum(le.latency_cycles for le in est.layers)
+    from fpga_prune import da_cost
+
+    layer = _da_net().layers[0]
+    assert da_cost.adder_graph(layer) is da_cost.adder_graph(layer)  # solved once, then cached
     narrow = estimate(_da_net(wbits=3), board)
     assert narrow.lut < 0.8 * est.lut  # fewer CSD digits per constant: fewer adders
+
+
+def test_da_firmware_compiles_at_O0_others_at_O2():
+    from fpga_prune.csim import CXXFLAGS, firmware_cxxflags
+
+    da_code = "template <typename inp_t, typename out_t>\nvoid dense_da_2(inp_t model_inp[4], out_t model_out[3]) {"
+    assert firmware_cxxflags(da_code).split()[0] == "-O0"
+    assert firmware_cxxflags("void dense_latency(...)") == CXXFLAGS == firmware_cxxflags(None)
 
 
 # ----------------------------------------------------------------------------- RTL and generate/verify
