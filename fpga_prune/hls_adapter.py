@@ -120,6 +120,9 @@ def _da_quantized(model, settings: HlsSettings):
     new_weights = []
     for layer in model.layers:
         ws = layer.get_weights()
+        if type(layer).__name__ == "QDense" and settings.strategy_of(layer.name) == DA:
+            raise InputError("hls settings", f"layers.{layer.name}.strategy", "distributed_arithmetic is "
+                             "supported for plain Dense layers, not QKeras QDense")
         if type(layer).__name__ == "Dense" and settings.strategy_of(layer.name) == DA:
             ls = settings.layer(layer.name)
             w_t = default if ls.weight in (None, "auto") else to_fixed_type(ls.weight)

@@ -110,6 +110,7 @@ def test_emulate_equals_hls4ml_csim(case, tmp_path):
     got = np.asarray(hls_model.predict(np.ascontiguousarray(x)), dtype=np.float64).reshape(len(x), -1)
     want = fixed.to_float(emulate.predict_raw(net, x_raw), net.output_type)
     assert np.array_equal(got, want)
+    assert all(emulate.dense_plan(lay).mode == "float" for lay in net.layers if isinstance(lay, DenseLayer))
     if case == 1:  # the final casts really round and saturate here
         da = [lay for lay in net.layers if isinstance(lay, DenseLayer)]
         assert all(lay.result_type.frac < lay.accum_type.frac for lay in da)
