@@ -24,7 +24,7 @@ from fpga_prune.ir import DA, ActivationLayer, DenseLayer, FixedNetwork, exact_s
 
 # ----------------------------------------------------------------------------- settings
 def test_settings_round_trip_and_old_files_unchanged():
-    s = HlsSettings(strategy=DA).with_layer("dense", weight="ap_fixed<6,1>")
+    s = HlsSettings(strategy=DA).with_layer("fc1", weight="ap_fixed<6,1>")
     assert HlsSettings.from_json(s.to_json()).to_json() == s.to_json()
     assert json.loads(s.to_json())["strategy"] == "distributed_arithmetic"
     mixed = HlsSettings(strategy="resource", reuse_factor=4).with_layer("dense_1", strategy=DA)
@@ -199,7 +199,7 @@ def test_generate_and_verify_small_da_model(tmp_path, bybit_csv):
     bundle = tmp_path / "da_model"
     pre = model.preprocess_dict(spec, splits.scaler, splits.train.feature_names, cfg)
     model.save_bundle(bundle, net, pre, {"data": {"source": str(bybit_csv)}})
-    HlsSettings(strategy=DA).with_layer("dense", weight="ap_fixed<6,1>").write(bundle / "hls_config.json")
+    HlsSettings(strategy=DA).with_layer("fc1", weight="ap_fixed<6,1>").write(bundle / "hls_config.json")
     proj = tmp_path / "proj"
     assert main(["generate", "--model", str(bundle), "--board", "pynq-z2", "--out", str(proj),
                  "--data", str(bybit_csv), "--vectors", "600", "--quiet"]) == 0
