@@ -56,7 +56,7 @@ def compile_command(project: Path, exe: Path, top: str, cxx: str = "g++") -> lis
             f"firmware/{top}.cpp", "tb/tb_main.cpp", "-o", str(exe)]
 
 
-def _compile_parallel(cmd: list[str], project: Path, bdir: Path, timeout: float) -> None:
+def compile_parallel(cmd: list[str], project: Path, bdir: Path, timeout: float) -> None:
     """``cmd`` (compile + link of two sources) as two parallel ``-c`` jobs and a link: the same flags."""
     srcs = [a for a in cmd if a.endswith(".cpp")]
     exe = cmd[cmd.index("-o") + 1]
@@ -97,7 +97,7 @@ def run_csim(project: str | os.PathLike, *, top: str = "myproject", build_dir: s
         exe = bdir / "csim"
         cmd = compile_command(project, exe, top, cxx)
         t0 = time.perf_counter()
-        _compile_parallel(cmd, project, bdir, timeout)
+        compile_parallel(cmd, project, bdir, timeout)
         t1 = time.perf_counter()
         out_file = bdir / "csim_outputs_raw.dat"
         run = subprocess.run([str(exe), "tb_data/inputs_raw.dat", "tb_data/expected_raw.dat", str(out_file)],
