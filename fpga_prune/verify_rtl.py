@@ -383,6 +383,8 @@ def format_mismatch(m: dict) -> str:
     """One human line per mismatch (what a CI log should show)."""
     s = (f"vector {m['index']}: input={m['input']} expected={m['expected']} got={m['got']} "
          f"(real {m['expected_real']} vs {m['got_real']})")
+    if m.get("outputs"):
+        s += f"; differing outputs {', '.join(m['outputs'])}"
     fl = m.get("first_bad_layer")
     if fl and fl.get("layer"):
         s += (f"; first differing layer {fl['index']} ({fl['layer']}) neuron {fl['neuron']}: "
