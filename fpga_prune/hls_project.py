@@ -248,7 +248,7 @@ def _quantizer_fn(fw: Path, func: str) -> bool:
 
 def _network_from_firmware(fw: Path, project_name: str | None, version: str | None = None) -> FixedNetwork:
     top = _top_file(fw, project_name)
-    made_by = f"hls4ml {version}" if version else "hls4ml (version not recorded)"
+    made_by = f"hls4ml {version}" if version else "the project does not record its hls4ml version"
     params_h = fw / "parameters.h"
     defines_h = fw / "defines.h"
     ptext = _strip_comments(params_h.read_text(errors="replace")) if params_h.is_file() else ""
@@ -551,7 +551,8 @@ def read_project(path: str | Path) -> HlsProject:
     unc = _tcl_value(tcl, "clock_uncertainty") or cfg.get("ClockUncertainty")
     version = _tcl_value(tcl, "version") or cfg.get("Version")
     if (fw / "parameters.h").is_file() or list(fw.glob("*.cpp")):
-        network = _network_from_firmware(fw, cfg.get("ProjectName"), str(version) if version else None)
+        # The "version" of project.tcl / hls4ml_config.yml is the IP's (1.0.0), not hls4ml's: none is recorded.
+        network = _network_from_firmware(fw, cfg.get("ProjectName"), None)
         source = "firmware"
     elif design_json.is_file():
         try:

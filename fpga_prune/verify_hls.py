@@ -93,9 +93,12 @@ def verify_hls_project(project: Path, opts: VerifyOptions, say) -> list[Check]:
     say(f"C simulation ({sig.top}): {len(x)} vectors drawn over {sig.input.type} -> reference outputs")
     checks.append(_model_check(project, sig, x, ref, run))
     c = checks[-1]
-    say(f"bit-accurate model: " + (f"{c.mismatches} mismatches with the C simulation on {c.vectors} vectors"
+    say("bit-accurate model: " + (f"{c.mismatches} mismatches with the C simulation on {c.vectors} vectors"
                                    if c.details.get("modelled") else f"not modelled ({c.details['not_modelled']})"))
     if opts.rtl_dir is None:
+        if not c.details.get("modelled"):
+            raise InputError(project, None, f"nothing to compare the C simulation with: no --rtl, and "
+                             f"{c.details['not_modelled']}")
         return checks
     vec_dir = build / "vectors"
     guess = vitis_default_ports(sig.top, _spec(sig.input), [_spec(a) for a in sig.outputs])
