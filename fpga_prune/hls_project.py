@@ -418,6 +418,8 @@ def top_signature(path: str | Path, top: str | None = None) -> TopSignature:
             args.append(a.group(2))
             continue
         sc = re.fullmatch(r"(.+?)\s*&\s*(\w+)", arg)
+        if "hls::stream" in arg:
+            raise InputError(header, f"{name} argument {arg!r}", "io_stream tops are not supported (io_parallel only)")
         if not sc:
             raise InputError(header, f"{name} argument {arg!r}", "neither an array nor a reference (io_parallel tops "
                              "only; io_stream projects are not supported)")

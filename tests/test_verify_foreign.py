@@ -297,3 +297,17 @@ def test_single_output_without_suffix_under_other_block_protocols(tmp_path, bloc
     assert c["ports"]["block_protocol"] == block and c["ports"]["outputs"] == ["layer5_out"]
     assert c["tests"]["back_to_back"] == {**c["tests"]["back_to_back"], "vectors": 3000, "mismatches": 0}
     shutil.rmtree(prj / "build", ignore_errors=True)
+
+
+def test_lint_of_rtl_we_did_not_render_counts_warnings_and_fails_only_on_errors(tmp_path):
+    from fpga_prune.verify_rtl import verilator_lint
+
+    d = _vitis_file(tmp_path)
+    ok, log = verilator_lint(d)  # undriven outputs, unused inputs, `#0` in an initial block: warnings only
+    first = log.splitlines()[0]
+    m = re.fullmatch(r"lint: (\d+) warnings, 0 errors", first)
+    assert ok and m and int(m.group(1)) > 0, log[:2000]
+    v = d / "tau_nn.v"
+    v.write_text(v.read_text().replace("reg    ap_done;", "reg    ap_done;\nwire x = undeclared_thing;"))
+    ok, log = verilator_lint(d)
+    assert not ok and re.match(r"lint: \d+ warnings, [1-9]\d* errors", log), log[:2000]
