@@ -120,6 +120,9 @@ class PortMap:
 
     def to_json(self) -> str:
         doc = asdict(self)
+        for key, default in _OPTIONAL_DEFAULTS.items():  # absent = default: earlier port maps stay byte-identical
+            if doc[key] == default:
+                del doc[key]
         doc["format"] = "fpga_prune.ports/1"
         return json_text(doc, indent=1)
 
@@ -146,6 +149,11 @@ class PortMap:
 
     def signed_of(self, k: int) -> bool:
         return self.output_signeds[k] if self.output_signeds else self.output_signed
+
+
+#: PortMap fields for the other Vitis conventions, left out of the JSON when they hold the default
+_OPTIONAL_DEFAULTS: dict[str, object] = {"cont": None, "reset_active_low": False, "output_widths": (),
+                                         "output_signeds": ()}
 
 
 @dataclass(frozen=True)
