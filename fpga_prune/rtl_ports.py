@@ -141,7 +141,7 @@ def _outputs_by_name(data: list[Port]) -> list[list[Port]]:
         else:
             singles.append(p)
     arrays: list[list[Port]] = []
-    for _base, elems in groups.items():
+    for elems in groups.values():
         if sorted(elems) == list(range(len(elems))):
             arrays.append([elems[i] for i in range(len(elems))])
         else:

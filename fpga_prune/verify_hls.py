@@ -67,7 +67,7 @@ def _model_check(project: Path, sig: TopSignature, x: np.ndarray, ref: np.ndarra
     if first_layer:
         first.insert(0, f"first disagreeing layer: {first_layer['layer']} (layer {first_layer['index']}, "
                         f"{first_layer['disagreeing_vectors']} vectors, first vector {first_layer['first_vector']})")
-    return Check("bit_accurate_model", "bit_accurate", len(x), int(len(bad)), time.perf_counter() - t0,
+    return Check("bit_accurate_model", "bit_accurate", len(x), len(bad), time.perf_counter() - t0,
                  {"modelled": True, "compared_with": "hls4ml_csim", "mismatches_by_output": by_output,
                   "layers": layers, "first_mismatches": first})
 
@@ -75,8 +75,8 @@ def _model_check(project: Path, sig: TopSignature, x: np.ndarray, ref: np.ndarra
 def verify_hls_project(project: Path, opts: VerifyOptions, say) -> list[Check]:
     """Every check of an hls4ml project directory (its own C simulation is the reference)."""
     from fpga_prune.project_csim import run_project_csim  # noqa: PLC0415
-    from fpga_prune.verify import Check, check_rtl  # noqa: PLC0415
     from fpga_prune.vectors import drawn_inputs, top_vector_files  # noqa: PLC0415
+    from fpga_prune.verify import Check, check_rtl  # noqa: PLC0415
 
     sig = top_signature(project, opts.rtl_top)
     n = opts.vectors or DEFAULT_VECTORS
