@@ -37,6 +37,7 @@ COMMANDS: dict[str, str] = {
     "generate": "generate",
     "verify": "verify",
     "run": "run",
+    "sweep": "sweep",
 }
 
 _HELP: dict[str, str] = {
@@ -47,6 +48,7 @@ _HELP: dict[str, str] = {
     "generate": "write the Vitis HLS project, RTL and test vectors for a pruned model",
     "verify": "prove bit-accurate model == C simulation == RTL simulation",
     "run": "candles -> train -> prune -> generate -> verify -> report, resumable",
+    "sweep": "a grid of runs (boards x targets x seeds x strategies x caps), parallel locally or on a Ray cluster",
 }
 
 
