@@ -433,15 +433,15 @@ def run_sweep(points: Sequence[Point], out: Path, executor, observer: SweepObser
         else:
             todo.append(p)
     synth = [p for p in todo if p.cfg.generate.synth and p.cfg.wants("generate")]
+    no_vitis: set[str] = set()
     if synth and not executor.has_resource(VITIS_RESOURCE):
+        # Their trainings still run; the points wait for a node with Vitis (a re-run then completes them).
         obs.note(f"no node offers the '{VITIS_RESOURCE}' resource: {len(synth)} --synth point(s) not run "
                  f"(a node joins with: ray start --address HOST:PORT --resources '{{\"{VITIS_RESOURCE}\": 1}}')")
-        for p in synth:
-            statuses[p.id] = PointStatus("not run", f"no node with the '{VITIS_RESOURCE}' resource")
-        todo = [p for p in todo if p not in synth]
-    obs.begin(len(points), len(points) - len(todo) - len(synth), executor.describe())
+        no_vitis = {p.id for p in synth}
+    obs.begin(len(points), len(points) - len(todo), executor.describe())
     for p in points:
-        if statuses.get(p.id) and statuses[p.id].status == "skipped":
+        if p.id in statuses:
             obs.finished(f"point:{p.id}", "skipped", 0.0)
     groups: dict[str, Group] = {}
     for p in todo:
@@ -453,7 +453,10 @@ def run_sweep(points: Sequence[Point], out: Path, executor, observer: SweepObser
 
     def group_ready(g: Group) -> None:
         for p in g.points:
-            if g.failed:
+            if p.id in no_vitis:
+                statuses[p.id] = PointStatus("not run", f"no node with the '{VITIS_RESOURCE}' resource")
+                obs.finished(f"point:{p.id}", "not run", 0.0, statuses[p.id].message)
+            elif g.failed:
                 statuses[p.id] = PointStatus("failed", g.failed)
                 obs.finished(f"point:{p.id}", "failed", 0.0, g.failed)
             elif not p.cfg.wants("prune"):

@@ -49,5 +49,5 @@ def test_missing_command_exits_2(capsys):
 
 
 def test_registry_error_lists_valid_names():
-    with pytest.raises(KeyError, match="valid: boards, data, generate, prune, run, train, verify"):
+    with pytest.raises(KeyError, match="valid: boards, data, generate, prune, run, sweep, train, verify"):
         cli._load("nope")
