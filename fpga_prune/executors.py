@@ -192,6 +192,10 @@ class RayExecutor:
             ray.init(include_dashboard=False, num_cpus=workers or cores(), runtime_env={"env_vars": env},
                      **kwargs)
         self.capacity = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        # Ray prints its notices (e.g. "task failed, 2 retries remaining") on the driver's stdout, which
+        # carries the sweep's results (--json): they go to stderr while Ray runs.
+        self._stdout = sys.stdout
+        sys.stdout = sys.stderr
         self._refs: dict[object, str] = {}
         self._fns: dict[Callable, object] = {}
 
@@ -236,6 +240,7 @@ class RayExecutor:
                     pass
         self._refs.clear()
         self.ray.shutdown()
+        sys.stdout = self._stdout
 
 
 def _ray_entry(fn: Callable[[object], object], task: object) -> object:

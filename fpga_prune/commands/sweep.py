@@ -191,8 +191,9 @@ def execute(args: argparse.Namespace, grid, converters) -> int:
     from fpga_prune.sweep import expand, run_sweep  # noqa: PLC0415
 
     points = expand(grid, args, converters, Path(args.out))
+    observer = _observer(args)  # first: it keeps the real stdout (the Ray executor moves Ray's notices to stderr)
     executor = make_executor(args.executor, address=args.ray_address, workers=args.workers)
-    outcome = run_sweep(points, Path(args.out), executor, _observer(args), grid)
+    outcome = run_sweep(points, Path(args.out), executor, observer, grid)
     out = Path(args.out)
     if getattr(args, "json", False):
         print(json.dumps({"event": "sweep", "out": str(out), "exit_code": outcome.exit_code,
