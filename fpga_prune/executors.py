@@ -7,7 +7,8 @@ results are byte-identical between executors; both call the same
 * ``local``: ``--workers N`` spawn-context processes (spawn: no forked
   TensorFlow state); each worker gets ``max(1, cores // N)`` TensorFlow
   threads, fixed before TensorFlow is imported there, so N workers do not
-  oversubscribe the machine.  A worker that dies (``BrokenProcessPool``)
+  oversubscribe the machine (environment before import, pinned by the first
+  task).  A worker that dies (``BrokenProcessPool``)
   costs one retry of the tasks it took down.
 * ``ray``: the same function as a Ray task (``max_retries`` bounded: a node
   lost mid-task is retried elsewhere); ``--synth`` tasks ask for the custom
@@ -38,26 +39,37 @@ def cores() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
-def configure_threads(n: int) -> None:
-    """Pin TensorFlow (and BLAS/OpenMP) to ``n`` threads in this process, before TensorFlow is imported.
+_THREADS: int | None = None  # this worker's TensorFlow thread count (None: not a sweep worker)
 
-    Why also start the TF runtime here: ``model._configure_tf`` sets its own
-    default later, and TF keeps the first setting once its runtime runs.
-    """
+
+def limit_threads(n: int) -> None:
+    """In a fresh worker, before TensorFlow is imported: ``n`` threads for TF, BLAS and OpenMP."""
+    global _THREADS
     for var in ("TF_NUM_INTRAOP_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(n)
     os.environ["TF_NUM_INTEROP_THREADS"] = "1"
+    _THREADS = n
+
+
+def pin_tensorflow() -> None:
+    """Hold TensorFlow to :func:`limit_threads`' count (a task calls this before its first step).
+
+    Why start the TF runtime here: ``model._configure_tf`` sets its own
+    default later, and TF keeps the first setting once its runtime runs.
+    """
+    if _THREADS is None:
+        return
     from fpga_prune import _keras_env  # noqa: PLC0415  (first: selects legacy Keras)
 
     _keras_env.import_tensorflow_quietly()
     import tensorflow as tf  # noqa: PLC0415
 
     try:
-        tf.config.threading.set_intra_op_parallelism_threads(n)
+        tf.config.threading.set_intra_op_parallelism_threads(_THREADS)
         tf.config.threading.set_inter_op_parallelism_threads(1)
         tf.constant(0)  # starts the runtime: later thread settings are ignored
     except RuntimeError:
-        pass
+        pass  # already running (a later task in the same worker)
 
 
 @dataclass(frozen=True)
@@ -86,7 +98,7 @@ class Executor(Protocol):
 
 # ----------------------------------------------------------------------------- local
 def _init_local_worker(threads: int) -> None:
-    configure_threads(threads)
+    limit_threads(threads)
 
 
 class LocalExecutor:
@@ -246,7 +258,7 @@ class RayExecutor:
 def _ray_entry(fn: Callable[[object], object], task: object) -> object:
     """Inside a Ray worker: one CPU per task, so one TensorFlow thread."""
     if "tensorflow" not in sys.modules:
-        configure_threads(1)
+        limit_threads(1)
     return fn(task)
 
 

@@ -168,7 +168,10 @@ def _steps_for(kind: str, cfg: RunConfig, candles: _Candles, data_path: Path) ->
 
 def run_task(task: Task) -> TaskResult:
     """The one task function every executor runs: the step functions in a private directory."""
+    from fpga_prune.executors import pin_tensorflow  # noqa: PLC0415
     from fpga_prune.outdir import write_tree  # noqa: PLC0415
+
+    pin_tensorflow()
 
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="fpga-prune-task-") as tmp:

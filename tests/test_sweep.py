@@ -124,6 +124,40 @@ def test_points_get_readable_ids_and_share_trainings(tmp_path, bybit_csv):
     assert points[0].group.startswith("bigmove-seed1-")
 
 
+# ----------------------------------------------------------------------------- executors
+def _die(marker: str) -> str:
+    """A task whose worker process dies the first time (``marker`` names what happened)."""
+    path = Path(marker)
+    if not path.exists():
+        path.write_text("died")
+        os._exit(1)
+    return f"{path.read_text()} once, then ran (pid {os.getpid()})"
+
+
+def _always_die(_: str) -> str:
+    os._exit(1)
+
+
+@pytest.mark.slow
+def test_local_worker_crash_is_retried_once(tmp_path):
+    from fpga_prune.executors import LocalExecutor, make_executor
+
+    ex = make_executor("local", workers=1)
+    assert isinstance(ex, LocalExecutor) and ex.threads == max(1, (os.cpu_count() or 1) // 1)
+    ex.submit("once", _die, str(tmp_path / "m"))
+    done = []
+    while len(done) < 1:
+        done += ex.wait(5)
+    assert done[0].key == "once" and done[0].error == "" and done[0].result.startswith("died once, then ran")
+    ex.submit("always", _always_die, "")
+    done = []
+    while len(done) < 1:
+        done += ex.wait(5)
+    ex.close()
+    assert done[0].key == "always" and done[0].result is None
+    assert done[0].error == "worker process died (retried once)"
+
+
 # ----------------------------------------------------------------------------- flows (slow)
 def _tree(root: Path) -> dict[str, bytes]:
     """Every artifact of a run directory, with the run's own path written as <RUN>; run.json (timings) apart."""
