@@ -276,7 +276,7 @@ def load_bundle(directory: str | os.PathLike) -> Bundle:
             raise InputError(d, name, "missing; not a model bundle written by `fpga-prune train`")
     try:
         pre = json.loads((d / PREPROCESS_FILE).read_text())
-    except (OSError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(d / PREPROCESS_FILE, None, f"unreadable JSON: {exc}") from None
     src = d / PREPROCESS_FILE
     if not isinstance(pre, dict) or pre.get("version") != BUNDLE_VERSION:
@@ -289,8 +289,15 @@ def load_bundle(directory: str | os.PathLike) -> Bundle:
     cfg = ModelConfig.from_dict(pre["model_config"]) if pre.get("model_config") else None
     metrics: dict[str, Any] = {}
     if (d / METRICS_FILE).is_file():
-        metrics = json.loads((d / METRICS_FILE).read_text())
-    model = tf.keras.models.load_model(d / MODEL_FILE, custom_objects=custom_objects(), compile=False)
+        try:
+            metrics = json.loads((d / METRICS_FILE).read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise InputError(d / METRICS_FILE, None, f"unreadable JSON: {exc}") from None
+    try:
+        model = tf.keras.models.load_model(d / MODEL_FILE, custom_objects=custom_objects(), compile=False)
+    except (OSError, ValueError, TypeError, KeyError) as exc:  # h5py: not HDF5 / truncated; Keras: bad config
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(d / MODEL_FILE, None, f"cannot load the Keras model: {reason}") from None
     if model.input_shape[-1] != len(names):
         raise InputError(d / MODEL_FILE, "input", f"model takes {model.input_shape[-1]} features, "
                          f"preprocess.json names {len(names)}")
