@@ -298,7 +298,30 @@ def load_bundle(directory: str | os.PathLike) -> Bundle:
     except (OSError, ValueError, TypeError, KeyError) as exc:  # h5py: not HDF5 / truncated; Keras: bad config
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(d / MODEL_FILE, None, f"cannot load the Keras model: {reason}") from None
+    check_supported_layers(model, d / MODEL_FILE)
     if model.input_shape[-1] != len(names):
         raise InputError(d / MODEL_FILE, "input", f"model takes {model.input_shape[-1]} features, "
                          f"preprocess.json names {len(names)}")
     return Bundle(model=model, spec=spec, scaler=scaler, feature_names=names, metrics=metrics, config=cfg)
+
+
+#: Keras layer classes the pruning search, hls4ml conversion and the bit-accurate model all handle
+#: (Dropout is an inference no-op hls4ml drops), and the activations they implement.
+SUPPORTED_LAYERS = frozenset({"InputLayer", "Dense", "QDense", "Activation", "QActivation", "ReLU", "Softmax",
+                              "Dropout"})
+SUPPORTED_ACTIVATIONS = frozenset({"relu", "sigmoid", "softmax", "linear"})
+
+
+def check_supported_layers(model, source: str | os.PathLike) -> None:
+    """One InputError listing every layer fpga_prune cannot implement, before any work starts."""
+    bad = []
+    for layer in model.layers:
+        kind = type(layer).__name__
+        act = layer.get_config().get("activation") if kind in ("Dense", "Activation") else None
+        if kind not in SUPPORTED_LAYERS:
+            bad.append(f"{layer.name} ({kind})")
+        elif isinstance(act, str) and act not in SUPPORTED_ACTIVATIONS:
+            bad.append(f"{layer.name} (activation {act})")
+    if bad:
+        raise InputError(source, "layers", f"unsupported: {', '.join(bad)}; supported: Dense/QDense with "
+                         f"{'/'.join(sorted(SUPPORTED_ACTIVATIONS))} activations, Activation, QActivation, Dropout")

@@ -70,7 +70,10 @@ class Check:
 def _load_raw(path: Path) -> np.ndarray:
     if not path.is_file():
         raise InputError(path, None, "missing; not a project written by `fpga-prune generate`")
-    return np.loadtxt(path, dtype=np.int64, ndmin=2)
+    try:
+        return np.loadtxt(path, dtype=np.int64, ndmin=2)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:  # numpy names the row and column
+        raise InputError(path, None, f"not raw integer vectors: {str(exc).splitlines()[0]}") from None
 
 
 def load_project(project: Path):
@@ -85,8 +88,8 @@ def load_project(project: Path):
         raise InputError(project, "network.json", "missing; not a project written by `fpga-prune generate`")
     try:
         network = FixedNetwork.from_json(net_file.read_text())
-    except (ValueError, KeyError) as exc:
-        raise InputError(net_file, None, f"unreadable network: {exc}") from None
+    except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
+        raise InputError(net_file, None, f"unreadable network: {type(exc).__name__}: {exc}") from None
     x = _load_raw(project / "tb_data" / "inputs_raw.dat")
     y = _load_raw(project / "tb_data" / "expected_raw.dat")
     if x.shape[0] != y.shape[0] or x.shape[1] != network.n_inputs or y.shape[1] != network.n_outputs:

@@ -160,8 +160,10 @@ def run(args: argparse.Namespace) -> int:
     from fpga_prune.cli import emit  # noqa: PLC0415
     from fpga_prune.data import from_args  # noqa: PLC0415
     from fpga_prune.errors import InputError  # noqa: PLC0415
+    from fpga_prune.outdir import check_out_dir  # noqa: PLC0415
 
     t0 = time.perf_counter()
+    check_out_dir(args.out)
     spec, cfg = configs_from_args(args)
     if args.n_boot < 0:
         raise InputError("--n-boot", None, f"must be >= 0, got {args.n_boot}")
