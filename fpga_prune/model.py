@@ -271,6 +271,8 @@ def load_bundle(directory: str | os.PathLike) -> Bundle:
     import tensorflow as tf  # noqa: PLC0415
 
     d = Path(directory)
+    if not d.is_dir():
+        raise InputError(d, None, "no such model directory")
     for name in (MODEL_FILE, PREPROCESS_FILE):
         if not (d / name).is_file():
             raise InputError(d, name, "missing; not a model bundle written by `fpga-prune train`")

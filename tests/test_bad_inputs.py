@@ -118,45 +118,53 @@ def _shifted(rows: list[str], seconds: int) -> list[str]:
     return out
 
 
+def _generate_with_hls_config(name: str, content: str | bytes, needles: list[str]) -> Case:
+    """``generate`` on a copy of the cheap bundle whose ``hls_config.json`` is ``content``."""
+    return Case(lambda e: ["generate", "--model", str(e.bundle_copy(name, {"hls_config.json": content})),
+                           "--board", "pynq-z2", "--out", str(e.out), "--data", str(e.real_csv)],
+                lambda e: needles)
+
+
 # Columns of the real file: timestamp,open,high,low,close,volume
 CASES: dict[str, Case] = {
     # ------------------------------------------------------------------ data files
-    "data-empty-file": data(lambda e: e.write("empty.csv", ""), "empty"),
+    "data-empty-file": data(lambda e: e.write("empty.csv", ""), "empty file"),
     "data-header-only": data(lambda e: e.csv("header.csv", []), "no data rows"),
-    "data-binary": data(lambda e: e.write("binary.csv", bytes(range(256)) * 8), "binary.csv"),
+    "data-binary": data(lambda e: e.write("binary.csv", bytes(range(256)) * 8), "not UTF-8", "byte 128"),
     "data-duplicate-timestamp": data(
-        lambda e: e.csv("dup.csv", e.rows[:500] + [e.rows[499]] + e.rows[500:]), "duplicate"),
+        lambda e: e.csv("dup.csv", e.rows[:500] + [e.rows[499]] + e.rows[500:]), "duplicate", "line 502"),
     "data-nan-close": data(lambda e: e.csv("nan.csv", e.edit(700, 4, "nan")), "close", "nan"),
     "data-inf-volume": data(lambda e: e.csv("inf.csv", e.edit(701, 5, "inf")), "volume", "inf"),
     "data-high-below-low": data(lambda e: e.csv("hl.csv", e.edit(702, 2, "1.0")), "high", "1.0"),
     "data-negative-volume": data(lambda e: e.csv("negvol.csv", e.edit(703, 5, "-3.5")), "volume", "-3.5"),
     "data-zero-price": data(lambda e: e.csv("zero.csv", e.edit(704, 1, "0")), "open", "0"),
-    "data-gap": data(lambda e: e.csv("gap.csv", e.rows[:600] + e.rows[640:]), "gap"),
+    "data-gap": data(lambda e: e.csv("gap.csv", e.rows[:600] + e.rows[640:]), "gap", "40 missing", "--allow-gaps"),
     "data-mixed-intervals": data(lambda e: e.csv("mixed.csv", e.rows[:600] + _shifted(e.rows[600:], 60)),
                                  "mixed intervals"),
     "data-semicolon-delimiter": data(
         lambda e: e.csv("semi.csv", [r.replace(",", ";") for r in e.rows], e.header.replace(",", ";")),
-        "semi.csv"),
+        "missing columns", "timestamp;open"),
     "data-missing-column": data(
         lambda e: e.csv("nocol.csv", [r.rsplit(",", 1)[0] for r in e.rows], e.header.rsplit(",", 1)[0]),
         "volume"),
     "data-bad-timestamp": data(lambda e: e.csv("badts.csv", e.edit(705, 0, "yesterday")), "yesterday"),
     "data-short-row": data(lambda e: e.csv("short.csv", e.rows[:706] + [",".join(e.rows[706].split(",")[:3])]
-                                           + e.rows[707:]), "short.csv"),
+                                           + e.rows[707:]), "line 708", "got 3"),
     "data-truncated-json": data(lambda e: e.write("trunc.json", '{"retCode":0,"result":{"list":[["1743699'),
-                                "invalid JSON"),
+                                "line 1 column 33", "invalid JSON"),
     "data-retcode-error-json": data(
         lambda e: e.write("err.json", json.dumps({"retCode": 10001, "retMsg": "params error: symbol invalid",
-                                                  "result": {}})), "10001"),
-    "data-directory": data(lambda e: e.rtl_dir("adir", verilog=False), "adir"),
-    "data-missing-file": data(lambda e: e.tmp / "nosuch.csv", "nosuch.csv"),
+                                                  "result": {}})), "retCode", "10001", "symbol invalid"),
+    "data-directory": data(lambda e: e.rtl_dir("adir", verilog=False), "adir", "is a directory"),
+    "data-directory-named-csv": data(lambda e: e.rtl_dir("dir.csv", verilog=False), "dir.csv", "is a directory"),
+    "data-missing-file": data(lambda e: e.tmp / "nosuch.csv", "no such file"),
     # ------------------------------------------------------------------ board files
     "board-negative-dsp": Case(lambda e: ["boards", "--board", str(e.board("neg.yaml", dsp=-5))],
                                lambda e: ["neg.yaml", "dsp", "-5"]),
     "board-missing-part": Case(lambda e: ["boards", "--board", str(e.board("nopart.yaml", part=None))],
                                lambda e: ["nopart.yaml", "part"]),
     "board-binary": Case(lambda e: ["boards", "--board", str(e.write("bin.yaml", b"\x00\xff\xfe" * 40))],
-                         lambda e: ["bin.yaml"]),
+                         lambda e: ["bin.yaml", "cannot read"]),
     "board-yaml-syntax": Case(lambda e: ["boards", "--board", str(e.write("syntax.yaml", "name: [x\npart: y\n"))],
                               lambda e: ["syntax.yaml", "YAML"]),
     "board-unknown-name": Case(lambda e: ["boards", "--board", "zynq-9000"], lambda e: ["zynq-9000", "pynq-z2"]),
@@ -189,7 +197,7 @@ CASES: dict[str, Case] = {
     # ------------------------------------------------------------------ models
     "model-missing-dir": Case(
         lambda e: ["prune", "--model", str(e.tmp / "nomodel"), "--board", "pynq-z2", "--out", str(e.out),
-                   "--data", str(e.real_csv)], lambda e: ["nomodel"]),
+                   "--data", str(e.real_csv)], lambda e: ["nomodel", "no such model directory"]),
     "model-corrupt-h5": Case(
         lambda e: ["prune", "--model", str(e.bundle_copy("corrupt", {"model.h5": b"not an HDF5 file" * 64})),
                    "--board", "pynq-z2", "--out", str(e.out), "--data", str(e.real_csv)],
@@ -227,6 +235,11 @@ CASES: dict[str, Case] = {
             {"format": "fpga_prune.hls_settings/1", "strategy": "fastest"})})),
             "--board", "pynq-z2", "--out", str(e.out), "--data", str(e.real_csv)],
         lambda e: ["badstrat", "strategy", "fastest"]),
+    "model-hls-config-binary": _generate_with_hls_config("binhls", b"\xff\xfe\x00" * 30, ["binhls", "hls_config.json"]),
+    "model-hls-config-precision-is-a-number": _generate_with_hls_config(
+        "numhls", json.dumps({"default_precision": 5}), ["numhls", "default_precision", "5"]),
+    "model-hls-config-clock-not-a-number": _generate_with_hls_config(
+        "clkhls", json.dumps({"clock_period_ns": "fast"}), ["clkhls", "clock_period_ns", "fast"]),
     # ------------------------------------------------------------------ projects and RTL
     "verify-not-a-project": Case(lambda e: ["verify", str(e.rtl_dir("notprj", verilog=False))],
                                  lambda e: ["notprj"], out=lambda e: e.tmp / "notprj"),
@@ -255,10 +268,10 @@ CASES: dict[str, Case] = {
                                      lambda e: ["modelsim", "verilator"], out=lambda e: e.project),
     "verify-network-json-garbage": Case(
         lambda e: ["verify", str(_project_copy(e, "badnet", {"network.json": "{not json"}))],
-        lambda e: ["badnet", "network.json"], out=lambda e: e.tmp / "badnet"),
+        lambda e: ["badnet", "network.json", "line 1 column 2"], out=lambda e: e.tmp / "badnet"),
     "verify-vectors-garbage": Case(
         lambda e: ["verify", str(_project_copy(e, "badvec", {"tb_data/inputs_raw.dat": "1 2 x\n"}))],
-        lambda e: ["badvec", "inputs_raw.dat"], out=lambda e: e.tmp / "badvec"),
+        lambda e: ["badvec", "inputs_raw.dat", "'x'"], out=lambda e: e.tmp / "badvec"),
     "train-out-is-a-file": Case(
         lambda e: ["train", "--data", str(e.full_csv), "--out", str(e.write("taken", "mine\n")), "--epochs", "1"],
         lambda e: ["taken"], out=lambda e: e.tmp / "taken"),
