@@ -329,7 +329,7 @@ def finish(p: Pending, out: Path | None, keep: bool, save_all: bool = False) -> 
         if ref.shape != got.shape:
             raise RuntimeError(f"reference produced {ref.shape}, model {got.shape}")
         bad = np.flatnonzero((ref != got).any(axis=1))
-        rec["vectors"], rec["mismatches"] = int(len(p.x)), int(len(bad))
+        rec["vectors"], rec["mismatches"] = len(p.x), len(bad)
         rec["first"] = [{"vector": int(i), "input": p.x[i].tolist(), "csim": ref[i].tolist(),
                          "model": got[i].tolist()} for i in bad[:3]]
         if not rec["first"]:
@@ -402,7 +402,16 @@ def fuzz(networks: int, seed: int, vectors: int, out: Path | None, jobs: int = 2
     finally:
         if not keep:
             shutil.rmtree(work, ignore_errors=True)
-    return summary(list(records), time.perf_counter() - t0, {"seed": seed, "hls4ml": hls4ml.__version__})
+    machine = {"cpus": os.cpu_count(), "loadavg_1min": round(os.getloadavg()[0], 2), "jobs": jobs,
+               "hls4ml": hls4ml.__version__, "cxx": _cxx_version(), "cxxflags": " ".join(CXXFLAGS)}
+    return summary(list(records), time.perf_counter() - t0, {"seed": seed, "machine": machine})
+
+
+def _cxx_version(cxx: str = "g++") -> str:
+    try:
+        return subprocess.run([cxx, "--version"], capture_output=True, text=True, check=False).stdout.splitlines()[0]
+    except (OSError, IndexError):
+        return "unknown"
 
 
 def summary(records: list[dict], seconds: float, extra: dict) -> dict:
