@@ -209,7 +209,7 @@ CASES: dict[str, Case] = {
     # ------------------------------------------------------------------ models
     "model-missing-dir": Case(
         lambda e: ["prune", "--model", str(e.tmp / "nomodel"), "--board", "pynq-z2", "--out", str(e.out),
-                   "--data", str(e.real_csv)], lambda e: ["nomodel", "no such model directory"]),
+                   "--data", str(e.real_csv)], lambda e: ["nomodel", "model not found"]),
     "model-corrupt-h5": Case(
         lambda e: ["prune", "--model", str(e.bundle_copy("corrupt", {"model.h5": b"not an HDF5 file" * 64})),
                    "--board", "pynq-z2", "--out", str(e.out), "--data", str(e.real_csv)],
@@ -361,10 +361,12 @@ def cheap_bundle(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def cheap_project(tmp_path_factory, cheap_bundle) -> Path:
     """A verify-able project (network.json, tb_data, vectors) of the cheap model; no compile."""
-    from fpga_prune import emulate, hls_adapter, rtl
+    from fpga_prune import emulate, hls_adapter
+    from fpga_prune.hls_settings import HlsSettings
     from fpga_prune.model import load_bundle
+    from fpga_prune.vectors import write_vectors
 
-    net = hls_adapter.network_from_keras(load_bundle(cheap_bundle).model, hls_adapter.HlsSettings())
+    net = hls_adapter.network_from_keras(load_bundle(cheap_bundle).model, HlsSettings())
     x = np.random.default_rng(0).integers(-2000, 2000, size=(16, net.n_inputs))
     y = emulate.predict_raw(net, x)
     d = tmp_path_factory.mktemp("project") / "prj"
@@ -373,7 +375,7 @@ def cheap_project(tmp_path_factory, cheap_bundle) -> Path:
     (d / "network.json").write_text(net.to_json())
     np.savetxt(d / "tb_data" / "inputs_raw.dat", x, fmt="%d")
     np.savetxt(d / "tb_data" / "expected_raw.dat", y, fmt="%d")
-    for name, text in rtl.write_vectors(net, x, y).items():
+    for name, text in write_vectors(net, x, y).items():
         (d / "vectors" / name).write_text(text)
     return d
 
