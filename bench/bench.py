@@ -16,6 +16,8 @@ peak memory (max RSS).  The parts:
 * ``keras``      Keras predict inferences/s of the same default model
 * ``sim``        verify 5,000 vectors under Verilator and Icarus, build included (< 60 s)
 * ``baselines``  DSP and out-of-sample AUC: prune-to-fit vs TF-MOT vs hls4ml dsp_aware_pruning
+* ``sweep``      sweep points/hour for 1 and 2 local workers and local Ray, task-duration profile and the
+                 projected cluster speed-up (bench_sweep.py, small settings)
 """
 
 from __future__ import annotations
@@ -123,6 +125,8 @@ def main() -> int:
         if "sim" not in skip:
             parts["sim"] = {s: measure([py, str(HERE / "bench_sim.py"), "--sim", s, "--vectors", "5000"],
                                        parse_json=True) for s in ("verilator", "icarus")}
+        if "sweep" not in skip:
+            parts["sweep"] = measure([py, str(HERE / "bench_sweep.py"), "--data", str(data)], parse_json=True)
         if "baselines" not in skip:
             parts["baselines"] = measure([py, str(HERE / "bench_baselines.py"), "--data", str(data),
                                           "--model", str(model)], parse_json=True)

@@ -39,6 +39,7 @@ COMMANDS: dict[str, str] = {
     "run": "run",
     "estimate": "estimate",
     "calibrate": "calibrate",
+    "sweep": "sweep",
 }
 
 _HELP: dict[str, str] = {
@@ -51,6 +52,7 @@ _HELP: dict[str, str] = {
     "run": "candles -> train -> prune -> generate -> verify -> report, resumable",
     "estimate": "estimate resources and latency (with error bands) of a pruned model or any hls4ml project",
     "calibrate": "fit the estimator's corrections to csynth reports of your hls4ml projects",
+    "sweep": "a grid of runs (boards x targets x seeds x strategies x caps), parallel locally or on a Ray cluster",
 }
 
 

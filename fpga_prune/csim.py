@@ -78,8 +78,18 @@ def compile_commands(project: Path, bdir: Path, top: str, cxx: str = "g++") -> t
             [cxx, fw_obj, tb_obj, "-o", str(bdir / "csim")])
 
 
-def _compile_parallel(cmds: tuple[list[str], ...], project: Path, timeout: float) -> None:
-    """The two object compiles in parallel, then the link."""
+def compile_parallel(cmd: list[str], project: Path, bdir: Path, timeout: float) -> None:
+    """``cmd`` (compile + link of two sources) as two parallel ``-c`` jobs and a link: the same flags."""
+    srcs = [a for a in cmd if a.endswith(".cpp")]
+    exe = cmd[cmd.index("-o") + 1]
+    flags = [a for a in cmd[1:] if a not in srcs and a not in ("-o", exe)]
+    objs = [str(bdir / (Path(s).stem + ".o")) for s in srcs]
+    _run_compiles((*([cmd[0], *flags, "-c", s, "-o", o] for s, o in zip(srcs, objs, strict=True)),
+                   [cmd[0], *objs, "-o", exe]), project, timeout)
+
+
+def _run_compiles(cmds: tuple[list[str], ...], project: Path, timeout: float) -> None:
+    """The object compiles in parallel, then the link (the last command)."""
     *objs, link_cmd = cmds
     jobs = [subprocess.Popen(c, cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             for c in objs]
@@ -115,7 +125,7 @@ def run_csim(project: str | os.PathLike, *, top: str = "myproject", build_dir: s
         exe = bdir / "csim"
         cmds = compile_commands(project, bdir, top, cxx)
         t0 = time.perf_counter()
-        _compile_parallel(cmds, project, timeout)
+        _run_compiles(cmds, project, timeout)
         t1 = time.perf_counter()
         out_file = bdir / "csim_outputs_raw.dat"
         run = subprocess.run([str(exe), "tb_data/inputs_raw.dat", "tb_data/expected_raw.dat", str(out_file)],

@@ -343,6 +343,11 @@ def _run_fast(network: FixedNetwork, x: np.ndarray) -> np.ndarray:
             plan = dense_plan(layer)
             v = v @ plan.w_float
             v += plan.bias_acc
+            if not plan.accum_safe:
+                # The sum can leave accum_t (float mode proved it wraps): wrap it there first, as
+                # _dense_acc does.  Skipping this is wrong whenever the result cast depends on the
+                # sign (an unsigned accumulator, *_ZERO/*_INF rounding) or saturates.
+                v = _fcast(v, layer.accum_type.frac, layer.accum_type)
             if layer.result_type != layer.accum_type:
                 v = _fcast(v, layer.accum_type.frac, layer.result_type)
         elif layer.activation == "relu":

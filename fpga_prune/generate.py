@@ -316,12 +316,13 @@ def generate(model_dir: str | os.PathLike, board: Board, out: str | os.PathLike,
     """
     from fpga_prune import budget as _  # noqa: F401,PLC0415  (budget.json format lives there)
     from fpga_prune.data import load  # noqa: PLC0415
-    from fpga_prune.outdir import staged_dir, write_tree  # noqa: PLC0415
+    from fpga_prune.outdir import check_out_dir, staged_dir, write_tree  # noqa: PLC0415
 
     say = progress or (lambda _msg: None)
     options = (options or GenerateOptions()).validate()
     t0 = time.perf_counter()
     mdir = check_model_dir(model_dir)
+    check_out_dir(out)
     data_path = resolve_data(mdir, data)
     candles = load(data_path)
     pruned = load_pruned(mdir)

@@ -235,8 +235,20 @@ def _top_file(fw: Path, project_name: str | None) -> Path:
     raise InputError(fw, None, "no top function source (<project>.cpp calling nnet:: layers)")
 
 
-def _network_from_firmware(fw: Path, project_name: str | None) -> FixedNetwork:
+def _quantizer_fn(fw: Path, func: str) -> bool:
+    """Is ``nnet::func`` an HGQ ``FixedPointQuantizer`` mask function (one cast per element) of the firmware?
+
+    hls4ml (``backends/fpga/passes/hgq_proxy_model.py``) writes it as
+    ``void <layer>(input_t *inp, output_t *out)`` with ``out[i] = ap_fixed<...>(inp[i]);``
+    lines and calls it ``nnet::<layer><in_t, out_t>(in, out)``.
+    """
+    pat = re.compile(rf"void\s+{re.escape(func)}\s*\([^)]*\*\s*out\s*\)\s*\{{\s*(?:#pragma[^\n]*)?\s*out\[0\]")
+    return any(pat.search(f.read_text(errors="replace")) for f in sorted(fw.glob("*.h")) + sorted(fw.glob("*.cpp")))
+
+
+def _network_from_firmware(fw: Path, project_name: str | None, version: str | None = None) -> FixedNetwork:
     top = _top_file(fw, project_name)
+    made_by = f"hls4ml {version}" if version else "the project does not record its hls4ml version"
     params_h = fw / "parameters.h"
     defines_h = fw / "defines.h"
     ptext = _strip_comments(params_h.read_text(errors="replace")) if params_h.is_file() else ""
@@ -267,7 +279,10 @@ def _network_from_firmware(fw: Path, project_name: str | None) -> FixedNetwork:
         cfg = configs.get(targs[-1]) if targs else None
         lname = comment or (cfg.layer if cfg else func)
         if func not in DENSE_FUNCS + ACTIVATION_FUNCS:
-            raise InputError(top, f"layer {lname}", f"nnet::{func} is not a layer this tool models "
+            if _quantizer_fn(fw, func):
+                raise InputError(top, f"layer {lname}", f"HGQ FixedPointQuantizer (a type per element, {made_by}) "
+                                 "has no bit-accurate model here; RTL is still checked against the C simulation")
+            raise InputError(top, f"layer {lname}", f"nnet::{func} ({made_by}) is not a layer this tool models "
                              "(supported: dense, relu, linear, sigmoid, softmax)")
         if cfg is None:
             raise InputError(params_h, f"layer {lname}", f"config struct {targs[-1] if targs else '?'} not found")
@@ -275,7 +290,7 @@ def _network_from_firmware(fw: Path, project_name: str | None) -> FixedNetwork:
             raise InputError(top, f"layer {lname}", "unexpected call arguments")
         if cargs[0] != cur_var:
             raise InputError(top, f"layer {lname}", f"reads {cargs[0]}, not the previous layer's output "
-                             f"{cur_var}: only chains are modelled")
+                             f"{cur_var}: only chains are modelled (a layer output used twice, several heads)")
         out_t = types.resolve(targs[1], where=f"layer {lname} result type")
         vals = cfg.values
 
@@ -330,7 +345,95 @@ def _network_from_firmware(fw: Path, project_name: str | None) -> FixedNetwork:
         cur_var, cur_t = cargs[1], out_t
     if not layers:
         raise InputError(top, None, "no nnet:: layer calls in the top function")
+    outs = [name for _t, name, _n in arrays[1:]]
+    if len(outs) > 1:
+        raise InputError(top, f"layer {layers[-1].name}", f"the top writes {len(outs)} output arrays "
+                         f"({', '.join(outs)}): a network with several heads is not modelled, only chains")
+    if cur_var != outs[0]:
+        raise InputError(top, f"layer {layers[-1].name}", f"writes {cur_var}, not the top's output {outs[0]}: "
+                         "only chains are modelled")
     return FixedNetwork(name=sig.group(1), input_type=input_type, n_inputs=n_inputs, layers=tuple(layers))
+
+
+# ----------------------------------------------------------------------------- top signature
+@dataclass(frozen=True)
+class TopArray:
+    """One array argument of the top function: C name, element count, element type."""
+
+    name: str
+    size: int
+    type: FixedType
+    ctype: str  # the C++ spelling in the prototype (input_t)
+
+
+@dataclass(frozen=True)
+class TopSignature:
+    """The top function as ``firmware/<top>.h`` declares it (what the C simulation runner calls).
+
+    ``scalar_types`` are the reference arguments of old hls4ml tops
+    (``unsigned short &const_size_in_1``); ``args`` is every argument's name
+    in call order.
+    """
+
+    top: str
+    header: Path
+    input: TopArray
+    outputs: tuple[TopArray, ...]
+    args: tuple[str, ...]  # every argument's name in order
+    scalar_types: tuple[tuple[str, str], ...]  # (name, C type) of non-array arguments
+
+    @property
+    def n_outputs(self) -> int:
+        return sum(a.size for a in self.outputs)
+
+
+def top_signature(path: str | Path, top: str | None = None) -> TopSignature:
+    """Parse the top function's prototype from ``firmware/<top>.h`` of an hls4ml project."""
+    path = Path(path)
+    fw = path / "firmware"
+    cfg = _read_yaml(path / "hls4ml_config.yml") if (path / "hls4ml_config.yml").is_file() else {}
+    name = top or cfg.get("ProjectName") or _top_file(fw, None).stem
+    header = fw / f"{name}.h"
+    if not header.is_file():
+        raise InputError(header, None, "missing: the top function's header (give --top NAME of the project)")
+    text = _strip_comments(header.read_text(errors="replace"))
+    m = re.search(rf"void\s+{re.escape(name)}\s*\(([^)]*)\)\s*;", text)
+    if not m:
+        raise InputError(header, name, "no prototype of the top function")
+    dtext = "".join(_strip_comments(f.read_text(errors="replace")) for f in (fw / "defines.h", fw / "parameters.h")
+                    if f.is_file())
+    types, defines = _Types(_typedefs(dtext), fw / "defines.h"), _defines(dtext)
+    arrays: list[TopArray] = []
+    args: list[str] = []
+    scalars: list[tuple[str, str]] = []
+    for arg in _split_args(" ".join(m.group(1).split())):
+        a = re.fullmatch(r"(?:const\s+)?([\w:<>, ]+?)\s+(\w+)\s*\[\s*([^\]]+)\]", arg)
+        if a:
+            try:
+                size = _num(a.group(3), defines)
+            except ValueError:
+                raise InputError(header, f"{name} argument {a.group(2)}", f"size {a.group(3)!r} unknown") from None
+            arrays.append(TopArray(a.group(2), size, types.resolve(a.group(1), where=f"{name} argument {a.group(2)}"),
+                                   a.group(1).strip()))
+            args.append(a.group(2))
+            continue
+        sc = re.fullmatch(r"(.+?)\s*&\s*(\w+)", arg)
+        if "hls::stream" in arg:
+            raise InputError(header, f"{name} argument {arg!r}", "io_stream tops are not supported (io_parallel only)")
+        if not sc:
+            raise InputError(header, f"{name} argument {arg!r}", "neither an array nor a reference (io_parallel tops "
+                             "only; io_stream projects are not supported)")
+        scalars.append((sc.group(2), sc.group(1).strip()))
+        args.append(sc.group(2))
+    cpp = fw / f"{name}.cpp"
+    read = set(re.findall(r"nnet::\w+\s*<[^;]*?>\s*\(\s*(\w+)", cpp.read_text(errors="replace"))) \
+        if cpp.is_file() else set()
+    inputs = [a for a in arrays if a.name in read] or arrays[:1]
+    outputs = tuple(a for a in arrays if a not in inputs)
+    if len(inputs) != 1 or not outputs:
+        raise InputError(header, name, f"{len(inputs)} input and {len(outputs)} output arrays: one input array and "
+                         "at least one output array are supported")
+    return TopSignature(name, header, inputs[0], outputs, tuple(args), tuple(scalars))
 
 
 # ----------------------------------------------------------------------------- calibration manifest
@@ -450,7 +553,8 @@ def read_project(path: str | Path) -> HlsProject:
     unc = _tcl_value(tcl, "clock_uncertainty") or cfg.get("ClockUncertainty")
     version = _tcl_value(tcl, "version") or cfg.get("Version")
     if (fw / "parameters.h").is_file() or list(fw.glob("*.cpp")):
-        network = _network_from_firmware(fw, cfg.get("ProjectName"))
+        # The "version" of project.tcl / hls4ml_config.yml is the IP's (1.0.0), not hls4ml's: none is recorded.
+        network = _network_from_firmware(fw, cfg.get("ProjectName"), None)
         source = "firmware"
     elif design_json.is_file():
         try:

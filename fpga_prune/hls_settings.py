@@ -31,7 +31,7 @@ def _check_precision(source: str, fld: str, text: str | None) -> None:
         return
     try:
         to_fixed_type(text)
-    except ValueError:
+    except (ValueError, AttributeError):  # AttributeError: not a string (e.g. a JSON number)
         raise InputError(source, fld, f"not an ap_fixed/ap_int precision or 'auto': {text!r}") from None
 
 
@@ -127,14 +127,14 @@ class HlsSettings:
             raise InputError(source, "strategy", f"{self.strategy!r} is not one of {', '.join(STRATEGIES)}")
         if self.io_type != "io_parallel":
             raise InputError(source, "io_type", f"only io_parallel is supported, got {self.io_type!r}")
-        if not isinstance(self.reuse_factor, int) or self.reuse_factor < 1:
+        if not isinstance(self.reuse_factor, int) or isinstance(self.reuse_factor, bool) or self.reuse_factor < 1:
             raise InputError(source, "reuse_factor", f"must be an integer >= 1, got {self.reuse_factor!r}")
         if self.strategy == DA and self.reuse_factor != 1:
             raise InputError(source, "reuse_factor", f"must be 1 with strategy {DA} (fully unrolled adder "
                                                      f"graphs), got {self.reuse_factor!r}")
         if not (isinstance(self.table_size, int) and self.table_size >= 2):
             raise InputError(source, "table_size", f"must be an integer >= 2, got {self.table_size!r}")
-        if not (self.clock_period_ns > 0):
+        if not (isinstance(self.clock_period_ns, (int, float)) and self.clock_period_ns > 0):
             raise InputError(source, "clock_period_ns", f"must be > 0, got {self.clock_period_ns!r}")
         if self.softmax_implementation not in SOFTMAX_IMPLEMENTATIONS:
             raise InputError(source, "softmax_implementation",
@@ -201,6 +201,6 @@ class HlsSettings:
         p = Path(path)
         try:
             text = p.read_text()
-        except OSError as e:
-            raise InputError(p, None, f"cannot read ({e.strerror})") from None
+        except (OSError, UnicodeDecodeError) as e:
+            raise InputError(p, None, f"cannot read ({getattr(e, 'strerror', None) or type(e).__name__})") from None
         return cls.from_json(text, str(p))

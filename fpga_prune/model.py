@@ -290,15 +290,47 @@ def load_bundle(directory: str | os.PathLike) -> Bundle:
     import tensorflow as tf  # noqa: PLC0415
 
     d = Path(directory)
+    if not d.is_dir():
+        raise InputError(d, None, "no such model directory")
     for name in (MODEL_FILE, PREPROCESS_FILE):
         if not (d / name).is_file():
             raise InputError(d, name, "missing; not a model bundle written by `fpga-prune train`")
     spec, scaler, names, cfg = read_preprocess(d / PREPROCESS_FILE)
     metrics: dict[str, Any] = {}
     if (d / METRICS_FILE).is_file():
-        metrics = json.loads((d / METRICS_FILE).read_text())
-    model = tf.keras.models.load_model(d / MODEL_FILE, custom_objects=custom_objects(), compile=False)
+        try:
+            metrics = json.loads((d / METRICS_FILE).read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise InputError(d / METRICS_FILE, None, f"unreadable JSON: {exc}") from None
+    try:
+        model = tf.keras.models.load_model(d / MODEL_FILE, custom_objects=custom_objects(), compile=False)
+    except (OSError, ValueError, TypeError, KeyError) as exc:  # h5py: not HDF5 / truncated; Keras: bad config
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(d / MODEL_FILE, None, f"cannot load the Keras model: {reason}") from None
+    check_supported_layers(model, d / MODEL_FILE)
     if model.input_shape[-1] != len(names):
         raise InputError(d / MODEL_FILE, "input", f"model takes {model.input_shape[-1]} features, "
                          f"preprocess.json names {len(names)}")
     return Bundle(model=model, spec=spec, scaler=scaler, feature_names=names, metrics=metrics, config=cfg)
+
+
+#: Keras layer classes the pruning search, hls4ml conversion and the bit-accurate model all handle
+#: (Dropout is an inference no-op hls4ml drops), and the activations they implement.
+SUPPORTED_LAYERS = frozenset({"InputLayer", "Dense", "QDense", "Activation", "QActivation", "ReLU", "Softmax",
+                              "Dropout"})
+SUPPORTED_ACTIVATIONS = frozenset({"relu", "sigmoid", "softmax", "linear"})
+
+
+def check_supported_layers(model, source: str | os.PathLike) -> None:
+    """One InputError listing every layer fpga_prune cannot implement, before any work starts."""
+    bad = []
+    for layer in model.layers:
+        kind = type(layer).__name__
+        act = layer.get_config().get("activation") if kind in ("Dense", "Activation") else None
+        if kind not in SUPPORTED_LAYERS:
+            bad.append(f"{layer.name} ({kind})")
+        elif isinstance(act, str) and act not in SUPPORTED_ACTIVATIONS:
+            bad.append(f"{layer.name} (activation {act})")
+    if bad:
+        raise InputError(source, "layers", f"unsupported: {', '.join(bad)}; supported: Dense/QDense with "
+                         f"{'/'.join(sorted(SUPPORTED_ACTIVATIONS))} activations, Activation, QActivation, Dropout")

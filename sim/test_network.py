@@ -1,8 +1,14 @@
-"""cocotb testbench for a network top with Vitis HLS io_parallel ports (ap_ctrl_hs + ap_vld).
+"""cocotb testbench for a network top with Vitis HLS io_parallel ports.
 
 Why one generic bench: the same checks must hold for the RTL fpga_prune
 renders and for RTL a user exports from Vitis HLS.  Port names and widths come
-from a port map (``fpga_prune.ports/1`` JSON), never from the RTL itself.
+from a port map (``fpga_prune.ports/1`` JSON; ``fpga_prune.rtl_ports`` reads
+one from a Vitis top).  Every convention of real exports is driven: block
+protocol ``ap_ctrl_hs``, ``ap_ctrl_chain`` (``ap_continue`` held high) or
+``ap_ctrl_none``; an input with ``_ap_vld`` or without (``ap_none``: a gap
+holds the data stable instead of dropping the valid, and under
+``ap_ctrl_none`` every cycle is an inference whose result is discarded);
+one or more output arrays, each element with its own ``_ap_vld``.
 
 Configuration (environment, set by ``fpga_prune.verify_rtl.run_tests``):
   FPGA_PRUNE_VECTORS    vectors.json (meta) next to inputs.hex / expected.hex
@@ -54,8 +60,11 @@ class Bench:
         self.n_out = int(self.meta["n_outputs"])
         exp_lines = (root / self.meta["files"]["expected"]).read_text().splitlines()
         self.ow = int(self.ports["output_width"])
-        self.expected = [tuple(self._signed(int(f, 16), self.ow, self.ports["output_signed"])
-                               for f in line.split()) for line in exp_lines if line.strip()]
+        # per output port (several output arrays may differ in type)
+        self.ows = [int(w) for w in self.ports.get("output_widths") or [self.ow] * self.n_out]
+        self.osg = [bool(v) for v in self.ports.get("output_signeds") or [self.ports["output_signed"]] * self.n_out]
+        self.expected = [tuple(self._signed(int(f, 16), self.ows[j], self.osg[j])
+                               for j, f in enumerate(line.split())) for line in exp_lines if line.strip()]
         nvec = os.environ.get("FPGA_PRUNE_NVEC")
         if nvec:
             self.inputs = self.inputs[: int(nvec)]
@@ -70,7 +79,7 @@ class Bench:
         self.iw = int(self.ports["input_elem_width"])
         self.n_in = int(self.ports["n_inputs"])
         self.in_frac = int(self.meta["input_frac"])
-        self.out_frac = int(self.meta["output_frac"])
+        self.out_fracs = [int(f) for f in self.meta.get("output_fracs") or [self.meta["output_frac"]] * self.n_out]
         self.max_report = int(os.environ.get("FPGA_PRUNE_MAX_REPORT", "10"))
         self.seed = int(os.environ.get("FPGA_PRUNE_SEED", "1"))
         self.n_aux = int(os.environ.get("FPGA_PRUNE_NAUX", "400"))
@@ -80,19 +89,26 @@ class Bench:
         self.dut = dut
         self.clk = self._h(p["clock"])
         self.rst = self._h(p["reset"])
-        self.start = self._h(p["start"])
-        self.ready = self._h(p["ready"])
-        self.done = self._h(p["done"])
-        self.idle = self._h(p["idle"])
+        self.rst_on = 0 if p.get("reset_active_low") else 1
+        # ap_ctrl_none has no start/ready/done/idle; an ap_none input (Vitis 2022.1) has no valid
+        self.start = self._h(p.get("start"))
+        self.ready = self._h(p.get("ready"))
+        self.done = self._h(p.get("done"))
+        self.idle = self._h(p.get("idle"))
+        self.cont = self._h(p.get("cont"))
         self.din = self._h(p["input"])
-        self.din_vld = self._h(p["input_vld"])
+        self.din_vld = self._h(p.get("input_vld"))
+        self.active = False  # what the last drive() offered is taken without a handshake (ap_ctrl_none)
+        self.names = list(p["outputs"])
         self.outs = [self._h(n) for n in p["outputs"]]
         self.out_vlds = [self._h(n) for n in p["output_vlds"]]
         if len(self.outs) != self.n_out:
             raise ValueError(f"port map has {len(self.outs)} outputs, vectors have {self.n_out}")
         self.cycle = 0
 
-    def _h(self, name: str):
+    def _h(self, name: str | None):
+        if not name:
+            return None
         try:
             return getattr(self.dut, name)
         except AttributeError:
@@ -121,28 +137,37 @@ class Bench:
             if vh is not self.out_vlds[0] and _uint(vh.value) != 1:
                 raise AssertionError(f"cycle {self.cycle}: output valids disagree")
             val = _uint(h.value)
-            got.append(None if val is None else self._signed(val, self.ow, self.ports["output_signed"]))
+            got.append(None if val is None else self._signed(val, self.ows[len(got)], self.osg[len(got)]))
         return tuple(got)
 
     def taken(self) -> bool:
+        """Was the value presented during the last rising edge taken?"""
+        if self.ready is None:  # ap_ctrl_none: taken whenever it was offered
+            return self.active
         return _uint(self.ready.value) == 1
 
     def drive(self, bus: int | None, vld: bool = True) -> None:
-        if bus is None:
-            self.start.value = 0
-            self.din_vld.value = 0
-        else:
+        """Present ``bus`` (or nothing).  Without an input valid, "nothing" holds the data stable."""
+        if self.cont is not None:
+            self.cont.value = 1
+        if bus is not None:
             self.din.value = bus
-            self.start.value = 1
-            self.din_vld.value = 1 if vld else 0
+        offered = bus is not None and (vld or self.din_vld is None)
+        if self.start is not None:
+            self.start.value = 1 if bus is not None else 0
+        if self.din_vld is not None:
+            self.din_vld.value = 1 if offered else 0
+        # ap_ctrl_none with an ap_none input cannot be told to wait: every cycle is an inference
+        self.active = offered or (self.start is None and self.din_vld is None)
 
     async def reset(self, cycles: int = 3) -> None:
-        self.rst.value = 1
+        self.rst.value = self.rst_on
         self.drive(None)
-        self.din.value = 0
+        if self.din_vld is not None or self.start is not None:
+            self.din.value = 0
         for _ in range(cycles):
             await self.tick()
-        self.rst.value = 0
+        self.rst.value = 1 - self.rst_on
         await self.tick()
 
 
@@ -165,6 +190,8 @@ class Stream:
     async def run(self, timeout_idle: int = 2000) -> None:
         b = self.b
         pending: deque[tuple[int, int]] = deque()
+        if b.ready is None and b.active:  # ap_ctrl_none: the reset's last edge already started one
+            pending.append((-1, b.cycle))
         pos = 0
         presented: int | None = None  # index into order presented with start & vld
         last_progress = b.cycle
@@ -179,8 +206,8 @@ class Stream:
                 pos = presented + 1
                 accepted += 1
                 last_progress = b.cycle
-            elif flushing_with_dummies and b.taken():
-                pending.append((-1, b.cycle))  # a dummy: its output is discarded
+            elif b.taken():
+                pending.append((-1, b.cycle))  # a dummy (flush, or held data): its output is discarded
             presented = None
             got = b.read_outputs()
             if got is not None:
@@ -200,6 +227,8 @@ class Stream:
                     pos = self.order.index(lost[0])
                 pending.clear()
                 await b.reset(2)
+                if b.ready is None and b.active:
+                    pending.append((-1, b.cycle))
                 continue
             if pos < len(self.order):
                 if self.gap_prob and self.rng.random() < self.gap_prob:
@@ -210,7 +239,7 @@ class Stream:
                     if not drop:
                         presented = pos
                 continue
-            if not pending:
+            if all(idx < 0 for idx, _ in pending):  # only dummies left (ap_ctrl_none runs forever)
                 b.drive(None)
                 break
             # All inputs taken: let a flushable pipeline drain; a stalling one
@@ -288,16 +317,23 @@ async def check_and_report(b: Bench, name: str, s: Stream, extra: dict | None = 
         details.append({
             "index": idx, "input": x, "input_real": [_real(v, b.in_frac) for v in x],
             "expected": list(b.expected[idx]), "got": list(got),
-            "expected_real": [_real(v, b.out_frac) for v in b.expected[idx]],
-            "got_real": [_real(v, b.out_frac) for v in got],
+            "expected_real": [_real(v, f) for v, f in zip(b.expected[idx], b.out_fracs)],
+            "got_real": [_real(v, f) for v, f in zip(got, b.out_fracs)],
+            "outputs": [b.names[j] for j, (e, g) in enumerate(zip(b.expected[idx], got)) if e != g],
         })
     for d in details[:3]:
         d["first_bad_layer"] = await _probe_layers(b, d["index"])
+    by_output: dict[str, int] = {}
+    for idx, got, _acc, _out in mismatches:
+        for j, (e, g) in enumerate(zip(b.expected[idx], got)):
+            if e != g:
+                by_output[b.names[j]] = by_output.get(b.names[j], 0) + 1
     lat = [out - acc for _idx, _got, acc, out in s.results]
     acc = s.accept_cycles
     report = {
         "test": name, "vectors": len(s.order), "checked": len(s.results),
         "mismatches": len(mismatches), "missing": len(missing), "stale_outputs": len(s.stale),
+        "mismatches_by_output": by_output,
         "first_mismatches": details,
         "latency_cycles": max(lat) if lat else None, "latency_min": min(lat) if lat else None,
         "ii": ((acc[-1] - acc[0]) / (len(acc) - 1)) if len(acc) > 1 else None,
@@ -308,7 +344,8 @@ async def check_and_report(b: Bench, name: str, s: Stream, extra: dict | None = 
     problems = []
     if mismatches:
         d = details[0]
-        problems.append(f"{len(mismatches)} mismatches; first: vector {d['index']} input={d['input']} "
+        problems.append(f"{len(mismatches)} mismatches (outputs {', '.join(sorted(by_output))}); "
+                        f"first: vector {d['index']} input={d['input']} "
                         f"expected={d['expected']} ({d['expected_real']}) got={d['got']} ({d['got_real']})")
     if missing:
         problems.append(f"{len(missing)} vectors produced no output (first {missing[0]})")
@@ -333,7 +370,7 @@ async def _setup(dut) -> Bench:
 async def back_to_back(dut) -> None:
     """One vector per cycle, all vectors; measures latency and II."""
     b = await _setup(dut)
-    idle_ok = _uint(b.idle.value) == 1
+    idle_ok = b.idle is None or _uint(b.idle.value) == 1  # ap_ctrl_none has no ap_idle
     s = Stream(b, list(range(len(b.inputs))), random.Random(b.seed))
     await s.run()
     await check_and_report(b, "back_to_back", s, {"idle_after_reset": idle_ok})
@@ -347,7 +384,8 @@ async def idle_gaps(dut) -> None:
     rng = random.Random(b.seed + 1)
     n = min(b.n_aux, len(b.inputs))
     order = rng.sample(range(len(b.inputs)), n)
-    s = Stream(b, order, rng, gap_prob=0.35, vld_drop_prob=0.1)
+    # without an input valid a gap holds the data stable (ap_start low, or nothing at all)
+    s = Stream(b, order, rng, gap_prob=0.35, vld_drop_prob=0.1 if b.din_vld is not None else 0.0)
     await s.run()
     await check_and_report(b, "idle_gaps", s)
 

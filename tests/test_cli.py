@@ -51,7 +51,7 @@ def test_missing_command_exits_2(capsys):
 
 
 def test_registry_error_lists_valid_names():
-    with pytest.raises(KeyError, match="valid: boards, calibrate, data, estimate, generate, prune, run, train, verify"):
+    with pytest.raises(KeyError, match="valid: boards, calibrate, data, estimate, generate, prune, run, sweep, train, verify"):
         cli._load("nope")
 
 

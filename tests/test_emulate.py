@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from fpga_prune import emulate
 from fpga_prune.fixed import FixedType
@@ -58,3 +59,29 @@ def test_fast_float_path_equals_exact_integer_path():
     assert np.array_equal(fast, exact[-1])
     wrapped = emulate.overflow_report(net, x)[1]["points"]["result"]
     assert wrapped["mode"] == "wrap" and wrapped["vectors"] > 100
+
+
+@pytest.mark.parametrize("acc, res", [
+    ("ap_ufixed<19,14>", "ap_fixed<3,2,AP_TRN_ZERO,AP_WRAP>"),  # found by bench/fuzz_bitexact.py (seed 1, #19)
+    ("ap_fixed<9,5>", "ap_fixed<8,5,AP_RND_ZERO,AP_SAT>"),  # signed accumulator that wraps, saturating result
+    ("ap_fixed<9,5>", "ap_fixed<9,5>"),  # result == accum: the wrap is the only cast
+])
+def test_fast_path_wraps_the_accumulator_before_the_result_cast(acc, res):
+    """A sum that leaves a wrapping accum_t is wrapped there first (C++ ``acc[j] += mult``), then cast."""
+    rng = np.random.default_rng(1)
+    in_t = w_t = FixedType.parse("ap_fixed<4,3,AP_RND_ZERO,AP_WRAP>")
+    layer = DenseLayer("fc1", in_t, w_t, w_t, FixedType.parse(acc), FixedType.parse(res),
+                       rng.integers(-8, 8, (16, 4)), rng.integers(-8, 8, 4))
+    net = FixedNetwork("n", in_t, 16, (layer,))
+    assert emulate.dense_plan(layer).mode == "float" and not emulate.dense_plan(layer).accum_safe
+    x = rng.integers(-8, 8, (3000, 16))
+    exact = emulate.trace(net, x)[-1]
+    assert np.array_equal(emulate.predict_raw(net, x), exact)
+    # the reference by hand: exact sum, wrapped into accum_t, then cast to result_t
+    from fpga_prune import fixed
+
+    acc_t, res_t = layer.accum_type, layer.result_type
+    total = (x @ layer.weights) * 2 ** (acc_t.frac - 2) + fixed.cast(layer.biases, w_t, acc_t)
+    want = fixed.cast(fixed.cast(total, acc_t, acc_t), acc_t, res_t)
+    assert np.array_equal(exact, want)
+

@@ -30,9 +30,13 @@ def test_three_way_agreement_on_both_simulators(verified):
     n = v["vectors"]
     assert n == 1500 + 256  # --vectors 1500 plus the stress vectors
     for c in kinds.values():
-        assert c["vectors"] == n and c["mismatches"] == 0 and c["passed"]
+        assert c["mismatches"] == 0 and c["passed"]
+    assert kinds["bit_accurate_model"]["vectors"] == kinds["hls4ml_csim"]["vectors"] == n
     for sim in ("verilator", "icarus"):
         c = kinds[f"rtl_{sim}"]
+        # vectors and mismatches count the same tests: all three (issue #10)
+        assert c["tests"]["back_to_back"]["vectors"] == n == c["vector_set"]
+        assert c["vectors"] == sum(t["vectors"] for t in c["tests"].values()) == n + 2 * 400
         assert c["ii"] == 1 and c["latency_cycles"] == v["latency_cycles"] >= 3
         assert c["version"]
         assert all(t["passed"] for t in c["tests"].values())
@@ -79,7 +83,8 @@ def test_verify_accepts_rtl_from_elsewhere(verified, tmp_path):
     assert rc == 0
     v = json.loads((project / "verify.json").read_text())
     c = next(c for c in v["checks"] if c["kind"] == "rtl")
-    assert c["rtl_dir"] == str(rtl) and c["vectors"] == 300 and c["mismatches"] == 0
+    assert c["rtl_dir"] == str(rtl) and c["tests"]["back_to_back"]["vectors"] == 300 and c["mismatches"] == 0
+    assert c["vectors"] == 3 * 300  # the idle-gap and reset tests use min(400, N) vectors each
 
 
 def test_not_a_project_exits_2(tmp_path, capsys):

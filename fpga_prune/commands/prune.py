@@ -71,6 +71,9 @@ def run(args: argparse.Namespace) -> int:
     from fpga_prune.errors import CheckFailed  # noqa: PLC0415
     from fpga_prune.model_import import load_any  # noqa: PLC0415
 
+    from fpga_prune.outdir import check_out_dir  # noqa: PLC0415
+
+    check_out_dir(args.out)
     board = load_board(args.board)
     caps = parse_caps(args.cap)
     cfg = fit_config_from_args(args)

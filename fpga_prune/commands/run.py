@@ -28,9 +28,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from fpga_prune.commands.train import add_model_arguments  # noqa: PLC0415
     from fpga_prune.generate import DEFAULT_STRESS, DEFAULT_VECTORS  # noqa: PLC0415
 
-    parser.add_argument("--board", required=True, metavar="NAME|FILE|all",
-                        help="shipped board name, a board YAML file, or 'all' (every shipped board: one "
-                             "training, a fit per board and a comparison table)")
+    parser.add_argument("--board", required=True, metavar="NAME|FILE|all|A,B",
+                        help="shipped board name, a board YAML file, or 'all' / a comma-separated list: a sweep "
+                             "over boards (one training, a run per board in DIR/points/, DIR/sweep.md)")
     parser.add_argument("--out", required=True, type=Path, metavar="DIR", help="run directory (resumable)")
     parser.add_argument("--force", nargs="*", metavar="STEP", choices=STEPS, default=None,
                         help=f"redo steps even when their outputs are up to date: every step (bare --force) "
@@ -53,6 +53,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--sim", default="all", help="RTL simulators: verilator, icarus or all (default all)")
     g.add_argument("--synth", action="store_true",
                    help="also run Vitis HLS C synthesis when Vitis is on PATH (see `generate --synth`)")
+    from fpga_prune.commands.sweep import add_executor_arguments  # noqa: PLC0415
+
+    add_executor_arguments(parser)  # used when --board names several boards (a sweep)
 
 
 def config_from_args(args: argparse.Namespace) -> RunConfig:
@@ -223,6 +226,10 @@ def summary_text(doc: dict[str, Any], out: Path) -> str:
 def run(args: argparse.Namespace) -> int:
     from fpga_prune.cli import emit  # noqa: PLC0415
 
+    if args.board == "all" or "," in str(args.board):
+        from fpga_prune.commands.sweep import run_boards  # noqa: PLC0415
+
+        return run_boards(args)
     cfg = config_from_args(args)
     with _observer(args) as obs:
         outcome = flow.execute(cfg, obs)

@@ -98,8 +98,10 @@ def run(args: argparse.Namespace) -> int:
     from fpga_prune.commands._source import source_from_args  # noqa: PLC0415
     from fpga_prune.data import load_source  # noqa: PLC0415
     from fpga_prune.errors import InputError  # noqa: PLC0415
+    from fpga_prune.outdir import check_out_dir  # noqa: PLC0415
 
     t0 = time.perf_counter()
+    check_out_dir(args.out)
     spec, cfg = configs_from_args(args)
     if args.n_boot < 0:
         raise InputError("--n-boot", None, f"must be >= 0, got {args.n_boot}")

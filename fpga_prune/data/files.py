@@ -326,6 +326,8 @@ def load_json_with_report(path: str | os.PathLike, *, interval: str | int | None
 def load_with_report(path: str | os.PathLike, *, allow_gaps: bool = False,
                      interval: str | int | None = None) -> tuple[Candles, ValidationReport]:
     path = Path(path)
+    if path.is_dir():
+        raise InputError(path, None, "is a directory, not a candle file")
     kind = _SUFFIXES.get(path.suffix.lower())
     if kind is None:
         raise InputError(path, None, f"unknown file type {path.suffix or '(none)'!r}; "
