@@ -26,8 +26,9 @@ if TYPE_CHECKING:
 
 #: da4ml solver options.  hls4ml 1.3 passes hard_dc=2 (at most 2 adder levels beyond the
 #: minimal depth) and searches every decomposition depth; one decomposition (the solver's
-#: default, log2(n_in) capped by hard_dc) is 4-6x faster and within 4% of its adder bits
-#: (16x64 6-bit: 1037 vs 1002 adders), so the estimate uses it.
+#: default, log2(n_in) capped by hard_dc) is up to 6x faster and within 4% of its cost
+#: (16x64 random 6-bit: 1037 vs 1002 adders; the default model's trained 16x64 at 6 bits:
+#: 17,235 vs 16,719 adder bits), so the estimate uses it.
 SOLVER_OPTIONS = {"hard_dc": 2, "search_all_decompose_dc": False}
 
 
@@ -35,9 +36,11 @@ SOLVER_OPTIONS = {"hard_dc": 2, "search_all_decompose_dc": False}
 class AdderGraph:
     """What the estimate needs of one da4ml solution.
 
-    ``adder_bits`` is da4ml's own cost with a 1-bit adder unit: the summed
-    output widths of every adder/subtractor (one LUT per bit on AMD carry
-    chains).  ``level_bits[k]`` are the bits produced at adder level ``k+1``.
+    ``adder_bits`` is da4ml's own cost with a 1-bit adder unit (what hls4ml
+    records as ``da_kernel_cost``): per adder, the bits where its shifted
+    operands overlap (the rest are wires), one LUT per bit on AMD carry
+    chains.  ``level_bits[k]`` are the output bits produced at adder level
+    ``k+1`` (what a register cut there holds).
     """
 
     adders: int
@@ -79,18 +82,17 @@ def adder_graph(layer: DenseLayer) -> AdderGraph:
     bias = np.asarray(layer.biases, dtype=np.float64) * 2.0 ** -layer.bias_type.frac
     sol = comb_trace(inp, inp @ kernel + bias)
     levels: dict[int, int] = {}
-    adders = bits = 0
+    adders = 0
     refs = sol.ref_count
     for idx, op in enumerate(sol.ops):
         if op.opcode not in (0, 1, 4) or refs[idx] == 0:  # adders, subtractors, constant (bias) adds
             continue
         width = int(sum(_minimal_kif(op.qint)))
         adders += 1
-        bits += width
         lvl = max(1, int(round(op.latency)))
         levels[lvl] = levels.get(lvl, 0) + width
     depth = max(levels, default=0)
-    graph = AdderGraph(adders=adders, adder_bits=bits, depth=depth,
+    graph = AdderGraph(adders=adders, adder_bits=int(round(sol.cost)), depth=depth,
                        level_bits=tuple(levels.get(d, 0) for d in range(1, depth + 1)))
     _CACHE[key] = graph
     return graph
