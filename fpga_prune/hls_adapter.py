@@ -101,7 +101,7 @@ def _is_softmax_cfg(model, name: str) -> bool:
 
 #: The constants of each distributed-arithmetic Dense of a converted model, by layer name:
 #: hls4ml deletes a DA layer's weight variables once da4ml has compiled them into code.
-_DA_CONSTANTS: "weakref.WeakKeyDictionary[object, dict[str, tuple]]" = weakref.WeakKeyDictionary()
+_DA_CONSTANTS: weakref.WeakKeyDictionary[object, dict[str, tuple]] = weakref.WeakKeyDictionary()
 
 
 def _da_quantized(model, settings: HlsSettings):

@@ -8,8 +8,8 @@ the RTL under both simulators and ``generate``/``verify``.
 
 from __future__ import annotations
 
+import itertools
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -125,7 +125,7 @@ def _da_net(seed: int = 0, sizes=(16, 24, 12, 1), wbits: int = 6) -> FixedNetwor
     wt = FixedType(True, wbits, 1)
     layers = []
     cur = io
-    for k, (a, n) in enumerate(zip(sizes[:-1], sizes[1:])):
+    for k, (a, n) in enumerate(itertools.pairwise(sizes)):
         w = rng.integers(wt.raw_min, wt.raw_max + 1, size=(a, n))
         w[rng.random(w.shape) < 0.4] = 0
         b = rng.integers(-300, 300, size=n)
