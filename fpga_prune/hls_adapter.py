@@ -101,10 +101,11 @@ def _is_softmax_cfg(model, name: str) -> bool:
 
 #: The constants of each distributed-arithmetic Dense of a converted model, by layer name:
 #: hls4ml deletes a DA layer's weight variables once da4ml has compiled them into code.
-_DA_CONSTANTS: weakref.WeakKeyDictionary[object, dict[str, tuple]] = weakref.WeakKeyDictionary()
+DaConstants = dict[str, tuple[np.ndarray, np.ndarray, FixedType, FixedType]]  # layer -> w_raw, b_raw, w_t, b_t
+_DA_CONSTANTS: weakref.WeakKeyDictionary[object, DaConstants] = weakref.WeakKeyDictionary()
 
 
-def _da_quantized(model, settings: HlsSettings):
+def _da_quantized(model, settings: HlsSettings) -> tuple[object, DaConstants]:
     """``model`` with each plain DA ``Dense``'s kernel and bias replaced by their fixed-point values.
 
     Why: hls4ml 1.3 hands da4ml the layer's *float* weights (``weight_t`` is
@@ -116,7 +117,7 @@ def _da_quantized(model, settings: HlsSettings):
     from fpga_prune.prune._graph import clone
 
     default = to_fixed_type(settings.default_precision)
-    consts: dict[str, tuple] = {}
+    consts: DaConstants = {}
     new_weights = []
     for layer in model.layers:
         ws = layer.get_weights()
