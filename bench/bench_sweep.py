@@ -41,6 +41,27 @@ MODES = {"local1": ["--workers", "1"], "local2": ["--workers", "2"], "ray": ["--
 POINT_KINDS = ("prune", "generate", "verify")
 
 
+#: point files that carry timings or machine paths by design (run.json, verify.*) or simulator builds
+_VARYING = ("run.json", "project/verify.json", "project/verify.xml", "project/build/")
+
+
+def results(out: Path) -> dict:
+    """What the sweep decided, per point (a digest of every artifact but timings, paths made relative)
+    plus sweep.json's own digest: equal dicts mean byte-identical results."""
+    import hashlib  # noqa: PLC0415
+
+    points = {}
+    for point in sorted(p for p in (out / "points").iterdir() if p.is_dir()):
+        h = hashlib.sha256()
+        for f in sorted(point.rglob("*")):
+            rel = f.relative_to(point).as_posix()
+            if f.is_file() and not rel.startswith(_VARYING):
+                h.update(rel.encode() + b"\0" + f.read_bytes().replace(str(out).encode(), b"<OUT>") + b"\n")
+        points[point.name] = h.hexdigest()[:16]
+    sweep = (out / "sweep.json").read_bytes().replace(str(out).encode(), b"<OUT>")
+    return {"points": points, "sweep_json": hashlib.sha256(sweep).hexdigest()[:16]}
+
+
 def profile(out: Path) -> dict:
     """Seconds per step kind over every group and point of a finished sweep."""
     kinds: dict[str, list[float]] = {}
@@ -101,13 +122,14 @@ def main() -> int:
             summary = rec.pop("result", {}) or {}
             points = summary.get("completed", 0)
             rec.update({"points": points, "points_per_hour": round(points / rec["seconds"] * 3600, 1)
-                        if rec["seconds"] else None, "profile": profile(out)})
+                        if rec["seconds"] else None, "profile": profile(out), "results": results(out)})
             doc["modes"][mode] = rec
         base = doc["modes"].get("local1")
         if base and base["exit"] == 0:
             doc["projection"] = project(base["profile"], base["seconds"])
             for mode, rec in doc["modes"].items():
                 rec["speedup_vs_local1"] = round(base["seconds"] / rec["seconds"], 2) if rec["seconds"] else None
+                rec["same_results_as_local1"] = rec["results"] == base["results"]
     finally:
         shutil.rmtree(work, ignore_errors=True)
     text = json.dumps(doc, indent=2, sort_keys=True)
