@@ -20,9 +20,22 @@ from fpga_prune import fixed
 from fpga_prune.errors import InputError
 from fpga_prune.estimate import valid_reuse_factors
 from fpga_prune.fixed import FixedType
-from fpga_prune.hls_settings import SOFTMAX_IMPLEMENTATIONS, STRATEGIES, HlsSettings, to_fixed_type
-from fpga_prune.ir import DA, ActivationLayer, DenseLayer, FixedNetwork, Layer, SoftmaxParams, exact_sum_type
-from fpga_prune.tables import exp_table, invert_table, legacy_exp_table, legacy_invert_table, sigmoid_table
+from fpga_prune.hls_settings import (
+    SOFTMAX_IMPLEMENTATIONS,
+    STRATEGIES,
+    HlsSettings,
+    to_fixed_type,
+)
+from fpga_prune.ir import (
+    DA,
+    ActivationLayer,
+    DenseLayer,
+    FixedNetwork,
+    Layer,
+    SoftmaxParams,
+    exact_sum_type,
+)
+from fpga_prune.tables import sigmoid_layer, softmax_layer
 
 
 # ----------------------------------------------------------------------------- hls4ml config
@@ -165,7 +178,12 @@ def convert(model, settings: HlsSettings, output_dir: str | Path, part: str | No
 # ----------------------------------------------------------------------------- ModelGraph -> IR
 def _prec(p) -> FixedType:
     """An hls4ml precision object -> FixedType, via the C++ spelling the writer emits."""
-    from hls4ml.model.types import ExponentPrecisionType, FixedPrecisionType, IntegerPrecisionType, XnorPrecisionType
+    from hls4ml.model.types import (
+        ExponentPrecisionType,
+        FixedPrecisionType,
+        IntegerPrecisionType,
+        XnorPrecisionType,
+    )
 
     if isinstance(p, (XnorPrecisionType, ExponentPrecisionType)):
         raise InputError("hls4ml model", type(p).__name__, "binary/exponent (power-of-2) types are not supported")
@@ -203,8 +221,11 @@ def _config_text(node) -> str:
         for t in node.model.config.backend._templates.values() if hasattr(node.model.config.backend, "_templates") else []:
             if getattr(t, "name", "").endswith("config_template") and t.match(node):
                 return t.format(node)
-        from hls4ml.backends.vivado.passes.core_templates import (ActivationConfigTemplate, DenseConfigTemplate,
-                                                                 SoftmaxConfigTemplate)
+        from hls4ml.backends.vivado.passes.core_templates import (
+            ActivationConfigTemplate,
+            DenseConfigTemplate,
+            SoftmaxConfigTemplate,
+        )
 
         for t in (SoftmaxConfigTemplate(), DenseConfigTemplate(), ActivationConfigTemplate()):
             if t.match(node):
@@ -280,10 +301,7 @@ def network_from_hls(hls_model, name: str | None = None) -> FixedNetwork:
             elif act == "sigmoid":
                 size = int(node.get_attr("table_size"))
                 tt = _prec(node.get_attr("table_t").precision)
-                layers.append(ActivationLayer(
-                    name=node.name, activation="sigmoid", input_type=in_t, result_type=out_t, n=n,
-                    tables={"sigmoid": sigmoid_table(size, tt)}, table_types={"sigmoid": tt},
-                    table_size=size))
+                layers.append(sigmoid_layer(node.name, in_t, out_t, n, size, tt))
             elif act in ("relu", "linear"):
                 layers.append(ActivationLayer(name=node.name, activation=act, input_type=in_t, result_type=out_t, n=n))
             else:
@@ -317,26 +335,17 @@ def _softmax_layer(node, in_t: FixedType, out_t: FixedType, n: int) -> Activatio
     typedef_inv_inp = _cfg_typedef(text, "inv_inp_t")
     if typedef_inv_inp == "model_default_t":
         names["inv_inp_t"] = names["exp_table_t"]
-    norm_t = None
+    norm_t = to_fixed_type(_cfg_typedef(text, "inp_norm_t")) if impl == "stable" else None
     if impl == "legacy":
         tt = _prec(node.get_attr("table_t").precision) if node.get_attr("table_t", None) is not None \
             else FixedType(True, 18, 8)
-        tables = {"exp": legacy_exp_table(exp_size, tt), "invert": legacy_invert_table(inv_size, tt)}
-        ttypes = {"exp": tt, "invert": tt}
+        exp_t = inv_t = tt
     else:
-        if impl == "stable":
-            norm_t = to_fixed_type(_cfg_typedef(text, "inp_norm_t"))
-            addr_t, negative = norm_t, True
-        else:
-            addr_t, negative = in_t, False
-        tables = {"exp": exp_table(exp_size, addr_t, names["exp_table_t"], exp_scale, negative),
-                  "invert": invert_table(inv_size, names["inv_inp_t"], names["inv_table_t"])}
-        ttypes = {"exp": names["exp_table_t"], "invert": names["inv_table_t"]}
+        exp_t, inv_t = names["exp_table_t"], names["inv_table_t"]
     params = SoftmaxParams(implementation=impl, exp_table_size=exp_size, inv_table_size=inv_size,
                            accum_type=names["accum_t"], inv_inp_type=names["inv_inp_t"],
                            inp_norm_type=norm_t, exp_scale=exp_scale)
-    return ActivationLayer(name=node.name, activation="softmax", input_type=in_t, result_type=out_t, n=n,
-                           tables=tables, table_types=ttypes, softmax=params)
+    return softmax_layer(node.name, in_t, out_t, n, params, exp_t, inv_t)
 
 
 # ----------------------------------------------------------------------------- Keras -> IR without hls4ml
@@ -407,9 +416,7 @@ def network_from_keras(model, settings: HlsSettings, name: str = "myproject") ->
             size = settings.layer(lname).table_size or settings.table_size
             tt_s = settings.layer(lname).table_type or settings.table_type
             tt = to_fixed_type(tt_s) if tt_s else FixedType(True, 18, 8)
-            layers.append(ActivationLayer(name=lname, activation="sigmoid", input_type=cur, result_type=res, n=n,
-                                          tables={"sigmoid": sigmoid_table(size, tt)},
-                                          table_types={"sigmoid": tt}, table_size=size))
+            layers.append(sigmoid_layer(lname, cur, res, n, size, tt))
         else:
             layers.append(ActivationLayer(name=lname, activation=act, input_type=cur, result_type=res, n=n))
         return res

@@ -32,8 +32,15 @@ from fpga_prune import fixed
 from fpga_prune.errors import InputError
 from fpga_prune.fixed import FixedType
 from fpga_prune.hls_settings import to_fixed_type
-from fpga_prune.ir import STABLE_PRE_1_0, ActivationLayer, DenseLayer, FixedNetwork, Layer, SoftmaxParams
-from fpga_prune.tables import exp_table, invert_table, legacy_exp_table, legacy_invert_table, sigmoid_table
+from fpga_prune.ir import (
+    STABLE_PRE_1_0,
+    ActivationLayer,
+    DenseLayer,
+    FixedNetwork,
+    Layer,
+    SoftmaxParams,
+)
+from fpga_prune.tables import sigmoid_layer, softmax_layer
 
 #: ``nnet::`` functions of the top function that are one IR layer each.
 DENSE_FUNCS = ("dense", "dense_latency", "dense_resource")
@@ -195,31 +202,14 @@ def _weights(weights_dir: Path, var: str, t: FixedType, size: int) -> np.ndarray
 def _softmax(name: str, in_t: FixedType, out_t: FixedType, n: int, impl: str, exp_size: int, inv_size: int,
              exp_scale: float, types: dict[str, FixedType]) -> ActivationLayer:
     """The softmax layer as ``hls_adapter.network_from_hls`` describes it (same tables and params)."""
-    norm_t = None
     if impl == "legacy":
-        tt = types.get("table_t", _DEFAULT_TABLE_T)
-        tables = {"exp": legacy_exp_table(exp_size, tt), "invert": legacy_invert_table(inv_size, tt)}
-        ttypes = {"exp": tt, "invert": tt}
+        exp_t = inv_t = types.get("table_t", _DEFAULT_TABLE_T)
     else:
-        if impl == "stable":
-            norm_t = types["inp_norm_t"]
-            addr_t, negative = norm_t, True
-        else:
-            addr_t, negative = in_t, False
-        tables = {"exp": exp_table(exp_size, addr_t, types["exp_table_t"], exp_scale, negative),
-                  "invert": invert_table(inv_size, types["inv_inp_t"], types["inv_table_t"])}
-        ttypes = {"exp": types["exp_table_t"], "invert": types["inv_table_t"]}
+        exp_t, inv_t = types["exp_table_t"], types["inv_table_t"]
     params = SoftmaxParams(implementation=impl, exp_table_size=exp_size, inv_table_size=inv_size,
-                           accum_type=types["accum_t"], inv_inp_type=types["inv_inp_t"], inp_norm_type=norm_t,
-                           exp_scale=exp_scale)
-    return ActivationLayer(name=name, activation="softmax", input_type=in_t, result_type=out_t, n=n,
-                           tables=tables, table_types=ttypes, softmax=params)
-
-
-def _sigmoid(name: str, in_t: FixedType, out_t: FixedType, n: int, size: int, tt: FixedType) -> ActivationLayer:
-    return ActivationLayer(name=name, activation="sigmoid", input_type=in_t, result_type=out_t, n=n,
-                           tables={"sigmoid": sigmoid_table(size, tt)}, table_types={"sigmoid": tt},
-                           table_size=size)
+                           accum_type=types["accum_t"], inv_inp_type=types["inv_inp_t"],
+                           inp_norm_type=types["inp_norm_t"] if impl == "stable" else None, exp_scale=exp_scale)
+    return softmax_layer(name, in_t, out_t, n, params, exp_t, inv_t)
 
 
 # ----------------------------------------------------------------------------- firmware
@@ -338,7 +328,7 @@ def _network_from_firmware(fw: Path, project_name: str | None, version: str | No
                                    _num(vals.get("inv_table_size", vals.get("table_size", "1024")), defines),
                                    float(vals.get("exp_scale", "1.0").rstrip("f")), sm_types))
         elif func == "sigmoid":
-            layers.append(_sigmoid(lname, cur_t, out_t, width, _num(vals.get("table_size", "1024"), defines),
+            layers.append(sigmoid_layer(lname, cur_t, out_t, width, _num(vals.get("table_size", "1024"), defines),
                                    t("table_t", _DEFAULT_TABLE_T)))
         else:
             layers.append(ActivationLayer(name=lname, activation=func, input_type=cur_t, result_type=out_t, n=width))
@@ -511,7 +501,7 @@ def _network_from_design(path: Path, design: dict, layer_rows: list[dict], cfg: 
                                          "inv_inp_t": exp_t, "inp_norm_t": FixedType(False, cur_t.width,
                                                                                      cur_t.integer)}))
         elif act == "sigmoid":
-            layers.append(_sigmoid(aname, cur_t, a_t, n_out, 1024, _DEFAULT_TABLE_T))
+            layers.append(sigmoid_layer(aname, cur_t, a_t, n_out, 1024, _DEFAULT_TABLE_T))
         else:
             layers.append(ActivationLayer(aname, act, cur_t, a_t, n_out))
         cur_t = a_t

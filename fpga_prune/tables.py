@@ -17,6 +17,7 @@ import numpy as np
 
 from fpga_prune import fixed
 from fpga_prune.fixed import FixedType
+from fpga_prune.ir import ActivationLayer, SoftmaxParams
 
 _LIBM = None  # glibc's libm once loaded (False: not available)
 
@@ -105,3 +106,34 @@ def legacy_invert_table(n: int, table_t: FixedType) -> np.ndarray:
     with np.errstate(divide="ignore"):
         val = np.where(in_val > 0, 1.0 / in_val.astype(np.float64), 0.0)
     return _float_to_fixed(val, table_t)
+
+
+# ----------------------------------------------------------------------------- IR layers with their tables
+def sigmoid_layer(name: str, input_type: FixedType, result_type: FixedType, n: int, size: int,
+                  table_type: FixedType) -> ActivationLayer:
+    """A sigmoid layer with hls4ml's table: the one place that knows which table it carries."""
+    return ActivationLayer(name=name, activation="sigmoid", input_type=input_type, result_type=result_type, n=n,
+                           tables={"sigmoid": sigmoid_table(size, table_type)}, table_types={"sigmoid": table_type},
+                           table_size=size)
+
+
+def softmax_layer(name: str, input_type: FixedType, result_type: FixedType, n: int, params: SoftmaxParams,
+                  exp_type: FixedType, inv_type: FixedType) -> ActivationLayer:
+    """A softmax layer with the exp/invert tables its implementation reads.
+
+    Legacy tables use ``exp_type`` for both (hls4ml's single ``table_t``);
+    stable addresses the negated exp table by ``max - x`` in ``inp_norm_type``,
+    latency by ``x`` itself; the invert table is addressed in ``inv_inp_type``.
+    """
+    if params.implementation == "legacy":
+        tables = {"exp": legacy_exp_table(params.exp_table_size, exp_type),
+                  "invert": legacy_invert_table(params.inv_table_size, exp_type)}
+        ttypes = {"exp": exp_type, "invert": exp_type}
+    else:
+        stable = params.implementation == "stable"  # hls4ml < 1.0's stable: x-addressed, un-negated table
+        addr_t = params.inp_norm_type if stable else input_type
+        tables = {"exp": exp_table(params.exp_table_size, addr_t, exp_type, params.exp_scale, stable),
+                  "invert": invert_table(params.inv_table_size, params.inv_inp_type, inv_type)}
+        ttypes = {"exp": exp_type, "invert": inv_type}
+    return ActivationLayer(name=name, activation="softmax", input_type=input_type, result_type=result_type, n=n,
+                           tables=tables, table_types=ttypes, softmax=params)

@@ -9,9 +9,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from fpga_prune import tables
 from fpga_prune.fixed import OVERFLOW_MODES, QUANT_MODES, FixedType
-from fpga_prune.ir import ActivationLayer, DenseLayer, FixedNetwork, Layer, SoftmaxImplementation, SoftmaxParams
-from fpga_prune.tables import exp_table, invert_table, legacy_exp_table, legacy_invert_table, sigmoid_table
+from fpga_prune.ir import (
+    ActivationLayer,
+    DenseLayer,
+    FixedNetwork,
+    Layer,
+    SoftmaxImplementation,
+    SoftmaxParams,
+)
 
 
 def synthetic_network(seed: int = 0, n_in: int = 12, hidden: tuple[int, ...] = (32, 16), n_out: int = 1,
@@ -49,9 +56,7 @@ def synthetic_network(seed: int = 0, n_in: int = 12, hidden: tuple[int, ...] = (
                                  weights=w.astype(np.int64), biases=b.astype(np.int64)))
         if last:
             tt = FixedType(True, 18, 8)
-            layers.append(ActivationLayer(name="sigmoid", activation="sigmoid", input_type=result,
-                                          result_type=sig_t, n=n, tables={"sigmoid": sigmoid_table(1024, tt)},
-                                          table_types={"sigmoid": tt}, table_size=1024))
+            layers.append(tables.sigmoid_layer("sigmoid", result, sig_t, n, 1024, tt))
         else:
             layers.append(ActivationLayer(name=f"relu_{k}" if k else "relu", activation="relu",
                                           input_type=result, result_type=relu_t, n=n))
@@ -71,22 +76,13 @@ def softmax_layer(name: str, input_type: FixedType, result_type: FixedType, n: i
     ``ap_fixed<18,8>``.
     """
     tt = table_type or FixedType(True, 18, 8, "AP_RND", "AP_SAT")
-    norm = None
-    if implementation == "legacy":
-        lt = table_type or FixedType(True, 18, 8)
-        tables = {"exp": legacy_exp_table(table_size, lt), "invert": legacy_invert_table(table_size, lt)}
-        ttypes = {"exp": lt, "invert": lt}
-    else:
-        if implementation == "stable":
-            norm = FixedType(False, input_type.width - 1, input_type.integer - 1)
-        addr_t = norm if norm is not None else input_type
-        tables = {"exp": exp_table(table_size, addr_t, tt, 1.0, implementation == "stable"),
-                  "invert": invert_table(table_size, tt, tt)}
-        ttypes = {"exp": tt, "invert": tt}
+    norm = FixedType(False, input_type.width - 1, input_type.integer - 1) if implementation == "stable" else None
     params = SoftmaxParams(implementation=implementation, exp_table_size=table_size, inv_table_size=table_size,
                            accum_type=tt, inv_inp_type=tt, inp_norm_type=norm)
-    return ActivationLayer(name=name, activation="softmax", input_type=input_type, result_type=result_type,
-                           n=n, tables=tables, table_types=ttypes, softmax=params)
+    if implementation == "legacy":
+        lt = table_type or FixedType(True, 18, 8)
+        return tables.softmax_layer(name, input_type, result_type, n, params, lt, lt)
+    return tables.softmax_layer(name, input_type, result_type, n, params, tt, tt)
 
 
 def synthetic_softmax_network(seed: int = 0, n_in: int = 8, hidden: tuple[int, ...] = (12,), n_classes: int = 3,
