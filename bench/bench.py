@@ -16,6 +16,8 @@ peak memory (max RSS).  The parts:
 * ``keras``      Keras predict inferences/s of the same default model
 * ``sim``        verify 5,000 vectors under Verilator and Icarus, build included (< 60 s)
 * ``baselines``  DSP and out-of-sample AUC: prune-to-fit vs TF-MOT vs hls4ml dsp_aware_pruning
+* ``objective``  cheapest design at test retention >= 0.98 (LUT + 100 DSP + 200 BRAM_18K): fpga_prune's
+                 objectives, per-layer precision and DA vs TF-MOT and dsp_aware_pruning (bench_objective.py)
 """
 
 from __future__ import annotations
@@ -125,6 +127,9 @@ def main() -> int:
                                        parse_json=True) for s in ("verilator", "icarus")}
         if "baselines" not in skip:
             parts["baselines"] = measure([py, str(HERE / "bench_baselines.py"), "--data", str(data),
+                                          "--model", str(model)], parse_json=True)
+        if "objective" not in skip:
+            parts["objective"] = measure([py, str(HERE / "bench_objective.py"), "--data", str(data),
                                           "--model", str(model)], parse_json=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -7,9 +7,25 @@ it; each reads it from here, never recomputes it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Protocol
 
 from fpga_prune.boards import RESOURCES, Board, Caps
+
+if TYPE_CHECKING:
+    from fpga_prune.estimate import Estimate
+
+
+class Designed(Protocol):
+    """What ``closest`` reads of a candidate (``fit.Design``)."""
+
+    estimate: Estimate
+    meets_floor: bool
+    val_metric: float
+    retention: float
+
+    def describe(self) -> str: ...
 
 #: weight of the binding (most used) resource in ``board_cost``; the rest share the remainder
 BINDING_WEIGHT = 0.75
@@ -61,4 +77,36 @@ def pareto_front(points: Sequence[tuple[float, float]]) -> list[int]:
     return sorted(front)
 
 
-__all__ = ["BINDING_WEIGHT", "LUT_PER_DSP", "LUT_PER_BRAM18K", "board_cost", "lut_equivalent", "pareto_front"]
+def overshoot(design: Designed, board: Board, caps: Caps) -> tuple[str, float, int, int]:
+    """The worst resource of a design: (name, excess as a fraction of the device, used, allowed).
+
+    Why excess over the device and not used/allowed: a cap of 0 makes every
+    ratio infinite, and "how far from fitting" is what a user acts on.
+    """
+    worst = ("dsp", -math.inf, 0, 0)
+    budget = caps.budget(board)
+    for r in RESOURCES:
+        used, allowed = int(design.estimate.totals[r]), int(budget[r])
+        excess = (used - allowed) / max(board.available()[r], 1)
+        if excess > worst[1]:
+            worst = (r, excess, used, allowed)
+    return worst
+
+
+def closest(designs: Sequence[Designed], board: Board, caps: Caps, floor: float) -> tuple[Designed, str]:
+    """The design nearest to fitting, and a sentence saying what it needs."""
+    pool = [d for d in designs if d.meets_floor] or list(designs)
+    best = min(pool, key=lambda d: (overshoot(d, board, caps)[1], -d.val_metric))
+    r, _ratio, used, allowed = overshoot(best, board, caps)
+    if best.meets_floor:
+        why = (f"closest design ({best.describe()}, retention {best.retention:.4f}) needs "
+               f"{r.upper()} {used} but the cap allows {allowed} on {board.name} "
+               f"(+{used - allowed}); raise --cap {r if r != 'bram18k' else 'bram'} or lower --min-retention")
+    else:
+        top = max(designs, key=lambda d: d.val_metric)
+        why = (f"no design keeps retention >= {floor} (best {top.retention:.4f}: {top.describe()}); "
+               f"the closest by resources ({best.describe()}) needs {r.upper()} {used} of {allowed} allowed")
+    return best, why
+
+
+__all__ = ["overshoot", "closest", "BINDING_WEIGHT", "LUT_PER_DSP", "LUT_PER_BRAM18K", "board_cost", "lut_equivalent", "pareto_front"]

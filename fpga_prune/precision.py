@@ -24,7 +24,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from fpga_prune.boards import Board
 from fpga_prune.fixed import FixedType
+from fpga_prune.hls_settings import HlsSettings, LayerSettings
 from fpga_prune.prune import _graph
 
 #: widths each knob is swept over, widest first (16 = today's default precision)
@@ -172,6 +174,15 @@ def layer_overrides(plan: PrecisionPlan, rng: Ranges) -> tuple[str, dict[str, di
     return str(t["input"]), out
 
 
+def settings(plan: PrecisionPlan, rng: Ranges, strategy: str, reuse: int, default_precision: str,
+             board: Board) -> HlsSettings:
+    """The hls4ml settings of a plan (input, weight, bias and ReLU result types per layer)."""
+    inp, over = layer_overrides(plan, rng)
+    layers = tuple(sorted((n, LayerSettings(strategy=strategy, reuse_factor=reuse, **d)) for n, d in over.items()))
+    return HlsSettings(default_precision=default_precision, input_precision=inp, strategy=strategy,
+                       reuse_factor=reuse, part=board.part, clock_period_ns=board.clock_period_ns, layers=layers)
+
+
 @dataclass(frozen=True)
 class PrecisionSearch:
     """The chosen plan, its validation metric, each knob's sensitivity and every plan evaluated."""
@@ -290,4 +301,4 @@ def qat(model, plan: PrecisionPlan, rng: Ranges, fit: Callable, masks) -> object
 
 
 __all__ = ["WEIGHT_GRID", "RESULT_GRID", "INPUT_GRID", "Ranges", "PrecisionPlan", "PrecisionSearch", "ranges",
-           "relu_names", "signed_integer_bits", "uniform_plan", "types", "layer_overrides", "search", "qat"]
+           "relu_names", "signed_integer_bits", "uniform_plan", "types", "layer_overrides", "settings", "search", "qat"]
