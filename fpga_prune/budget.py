@@ -136,7 +136,7 @@ def plot_pareto(budget: dict[str, Any]) -> bytes:
     hist = budget["history"]
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
     for fits, face, label in ((True, "C0", "fits"), (False, "none", "over budget")):
-        pts = [h for h in hist if h["fits"] is fits and not h["front"]]
+        pts = [h for h in hist if h["fits"] is fits and not h["front"] and h["cost"] is not None]
         if pts:
             ax.scatter([h["cost"] for h in pts], [h["val_metric"] for h in pts], s=14, facecolors=face,
                        edgecolors="C0", alpha=0.6, label=f"validation ({label})")
@@ -150,7 +150,8 @@ def plot_pareto(budget: dict[str, Any]) -> bytes:
     acc = budget["accuracy"]
     ax.axhline(acc["floor_val"], color="grey", linestyle="--", linewidth=1, label="accuracy floor")
     chosen = budget["design"]
-    ax.scatter([chosen["cost"]], [chosen["val_metric"]], marker="*", s=180, color="k", label="chosen", zorder=5)
+    if chosen["cost"] is not None:
+        ax.scatter([chosen["cost"]], [chosen["val_metric"]], marker="*", s=180, color="k", label="chosen", zorder=5)
     ax.set_xscale("symlog", linthresh=0.01)
     ax.set_xlabel("cost: weighted utilization of the capped budget (upper bound)")
     ax.set_ylabel(f"{acc['metric']} (bit-accurate fixed point)")

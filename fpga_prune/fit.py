@@ -170,7 +170,7 @@ class Design:
             "dsp": tot["dsp"], "bram18k": tot["bram18k"], "lut": tot["lut"], "ff": tot["ff"],
             "latency_cycles": self.estimate.latency_cycles,
             "upper": {r: self.estimate.upper()[r] for r in ("dsp", "bram18k", "lut", "ff")},
-            "cost": round(self.cost, 6), "lut_equivalent": cost_mod.lut_equivalent(tot),
+            "cost": round(self.cost, 6) if math.isfinite(self.cost) else None, "lut_equivalent": cost_mod.lut_equivalent(tot),
             "precision": None if self.plan is None else self.plan.to_dict(), "tuning": self.tuning,
         }
 
@@ -377,7 +377,7 @@ class _Search:
         floor = self.floor if self.cfg.objective == "resources" else \
             (self.cfg.min_retention + self.cfg.margin) * self.dense_val
         target = max(floor, evaluate(start) - self.cfg.precision_tolerance)
-        found = precision.search(start, evaluate, target)
+        found = precision.search(start, evaluate, target, precision.min_bits(rng))
         self.precision_sensitivity[model] = found.sensitivity
         good: list[Design] = []
         seen = set()

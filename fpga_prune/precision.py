@@ -197,7 +197,15 @@ def _grid(kind: str) -> tuple[int, ...]:
     return {"input": INPUT_GRID, "weight": WEIGHT_GRID, "result": RESULT_GRID}[kind]
 
 
-def search(start: PrecisionPlan, evaluate: Callable[[PrecisionPlan], float], target: float) -> PrecisionSearch:
+def min_bits(rng: Ranges) -> dict[Knob, int]:
+    """The narrowest width of each knob with one fraction bit left (input, ReLU results)."""
+    out: dict[Knob, int] = {("input", ""): signed_integer_bits(rng.input, 16) + 1}
+    out.update({("result", hw): _unsigned_integer(m) + 1 for hw, m in rng.relus})
+    return out
+
+
+def search(start: PrecisionPlan, evaluate: Callable[[PrecisionPlan], float], target: float,
+           narrowest: dict[Knob, int] | None = None) -> PrecisionSearch:
     """Fewest bits per knob that keep ``evaluate(plan) >= target`` (see the module doc).
 
     Knobs only narrow from ``start``.  Sensitivity sweep: each knob alone,
@@ -207,6 +215,7 @@ def search(start: PrecisionPlan, evaluate: Callable[[PrecisionPlan], float], tar
     most metric at its limit is widened one step.
     """
     base = start.knobs()
+    low = narrowest or {}
     tried: list[tuple[PrecisionPlan, float]] = []
 
     def run(k: dict[Knob, int]) -> float:
@@ -221,7 +230,7 @@ def search(start: PrecisionPlan, evaluate: Callable[[PrecisionPlan], float], tar
     for knob in sorted(base):
         curve = [(base[knob], m0)]
         limit[knob] = base[knob]
-        for b in (b for b in _grid(knob[0]) if b < base[knob]):
+        for b in (b for b in _grid(knob[0]) if low.get(knob, 1) <= b < base[knob]):
             m = run({**base, knob: b})
             curve.append((b, m))
             if m < target:
@@ -301,4 +310,4 @@ def qat(model, plan: PrecisionPlan, rng: Ranges, fit: Callable, masks) -> object
 
 
 __all__ = ["WEIGHT_GRID", "RESULT_GRID", "INPUT_GRID", "Ranges", "PrecisionPlan", "PrecisionSearch", "ranges",
-           "relu_names", "signed_integer_bits", "uniform_plan", "types", "layer_overrides", "settings", "search", "qat"]
+           "relu_names", "signed_integer_bits", "min_bits", "uniform_plan", "types", "layer_overrides", "settings", "search", "qat"]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import platform
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -157,7 +158,7 @@ def front_rows(history: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The Pareto front and the chosen design (``budget.mark_front``), cheapest first, for the report."""
     rows = [h for h in history if h.get("front") or h.get("chosen")]
     out = []
-    for h in sorted(rows, key=lambda h: (h["cost"], -h["val_metric"], h["index"])):
+    for h in sorted(rows, key=lambda h: (math.inf if h["cost"] is None else h["cost"], -h["val_metric"], h["index"])):
         p = h.get("precision")
         bits = (f"in {p['input']}, w {'/'.join(map(str, p['weights'].values()))}, "
                 f"a {'/'.join(map(str, p['activations'].values()))}" if p else f"{h['weight_bits']}-bit")

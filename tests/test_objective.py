@@ -57,6 +57,8 @@ def test_precision_search_narrows_each_knob_to_its_own_limit_then_widens_the_wor
     tight = precision.search(start, metric, target=1.0 - 0.015)  # a knob alone may lose 0.01, two may not
     assert tight.metric >= 0.985
     assert found.sensitivity["weight:a"][:3] == [[16, 1.0], [12, 1.0], [10, 1.0]]
+    held = precision.search(start, metric, 0.995, narrowest={("result", "r"): 5})  # e.g. one fraction bit left
+    assert held.plan.knobs()[("result", "r")] == 5
 
 
 # ----------------------------------------------------------------------------- searches on the real data
