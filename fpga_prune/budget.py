@@ -156,7 +156,7 @@ def plot_pareto(budget: dict[str, Any]) -> bytes:
     ax.set_xlabel("cost: weighted utilization of the capped budget (upper bound)")
     ax.set_ylabel(f"{acc['metric']} (bit-accurate fixed point)")
     ax.set_title(f"{budget['board']}: metric vs cost, every design tried")
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=7, loc="best")
     ax.grid(alpha=0.3)
     fig.tight_layout()
     return _png(fig)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -35,6 +36,11 @@ RESULT_GRID = (16, 12, 10, 8, 7, 6, 5, 4, 3)
 INPUT_GRID = (16, 12, 10, 8, 7, 6, 5, 4)
 #: bias fraction bits at most (today's ap_fixed<16,6> default has 10); fewer when the products have fewer
 BIAS_MAX_FRAC = 10
+
+if TYPE_CHECKING:
+    import tensorflow as tf
+
+    from fpga_prune.prune.masks import FitFn, Masks
 
 Knob = tuple[str, str]  # ("input", "") | ("weight", dense layer) | ("result", activation layer)
 
@@ -137,7 +143,17 @@ def uniform_plan(model, bits: int = 16) -> PrecisionPlan:
                          tuple(sorted((hw, bits) for _d, hw in relu_names(model))))
 
 
-def types(plan: PrecisionPlan, rng: Ranges) -> dict:
+@dataclass(frozen=True)
+class PlanTypes:
+    """The fixed-point types a plan resolves to (layer name -> type)."""
+
+    input: FixedType
+    weights: dict[str, FixedType]
+    biases: dict[str, FixedType]
+    results: dict[str, FixedType]  # ReLU layers
+
+
+def types(plan: PrecisionPlan, rng: Ranges) -> PlanTypes:
     """The FixedTypes of a plan: input, and per Dense weight/bias, per ReLU result.
 
     ReLU results are unsigned and saturate (a value beyond the training range
@@ -160,18 +176,18 @@ def types(plan: PrecisionPlan, rng: Ranges) -> dict:
         hw = relu_of.get(name)
         if hw is not None:
             cur = results[hw] = FixedType(False, rbits[hw], _unsigned_integer(rmax[hw]), "AP_TRN", "AP_SAT")
-    return {"input": in_t, "weights": weights, "biases": biases, "results": results}
+    return PlanTypes(in_t, weights, biases, results)
 
 
 def layer_overrides(plan: PrecisionPlan, rng: Ranges) -> tuple[str, dict[str, dict[str, str]]]:
     """(input precision, layer name -> {weight/bias/result: precision}) of a plan, for ``HlsSettings``."""
     t = types(plan, rng)
     out: dict[str, dict[str, str]] = {}
-    for name, w_t in t["weights"].items():
-        out[name] = {"weight": str(w_t), "bias": str(t["biases"][name])}
-    for hw, r_t in t["results"].items():
+    for name, w_t in t.weights.items():
+        out[name] = {"weight": str(w_t), "bias": str(t.biases[name])}
+    for hw, r_t in t.results.items():
         out.setdefault(hw, {})["result"] = str(r_t)
-    return str(t["input"]), out
+    return str(t.input), out
 
 
 def settings(plan: PrecisionPlan, rng: Ranges, strategy: str, reuse: int, default_precision: str,
@@ -256,7 +272,7 @@ def search(start: PrecisionPlan, evaluate: Callable[[PrecisionPlan], float], tar
 
 
 # ----------------------------------------------------------------------------- QAT
-def qat(model, plan: PrecisionPlan, rng: Ranges, fit: Callable, masks) -> object:
+def qat(model: tf.keras.Model, plan: PrecisionPlan, rng: Ranges, fit: FitFn, masks: Masks) -> tf.keras.Model:
     """QKeras quantization-aware fine-tuning at ``plan``'s widths, holding ``masks`` (pruned weights stay 0).
 
     Returns a plain Keras model with the same layers whose weights are the
@@ -271,7 +287,7 @@ def qat(model, plan: PrecisionPlan, rng: Ranges, fit: Callable, masks) -> object
     from fpga_prune.prune import masks as masks_mod  # noqa: PLC0415
 
     t = types(plan, rng)
-    in_t = t["input"]
+    in_t = t.input
     inp = tf.keras.layers.Input(shape=(int(model.input_shape[-1]),), name="features")
     x = QActivation(quantized_bits(in_t.width, in_t.integer - 1, alpha=1), name="q_input")(inp)
     relu_for = dict(relu_names(model))
@@ -281,18 +297,18 @@ def qat(model, plan: PrecisionPlan, rng: Ranges, fit: Callable, masks) -> object
             continue
         cfg = layer.get_config()
         if kind == "Dense":
-            w_t, b_t = t["weights"][layer.name], t["biases"][layer.name]
+            w_t, b_t = t.weights[layer.name], t.biases[layer.name]
             x = QDense(layer.units, name=layer.name,
                        kernel_quantizer=quantized_bits(w_t.width, w_t.integer - 1, alpha=1),
                        bias_quantizer=quantized_bits(b_t.width, b_t.integer - 1, alpha=1))(x)
             act = cfg.get("activation")
             if act == "relu":
-                r_t = t["results"][relu_for[layer.name]]
+                r_t = t.results[relu_for[layer.name]]
                 x = QActivation(quantized_relu(r_t.width, r_t.integer), name=f"{layer.name}_relu")(x)
             elif act not in (None, "linear"):
                 x = tf.keras.layers.Activation(act, name=f"{layer.name}_{act}")(x)
         elif kind == "Activation" and cfg.get("activation") == "relu":
-            r_t = t["results"][layer.name]
+            r_t = t.results[layer.name]
             x = QActivation(quantized_relu(r_t.width, r_t.integer), name=layer.name)(x)
         else:
             x = type(layer).from_config(cfg)(x)
@@ -309,5 +325,5 @@ def qat(model, plan: PrecisionPlan, rng: Ranges, fit: Callable, masks) -> object
     return out
 
 
-__all__ = ["WEIGHT_GRID", "RESULT_GRID", "INPUT_GRID", "Ranges", "PrecisionPlan", "PrecisionSearch", "ranges",
+__all__ = ["WEIGHT_GRID", "RESULT_GRID", "INPUT_GRID", "Ranges", "PrecisionPlan", "PlanTypes", "PrecisionSearch", "ranges",
            "relu_names", "signed_integer_bits", "min_bits", "uniform_plan", "types", "layer_overrides", "settings", "search", "qat"]
