@@ -527,7 +527,7 @@ class _Search:
             if cfg.per_layer_precision:
                 good += self.precision_level(model, stage, strategies)
             cheapest_now = min((d.cost for d in good), default=math.inf)
-            stale = 0 if cheapest_now < best else stale + 1
+            stale = 0 if cheapest_now < best or math.isinf(cheapest_now) else stale + 1  # counts once one fits
             best = min(best, cheapest_now)
             if stale >= RESOURCES_PATIENCE:
                 self.say(f"no cheaper design in {RESOURCES_PATIENCE} model levels; stopping")
