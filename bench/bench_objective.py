@@ -24,8 +24,9 @@ sweep whose TEST retention is >= 0.98 -- which can only flatter them):
                           16-bit weights, Latency RF1
 
 HGQ is not run: installing ``hgq``/``hgq2`` into this Python replaces QKeras,
-and a separate environment with our TensorFlow was not set up (see ``hgq`` in
-the JSON).  Usage (JSON on stdout, progress and ratios on stderr)::
+and in a separate environment sharing our TensorFlow 2.21 ``pip install hgq``
+(0.2.6) needs ``keras<3``, which TensorFlow 2.21 cannot use, so pip backtracks
+to another TensorFlow wheel (see ``hgq`` in the JSON).  Usage (JSON on stdout, progress and ratios on stderr)::
 
     python bench/bench_objective.py [--data CSV] [--model DIR] [--boards pynq-z2,zcu104] [--out FILE.json]
 """
@@ -59,7 +60,7 @@ from fpga_prune.prune import _graph  # noqa: E402
 DEFAULT_BOARDS = ("pynq-z2", "zcu104")
 FLOOR = 0.98
 #: hls4ml dsp_aware_pruning final sparsities swept (its rtol stops it earlier when validation AUC falls)
-HLS4ML_TARGETS = (0.5, 0.7, 0.8, 0.9, 0.95)
+HLS4ML_TARGETS = (0.8, 0.9, 0.95, 0.97, 0.98)
 DA = "distributed_arithmetic"
 
 FPGA_PRUNE = {
@@ -176,8 +177,9 @@ def main(argv: list[str] | None = None) -> int:
             "cost_units": {"lut_equivalent": "LUT + 100*DSP + 200*BRAM_18K (point estimate)",
                            "cost": "fpga_prune.cost.board_cost of the estimate's upper bound at confidence 0.9"},
             "strategies": list(ir.STRATEGIES), "dense": {**info, "test_auc": round(dense_test, 6)},
-            "hgq": "not run: hgq/hgq2 replace QKeras in this Python; no separate environment with our "
-                   "TensorFlow was built on this machine",
+            "hgq": "not run: hgq/hgq2 replace QKeras in this Python; in a separate venv sharing our "
+                   "TensorFlow 2.21, `pip install hgq` (0.2.6) requires keras<3, which TF 2.21 cannot use, "
+                   "and pip backtracks to a different TensorFlow wheel (620 MB) instead",
             "boards": {}}
         sweeps: dict[str, Any] = {}
         for name, fn in (("tfmot", lambda: tfmot_sweep(dense, splits, bc)),

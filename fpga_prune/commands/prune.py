@@ -42,7 +42,8 @@ def add_fit_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--metric", default="roc_auc",
                         help="metric for retention: roc_auc, accuracy, balanced_accuracy (default roc_auc)")
     parser.add_argument("--strategy", default="auto", choices=SEARCH_STRATEGIES,
-                        help="hls4ml strategy to search (default auto: Latency, then Resource with reuse)")
+                        help="hls4ml strategy to search (default auto: Latency, then Resource with reuse, then the "
+                             "others; with --objective resources every strategy at every model)")
     parser.add_argument("--method", default="magnitude", choices=WEIGHT_METHODS,
                         help="unstructured method after structured pruning (default magnitude)")
     parser.add_argument("--neuron-criterion", default="l1",
