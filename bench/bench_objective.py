@@ -60,7 +60,7 @@ from fpga_prune.prune import _graph  # noqa: E402
 DEFAULT_BOARDS = ("pynq-z2", "zcu104")
 FLOOR = 0.98
 #: hls4ml dsp_aware_pruning final sparsities swept (its rtol stops it earlier when validation AUC falls)
-HLS4ML_TARGETS = (0.8, 0.9, 0.95, 0.97, 0.98)
+HLS4ML_TARGETS = (0.8, 0.9, 0.95, 0.97, 0.98, 0.99)
 DA = "distributed_arithmetic"
 
 FPGA_PRUNE = {
