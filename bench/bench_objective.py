@@ -106,7 +106,9 @@ def hls4ml_sweep(dense, splits, bc, board) -> list[tuple[float, Any]]:
     """dsp_aware_pruning at each target (the optimizer's own model, rtol 0.98 on validation AUC)."""
     import tensorflow as tf
     from hls4ml.optimization.dsp_aware_pruning import optimize_keras_model_for_hls4ml
-    from hls4ml.optimization.dsp_aware_pruning.objectives.vivado_objectives import VivadoDSPEstimator
+    from hls4ml.optimization.dsp_aware_pruning.objectives.vivado_objectives import (
+        VivadoDSPEstimator,
+    )
     from hls4ml.optimization.dsp_aware_pruning.scheduler import PolynomialScheduler
 
     settings = bb.latency16(dense, board)

@@ -109,4 +109,5 @@ def closest(designs: Sequence[Designed], board: Board, caps: Caps, floor: float)
     return best, why
 
 
-__all__ = ["overshoot", "closest", "BINDING_WEIGHT", "LUT_PER_DSP", "LUT_PER_BRAM18K", "board_cost", "lut_equivalent", "pareto_front"]
+__all__ = ["BINDING_WEIGHT", "LUT_PER_BRAM18K", "LUT_PER_DSP", "board_cost", "closest", "lut_equivalent",
+           "overshoot", "pareto_front"]

@@ -32,15 +32,16 @@ from typing import Any
 
 import numpy as np
 
-from fpga_prune import emulate, estimate, pipeline, precision
 from fpga_prune import cost as cost_mod
+from fpga_prune import emulate, estimate, pipeline, precision
+from fpga_prune.boards import Board, Caps
 from fpga_prune.cost import closest
-from fpga_prune.boards import RESOURCES, Board, Caps
 from fpga_prune.errors import InputError
 from fpga_prune.features import Splits
 from fpga_prune.hls_adapter import network_from_keras
 from fpga_prune.hls_settings import STRATEGIES, HlsSettings, LayerSettings
-from fpga_prune.prune import _graph, masks as masks_mod, schedules, structured
+from fpga_prune.prune import _graph, schedules, structured
+from fpga_prune.prune import masks as masks_mod
 from fpga_prune.prune import metrics as pmetrics
 
 #: what the search may try: "auto" (Latency, then Resource with reuse) or one of hls4ml's strategies
@@ -170,7 +171,8 @@ class Design:
             "dsp": tot["dsp"], "bram18k": tot["bram18k"], "lut": tot["lut"], "ff": tot["ff"],
             "latency_cycles": self.estimate.latency_cycles,
             "upper": {r: self.estimate.upper()[r] for r in ("dsp", "bram18k", "lut", "ff")},
-            "cost": round(self.cost, 6) if math.isfinite(self.cost) else None, "lut_equivalent": cost_mod.lut_equivalent(tot),
+            "cost": round(self.cost, 6) if math.isfinite(self.cost) else None,
+            "lut_equivalent": cost_mod.lut_equivalent(tot),
             "precision": None if self.plan is None else self.plan.to_dict(), "tuning": self.tuning,
         }
 
@@ -259,8 +261,7 @@ def hardware_settings(model, bits: int, strategy: str, reuse: int, cfg: FitConfi
 
 
 def reuses_for(strategy: str, cfg: FitConfig, model) -> list[int]:
-    """Reuse factors tried: the Resource strategy's grid; 1 for every other strategy (Latency and
-    distributed arithmetic unroll every product)."""
+    """Reuse factors tried: the Resource strategy's grid; 1 for the others (Latency, DA: fully unrolled)."""
     return reuse_grid(cfg, model) if strategy == "resource" else [1]
 
 
@@ -359,8 +360,8 @@ class _Search:
                  f"{len(good)} design(s) fit at retention >= {self.cfg.min_retention}")
         return good
 
-    def precision_level(self, model, stage: str, strategies: Sequence[str], start: precision.PrecisionPlan | None = None,
-                        tuning: str = "pruning") -> list[Design]:
+    def precision_level(self, model, stage: str, strategies: Sequence[str],
+                        start: precision.PrecisionPlan | None = None, tuning: str = "pruning") -> list[Design]:
         """Per-layer precision of one model (``precision.search`` on the bit-accurate validation
         metric, target: ``precision_tolerance`` below the start plan's metric and not below the floor
         plus ``margin``), costed under every strategy; every
@@ -369,8 +370,11 @@ class _Search:
             self._ranges[model] = precision.ranges(model, self.splits.train.X)
         rng = self._ranges[model]
 
+        def settings(plan: precision.PrecisionPlan, strategy: str, rf: int) -> HlsSettings:
+            return precision.settings(plan, rng, strategy, rf, self.cfg.input_precision, self.board)
+
         def evaluate(plan: precision.PrecisionPlan) -> float:
-            net = network_from_keras(model, precision.settings(plan, rng, "latency", 1, self.cfg.input_precision, self.board))
+            net = network_from_keras(model, settings(plan, "latency", 1))
             return hardware_metric(net, self.splits.val.X, self.splits.val.y, self.cfg)
 
         start = start or precision.uniform_plan(model)
@@ -387,14 +391,14 @@ class _Search:
             seen.add(plan)
             for strategy in strategies:
                 for rf in reuses_for(strategy, self.cfg, model):
-                    d = self.design(model, stage, precision.settings(plan, rng, strategy, rf, self.cfg.input_precision, self.board),
-                                    plan.max_weight_bits, metric, plan=plan, tuning=tuning)
+                    d = self.design(model, stage, settings(plan, strategy, rf), plan.max_weight_bits, metric,
+                                    plan=plan, tuning=tuning)
                     if d.fits and d.meets_floor:
                         good.append(d)
                     if d.fits:
                         break
-        self.say(f"{stage:<12} {'-'.join(map(str, widths(model))):<16} {found.plan.describe()}{' after QAT' if tuning == 'qat' else ''}: "
-                 f"validation {self.cfg.metric} {found.metric:.4f}")
+        self.say(f"{stage:<12} {'-'.join(map(str, widths(model))):<16} {found.plan.describe()}"
+                 f"{' after QAT' if tuning == 'qat' else ''}: validation {self.cfg.metric} {found.metric:.4f}")
         return good
 
     def structured_levels(self):
@@ -591,5 +595,5 @@ def fit_failure(result: FitResult) -> str | None:
     return f"no design fits {result.board.name} at retention >= {result.config.min_retention}: {result.shortfall}"
 
 
-__all__ = ["FitConfig", "Design", "FitResult", "prune_to_fit", "fit_failure", "closest", "choose", "cheapest",
-           "hardware_settings", "weight_precision", "OBJECTIVES", "PRECISIONS"]
+__all__ = ["OBJECTIVES", "PRECISIONS", "Design", "FitConfig", "FitResult", "cheapest", "choose", "closest",
+           "fit_failure", "hardware_settings", "prune_to_fit", "weight_precision"]

@@ -53,12 +53,12 @@ def signed_integer_bits(max_abs: float, bits: int) -> int:
     """
     if max_abs <= 0:
         return 1
-    return max(int(math.floor(math.log2(max_abs))) + 2, 1 - bits + 2)
+    return max(math.floor(math.log2(max_abs)) + 2, 1 - bits + 2)
 
 
 def _unsigned_integer(max_val: float) -> int:
     """Integer bits of the ap_ufixed holding a ReLU's training maximum (at least 1)."""
-    return 1 if max_val <= 0 else max(1, int(math.floor(math.log2(max_val))) + 1)
+    return 1 if max_val <= 0 else max(1, math.floor(math.log2(max_val)) + 1)
 
 
 @dataclass(frozen=True)
@@ -325,5 +325,6 @@ def qat(model: tf.keras.Model, plan: PrecisionPlan, rng: Ranges, fit: FitFn, mas
     return out
 
 
-__all__ = ["WEIGHT_GRID", "RESULT_GRID", "INPUT_GRID", "Ranges", "PrecisionPlan", "PlanTypes", "PrecisionSearch", "ranges",
-           "relu_names", "signed_integer_bits", "min_bits", "uniform_plan", "types", "layer_overrides", "settings", "search", "qat"]
+__all__ = ["INPUT_GRID", "RESULT_GRID", "WEIGHT_GRID", "PlanTypes", "PrecisionPlan", "PrecisionSearch",
+           "Ranges", "layer_overrides", "min_bits", "qat", "ranges", "relu_names", "search", "settings",
+           "signed_integer_bits", "types", "uniform_plan"]
