@@ -26,7 +26,7 @@ agreement) uses this one rule, so they agree on the same outputs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -194,7 +194,8 @@ def _bootstrap_indices(n: int, n_boot: int, block: int, rng: np.random.Generator
     return idx.reshape(n_boot, -1)[:, :n]
 
 
-def paired_lower_bound(y: np.ndarray, p: np.ndarray, p_ref: np.ndarray, fn, *, n_boot: int = 200,
+def paired_lower_bound(y: np.ndarray, p: np.ndarray, p_ref: np.ndarray,
+                       fn: Callable[[np.ndarray, np.ndarray], float], *, n_boot: int = 200,
                        block: int = 48, level: float = 0.9, seed: int = 0) -> float:
     """One-sided ``level`` lower bound of ``fn(y, p) - fn(y, p_ref)`` on the same rows (circular block bootstrap).
 
