@@ -18,6 +18,8 @@ peak memory (max RSS).  The parts:
 * ``baselines``  DSP and out-of-sample AUC: prune-to-fit vs TF-MOT vs hls4ml dsp_aware_pruning
 * ``sweep``      sweep points/hour for 1 and 2 local workers and local Ray, task-duration profile and the
                  projected cluster speed-up (bench_sweep.py, small settings)
+* ``objective``  cheapest design at test retention >= 0.98 (LUT + 100 DSP + 200 BRAM_18K): fpga_prune's
+                 objectives, per-layer precision and DA vs TF-MOT and dsp_aware_pruning (bench_objective.py)
 """
 
 from __future__ import annotations
@@ -129,6 +131,9 @@ def main() -> int:
             parts["sweep"] = measure([py, str(HERE / "bench_sweep.py"), "--data", str(data)], parse_json=True)
         if "baselines" not in skip:
             parts["baselines"] = measure([py, str(HERE / "bench_baselines.py"), "--data", str(data),
+                                          "--model", str(model)], parse_json=True)
+        if "objective" not in skip:
+            parts["objective"] = measure([py, str(HERE / "bench_objective.py"), "--data", str(data),
                                           "--model", str(model)], parse_json=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)

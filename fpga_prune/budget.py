@@ -65,6 +65,17 @@ def budget_dict(*, board: Board, caps: Caps, estimate: Estimate, fits: bool, des
     }
 
 
+def mark_front(history: list[dict[str, Any]], chosen: int) -> list[dict[str, Any]]:
+    """``history`` with ``front`` (on the Pareto front of cost vs validation metric among the designs
+    that fit: ``cost.pareto_front``), ``chosen`` and ``test_metric`` (None; filled for the front)."""
+    from fpga_prune.cost import pareto_front  # noqa: PLC0415
+
+    fitting = [i for i, h in enumerate(history) if h["fits"]]
+    front = {fitting[j] for j in pareto_front([(history[i]["cost"], history[i]["val_metric"]) for i in fitting])}
+    return [{**h, "front": i in front, "chosen": h["index"] == chosen, "test_metric": None}
+            for i, h in enumerate(history)]
+
+
 def render_markdown(budget: dict[str, Any]) -> str:
     return render("reports/budget.md.j2", {"b": budget, "resources": RESOURCES})
 
@@ -118,6 +129,39 @@ def plot_accuracy_vs_sparsity(budget: dict[str, Any]) -> bytes:
     return _png(fig)
 
 
+def plot_pareto(budget: dict[str, Any]) -> bytes:
+    """Validation (and, on the front, test) metric of every design tried against its cost; the front
+    joined by a line, the chosen design starred."""
+    plt = _pyplot()
+    hist = budget["history"]
+    fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    for fits, face, label in ((True, "C0", "fits"), (False, "none", "over budget")):
+        pts = [h for h in hist if h["fits"] is fits and not h["front"] and h["cost"] is not None]
+        if pts:
+            ax.scatter([h["cost"] for h in pts], [h["val_metric"] for h in pts], s=14, facecolors=face,
+                       edgecolors="C0", alpha=0.6, label=f"validation ({label})")
+    front = sorted((h for h in hist if h["front"]), key=lambda h: h["cost"])
+    if front:
+        ax.plot([h["cost"] for h in front], [h["val_metric"] for h in front], "-o", color="C3", markersize=4,
+                label="Pareto front (validation)")
+        tested = [h for h in front if h.get("test_metric") is not None]
+        ax.scatter([h["cost"] for h in tested], [h["test_metric"] for h in tested], marker="x", color="C2",
+                   label="Pareto front (test)")
+    acc = budget["accuracy"]
+    ax.axhline(acc["floor_val"], color="grey", linestyle="--", linewidth=1, label="accuracy floor")
+    chosen = budget["design"]
+    if chosen["cost"] is not None:
+        ax.scatter([chosen["cost"]], [chosen["val_metric"]], marker="*", s=180, color="k", label="chosen", zorder=5)
+    ax.set_xscale("symlog", linthresh=0.01)
+    ax.set_xlabel("cost: weighted utilization of the capped budget (upper bound)")
+    ax.set_ylabel(f"{acc['metric']} (bit-accurate fixed point)")
+    ax.set_title(f"{budget['board']}: metric vs cost, every design tried")
+    ax.legend(fontsize=7, loc="best")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return _png(fig)
+
+
 def plot_layer_resources(budget: dict[str, Any]) -> bytes:
     """Per-layer DSP/LUT/FF/BRAM against the capped budget (one panel per resource)."""
     plt = _pyplot()
@@ -148,5 +192,6 @@ def files(budget: dict[str, Any]) -> dict[str, bytes | str]:
         "budget.json": json_text(budget),
         "budget.md": render_markdown(budget),
         "accuracy_vs_sparsity.png": plot_accuracy_vs_sparsity(budget),
+        "pareto.png": plot_pareto(budget),
         "layer_resources.png": plot_layer_resources(budget),
     }

@@ -148,6 +148,23 @@ def _accuracy(bundle: Bundle, splits: Splits, result: FitResult, cfg: FitConfig)
     }
 
 
+def _history(splits: Splits, result: FitResult, cfg: FitConfig) -> list[dict[str, Any]]:
+    """Every design tried, the Pareto front (cost vs validation metric, among designs that fit)
+    marked, with the test metric of the front's designs (the test split stays out of every choice)."""
+    from fpga_prune import budget as budget_mod  # noqa: PLC0415
+    from fpga_prune import emulate  # noqa: PLC0415
+    from fpga_prune.hls_adapter import network_from_keras  # noqa: PLC0415
+    from fpga_prune.prune import metrics as pm  # noqa: PLC0415
+
+    hist = budget_mod.mark_front(result.history(), result.chosen.index)
+    fn = pm.metric_fn(cfg.metric)
+    for h, d in zip(hist, result.designs):
+        if h["front"] or h["chosen"]:
+            p = emulate.predict(network_from_keras(d.model, d.settings), splits.test.X)
+            h["test_metric"] = round(float(fn(splits.test.y, p)), 6)
+    return hist
+
+
 def _pruning(bundle: Bundle, chosen: Design) -> dict[str, Any]:
     from fpga_prune.fit import nonzero_weights, widths  # noqa: PLC0415
 
@@ -195,9 +212,10 @@ def prune_bundle(model_dir: Path, candles: Candles, board: Board, caps: Caps, cf
     design = {**chosen.summary(), "describe": chosen.describe()}
     doc = budget_mod.budget_dict(board=board, caps=caps, estimate=chosen.estimate, fits=result.fits,
                                  design=design, accuracy=accuracy, pruning=_pruning(bundle, chosen),
-                                 history=result.history(), shortfall=result.shortfall)
+                                 history=_history(splits, result, cfg), shortfall=result.shortfall)
     doc["search"] = cfg.to_dict()
     doc["sensitivity"] = result.sensitivity
+    doc["precision_sensitivity"] = result.precision_sensitivity
     failure = fit_failure(result)
     if failure is not None:
         return PruneResult(doc, failure)

@@ -11,9 +11,15 @@ validation split by the *bit-accurate* model of its fixed-point arithmetic
 (so a precision that hurts is seen as hurting), and costed by the resource
 estimator against the board's capped budget.
 
-It stops descending at the first model level that yields a design which fits
-and meets the accuracy floor; among those designs it keeps the one with the
-best validation metric (ties: lowest latency, then fewest DSPs).  The test
+Two objectives.  ``accuracy`` (the default) stops descending at the first
+model level that yields a design which fits and meets the accuracy floor;
+among those designs it keeps the one with the best validation metric (ties:
+lowest latency, then fewest DSPs).  ``resources`` walks further down while
+designs keep getting cheaper, searches the precision of every layer at each
+model (``fpga_prune.precision``), fine-tunes the cheapest design's model
+quantization-aware at its widths, and keeps the cheapest design that fits and
+meets the floor (cost: ``fpga_prune.cost.board_cost`` of the estimate's upper
+bound).  The strategy axis is every strategy of ``fpga_prune.ir``.  The test
 split is touched only to report the chosen design.
 """
 
@@ -26,13 +32,16 @@ from typing import Any
 
 import numpy as np
 
-from fpga_prune import emulate, estimate, pipeline
-from fpga_prune.boards import RESOURCES, Board, Caps
+from fpga_prune import cost as cost_mod
+from fpga_prune import emulate, estimate, pipeline, precision
+from fpga_prune.boards import Board, Caps
+from fpga_prune.cost import closest
 from fpga_prune.errors import InputError
 from fpga_prune.features import Splits
 from fpga_prune.hls_adapter import network_from_keras
 from fpga_prune.hls_settings import STRATEGIES, HlsSettings, LayerSettings
-from fpga_prune.prune import _graph, masks as masks_mod, schedules, structured
+from fpga_prune.prune import _graph, schedules, structured
+from fpga_prune.prune import masks as masks_mod
 from fpga_prune.prune import metrics as pmetrics
 
 #: what the search may try: "auto" (Latency, then Resource with reuse) or one of hls4ml's strategies
@@ -41,7 +50,12 @@ SEARCH_STRATEGIES = ("auto", *STRATEGIES)
 SENSITIVITY_GRID = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98)
 #: unstructured methods; "lottery" rewinds survivors to their early values
 WEIGHT_METHODS = ("magnitude", "taylor", "lottery")
-
+#: what the search optimizes: best validation metric that fits, or cheapest design that keeps the floor
+OBJECTIVES = ("accuracy", "resources")
+#: precision search: "auto" = per-layer under --objective resources, uniform (one weight width) otherwise
+PRECISIONS = ("auto", "uniform", "per-layer")
+#: model levels without a cheaper design after which ``resources`` stops descending
+RESOURCES_PATIENCE = 2
 
 
 @dataclass(frozen=True)
@@ -73,6 +87,15 @@ class FitConfig:
     #: None: a design fits when its point estimate is inside the caps; C: when the upper bound of the
     #: estimate's band at confidence C is (``Estimate.fits_upper``).  Opt-in: the default is unchanged.
     confidence: float | None = None
+    objective: str = "accuracy"
+    precision: str = "auto"
+    #: retention kept above ``min_retention`` on validation under ``objective="resources"`` (it walks down
+    #: to the floor: the winner's curse; a design at the bare floor lost 0.03 more on test than validation)
+    margin: float = 0.01
+    #: validation metric the per-layer precision may cost against the model's all-16-bit design ("fewer
+    #: bits where they cost no accuracy"; basis: 0.002 AUC is about a tenth of the 95% CI on ~3,500 candles)
+    precision_tolerance: float = 0.002
+    qat: bool = True
 
     def __post_init__(self) -> None:
         if not 0.0 < self.min_retention <= 1.5:
@@ -86,6 +109,16 @@ class FitConfig:
         pmetrics.metric_fn(self.metric)  # validates the name
         if self.confidence is not None and not 0.0 < self.confidence < 1.0:
             raise InputError("--confidence", None, f"must be between 0 and 1 (exclusive), got {self.confidence}")
+        if self.objective not in OBJECTIVES:
+            raise InputError("--objective", None, f"unknown {self.objective!r}; valid: {', '.join(OBJECTIVES)}")
+        if self.precision not in PRECISIONS:
+            raise InputError("--precision", None, f"unknown {self.precision!r}; valid: {', '.join(PRECISIONS)}")
+        if not 0.0 <= self.margin < 0.5:
+            raise InputError("--margin", None, f"must be in [0, 0.5), got {self.margin}")
+
+    @property
+    def per_layer_precision(self) -> bool:
+        return self.precision == "per-layer" or (self.precision == "auto" and self.objective == "resources")
 
     def to_dict(self) -> dict[str, Any]:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
@@ -108,6 +141,9 @@ class Design:
     fits: bool
     meets_floor: bool
     model: Any = field(repr=False, default=None)
+    cost: float = float("nan")  # cost.board_cost of the estimate's upper bound
+    plan: precision.PrecisionPlan | None = None  # None: one weight width (``weight_bits``) for every layer
+    tuning: str = "pruning"  # pruning | qat (quantization-aware fine-tuned at ``plan``)
 
     @property
     def strategy(self) -> str:
@@ -119,8 +155,9 @@ class Design:
 
     def describe(self) -> str:
         arch = "-".join(str(w) for w in self.widths)
-        return (f"{self.stage} {arch}, sparsity {self.sparsity:.0%}, {self.weight_bits}-bit weights, "
-                f"{self.strategy} RF{self.reuse_factor}")
+        bits = f"{self.weight_bits}-bit weights" if self.plan is None else self.plan.describe()
+        qat = " (QAT)" if self.tuning == "qat" else ""
+        return f"{self.stage} {arch}, sparsity {self.sparsity:.0%}, {bits}{qat}, {self.strategy} RF{self.reuse_factor}"
 
     def summary(self) -> dict[str, Any]:
         tot = self.estimate.totals
@@ -133,6 +170,10 @@ class Design:
             "fits": self.fits, "meets_floor": self.meets_floor,
             "dsp": tot["dsp"], "bram18k": tot["bram18k"], "lut": tot["lut"], "ff": tot["ff"],
             "latency_cycles": self.estimate.latency_cycles,
+            "upper": {r: self.estimate.upper()[r] for r in ("dsp", "bram18k", "lut", "ff")},
+            "cost": round(self.cost, 6) if math.isfinite(self.cost) else None,
+            "lut_equivalent": cost_mod.lut_equivalent(tot),
+            "precision": None if self.plan is None else self.plan.to_dict(), "tuning": self.tuning,
         }
 
 
@@ -149,6 +190,7 @@ class FitResult:
     caps: Caps
     shortfall: str | None = None
     sensitivity: dict | None = None  # per-layer curves, when the unstructured phase ran
+    precision_sensitivity: dict | None = None  # per-knob width curves of the chosen design's model
 
     def history(self) -> list[dict[str, Any]]:
         return [d.summary() for d in self.designs]
@@ -185,10 +227,7 @@ def weight_precision(max_abs: float, bits: int) -> str:
     Why per layer: a fixed ``<16,6>`` wastes 4-5 bits on weights that are all
     below 1, and the DSP/LUT choice depends on those bits.
     """
-    if max_abs <= 0:
-        return f"ap_fixed<{bits},1>"
-    integer = int(math.floor(math.log2(max_abs))) + 2  # sign + magnitude bits
-    return f"ap_fixed<{bits},{max(integer, 1 - bits + 2)}>"
+    return f"ap_fixed<{bits},{precision.signed_integer_bits(max_abs, bits)}>"
 
 
 def quantizer_bits(layer) -> int | None:
@@ -219,6 +258,11 @@ def hardware_settings(model, bits: int, strategy: str, reuse: int, cfg: FitConfi
     return HlsSettings(default_precision=cfg.input_precision, strategy=strategy, reuse_factor=reuse,
                        part=board.part, clock_period_ns=board.clock_period_ns,
                        layers=tuple(sorted(layers)))
+
+
+def reuses_for(strategy: str, cfg: FitConfig, model) -> list[int]:
+    """Reuse factors tried: the Resource strategy's grid; 1 for the others (Latency, DA: fully unrolled)."""
+    return reuse_grid(cfg, model) if strategy == "resource" else [1]
 
 
 def reuse_grid(cfg: FitConfig, model) -> list[int]:
@@ -265,9 +309,24 @@ class _Search:
         self.dense = dense_model
         self.dense_weights = nonzero_weights(dense_model)[1]
         self.dense_val = float(_metric(cfg)(splits.val.y, _predict(dense_model, splits.val.X)))
-        self.floor = cfg.min_retention * self.dense_val
+        margin = cfg.margin if cfg.objective == "resources" else 0.0
+        self.floor = (cfg.min_retention + margin) * self.dense_val
         self._metric_cache: dict[tuple[Any, int], float] = {}
+        self._ranges: dict[Any, precision.Ranges] = {}
         self.sensitivity: dict | None = None
+        self.precision_sensitivity: dict[Any, dict] = {}
+
+    def design(self, model, stage: str, settings: HlsSettings, bits: int, metric: float, **kw: Any) -> Design:
+        """Estimate, cost and record one candidate."""
+        opts = estimate.EstimateOptions(confidence=self.cfg.confidence or 0.9)
+        est = estimate.estimate(network_from_keras(model, settings), self.board, opts)
+        fits = (est.fits_upper if self.cfg.confidence else est.fits)(self.board, self.caps)
+        eff = 1.0 - nonzero_weights(model)[0] / self.dense_weights
+        d = Design(len(self.designs), stage, widths(model), sparsity(model), eff, bits, settings, est, metric,
+                   metric / self.dense_val if self.dense_val else float("nan"), fits, metric >= self.floor, model,
+                   cost_mod.board_cost(est.upper(), self.board, self.caps), **kw)
+        self.designs.append(d)
+        return d
 
     def level(self, model, stage: str, strategy: str) -> list[Design]:
         """Cost the hardware variants of one model under one strategy.
@@ -278,8 +337,7 @@ class _Search:
         """
         good: list[Design] = []
         w, s = widths(model), sparsity(model)
-        eff = 1.0 - nonzero_weights(model)[0] / self.dense_weights
-        reuses = [1] if strategy == "latency" else reuse_grid(self.cfg, model)
+        reuses = reuses_for(strategy, self.cfg, model)
         for bits in weight_bit_options(model, self.cfg):
             key = (model, bits)  # the key holds the model, so an id can never be reused
             if key not in self._metric_cache:
@@ -289,22 +347,58 @@ class _Search:
             metric = self._metric_cache[key]
             meets = metric >= self.floor
             for rf in reuses:
-                settings = hardware_settings(model, bits, strategy, rf, self.cfg, self.board)
-                opts = estimate.EstimateOptions(confidence=self.cfg.confidence or 0.9)
-                est = estimate.estimate(network_from_keras(model, settings), self.board, opts)
-                fits = (est.fits_upper if self.cfg.confidence else est.fits)(self.board, self.caps)
-                d = Design(len(self.designs), stage, w, s, eff, bits, settings, est, metric,
-                           metric / self.dense_val if self.dense_val else float("nan"), fits, meets, model)
-                self.designs.append(d)
-                if fits and meets:
+                d = self.design(model, stage, hardware_settings(model, bits, strategy, rf, self.cfg, self.board),
+                                bits, metric)
+                if d.fits and meets:
                     good.append(d)
-                if fits:
+                if d.fits:
                     break
             if not meets:
                 break  # fewer bits will not do better
         arch = "-".join(map(str, w))
         self.say(f"{stage:<12} {arch:<16} sparsity {s:4.0%} {strategy:<8}: "
                  f"{len(good)} design(s) fit at retention >= {self.cfg.min_retention}")
+        return good
+
+    def precision_level(self, model, stage: str, strategies: Sequence[str],
+                        start: precision.PrecisionPlan | None = None, tuning: str = "pruning") -> list[Design]:
+        """Per-layer precision of one model (``precision.search`` on the bit-accurate validation
+        metric, target: ``precision_tolerance`` below the start plan's metric and not below the floor
+        plus ``margin``), costed under every strategy; every
+        plan the search evaluated becomes a design, so the front shows the trade-off."""
+        if model not in self._ranges:
+            self._ranges[model] = precision.ranges(model, self.splits.train.X)
+        rng = self._ranges[model]
+
+        def settings(plan: precision.PrecisionPlan, strategy: str, rf: int) -> HlsSettings:
+            return precision.settings(plan, rng, strategy, rf, self.cfg.input_precision, self.board)
+
+        def evaluate(plan: precision.PrecisionPlan) -> float:
+            net = network_from_keras(model, settings(plan, "latency", 1))
+            return hardware_metric(net, self.splits.val.X, self.splits.val.y, self.cfg)
+
+        start = start or precision.uniform_plan(model)
+        floor = self.floor if self.cfg.objective == "resources" else \
+            (self.cfg.min_retention + self.cfg.margin) * self.dense_val
+        target = max(floor, evaluate(start) - self.cfg.precision_tolerance)
+        found = precision.search(start, evaluate, target, precision.min_bits(rng))
+        self.precision_sensitivity[model] = found.sensitivity
+        good: list[Design] = []
+        seen = set()
+        for plan, metric in [(found.plan, found.metric), *found.tried]:
+            if plan in seen or (plan != found.plan and metric < target):
+                continue
+            seen.add(plan)
+            for strategy in strategies:
+                for rf in reuses_for(strategy, self.cfg, model):
+                    d = self.design(model, stage, settings(plan, strategy, rf), plan.max_weight_bits, metric,
+                                    plan=plan, tuning=tuning)
+                    if d.fits and d.meets_floor:
+                        good.append(d)
+                    if d.fits:
+                        break
+        self.say(f"{stage:<12} {'-'.join(map(str, widths(model))):<16} {found.plan.describe()}"
+                 f"{' after QAT' if tuning == 'qat' else ''}: validation {self.cfg.metric} {found.metric:.4f}")
         return good
 
     def structured_levels(self):
@@ -373,34 +467,102 @@ class _Search:
                 break
             yield model, "unstructured"
 
+    def confident_cheapest(self, good: Sequence[Design]) -> Design:
+        """The cheapest design whose bit-accurate validation metric keeps the floor at the 90% paired
+        block-bootstrap lower bound against the dense model (``metrics.paired_lower_bound``).
+
+        Why: among hundreds of designs at the floor, ~3,500 validation candles cannot tell a faithful
+        design from a lucky one by the point metric (a 2-bit 16-4-2-1 design lost 0.004 on validation,
+        0.03 on test); one whose predictions differ from the dense model's gets a wide interval.
+        None passes: the cheapest by the point metric."""
+        from fpga_prune.metrics import paired_lower_bound  # noqa: PLC0415
+
+        y, x = self.splits.val.y, self.splits.val.X
+        p_dense = _predict(self.dense, x)
+        verdict: dict[tuple[Any, Any], bool] = {}
+        for d in sorted(good, key=_cost_key):
+            key = (d.model, d.plan or d.weight_bits)  # the arithmetic, whatever the strategy
+            if key not in verdict:
+                p = emulate.predict(network_from_keras(d.model, d.settings), x)
+                low = paired_lower_bound(y, p, p_dense, _metric(self.cfg), seed=self.cfg.seed)
+                verdict[key] = self.dense_val + low >= self.cfg.min_retention * self.dense_val
+            if verdict[key]:
+                return d
+        return cheapest(good)
+
     def _float_metric(self, model) -> float:
         return float(_metric(self.cfg)(self.splits.val.y, _predict(model, self.splits.val.X)))
 
     def run(self) -> FitResult:
-        """Latency strategy first down the whole model ladder (the lowest-latency
-        designs); the Resource strategy's reuse factor is the last resort."""
+        """The first strategy down the whole model ladder (Latency: the lowest-latency designs), the others
+        (Resource with reuse, ...) as the last resort."""
         cfg = self.cfg
         good: list[Design] = []
         visited = []
-        strategies = ["latency", "resource"] if cfg.strategy == "auto" else [cfg.strategy]
+        strategies = list(STRATEGIES) if cfg.strategy == "auto" else [cfg.strategy]
         first = strategies[0]
         for model, stage in self.models():
             visited.append((model, stage))
             good = self.level(model, stage, first)
+            if cfg.per_layer_precision:
+                good += self.precision_level(model, stage, [first])
             if good:
                 break
-        if not good and len(strategies) > 1:
+        for strategy in strategies[1:]:  # the fallbacks, in ir's order (Resource with reuse, then the rest)
+            if good:
+                break
             for model, stage in visited:
-                good = self.level(model, stage, strategies[1])
+                good = self.level(model, stage, strategy)
                 if good:
                     break
-        if good:
-            chosen = choose(good, cfg.metric_tolerance)
-            return FitResult(chosen, True, self.dense_val, tuple(self.designs), cfg, self.board, self.caps,
-                             sensitivity=self.sensitivity)
-        chosen, why = closest(self.designs, self.board, self.caps, cfg.min_retention)
-        return FitResult(chosen, False, self.dense_val, tuple(self.designs), cfg, self.board, self.caps, why,
-                         sensitivity=self.sensitivity)
+        return self.result(choose(good, cfg.metric_tolerance) if good else None)
+
+    def run_resources(self) -> FitResult:
+        """Every strategy at every model level (uniform widths, and per-layer precision when on)
+        while the cheapest good design keeps improving; then QAT of the cheapest per-layer
+        design's model at its widths and one more precision search from there."""
+        cfg = self.cfg
+        strategies = list(STRATEGIES) if cfg.strategy == "auto" else [cfg.strategy]
+        good: list[Design] = []
+        best, stale = math.inf, 0
+        for model, stage in self.models():
+            for strategy in strategies:
+                good += self.level(model, stage, strategy)
+            if cfg.per_layer_precision:
+                good += self.precision_level(model, stage, strategies)
+            cheapest_now = min((d.cost for d in good), default=math.inf)
+            stale = 0 if cheapest_now < best or math.isinf(cheapest_now) else stale + 1  # counts once one fits
+            best = min(best, cheapest_now)
+            if stale >= RESOURCES_PATIENCE:
+                self.say(f"no cheaper design in {RESOURCES_PATIENCE} model levels; stopping")
+                break
+        planned = [d for d in good if d.plan is not None]
+        if cfg.qat and planned:
+            top = self.confident_cheapest(planned)
+            tuned = precision.qat(top.model, top.plan, self._ranges[top.model], self.fit,
+                                  masks_mod.Masks.from_model(top.model))
+            good += self.precision_level(tuned, top.stage, strategies, start=top.plan, tuning="qat")
+        return self.result(self.confident_cheapest(good) if good else None)
+
+    def result(self, chosen: Design | None) -> FitResult:
+        sens = self.precision_sensitivity.get(chosen.model) if chosen is not None else None
+        if chosen is not None:
+            return FitResult(chosen, True, self.dense_val, tuple(self.designs), self.cfg, self.board, self.caps,
+                             sensitivity=self.sensitivity, precision_sensitivity=sens)
+        chosen, why = closest(self.designs, self.board, self.caps, self.cfg.min_retention)
+        return FitResult(chosen, False, self.dense_val, tuple(self.designs), self.cfg, self.board, self.caps, why,
+                         sensitivity=self.sensitivity,
+                         precision_sensitivity=self.precision_sensitivity.get(chosen.model))
+
+
+def _cost_key(d: Design) -> tuple[float, float, int, int]:
+    return d.cost, -d.val_metric, d.estimate.latency_cycles, d.index
+
+
+def cheapest(good: Sequence[Design]) -> Design:
+    """The lowest cost (``cost.board_cost`` of the upper bound); ties: best validation metric,
+    then lowest latency, then the earliest design."""
+    return min(good, key=_cost_key)
 
 
 def choose(good: Sequence[Design], tolerance: float) -> Design:
@@ -419,42 +581,11 @@ def _predict(model, x: np.ndarray) -> np.ndarray:
     return predict_proba(model, x)
 
 
-def overshoot(design: Design, board: Board, caps: Caps) -> tuple[str, float, int, int]:
-    """The worst resource of a design: (name, excess as a fraction of the device, used, allowed).
-
-    Why excess over the device and not used/allowed: a cap of 0 makes every
-    ratio infinite, and "how far from fitting" is what a user acts on.
-    """
-    worst = ("dsp", -math.inf, 0, 0)
-    budget = caps.budget(board)
-    for r in RESOURCES:
-        used, allowed = int(design.estimate.totals[r]), int(budget[r])
-        excess = (used - allowed) / max(board.available()[r], 1)
-        if excess > worst[1]:
-            worst = (r, excess, used, allowed)
-    return worst
-
-
-def closest(designs: Sequence[Design], board: Board, caps: Caps, floor: float) -> tuple[Design, str]:
-    """The design nearest to fitting, and a sentence saying what it needs."""
-    pool = [d for d in designs if d.meets_floor] or list(designs)
-    best = min(pool, key=lambda d: (overshoot(d, board, caps)[1], -d.val_metric))
-    r, _ratio, used, allowed = overshoot(best, board, caps)
-    if best.meets_floor:
-        why = (f"closest design ({best.describe()}, retention {best.retention:.4f}) needs "
-               f"{r.upper()} {used} but the cap allows {allowed} on {board.name} "
-               f"(+{used - allowed}); raise --cap {r if r != 'bram18k' else 'bram'} or lower --min-retention")
-    else:
-        top = max(designs, key=lambda d: d.val_metric)
-        why = (f"no design keeps retention >= {floor} (best {top.retention:.4f}: {top.describe()}); "
-               f"the closest by resources ({best.describe()}) needs {r.upper()} {used} of {allowed} allowed")
-    return best, why
-
-
 def prune_to_fit(dense_model, splits: Splits, board: Board, caps: Caps | None = None,
                  cfg: FitConfig | None = None, progress: pipeline.Progress | None = None) -> FitResult:
     """Search for the best design that fits ``board`` under ``caps`` (see module doc)."""
-    return _Search(dense_model, splits, board, caps or Caps(), cfg or FitConfig(), progress).run()
+    search = _Search(dense_model, splits, board, caps or Caps(), cfg or FitConfig(), progress)
+    return search.run_resources() if search.cfg.objective == "resources" else search.run()
 
 
 def fit_failure(result: FitResult) -> str | None:
@@ -464,5 +595,5 @@ def fit_failure(result: FitResult) -> str | None:
     return f"no design fits {result.board.name} at retention >= {result.config.min_retention}: {result.shortfall}"
 
 
-__all__ = ["FitConfig", "Design", "FitResult", "prune_to_fit", "fit_failure", "closest",
-           "hardware_settings", "weight_precision"]
+__all__ = ["OBJECTIVES", "PRECISIONS", "Design", "FitConfig", "FitResult", "cheapest", "choose", "closest",
+           "fit_failure", "hardware_settings", "prune_to_fit", "weight_precision"]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import platform
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -146,10 +147,25 @@ def board_section(name: str, budget: Mapping[str, Any] | None, prune_status: str
                                        "strategy", "reuse_factor", "val_metric", "retention", "fits",
                                        "meets_floor", "dsp", "bram18k", "lut", "ff", "latency_cycles")}
                     for h in budget.get("history", [])],
+        "front": front_rows(budget.get("history", [])),
         "search": budget.get("search"),
         "verification": verify,
     })
     return sec
+
+
+def front_rows(history: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The Pareto front and the chosen design (``budget.mark_front``), cheapest first, for the report."""
+    rows = [h for h in history if h.get("front") or h.get("chosen")]
+    out = []
+    for h in sorted(rows, key=lambda h: (math.inf if h["cost"] is None else h["cost"], -h["val_metric"], h["index"])):
+        p = h.get("precision")
+        bits = (f"in {p['input']}, w {'/'.join(map(str, p['weights'].values()))}, "
+                f"a {'/'.join(map(str, p['activations'].values()))}" if p else f"{h['weight_bits']}-bit")
+        out.append({**{k: h[k] for k in ("index", "widths", "strategy", "reuse_factor", "cost", "lut_equivalent",
+                                         "dsp", "lut", "val_metric", "test_metric", "front", "chosen")},
+                    "bits": bits + (" QAT" if h.get("tuning") == "qat" else "")})
+    return out
 
 
 def board_row(sec: Mapping[str, Any]) -> dict[str, Any]:
@@ -457,12 +473,15 @@ def build(cfg: RunConfig, layouts: Sequence[BoardLayout], records: Mapping[str, 
         budget = budgets.get(lay.board.name)
         if not budget:
             continue
-        from fpga_prune.budget import plot_accuracy_vs_sparsity, plot_layer_resources  # noqa: PLC0415
+        from fpga_prune.budget import plot_accuracy_vs_sparsity, plot_layer_resources, plot_pareto  # noqa: PLC0415
 
         tag = lay.board.name
         plots[f"{tag}_accuracy_vs_sparsity.png"] = _existing(root / lay.pruned / "accuracy_vs_sparsity.png") \
             if completed(lay.step("prune")) else plot_accuracy_vs_sparsity(budget)
         plots[f"{tag}_resources_vs_iteration.png"] = plot_resources_vs_iteration(budget)
+        if any(h.get("front") for h in budget["history"]):
+            plots[f"{tag}_pareto.png"] = _existing(root / lay.pruned / "pareto.png") \
+                if completed(lay.step("prune")) else plot_pareto(budget)
         plots[f"{tag}_layer_resources.png"] = _existing(root / lay.pruned / "layer_resources.png") \
             if completed(lay.step("prune")) else plot_layer_resources(budget)
     if len(rows) > 1 and any(r.get("resources") for r in rows):

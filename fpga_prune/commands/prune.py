@@ -32,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_fit_arguments(parser: argparse.ArgumentParser) -> None:
     """Budget caps, accuracy floor and search options (shared with ``run``)."""
-    from fpga_prune.fit import SEARCH_STRATEGIES, WEIGHT_METHODS  # noqa: PLC0415
+    from fpga_prune.fit import OBJECTIVES, PRECISIONS, SEARCH_STRATEGIES, WEIGHT_METHODS  # noqa: PLC0415
 
     parser.add_argument("--cap", action="append", default=[], metavar="RES=FRACTION",
                         help="budget cap override, e.g. dsp=0.6 (repeatable; defaults dsp/bram/uram 0.8, "
@@ -42,12 +42,21 @@ def add_fit_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--metric", default="roc_auc",
                         help="metric for retention: roc_auc, accuracy, balanced_accuracy (default roc_auc)")
     parser.add_argument("--strategy", default="auto", choices=SEARCH_STRATEGIES,
-                        help="hls4ml strategy to search (default auto: Latency, then Resource with reuse)")
+                        help="hls4ml strategy to search (default auto: Latency, then Resource with reuse, then the "
+                             "others; with --objective resources every strategy at every model)")
     parser.add_argument("--method", default="magnitude", choices=WEIGHT_METHODS,
                         help="unstructured method after structured pruning (default magnitude)")
     parser.add_argument("--neuron-criterion", default="l1",
                         choices=("l1", "l2", "activation", "redundancy"),
                         help="which neurons structured pruning removes (default l1)")
+    parser.add_argument("--objective", default="accuracy", choices=OBJECTIVES,
+                        help="accuracy (default): the best validation metric among designs that fit; resources: "
+                             "the cheapest design (weighted utilization of the capped budget, estimate's upper "
+                             "bound) that fits and keeps the floor")
+    parser.add_argument("--precision", default="auto", choices=PRECISIONS,
+                        help="per-layer: search input, weight and activation widths per layer (bit-accurate "
+                             "sensitivity, QKeras QAT); uniform: one weight width; auto (default): per-layer "
+                             "with --objective resources, else uniform")
     parser.add_argument("--confidence", type=float, default=None, metavar="C",
                         help="a design fits only when the UPPER bound of its estimate at confidence C (e.g. 0.9) "
                              "is inside the caps (default: the point estimate, as before)")
@@ -59,7 +68,8 @@ def fit_config_from_args(args: argparse.Namespace):
 
     return FitConfig(min_retention=args.min_retention, metric=args.metric, strategy=args.strategy,
                      weight_method=args.method, neuron_criterion=args.neuron_criterion, seed=args.seed,
-                     confidence=getattr(args, "confidence", None))
+                     confidence=getattr(args, "confidence", None), objective=args.objective,
+                     precision=args.precision)
 
 
 def run(args: argparse.Namespace) -> int:

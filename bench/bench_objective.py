@@ -1,0 +1,246 @@
+"""The cheapest design at test retention >= 0.98: fpga_prune's objectives against the pruning baselines.
+
+On the default trading model and the PYNQ-Z2 and ZCU104 budgets, every
+method is costed by the SAME estimator (``fpga_prune.estimate``, upper bound at
+confidence 0.9 for ``cost.board_cost``, point estimate for the LUT-equivalent
+cost) and judged on the held-out test split by the bit-accurate model:
+
+* LUT-equivalent cost = LUT + 100 x DSP + 200 x BRAM_18K (``cost.lut_equivalent``)
+  -- the unit every ratio below is in;
+* test retention = test ROC AUC of the fixed-point design / of the dense float model.
+
+Methods (``fpga_prune_*`` report the design the tool itself chooses, on
+validation only; the baselines get the *oracle* choice -- the cheapest of their
+sweep whose TEST retention is >= 0.98 -- which can only flatter them):
+
+``fpga_prune_accuracy``   ``--objective accuracy --strategy latency`` (issue #13's reference: today's choice)
+``fpga_prune_pruning``    ``--objective resources --precision uniform --strategy latency`` (pruning only)
+``fpga_prune_precision``  ``--objective resources --precision per-layer --strategy latency`` (+ per-layer precision)
+``fpga_prune_da``         ``--objective resources`` over every strategy of ``fpga_prune.ir`` (+ DA), only when
+                          ``distributed_arithmetic`` is one of them
+``tfmot``                 TF-MOT PolynomialDecay at every sparsity of ``bench_baselines.TFMOT_GRID``,
+                          16-bit weights, Latency RF1
+``hls4ml_dsp_aware``      hls4ml ``dsp_aware_pruning`` at every target of ``HLS4ML_TARGETS`` (rtol 0.98),
+                          16-bit weights, Latency RF1
+
+HGQ is not run: installing ``hgq``/``hgq2`` into this Python replaces QKeras,
+and in a separate environment sharing our TensorFlow 2.21 ``pip install hgq``
+(0.2.6) needs ``keras<3``, which TensorFlow 2.21 cannot use, so pip backtracks
+to another TensorFlow wheel (see ``hgq`` in the JSON).  Usage (JSON on stdout, progress and ratios on stderr)::
+
+    python bench/bench_objective.py [--data CSV] [--model DIR] [--boards pynq-z2,zcu104] [--out FILE.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bench_baselines as bb  # noqa: E402
+
+from fpga_prune import cost, emulate, ir  # noqa: E402
+from fpga_prune import metrics as pm  # noqa: E402
+from fpga_prune.boards import Caps, load_board  # noqa: E402
+from fpga_prune.estimate import EstimateOptions, estimate  # noqa: E402
+from fpga_prune.fit import FitConfig, prune_to_fit  # noqa: E402
+from fpga_prune.hls_adapter import network_from_keras, to_hls4ml_config  # noqa: E402
+from fpga_prune.prune import _graph  # noqa: E402
+
+DEFAULT_BOARDS = ("pynq-z2", "zcu104")
+FLOOR = 0.98
+#: hls4ml dsp_aware_pruning final sparsities swept (its rtol stops it earlier when validation AUC falls)
+HLS4ML_TARGETS = (0.8, 0.9, 0.95, 0.97, 0.98, 0.99)
+DA = "distributed_arithmetic"
+
+FPGA_PRUNE = {
+    "fpga_prune_accuracy": FitConfig(objective="accuracy", strategy="latency"),
+    "fpga_prune_pruning": FitConfig(objective="resources", precision="uniform", strategy="latency"),
+    "fpga_prune_precision": FitConfig(objective="resources", precision="per-layer", strategy="latency"),
+    "fpga_prune_da": FitConfig(objective="resources", precision="per-layer", strategy="auto"),
+}
+
+
+def costed(model, settings, board, caps, splits, dense_test: float) -> dict[str, Any]:
+    """One design: resources (point and upper), cost, LUT-equivalents, test metric and retention."""
+    net = network_from_keras(model, settings)
+    est = estimate(net, board, EstimateOptions(confidence=0.9))
+    auc = pm.roc_auc(splits.test.y, emulate.predict(net, splits.test.X))
+    return {"dsp": est.dsp, "lut": est.lut, "ff": est.ff, "bram18k": est.bram18k, "upper": est.upper(),
+            "fits": est.fits(board, caps), "cost": round(cost.board_cost(est.upper(), board, caps), 6),
+            "lut_equivalent": cost.lut_equivalent(est.used()), "latency_cycles": est.latency_cycles,
+            "test_auc": round(auc, 6), "test_retention": round(auc / dense_test, 6)}
+
+
+def oracle(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The cheapest (LUT-equivalent) fitting row at test retention >= FLOOR."""
+    ok = [r for r in rows if r["fits"] and r["test_retention"] >= FLOOR]
+    return min(ok, key=lambda r: (r["lut_equivalent"], -r["test_auc"])) if ok else None
+
+
+def run_fpga_prune(name, dense, splits, board, caps, dense_test) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    res = prune_to_fit(dense, splits, board, caps, FPGA_PRUNE[name], progress=lambda m: bb.say(f"  {m}"))
+    ch = res.chosen
+    row = costed(ch.model, ch.settings, board, caps, splits, dense_test)
+    row.update({"design": ch.describe(), "search_fits": res.fits, "designs_tried": len(res.designs),
+                "val_metric": round(ch.val_metric, 6), "wall_s": round(time.perf_counter() - t0, 1)})
+    return row
+
+
+def tfmot_sweep(dense, splits, bc) -> list[tuple[float, Any]]:
+    return [(s, bb._tfmot_finetune(dense, splits, s, bc)) for s in bb.TFMOT_GRID]
+
+
+def hls4ml_sweep(dense, splits, bc, board) -> list[tuple[float, Any]]:
+    """dsp_aware_pruning at each target (the optimizer's own model, rtol 0.98 on validation AUC)."""
+    import tensorflow as tf
+    from hls4ml.optimization.dsp_aware_pruning import optimize_keras_model_for_hls4ml
+    from hls4ml.optimization.dsp_aware_pruning.objectives.vivado_objectives import (
+        VivadoDSPEstimator,
+    )
+    from hls4ml.optimization.dsp_aware_pruning.scheduler import PolynomialScheduler
+
+    settings = bb.latency16(dense, board)
+    hls_config = bb.optimizer_config(to_hls4ml_config(dense, settings), settings)
+    bb._patch_regularizer_config()
+    out = []
+    for target in HLS4ML_TARGETS:
+        tf.keras.utils.set_random_seed(bc.seed)
+        with tempfile.TemporaryDirectory(prefix="bench_objective_hls4ml_") as tmp:
+            m = optimize_keras_model_for_hls4ml(
+                _graph.clone(dense), hls_config, VivadoDSPEstimator,
+                PolynomialScheduler(bc.hls4ml_steps, initial_sparsity=0.0, final_sparsity=target),
+                splits.train.X, splits.train.y.astype(np.float32).reshape(-1, 1),
+                splits.val.X, splits.val.y.astype(np.float32).reshape(-1, 1),
+                batch_size=bc.batch_size, epochs=bc.hls4ml_epochs,
+                optimizer=tf.keras.optimizers.Adam(bc.learning_rate), loss_fn="binary_crossentropy",
+                validation_metric=tf.keras.metrics.AUC(name="auc"), increasing=True, rtol=bc.rtol,
+                directory=tmp, tuner="Manual", knapsack_solver="greedy", verbose=False)
+        out.append((target, _graph.clone(m)))
+        bb.say(f"  hls4ml target {target}: done")
+    return out
+
+
+def baseline_rows(sweep, board, caps, splits, dense_test) -> list[dict[str, Any]]:
+    rows = []
+    for s, m in sweep:
+        r = costed(m, bb.latency16(m, board), board, caps, splits, dense_test)
+        r["target_sparsity"] = s
+        rows.append(r)
+    return rows
+
+
+def ratios(entry: dict[str, Any]) -> dict[str, float | None]:
+    """LUT-equivalent of each fpga_prune choice over the pruning-only choice and over the best baseline."""
+    def leq(name):
+        r = entry.get(name)
+        return None if not r or "error" in r else r["lut_equivalent"]
+
+    base = [entry[k]["oracle"]["lut_equivalent"] for k in ("tfmot", "hls4ml_dsp_aware")
+            if entry.get(k) and entry[k].get("oracle")]
+    best = min(base) if base else None
+    out: dict[str, float | None] = {}
+    for name in FPGA_PRUNE:
+        v = leq(name)
+        for ref_name, ref in (("accuracy", leq("fpga_prune_accuracy")), ("best_baseline", best)):
+            out[f"{name}/{ref_name}"] = None if v is None or not ref else round(v / ref, 4)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", type=Path)
+    ap.add_argument("--model", type=Path, metavar="DIR", help="reuse a `fpga-prune train` bundle")
+    ap.add_argument("--boards", default=",".join(DEFAULT_BOARDS))
+    ap.add_argument("--skip", default="", help="comma-separated methods to skip")
+    ap.add_argument("--out", type=Path)
+    args = ap.parse_args(argv)
+    skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+    boards = [load_board(b.strip()) for b in args.boards.split(",") if b.strip()]
+    bc, caps = bb.BenchConfig(), Caps()
+    real_stdout = sys.stdout
+    t_all = time.perf_counter()
+    with contextlib.redirect_stdout(sys.stderr):
+        dense, splits, info = bb.load_inputs(args, bc)
+        dense_test = pm.roc_auc(splits.test.y, bb._predict(dense, splits.test.X))
+        doc: dict[str, Any] = {
+            "benchmark": "objective_cheapest_at_floor", "machine": bb.machine_info(), "floor_test_retention": FLOOR,
+            "cost_units": {"lut_equivalent": "LUT + 100*DSP + 200*BRAM_18K (point estimate)",
+                           "cost": "fpga_prune.cost.board_cost of the estimate's upper bound at confidence 0.9"},
+            "strategies": list(ir.STRATEGIES), "dense": {**info, "test_auc": round(dense_test, 6)},
+            "hgq": "not run: hgq/hgq2 replace QKeras in this Python; in a separate venv sharing our "
+                   "TensorFlow 2.21, `pip install hgq` (0.2.6) requires keras<3, which TF 2.21 cannot use, "
+                   "and pip backtracks to a different TensorFlow wheel (620 MB) instead",
+            "boards": {}}
+        sweeps: dict[str, Any] = {}
+        for name, fn in (("tfmot", lambda: tfmot_sweep(dense, splits, bc)),
+                         ("hls4ml_dsp_aware", lambda: hls4ml_sweep(dense, splits, bc, boards[0]))):
+            if name in skip:
+                continue
+            bb.say(f"{name} sweep ...")
+            t0 = time.perf_counter()
+            try:
+                sweeps[name] = (fn(), round(time.perf_counter() - t0, 1))
+            except Exception as exc:  # a baseline that cannot run here is a result, not a crash
+                bb.say(traceback.format_exc())
+                sweeps[name] = (exc, round(time.perf_counter() - t0, 1))
+        for board in boards:
+            entry: dict[str, Any] = {"part": board.part, "budget": caps.budget(board)}
+            for name in FPGA_PRUNE:
+                if name in skip:
+                    continue
+                if name == "fpga_prune_da" and DA not in ir.STRATEGIES:
+                    entry[name] = {"error": f"{DA!r} is not one of fpga_prune.ir.STRATEGIES yet"}
+                    continue
+                bb.say(f"{board.name}: {name} ...")
+                try:
+                    entry[name] = run_fpga_prune(name, dense, splits, board, caps, dense_test)
+                except Exception as exc:
+                    bb.say(traceback.format_exc())
+                    entry[name] = {"error": f"{type(exc).__name__}: {exc}"}
+            for name, (sweep, wall) in sweeps.items():
+                if isinstance(sweep, Exception):
+                    entry[name] = {"error": f"{type(sweep).__name__}: {sweep}", "wall_s": wall}
+                    continue
+                rows = baseline_rows(sweep, board, caps, splits, dense_test)
+                entry[name] = {"sweep": rows, "oracle": oracle(rows), "wall_s": wall}
+            entry["ratios"] = ratios(entry)
+            doc["boards"][board.name] = entry
+        doc["wall_s"] = round(time.perf_counter() - t_all, 1)
+    lines = ["LUT-equivalent (LUT + 100 DSP + 200 BRAM_18K) of the cheapest design at test retention >= 0.98"]
+    for bname, entry in doc["boards"].items():
+        for name in (*FPGA_PRUNE, "tfmot", "hls4ml_dsp_aware"):
+            r = entry.get(name)
+            if r is None:
+                continue
+            r = r.get("oracle", r) if "sweep" in r else r
+            if r is None:
+                lines.append(f"{bname:<10}{name:<22} none of the sweep keeps test retention >= {FLOOR}")
+            elif "error" in r:
+                lines.append(f"{bname:<10}{name:<22} {r['error']}")
+            else:
+                lines.append(f"{bname:<10}{name:<22} LUT-eq {r['lut_equivalent']:>7}  DSP {r['dsp']:>5}  "
+                             f"LUT {r['lut']:>6}  test retention {r['test_retention']:.4f}  fits {r['fits']}")
+        lines += [f"{bname:<10}ratio {k:<42} {v}" for k, v in entry["ratios"].items()]
+    bb.say("\n".join(lines))
+    text = json.dumps(doc, indent=1, sort_keys=True, default=str)
+    print(text, file=real_stdout)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
