@@ -84,9 +84,9 @@ class FitConfig:
     finetune_epochs: int = 12
     patience: int = 3
     seed: int = 0
-    #: None: a design fits when its point estimate is inside the caps; C: when the upper bound of the
-    #: estimate's band at confidence C is (``Estimate.fits_upper``).  Opt-in: the default is unchanged.
-    confidence: float | None = None
+    #: C: a design fits when the upper bound of the estimate's band at confidence C is inside the caps
+    #: (``Estimate.fits_upper``; issue 11: "fits" must survive the estimator's error); None: the point estimate.
+    confidence: float | None = 0.9
     objective: str = "accuracy"
     precision: str = "auto"
     #: retention kept above ``min_retention`` on validation under ``objective="resources"`` (it walks down

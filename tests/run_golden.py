@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -35,14 +36,20 @@ def _strip_versions(obj: Any) -> Any:
     return obj
 
 
+def _placeless(data: bytes, out: Path) -> bytes:
+    """A run records where it and its candles were: the run directory becomes ``<RUN>`` and any
+    directory in front of a candle file's name ``<DATA>``, so the digest holds on any checkout."""
+    data = data.replace(str(out).encode(), b"<RUN>")
+    return re.sub(rb'[^"\s`(]*/([^/"\s`]+\.(?:csv|json|jsonl))', rb"<DATA>/\1", data)
+
+
 def digest(out: Path) -> dict[str, Any]:
     files = {}
     for p in sorted(out.rglob("*")):
         rel = p.relative_to(out).as_posix()
         if not p.is_file() or rel in _VARYING or rel.startswith("project/build/") or p.suffix == ".png":
             continue
-        # a run records where its inputs were (absolute paths): digest them relative to the run
-        files[rel] = hashlib.sha256(p.read_bytes().replace(str(out).encode(), b"<RUN>")).hexdigest()
+        files[rel] = hashlib.sha256(_placeless(p.read_bytes(), out)).hexdigest()
     verify = json.loads((out / "project" / "verify.json").read_text())
     checks = [{k: c[k] for k in _VERIFY_KEYS if k in c}
               | {"tests": {t: {k: v[k] for k in ("vectors", "mismatches", "ii", "latency_cycles") if k in v}
@@ -52,7 +59,7 @@ def digest(out: Path) -> dict[str, Any]:
     return {
         "files": files,
         "manifest_files": manifest["files"],
-        "report": _strip_versions(json.loads((out / "report.json").read_text())),
+        "report": _strip_versions(json.loads(_placeless((out / "report.json").read_bytes(), out))),
         "verify": {"ok": verify["ok"], "vectors": verify["vectors"], "checks": checks},
     }
 

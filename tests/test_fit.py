@@ -165,7 +165,15 @@ def test_confidence_option_is_validated():
     from fpga_prune.errors import InputError
     from fpga_prune.fit import FitConfig
 
-    assert FitConfig().confidence is None and FitConfig(confidence=0.9).confidence == 0.9
+    assert FitConfig().confidence == 0.9 and FitConfig(confidence=None).confidence is None  # default: the band
     with pytest.raises(InputError) as exc:
         FitConfig(confidence=1.0)
     assert str(exc.value).startswith("--confidence: must be between 0 and 1")
+    from fpga_prune import cli
+    from fpga_prune.commands.prune import fit_config_from_args
+
+    parse = cli.build_parser(only="prune").parse_args
+    base = ["prune", "--model", "m", "--board", "pynq-z2", "--out", "o"]
+    assert fit_config_from_args(parse(base)).confidence == 0.9
+    assert fit_config_from_args(parse([*base, "--confidence", "point"])).confidence is None
+    assert fit_config_from_args(parse([*base, "--confidence", "0.5"])).confidence == 0.5

@@ -57,9 +57,14 @@ def add_fit_arguments(parser: argparse.ArgumentParser) -> None:
                         help="per-layer: search input, weight and activation widths per layer (bit-accurate "
                              "sensitivity, QKeras QAT); uniform: one weight width; auto (default): per-layer "
                              "with --objective resources, else uniform")
-    parser.add_argument("--confidence", type=float, default=None, metavar="C",
-                        help="a design fits only when the UPPER bound of its estimate at confidence C (e.g. 0.9) "
-                             "is inside the caps (default: the point estimate, as before)")
+    parser.add_argument("--confidence", type=_confidence, default=0.9, metavar="C|point",
+                        help="a design fits only when the UPPER bound of its estimate at confidence C is inside "
+                             "the caps (default 0.9); 'point': the point estimate alone")
+
+
+def _confidence(text: str) -> float | None:
+    """``--confidence``: a float in (0, 1) (checked by FitConfig), or 'point' for the point estimate."""
+    return None if text.strip().lower() == "point" else float(text)
 
 
 def fit_config_from_args(args: argparse.Namespace):
