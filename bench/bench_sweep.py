@@ -59,7 +59,13 @@ def results(out: Path) -> dict:
                 h.update(rel.encode() + b"\0" + f.read_bytes().replace(str(out).encode(), b"<OUT>") + b"\n")
         points[point.name] = h.hexdigest()[:16]
     sweep = (out / "sweep.json").read_bytes().replace(str(out).encode(), b"<OUT>")
-    return {"points": points, "sweep_json": hashlib.sha256(sweep).hexdigest()[:16]}
+    rows = {r["board"]: {"fits": r.get("fits"), "used": {k: (v or {}).get("used") for k, v in
+                                                          (r.get("resources") or {}).items()},
+                         "allowed": {k: (v or {}).get("allowed") for k, v in (r.get("resources") or {}).items()},
+                         "latency_ns": r.get("latency_ns"), "accuracy": r.get("accuracy"),
+                         "mismatches": r.get("mismatches")}
+            for r in json.loads(sweep)["points"]}
+    return {"points": points, "sweep_json": hashlib.sha256(sweep).hexdigest()[:16], "boards": rows}
 
 
 def profile(out: Path) -> dict:
