@@ -61,6 +61,15 @@ def shared_csv() -> Path:
         sys.exit(f"bench: {exc} or pass --data")
 
 
+def emit(doc: dict, out: Path | None, *, indent: int = 2, stream=None) -> None:
+    """Print a bench's one JSON document (to ``stream``, default stdout) and write it to ``out`` too."""
+    text = json.dumps(doc, indent=indent, sort_keys=True, default=str)
+    print(text, file=stream or sys.stdout)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text + "\n")
+
+
 def measure(cmd: list[str], *, parse_json: bool) -> dict:
     """Run ``cmd``; wall seconds, its own peak RSS (MiB) and its JSON output."""
     print(f"[bench] {' '.join(cmd)}", file=sys.stderr, flush=True)
@@ -137,10 +146,7 @@ def main() -> int:
                                           "--model", str(model)], parse_json=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    text = json.dumps(doc, indent=2, sort_keys=True)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n")
+    emit(doc, args.out)
     failed = [k for k, v in doc["parts"].items()
               if (v.get("exit") if "exit" in v else max(x.get("exit", 0) for x in v.values()))]
     return 1 if failed else 0

@@ -59,6 +59,7 @@ from typing import Any
 
 import numpy as np
 
+from bench import emit  # noqa: E402  (the benches' one JSON printer)
 import fpga_prune  # noqa: F401  (legacy Keras before TensorFlow)
 from fpga_prune import emulate, features
 from fpga_prune import metrics as pm
@@ -511,11 +512,7 @@ def main(argv: list[str] | None = None) -> int:
         doc["machine"]["loadavg_1min_end"] = round(os.getloadavg()[0], 2)
         doc["wall_s"] = round(time.perf_counter() - t_all, 1)
     say("summary (test split; DSP used/allowed; sparsity = multiplies removed vs the dense model)\n" + table(doc))
-    text = json.dumps(doc, indent=1, sort_keys=True, default=str)
-    print(text, file=real_stdout)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n")
+    emit(doc, args.out, indent=1, stream=real_stdout)
     return 0
 
 

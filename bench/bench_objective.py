@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import sys
 import tempfile
 import time
@@ -48,6 +47,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_baselines as bb  # noqa: E402
+from bench import emit  # noqa: E402
 
 from fpga_prune import cost, emulate, ir  # noqa: E402
 from fpga_prune import metrics as pm  # noqa: E402
@@ -234,11 +234,7 @@ def main(argv: list[str] | None = None) -> int:
                              f"LUT {r['lut']:>6}  test retention {r['test_retention']:.4f}  fits {r['fits']}")
         lines += [f"{bname:<10}ratio {k:<42} {v}" for k, v in entry["ratios"].items()]
     bb.say("\n".join(lines))
-    text = json.dumps(doc, indent=1, sort_keys=True, default=str)
-    print(text, file=real_stdout)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n")
+    emit(doc, args.out, indent=1, stream=real_stdout)
     return 0
 
 

@@ -34,7 +34,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench import measure, shared_csv  # noqa: E402
+from bench import emit, measure, shared_csv  # noqa: E402
 
 SMALL = ["--hidden", "8", "--epochs", "3", "--n-boot", "50", "--vectors", "100", "--stress", "8", "--sim", "icarus"]
 MODES = {"local1": ["--workers", "1"], "local2": ["--workers", "2"], "ray": ["--executor", "ray"]}
@@ -138,10 +138,7 @@ def main() -> int:
                 rec["same_results_as_local1"] = rec["results"] == base["results"]
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    text = json.dumps(doc, indent=2, sort_keys=True)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n")
+    emit(doc, args.out)
     return 1 if any(r["exit"] for r in doc["modes"].values()) else 0
 
 
