@@ -54,7 +54,11 @@ import fpga_prune  # noqa: E402,F401  (legacy Keras first)
 from fpga_prune import emulate  # noqa: E402
 from fpga_prune import hls_adapter as ha  # noqa: E402
 from fpga_prune.fixed import OVERFLOW_MODES, QUANT_MODES, FixedType  # noqa: E402
-from fpga_prune.hls_settings import SOFTMAX_IMPLEMENTATIONS, STRATEGIES, HlsSettings  # noqa: E402
+from fpga_prune.hls_settings import SOFTMAX_IMPLEMENTATIONS, HlsSettings  # noqa: E402
+
+#: the multiplier strategies, any reuse factor; distributed_arithmetic (reuse factor 1 only, its
+#: generated adder-graph C++ compiles far slower) is checked against C sim in tests/test_da.py instead
+STRATEGIES = ("latency", "resource")
 from fpga_prune.generate import parse_top_header  # noqa: E402
 from fpga_prune.ir import FixedNetwork  # noqa: E402
 

@@ -182,7 +182,8 @@ def test_no_fit_still_writes_the_report_and_exits_1(full_run, bybit_csv, tmp_pat
     assert report["status"]["ok"] is False and "no design fits pynq-z2" in report["status"]["reason"]
     row = report["summary"]["boards"][0]
     assert row["fits"] is False and row["resources"]["dsp"]["allowed"] == 0  # floor(0.001 * 220)
-    assert row["resources"]["dsp"]["used"] > 0  # the closest design is reported
+    # the closest design is reported, over its cap somewhere
+    assert any(r["used"] > r["allowed"] for r in row["resources"].values())
     assert row["mismatches"]["icarus"] is None
     assert any(n.startswith("FAILED: prune") for n in report["notes"])
     md = (work / "report.md").read_text()
