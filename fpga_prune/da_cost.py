@@ -59,6 +59,20 @@ def _key(layer: DenseLayer) -> tuple[bytes, str, str, str]:
     return digest, str(layer.input_type), str(layer.weight_type), str(layer.bias_type)
 
 
+def available() -> bool:
+    """Whether da4ml (the ``da`` extra) is installed: without it the search leaves DA out."""
+    import importlib.util  # noqa: PLC0415
+
+    return importlib.util.find_spec("da4ml") is not None
+
+
+def usable_strategies() -> tuple[str, ...]:
+    """``ir.STRATEGIES`` this installation can cost: distributed_arithmetic only with da4ml."""
+    from fpga_prune.ir import DA, STRATEGIES  # noqa: PLC0415
+
+    return tuple(s for s in STRATEGIES if s != DA or available())
+
+
 def adder_graph(layer: DenseLayer) -> AdderGraph:
     """da4ml's adder graph for ``layer``'s constants and bias, on inputs of ``layer.input_type`` (cached)."""
     key = _key(layer)

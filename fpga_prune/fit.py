@@ -36,6 +36,7 @@ from fpga_prune import cost as cost_mod
 from fpga_prune import emulate, estimate, pipeline, precision
 from fpga_prune.boards import Board, Caps
 from fpga_prune.cost import closest
+from fpga_prune.da_cost import usable_strategies
 from fpga_prune.errors import InputError
 from fpga_prune.features import Splits
 from fpga_prune.hls_adapter import network_from_keras
@@ -499,7 +500,7 @@ class _Search:
         cfg = self.cfg
         good: list[Design] = []
         visited = []
-        strategies = list(STRATEGIES) if cfg.strategy == "auto" else [cfg.strategy]
+        strategies = list(usable_strategies()) if cfg.strategy == "auto" else [cfg.strategy]
         first = strategies[0]
         for model, stage in self.models():
             visited.append((model, stage))
@@ -522,7 +523,7 @@ class _Search:
         while the cheapest good design keeps improving; then QAT of the cheapest per-layer
         design's model at its widths and one more precision search from there."""
         cfg = self.cfg
-        strategies = list(STRATEGIES) if cfg.strategy == "auto" else [cfg.strategy]
+        strategies = list(usable_strategies()) if cfg.strategy == "auto" else [cfg.strategy]
         good: list[Design] = []
         best, stale = math.inf, 0
         for model, stage in self.models():

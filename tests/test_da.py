@@ -208,3 +208,13 @@ def test_generate_and_verify_small_da_model(tmp_path, bybit_csv):
     assert main(["verify", str(proj), "--sim", "all", "--quiet"]) == 0
     doc = json.loads((proj / "verify.json").read_text())
     assert doc  # verify.json written; mismatches are asserted by the exit code above
+
+
+def test_search_leaves_da_out_without_da4ml(monkeypatch):
+    """A user without the ``da`` extra still gets a search (over the multiplier strategies)."""
+    from fpga_prune import da_cost
+    from fpga_prune.ir import DA, STRATEGIES
+
+    assert da_cost.available() and da_cost.usable_strategies() == STRATEGIES and DA in STRATEGIES
+    monkeypatch.setattr(da_cost, "available", lambda: False)
+    assert da_cost.usable_strategies() == ("latency", "resource")
