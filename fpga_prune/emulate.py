@@ -311,7 +311,9 @@ def _fcast(v: np.ndarray, src_frac: int, dst: FixedType) -> np.ndarray:
     elif s < 0:
         v *= 2.0 ** -s
     lo, hi = dst.raw_min, dst.raw_max
-    if v.size and (v.min() < lo or v.max() > hi):
+    # AP_SAT_SYM on a signed type also moves an in-range min to min + 1 (found by bench/fuzz_bitexact.py)
+    sym = dst.saturation == "AP_SAT_SYM" and dst.signed
+    if v.size and (v.min() < lo or v.max() > hi or (sym and v.min() == lo)):
         if dst.saturation == "AP_WRAP" and dst.sat_bits == 0:
             m = 2.0 ** dst.width
             v -= lo

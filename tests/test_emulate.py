@@ -85,3 +85,17 @@ def test_fast_path_wraps_the_accumulator_before_the_result_cast(acc, res):
     want = fixed.cast(fixed.cast(total, acc_t, acc_t), acc_t, res_t)
     assert np.array_equal(exact, want)
 
+
+
+def test_fast_path_sat_sym_moves_an_in_range_minimum():
+    """AP_SAT_SYM maps the type's minimum itself to min + 1, also when nothing overflows (fuzz seed 1, #279)."""
+    t_in = FixedType.parse("ap_fixed<4,3>")
+    res = FixedType.parse("ap_fixed<12,3,AP_TRN,AP_SAT_SYM>")
+    layer = DenseLayer("fc1", t_in, t_in, t_in, FixedType.parse("ap_fixed<20,11>"), res,
+                       np.array([[2]]), np.array([0]))  # y = 1.0 * x
+    net = FixedNetwork("n", t_in, 1, (layer,))
+    assert emulate.dense_plan(layer).mode == "float"
+    x = np.arange(-8, 8).reshape(-1, 1)  # -4.0 .. 3.5
+    fast, exact = emulate.predict_raw(net, x), emulate.trace(net, x)[-1]
+    assert np.array_equal(fast, exact)
+    assert int(exact[0, 0]) == -2047 and int(exact[1, 0]) == -7 * 2 ** 8  # -4.0 -> -max; -3.5 exact
