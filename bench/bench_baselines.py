@@ -346,12 +346,31 @@ def optimizer_config(cfg: dict, settings: HlsSettings) -> dict:
     return cfg
 
 
-def run_hls4ml(dense, splits, board, caps, ctx) -> dict[str, Any]:
+
+def dsp_aware(dense, splits, hls_config: dict, target: float, bc: BenchConfig):
+    """hls4ml's ``optimize_keras_model_for_hls4ml`` to ``target`` sparsity (VivadoDSPEstimator, polynomial
+    schedule, validation AUC within ``bc.rtol``): the one call both baselines benches make."""
     import tensorflow as tf
     from hls4ml.optimization.dsp_aware_pruning import optimize_keras_model_for_hls4ml
-    from hls4ml.optimization.dsp_aware_pruning.attributes import get_attributes_from_keras_model_and_hls4ml_config
     from hls4ml.optimization.dsp_aware_pruning.objectives.vivado_objectives import VivadoDSPEstimator
     from hls4ml.optimization.dsp_aware_pruning.scheduler import PolynomialScheduler
+
+    tf.keras.utils.set_random_seed(bc.seed)
+    with tempfile.TemporaryDirectory(prefix="bench_hls4ml_opt_") as tmp:
+        return optimize_keras_model_for_hls4ml(
+            _graph.clone(dense), hls_config, VivadoDSPEstimator,
+            PolynomialScheduler(bc.hls4ml_steps, initial_sparsity=0.0, final_sparsity=target),
+            # (n, 1) labels: the optimizer's own loop calls the loss function, which does not squeeze
+            splits.train.X, splits.train.y.astype(np.float32).reshape(-1, 1),
+            splits.val.X, splits.val.y.astype(np.float32).reshape(-1, 1),
+            batch_size=bc.batch_size, epochs=bc.hls4ml_epochs,
+            optimizer=tf.keras.optimizers.Adam(bc.learning_rate), loss_fn="binary_crossentropy",
+            validation_metric=tf.keras.metrics.AUC(name="auc"), increasing=True, rtol=bc.rtol,
+            directory=tmp, tuner="Manual", knapsack_solver="greedy", verbose=False)
+
+def run_hls4ml(dense, splits, board, caps, ctx) -> dict[str, Any]:
+    from hls4ml.optimization.dsp_aware_pruning.attributes import get_attributes_from_keras_model_and_hls4ml_config
+    from hls4ml.optimization.dsp_aware_pruning.objectives.vivado_objectives import VivadoDSPEstimator
 
     bc: BenchConfig = ctx["bench"]
     t0 = time.perf_counter()
@@ -367,18 +386,7 @@ def run_hls4ml(dense, splits, board, caps, ctx) -> dict[str, Any]:
     target = max(0.0, min(1.0, 1.0 - budget / their_dsp)) if their_dsp else 0.0
     say(f"  hls4ml: {their_dsp} DSPs by VivadoDSPEstimator, budget {budget} -> target sparsity {target:.4f}")
     def optimize():
-        tf.keras.utils.set_random_seed(bc.seed)
-        with tempfile.TemporaryDirectory(prefix="bench_hls4ml_opt_") as tmp:
-            return optimize_keras_model_for_hls4ml(
-                _graph.clone(dense), hls_config, VivadoDSPEstimator,
-                PolynomialScheduler(bc.hls4ml_steps, initial_sparsity=0.0, final_sparsity=target),
-                # (n, 1) labels: the optimizer's own loop calls the loss function, which does not squeeze
-                splits.train.X, splits.train.y.astype(np.float32).reshape(-1, 1),
-                splits.val.X, splits.val.y.astype(np.float32).reshape(-1, 1),
-                batch_size=bc.batch_size, epochs=bc.hls4ml_epochs,
-                optimizer=tf.keras.optimizers.Adam(bc.learning_rate), loss_fn="binary_crossentropy",
-                validation_metric=tf.keras.metrics.AUC(name="auc"), increasing=True, rtol=bc.rtol,
-                directory=tmp, tuner="Manual", knapsack_solver="greedy", verbose=False)
+        return dsp_aware(dense, splits, hls_config, target, bc)
 
     notes: dict[str, Any] = {
         "config_adapted": "result 'auto' -> default precision, IOType added (see optimizer_config)"}

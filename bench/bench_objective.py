@@ -36,13 +36,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-import tempfile
 import time
 import traceback
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -104,29 +102,13 @@ def tfmot_sweep(dense, splits, bc) -> list[tuple[float, Any]]:
 
 def hls4ml_sweep(dense, splits, bc, board) -> list[tuple[float, Any]]:
     """dsp_aware_pruning at each target (the optimizer's own model, rtol 0.98 on validation AUC)."""
-    import tensorflow as tf
-    from hls4ml.optimization.dsp_aware_pruning import optimize_keras_model_for_hls4ml
-    from hls4ml.optimization.dsp_aware_pruning.objectives.vivado_objectives import (
-        VivadoDSPEstimator,
-    )
-    from hls4ml.optimization.dsp_aware_pruning.scheduler import PolynomialScheduler
 
     settings = bb.latency16(dense, board)
     hls_config = bb.optimizer_config(to_hls4ml_config(dense, settings), settings)
     bb._patch_regularizer_config()
     out = []
     for target in HLS4ML_TARGETS:
-        tf.keras.utils.set_random_seed(bc.seed)
-        with tempfile.TemporaryDirectory(prefix="bench_objective_hls4ml_") as tmp:
-            m = optimize_keras_model_for_hls4ml(
-                _graph.clone(dense), hls_config, VivadoDSPEstimator,
-                PolynomialScheduler(bc.hls4ml_steps, initial_sparsity=0.0, final_sparsity=target),
-                splits.train.X, splits.train.y.astype(np.float32).reshape(-1, 1),
-                splits.val.X, splits.val.y.astype(np.float32).reshape(-1, 1),
-                batch_size=bc.batch_size, epochs=bc.hls4ml_epochs,
-                optimizer=tf.keras.optimizers.Adam(bc.learning_rate), loss_fn="binary_crossentropy",
-                validation_metric=tf.keras.metrics.AUC(name="auc"), increasing=True, rtol=bc.rtol,
-                directory=tmp, tuner="Manual", knapsack_solver="greedy", verbose=False)
+        m = bb.dsp_aware(dense, splits, hls_config, target, bc)
         out.append((target, _graph.clone(m)))
         bb.say(f"  hls4ml target {target}: done")
     return out
