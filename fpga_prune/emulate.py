@@ -285,7 +285,24 @@ def _activation(layer: ActivationLayer, x: np.ndarray, report: dict | None = Non
         return _sigmoid(layer, x, report)
     if layer.activation == "softmax":
         return _softmax(layer, x, report)
+    if layer.activation == "quantizer":
+        return _quantizer(layer, x, report)
     raise ValueError(f"unsupported activation {layer.activation!r} in layer {layer.name!r}")
+
+
+def _quantizer(layer: ActivationLayer, x: np.ndarray, report: dict | None) -> np.ndarray:
+    """HGQ's mask function: ``out[i] = elem_t_i(inp[i])`` into ``result_t`` (``0`` where no type)."""
+    x = np.asarray(x, dtype=np.int64)
+    out = np.zeros(x.shape, dtype=np.int64)
+    groups: dict[FixedType, list[int]] = {}
+    for i, t in enumerate(layer.element_types):
+        if t is not None:
+            groups.setdefault(t, []).append(i)
+    for t, idx in groups.items():
+        cols = np.asarray(idx)
+        mid = _cast_counted(x[:, cols], layer.input_type, t, report, "element")
+        out[:, cols] = fixed.cast(mid, t, layer.result_type)
+    return out
 
 
 def _run_layer(layer: Layer, x: np.ndarray, report: dict | None = None) -> np.ndarray:

@@ -385,29 +385,40 @@ def _dsp_by_eff(xw: int, dsp_width: tuple[int, int]) -> np.ndarray:
 _SENTINEL = np.iinfo(np.int64).max
 
 
-def _distinct_per_row(vals: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """One value per distinct masked value of each row (the shared multipliers of one input)."""
+def _distinct_pairs(vals: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(row, value) of each distinct masked value of each row: the shared multipliers of one input."""
     if not mask.any():
-        return np.zeros(0, dtype=np.int64)
-    sentinel = _SENTINEL
-    s = np.sort(np.where(mask, vals, sentinel), axis=1)
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    s = np.sort(np.where(mask, vals, _SENTINEL), axis=1)
     first = np.ones_like(s, dtype=bool)
     first[:, 1:] = s[:, 1:] != s[:, :-1]
-    return s[first & (s != sentinel)]
+    rows, cols = np.nonzero(first & (s != _SENTINEL))
+    return rows, s[rows, cols]
 
 
-def _dense_constant(layer: DenseLayer, ctx: _Ctx) -> LayerEstimate:
-    """Weights as constants: Latency strategy (any R) and Resource with R=1."""
+@lru_cache(maxsize=16)
+def _dsp_table(max_xw: int, dsp_width: tuple[int, int]) -> np.ndarray:
+    """DSPs of one product by (input width 0..max_xw, constant effective width 0..63)."""
+    return np.stack([_dsp_by_eff(x, dsp_width) for x in range(max_xw + 1)])
+
+
+def _dense_constant(layer: DenseLayer, ctx: _Ctx, input_widths: np.ndarray | None = None) -> LayerEstimate:
+    """Weights as constants: Latency strategy (any R) and Resource with R=1.
+
+    ``input_widths`` (per input, signed bits; 0: always zero) comes from an HGQ quantizer
+    before the layer: each product is then as wide as its own input, not the input type.
+    """
     r = ctx.r
     w = np.asarray(layer.weights, dtype=np.int64)
     n_in, n_out = w.shape
     rf = layer.reuse_factor
-    xw = _signed_width(layer.input_type)
+    xw = (np.full(n_in, _signed_width(layer.input_type), dtype=np.int64) if input_widths is None
+          else np.asarray(input_widths, dtype=np.int64))[:, None]
     accw = layer.accum_type.width
     csd, eff = _stats(w, layer.weight_type.width)
-    nz = w != 0
+    nz = (w != 0) & (xw > 0)
     nnz = int(nz.sum())
-    mul = csd > r["shift_add_max_csd"]
+    mul = (csd > r["shift_add_max_csd"]) & nz
     shift = nz & ~mul
     if ctx.mul_impl == "dsp":
         to_dsp = mul
@@ -418,9 +429,9 @@ def _dense_constant(layer: DenseLayer, ctx: _Ctx) -> LayerEstimate:
         to_dsp = mul & ~narrow
     lut_mul = mul & ~to_dsp
     # One multiplier per distinct (input, constant) pair; Vivado also shares x*c with x*(-c).
-    shared = _distinct_per_row(np.abs(w) if r["dsp_share_sign"] else w, to_dsp)
-    dsp = int(_dsp_by_eff(xw, ctx.board.dsp_width).take(_stats(shared, layer.weight_type.width)[1]).sum()) \
-        if shared.size else 0
+    rows, shared = _distinct_pairs(np.abs(w) if r["dsp_share_sign"] else w, to_dsp)
+    dsp = int(_dsp_table(int(xw.max(initial=0)), ctx.board.dsp_width)[
+        xw[rows, 0], _stats(shared, layer.weight_type.width)[1]].sum()) if shared.size else 0
     n_dsp_mults = int(shared.size)
     n_mul_ops = int(mul.sum())
     interval = 1
@@ -485,8 +496,13 @@ def _dense_resource(layer: DenseLayer, ctx: _Ctx) -> LayerEstimate:
         interval_cycles=rf, mults_total=n, mults_nonzero=nnz, mults_in_dsp=in_dsp, mults_in_lut=in_lut)
 
 
-def estimate_dense(layer: DenseLayer, board: Board, options: EstimateOptions = EstimateOptions()) -> LayerEstimate:
-    """One Dense layer on ``board`` (validates a Resource layer's reuse factor; DA: ``da_cost``)."""
+def estimate_dense(layer: DenseLayer, board: Board, options: EstimateOptions = EstimateOptions(),
+                   input_widths: np.ndarray | None = None) -> LayerEstimate:
+    """One Dense layer on ``board`` (validates a Resource layer's reuse factor; DA: ``da_cost``).
+
+    ``input_widths``: per-input signed widths an HGQ quantizer before the layer leaves
+    (``ActivationLayer.element_widths``); used by the constant-weight kernels.
+    """
     if layer.strategy not in STRATEGIES:
         raise InputError(f"layer {layer.name}", "strategy", f"must be one of {', '.join(STRATEGIES)}, "
                          f"got {layer.strategy!r}")
@@ -498,7 +514,7 @@ def estimate_dense(layer: DenseLayer, board: Board, options: EstimateOptions = E
         check_reuse_factor(layer)
         if layer.reuse_factor > 1:
             return _dense_resource(layer, ctx)
-    return _dense_constant(layer, ctx)
+    return _dense_constant(layer, ctx, input_widths)
 
 
 def _table_shape(layer: ActivationLayer, key: str, size: int | None) -> tuple[int, int]:
@@ -526,6 +542,19 @@ def estimate_activation(layer: ActivationLayer, board: Board,
         lut = int(round(n * rw * (r["lut_per_relu_bit"] if plain else r["lut_per_relu_rnd_sat_bit"])))
         cycles = 0 if plain else ctx.cycles(r["relu_rnd_sat_ns"], registered=False)
         ff = int(round(cycles * n * xw * r["ff_per_relu_bit_stage"]))
+    elif layer.activation == "quantizer":
+        # HGQ mask: a cast per element to its own width. Truncating/wrapping casts are wiring; a rounding
+        # one adds a half-LSB carry chain (lut_per_adder_bit per bit); a saturating one the compare and
+        # clamp a rounding-saturating ReLU costs beyond a plain ReLU and that adder (the measured ReLU
+        # rules). The ReLU's rounding/saturating delay applies; the mask is inlined (no cycle of its own).
+        widths = layer.element_widths()
+        sat_cost = r["lut_per_relu_rnd_sat_bit"] - r["lut_per_relu_bit"] - r["lut_per_adder_bit"]
+        per_bit = np.array([0.0 if t is None else
+                            (t.rounding != "AP_TRN") * r["lut_per_adder_bit"] + (t.saturation != "AP_WRAP") * sat_cost
+                            for t in layer.element_types])
+        lut = int(round(float((widths * per_bit).sum())))
+        cycles = ctx.cycles(r["relu_rnd_sat_ns"], registered=False) if per_bit.any() else 0
+        ff = int(round(cycles * float(widths.sum()) * r["ff_per_relu_bit_stage"]))
     elif layer.activation == "sigmoid":
         size, width = _table_shape(layer, "sigmoid", layer.table_size)
         b1, l1 = _rom(size, width, ctx)
@@ -554,7 +583,7 @@ def estimate_activation(layer: ActivationLayer, board: Board,
         ff = int(round(r["ff_softmax_per_elem_stage"] * n * cycles))
     else:
         raise InputError(f"layer {layer.name}", "activation",
-                         f"unsupported activation {layer.activation!r}; valid: linear, relu, sigmoid, softmax")
+                         f"unsupported activation {layer.activation!r}; valid: linear, relu, sigmoid, softmax, quantizer")
     return LayerEstimate(
         name=layer.name, kind="activation", strategy=layer.activation, reuse_factor=1,
         dsp=dsp, bram18k=bram, lut=lut, ff=ff, latency_cycles=cycles, interval_cycles=1)
@@ -568,15 +597,26 @@ def estimate(network: FixedNetwork, board: Board, options: EstimateOptions = Est
     layer II.  URAM is not used by io_parallel designs.
     """
     ctx = _ctx(board, options)
-    layers = tuple(estimate_dense(lay, board, options) if isinstance(lay, DenseLayer)
-                   else estimate_activation(lay, board, options) for lay in network.layers)
+    est: list[LayerEstimate] = []
+    widths: np.ndarray | None = None  # per-element widths an HGQ quantizer leaves for the next Dense
+    for lay in network.layers:
+        if isinstance(lay, DenseLayer):
+            est.append(estimate_dense(lay, board, options, widths))
+        else:
+            est.append(estimate_activation(lay, board, options))
+        if isinstance(lay, ActivationLayer) and lay.element_types:
+            widths = lay.element_widths()
+        elif not (isinstance(lay, ActivationLayer) and lay.activation in ("relu", "linear")):
+            widths = None  # a ReLU or a cast keeps each element's width; anything else ends it
+    layers = tuple(est)
     # The top function registers the input and every layer output once; each layer is charged its own.
     # User calibration (cal_lut, cal_ff) scales every layer.
     cal_lut, cal_ff = ctx.r["cal_lut"], ctx.r["cal_ff"]
     per_bit = ctx.r["ff_top_per_bit"]
     charged = []
     for i, (lay, le) in enumerate(zip(network.layers, layers)):
-        bits = (lay.n_out if isinstance(lay, DenseLayer) else lay.n) * lay.result_type.width
+        bits = (int(lay.element_widths().sum()) if isinstance(lay, ActivationLayer) and lay.element_types
+                else (lay.n_out if isinstance(lay, DenseLayer) else lay.n) * lay.result_type.width)
         bits += network.n_inputs * network.input_type.width if i == 0 else 0
         lut = le.lut if cal_lut == 1.0 else int(round(le.lut * cal_lut))
         charged.append(replace(le, lut=lut, ff=int(round((le.ff + bits * per_bit) * cal_ff))))

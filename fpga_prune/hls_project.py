@@ -225,15 +225,38 @@ def _top_file(fw: Path, project_name: str | None) -> Path:
     raise InputError(fw, None, "no top function source (<project>.cpp calling nnet:: layers)")
 
 
-def _quantizer_fn(fw: Path, func: str) -> bool:
-    """Is ``nnet::func`` an HGQ ``FixedPointQuantizer`` mask function (one cast per element) of the firmware?
+_MASK_LINE = re.compile(r"out\[(\d+)\]\s*=\s*(?:(ap_u?fixed<[^>]*>)\s*\(\s*inp\[(\d+)\]\s*\)|0)\s*;")
 
-    hls4ml (``backends/fpga/passes/hgq_proxy_model.py``) writes it as
-    ``void <layer>(input_t *inp, output_t *out)`` with ``out[i] = ap_fixed<...>(inp[i]);``
-    lines and calls it ``nnet::<layer><in_t, out_t>(in, out)``.
+
+def _quantizer_types(fw: Path, func: str, n: int) -> tuple[FixedType | None, ...] | None:
+    """The per-element types of HGQ ``FixedPointQuantizer`` mask function ``func``, or None if it is not one.
+
+    hls4ml (``backends/fpga/passes/hgq_proxy_model.py``, ``generate_mask_fn``) writes it into
+    ``firmware/nnet_utils/nnet_code_gen.h`` as ``void <layer>(input_t *inp, output_t *out)`` with one
+    ``out[i] = ap_fixed<b,i,AP_RND,AP_SAT>(inp[i]);`` (or ``out[i] = 0;`` for a zero-bit element) per
+    element, and calls it ``nnet::<layer><in_t, out_t>(in, out)``.
     """
-    pat = re.compile(rf"void\s+{re.escape(func)}\s*\([^)]*\*\s*out\s*\)\s*\{{\s*(?:#pragma[^\n]*)?\s*out\[0\]")
-    return any(pat.search(f.read_text(errors="replace")) for f in sorted(fw.glob("*.h")) + sorted(fw.glob("*.cpp")))
+    head = re.compile(rf"void\s+{re.escape(func)}\s*\([^)]*\*\s*inp\s*,[^)]*\*\s*out\s*\)\s*\{{")
+    files = sorted(fw.glob("*.h")) + sorted(fw.glob("*.cpp")) + sorted((fw / "nnet_utils").glob("*code_gen*.h"))
+    for f in files:
+        text = _strip_comments(f.read_text(errors="replace"))
+        m = head.search(text)
+        if not m:
+            continue
+        body = text[m.end():text.find("}", m.end())]
+        types: dict[int, FixedType | None] = {}
+        for line in _MASK_LINE.finditer(body):
+            i = int(line.group(1))
+            if line.group(3) is not None and int(line.group(3)) != i:
+                raise InputError(f, f"{func} out[{i}]", f"reads inp[{line.group(3)}]: only element-wise masks")
+            try:
+                types[i] = None if line.group(2) is None else FixedType.parse(line.group(2))
+            except ValueError as e:
+                raise InputError(f, f"{func} out[{i}]", str(e)) from None
+        if sorted(types) != list(range(n)):
+            raise InputError(f, func, f"sets {len(types)} of the {n} elements the previous layer gives")
+        return tuple(types[i] for i in range(n))
+    return None
 
 
 def _network_from_firmware(fw: Path, project_name: str | None, version: str | None = None) -> FixedNetwork:
@@ -269,9 +292,16 @@ def _network_from_firmware(fw: Path, project_name: str | None, version: str | No
         cfg = configs.get(targs[-1]) if targs else None
         lname = comment or (cfg.layer if cfg else func)
         if func not in DENSE_FUNCS + ACTIVATION_FUNCS:
-            if _quantizer_fn(fw, func):
-                raise InputError(top, f"layer {lname}", f"HGQ FixedPointQuantizer (a type per element, {made_by}) "
-                                 "has no bit-accurate model here; RTL is still checked against the C simulation")
+            elems = _quantizer_types(fw, func, width) if len(targs) == 2 else None
+            if elems is not None:
+                if cargs[0] != cur_var:
+                    raise InputError(top, f"layer {lname}", f"reads {cargs[0]}, not the previous layer's output "
+                                     f"{cur_var}: only chains are modelled")
+                out_t = types.resolve(targs[1], where=f"layer {lname} result type")
+                layers.append(ActivationLayer(name=lname, activation="quantizer", input_type=cur_t,
+                                              result_type=out_t, n=width, element_types=elems))
+                cur_var, cur_t = cargs[1], out_t
+                continue
             raise InputError(top, f"layer {lname}", f"nnet::{func} ({made_by}) is not a layer this tool models "
                              "(supported: dense, relu, linear, sigmoid, softmax)")
         if cfg is None:

@@ -24,7 +24,9 @@ from fpga_prune.outdir import json_text
 #: ``distributed_arithmetic`` is hls4ml's spelling: each constant matrix-vector product becomes an
 #: adder graph (da4ml), summed exactly and then cast to the result type (see ``exact_sum_type``).
 Strategy = Literal["latency", "resource", "distributed_arithmetic"]
-ActivationKind = Literal["linear", "relu", "sigmoid", "softmax"]
+#: ``quantizer`` is HGQ's heterogeneous ``FixedPointQuantizer`` as hls4ml writes it for io_parallel: a cast of
+#: every element to its own type (``ActivationLayer.element_types``), then to the layer's result type.
+ActivationKind = Literal["linear", "relu", "sigmoid", "softmax", "quantizer"]
 SoftmaxImplementation = Literal["stable", "latency", "legacy", "argmax"]
 STRATEGIES: tuple[Strategy, ...] = get_args(Strategy)
 SOFTMAX_IMPLEMENTATIONS: tuple[SoftmaxImplementation, ...] = get_args(SoftmaxImplementation)
@@ -174,7 +176,8 @@ class ActivationLayer:
     """Element-wise activation.  ``tables`` holds hls4ml's lookup tables as raw
     integers of ``table_types`` (sigmoid: ``{"sigmoid": ...}`` with
     ``table_size`` entries; softmax: ``{"exp": ..., "invert": ...}`` with the
-    constants in ``softmax``).
+    constants in ``softmax``).  A ``quantizer`` has one ``element_types`` entry per
+    element (None: the element is set to 0, HGQ's zero-bit case).
     """
 
     name: str
@@ -186,10 +189,15 @@ class ActivationLayer:
     table_types: dict[str, FixedType] = field(default_factory=dict)
     table_size: int | None = None  # sigmoid
     softmax: SoftmaxParams | None = None
+    element_types: tuple[FixedType | None, ...] = ()
 
     kind: str = field(default="activation", init=False)
 
     def __post_init__(self) -> None:
+        if (self.activation == "quantizer") != bool(self.element_types) or \
+                (self.element_types and len(self.element_types) != self.n):
+            raise ValueError(f"layer {self.name}: a quantizer needs one element type per element ({self.n}), "
+                             "other activations none")
         if self.activation == "softmax" and self.softmax is None:
             raise ValueError(f"layer {self.name}: a softmax layer needs SoftmaxParams")
         if self.activation == "sigmoid" and self.table_size is None:
@@ -209,7 +217,18 @@ class ActivationLayer:
             "tables": {k: np.asarray(v, dtype=np.int64).tolist() for k, v in sorted(self.tables.items())},
             "table_types": {k: str(v) for k, v in sorted(self.table_types.items())},
             "params": dict(sorted(self.params().items())),
+            **({"element_types": [None if t is None else str(t) for t in self.element_types]}
+               if self.element_types else {}),
         }
+
+    def element_widths(self) -> np.ndarray:
+        """Signed bit width of every element after a quantizer (0 where it is zeroed).
+
+        Why: HGQ gives each input of the next Dense its own width, and the HLS tool
+        narrows each multiplier to it (known-zero low bits, sign-extended high bits).
+        """
+        return np.array([0 if t is None else t.width + (0 if t.signed else 1) for t in self.element_types],
+                        dtype=np.int64)
 
 
 Layer = Union[DenseLayer, ActivationLayer]
@@ -270,6 +289,7 @@ class FixedNetwork:
                     table_types={k: FixedType.parse(v) for k, v in d["table_types"].items()},
                     table_size=int(d["params"]["table_size"]) if "table_size" in d["params"] else None,
                     softmax=SoftmaxParams.from_dict(d["params"]) if d["activation"] == "softmax" else None,
+                    element_types=tuple(None if t is None else FixedType.parse(t) for t in d.get("element_types", ())),
                 ))
             else:
                 raise ValueError(f"unknown layer kind {d['kind']!r}")

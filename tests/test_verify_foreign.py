@@ -229,33 +229,6 @@ def test_two_head_project_without_rtl_is_a_one_line_error_from_the_cli(tmp_path)
     assert "Traceback" not in r.stderr
 
 
-def test_hgq_quantizer_layer_is_refused_by_name(tmp_path):
-    """A FixedPointQuantizer as hls4ml writes it (a mask function, called nnet::<layer>)."""
-    from fpga_prune.hls_project import read_project
-
-    prj = _write_project(_tau_model(), tmp_path / "prj")
-    top = prj / "firmware" / "myproject.cpp"
-    params = prj / "firmware" / "parameters.h"
-    params.write_text(params.read_text() + """
-namespace nnet {
-template<typename input_t, typename output_t>
-void fpq_relu(input_t *inp, output_t *out) {
-    #pragma HLS INLINE
-    out[0] = ap_fixed<8,3,AP_RND,AP_SAT>(inp[0]);
-}
-}
-""")
-    text = top.read_text()
-    text = re.sub(r"nnet::relu<(\w+), (\w+), relu_config3>\((\w+), (\w+)\); // q_dense_3_relu",
-                  r"nnet::fpq_relu<\1, \2>(\3, \4); // fpq_relu", text)
-    assert "nnet::fpq_relu<" in text
-    top.write_text(text)
-    with pytest.raises(InputError) as exc:
-        read_project(prj)
-    msg = str(exc.value)
-    assert "layer fpq_relu" in msg and "HGQ FixedPointQuantizer" in msg and "hls4ml version" in msg and "\n" not in msg
-
-
 @pytest.mark.slow
 def test_vitis_conventions_verify_with_no_port_file_and_a_flipped_weight_fails(tmp_path):
     from fpga_prune.rtl import PortConvention

@@ -1,0 +1,143 @@
+"""HGQ heterogeneous quantizers (hls4ml's FixedPointQuantizer mask functions): import, model, estimate.
+
+The projects are hls4ml 1.3 projects with mask functions written by hls4ml's own
+``generate_mask_fn`` into ``firmware/nnet_utils/nnet_code_gen.h``, where hls4ml puts them.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fpga_prune import emulate
+from fpga_prune.boards import load_board
+from fpga_prune.errors import InputError
+from fpga_prune.estimate import EstimateOptions, estimate
+from fpga_prune.fixed import FixedType
+from fpga_prune.hls_project import read_project
+from fpga_prune.ir import ActivationLayer, DenseLayer, FixedNetwork
+
+REPO = Path(__file__).resolve().parents[1]
+
+# per-element (signed, bits, integer bits) of the input quantizer: element 2 is zero-bit (always 0)
+IN_KBI = ((1, 4, 2), (0, 3, 1), (1, 0, 0), (1, 6, 3), (1, 2, 1), (0, 5, 2))
+RELU_KBI = tuple((0, 2 + (j % 4), 1 + (j % 2)) for j in range(8))
+
+
+def _mask(name: str, kbi, rnd: str, sat: str) -> str:
+    from hls4ml.backends.fpga.passes.hgq_proxy_model import generate_mask_fn
+
+    k, b, i = (np.array([[e[j] for e in kbi]]) for j in range(3))
+    return generate_mask_fn(name, (len(kbi),), k, b, i, rnd, sat, "vitis")
+
+
+def hgq_project(tmp_path: Path) -> Path:
+    """The tau model of test_verify_foreign as HGQ builds it: quantizers on the input and after the ReLU."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    try:
+        from test_verify_foreign import _tau_model, _write_project
+    finally:
+        sys.path.pop(0)
+    prj = _write_project(_tau_model(), tmp_path / "hgq_prj", default_precision="ap_fixed<10,4>",
+                         input_precision="ap_fixed<16,6>")
+    gen = prj / "firmware" / "nnet_utils" / "nnet_code_gen.h"
+    gen.write_text(gen.read_text().replace(
+        "// hls4ml insert code\n",
+        "// hls4ml insert code\n" + _mask("q_in", IN_KBI, "RND", "SAT") + _mask("q_relu", RELU_KBI, "TRN", "WRAP")))
+    top = prj / "firmware" / "myproject.cpp"
+    text = top.read_text()
+    text = text.replace(
+        "    nnet::dense<input_t, q_dense_3_result_t, config2>(q_dense_3_input,",
+        "    input_t q_in_out[6];\n    #pragma HLS ARRAY_PARTITION variable=q_in_out complete dim=0\n"
+        "    nnet::q_in<input_t, input_t>(q_dense_3_input, q_in_out); // q_in\n\n"
+        "    nnet::dense<input_t, q_dense_3_result_t, config2>(q_in_out,")
+    text = re.sub(r"(nnet::relu<q_dense_3_result_t, layer3_t, relu_config3>\(layer2_out, )layer3_out\);",
+                  r"layer3_t layer3_pre[8];\n    \1layer3_pre);\n"
+                  r"    nnet::q_relu<layer3_t, layer3_t>(layer3_pre, layer3_out); // q_relu\n", text)
+    assert "nnet::q_in<" in text and "nnet::q_relu<" in text
+    top.write_text(text)
+    return prj
+
+
+def test_hgq_project_imports_with_a_type_per_element(tmp_path):
+    net = read_project(hgq_project(tmp_path)).network
+    kinds = [(lay.name, getattr(lay, "activation", "dense")) for lay in net.layers]
+    assert kinds[:4] == [("q_in", "quantizer"), ("q_dense_3", "dense"), ("q_dense_3_relu", "relu"),
+                         ("q_relu", "quantizer")]
+    q_in = net.layers[0]
+    assert [None if t is None else str(t) for t in q_in.element_types] == [
+        "ap_fixed<4,2,AP_RND,AP_SAT>", "ap_ufixed<3,1,AP_RND,AP_SAT>", None, "ap_fixed<6,3,AP_RND,AP_SAT>",
+        "ap_fixed<2,1,AP_RND,AP_SAT>", "ap_ufixed<5,2,AP_RND,AP_SAT>"]
+    assert q_in.element_widths().tolist() == [4, 4, 0, 6, 2, 6]
+    # the IR round-trips through network.json with the element types
+    back = FixedNetwork.from_json(net.to_json())
+    assert back.to_json() == net.to_json() and back.layers[0].element_types == q_in.element_types
+
+
+def test_quantizer_emulation_casts_each_element_to_its_type_then_to_the_result():
+    t16 = FixedType(True, 16, 6)  # raw = value * 2**10
+    lay = ActivationLayer("q", "quantizer", t16, t16, 3, element_types=(
+        FixedType(True, 4, 2, "AP_RND", "AP_SAT"), None, FixedType(False, 3, 1)))
+    x = np.array([[int(0.8 * 1024), 5000, int(1.9 * 1024)],    # 0.8 -> 0.75 (RND, step .25); 0 ; 1.9 -> 1.75
+                  [int(-3.0 * 1024), -1, int(-0.5 * 1024)],    # -3.0 -> -2.0 (SAT); 0 ; -0.5 -> 1.5 (wrap, 3 bits)
+                  [int(1.7 * 1024), 1, int(2.3 * 1024)]])     # 1.7 -> 1.75 (SAT at max 1.75); 0 ; 2.3 -> 0.25
+    net = FixedNetwork("n", t16, 3, (lay,))
+    got = emulate.predict_raw(net, x) / 1024
+    assert got.tolist() == [[0.75, 0.0, 1.75], [-2.0, 0.0, 1.5], [1.75, 0.0, 0.25]]
+
+
+def test_hgq_widths_narrow_the_next_dense_in_the_estimate(tmp_path):
+    net = read_project(hgq_project(tmp_path)).network
+    board = load_board("zcu104")
+    opts = EstimateOptions(hls_tool="vitis-2024.1")
+    with_q = estimate(net, board, opts)
+    plain = FixedNetwork(net.name, net.input_type, net.n_inputs,
+                         tuple(lay for lay in net.layers if getattr(lay, "activation", "") != "quantizer"))
+    without = estimate(plain, board, opts)
+    d_q = next(le for le in with_q.layers if le.name == "q_dense_3")
+    d_p = next(le for le in without.layers if le.name == "q_dense_3")
+    dense = next(lay for lay in net.layers if isinstance(lay, DenseLayer))
+    nz_row2 = int(np.count_nonzero(dense.weights[2]))
+    # the zero-bit input removes its products; 16-bit inputs need DSPs, <= 6-bit ones do not (10-bit weights)
+    assert d_q.mults_nonzero == d_p.mults_nonzero - nz_row2 and nz_row2 > 0
+    assert d_p.dsp > 0 and d_q.dsp == 0 and d_q.lut < d_p.lut
+    # rounding + saturating casts cost LUTs; truncating/wrapping ones are wiring
+    q_in, q_relu = with_q.layers[0], next(le for le in with_q.layers if le.name == "q_relu")
+    assert q_in.lut > 0 and q_relu.lut == 0 and q_in.dsp == 0
+
+
+def test_a_mask_that_misses_elements_is_a_one_line_error(tmp_path):
+    prj = hgq_project(tmp_path)
+    gen = prj / "firmware" / "nnet_utils" / "nnet_code_gen.h"
+    gen.write_text(re.sub(r"\n\s*out\[5\] = [^\n]*", "", gen.read_text(), count=1))
+    with pytest.raises(InputError) as exc:
+        read_project(prj)
+    msg = str(exc.value)
+    assert str(gen) in msg and "q_in" in msg and "sets 5 of the 6 elements" in msg and "\n" not in msg
+
+
+@pytest.mark.slow
+def test_hgq_project_model_matches_its_c_simulation_bit_for_bit(tmp_path):
+    """The real check: hls4ml's firmware compiled by g++ against the bit-accurate model, 3,000 inputs."""
+    prj = hgq_project(tmp_path)
+    r = subprocess.run([sys.executable, "-m", "fpga_prune.cli", "verify", str(prj), "--json"], cwd=REPO,
+                       capture_output=True, text=True, timeout=900, check=False)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    assert '"bit_accurate_model"' in r.stdout
+    import json
+
+    doc = json.loads(r.stdout)
+    model = next(c for c in doc["checks"] if c["name"] == "bit_accurate_model")
+    assert model["vectors"] == 3000 and model["mismatches"] == 0 and model["modelled"]
+    per_layer = {r["layer"]: r["disagreeing_vectors"] for r in model["layers"] if r["compared"]}
+    assert per_layer["q_in"] == 0 and per_layer["q_relu"] == 0 and len(per_layer) == 8
+    est = subprocess.run([sys.executable, "-m", "fpga_prune.cli", "estimate", str(prj), "--json"], cwd=REPO,
+                         capture_output=True, text=True, timeout=300, check=False)
+    assert est.returncode == 0, est.stderr
+    layers = {le["name"]: le for le in json.loads(est.stdout)["layers"]}
+    assert layers["q_in"]["lut"] > 0 and layers["q_dense_3"]["dsp"] == 0
