@@ -454,7 +454,8 @@ def _dense_constant(layer: DenseLayer, ctx: _Ctx, input_widths: np.ndarray | Non
     if n_dsp_mults:
         cycles = ctx.cycles(r["t_mult_ns"] + depth * r["t_add_ns"])
     else:
-        first = r["t_lut_mult_ns"] if nnz else 0.0
+        # a product that is a plain shift (one positive CSD digit) is wiring: no delay before the adders
+        first = r["t_lut_mult_ns"] if (adders > 0).any() else 0.0
         cycles = ctx.cycles(first + depth * r["t_add_ns"], registered=False)
     latency = max(cycles, interval - 1)
     ff = r["ff_per_product_bit_stage"] * nnz * accw * latency

@@ -39,6 +39,7 @@ from fpga_prune.ir import (
     FixedNetwork,
     Layer,
     SoftmaxParams,
+    exact_sum_type,
 )
 from fpga_prune.tables import sigmoid_layer, softmax_layer
 
@@ -212,6 +213,24 @@ def _softmax(name: str, in_t: FixedType, out_t: FixedType, n: int, impl: str, ex
     return softmax_layer(name, in_t, out_t, n, params, exp_t, inv_t)
 
 
+def _batchnorm(name: str, in_t: FixedType, scale_t: FixedType, bias_t: FixedType, out_t: FixedType,
+               scale: np.ndarray, bias: np.ndarray) -> DenseLayer:
+    """hls4ml's ``nnet::normalize`` as the diagonal Dense with the same arithmetic.
+
+    Why a Dense: ``res[i] = product(data[i], scale[i]) + bias[i]`` is computed at full
+    precision (``product::mult`` returns ``decltype(a * w)``) and cast once to ``res_T``;
+    a diagonal Dense whose accumulator holds that exact sum (``exact_sum_type``) is the
+    same function, so the bit-accurate model, the estimator (one constant product and
+    one adder per element) and the RTL need nothing new.
+    """
+    n = scale.size
+    w = np.zeros((n, n), dtype=np.int64)
+    w[np.arange(n), np.arange(n)] = scale
+    acc = exact_sum_type(in_t, scale_t, bias_t, w, bias)
+    return DenseLayer(name=name, input_type=in_t, weight_type=scale_t, bias_type=bias_t, accum_type=acc,
+                      result_type=out_t, weights=w, biases=np.asarray(bias, dtype=np.int64))
+
+
 # ----------------------------------------------------------------------------- firmware
 def _top_file(fw: Path, project_name: str | None) -> Path:
     names = [f"{project_name}.cpp"] if project_name else []
@@ -291,6 +310,24 @@ def _network_from_firmware(fw: Path, project_name: str | None, version: str | No
         func, targs, cargs, comment = m.group(1), _split_args(m.group(2)), _split_args(m.group(3)), m.group(4)
         cfg = configs.get(targs[-1]) if targs else None
         lname = comment or (cfg.layer if cfg else func)
+        if func == "normalize" and cfg is not None and len(cargs) >= 4:
+            n = _num(cfg.values.get("n_in", str(width)), defines)
+            if n != width:
+                raise InputError(params_h, f"{cfg.name}.n_in", f"{n}, but the previous layer gives {width}")
+            n_filt = _num(cfg.values.get("n_filt", "-1"), defines) if cfg.values.get("n_filt", "-1") != "-1" else -1
+            n_sb = n_filt if n_filt > 0 else n
+            s_t = types.resolve(cfg.types.get("scale_t", ""), where=f"layer {lname} scale_t")
+            b_t = types.resolve(cfg.types.get("bias_t", ""), where=f"layer {lname} bias_t")
+            reps = -(-n // n_sb)  # n_filt > 0: the scale and bias repeat every n_filt elements
+            sc = np.tile(_weights(fw / "weights", cargs[2], s_t, n_sb), reps)[:n]
+            bi = np.tile(_weights(fw / "weights", cargs[3], b_t, n_sb), reps)[:n]
+            if cargs[0] != cur_var:
+                raise InputError(top, f"layer {lname}", f"reads {cargs[0]}, not the previous layer's output "
+                                 f"{cur_var}: only chains are modelled")
+            out_t = types.resolve(targs[1], where=f"layer {lname} result type")
+            layers.append(_batchnorm(lname, cur_t, s_t, b_t, out_t, sc, bi))
+            cur_var, cur_t = cargs[1], out_t
+            continue
         if func not in DENSE_FUNCS + ACTIVATION_FUNCS:
             elems = _quantizer_types(fw, func, width) if len(targs) == 2 else None
             if elems is not None:
@@ -303,7 +340,7 @@ def _network_from_firmware(fw: Path, project_name: str | None, version: str | No
                 cur_var, cur_t = cargs[1], out_t
                 continue
             raise InputError(top, f"layer {lname}", f"nnet::{func} ({made_by}) is not a layer this tool models "
-                             "(supported: dense, relu, linear, sigmoid, softmax)")
+                             "(supported: dense, normalize, relu, linear, sigmoid, softmax, HGQ FixedPointQuantizer masks)")
         if cfg is None:
             raise InputError(params_h, f"layer {lname}", f"config struct {targs[-1] if targs else '?'} not found")
         if len(cargs) < 2 or len(targs) < 3:
@@ -476,21 +513,28 @@ def _network_from_design(path: Path, design: dict, layer_rows: list[dict], cfg: 
     toks = chain.split(">")
     if len(toks) < 2:
         raise InputError(src, "layers", f"not a layer chain: {chain!r}")
-    widths, acts = [], []
+    widths, acts, norms = [], [], []
     for tok in toks:
-        m = re.fullmatch(r"(\d+)(?:\((\w+)\))?", tok.strip())
-        if not m:
-            raise InputError(src, f"layer {tok.strip()}", "not modelled: only Dense layers with relu, linear, "
-                             "sigmoid or softmax activations are (e.g. bn = BatchNormalization is not)")
+        # "3(bn)+relu": a Dense of 3, BatchNormalization (hls4ml's normalize), then relu
+        m = re.fullmatch(r"(\d+)(?:\((\w+)\))?(?:\+(\w+))?", tok.strip())
+        if not m or (m.group(3) and m.group(2) != "bn"):
+            raise InputError(src, f"layer {tok.strip()}", "not modelled: only Dense layers with bn (BatchNormalization),"
+                             " relu, linear, sigmoid or softmax are")
         widths.append(int(m.group(1)))
-        acts.append(m.group(2))
+        norms.append(m.group(2) == "bn")
+        acts.append(m.group(3) if m.group(2) == "bn" else m.group(2))
     n_dense = len(widths) - 1
     for a in acts:
         if a is not None and a not in ACTIVATION_FUNCS:
             raise InputError(src, f"layer {a}", f"activation {a!r} is not modelled (relu, linear, sigmoid, softmax)")
-    w_files = sorted((path / "firmware" / "weights").glob("w*.txt"), key=lambda p: int(re.sub(r"\D", "", p.stem) or 0))
+    wdir = path / "firmware" / "weights"
+    by_index = lambda p: int(re.sub(r"\D", "", p.stem) or 0)  # noqa: E731
+    w_files = sorted(wdir.glob("w*.txt"), key=by_index)
+    s_files = sorted(wdir.glob("s*.txt"), key=by_index)
     if len(w_files) != n_dense:
-        raise InputError(path / "firmware" / "weights", None, f"{len(w_files)} weight files for {n_dense} Dense layers")
+        raise InputError(wdir, None, f"{len(w_files)} weight files for {n_dense} Dense layers")
+    if len(s_files) != sum(norms):
+        raise InputError(wdir, None, f"{len(s_files)} scale files (s*.txt) for {sum(norms)} BatchNormalization layers")
     get = lambda k: _design_types(design.get(k, ""), n_dense, src, k)  # noqa: E731
     w_ts, b_ts, acc_ts, res_ts = get("weight_precision"), get("bias_precision"), get("accum_precision"), \
         get("result_precision")
@@ -498,6 +542,13 @@ def _network_from_design(path: Path, design: dict, layer_rows: list[dict], cfg: 
     dense_rows = [r for r in layer_rows if r.get("config")]
     strategy = (design.get("strategy") or "latency").lower()
     model_cfg = ((cfg.get("HLSConfig") or {}).get("Model") or {})
+    # hls4ml gives a layer without its own precision (a BatchNormalization's scale and bias) the model default
+    prec = model_cfg.get("Precision", "fixed<16,6>")
+    prec = prec.get("default", "fixed<16,6>") if isinstance(prec, dict) else prec
+    try:
+        default_t = to_fixed_type(str(prec))
+    except ValueError as exc:
+        raise InputError(path / "hls4ml_config.yml", "HLSConfig.Model.Precision", str(exc)) from None
     sm_cfg = next((v for v in ((cfg.get("HLSConfig") or {}).get("LayerName") or {}).values()
                    if isinstance(v, dict) and "exp_table_t" in v), {})
     cur_t = to_fixed_type(design["input_precision"])
@@ -516,6 +567,14 @@ def _network_from_design(path: Path, design: dict, layer_rows: list[dict], cfg: 
         layers.append(DenseLayer(name, cur_t, w_ts[i], b_ts[i], acc_ts[i], res_ts[i], np.ascontiguousarray(w), b,
                                  strategy=strategy, reuse_factor=rf))
         cur_t = res_ts[i]
+        if norms[i + 1]:
+            sf = s_files.pop(0)
+            bn_t = to_fixed_type(act_prec[ai][1]) if ai < len(act_prec) and act_prec[ai][0] == "bn" else cur_t
+            ai += ai < len(act_prec) and act_prec[ai][0] == "bn"
+            layers.append(_batchnorm(f"bn{sf.stem[1:]}", cur_t, default_t, default_t, bn_t,
+                                     _weights(wdir, sf.stem, default_t, n_out),
+                                     _weights(wdir, "b" + sf.stem[1:], default_t, n_out)))
+            cur_t = bn_t
         act = acts[i + 1]
         if act is None:
             continue

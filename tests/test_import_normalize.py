@@ -1,0 +1,65 @@
+"""hls4ml's BatchNormalization (``nnet::normalize``) in a foreign project: imported, modelled bit for bit."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fpga_prune.hls_project import read_project
+from fpga_prune.ir import DenseLayer
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _bn_project(tmp_path: Path) -> Path:
+    """Dense -> relu -> BatchNormalization (not fusable into the Dense: a ReLU sits between) -> Dense."""
+    import keras
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    try:
+        from test_verify_foreign import _write_project
+    finally:
+        sys.path.pop(0)
+    inp = keras.layers.Input((6,), name="x")
+    h = keras.layers.Dense(8, activation="relu", name="fc1")(inp)
+    h = keras.layers.BatchNormalization(name="bn")(h)
+    out = keras.layers.Dense(3, name="fc2")(h)
+    model = keras.Model(inp, out)
+    rng = np.random.default_rng(11)
+    for layer in model.layers:
+        w = layer.get_weights()
+        if w:
+            vals = [rng.normal(0, 0.6, size=a.shape).astype(np.float32) for a in w]
+            if layer.name == "bn":  # gamma, beta, moving mean, moving variance (> 0)
+                vals[3] = np.abs(vals[3]) + 0.3
+            layer.set_weights(vals)
+    return _write_project(model, tmp_path / "bn_prj", default_precision="ap_fixed<14,5>")
+
+
+def test_normalize_is_a_diagonal_dense_with_an_exact_accumulator(tmp_path):
+    prj = _bn_project(tmp_path)
+    net = read_project(prj).network
+    names = [lay.name for lay in net.layers]
+    assert names == ["fc1", "fc1_relu", "bn", "fc2"]
+    bn = net.layers[2]
+    assert isinstance(bn, DenseLayer) and bn.n_in == bn.n_out == 8
+    assert np.count_nonzero(bn.weights - np.diag(np.diag(bn.weights))) == 0 and np.count_nonzero(np.diag(bn.weights))
+    # the exact sum x*s + b: fractional bits of input + scale, never fewer than the bias's
+    assert bn.accum_type.frac == max(bn.input_type.frac + bn.weight_type.frac, bn.bias_type.frac)
+    assert bn.input_type == net.layers[1].result_type and net.layers[3].input_type == bn.result_type
+
+
+@pytest.mark.slow
+def test_normalize_model_matches_the_c_simulation(tmp_path):
+    prj = _bn_project(tmp_path)
+    r = subprocess.run([sys.executable, "-m", "fpga_prune.cli", "verify", str(prj), "--json"], cwd=REPO,
+                       capture_output=True, text=True, timeout=900, check=False)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    model = next(c for c in json.loads(r.stdout)["checks"] if c["name"] == "bit_accurate_model")
+    assert model["modelled"] and model["vectors"] == 3000 and model["mismatches"] == 0
+    assert {row["layer"]: row["disagreeing_vectors"] for row in model["layers"]}["bn"] == 0
