@@ -402,7 +402,8 @@ def _dsp_table(max_xw: int, dsp_width: tuple[int, int]) -> np.ndarray:
     return np.stack([_dsp_by_eff(x, dsp_width) for x in range(max_xw + 1)])
 
 
-def _dense_constant(layer: DenseLayer, ctx: _Ctx, input_widths: np.ndarray | None = None) -> LayerEstimate:
+def _dense_constant(layer: DenseLayer, ctx: _Ctx, input_widths: np.ndarray | None = None,
+                    input_native: np.ndarray | None = None) -> LayerEstimate:
     """Weights as constants: Latency strategy (any R) and Resource with R=1.
 
     ``input_widths`` (per input, signed bits; 0: always zero) comes from an HGQ quantizer
@@ -414,6 +415,8 @@ def _dense_constant(layer: DenseLayer, ctx: _Ctx, input_widths: np.ndarray | Non
     rf = layer.reuse_factor
     xw = (np.full(n_in, _signed_width(layer.input_type), dtype=np.int64) if input_widths is None
           else np.asarray(input_widths, dtype=np.int64))[:, None]
+    xn = (np.full(n_in, layer.input_type.width, dtype=np.int64) if input_native is None
+          else np.asarray(input_native, dtype=np.int64))[:, None]
     accw = layer.accum_type.width
     csd, eff = _stats(w, layer.weight_type.width)
     nz = (w != 0) & (xw > 0)
@@ -425,7 +428,8 @@ def _dense_constant(layer: DenseLayer, ctx: _Ctx, input_widths: np.ndarray | Non
     elif ctx.mul_impl == "fabric":
         to_dsp = np.zeros_like(mul)
     else:
-        narrow = (xw <= r["lut_mult_max_width"]) & (eff <= r["lut_mult_max_width"])
+        # widths as the tool types the operands: an unsigned input or positive constant has no sign bit
+        narrow = (xn <= r["lut_mult_max_width"]) & (eff - (w > 0) <= r["lut_mult_max_width"])
         to_dsp = mul & ~narrow
     lut_mul = mul & ~to_dsp
     # One multiplier per distinct (input, constant) pair; Vivado also shares x*c with x*(-c).
@@ -477,7 +481,7 @@ def _dense_resource(layer: DenseLayer, ctx: _Ctx) -> LayerEstimate:
     ww = _signed_width(layer.weight_type)
     accw = layer.accum_type.width
     nnz = int(np.count_nonzero(layer.weights))
-    narrow = xw <= r["lut_mult_max_width"] and ww <= r["lut_mult_max_width"]
+    narrow = layer.input_type.width <= r["lut_mult_max_width"] and layer.weight_type.width <= r["lut_mult_max_width"]
     if ctx.mul_impl == "fabric" or (narrow and ctx.mul_impl != "dsp"):
         dsp, in_dsp, in_lut = 0, 0, block
         lut_mult = block * xw * ww * r["lut_per_pp_bit"]
@@ -498,7 +502,7 @@ def _dense_resource(layer: DenseLayer, ctx: _Ctx) -> LayerEstimate:
 
 
 def estimate_dense(layer: DenseLayer, board: Board, options: EstimateOptions = EstimateOptions(),
-                   input_widths: np.ndarray | None = None) -> LayerEstimate:
+                   input_widths: np.ndarray | None = None, input_native: np.ndarray | None = None) -> LayerEstimate:
     """One Dense layer on ``board`` (validates a Resource layer's reuse factor; DA: ``da_cost``).
 
     ``input_widths``: per-input signed widths an HGQ quantizer before the layer leaves
@@ -515,7 +519,7 @@ def estimate_dense(layer: DenseLayer, board: Board, options: EstimateOptions = E
         check_reuse_factor(layer)
         if layer.reuse_factor > 1:
             return _dense_resource(layer, ctx)
-    return _dense_constant(layer, ctx, input_widths)
+    return _dense_constant(layer, ctx, input_widths, input_native)
 
 
 def _table_shape(layer: ActivationLayer, key: str, size: int | None) -> tuple[int, int]:
@@ -599,14 +603,15 @@ def estimate(network: FixedNetwork, board: Board, options: EstimateOptions = Est
     """
     ctx = _ctx(board, options)
     est: list[LayerEstimate] = []
-    widths: np.ndarray | None = None  # per-element widths an HGQ quantizer leaves for the next Dense
+    # per-element (signed, native) widths an HGQ quantizer leaves for the next Dense
+    widths: tuple[np.ndarray, np.ndarray] | None = None
     for lay in network.layers:
         if isinstance(lay, DenseLayer):
-            est.append(estimate_dense(lay, board, options, widths))
+            est.append(estimate_dense(lay, board, options, *(widths or (None, None))))
         else:
             est.append(estimate_activation(lay, board, options))
         if isinstance(lay, ActivationLayer) and lay.element_types:
-            widths = lay.element_widths()
+            widths = (lay.element_widths(), lay.element_native_widths())
         elif not (isinstance(lay, ActivationLayer) and lay.activation in ("relu", "linear")):
             widths = None  # a ReLU or a cast keeps each element's width; anything else ends it
     layers = tuple(est)

@@ -221,14 +221,29 @@ class ActivationLayer:
                if self.element_types else {}),
         }
 
-    def element_widths(self) -> np.ndarray:
-        """Signed bit width of every element after a quantizer (0 where it is zeroed).
+    def element_native_widths(self) -> np.ndarray:
+        """Bits of every element as the next layer's arithmetic sees it (0 where it is zeroed).
 
-        Why: HGQ gives each input of the next Dense its own width, and the HLS tool
-        narrows each multiplier to it (known-zero low bits, sign-extended high bits).
+        Why not the element type's width: the element is stored in ``result_type``, and the
+        HLS tool's range analysis trims only its high bits (the multipliers of an HGQ
+        design read ``mul_12ns_10s`` for an ``ap_ufixed<2,10>`` element stored with 2
+        fractional bits: 10 + 2 bits, the 10 zero low bits kept).  Unsigned elements
+        carry no sign bit, as the tool types them (``12ns``).
         """
-        return np.array([0 if t is None else t.width + (0 if t.signed else 1) for t in self.element_types],
-                        dtype=np.int64)
+        frac = self.result_type.frac
+        return np.array([0 if t is None else int(min(self.result_type.width, max(0, t.integer + frac)))
+                         for t in self.element_types], dtype=np.int64)
+
+    def element_widths(self) -> np.ndarray:
+        """Signed bits of every element after a quantizer (``element_native_widths`` plus a sign bit
+        for unsigned ones; 0 where it is zeroed): the operand width a signed multiplier needs.
+
+        Why: HGQ gives each input of the next Dense its own width, and the products,
+        the DSP split and the adders follow it.
+        """
+        native = self.element_native_widths()
+        unsigned = np.array([t is not None and not t.signed for t in self.element_types], dtype=bool)
+        return np.where(native > 0, native + unsigned, 0).astype(np.int64)
 
 
 Layer = Union[DenseLayer, ActivationLayer]

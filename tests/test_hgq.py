@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from dataclasses import replace
 import sys
 from pathlib import Path
 
@@ -53,14 +54,17 @@ def hgq_project(tmp_path: Path) -> Path:
     text = top.read_text()
     text = text.replace(
         "    nnet::dense<input_t, q_dense_3_result_t, config2>(q_dense_3_input,",
-        "    input_t q_in_out[6];\n    #pragma HLS ARRAY_PARTITION variable=q_in_out complete dim=0\n"
-        "    nnet::q_in<input_t, input_t>(q_dense_3_input, q_in_out); // q_in\n\n"
-        "    nnet::dense<input_t, q_dense_3_result_t, config2>(q_in_out,")
+        "    q_in_t q_in_out[6];\n    #pragma HLS ARRAY_PARTITION variable=q_in_out complete dim=0\n"
+        "    nnet::q_in<input_t, q_in_t>(q_dense_3_input, q_in_out); // q_in\n\n"
+        "    nnet::dense<q_in_t, q_dense_3_result_t, config2>(q_in_out,")
     text = re.sub(r"(nnet::relu<q_dense_3_result_t, layer3_t, relu_config3>\(layer2_out, )layer3_out\);",
                   r"layer3_t layer3_pre[8];\n    \1layer3_pre);\n"
                   r"    nnet::q_relu<layer3_t, layer3_t>(layer3_pre, layer3_out); // q_relu\n", text)
     assert "nnet::q_in<" in text and "nnet::q_relu<" in text
     top.write_text(text)
+    defines = prj / "firmware" / "defines.h"  # the mask's result type: wide enough for every element, as HGQ's
+    text = defines.read_text()
+    defines.write_text(text[:text.rindex("#endif")] + "typedef ap_fixed<9,4> q_in_t;\n\n#endif\n")
     return prj
 
 
@@ -73,7 +77,9 @@ def test_hgq_project_imports_with_a_type_per_element(tmp_path):
     assert [None if t is None else str(t) for t in q_in.element_types] == [
         "ap_fixed<4,2,AP_RND,AP_SAT>", "ap_ufixed<3,1,AP_RND,AP_SAT>", None, "ap_fixed<6,3,AP_RND,AP_SAT>",
         "ap_fixed<2,1,AP_RND,AP_SAT>", "ap_ufixed<5,2,AP_RND,AP_SAT>"]
-    assert q_in.element_widths().tolist() == [4, 4, 0, 6, 2, 6]
+    # stored in ap_fixed<9,4> (5 fractional bits): integer bits + 5, an unsigned one plus a sign bit to multiply
+    assert q_in.element_native_widths().tolist() == [7, 6, 0, 8, 6, 7]
+    assert q_in.element_widths().tolist() == [7, 7, 0, 8, 6, 8]
     # the IR round-trips through network.json with the element types
     back = FixedNetwork.from_json(net.to_json())
     assert back.to_json() == net.to_json() and back.layers[0].element_types == q_in.element_types
@@ -96,14 +102,16 @@ def test_hgq_widths_narrow_the_next_dense_in_the_estimate(tmp_path):
     board = load_board("zcu104")
     opts = EstimateOptions(hls_tool="vitis-2024.1")
     with_q = estimate(net, board, opts)
-    plain = FixedNetwork(net.name, net.input_type, net.n_inputs,
-                         tuple(lay for lay in net.layers if getattr(lay, "activation", "") != "quantizer"))
+    # the same network without the masks: the Dense reads the 16-bit input directly
+    plain = FixedNetwork(net.name, net.input_type, net.n_inputs, tuple(
+        replace(lay, input_type=net.input_type) if lay.name == "q_dense_3" else lay
+        for lay in net.layers if getattr(lay, "activation", "") != "quantizer"))
     without = estimate(plain, board, opts)
     d_q = next(le for le in with_q.layers if le.name == "q_dense_3")
     d_p = next(le for le in without.layers if le.name == "q_dense_3")
     dense = next(lay for lay in net.layers if isinstance(lay, DenseLayer))
     nz_row2 = int(np.count_nonzero(dense.weights[2]))
-    # the zero-bit input removes its products; 16-bit inputs need DSPs, <= 6-bit ones do not (10-bit weights)
+    # the zero-bit input removes its products; 16-bit inputs need DSPs, <= 8-bit ones do not (10-bit weights)
     assert d_q.mults_nonzero == d_p.mults_nonzero - nz_row2 and nz_row2 > 0
     assert d_p.dsp > 0 and d_q.dsp == 0 and d_q.lut < d_p.lut
     # rounding + saturating casts cost LUTs; truncating/wrapping ones are wiring
