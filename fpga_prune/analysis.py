@@ -62,21 +62,24 @@ def live_neurons(network: FixedNetwork) -> list[list[int]]:
     """Indices of the outputs of each layer that reach the network's outputs.
 
     Why: a neuron whose every outgoing weight was pruned is dead hardware;
-    hls4ml leaves it to synthesis, the RTL drops it from the netlist outright.
+    hls4ml leaves it to synthesis (which removes it), the RTL drops it from the
+    netlist outright, and the estimator does not count it.  An HGQ quantizer's
+    zero-bit element (``out[i] = 0``) needs nothing upstream.
     """
     layers = network.layers
     live: list[list[int]] = [[] for _ in layers]
-    need = list(range(network.n_outputs))
+    need = np.arange(network.n_outputs)
     for k in range(len(layers) - 1, -1, -1):
         layer = layers[k]
-        live[k] = sorted(need)
+        live[k] = need.tolist()
         if isinstance(layer, DenseLayer):
-            w = layer.weights
-            need = [i for i in range(layer.n_in) if any(w[i, j] != 0 for j in live[k])]
+            need = np.flatnonzero((layer.weights[:, need] != 0).any(axis=1)) if need.size else need
         elif layer.activation == "softmax":
             # every output depends on every input (max, sum): all or nothing
-            live[k] = list(range(layer.n)) if need else []
-            need = list(live[k])
+            live[k] = list(range(layer.n)) if need.size else []
+            need = np.asarray(live[k], dtype=np.int64)
+        elif layer.activation == "quantizer":
+            need = np.asarray([i for i in live[k] if layer.element_types[i] is not None], dtype=np.int64)
         # other activations are element-wise: the same indices are needed upstream
     return live
 

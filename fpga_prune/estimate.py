@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from fpga_prune.analysis import live_neurons
 from fpga_prune.boards import DEFAULT_CAPS, RESOURCES, Board, Caps
 from fpga_prune.errors import InputError
 from fpga_prune.estimate_bands import Calibration, band_factors
@@ -106,12 +107,16 @@ class _Ctx:
         self.mul_impl = options.mul_impl
         unc = options.clock_uncertainty if options.clock_uncertainty is not None else default_clock_uncertainty(fam)
         self.usable_ns = board.clock_period_ns * (1.0 - unc)
-        self.speed = self.r["speed_ultrascale_plus"] if board.family in ("ultrascale", "ultrascale+") else 1.0
+        self.ultrascale = board.family in ("ultrascale", "ultrascale+")
+        self.speed = self.r["speed_ultrascale_plus"] if self.ultrascale else 1.0
+        self.dsp_chains = self.ultrascale and bool(self.r["dsp_chain_ultrascale"])
+        # the Dense adder tree's delay scale (a chained DSP product: its own, see RULES)
+        self.dense_speed = self.r["speed_dense_chain_ultrascale"] if self.dsp_chains else self.speed
 
-    def cycles(self, delay_ns: float, registered: bool = True) -> int:
+    def cycles(self, delay_ns: float, registered: bool = True, speed: float | None = None) -> int:
         """Pipeline stages for a combinational ``delay_ns`` (7-series model); an unregistered
         result (LUT-only logic) chains into the next stage, so one stage fewer."""
-        stages = int(math.ceil(delay_ns * self.speed / self.usable_ns - 1e-9))
+        stages = int(math.ceil(delay_ns * (self.speed if speed is None else speed) / self.usable_ns - 1e-9))
         return max(1, stages) if registered else max(0, stages - 1)
 
 
@@ -403,7 +408,7 @@ def _dsp_table(max_xw: int, dsp_width: tuple[int, int]) -> np.ndarray:
 
 
 def _dense_constant(layer: DenseLayer, ctx: _Ctx, input_widths: np.ndarray | None = None,
-                    input_native: np.ndarray | None = None) -> LayerEstimate:
+                    input_native: np.ndarray | None = None, live_out: list[int] | None = None) -> LayerEstimate:
     """Weights as constants: Latency strategy (any R) and Resource with R=1.
 
     ``input_widths`` (per input, signed bits; 0: always zero) comes from an HGQ quantizer
@@ -419,7 +424,11 @@ def _dense_constant(layer: DenseLayer, ctx: _Ctx, input_widths: np.ndarray | Non
           else np.asarray(input_native, dtype=np.int64))[:, None]
     accw = layer.accum_type.width
     csd, eff = _stats(w, layer.weight_type.width)
-    nz = (w != 0) & (xw > 0)
+    used = np.ones(n_out, dtype=bool)
+    if live_out is not None and len(live_out) < n_out:  # outputs nothing reads are removed by synthesis
+        used[:] = False
+        used[live_out] = True
+    nz = (w != 0) & (xw > 0) & used[None, :]
     nnz = int(nz.sum())
     mul = (csd > r["shift_add_max_csd"]) & nz
     shift = nz & ~mul
@@ -450,21 +459,37 @@ def _dense_constant(layer: DenseLayer, ctx: _Ctx, input_widths: np.ndarray | Non
     # ((csd-1) adders), each as wide as the product; DSP glue; the accumulation adders.
     adders = np.where(shift, np.where(csd == 1, w < 0, 1), 0) + np.where(lut_mul, csd - 1, 0)
     lut_mult = float((adders * (xw + eff)).sum()) * r["lut_per_adder_bit"]
-    terms = nz.sum(axis=0) + (np.asarray(layer.biases) != 0)
+    terms = nz.sum(axis=0) + ((np.asarray(layer.biases) != 0) & used)
     adds = int(terms.sum()) - int(np.count_nonzero(terms))
     lut = (lut_mult + n_dsp_mults * r["lut_per_dsp_mult"] + adds * accw * r["lut_per_adder_bit"]) * r["lut_scale"]
 
     depth = _adder_depth(int(terms.max(initial=0)))
     if n_dsp_mults:
-        cycles = ctx.cycles(r["t_mult_ns"] + depth * r["t_add_ns"])
+        first = r["t_mult_ns"]
+        cycles = ctx.cycles(first + depth * r["t_add_ns"], registered=not ctx.dsp_chains, speed=ctx.dense_speed)
     else:
         # a product that is a plain shift (one positive CSD digit) is wiring: no delay before the adders
         first = r["t_lut_mult_ns"] if (adders > 0).any() else 0.0
-        cycles = ctx.cycles(first + depth * r["t_add_ns"], registered=False)
+        cycles = ctx.cycles(first + depth * r["t_add_ns"], registered=False, speed=ctx.dense_speed)
     latency = max(cycles, interval - 1)
-    ff = r["ff_per_product_bit_stage"] * nnz * accw * latency
+    # Registers: at each of the layer's ``latency`` stage boundaries the values alive there cross it,
+    # ceil(terms / 2**k) partial sums per output after the k adder levels that fit before the boundary,
+    # each as wide as a product grown by k bits (at most accum_t).
+    ff = 0.0
+    if latency and nnz:
+        pw = min(float(accw), float((np.where(nz, xw + eff, 0)).sum()) / nnz)
+        for j in range(1, latency + 1):
+            t_ns = j * ctx.usable_ns / ctx.dense_speed
+            k = int(min(depth, max(0, math.floor((t_ns - first) / r["t_add_ns"])))) if t_ns > first else 0
+            if j == 1 and n_dsp_mults and not ctx.dsp_chains:
+                k = 0  # a registered DSP product ends the first stage whatever the time left
+            alive = int(np.ceil(terms[terms > 0] / 2.0 ** k).sum())
+            if k == 0 and rf > 1:
+                alive = -(-alive // rf)  # the products of one cycle: R > 1 shares each multiplier R ways
+            ff += alive * min(float(accw), pw + k)
+        ff *= r["ff_per_crossing_bit"]
     return LayerEstimate(
-        name=layer.name, kind="dense", strategy=layer.strategy, reuse_factor=rf,
+        name=layer.name, kind=layer.op, strategy=layer.strategy, reuse_factor=rf,
         dsp=dsp, bram18k=0, lut=int(round(lut)), ff=int(round(ff)), latency_cycles=latency,
         interval_cycles=interval, mults_total=n_in * n_out, mults_nonzero=nnz, mults_in_dsp=n_dsp_mults,
         mults_in_lut=nnz - int(to_dsp.sum()))
@@ -502,7 +527,8 @@ def _dense_resource(layer: DenseLayer, ctx: _Ctx) -> LayerEstimate:
 
 
 def estimate_dense(layer: DenseLayer, board: Board, options: EstimateOptions = EstimateOptions(),
-                   input_widths: np.ndarray | None = None, input_native: np.ndarray | None = None) -> LayerEstimate:
+                   input_widths: np.ndarray | None = None, input_native: np.ndarray | None = None,
+                   live_out: list[int] | None = None) -> LayerEstimate:
     """One Dense layer on ``board`` (validates a Resource layer's reuse factor; DA: ``da_cost``).
 
     ``input_widths``: per-input signed widths an HGQ quantizer before the layer leaves
@@ -519,7 +545,7 @@ def estimate_dense(layer: DenseLayer, board: Board, options: EstimateOptions = E
         check_reuse_factor(layer)
         if layer.reuse_factor > 1:
             return _dense_resource(layer, ctx)
-    return _dense_constant(layer, ctx, input_widths, input_native)
+    return _dense_constant(layer, ctx, input_widths, input_native, live_out)
 
 
 def _table_shape(layer: ActivationLayer, key: str, size: int | None) -> tuple[int, int]:
@@ -530,12 +556,13 @@ def _table_shape(layer: ActivationLayer, key: str, size: int | None) -> tuple[in
     return int(size), int(width)
 
 
-def estimate_activation(layer: ActivationLayer, board: Board,
-                        options: EstimateOptions = EstimateOptions()) -> LayerEstimate:
-    """One activation layer on ``board``."""
+def estimate_activation(layer: ActivationLayer, board: Board, options: EstimateOptions = EstimateOptions(),
+                        live: list[int] | None = None) -> LayerEstimate:
+    """One activation layer on ``board``; ``live``: the elements something downstream reads
+    (``analysis.live_neurons``; None: all).  An element-wise layer's dead elements are removed."""
     ctx = _ctx(board, options)
     r = ctx.r
-    n = layer.n
+    n = layer.n if live is None or layer.activation == "softmax" else len(live)
     xw = layer.input_type.width
     rw = layer.result_type.width
     dsp = bram = lut = ff = cycles = 0
@@ -552,11 +579,12 @@ def estimate_activation(layer: ActivationLayer, board: Board,
         # one adds a half-LSB carry chain (lut_per_adder_bit per bit); a saturating one the compare and
         # clamp a rounding-saturating ReLU costs beyond a plain ReLU and that adder (the measured ReLU
         # rules). The ReLU's rounding/saturating delay applies; the mask is inlined (no cycle of its own).
-        widths = layer.element_widths()
+        keep = list(range(layer.n)) if live is None else live
+        widths = layer.element_widths()[keep]
         sat_cost = r["lut_per_relu_rnd_sat_bit"] - r["lut_per_relu_bit"] - r["lut_per_adder_bit"]
         per_bit = np.array([0.0 if t is None else
                             (t.rounding != "AP_TRN") * r["lut_per_adder_bit"] + (t.saturation != "AP_WRAP") * sat_cost
-                            for t in layer.element_types])
+                            for t in (layer.element_types[i] for i in keep)])
         lut = int(round(float((widths * per_bit).sum())))
         cycles = ctx.cycles(r["relu_rnd_sat_ns"], registered=False) if per_bit.any() else 0
         ff = int(round(cycles * float(widths.sum()) * r["ff_per_relu_bit_stage"]))
@@ -594,6 +622,15 @@ def estimate_activation(layer: ActivationLayer, board: Board,
         dsp=dsp, bram18k=bram, lut=lut, ff=ff, latency_cycles=cycles, interval_cycles=1)
 
 
+def top_cycles(network: FixedNetwork, ctx: _Ctx) -> int:
+    """Cycles the top function adds to its layers: a fixed part and one per Dense call, fewer on long clocks."""
+    r = ctx.r
+    n_dense = sum(1 for lay in network.layers if isinstance(lay, DenseLayer) and lay.op == "dense")
+    per = r["top_cycles_per_dense"] if ctx.ultrascale else r["top_cycles_per_dense_7series"]
+    scale = min(1.0, r["top_clock_ref_ns"] / ctx.board.clock_period_ns)
+    return max(0, int(round((r["top_cycles"] + per * n_dense) * scale)))
+
+
 def estimate(network: FixedNetwork, board: Board, options: EstimateOptions = EstimateOptions()) -> Estimate:
     """Resources and latency of ``network`` as hls4ml's io_parallel design on ``board``.
 
@@ -605,11 +642,12 @@ def estimate(network: FixedNetwork, board: Board, options: EstimateOptions = Est
     est: list[LayerEstimate] = []
     # per-element (signed, native) widths an HGQ quantizer leaves for the next Dense
     widths: tuple[np.ndarray, np.ndarray] | None = None
-    for lay in network.layers:
+    live = live_neurons(network)
+    for lay, alive in zip(network.layers, live):
         if isinstance(lay, DenseLayer):
-            est.append(estimate_dense(lay, board, options, *(widths or (None, None))))
+            est.append(estimate_dense(lay, board, options, *(widths or (None, None)), live_out=alive))
         else:
-            est.append(estimate_activation(lay, board, options))
+            est.append(estimate_activation(lay, board, options, live=alive))
         if isinstance(lay, ActivationLayer) and lay.element_types:
             widths = (lay.element_widths(), lay.element_native_widths())
         elif not (isinstance(lay, ActivationLayer) and lay.activation in ("relu", "linear")):
@@ -620,15 +658,16 @@ def estimate(network: FixedNetwork, board: Board, options: EstimateOptions = Est
     cal_lut, cal_ff = ctx.r["cal_lut"], ctx.r["cal_ff"]
     per_bit = ctx.r["ff_top_per_bit"]
     charged = []
-    for i, (lay, le) in enumerate(zip(network.layers, layers)):
-        bits = (int(lay.element_widths().sum()) if isinstance(lay, ActivationLayer) and lay.element_types
-                else (lay.n_out if isinstance(lay, DenseLayer) else lay.n) * lay.result_type.width)
+    for i, (lay, le, alive) in enumerate(zip(network.layers, layers, live)):
+        bits = (int(lay.element_widths()[alive].sum()) if isinstance(lay, ActivationLayer) and lay.element_types
+                else len(alive) * lay.result_type.width)
         bits += network.n_inputs * network.input_type.width if i == 0 else 0
         lut = le.lut if cal_lut == 1.0 else int(round(le.lut * cal_lut))
         charged.append(replace(le, lut=lut, ff=int(round((le.ff + bits * per_bit) * cal_ff))))
     layers = tuple(charged)
     tot = {q: sum(getattr(le, q) for le in layers) for q in ("dsp", "bram18k", "lut", "ff")}
-    latency = max(1, sum(le.latency_cycles for le in layers) + int(ctx.r["top_cycles"] + round(ctx.r["cal_latency"])))
+    latency = max(0, sum(le.latency_cycles for le in layers) + top_cycles(network, ctx)
+                  + int(round(ctx.r["cal_latency"])))
     interval = max((le.interval_cycles for le in layers), default=1)
     factors = band_factors(ctx.family, options.confidence, options.calibration, options.mul_impl is not None)
     return Estimate(

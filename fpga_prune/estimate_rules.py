@@ -63,10 +63,13 @@ RULES: dict[str, Rule] = {
         "0.85 taken; ak_* (Vitis 2021): 0.78 (median of the model totals)."),
         per_tool=(("vivado", 0.85), ("vitis2021", 0.78))),
     # ------------------------------------------------------------------ registers
-    "ff_per_product_bit_stage": Rule(0.33, (
-        "Flip-flops per nonzero product per accumulator bit per pipeline stage of a latency Dense. Basis: "
-        f"{_VITIS22} (1-cycle layers: 0.37, 0.30, 0.33, 0.36); {_VH19} (1 cycle: 0.11-0.15); {_AK_DSP} "
-        "(5-8 cycles: 0.19-0.33 per stage)."), per_tool=(("vivado", 0.13), ("vitis2021", 0.25))),
+    "ff_per_crossing_bit": Rule(1.0, (
+        "Flip-flops per bit of a value crossing a Dense layer's stage boundary (partial sums after the adder "
+        "levels that fit before it: ceil(terms / 2**k) per output, product width + k bits, at most accum_t). "
+        f"Basis: the per-layer csynth FF of {_VITIS22} (1 cycle: the boundary after 1.5-1.8 levels), "
+        "Lrozzy/hls4ml_OpenML@47cf4d85 prune_60 (1.8-3.0), k-diep/CE6370@8b151865 (LUT products: 2.7-5.7), "
+        "Thifjj/Iris_hls4ml_pynqZ2@46679371 (7-series, 4-5 cycles: every product registered at every boundary); "
+        f"{_VH19} and {_AK_DSP} set the per-tool factor."), per_tool=(("vivado", 0.1), ("vitis2021", 0.75))),
     "ff_per_relu_bit_stage": Rule(2.0, (
         "A ReLU that takes a cycle registers about 2 input widths per element. Basis: ak_jet_tagging_dsp_rf1 "
         "(3.33 ns): 2143 FF for 64 elements of 16 bits; a 0-cycle ReLU registers nothing (every other design).")),
@@ -84,10 +87,20 @@ RULES: dict[str, Rule] = {
         "Delay per adder-tree level (HLS model, 7-series -2). Basis: as t_mult_ns. Vivado HLS models both much "
         "faster (t_mult 3, t_add 1): camillaMiao/Hls-and-bambu 16x4 Dense on xc7vx690t-3 at 5 ns takes 2 cycles."),
         per_tool=(("vivado", 1.0),)),
+    "dsp_chain_ultrascale": Rule(0, (
+        "1: on UltraScale(+) a DSP product is not registered by itself: its delay chains into the adder tree "
+        "and a small layer takes 0 cycles (Vitis 2022+: dfurle/GNN_FPGA@3ecf5c15 input_network, 2-8-8-8-8 with "
+        "DSPs, every Dense 0 cycles at 5 ns; k-diep/CE6370 10x10 layers 0-1; the Topo2A VAE at 25 ns 0). "
+        "0: a DSP product ends a stage (Vivado HLS and Vitis 2021: every DSP layer >= 1 cycle)."),
+        per_tool=(("vitis", 1),)),
     "speed_ultrascale_plus": Rule(0.15, (
         "HLS delay model of UltraScale(+) relative to the 7-series constants above. Basis: every Dense of "
         f"{_VITIS22} and jet_f16_rf1_u250_vhls2019 (mult + 6-7 adder levels) is scheduled in ONE 5 ns cycle, "
-        "which the 7-series constants would take 5 for.")),
+        "which the 7-series constants would take 5 for (Vitis 2022+ Dense layers: speed_dense_chain_ultrascale).")),
+    "speed_dense_chain_ultrascale": Rule(0.3, (
+        "Delay scale of a Dense layer whose DSP products chain (dsp_chain_ultrascale) on UltraScale(+): "
+        f"keeps {_VITIS22} and Lrozzy/hls4ml_OpenML prune_60 (16x64 with 75% zeros) at 1 cycle per Dense while "
+        "dfurle/GNN_FPGA's 8x8 layers (2-3 terms) take 0 at 5 ns.")),
     "relu_rnd_sat_ns": Rule(3.5, (
         "Delay of a ReLU with a rounding or saturating output type (AP_RND_CONV, AP_SAT). Basis: it takes one "
         "cycle at 3.33 ns (ak_jet_tagging, ak_cardio, ak_arrythmia) and none at 5 ns (ak_har, ak_mnist). A plain "
@@ -98,10 +111,24 @@ RULES: dict[str, Rule] = {
         "ak_cardio n=3 -> 13 cycles, ak_jet_tagging n=5 -> 16, ak_arrythmia n=16 -> 20 (3.33 ns), ak_har n=6 -> 12, "
         f"ak_mnist n=10 -> 14 (5 ns); {_VITIS22} n=5 -> 5 cycles on UltraScale+.")),
     "softmax_ns_per_level": Rule(9.0, "Softmax delay per exp-sum adder level. Basis: as softmax_ns."),
-    "top_cycles": Rule(6, (
-        "Cycles the top function adds to the sum of its layers (input/output registers, call boundaries). Basis: "
-        f"{_VITIS22} 15 - 9 = 6; jet_f16_rf1_u250_vhls2019 13 - 8; jet_q6prune_rf1 9 - 3; ak designs 11."),
-        per_tool=(("vitis2021", 11),)),
+    "top_cycles": Rule(1, (
+        "Cycles the top function adds to the sum of its layers besides top_cycles_per_dense (input/output "
+        "registers). Fitted with it: Vitis 2022+ on UltraScale+ (n Dense -> n + 1): "
+        f"{_VITIS22} 15 - 9 = 6, Lrozzy/hls4ml_OpenML@47cf4d85 model_2.1 prune_60 14 - 8 = 6 and HGQ model_3.1_1..5 "
+        "6, 5, 5, 6, 4, k-diep/CE6370@8b151865 model_1 (3 Dense) 10 - 6 = 4, dfurle/GNN_FPGA@3ecf5c15 4; Vivado HLS: "
+        "jet_f16_rf{1,2}_u250_vhls2019 5, 4, jet_q6prune_rf1 6; Vitis 2021 (ak_*, 3n - 1): 2 Dense 5, 4 Dense 11 "
+        "(RF 1)."), per_tool=(("vitis2021", -1),)),
+    "top_cycles_per_dense": Rule(1, "Top-function cycles per Dense call on UltraScale(+) (see top_cycles).",
+                                 per_tool=(("vitis2021", 3),)),
+    "top_cycles_per_dense_7series": Rule(2, (
+        "Top-function cycles per Dense call on 7-series parts. Basis (Vitis 2023-2025, -1 speed grade): "
+        "MichalVarsanyi/FPGA-NN-Demo@50e5347b (3 Dense) 7, Thifjj/Iris_hls4ml_pynqZ2@46679371 (3) 9, "
+        "Daniel-Alencar/LHC-anomaly-detector@4db0a596 (4, RF 4) 6; Vitis 2021 ak_* (as top_cycles); Vivado HLS "
+        "jet_q6prune_rf64lat_z7020_vhls2019 (4) 7."), per_tool=(("vitis2021", 3), ("vivado", 1))),
+    "top_clock_ref_ns": Rule(5.0, (
+        "The top-function cycles above were measured at 5 ns (3.33 ns: the same); a longer period packs them "
+        "into fewer cycles (x min(1, this / period)). Basis: max-cohen54/AD_trigger_training@4364bf71 Topo2A "
+        "VAE at 25 ns (Vitis 2024.1, xcvu9p): 0 cycles in all, top included.")),
     "ff_top_per_bit": Rule(0.78, (
         "Flip-flops of the top function per bit of the input and of every layer output (each is registered once "
         f"in the top pipeline). Basis: top 'Register' FF of {_VITIS22} 3426 for 4512 bits (0.76), "

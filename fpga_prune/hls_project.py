@@ -228,7 +228,7 @@ def _batchnorm(name: str, in_t: FixedType, scale_t: FixedType, bias_t: FixedType
     w[np.arange(n), np.arange(n)] = scale
     acc = exact_sum_type(in_t, scale_t, bias_t, w, bias)
     return DenseLayer(name=name, input_type=in_t, weight_type=scale_t, bias_type=bias_t, accum_type=acc,
-                      result_type=out_t, weights=w, biases=np.asarray(bias, dtype=np.int64))
+                      result_type=out_t, weights=w, biases=np.asarray(bias, dtype=np.int64), op="normalize")
 
 
 # ----------------------------------------------------------------------------- firmware

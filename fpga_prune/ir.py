@@ -75,6 +75,9 @@ class DenseLayer:
 
     ``weights`` has shape (n_in, n_out) like Keras; zero entries are absent
     from hardware.  Accumulation order follows hls4ml (see ``emulate``).
+    ``op == "normalize"``: hls4ml's BatchNormalization (``nnet::normalize``), the
+    same arithmetic as a diagonal Dense summing exactly; the top function treats it
+    as an element-wise step, not a Dense call (``estimate``).
     """
 
     name: str
@@ -87,6 +90,7 @@ class DenseLayer:
     biases: np.ndarray  # int64 raw, (n_out,)
     strategy: Strategy = "latency"
     reuse_factor: int = 1
+    op: Literal["dense", "normalize"] = "dense"
 
     kind: str = field(default="dense", init=False)
 
@@ -120,6 +124,7 @@ class DenseLayer:
             "weights": self.weights.astype(np.int64).tolist(),
             "biases": self.biases.astype(np.int64).tolist(),
             "strategy": self.strategy, "reuse_factor": self.reuse_factor,
+            **({"op": self.op} if self.op != "dense" else {}),
         }
 
 
@@ -292,7 +297,7 @@ class FixedNetwork:
                     result_type=FixedType.parse(d["result_type"]),
                     weights=np.asarray(d["weights"], dtype=np.int64).reshape(-1, len(d["biases"])),
                     biases=np.asarray(d["biases"], dtype=np.int64),
-                    strategy=d["strategy"], reuse_factor=int(d["reuse_factor"]),
+                    strategy=d["strategy"], reuse_factor=int(d["reuse_factor"]), op=d.get("op", "dense"),
                 ))
             elif d["kind"] == "activation":
                 layers.append(ActivationLayer(
