@@ -10,6 +10,13 @@ binding (``config_op mul -impl``, Vitis 2021), Resource-strategy single layers.
 
 Speed: estimates/s for the default 16-64-32-1 model (ap_fixed<16,6>, 50% zeros).
 
+``--extra DIR...`` adds synthesized hls4ml projects kept outside the repository
+(public designs found with the search tools: their firmware and csynth reports,
+never committed); they are reported in groups of their own (``external_*``,
+HGQ designs with per-element quantizers apart) and join the band ratios.
+Every group is reported twice: ``groups`` with the leave-one-out corrections,
+``shipped`` with the rules as they ship (no correction: what a user gets).
+
 ``--write-bands`` rewrites ``RATIOS`` in fpga_prune/estimate_bands.py from the
 same leave-one-out ratios (real/estimate).  Run from the checkout root:
 ``PYTHONPATH=. python bench/bench_estimator.py``.
@@ -28,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from fpga_prune.boards import load_board
-from fpga_prune.calibration import leave_one_out, observe, ratio_table
+from fpga_prune.calibration import leave_one_out, observe, predict, ratio_table
 from fpga_prune.errors import InputError
 from fpga_prune.estimate import estimate
 from fpga_prune.estimate_bands import BAND_QUANTITIES, quantile
@@ -40,7 +47,10 @@ CALIBRATION = REPO.parent / "shared" / "vitis-calibration"
 QUANTITIES = ("dsp", "bram18k", "lut", "ff", "latency_cycles", "interval_cycles")
 
 
-def group(obs) -> str:
+def group(obs, external: bool = False) -> str:
+    if external:
+        hgq = any(getattr(lay, "activation", "") == "quantizer" for lay in obs.project.network.layers)
+        return "external_hgq" if hgq else "external_" + group(obs)
     if obs.scope == "layer":
         return "resource_single_layers"
     if obs.nondefault:
@@ -88,24 +98,12 @@ def write_bands(table: dict) -> None:
     path.write_text(new)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--write-bands", action="store_true")
-    args = ap.parse_args()
-    obs, skipped = [], {}
-    for d in sorted(p.parent for p in CALIBRATION.glob("*/design.json")):
-        try:
-            obs.append(observe(d))
-        except InputError as exc:
-            skipped[d.name] = str(exc).split(": ", 1)[-1]
-    loo = leave_one_out(obs)
+def summarize(rows: list[tuple[str, dict, dict]]) -> dict:
+    """Per group: median and 90th percentile |estimate/real - 1|, latency within 1 cycle, BRAM exact."""
     groups: dict[str, dict[str, list[float]]] = {}
     lat_ok: dict[str, list[bool]] = {}
     bram_ok: dict[str, list[bool]] = {}
-    per_design = {}
-    for o, real, pred in loo:
-        g = group(o)
-        per_design[o.name] = {q: [round(pred[q]), round(real[q])] for q in QUANTITIES}
+    for g, real, pred in rows:
         for q in QUANTITIES:
             if real[q] == 0:
                 err = 0.0 if pred[q] == 0 else 1.0
@@ -122,12 +120,37 @@ def main() -> None:
         for q, errs in qs.items():
             summary[g][q] = {"median_abs_err": round(statistics.median(errs), 3),
                              "p90_abs_err": round(quantile(errs, 0.9), 3)}
+    return summary
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--write-bands", action="store_true")
+    ap.add_argument("--extra", nargs="*", default=[], metavar="DIR",
+                    help="synthesized hls4ml projects outside the repository to add")
+    args = ap.parse_args()
+    obs, skipped, external = [], {}, set()
+    dirs = [(d, False) for d in sorted(p.parent for p in CALIBRATION.glob("*/design.json"))]
+    dirs += [(Path(d), True) for d in sorted(args.extra)]
+    for d, ext in dirs:
+        try:
+            obs.append(observe(d))
+        except InputError as exc:
+            skipped[d.name] = str(exc).split(": ", 1)[-1]
+            continue
+        if ext:
+            external.add(obs[-1].name)
+    loo = leave_one_out(obs)
+    per_design = {o.name: {q: [round(pred[q]), round(real[q])] for q in QUANTITIES} for o, real, pred in loo}
+    summary = summarize([(group(o, o.name in external), real, pred) for o, real, pred in loo])
+    shipped = summarize([(group(o, o.name in external), o.real_dict(), predict(o)) for o in obs])
     table = ratio_table(loo)
     if args.write_bands:
         write_bands(table)
     out = {"benchmark": "estimator_accuracy", "calibration_dir": str(CALIBRATION), "designs": len(obs),
-           "skipped": skipped, "method": "leave-one-design-out: per-family cal_* corrections fitted on the others",
-           "groups": summary, "per_design_estimate_vs_real": per_design,
+           "external_designs": sorted(external), "skipped": skipped,
+           "method": "leave-one-design-out: per-family cal_* corrections fitted on the others",
+           "groups": summary, "shipped": shipped, "per_design_estimate_vs_real": per_design,
            "estimates_per_s_default_16_64_32_1": round(speed(), 1),
            "loadavg_1min": round(os.getloadavg()[0], 2)}
     print(json.dumps(out, indent=1, sort_keys=True))

@@ -97,8 +97,10 @@ def predict(obs: Observation, calibration: Calibration | None = None) -> dict[st
     """The estimate of what ``obs``'s report measures (a layer-scope report: that layer alone)."""
     opts = EstimateOptions.for_project(obs.project, obs.hls_tool, calibration=calibration)
     est = estimate(obs.project.network, obs.board, opts)
-    src = est.layers[0] if obs.scope == "layer" else est
-    return {q: float(getattr(src, q)) for q in (*BAND_QUANTITIES, "interval_cycles")}
+    if obs.scope == "layer":  # the layer's own report: no top-function registers
+        le = est.layers[0]
+        return {**{q: float(getattr(le, q)) for q in (*BAND_QUANTITIES, "interval_cycles")}, "ff": float(le.ff - le.ff_top)}
+    return {q: float(getattr(est, q)) for q in (*BAND_QUANTITIES, "interval_cycles")}
 
 
 def _median(values: list[float], default: float) -> float:

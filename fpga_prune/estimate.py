@@ -130,7 +130,9 @@ def _ctx(board: Board, options: EstimateOptions) -> _Ctx:
 @dataclass(frozen=True)
 class LayerEstimate:
     """One layer's hardware.  ``mults_*``: the weight matrix's products (total, nonzero)
-    and the hardware multipliers built for them (in DSPs, in LUTs incl. shift/add)."""
+    and the hardware multipliers built for them (in DSPs, in LUTs incl. shift/add).
+    ``ff_top``: the part of ``ff`` that is the top function's register of this layer's
+    output (a layer's own csynth report does not have it)."""
 
     name: str
     kind: str
@@ -146,6 +148,7 @@ class LayerEstimate:
     mults_nonzero: int = 0
     mults_in_dsp: int = 0
     mults_in_lut: int = 0
+    ff_top: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -312,11 +315,15 @@ def dsp_count(a_bits: int, b_bits: int, dsp_width: tuple[int, int]) -> int:
     return min(split(a_bits, big) * split(b_bits, small), split(b_bits, big) * split(a_bits, small))
 
 
-def bram18_count(depth: int, width: int) -> int:
-    """BRAM_18K blocks for a ROM of ``depth`` words of ``width`` bits (best aspect ratio)."""
+def bram18_count(depth: int, width: int, parity: bool = True) -> int:
+    """BRAM_18K blocks for a ROM of ``depth`` words of ``width`` bits (best aspect ratio).
+
+    ``parity=False``: the 9th bit of each byte (the x9/x18/x36 shapes) is not used for
+    data, so 1024 x 18 takes two blocks (``bram_parity_bits``)."""
     if depth <= 0 or width <= 0:
         return 0
-    return min(-(-depth // d) * -(-width // w) for d, w in BRAM18_SHAPES)
+    shapes = BRAM18_SHAPES if parity else tuple((d, w - w // 9) for d, w in BRAM18_SHAPES)
+    return min(-(-depth // d) * -(-width // w) for d, w in shapes)
 
 
 def _bit_length(x: np.ndarray) -> np.ndarray:
@@ -351,7 +358,7 @@ def _rom(depth: int, width: int, ctx: _Ctx) -> tuple[int, int]:
     """(BRAM_18K, LUT) of a ROM: tiny ROMs are LUTs (``rom_lut_max_bits``), others block RAM."""
     if depth * width <= ctx.r["rom_lut_max_bits"]:
         return 0, int(math.ceil(depth * width / 64))  # a LUT6 holds 64 bits
-    return bram18_count(depth, width), 0
+    return bram18_count(depth, width, parity=not (ctx.ultrascale and not ctx.r["bram_parity_bits_ultrascale"])), 0
 
 
 # --------------------------------------------------------------------------- layers
@@ -407,6 +414,21 @@ def _dsp_table(max_xw: int, dsp_width: tuple[int, int]) -> np.ndarray:
     return np.stack([_dsp_by_eff(x, dsp_width) for x in range(max_xw + 1)])
 
 
+def _tree_adder_bits(terms: np.ndarray, leaf_bits: float, accw: int) -> float:
+    """Adder bits of every output's balanced adder tree: level k adds carry leaf_bits + k bits (<= accum_t).
+
+    Why not accum_t everywhere: the tool sizes each adder by the range of its operands, so a
+    tree of narrow products (1-bit inputs, HGQ) grows one bit per level from the products' width.
+    """
+    cur = np.asarray(terms, dtype=np.int64).copy()
+    bits, k = 0.0, 1
+    while (cur > 1).any():
+        bits += float((cur // 2).sum()) * min(float(accw), leaf_bits + k)
+        cur = -(-cur // 2)
+        k += 1
+    return bits
+
+
 def _dense_constant(layer: DenseLayer, ctx: _Ctx, input_widths: np.ndarray | None = None,
                     input_native: np.ndarray | None = None, live_out: list[int] | None = None) -> LayerEstimate:
     """Weights as constants: Latency strategy (any R) and Resource with R=1.
@@ -430,7 +452,8 @@ def _dense_constant(layer: DenseLayer, ctx: _Ctx, input_widths: np.ndarray | Non
         used[live_out] = True
     nz = (w != 0) & (xw > 0) & used[None, :]
     nnz = int(nz.sum())
-    mul = (csd > r["shift_add_max_csd"]) & nz
+    onebit = xn == 1  # a 1-bit input selects the constant or 0: an AND the adder's LUT absorbs
+    mul = (csd > r["shift_add_max_csd"]) & nz & ~onebit
     shift = nz & ~mul
     if ctx.mul_impl == "dsp":
         to_dsp = mul
@@ -458,10 +481,16 @@ def _dense_constant(layer: DenseLayer, ctx: _Ctx, input_widths: np.ndarray | Non
     # LUTs: shift/adds (a negation for -2^k, one adder for 2 CSD digits), fabric multipliers
     # ((csd-1) adders), each as wide as the product; DSP glue; the accumulation adders.
     adders = np.where(shift, np.where(csd == 1, w < 0, 1), 0) + np.where(lut_mul, csd - 1, 0)
+    adders = np.where(onebit & nz, np.maximum(adders, 1), adders)  # the AND/select: one LUT per product bit
     lut_mult = float((adders * (xw + eff)).sum()) * r["lut_per_adder_bit"]
     terms = nz.sum(axis=0) + ((np.asarray(layer.biases) != 0) & used)
-    adds = int(terms.sum()) - int(np.count_nonzero(terms))
-    lut = (lut_mult + n_dsp_mults * r["lut_per_dsp_mult"] + adds * accw * r["lut_per_adder_bit"]) * r["lut_scale"]
+    full = float((np.where(nz, xw + eff, 0)).sum()) / nnz if nnz else 0.0  # a product before its cast to accum_t
+    pw = min(float(accw), full)
+    lut_acc = _tree_adder_bits(terms, pw, accw) * r["lut_per_adder_bit"]
+    # R > 2 shares each DSP multiplier between R products: an R:1 multiplexer on both operands
+    mux = (n_dsp_mults * (float(xw.mean()) + layer.weight_type.width) * -(-rf // 4) * r["lut_reuse_mux_per_bit"]
+           if rf > 2 else 0.0)
+    lut = (lut_mult + n_dsp_mults * r["lut_per_dsp_mult"] + lut_acc + mux) * r["lut_scale"]
 
     depth = _adder_depth(int(terms.max(initial=0)))
     if n_dsp_mults:
@@ -471,23 +500,26 @@ def _dense_constant(layer: DenseLayer, ctx: _Ctx, input_widths: np.ndarray | Non
         # a product that is a plain shift (one positive CSD digit) is wiring: no delay before the adders
         first = r["t_lut_mult_ns"] if (adders > 0).any() else 0.0
         cycles = ctx.cycles(first + depth * r["t_add_ns"], registered=False, speed=ctx.dense_speed)
-    latency = max(cycles, interval - 1)
+    latency = max(cycles, interval - 1) + (int(r["reuse_mux_cycles"]) if mux else 0)
     # Registers: at each of the layer's ``latency`` stage boundaries the values alive there cross it,
     # ceil(terms / 2**k) partial sums per output after the k adder levels that fit before the boundary,
     # each as wide as a product grown by k bits (at most accum_t).
     ff = 0.0
     if latency and nnz:
-        pw = min(float(accw), float((np.where(nz, xw + eff, 0)).sum()) / nnz)
         for j in range(1, latency + 1):
             t_ns = j * ctx.usable_ns / ctx.dense_speed
-            k = int(min(depth, max(0, math.floor((t_ns - first) / r["t_add_ns"])))) if t_ns > first else 0
+            if t_ns <= first:  # inside the multiplier: the products of one cycle (R > 1: 1/R of them), full width
+                ff += -(-nnz // rf) * full
+                continue
+            k = int(min(depth, max(0, math.floor((t_ns - first) / r["t_add_ns"]))))
             if j == 1 and n_dsp_mults and not ctx.dsp_chains:
                 k = 0  # a registered DSP product ends the first stage whatever the time left
             alive = int(np.ceil(terms[terms > 0] / 2.0 ** k).sum())
             if k == 0 and rf > 1:
-                alive = -(-alive // rf)  # the products of one cycle: R > 1 shares each multiplier R ways
+                alive = -(-alive // rf)  # registered products of one cycle: each multiplier serves R of them
             ff += alive * min(float(accw), pw + k)
-        ff *= r["ff_per_crossing_bit"]
+
+        ff *= r["ff_per_crossing_bit"] * (1.0 if ctx.ultrascale else r["ff_crossing_scale_7series"])
     return LayerEstimate(
         name=layer.name, kind=layer.op, strategy=layer.strategy, reuse_factor=rf,
         dsp=dsp, bram18k=0, lut=int(round(lut)), ff=int(round(ff)), latency_cycles=latency,
@@ -663,7 +695,8 @@ def estimate(network: FixedNetwork, board: Board, options: EstimateOptions = Est
                 else len(alive) * lay.result_type.width)
         bits += network.n_inputs * network.input_type.width if i == 0 else 0
         lut = le.lut if cal_lut == 1.0 else int(round(le.lut * cal_lut))
-        charged.append(replace(le, lut=lut, ff=int(round((le.ff + bits * per_bit) * cal_ff))))
+        ff = int(round((le.ff + bits * per_bit) * cal_ff))
+        charged.append(replace(le, lut=lut, ff=ff, ff_top=ff - int(round(le.ff * cal_ff))))
     layers = tuple(charged)
     tot = {q: sum(getattr(le, q) for le in layers) for q in ("dsp", "bram18k", "lut", "ff")}
     latency = max(0, sum(le.latency_cycles for le in layers) + top_cycles(network, ctx)

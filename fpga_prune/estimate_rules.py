@@ -52,6 +52,17 @@ RULES: dict[str, Rule] = {
         "LUTs per bit of a fabric adder/subtractor (carry chain + HLS glue). Basis: camillaMiao/Hls-and-bambu "
         "csynth (16-bit add_ln703 16-23 LUTs); the total LUT of the plain Dense layers of "
         f"{_VITIS22} is then within 5% per layer.")),
+    "lut_reuse_mux_per_bit": Rule(0.0, (
+        "LUTs per operand bit per 4 ways of the multiplexer in front of a DSP multiplier shared R > 2 ways "
+        "(Latency strategy, reuse factor R): a LUT6 is a 4:1 multiplexer. Basis: Daniel-Alencar/"
+        "LHC-anomaly-detector@4db0a596 (Vitis 2023.2, RF 4): each layer's LUT exceeds the unshared estimate by "
+        "36-41 per DSP, (16 + 16) operand bits x 1.2. Vivado HLS (jet_q6prune_rf64lat_z7020_vhls2019, RF 64) "
+        "shows no such cost, and RF 2 builds never did (jet_f16_rf2_u250_vhls2019, ak_*_rf2)."),
+        per_tool=(("vitis", 1.2),)),
+    "reuse_mux_cycles": Rule(0, (
+        "Cycles the shared-multiplier multiplexer (lut_reuse_mux_per_bit) adds to a layer. Basis: "
+        "Daniel-Alencar/LHC-anomaly-detector (RF 4): 6, 5, 5, 6 cycles where the unshared tree takes 4, 3, 3, 3."),
+        per_tool=(("vitis", 2),)),
     "lut_per_dsp_mult": Rule(6, "LUTs of glue per DSP-mapped multiplication (mul_ln1118 rows list 6 LUTs)."),
     "lut_per_pp_bit": Rule(1.2, (
         "LUTs per partial-product bit of a variable x variable LUT multiplier. Basis: softmax of the "
@@ -60,8 +71,9 @@ RULES: dict[str, Rule] = {
     "lut_scale": Rule(1.0, (
         "Overall LUT factor of the constant-weight Dense datapath per tool (real/predicted layer LUT). Basis: "
         f"{_VITIS22} 0.99; Vivado: {_VH19} 0.70 on UltraScale+ but camillaMiao/Hls-and-bambu 1.02 on 7-series, "
-        "0.85 taken; ak_* (Vitis 2021): 0.78 (median of the model totals)."),
-        per_tool=(("vivado", 0.85), ("vitis2021", 0.78))),
+        "0.85 taken; ak_* (Vitis 2021): 0.9 (median of the model totals with the adder trees sized by "
+        "_tree_adder_bits)."),
+        per_tool=(("vivado", 0.85), ("vitis2021", 0.9))),
     # ------------------------------------------------------------------ registers
     "ff_per_crossing_bit": Rule(1.0, (
         "Flip-flops per bit of a value crossing a Dense layer's stage boundary (partial sums after the adder "
@@ -70,6 +82,13 @@ RULES: dict[str, Rule] = {
         "Lrozzy/hls4ml_OpenML@47cf4d85 prune_60 (1.8-3.0), k-diep/CE6370@8b151865 (LUT products: 2.7-5.7), "
         "Thifjj/Iris_hls4ml_pynqZ2@46679371 (7-series, 4-5 cycles: every product registered at every boundary); "
         f"{_VH19} and {_AK_DSP} set the per-tool factor."), per_tool=(("vivado", 0.1), ("vitis2021", 0.75))),
+    "ff_crossing_scale_7series": Rule(1.0, (
+        "Factor on ff_per_crossing_bit on 7-series parts. Vitis 2022+ registers about twice the crossing values "
+        "there (the DSP48E1 product and its operands are pipelined in fabric at 5 ns): real/estimate 1.7, 2.2, "
+        "1.5 on Thifjj/Iris_hls4ml_pynqZ2@46679371, MichalVarsanyi/FPGA-NN-Demo@50e5347b, "
+        "Daniel-Alencar/LHC-anomaly-detector@4db0a596 with the UltraScale+ factor. Vitis 2021 and Vivado HLS: "
+        "their own ff_per_crossing_bit was fitted on 7-series and UltraScale+ designs alike."),
+        per_tool=(("vitis", 1.8),)),
     "ff_per_relu_bit_stage": Rule(2.0, (
         "A ReLU that takes a cycle registers about 2 input widths per element. Basis: ak_jet_tagging_dsp_rf1 "
         "(3.33 ns): 2143 FF for 64 elements of 16 bits; a 0-cycle ReLU registers nothing (every other design).")),
@@ -151,17 +170,27 @@ RULES: dict[str, Rule] = {
     "lut_softmax_per_elem": Rule(145, (
         "Softmax LUTs per element with DSP-mapped exp*inv products. Basis: ak_* 135-154 (n=3..16), "
         f"{_VITIS22} 148, jet_f16_rf1_u250_vhls2019 133.")),
-    "softmax_exp_copies": Rule(1.0, (
-        "Copies of the exp table per element read (x n). Vivado HLS: ceil(n/2) (dual-port ROM): 4 BRAM for n=5 "
-        "in every *_vhls2019 design. Vitis 2021: one per element: 3, 5, 6, 10, 16 BRAM for n = 3, 5, 6, 10, 16 "
-        f"(ak_*). Vitis 2022+: {_VITIS22} has 8 for n=5 (modelled as n exp + ceil(n/2) inverse copies)."),
-        per_tool=(("vivado", 0.5),)),
-    "softmax_inv_copies": Rule(0.5, (
-        "Copies of the inverse table per element (x n, rounded up); see softmax_exp_copies. Vivado: one table; "
-        "Vitis 2021: none in BRAM."), per_tool=(("vivado", 0.0), ("vitis2021", 0.0))),
-    "softmax_inv_min_copies": Rule(0, (
-        "At least this many inverse tables in BRAM: Vivado HLS keeps one (4 = ceil(5/2) + 1 BRAM for n=5 in every "
-        "*_vhls2019 design)."), per_tool=(("vivado", 1),)),
+    "softmax_exp_copies": Rule(0.5, (
+        "Copies of the exp table per element read (x n, rounded up). Vivado HLS and Vitis 2022+: ceil(n/2), a "
+        "dual-port ROM serves two reads: 4 BRAM for n=5 in every *_vhls2019 design (3 exp + 1 inverse); Vitis "
+        f"2022+ memory tables: exp_table 6 BRAM for n=5 ({_VITIS22}, Lrozzy/hls4ml_OpenML@47cf4d85 prune_60: 3 "
+        "copies of 1024 x 17-18 bits, 2 blocks each, see bram_parity_bits_ultrascale), 10 for n=10 "
+        "(k-diep/CE6370@8b151865), 2 for n=3 (Thifjj/Iris_hls4ml_pynqZ2@46679371, 1024 x 11 on a Zynq-7000). "
+        "Vitis 2021: one per element: 3, 5, 6, 10, 16 BRAM for n = 3, 5, 6, 10, 16 (ak_*)."),
+        per_tool=(("vitis2021", 1.0),)),
+    "softmax_inv_copies": Rule(0.0, (
+        "Copies of the inverse table per element (x n, rounded up); see softmax_exp_copies and "
+        "softmax_inv_min_copies. Vitis 2021: none in BRAM (ak_*).")),
+    "softmax_inv_min_copies": Rule(1, (
+        "At least this many inverse tables in BRAM: one read of the sum. Vivado HLS: 4 = ceil(5/2) + 1 BRAM for "
+        "n=5 in every *_vhls2019 design; Vitis 2022+: invert_table 2 BRAM (1024 x 18 on UltraScale+) in "
+        f"{_VITIS22}, Lrozzy/hls4ml_OpenML prune_60 and k-diep/CE6370, 1 on a Zynq-7000 (Iris_hls4ml_pynqZ2)."),
+        per_tool=(("vitis2021", 0),)),
+    "bram_parity_bits_ultrascale": Rule(1, (
+        "0: on UltraScale(+) Vitis 2022+ stores ROM data in the 8 data bits of each byte only (1024 x 17 and "
+        "1024 x 18 tables take 2 BRAM_18K each: exp_table/invert_table of the Vitis 2022+ designs cited in "
+        "softmax_exp_copies), while the same 1024 x 18 table takes one on a Zynq-7000 (Iris_hls4ml_pynqZ2) and "
+        "under Vivado HLS on UltraScale+ (*_vhls2019)."), per_tool=(("vitis", 0),)),
     "rom_lut_max_bits": Rule(1024, (
         "A ROM of at most this many bits is built in LUTs, not BRAM. Basis: layer_tt_output_64x1_res_u250_vhls2019 "
         "(32 x 32-bit weight ROM: 0 BRAM); layer_tt_layer3 (20 x 1024 bits: 29 BRAM as predicted).")),

@@ -71,11 +71,21 @@ class HlsProject:
 
 # ----------------------------------------------------------------------------- small readers
 class _Loader(yaml.SafeLoader):
-    """hls4ml_config.yml holds ``!keras_model`` tags; their values are plain strings to us."""
+    """hls4ml_config.yml holds ``!keras_model`` tags and, written from a PyTorch model,
+    ``!!python/tuple`` shapes; their values are plain strings and lists to us (nothing is
+    constructed as a Python object)."""
 
 
-_Loader.add_multi_constructor("!", lambda loader, suffix, node: loader.construct_scalar(node)
-                              if isinstance(node, yaml.ScalarNode) else None)
+def _plain(loader: yaml.SafeLoader, _suffix: str, node: yaml.Node) -> object:
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node, deep=True)
+    if isinstance(node, yaml.MappingNode):
+        return loader.construct_mapping(node, deep=True)
+    return loader.construct_scalar(node)
+
+
+_Loader.add_multi_constructor("!", _plain)
+_Loader.add_multi_constructor("tag:yaml.org,2002:python/", _plain)
 
 
 def _read_yaml(path: Path) -> dict:
@@ -130,9 +140,13 @@ def _num(value: str, defines: dict[str, str]) -> int:
     try:
         return int(v)
     except ValueError:
-        m = re.fullmatch(r"\s*(\d+)\s*\*\s*(\d+)\s*", v)
-        if m:
-            return int(m.group(1)) * int(m.group(2))
+        # a product of numbers and defines, as hls4ml writes sizes: 5*5, N_INPUT_1_1*N_INPUT_2_1
+        factors = [f.strip() for f in v.split("*")]
+        if len(factors) > 1 and all(f for f in factors):
+            out = 1
+            for f in factors:
+                out *= _num(f, defines)
+            return out
         raise
 
 
@@ -294,7 +308,7 @@ def _network_from_firmware(fw: Path, project_name: str | None, version: str | No
     sig = re.search(r"void\s+(\w+)\s*\(([^)]*)\)\s*\{", ttext)
     if not sig:
         raise InputError(top, None, "no top function definition found")
-    arrays = re.findall(r"(\w+)\s+(\w+)\s*\[\s*(\w+)\s*\]", sig.group(2))
+    arrays = [(t, v, n.strip()) for t, v, n in re.findall(r"(\w+)\s+(\w+)\s*\[([^\]]+)\]", sig.group(2))]
     if len(arrays) < 2:
         raise InputError(top, sig.group(1), "expected input and output arrays in the top function's arguments")
     in_tname, in_var, in_size = arrays[0]
@@ -303,6 +317,16 @@ def _network_from_firmware(fw: Path, project_name: str | None, version: str | No
 
     body = ttext[sig.end():]
     body = re.sub(r"#ifndef\s+__SYNTHESIS__.*?#endif", "", body, flags=re.S)
+    # hls4ml writes a Flatten/Reshape as a reference to the same array: auto& layer2_out = x;
+    aliases = dict(re.findall(r"auto\s*&\s*(\w+)\s*=\s*(\w+)\s*;", body))
+
+    def _var(name: str) -> str:
+        for _ in range(16):
+            if name not in aliases:
+                break
+            name = aliases[name]
+        return name
+
     calls = re.finditer(r"nnet::(\w+)\s*<([^;]*?)>\s*\(([^;]*?)\)\s*;[ \t]*(?://[ \t]*(\S+))?", body)
     layers: list[Layer] = []
     cur_var, cur_t, width = in_var, input_type, n_inputs
@@ -321,7 +345,7 @@ def _network_from_firmware(fw: Path, project_name: str | None, version: str | No
             reps = -(-n // n_sb)  # n_filt > 0: the scale and bias repeat every n_filt elements
             sc = np.tile(_weights(fw / "weights", cargs[2], s_t, n_sb), reps)[:n]
             bi = np.tile(_weights(fw / "weights", cargs[3], b_t, n_sb), reps)[:n]
-            if cargs[0] != cur_var:
+            if _var(cargs[0]) != _var(cur_var):
                 raise InputError(top, f"layer {lname}", f"reads {cargs[0]}, not the previous layer's output "
                                  f"{cur_var}: only chains are modelled")
             out_t = types.resolve(targs[1], where=f"layer {lname} result type")
@@ -331,7 +355,7 @@ def _network_from_firmware(fw: Path, project_name: str | None, version: str | No
         if func not in DENSE_FUNCS + ACTIVATION_FUNCS:
             elems = _quantizer_types(fw, func, width) if len(targs) == 2 else None
             if elems is not None:
-                if cargs[0] != cur_var:
+                if _var(cargs[0]) != _var(cur_var):
                     raise InputError(top, f"layer {lname}", f"reads {cargs[0]}, not the previous layer's output "
                                      f"{cur_var}: only chains are modelled")
                 out_t = types.resolve(targs[1], where=f"layer {lname} result type")
@@ -345,7 +369,7 @@ def _network_from_firmware(fw: Path, project_name: str | None, version: str | No
             raise InputError(params_h, f"layer {lname}", f"config struct {targs[-1] if targs else '?'} not found")
         if len(cargs) < 2 or len(targs) < 3:
             raise InputError(top, f"layer {lname}", "unexpected call arguments")
-        if cargs[0] != cur_var:
+        if _var(cargs[0]) != _var(cur_var):
             raise InputError(top, f"layer {lname}", f"reads {cargs[0]}, not the previous layer's output "
                              f"{cur_var}: only chains are modelled (a layer output used twice, several heads)")
         out_t = types.resolve(targs[1], where=f"layer {lname} result type")
@@ -406,7 +430,7 @@ def _network_from_firmware(fw: Path, project_name: str | None, version: str | No
     if len(outs) > 1:
         raise InputError(top, f"layer {layers[-1].name}", f"the top writes {len(outs)} output arrays "
                          f"({', '.join(outs)}): a network with several heads is not modelled, only chains")
-    if cur_var != outs[0]:
+    if _var(cur_var) != _var(outs[0]):
         raise InputError(top, f"layer {layers[-1].name}", f"writes {cur_var}, not the top's output {outs[0]}: "
                          "only chains are modelled")
     return FixedNetwork(name=sig.group(1), input_type=input_type, n_inputs=n_inputs, layers=tuple(layers))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -135,3 +136,27 @@ def test_pre_1_0_stable_softmax_is_imported_under_its_own_name(tmp_path):
         emulate.predict_raw(net, np.zeros((1, net.n_inputs), dtype=np.int64))
     with pytest.raises(InputError, match="no RTL rendering"):
         render_rtl(net)
+
+
+def test_exports_as_other_frontends_write_them_import_the_same(tmp_path):
+    """A PyTorch-frontend project: sizes as products (x[2*3]), the input passed through a Flatten
+    alias (auto& layer2_out = x;) and !!python/tuple shapes in hls4ml_config.yml."""
+    from fpga_prune.hls_adapter import convert
+    from fpga_prune.hls_settings import HlsSettings
+
+    model = _keras_model()
+    convert(model, HlsSettings(), tmp_path / "prj").write()
+    want = read_project(tmp_path / "prj").network
+    fw = tmp_path / "prj" / "firmware"
+    top = fw / "myproject.cpp"
+    text = top.read_text()
+    name = re.search(r"input_t (\w+)\[7\]", text).group(1)
+    text = text.replace(f"input_t {name}[7]", "input_t x[7*1]")
+    text = text.replace("// hls-fpga-machine-learning insert layers\n",
+                        "// hls-fpga-machine-learning insert layers\n    auto& layer_flat = x;\n")
+    text = re.sub(rf"\(\s*{name}\s*,", "(layer_flat,", text)
+    top.write_text(text)
+    yml = tmp_path / "prj" / "hls4ml_config.yml"
+    yml.write_text(yml.read_text() + "InputShape: !!python/tuple\n- 7\n")
+    got = read_project(tmp_path / "prj").network
+    assert got.to_json() == want.to_json()
