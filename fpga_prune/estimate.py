@@ -654,11 +654,13 @@ def estimate_activation(layer: ActivationLayer, board: Board, options: EstimateO
         dsp=dsp, bram18k=bram, lut=lut, ff=ff, latency_cycles=cycles, interval_cycles=1)
 
 
-def top_cycles(network: FixedNetwork, ctx: _Ctx) -> int:
-    """Cycles the top function adds to its layers: a fixed part and one per Dense call, fewer on long clocks."""
+def top_cycles(network: FixedNetwork, ctx: _Ctx, interval: int = 1) -> int:
+    """Cycles the top function adds to its layers: a fixed part and some per Dense call, fewer on long
+    clocks and when the pipeline's initiation ``interval`` > 1 leaves the scheduler room to overlap them."""
     r = ctx.r
     n_dense = sum(1 for lay in network.layers if isinstance(lay, DenseLayer) and lay.op == "dense")
     per = r["top_cycles_per_dense"] if ctx.ultrascale else r["top_cycles_per_dense_7series"]
+    per *= max(1, interval) ** -r["top_interval_exponent"]
     scale = min(1.0, r["top_clock_ref_ns"] / ctx.board.clock_period_ns)
     return max(0, int(round((r["top_cycles"] + per * n_dense) * scale)))
 
@@ -699,9 +701,9 @@ def estimate(network: FixedNetwork, board: Board, options: EstimateOptions = Est
         charged.append(replace(le, lut=lut, ff=ff, ff_top=ff - int(round(le.ff * cal_ff))))
     layers = tuple(charged)
     tot = {q: sum(getattr(le, q) for le in layers) for q in ("dsp", "bram18k", "lut", "ff")}
-    latency = max(0, sum(le.latency_cycles for le in layers) + top_cycles(network, ctx)
-                  + int(round(ctx.r["cal_latency"])))
     interval = max((le.interval_cycles for le in layers), default=1)
+    latency = max(0, sum(le.latency_cycles for le in layers) + top_cycles(network, ctx, interval)
+                  + int(round(ctx.r["cal_latency"])))
     factors = band_factors(ctx.family, options.confidence, options.calibration, options.mul_impl is not None)
     return Estimate(
         network=network.name, board=board.name, clock_period_ns=board.clock_period_ns, layers=layers,

@@ -4,13 +4,15 @@ Why ratios real/estimate: the residuals of ``fpga_prune.estimate`` on real
 csynth reports scale with the design, so a band is a pair of factors
 (quantiles of real/estimate) applied to any estimate.  ``RATIOS`` holds, per
 HLS tool family (``FORCED`` for builds with forced multiplier binding) and
-quantity, the leave-one-design-out ratios real/estimate of every design of
-``../shared/vitis-calibration`` (written by
-``PYTHONPATH=. python bench/bench_estimator.py --write-bands``: each design is
-estimated with the rules fitted on the others, its real csynth total divided
-by that estimate, rounded to 4 decimals).  A family with fewer than
-``MIN_FAMILY_DESIGNS`` designs borrows the pooled ratios of all plain families
-(Vitis 2022+ has one public design with weights so far).
+quantity, the ratios real/estimate of the shipped rules on every design of
+``../shared/vitis-calibration`` and on 14 more public hls4ml projects
+synthesized with Vitis HLS 2023-2025 (7 plain, 7 HGQ; their repositories are
+cited in ``estimate_rules.RULES``; kept outside this repository) -- written by
+``PYTHONPATH=. python bench/bench_estimator.py --extra DIR... --write-bands``,
+rounded to 4 decimals.  The rules were fitted on these designs, so the ratios
+are in-sample: a band is the spread the rules leave, not a held-out error.
+A family with fewer than ``MIN_FAMILY_DESIGNS`` designs borrows the pooled
+ratios of all plain families.
 
 ``Calibration`` is what ``fpga-prune calibrate`` fits on a user's own reports:
 rule values per tool family and the user's own ratios (which then replace the
@@ -38,25 +40,25 @@ CALIBRATION_FORMAT = "fpga_prune.calibration/1"
 #: family -> quantity -> real/estimate ratios (leave-one-design-out); see the module docstring.
 RATIOS: dict[str, dict[str, tuple[float, ...]]] = {
     'forced_mul_impl': {
-        'dsp': (1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0),
-        'bram18k': (1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0),
-        'lut': (0.8466, 0.8611, 0.8909, 0.9164, 0.919, 0.9254, 0.9401, 0.946, 0.9679, 1.0139, 1.0189, 1.0203, 1.0528, 1.0534, 1.0651, 1.1508, 1.2128, 1.217, 1.2214),
-        'ff': (0.4527, 0.5112, 0.6434, 0.7409, 0.767, 0.7748, 0.8323, 0.9458, 0.9488, 1.0199, 1.0326, 1.0583, 1.0939, 1.0983, 1.1213, 1.3036, 1.3064, 1.3086, 1.4891),
-        'latency_cycles': (0.6897, 0.7586, 0.8182, 0.8205, 0.8788, 0.8837, 0.9231, 0.9302, 0.9375, 0.9818, 1.0943, 2.0732, 2.1707, 2.3714, 2.4857, 5.7692, 5.8718, 6.5588, 6.6765),
+        'dsp': (1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0),
+        'bram18k': (1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0),
+        'lut': (0.8583, 0.8738, 0.8744, 0.8887, 0.9326, 0.9468, 0.9503, 0.9518, 0.9534, 0.9709, 0.9959, 0.9976, 1.0046, 1.0236, 1.0388, 1.0562, 1.0774, 1.0868, 1.1319, 1.1587, 1.1629, 1.2228, 1.236),
+        'ff': (0.7396, 0.7758, 0.8375, 0.8906, 0.8981, 0.9131, 0.9918, 0.9954, 1.0004, 1.0735, 1.0899, 1.0929, 1.1119, 1.2754, 1.3259, 1.3902, 1.4494, 1.5289, 1.5931, 1.6094, 1.9135, 1.9196, 2.2177),
+        'latency_cycles': (0.8333, 0.8462, 0.88, 0.9091, 0.9412, 0.9524, 0.9574, 0.9643, 0.9667, 0.9818, 0.9831, 1.0, 1.0, 1.0, 1.0, 1.8936, 1.9767, 2.122, 2.2432, 5.0889, 5.4878, 5.675, 6.1944),
     },
     'vitis': {
-        'dsp': (1.0,),
-        'bram18k': (1.0,),
-        'lut': (0.9596,),
-        'ff': (0.9956,),
-        'latency_cycles': (1.0,),
+        'dsp': (0.9836, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.1905),
+        'bram18k': (1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0),
+        'lut': (0.7948, 0.9499, 0.9596, 0.9603, 1.0151, 1.0236, 1.0309, 1.0322, 1.0373, 1.0486, 1.1394, 1.141, 1.1942, 1.2751, 1.3616),
+        'ff': (0.386, 0.4815, 0.5309, 0.532, 0.6052, 0.6224, 0.637, 0.7264, 0.8057, 0.8741, 0.9002, 0.9382, 1.0127, 1.1661, 1.2688),
+        'latency_cycles': (0.0, 0.6667, 0.8571, 0.8889, 0.9091, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0714, 1.0769, 1.0909, 1.1111, 1.64),
     },
     'vivado': {
         'dsp': (0.92, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0021, 1.0091),
         'bram18k': (0.9978, 0.9978, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0),
-        'lut': (0.9232, 0.9297, 1.0757, 1.1281, 1.1475, 1.1561, 1.1693, 1.3105, 1.4375),
-        'ff': (0.6028, 0.8764, 0.9497, 0.9969, 1.0029, 1.0775, 1.1878, 1.2197, 1.9573),
-        'latency_cycles': (0.9, 0.9231, 0.9545, 0.9706, 1.0, 1.0, 1.0, 1.0833, 1.1304),
+        'lut': (0.8137, 0.8194, 0.9758, 0.9832, 0.9869, 0.9944, 1.0353, 1.1146, 1.2225),
+        'ff': (0.5965, 0.8944, 0.9821, 1.0023, 1.1016, 1.1455, 1.2721, 2.5957, 3.5614),
+        'latency_cycles': (0.8182, 0.8571, 0.9286, 0.9545, 0.9706, 1.0, 1.0, 1.0, 1.0833),
     },
 }
 # fmt: on

@@ -144,6 +144,11 @@ RULES: dict[str, Rule] = {
         "MichalVarsanyi/FPGA-NN-Demo@50e5347b (3 Dense) 7, Thifjj/Iris_hls4ml_pynqZ2@46679371 (3) 9, "
         "Daniel-Alencar/LHC-anomaly-detector@4db0a596 (4, RF 4) 6; Vitis 2021 ak_* (as top_cycles); Vivado HLS "
         "jet_q6prune_rf64lat_z7020_vhls2019 (4) 7."), per_tool=(("vitis2021", 3), ("vivado", 1))),
+    "top_interval_exponent": Rule(0.5, (
+        "The per-Dense top cycles shrink as II**-this when the pipeline's initiation interval II > 1. Basis: "
+        "Vitis 2021 ak_* RF 2 builds add 3, 7 cycles (2, 4 Dense) where their RF 1 twins add 5, 11 (3 x 2**-0.5 "
+        "= 2.1 per Dense); Daniel-Alencar/LHC-anomaly-detector (RF 4, 4 Dense) adds 6 where 2 per Dense gives 9."),
+        per_tool=(("vivado", 0.0),)),
     "top_clock_ref_ns": Rule(5.0, (
         "The top-function cycles above were measured at 5 ns (3.33 ns: the same); a longer period packs them "
         "into fewer cycles (x min(1, this / period)). Basis: max-cohen54/AD_trigger_training@4364bf71 Topo2A "
