@@ -25,6 +25,7 @@ split is touched only to report the chosen design.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -38,9 +39,11 @@ from fpga_prune.boards import Board, Caps
 from fpga_prune.cost import closest
 from fpga_prune.da_cost import usable_strategies
 from fpga_prune.errors import InputError
+from fpga_prune.estimate_bands import Calibration
 from fpga_prune.features import Splits
 from fpga_prune.hls_adapter import network_from_keras
 from fpga_prune.hls_settings import STRATEGIES, HlsSettings, LayerSettings
+from fpga_prune.hls_tools import DEFAULT_HLS_TOOL, tool_family
 from fpga_prune.prune import _graph, schedules, structured
 from fpga_prune.prune import masks as masks_mod
 from fpga_prune.prune import metrics as pmetrics
@@ -97,6 +100,10 @@ class FitConfig:
     #: bits where they cost no accuracy"; basis: 0.002 AUC is about a tenth of the 95% CI on ~3,500 candles)
     precision_tolerance: float = 0.002
     qat: bool = True
+    #: the HLS tool that will build the design (the estimator's rules differ per tool family)
+    hls_tool: str = DEFAULT_HLS_TOOL
+    #: corrections fitted by ``fpga-prune calibrate`` on the user's own reports (None: the shipped rules)
+    calibration: Calibration | None = None
 
     def __post_init__(self) -> None:
         if not 0.0 < self.min_retention <= 1.5:
@@ -116,13 +123,21 @@ class FitConfig:
             raise InputError("--precision", None, f"unknown {self.precision!r}; valid: {', '.join(PRECISIONS)}")
         if not 0.0 <= self.margin < 0.5:
             raise InputError("--margin", None, f"must be in [0, 0.5), got {self.margin}")
+        tool_family(self.hls_tool)  # validates the name
 
     @property
     def per_layer_precision(self) -> bool:
         return self.precision == "per-layer" or (self.precision == "auto" and self.objective == "resources")
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
+        doc = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
+        doc["calibration"] = None if self.calibration is None else json.loads(self.calibration.to_json())
+        return doc
+
+    def estimate_options(self) -> estimate.EstimateOptions:
+        """How every candidate is estimated: this tool, the user's calibration, the band's confidence."""
+        return estimate.EstimateOptions(hls_tool=self.hls_tool, confidence=self.confidence or 0.9,
+                                        calibration=self.calibration)
 
 
 @dataclass(frozen=True, eq=False)
@@ -319,8 +334,7 @@ class _Search:
 
     def design(self, model, stage: str, settings: HlsSettings, bits: int, metric: float, **kw: Any) -> Design:
         """Estimate, cost and record one candidate."""
-        opts = estimate.EstimateOptions(confidence=self.cfg.confidence or 0.9)
-        est = estimate.estimate(network_from_keras(model, settings), self.board, opts)
+        est = estimate.estimate(network_from_keras(model, settings), self.board, self.cfg.estimate_options())
         fits = (est.fits_upper if self.cfg.confidence else est.fits)(self.board, self.caps)
         eff = 1.0 - nonzero_weights(model)[0] / self.dense_weights
         d = Design(len(self.designs), stage, widths(model), sparsity(model), eff, bits, settings, est, metric,

@@ -228,3 +228,80 @@ def test_budget_names_the_binding_resource_and_carries_the_bounds():
     assert doc["binding_resource"] == max(ratios, key=ratios.get)
     assert doc["bounds"]["confidence"] == 0.9 and doc["bounds"]["dsp"][0] <= est.dsp <= doc["bounds"]["dsp"][1]
     assert binding_resource({"dsp": 0, "bram18k": 0, "uram": 1, "lut": 0, "ff": 0}, PYNQ, Caps()) == "uram"
+
+
+# ----------------------------------------------------------------------------- Vitis 2022+ rules (public reports)
+U250 = load_board("alveo-u250")
+VITIS = EstimateOptions(hls_tool="vitis-2024.1")
+
+
+def test_lut_or_dsp_is_decided_on_the_widths_the_tool_types():
+    """A 10-bit unsigned input times a positive 10-bit constant stays in LUTs (csynth: mul_10ns_10ns in LUTs);
+    one more input bit, or a signed input of the same width (11 bits with its sign), takes a DSP."""
+    c = 0b1011011011  # 10 bits, 6 CSD digits: a real multiplier
+    u10, u11, s10 = FixedType(False, 10, 10), FixedType(False, 11, 11), FixedType(True, 11, 11)
+    wt = FixedType(True, 12, 12)
+    assert estimate_dense(dense([[c]], x=u10, wt=wt), U250, VITIS).dsp == 0
+    assert estimate_dense(dense([[c]], x=u11, wt=wt), U250, VITIS).dsp == 1
+    assert estimate_dense(dense([[c]], x=s10, wt=wt), U250, VITIS).dsp == 1
+    assert estimate_dense(dense([[-c]], x=u10, wt=wt), U250, VITIS).dsp == 1  # a negative constant: 11 bits
+
+
+def test_outputs_nothing_reads_are_not_counted():
+    rng = np.random.default_rng(3)
+    w1 = rng.integers(-500, 500, size=(8, 6))
+    w2 = rng.integers(-500, 500, size=(6, 2))
+    w2[4:, :] = 0  # neurons 4 and 5 of the first layer feed nothing
+    net = FixedNetwork("n", T16, 8, (dense(w1, name="a"), ActivationLayer("r", "relu", T16, T16, 6),
+                                     dense(w2, name="b")))
+    est = estimate(net, U250, VITIS)
+    alone = estimate_dense(dense(w1[:, :4], name="a"), U250, VITIS)
+    assert est.layers[0].dsp == alone.dsp and est.layers[0].mults_nonzero == alone.mults_nonzero == 32
+    assert est.layers[1].lut == estimate(FixedNetwork("m", T16, 4, (ActivationLayer("r", "relu", T16, T16, 4),)),
+                                         U250, VITIS).layers[0].lut
+
+
+def test_softmax_tables_as_vitis_2022_replicates_them():
+    """exp table: one dual-port copy per two elements; one inverse table; 1024 x 18 takes two BRAM_18K on
+    UltraScale+ (no parity bits for data) and one on a Zynq-7000 (public reports: 8, 12 and 3 BRAM)."""
+    def sm_bram(n, board):
+        lay = ActivationLayer("sm", "softmax", T16, T16, n, softmax=SOFTMAX,
+                              table_types={"exp": T18, "invert": T18})
+        return estimate(FixedNetwork("s", T16, n, (lay,)), board, VITIS).bram18k
+    assert (sm_bram(5, U250), sm_bram(10, U250), sm_bram(3, PYNQ)) == (3 * 2 + 2, 5 * 2 + 2, 2 + 1)
+    assert bram18_count(1024, 18) == 1 and bram18_count(1024, 18, parity=False) == 2
+    assert bram18_count(1024, 16, parity=False) == 1
+
+
+def test_adder_trees_grow_from_the_products_width():
+    """Narrow products (4-bit inputs) need narrower adders than 16-bit ones, up to the accumulator."""
+    w = np.full((32, 4), 3)  # 2 CSD digits: shift/adds
+    wide = estimate_dense(dense(w, x=T16, acc=FixedType(True, 24, 12)), U250, VITIS)
+    narrow = estimate_dense(dense(w, x=FixedType(True, 4, 2), acc=FixedType(True, 24, 12)), U250, VITIS)
+    assert narrow.lut < 0.6 * wide.lut and narrow.dsp == wide.dsp == 0
+
+
+def test_top_cycles_per_dense_fewer_at_long_clocks_and_larger_intervals():
+    from fpga_prune.estimate import _ctx, top_cycles
+
+    net = _mlp()
+    ctx5 = _ctx(replace(U250, clock_period_ns=5.0), VITIS)
+    ctx25 = _ctx(replace(U250, clock_period_ns=25.0), VITIS)
+    per = RULES["top_cycles_per_dense"].for_tool("vitis")
+    assert top_cycles(net, ctx5) == RULES["top_cycles"].value + 3 * per == 4   # 3 Dense calls
+    assert top_cycles(net, ctx25) == 1          # 25 ns: (1 + 3) x 5/25, rounded
+    assert top_cycles(net, ctx5, interval=4) == round(1 + 3 * 4 ** -0.5)
+
+
+def test_a_shared_dsp_gets_a_multiplexer_beyond_reuse_factor_2_under_vitis():
+    rng = np.random.default_rng(5)
+    w = rng.integers(-500, 500, size=(8, 6))
+    w[np.abs(w) < 10] = 77
+    one = estimate_dense(dense(w, rf=1), PYNQ, VITIS)
+    four = estimate_dense(dense(w, rf=4), PYNQ, VITIS)
+    assert four.dsp == 12 and four.interval_cycles == 4
+    # + 12 DSPs x (16 + 16) operand bits x 1.2 LUT of multiplexers, - the glue of the DSPs no longer built
+    mux = 12 * 32 * RULES["lut_reuse_mux_per_bit"].for_tool("vitis")
+    glue = (one.mults_in_dsp - 12) * RULES["lut_per_dsp_mult"].value
+    assert four.lut - one.lut == pytest.approx((mux - glue) * RULES["lut_scale"].for_tool("vitis"), abs=1)
+    assert four.latency_cycles >= max(one.latency_cycles, 3) + 2

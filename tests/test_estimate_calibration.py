@@ -112,3 +112,29 @@ def test_bad_calibration_file_is_one_line(tmp_path):
     with pytest.raises(InputError) as exc:
         Calibration.read(p)
     assert str(exc.value) == f"{p}: rules[0].rule: unknown rule 'nope'"
+
+
+def test_prune_and_run_estimate_with_the_users_tool_and_calibration(tmp_path):
+    """`--hls-tool` and `--calibration` reach every estimate of the search (FitConfig.estimate_options)."""
+    import argparse
+
+    from fpga_prune.commands.prune import add_fit_arguments, fit_config_from_args
+    from fpga_prune.errors import InputError
+
+    cal = Calibration(rules=(("vitis2021", "cal_lut", 1.5),), designs=("mine",))
+    path = tmp_path / "cal.json"
+    path.write_text(cal.to_json())
+    parser = argparse.ArgumentParser()
+    add_fit_arguments(parser)
+    parser.add_argument("--seed", type=int, default=0)
+    cfg = fit_config_from_args(parser.parse_args(["--hls-tool", "vitis-2021.1", "--calibration", str(path)]))
+    opts = cfg.estimate_options()
+    assert opts.hls_tool == "vitis-2021.1" and opts.calibration == cal and opts.confidence == 0.9
+    assert cfg.to_dict()["calibration"]["rules"] == [{"tool_family": "vitis2021", "rule": "cal_lut", "value": 1.5}]
+    obs = observe(CALIBRATION / "ak_cardio_dsp_rf1_z7007s_vitis2021")
+    base = estimate(obs.project.network, obs.board, EstimateOptions(hls_tool="vitis-2021.1"))
+    assert estimate(obs.project.network, obs.board, opts).lut == pytest.approx(1.5 * base.lut, rel=0.01)
+    default = fit_config_from_args(parser.parse_args([]))
+    assert default.estimate_options().hls_tool == "vitis-2024.1" and default.calibration is None
+    with pytest.raises(InputError, match="quartus-2024"):
+        fit_config_from_args(parser.parse_args(["--hls-tool", "quartus-2024"]))

@@ -6,6 +6,7 @@ The projects are hls4ml 1.3 projects with mask functions written by hls4ml's own
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from dataclasses import replace
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hls_projects import verify_model_check, write_project
 
 from fpga_prune import emulate
 from fpga_prune.boards import load_board
@@ -39,12 +41,9 @@ def _mask(name: str, kbi, rnd: str, sat: str) -> str:
 
 def hgq_project(tmp_path: Path) -> Path:
     """The tau model of test_verify_foreign as HGQ builds it: quantizers on the input and after the ReLU."""
-    sys.path.insert(0, str(Path(__file__).parent))
-    try:
-        from test_verify_foreign import _tau_model, _write_project
-    finally:
-        sys.path.pop(0)
-    prj = _write_project(_tau_model(), tmp_path / "hgq_prj", default_precision="ap_fixed<10,4>",
+    from test_verify_foreign import _tau_model
+
+    prj = write_project(_tau_model(), tmp_path / "hgq_prj", default_precision="ap_fixed<10,4>",
                          input_precision="ap_fixed<16,6>")
     gen = prj / "firmware" / "nnet_utils" / "nnet_code_gen.h"
     gen.write_text(gen.read_text().replace(
@@ -132,20 +131,12 @@ def test_a_mask_that_misses_elements_is_a_one_line_error(tmp_path):
 @pytest.mark.slow
 def test_hgq_project_model_matches_its_c_simulation_bit_for_bit(tmp_path):
     """The real check: hls4ml's firmware compiled by g++ against the bit-accurate model, 3,000 inputs."""
-    prj = hgq_project(tmp_path)
-    r = subprocess.run([sys.executable, "-m", "fpga_prune.cli", "verify", str(prj), "--json"], cwd=REPO,
-                       capture_output=True, text=True, timeout=900, check=False)
-    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
-    assert '"bit_accurate_model"' in r.stdout
-    import json
-
-    doc = json.loads(r.stdout)
-    model = next(c for c in doc["checks"] if c["name"] == "bit_accurate_model")
+    model = verify_model_check(hgq_project(tmp_path))
     assert model["vectors"] == 3000 and model["mismatches"] == 0 and model["modelled"]
     per_layer = {r["layer"]: r["disagreeing_vectors"] for r in model["layers"] if r["compared"]}
     assert per_layer["q_in"] == 0 and per_layer["q_relu"] == 0 and len(per_layer) == 8
-    est = subprocess.run([sys.executable, "-m", "fpga_prune.cli", "estimate", str(prj), "--json"], cwd=REPO,
-                         capture_output=True, text=True, timeout=300, check=False)
+    est = subprocess.run([sys.executable, "-m", "fpga_prune.cli", "estimate", str(tmp_path / "hgq_prj"), "--json"],
+                         cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
     assert est.returncode == 0, est.stderr
     layers = {le["name"]: le for le in json.loads(est.stdout)["layers"]}
     assert layers["q_in"]["lut"] > 0 and layers["q_dense_3"]["dsp"] == 0

@@ -2,29 +2,21 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hls_projects import verify_model_check, write_project
 
 from fpga_prune.hls_project import read_project
 from fpga_prune.ir import DenseLayer
 
-REPO = Path(__file__).resolve().parents[1]
 
 
 def _bn_project(tmp_path: Path) -> Path:
     """Dense -> relu -> BatchNormalization (not fusable into the Dense: a ReLU sits between) -> Dense."""
     import keras
 
-    sys.path.insert(0, str(Path(__file__).parent))
-    try:
-        from test_verify_foreign import _write_project
-    finally:
-        sys.path.pop(0)
     inp = keras.layers.Input((6,), name="x")
     h = keras.layers.Dense(8, activation="relu", name="fc1")(inp)
     h = keras.layers.BatchNormalization(name="bn")(h)
@@ -38,7 +30,7 @@ def _bn_project(tmp_path: Path) -> Path:
             if layer.name == "bn":  # gamma, beta, moving mean, moving variance (> 0)
                 vals[3] = np.abs(vals[3]) + 0.3
             layer.set_weights(vals)
-    return _write_project(model, tmp_path / "bn_prj", default_precision="ap_fixed<14,5>")
+    return write_project(model, tmp_path / "bn_prj", default_precision="ap_fixed<14,5>")
 
 
 def test_normalize_is_a_diagonal_dense_with_an_exact_accumulator(tmp_path):
@@ -56,10 +48,6 @@ def test_normalize_is_a_diagonal_dense_with_an_exact_accumulator(tmp_path):
 
 @pytest.mark.slow
 def test_normalize_model_matches_the_c_simulation(tmp_path):
-    prj = _bn_project(tmp_path)
-    r = subprocess.run([sys.executable, "-m", "fpga_prune.cli", "verify", str(prj), "--json"], cwd=REPO,
-                       capture_output=True, text=True, timeout=900, check=False)
-    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
-    model = next(c for c in json.loads(r.stdout)["checks"] if c["name"] == "bit_accurate_model")
+    model = verify_model_check(_bn_project(tmp_path))
     assert model["modelled"] and model["vectors"] == 3000 and model["mismatches"] == 0
     assert {row["layer"]: row["disagreeing_vectors"] for row in model["layers"]}["bn"] == 0

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hls_projects import write_project
 
 from fpga_prune.errors import InputError
 from fpga_prune.rtl_ports import ArraySpec, detect_ports
@@ -134,23 +135,6 @@ def _set_weights(model, seed):
     return model
 
 
-def _write_project(model, out: Path, top: str | None = None, **settings) -> Path:
-    from fpga_prune.hls_adapter import convert
-    from fpga_prune.hls_settings import HlsSettings
-
-    convert(model, HlsSettings(**settings), out).write()
-    if top:  # hls_adapter.convert always names the top myproject: rename it as ProjectName would
-        for f in sorted(p for p in out.rglob("*") if p.is_file() and "weights" not in p.parts
-                        and p.suffix in (".h", ".cpp", ".tcl", ".yml", ".sh")):
-            text = f.read_text(errors="replace")
-            new = text.replace("myproject", top).replace("MYPROJECT", top.upper())
-            if new != text:
-                f.write_text(new)
-        for f in sorted(out.rglob("*myproject*"), reverse=True):
-            f.rename(f.with_name(f.name.replace("myproject", top)))
-    return out
-
-
 def _tau_model():
     import keras
 
@@ -209,7 +193,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
 def test_two_head_project_is_refused_by_name(tmp_path):
     from fpga_prune.hls_project import read_project, top_signature
 
-    prj = _write_project(_two_head_model(), tmp_path / "prj")
+    prj = write_project(_two_head_model(), tmp_path / "prj")
     sig = top_signature(prj)
     assert [(a.name, a.size, a.ctype) for a in sig.outputs] == [("layer4_out", 2, "head_a_result_t"),
                                                                  ("layer6_out", 1, "head_b_result_t")]
@@ -221,7 +205,7 @@ def test_two_head_project_is_refused_by_name(tmp_path):
 
 @pytest.mark.slow
 def test_two_head_project_without_rtl_is_a_one_line_error_from_the_cli(tmp_path):
-    prj = _write_project(_two_head_model(), tmp_path / "prj")
+    prj = write_project(_two_head_model(), tmp_path / "prj")
     r = _cli("verify", str(prj), "--vectors", "50")
     assert r.returncode == 2, r.stdout + r.stderr
     err = r.stderr.strip().splitlines()[-1]
@@ -233,7 +217,7 @@ def test_two_head_project_without_rtl_is_a_one_line_error_from_the_cli(tmp_path)
 def test_vitis_conventions_verify_with_no_port_file_and_a_flipped_weight_fails(tmp_path):
     from fpga_prune.rtl import PortConvention
 
-    prj = _write_project(_tau_model(), tmp_path / "tau", top="tau_nn", default_precision="ap_fixed<12,4>",
+    prj = write_project(_tau_model(), tmp_path / "tau", top="tau_nn", default_precision="ap_fixed<12,4>",
                          input_precision="ap_fixed<10,3>")
     # Vitis 2022.1: reshaped input without ap_vld; everything named as in the project
     rtl = _foreign_rtl(prj, tmp_path / "rtl", PortConvention(input_vld=False), "tau_nn", "layer8_out", readmem=True)
@@ -276,7 +260,7 @@ def test_single_output_without_suffix_under_other_block_protocols(tmp_path, bloc
     inp = keras.layers.Input((4,), name="input_6")
     x = keras.layers.Dense(5, activation="relu", name="dense_7")(inp)
     x = keras.layers.Dense(1, activation="sigmoid", name="score")(x)
-    prj = _write_project(_set_weights(keras.Model(inp, x), 5), tmp_path / "p", default_precision="ap_fixed<14,5>")
+    prj = write_project(_set_weights(keras.Model(inp, x), 5), tmp_path / "p", default_precision="ap_fixed<14,5>")
     shutil.rmtree(prj / "firmware" / "ap_types")  # old writers did not ship them: the installed hls4ml's are used
     conv = PortConvention(input_vld=block == "ap_ctrl_chain", block=block, suffix_single=False)
     rtl = _foreign_rtl(prj, tmp_path / "rtl", conv, "myproject", "layer5_out")

@@ -60,6 +60,11 @@ def add_fit_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--confidence", type=_confidence, default=0.9, metavar="C|point",
                         help="a design fits only when the UPPER bound of its estimate at confidence C is inside "
                              "the caps (default 0.9); 'point': the point estimate alone")
+    parser.add_argument("--hls-tool", default=None, metavar="TOOL",
+                        help="HLS tool that will build the design, e.g. vitis-2024.1 (default), vitis-2021.1, "
+                             "vivado-2019.2: the estimator's rules differ per tool")
+    parser.add_argument("--calibration", type=Path, default=None, metavar="FILE",
+                        help="estimator corrections and bands fitted by `fpga-prune calibrate` on your own reports")
 
 
 def _confidence(text: str) -> float | None:
@@ -71,10 +76,15 @@ def fit_config_from_args(args: argparse.Namespace):
     """The ``FitConfig`` of the parsed prune options (shared with ``run``)."""
     from fpga_prune.fit import FitConfig  # noqa: PLC0415
 
+    from fpga_prune.estimate_bands import Calibration  # noqa: PLC0415
+    from fpga_prune.hls_tools import DEFAULT_HLS_TOOL  # noqa: PLC0415
+
+    cal_path = getattr(args, "calibration", None)
     return FitConfig(min_retention=args.min_retention, metric=args.metric, strategy=args.strategy,
                      weight_method=args.method, neuron_criterion=args.neuron_criterion, seed=args.seed,
                      confidence=getattr(args, "confidence", None), objective=args.objective,
-                     precision=args.precision)
+                     precision=args.precision, hls_tool=getattr(args, "hls_tool", None) or DEFAULT_HLS_TOOL,
+                     calibration=Calibration.read(cal_path) if cal_path else None)
 
 
 def run(args: argparse.Namespace) -> int:
