@@ -70,6 +70,8 @@ def to_hls4ml_config(model, settings: HlsSettings) -> dict:
             raise InputError("hls settings", f"layers.{name}",
                              f"no such layer in the model (layers: {', '.join(sorted(known))})")
     class_of = {layer.name: type(layer).__name__ for layer in model.layers}
+    # a Sequential model's InputLayer is not in model.layers, but hls4ml gives it a config entry
+    class_of.update({layer.name: "InputLayer" for layer in getattr(model, "_input_layers", ())})
     for name, lc in layer_cfgs.items():
         ls = settings.layer(name)
         prec = lc.setdefault("Precision", {})

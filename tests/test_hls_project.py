@@ -89,6 +89,7 @@ def test_hls4ml_13_project_imports_equal_to_network_from_keras(tmp_path, strateg
     got = read_project(tmp_path / "prj")
     want = network_from_keras(model, settings)
     assert got.source == "firmware" and got.part == settings.part and got.clock_period_ns == 5.0
+    assert str(got.network.input_type) == "ap_fixed<10,3>"  # a Sequential model's input precision reaches hls4ml
     assert got.clock_uncertainty == "27%"
     assert len(got.network.layers) == len(want.layers)
     for a, b in zip(got.network.layers, want.layers):
