@@ -290,7 +290,8 @@ def test_top_cycles_per_dense_fewer_at_long_clocks_and_larger_intervals():
     per = RULES["top_cycles_per_dense"].for_tool("vitis")
     assert top_cycles(net, ctx5) == RULES["top_cycles"].value + 3 * per == 4   # 3 Dense calls
     assert top_cycles(net, ctx25) == 1          # 25 ns: (1 + 3) x 5/25, rounded
-    assert top_cycles(net, ctx5, interval=4) == round(1 + 3 * 4 ** -0.5)
+    exp = RULES["top_interval_exponent"].for_tool("vitis")
+    assert top_cycles(net, ctx5, interval=4) == round(1 + 3 * per * 4 ** -exp) == 3 < top_cycles(net, ctx5)
 
 
 def test_a_shared_dsp_gets_a_multiplexer_beyond_reuse_factor_2_under_vitis():
