@@ -210,9 +210,6 @@ def _table_out(layer: ActivationLayer, name: str, index: np.ndarray, report: dic
 def _softmax(layer: ActivationLayer, x: np.ndarray, report: dict | None) -> np.ndarray:
     sp = layer.softmax
     impl = sp.implementation
-    if impl == STABLE_PRE_1_0:
-        raise InputError(f"layer {layer.name}", "softmax implementation",
-                         "hls4ml < 1.0 'stable' softmax has no bit-accurate model here")
     if impl == "legacy":
         return _softmax_legacy(layer, x, report)
     if impl == "argmax":
@@ -225,7 +222,15 @@ def _softmax(layer: ActivationLayer, x: np.ndarray, report: dict | None) -> np.n
     n_exp, n_inv = sp.exp_table_size, sp.inv_table_size
     bits_exp = int(np.ceil(np.log2(n_exp))) if n_exp > 1 else 0
     bits_inv = int(np.ceil(np.log2(n_inv))) if n_inv > 1 else 0
-    if impl == "stable":
+    if impl == STABLE_PRE_1_0:
+        # hls4ml < 1.0: d = x - max in ap_fixed<W, I, AP_RND, AP_SAT> of the input type, read back as the
+        # input type to address the un-negated exp table (checked against hls4ml 0.8 firmware's C simulation)
+        it = layer.input_type
+        norm_t = FixedType(True, it.width, it.integer, "AP_RND", "AP_SAT")
+        d = x - x.max(axis=1, keepdims=True)  # exact, <= 0
+        d = _cast_counted(d, FixedType(True, 62, 62 - it.frac), norm_t, report, "inp_norm")
+        idx = bit_slice_top(fixed.cast(d, norm_t, FixedType(it.signed, it.width, it.integer)), it, bits_exp)
+    elif impl == "stable":
         norm_t = sp.inp_norm_type
         d = x.max(axis=1, keepdims=True) - x  # exact, >= 0
         d = _cast_counted(d, FixedType(True, 62, 62 - layer.input_type.frac), norm_t, report, "inp_norm")

@@ -30,9 +30,9 @@ ActivationKind = Literal["linear", "relu", "sigmoid", "softmax", "quantizer"]
 SoftmaxImplementation = Literal["stable", "latency", "legacy", "argmax"]
 STRATEGIES: tuple[Strategy, ...] = get_args(Strategy)
 SOFTMAX_IMPLEMENTATIONS: tuple[SoftmaxImplementation, ...] = get_args(SoftmaxImplementation)
-#: hls4ml < 1.0's "stable" softmax (max subtracted in a rounding, saturating copy of the input
-#: type, un-negated exp table): read from old firmware so it can be estimated, but no bit-accurate
-#: model or RTL of it exists, and both refuse it by name rather than compute 1.x's semantics.
+#: hls4ml < 1.0's "stable" softmax (x - max in a rounding, saturating copy of the input type,
+#: un-negated exp table): read from old firmware, estimated and modelled bit for bit (``emulate``);
+#: the RTL renderer refuses it by name rather than draw 1.x's semantics.
 STABLE_PRE_1_0 = "stable_hls4ml0"
 DA: Strategy = "distributed_arithmetic"
 

@@ -133,10 +133,30 @@ def test_pre_1_0_stable_softmax_is_imported_under_its_own_name(tmp_path):
     sm = net.layers[-1]
     assert sm.activation == "softmax" and sm.softmax.implementation == STABLE_PRE_1_0
     assert sm.table_types["exp"].width == 18 and sm.softmax.exp_table_size == 1024  # enough to estimate
-    with pytest.raises(InputError, match="hls4ml < 1.0 'stable' softmax has no bit-accurate model"):
-        emulate.predict_raw(net, np.zeros((1, net.n_inputs), dtype=np.int64))
+    assert emulate.predict_raw(net, np.zeros((1, net.n_inputs), dtype=np.int64)).shape == (1, 3)
     with pytest.raises(InputError, match="no RTL rendering"):
         render_rtl(net)
+
+
+def test_pre_1_0_stable_softmax_saturates_the_difference_in_the_input_type():
+    """hls4ml 0.x: d = x - max in ap_fixed<W, I, AP_RND, AP_SAT> of the input type addresses the exp
+    table; a difference beyond the type's range saturates (checked bit for bit against the C simulation
+    of public hls4ml 0.8 firmware, k-diep/CE6370: 5,000 vectors, 0 mismatches; see the closing note)."""
+    from fpga_prune import emulate
+    from fpga_prune.ir import STABLE_PRE_1_0, FixedNetwork, SoftmaxParams
+    from fpga_prune.tables import softmax_layer
+
+    in_t, out_t = FixedType(True, 8, 3), FixedType(True, 16, 2)      # inputs in [-4, 3.97]
+    exp_t, inv_t = FixedType(True, 18, 8), FixedType(True, 18, 4)
+    params = SoftmaxParams(STABLE_PRE_1_0, 256, 1024, exp_t, exp_t)      # 256 entries: every input bit
+    net = FixedNetwork("s", in_t, 3, (softmax_layer("sm", in_t, out_t, 3, params, exp_t, inv_t),))
+    raw = lambda v: np.round(np.asarray(v, dtype=float) * 2 ** in_t.frac).astype(np.int64)  # noqa: E731
+    out = emulate.predict_raw(net, raw([[1.0, 0.0, -1.0], [3.0, -3.0, 3.0], [3.0, -1.0, 3.0]])) / 2 ** out_t.frac
+    ref = np.exp([1.0, 0.0, -1.0]) / np.exp([1.0, 0.0, -1.0]).sum()
+    assert np.abs(out[0] - ref).max() < 0.02
+    # -3 - 3 = -6 does not fit ap_fixed<8,3>: it saturates to -4, the difference of -1 - 3
+    assert out[1].tolist() == out[2].tolist()
+    assert out[1][1] == pytest.approx(np.exp(-4) / (2 + np.exp(-4)), abs=0.002)  # not e^-6/(2+e^-6) = 0.0012
 
 
 def test_exports_as_other_frontends_write_them_import_the_same(tmp_path):
