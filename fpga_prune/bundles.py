@@ -12,7 +12,6 @@ design instead of raising, so the caller decides what a failed fit means.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import time
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from fpga_prune.errors import InputError
 from fpga_prune.metrics import decision_agreement
 from fpga_prune.pipeline import Progress
+from fpga_prune.outdir import read_json_object
 
 if TYPE_CHECKING:
     from fpga_prune.boards import Board, Caps
@@ -285,12 +285,7 @@ def load_pruned(model_dir: str | os.PathLike) -> PrunedModel:
         settings, source = HlsSettings(), "defaults (no hls_config.json in the model directory)"
     budget = None
     if (d / "budget.json").is_file():
-        try:
-            budget = json.loads((d / "budget.json").read_text())
-        except ValueError as exc:
-            raise InputError(d / "budget.json", None, f"not valid JSON ({exc})") from None
-        if not isinstance(budget, dict):
-            raise InputError(d / "budget.json", None, "expected a JSON object")
+        budget = read_json_object(d / "budget.json")
     hashes = {name: sha256_bytes((d / name).read_bytes())
               for name in (MODEL_FILE, PREPROCESS_FILE, "hls_config.json", "budget.json") if (d / name).is_file()}
     bundle = load_bundle(d)

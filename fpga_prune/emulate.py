@@ -33,7 +33,6 @@ import numpy as np
 
 from fpga_prune import fixed
 from fpga_prune.analysis import accumulation_order, reduce_tree
-from fpga_prune.errors import InputError
 from fpga_prune.fixed import FixedType
 from fpga_prune.ir import STABLE_PRE_1_0, ActivationLayer, DenseLayer, FixedNetwork, Layer
 

@@ -28,6 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from fpga_prune.errors import InputError
+from fpga_prune.outdir import read_json_object
 
 #: Quantities with a band (``Estimate`` field names).
 BAND_QUANTITIES = ("dsp", "bram18k", "lut", "ff", "latency_cycles")
@@ -139,12 +140,9 @@ class Calibration:
         from fpga_prune.hls_tools import TOOL_FAMILIES
 
         p = Path(path)
-        try:
-            doc = json.loads(p.read_text())
-        except (OSError, ValueError) as exc:
-            raise InputError(p, None, f"not a readable calibration JSON ({exc})") from None
-        if not isinstance(doc, dict) or doc.get("format") != CALIBRATION_FORMAT:
-            raise InputError(p, "format", f"expected {CALIBRATION_FORMAT!r}, got {doc.get('format') if isinstance(doc, dict) else doc!r}")
+        doc = read_json_object(p)
+        if doc.get("format") != CALIBRATION_FORMAT:
+            raise InputError(p, "format", f"expected {CALIBRATION_FORMAT!r}, got {doc.get('format')!r}")
         rules = []
         for i, item in enumerate(doc.get("rules", [])):
             fam, key, val = item.get("tool_family"), item.get("rule"), item.get("value")

@@ -8,7 +8,6 @@ them into hls4ml's CamelCase config.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import Any
 from fpga_prune.errors import InputError
 from fpga_prune.fixed import FixedType
 from fpga_prune.ir import DA, SOFTMAX_IMPLEMENTATIONS, STRATEGIES
-from fpga_prune.outdir import json_text
+from fpga_prune.outdir import json_object, json_text
 
 __all__ = ["DEFAULT_PART", "SETTINGS_FORMAT", "SOFTMAX_IMPLEMENTATIONS", "STRATEGIES", "HlsSettings",
            "LayerSettings", "to_fixed_type"]
@@ -165,12 +164,7 @@ class HlsSettings:
 
     @classmethod
     def from_json(cls, text: str, source: str = "hls_config.json") -> HlsSettings:
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise InputError(source, None, f"not valid JSON ({e.msg} at line {e.lineno})") from None
-        if not isinstance(doc, dict):
-            raise InputError(source, None, "expected a JSON object")
+        doc = json_object(text, source)
         fmt = doc.pop("format", SETTINGS_FORMAT)
         if fmt != SETTINGS_FORMAT:
             raise InputError(source, "format", f"expected {SETTINGS_FORMAT!r}, got {fmt!r}")

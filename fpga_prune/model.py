@@ -27,6 +27,7 @@ import numpy as np
 from fpga_prune import _keras_env  # noqa: F401  (legacy Keras before TensorFlow)
 from fpga_prune.errors import InputError
 from fpga_prune.features import FeatureSpec, Scaler, Splits
+from fpga_prune.outdir import read_json_object
 
 MODEL_FILE = "model.h5"
 PREPROCESS_FILE = "preprocess.json"
@@ -270,12 +271,9 @@ def save_bundle(directory: str | os.PathLike, model, preprocess: dict[str, Any],
 
 def read_preprocess(src: Path) -> tuple[FeatureSpec, Scaler, tuple[str, ...], ModelConfig | None]:
     """Parse a ``preprocess.json`` (ours, or one written beside an imported model; see README)."""
-    try:
-        pre = json.loads(src.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(src, None, f"unreadable JSON: {exc}") from None
-    if not isinstance(pre, dict) or pre.get("version") != BUNDLE_VERSION:
-        raise InputError(src, "version", f"expected {BUNDLE_VERSION}, got {pre.get('version') if isinstance(pre, dict) else pre!r}")
+    pre = read_json_object(src)
+    if pre.get("version") != BUNDLE_VERSION:
+        raise InputError(src, "version", f"expected {BUNDLE_VERSION}, got {pre.get('version')!r}")
     spec = FeatureSpec.from_dict(pre.get("feature_spec", {}), source=str(src))
     scaler = Scaler.from_dict(pre.get("scaler", {}), source=str(src))
     names = tuple(pre.get("feature_names", ()))

@@ -16,7 +16,6 @@ hold (README: "Your data / your model").
 from __future__ import annotations
 
 import io
-import json
 import os
 import zipfile
 from collections.abc import Iterator
@@ -32,6 +31,7 @@ from fpga_prune.features import FeatureSpec
 from fpga_prune.model import (
     MODEL_FILE, PREPROCESS_FILE, Bundle, ModelConfig, build_mlp, load_bundle, read_preprocess,
 )
+from fpga_prune.outdir import json_object
 
 SUFFIXES = (".keras", ".h5")
 #: identity at inference on (batch, features) inputs: dropped
@@ -130,13 +130,7 @@ def _keras_zip(path: Path) -> tuple[dict[str, Any], bytes]:
 
 
 def _json(text: str, path: Path, field: str) -> dict[str, Any]:
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(path, field, f"invalid JSON: {exc.msg}") from None
-    if not isinstance(doc, dict):
-        raise InputError(path, field, "expected a JSON object")
-    return doc
+    return json_object(text, path, field)
 
 
 def _name(layer: dict[str, Any]) -> str:

@@ -87,6 +87,40 @@ def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> None:
         raise
 
 
+def json_object(text: str, source: object, field: str | None = None) -> dict[str, Any]:
+    """``text`` parsed as a JSON object, or a one-line InputError naming ``source`` (and where)."""
+    from fpga_prune.errors import InputError  # noqa: PLC0415
+
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno} column {exc.colno}"
+        raise InputError(source, field or where, f"invalid JSON: {exc.msg}" + (f" at {where}" if field else "")
+                         ) from None
+    if not isinstance(doc, dict):
+        raise InputError(source, field, f"expected a JSON object, got {type(doc).__name__}")
+    return doc
+
+
+def read_json_object(path: str | os.PathLike, field: str | None = None) -> dict[str, Any]:
+    """The JSON object in file ``path`` (``json_object``), or a one-line InputError when unreadable."""
+    from fpga_prune.errors import InputError  # noqa: PLC0415
+
+    try:
+        text = Path(path).read_text()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(path, field, f"unreadable: {exc}") from None
+    return json_object(text, path, field)
+
+
+def try_read_json(path: str | os.PathLike) -> Any:
+    """The JSON document in ``path``, or None when it is missing or not JSON (optional artifacts)."""
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return None
+
+
 def json_text(doc: Any, *, indent: int = 2) -> str:
     """The one JSON encoding of every artifact: sorted keys, no NaN/Infinity (strict JSON), newline-terminated."""
     return json.dumps(doc, indent=indent, sort_keys=True, allow_nan=False) + "\n"

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from fpga_prune.errors import CheckFailed
-from fpga_prune.outdir import write_json_atomic
+from fpga_prune.outdir import try_read_json, write_json_atomic
 
 RUN_FORMAT = "fpga_prune.run/1"
 RUN_FILE = "run.json"
@@ -229,10 +229,7 @@ def _ordered(steps: Mapping[str, StepRecord], current: Mapping[str, StepRecord])
 def load_records(root: Path) -> dict[str, StepRecord]:
     """The step records of ``root/run.json`` (empty when missing or unreadable: then nothing resumes)."""
     path = Path(root) / RUN_FILE
-    try:
-        doc = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
+    doc = try_read_json(path)
     if not isinstance(doc, dict) or doc.get("format") != RUN_FORMAT:
         return {}
     out = {}

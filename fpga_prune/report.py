@@ -17,7 +17,6 @@ synthesized) and says what it means for a user.
 from __future__ import annotations
 
 import base64
-import json
 import math
 import platform
 from collections.abc import Mapping, Sequence
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fpga_prune.boards import RESOURCES
+from fpga_prune.outdir import try_read_json
 
 if TYPE_CHECKING:
     from fpga_prune.flow import BoardLayout, RunConfig
@@ -39,11 +39,7 @@ _LOWER_IS_BETTER = {"brier", "ece"}
 
 
 # ----------------------------------------------------------------------------- reading artifacts
-def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(Path(path).read_text())
-    except (OSError, ValueError):
-        return None
+_read_json = try_read_json
 
 
 def _ci(d: Mapping[str, Any] | None) -> dict[str, Any] | None:

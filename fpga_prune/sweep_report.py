@@ -21,16 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from fpga_prune.report import SUMMARY_RESOURCES
+from fpga_prune.outdir import try_read_json
 
 SWEEP_FORMAT = "fpga_prune.sweep/1"
 PLOTS_DIR = "plots"
 
 
-def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(Path(path).read_text())
-    except (OSError, ValueError):
-        return None
+_read_json = try_read_json
 
 
 def binding_fraction(design: Mapping[str, Any], resources: Mapping[str, Any]) -> float:

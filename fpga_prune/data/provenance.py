@@ -9,7 +9,6 @@ evaluated on other data.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from fpga_prune.data.candles import Candles
 from fpga_prune.data.timeutil import format_ts
 from fpga_prune.errors import InputError
 from fpga_prune.pipeline import sha256_file
+from fpga_prune.outdir import try_read_json
 
 METRICS_FILE = "metrics.json"
 
@@ -36,10 +36,7 @@ def data_record(candles: Candles) -> dict[str, Any]:
 
 
 def _metrics(directory: Path) -> dict[str, Any] | None:
-    try:
-        doc = json.loads((directory / METRICS_FILE).read_text())
-    except (OSError, ValueError):
-        return None
+    doc = try_read_json(directory / METRICS_FILE)
     return doc if isinstance(doc, dict) else None
 
 
