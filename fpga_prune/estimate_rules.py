@@ -216,16 +216,18 @@ RULES: dict[str, Rule] = {
         "layer_qd_dense27 30.7k FF for 1024 multipliers; layer_tt_output_64x1 2.0k for 2.")),
     "ff_res_fixed": Rule(2000, "Resource strategy flip-flops per layer independent of size. Basis: as ff_res_per_mult."),
     # ------------------------------------------------------------------ distributed arithmetic (da_cost)
-    "lut_per_da_adder_bit": Rule(1.0, (
-        "LUTs per output bit of an adder of da4ml's graph (hls4ml 'distributed_arithmetic'). Basis: on AMD "
-        "fabric an a+/-(b<<s) adder maps to one LUT6 per bit feeding the CARRY4/CARRY8 chain (UG474, UG574); "
-        "da4ml's cost model counts exactly these bits and its paper (Sun et al., arXiv 2507.04535) reports "
-        "it as its LUT estimate. No public csynth report of a DA design is in ../shared/vitis-calibration, so "
-        "this is not fitted here; the error bands of the Latency designs apply.")),
-    "ff_per_da_level_bit": Rule(1.0, (
-        "Flip-flops per bit of the adder level a clock boundary cuts (the values alive there). Basis: a "
-        "pipelined adder graph registers each value crossing a stage once (da4ml's pipelining, "
-        "trace/pipeline.py); the HLS schedule puts its boundaries every t_add_ns-derived number of levels.")),
+    "lut_per_da_adder_bit": Rule(1.05, (
+        "LUTs per unit of da4ml's adder-graph cost (hls4ml 'distributed_arithmetic'; per adder the bits where its "
+        "shifted operands overlap, one LUT6 per bit on the CARRY4/CARRY8 chain, UG474/UG574). Basis: "
+        "calad0i/JEDI-linear@48032802 official_result_reports (20 networks built with da4ml, Vivado post-route "
+        "on xcvu13p): LUT / cost median 1.05, range 0.97-1.13. These are post-route figures: a Vitis csynth "
+        "report of a DA design reads higher (da4ml's test design, calad0i/da4ml@fa85662a tests/test_data: "
+        "csynth 8,851 LUT, post-route 3,837).")),
+    "ff_per_da_level_bit": Rule(0.55, (
+        "Flip-flops per bit of the adder level a clock boundary cuts (the values alive there; da4ml's reg_bits). "
+        "Basis: da4ml's test design (calad0i/da4ml@fa85662a tests/test_data, Vivado 2025.1 post-route, 11 "
+        "stages): 3,420 FF for 6,224 register bits (0.55; delay-only chains become SRL shift registers); "
+        "JEDI-linear's 20 networks: FF / cost 0.48-0.62.")),
     # ------------------------------------------------------------------ user calibration (fpga-prune calibrate)
     "cal_lut": Rule(1.0, "Factor on every LUT estimate fitted to the user's reports (1: the shipped rules)."),
     "cal_ff": Rule(1.0, "Factor on every FF estimate fitted to the user's reports (1: the shipped rules)."),
