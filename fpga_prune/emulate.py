@@ -291,6 +291,9 @@ def _activation(layer: ActivationLayer, x: np.ndarray, report: dict | None = Non
         return _softmax(layer, x, report)
     if layer.activation == "quantizer":
         return _quantizer(layer, x, report)
+    if layer.activation == "unary_lut":  # nnet::unary_lut: the input's raw bits, unsigned, index the table
+        return _table_out(layer, "table", np.asarray(x, dtype=np.int64) & ((1 << layer.input_type.width) - 1),
+                          report)
     raise ValueError(f"unsupported activation {layer.activation!r} in layer {layer.name!r}")
 
 

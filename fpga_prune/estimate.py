@@ -620,12 +620,15 @@ def estimate_activation(layer: ActivationLayer, board: Board, options: EstimateO
         lut = int(round(float((widths * per_bit).sum())))
         cycles = ctx.cycles(r["relu_rnd_sat_ns"], registered=False) if per_bit.any() else 0
         ff = int(round(cycles * float(widths.sum()) * r["ff_per_relu_bit_stage"]))
-    elif layer.activation == "sigmoid":
-        size, width = _table_shape(layer, "sigmoid", layer.table_size)
+    elif layer.activation in ("sigmoid", "unary_lut"):
+        key = "sigmoid" if layer.activation == "sigmoid" else "table"
+        size, width = _table_shape(layer, key, layer.table_size)
         b1, l1 = _rom(size, width, ctx)
         copies = -(-n // int(r["bram_read_ports"]))
         bram = copies * b1
-        lut = int(round(copies * l1 + n * (2 * xw + 10) * r["lut_per_adder_bit"]))  # index scale, offset, clamp
+        # sigmoid: index scale, offset and clamp; unary_lut: the raw bits are the index (wiring)
+        index_lut = n * (2 * xw + 10) * r["lut_per_adder_bit"] if key == "sigmoid" else 0.0
+        lut = int(round(copies * l1 + index_lut))
         ff = n * (width + xw)
         cycles = int(r["table_cycles"])
     elif layer.activation == "softmax":
@@ -648,7 +651,8 @@ def estimate_activation(layer: ActivationLayer, board: Board, options: EstimateO
         ff = int(round(r["ff_softmax_per_elem_stage"] * n * cycles))
     else:
         raise InputError(f"layer {layer.name}", "activation",
-                         f"unsupported activation {layer.activation!r}; valid: linear, relu, sigmoid, softmax, quantizer")
+                         f"unsupported activation {layer.activation!r}; valid: linear, relu, sigmoid, softmax, quantizer, "
+                         "unary_lut")
     return LayerEstimate(
         name=layer.name, kind="activation", strategy=layer.activation, reuse_factor=1,
         dsp=dsp, bram18k=bram, lut=lut, ff=ff, latency_cycles=cycles, interval_cycles=1)

@@ -45,7 +45,7 @@ from fpga_prune.tables import sigmoid_layer, softmax_layer
 
 #: ``nnet::`` functions of the top function that are one IR layer each.
 DENSE_FUNCS = ("dense", "dense_latency", "dense_resource")
-ACTIVATION_FUNCS = ("relu", "linear", "sigmoid", "softmax")
+ACTIVATION_FUNCS = ("relu", "linear", "sigmoid", "softmax", "unary_lut")
 _DEFAULT_TABLE_T = FixedType(True, 18, 8)
 
 
@@ -421,6 +421,17 @@ def _network_from_firmware(fw: Path, project_name: str | None, version: str | No
         elif func == "sigmoid":
             layers.append(sigmoid_layer(lname, cur_t, out_t, width, _num(vals.get("table_size", "1024"), defines),
                                    t("table_t", _DEFAULT_TABLE_T)))
+        elif func == "unary_lut":  # HGQ's UnaryLUT: res[i] = table[raw bits of data[i]]
+            size = _num(vals.get("table_size", "0"), defines)
+            if size != 1 << cur_t.width:
+                raise InputError(params_h, f"{cfg.name}.table_size", f"{size}, but {cur_t} indexes "
+                                 f"{1 << cur_t.width} entries (one per raw input value)")
+            if len(cargs) < 3:
+                raise InputError(top, f"layer {lname}", "unary_lut call without its table array")
+            tab_t = t("table_t", _DEFAULT_TABLE_T)
+            layers.append(ActivationLayer(name=lname, activation="unary_lut", input_type=cur_t, result_type=out_t,
+                                          n=width, tables={"table": _weights(fw / "weights", cargs[2], tab_t, size)},
+                                          table_types={"table": tab_t}, table_size=size))
         else:
             layers.append(ActivationLayer(name=lname, activation=func, input_type=cur_t, result_type=out_t, n=width))
         cur_var, cur_t = cargs[1], out_t

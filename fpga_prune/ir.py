@@ -26,7 +26,8 @@ from fpga_prune.outdir import json_text
 Strategy = Literal["latency", "resource", "distributed_arithmetic"]
 #: ``quantizer`` is HGQ's heterogeneous ``FixedPointQuantizer`` as hls4ml writes it for io_parallel: a cast of
 #: every element to its own type (``ActivationLayer.element_types``), then to the layer's result type.
-ActivationKind = Literal["linear", "relu", "sigmoid", "softmax", "quantizer"]
+#: ``unary_lut`` is HGQ's ``UnaryLUT`` (any element-wise function as a table indexed by the input's raw bits).
+ActivationKind = Literal["linear", "relu", "sigmoid", "softmax", "quantizer", "unary_lut"]
 SoftmaxImplementation = Literal["stable", "latency", "legacy", "argmax"]
 STRATEGIES: tuple[Strategy, ...] = get_args(Strategy)
 SOFTMAX_IMPLEMENTATIONS: tuple[SoftmaxImplementation, ...] = get_args(SoftmaxImplementation)
@@ -207,6 +208,10 @@ class ActivationLayer:
             raise ValueError(f"layer {self.name}: a softmax layer needs SoftmaxParams")
         if self.activation == "sigmoid" and self.table_size is None:
             raise ValueError(f"layer {self.name}: a sigmoid layer needs table_size")
+        if self.activation == "unary_lut" and (self.table_size != 1 << self.input_type.width
+                                               or len(self.tables.get("table", ())) != self.table_size):
+            raise ValueError(f"layer {self.name}: a unary_lut table has one entry per raw input value "
+                             f"({1 << self.input_type.width} for {self.input_type})")
 
     def params(self) -> dict[str, int | str]:
         """The ``params`` object of ``network.json``."""

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from hls_projects import verify_model_check, write_project
 
-from fpga_prune import emulate
+from fpga_prune import emulate, fixed
 from fpga_prune.boards import load_board
 from fpga_prune.errors import InputError
 from fpga_prune.estimate import EstimateOptions, estimate
@@ -140,3 +140,65 @@ def test_hgq_project_model_matches_its_c_simulation_bit_for_bit(tmp_path):
     assert est.returncode == 0, est.stderr
     layers = {le["name"]: le for le in json.loads(est.stdout)["layers"]}
     assert layers["q_in"]["lut"] > 0 and layers["q_dense_3"]["dsp"] == 0
+
+
+def unary_lut_project(tmp_path: Path) -> Path:
+    """hgq_project with the sigmoid replaced as HGQ builds a table activation: a mask to a 6-bit type,
+    then nnet::unary_lut over its 64 raw values (a tanh table), written the way hls4ml writes weights."""
+    prj = hgq_project(tmp_path)
+    fw = prj / "firmware"
+    gen = fw / "nnet_utils" / "nnet_code_gen.h"
+    gen.write_text(gen.read_text().replace("// hls4ml insert code\n", "// hls4ml insert code\n"
+                                           + _mask("q_sig", ((1, 6, 3),) * 5, "RND", "SAT")))
+    defines = fw / "defines.h"
+    text = defines.read_text()
+    defines.write_text(text[:text.rindex("#endif")]
+                       + "typedef ap_fixed<6,3> q_sig_t;\ntypedef ap_fixed<10,2> lut_table_t;\n\n#endif\n")
+    q_sig = FixedType(True, 6, 3)
+    x = np.array([(i - 64 if i >= 32 else i) / 2 ** q_sig.frac for i in range(64)])  # raw index -> value
+    table = np.tanh(x)
+    (fw / "weights" / "t6.txt").write_text(", ".join(f"{v:.10f}" for v in table))
+    (fw / "weights" / "t6.h").write_text("#ifndef T6_H_\n#define T6_H_\n#ifndef __SYNTHESIS__\nlut_table_t t6[64];\n"
+                                         "#else\nlut_table_t t6[64] = {" + ", ".join(f"{v:.10f}" for v in table)
+                                         + "};\n#endif\n#endif\n")
+    params = fw / "parameters.h"
+    text = params.read_text().replace('#include "weights/b7.h"', '#include "weights/b7.h"\n#include "weights/t6.h"')
+    params.write_text(text[:text.rindex("#endif")] + (
+        "struct unary_lut_config6 : nnet::activ_config {\n    static const unsigned n_in = 5;\n"
+        "    static const unsigned table_size = 64;\n    static const unsigned io_type = nnet::io_parallel;\n"
+        "    static const unsigned reuse_factor = 1;\n    typedef lut_table_t table_t;\n};\n\n#endif\n"))
+    top = fw / "myproject.cpp"
+    text = top.read_text()
+    text = text.replace('nnet::load_weights_from_txt<out_fc_bias_t, 3>(b7, "b7.txt");',
+                        'nnet::load_weights_from_txt<out_fc_bias_t, 3>(b7, "b7.txt");\n'
+                        '        nnet::load_weights_from_txt<lut_table_t, 64>(t6, "t6.txt");')
+    old = "nnet::sigmoid<fc_b_result_t, layer6_t, sigmoid_config6>(layer4_out, layer6_out); // sig"
+    assert old in text
+    text = text.replace(old, "q_sig_t q_sig_out[5];\n    #pragma HLS ARRAY_PARTITION variable=q_sig_out complete dim=0\n"
+                        "    nnet::q_sig<fc_b_result_t, q_sig_t>(layer4_out, q_sig_out); // q_sig\n"
+                        "    nnet::unary_lut<q_sig_t, layer6_t, unary_lut_config6>(q_sig_out, layer6_out, t6); // lut")
+    top.write_text(text)
+    return prj
+
+
+def test_unary_lut_is_a_table_indexed_by_the_raw_input(tmp_path):
+    net = read_project(unary_lut_project(tmp_path)).network
+    lut = next(lay for lay in net.layers if lay.name == "lut")
+    assert lut.activation == "unary_lut" and lut.table_size == 64 and str(lut.table_types["table"]) == "ap_fixed<10,2>"
+    # raw 0b111111 (-1 LSB = -0.125) reads entry 63: tanh(-0.125) in ap_fixed<10,2> (AP_TRN: floor to 1/256)
+    assert lut.tables["table"][63] == np.floor(np.tanh(-0.125) * 256)
+    x = np.array([[0, 1, -1, 31, -32]])
+    out = emulate.predict_raw(FixedNetwork("l", lut.input_type, 5, (lut,)), x)
+    want = fixed.cast(lut.tables["table"][x[0] & 63], lut.table_types["table"], lut.result_type)
+    assert out[0].tolist() == want.tolist()
+    est = estimate(net, load_board("zcu104"), EstimateOptions(hls_tool="vitis-2024.1"))
+    le = next(le for le in est.layers if le.name == "lut")
+    # 64 x 10 bits <= rom_lut_max_bits: a LUT ROM of ceil(640/64) = 10 LUT6, one per 2 reads (5 elements: 3)
+    assert (le.lut, le.bram18k, le.dsp) == (3 * 10, 0, 0)
+
+
+@pytest.mark.slow
+def test_unary_lut_project_model_matches_its_c_simulation(tmp_path):
+    model = verify_model_check(unary_lut_project(tmp_path))
+    assert model["vectors"] == 3000 and model["mismatches"] == 0 and model["modelled"]
+    assert {r["layer"]: r["disagreeing_vectors"] for r in model["layers"]}["lut"] == 0
