@@ -696,9 +696,12 @@ def estimate(network: FixedNetwork, board: Board, options: EstimateOptions = Est
     cal_lut, cal_ff = ctx.r["cal_lut"], ctx.r["cal_ff"]
     per_bit = ctx.r["ff_top_per_bit"]
     charged = []
+    nxt = (*network.layers[1:], None)
     for i, (lay, le, alive) in enumerate(zip(network.layers, layers, live)):
         bits = (int(lay.element_widths()[alive].sum()) if isinstance(lay, ActivationLayer) and lay.element_types
                 else len(alive) * lay.result_type.width)
+        if isinstance(nxt[i], ActivationLayer) and nxt[i].element_types:
+            bits = 0  # an HGQ mask is inlined into the top: what it reads is cast on the spot, not registered
         bits += network.n_inputs * network.input_type.width if i == 0 else 0
         lut = le.lut if cal_lut == 1.0 else int(round(le.lut * cal_lut))
         ff = int(round((le.ff + bits * per_bit) * cal_ff))
