@@ -452,7 +452,7 @@ def _dense_constant(layer: DenseLayer, ctx: _Ctx, input_widths: np.ndarray | Non
         used[live_out] = True
     nz = (w != 0) & (xw > 0) & used[None, :]
     nnz = int(nz.sum())
-    onebit = xn == 1  # a 1-bit input selects the constant or 0: an AND the adder's LUT absorbs
+    onebit = xn == 1  # a 1-bit input selects the constant or 0: no multiplier, never a DSP
     mul = (csd > r["shift_add_max_csd"]) & nz & ~onebit
     shift = nz & ~mul
     if ctx.mul_impl == "dsp":
@@ -481,7 +481,8 @@ def _dense_constant(layer: DenseLayer, ctx: _Ctx, input_widths: np.ndarray | Non
     # LUTs: shift/adds (a negation for -2^k, one adder for 2 CSD digits), fabric multipliers
     # ((csd-1) adders), each as wide as the product; DSP glue; the accumulation adders.
     adders = np.where(shift, np.where(csd == 1, w < 0, 1), 0) + np.where(lut_mul, csd - 1, 0)
-    adders = np.where(onebit & nz, np.maximum(adders, 1), adders)  # the AND/select: one LUT per product bit
+    # the select of a 1-bit input: one LUT per product bit (k-diep/CE6370's 400x10 binary-input layer)
+    adders = np.where(onebit & nz, np.maximum(adders, 1), adders)
     lut_mult = float((adders * (xw + eff)).sum()) * r["lut_per_adder_bit"]
     terms = nz.sum(axis=0) + ((np.asarray(layer.biases) != 0) & used)
     full = float((np.where(nz, xw + eff, 0)).sum()) / nnz if nnz else 0.0  # a product before its cast to accum_t
@@ -518,7 +519,6 @@ def _dense_constant(layer: DenseLayer, ctx: _Ctx, input_widths: np.ndarray | Non
             if k == 0 and rf > 1:
                 alive = -(-alive // rf)  # registered products of one cycle: each multiplier serves R of them
             ff += alive * min(float(accw), pw + k)
-
         ff *= r["ff_per_crossing_bit"] * (1.0 if ctx.ultrascale else r["ff_crossing_scale_7series"])
     return LayerEstimate(
         name=layer.name, kind=layer.op, strategy=layer.strategy, reuse_factor=rf,
@@ -563,8 +563,10 @@ def estimate_dense(layer: DenseLayer, board: Board, options: EstimateOptions = E
                    live_out: list[int] | None = None) -> LayerEstimate:
     """One Dense layer on ``board`` (validates a Resource layer's reuse factor; DA: ``da_cost``).
 
-    ``input_widths``: per-input signed widths an HGQ quantizer before the layer leaves
-    (``ActivationLayer.element_widths``); used by the constant-weight kernels.
+    ``input_widths`` / ``input_native``: per-input signed and as-typed widths an HGQ quantizer
+    before the layer leaves (``ActivationLayer.element_widths`` / ``element_native_widths``);
+    ``live_out``: the outputs something reads (``analysis.live_neurons``). Both are used by the
+    constant-weight kernels.
     """
     if layer.strategy not in STRATEGIES:
         raise InputError(f"layer {layer.name}", "strategy", f"must be one of {', '.join(STRATEGIES)}, "
