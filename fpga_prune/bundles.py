@@ -166,7 +166,7 @@ def _history(splits: Splits, result: FitResult, cfg: FitConfig) -> list[dict[str
 
 
 def _pruning(bundle: Bundle, chosen: Design) -> dict[str, Any]:
-    from fpga_prune.fit import nonzero_weights, widths  # noqa: PLC0415
+    from fpga_prune.prune._graph import nonzero_weights, widths  # noqa: PLC0415
 
     nz, total = nonzero_weights(chosen.model)
     _, dense_total = nonzero_weights(bundle.model)

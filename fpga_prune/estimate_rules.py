@@ -72,7 +72,7 @@ RULES: dict[str, Rule] = {
         "Overall LUT factor of the constant-weight Dense datapath per tool (real/predicted layer LUT). Basis: "
         f"{_VITIS22} 0.99; Vivado: {_VH19} 0.70 on UltraScale+ but camillaMiao/Hls-and-bambu 1.02 on 7-series, "
         "0.85 taken; ak_* (Vitis 2021): 0.9 (median of the model totals with the adder trees sized by "
-        "_tree_adder_bits)."),
+        "dense_cost._tree_adder_bits)."),
         per_tool=(("vivado", 0.85), ("vitis2021", 0.9))),
     # ------------------------------------------------------------------ registers
     "ff_per_crossing_bit": Rule(1.0, (

@@ -45,6 +45,7 @@ from fpga_prune.hls_adapter import network_from_keras
 from fpga_prune.hls_settings import STRATEGIES, HlsSettings, LayerSettings
 from fpga_prune.hls_tools import DEFAULT_HLS_TOOL, tool_family
 from fpga_prune.prune import _graph, schedules, structured
+from fpga_prune.prune._graph import nonzero_weights, sparsity, widths
 from fpga_prune.prune import masks as masks_mod
 from fpga_prune.prune import metrics as pmetrics
 
@@ -217,24 +218,6 @@ class FitResult:
 
 def _metric(cfg: FitConfig) -> Callable[[np.ndarray, np.ndarray], float]:
     return pmetrics.metric_fn(cfg.metric)
-
-
-def widths(model) -> tuple[int, ...]:
-    """Input width then every Dense layer's units, e.g. (14, 64, 32, 1)."""
-    dense = _graph.dense_layers(model)
-    return (int(dense[0].input_shape[-1]),) + tuple(int(d.units) for d in dense)
-
-
-def nonzero_weights(model) -> tuple[int, int]:
-    """(nonzero, total) kernel weights over the Dense layers."""
-    k = [_graph.kernel(d) for d in _graph.dense_layers(model)]
-    return sum(int(np.count_nonzero(x)) for x in k), sum(x.size for x in k)
-
-
-def sparsity(model) -> float:
-    """Fraction of zero kernel weights in this model (unstructured sparsity)."""
-    nz, total = nonzero_weights(model)
-    return 1.0 - nz / total
 
 
 def weight_precision(max_abs: float, bits: int) -> str:

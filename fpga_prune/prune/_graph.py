@@ -157,3 +157,21 @@ def forward(model: tf.keras.Model, x: np.ndarray, batch_size: int = 8192):
     if isinstance(chunks[0], (list, tuple)):
         return [np.concatenate([c[j].numpy() for c in chunks]) for j in range(len(chunks[0]))]
     return np.concatenate([c.numpy() for c in chunks])
+
+
+def widths(model) -> tuple[int, ...]:
+    """Input width then every Dense layer's units, e.g. (14, 64, 32, 1)."""
+    dense = dense_layers(model)
+    return (int(dense[0].input_shape[-1]),) + tuple(int(d.units) for d in dense)
+
+
+def nonzero_weights(model) -> tuple[int, int]:
+    """(nonzero, total) kernel weights over the Dense layers."""
+    k = [kernel(d) for d in dense_layers(model)]
+    return sum(int(np.count_nonzero(x)) for x in k), sum(x.size for x in k)
+
+
+def sparsity(model) -> float:
+    """Fraction of zero kernel weights in this model (unstructured sparsity)."""
+    nz, total = nonzero_weights(model)
+    return 1.0 - nz / total
