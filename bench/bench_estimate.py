@@ -20,22 +20,29 @@ from fpga_prune.fixed import FixedType
 from fpga_prune.ir import ActivationLayer, DenseLayer, FixedNetwork, SoftmaxParams
 
 
-def model(strategy: str, rf_for) -> FixedNetwork:
+def model(strategy: str = "latency", rf_for=lambda n_in, n_out: 1, n_in: int = 12, units: tuple[int, ...] = (64, 32, 3),
+          name: str = "bench") -> FixedNetwork:
+    """ap_fixed<16,6> Dense layers of random 10-bit weights, half of them zero, relu between; the last
+    layer ends in a latency softmax when it has several outputs, else it is linear."""
     rng = np.random.default_rng(0)
     t = FixedType.parse("ap_fixed<16,6>")
-    layers, n_prev = [], 12
-    for i, n in enumerate([64, 32, 3]):
+    t18 = FixedType.parse("ap_fixed<18,8,AP_RND,AP_SAT>")
+    layers, n_prev = [], n_in
+    for i, n in enumerate(units):
         w = rng.integers(-512, 512, size=(n_prev, n))
         w[rng.random(w.shape) < 0.5] = 0
         layers.append(DenseLayer(f"dense{i}", t, t, t, t, t, w.astype(np.int64),
                                  rng.integers(-64, 64, n).astype(np.int64),
                                  strategy=strategy, reuse_factor=rf_for(n_prev, n)))
-        t18 = FixedType.parse("ap_fixed<18,8,AP_RND,AP_SAT>")
-        layers.append(ActivationLayer(f"act{i}", "relu", t, t, n) if i < 2 else
-                      ActivationLayer(f"act{i}", "softmax", t, t, n,
-                                      softmax=SoftmaxParams("latency", 1024, 1024, t18, t18)))
+        if i < len(units) - 1:
+            layers.append(ActivationLayer(f"act{i}", "relu", t, t, n))
+        elif n > 1:
+            layers.append(ActivationLayer(f"act{i}", "softmax", t, t, n,
+                                          softmax=SoftmaxParams("latency", 1024, 1024, t18, t18)))
+        else:
+            layers.append(ActivationLayer(f"act{i}", "linear", t, t, n))
         n_prev = n
-    return FixedNetwork("bench", t, 12, tuple(layers))
+    return FixedNetwork(name, t, n_in, tuple(layers))
 
 
 def closest_rf(target: int):

@@ -31,14 +31,12 @@ import re
 import statistics
 from pathlib import Path
 
-import numpy as np
 
 from fpga_prune.boards import load_board
 from fpga_prune.calibration import leave_one_out, observe, predict, ratio_table
 from fpga_prune.errors import InputError
 from fpga_prune.estimate_bands import BAND_QUANTITIES, quantile
-from fpga_prune.fixed import FixedType
-from fpga_prune.ir import ActivationLayer, DenseLayer, FixedNetwork
+from fpga_prune.ir import FixedNetwork
 
 REPO = Path(__file__).resolve().parents[1]
 CALIBRATION = REPO.parent / "shared" / "vitis-calibration"
@@ -57,16 +55,10 @@ def group(obs, external: bool = False) -> str:
 
 
 def default_model() -> FixedNetwork:
-    rng = np.random.default_rng(0)
-    t = FixedType.parse("ap_fixed<16,6>")
-    layers, n_prev = [], 16
-    for i, n in enumerate([64, 32, 1]):
-        w = rng.integers(-512, 512, size=(n_prev, n))
-        w[rng.random(w.shape) < 0.5] = 0
-        layers.append(DenseLayer(f"fc{i}", t, t, t, t, t, w.astype(np.int64), rng.integers(-64, 64, n).astype(np.int64)))
-        layers.append(ActivationLayer(f"act{i}", "relu" if i < 2 else "linear", t, t, n))
-        n_prev = n
-    return FixedNetwork("default_16_64_32_1", t, 16, tuple(layers))
+    """The default 16-64-32-1 model's shape (bench_estimate.model: 50% zeros, ap_fixed<16,6>)."""
+    from bench_estimate import model  # noqa: PLC0415  (bench/ is on the path when run)
+
+    return model(n_in=16, units=(64, 32, 1), name="default_16_64_32_1")
 
 
 def speed(seconds: float = 1.5) -> float:

@@ -90,6 +90,21 @@ def _png(fig) -> bytes:
     return buf.getvalue()
 
 
+def _floor_and_chosen(ax, budget: dict[str, Any], x_key: str) -> None:
+    """The accuracy floor as a dashed line and the chosen design as a star at (its ``x_key``, metric)."""
+    ax.axhline(budget["accuracy"]["floor_val"], color="grey", linestyle="--", linewidth=1, label="accuracy floor")
+    chosen = budget["design"]
+    if chosen[x_key] is not None:
+        ax.scatter([chosen[x_key]], [chosen["val_metric"]], marker="*", s=180, color="k", label="chosen", zorder=5)
+
+
+def _finish(fig, ax, legend_loc: str) -> bytes:
+    ax.legend(fontsize=7, loc=legend_loc)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return _png(fig)
+
+
 def _pyplot():
     import matplotlib  # noqa: PLC0415
 
@@ -115,18 +130,11 @@ def plot_accuracy_vs_sparsity(budget: dict[str, Any]) -> bytes:
                 ax.scatter([h["effective_sparsity"] for h in group], [h["val_metric"] for h in group],
                            marker=marker, facecolors=face, edgecolors=f"C{('dense', 'structured', 'unstructured').index(stage)}",
                            label=f"{stage} ({'fits' if face is None else 'over budget'})")
-    acc = budget["accuracy"]
-    ax.axhline(acc["floor_val"], color="grey", linestyle="--", linewidth=1, label="accuracy floor")
-    chosen = budget["design"]
-    ax.scatter([chosen["effective_sparsity"]], [chosen["val_metric"]], marker="*", s=180, color="k",
-               label="chosen", zorder=5)
+    _floor_and_chosen(ax, budget, "effective_sparsity")
     ax.set_xlabel("multiplies removed (structured + unstructured)")
-    ax.set_ylabel(f"validation {acc['metric']} (bit-accurate fixed point)")
+    ax.set_ylabel(f"validation {budget['accuracy']['metric']} (bit-accurate fixed point)")
     ax.set_title(f"{budget['board']}: accuracy vs sparsity")
-    ax.legend(fontsize=7, loc="lower left")
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    return _png(fig)
+    return _finish(fig, ax, "lower left")
 
 
 def plot_pareto(budget: dict[str, Any]) -> bytes:
@@ -147,19 +155,12 @@ def plot_pareto(budget: dict[str, Any]) -> bytes:
         tested = [h for h in front if h.get("test_metric") is not None]
         ax.scatter([h["cost"] for h in tested], [h["test_metric"] for h in tested], marker="x", color="C2",
                    label="Pareto front (test)")
-    acc = budget["accuracy"]
-    ax.axhline(acc["floor_val"], color="grey", linestyle="--", linewidth=1, label="accuracy floor")
-    chosen = budget["design"]
-    if chosen["cost"] is not None:
-        ax.scatter([chosen["cost"]], [chosen["val_metric"]], marker="*", s=180, color="k", label="chosen", zorder=5)
+    _floor_and_chosen(ax, budget, "cost")
     ax.set_xscale("symlog", linthresh=0.01)
     ax.set_xlabel("cost: weighted utilization of the capped budget (upper bound)")
-    ax.set_ylabel(f"{acc['metric']} (bit-accurate fixed point)")
+    ax.set_ylabel(f"{budget['accuracy']['metric']} (bit-accurate fixed point)")
     ax.set_title(f"{budget['board']}: metric vs cost, every design tried")
-    ax.legend(fontsize=7, loc="best")
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    return _png(fig)
+    return _finish(fig, ax, "best")
 
 
 def plot_layer_resources(budget: dict[str, Any]) -> bytes:

@@ -129,18 +129,17 @@ def _top_file(fw: Path, project_name: str | None) -> Path:
 _MASK_LINE = re.compile(r"out\[(\d+)\]\s*=\s*(?:(ap_u?fixed<[^>]*>)\s*\(\s*inp\[(\d+)\]\s*\)|0)\s*;")
 
 
-def _quantizer_types(fw: Path, func: str, n: int) -> tuple[FixedType | None, ...] | None:
+def _quantizer_types(sources: list[tuple[Path, str]], func: str, n: int) -> tuple[FixedType | None, ...] | None:
     """The per-element types of HGQ ``FixedPointQuantizer`` mask function ``func``, or None if it is not one.
 
     hls4ml (``backends/fpga/passes/hgq_proxy_model.py``, ``generate_mask_fn``) writes it into
     ``firmware/nnet_utils/nnet_code_gen.h`` as ``void <layer>(input_t *inp, output_t *out)`` with one
     ``out[i] = ap_fixed<b,i,AP_RND,AP_SAT>(inp[i]);`` (or ``out[i] = 0;`` for a zero-bit element) per
-    element, and calls it ``nnet::<layer><in_t, out_t>(in, out)``.
+    element, and calls it ``nnet::<layer><in_t, out_t>(in, out)``.  ``sources``: (file, comment-free
+    text) of the firmware's headers, sources and generated code (``_mask_sources``).
     """
     head = re.compile(rf"void\s+{re.escape(func)}\s*\([^)]*\*\s*inp\s*,[^)]*\*\s*out\s*\)\s*\{{")
-    files = sorted(fw.glob("*.h")) + sorted(fw.glob("*.cpp")) + sorted((fw / "nnet_utils").glob("*code_gen*.h"))
-    for f in files:
-        text = _strip_comments(f.read_text(errors="replace"))
+    for f, text in sources:
         m = head.search(text)
         if not m:
             continue
@@ -158,6 +157,12 @@ def _quantizer_types(fw: Path, func: str, n: int) -> tuple[FixedType | None, ...
             raise InputError(f, func, f"sets {len(types)} of the {n} elements the previous layer gives")
         return tuple(types[i] for i in range(n))
     return None
+
+
+def _mask_sources(fw: Path) -> list[tuple[Path, str]]:
+    """Where hls4ml may have written mask functions, each file read once per import."""
+    files = sorted(fw.glob("*.h")) + sorted(fw.glob("*.cpp")) + sorted((fw / "nnet_utils").glob("*code_gen*.h"))
+    return [(f, _strip_comments(f.read_text(errors="replace"))) for f in files]
 
 
 def _network_from_firmware(fw: Path, project_name: str | None, version: str | None = None) -> FixedNetwork:
@@ -198,6 +203,15 @@ def _network_from_firmware(fw: Path, project_name: str | None, version: str | No
     calls = re.finditer(r"nnet::(\w+)\s*<([^;]*?)>\s*\(([^;]*?)\)\s*;[ \t]*(?://[ \t]*(\S+))?", body)
     layers: list[Layer] = []
     cur_var, cur_t, width = in_var, input_type, n_inputs
+    sources: list[tuple[Path, str]] | None = None  # read when a call is not a known nnet:: layer
+
+    def _result_type(lname: str, cargs: list[str], targs: list[str]) -> FixedType:
+        """The layer's result type, once it is checked to read the previous layer's output."""
+        if _var(cargs[0]) != _var(cur_var):
+            raise InputError(top, f"layer {lname}", f"reads {cargs[0]}, not the previous layer's output "
+                             f"{cur_var}: only chains are modelled (a layer output used twice, several heads)")
+        return types.resolve(targs[1], where=f"layer {lname} result type")
+
     for m in calls:
         func, targs, cargs, comment = m.group(1), _split_args(m.group(2)), _split_args(m.group(3)), m.group(4)
         cfg = configs.get(targs[-1]) if targs else None
@@ -206,41 +220,36 @@ def _network_from_firmware(fw: Path, project_name: str | None, version: str | No
             n = _num(cfg.values.get("n_in", str(width)), defines)
             if n != width:
                 raise InputError(params_h, f"{cfg.name}.n_in", f"{n}, but the previous layer gives {width}")
-            n_filt = _num(cfg.values.get("n_filt", "-1"), defines) if cfg.values.get("n_filt", "-1") != "-1" else -1
+            n_filt = _num(cfg.values.get("n_filt", "-1"), defines)
             n_sb = n_filt if n_filt > 0 else n
             s_t = types.resolve(cfg.types.get("scale_t", ""), where=f"layer {lname} scale_t")
             b_t = types.resolve(cfg.types.get("bias_t", ""), where=f"layer {lname} bias_t")
             reps = -(-n // n_sb)  # n_filt > 0: the scale and bias repeat every n_filt elements
             sc = np.tile(_weights(fw / "weights", cargs[2], s_t, n_sb), reps)[:n]
             bi = np.tile(_weights(fw / "weights", cargs[3], b_t, n_sb), reps)[:n]
-            if _var(cargs[0]) != _var(cur_var):
-                raise InputError(top, f"layer {lname}", f"reads {cargs[0]}, not the previous layer's output "
-                                 f"{cur_var}: only chains are modelled")
-            out_t = types.resolve(targs[1], where=f"layer {lname} result type")
+            out_t = _result_type(lname, cargs, targs)
             layers.append(_batchnorm(lname, cur_t, s_t, b_t, out_t, sc, bi))
             cur_var, cur_t = cargs[1], out_t
             continue
         if func not in DENSE_FUNCS + ACTIVATION_FUNCS:
-            elems = _quantizer_types(fw, func, width) if len(targs) == 2 else None
+            elems = None
+            if len(targs) == 2:  # a mask function: nnet::<layer><in_t, out_t>(in, out)
+                sources = sources if sources is not None else _mask_sources(fw)
+                elems = _quantizer_types(sources, func, width)
             if elems is not None:
-                if _var(cargs[0]) != _var(cur_var):
-                    raise InputError(top, f"layer {lname}", f"reads {cargs[0]}, not the previous layer's output "
-                                     f"{cur_var}: only chains are modelled")
-                out_t = types.resolve(targs[1], where=f"layer {lname} result type")
+                out_t = _result_type(lname, cargs, targs)
                 layers.append(ActivationLayer(name=lname, activation="quantizer", input_type=cur_t,
                                               result_type=out_t, n=width, element_types=elems))
                 cur_var, cur_t = cargs[1], out_t
                 continue
             raise InputError(top, f"layer {lname}", f"nnet::{func} ({made_by}) is not a layer this tool models "
-                             "(supported: dense, normalize, relu, linear, sigmoid, softmax, HGQ FixedPointQuantizer masks)")
+                             "(supported: dense, normalize, relu, linear, sigmoid, softmax, unary_lut, HGQ FixedPointQuantizer "
+                             "masks)")
         if cfg is None:
             raise InputError(params_h, f"layer {lname}", f"config struct {targs[-1] if targs else '?'} not found")
         if len(cargs) < 2 or len(targs) < 3:
             raise InputError(top, f"layer {lname}", "unexpected call arguments")
-        if _var(cargs[0]) != _var(cur_var):
-            raise InputError(top, f"layer {lname}", f"reads {cargs[0]}, not the previous layer's output "
-                             f"{cur_var}: only chains are modelled (a layer output used twice, several heads)")
-        out_t = types.resolve(targs[1], where=f"layer {lname} result type")
+        out_t = _result_type(lname, cargs, targs)
         vals = cfg.values
 
         def t(key: str, default: FixedType | None = None, _cfg: _Config = cfg, _l: str = lname) -> FixedType:

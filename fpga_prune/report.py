@@ -38,10 +38,7 @@ _HEADLINE = ("accuracy", "balanced_accuracy", "roc_auc", "brier", "ece")
 _LOWER_IS_BETTER = {"brier", "ece"}
 
 
-# ----------------------------------------------------------------------------- reading artifacts
-_read_json = try_read_json
-
-
+# ----------------------------------------------------------------------------- sections from the artifacts
 def _ci(d: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if not d:
         return None
@@ -404,8 +401,8 @@ def build(cfg: RunConfig, layouts: Sequence[BoardLayout], records: Mapping[str, 
     def completed(name: str) -> bool:
         return status(name) == "completed"
 
-    data = data_section(_read_json(root / "data" / "summary.json")) if completed("data") else None
-    metrics = _read_json(root / "model" / "metrics.json") if completed("train") else None
+    data = data_section(try_read_json(root / "data" / "summary.json")) if completed("data") else None
+    metrics = try_read_json(root / "model" / "metrics.json") if completed("train") else None
     training = training_section(metrics)
     boards = []
     budgets: dict[str, dict] = {}
@@ -413,13 +410,13 @@ def build(cfg: RunConfig, layouts: Sequence[BoardLayout], records: Mapping[str, 
         prune_name = lay.step("prune")
         budget = None
         if completed(prune_name):
-            budget = _read_json(root / lay.pruned / "budget.json")
+            budget = try_read_json(root / lay.pruned / "budget.json")
         elif status(prune_name) == "failed":
             budget = (closest or {}).get(lay.board.name)
         ver = None
         if completed(lay.step("verify")) or status(lay.step("verify")) == "failed":
-            ver = verification_section(_read_json(root / lay.project / "verify.json"),
-                                       _read_json(root / lay.project / "manifest.json"))
+            ver = verification_section(try_read_json(root / lay.project / "verify.json"),
+                                       try_read_json(root / lay.project / "manifest.json"))
         rec = records.get(prune_name)
         sts = {k: status(lay.step(k)) for k in ("prune", "generate", "verify")}
         message = rec.message if rec is not None and status(prune_name) != "completed" else ""

@@ -27,9 +27,6 @@ SWEEP_FORMAT = "fpga_prune.sweep/1"
 PLOTS_DIR = "plots"
 
 
-_read_json = try_read_json
-
-
 def binding_fraction(design: Mapping[str, Any], resources: Mapping[str, Any]) -> float:
     """The largest used/allowed over the summary resources (> 1: over a cap)."""
     return max(design[r] / max(resources[r]["allowed"], 1) for r in SUMMARY_RESOURCES)
@@ -48,7 +45,7 @@ def pareto_front(designs: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]
 
 def point_row(point, status) -> dict[str, Any]:
     """One line of the comparison table, from the point's own report (None fields when it did not run)."""
-    rep = _read_json(point.cfg.out / "report.json") if status.status in ("done", "skipped") or \
+    rep = try_read_json(point.cfg.out / "report.json") if status.status in ("done", "skipped") or \
         (point.cfg.out / "report.json").is_file() else None
     row = ((rep or {}).get("summary") or {}).get("boards") or [{}]
     # done and skipped (resumed) are the same result: the report must not tell them apart
@@ -59,7 +56,7 @@ def point_row(point, status) -> dict[str, Any]:
 
 
 def designs_tried(point) -> list[dict[str, Any]]:
-    budget = _read_json(point.cfg.out / "pruned" / "budget.json")
+    budget = try_read_json(point.cfg.out / "pruned" / "budget.json")
     if not budget:
         return []
     chosen = budget["design"]["index"]

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -26,6 +28,29 @@ def write_project(model, out: Path, top: str | None = None, **settings) -> Path:
         for f in sorted(out.rglob("*myproject*"), reverse=True):
             f.rename(f.with_name(f.name.replace("myproject", top)))
     return out
+
+
+def set_weights(model, seed: int):
+    """Every weight drawn from N(0, 0.6) with ``seed``: layers of distinct, nonzero weights."""
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        w = layer.get_weights()
+        if w:
+            layer.set_weights([rng.normal(0, 0.6, size=a.shape).astype(np.float32) for a in w])
+    return model
+
+
+def tau_model():
+    """A chain with every layer kind hls4ml writes for us: Dense+relu, Dense, sigmoid, Dense, softmax."""
+    import keras
+
+    inp = keras.layers.Input((6,), name="q_dense_3_input")
+    x = keras.layers.Dense(8, activation="relu", name="q_dense_3")(inp)
+    x = keras.layers.Dense(5, name="fc_b")(x)
+    x = keras.layers.Activation("sigmoid", name="sig")(x)
+    x = keras.layers.Dense(3, name="out_fc")(x)
+    x = keras.layers.Activation("softmax", name="sm")(x)
+    return set_weights(keras.Model(inp, x), 3)
 
 
 def verify_model_check(prj: Path) -> dict:

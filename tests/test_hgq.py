@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hls_projects import verify_model_check, write_project
+from hls_projects import tau_model, verify_model_check, write_project
 
 from fpga_prune import emulate, fixed
 from fpga_prune.boards import load_board
@@ -41,9 +41,7 @@ def _mask(name: str, kbi, rnd: str, sat: str) -> str:
 
 def hgq_project(tmp_path: Path) -> Path:
     """The tau model of test_verify_foreign as HGQ builds it: quantizers on the input and after the ReLU."""
-    from test_verify_foreign import _tau_model
-
-    prj = write_project(_tau_model(), tmp_path / "hgq_prj", default_precision="ap_fixed<10,4>",
+    prj = write_project(tau_model(), tmp_path / "hgq_prj", default_precision="ap_fixed<10,4>",
                          input_precision="ap_fixed<16,6>")
     gen = prj / "firmware" / "nnet_utils" / "nnet_code_gen.h"
     gen.write_text(gen.read_text().replace(

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hls_projects import write_project
+from hls_projects import set_weights, tau_model, write_project
 
 from fpga_prune.errors import InputError
 from fpga_prune.rtl_ports import ArraySpec, detect_ports
@@ -126,27 +126,6 @@ def test_raw_inputs_outside_the_type_are_refused():
 
 
 # ----------------------------------------------------------------------------- hls4ml projects
-def _set_weights(model, seed):
-    rng = np.random.default_rng(seed)
-    for layer in model.layers:
-        w = layer.get_weights()
-        if w:
-            layer.set_weights([rng.normal(0, 0.6, size=a.shape).astype(np.float32) for a in w])
-    return model
-
-
-def _tau_model():
-    import keras
-
-    inp = keras.layers.Input((6,), name="q_dense_3_input")
-    x = keras.layers.Dense(8, activation="relu", name="q_dense_3")(inp)
-    x = keras.layers.Dense(5, name="fc_b")(x)
-    x = keras.layers.Activation("sigmoid", name="sig")(x)
-    x = keras.layers.Dense(3, name="out_fc")(x)
-    x = keras.layers.Activation("softmax", name="sm")(x)
-    return _set_weights(keras.Model(inp, x), 3)
-
-
 def _two_head_model():
     import keras
 
@@ -154,7 +133,7 @@ def _two_head_model():
     h = keras.layers.Dense(6, activation="relu", name="trunk")(inp)
     a = keras.layers.Dense(2, name="head_a")(h)
     b = keras.layers.Dense(1, name="head_b")(h)
-    return _set_weights(keras.Model(inp, [a, b]), 4)
+    return set_weights(keras.Model(inp, [a, b]), 4)
 
 
 def _as_readmem_rom(text: str, module: str) -> tuple[str, str]:
@@ -217,7 +196,7 @@ def test_two_head_project_without_rtl_is_a_one_line_error_from_the_cli(tmp_path)
 def test_vitis_conventions_verify_with_no_port_file_and_a_flipped_weight_fails(tmp_path):
     from fpga_prune.rtl import PortConvention
 
-    prj = write_project(_tau_model(), tmp_path / "tau", top="tau_nn", default_precision="ap_fixed<12,4>",
+    prj = write_project(tau_model(), tmp_path / "tau", top="tau_nn", default_precision="ap_fixed<12,4>",
                          input_precision="ap_fixed<10,3>")
     # Vitis 2022.1: reshaped input without ap_vld; everything named as in the project
     rtl = _foreign_rtl(prj, tmp_path / "rtl", PortConvention(input_vld=False), "tau_nn", "layer8_out", readmem=True)
@@ -260,7 +239,7 @@ def test_single_output_without_suffix_under_other_block_protocols(tmp_path, bloc
     inp = keras.layers.Input((4,), name="input_6")
     x = keras.layers.Dense(5, activation="relu", name="dense_7")(inp)
     x = keras.layers.Dense(1, activation="sigmoid", name="score")(x)
-    prj = write_project(_set_weights(keras.Model(inp, x), 5), tmp_path / "p", default_precision="ap_fixed<14,5>")
+    prj = write_project(set_weights(keras.Model(inp, x), 5), tmp_path / "p", default_precision="ap_fixed<14,5>")
     shutil.rmtree(prj / "firmware" / "ap_types")  # old writers did not ship them: the installed hls4ml's are used
     conv = PortConvention(input_vld=block == "ap_ctrl_chain", block=block, suffix_single=False)
     rtl = _foreign_rtl(prj, tmp_path / "rtl", conv, "myproject", "layer5_out")
