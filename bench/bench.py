@@ -43,7 +43,7 @@ KERAS = r"""
 import json, sys, time
 import fpga_prune
 import numpy as np
-from fpga_prune.model import load_bundle
+from fpga_prune.model.training import load_bundle
 b = load_bundle(sys.argv[1])
 x = np.random.default_rng(0).normal(size=(100_000, b.model.input_shape[-1])).astype("float32")
 b.model.predict(x[:1000], batch_size=4096, verbose=0)

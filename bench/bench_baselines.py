@@ -3,7 +3,7 @@
 For each board, every method starts from the SAME dense weights (trained once,
 seed 0, or ``--model DIR``) and is judged the same way:
 
-* resources (DSP, BRAM18K, LUT, FF) and latency from ``fpga_prune.estimate`` of
+* resources (DSP, BRAM18K, LUT, FF) and latency from ``fpga_prune.estimate.core`` of
   the design hls4ml would build (so all methods are costed by one estimator),
   against the board's default caps (DSP/BRAM 80 %, LUT 70 %, FF 50 %);
 * out-of-sample (test split) ROC AUC of the fixed-point design (bit-accurate
@@ -13,7 +13,7 @@ seed 0, or ``--model DIR``) and is judged the same way:
 Methods:
 
 ``fpga_prune``
-    ``fpga_prune.fit.prune_to_fit`` with the default ``FitConfig`` (structured,
+    ``fpga_prune.search.fit.prune_to_fit`` with the default ``FitConfig`` (structured,
     then unstructured, weight precision and Resource reuse as needed; floor:
     validation-AUC retention >= 0.98).
 ``fpga_prune_16bit``
@@ -61,14 +61,15 @@ import numpy as np
 
 from bench import emit  # noqa: E402  (the benches' one JSON printer)
 import fpga_prune  # noqa: F401  (legacy Keras before TensorFlow)
-from fpga_prune import emulate, features
-from fpga_prune import metrics as pm
+from fpga_prune.arith import emulate
+from fpga_prune.model import features
+from fpga_prune.model import metrics as pm
 from fpga_prune.boards import Board, Caps, load_board
-from fpga_prune.estimate import estimate
-from fpga_prune.fit import FitConfig, hardware_settings, nonzero_weights, prune_to_fit, widths
-from fpga_prune.hls_adapter import network_from_keras, to_hls4ml_config
-from fpga_prune.hls_settings import HlsSettings
-from fpga_prune.prune import _graph
+from fpga_prune.estimate.core import estimate
+from fpga_prune.search.fit import FitConfig, hardware_settings, nonzero_weights, prune_to_fit, widths
+from fpga_prune.hls.adapter import network_from_keras, to_hls4ml_config
+from fpga_prune.hls.settings import HlsSettings
+from fpga_prune.prune import graph
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_BOARDS = ("pynq-z2", "arty-a7-100t", "zcu104")
@@ -192,7 +193,7 @@ def auc_delta_ci(y: np.ndarray, p: np.ndarray, p_ref: np.ndarray, n_boot: int = 
 
 
 def _predict(model, X):
-    from fpga_prune.model import predict_proba
+    from fpga_prune.model.training import predict_proba
 
     return predict_proba(model, X)
 
@@ -223,8 +224,8 @@ def run_fpga_prune_16bit(dense, splits, board, caps, ctx) -> dict[str, Any]:
 
 def _per_layer_magnitude(model, s: float):
     """One-shot per-layer magnitude pruning (what prune_low_magnitude converges to before fine-tuning)."""
-    m = _graph.clone(model)
-    for d in _graph.dense_layers(m):
+    m = graph.clone(model)
+    for d in graph.dense_layers(m):
         w, *rest = d.get_weights()
         k = int(round(s * w.size))
         if k:
@@ -243,7 +244,7 @@ def _tfmot_finetune(dense, splits, s: float, bc: BenchConfig):
 
     sk = tfmot.sparsity.keras
     tf.keras.utils.set_random_seed(bc.seed)
-    base = _graph.clone(dense)  # prune_low_magnitude wraps the layer objects: never the shared dense model
+    base = graph.clone(dense)  # prune_low_magnitude wraps the layer objects: never the shared dense model
     steps = int(np.ceil(len(splits.train.X) / bc.batch_size))
     end = max(1, int(round(steps * bc.finetune_epochs * bc.ramp_fraction)))
     schedule = sk.PolynomialDecay(initial_sparsity=0.0, final_sparsity=float(s), begin_step=0,
@@ -358,7 +359,7 @@ def dsp_aware(dense, splits, hls_config: dict, target: float, bc: BenchConfig):
     tf.keras.utils.set_random_seed(bc.seed)
     with tempfile.TemporaryDirectory(prefix="bench_hls4ml_opt_") as tmp:
         return optimize_keras_model_for_hls4ml(
-            _graph.clone(dense), hls_config, VivadoDSPEstimator,
+            graph.clone(dense), hls_config, VivadoDSPEstimator,
             PolynomialScheduler(bc.hls4ml_steps, initial_sparsity=0.0, final_sparsity=target),
             # (n, 1) labels: the optimizer's own loop calls the loss function, which does not squeeze
             splits.train.X, splits.train.y.astype(np.float32).reshape(-1, 1),
@@ -390,7 +391,7 @@ def run_hls4ml(dense, splits, board, caps, ctx) -> dict[str, Any]:
 
     notes: dict[str, Any] = {
         "config_adapted": "result 'auto' -> default precision, IOType added (see optimizer_config)"}
-    model = _graph.clone(dense)
+    model = graph.clone(dense)
     if target > 0:
         try:
             model = optimize()
@@ -402,7 +403,7 @@ def run_hls4ml(dense, splits, board, caps, ctx) -> dict[str, Any]:
             say(f"  hls4ml unpatched: {exc}; retrying with: {notes['patch']}")
             model = optimize()
         # the optimizer's model carries its own compile state; a plain copy is what we measure
-        model = _graph.clone(model)
+        model = graph.clone(model)
     row = measure(model, latency16(model, board), board, caps, splits, dense, ctx["dense_total"],
                   time.perf_counter() - t0)
     nz = nonzero_weights(model)[0]
@@ -421,7 +422,7 @@ RUNNERS = {"fpga_prune": run_fpga_prune, "fpga_prune_16bit": run_fpga_prune_16bi
 def load_inputs(args, bc: BenchConfig):
     """(dense model, splits, description) from --model or a fresh seed-0 training."""
     from fpga_prune.data import load
-    from fpga_prune.model import ModelConfig, load_bundle, train
+    from fpga_prune.model.training import ModelConfig, load_bundle, train
 
     csv = args.data or default_csv()
     candles = load(csv)

@@ -21,9 +21,9 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 
 import fpga_prune  # noqa: E402,F401
-from fpga_prune import emulate  # noqa: E402
-from fpga_prune import hls_adapter as ha  # noqa: E402
-from fpga_prune.hls_settings import HlsSettings  # noqa: E402
+from fpga_prune.arith import emulate  # noqa: E402
+from fpga_prune.hls import adapter as ha  # noqa: E402
+from fpga_prune.hls.settings import HlsSettings  # noqa: E402
 
 
 def _model():

@@ -1,4 +1,4 @@
-"""Speed of ``fpga_prune.estimate.estimate`` on the default-size model; prints JSON.
+"""Speed of ``fpga_prune.estimate.core.estimate`` on the default-size model; prints JSON.
 
 The pruning search calls the estimator thousands of times, so it must stay in the
 thousands of calls per second: 12 inputs -> Dense 64 relu -> Dense 32 relu -> Dense 3
@@ -15,9 +15,9 @@ import time
 import numpy as np
 
 from fpga_prune.boards import load_board
-from fpga_prune.estimate import estimate, valid_reuse_factors
-from fpga_prune.fixed import FixedType
-from fpga_prune.ir import ActivationLayer, DenseLayer, FixedNetwork, SoftmaxParams
+from fpga_prune.estimate.core import estimate, valid_reuse_factors
+from fpga_prune.arith.fixed import FixedType
+from fpga_prune.arith.ir import ActivationLayer, DenseLayer, FixedNetwork, SoftmaxParams
 
 
 def model(strategy: str = "latency", rf_for=lambda n_in, n_out: 1, n_in: int = 12, units: tuple[int, ...] = (64, 32, 3),

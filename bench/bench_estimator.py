@@ -1,8 +1,8 @@
 """Estimator accuracy on every real csynth report of ../shared/vitis-calibration, and its speed; prints JSON.
 
-For each design: import it (``fpga_prune.hls_project``), estimate it with the
+For each design: import it (``fpga_prune.hls.project``), estimate it with the
 per-family corrections fitted on every OTHER design (leave-one-design-out,
-``fpga_prune.calibration.leave_one_out``), compare with its csynth report.
+``fpga_prune.estimate.calibration.leave_one_out``), compare with its csynth report.
 Per group and quantity: median and 90th percentile of |estimate/real - 1|
 (latency: also the share of designs within 1 cycle; BRAM: the share exact).
 Groups: plain Vitis HLS 2022+, plain Vivado HLS 2019-2020, forced multiplier
@@ -17,7 +17,7 @@ HGQ designs with per-element quantizers apart) and join the band ratios.
 Every group is reported twice: ``groups`` with the leave-one-out corrections,
 ``shipped`` with the rules as they ship (no correction: what a user gets).
 
-``--write-bands`` rewrites ``RATIOS`` in fpga_prune/estimate_bands.py with the
+``--write-bands`` rewrites ``RATIOS`` in fpga_prune/estimate/bands.py with the
 ratios real/estimate of the shipped rules (no correction) on every design.  Run from the checkout root:
 ``PYTHONPATH=. python bench/bench_estimator.py``.
 """
@@ -33,10 +33,10 @@ from pathlib import Path
 
 
 from fpga_prune.boards import load_board
-from fpga_prune.calibration import leave_one_out, observe, predict, ratio_table
+from fpga_prune.estimate.calibration import leave_one_out, observe, predict, ratio_table
 from fpga_prune.errors import InputError
-from fpga_prune.estimate_bands import BAND_QUANTITIES, quantile
-from fpga_prune.ir import FixedNetwork
+from fpga_prune.estimate.bands import BAND_QUANTITIES, quantile
+from fpga_prune.arith.ir import FixedNetwork
 
 REPO = Path(__file__).resolve().parents[1]
 CALIBRATION = REPO.parent / "shared" / "vitis-calibration"

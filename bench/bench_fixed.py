@@ -1,4 +1,4 @@
-"""Speed of ``fpga_prune.fixed`` on 1e6 values; prints JSON.
+"""Speed of ``fpga_prune.arith.fixed`` on 1e6 values; prints JSON.
 
 The bit-accurate model casts every product and partial sum of every sample, so
 casts must run at tens of millions of values per second (int64 fast path); the
@@ -14,8 +14,8 @@ import time
 
 import numpy as np
 
-from fpga_prune import fixed
-from fpga_prune.fixed import FixedType
+from fpga_prune.arith import fixed
+from fpga_prune.arith.fixed import FixedType
 
 N = 1_000_000
 

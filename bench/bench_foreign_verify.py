@@ -7,7 +7,7 @@ Each DIR is a synthesized or plain hls4ml project (firmware with its own
 outside this repository.  For each: ``fpga-prune verify DIR --json --vectors N``
 on a scratch copy (verify writes its build products into the project), i.e.
 N inputs drawn over the project's input type through its own firmware compiled
-by g++, against ``fpga_prune.emulate`` of the imported network, per layer.
+by g++, against ``fpga_prune.arith.emulate`` of the imported network, per layer.
 A project the importer refuses is reported with its one-line error.
 """
 

@@ -1,7 +1,7 @@
 """The cheapest design at test retention >= 0.98: fpga_prune's objectives against the pruning baselines.
 
 On the default trading model and the PYNQ-Z2 and ZCU104 budgets, every
-method is costed by the SAME estimator (``fpga_prune.estimate``, upper bound at
+method is costed by the SAME estimator (``fpga_prune.estimate.core``, upper bound at
 confidence 0.9 for ``cost.board_cost``, point estimate for the LUT-equivalent
 cost) and judged on the held-out test split by the bit-accurate model:
 
@@ -16,7 +16,7 @@ sweep whose TEST retention is >= 0.98 -- which can only flatter them):
 ``fpga_prune_accuracy``   ``--objective accuracy --strategy latency`` (issue #13's reference: today's choice)
 ``fpga_prune_pruning``    ``--objective resources --precision uniform --strategy latency`` (pruning only)
 ``fpga_prune_precision``  ``--objective resources --precision per-layer --strategy latency`` (+ per-layer precision)
-``fpga_prune_da``         ``--objective resources`` over every strategy of ``fpga_prune.ir`` (+ DA), only when
+``fpga_prune_da``         ``--objective resources`` over every strategy of ``fpga_prune.arith.ir`` (+ DA), only when
                           ``distributed_arithmetic`` is one of them
 ``tfmot``                 TF-MOT PolynomialDecay at every sparsity of ``bench_baselines.TFMOT_GRID``,
                           16-bit weights, Latency RF1
@@ -47,13 +47,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_baselines as bb  # noqa: E402
 from bench import emit  # noqa: E402
 
-from fpga_prune import cost, emulate, ir  # noqa: E402
-from fpga_prune import metrics as pm  # noqa: E402
+from fpga_prune.search import cost  # noqa: E402
+from fpga_prune.arith import emulate  # noqa: E402
+from fpga_prune.arith import ir  # noqa: E402
+from fpga_prune.model import metrics as pm  # noqa: E402
 from fpga_prune.boards import Caps, load_board  # noqa: E402
-from fpga_prune.estimate import EstimateOptions, estimate  # noqa: E402
-from fpga_prune.fit import FitConfig, prune_to_fit  # noqa: E402
-from fpga_prune.hls_adapter import network_from_keras, to_hls4ml_config  # noqa: E402
-from fpga_prune.prune import _graph  # noqa: E402
+from fpga_prune.estimate.core import EstimateOptions, estimate  # noqa: E402
+from fpga_prune.search.fit import FitConfig, prune_to_fit  # noqa: E402
+from fpga_prune.hls.adapter import network_from_keras, to_hls4ml_config  # noqa: E402
+from fpga_prune.prune import graph  # noqa: E402
 
 DEFAULT_BOARDS = ("pynq-z2", "zcu104")
 FLOOR = 0.98
@@ -109,7 +111,7 @@ def hls4ml_sweep(dense, splits, bc, board) -> list[tuple[float, Any]]:
     out = []
     for target in HLS4ML_TARGETS:
         m = bb.dsp_aware(dense, splits, hls_config, target, bc)
-        out.append((target, _graph.clone(m)))
+        out.append((target, graph.clone(m)))
         bb.say(f"  hls4ml target {target}: done")
     return out
 
@@ -159,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         doc: dict[str, Any] = {
             "benchmark": "objective_cheapest_at_floor", "machine": bb.machine_info(), "floor_test_retention": FLOOR,
             "cost_units": {"lut_equivalent": "LUT + 100*DSP + 200*BRAM_18K (point estimate)",
-                           "cost": "fpga_prune.cost.board_cost of the estimate's upper bound at confidence 0.9"},
+                           "cost": "fpga_prune.search.cost.board_cost of the estimate's upper bound at confidence 0.9"},
             "strategies": list(ir.STRATEGIES), "dense": {**info, "test_auc": round(dense_test, 6)},
             "hgq": "not run: hgq/hgq2 replace QKeras in this Python; in a separate venv sharing our "
                    "TensorFlow 2.21, `pip install hgq` (0.2.6) requires keras<3, which TF 2.21 cannot use, "
@@ -183,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
                 if name in skip:
                     continue
                 if name == "fpga_prune_da" and DA not in ir.STRATEGIES:
-                    entry[name] = {"error": f"{DA!r} is not one of fpga_prune.ir.STRATEGIES yet"}
+                    entry[name] = {"error": f"{DA!r} is not one of fpga_prune.arith.ir.STRATEGIES yet"}
                     continue
                 bb.say(f"{board.name}: {name} ...")
                 try:

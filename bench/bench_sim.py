@@ -16,11 +16,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from fpga_prune import rtl
+from fpga_prune.rtl import render as rtl
 from fpga_prune.outdir import write_tree
 from fpga_prune.testing import random_inputs, synthetic_network
-from fpga_prune.vectors import write_vector_dir
-from fpga_prune.verify_rtl import build_rtl, run_tests
+from fpga_prune.hls.vectors import write_vector_dir
+from fpga_prune.rtl.simulate import build_rtl, run_tests
 
 TARGET_SECONDS = 60.0
 

@@ -9,7 +9,7 @@ over its whole range, small values, and edge rows (min, max, 0, +-1 LSB).
 
 The reference is hls4ml's own firmware (``ModelGraph.write()``) compiled with
 g++ against the ap_types it ships, driven with the raw bit patterns (as the
-generated project's testbench does).  The model is ``fpga_prune.emulate`` on
+generated project's testbench does).  The model is ``fpga_prune.arith.emulate`` on
 ``hls_adapter.network_from_hls``; ``network_from_keras`` is checked to build
 the same network (a difference is reported, not counted as a mismatch).
 
@@ -51,16 +51,16 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 
 import fpga_prune  # noqa: E402,F401  (legacy Keras first)
-from fpga_prune import emulate  # noqa: E402
-from fpga_prune import hls_adapter as ha  # noqa: E402
-from fpga_prune.fixed import OVERFLOW_MODES, QUANT_MODES, FixedType  # noqa: E402
-from fpga_prune.hls_settings import SOFTMAX_IMPLEMENTATIONS, HlsSettings  # noqa: E402
+from fpga_prune.arith import emulate  # noqa: E402
+from fpga_prune.hls import adapter as ha  # noqa: E402
+from fpga_prune.arith.fixed import OVERFLOW_MODES, QUANT_MODES, FixedType  # noqa: E402
+from fpga_prune.hls.settings import SOFTMAX_IMPLEMENTATIONS, HlsSettings  # noqa: E402
 
 #: the multiplier strategies, any reuse factor; distributed_arithmetic (reuse factor 1 only, its
 #: generated adder-graph C++ compiles far slower) is checked against C sim in tests/test_da.py instead
 STRATEGIES = ("latency", "resource")
-from fpga_prune.generate import parse_top_header  # noqa: E402
-from fpga_prune.ir import FixedNetwork  # noqa: E402
+from fpga_prune.hls.generate import parse_top_header  # noqa: E402
+from fpga_prune.arith.ir import FixedNetwork  # noqa: E402
 
 #: -O0: correctness only (300 vectors run in milliseconds); with the precompiled header a network
 #: builds in 1.9 s of CPU at -O0, 2.3 s at -O1, 2.8-3.0 s without the header (measured, g++ 12)

@@ -2,16 +2,16 @@
 
 Why in the package (not under ``tests/``): the benches, the RTL simulations
 and users reproducing a bug need the same fixtures the tests use.  Tables come
-from ``fpga_prune.tables``, as the hls4ml adapter builds them.
+from ``fpga_prune.arith.tables``, as the hls4ml adapter builds them.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from fpga_prune import tables
-from fpga_prune.fixed import OVERFLOW_MODES, QUANT_MODES, FixedType
-from fpga_prune.ir import (
+from fpga_prune.arith import tables
+from fpga_prune.arith.fixed import OVERFLOW_MODES, QUANT_MODES, FixedType
+from fpga_prune.arith.ir import (
     ActivationLayer,
     DenseLayer,
     FixedNetwork,

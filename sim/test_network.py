@@ -2,7 +2,7 @@
 
 Why one generic bench: the same checks must hold for the RTL fpga_prune
 renders and for RTL a user exports from Vitis HLS.  Port names and widths come
-from a port map (``fpga_prune.ports/1`` JSON; ``fpga_prune.rtl_ports`` reads
+from a port map (``fpga_prune.ports/1`` JSON; ``fpga_prune.rtl.ports`` reads
 one from a Vitis top).  Every convention of real exports is driven: block
 protocol ``ap_ctrl_hs``, ``ap_ctrl_chain`` (``ap_continue`` held high) or
 ``ap_ctrl_none``; an input with ``_ap_vld`` or without (``ap_none``: a gap
@@ -10,7 +10,7 @@ holds the data stable instead of dropping the valid, and under
 ``ap_ctrl_none`` every cycle is an inference whose result is discarded);
 one or more output arrays, each element with its own ``_ap_vld``.
 
-Configuration (environment, set by ``fpga_prune.verify_rtl.run_tests``):
+Configuration (environment, set by ``fpga_prune.rtl.simulate.run_tests``):
   FPGA_PRUNE_VECTORS    vectors.json (meta) next to inputs.hex / expected.hex
   FPGA_PRUNE_PORTS      port map JSON (default: the one inside vectors.json)
   FPGA_PRUNE_REPORT_DIR one ``<test>.json`` report per test goes here

@@ -14,8 +14,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 def write_project(model, out: Path, top: str | None = None, **settings) -> Path:
     """hls4ml's project of ``model`` (``HlsSettings(**settings)``), its top renamed to ``top`` if given."""
-    from fpga_prune.hls_adapter import convert
-    from fpga_prune.hls_settings import HlsSettings
+    from fpga_prune.hls.adapter import convert
+    from fpga_prune.hls.settings import HlsSettings
 
     convert(model, HlsSettings(**settings), out).write()
     if top:  # hls_adapter.convert always names the top myproject: rename it as ProjectName would

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fpga_prune.analysis import accumulation_order, input_live, live_neurons, reduce_tree
-from fpga_prune.fixed import FixedType
-from fpga_prune.ir import ActivationLayer, DenseLayer, FixedNetwork, SoftmaxParams
+from fpga_prune.arith.analysis import accumulation_order, input_live, live_neurons, reduce_tree
+from fpga_prune.arith.fixed import FixedType
+from fpga_prune.arith.ir import ActivationLayer, DenseLayer, FixedNetwork, SoftmaxParams
 from fpga_prune.testing import softmax_layer, synthetic_network
 
 INT8 = FixedType.parse("ap_fixed<8,8>")

@@ -314,7 +314,7 @@ def _unsupported_bundle(e: Env, kind: str) -> Path:
     """The cheap bundle's preprocessing with a model fpga_prune cannot implement."""
     import tensorflow as tf
 
-    from fpga_prune.model import save_bundle
+    from fpga_prune.model.training import save_bundle
 
     d = e.tmp / kind
     if d.exists():
@@ -343,8 +343,8 @@ def cheap_bundle(tmp_path_factory) -> Path:
     """A model bundle as `train` writes it, with an untrained 2-layer model (no training)."""
     import tensorflow as tf
 
-    from fpga_prune.features import FeatureSpec, Scaler
-    from fpga_prune.model import preprocess_dict, save_bundle
+    from fpga_prune.model.features import FeatureSpec, Scaler
+    from fpga_prune.model.training import preprocess_dict, save_bundle
 
     spec = FeatureSpec()
     names = spec.feature_names()
@@ -361,10 +361,11 @@ def cheap_bundle(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def cheap_project(tmp_path_factory, cheap_bundle) -> Path:
     """A verify-able project (network.json, tb_data, vectors) of the cheap model; no compile."""
-    from fpga_prune import emulate, hls_adapter
-    from fpga_prune.hls_settings import HlsSettings
-    from fpga_prune.model import load_bundle
-    from fpga_prune.vectors import write_vectors
+    from fpga_prune.arith import emulate
+    from fpga_prune.hls import adapter as hls_adapter
+    from fpga_prune.hls.settings import HlsSettings
+    from fpga_prune.model.training import load_bundle
+    from fpga_prune.hls.vectors import write_vectors
 
     net = hls_adapter.network_from_keras(load_bundle(cheap_bundle).model, HlsSettings())
     x = np.random.default_rng(0).integers(-2000, 2000, size=(16, net.n_inputs))

@@ -6,8 +6,8 @@ import json
 from dataclasses import replace
 
 from fpga_prune.boards import DEFAULT_CAPS, load_board
-from fpga_prune.budget import budget_dict
-from fpga_prune.estimate import Estimate
+from fpga_prune.search.budget import budget_dict
+from fpga_prune.estimate.core import Estimate
 
 PYNQ = load_board("pynq-z2")  # no UltraRAM
 

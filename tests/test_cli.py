@@ -52,12 +52,12 @@ def test_missing_command_exits_2(capsys):
 
 def test_registry_error_lists_valid_names():
     with pytest.raises(KeyError, match="valid: boards, calibrate, data, estimate, generate, prune, run, sweep, train, verify"):
-        cli._load("nope")
+        cli.load_command("nope")
 
 
 def test_run_options_become_a_typed_config_without_argparse_in_the_library(bybit_csv, tmp_path):
     from fpga_prune.boards import Board
-    from fpga_prune.commands import run as run_cmd
+    from fpga_prune.cli import run as run_cmd
     from fpga_prune.data import CandleSource
 
     args = cli.build_parser(only="run").parse_args(
@@ -68,7 +68,7 @@ def test_run_options_become_a_typed_config_without_argparse_in_the_library(bybit
     assert len(cfg.boards) == 1 and isinstance(cfg.boards[0], Board) and cfg.boards[0].name == "pynq-z2"
     assert cfg.force == frozenset({"prune"}) and cfg.wants("generate") and not cfg.wants("verify")
     # the data package and the flow are usable without the command line
-    proc = subprocess.run([sys.executable, "-c", "import sys, fpga_prune.data, fpga_prune.flow; "
+    proc = subprocess.run([sys.executable, "-c", "import sys, fpga_prune.data, fpga_prune.flow.run; "
                            "print('argparse' in sys.modules)"], capture_output=True, text=True, check=True,
                           cwd=Path(__file__).resolve().parents[1])
     assert proc.stdout.strip() == "False"

@@ -14,12 +14,13 @@ import json
 import numpy as np
 import pytest
 
-from fpga_prune import emulate, fixed
+from fpga_prune.arith import emulate
+from fpga_prune.arith import fixed
 from fpga_prune.boards import load_board
 from fpga_prune.errors import InputError
-from fpga_prune.fixed import FixedType
-from fpga_prune.hls_settings import HlsSettings
-from fpga_prune.ir import DA, ActivationLayer, DenseLayer, FixedNetwork, exact_sum_type
+from fpga_prune.arith.fixed import FixedType
+from fpga_prune.hls.settings import HlsSettings
+from fpga_prune.arith.ir import DA, ActivationLayer, DenseLayer, FixedNetwork, exact_sum_type
 
 
 # ----------------------------------------------------------------------------- settings
@@ -93,7 +94,7 @@ CASES = [
 @pytest.mark.slow
 @pytest.mark.parametrize("case", range(len(CASES)))
 def test_emulate_equals_hls4ml_csim(case, tmp_path):
-    from fpga_prune import hls_adapter
+    from fpga_prune.hls import adapter as hls_adapter
 
     seed, sizes, head, settings = CASES[case]
     m = _keras_mlp(seed, sizes, head)
@@ -139,7 +140,7 @@ def _da_net(seed: int = 0, sizes=(16, 24, 12, 1), wbits: int = 6) -> FixedNetwor
 
 
 def test_estimate_da_zero_dsp_plausible_lut_ff_latency():
-    from fpga_prune.estimate import estimate
+    from fpga_prune.estimate.core import estimate
 
     board = load_board("pynq-z2")
     est = estimate(_da_net(), board)
@@ -149,7 +150,7 @@ def test_estimate_da_zero_dsp_plausible_lut_ff_latency():
     assert 2000 < dense[0].lut < 12000 and 2000 < dense[1].lut < 12000
     assert all(1 <= le.latency_cycles <= 6 for le in dense)
     assert est.ff > 0 and est.latency_cycles >= sum(le.latency_cycles for le in est.layers)
-    from fpga_prune import da_cost
+    from fpga_prune.estimate import da as da_cost
 
     layer = _da_net().layers[0]
     assert da_cost.adder_graph(layer) is da_cost.adder_graph(layer)  # solved once, then cached
@@ -158,7 +159,7 @@ def test_estimate_da_zero_dsp_plausible_lut_ff_latency():
 
 
 def test_da_firmware_compiles_at_O0_others_at_O2():
-    from fpga_prune.csim import CXXFLAGS, firmware_cxxflags
+    from fpga_prune.hls.csim import CXXFLAGS, firmware_cxxflags
 
     da_code = "template <typename inp_t, typename out_t>\nvoid dense_da_2(inp_t model_inp[4], out_t model_out[3]) {"
     assert firmware_cxxflags(da_code).split()[0] == "-O0"
@@ -168,11 +169,11 @@ def test_da_firmware_compiles_at_O0_others_at_O2():
 # ----------------------------------------------------------------------------- RTL and generate/verify
 @pytest.mark.slow
 def test_rtl_equals_emulate_under_icarus_and_verilator(tmp_path):
-    from fpga_prune import rtl
+    from fpga_prune.rtl import render as rtl
     from fpga_prune.outdir import write_tree
     from fpga_prune.testing import random_inputs
-    from fpga_prune.vectors import write_vector_dir
-    from fpga_prune.verify_rtl import build_rtl, run_tests, verilator_lint
+    from fpga_prune.hls.vectors import write_vector_dir
+    from fpga_prune.rtl.simulate import build_rtl, run_tests, verilator_lint
 
     net = _da_net(sizes=(6, 5, 3, 1))
     write_tree(tmp_path / "rtl", rtl.render_rtl(net))
@@ -187,7 +188,8 @@ def test_rtl_equals_emulate_under_icarus_and_verilator(tmp_path):
 
 @pytest.mark.slow
 def test_generate_and_verify_small_da_model(tmp_path, bybit_csv):
-    from fpga_prune import features, model
+    from fpga_prune.model import features
+    from fpga_prune.model import training as model
     from fpga_prune.cli import main
     from fpga_prune.data import load
 
@@ -212,8 +214,8 @@ def test_generate_and_verify_small_da_model(tmp_path, bybit_csv):
 
 def test_search_leaves_da_out_without_da4ml(monkeypatch):
     """A user without the ``da`` extra still gets a search (over the multiplier strategies)."""
-    from fpga_prune import da_cost
-    from fpga_prune.ir import DA, STRATEGIES
+    from fpga_prune.estimate import da as da_cost
+    from fpga_prune.arith.ir import DA, STRATEGIES
 
     assert da_cost.available() and da_cost.usable_strategies() == STRATEGIES and DA in STRATEGIES
     monkeypatch.setattr(da_cost, "available", lambda: False)

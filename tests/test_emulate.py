@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fpga_prune import emulate
-from fpga_prune.fixed import FixedType
-from fpga_prune.ir import ActivationLayer, DenseLayer, FixedNetwork
-from fpga_prune.tables import sigmoid_table
+from fpga_prune.arith import emulate
+from fpga_prune.arith.fixed import FixedType
+from fpga_prune.arith.ir import ActivationLayer, DenseLayer, FixedNetwork
+from fpga_prune.arith.tables import sigmoid_table
 
 INT8 = FixedType.parse("ap_fixed<8,8>")
 
@@ -78,7 +78,7 @@ def test_fast_path_wraps_the_accumulator_before_the_result_cast(acc, res):
     exact = emulate.trace(net, x)[-1]
     assert np.array_equal(emulate.predict_raw(net, x), exact)
     # the reference by hand: exact sum, wrapped into accum_t, then cast to result_t
-    from fpga_prune import fixed
+    from fpga_prune.arith import fixed
 
     acc_t, res_t = layer.accum_type, layer.result_type
     total = (x @ layer.weights) * 2 ** (acc_t.frac - 2) + fixed.cast(layer.biases, w_t, acc_t)

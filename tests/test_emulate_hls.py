@@ -12,10 +12,11 @@ import fpga_prune  # noqa: F401  (legacy Keras first)
 import qkeras as qk
 import tensorflow as tf
 
-from fpga_prune import emulate, fixed
-from fpga_prune import hls_adapter as ha
-from fpga_prune.hls_settings import HlsSettings
-from fpga_prune.ir import DenseLayer, FixedNetwork
+from fpga_prune.arith import emulate
+from fpga_prune.arith import fixed
+from fpga_prune.hls import adapter as ha
+from fpga_prune.hls.settings import HlsSettings
+from fpga_prune.arith.ir import DenseLayer, FixedNetwork
 
 pytestmark = pytest.mark.slow  # g++ compiles of hls4ml projects
 
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.slow  # g++ compiles of hls4ml projects
 @pytest.fixture(scope="module")
 def features(bybit_csv):
     """Scaled real features (all splits, time order) and direction labels."""
-    from fpga_prune import features as F
+    from fpga_prune.model import features as F
     from fpga_prune.data.files import load_csv
 
     s = F.split(F.build(load_csv(bybit_csv)))

@@ -9,11 +9,11 @@ import pytest
 
 from fpga_prune.boards import Caps, load_board
 from fpga_prune.errors import InputError
-from fpga_prune.estimate import (
+from fpga_prune.estimate.core import (
     RULES, EstimateOptions, bram18_count, constant_stats, dsp_count, estimate, estimate_dense, valid_reuse_factors,
 )
-from fpga_prune.fixed import FixedType
-from fpga_prune.ir import ActivationLayer, DenseLayer, FixedNetwork, SoftmaxParams
+from fpga_prune.arith.fixed import FixedType
+from fpga_prune.arith.ir import ActivationLayer, DenseLayer, FixedNetwork, SoftmaxParams
 
 T16 = FixedType.parse("ap_fixed<16,6>")
 T18 = FixedType.parse("ap_fixed<18,8,AP_RND,AP_SAT>")
@@ -218,7 +218,7 @@ def test_layers_add_up_to_the_totals():
 
 
 def test_budget_names_the_binding_resource_and_carries_the_bounds():
-    from fpga_prune.budget import binding_resource, budget_dict
+    from fpga_prune.search.budget import binding_resource, budget_dict
 
     est = estimate(_mlp(sparsity=0.9), PYNQ)
     doc = budget_dict(board=PYNQ, caps=Caps(), estimate=est, fits=est.fits(PYNQ), design={}, accuracy={},
@@ -282,7 +282,7 @@ def test_adder_trees_grow_from_the_products_width():
 
 
 def test_top_cycles_per_dense_fewer_at_long_clocks_and_larger_intervals():
-    from fpga_prune.estimate import _ctx, top_cycles
+    from fpga_prune.estimate.core import _ctx, top_cycles
 
     net = _mlp()
     ctx5 = _ctx(replace(U250, clock_period_ns=5.0), VITIS)

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from fpga_prune.calibration import calibrate, fit, observe, predict
+from fpga_prune.estimate.calibration import calibrate, fit, observe, predict
 from fpga_prune.errors import InputError
-from fpga_prune.estimate import EstimateOptions, estimate
-from fpga_prune.estimate_bands import Calibration, band_factors
-from fpga_prune.vitis import parse_csynth_rpt
+from fpga_prune.estimate.core import EstimateOptions, estimate
+from fpga_prune.estimate.bands import Calibration, band_factors
+from fpga_prune.hls.vitis import parse_csynth_rpt
 
 REPO = Path(__file__).resolve().parents[1]
 CALIBRATION = REPO.parent / "shared" / "vitis-calibration"
@@ -118,7 +118,7 @@ def test_prune_and_run_estimate_with_the_users_tool_and_calibration(tmp_path):
     """`--hls-tool` and `--calibration` reach every estimate of the search (FitConfig.estimate_options)."""
     import argparse
 
-    from fpga_prune.commands.prune import add_fit_arguments, fit_config_from_args
+    from fpga_prune.cli.prune import add_fit_arguments, fit_config_from_args
     from fpga_prune.errors import InputError
 
     cal = Calibration(rules=(("vitis2021", "cal_lut", 1.5),), designs=("mine",))

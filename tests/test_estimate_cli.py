@@ -69,7 +69,7 @@ def test_estimate_hls4ml_13_project_without_keras(tmp_path, capsys):
     import keras
     import numpy as np
 
-    from fpga_prune.hls_adapter import HlsSettings, convert
+    from fpga_prune.hls.adapter import HlsSettings, convert
 
     model = keras.Sequential([keras.layers.Input((10,)), keras.layers.Dense(16, activation="relu", name="fc1"),
                               keras.layers.Dense(3, activation="softmax", name="out")])

@@ -13,9 +13,9 @@ from dataclasses import replace
 import numpy as np
 
 from fpga_prune.boards import load_board
-from fpga_prune.estimate import EstimateOptions, estimate
-from fpga_prune.fixed import FixedType
-from fpga_prune.ir import ActivationLayer, DenseLayer, FixedNetwork, SoftmaxParams
+from fpga_prune.estimate.core import EstimateOptions, estimate
+from fpga_prune.arith.fixed import FixedType
+from fpga_prune.arith.ir import ActivationLayer, DenseLayer, FixedNetwork, SoftmaxParams
 
 # github.com/camillaMiao/Hls-and-bambu, vivadohls/model_single_dense/hls4ml_prj:
 # firmware/weights/w2.h (16x4 Keras Dense, ap_fixed<16,6> everywhere, biases all zero),

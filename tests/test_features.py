@@ -7,7 +7,7 @@ import pytest
 
 from fpga_prune.data.candles import Candles
 from fpga_prune.errors import InputError
-from fpga_prune.features import (FeatureSpec, Scaler, build, feature_matrix, labels, regime_slices,
+from fpga_prune.model.features import (FeatureSpec, Scaler, build, feature_matrix, labels, regime_slices,
                                  split, split_bounds)
 
 FIVE_MIN = 300_000

@@ -8,13 +8,14 @@ import re
 import numpy as np
 import pytest
 
-from fpga_prune import cli, emulate
+from fpga_prune import cli
+from fpga_prune.arith import emulate
 from fpga_prune.boards import load_board
-from fpga_prune.fit import weight_precision
-from fpga_prune.fixed import FixedType, from_float
-from fpga_prune.hls_adapter import network_from_keras
-from fpga_prune.hls_settings import HlsSettings
-from fpga_prune.model import load_bundle
+from fpga_prune.search.fit import weight_precision
+from fpga_prune.arith.fixed import FixedType, from_float
+from fpga_prune.hls.adapter import network_from_keras
+from fpga_prune.hls.settings import HlsSettings
+from fpga_prune.model.training import load_bundle
 
 pytestmark = pytest.mark.slow
 
@@ -50,9 +51,9 @@ def test_pruned_bundle_is_smaller_and_consistent(pruned_pynq, trained_model, byb
     assert settings.part == "xc7z020clg400-1"
     assert settings.strategy == b["design"]["strategy"]
     # the saved model + settings reproduce the reported hardware metric exactly
-    from fpga_prune import features
+    from fpga_prune.model import features
     from fpga_prune.data import load
-    from fpga_prune.metrics import roc_auc
+    from fpga_prune.model.metrics import roc_auc
     splits = features.split(features.build(load(bybit_csv), pruned.spec), pruned.spec)
     proba = emulate.predict(network_from_keras(pruned.model, settings), splits.test.X)
     assert round(roc_auc(splits.test.y, proba), 6) == b["accuracy"]["pruned"]
@@ -141,11 +142,12 @@ def test_qkeras_model_prunes_to_fit_keeping_its_quantizers(bybit_csv, tmp_path, 
 def test_unstructured_phase_uses_per_layer_sensitivity(trained_model, bybit_csv):
     """With no structured levels and a tight DSP cap the search prunes weights,
     layer by layer at ratios from the sensitivity curves, masks held fixed."""
-    from fpga_prune import features
+    from fpga_prune.model import features
     from fpga_prune.boards import Caps
     from fpga_prune.data import load
-    from fpga_prune.fit import FitConfig, nonzero_weights, prune_to_fit
-    from fpga_prune.prune import _graph, schedules
+    from fpga_prune.search.fit import FitConfig, nonzero_weights, prune_to_fit
+    from fpga_prune.prune import schedules
+    from fpga_prune.prune import graph
 
     bundle = load_bundle(trained_model)
     splits = features.split(features.build(load(bybit_csv), bundle.spec), bundle.spec)
@@ -157,8 +159,8 @@ def test_unstructured_phase_uses_per_layer_sensitivity(trained_model, bybit_csv)
     sens = res.sensitivity
     assert sens is not None and set(sens["curves"]) == {"fc1", "fc2", "fc_out"}
     assert len(sens["curves"]["fc1"]) == len(sens["sparsities"]) == 11
-    layer_sparsity = {d.name: 1.0 - np.count_nonzero(_graph.kernel(d)) / _graph.kernel(d).size
-                      for d in _graph.dense_layers(res.chosen.model)}
+    layer_sparsity = {d.name: 1.0 - np.count_nonzero(graph.kernel(d)) / graph.kernel(d).size
+                      for d in graph.dense_layers(res.chosen.model)}
     # per-layer ratios, not one global threshold: the layers end at different sparsities
     assert max(layer_sparsity.values()) - min(layer_sparsity.values()) > 0.05
     nz, total = nonzero_weights(res.chosen.model)
@@ -168,14 +170,14 @@ def test_unstructured_phase_uses_per_layer_sensitivity(trained_model, bybit_csv)
 
 def test_confidence_option_is_validated():
     from fpga_prune.errors import InputError
-    from fpga_prune.fit import FitConfig
+    from fpga_prune.search.fit import FitConfig
 
     assert FitConfig().confidence == 0.9 and FitConfig(confidence=None).confidence is None  # default: the band
     with pytest.raises(InputError) as exc:
         FitConfig(confidence=1.0)
     assert str(exc.value).startswith("--confidence: must be between 0 and 1")
     from fpga_prune import cli
-    from fpga_prune.commands.prune import fit_config_from_args
+    from fpga_prune.cli.prune import fit_config_from_args
 
     parse = cli.build_parser(only="prune").parse_args
     base = ["prune", "--model", "m", "--board", "pynq-z2", "--out", "o"]

@@ -1,4 +1,4 @@
-"""Hand-checked behaviour of ``fpga_prune.fixed`` (the exhaustive comparison
+"""Hand-checked behaviour of ``fpga_prune.arith.fixed`` (the exhaustive comparison
 with the C++ headers is in test_fixed_vs_cpp.py)."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fpga_prune import fixed
-from fpga_prune.fixed import FixedType
+from fpga_prune.arith import fixed
+from fpga_prune.arith.fixed import FixedType
 
 P = FixedType.parse
 TIES = np.array([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, -1.25, 1.75])

@@ -1,5 +1,5 @@
 import pytest
-from fpga_prune.fixed import FixedType
+from fpga_prune.arith.fixed import FixedType
 
 def test_parse_and_print_roundtrip():
     t = FixedType.parse('ap_fixed<28,11,AP_RND_CONV,AP_SAT>')

@@ -1,4 +1,4 @@
-"""``fpga_prune.fixed`` against the real ``ap_fixed`` headers hls4ml ships.
+"""``fpga_prune.arith.fixed`` against the real ``ap_fixed`` headers hls4ml ships.
 
 A seeded generator draws random types (signed/unsigned, widths 1..40, integer
 bits negative and beyond the width), gives every quantization x overflow mode
@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fpga_prune import fixed
-from fpga_prune.fixed import OVERFLOW_MODES, QUANT_MODES, FixedType
+from fpga_prune.arith import fixed
+from fpga_prune.arith.fixed import OVERFLOW_MODES, QUANT_MODES, FixedType
 
 pytestmark = pytest.mark.slow  # runs g++
 

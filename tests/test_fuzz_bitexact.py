@@ -44,7 +44,7 @@ def test_draws_are_deterministic_and_cover_the_space(fuzz):
 
 
 def test_edge_inputs_come_first(fuzz):
-    from fpga_prune.fixed import FixedType
+    from fpga_prune.arith.fixed import FixedType
 
     t = FixedType(True, 6, 2)
     x = fuzz.draw_inputs(t, 3, 50, np.random.default_rng(0))

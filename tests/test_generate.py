@@ -14,19 +14,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fpga_prune import emulate
+from fpga_prune.arith import emulate
 from fpga_prune.boards import load_board
 from fpga_prune.cli import main
-from fpga_prune.generate import GenerateOptions, generate, parse_top_header
-from fpga_prune.ir import FixedNetwork
+from fpga_prune.hls.generate import GenerateOptions, generate, parse_top_header
+from fpga_prune.arith.ir import FixedNetwork
 
 pytestmark = pytest.mark.slow
 
 
 def _train_dir(tmp: Path, csv: Path, *, quantized: bool, strategy: str, reuse: int) -> Path:
-    from fpga_prune import features, model
+    from fpga_prune.model import features
+    from fpga_prune.model import training as model
     from fpga_prune.data import load
-    from fpga_prune.hls_settings import HlsSettings
+    from fpga_prune.hls.settings import HlsSettings
 
     candles = load(csv)
     spec = features.FeatureSpec()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from fpga_prune import vitis
+from fpga_prune.hls import vitis
 from fpga_prune.data import calibration_dir
 from fpga_prune.errors import InputError
 

@@ -17,13 +17,14 @@ import numpy as np
 import pytest
 from hls_projects import tau_model, verify_model_check, write_project
 
-from fpga_prune import emulate, fixed
+from fpga_prune.arith import emulate
+from fpga_prune.arith import fixed
 from fpga_prune.boards import load_board
 from fpga_prune.errors import InputError
-from fpga_prune.estimate import EstimateOptions, estimate
-from fpga_prune.fixed import FixedType
-from fpga_prune.hls_project import read_project
-from fpga_prune.ir import ActivationLayer, DenseLayer, FixedNetwork
+from fpga_prune.estimate.core import EstimateOptions, estimate
+from fpga_prune.arith.fixed import FixedType
+from fpga_prune.hls.project import read_project
+from fpga_prune.arith.ir import ActivationLayer, DenseLayer, FixedNetwork
 
 REPO = Path(__file__).resolve().parents[1]
 

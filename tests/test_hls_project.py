@@ -1,4 +1,4 @@
-"""Importing hls4ml project directories (fpga_prune.hls_project) into the IR."""
+"""Importing hls4ml project directories (fpga_prune.hls.project) into the IR."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from fpga_prune.errors import InputError
-from fpga_prune.fixed import FixedType
-from fpga_prune.hls_project import read_project
-from fpga_prune.ir import DenseLayer
+from fpga_prune.arith.fixed import FixedType
+from fpga_prune.hls.project import read_project
+from fpga_prune.arith.ir import DenseLayer
 
 REPO = Path(__file__).resolve().parents[1]
 CALIBRATION = REPO.parent / "shared" / "vitis-calibration"
@@ -79,8 +79,8 @@ def _keras_model():
 
 @pytest.mark.parametrize("strategy,rf", [("latency", 1), ("resource", 3)])
 def test_hls4ml_13_project_imports_equal_to_network_from_keras(tmp_path, strategy, rf):
-    from fpga_prune.hls_adapter import convert, network_from_keras
-    from fpga_prune.hls_settings import HlsSettings
+    from fpga_prune.hls.adapter import convert, network_from_keras
+    from fpga_prune.hls.settings import HlsSettings
 
     model = _keras_model()
     settings = HlsSettings(default_precision="ap_fixed<12,4>", strategy=strategy, reuse_factor=rf,
@@ -105,8 +105,8 @@ def test_hls4ml_13_project_imports_equal_to_network_from_keras(tmp_path, strateg
 
 
 def test_unknown_layer_names_layer_and_file(tmp_path):
-    from fpga_prune.hls_adapter import convert
-    from fpga_prune.hls_settings import HlsSettings
+    from fpga_prune.hls.adapter import convert
+    from fpga_prune.hls.settings import HlsSettings
 
     model = _keras_model()
     convert(model, HlsSettings(), tmp_path / "prj").write()
@@ -119,12 +119,12 @@ def test_unknown_layer_names_layer_and_file(tmp_path):
 
 
 def test_pre_1_0_stable_softmax_is_imported_under_its_own_name(tmp_path):
-    from fpga_prune import emulate
-    from fpga_prune.hls_adapter import convert
-    from fpga_prune.hls_settings import HlsSettings
+    from fpga_prune.arith import emulate
+    from fpga_prune.hls.adapter import convert
+    from fpga_prune.hls.settings import HlsSettings
     from fpga_prune.errors import InputError
-    from fpga_prune.ir import STABLE_PRE_1_0
-    from fpga_prune.rtl import render_rtl
+    from fpga_prune.arith.ir import STABLE_PRE_1_0
+    from fpga_prune.rtl.render import render_rtl
 
     convert(_keras_model(), HlsSettings(), tmp_path / "prj").write()
     params = tmp_path / "prj" / "firmware" / "parameters.h"
@@ -142,9 +142,9 @@ def test_pre_1_0_stable_softmax_saturates_the_difference_in_the_input_type():
     """hls4ml 0.x: d = x - max in ap_fixed<W, I, AP_RND, AP_SAT> of the input type addresses the exp
     table; a difference beyond the type's range saturates (checked bit for bit against the C simulation
     of public hls4ml 0.8 firmware, k-diep/CE6370: 5,000 vectors, 0 mismatches; see the closing note)."""
-    from fpga_prune import emulate
-    from fpga_prune.ir import STABLE_PRE_1_0, FixedNetwork, SoftmaxParams
-    from fpga_prune.tables import softmax_layer
+    from fpga_prune.arith import emulate
+    from fpga_prune.arith.ir import STABLE_PRE_1_0, FixedNetwork, SoftmaxParams
+    from fpga_prune.arith.tables import softmax_layer
 
     in_t, out_t = FixedType(True, 8, 3), FixedType(True, 16, 2)      # inputs in [-4, 3.97]
     exp_t, inv_t = FixedType(True, 18, 8), FixedType(True, 18, 4)
@@ -162,8 +162,8 @@ def test_pre_1_0_stable_softmax_saturates_the_difference_in_the_input_type():
 def test_exports_as_other_frontends_write_them_import_the_same(tmp_path):
     """A PyTorch-frontend project: sizes as products (x[2*3]), the input passed through a Flatten
     alias (auto& layer2_out = x;) and !!python/tuple shapes in hls4ml_config.yml."""
-    from fpga_prune.hls_adapter import convert
-    from fpga_prune.hls_settings import HlsSettings
+    from fpga_prune.hls.adapter import convert
+    from fpga_prune.hls.settings import HlsSettings
 
     model = _keras_model()
     convert(model, HlsSettings(), tmp_path / "prj").write()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from fpga_prune.errors import InputError
-from fpga_prune.fixed import FixedType
-from fpga_prune.hls_adapter import _closest_reuse_factor
-from fpga_prune.hls_settings import HlsSettings, to_fixed_type
+from fpga_prune.arith.fixed import FixedType
+from fpga_prune.hls.adapter import _closest_reuse_factor
+from fpga_prune.hls.settings import HlsSettings, to_fixed_type
 
 DEFAULT_JSON = """{
  "clock_period_ns": 5.0,

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from hls_projects import verify_model_check, write_project
 
-from fpga_prune.hls_project import read_project
-from fpga_prune.ir import DenseLayer
+from fpga_prune.hls.project import read_project
+from fpga_prune.arith.ir import DenseLayer
 
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from fpga_prune.errors import InputError
-from fpga_prune.metrics import evaluate, expected_calibration_error, roc_auc_binary
+from fpga_prune.model.metrics import evaluate, expected_calibration_error, roc_auc_binary
 
 Y = np.array([0, 0, 1, 1, 0, 1, 1, 0])
 P = np.array([0.1, 0.4, 0.35, 0.8, 0.6, 0.9, 0.6, 0.2])
@@ -108,10 +108,11 @@ def test_decision_rule_sends_exactly_half_to_class_0_everywhere() -> None:
     """A fixed-point sigmoid outputs exactly 0.5 often: every agreement/accuracy in the project uses one rule."""
     from types import SimpleNamespace
 
-    from fpga_prune import bundles, metrics
-    from fpga_prune.fixed import FixedType
-    from fpga_prune.generate import agreement
-    from fpga_prune.vectors import VectorSet
+    from fpga_prune.flow import bundles
+    from fpga_prune.model import metrics
+    from fpga_prune.arith.fixed import FixedType
+    from fpga_prune.hls.generate import agreement
+    from fpga_prune.hls.vectors import VectorSet
 
     assert metrics.decisions(np.array([0.5, 0.5 + 2 ** -10, 0.5 - 2 ** -10, 0.0, 1.0])).tolist() == [0, 1, 0, 0, 1]
     assert metrics.decisions(np.array([[0.5], [0.75]])).tolist() == [0, 1]

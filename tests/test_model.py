@@ -8,11 +8,12 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from fpga_prune import features, model
+from fpga_prune.model import features
+from fpga_prune.model import training as model
 from fpga_prune.cli import main
 from fpga_prune.data import load
 from fpga_prune.errors import InputError
-from fpga_prune.metrics import evaluate
+from fpga_prune.model.metrics import evaluate
 
 pytestmark = pytest.mark.slow
 

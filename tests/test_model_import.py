@@ -18,7 +18,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fpga_prune import features, model, model_import
+from fpga_prune.model import features
+from fpga_prune.model import training as model
+from fpga_prune.model import load as model_import
 from fpga_prune.cli import main
 from fpga_prune.data import load
 from fpga_prune.errors import InputError

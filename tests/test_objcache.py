@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fpga_prune import objcache
+from fpga_prune.flow import objcache
 
 
 def _compile(src, out, cwd):

@@ -7,7 +7,9 @@ import math
 
 import pytest
 
-from fpga_prune import cli, cost, precision
+from fpga_prune import cli
+from fpga_prune.search import cost
+from fpga_prune.search import precision
 from fpga_prune.boards import Caps, load_board
 
 # ----------------------------------------------------------------------------- cost and front (no TF)
@@ -67,10 +69,10 @@ def test_precision_search_narrows_each_knob_to_its_own_limit_then_widens_the_wor
 @pytest.fixture(scope="module")
 def searches(trained_model, bybit_csv):
     """Four short searches of the same trained model for the PYNQ-Z2 (shortened ladder and fine-tunes)."""
-    from fpga_prune import features
+    from fpga_prune.model import features
     from fpga_prune.data import load
-    from fpga_prune.fit import FitConfig, prune_to_fit
-    from fpga_prune.model import load_bundle
+    from fpga_prune.search.fit import FitConfig, prune_to_fit
+    from fpga_prune.model.training import load_bundle
 
     bundle = load_bundle(trained_model)
     splits = features.split(features.build(load(bybit_csv), bundle.spec), bundle.spec)

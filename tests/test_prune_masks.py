@@ -8,7 +8,7 @@ import tensorflow as tf
 from prune_helpers import mlp, synthetic, train
 
 from fpga_prune.errors import InputError
-from fpga_prune.prune import _graph
+from fpga_prune.prune import graph
 from fpga_prune.prune.masks import (
     MaskEnforcer, Masks, apply_masks, fine_tune, keras_fit, magnitude_masks, masks_from_scores,
 )
@@ -46,7 +46,7 @@ def test_layer_scope_and_per_layer_ratios():
 
 def test_apply_masks_zeroes_exactly_the_masked_kernel_entries_not_biases():
     m = _hand_model()
-    before = _graph.snapshot(m)
+    before = graph.snapshot(m)
     masks = magnitude_masks(m, 0.5, scope="layer")
     apply_masks(m, masks)
     k = m.get_layer("fc1").kernel.numpy()
@@ -75,7 +75,7 @@ def trained():
 
 def test_fine_tuning_keeps_pruned_weights_exactly_zero(trained):
     model, x, y = trained
-    m = _graph.clone(model)
+    m = graph.clone(model)
     masks = magnitude_masks(m, 0.7)
     before = {n: m.get_layer(n).kernel.numpy().copy() for n in masks}
     fine_tune(m, masks, keras_fit(x, y, "binary_crossentropy", epochs=2, batch_size=64, learning_rate=1e-2))
@@ -87,12 +87,12 @@ def test_fine_tuning_keeps_pruned_weights_exactly_zero(trained):
 
 def test_adam_momentum_cannot_resurrect_pruned_weights(trained):
     model, x, y = trained
-    m = _graph.clone(model)
+    m = graph.clone(model)
     m.compile(optimizer=tf.keras.optimizers.Adam(1e-2), loss="binary_crossentropy")
     m.fit(x, y, epochs=1, batch_size=64, verbose=0)  # the optimiser now holds momentum for every weight
     masks = magnitude_masks(m, 0.6)
     # Control: plain training after masking moves pruned weights off zero ...
-    ctrl = apply_masks(_graph.clone(m), masks)
+    ctrl = apply_masks(graph.clone(m), masks)
     ctrl.compile(optimizer=tf.keras.optimizers.Adam(1e-2), loss="binary_crossentropy")
     ctrl.fit(x, y, epochs=1, batch_size=64, verbose=0)
     assert np.count_nonzero(ctrl.get_layer("fc1").kernel.numpy()[~masks["fc1"]]) > 0
@@ -109,14 +109,14 @@ def test_keras_fit_reuse_is_identical_to_a_fresh_optimizer():
     fit = keras_fit(x, y, "binary_crossentropy", epochs=1, batch_size=128, learning_rate=1e-2)
     a = mlp(seed=3)
     fit(a, [])
-    start = _graph.snapshot(a)
+    start = graph.snapshot(a)
     first_opt = a.optimizer
     fit(a, [])  # reuses the compiled model
     assert a.optimizer is first_opt
     b = mlp(seed=3)
     b.set_weights(start)
     keras_fit(x, y, "binary_crossentropy", epochs=1, batch_size=128, learning_rate=1e-2)(b, [])
-    assert all(np.array_equal(u, v) for u, v in zip(_graph.snapshot(a), _graph.snapshot(b)))
+    assert all(np.array_equal(u, v) for u, v in zip(graph.snapshot(a), graph.snapshot(b)))
 
 
 def test_qkeras_fine_tuning_keeps_quantised_zeros_and_counts_hardware_weights():

@@ -8,11 +8,12 @@ import tensorflow as tf
 from prune_helpers import mlp, synthetic, train
 
 from fpga_prune.errors import InputError
-from fpga_prune.prune import _graph, schedules, structured
+from fpga_prune.prune import schedules, structured
+from fpga_prune.prune import graph
 from fpga_prune.prune.iterative import prune_iteratively
 from fpga_prune.prune.lottery import lottery_ticket
 from fpga_prune.prune.masks import Masks, keras_fit
-from fpga_prune.metrics import roc_auc
+from fpga_prune.model.metrics import roc_auc
 from fpga_prune.prune.metrics import prune_metrics
 from fpga_prune.prune.sensitivity import SensitivityResult, layer_sensitivity, ratios_for_target
 
@@ -30,7 +31,7 @@ def trained(data):
 
 
 def _auc(x, y):
-    return lambda m: roc_auc(y, _graph.forward(m, x))
+    return lambda m: roc_auc(y, graph.forward(m, x))
 
 
 class Recorder:
@@ -43,13 +44,13 @@ class Recorder:
         self.epoch_ends: list[list[np.ndarray]] = []
 
     def __call__(self, model, callbacks):
-        self.starts.append(_graph.snapshot(model))
+        self.starts.append(graph.snapshot(model))
         rec = self
 
         class EpochEnd(tf.keras.callbacks.Callback):
             def on_epoch_end(self, epoch, logs=None):
                 if len(rec.starts) == 1:
-                    rec.epoch_ends.append(_graph.snapshot(self.model))
+                    rec.epoch_ends.append(graph.snapshot(self.model))
 
         return self.inner(model, [*callbacks, EpochEnd()])
 
@@ -58,14 +59,14 @@ class Recorder:
 def test_lottery_rewinds_survivors_exactly(data, rewind_epoch):
     x, y, xv, yv = data
     model = mlp(seed=7)
-    init = _graph.snapshot(model)
+    init = graph.snapshot(model)
     rec = Recorder(x, y, epochs=3)
     res = lottery_ticket(model, rec, schedules.iterative(0.5, 2), rewind_epoch=rewind_epoch, eval_fn=_auc(xv, yv))
     point = init if rewind_epoch == 0 else rec.epoch_ends[0]
     assert all(np.array_equal(a, b) for a, b in zip(res.rewind_weights, point))
     if rewind_epoch:
         assert not np.array_equal(point[0], init[0])  # late rewinding really is a different point
-    names = [la.name for la in _graph.dense_layers(model)]
+    names = [la.name for la in graph.dense_layers(model)]
     kernel_idx = {n: 2 * i for i, n in enumerate(names)}  # [kernel, bias] per Dense
     prev_zero = None
     assert len(rec.starts) == 3  # dense training + two rounds
@@ -96,7 +97,7 @@ def test_late_rewind_needs_enough_epochs(data):
 
 def test_iterative_cubic_schedule_with_fine_tuning(data, trained):
     x, y, xv, yv = data
-    model = _graph.clone(trained)
+    model = graph.clone(trained)
     dense_auc = _auc(xv, yv)(trained)
     targets = schedules.cubic(0.8, 3)
     run = prune_iteratively(model, targets, keras_fit(x, y, "binary_crossentropy", epochs=2, learning_rate=3e-3),
@@ -114,9 +115,9 @@ def test_iterative_cubic_schedule_with_fine_tuning(data, trained):
 
 def test_sensitivity_curves_and_ratios(data, trained):
     _, _, xv, yv = data
-    before = _graph.snapshot(trained)
+    before = graph.snapshot(trained)
     sens = layer_sensitivity(trained, _auc(xv, yv), sparsities=(0.3, 0.6, 0.9, 0.99))
-    assert all(np.array_equal(a, b) for a, b in zip(before, _graph.snapshot(trained)))  # analysis: no change
+    assert all(np.array_equal(a, b) for a, b in zip(before, graph.snapshot(trained)))  # analysis: no change
     assert set(sens.curves) == {"fc1", "fc2", "out"}
     for name, curve in sens.curves.items():
         assert curve[0] >= sens.baseline - 0.05          # 30% of any layer is nearly free

@@ -9,7 +9,8 @@ from prune_helpers import mlp, synthetic, train
 from qkeras import QActivation, QDense, quantized_bits, quantized_relu
 
 from fpga_prune.errors import InputError
-from fpga_prune.prune import _graph, structured
+from fpga_prune.prune import structured
+from fpga_prune.prune import graph
 
 
 def _dense_inline():
@@ -72,13 +73,13 @@ def test_removed_model_equals_masked_model(build, exact):
     model = build()
     masked = structured.mask_neurons(model, KEEP)
     small = structured.remove_neurons(model, KEEP)
-    a, b = _graph.forward(masked, X), _graph.forward(small, X)
+    a, b = graph.forward(masked, X), graph.forward(small, X)
     if exact:  # QKeras: quantised values, sums of exact zeros -> bit-identical
         assert np.array_equal(a, b)
     else:      # float: the removed terms are exact zeros, only BLAS summation order differs
         assert np.max(np.abs(a - b)) <= 1e-6
     # and the pruning was real: outputs moved away from the unpruned model's
-    assert np.max(np.abs(a - _graph.forward(model, X))) > 1e-2
+    assert np.max(np.abs(a - graph.forward(model, X))) > 1e-2
     # shapes: fc1 lost columns, fc2 lost rows AND columns, out lost rows
     assert small.get_layer("fc1").kernel.shape == (8, 11)
     assert small.get_layer("fc2").kernel.shape == (11, 4)
@@ -88,7 +89,7 @@ def test_removed_model_equals_masked_model(build, exact):
     assert np.array_equal(small.get_layer("fc1").bias.numpy(), model.get_layer("fc1").bias.numpy()[KEEP["fc1"]])
     assert type(small) is type(model) and small.input_names == model.input_names
     # quantizers and layer configs carried over
-    for la in _graph.chain_layers(model):
+    for la in graph.chain_layers(model):
         cfg_old, cfg_new = la.get_config(), small.get_layer(la.name).get_config()
         cfg_old.pop("units", None), cfg_new.pop("units", None)
         assert cfg_old == cfg_new
@@ -111,7 +112,7 @@ def test_removing_dead_units_does_not_change_the_trained_model():
     res = structured.prune_neurons(model, fraction=3 / 32, criterion="activation", x_train=x, layers=["fc1"])
     assert sorted(set(range(32)) - set(res.keep["fc1"].tolist())) == [2, 9, 17]
     assert res.model.get_layer("fc1").units == 29
-    assert np.max(np.abs(_graph.forward(res.model, x) - _graph.forward(model, x))) <= 1e-6
+    assert np.max(np.abs(graph.forward(res.model, x) - graph.forward(model, x))) <= 1e-6
     assert res.to_dict()["layers"]["fc1"] == {"before": 32, "after": 29, "kept": res.keep["fc1"].tolist()}
 
 
@@ -154,4 +155,4 @@ def test_unused_neurons_after_unstructured_pruning_are_removed_exactly():
     assert keep["fc2"].size == 16
     small = structured.remove_neurons(model, keep)
     assert small.get_layer("fc1").units == 29
-    assert np.max(np.abs(_graph.forward(small, x) - _graph.forward(model, x))) <= 1e-6
+    assert np.max(np.abs(graph.forward(small, x) - graph.forward(model, x))) <= 1e-6

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fpga_prune import report
+from fpga_prune.report import run as report
 
 
 def _ci(v, lo, hi):

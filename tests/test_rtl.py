@@ -7,13 +7,13 @@ import re
 
 import pytest
 
-from fpga_prune import rtl
-from fpga_prune.analysis import live_neurons
-from fpga_prune.fixed import OVERFLOW_MODES, QUANT_MODES, FixedType
-from fpga_prune.ir import ActivationLayer, DenseLayer, FixedNetwork
+from fpga_prune.rtl import render as rtl
+from fpga_prune.arith.analysis import live_neurons
+from fpga_prune.arith.fixed import OVERFLOW_MODES, QUANT_MODES, FixedType
+from fpga_prune.arith.ir import ActivationLayer, DenseLayer, FixedNetwork
 from fpga_prune.outdir import write_tree
 from fpga_prune.testing import cast_sweep_network, synthetic_network, synthetic_softmax_network
-from fpga_prune.verify_rtl import verilator_lint
+from fpga_prune.rtl.simulate import verilator_lint
 
 
 @pytest.fixture(scope="module")

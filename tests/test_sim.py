@@ -9,12 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fpga_prune import emulate, rtl
+from fpga_prune.arith import emulate
+from fpga_prune.rtl import render as rtl
 from fpga_prune.outdir import write_tree
 from fpga_prune.resources import asset_path
 from fpga_prune.testing import cast_sweep_network, random_inputs, synthetic_network, synthetic_softmax_network
-from fpga_prune.vectors import write_vector_dir
-from fpga_prune.verify_rtl import SIMULATORS, build_rtl, format_mismatch, run_tests, simulator_spec
+from fpga_prune.hls.vectors import write_vector_dir
+from fpga_prune.rtl.simulate import SIMULATORS, build_rtl, format_mismatch, run_tests, simulator_spec
 
 N_VEC = 300
 

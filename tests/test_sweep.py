@@ -22,7 +22,7 @@ import pytest
 
 from fpga_prune import cli
 from fpga_prune.errors import InputError
-from fpga_prune.grid import AXES, load_grid_file, make_grid, split_cli
+from fpga_prune.flow.grid import AXES, load_grid_file, make_grid, split_cli
 
 REPO = Path(__file__).resolve().parents[1]
 BOARDS = ("pynq-z2", "arty-a7-100t")
@@ -108,8 +108,8 @@ def test_grid_file_and_flag_for_one_axis_is_an_error(tmp_path, bybit_csv, capsys
 
 
 def test_points_get_readable_ids_and_share_trainings(tmp_path, bybit_csv):
-    from fpga_prune.commands.run import config_from_args
-    from fpga_prune.sweep import expand
+    from fpga_prune.cli.run import config_from_args
+    from fpga_prune.flow.sweep import expand
 
     args = cli.build_parser(only="sweep").parse_args(["sweep", "--data", str(bybit_csv), "--out", str(tmp_path)])
     for axis in AXES.values():
@@ -141,7 +141,7 @@ def _always_die(_: str) -> str:
 
 @pytest.mark.slow
 def test_local_worker_crash_is_retried_once(tmp_path):
-    from fpga_prune.executors import LocalExecutor, make_executor
+    from fpga_prune.flow.executors import LocalExecutor, make_executor
 
     ex = make_executor("local", workers=1)
     assert isinstance(ex, LocalExecutor) and ex.threads == max(1, (os.cpu_count() or 1) // 1)

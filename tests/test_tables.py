@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from fpga_prune.fixed import FixedType
-from fpga_prune.tables import exp_table, invert_table, legacy_invert_table, sigmoid_table
+from fpga_prune.arith.fixed import FixedType
+from fpga_prune.arith.tables import exp_table, invert_table, legacy_invert_table, sigmoid_table
 
 
 def test_sigmoid_table_endpoints_and_midpoint():

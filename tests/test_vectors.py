@@ -6,9 +6,9 @@ import json
 
 import numpy as np
 
-from fpga_prune import emulate
+from fpga_prune.arith import emulate
 from fpga_prune.testing import random_inputs, synthetic_network
-from fpga_prune.vectors import VectorSet, stress_inputs, vector_files, write_vector_dir, write_vectors
+from fpga_prune.hls.vectors import VectorSet, stress_inputs, vector_files, write_vector_dir, write_vectors
 
 
 def test_vectors_pack_element_zero_in_lsbs():

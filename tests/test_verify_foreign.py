@@ -21,7 +21,7 @@ import pytest
 from hls_projects import set_weights, tau_model, write_project
 
 from fpga_prune.errors import InputError
-from fpga_prune.rtl_ports import ArraySpec, detect_ports
+from fpga_prune.rtl.ports import ArraySpec, detect_ports
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -112,8 +112,8 @@ def test_detection_errors_are_one_line(tmp_path):
 
 
 def test_raw_inputs_outside_the_type_are_refused():
-    from fpga_prune.fixed import FixedType
-    from fpga_prune.vectors import check_raw_range, drawn_inputs
+    from fpga_prune.arith.fixed import FixedType
+    from fpga_prune.hls.vectors import check_raw_range, drawn_inputs
 
     t = FixedType(True, 10, 3)
     x = drawn_inputs(t, 6, 3000, seed=0)
@@ -149,9 +149,9 @@ def _as_readmem_rom(text: str, module: str) -> tuple[str, str]:
 
 
 def _foreign_rtl(prj: Path, out: Path, convention, top: str, output_name: str, readmem: bool = False) -> Path:
-    from fpga_prune.hls_project import read_project, top_signature
+    from fpga_prune.hls.project import read_project, top_signature
     from fpga_prune.outdir import write_tree
-    from fpga_prune.rtl import render_rtl
+    from fpga_prune.rtl.render import render_rtl
 
     net = read_project(prj).network
     sig = top_signature(prj)
@@ -170,7 +170,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_two_head_project_is_refused_by_name(tmp_path):
-    from fpga_prune.hls_project import read_project, top_signature
+    from fpga_prune.hls.project import read_project, top_signature
 
     prj = write_project(_two_head_model(), tmp_path / "prj")
     sig = top_signature(prj)
@@ -194,7 +194,7 @@ def test_two_head_project_without_rtl_is_a_one_line_error_from_the_cli(tmp_path)
 
 @pytest.mark.slow
 def test_vitis_conventions_verify_with_no_port_file_and_a_flipped_weight_fails(tmp_path):
-    from fpga_prune.rtl import PortConvention
+    from fpga_prune.rtl.render import PortConvention
 
     prj = write_project(tau_model(), tmp_path / "tau", top="tau_nn", default_precision="ap_fixed<12,4>",
                          input_precision="ap_fixed<10,3>")
@@ -234,7 +234,7 @@ def test_vitis_conventions_verify_with_no_port_file_and_a_flipped_weight_fails(t
 def test_single_output_without_suffix_under_other_block_protocols(tmp_path, block):
     import keras
 
-    from fpga_prune.rtl import PortConvention
+    from fpga_prune.rtl.render import PortConvention
 
     inp = keras.layers.Input((4,), name="input_6")
     x = keras.layers.Dense(5, activation="relu", name="dense_7")(inp)
@@ -252,7 +252,7 @@ def test_single_output_without_suffix_under_other_block_protocols(tmp_path, bloc
 
 
 def test_lint_of_rtl_we_did_not_render_counts_warnings_and_fails_only_on_errors(tmp_path):
-    from fpga_prune.verify_rtl import verilator_lint
+    from fpga_prune.rtl.simulate import verilator_lint
 
     d = _vitis_file(tmp_path)
     ok, log = verilator_lint(d)  # undriven outputs, unused inputs, `#0` in an initial block: warnings only
@@ -266,10 +266,10 @@ def test_lint_of_rtl_we_did_not_render_counts_warnings_and_fails_only_on_errors(
 
 
 def test_layer_taps_and_the_per_layer_comparison():
-    from fpga_prune.fixed import FixedType
-    from fpga_prune.hls_project import TopArray, TopSignature
-    from fpga_prune.ir import ActivationLayer
-    from fpga_prune.project_csim import layer_disagreement, tapped_top
+    from fpga_prune.arith.fixed import FixedType
+    from fpga_prune.hls.project import TopArray, TopSignature
+    from fpga_prune.arith.ir import ActivationLayer
+    from fpga_prune.hls.project_csim import layer_disagreement, tapped_top
 
     t = FixedType(True, 8, 3)
     sig = TopSignature("tau_nn", Path("tau_nn.h"), TopArray("x_in", 4, t, "input_t"),

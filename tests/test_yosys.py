@@ -8,7 +8,7 @@ import pytest
 
 from fpga_prune.boards import load_board
 from fpga_prune.testing import synthetic_network
-from fpga_prune.yosys import _count_xilinx, budget_rows, yosys_budget, yosys_counts
+from fpga_prune.rtl.yosys import _count_xilinx, budget_rows, yosys_budget, yosys_counts
 
 
 def test_xilinx_cells_map_to_resources():

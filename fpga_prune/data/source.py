@@ -3,7 +3,7 @@
 Why a dataclass and not the parsed command line: ``data``, ``train``,
 ``prune`` and the ``run`` flow read candles alike, and the flow keeps the
 source in its typed configuration; the data package knows nothing of argparse
-(the options live in ``fpga_prune.commands._source``).
+(the options live in ``fpga_prune.cli.candle_options``).
 """
 
 from __future__ import annotations

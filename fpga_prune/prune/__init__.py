@@ -17,7 +17,7 @@ from fpga_prune.prune.lottery import LotteryResult, lottery_ticket, rewind
 from fpga_prune.prune.masks import (
     MaskEnforcer, Masks, apply_masks, fine_tune, keras_fit, magnitude_masks, masks_from_scores, weight_masks,
 )
-from fpga_prune.metrics import roc_auc
+from fpga_prune.model.metrics import roc_auc
 from fpga_prune.prune.metrics import PruneMetrics, count_weights, prune_metrics
 from fpga_prune.prune.sensitivity import SensitivityResult, layer_sensitivity, ratios_for_target
 from fpga_prune.prune.structured import (

@@ -23,7 +23,7 @@ import numpy as np
 import tensorflow as tf
 
 from fpga_prune.errors import InputError
-from fpga_prune.prune import _graph
+from fpga_prune.prune import graph
 
 Scores = dict[str, np.ndarray]
 
@@ -50,7 +50,7 @@ def _need(data: ScoreData | None, what: str, criterion: str) -> ScoreData:
 def magnitude(model: tf.keras.Model, data: ScoreData | None = None,
               layers: list[str] | None = None) -> Scores:
     """|w| of every kernel entry."""
-    return {la.name: np.abs(_graph.kernel(la)) for la in _graph.select(model, layers)}
+    return {la.name: np.abs(graph.kernel(la)) for la in graph.select(model, layers)}
 
 
 def taylor(model: tf.keras.Model, data: ScoreData | None = None,
@@ -67,7 +67,7 @@ def taylor(model: tf.keras.Model, data: ScoreData | None = None,
         data = ScoreData(data.x, data.y, model.loss, data.batch_size)
     data = _need(data, "y", "taylor")
     loss_fn = tf.keras.losses.get(data.loss)
-    chosen = _graph.select(model, layers)
+    chosen = graph.select(model, layers)
     kernels = [la.kernel for la in chosen]
     total = [np.zeros(k.shape, dtype=np.float64) for k in kernels]
     n = len(data.x)
@@ -82,14 +82,14 @@ def taylor(model: tf.keras.Model, data: ScoreData | None = None,
         grads = tape.gradient(batch_loss, kernels)
         for acc, g in zip(total, grads):
             acc += np.zeros(acc.shape) if g is None else g.numpy().astype(np.float64)
-    return {la.name: np.abs(_graph.kernel(la) * (g / n)) for la, g in zip(chosen, total)}
+    return {la.name: np.abs(graph.kernel(la) * (g / n)) for la, g in zip(chosen, total)}
 
 
 # ---------------------------------------------------------------- neuron scores
 
-def _hidden(model: tf.keras.Model, layers: list[str] | None) -> list[_graph.Block]:
+def _hidden(model: tf.keras.Model, layers: list[str] | None) -> list[graph.Block]:
     """Hidden blocks (the output layer's units are the classes: never removed)."""
-    return _graph.pick(_graph.blocks(model)[:-1], layers, model.name, "not hidden Dense layer(s)")
+    return graph.pick(graph.blocks(model)[:-1], layers, model.name, "not hidden Dense layer(s)")
 
 
 def activations(model: tf.keras.Model, x: np.ndarray, layers: list[str] | None = None,
@@ -99,7 +99,7 @@ def activations(model: tf.keras.Model, x: np.ndarray, layers: list[str] | None =
     if not hidden:
         return {}
     probe = tf.keras.Model(model.inputs, [b.output_layer.output for b in hidden])
-    outs = _graph.forward(probe, x, batch_size)
+    outs = graph.forward(probe, x, batch_size)
     if len(hidden) == 1:
         outs = [outs]
     return {b.name: np.asarray(o, dtype=np.float64) for b, o in zip(hidden, outs)}
@@ -107,12 +107,12 @@ def activations(model: tf.keras.Model, x: np.ndarray, layers: list[str] | None =
 
 def l1(model: tf.keras.Model, data: ScoreData | None = None, layers: list[str] | None = None) -> Scores:
     """L1 norm of each unit's incoming weights (kernel column)."""
-    return {b.name: np.abs(_graph.kernel(b.dense)).sum(axis=0) for b in _hidden(model, layers)}
+    return {b.name: np.abs(graph.kernel(b.dense)).sum(axis=0) for b in _hidden(model, layers)}
 
 
 def l2(model: tf.keras.Model, data: ScoreData | None = None, layers: list[str] | None = None) -> Scores:
     """L2 norm of each unit's incoming weights (kernel column)."""
-    return {b.name: np.sqrt((_graph.kernel(b.dense).astype(np.float64) ** 2).sum(axis=0))
+    return {b.name: np.sqrt((graph.kernel(b.dense).astype(np.float64) ** 2).sum(axis=0))
             for b in _hidden(model, layers)}
 
 

@@ -17,7 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from fpga_prune.errors import InputError
-from fpga_prune.prune import _graph
+from fpga_prune.prune import graph
 from fpga_prune.prune.iterative import EvalFn, PruneStep, check_targets, scaled_ratios
 from fpga_prune.prune.masks import FitFn, Masks, apply_masks, fine_tune, magnitude_masks
 
@@ -32,7 +32,7 @@ class EpochCheckpoint(tf.keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None) -> None:
         if epoch + 1 == self.epoch:
-            self.weights = _graph.snapshot(self.model)
+            self.weights = graph.snapshot(self.model)
 
 
 def rewind(model: tf.keras.Model, weights: Sequence[np.ndarray], masks: Masks) -> tf.keras.Model:
@@ -70,7 +70,7 @@ def lottery_ticket(model: tf.keras.Model, fit_fn: FitFn, targets: Sequence[float
     targets = check_targets(targets)
     if int(rewind_epoch) != rewind_epoch or rewind_epoch < 0:
         raise InputError("prune", "rewind_epoch", f"must be an integer >= 0, got {rewind_epoch!r}")
-    init = _graph.snapshot(model)
+    init = graph.snapshot(model)
     ckpt = EpochCheckpoint(rewind_epoch)
     fit_fn(model, [ckpt] if rewind_epoch else [])
     if rewind_epoch == 0:

@@ -24,7 +24,8 @@ import numpy as np
 import tensorflow as tf
 
 from fpga_prune.errors import InputError
-from fpga_prune.prune import _graph, criteria
+from fpga_prune.prune import criteria
+from fpga_prune.prune import graph
 
 FitFn = Callable[[tf.keras.Model, list], object]
 """``fit_fn(model, callbacks)`` trains ``model`` in place and must pass
@@ -78,12 +79,12 @@ class Masks:
     @classmethod
     def from_model(cls, model: tf.keras.Model, layers: list[str] | None = None) -> Masks:
         """Masks of the nonzero kernel entries a model has now."""
-        return cls({la.name: _graph.kernel(la) != 0 for la in _graph.select(model, layers)})
+        return cls({la.name: graph.kernel(la) != 0 for la in graph.select(model, layers)})
 
     @classmethod
     def dense(cls, model: tf.keras.Model, layers: list[str] | None = None) -> Masks:
         """All-True masks."""
-        return cls({la.name: np.ones(la.kernel.shape, dtype=bool) for la in _graph.select(model, layers)})
+        return cls({la.name: np.ones(la.kernel.shape, dtype=bool) for la in graph.select(model, layers)})
 
 
 def _check_fraction(value: float, field: str) -> float:
@@ -169,7 +170,7 @@ def weight_masks(model: tf.keras.Model, criterion: str, sparsity: float = 0.0, s
 
 
 def _layer_map(model: tf.keras.Model, masks: Masks) -> dict[str, tf.keras.layers.Layer]:
-    dense = {la.name: la for la in _graph.dense_layers(model)}
+    dense = {la.name: la for la in graph.dense_layers(model)}
     unknown = sorted(set(masks.masks) - set(dense))
     if unknown:
         raise InputError(model.name, "masks", f"no Dense layer(s) {unknown}; model has {sorted(dense)}")
@@ -185,7 +186,7 @@ def apply_masks(model: tf.keras.Model, masks: Masks) -> tf.keras.Model:
 
     In place because Keras models are large mutable objects and every caller
     (fine-tuning, rewinding) wants this exact model changed; use
-    ``_graph.clone`` first to keep the original.
+    ``graph.clone`` first to keep the original.
     """
     for name, layer in _layer_map(model, masks).items():
         layer.kernel.assign(layer.kernel.numpy() * masks[name].astype(layer.kernel.dtype.as_numpy_dtype))

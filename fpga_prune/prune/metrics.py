@@ -13,10 +13,10 @@ structurally pruned (narrower) model is counted against the dense architecture.
 * sparsity is against the dense ARCHITECTURE (all kernel entries), the
   multiply reduction against the dense model's actual nonzero multiplies;
 * decision agreement = share of samples on which pruned and dense decide alike
-  (``fpga_prune.metrics.decisions``: the project's one decision rule).
+  (``fpga_prune.model.metrics.decisions``: the project's one decision rule).
 
 The metrics themselves (ROC AUC, accuracy, decisions) live in
-``fpga_prune.metrics``; this module holds what only pruning needs: weight
+``fpga_prune.model.metrics``; this module holds what only pruning needs: weight
 counts, chance levels and the registry of metrics a retention floor can use.
 """
 
@@ -30,8 +30,8 @@ import numpy as np
 import tensorflow as tf
 
 from fpga_prune.errors import InputError
-from fpga_prune.metrics import accuracy, balanced_accuracy, decisions, roc_auc
-from fpga_prune.prune import _graph
+from fpga_prune.model.metrics import accuracy, balanced_accuracy, decisions, roc_auc
+from fpga_prune.prune import graph
 
 
 def chance(metric: str, y: np.ndarray) -> float:
@@ -91,8 +91,8 @@ def count_weights(model: tf.keras.Model, quantised: bool = True) -> WeightCount:
     """
     k = kn = b = bn = 0
     layers = {}
-    for la in _graph.dense_layers(model):
-        kern = _graph.kernel(la)
+    for la in graph.dense_layers(model):
+        kern = graph.kernel(la)
         bias = la.bias.numpy() if la.use_bias else np.zeros(0)
         if quantised:
             kern = _quantised(la, "kernel", kern)
@@ -150,8 +150,8 @@ def prune_metrics(dense: tf.keras.Model, pruned: tf.keras.Model, x: np.ndarray, 
             raise InputError("prune metrics", "baseline", "a custom metric needs an explicit baseline")
         baseline = chance(metric, y)
     cd, cp = count_weights(dense, quantised), count_weights(pruned, quantised)
-    pd = _graph.forward(dense, x, batch_size)
-    pp = _graph.forward(pruned, x, batch_size)
+    pd = graph.forward(dense, x, batch_size)
+    pp = graph.forward(pruned, x, batch_size)
     md, mp = float(fn(y, pd)), float(fn(y, pp))
     edge = md - float(baseline)
     return PruneMetrics(

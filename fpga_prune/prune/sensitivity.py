@@ -19,7 +19,8 @@ import numpy as np
 import tensorflow as tf
 
 from fpga_prune.errors import InputError
-from fpga_prune.prune import _graph, criteria
+from fpga_prune.prune import criteria
+from fpga_prune.prune import graph
 from fpga_prune.prune.masks import masks_from_scores
 
 DEFAULT_GRID = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
@@ -54,11 +55,11 @@ def layer_sensitivity(model: tf.keras.Model, eval_fn: Callable[[tf.keras.Model],
     grid = tuple(float(s) for s in sparsities)
     if not grid or any(not 0 < s <= 1 for s in grid) or any(b <= a for a, b in zip(grid, grid[1:])):
         raise InputError("prune sensitivity", "sparsities", f"must be increasing values in (0, 1], got {list(grid)}")
-    work = _graph.clone(model)
+    work = graph.clone(model)
     scores = criteria.weight_criterion(criterion)(work, data, layers=layers)
     baseline = float(eval_fn(work))
     curves: dict[str, tuple[float, ...]] = {}
-    dense = {la.name: la for la in _graph.dense_layers(work)}
+    dense = {la.name: la for la in graph.dense_layers(work)}
     for name, s in scores.items():
         layer = dense[name]
         original = layer.kernel.numpy()

@@ -22,7 +22,8 @@ import numpy as np
 import tensorflow as tf
 
 from fpga_prune.errors import InputError
-from fpga_prune.prune import _graph, criteria
+from fpga_prune.prune import criteria
+from fpga_prune.prune import graph
 
 Keep = dict[str, np.ndarray]
 
@@ -68,16 +69,16 @@ def unused_neurons(model: tf.keras.Model) -> Keep:
     output act(bias) still reaches the next layer.  A layer with no unit in
     use keeps unit 0 (a layer cannot be empty; the network is then constant).
     """
-    blocks = _graph.blocks(model)
+    blocks = graph.blocks(model)
     out: Keep = {}
     for b, nxt in zip(blocks[:-1], blocks[1:]):
-        used = np.flatnonzero(np.any(_graph.kernel(nxt.dense) != 0, axis=1))
+        used = np.flatnonzero(np.any(graph.kernel(nxt.dense) != 0, axis=1))
         out[b.name] = used if used.size else np.array([0], dtype=np.int64)
     return {k: v.astype(np.int64) for k, v in out.items()}
 
 
 def _check_keep(model: tf.keras.Model, keep: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-    hidden = {b.name: b for b in _graph.blocks(model)[:-1]}
+    hidden = {b.name: b for b in graph.blocks(model)[:-1]}
     unknown = sorted(set(keep) - set(hidden))
     if unknown:
         raise InputError(model.name, "keep", f"not hidden Dense layer(s) {unknown}; valid: {sorted(hidden)}")
@@ -97,8 +98,8 @@ def mask_neurons(model: tf.keras.Model, keep: Mapping[str, np.ndarray]) -> tf.ke
     """A copy of ``model`` whose removed units have zero OUTGOING weights (the
     next Dense's kernel rows): same shape, same function as ``remove_neurons``."""
     keep = _check_keep(model, keep)
-    copy = _graph.clone(model)
-    blocks = _graph.blocks(copy)
+    copy = graph.clone(model)
+    blocks = graph.blocks(copy)
     for i, b in enumerate(blocks[:-1]):
         if b.name in keep:
             nxt = blocks[i + 1].dense
@@ -114,7 +115,7 @@ def _rebuild(layer: tf.keras.layers.Layer, units: int | None) -> tf.keras.layers
     cfg = layer.get_config()
     if units is not None:
         cfg["units"] = int(units)
-    with tf.keras.utils.custom_object_scope(_graph.custom_objects()):
+    with tf.keras.utils.custom_object_scope(graph.custom_objects()):
         return layer.__class__.from_config(cfg)
 
 
@@ -127,7 +128,7 @@ def remove_neurons(model: tf.keras.Model, keep: Mapping[str, np.ndarray]) -> tf.
     next Dense's kernel rows.  Layer names, configs and quantizers are kept.
     """
     keep = _check_keep(model, keep)
-    layers = _graph.chain_layers(model)
+    layers = graph.chain_layers(model)
     new_layers = []
     weights = []
     incoming: np.ndarray | None = None  # kept input features of the next Dense
@@ -135,7 +136,7 @@ def remove_neurons(model: tf.keras.Model, keep: Mapping[str, np.ndarray]) -> tf.
     cur_units = 0
     for layer in layers:
         ws = layer.get_weights()
-        if type(layer).__name__ in _graph.DENSE:
+        if type(layer).__name__ in graph.DENSE:
             cur = keep.get(layer.name)
             cur_units = int(layer.units)
             new_layers.append(_rebuild(layer, None if cur is None else cur.size))
@@ -188,6 +189,6 @@ def prune_neurons(model: tf.keras.Model, fraction: float = 0.0, criterion: str =
     """Score, choose and remove in one call; ``model`` is left unchanged."""
     scores = neuron_scores(model, criterion, x_train, layers)
     keep = keep_from_scores(scores, fraction, per_layer, min_keep)
-    widths = {b.name: b.units for b in _graph.blocks(model)[:-1]}
+    widths = {b.name: b.units for b in graph.blocks(model)[:-1]}
     return StructuredResult(remove_neurons(model, keep), keep, scores, criterion,
                             {n: widths[n] for n in keep})

@@ -1,0 +1,322 @@
+"""The fixed-point network: the one description of the hardware every back end shares.
+
+Why an IR of our own: the bit-accurate numpy model (``emulate``), the Verilog
+rendering (``rtl``), the test vectors and the cocotb testbench must describe
+exactly the same arithmetic.  It is built once from hls4ml's *converted* model
+graph (every resolved precision, 'auto' types included) by
+``fpga_prune.hls.adapter`` and saved as ``network.json`` in the generated
+project, so ``verify`` needs neither Keras nor hls4ml to reload it.
+
+All numbers are raw integers of their ``FixedType`` (value = raw * 2**-frac).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Literal, Union, get_args
+
+import numpy as np
+
+from fpga_prune.arith.fixed import FixedType
+from fpga_prune.outdir import json_text
+
+#: ``distributed_arithmetic`` is hls4ml's spelling: each constant matrix-vector product becomes an
+#: adder graph (da4ml), summed exactly and then cast to the result type (see ``exact_sum_type``).
+Strategy = Literal["latency", "resource", "distributed_arithmetic"]
+#: ``quantizer`` is HGQ's heterogeneous ``FixedPointQuantizer`` as hls4ml writes it for io_parallel: a cast of
+#: every element to its own type (``ActivationLayer.element_types``), then to the layer's result type.
+#: ``unary_lut`` is HGQ's ``UnaryLUT`` (any element-wise function as a table indexed by the input's raw bits).
+ActivationKind = Literal["linear", "relu", "sigmoid", "softmax", "quantizer", "unary_lut"]
+SoftmaxImplementation = Literal["stable", "latency", "legacy", "argmax"]
+STRATEGIES: tuple[Strategy, ...] = get_args(Strategy)
+SOFTMAX_IMPLEMENTATIONS: tuple[SoftmaxImplementation, ...] = get_args(SoftmaxImplementation)
+#: hls4ml < 1.0's "stable" softmax (x - max in a rounding, saturating copy of the input type,
+#: un-negated exp table): read from old firmware, estimated and modelled bit for bit (``emulate``);
+#: the RTL renderer refuses it by name rather than draw 1.x's semantics.
+STABLE_PRE_1_0 = "stable_hls4ml0"
+DA: Strategy = "distributed_arithmetic"
+
+
+def exact_sum_type(input_type: FixedType, weight_type: FixedType, bias_type: FixedType,
+                   weights: np.ndarray, biases: np.ndarray) -> FixedType:
+    """The narrowest type that holds ``bias_j + sum_i x_i * w_ij`` exactly for every input in range.
+
+    Why: hls4ml's distributed-arithmetic Dense ignores ``accum_t`` ("the CMVM
+    operations will be implemented bit-exactly"); da4ml's adder graph carries
+    every sum at full precision and only the final assignment to the result
+    type rounds and saturates.  A DA layer's ``accum_type`` is this type, so the
+    bit-accurate model and the RTL compute it as an accumulator that can
+    neither round nor overflow (checked against hls4ml's C simulation in
+    tests/test_da.py).
+    """
+    frac = max(input_type.frac + weight_type.frac, bias_type.frac)
+    w = np.asarray(weights, dtype=np.int64).astype(object)
+    lo_in, hi_in = input_type.raw_min, input_type.raw_max
+    p_lo = np.minimum(w * lo_in, w * hi_in).sum(axis=0) if w.size else np.zeros(0, object)
+    p_hi = np.maximum(w * lo_in, w * hi_in).sum(axis=0) if w.size else np.zeros(0, object)
+    ps = frac - input_type.frac - weight_type.frac
+    b = [int(v) << (frac - bias_type.frac) for v in np.asarray(biases, dtype=np.int64)]
+    lows = [int(p) * (1 << ps) + bj for p, bj in zip(p_lo, b, strict=True)] or [0]
+    highs = [int(p) * (1 << ps) + bj for p, bj in zip(p_hi, b, strict=True)] or [0]
+    lo, hi = min(lows), max(highs)
+    if lo >= 0:
+        width = max(hi.bit_length(), 1)
+        return FixedType(False, width, width - frac)
+    width = max(hi.bit_length(), (-lo - 1).bit_length()) + 1
+    return FixedType(True, width, width - frac)
+
+
+@dataclass(frozen=True, eq=False)
+class DenseLayer:
+    """``res = cast<result>(cast<accum>(bias) + sum_i cast<accum>(x_i * w_ij))``.
+
+    Under ``distributed_arithmetic`` ``accum_type`` must be ``exact_sum_type``
+    of the layer (nothing rounds or overflows before the final cast).
+
+    ``weights`` has shape (n_in, n_out) like Keras; zero entries are absent
+    from hardware.  Accumulation order follows hls4ml (see ``emulate``).
+    ``op == "normalize"``: hls4ml's BatchNormalization (``nnet::normalize``), the
+    same arithmetic as a diagonal Dense summing exactly; the top function treats it
+    as an element-wise step, not a Dense call (``estimate``).
+    """
+
+    name: str
+    input_type: FixedType
+    weight_type: FixedType
+    bias_type: FixedType
+    accum_type: FixedType
+    result_type: FixedType
+    weights: np.ndarray  # int64 raw, (n_in, n_out)
+    biases: np.ndarray  # int64 raw, (n_out,)
+    strategy: Strategy = "latency"
+    reuse_factor: int = 1
+    op: Literal["dense", "normalize"] = "dense"
+
+    kind: str = field(default="dense", init=False)
+
+    def __post_init__(self) -> None:
+        if self.strategy == DA:
+            exact = exact_sum_type(self.input_type, self.weight_type, self.bias_type, self.weights, self.biases)
+            if self.reuse_factor != 1:
+                raise ValueError(f"layer {self.name}: distributed arithmetic needs reuse factor 1, "
+                                 f"got {self.reuse_factor}")
+            if exact.width > 62:
+                raise ValueError(f"layer {self.name}: the exact sum needs {exact.width} bits; distributed "
+                                 "arithmetic is supported up to 62 (int64 raw values)")
+            if self.accum_type != exact:
+                raise ValueError(f"layer {self.name}: a distributed-arithmetic layer sums exactly in "
+                                 f"{exact}, not {self.accum_type}")
+
+    @property
+    def n_in(self) -> int:
+        return int(self.weights.shape[0])
+
+    @property
+    def n_out(self) -> int:
+        return int(self.weights.shape[1])
+
+    def to_dict(self) -> dict:
+        return {
+            "kind": "dense", "name": self.name,
+            "input_type": str(self.input_type), "weight_type": str(self.weight_type),
+            "bias_type": str(self.bias_type), "accum_type": str(self.accum_type),
+            "result_type": str(self.result_type),
+            "weights": self.weights.astype(np.int64).tolist(),
+            "biases": self.biases.astype(np.int64).tolist(),
+            "strategy": self.strategy, "reuse_factor": self.reuse_factor,
+            **({"op": self.op} if self.op != "dense" else {}),
+        }
+
+
+@dataclass(frozen=True)
+class SoftmaxParams:
+    """The constants of hls4ml's softmax config that its tables do not carry.
+
+    ``accum_type``/``inv_inp_type``: the exp-sum's type and the invert
+    table's address type (stable/latency); ``inp_norm_type``: the type of
+    ``max - x`` that addresses the exp table (stable only); ``exp_scale`` is
+    already folded into the exp table and kept for the record.  The table
+    types themselves are ``ActivationLayer.table_types["exp"/"invert"]``.
+    """
+
+    implementation: SoftmaxImplementation | Literal["stable_hls4ml0"]
+    exp_table_size: int
+    inv_table_size: int
+    accum_type: FixedType
+    inv_inp_type: FixedType
+    inp_norm_type: FixedType | None = None
+    exp_scale: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.implementation not in (*SOFTMAX_IMPLEMENTATIONS, STABLE_PRE_1_0):
+            raise ValueError(f"softmax implementation {self.implementation!r} is not one of "
+                             f"{', '.join(SOFTMAX_IMPLEMENTATIONS)}")
+        if self.implementation == "stable" and self.inp_norm_type is None:
+            raise ValueError("softmax 'stable' needs inp_norm_type")
+
+    def to_dict(self) -> dict[str, int | str]:
+        """``network.json``'s ``params`` of a softmax layer (types as their C++ spelling)."""
+        d: dict[str, int | str] = {
+            "implementation": self.implementation, "exp_table_size": self.exp_table_size,
+            "inv_table_size": self.inv_table_size, "accum_type": str(self.accum_type),
+            "inv_inp_type": str(self.inv_inp_type)}
+        if self.inp_norm_type is not None:
+            d["inp_norm_type"] = str(self.inp_norm_type)
+        if self.exp_scale != 1.0:
+            d["exp_scale"] = repr(self.exp_scale)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> SoftmaxParams:
+        norm = d.get("inp_norm_type")
+        return cls(implementation=d["implementation"], exp_table_size=int(d["exp_table_size"]),
+                   inv_table_size=int(d["inv_table_size"]), accum_type=FixedType.parse(d["accum_type"]),
+                   inv_inp_type=FixedType.parse(d["inv_inp_type"]),
+                   inp_norm_type=None if norm is None else FixedType.parse(norm),
+                   exp_scale=float(d.get("exp_scale", 1.0)))
+
+
+@dataclass(frozen=True, eq=False)
+class ActivationLayer:
+    """Element-wise activation.  ``tables`` holds hls4ml's lookup tables as raw
+    integers of ``table_types`` (sigmoid: ``{"sigmoid": ...}`` with
+    ``table_size`` entries; softmax: ``{"exp": ..., "invert": ...}`` with the
+    constants in ``softmax``).  A ``quantizer`` has one ``element_types`` entry per
+    element (None: the element is set to 0, HGQ's zero-bit case).
+    """
+
+    name: str
+    activation: ActivationKind
+    input_type: FixedType
+    result_type: FixedType
+    n: int
+    tables: dict[str, np.ndarray] = field(default_factory=dict)
+    table_types: dict[str, FixedType] = field(default_factory=dict)
+    table_size: int | None = None  # sigmoid
+    softmax: SoftmaxParams | None = None
+    element_types: tuple[FixedType | None, ...] = ()
+
+    kind: str = field(default="activation", init=False)
+
+    def __post_init__(self) -> None:
+        if (self.activation == "quantizer") != bool(self.element_types) or \
+                (self.element_types and len(self.element_types) != self.n):
+            raise ValueError(f"layer {self.name}: a quantizer needs one element type per element ({self.n}), "
+                             "other activations none")
+        if self.activation == "softmax" and self.softmax is None:
+            raise ValueError(f"layer {self.name}: a softmax layer needs SoftmaxParams")
+        if self.activation == "sigmoid" and self.table_size is None:
+            raise ValueError(f"layer {self.name}: a sigmoid layer needs table_size")
+        if self.activation == "unary_lut" and (self.table_size != 1 << self.input_type.width
+                                               or len(self.tables.get("table", ())) != self.table_size):
+            raise ValueError(f"layer {self.name}: a unary_lut table has one entry per raw input value "
+                             f"({1 << self.input_type.width} for {self.input_type})")
+
+    def params(self) -> dict[str, int | str]:
+        """The ``params`` object of ``network.json``."""
+        if self.softmax is not None:
+            return self.softmax.to_dict()
+        return {} if self.table_size is None else {"table_size": self.table_size}
+
+    def to_dict(self) -> dict:
+        return {
+            "kind": "activation", "name": self.name, "activation": self.activation,
+            "input_type": str(self.input_type), "result_type": str(self.result_type),
+            "n": self.n,
+            "tables": {k: np.asarray(v, dtype=np.int64).tolist() for k, v in sorted(self.tables.items())},
+            "table_types": {k: str(v) for k, v in sorted(self.table_types.items())},
+            "params": dict(sorted(self.params().items())),
+            **({"element_types": [None if t is None else str(t) for t in self.element_types]}
+               if self.element_types else {}),
+        }
+
+    def element_native_widths(self) -> np.ndarray:
+        """Bits of every element as the next layer's arithmetic sees it (0 where it is zeroed).
+
+        Why not the element type's width: the element is stored in ``result_type``, and the
+        HLS tool's range analysis trims only its high bits (the multipliers of an HGQ
+        design read ``mul_12ns_10s`` for an ``ap_ufixed<2,10>`` element stored with 2
+        fractional bits: 10 + 2 bits, the 10 zero low bits kept).  Unsigned elements
+        carry no sign bit, as the tool types them (``12ns``).
+        """
+        frac = self.result_type.frac
+        return np.array([0 if t is None else int(min(self.result_type.width, max(0, t.integer + frac)))
+                         for t in self.element_types], dtype=np.int64)
+
+    def element_widths(self) -> np.ndarray:
+        """Signed bits of every element after a quantizer (``element_native_widths`` plus a sign bit
+        for unsigned ones; 0 where it is zeroed): the operand width a signed multiplier needs.
+
+        Why: HGQ gives each input of the next Dense its own width, and the products,
+        the DSP split and the adders follow it.
+        """
+        native = self.element_native_widths()
+        unsigned = np.array([t is not None and not t.signed for t in self.element_types], dtype=bool)
+        return np.where(native > 0, native + unsigned, 0).astype(np.int64)
+
+
+Layer = Union[DenseLayer, ActivationLayer]
+
+
+@dataclass(frozen=True, eq=False)
+class FixedNetwork:
+    """The whole design: inputs of ``input_type`` -> layers -> outputs."""
+
+    name: str
+    input_type: FixedType
+    n_inputs: int
+    layers: tuple[Layer, ...]
+
+    @property
+    def output_type(self) -> FixedType:
+        return self.layers[-1].result_type
+
+    @property
+    def n_outputs(self) -> int:
+        last = self.layers[-1]
+        return last.n_out if isinstance(last, DenseLayer) else last.n
+
+    def to_json(self) -> str:
+        doc = {
+            "format": "fpga_prune.network/1", "name": self.name,
+            "input_type": str(self.input_type), "n_inputs": self.n_inputs,
+            "layers": [layer.to_dict() for layer in self.layers],
+        }
+        return json_text(doc, indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> FixedNetwork:
+        doc = json.loads(text)
+        if doc.get("format") != "fpga_prune.network/1":
+            raise ValueError(f"not an fpga_prune network (format={doc.get('format')!r})")
+        layers: list[Layer] = []
+        for d in doc["layers"]:
+            if d["kind"] == "dense":
+                layers.append(DenseLayer(
+                    name=d["name"],
+                    input_type=FixedType.parse(d["input_type"]),
+                    weight_type=FixedType.parse(d["weight_type"]),
+                    bias_type=FixedType.parse(d["bias_type"]),
+                    accum_type=FixedType.parse(d["accum_type"]),
+                    result_type=FixedType.parse(d["result_type"]),
+                    weights=np.asarray(d["weights"], dtype=np.int64).reshape(-1, len(d["biases"])),
+                    biases=np.asarray(d["biases"], dtype=np.int64),
+                    strategy=d["strategy"], reuse_factor=int(d["reuse_factor"]), op=d.get("op", "dense"),
+                ))
+            elif d["kind"] == "activation":
+                layers.append(ActivationLayer(
+                    name=d["name"], activation=d["activation"],
+                    input_type=FixedType.parse(d["input_type"]),
+                    result_type=FixedType.parse(d["result_type"]),
+                    n=int(d["n"]),
+                    tables={k: np.asarray(v, dtype=np.int64) for k, v in d["tables"].items()},
+                    table_types={k: FixedType.parse(v) for k, v in d["table_types"].items()},
+                    table_size=int(d["params"]["table_size"]) if "table_size" in d["params"] else None,
+                    softmax=SoftmaxParams.from_dict(d["params"]) if d["activation"] == "softmax" else None,
+                    element_types=tuple(None if t is None else FixedType.parse(t) for t in d.get("element_types", ())),
+                ))
+            else:
+                raise ValueError(f"unknown layer kind {d['kind']!r}")
+        return cls(name=doc["name"], input_type=FixedType.parse(doc["input_type"]),
+                   n_inputs=int(doc["n_inputs"]), layers=tuple(layers))

@@ -1,0 +1,554 @@
+"""Resource and latency estimate of hls4ml's io_parallel implementation of a FixedNetwork.
+
+Why our own estimator: pruning needs "does it fit?" thousands of times per
+search, and HLS synthesis takes minutes per call.  This is a pure function of
+the *actual* raw weights and resolved precisions (``fpga_prune.arith.ir``): it counts
+what hls4ml's templates instantiate (``nnet_dense_latency.h``,
+``nnet_dense_resource.h``, ``nnet_activation.h``) and what the HLS tool does
+with constant multiplications, then prices that hardware with the calibrated
+constants of ``RULES`` (``fpga_prune.estimate.rules``; each cites the public
+designs of ``../shared/vitis-calibration`` it was fitted on).  The HLS tool
+family (``EstimateOptions.hls_tool``) selects the tool-specific values.
+
+What is modelled, per layer:
+
+* Latency strategy: ``dense_latency`` unrolls n_in*n_out products with the
+  weights as constants.  A zero weight is removed; a constant with at most two
+  nonzero CSD digits is a shift or shift+add in LUTs; every other product is a
+  multiplier, and the tool builds ONE per distinct (input, constant) pair of a
+  layer (Vivado HLS: per (input, |constant|)), shared by the outputs that use
+  it.  A multiplier is a DSP unless both operands are narrow (then LUTs), or as
+  ``config_op mul -impl dsp|fabric`` forces.  ReuseFactor R>1 caps DSPs at
+  hls4ml's ``multiplier_limit`` and gives II = min(R, mul ops / limit + 1).
+* Resource strategy (R>1): ``block_factor = ceil(n_in*n_out/R)`` multipliers of
+  the declared weight width fed from a weight ROM R deep (BRAM unless tiny).
+* Activations: ReLU compare+mux (more with rounding/saturating outputs),
+  sigmoid a table, softmax tables replicated per tool plus n products.
+* The top function adds ``top_cycles`` to the sum of the layer latencies.
+
+``Estimate`` carries per-resource bounds at a confidence (default 0.9) from the
+calibration residuals (``fpga_prune.estimate.bands``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from fpga_prune.arith.analysis import live_neurons
+from fpga_prune.boards import DEFAULT_CAPS, RESOURCES, Board, Caps
+from fpga_prune.errors import InputError
+from fpga_prune.estimate.bands import Calibration, band_factors
+from fpga_prune.estimate.rules import RULES, Rule
+from fpga_prune.arith.fixed import FixedType
+from fpga_prune.hls.tools import DEFAULT_HLS_TOOL, default_clock_uncertainty, parse_uncertainty, tool_family
+from fpga_prune.arith.ir import DA, STRATEGIES, ActivationLayer, DenseLayer, FixedNetwork
+
+if TYPE_CHECKING:  # the importer pulls hls4ml's table code; the estimator must stay light
+    from fpga_prune.hls.project import HlsProject
+
+__all__ = ["RULES", "Rule", "EstimateOptions", "LayerEstimate", "Estimate", "estimate", "estimate_dense",
+           "estimate_activation", "valid_reuse_factors", "check_reuse_factor", "dsp_count", "bram18_count",
+           "constant_stats"]
+
+MUL_IMPLS = ("dsp", "fabric")
+
+#: Block RAM18 aspect ratios (depth, width) usable by a ROM (UG473 Table 1-3 / UG573).
+BRAM18_SHAPES = ((16384, 1), (8192, 2), (4096, 4), (2048, 9), (1024, 18), (512, 36))
+
+
+@dataclass(frozen=True)
+class EstimateOptions:
+    """How the design is built: HLS tool, forced multiplier binding, clock uncertainty, user calibration.
+
+    ``clock_uncertainty`` is a fraction of the period (None: the tool family's
+    default); ``mul_impl`` is the ``config_op mul -impl`` value (None: tool's choice).
+    """
+
+    hls_tool: str = DEFAULT_HLS_TOOL
+    mul_impl: str | None = None
+    clock_uncertainty: float | None = None
+    confidence: float = 0.9
+    calibration: Calibration | None = None
+
+    def __post_init__(self) -> None:
+        tool_family(self.hls_tool)  # validates the name
+        if self.mul_impl not in (None, *MUL_IMPLS):
+            raise InputError("estimate options", "mul_impl", f"{self.mul_impl!r} is not one of dsp, fabric")
+        if not 0.0 < self.confidence < 1.0:
+            raise InputError("--confidence", None, f"must be between 0 and 1 (exclusive), got {self.confidence!r}")
+
+    @property
+    def family(self) -> str:
+        return tool_family(self.hls_tool)
+
+    @classmethod
+    def for_project(cls, project: HlsProject, hls_tool: str | None = None, **kw: Any) -> EstimateOptions:
+        """Options from an imported project (``hls_project.HlsProject``): its tool, binding and uncertainty."""
+        tool = hls_tool or project.hls_tool or DEFAULT_HLS_TOOL
+        unc = parse_uncertainty(project.clock_uncertainty, project.clock_period_ns or 5.0)
+        return cls(hls_tool=tool, mul_impl=project.mul_impl, clock_uncertainty=unc, **kw)
+
+
+class _Ctx:
+    """Per-call lookups: the tool family's rule values, the board's speed and usable clock."""
+
+    def __init__(self, board: Board, options: EstimateOptions) -> None:
+        fam = options.family
+        self.family = fam
+        self.r = {k: rule.for_tool(fam) for k, rule in RULES.items()}
+        if options.calibration is not None:
+            self.r.update(options.calibration.rules_for(fam))
+        self.board = board
+        self.mul_impl = options.mul_impl
+        unc = options.clock_uncertainty if options.clock_uncertainty is not None else default_clock_uncertainty(fam)
+        self.usable_ns = board.clock_period_ns * (1.0 - unc)
+        self.ultrascale = board.family in ("ultrascale", "ultrascale+")
+        self.speed = self.r["speed_ultrascale_plus"] if self.ultrascale else 1.0
+        self.dsp_chains = self.ultrascale and bool(self.r["dsp_chain_ultrascale"])
+        # the Dense adder tree's delay scale (a chained DSP product: its own, see RULES)
+        self.dense_speed = self.r["speed_dense_chain_ultrascale"] if self.dsp_chains else self.speed
+
+    def cycles(self, delay_ns: float, registered: bool = True, speed: float | None = None) -> int:
+        """Pipeline stages for a combinational ``delay_ns`` (7-series model); an unregistered
+        result (LUT-only logic) chains into the next stage, so one stage fewer."""
+        stages = int(math.ceil(delay_ns * (self.speed if speed is None else speed) / self.usable_ns - 1e-9))
+        return max(1, stages) if registered else max(0, stages - 1)
+
+
+@lru_cache(maxsize=64)
+def _ctx(board: Board, options: EstimateOptions) -> _Ctx:
+    return _Ctx(board, options)
+
+
+# --------------------------------------------------------------------------- results
+
+@dataclass(frozen=True)
+class LayerEstimate:
+    """One layer's hardware.  ``mults_*``: the weight matrix's products (total, nonzero)
+    and the hardware multipliers built for them (in DSPs, in LUTs incl. shift/add).
+    ``ff_top``: the part of ``ff`` that is the top function's register of this layer's
+    output (a layer's own csynth report does not have it)."""
+
+    name: str
+    kind: str
+    strategy: str
+    reuse_factor: int
+    dsp: int
+    bram18k: int
+    lut: int
+    ff: int
+    latency_cycles: int
+    interval_cycles: int
+    mults_total: int = 0
+    mults_nonzero: int = 0
+    mults_in_dsp: int = 0
+    mults_in_lut: int = 0
+    ff_top: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A whole design: per-layer estimates, totals and latency at the board clock."""
+
+    network: str
+    board: str
+    clock_period_ns: float
+    layers: tuple[LayerEstimate, ...]
+    dsp: int
+    bram18k: int
+    uram: int
+    lut: int
+    ff: int
+    latency_cycles: int
+    interval_cycles: int
+    hls_tool: str = DEFAULT_HLS_TOOL
+    confidence: float = 0.9
+    #: (quantity, low factor, high factor): the real value lies in [est x low, est x high] at ``confidence``
+    band_factors: tuple[tuple[str, float, float], ...] = ()
+
+    def bounds(self, layer: LayerEstimate | None = None) -> dict[str, tuple[int, int]]:
+        """Quantity (dsp, bram18k, lut, ff, latency_cycles) -> (lower, upper) at ``confidence``.
+
+        Why ratios: calibration residuals scale with the design (a 2% DSP error is
+        50 DSPs on a large net, 0 on a small one).  A layer gets the design's band.
+        """
+        src = layer if layer is not None else self
+        out = {}
+        for q, lo, hi in self.band_factors:
+            v = getattr(src, q)
+            out[q] = (int(math.floor(v * lo + 1e-9)), int(math.ceil(v * hi - 1e-9)))
+        return out
+
+    def upper(self) -> dict[str, int]:
+        """Resource -> upper bound (the estimate itself for a quantity without a band)."""
+        b = self.bounds()
+        return {r: b[r][1] if r in b else int(getattr(self, r)) for r in RESOURCES}
+
+    @property
+    def totals(self) -> dict[str, int]:
+        """Resource -> total use (the same numbers as the fields)."""
+        return self.used()
+
+    @property
+    def latency_ns(self) -> float:
+        return self.latency_cycles * self.clock_period_ns
+
+    def used(self) -> dict[str, int]:
+        return {r: int(getattr(self, r)) for r in RESOURCES}
+
+    def utilization(self, board: Board) -> dict[str, float | None]:
+        """Resource -> fraction of the device used.
+
+        A resource the device lacks (URAM on a Zynq-7000) is 0.0 when none is
+        used and None when some is: no fraction describes using what does not
+        exist (``inf`` is not JSON; 0.0 would read as "free"), and ``fits``
+        already fails through the zero budget.  The one answer: ``budget.json``
+        and the reports take it from ``to_dict``.
+        """
+        out: dict[str, float | None] = {}
+        for r, avail in board.available().items():
+            used = getattr(self, r)
+            out[r] = used / avail if avail else (0.0 if used == 0 else None)
+        return out
+
+    def headroom(self, board: Board, caps: Caps = DEFAULT_CAPS) -> dict[str, int]:
+        """Resource -> budget (cap x available) minus use; negative means over budget."""
+        budget = caps.budget(board)
+        return {r: budget[r] - getattr(self, r) for r in RESOURCES}
+
+    def fits(self, board: Board, caps: Caps = DEFAULT_CAPS) -> bool:
+        return all(v >= 0 for v in self.headroom(board, caps).values())
+
+    def fits_upper(self, board: Board, caps: Caps = DEFAULT_CAPS) -> bool:
+        """Whether the upper bound of every resource (at ``confidence``) is inside the budget."""
+        budget = caps.budget(board)
+        return all(used <= budget[r] for r, used in self.upper().items())
+
+    def to_dict(self, board: Board | None = None, caps: Caps = DEFAULT_CAPS) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "network": self.network, "board": self.board, "clock_period_ns": self.clock_period_ns,
+            "totals": self.used(), "latency_cycles": self.latency_cycles,
+            "latency_ns": round(self.latency_ns, 6), "interval_cycles": self.interval_cycles,
+            "layers": [dict(layer.to_dict(), bounds={k: list(v) for k, v in self.bounds(layer).items()})
+                       for layer in self.layers],
+            "hls_tool": self.hls_tool, "confidence": self.confidence,
+            "bounds": {k: list(v) for k, v in self.bounds().items()},
+        }
+        if board is not None:
+            util = {k: None if v is None else round(v, 6) for k, v in self.utilization(board).items()}
+            budget, avail = caps.budget(board), board.available()
+            d["caps"] = caps.to_dict()
+            d["budget"] = budget
+            d["utilization"] = util
+            # budget.json's "resources" block
+            d["resources"] = {r: {"used": int(getattr(self, r)), "available": int(avail[r]),
+                                  "cap": caps.fraction(r), "allowed": int(budget[r]), "utilization": util[r]}
+                              for r in RESOURCES}
+            d["headroom"] = self.headroom(board, caps)
+            d["fits"] = self.fits(board, caps)
+        return d
+
+
+
+# --------------------------------------------------------------------------- helpers
+
+@lru_cache(maxsize=4096)
+def valid_reuse_factors(n_in: int, n_out: int) -> tuple[int, ...]:
+    """Reuse factors hls4ml 1.3 accepts for an n_in x n_out Dense.
+
+    Same arithmetic as ``FPGABackend._validate_reuse_factor``: the Resource
+    kernels need ``ceil(n_in*n_out/min(n_in,R))`` divisible by n_out (or R >= n_in),
+    R divisible by n_in when R > n_in, and R dividing n_in*n_out.
+    """
+    n = n_in * n_out
+    out = []
+    for rf in range(1, n + 1):
+        if n % rf:
+            continue
+        mult_limit = -(-n // min(n_in, rf))
+        ok = (mult_limit % n_out == 0) or rf >= n_in
+        ok = ok and ((rf % n_in == 0) or rf < n_in)
+        if ok:
+            out.append(rf)
+    return tuple(out)
+
+
+def check_reuse_factor(layer: DenseLayer) -> None:
+    """InputError listing the valid reuse factors when the layer's is not one."""
+    valid = valid_reuse_factors(layer.n_in, layer.n_out)
+    if layer.reuse_factor not in valid:
+        raise InputError(f"layer {layer.name}", "reuse_factor",
+                         f"{layer.reuse_factor} is not valid for a {layer.n_in}x{layer.n_out} Dense "
+                         f"(hls4ml rules); valid: {', '.join(map(str, valid))}")
+
+
+def _signed_width(t: FixedType) -> int:
+    """Operand width as the signed multiplier sees it (an unsigned type gains a sign bit)."""
+    return t.width + (0 if t.signed else 1)
+
+
+def dsp_count(a_bits: int, b_bits: int, dsp_width: tuple[int, int]) -> int:
+    """DSP slices for one signed a x b product on a DSP with an (A, B) signed multiplier.
+
+    An operand wider than its port is split into (port-1)-bit unsigned slices
+    plus a signed top slice, one DSP per slice pair (UG479/UG579 "wide
+    multiplier"; e.g. 35x25 -> 2 DSP48E1, 19x24 -> 2 as in hls4ml issue #31).
+    The better of the two port assignments is used.
+    """
+    big, small = dsp_width
+    if a_bits <= 1 or b_bits <= 1:
+        return 0
+
+    def split(x: int, port: int) -> int:
+        return max(1, -(-(x - 1) // (port - 1)))
+
+    return min(split(a_bits, big) * split(b_bits, small), split(b_bits, big) * split(a_bits, small))
+
+
+def bram18_count(depth: int, width: int, parity: bool = True) -> int:
+    """BRAM_18K blocks for a ROM of ``depth`` words of ``width`` bits (best aspect ratio).
+
+    ``parity=False``: the 9th bit of each byte (the x9/x18/x36 shapes) is not used for
+    data, so 1024 x 18 takes two blocks (``bram_parity_bits``)."""
+    if depth <= 0 or width <= 0:
+        return 0
+    shapes = BRAM18_SHAPES if parity else tuple((d, w - w // 9) for d, w in BRAM18_SHAPES)
+    return min(-(-depth // d) * -(-width // w) for d, w in shapes)
+
+
+def _bit_length(x: np.ndarray) -> np.ndarray:
+    """Bit length of non-negative int64 values (exact below 2**53)."""
+    return np.frexp(x.astype(np.float64))[1].astype(np.int64)
+
+
+def constant_stats(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For raw integer constants: (CSD nonzero-digit count, signed effective width).
+
+    The effective width is what HLS keeps of a constant operand: trailing zeros
+    become a shift, so only the odd part matters, plus a sign bit.  CSD digits
+    via the non-adjacent form: with h = x>>1, s = x+h, c = h^s, the digits are
+    the set bits of s&c (+1) and h&c (-1).
+    """
+    a = np.abs(raw.astype(np.int64))
+    h = a >> 1
+    s = a + h
+    c = h ^ s
+    csd = np.bitwise_count(s & c).astype(np.int64) + np.bitwise_count(h & c).astype(np.int64)
+    low = a & -a  # lowest set bit (0 for zero)
+    odd = np.where(a > 0, a // np.where(low > 0, low, 1), 0)
+    eff = np.where(a > 0, _bit_length(odd) + 1, 0)
+    return csd, eff
+
+
+def _adder_depth(terms: int) -> int:
+    return int(math.ceil(math.log2(terms))) if terms > 1 else 0
+
+
+def _rom(depth: int, width: int, ctx: _Ctx) -> tuple[int, int]:
+    """(BRAM_18K, LUT) of a ROM: tiny ROMs are LUTs (``rom_lut_max_bits``), others block RAM."""
+    if depth * width <= ctx.r["rom_lut_max_bits"]:
+        return 0, int(math.ceil(depth * width / 64))  # a LUT6 holds 64 bits
+    return bram18_count(depth, width, parity=not (ctx.ultrascale and not ctx.r["bram_parity_bits_ultrascale"])), 0
+
+
+# --------------------------------------------------------------------------- layers
+
+_TABLE_MAX_WIDTH = 18
+
+
+@lru_cache(maxsize=32)
+def _csd_table(width: int) -> tuple[np.ndarray, np.ndarray]:
+    """CSD digits and effective width of every raw value of a ``width``-bit type, offset by 2**(width-1).
+
+    Why: a lookup per weight is several times faster than recomputing CSD digits,
+    and the search calls the estimator thousands of times.
+    """
+    span = np.arange(-(1 << (width - 1)), 1 << width, dtype=np.int64)
+    csd, eff = constant_stats(span)
+    return csd.astype(np.int64), eff.astype(np.int64)
+
+
+def _stats(w: np.ndarray, ww: int) -> tuple[np.ndarray, np.ndarray]:
+    flat = w.ravel()
+    if ww <= _TABLE_MAX_WIDTH:
+        csd_t, eff_t = _csd_table(ww)
+        idx = flat + (1 << (ww - 1))
+        return csd_t.take(idx, mode="clip").reshape(w.shape), eff_t.take(idx, mode="clip").reshape(w.shape)
+    csd, eff = constant_stats(flat)
+    return csd.reshape(w.shape), eff.reshape(w.shape)
+
+
+def estimate_dense(layer: DenseLayer, board: Board, options: EstimateOptions = EstimateOptions(),
+                   input_widths: np.ndarray | None = None, input_native: np.ndarray | None = None,
+                   live_out: list[int] | None = None) -> LayerEstimate:
+    """One Dense layer on ``board`` (validates a Resource layer's reuse factor; kernels: ``dense_cost``,
+    distributed arithmetic: ``da_cost``).
+
+    ``input_widths`` / ``input_native``: per-input signed and as-typed widths an HGQ quantizer
+    before the layer leaves (``ActivationLayer.element_widths`` / ``element_native_widths``);
+    ``live_out``: the outputs something reads (``analysis.live_neurons``). Both are used by the
+    constant-weight kernels.
+    """
+    if layer.strategy not in STRATEGIES:
+        raise InputError(f"layer {layer.name}", "strategy", f"must be one of {', '.join(STRATEGIES)}, "
+                         f"got {layer.strategy!r}")
+    ctx = _ctx(board, options)
+    if layer.strategy == DA:
+        from fpga_prune.estimate.da import estimate_da  # noqa: PLC0415  (da_cost imports this module)
+        return estimate_da(layer, ctx)
+    from fpga_prune.estimate.dense import dense_constant, dense_resource  # noqa: PLC0415  (it imports this module)
+
+    if layer.strategy == "resource":  # the Latency kernel builds with any R (hand-edited firmware does)
+        check_reuse_factor(layer)
+        if layer.reuse_factor > 1:
+            return dense_resource(layer, ctx)
+    return dense_constant(layer, ctx, input_widths, input_native, live_out)
+
+
+def _table_shape(layer: ActivationLayer, key: str, size: int | None) -> tuple[int, int]:
+    if size is None:
+        size = len(layer.tables[key]) if key in layer.tables else 1024  # hls4ml default table_size
+    ttype = layer.table_types.get(key)
+    width = ttype.width if ttype is not None else 18  # hls4ml default table_t ap_fixed<18,8>
+    return int(size), int(width)
+
+
+def estimate_activation(layer: ActivationLayer, board: Board, options: EstimateOptions = EstimateOptions(),
+                        live: list[int] | None = None) -> LayerEstimate:
+    """One activation layer on ``board``; ``live``: the elements something downstream reads
+    (``analysis.live_neurons``; None: all).  An element-wise layer's dead elements are removed."""
+    ctx = _ctx(board, options)
+    r = ctx.r
+    n = layer.n if live is None or layer.activation == "softmax" else len(live)
+    xw = layer.input_type.width
+    rw = layer.result_type.width
+    dsp = bram = lut = ff = cycles = 0
+    if layer.activation == "linear":
+        pass  # a cast: wiring (hls4ml removes or inlines it)
+    elif layer.activation == "relu":
+        rt = layer.result_type
+        plain = rt.rounding == "AP_TRN" and rt.saturation == "AP_WRAP"
+        lut = int(round(n * rw * (r["lut_per_relu_bit"] if plain else r["lut_per_relu_rnd_sat_bit"])))
+        cycles = 0 if plain else ctx.cycles(r["relu_rnd_sat_ns"], registered=False)
+        ff = int(round(cycles * n * xw * r["ff_per_relu_bit_stage"]))
+    elif layer.activation == "quantizer":
+        # HGQ mask: a cast per element to its own width. Truncating/wrapping casts are wiring; a rounding
+        # one adds a half-LSB carry chain (lut_per_adder_bit per bit); a saturating one the compare and
+        # clamp a rounding-saturating ReLU costs beyond a plain ReLU and that adder (the measured ReLU
+        # rules). The ReLU's rounding/saturating delay applies; the mask is inlined (no cycle of its own).
+        keep = list(range(layer.n)) if live is None else live
+        widths = layer.element_widths()[keep]
+        sat_cost = r["lut_per_relu_rnd_sat_bit"] - r["lut_per_relu_bit"] - r["lut_per_adder_bit"]
+        per_bit = np.array([0.0 if t is None else
+                            (t.rounding != "AP_TRN") * r["lut_per_adder_bit"] + (t.saturation != "AP_WRAP") * sat_cost
+                            for t in (layer.element_types[i] for i in keep)])
+        lut = int(round(float((widths * per_bit).sum())))
+        cycles = ctx.cycles(r["relu_rnd_sat_ns"], registered=False) if per_bit.any() else 0
+        ff = int(round(cycles * float(widths.sum()) * r["ff_per_relu_bit_stage"]))
+    elif layer.activation in ("sigmoid", "unary_lut"):
+        key = "sigmoid" if layer.activation == "sigmoid" else "table"
+        size, width = _table_shape(layer, key, layer.table_size)
+        b1, l1 = _rom(size, width, ctx)
+        copies = -(-n // int(r["bram_read_ports"]))
+        bram = copies * b1
+        # sigmoid: index scale, offset and clamp; unary_lut: the raw bits are the index (wiring)
+        index_lut = n * (2 * xw + 10) * r["lut_per_adder_bit"] if key == "sigmoid" else 0.0
+        lut = int(round(copies * l1 + index_lut))
+        ff = n * (width + xw)
+        cycles = int(r["table_cycles"])
+    elif layer.activation == "softmax":
+        esize, ewidth = _table_shape(layer, "exp", layer.softmax.exp_table_size)
+        isize, iwidth = _table_shape(layer, "invert", layer.softmax.inv_table_size)
+        eb, el = _rom(esize, ewidth, ctx)
+        ib, il = _rom(isize, iwidth, ctx)
+        e_copies = max(1, int(math.ceil(n * r["softmax_exp_copies"])))
+        i_copies = max(int(r["softmax_inv_min_copies"]), int(math.ceil(n * r["softmax_inv_copies"])))
+        bram = e_copies * eb + i_copies * ib
+        lut_f = n * r["lut_softmax_per_elem"] + e_copies * el + i_copies * il
+        # res[i] = exp_res[i] * inv_exp_sum: n products of table-width operands.
+        if ctx.mul_impl == "fabric":
+            lut_f += n * ewidth * iwidth * r["lut_per_pp_bit"]
+        else:
+            dsp = n * dsp_count(ewidth, iwidth, ctx.board.dsp_width)
+        lut = int(round(lut_f))
+        levels = _adder_depth(n)
+        cycles = int(r["softmax_fixed_cycles"]) + ctx.cycles(r["softmax_ns"] + levels * r["softmax_ns_per_level"])
+        ff = int(round(r["ff_softmax_per_elem_stage"] * n * cycles))
+    else:
+        raise InputError(f"layer {layer.name}", "activation",
+                         f"unsupported activation {layer.activation!r}; valid: linear, relu, sigmoid, softmax, quantizer, "
+                         "unary_lut")
+    return LayerEstimate(
+        name=layer.name, kind="activation", strategy=layer.activation, reuse_factor=1,
+        dsp=dsp, bram18k=bram, lut=lut, ff=ff, latency_cycles=cycles, interval_cycles=1)
+
+
+def top_cycles(network: FixedNetwork, ctx: _Ctx, interval: int = 1) -> int:
+    """Cycles the top function adds to its layers: a fixed part and some per Dense call, fewer on long
+    clocks and when the pipeline's initiation ``interval`` > 1 leaves the scheduler room to overlap them."""
+    r = ctx.r
+    n_dense = sum(1 for lay in network.layers if isinstance(lay, DenseLayer) and lay.op == "dense")
+    per = r["top_cycles_per_dense"] if ctx.ultrascale else r["top_cycles_per_dense_7series"]
+    per *= max(1, interval) ** -r["top_interval_exponent"]
+    scale = min(1.0, r["top_clock_ref_ns"] / ctx.board.clock_period_ns)
+    return max(0, int(round((r["top_cycles"] + per * n_dense) * scale)))
+
+
+def estimate(network: FixedNetwork, board: Board, options: EstimateOptions = EstimateOptions()) -> Estimate:
+    """Resources and latency of ``network`` as hls4ml's io_parallel design on ``board``.
+
+    Layers run back to back in one pipeline, so latencies add (plus the top
+    function's own ``top_cycles``) and the initiation interval is the largest
+    layer II.  URAM is not used by io_parallel designs.
+    """
+    ctx = _ctx(board, options)
+    est: list[LayerEstimate] = []
+    # per-element (signed, native) widths an HGQ quantizer leaves for the next Dense
+    widths: tuple[np.ndarray, np.ndarray] | None = None
+    live = live_neurons(network)
+    for lay, alive in zip(network.layers, live):
+        if isinstance(lay, DenseLayer):
+            est.append(estimate_dense(lay, board, options, *(widths or (None, None)), live_out=alive))
+        else:
+            est.append(estimate_activation(lay, board, options, live=alive))
+        if isinstance(lay, ActivationLayer) and lay.element_types:
+            widths = (lay.element_widths(), lay.element_native_widths())
+        elif not (isinstance(lay, ActivationLayer) and lay.activation in ("relu", "linear")):
+            widths = None  # a ReLU or a cast keeps each element's width; anything else ends it
+    layers = tuple(est)
+    # The top function registers the input and every layer output once; each layer is charged its own.
+    # User calibration (cal_lut, cal_ff) scales every layer.
+    cal_lut, cal_ff = ctx.r["cal_lut"], ctx.r["cal_ff"]
+    per_bit = ctx.r["ff_top_per_bit"]
+    charged = []
+    nxt = (*network.layers[1:], None)
+    for i, (lay, le, alive) in enumerate(zip(network.layers, layers, live)):
+        bits = (int(lay.element_widths()[alive].sum()) if isinstance(lay, ActivationLayer) and lay.element_types
+                else len(alive) * lay.result_type.width)
+        if isinstance(nxt[i], ActivationLayer) and nxt[i].element_types:
+            bits = 0  # an HGQ mask is inlined into the top: what it reads is cast on the spot, not registered
+        bits += network.n_inputs * network.input_type.width if i == 0 else 0
+        lut = le.lut if cal_lut == 1.0 else int(round(le.lut * cal_lut))
+        ff = int(round((le.ff + bits * per_bit) * cal_ff))
+        charged.append(replace(le, lut=lut, ff=ff, ff_top=ff - int(round(le.ff * cal_ff))))
+    layers = tuple(charged)
+    tot = {q: sum(getattr(le, q) for le in layers) for q in ("dsp", "bram18k", "lut", "ff")}
+    interval = max((le.interval_cycles for le in layers), default=1)
+    latency = max(0, sum(le.latency_cycles for le in layers) + top_cycles(network, ctx, interval)
+                  + int(round(ctx.r["cal_latency"])))
+    factors = band_factors(ctx.family, options.confidence, options.calibration, options.mul_impl is not None)
+    return Estimate(
+        network=network.name, board=board.name, clock_period_ns=board.clock_period_ns, layers=layers,
+        dsp=tot["dsp"], bram18k=tot["bram18k"], uram=0, lut=tot["lut"], ff=tot["ff"],
+        latency_cycles=latency, interval_cycles=interval, hls_tool=options.hls_tool,
+        confidence=options.confidence, band_factors=factors)

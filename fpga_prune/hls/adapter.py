@@ -1,0 +1,454 @@
+"""The one module that speaks hls4ml: settings -> CamelCase config -> ModelGraph -> FixedNetwork.
+
+Why one module: hls4ml's config dicts (``Model``/``LayerName``/``Precision``,
+CamelCase keys) and its types API change between releases; everything else in
+fpga_prune sees ``fpga_prune.hls.settings.HlsSettings`` (our frozen, JSON-able
+settings) and ``fpga_prune.arith.ir.FixedNetwork`` (resolved fixed-point types, raw
+integer weights, lookup tables from ``fpga_prune.arith.tables``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import weakref
+from pathlib import Path
+
+import numpy as np
+
+from fpga_prune.arith import fixed
+from fpga_prune.errors import InputError
+from fpga_prune.estimate.core import valid_reuse_factors
+from fpga_prune.arith.fixed import FixedType
+from fpga_prune.hls.settings import (
+    SOFTMAX_IMPLEMENTATIONS,
+    STRATEGIES,
+    HlsSettings,
+    to_fixed_type,
+)
+from fpga_prune.arith.ir import (
+    DA,
+    ActivationLayer,
+    DenseLayer,
+    FixedNetwork,
+    Layer,
+    SoftmaxParams,
+    exact_sum_type,
+)
+from fpga_prune.arith.tables import sigmoid_layer, softmax_layer
+
+
+# ----------------------------------------------------------------------------- hls4ml config
+def _hls_precision(text: str) -> str:
+    return text if text == "auto" else str(to_fixed_type(text))
+
+
+def _hls_strategy(strategy: str) -> str:
+    """hls4ml's spelling: 'Latency', 'Resource', 'distributed_arithmetic' (it lower-cases all three)."""
+    return strategy if strategy == DA else strategy.capitalize()
+
+
+def to_hls4ml_config(model, settings: HlsSettings) -> dict:
+    """hls4ml's ``hls_config`` dict (granularity 'name') for ``model`` under ``settings``.
+
+    Starts from ``hls4ml.utils.config_from_keras_model`` so QKeras quantizers
+    give their own weight types and 'auto' types stay 'auto' for hls4ml to
+    infer; then applies the model-wide and per-layer settings.
+    """
+    import hls4ml
+
+    settings.validate()
+    cfg = hls4ml.utils.config_from_keras_model(
+        model, granularity="name", default_precision=_hls_precision(settings.default_precision),
+        default_reuse_factor=settings.reuse_factor, backend="Vitis")
+    cfg["Model"]["Strategy"] = _hls_strategy(settings.strategy)
+    cfg["Model"]["ReuseFactor"] = settings.reuse_factor
+    layer_cfgs = cfg["LayerName"]
+    known = set(layer_cfgs)
+    for name, _ in settings.layers:
+        if name not in known:
+            raise InputError("hls settings", f"layers.{name}",
+                             f"no such layer in the model (layers: {', '.join(sorted(known))})")
+    class_of = {layer.name: type(layer).__name__ for layer in model.layers}
+    # a Sequential model's InputLayer is not in model.layers, but hls4ml gives it a config entry
+    class_of.update({layer.name: "InputLayer" for layer in getattr(model, "_input_layers", ())})
+    for name, lc in layer_cfgs.items():
+        ls = settings.layer(name)
+        prec = lc.setdefault("Precision", {})
+        if class_of.get(name) == "InputLayer" or name not in class_of and "weight" not in prec:
+            if settings.input_precision is not None and class_of.get(name) == "InputLayer":
+                prec["result"] = _hls_precision(settings.input_precision)
+        if "ReuseFactor" in lc:
+            lc["ReuseFactor"] = ls.reuse_factor or settings.reuse_factor
+        if "weight" in prec:  # a layer with a kernel: strategy applies
+            lc["Strategy"] = _hls_strategy(settings.strategy_of(name))
+            lc["ReuseFactor"] = settings.reuse_factor_of(name)
+        for key in ("weight", "bias", "result", "accum"):
+            val = getattr(ls, key)
+            if val is not None:
+                prec[key] = _hls_precision(val)
+        if "TableSize" in lc or "table" in prec:
+            lc["TableSize"] = ls.table_size or settings.table_size
+            ttype = ls.table_type or settings.table_type
+            if ttype is not None:
+                prec["table"] = _hls_precision(ttype)
+        if class_of.get(name) == "Softmax" or _is_softmax_cfg(model, name):
+            lc["Implementation"] = ls.softmax_implementation or settings.softmax_implementation
+            lc["TableSize"] = ls.table_size or settings.table_size
+            ttype = ls.table_type or settings.table_type
+            if ttype is not None:
+                prec["exp_table"] = _hls_precision(ttype)
+                prec["inv_table"] = _hls_precision(ttype)
+    return cfg
+
+
+def _is_softmax_cfg(model, name: str) -> bool:
+    """hls4ml splits ``Dense(activation='softmax')`` into a layer named ``<dense>_softmax``."""
+    for layer in model.layers:
+        act = getattr(layer, "activation", None)
+        act_name = getattr(act, "__name__", None) or str(getattr(layer, "get_config", lambda: {})().get("activation"))
+        if layer.name == name and type(layer).__name__ == "Activation" and act_name == "softmax":
+            return True
+        if name == f"{layer.name}_softmax" and act_name == "softmax":
+            return True
+    return False
+
+
+#: The constants of each distributed-arithmetic Dense of a converted model, by layer name:
+#: hls4ml deletes a DA layer's weight variables once da4ml has compiled them into code.
+DaConstants = dict[str, tuple[np.ndarray, np.ndarray, FixedType, FixedType]]  # layer -> w_raw, b_raw, w_t, b_t
+_DA_CONSTANTS: weakref.WeakKeyDictionary[object, DaConstants] = weakref.WeakKeyDictionary()
+
+
+def _da_quantized(model, settings: HlsSettings) -> tuple[object, DaConstants]:
+    """``model`` with each plain DA ``Dense``'s kernel and bias replaced by their fixed-point values.
+
+    Why: hls4ml 1.3 hands da4ml the layer's *float* weights (``weight_t`` is
+    never applied), so an unquantized kernel becomes a 30-bit-constant adder
+    graph (the 11,000-line ``nnet_code_gen.h`` of issue #13).  Quantized the way
+    hls4ml's writer would quantize them, the adder graph computes exactly the
+    weights of our ``FixedNetwork``.  Returns (model, {layer: (w_raw, b_raw, w_t, b_t)}).
+    """
+    from fpga_prune.prune.graph import clone
+
+    default = to_fixed_type(settings.default_precision)
+    consts: DaConstants = {}
+    new_weights = []
+    for layer in model.layers:
+        ws = layer.get_weights()
+        if type(layer).__name__ == "QDense" and settings.strategy_of(layer.name) == DA:
+            raise InputError("hls settings", f"layers.{layer.name}.strategy", "distributed_arithmetic is "
+                             "supported for plain Dense layers, not QKeras QDense")
+        if type(layer).__name__ == "Dense" and settings.strategy_of(layer.name) == DA:
+            ls = settings.layer(layer.name)
+            w_t = default if ls.weight in (None, "auto") else to_fixed_type(ls.weight)
+            b_t = default if ls.bias in (None, "auto") else to_fixed_type(ls.bias)
+            kernel = ws[0]
+            bias = ws[1] if len(ws) > 1 else np.zeros(kernel.shape[1], kernel.dtype)
+            w_raw = _writer_raw(kernel, w_t).reshape(kernel.shape)
+            b_raw = _writer_raw(bias, b_t)
+            consts[layer.name] = (w_raw, b_raw, w_t, b_t)
+            ws = [fixed.to_float(w_raw, w_t).astype(kernel.dtype)] + \
+                ([fixed.to_float(b_raw, b_t).astype(bias.dtype)] if len(ws) > 1 else [])
+        new_weights.append(ws)
+    if not consts:
+        return model, consts
+    copy = clone(model)
+    for layer, ws in zip(copy.layers, new_weights, strict=True):
+        if ws:
+            layer.set_weights(ws)
+    return copy, consts
+
+
+def convert(model, settings: HlsSettings, output_dir: str | Path, part: str | None = None,
+            clock_period: float | None = None):
+    """Convert ``model`` to an hls4ml ``ModelGraph`` (Vitis backend, io_parallel); nothing is compiled.
+
+    Distributed-arithmetic Dense layers get their quantized weights (``_da_quantized``).
+    """
+    import hls4ml
+
+    cfg = to_hls4ml_config(model, settings)
+    model, consts = _da_quantized(model, settings)
+    hls_model = hls4ml.converters.convert_from_keras_model(
+        model, hls_config=cfg, output_dir=str(output_dir), backend="Vitis", io_type=settings.io_type,
+        part=part or settings.part, clock_period=clock_period or settings.clock_period_ns)
+    _DA_CONSTANTS[hls_model] = consts
+    return hls_model
+
+
+# ----------------------------------------------------------------------------- ModelGraph -> IR
+def _prec(p) -> FixedType:
+    """An hls4ml precision object -> FixedType, via the C++ spelling the writer emits."""
+    from hls4ml.model.types import (
+        ExponentPrecisionType,
+        FixedPrecisionType,
+        IntegerPrecisionType,
+        XnorPrecisionType,
+    )
+
+    if isinstance(p, (XnorPrecisionType, ExponentPrecisionType)):
+        raise InputError("hls4ml model", type(p).__name__, "binary/exponent (power-of-2) types are not supported")
+    if isinstance(p, IntegerPrecisionType) and not isinstance(p, FixedPrecisionType):
+        return FixedType(bool(p.signed), int(p.width), int(p.width))
+    if isinstance(p, FixedPrecisionType):
+        rnd = "AP_" + str(p.rounding_mode) if p.rounding_mode is not None else "AP_TRN"
+        sat = "AP_" + str(p.saturation_mode) if p.saturation_mode is not None else "AP_WRAP"
+        return FixedType(bool(p.signed), int(p.width), int(p.integer), rnd, sat, int(p.saturation_bits or 0))
+    return to_fixed_type(str(p))
+
+
+def _weight_raw(var, t: FixedType) -> np.ndarray:
+    """Raw integers the C++ arrays hold: the writer's decimal strings parsed as double, cast to ``t``.
+
+    hls4ml writes each weight as ``'{:.Ff}'.format(value)`` with F = the
+    type's fractional bits; C++ (header literal or ``load_weights_from_txt``,
+    which reads a double) converts that double with the type's own rounding
+    and overflow modes.  Rounding the decimal string can cross a quantization
+    step, so quantizing the float weight directly would be wrong.
+    """
+    vals = np.array([float(s) for s in var], dtype=np.float64)
+    return np.asarray(fixed.from_float(vals, t), dtype=np.int64)
+
+
+def _config_text(node) -> str:
+    from hls4ml.backends import get_backend
+
+    text = node.get_attr("config_cpp", None)
+    if text:
+        return text
+    backend = get_backend("Vitis")
+    tmpl = backend.get_layer_config_template(node) if hasattr(backend, "get_layer_config_template") else None
+    if tmpl is None:
+        for t in node.model.config.backend._templates.values() if hasattr(node.model.config.backend, "_templates") else []:
+            if getattr(t, "name", "").endswith("config_template") and t.match(node):
+                return t.format(node)
+        from hls4ml.backends.vivado.passes.core_templates import (
+            ActivationConfigTemplate,
+            DenseConfigTemplate,
+            SoftmaxConfigTemplate,
+        )
+
+        for t in (SoftmaxConfigTemplate(), DenseConfigTemplate(), ActivationConfigTemplate()):
+            if t.match(node):
+                return t.format(node)
+        return ""
+    return tmpl.format(node)
+
+
+def _cfg_value(text: str, key: str) -> str | None:
+    m = re.search(rf"\b{key}\s*=\s*([^;]+);", text)
+    return m.group(1).strip() if m else None
+
+
+def _cfg_typedef(text: str, key: str) -> str | None:
+    m = re.search(rf"typedef\s+(.+?)\s+{key}\s*;", text)
+    return m.group(1).strip() if m else None
+
+
+def network_from_hls(hls_model, name: str | None = None) -> FixedNetwork:
+    """Read every resolved precision, weight and table of a converted hls4ml model."""
+    layers: list[Layer] = []
+    input_type: FixedType | None = None
+    n_inputs = 0
+    for node in hls_model.get_layers():
+        cls = node.class_name
+        if cls in ("InputLayer", "Input"):
+            var = node.get_output_variable()
+            input_type = _prec(var.type.precision)
+            n_inputs = int(np.prod(var.shape))
+            continue
+        in_t = _prec(node.get_input_variable().type.precision)
+        out_var = node.get_output_variable()
+        out_t = _prec(out_var.type.precision)
+        if cls == "Dense" and str(node.get_attr("strategy", "")).lower() == DA:
+            consts = _DA_CONSTANTS.get(hls_model, {})
+            if node.name not in consts:
+                raise InputError("hls4ml model", node.name, "a distributed-arithmetic Dense converted outside "
+                                 "fpga_prune.hls.adapter.convert (its weights are gone)")
+            w, b, w_t, b_t = consts[node.name]
+            layers.append(DenseLayer(
+                name=node.name, input_type=in_t, weight_type=w_t, bias_type=b_t,
+                accum_type=exact_sum_type(in_t, w_t, b_t, w, b), result_type=out_t,
+                weights=np.ascontiguousarray(w), biases=b, strategy=DA, reuse_factor=1))
+        elif cls == "Dense":
+            w_var, b_var = node.get_weights("weight"), node.get_weights("bias")
+            w_t, b_t = _prec(w_var.type.precision), _prec(b_var.type.precision)
+            n_in, n_out = int(node.get_attr("n_in")), int(node.get_attr("n_out"))
+            strategy = str(node.get_attr("strategy", "latency")).lower()
+            if strategy not in STRATEGIES:
+                raise InputError("hls4ml model", node.name, f"strategy {strategy!r} is not supported")
+            from hls4ml.backends import get_backend
+
+            ptype = get_backend("Vitis").product_type(node.get_input_variable().type.precision, w_var.type.precision)
+            w = _weight_raw(w_var, w_t)
+            if node.get_attr("_weights_transposed", False):
+                w = w.reshape(n_out, n_in).T  # resource strategy stores the kernel transposed
+            else:
+                w = w.reshape(n_in, n_out)
+            if ptype == "weight_ternary" and np.any(w == -2):
+                raise InputError("hls4ml model", node.name, "ternary weight -2 is multiplied as +1 by hls4ml")
+            if ptype not in ("mult", "weight_ternary"):
+                raise InputError("hls4ml model", node.name, f"product {ptype!r} is not supported")
+            layers.append(DenseLayer(
+                name=node.name, input_type=in_t, weight_type=w_t, bias_type=b_t,
+                accum_type=_prec(node.get_attr("accum_t").precision), result_type=out_t,
+                weights=np.ascontiguousarray(w), biases=_weight_raw(b_var, b_t),
+                strategy=strategy, reuse_factor=int(node.get_attr("reuse_factor", 1))))
+        elif cls in ("Activation", "Softmax"):
+            act = str(node.get_attr("activation")).lower()
+            n = int(np.prod(out_var.shape))
+            if act == "softmax":
+                layers.append(_softmax_layer(node, in_t, out_t, n))
+            elif act == "sigmoid":
+                size = int(node.get_attr("table_size"))
+                tt = _prec(node.get_attr("table_t").precision)
+                layers.append(sigmoid_layer(node.name, in_t, out_t, n, size, tt))
+            elif act in ("relu", "linear"):
+                layers.append(ActivationLayer(name=node.name, activation=act, input_type=in_t, result_type=out_t, n=n))
+            else:
+                raise InputError("hls4ml model", node.name, f"activation {act!r} is not supported")
+        else:
+            raise InputError("hls4ml model", node.name, f"layer class {cls!r} is not supported")
+    if input_type is None:
+        raise InputError("hls4ml model", None, "no input layer")
+    return FixedNetwork(name=name or hls_model.config.get_project_name(), input_type=input_type,
+                        n_inputs=n_inputs, layers=tuple(layers))
+
+
+def _softmax_layer(node, in_t: FixedType, out_t: FixedType, n: int) -> ActivationLayer:
+    text = _config_text(node)
+    impl = (_cfg_value(text, "implementation") or "stable").split("::")[-1]
+    if impl not in SOFTMAX_IMPLEMENTATIONS:
+        raise InputError("hls4ml model", node.name, f"softmax implementation {impl!r} is not supported")
+    if int(node.get_attr("n_inner", 1)) != 1 or int(node.get_attr("n_outer", 1)) != 1:
+        raise InputError("hls4ml model", node.name, "multi-dimensional softmax is not supported")
+    exp_size = int(_cfg_value(text, "exp_table_size"))
+    inv_size = int(_cfg_value(text, "inv_table_size"))
+    exp_scale = float(_cfg_value(text, "exp_scale") or 1.0)
+    names = {}
+    for key in ("exp_table_t", "inv_table_t", "accum_t", "inv_inp_t"):
+        attr = node.get_attr(key)
+        names[key] = _prec(attr.precision)
+    typedef_acc = _cfg_typedef(text, "accum_t")
+    if typedef_acc == "model_default_t":
+        names["accum_t"] = _prec(node.model.config.backend.convert_precision_string(
+            node.model.config.get_config_value("Model")["Precision"]["default"]))
+    typedef_inv_inp = _cfg_typedef(text, "inv_inp_t")
+    if typedef_inv_inp == "model_default_t":
+        names["inv_inp_t"] = names["exp_table_t"]
+    norm_t = to_fixed_type(_cfg_typedef(text, "inp_norm_t")) if impl == "stable" else None
+    if impl == "legacy":
+        tt = _prec(node.get_attr("table_t").precision) if node.get_attr("table_t", None) is not None \
+            else FixedType(True, 18, 8)
+        exp_t = inv_t = tt
+    else:
+        exp_t, inv_t = names["exp_table_t"], names["inv_table_t"]
+    params = SoftmaxParams(implementation=impl, exp_table_size=exp_size, inv_table_size=inv_size,
+                           accum_type=names["accum_t"], inv_inp_type=names["inv_inp_t"],
+                           inp_norm_type=norm_t, exp_scale=exp_scale)
+    return softmax_layer(node.name, in_t, out_t, n, params, exp_t, inv_t)
+
+
+# ----------------------------------------------------------------------------- Keras -> IR without hls4ml
+def _writer_raw(values: np.ndarray, t: FixedType) -> np.ndarray:
+    """Same as ``_weight_raw`` for a plain array: ``'{:.Ff}'`` text, parsed as double, cast to t."""
+    fmt = f"{{:.{max(0, t.frac)}f}}"
+    vals = np.array([float(fmt.format(float(v))) for v in np.asarray(values, dtype=np.float64).ravel()])
+    return np.asarray(fixed.from_float(vals, t), dtype=np.int64)
+
+
+def _auto_accum(in_t: FixedType, w_t: FixedType, b_t: FixedType, n_in: int) -> FixedType:
+    """hls4ml's ``InferPrecisionTypes._infer_common_precision`` for Dense (never rounds or overflows)."""
+    log_n = math.ceil(math.log2(n_in)) if n_in > 1 else 0
+    width = w_t.width + in_t.width + log_n
+    integer = w_t.integer + in_t.integer + log_n
+    signed = w_t.signed or in_t.signed
+    frac = width - integer
+    integer = max(integer + (b_t.signed and not signed), b_t.integer + (signed and not b_t.signed)) + 1
+    width = integer + max(frac, b_t.frac)
+    return FixedType(signed or b_t.signed, width, integer)
+
+
+def _closest_reuse_factor(n_in: int, n_out: int, rf: int) -> int:
+    """hls4ml's ``set_closest_reuse_factor`` for Resource strategy (ties go to the smaller)."""
+    valid = valid_reuse_factors(n_in, n_out)
+    if rf in valid:
+        return rf
+    return min(valid, key=lambda r: (abs(r - rf), r))
+
+
+def network_from_keras(model, settings: HlsSettings, name: str = "myproject") -> FixedNetwork:
+    """The ``FixedNetwork`` hls4ml would build, straight from a plain Keras MLP (no conversion).
+
+    Why: the pruning search estimates resources for hundreds of candidates;
+    this takes milliseconds.  It reproduces hls4ml 1.3's type resolution for
+    plain ``Dense``/``Activation`` layers (relu, linear, sigmoid): inputs and
+    'auto' weights/biases/activation results take the default precision,
+    'auto' accumulators and Dense results follow hls4ml's exact-width rule,
+    weights are quantized from the writer's decimal text, Resource reuse
+    factors snap to hls4ml's closest valid value.  For anything else (QKeras
+    quantizers, softmax) it falls back to a real hls4ml conversion in a
+    temporary directory, which is exact by construction.
+    """
+    settings.validate()
+    plain = all(type(layer).__name__ in ("InputLayer", "Dense", "Activation") for layer in model.layers)
+    acts = []
+    for layer in model.layers:
+        if type(layer).__name__ in ("Dense", "Activation"):
+            acts.append(layer.get_config().get("activation"))
+    if not plain or any(a not in ("relu", "linear", "sigmoid") for a in acts):
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="fpga_prune_hls_") as tmp:
+            return network_from_hls(convert(model, settings, tmp), name=name)
+    default = to_fixed_type(settings.default_precision)
+    in_t = to_fixed_type(settings.input_precision) if settings.input_precision else default
+    input_type = in_t
+    n_inputs = int(model.input_shape[-1])
+    layers: list[Layer] = []
+
+    def ov(layer_name: str, key: str, fallback: FixedType) -> FixedType:
+        val = getattr(settings.layer(layer_name), key)
+        return fallback if val in (None, "auto") else to_fixed_type(val)
+
+    def add_activation(lname: str, act: str, cur: FixedType, n: int) -> FixedType:
+        res = ov(lname, "result", default)
+        if act == "sigmoid":
+            size = settings.layer(lname).table_size or settings.table_size
+            tt_s = settings.layer(lname).table_type or settings.table_type
+            tt = to_fixed_type(tt_s) if tt_s else FixedType(True, 18, 8)
+            layers.append(sigmoid_layer(lname, cur, res, n, size, tt))
+        else:
+            layers.append(ActivationLayer(name=lname, activation=act, input_type=cur, result_type=res, n=n))
+        return res
+
+    cur, width = in_t, n_inputs
+    for layer in model.layers:
+        kind = type(layer).__name__
+        if kind == "InputLayer":
+            continue
+        act = layer.get_config().get("activation")
+        if kind == "Activation":
+            cur = add_activation(layer.name, act, cur, width)
+            continue
+        kernel, *rest = layer.get_weights()
+        bias = rest[0] if rest else np.zeros(kernel.shape[1], dtype=kernel.dtype)
+        n_in, n_out = kernel.shape
+        w_t = ov(layer.name, "weight", default)
+        b_t = ov(layer.name, "bias", default)
+        res_t = ov(layer.name, "result", _auto_accum(cur, w_t, b_t, n_in))
+        strategy = settings.strategy_of(layer.name)
+        rf = settings.reuse_factor_of(layer.name)
+        if strategy == "resource":
+            rf = _closest_reuse_factor(n_in, n_out, rf)
+        w_raw, b_raw = _writer_raw(kernel, w_t).reshape(n_in, n_out), _writer_raw(bias, b_t)
+        acc_t = exact_sum_type(cur, w_t, b_t, w_raw, b_raw) if strategy == DA else \
+            ov(layer.name, "accum", _auto_accum(cur, w_t, b_t, n_in))
+        layers.append(DenseLayer(
+            name=layer.name, input_type=cur, weight_type=w_t, bias_type=b_t, accum_type=acc_t,
+            result_type=res_t, weights=w_raw, biases=b_raw, strategy=strategy, reuse_factor=rf))
+        cur, width = res_t, n_out
+        if act not in (None, "linear"):
+            cur = add_activation(f"{layer.name}_{act}", act, cur, width)
+    return FixedNetwork(name=name, input_type=input_type, n_inputs=n_inputs, layers=tuple(layers))

@@ -1,0 +1,166 @@
+"""Reading the files hls4ml writes: its YAML config, the C++ typedefs, defines and config structs, weights.
+
+Why a module of its own: ``hls_project`` turns a firmware directory into the
+IR; the text it parses (``typedef ap_fixed<16,6> layer2_t;``, ``struct config2
+: nnet::dense_config {...}``, ``#define N_INPUT_1_1 16``, weight text and
+header literals) is a job of its own, and the tool of every reader of hls4ml
+output (the project importer, the top-signature reader, the C simulation).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from fpga_prune.arith import fixed
+from fpga_prune.errors import InputError
+from fpga_prune.arith.fixed import FixedType
+from fpga_prune.hls.settings import to_fixed_type
+
+
+class _Loader(yaml.SafeLoader):
+    """hls4ml_config.yml holds ``!keras_model`` tags and, written from a PyTorch model,
+    ``!!python/tuple`` shapes; their values are plain strings and lists to us (nothing is
+    constructed as a Python object)."""
+
+
+def _plain(loader: yaml.SafeLoader, _suffix: str, node: yaml.Node) -> object:
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node, deep=True)
+    if isinstance(node, yaml.MappingNode):
+        return loader.construct_mapping(node, deep=True)
+    return loader.construct_scalar(node)
+
+
+_Loader.add_multi_constructor("!", _plain)
+_Loader.add_multi_constructor("tag:yaml.org,2002:python/", _plain)
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        doc = yaml.load(path.read_text(errors="replace"), Loader=_Loader)
+    except yaml.YAMLError as exc:
+        raise InputError(path, None, f"not valid YAML ({str(exc).splitlines()[0]})") from None
+    return doc if isinstance(doc, dict) else {}
+
+
+def _strip_comments(text: str) -> str:
+    return re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+
+
+def _typedefs(text: str) -> dict[str, str]:
+    return {m.group(2): m.group(1).strip() for m in re.finditer(r"typedef\s+([^;]+?)\s+(\w+)\s*;", text)}
+
+
+def _defines(text: str) -> dict[str, str]:
+    return {m.group(1): m.group(2).strip() for m in re.finditer(r"^\s*#define\s+(\w+)\s+(\S+)", text, re.M)}
+
+
+class _Types:
+    """Typedef names -> FixedType, following chains (``typedef fc1_accum_t accum_t``)."""
+
+    def __init__(self, table: dict[str, str], source: Path) -> None:
+        self.table, self.source = table, source
+
+    def resolve(self, name: str, local: dict[str, str] | None = None, where: str = "") -> FixedType:
+        seen = 0
+        spelling = name.strip()
+        while seen < 16:
+            if local and spelling in local:
+                spelling, local = local[spelling], None
+            elif spelling in self.table:
+                spelling = self.table[spelling]
+            else:
+                break
+            seen += 1
+        try:
+            return to_fixed_type(spelling)
+        except ValueError:
+            raise InputError(self.source, where or name,
+                             f"type {spelling!r} is not an ap_fixed/ap_int type this tool models") from None
+
+
+def _num(value: str, defines: dict[str, str]) -> int:
+    v = value.strip()
+    for _ in range(8):
+        if v in defines:
+            v = defines[v]
+    try:
+        return int(v)
+    except ValueError:
+        # a product of numbers and defines, as hls4ml writes sizes: 5*5, N_INPUT_1_1*N_INPUT_2_1
+        factors = [f.strip() for f in v.split("*")]
+        if len(factors) > 1 and all(f for f in factors):
+            out = 1
+            for f in factors:
+                out *= _num(f, defines)
+            return out
+        raise
+
+
+@dataclass(frozen=True)
+class _Config:
+    name: str  # struct name, e.g. config2
+    layer: str  # the comment naming the layer above the struct, else the struct name
+    values: dict[str, str]
+    types: dict[str, str]
+
+
+def _configs(text: str) -> dict[str, _Config]:
+    out = {}
+    pat = re.compile(r"(?://\s*(?P<layer>\S+)\s*\n\s*)?struct\s+(?P<name>\w+)\s*:\s*(?:public\s+)?nnet::\w+\s*\{"
+                     r"(?P<body>.*?)\n\s*\};", re.S)
+    for m in pat.finditer(text):
+        body = m.group("body")
+        values = {k: v.strip() for k, v in re.findall(
+            r"static\s+(?:const|constexpr)\s+(?:const\s+)?[\w:]+\s+(\w+)\s*=\s*([^;]+);", body)}
+        out[m.group("name")] = _Config(m.group("name"), m.group("layer") or m.group("name"), values,
+                                       _typedefs(body))
+    return out
+
+
+def _split_args(text: str) -> list[str]:
+    args, depth, cur = [], 0, ""
+    for ch in text:
+        if ch == "<":
+            depth += 1
+        elif ch == ">":
+            depth -= 1
+        if ch == "," and depth == 0:
+            args.append(cur.strip())
+            cur = ""
+        else:
+            cur += ch
+    if cur.strip():
+        args.append(cur.strip())
+    return args
+
+
+def _read_floats(path: Path) -> np.ndarray:
+    text = path.read_text(errors="replace")
+    if path.suffix == ".h":
+        m = re.search(r"#else.*?=\s*\{(.*?)\}\s*;", text, re.S) or re.search(r"=\s*\{(.*?)\}\s*;", text, re.S)
+        if not m:
+            raise InputError(path, None, "no initializer list {...} found")
+        text = m.group(1)
+    else:
+        text = text.splitlines()[0] if text else ""  # load_weights_from_txt reads one line
+    try:
+        return np.array([float(t) for t in text.split(",") if t.strip()], dtype=np.float64)
+    except ValueError as exc:
+        raise InputError(path, None, f"not a list of numbers ({exc})") from None
+
+
+def _weights(weights_dir: Path, var: str, t: FixedType, size: int) -> np.ndarray:
+    """Raw values of weight array ``var`` as the C++ holds them (double text -> ``t``)."""
+    for cand in (weights_dir / f"{var}.txt", weights_dir / f"{var}.h"):
+        if cand.is_file():
+            vals = _read_floats(cand)
+            if vals.size != size:
+                raise InputError(cand, None, f"{vals.size} values, the layer needs {size}")
+            return np.asarray(fixed.from_float(vals, t), dtype=np.int64)
+    raise InputError(weights_dir, var, "weight file not found (neither .txt nor .h)")

@@ -1,0 +1,571 @@
+"""Read an hls4ml output directory into the IR: what the firmware computes, not what Keras meant.
+
+Why from the firmware: users bring projects written by other scripts and other
+hls4ml versions (hand-edited reuse factors, 6-decimal weight text, typedefs
+that differ from ``hls4ml_config.yml``).  What was synthesized is the
+firmware, so types come from the typedefs in ``defines.h``/``parameters.h``,
+layer configs from the ``struct configN`` blocks of ``parameters.h``, the
+layer chain from the ``nnet::`` calls of the top function, and raw weights
+from ``firmware/weights/w*.txt`` (else the ``w*.h`` literals), each decimal
+parsed as a double and cast to the weight type with its own rounding and
+overflow, as ``load_weights_from_txt`` and the header literal do.
+
+A calibration folder of ``../shared/vitis-calibration`` carries no headers,
+only ``firmware/weights`` and a ``design.json`` whose precisions were resolved
+from the project's typedefs; it is read through that manifest instead.
+
+Chains of Dense, BatchNormalization (``normalize``), relu/linear/sigmoid/softmax
+activations and HGQ's quantizer masks and ``unary_lut`` tables are modelled; any
+other layer is a one-line ``InputError`` naming the layer and the file.  The C++
+text itself is read by ``hls_cpp``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from fpga_prune.errors import InputError
+from fpga_prune.arith.fixed import FixedType
+from fpga_prune.hls.cpp import (
+    _read_yaml,
+    _strip_comments,
+    _typedefs,
+    _defines,
+    _Types,
+    _num,
+    _Config,
+    _configs,
+    _split_args,
+    _weights,
+)
+from fpga_prune.hls.settings import to_fixed_type
+from fpga_prune.arith.ir import (
+    STABLE_PRE_1_0,
+    ActivationLayer,
+    DenseLayer,
+    FixedNetwork,
+    Layer,
+    SoftmaxParams,
+    exact_sum_type,
+)
+from fpga_prune.arith.tables import sigmoid_layer, softmax_layer
+
+#: ``nnet::`` functions of the top function that are one IR layer each.
+DENSE_FUNCS = ("dense", "dense_latency", "dense_resource")
+ACTIVATION_FUNCS = ("relu", "linear", "sigmoid", "softmax", "unary_lut")
+_DEFAULT_TABLE_T = FixedType(True, 18, 8)
+
+
+@dataclass(frozen=True)
+class HlsProject:
+    """An imported hls4ml project: its network and the build settings the project records.
+
+    ``clock_uncertainty`` keeps the project's spelling ("27%", "0.62"); ``mul_impl``
+    is "dsp"/"fabric" when the build forced multiplier binding (``config_op mul -impl``);
+    ``hls_tool`` is the tool that built it when a report says so (``vitis-2022.2``).
+    """
+
+    path: Path
+    network: FixedNetwork
+    part: str | None
+    clock_period_ns: float | None
+    clock_uncertainty: str | None
+    hls4ml_version: str | None
+    hls_tool: str | None
+    mul_impl: str | None
+    source: str  # "firmware" or "design.json"
+
+
+# ----------------------------------------------------------------------------- small readers
+def _softmax(name: str, in_t: FixedType, out_t: FixedType, n: int, impl: str, exp_size: int, inv_size: int,
+             exp_scale: float, types: dict[str, FixedType]) -> ActivationLayer:
+    """The softmax layer as ``hls_adapter.network_from_hls`` describes it (same tables and params)."""
+    if impl == "legacy":
+        exp_t = inv_t = types.get("table_t", _DEFAULT_TABLE_T)
+    else:
+        exp_t, inv_t = types["exp_table_t"], types["inv_table_t"]
+    params = SoftmaxParams(implementation=impl, exp_table_size=exp_size, inv_table_size=inv_size,
+                           accum_type=types["accum_t"], inv_inp_type=types["inv_inp_t"],
+                           inp_norm_type=types["inp_norm_t"] if impl == "stable" else None, exp_scale=exp_scale)
+    return softmax_layer(name, in_t, out_t, n, params, exp_t, inv_t)
+
+
+def _batchnorm(name: str, in_t: FixedType, scale_t: FixedType, bias_t: FixedType, out_t: FixedType,
+               scale: np.ndarray, bias: np.ndarray) -> DenseLayer:
+    """hls4ml's ``nnet::normalize`` as the diagonal Dense with the same arithmetic.
+
+    Why a Dense: ``res[i] = product(data[i], scale[i]) + bias[i]`` is computed at full
+    precision (``product::mult`` returns ``decltype(a * w)``) and cast once to ``res_T``;
+    a diagonal Dense whose accumulator holds that exact sum (``exact_sum_type``) is the
+    same function, so the bit-accurate model, the estimator (one constant product and
+    one adder per element) and the RTL need nothing new.
+    """
+    n = scale.size
+    w = np.zeros((n, n), dtype=np.int64)
+    w[np.arange(n), np.arange(n)] = scale
+    acc = exact_sum_type(in_t, scale_t, bias_t, w, bias)
+    return DenseLayer(name=name, input_type=in_t, weight_type=scale_t, bias_type=bias_t, accum_type=acc,
+                      result_type=out_t, weights=w, biases=np.asarray(bias, dtype=np.int64), op="normalize")
+
+
+# ----------------------------------------------------------------------------- firmware
+def _top_file(fw: Path, project_name: str | None) -> Path:
+    names = [f"{project_name}.cpp"] if project_name else []
+    names.append("myproject.cpp")
+    for n in names:
+        if (fw / n).is_file():
+            return fw / n
+    for cand in sorted(fw.glob("*.cpp")):
+        if "nnet::" in cand.read_text(errors="replace"):
+            return cand
+    raise InputError(fw, None, "no top function source (<project>.cpp calling nnet:: layers)")
+
+
+_MASK_LINE = re.compile(r"out\[(\d+)\]\s*=\s*(?:(ap_u?fixed<[^>]*>)\s*\(\s*inp\[(\d+)\]\s*\)|0)\s*;")
+
+
+def _quantizer_types(sources: list[tuple[Path, str]], func: str, n: int) -> tuple[FixedType | None, ...] | None:
+    """The per-element types of HGQ ``FixedPointQuantizer`` mask function ``func``, or None if it is not one.
+
+    hls4ml (``backends/fpga/passes/hgq_proxy_model.py``, ``generate_mask_fn``) writes it into
+    ``firmware/nnet_utils/nnet_code_gen.h`` as ``void <layer>(input_t *inp, output_t *out)`` with one
+    ``out[i] = ap_fixed<b,i,AP_RND,AP_SAT>(inp[i]);`` (or ``out[i] = 0;`` for a zero-bit element) per
+    element, and calls it ``nnet::<layer><in_t, out_t>(in, out)``.  ``sources``: (file, comment-free
+    text) of the firmware's headers, sources and generated code (``_mask_sources``).
+    """
+    head = re.compile(rf"void\s+{re.escape(func)}\s*\([^)]*\*\s*inp\s*,[^)]*\*\s*out\s*\)\s*\{{")
+    for f, text in sources:
+        m = head.search(text)
+        if not m:
+            continue
+        body = text[m.end():text.find("}", m.end())]
+        types: dict[int, FixedType | None] = {}
+        for line in _MASK_LINE.finditer(body):
+            i = int(line.group(1))
+            if line.group(3) is not None and int(line.group(3)) != i:
+                raise InputError(f, f"{func} out[{i}]", f"reads inp[{line.group(3)}]: only element-wise masks")
+            try:
+                types[i] = None if line.group(2) is None else FixedType.parse(line.group(2))
+            except ValueError as e:
+                raise InputError(f, f"{func} out[{i}]", str(e)) from None
+        if sorted(types) != list(range(n)):
+            raise InputError(f, func, f"sets {len(types)} of the {n} elements the previous layer gives")
+        return tuple(types[i] for i in range(n))
+    return None
+
+
+def _mask_sources(fw: Path) -> list[tuple[Path, str]]:
+    """Where hls4ml may have written mask functions, each file read once per import."""
+    files = sorted(fw.glob("*.h")) + sorted(fw.glob("*.cpp")) + sorted((fw / "nnet_utils").glob("*code_gen*.h"))
+    return [(f, _strip_comments(f.read_text(errors="replace"))) for f in files]
+
+
+def _network_from_firmware(fw: Path, project_name: str | None, version: str | None = None) -> FixedNetwork:
+    top = _top_file(fw, project_name)
+    made_by = f"hls4ml {version}" if version else "the project does not record its hls4ml version"
+    params_h = fw / "parameters.h"
+    defines_h = fw / "defines.h"
+    ptext = _strip_comments(params_h.read_text(errors="replace")) if params_h.is_file() else ""
+    dtext = _strip_comments(defines_h.read_text(errors="replace")) if defines_h.is_file() else ""
+    ttext = top.read_text(errors="replace")
+    typedefs = {**_typedefs(dtext), **{k: v for k, v in _typedefs(ptext).items()}}
+    types = _Types(typedefs, defines_h)
+    defines = _defines(dtext)
+    configs = _configs(ptext)
+
+    sig = re.search(r"void\s+(\w+)\s*\(([^)]*)\)\s*\{", ttext)
+    if not sig:
+        raise InputError(top, None, "no top function definition found")
+    arrays = [(t, v, n.strip()) for t, v, n in re.findall(r"(\w+)\s+(\w+)\s*\[([^\]]+)\]", sig.group(2))]
+    if len(arrays) < 2:
+        raise InputError(top, sig.group(1), "expected input and output arrays in the top function's arguments")
+    in_tname, in_var, in_size = arrays[0]
+    input_type = types.resolve(in_tname, where=f"{sig.group(1)} input type")
+    n_inputs = _num(in_size, defines)
+
+    body = ttext[sig.end():]
+    body = re.sub(r"#ifndef\s+__SYNTHESIS__.*?#endif", "", body, flags=re.S)
+    # hls4ml writes a Flatten/Reshape as a reference to the same array: auto& layer2_out = x;
+    aliases = dict(re.findall(r"auto\s*&\s*(\w+)\s*=\s*(\w+)\s*;", body))
+
+    def _var(name: str) -> str:
+        for _ in range(16):
+            if name not in aliases:
+                break
+            name = aliases[name]
+        return name
+
+    calls = re.finditer(r"nnet::(\w+)\s*<([^;]*?)>\s*\(([^;]*?)\)\s*;[ \t]*(?://[ \t]*(\S+))?", body)
+    layers: list[Layer] = []
+    cur_var, cur_t, width = in_var, input_type, n_inputs
+    sources: list[tuple[Path, str]] | None = None  # read when a call is not a known nnet:: layer
+
+    def _result_type(lname: str, cargs: list[str], targs: list[str]) -> FixedType:
+        """The layer's result type, once it is checked to read the previous layer's output."""
+        if _var(cargs[0]) != _var(cur_var):
+            raise InputError(top, f"layer {lname}", f"reads {cargs[0]}, not the previous layer's output "
+                             f"{cur_var}: only chains are modelled (a layer output used twice, several heads)")
+        return types.resolve(targs[1], where=f"layer {lname} result type")
+
+    for m in calls:
+        func, targs, cargs, comment = m.group(1), _split_args(m.group(2)), _split_args(m.group(3)), m.group(4)
+        cfg = configs.get(targs[-1]) if targs else None
+        lname = comment or (cfg.layer if cfg else func)
+        if func == "normalize" and cfg is not None and len(cargs) >= 4:
+            n = _num(cfg.values.get("n_in", str(width)), defines)
+            if n != width:
+                raise InputError(params_h, f"{cfg.name}.n_in", f"{n}, but the previous layer gives {width}")
+            n_filt = _num(cfg.values.get("n_filt", "-1"), defines)
+            n_sb = n_filt if n_filt > 0 else n
+            s_t = types.resolve(cfg.types.get("scale_t", ""), where=f"layer {lname} scale_t")
+            b_t = types.resolve(cfg.types.get("bias_t", ""), where=f"layer {lname} bias_t")
+            reps = -(-n // n_sb)  # n_filt > 0: the scale and bias repeat every n_filt elements
+            sc = np.tile(_weights(fw / "weights", cargs[2], s_t, n_sb), reps)[:n]
+            bi = np.tile(_weights(fw / "weights", cargs[3], b_t, n_sb), reps)[:n]
+            out_t = _result_type(lname, cargs, targs)
+            layers.append(_batchnorm(lname, cur_t, s_t, b_t, out_t, sc, bi))
+            cur_var, cur_t = cargs[1], out_t
+            continue
+        if func not in DENSE_FUNCS + ACTIVATION_FUNCS:
+            elems = None
+            if len(targs) == 2:  # a mask function: nnet::<layer><in_t, out_t>(in, out)
+                sources = sources if sources is not None else _mask_sources(fw)
+                elems = _quantizer_types(sources, func, width)
+            if elems is not None:
+                out_t = _result_type(lname, cargs, targs)
+                layers.append(ActivationLayer(name=lname, activation="quantizer", input_type=cur_t,
+                                              result_type=out_t, n=width, element_types=elems))
+                cur_var, cur_t = cargs[1], out_t
+                continue
+            raise InputError(top, f"layer {lname}", f"nnet::{func} ({made_by}) is not a layer this tool models "
+                             "(supported: dense, normalize, relu, linear, sigmoid, softmax, unary_lut, HGQ FixedPointQuantizer "
+                             "masks)")
+        if cfg is None:
+            raise InputError(params_h, f"layer {lname}", f"config struct {targs[-1] if targs else '?'} not found")
+        if len(cargs) < 2 or len(targs) < 3:
+            raise InputError(top, f"layer {lname}", "unexpected call arguments")
+        out_t = _result_type(lname, cargs, targs)
+        vals = cfg.values
+
+        def t(key: str, default: FixedType | None = None, _cfg: _Config = cfg, _l: str = lname) -> FixedType:
+            if key in _cfg.types:
+                return types.resolve(_cfg.types[key], where=f"layer {_l} {key}")
+            if default is None:
+                raise InputError(params_h, f"{_cfg.name}.{key}", "typedef missing")
+            return default
+
+        if func in DENSE_FUNCS:
+            n_in, n_out = _num(vals["n_in"], defines), _num(vals["n_out"], defines)
+            if n_in != width:
+                raise InputError(params_h, f"{cfg.name}.n_in", f"{n_in}, but the previous layer gives {width}")
+            strategy = vals.get("strategy", "nnet::latency").split("::")[-1]
+            if strategy not in ("latency", "resource"):
+                raise InputError(params_h, f"{cfg.name}.strategy", f"{strategy!r} is not modelled (latency, resource)")
+            if len(cargs) < 4:
+                raise InputError(top, f"layer {lname}", "dense call without weight and bias arrays")
+            w_t, b_t = t("weight_t"), t("bias_t")
+            w = _weights(fw / "weights", cargs[2], w_t, n_in * n_out)
+            w = w.reshape(n_out, n_in).T if strategy == "resource" else w.reshape(n_in, n_out)
+            layers.append(DenseLayer(
+                name=lname, input_type=cur_t, weight_type=w_t, bias_type=b_t, accum_type=t("accum_t"),
+                result_type=out_t, weights=np.ascontiguousarray(w), biases=_weights(fw / "weights", cargs[3], b_t, n_out),
+                strategy=strategy, reuse_factor=_num(vals.get("reuse_factor", "1"), defines)))
+            width = n_out
+        elif func == "softmax":
+            impl = vals.get("implementation", "nnet::softmax_implementation::stable").split("::")[-1]
+            if impl == "stable" and "inp_norm_t" not in cfg.types:
+                # hls4ml < 1.0: max subtracted in a copy of the input type, un-negated exp table (issue #10).
+                # Recorded under its own name so the bit-accurate model refuses it instead of guessing.
+                impl = STABLE_PRE_1_0
+            if int(vals.get("n_inner", "1")) != 1 or int(vals.get("n_outer", "1")) != 1:
+                raise InputError(params_h, f"{cfg.name}", "multi-dimensional softmax is not modelled")
+            sm_types = {k: t(k) for k in ("exp_table_t", "inv_table_t") if k in cfg.types or impl != "legacy"}
+            sm_types["accum_t"] = t("accum_t", sm_types.get("exp_table_t", _DEFAULT_TABLE_T))
+            sm_types["inv_inp_t"] = t("inv_inp_t", sm_types.get("exp_table_t", _DEFAULT_TABLE_T))
+            if impl == "stable":
+                sm_types["inp_norm_t"] = t("inp_norm_t")
+            if "table_t" in cfg.types:
+                sm_types["table_t"] = t("table_t")
+            layers.append(_softmax(lname, cur_t, out_t, width, impl,
+                                   _num(vals.get("exp_table_size", vals.get("table_size", "1024")), defines),
+                                   _num(vals.get("inv_table_size", vals.get("table_size", "1024")), defines),
+                                   float(vals.get("exp_scale", "1.0").rstrip("f")), sm_types))
+        elif func == "sigmoid":
+            layers.append(sigmoid_layer(lname, cur_t, out_t, width, _num(vals.get("table_size", "1024"), defines),
+                                   t("table_t", _DEFAULT_TABLE_T)))
+        elif func == "unary_lut":  # HGQ's UnaryLUT: res[i] = table[raw bits of data[i]]
+            size = _num(vals.get("table_size", "0"), defines)
+            if size != 1 << cur_t.width:
+                raise InputError(params_h, f"{cfg.name}.table_size", f"{size}, but {cur_t} indexes "
+                                 f"{1 << cur_t.width} entries (one per raw input value)")
+            if len(cargs) < 3:
+                raise InputError(top, f"layer {lname}", "unary_lut call without its table array")
+            tab_t = t("table_t", _DEFAULT_TABLE_T)
+            layers.append(ActivationLayer(name=lname, activation="unary_lut", input_type=cur_t, result_type=out_t,
+                                          n=width, tables={"table": _weights(fw / "weights", cargs[2], tab_t, size)},
+                                          table_types={"table": tab_t}, table_size=size))
+        else:
+            layers.append(ActivationLayer(name=lname, activation=func, input_type=cur_t, result_type=out_t, n=width))
+        cur_var, cur_t = cargs[1], out_t
+    if not layers:
+        raise InputError(top, None, "no nnet:: layer calls in the top function")
+    outs = [name for _t, name, _n in arrays[1:]]
+    if len(outs) > 1:
+        raise InputError(top, f"layer {layers[-1].name}", f"the top writes {len(outs)} output arrays "
+                         f"({', '.join(outs)}): a network with several heads is not modelled, only chains")
+    if _var(cur_var) != _var(outs[0]):
+        raise InputError(top, f"layer {layers[-1].name}", f"writes {cur_var}, not the top's output {outs[0]}: "
+                         "only chains are modelled")
+    return FixedNetwork(name=sig.group(1), input_type=input_type, n_inputs=n_inputs, layers=tuple(layers))
+
+
+# ----------------------------------------------------------------------------- top signature
+@dataclass(frozen=True)
+class TopArray:
+    """One array argument of the top function: C name, element count, element type."""
+
+    name: str
+    size: int
+    type: FixedType
+    ctype: str  # the C++ spelling in the prototype (input_t)
+
+
+@dataclass(frozen=True)
+class TopSignature:
+    """The top function as ``firmware/<top>.h`` declares it (what the C simulation runner calls).
+
+    ``scalar_types`` are the reference arguments of old hls4ml tops
+    (``unsigned short &const_size_in_1``); ``args`` is every argument's name
+    in call order.
+    """
+
+    top: str
+    header: Path
+    input: TopArray
+    outputs: tuple[TopArray, ...]
+    args: tuple[str, ...]  # every argument's name in order
+    scalar_types: tuple[tuple[str, str], ...]  # (name, C type) of non-array arguments
+
+    @property
+    def n_outputs(self) -> int:
+        return sum(a.size for a in self.outputs)
+
+
+def top_signature(path: str | Path, top: str | None = None) -> TopSignature:
+    """Parse the top function's prototype from ``firmware/<top>.h`` of an hls4ml project."""
+    path = Path(path)
+    fw = path / "firmware"
+    cfg = _read_yaml(path / "hls4ml_config.yml") if (path / "hls4ml_config.yml").is_file() else {}
+    name = top or cfg.get("ProjectName") or _top_file(fw, None).stem
+    header = fw / f"{name}.h"
+    if not header.is_file():
+        raise InputError(header, None, "missing: the top function's header (give --top NAME of the project)")
+    text = _strip_comments(header.read_text(errors="replace"))
+    m = re.search(rf"void\s+{re.escape(name)}\s*\(([^)]*)\)\s*;", text)
+    if not m:
+        raise InputError(header, name, "no prototype of the top function")
+    dtext = "".join(_strip_comments(f.read_text(errors="replace")) for f in (fw / "defines.h", fw / "parameters.h")
+                    if f.is_file())
+    types, defines = _Types(_typedefs(dtext), fw / "defines.h"), _defines(dtext)
+    arrays: list[TopArray] = []
+    args: list[str] = []
+    scalars: list[tuple[str, str]] = []
+    for arg in _split_args(" ".join(m.group(1).split())):
+        a = re.fullmatch(r"(?:const\s+)?([\w:<>, ]+?)\s+(\w+)\s*\[\s*([^\]]+)\]", arg)
+        if a:
+            try:
+                size = _num(a.group(3), defines)
+            except ValueError:
+                raise InputError(header, f"{name} argument {a.group(2)}", f"size {a.group(3)!r} unknown") from None
+            arrays.append(TopArray(a.group(2), size, types.resolve(a.group(1), where=f"{name} argument {a.group(2)}"),
+                                   a.group(1).strip()))
+            args.append(a.group(2))
+            continue
+        sc = re.fullmatch(r"(.+?)\s*&\s*(\w+)", arg)
+        if "hls::stream" in arg:
+            raise InputError(header, f"{name} argument {arg!r}", "io_stream tops are not supported (io_parallel only)")
+        if not sc:
+            raise InputError(header, f"{name} argument {arg!r}", "neither an array nor a reference (io_parallel tops "
+                             "only; io_stream projects are not supported)")
+        scalars.append((sc.group(2), sc.group(1).strip()))
+        args.append(sc.group(2))
+    cpp = fw / f"{name}.cpp"
+    read = set(re.findall(r"nnet::\w+\s*<[^;]*?>\s*\(\s*(\w+)", cpp.read_text(errors="replace"))) \
+        if cpp.is_file() else set()
+    inputs = [a for a in arrays if a.name in read] or arrays[:1]
+    outputs = tuple(a for a in arrays if a not in inputs)
+    if len(inputs) != 1 or not outputs:
+        raise InputError(header, name, f"{len(inputs)} input and {len(outputs)} output arrays: one input array and "
+                         "at least one output array are supported")
+    return TopSignature(name, header, inputs[0], outputs, tuple(args), tuple(scalars))
+
+
+# ----------------------------------------------------------------------------- calibration manifest
+def _design_types(text: str, n: int, where: Path, fld: str) -> list[FixedType]:
+    parts = [p.strip() for p in text.split(";") if p.strip()] if text else []
+    if len(parts) == 1:
+        parts = parts * n
+    if len(parts) != n:
+        raise InputError(where, fld, f"{len(parts)} precisions for {n} Dense layers")
+    try:
+        return [to_fixed_type(p.split(":", 1)[-1] if ":" in p and not p.startswith("ap_") else p) for p in parts]
+    except ValueError as exc:
+        raise InputError(where, fld, str(exc)) from None
+
+
+def _network_from_design(path: Path, design: dict, layer_rows: list[dict], cfg: dict) -> FixedNetwork:
+    """A calibration folder: layer chain and precisions from ``design.json``, raw weights from the text."""
+    src = path / "design.json"
+    chain = design.get("layers", "")
+    toks = chain.split(">")
+    if len(toks) < 2:
+        raise InputError(src, "layers", f"not a layer chain: {chain!r}")
+    widths, acts, norms = [], [], []
+    for tok in toks:
+        # "3(bn)+relu": a Dense of 3, BatchNormalization (hls4ml's normalize), then relu
+        m = re.fullmatch(r"(\d+)(?:\((\w+)\))?(?:\+(\w+))?", tok.strip())
+        if not m or (m.group(3) and m.group(2) != "bn"):
+            raise InputError(src, f"layer {tok.strip()}", "not modelled: only Dense layers with bn (BatchNormalization),"
+                             " relu, linear, sigmoid or softmax are")
+        widths.append(int(m.group(1)))
+        norms.append(m.group(2) == "bn")
+        acts.append(m.group(3) if m.group(2) == "bn" else m.group(2))
+    n_dense = len(widths) - 1
+    for a in acts:
+        if a is not None and a not in ACTIVATION_FUNCS:
+            raise InputError(src, f"layer {a}", f"activation {a!r} is not modelled (relu, linear, sigmoid, softmax)")
+    wdir = path / "firmware" / "weights"
+    by_index = lambda p: int(re.sub(r"\D", "", p.stem) or 0)  # noqa: E731
+    w_files = sorted(wdir.glob("w*.txt"), key=by_index)
+    s_files = sorted(wdir.glob("s*.txt"), key=by_index)
+    if len(w_files) != n_dense:
+        raise InputError(wdir, None, f"{len(w_files)} weight files for {n_dense} Dense layers")
+    if len(s_files) != sum(norms):
+        raise InputError(wdir, None, f"{len(s_files)} scale files (s*.txt) for {sum(norms)} BatchNormalization layers")
+    get = lambda k: _design_types(design.get(k, ""), n_dense, src, k)  # noqa: E731
+    w_ts, b_ts, acc_ts, res_ts = get("weight_precision"), get("bias_precision"), get("accum_precision"), \
+        get("result_precision")
+    act_prec = [p.split(":", 1) for p in design.get("act_precision", "").split(";") if p.strip()]
+    dense_rows = [r for r in layer_rows if r.get("config")]
+    strategy = (design.get("strategy") or "latency").lower()
+    model_cfg = ((cfg.get("HLSConfig") or {}).get("Model") or {})
+    # hls4ml gives a layer without its own precision (a BatchNormalization's scale and bias) the model default
+    prec = model_cfg.get("Precision", "fixed<16,6>")
+    prec = prec.get("default", "fixed<16,6>") if isinstance(prec, dict) else prec
+    try:
+        default_t = to_fixed_type(str(prec))
+    except ValueError as exc:
+        raise InputError(path / "hls4ml_config.yml", "HLSConfig.Model.Precision", str(exc)) from None
+    sm_cfg = next((v for v in ((cfg.get("HLSConfig") or {}).get("LayerName") or {}).values()
+                   if isinstance(v, dict) and "exp_table_t" in v), {})
+    cur_t = to_fixed_type(design["input_precision"])
+    input_type = cur_t
+    layers: list[Layer] = []
+    ai = 0
+    for i in range(n_dense):
+        n_in, n_out = widths[i], widths[i + 1]
+        fw = w_files[i]
+        rf = int(dense_rows[i]["reuse_factor"]) if i < len(dense_rows) and dense_rows[i].get("reuse_factor") \
+            else int(design.get("reuse_factor") or 1)
+        w = _weights(fw.parent, fw.stem, w_ts[i], n_in * n_out)
+        w = w.reshape(n_out, n_in).T if strategy == "resource" else w.reshape(n_in, n_out)
+        b = _weights(fw.parent, "b" + fw.stem[1:], b_ts[i], n_out)
+        name = f"dense{fw.stem[1:]}"
+        layers.append(DenseLayer(name, cur_t, w_ts[i], b_ts[i], acc_ts[i], res_ts[i], np.ascontiguousarray(w), b,
+                                 strategy=strategy, reuse_factor=rf))
+        cur_t = res_ts[i]
+        if norms[i + 1]:
+            sf = s_files.pop(0)
+            bn_t = to_fixed_type(act_prec[ai][1]) if ai < len(act_prec) and act_prec[ai][0] == "bn" else cur_t
+            ai += ai < len(act_prec) and act_prec[ai][0] == "bn"
+            layers.append(_batchnorm(f"bn{sf.stem[1:]}", cur_t, default_t, default_t, bn_t,
+                                     _weights(wdir, sf.stem, default_t, n_out),
+                                     _weights(wdir, "b" + sf.stem[1:], default_t, n_out)))
+            cur_t = bn_t
+        act = acts[i + 1]
+        if act is None:
+            continue
+        a_t = to_fixed_type(act_prec[ai][1]) if ai < len(act_prec) else cur_t
+        ai += 1
+        aname = f"{act}{fw.stem[1:]}"
+        if act == "softmax":
+            exp_t = to_fixed_type(str(sm_cfg.get("exp_table_t", "ap_fixed<18,8,AP_RND,AP_SAT>")))
+            inv_t = to_fixed_type(str(sm_cfg.get("inv_table_t", "ap_fixed<18,8,AP_RND,AP_SAT>")))
+            size = int(model_cfg.get("TableSize", 1024))
+            layers.append(_softmax(aname, cur_t, a_t, n_out, str(sm_cfg.get("Implementation", "stable")), size, size,
+                                   1.0, {"exp_table_t": exp_t, "inv_table_t": inv_t, "accum_t": exp_t,
+                                         "inv_inp_t": exp_t, "inp_norm_t": FixedType(False, cur_t.width,
+                                                                                     cur_t.integer)}))
+        elif act == "sigmoid":
+            layers.append(sigmoid_layer(aname, cur_t, a_t, n_out, 1024, _DEFAULT_TABLE_T))
+        else:
+            layers.append(ActivationLayer(aname, act, cur_t, a_t, n_out))
+        cur_t = a_t
+    return FixedNetwork(name=design.get("design_id", path.name), input_type=input_type, n_inputs=widths[0],
+                        layers=tuple(layers))
+
+
+# ----------------------------------------------------------------------------- project settings
+def _tool_from_reports(path: Path) -> str | None:
+    """``vivado-2019.2`` / ``vitis-2022.2`` from the header of a csynth report, if any."""
+    for rpt in sorted(path.glob("*_prj/solution1/syn/report/*csynth.rpt")):
+        head = rpt.read_text(errors="replace")[:600]
+        kind = re.search(r"==\s*(Vivado|Vitis) HLS Report", head)
+        ver = re.search(r"\*\s*Version:\s*(\d{4}\.\d)", head)
+        if kind and ver:
+            return f"{kind.group(1).lower()}-{ver.group(1)}"
+    return None
+
+
+def _tcl_value(text: str, key: str) -> str | None:
+    m = re.search(rf"^\s*set\s+{key}\s+\"?([^\"\n]+?)\"?\s*$", text, re.M)
+    return m.group(1).strip() if m else None
+
+
+def read_project(path: str | Path) -> HlsProject:
+    """Import the hls4ml project (or calibration folder) at ``path``."""
+    path = Path(path)
+    if not path.is_dir():
+        raise InputError(path, None, "not a directory")
+    cfg = _read_yaml(path / "hls4ml_config.yml") if (path / "hls4ml_config.yml").is_file() else {}
+    tcl = (path / "project.tcl").read_text(errors="replace") if (path / "project.tcl").is_file() else ""
+    build = "".join(p.read_text(errors="replace") for p in sorted(path.glob("build_*.tcl")))
+    design_json = path / "design.json"
+    fw = path / "firmware"
+    mul = re.search(r"^\s*config_op\s+mul\s+.*-impl\s+(dsp|fabric)", build, re.M)
+    mul_impl = mul.group(1) if mul else None
+    part = _tcl_value(tcl, "part") or cfg.get("Part")
+    clock = _tcl_value(tcl, "clock_period") or cfg.get("ClockPeriod")
+    unc = _tcl_value(tcl, "clock_uncertainty") or cfg.get("ClockUncertainty")
+    version = _tcl_value(tcl, "version") or cfg.get("Version")
+    if (fw / "parameters.h").is_file() or list(fw.glob("*.cpp")):
+        # The "version" of project.tcl / hls4ml_config.yml is the IP's (1.0.0), not hls4ml's: none is recorded.
+        network = _network_from_firmware(fw, cfg.get("ProjectName"), None)
+        source = "firmware"
+    elif design_json.is_file():
+        try:
+            doc = json.loads(design_json.read_text())
+            design, rows = doc["design"], doc.get("layers", [])
+        except (ValueError, KeyError) as exc:
+            raise InputError(design_json, None, f"not a calibration manifest ({exc})") from None
+        network = _network_from_design(path, design, rows, cfg)
+        source = "design.json"
+        part = design.get("part") or part
+        clock = design.get("clock_period_ns") or clock
+        unc_m = re.match(r"\s*([\d.]+%)", design.get("clock_uncertainty", ""))
+        unc = unc_m.group(1) if unc_m else unc
+        m = re.search(r"config_op mul -impl (dsp|fabric)", design.get("nondefault_options", ""))
+        mul_impl = m.group(1) if m else mul_impl
+    else:
+        raise InputError(path, "firmware", "no parameters.h or top .cpp: not an hls4ml project directory")
+    tool = _tool_from_reports(path)
+    return HlsProject(path=path, network=network, part=str(part) if part else None,
+                      clock_period_ns=float(clock) if clock not in (None, "") else None,
+                      clock_uncertainty=str(unc) if unc not in (None, "") else None,
+                      hls4ml_version=str(version) if version else None, hls_tool=tool, mul_impl=mul_impl,
+                      source=source)

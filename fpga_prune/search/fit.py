@@ -1,0 +1,601 @@
+"""Prune until it fits: the search behind ``fpga-prune prune``.
+
+The search walks from the dense model towards smaller ones, structured first
+(neurons really removed: hls4ml sizes every array, multiplier and pipeline
+from the layer widths, so only a narrower model saves adders and registers),
+then unstructured (zero weights: Vitis drops their multipliers in the Latency
+strategy), fine-tuning after every step.  At each model it tries the hardware
+knobs that cost no retraining: weight precision and, for the Resource
+strategy, the reuse factor.  Every candidate design is scored on the
+validation split by the *bit-accurate* model of its fixed-point arithmetic
+(so a precision that hurts is seen as hurting), and costed by the resource
+estimator against the board's capped budget.
+
+Two objectives.  ``accuracy`` (the default) stops descending at the first
+model level that yields a design which fits and meets the accuracy floor;
+among those designs it keeps the one with the best validation metric (ties:
+lowest latency, then fewest DSPs).  ``resources`` walks further down while
+designs keep getting cheaper, searches the precision of every layer at each
+model (``fpga_prune.search.precision``), fine-tunes the cheapest design's model
+quantization-aware at its widths, and keeps the cheapest design that fits and
+meets the floor (cost: ``fpga_prune.search.cost.board_cost`` of the estimate's upper
+bound).  The strategy axis is every strategy of ``fpga_prune.arith.ir``.  The test
+split is touched only to report the chosen design.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from fpga_prune.search import cost as cost_mod
+from fpga_prune.arith import emulate
+from fpga_prune.estimate import core as estimate
+from fpga_prune.flow import pipeline
+from fpga_prune.search import precision
+from fpga_prune.boards import Board, Caps
+from fpga_prune.search.cost import closest
+from fpga_prune.estimate.da import usable_strategies
+from fpga_prune.errors import InputError
+from fpga_prune.estimate.bands import Calibration
+from fpga_prune.model.features import Splits
+from fpga_prune.hls.adapter import network_from_keras
+from fpga_prune.hls.settings import STRATEGIES, HlsSettings, LayerSettings
+from fpga_prune.hls.tools import DEFAULT_HLS_TOOL, tool_family
+from fpga_prune.prune import schedules, structured
+from fpga_prune.prune import graph
+from fpga_prune.prune.graph import nonzero_weights, sparsity, widths
+from fpga_prune.prune import masks as masks_mod
+from fpga_prune.prune import metrics as pmetrics
+
+#: what the search may try: "auto" (Latency, then Resource with reuse) or one of hls4ml's strategies
+SEARCH_STRATEGIES = ("auto", *STRATEGIES)
+#: sparsities each layer is swept over alone for the per-layer sensitivity curves
+SENSITIVITY_GRID = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98)
+#: unstructured methods; "lottery" rewinds survivors to their early values
+WEIGHT_METHODS = ("magnitude", "taylor", "lottery")
+#: what the search optimizes: best validation metric that fits, or cheapest design that keeps the floor
+OBJECTIVES = ("accuracy", "resources")
+#: precision search: "auto" = per-layer under --objective resources, uniform (one weight width) otherwise
+PRECISIONS = ("auto", "uniform", "per-layer")
+#: model levels without a cheaper design after which ``resources`` stops descending
+RESOURCES_PATIENCE = 2
+
+
+@dataclass(frozen=True)
+class FitConfig:
+    """What the search may try, and the floor it must keep.
+
+    ``min_retention`` is pruned/dense on ``metric`` (validation split for the
+    choice, test split reported).  ``neuron_fractions`` are the fractions of
+    each hidden layer's neurons removed at successive structured levels;
+    ``sparsity_rounds`` the unstructured sparsity schedule (iterative,
+    s_t = 1 - (1 - p)^t).  ``weight_bits`` are tried high to low.
+    """
+
+    min_retention: float = 0.98
+    metric: str = "roc_auc"
+    strategy: str = "auto"
+    neuron_criterion: str = "l1"
+    weight_method: str = "magnitude"
+    neuron_fractions: tuple[float, ...] = (0.25, 0.5, 0.625, 0.75, 0.8125, 0.875, 0.9375)
+    sparsity_rounds: tuple[float, ...] = schedules.iterative(0.3, 8)
+    weight_bits: tuple[int, ...] = (16, 12, 10, 8, 6)
+    reuse_factors: tuple[int, ...] = (2, 4, 8, 16, 32, 64, 128)
+    input_precision: str = "ap_fixed<16,6>"
+    metric_tolerance: float = 0.001
+    sensitivity: bool = True
+    finetune_epochs: int = 12
+    patience: int = 3
+    seed: int = 0
+    #: C: a design fits when the upper bound of the estimate's band at confidence C is inside the caps
+    #: (``Estimate.fits_upper``; issue 11: "fits" must survive the estimator's error); None: the point estimate.
+    confidence: float | None = 0.9
+    objective: str = "accuracy"
+    precision: str = "auto"
+    #: retention kept above ``min_retention`` on validation under ``objective="resources"`` (it walks down
+    #: to the floor: the winner's curse; a design at the bare floor lost 0.03 more on test than validation)
+    margin: float = 0.01
+    #: validation metric the per-layer precision may cost against the model's all-16-bit design ("fewer
+    #: bits where they cost no accuracy"; basis: 0.002 AUC is about a tenth of the 95% CI on ~3,500 candles)
+    precision_tolerance: float = 0.002
+    qat: bool = True
+    #: the HLS tool that will build the design (the estimator's rules differ per tool family)
+    hls_tool: str = DEFAULT_HLS_TOOL
+    #: corrections fitted by ``fpga-prune calibrate`` on the user's own reports (None: the shipped rules)
+    calibration: Calibration | None = None
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.min_retention <= 1.5:
+            raise InputError("--min-retention", None, f"must be in (0, 1.5], got {self.min_retention}")
+        if self.strategy not in SEARCH_STRATEGIES:
+            raise InputError("--strategy", None,
+                             f"unknown {self.strategy!r}; valid: {', '.join(SEARCH_STRATEGIES)}")
+        if self.weight_method not in WEIGHT_METHODS:
+            raise InputError("--method", None,
+                             f"unknown {self.weight_method!r}; valid: {', '.join(WEIGHT_METHODS)}")
+        pmetrics.metric_fn(self.metric)  # validates the name
+        if self.confidence is not None and not 0.0 < self.confidence < 1.0:
+            raise InputError("--confidence", None, f"must be between 0 and 1 (exclusive), got {self.confidence}")
+        if self.objective not in OBJECTIVES:
+            raise InputError("--objective", None, f"unknown {self.objective!r}; valid: {', '.join(OBJECTIVES)}")
+        if self.precision not in PRECISIONS:
+            raise InputError("--precision", None, f"unknown {self.precision!r}; valid: {', '.join(PRECISIONS)}")
+        if not 0.0 <= self.margin < 0.5:
+            raise InputError("--margin", None, f"must be in [0, 0.5), got {self.margin}")
+        tool_family(self.hls_tool)  # validates the name
+
+    @property
+    def per_layer_precision(self) -> bool:
+        return self.precision == "per-layer" or (self.precision == "auto" and self.objective == "resources")
+
+    def to_dict(self) -> dict[str, Any]:
+        doc = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
+        doc["calibration"] = None if self.calibration is None else json.loads(self.calibration.to_json())
+        return doc
+
+    def estimate_options(self) -> estimate.EstimateOptions:
+        """How every candidate is estimated: this tool, the user's calibration, the band's confidence."""
+        return estimate.EstimateOptions(hls_tool=self.hls_tool, confidence=self.confidence or 0.9,
+                                        calibration=self.calibration)
+
+
+@dataclass(frozen=True, eq=False)
+class Design:
+    """One candidate: a model, its hardware settings, estimate and validation metric."""
+
+    index: int
+    stage: str  # dense | structured | unstructured
+    widths: tuple[int, ...]
+    sparsity: float
+    effective_sparsity: float  # multiplies removed vs the dense model, structured + unstructured
+    weight_bits: int
+    settings: HlsSettings
+    estimate: estimate.Estimate
+    val_metric: float
+    retention: float
+    fits: bool
+    meets_floor: bool
+    model: Any = field(repr=False, default=None)
+    cost: float = float("nan")  # cost.board_cost of the estimate's upper bound
+    plan: precision.PrecisionPlan | None = None  # None: one weight width (``weight_bits``) for every layer
+    tuning: str = "pruning"  # pruning | qat (quantization-aware fine-tuned at ``plan``)
+
+    @property
+    def strategy(self) -> str:
+        return self.settings.strategy
+
+    @property
+    def reuse_factor(self) -> int:
+        return self.settings.reuse_factor
+
+    def describe(self) -> str:
+        arch = "-".join(str(w) for w in self.widths)
+        bits = f"{self.weight_bits}-bit weights" if self.plan is None else self.plan.describe()
+        qat = " (QAT)" if self.tuning == "qat" else ""
+        return f"{self.stage} {arch}, sparsity {self.sparsity:.0%}, {bits}{qat}, {self.strategy} RF{self.reuse_factor}"
+
+    def summary(self) -> dict[str, Any]:
+        tot = self.estimate.totals
+        return {
+            "index": self.index, "stage": self.stage, "widths": list(self.widths),
+            "sparsity": round(self.sparsity, 6),
+            "effective_sparsity": round(self.effective_sparsity, 6), "weight_bits": self.weight_bits,
+            "strategy": self.strategy, "reuse_factor": self.reuse_factor,
+            "val_metric": round(self.val_metric, 6), "retention": round(self.retention, 6),
+            "fits": self.fits, "meets_floor": self.meets_floor,
+            "dsp": tot["dsp"], "bram18k": tot["bram18k"], "lut": tot["lut"], "ff": tot["ff"],
+            "latency_cycles": self.estimate.latency_cycles,
+            "upper": {r: self.estimate.upper()[r] for r in ("dsp", "bram18k", "lut", "ff")},
+            "cost": round(self.cost, 6) if math.isfinite(self.cost) else None,
+            "lut_equivalent": cost_mod.lut_equivalent(tot),
+            "precision": None if self.plan is None else self.plan.to_dict(), "tuning": self.tuning,
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class FitResult:
+    """The chosen design (or the closest one when nothing fits) and the whole search."""
+
+    chosen: Design
+    fits: bool
+    dense_val_metric: float
+    designs: tuple[Design, ...]
+    config: FitConfig
+    board: Board
+    caps: Caps
+    shortfall: str | None = None
+    sensitivity: dict | None = None  # per-layer curves, when the unstructured phase ran
+    precision_sensitivity: dict | None = None  # per-knob width curves of the chosen design's model
+
+    def history(self) -> list[dict[str, Any]]:
+        return [d.summary() for d in self.designs]
+
+
+# ----------------------------------------------------------------------------- pieces
+
+
+def _metric(cfg: FitConfig) -> Callable[[np.ndarray, np.ndarray], float]:
+    return pmetrics.metric_fn(cfg.metric)
+
+
+def weight_precision(max_abs: float, bits: int) -> str:
+    """``ap_fixed<bits, I>`` with the fewest integer bits that hold ``max_abs``.
+
+    Why per layer: a fixed ``<16,6>`` wastes 4-5 bits on weights that are all
+    below 1, and the DSP/LUT choice depends on those bits.
+    """
+    return f"ap_fixed<{bits},{precision.signed_integer_bits(max_abs, bits)}>"
+
+
+def quantizer_bits(layer) -> int | None:
+    """Kernel bits of a QKeras QDense (its quantizer fixes the weight type), else None."""
+    q = getattr(layer, "kernel_quantizer_internal", None)
+    return int(q.bits) if q is not None and hasattr(q, "bits") else None
+
+
+def weight_bit_options(model, cfg: FitConfig) -> tuple[int, ...]:
+    """Weight precisions to try: the search's list for float models; for a
+    quantization-aware (QKeras) model only its own trained precision."""
+    qbits = [quantizer_bits(d) for d in graph.dense_layers(model)]
+    if any(b is not None for b in qbits):
+        return (max(b for b in qbits if b is not None),)
+    return cfg.weight_bits
+
+
+def hardware_settings(model, bits: int, strategy: str, reuse: int, cfg: FitConfig,
+                      board: Board) -> HlsSettings:
+    """The hls4ml settings of one candidate: per-layer weight precision from the
+    weights (QKeras layers keep the type their quantizer gives hls4ml)."""
+    layers = []
+    for d in graph.dense_layers(model):
+        w = graph.kernel(d)
+        prec = None if quantizer_bits(d) is not None else weight_precision(
+            float(np.max(np.abs(w))) if w.size else 0.0, bits)
+        layers.append((d.name, LayerSettings(weight=prec, strategy=strategy, reuse_factor=reuse)))
+    return HlsSettings(default_precision=cfg.input_precision, strategy=strategy, reuse_factor=reuse,
+                       part=board.part, clock_period_ns=board.clock_period_ns,
+                       layers=tuple(sorted(layers)))
+
+
+def reuses_for(strategy: str, cfg: FitConfig, model) -> list[int]:
+    """Reuse factors tried: the Resource strategy's grid; 1 for the others (Latency, DA: fully unrolled)."""
+    return reuse_grid(cfg, model) if strategy == "resource" else [1]
+
+
+def reuse_grid(cfg: FitConfig, model) -> list[int]:
+    """Resource-strategy reuse factors valid for every layer, smallest first."""
+    dense = graph.dense_layers(model)
+    return [rf for rf in (1,) + tuple(cfg.reuse_factors)
+            if all(rf in estimate.valid_reuse_factors(int(d.input_shape[-1]), int(d.units)) for d in dense)]
+
+
+def hardware_metric(network, x_val: np.ndarray, y_val: np.ndarray, cfg: FitConfig) -> float:
+    """Validation metric of the fixed-point design itself (bit-accurate model)."""
+    proba = emulate.predict(network, x_val)
+    return float(_metric(cfg)(y_val, proba))
+
+
+def _fit_fn(splits: Splits, cfg: FitConfig):
+    import tensorflow as tf  # noqa: PLC0415
+
+    n_classes = splits.train.n_classes
+    loss = "binary_crossentropy" if n_classes == 2 else "sparse_categorical_crossentropy"
+    ytype = np.float32 if n_classes == 2 else np.int64
+    base = masks_mod.keras_fit(splits.train.X, splits.train.y.astype(ytype), loss,
+                               epochs=cfg.finetune_epochs, batch_size=256,
+                               validation_data=(splits.val.X, splits.val.y.astype(ytype)), seed=cfg.seed)
+
+    def fit(model, callbacks):
+        stop = tf.keras.callbacks.EarlyStopping(monitor="val_loss", patience=cfg.patience,
+                                                restore_best_weights=True)
+        return base(model, [*callbacks, stop])
+
+    return fit
+
+
+# ----------------------------------------------------------------------------- search
+
+
+class _Search:
+    def __init__(self, dense_model, splits: Splits, board: Board, caps: Caps, cfg: FitConfig,
+                 progress: pipeline.Progress | None) -> None:
+        self.splits, self.board, self.caps, self.cfg = splits, board, caps, cfg
+        self.say = progress or (lambda _msg: None)
+        self.designs: list[Design] = []
+        self.fit = _fit_fn(splits, cfg)
+        self.dense = dense_model
+        self.dense_weights = nonzero_weights(dense_model)[1]
+        self.dense_val = float(_metric(cfg)(splits.val.y, _predict(dense_model, splits.val.X)))
+        margin = cfg.margin if cfg.objective == "resources" else 0.0
+        self.floor = (cfg.min_retention + margin) * self.dense_val
+        self._metric_cache: dict[tuple[Any, int], float] = {}
+        self._ranges: dict[Any, precision.Ranges] = {}
+        self.sensitivity: dict | None = None
+        self.precision_sensitivity: dict[Any, dict] = {}
+
+    def design(self, model, stage: str, settings: HlsSettings, bits: int, metric: float, **kw: Any) -> Design:
+        """Estimate, cost and record one candidate."""
+        est = estimate.estimate(network_from_keras(model, settings), self.board, self.cfg.estimate_options())
+        fits = (est.fits_upper if self.cfg.confidence else est.fits)(self.board, self.caps)
+        eff = 1.0 - nonzero_weights(model)[0] / self.dense_weights
+        d = Design(len(self.designs), stage, widths(model), sparsity(model), eff, bits, settings, est, metric,
+                   metric / self.dense_val if self.dense_val else float("nan"), fits, metric >= self.floor, model,
+                   cost_mod.board_cost(est.upper(), self.board, self.caps), **kw)
+        self.designs.append(d)
+        return d
+
+    def level(self, model, stage: str, strategy: str) -> list[Design]:
+        """Cost the hardware variants of one model under one strategy.
+
+        Latency: one design per weight precision.  Resource: for each
+        precision the smallest valid reuse factor that fits (a larger one
+        only adds latency).  Returns the designs that fit and meet the floor.
+        """
+        good: list[Design] = []
+        w, s = widths(model), sparsity(model)
+        reuses = reuses_for(strategy, self.cfg, model)
+        for bits in weight_bit_options(model, self.cfg):
+            key = (model, bits)  # the key holds the model, so an id can never be reused
+            if key not in self._metric_cache:
+                base = hardware_settings(model, bits, "latency", 1, self.cfg, self.board)
+                self._metric_cache[key] = hardware_metric(network_from_keras(model, base), self.splits.val.X,
+                                                          self.splits.val.y, self.cfg)
+            metric = self._metric_cache[key]
+            meets = metric >= self.floor
+            for rf in reuses:
+                d = self.design(model, stage, hardware_settings(model, bits, strategy, rf, self.cfg, self.board),
+                                bits, metric)
+                if d.fits and meets:
+                    good.append(d)
+                if d.fits:
+                    break
+            if not meets:
+                break  # fewer bits will not do better
+        arch = "-".join(map(str, w))
+        self.say(f"{stage:<12} {arch:<16} sparsity {s:4.0%} {strategy:<8}: "
+                 f"{len(good)} design(s) fit at retention >= {self.cfg.min_retention}")
+        return good
+
+    def precision_level(self, model, stage: str, strategies: Sequence[str],
+                        start: precision.PrecisionPlan | None = None, tuning: str = "pruning") -> list[Design]:
+        """Per-layer precision of one model (``precision.search`` on the bit-accurate validation
+        metric, target: ``precision_tolerance`` below the start plan's metric and not below the floor
+        plus ``margin``), costed under every strategy; every
+        plan the search evaluated becomes a design, so the front shows the trade-off."""
+        if model not in self._ranges:
+            self._ranges[model] = precision.ranges(model, self.splits.train.X)
+        rng = self._ranges[model]
+
+        def settings(plan: precision.PrecisionPlan, strategy: str, rf: int) -> HlsSettings:
+            return precision.settings(plan, rng, strategy, rf, self.cfg.input_precision, self.board)
+
+        def evaluate(plan: precision.PrecisionPlan) -> float:
+            net = network_from_keras(model, settings(plan, "latency", 1))
+            return hardware_metric(net, self.splits.val.X, self.splits.val.y, self.cfg)
+
+        start = start or precision.uniform_plan(model)
+        floor = self.floor if self.cfg.objective == "resources" else \
+            (self.cfg.min_retention + self.cfg.margin) * self.dense_val
+        target = max(floor, evaluate(start) - self.cfg.precision_tolerance)
+        found = precision.search(start, evaluate, target, precision.min_bits(rng))
+        self.precision_sensitivity[model] = found.sensitivity
+        good: list[Design] = []
+        seen = set()
+        for plan, metric in [(found.plan, found.metric), *found.tried]:
+            if plan in seen or (plan != found.plan and metric < target):
+                continue
+            seen.add(plan)
+            for strategy in strategies:
+                for rf in reuses_for(strategy, self.cfg, model):
+                    d = self.design(model, stage, settings(plan, strategy, rf), plan.max_weight_bits, metric,
+                                    plan=plan, tuning=tuning)
+                    if d.fits and d.meets_floor:
+                        good.append(d)
+                    if d.fits:
+                        break
+        self.say(f"{stage:<12} {'-'.join(map(str, widths(model))):<16} {found.plan.describe()}"
+                 f"{' after QAT' if tuning == 'qat' else ''}: validation {self.cfg.metric} {found.metric:.4f}")
+        return good
+
+    def structured_levels(self):
+        """Yield (model, float val metric) for successively narrower models."""
+        import tensorflow as tf  # noqa: PLC0415
+
+        for frac in self.cfg.neuron_fractions:
+            res = structured.prune_neurons(self.dense, fraction=frac, criterion=self.cfg.neuron_criterion,
+                                           x_train=self.splits.train.X)
+            model = res.model
+            tf.keras.utils.set_random_seed(self.cfg.seed)
+            self.fit(model, [])
+            yield model
+
+    def unstructured_levels(self, start):
+        """Iterative unstructured pruning of ``start`` with fine-tuning (masks fixed).
+
+        With ``cfg.sensitivity`` each layer is first swept alone on the
+        validation metric, and every round prunes each layer to the ratio
+        that gives all layers the same metric drop at the round's target
+        (``prune.sensitivity``); otherwise one global threshold.
+        """
+        from fpga_prune.prune import lottery, sensitivity  # noqa: PLC0415
+        from fpga_prune.prune.criteria import ScoreData  # noqa: PLC0415
+
+        criterion = "magnitude" if self.cfg.weight_method == "lottery" else self.cfg.weight_method
+        model = graph.clone(start)
+        initial = graph.snapshot(model) if self.cfg.weight_method == "lottery" else None
+        data = ScoreData(self.splits.train.X, self.splits.train.y) if criterion == "taylor" else None
+        sens = None
+        if self.cfg.sensitivity:
+            sens = sensitivity.layer_sensitivity(model, self._float_metric, SENSITIVITY_GRID, criterion, data)
+            self.sensitivity = sens.to_dict()
+        previous = None
+        for target in self.cfg.sparsity_rounds:
+            if sens is not None:
+                # the sweep's largest sparsity is the most the ratios can reach
+                ratios = sensitivity.ratios_for_target(sens, min(target, SENSITIVITY_GRID[-1]))
+                if previous is not None:  # never ask a layer for less than it already lost
+                    ratios = {n: max(r, 1.0 - float(previous[n].mean())) for n, r in ratios.items()}
+                m = masks_mod.weight_masks(model, criterion, scope="layer", per_layer=ratios, data=data,
+                                           previous=previous)
+            else:
+                m = masks_mod.weight_masks(model, criterion, target, scope="global", data=data, previous=previous)
+            previous = m
+            if initial is not None:
+                model = lottery.rewind(model, initial, m)
+            masks_mod.fine_tune(model, m, self.fit)
+            yield model
+
+    def models(self):
+        """Yield (model, stage) from the dense model down, structured then unstructured,
+        each fine-tuned, until the float model falls below the floor."""
+        yield self.dense, "dense"
+        last_ok = self.dense
+        for model in self.structured_levels():
+            if self._float_metric(model) < self.floor:
+                self.say(f"structured   {'-'.join(map(str, widths(model)))}: below the floor; "
+                         "continuing with unstructured pruning")
+                break
+            last_ok = model
+            yield model, "structured"
+        for model in self.unstructured_levels(last_ok):
+            if self._float_metric(model) < self.floor:
+                self.say(f"unstructured sparsity {sparsity(model):.0%}: below the floor; stopping")
+                break
+            yield model, "unstructured"
+
+    def confident_cheapest(self, good: Sequence[Design]) -> Design:
+        """The cheapest design whose bit-accurate validation metric keeps the floor at the 90% paired
+        block-bootstrap lower bound against the dense model (``metrics.paired_lower_bound``).
+
+        Why: among hundreds of designs at the floor, ~3,500 validation candles cannot tell a faithful
+        design from a lucky one by the point metric (a 2-bit 16-4-2-1 design lost 0.004 on validation,
+        0.03 on test); one whose predictions differ from the dense model's gets a wide interval.
+        None passes: the cheapest by the point metric."""
+        from fpga_prune.model.metrics import paired_lower_bound  # noqa: PLC0415
+
+        y, x = self.splits.val.y, self.splits.val.X
+        p_dense = _predict(self.dense, x)
+        verdict: dict[tuple[Any, Any], bool] = {}
+        for d in sorted(good, key=_cost_key):
+            key = (d.model, d.plan or d.weight_bits)  # the arithmetic, whatever the strategy
+            if key not in verdict:
+                p = emulate.predict(network_from_keras(d.model, d.settings), x)
+                low = paired_lower_bound(y, p, p_dense, _metric(self.cfg), seed=self.cfg.seed)
+                verdict[key] = self.dense_val + low >= self.cfg.min_retention * self.dense_val
+            if verdict[key]:
+                return d
+        return cheapest(good)
+
+    def _float_metric(self, model) -> float:
+        return float(_metric(self.cfg)(self.splits.val.y, _predict(model, self.splits.val.X)))
+
+    def run(self) -> FitResult:
+        """The first strategy down the whole model ladder (Latency: the lowest-latency designs), the others
+        (Resource with reuse, ...) as the last resort."""
+        cfg = self.cfg
+        good: list[Design] = []
+        visited = []
+        strategies = list(usable_strategies()) if cfg.strategy == "auto" else [cfg.strategy]
+        first = strategies[0]
+        for model, stage in self.models():
+            visited.append((model, stage))
+            good = self.level(model, stage, first)
+            if cfg.per_layer_precision:
+                good += self.precision_level(model, stage, [first])
+            if good:
+                break
+        for strategy in strategies[1:]:  # the fallbacks, in ir's order (Resource with reuse, then the rest)
+            if good:
+                break
+            for model, stage in visited:
+                good = self.level(model, stage, strategy)
+                if good:
+                    break
+        return self.result(choose(good, cfg.metric_tolerance) if good else None)
+
+    def run_resources(self) -> FitResult:
+        """Every strategy at every model level (uniform widths, and per-layer precision when on)
+        while the cheapest good design keeps improving; then QAT of the cheapest per-layer
+        design's model at its widths and one more precision search from there."""
+        cfg = self.cfg
+        strategies = list(usable_strategies()) if cfg.strategy == "auto" else [cfg.strategy]
+        good: list[Design] = []
+        best, stale = math.inf, 0
+        for model, stage in self.models():
+            for strategy in strategies:
+                good += self.level(model, stage, strategy)
+            if cfg.per_layer_precision:
+                good += self.precision_level(model, stage, strategies)
+            cheapest_now = min((d.cost for d in good), default=math.inf)
+            stale = 0 if cheapest_now < best or math.isinf(cheapest_now) else stale + 1  # counts once one fits
+            best = min(best, cheapest_now)
+            if stale >= RESOURCES_PATIENCE:
+                self.say(f"no cheaper design in {RESOURCES_PATIENCE} model levels; stopping")
+                break
+        planned = [d for d in good if d.plan is not None]
+        if cfg.qat and planned:
+            top = self.confident_cheapest(planned)
+            tuned = precision.qat(top.model, top.plan, self._ranges[top.model], self.fit,
+                                  masks_mod.Masks.from_model(top.model))
+            good += self.precision_level(tuned, top.stage, strategies, start=top.plan, tuning="qat")
+        return self.result(self.confident_cheapest(good) if good else None)
+
+    def result(self, chosen: Design | None) -> FitResult:
+        sens = self.precision_sensitivity.get(chosen.model) if chosen is not None else None
+        if chosen is not None:
+            return FitResult(chosen, True, self.dense_val, tuple(self.designs), self.cfg, self.board, self.caps,
+                             sensitivity=self.sensitivity, precision_sensitivity=sens)
+        chosen, why = closest(self.designs, self.board, self.caps, self.cfg.min_retention)
+        return FitResult(chosen, False, self.dense_val, tuple(self.designs), self.cfg, self.board, self.caps, why,
+                         sensitivity=self.sensitivity,
+                         precision_sensitivity=self.precision_sensitivity.get(chosen.model))
+
+
+def _cost_key(d: Design) -> tuple[float, float, int, int]:
+    return d.cost, -d.val_metric, d.estimate.latency_cycles, d.index
+
+
+def cheapest(good: Sequence[Design]) -> Design:
+    """The lowest cost (``cost.board_cost`` of the upper bound); ties: best validation metric,
+    then lowest latency, then the earliest design."""
+    return min(good, key=_cost_key)
+
+
+def choose(good: Sequence[Design], tolerance: float) -> Design:
+    """The best validation metric; metrics within ``tolerance`` of the best are
+    ties (validation noise), broken by lowest latency, then the most weight
+    bits (closest to the trained model), then fewest DSPs."""
+    best = max(d.val_metric for d in good)
+    near = [d for d in good if d.val_metric >= best - tolerance]
+    return min(near, key=lambda d: (d.estimate.latency_cycles, -d.weight_bits,
+                                    d.estimate.totals["dsp"], -d.val_metric, d.index))
+
+
+def _predict(model, x: np.ndarray) -> np.ndarray:
+    from fpga_prune.model.training import predict_proba  # noqa: PLC0415
+
+    return predict_proba(model, x)
+
+
+def prune_to_fit(dense_model, splits: Splits, board: Board, caps: Caps | None = None,
+                 cfg: FitConfig | None = None, progress: pipeline.Progress | None = None) -> FitResult:
+    """Search for the best design that fits ``board`` under ``caps`` (see module doc)."""
+    search = _Search(dense_model, splits, board, caps or Caps(), cfg or FitConfig(), progress)
+    return search.run_resources() if search.cfg.objective == "resources" else search.run()
+
+
+def fit_failure(result: FitResult) -> str | None:
+    """Why nothing fits (board, floor and shortfall), or None when a design fits."""
+    if result.fits:
+        return None
+    return f"no design fits {result.board.name} at retention >= {result.config.min_retention}: {result.shortfall}"
+
+
+__all__ = ["OBJECTIVES", "PRECISIONS", "Design", "FitConfig", "FitResult", "cheapest", "choose", "closest",
+           "fit_failure", "hardware_settings", "prune_to_fit", "weight_precision"]

@@ -1,0 +1,6 @@
+"""Verification, bit for bit: the bit-accurate model against C simulation and RTL.
+
+Owns ``checks`` (``verify``: every check of a project, ``verify.json`` and
+JUnit XML) and ``foreign`` (any hls4ml project, read from its firmware).
+A failed check is a result (exit 1), never an exception.
+"""

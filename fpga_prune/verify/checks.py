@@ -1,0 +1,275 @@
+"""Three-way verification of a generated project: bit-accurate model == C simulation == RTL.
+
+Why all three in one command: each alone can be wrong in the same way as the
+thing it checks.  The project's expected outputs come from the bit-accurate
+model (``network.json``); ``verify`` recomputes them, compiles and runs the
+project's own C simulation (hls4ml's firmware + our testbench), and drives the
+RTL with the cocotb testbench under each simulator.  Exit 0 only when every
+check saw 0 mismatches.
+
+Build products go to ``PROJECT/build/verify/<simulator>`` so a second run
+reuses the Verilator build; ``verify.json`` and ``verify.xml`` (JUnit) are
+written at the top of the project.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from fpga_prune.errors import InputError
+from fpga_prune.outdir import write_bytes_atomic, write_json_atomic
+from fpga_prune.flow.pipeline import Progress
+from fpga_prune.rtl.simulate import SIMULATORS as SIMULATOR_SPECS
+
+#: simulator names in the order ``all`` runs them (the registry is verify_rtl's)
+SIMULATORS: tuple[str, ...] = tuple(SIMULATOR_SPECS)
+VERIFY_FORMAT = "fpga_prune.verify/1"
+
+
+@dataclass(frozen=True)
+class VerifyOptions:
+    """What to run.  ``vectors`` limits the bit-accurate and RTL checks (the C
+    simulation always runs every vector of the project: it takes seconds)."""
+
+    sims: tuple[str, ...] = SIMULATORS
+    rtl_dir: Path | None = None
+    ports: Path | None = None
+    vectors: int | None = None
+    waves: bool = False
+    csim: bool = True
+    top: str = "myproject"
+    rtl_top: str | None = None  # --top: the RTL's top module (and an hls4ml project's top function)
+    seed: int = 0  # of the inputs drawn for an hls4ml project
+
+
+@dataclass(frozen=True)
+class Check:
+    """One verification result, as it appears in verify.json and the JUnit file."""
+
+    name: str
+    kind: str  # bit_accurate | csim | rtl
+    vectors: int
+    mismatches: int
+    seconds: float
+    details: dict[str, Any] = field(default_factory=dict)
+    failure: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.mismatches == 0 and not self.failure
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "kind": self.kind, "vectors": self.vectors,
+                "mismatches": self.mismatches, "passed": self.passed,
+                "seconds": round(self.seconds, 3), "failure": self.failure, **self.details}
+
+
+def _load_raw(path: Path) -> np.ndarray:
+    if not path.is_file():
+        raise InputError(path, None, "missing; not a project written by `fpga-prune generate`")
+    try:
+        return np.loadtxt(path, dtype=np.int64, ndmin=2)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:  # numpy names the row and column
+        raise InputError(path, None, f"not raw integer vectors: {str(exc).splitlines()[0]}") from None
+
+
+def load_project(project: Path):
+    """The project's network and vectors (inputs and expected outputs, raw integers)."""
+    from fpga_prune.arith.ir import FixedNetwork  # noqa: PLC0415
+
+    project = Path(project)
+    if not project.is_dir():
+        raise InputError(project, None, "no such project directory")
+    net_file = project / "network.json"
+    if not net_file.is_file():
+        raise InputError(project, "network.json", "missing; not a project written by `fpga-prune generate`")
+    try:
+        network = FixedNetwork.from_json(net_file.read_text())
+    except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
+        raise InputError(net_file, None, f"unreadable network: {type(exc).__name__}: {exc}") from None
+    x = _load_raw(project / "tb_data" / "inputs_raw.dat")
+    y = _load_raw(project / "tb_data" / "expected_raw.dat")
+    if x.shape[0] != y.shape[0] or x.shape[1] != network.n_inputs or y.shape[1] != network.n_outputs:
+        raise InputError(project / "tb_data", None,
+                         f"vector files have shapes {x.shape} / {y.shape}, the network "
+                         f"{network.n_inputs} inputs / {network.n_outputs} outputs")
+    return network, x, y
+
+
+def check_bit_accurate(network, x: np.ndarray, y: np.ndarray) -> Check:
+    """Recompute the expected outputs with the bit-accurate model."""
+    from fpga_prune.arith import emulate  # noqa: PLC0415
+
+    t0 = time.perf_counter()
+    got = emulate.predict_raw(network, x)
+    seconds = time.perf_counter() - t0
+    bad = np.flatnonzero((got != y).any(axis=1))
+    first = [{"vector": int(i), "expected": y[i].tolist(), "got": got[i].tolist()} for i in bad[:10]]
+    return Check("bit_accurate_model", "bit_accurate", int(len(x)), int(len(bad)), seconds,
+                 {"first_mismatches": first,
+                  "inferences_per_s": round(len(x) / seconds) if seconds > 0 else None})
+
+
+def check_csim(project: Path, top: str) -> Check:
+    """Compile and run the project's C simulation (hls4ml firmware + our testbench)."""
+    from fpga_prune.hls.csim import run_csim  # noqa: PLC0415
+
+    for rel in (f"firmware/{top}.cpp", "tb/tb_main.cpp"):
+        if not (project / rel).is_file():
+            raise InputError(project, rel, "missing, so there is no C simulation to run (pass --no-csim to skip it)")
+    t0 = time.perf_counter()
+    res = run_csim(project, top=top)
+    return Check("hls4ml_csim", "csim", res.n_vectors, res.mismatching_vectors, time.perf_counter() - t0,
+                 {"first_mismatches": list(res.first), "testbench": res.tb_summary,
+                  "compile_seconds": round(res.compile_seconds, 2), "run_seconds": round(res.run_seconds, 2)})
+
+
+def check_rtl(project: Path, sim: str, opts: VerifyOptions, vectors_dir: Path | None = None) -> Check:
+    """Drive the RTL with the cocotb testbench under ``sim``.
+
+    ``vectors`` and ``mismatches`` count every test's vectors (each test's own
+    counts are in ``details["tests"]``), so the two numbers always belong together.
+    """
+    from fpga_prune.rtl import simulate as verify_rtl  # noqa: PLC0415
+
+    rtl_dir = opts.rtl_dir or project / "rtl"
+    vectors_dir = vectors_dir or project / "vectors"
+    if not Path(rtl_dir).is_dir():
+        raise InputError(rtl_dir, None, "no RTL directory (give --rtl DIR with Verilog from Vitis)")
+    build = verify_rtl.build_rtl(rtl_dir, sim, ports=opts.ports, waves=opts.waves,
+                                 build_dir=project / "build" / "verify" / sim, vectors_dir=vectors_dir,
+                                 top=opts.rtl_top)
+    res = verify_rtl.run_tests(build, vectors_dir, vectors=opts.vectors)
+    failing = [f"{name}: {rep['failure']}" for name, rep in sorted(res.tests.items()) if not rep.get("passed")]
+    details = {
+        "simulator": res.simulator, "version": res.version, "latency_cycles": res.latency_cycles,
+        "ii": res.ii, "build_seconds": round(res.build_seconds, 2),
+        "inferences_per_s": round(res.inferences_per_second, 1),
+        "first_mismatches": [verify_rtl.format_mismatch(m) for m in res.first_mismatches],
+        "tests": {name: {k: rep.get(k) for k in ("passed", "vectors", "mismatches", "mismatches_by_output",
+                                                  "missing", "latency_cycles", "ii", "failure")}
+                  for name, rep in sorted(res.tests.items())},
+        "vector_set": res.vectors, "junit": res.junit, "rtl_dir": str(rtl_dir), "top": build.top,
+        "ports": {"block_protocol": build.ports.block_protocol, "input": build.ports.input,
+                  "input_vld": build.ports.input_vld, "outputs": list(build.ports.outputs)},
+        "waves": list(res.waves),
+    }
+    failure = "" if res.mismatches or not failing else "; ".join(failing)[:2000]
+    vectors = sum(int(rep.get("vectors") or 0) for rep in res.tests.values())
+    return Check(f"rtl_{sim}", "rtl", vectors, res.mismatches, res.seconds, details, failure)
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    project: Path
+    checks: tuple[Check, ...]
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return all(c.passed for c in self.checks)
+
+    def to_dict(self) -> dict[str, Any]:
+        rtl = [c for c in self.checks if c.kind == "rtl"]
+        return {
+            "format": VERIFY_FORMAT, "project": str(self.project), "ok": self.ok,
+            # the vector set's size (an RTL check counts its vectors over all three tests)
+            "vectors": max((int(c.details.get("vector_set", c.vectors)) for c in self.checks), default=0),
+            "mismatches": sum(c.mismatches for c in self.checks),
+            "latency_cycles": next((c.details.get("latency_cycles") for c in rtl), None),
+            "ii": next((c.details.get("ii") for c in rtl), None),
+            "seconds": round(self.seconds, 2),
+            "checks": [c.to_dict() for c in self.checks],
+        }
+
+
+def junit_xml(result: VerifyResult) -> str:
+    from fpga_prune.templating import render  # noqa: PLC0415
+
+    return render("reports/verify_junit.xml.j2", {"r": result, "checks": result.checks})
+
+
+def verify(project: str | Path, opts: VerifyOptions | None = None, progress: Progress | None = None) -> VerifyResult:
+    """Run every check and write ``verify.json`` + ``verify.xml`` into the project."""
+    opts = opts or VerifyOptions()
+    say = progress or (lambda _m: None)
+    project = Path(project)
+    for sim in opts.sims:
+        if sim not in SIMULATORS:
+            raise InputError("--sim", None, f"unknown simulator {sim!r}; valid: {', '.join(SIMULATORS)}, all")
+    if opts.vectors is not None and opts.vectors < 1:
+        raise InputError("--vectors", None, f"must be >= 1, got {opts.vectors}")
+    t0 = time.perf_counter()
+    from fpga_prune.verify.foreign import is_hls_project, verify_hls_project  # noqa: PLC0415
+
+    if project.is_dir() and is_hls_project(project):
+        result = VerifyResult(project, tuple(verify_hls_project(project, opts, say)), time.perf_counter() - t0)
+        write_json_atomic(project / "verify.json", result.to_dict())
+        write_bytes_atomic(project / "verify.xml", junit_xml(result).encode("utf-8"))
+        return result
+    network, x, y = load_project(project)
+    if opts.vectors is not None:
+        x, y = x[:opts.vectors], y[:opts.vectors]
+    checks = [check_bit_accurate(network, x, y)]
+    say(f"bit-accurate model: {checks[-1].mismatches} mismatches on {checks[-1].vectors} vectors")
+    if opts.csim:
+        checks.append(check_csim(project, opts.top))
+        say(f"C simulation:       {checks[-1].mismatches} mismatches on {checks[-1].vectors} vectors")
+    for sim in opts.sims:
+        say(f"RTL simulation under {sim} ...")
+        checks.append(check_rtl(project, sim, opts))
+        c = checks[-1]
+        say(f"RTL {sim:<15} {c.mismatches} mismatches on {c.vectors} vectors, latency "
+            f"{c.details.get('latency_cycles')} cycles, II {c.details.get('ii')}")
+    result = VerifyResult(project, tuple(checks), time.perf_counter() - t0)
+    write_json_atomic(project / "verify.json", result.to_dict())
+    write_bytes_atomic(project / "verify.xml", junit_xml(result).encode("utf-8"))
+    return result
+
+
+def parse_sims(value: str) -> tuple[str, ...]:
+    """``all`` -> every simulator; ``verilator,icarus`` -> those."""
+    if value == "all":
+        return SIMULATORS
+    sims = tuple(s.strip() for s in value.split(",") if s.strip())
+    for s in sims:
+        if s not in SIMULATORS:
+            raise InputError("--sim", None, f"unknown simulator {s!r}; valid: {', '.join(SIMULATORS)}, all")
+    return sims
+
+
+def summary_lines(result: VerifyResult) -> Sequence[str]:
+    lines = [f"{'PASS' if result.ok else 'FAIL'}: {result.project}"]
+    for c in result.checks:
+        extra = ""
+        if c.kind == "rtl":
+            extra = (f"  {c.details['simulator']} {c.details['version']}, latency {c.details['latency_cycles']} "
+                     f"cycles, II {c.details['ii']}, {c.details['inferences_per_s']:.0f} inferences/s")
+        if c.details.get("role") == "reference":
+            lines.append(f"  {c.name:<20} reference: {c.vectors} vectors drawn over {c.details['input_type']} "
+                         f"({c.seconds:.1f} s)")
+            continue
+        if c.details.get("modelled") is False:
+            lines.append(f"  {c.name:<20} not compared: {c.details['not_modelled']}")
+            continue
+        lines.append(f"  {c.name:<20} {c.mismatches:>6} mismatches / {c.vectors} vectors  "
+                     f"({c.seconds:.1f} s){extra}")
+        for name, t in c.details.get("tests", {}).items():
+            by = t.get("mismatches_by_output") or {}
+            lines.append(f"      {name:<18} {t.get('mismatches') or 0:>6} mismatches / {t.get('vectors')} vectors"
+                         + (f"  (outputs: {', '.join(f'{k} {v}' for k, v in sorted(by.items()))})" if by else ""))
+        by = c.details.get("mismatches_by_output") or {}
+        if by:
+            lines.append(f"      outputs: {', '.join(f'{k} {v}' for k, v in sorted(by.items()))}")
+        for m in c.details.get("first_mismatches", [])[:5]:
+            lines.append(f"      {m}")
+        if c.failure:
+            lines.append(f"      {c.failure}")
+    lines.append(f"  wrote {result.project / 'verify.json'} and {result.project / 'verify.xml'}")
+    return lines

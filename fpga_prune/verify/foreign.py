@@ -1,0 +1,111 @@
+"""``verify`` of any hls4ml project directory: its RTL == its own C simulation (== the bit-accurate model).
+
+Why a separate flow from the generated-project one (``fpga_prune.verify.checks``):
+a project this tool did not write has no ``network.json`` and no vectors, and
+what was synthesized is its firmware -- so the reference is the project's own
+C simulation (``fpga_prune.hls.project_csim``) over inputs drawn over the input
+type (``vectors.drawn_inputs``).  The bit-accurate model of the imported
+firmware (``hls_project.read_project``) is the third voice wherever the
+importer knows every layer; where it does not, the check says why instead of
+guessing, and the RTL is still compared with the C simulation.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from fpga_prune.errors import InputError
+from fpga_prune.hls.project import TopSignature, read_project, top_signature
+from fpga_prune.outdir import write_tree
+from fpga_prune.rtl.ports import ArraySpec, vitis_default_ports
+
+if TYPE_CHECKING:
+    from fpga_prune.verify.checks import Check, VerifyOptions
+
+#: vectors drawn when ``--vectors`` is not given (>= 3,000 per simulator, issue #10)
+DEFAULT_VECTORS = 3000
+
+
+def is_hls_project(path: Path) -> bool:
+    """An hls4ml output directory (not one ``fpga-prune generate`` wrote)."""
+    return not (path / "network.json").is_file() and (path / "firmware").is_dir()
+
+
+def _spec(a) -> ArraySpec:
+    return ArraySpec(a.name, a.size, a.type.width, a.type.signed)
+
+
+def _model_check(project: Path, sig: TopSignature, x: np.ndarray, ref: np.ndarray, run) -> Check:
+    """The bit-accurate model of the imported firmware vs the C simulation, per output and per layer."""
+    from fpga_prune.arith import emulate  # noqa: PLC0415
+    from fpga_prune.hls.project_csim import layer_disagreement  # noqa: PLC0415
+    from fpga_prune.verify.checks import Check  # noqa: PLC0415
+
+    t0 = time.perf_counter()
+    try:
+        net = read_project(project).network
+        trace = emulate.trace(net, x)
+    except InputError as exc:
+        return Check("bit_accurate_model", "bit_accurate", 0, 0, time.perf_counter() - t0,
+                     {"modelled": False, "not_modelled": str(exc), "first_mismatches": []})
+    got = np.asarray(trace[-1], dtype=np.int64)
+    names = [f"{a.name}[{i}]" for a in sig.outputs for i in range(a.size)]
+    if got.shape != ref.shape:
+        return Check("bit_accurate_model", "bit_accurate", len(x), len(x), time.perf_counter() - t0,
+                     {"modelled": True, "first_mismatches": []},
+                     failure=f"model gives {got.shape[1]} outputs, the C simulation {ref.shape[1]}")
+    diff = got != ref
+    bad = np.flatnonzero(diff.any(axis=1))
+    by_output = {names[j]: int(diff[:, j].sum()) for j in range(diff.shape[1]) if diff[:, j].any()}
+    layers = layer_disagreement(run.traces, run.tap_names, trace, net.layers)
+    first_layer = next((r for r in layers if r.get("disagreeing_vectors")), None)
+    first = [f"vector {int(i)}: C simulation {ref[i].tolist()} model {got[i].tolist()}" for i in bad[:5]]
+    if first_layer:
+        first.insert(0, f"first disagreeing layer: {first_layer['layer']} (layer {first_layer['index']}, "
+                        f"{first_layer['disagreeing_vectors']} vectors, first vector {first_layer['first_vector']})")
+    return Check("bit_accurate_model", "bit_accurate", len(x), len(bad), time.perf_counter() - t0,
+                 {"modelled": True, "compared_with": "hls4ml_csim", "mismatches_by_output": by_output,
+                  "layers": layers, "first_mismatches": first})
+
+
+def verify_hls_project(project: Path, opts: VerifyOptions, say) -> list[Check]:
+    """Every check of an hls4ml project directory (its own C simulation is the reference)."""
+    from fpga_prune.hls.project_csim import run_project_csim  # noqa: PLC0415
+    from fpga_prune.hls.vectors import drawn_inputs, top_vector_files  # noqa: PLC0415
+    from fpga_prune.verify.checks import Check, check_rtl  # noqa: PLC0415
+
+    sig = top_signature(project, opts.rtl_top)
+    n = opts.vectors or DEFAULT_VECTORS
+    x = drawn_inputs(sig.input.type, sig.input.size, n, opts.seed)
+    build = project / "build" / "verify"
+    t0 = time.perf_counter()
+    run = run_project_csim(project, sig, x, build / "csim")
+    ref = run.outputs_raw
+    checks = [Check("hls4ml_csim", "csim", len(x), 0, time.perf_counter() - t0,
+                    {"role": "reference", "top": sig.top, "runner": run.command,
+                     "compile_seconds": round(run.compile_seconds, 2), "run_seconds": round(run.run_seconds, 2),
+                     "input_type": str(sig.input.type),
+                     "outputs": [f"{a.name}[{a.size}] {a.type}" for a in sig.outputs]})]
+    say(f"C simulation ({sig.top}): {len(x)} vectors drawn over {sig.input.type} -> reference outputs")
+    checks.append(_model_check(project, sig, x, ref, run))
+    c = checks[-1]
+    say("bit-accurate model: " + (f"{c.mismatches} mismatches with the C simulation on {c.vectors} vectors"
+                                   if c.details.get("modelled") else f"not modelled ({c.details['not_modelled']})"))
+    if opts.rtl_dir is None:
+        if not c.details.get("modelled"):
+            raise InputError(project, None, f"nothing to compare the C simulation with: no --rtl, and "
+                             f"{c.details['not_modelled']}")
+        return checks
+    vec_dir = build / "vectors"
+    guess = vitis_default_ports(sig.top, _spec(sig.input), [_spec(a) for a in sig.outputs])
+    write_tree(vec_dir, top_vector_files(sig, x, ref, guess))
+    for sim in opts.sims:
+        say(f"RTL simulation under {sim} ...")
+        checks.append(check_rtl(project, sim, opts, vec_dir))
+        c = checks[-1]
+        say(f"RTL {sim:<15} {c.mismatches} mismatches on {c.vectors} vectors")
+    return checks
