@@ -1,26 +1,62 @@
-"""Shared fixtures: where the real Bybit candles are, and a small slice of them.
+"""Shared fixtures and the suite's two tiers.
 
-The data are never copied into the repository: ``FPGA_PRUNE_DATA`` points at
-a directory or CSV file, default ``../shared/data/bybit`` beside the checkout.
+Candles: the built-in sample of real Bybit candles that ships in the package
+(``fpga_prune.data``'s ``sample:btcusdt-5m``), so the suite runs in a bare
+clone; ``FPGA_PRUNE_DATA`` (a CSV file or a directory of them) overrides it.
+
+Tiers (``tests/tiers.py``): tests marked ``calibration`` read other people's
+public hls4ml designs, which stay outside the repository; where that set is
+absent they are reported as not run, with how to point at one.
+
+Under pytest-xdist each worker builds the session fixtures it needs in its own
+temporary directories; nothing is shared between workers but read-only files.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 import fpga_prune  # noqa: F401  (selects legacy Keras before any test imports TF)
+import tiers
 
 REPO = Path(__file__).resolve().parents[1]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "calibration: reads the public hls4ml designs of the calibration set "
+                                       "(../shared/vitis-calibration or $FPGA_PRUNE_CALIBRATION); not run without it")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if tiers.CALIBRATION is not None:
+        return
+    skip = pytest.mark.skip(reason=tiers.ABSENT)
+    for item in items:
+        if item.get_closest_marker("calibration") is not None:
+            item.add_marker(skip)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    if tiers.CALIBRATION is not None:
+        return
+    n = sum(1 for r in terminalreporter.stats.get("skipped", ()) if tiers.ABSENT in str(r.longrepr))
+    if n:
+        terminalreporter.write_sep("-", f"calibration tier: {n} tests not run: the calibration set is absent")
+        terminalreporter.write_line("to run them: FPGA_PRUNE_CALIBRATION=/path/to/vitis-calibration "
+                                    "python -m pytest -q -m calibration")
+
+
 @pytest.fixture(scope="session")
 def bybit_csv() -> Path:
-    """The real BTCUSDT 5-minute candles (``$FPGA_PRUNE_DATA`` or ../shared/data/bybit)."""
-    from fpga_prune.data import shared_csv
+    """Real BTCUSDT 5-minute candles: ``$FPGA_PRUNE_DATA``, else the package's built-in sample."""
+    from fpga_prune.data import sample_path, shared_csv
 
-    return shared_csv(REPO)
+    if os.environ.get("FPGA_PRUNE_DATA"):
+        return shared_csv(REPO)
+    return sample_path("btcusdt-5m")
 
 
 def _cli_ok(*args: str) -> None:

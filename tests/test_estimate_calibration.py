@@ -12,9 +12,12 @@ from fpga_prune.errors import InputError
 from fpga_prune.estimate.core import EstimateOptions, estimate
 from fpga_prune.estimate.bands import Calibration, band_factors
 from fpga_prune.hls.vitis import parse_csynth_rpt
+from tiers import cal_path, calibration
 
 REPO = Path(__file__).resolve().parents[1]
-CALIBRATION = REPO.parent / "shared" / "vitis-calibration"
+CALIBRATION = cal_path()
+
+pytestmark = calibration
 MODELLED = sorted(p.parent for p in CALIBRATION.glob("*/design.json") if "breast_cancer" not in p.parent.name)
 
 

@@ -7,9 +7,10 @@ from pathlib import Path
 
 
 from fpga_prune import cli
+from tiers import cal_path, calibration
 
 REPO = Path(__file__).resolve().parents[1]
-CALIBRATION = REPO.parent / "shared" / "vitis-calibration"
+CALIBRATION = cal_path()
 DESIGNS = sorted(p.parent for p in CALIBRATION.glob("*/design.json"))
 
 
@@ -19,6 +20,7 @@ def _run(capsys, *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
+@calibration
 def test_estimate_json_on_every_shared_design(capsys):
     assert len(DESIGNS) == 33
     for d in DESIGNS:
@@ -43,6 +45,7 @@ def test_estimate_json_on_every_shared_design(capsys):
     assert est["device_resources_known"] is True and 0.2 < est["utilization"]["dsp"] < 0.21  # alveo-u250 part
 
 
+@calibration
 def test_estimate_text_and_options(capsys):
     d = str(CALIBRATION / "jet_f16_rf1_u250_vhls2019")
     code, out, _ = _run(capsys, "estimate", d)
@@ -92,6 +95,7 @@ def test_estimate_model_directory(trained_model, capsys):
     assert est["layers"][0]["kind"] == "dense" and est["totals"]["dsp"] >= 0
 
 
+@calibration
 def test_calibrate_writes_a_file_estimate_uses(tmp_path, capsys):
     dirs = [str(CALIBRATION / n) for n in ("ak_mnist_dsp_rf1_z7007s_vitis2021", "ak_har_dsp_rf1_z7007s_vitis2021",
                                            "ak_cardio_dsp_rf1_z7007s_vitis2021")]

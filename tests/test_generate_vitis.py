@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 
 from fpga_prune.hls import vitis
-from fpga_prune.data import calibration_dir
 from fpga_prune.errors import InputError
+from tiers import cal_path, calibration
 
-ASSETS = calibration_dir(Path(__file__).resolve().parents[1]) / "extra"
+ASSETS = cal_path("extra")
 
 
+@calibration
 def test_parse_csynth_xml_pynq_part_dsp48e_tag():
     r = vitis.parse_csynth_report(ASSETS / "autoencoder_hls4ml_csynth.xml")
     assert (r["dsp"], r["bram18k"], r["lut"], r["ff"], r["uram"]) == (118, 289, 35689, 53257, 0)
@@ -24,6 +25,7 @@ def test_parse_csynth_xml_pynq_part_dsp48e_tag():
     assert (r["part"], r["top"], r["version"]) == ("xc7z020-clg400-1", "myproject_axi", "2019.2.1")
 
 
+@calibration
 def test_parse_csynth_xml_second_report_and_vitis_dsp_tag(tmp_path):
     r = vitis.parse_csynth_report(ASSETS / "full_model_layer_csynth.xml")
     assert (r["dsp"], r["bram18k"], r["lut"], r["ff"]) == (0, 0, 209, 26)
@@ -44,6 +46,7 @@ def test_parse_csynth_rejects_other_files(tmp_path):
         vitis.parse_csynth_report(tmp_path / "y.xml")
 
 
+@calibration
 def test_parse_vivado_utilization_real_report():
     u = vitis.parse_vivado_utilization(ASSETS / "dnd_hls4ml_vivado_synth.rpt")
     assert (u["lut"], u["ff"], u["dsp"]) == (31277, 4555, 0)
@@ -52,6 +55,7 @@ def test_parse_vivado_utilization_real_report():
     assert u["device"] == "xczu9egffvb1156-2" and u["design_state"] == "Synthesized"
 
 
+@calibration
 def test_parse_vivado_utilization_7series_rows():
     text = (ASSETS / "dnd_hls4ml_vivado_synth.rpt").read_text()
     text = text.replace("CLB LUTs*               | 31277", "Slice LUTs*             |  7000")
@@ -94,6 +98,7 @@ def test_find_vitis_prefers_vitis_run(tmp_path):
     assert tool.kind == "vitis-run" and tool.command("s.tcl")[1:] == ["--mode", "hls", "--tcl", "s.tcl"]
 
 
+@calibration
 def test_run_synth_with_a_stand_in_vitis_parses_its_report(tmp_path, monkeypatch):
     """A stand-in ``vitis_hls`` that checks its arguments and leaves a real csynth.xml where Vitis would."""
     bindir = tmp_path / "bin"

@@ -13,16 +13,19 @@ from fpga_prune.errors import InputError
 from fpga_prune.arith.fixed import FixedType
 from fpga_prune.hls.project import read_project
 from fpga_prune.arith.ir import DenseLayer
+from tiers import cal_path, calibration, designs
 
 REPO = Path(__file__).resolve().parents[1]
-CALIBRATION = REPO.parent / "shared" / "vitis-calibration"
-DESIGNS = sorted(p for p in CALIBRATION.glob("*/design.json"))
+CALIBRATION = cal_path()
+DESIGNS = designs()
 
 
+@calibration
 def test_calibration_designs_are_there():
     assert len(DESIGNS) == 33
 
 
+@calibration
 @pytest.mark.parametrize("design", DESIGNS, ids=lambda p: p.parent.name)
 def test_every_shared_design_imports(design):
     doc = json.loads(design.read_text())["design"]
@@ -47,6 +50,7 @@ def test_every_shared_design_imports(design):
     assert (prj.mul_impl is not None) == ("config_op mul" in doc["nondefault_options"])
 
 
+@calibration
 def test_a_weight_is_cast_with_its_type_as_the_cpp_does():
     prj = read_project(CALIBRATION / "jet_q6prune_rf1_u250_vhls2019")
     first = prj.network.layers[0]

@@ -57,6 +57,9 @@ def add_fit_arguments(parser: argparse.ArgumentParser) -> None:
                         help="per-layer: search input, weight and activation widths per layer (bit-accurate "
                              "sensitivity, QKeras QAT); uniform: one weight width; auto (default): per-layer "
                              "with --objective resources, else uniform")
+    parser.add_argument("--finetune-epochs", type=int, default=12, metavar="N",
+                        help="fine-tuning epochs of each pruned candidate (default 12; 0: none, so the search "
+                             "depends only on the model, not on TensorFlow's float arithmetic)")
     parser.add_argument("--confidence", type=_confidence, default=0.9, metavar="C|point",
                         help="a design fits only when the UPPER bound of its estimate at confidence C is inside "
                              "the caps (default 0.9); 'point': the point estimate alone")
@@ -82,6 +85,7 @@ def fit_config_from_args(args: argparse.Namespace):
     cal_path = getattr(args, "calibration", None)
     return FitConfig(min_retention=args.min_retention, metric=args.metric, strategy=args.strategy,
                      weight_method=args.method, neuron_criterion=args.neuron_criterion, seed=args.seed,
+                     finetune_epochs=args.finetune_epochs,
                      confidence=getattr(args, "confidence", None), objective=args.objective,
                      precision=args.precision, hls_tool=getattr(args, "hls_tool", None) or DEFAULT_HLS_TOOL,
                      calibration=Calibration.read(cal_path) if cal_path else None)

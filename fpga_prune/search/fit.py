@@ -126,6 +126,8 @@ class FitConfig:
             raise InputError("--objective", None, f"unknown {self.objective!r}; valid: {', '.join(OBJECTIVES)}")
         if self.precision not in PRECISIONS:
             raise InputError("--precision", None, f"unknown {self.precision!r}; valid: {', '.join(PRECISIONS)}")
+        if self.finetune_epochs < 0:
+            raise InputError("--finetune-epochs", None, f"must be >= 0, got {self.finetune_epochs}")
         if not 0.0 <= self.margin < 0.5:
             raise InputError("--margin", None, f"must be in [0, 0.5), got {self.margin}")
         tool_family(self.hls_tool)  # validates the name
@@ -282,7 +284,12 @@ def hardware_metric(network, x_val: np.ndarray, y_val: np.ndarray, cfg: FitConfi
 
 
 def _fit_fn(splits: Splits, cfg: FitConfig):
+    """Fine-tuning of a pruned candidate; with ``finetune_epochs == 0`` none (masks are still applied), so the
+    search then does no floating-point training and its choice depends only on the model it was given."""
     import tensorflow as tf  # noqa: PLC0415
+
+    if cfg.finetune_epochs == 0:
+        return lambda model, callbacks: None
 
     n_classes = splits.train.n_classes
     loss = "binary_crossentropy" if n_classes == 2 else "sparse_categorical_crossentropy"
