@@ -25,11 +25,6 @@ import tiers
 REPO = Path(__file__).resolve().parents[1]
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "calibration: reads the public hls4ml designs of the calibration set "
-                                       "(../shared/vitis-calibration or $FPGA_PRUNE_CALIBRATION); not run without it")
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if tiers.CALIBRATION is not None:
         return
@@ -52,10 +47,12 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
 @pytest.fixture(scope="session")
 def bybit_csv() -> Path:
     """Real BTCUSDT 5-minute candles: ``$FPGA_PRUNE_DATA``, else the package's built-in sample."""
-    from fpga_prune.data import sample_path, shared_csv
-
     if os.environ.get("FPGA_PRUNE_DATA"):
+        from fpga_prune.data import shared_csv
+
         return shared_csv(REPO)
+    from fpga_prune.data import sample_path
+
     return sample_path("btcusdt-5m")
 
 
