@@ -5,6 +5,7 @@ Fast tests (no training): they need only the package, never ``../shared``.
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import hashlib
 import json
@@ -79,8 +80,8 @@ def test_data_list(capsys):
     assert err == ""
     assert out.splitlines() == [
         "name        symbol          interval  rows    range                                                   sha256",
-        "btcusdt-5m  BTCUSDT linear  5 min     25,920  2025-04-03 17:05:00+00:00 .. 2025-07-02 17:00:00+00:00  "
-        "cd59041c6817",
+        ("btcusdt-5m  BTCUSDT linear  5 min     25,920  2025-04-03 17:05:00+00:00 .. 2025-07-02 17:00:00+00:00  "
+         "cd59041c6817"),
         "use one with --data sample:NAME; without --data and --symbol, commands use btcusdt-5m",
     ]
     assert main(["data", "--list", "--json"]) == 0
@@ -88,11 +89,12 @@ def test_data_list(capsys):
     assert doc["default"] == "btcusdt-5m" and [s["name"] for s in doc["samples"]] == ["btcusdt-5m"]
     assert doc["samples"][0]["sha256_csv"] == get_sample(DEFAULT).sha256_csv
     assert main(["data", "--list", "--data", "x.csv"]) == 2
-    assert capsys.readouterr().err == "fpga-prune: error: command line: --list: lists the built-in samples; drop --data\n"
+    assert capsys.readouterr().err == ("fpga-prune: error: command line: --list: lists the built-in samples; "
+                                       "drop --data\n")
 
 
-@pytest.mark.parametrize("argv", [["data", "--data", "sample:x"], ["run", "--board", "pynq-z2", "--data", "sample:x"],
-                                  ["train", "--data", "sample:x"]])
+@pytest.mark.parametrize("argv", [["data", "--data", "sample:x"],
+                                  ["run", "--board", "pynq-z2", "--data", "sample:x"], ["train", "--data", "sample:x"]])
 def test_unknown_sample_is_one_line(argv, tmp_path, capsys):
     out = tmp_path / "out"
     assert main([*argv, "--out", str(out)] if argv[0] != "data" else argv) == 2
@@ -130,8 +132,6 @@ def test_train_and_run_without_a_source_resolve_the_sample_once(tmp_path, capsys
     args = build_parser(only="run").parse_args(["run", "--board", "pynq-z2", "--out", str(tmp_path / "r")])
     cfg = config_from_args(args)
     assert cfg.source == CandleSource.builtin()
-    import argparse
-
     config_from_args(argparse.Namespace(**vars(args)))  # a sweep point: a copy of the same parse
     assert capsys.readouterr().err == NOTICE + "\n"
     args = build_parser(only="run").parse_args(["run", "--board", "pynq-z2", "--out", str(tmp_path / "r"),

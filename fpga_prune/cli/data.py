@@ -29,8 +29,8 @@ def list_samples(args: argparse.Namespace) -> int:
     """The built-in samples: name, symbol, interval, rows, range, sha256 prefix of the CSV."""
     samples = [get_sample(n) for n in sample_names()]
     header = ("name", "symbol", "interval", "rows", "range", "sha256")
-    rows = [(s.name, f"{s.symbol} {s.category}", interval_label(interval_ms(s.interval)), f"{s.rows:,}", f"{s.first_candle} .. {s.last_candle}",
-             s.sha256_csv[:12]) for s in samples]
+    rows = [(s.name, f"{s.symbol} {s.category}", interval_label(interval_ms(s.interval)), f"{s.rows:,}",
+             f"{s.first_candle} .. {s.last_candle}", s.sha256_csv[:12]) for s in samples]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in [header, *rows]]
     lines.append(f"use one with --data {PREFIX}NAME; without --data and --symbol, commands use {DEFAULT}")

@@ -10,6 +10,7 @@ sample:NAME`` (or ``load("sample:NAME")``) selects one, and the CLI uses
 
 from __future__ import annotations
 
+import getpass
 import gzip
 import hashlib
 import json
@@ -109,7 +110,7 @@ def sample_of(path: str | os.PathLike) -> str | None:
 
 
 def _user_cache_dir() -> Path:
-    import platformdirs  # noqa: PLC0415
+    import platformdirs  # only when a cache copy is wanted
 
     return Path(platformdirs.user_cache_dir("fpga-prune")) / "samples"
 
@@ -123,7 +124,7 @@ def sample_path(name: str, cache_dir: str | os.PathLike | None = None) -> Path:
     """
     s = get_sample(name)
     roots = [Path(cache_dir)] if cache_dir is not None else [
-        _user_cache_dir(), Path(tempfile.gettempdir()) / f"fpga-prune-{os.getuid()}" / "samples"]
+        _user_cache_dir(), Path(tempfile.gettempdir()) / f"fpga-prune-{getpass.getuser()}" / "samples"]
     targets = [root / s.sha256_csv[:16] / s.csv_name for root in roots]
     for target in targets:
         if target.is_file() and hashlib.sha256(target.read_bytes()).hexdigest() == s.sha256_csv:
