@@ -193,3 +193,11 @@ def test_gzipped_candle_files_load_transparently(tmp_path):
         load(bad)
     with pytest.raises(InputError, match=r"unknown file type '.parquet'"):
         load(tmp_path / "x.parquet.gz")
+
+
+def test_generate_accepts_a_sample_name_for_data(tmp_path):
+    from fpga_prune.flow.bundles import resolve_data
+
+    assert resolve_data(tmp_path, "sample:btcusdt-5m") == get_sample(DEFAULT).file
+    with pytest.raises(InputError, match="unknown sample 'zz'; valid: btcusdt-5m"):
+        resolve_data(tmp_path, "sample:zz")
