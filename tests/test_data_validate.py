@@ -12,6 +12,8 @@ import json
 import pytest
 
 from fpga_prune.cli import main
+from fpga_prune.data import CandleSource
+from fpga_prune.errors import InputError
 
 # Seven real candles (the first of the shared file), header on line 1.
 GOOD = """timestamp,open,high,low,close,volume
@@ -122,8 +124,14 @@ def test_interval_given_that_contradicts_the_data(tmp_path, capsys):
     assert "command line: --interval: unknown interval 'fortnight'" in capsys.readouterr().err
 
 
+def test_no_source_is_an_error_in_the_api():
+    """The CLI falls back to the built-in sample (tests/test_data_builtin.py); a bare CandleSource does not."""
+    with pytest.raises(InputError) as err:
+        CandleSource().validate()
+    assert str(err.value).startswith("command line: --data/--symbol: no candles: give --data FILE, or --symbol SYMBOL")
+
+
 @pytest.mark.parametrize("argv, message", [
-    ([], "command line: --data/--symbol: no candles: give --data FILE, or --symbol SYMBOL"),
     (["--symbol", "BTCUSDT", "--start", "2025-04-03"], "command line: --interval: required with --symbol"),
     (["--symbol", "BTCUSDT", "--interval", "5"], "command line: --start: required with --symbol"),
     (["--symbol", "BTCUSDT", "--interval", "5", "--start", "2025-04-05", "--end", "2025-04-04"],

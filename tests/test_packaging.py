@@ -1,8 +1,9 @@
-"""The wheel carries boards/, hls_templates/ and sim/, found via importlib.resources.
+"""The wheel carries boards/, hls_templates/, sim/ and the built-in candle samples.
 
 A real wheel is built from this checkout and installed (non-editable) into a
 separate directory; a child interpreter that imports fpga_prune from there
-must find every asset file, and must not be reading the checkout.
+must find every asset file and load every sample by name, and must not be
+reading the checkout.
 """
 
 from __future__ import annotations
@@ -35,6 +36,12 @@ def walk(t, prefix=""):
 for name in ASSETS:
     d = asset_dir(name)
     out["assets"][name] = {"dir": str(d), "files": dict(walk(d))}
+from fpga_prune.data import get_sample, load, sample_names
+out["samples"] = {}
+for name in sample_names():
+    s = get_sample(name)
+    out["samples"][name] = {"file": str(s.file), "rows": len(load("sample:" + name)),
+                            "packaged": sorted(p.name for p in s.file.parent.iterdir())}
 print(json.dumps(out))
 """
 
@@ -70,6 +77,24 @@ def test_wheel_install_finds_every_asset(installed, tmp_path):
         tracked = _tracked(name)
         assert tracked, f"no tracked files under {name}/"
         assert found["files"] == tracked
+
+
+def test_wheel_install_carries_the_samples(installed, tmp_path):
+    """Each sample (the .csv.gz and its provenance .json) is in the wheel and loads by name there."""
+    from fpga_prune.data import get_sample, sample_names
+
+    env = dict(os.environ, PYTHONPATH=str(installed))
+    proc = subprocess.run([sys.executable, "-c", CHILD], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, check=True)
+    out = json.loads(proc.stdout)
+    tracked = _tracked("fpga_prune/data/samples")
+    assert tracked and sorted(out["samples"]) == sorted(sample_names())
+    for name, found in out["samples"].items():
+        s = get_sample(name)
+        assert found["file"] == str(installed / "fpga_prune" / "data" / "samples" / s.file.name)
+        assert found["rows"] == s.rows
+        assert found["packaged"] == sorted(tracked)
+        assert Path(found["file"]).read_bytes() == s.file.read_bytes()
 
 
 def test_checkout_finds_assets_at_repo_root():

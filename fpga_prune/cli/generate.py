@@ -23,7 +23,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--board", required=True, metavar="NAME|FILE", help="board name or board YAML file")
     parser.add_argument("--out", required=True, type=Path, metavar="PROJECT", help="project directory to write")
     parser.add_argument("--data", type=Path, metavar="FILE",
-                        help="the candle CSV/JSON the model was trained on (default: the one its metrics.json names)")
+                        help="the candle CSV/JSON (or sample:NAME) the model was trained on "
+                             "(default: the one its metrics.json names)")
     parser.add_argument("--vectors", type=int, default=DEFAULT_VECTORS,
                         help=f"test vectors from the held-out rows (default {DEFAULT_VECTORS})")
     parser.add_argument("--stress", type=int, default=DEFAULT_STRESS,

@@ -14,15 +14,18 @@ JSON lines) is the J-th entry of that response's ``result.list``.
 from __future__ import annotations
 
 import csv
+import gzip
 import json
 import os
 import re
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from fpga_prune.data.builtin import get_sample, sample_ref
 from fpga_prune.data.candles import Candles
 from fpga_prune.data.layout import EXPECTED, OPTIONAL, REQUIRED, FileLayout, map_header, parse_time_column
 from fpga_prune.data.timeutil import (
@@ -66,8 +69,22 @@ def _interval_for(ts: np.ndarray, interval: str | int | None, path: str, name: s
     return ms
 
 
+def kind_suffix(path: str | os.PathLike) -> str:
+    """The suffix that says the format, past a trailing ``.gz``: 'x.csv.gz' -> '.csv'."""
+    p = Path(path)
+    if p.suffix.lower() == ".gz":
+        p = p.with_suffix("")
+    return p.suffix.lower()
+
+
 def _read_text(path: Path) -> str:
     try:
+        if path.suffix.lower() == ".gz":  # gzip-compressed (the built-in samples): read transparently
+            raw = path.read_bytes()
+            try:
+                return gzip.decompress(raw).decode("utf-8-sig")
+            except (OSError, EOFError, zlib.error) as exc:
+                raise InputError(path, None, f"not a valid gzip file ({exc})") from None
         return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise InputError(path, None, "no such file") from None
@@ -295,7 +312,7 @@ def load_json_with_report(path: str | os.PathLike, *, interval: str | int | None
                           allow_gaps: bool = False) -> tuple[Candles, ValidationReport]:
     path = Path(path)
     src = str(path)
-    docs = _responses(path, _read_text(path), path.suffix.lower() in (".jsonl", ".ndjson"))
+    docs = _responses(path, _read_text(path), kind_suffix(path) in (".jsonl", ".ndjson"))
     rows = KlineRows()
     for label, doc in docs:
         if not isinstance(doc, dict):
@@ -325,12 +342,16 @@ def load_json_with_report(path: str | os.PathLike, *, interval: str | int | None
 # ----------------------------------------------------------------------------- dispatch
 def load_with_report(path: str | os.PathLike, *, allow_gaps: bool = False,
                      interval: str | int | None = None) -> tuple[Candles, ValidationReport]:
+    name = sample_ref(path)
+    if name is not None:  # "sample:NAME": a built-in sample (gzip CSV inside the package)
+        sample = get_sample(name)
+        return load_csv_with_report(sample.file, interval=interval, allow_gaps=allow_gaps, symbol=sample.symbol)
     path = Path(path)
     if path.is_dir():
         raise InputError(path, None, "is a directory, not a candle file")
-    kind = _SUFFIXES.get(path.suffix.lower())
+    kind = _SUFFIXES.get(kind_suffix(path))
     if kind is None:
-        raise InputError(path, None, f"unknown file type {path.suffix or '(none)'!r}; "
+        raise InputError(path, None, f"unknown file type {kind_suffix(path) or path.suffix or '(none)'!r}; "
                          f"valid: {', '.join(sorted(_SUFFIXES))}")
     if kind == "csv":
         return load_csv_with_report(path, interval=interval, allow_gaps=allow_gaps)
@@ -339,7 +360,8 @@ def load_with_report(path: str | os.PathLike, *, allow_gaps: bool = False,
 
 def load(path: str | os.PathLike, *, allow_gaps: bool = False,
          interval: str | int | None = None) -> Candles:
-    """Validated candles from a .csv, .json or .jsonl file (dispatch on the suffix)."""
+    """Validated candles from a .csv, .json or .jsonl file (dispatch on the suffix; each may be
+    gzip-compressed, e.g. .csv.gz), or from a built-in sample named ``sample:NAME``."""
     return load_with_report(path, allow_gaps=allow_gaps, interval=interval)[0]
 
 

@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from fpga_prune.data.builtin import SAMPLES, get_sample, sample_of
 from fpga_prune.data.candles import Candles
 from fpga_prune.data.timeutil import format_ts
 from fpga_prune.errors import InputError
@@ -26,13 +27,17 @@ def data_record(candles: Candles) -> dict[str, Any]:
     """The ``data`` entry of a bundle's metrics.json: the file (absolute path, sha256) and what it held."""
     path = Path(candles.source)
     is_file = bool(candles.source) and path.is_file()
-    return {
+    record = {
         "source": str(path.resolve()) if is_file else str(candles.source),
         "sha256": sha256_file(path) if is_file else None,
         "symbol": candles.symbol, "interval_ms": candles.interval_ms, "candles": len(candles),
         "start": format_ts(int(candles.timestamp_ms[0])), "end": format_ts(int(candles.timestamp_ms[-1])),
         "format": None if candles.layout is None else candles.layout.to_dict(),
     }
+    sample = sample_of(path) if is_file else None
+    if sample is not None:  # a built-in sample: found by name when the package has moved since
+        record["sample"] = sample
+    return record
 
 
 def _metrics(directory: Path) -> dict[str, Any] | None:
@@ -65,6 +70,8 @@ def recorded_source(bundle_dir: str | os.PathLike) -> Path:
                          "pass --data FILE")
     where, rec = found
     path = Path(str(rec["source"]))
+    if not path.is_file() and isinstance(rec.get("sample"), str) and rec["sample"] in SAMPLES:
+        path = get_sample(rec["sample"]).file  # the same sample in this installation (sha256 checked below)
     if not path.is_file():
         raise InputError(where, "data.source", f"{path} no longer exists (moved or deleted?); "
                          "pass --data FILE with the candles the model was trained on")

@@ -1,4 +1,4 @@
-"""Where candles come from: a file or a Bybit range, as one typed value.
+"""Where candles come from: a file, a built-in sample or a Bybit range, as one typed value.
 
 Why a dataclass and not the parsed command line: ``data``, ``train``,
 ``prune`` and the ``run`` flow read candles alike, and the flow keeps the
@@ -8,9 +8,11 @@ source in its typed configuration; the data package knows nothing of argparse
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
+from fpga_prune.data.builtin import DEFAULT, PREFIX, get_sample
 from fpga_prune.data.bybit import fetch
 from fpga_prune.data.candles import Candles
 from fpga_prune.data.files import load_with_report
@@ -20,7 +22,8 @@ from fpga_prune.errors import InputError
 
 @dataclass(frozen=True)
 class CandleSource:
-    """A candle file (``data``) or a Bybit download (``symbol``, ``interval``, ``start`` [, ``end``])."""
+    """A candle file (``data``), a built-in sample (``sample``, a name in ``builtin.SAMPLES``) or a
+    Bybit download (``symbol``, ``interval``, ``start`` [, ``end``])."""
 
     data: Path | None = None
     symbol: str | None = None
@@ -32,11 +35,29 @@ class CandleSource:
     use_cache: bool = True
     refresh: bool = False
     cache_dir: Path | None = None
+    sample: str | None = None  # last, so the fields before it keep their positions
+
+    @classmethod
+    def builtin(cls, name: str = DEFAULT, **options: Any) -> CandleSource:
+        """The built-in sample ``name`` (default: the one used when no source is given)."""
+        return cls(sample=name, **options)
+
+    def key(self) -> dict[str, str]:
+        """Every field as text, for digests; ``sample`` only when set, so file and Bybit keys stay as they were."""
+        return {k: str(v) for k, v in sorted(asdict(self).items()) if not (k == "sample" and v is None)}
 
     def validate(self) -> CandleSource:
         """InputError (exit 2) for a contradictory or incomplete source; nothing is read."""
-        if self.data is not None and self.symbol:
+        if (self.data is not None or self.sample is not None) and self.symbol:
             raise InputError("command line", "--data/--symbol", "give either --data FILE or --symbol, not both")
+        if self.sample is not None:
+            if self.data is not None:
+                raise InputError("command line", "--data", "give a file or a sample, not both")
+            for opt in ("start", "end"):
+                if getattr(self, opt):
+                    raise InputError("command line", f"--{opt}", "only applies to --symbol (Bybit downloads)")
+            get_sample(self.sample)  # an unknown name lists the valid ones
+            return self
         if self.data is not None:
             for opt in ("start", "end"):
                 if getattr(self, opt):
@@ -55,6 +76,8 @@ class CandleSource:
 def load_source(src: CandleSource) -> tuple[Candles, ValidationReport]:
     """The validated candles of ``src`` and their validation report."""
     src.validate()
+    if src.sample is not None:
+        return load_with_report(PREFIX + src.sample, allow_gaps=src.allow_gaps, interval=src.interval)
     if src.data is not None:
         return load_with_report(src.data, allow_gaps=src.allow_gaps, interval=src.interval)
     candles = fetch(src.symbol, src.interval, src.start, src.end, category=src.category,

@@ -295,8 +295,14 @@ def load_pruned(model_dir: str | os.PathLike) -> PrunedModel:
 
 
 def resolve_data(pruned_dir: Path, data: str | os.PathLike | None) -> Path:
-    """``data`` when given, else the candle file the model directory names (InputError when neither is readable)."""
+    """``data`` when given (a file, or ``sample:NAME``: the built-in sample's packaged file), else the candle
+    file the model directory names (InputError when neither is readable)."""
     if data is not None:
+        from fpga_prune.data.builtin import get_sample, sample_ref  # noqa: PLC0415
+
+        name = sample_ref(data)
+        if name is not None:
+            return get_sample(name).file
         p = Path(data)
         if not p.is_file():
             raise InputError(p, None, "data file not found")

@@ -93,6 +93,10 @@ def layouts(cfg: RunConfig) -> list[BoardLayout]:
 
 
 def _cleaned_name(src: CandleSource) -> str:
+    if src.sample is not None:  # the name of the CSV the sample compresses: as a run on that file
+        from fpga_prune.data.builtin import get_sample  # noqa: PLC0415
+
+        return get_sample(src.sample).csv_name
     if src.data is not None:
         return Path(src.data).stem + ".csv"
     parts = [src.symbol, src.category, str(src.interval), str(src.start), str(src.end or "now")]
@@ -108,7 +112,15 @@ def _data_step(cfg: RunConfig) -> tuple[Step, str]:
     src = cfg.source
     name = _cleaned_name(src)
     options: dict[str, Any]
-    if src.data is not None:
+    sample = None
+    if src.sample is not None:
+        from fpga_prune.data.builtin import get_sample  # noqa: PLC0415
+
+        sample = get_sample(src.sample)
+        options = {"sample": sample.name, "sha256": sample.sha256_csv, "interval": src.interval,
+                   "allow_gaps": src.allow_gaps}
+        cacheable = True
+    elif src.data is not None:
         options = {"file": Path(src.data).name, "sha256": sha256_file(Path(src.data)),
                    "interval": src.interval, "allow_gaps": src.allow_gaps}
         cacheable = True
@@ -122,6 +134,9 @@ def _data_step(cfg: RunConfig) -> tuple[Step, str]:
         summary = summarize(candles)
         summary["source"] = str(src.data) if src.data is not None else summary["source"]
         summary["source_sha256"] = options.get("sha256")
+        if sample is not None:  # the sample's name and hashes, and where its candles came from
+            summary["source"] = sample.ref
+            summary["sample"] = sample.record()
         summary["cleaned_csv"] = name
         with staged_dir(cfg.out / "data") as stage:
             write_csv(candles, stage / name)

@@ -31,7 +31,7 @@ import socket
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from fpga_prune.errors import CheckFailed, FpgaPruneError, InputError
@@ -76,7 +76,7 @@ def _slug(text: str) -> str:
 
 def group_key(cfg: RunConfig) -> str:
     """Points with equal keys share one data step and one training (the train step's own options)."""
-    return json_digest({"source": {k: str(v) for k, v in sorted(asdict(cfg.source).items())},
+    return json_digest({"source": cfg.source.key(),
                         "spec": cfg.spec.to_dict(), "model": cfg.model.to_dict(), "threads": cfg.threads,
                         "n_boot": cfg.n_boot, "boot_block": cfg.boot_block})
 

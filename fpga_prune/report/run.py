@@ -50,7 +50,10 @@ def data_section(summary: Mapping[str, Any] | None) -> dict[str, Any] | None:
         return None
     keep = ("symbol", "source", "source_sha256", "cleaned_csv", "rows", "interval", "interval_ms", "start", "end",
             "gaps", "missing_candles", "price", "volume", "labels")
-    return {k: summary.get(k) for k in keep}
+    section = {k: summary.get(k) for k in keep}
+    if summary.get("sample"):  # a built-in sample: its name, hashes and provenance
+        section["sample"] = summary["sample"]
+    return section
 
 
 def training_section(metrics: Mapping[str, Any] | None) -> dict[str, Any] | None:
