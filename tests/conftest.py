@@ -15,6 +15,7 @@ temporary directories; nothing is shared between workers but read-only files.
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -64,11 +65,12 @@ def _cli_ok(*args: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def trained_model(tmp_path_factory, bybit_csv) -> Path:
-    """The default dense MLP trained on the real candles (short training for speed)."""
+def trained_model(tmp_path_factory) -> Path:
+    """A dense MLP bundle trained on the built-in sample: a copy of the committed golden model, which this
+    project's own ``train`` made (tests/golden/README.md), so no worker spends time training it again;
+    training itself is tested in test_model.py and test_run.py."""
     out = tmp_path_factory.mktemp("trained") / "model"
-    _cli_ok("train", "--data", str(bybit_csv), "--out", str(out), "--epochs", "12",
-            "--patience", "3", "--n-boot", "200")
+    shutil.copytree(REPO / "tests" / "golden" / "model", out)
     return out
 
 
