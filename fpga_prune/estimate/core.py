@@ -467,6 +467,7 @@ def estimate_activation(layer: ActivationLayer, board: Board, options: EstimateO
         ff = n * (width + xw)
         cycles = int(r["table_cycles"])
     elif layer.activation == "softmax":
+        assert layer.softmax is not None  # ActivationLayer checks a softmax has its params
         esize, ewidth = _table_shape(layer, "exp", layer.softmax.exp_table_size)
         isize, iwidth = _table_shape(layer, "invert", layer.softmax.inv_table_size)
         eb, el = _rom(esize, ewidth, ctx)
@@ -518,7 +519,8 @@ def estimate(network: FixedNetwork, board: Board, options: EstimateOptions = Est
     live = live_neurons(network)
     for lay, alive in zip(network.layers, live):
         if isinstance(lay, DenseLayer):
-            est.append(estimate_dense(lay, board, options, *(widths or (None, None)), live_out=alive))
+            in_widths, in_native = widths or (None, None)
+            est.append(estimate_dense(lay, board, options, in_widths, in_native, live_out=alive))
         else:
             est.append(estimate_activation(lay, board, options, live=alive))
         if isinstance(lay, ActivationLayer) and lay.element_types:
@@ -535,7 +537,8 @@ def estimate(network: FixedNetwork, board: Board, options: EstimateOptions = Est
     for i, (lay, le, alive) in enumerate(zip(network.layers, layers, live)):
         bits = (int(lay.element_widths()[alive].sum()) if isinstance(lay, ActivationLayer) and lay.element_types
                 else len(alive) * lay.result_type.width)
-        if isinstance(nxt[i], ActivationLayer) and nxt[i].element_types:
+        after = nxt[i]
+        if isinstance(after, ActivationLayer) and after.element_types:
             bits = 0  # an HGQ mask is inlined into the top: what it reads is cast on the spot, not registered
         bits += network.n_inputs * network.input_type.width if i == 0 else 0
         lut = le.lut if cal_lut == 1.0 else int(round(le.lut * cal_lut))
