@@ -95,6 +95,7 @@ def layouts(cfg: RunConfig) -> list[BoardLayout]:
 def _cleaned_name(src: CandleSource) -> str:
     if src.data is not None:
         return Path(src.data).stem + ".csv"
+    assert src.symbol is not None  # CandleSource.validate: no data file means a symbol
     parts = [src.symbol, src.category, str(src.interval), str(src.start), str(src.end or "now")]
     return "-".join(p.replace(":", "").replace(" ", "T").replace("/", "_") for p in parts) + ".csv"
 

