@@ -261,7 +261,7 @@ def _data_hint(directory: Path) -> str | None:
         return None
 
 
-def check_model_dir(model_dir: str | os.PathLike) -> Path:
+def check_model_dir(model_dir: str | os.PathLike[str]) -> Path:
     """Cheap checks (no TensorFlow) so bad input fails before anything is loaded or written."""
     from fpga_prune.model.training import MODEL_FILE, PREPROCESS_FILE  # noqa: PLC0415
 
@@ -274,7 +274,7 @@ def check_model_dir(model_dir: str | os.PathLike) -> Path:
     return d
 
 
-def load_pruned(model_dir: str | os.PathLike) -> PrunedModel:
+def load_pruned(model_dir: str | os.PathLike[str]) -> PrunedModel:
     """Load the Keras model, preprocessing, ``hls_config.json`` and ``budget.json`` of a model dir."""
     from fpga_prune.hls.settings import HlsSettings  # noqa: PLC0415
     from fpga_prune.model.training import MODEL_FILE, PREPROCESS_FILE, load_bundle  # noqa: PLC0415
@@ -294,7 +294,7 @@ def load_pruned(model_dir: str | os.PathLike) -> PrunedModel:
     return PrunedModel(d, bundle, settings, source, budget, hashes, _data_hint(d))
 
 
-def resolve_data(pruned_dir: Path, data: str | os.PathLike | None) -> Path:
+def resolve_data(pruned_dir: Path, data: str | os.PathLike[str] | None) -> Path:
     """``data`` when given, else the candle file the model directory names (InputError when neither is readable)."""
     if data is not None:
         p = Path(data)

@@ -128,7 +128,8 @@ def _data_step(cfg: RunConfig) -> tuple[Step, str]:
             write_csv(candles, stage / name)
             write_json_atomic(stage / "summary.json", summary)
         say(f"{len(candles):,} candles {summary['start']} .. {summary['end']}")
-        for note in (summary.get("file_format") or {}).get("notes", ()):  # what the loader assumed
+        fmt = summary.get("file_format")
+        for note in (fmt["notes"] if fmt else ()):  # what the loader assumed
             say(note)
         return {"rows": len(candles)}
 
