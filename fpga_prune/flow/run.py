@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from fpga_prune.errors import CheckFailed
 
@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from fpga_prune.search.fit import FitConfig
     from fpga_prune.hls.generate import GenerateOptions
     from fpga_prune.model.training import ModelConfig
-    from fpga_prune.flow.pipeline import Observer, Step, StepRecord
+    from fpga_prune.flow.pipeline import Observer, Progress, Step, StepRecord
+    from fpga_prune.outdir import JsonObject
 
 #: the steps of the flow, in order (``until`` stops after one, ``force`` names them)
 STEPS = ("data", "train", "prune", "generate", "verify")
@@ -108,7 +109,7 @@ def _data_step(cfg: RunConfig) -> tuple[Step, str]:
 
     src = cfg.source
     name = _cleaned_name(src)
-    options: dict[str, Any]
+    options: JsonObject
     if src.data is not None:
         options = {"file": Path(src.data).name, "sha256": sha256_file(Path(src.data)),
                    "interval": src.interval, "allow_gaps": src.allow_gaps}
@@ -117,7 +118,7 @@ def _data_step(cfg: RunConfig) -> tuple[Step, str]:
         options = {k: getattr(src, k) for k in ("symbol", "interval", "start", "end", "category", "allow_gaps")}
         cacheable = src.end is not None and not src.refresh  # an open range grows with time
 
-    def action(say):
+    def action(say: Progress) -> JsonObject:
         say("loading and validating candles")
         candles, _ = load_source(src)
         summary = summarize(candles)
@@ -162,7 +163,7 @@ def _train_step(cfg: RunConfig, candles: _Candles) -> Step:
 
         options["import"] = model_digest(cfg.model_path)
 
-    def action(say):
+    def action(say: Progress) -> JsonObject:
         arch = "-".join(map(str, cfg.model.hidden))
         imported = None
         if cfg.model_path is not None:
@@ -181,14 +182,14 @@ def _train_step(cfg: RunConfig, candles: _Candles) -> Step:
     return Step("train", ("model",), options, action, after=("data",))
 
 
-def _prune_step(cfg: RunConfig, lay: BoardLayout, candles: _Candles, closest: dict[str, dict[str, Any]]) -> Step:
+def _prune_step(cfg: RunConfig, lay: BoardLayout, candles: _Candles, closest: dict[str, JsonObject]) -> Step:
     """``closest`` receives the closest design's budget document when nothing fits (for the report)."""
     from fpga_prune.flow.bundles import prune_bundle  # noqa: PLC0415
     from fpga_prune.flow.pipeline import Step  # noqa: PLC0415
 
     options = {"board": lay.board.to_dict(), "caps": cfg.caps.to_dict(), "fit": cfg.fit.to_dict()}
 
-    def action(say):
+    def action(say: Progress) -> JsonObject:
         res = prune_bundle(cfg.out / "model", candles.get(), lay.board, cfg.caps, cfg.fit, cfg.out / lay.pruned,
                            data_label=str(candles.path), progress=say)
         if res.failure is not None:
@@ -207,7 +208,7 @@ def _generate_step(cfg: RunConfig, lay: BoardLayout, data_path: Path) -> Step:
     options = {"board": lay.board.to_dict(), "vectors": o.vectors, "stress": o.stress, "seed": o.seed,
                "synth": o.synth, "top": o.top, "clock_uncertainty": o.clock_uncertainty}
 
-    def action(say):
+    def action(say: Progress) -> JsonObject:
         res = generate(cfg.out / lay.pruned, lay.board, cfg.out / lay.project, data=data_path, options=o,
                        progress=say)
         failure = res.failure()
@@ -227,7 +228,7 @@ def _verify_step(cfg: RunConfig, lay: BoardLayout) -> Step:
 
     options = {"sims": list(cfg.sims), "csim": True}
 
-    def action(say):
+    def action(say: Progress) -> JsonObject:
         res = verify(cfg.out / lay.project, VerifyOptions(sims=cfg.sims), progress=say)
         if not res.ok:
             bad = [f"{c.name} {c.mismatches} mismatches{' (' + c.failure[:200] + ')' if c.failure else ''}"
@@ -243,7 +244,7 @@ def _verify_step(cfg: RunConfig, lay: BoardLayout) -> Step:
 @dataclass(frozen=True)
 class RunOutcome:
     exit_code: int
-    report: dict[str, Any]
+    report: JsonObject
     records: dict[str, StepRecord]
 
 
@@ -257,7 +258,7 @@ def execute(cfg: RunConfig, observer: Observer | None = None) -> RunOutcome:
     data_step, csv_name = _data_step(cfg)
     data_path = (cfg.out / "data" / csv_name).resolve()
     candles = _Candles(data_path)
-    closest: dict[str, dict[str, Any]] = {}
+    closest: dict[str, JsonObject] = {}
     runner.run(data_step)
     if cfg.wants("train"):
         runner.run(_train_step(cfg, candles))

@@ -43,6 +43,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import asdict, dataclass, field
+from typing import TypedDict
 
 import numpy as np
 
@@ -71,6 +72,17 @@ SOFTMAX_STAGES = {"stable": 5, "latency": 5, "legacy": 4, "argmax": 1}
 
 
 # --------------------------------------------------------------------------- ports
+
+
+class Probe(TypedDict):
+    """One layer's outputs as internal signals, for the testbench's "first layer that differs"."""
+
+    layer: str
+    index: int
+    latency: int  # cycles after the vector is taken
+    width: int
+    signed: bool
+    signals: dict[str, str]  # live output index -> signal name
 
 
 @dataclass(frozen=True)
@@ -111,7 +123,7 @@ class PortMap:
     output_widths: tuple[int, ...] = ()
     output_signeds: tuple[bool, ...] = ()
     # Internal per-layer probes (only our generated RTL has them).
-    probes: tuple[dict, ...] = field(default_factory=tuple)
+    probes: tuple[Probe, ...] = field(default_factory=tuple)
     latency: int | None = None
 
     @property
@@ -441,11 +453,11 @@ def _softmax_context(layer: ActivationLayer, lname: str, prefix: str, prev: dict
 
 
 def _layer_context(network: FixedNetwork, prefix: str,
-                   casts: _Casts) -> tuple[list[TemplateContext], list[TemplateContext], int]:
+                   casts: _Casts) -> tuple[list[TemplateContext], list[Probe], int]:
     """Per-layer template data, the probe list and the total latency."""
     live = live_neurons(network)
     layers_ctx: list[TemplateContext] = []
-    probes: list[TemplateContext] = []
+    probes: list[Probe] = []
     prev = {i: f"x_{i}" for i in input_live(network)}  # live index -> signal name
     prev_type = network.input_type
     stage = 0
