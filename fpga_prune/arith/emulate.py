@@ -91,9 +91,9 @@ class DensePlan:
     product_exact: bool
     accum_safe: bool
     bound: float
-    bias_acc: np.ndarray  # bias cast to accum_t (int64)
-    w_float: np.ndarray  # weights scaled to accum units, float64
-    w_int: np.ndarray  # same, int64
+    bias_acc: npt.NDArray[np.int64]  # bias cast to accum_t
+    w_float: npt.NDArray[np.float64]  # weights scaled to accum units
+    w_int: npt.NDArray[np.int64]  # same, as integers
     order: np.ndarray
 
 

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import Literal, NotRequired, TypedDict, Union, cast, get_args
 
 import numpy as np
+import numpy.typing as npt
 
 from fpga_prune.arith.fixed import FixedType
 from fpga_prune.outdir import json_text
@@ -133,8 +134,8 @@ class DenseLayer:
     bias_type: FixedType
     accum_type: FixedType
     result_type: FixedType
-    weights: np.ndarray  # int64 raw, (n_in, n_out)
-    biases: np.ndarray  # int64 raw, (n_out,)
+    weights: npt.NDArray[np.int64]  # raw, (n_in, n_out)
+    biases: npt.NDArray[np.int64]  # raw, (n_out,)
     strategy: Strategy = "latency"
     reuse_factor: int = 1
     op: Literal["dense", "normalize"] = "dense"
@@ -240,7 +241,7 @@ class ActivationLayer:
     input_type: FixedType
     result_type: FixedType
     n: int
-    tables: dict[str, np.ndarray] = field(default_factory=dict)
+    tables: dict[str, npt.NDArray[np.int64]] = field(default_factory=dict)
     table_types: dict[str, FixedType] = field(default_factory=dict)
     table_size: int | None = None  # sigmoid
     softmax: SoftmaxParams | None = None
