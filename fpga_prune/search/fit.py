@@ -33,7 +33,6 @@ from typing import Any
 
 import numpy as np
 
-from fpga_prune.outdir import JsonObject
 from fpga_prune.search import cost as cost_mod
 from fpga_prune.arith import emulate
 from fpga_prune.estimate import core as estimate
@@ -135,7 +134,7 @@ class FitConfig:
     def per_layer_precision(self) -> bool:
         return self.precision == "per-layer" or (self.precision == "auto" and self.objective == "resources")
 
-    def to_dict(self) -> JsonObject:
+    def to_dict(self) -> dict[str, Any]:
         doc = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
         doc["calibration"] = None if self.calibration is None else json.loads(self.calibration.to_json())
         return doc
@@ -181,7 +180,7 @@ class Design:
         qat = " (QAT)" if self.tuning == "qat" else ""
         return f"{self.stage} {arch}, sparsity {self.sparsity:.0%}, {bits}{qat}, {self.strategy} RF{self.reuse_factor}"
 
-    def summary(self) -> JsonObject:
+    def summary(self) -> dict[str, Any]:
         tot = self.estimate.totals
         return {
             "index": self.index, "stage": self.stage, "widths": list(self.widths),
@@ -214,7 +213,7 @@ class FitResult:
     sensitivity: dict | None = None  # per-layer curves, when the unstructured phase ran
     precision_sensitivity: dict | None = None  # per-knob width curves of the chosen design's model
 
-    def history(self) -> list[JsonObject]:
+    def history(self) -> list[dict[str, Any]]:
         return [d.summary() for d in self.designs]
 
 
