@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 import yaml
 
@@ -34,6 +34,22 @@ _STR_FIELDS = ("name", "part", "family", "source")
 _INT_FIELDS = RESOURCES
 _ALL_FIELDS = _STR_FIELDS[:3] + RESOURCES + ("clock_period_ns", "dsp_width", "source")
 _WIDTH_RE = re.compile(r"^\s*(\d+)\s*[xX*]\s*(\d+)\s*$")
+
+
+class BoardDoc(TypedDict):
+    """``Board.to_dict``: a board file's fields, ``dsp_width`` spelled ``27x18`` as in the YAML."""
+
+    name: str
+    part: str
+    family: str
+    dsp: int
+    bram18k: int
+    uram: int
+    lut: int
+    ff: int
+    clock_period_ns: float
+    dsp_width: str
+    source: str
 
 
 @dataclass(frozen=True)
@@ -60,10 +76,11 @@ class Board:
         """Resource name -> count on the device."""
         return {r: int(getattr(self, r)) for r in RESOURCES}
 
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["dsp_width"] = f"{self.dsp_width[0]}x{self.dsp_width[1]}"
-        return d
+    def to_dict(self) -> BoardDoc:
+        return {"name": self.name, "part": self.part, "family": self.family, "dsp": self.dsp,
+                "bram18k": self.bram18k, "uram": self.uram, "lut": self.lut, "ff": self.ff,
+                "clock_period_ns": self.clock_period_ns, "dsp_width": f"{self.dsp_width[0]}x{self.dsp_width[1]}",
+                "source": self.source}
 
 
 @dataclass(frozen=True)
@@ -140,33 +157,34 @@ def _fail(path: object, field: str | None, message: str) -> InputError:
     return InputError(path, None if field is None else f"field {field}", message)
 
 
-def _check_int(path: object, key: str, value: Any) -> int:
+def _check_int(path: object, key: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise _fail(path, key, f"must be a non-negative integer, got {value!r}")
     return int(value)
 
 
-def _check_str(path: object, key: str, value: Any) -> str:
+def _check_str(path: object, key: str, value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise _fail(path, key, f"must be a non-empty string, got {value!r}")
     return " ".join(value.split()) if key == "source" else value.strip()
 
 
-def _check_width(path: object, value: Any) -> tuple[int, int]:
-    pair: list[Any] | None = None
+def _check_width(path: object, value: object) -> tuple[int, int]:
+    pair: list[object] | None = None
     if isinstance(value, str):
         m = _WIDTH_RE.match(value)
         if m:
             pair = [int(m.group(1)), int(m.group(2))]
     elif isinstance(value, (list, tuple)) and len(value) == 2:
         pair = list(value)
-    if (pair is None or any(isinstance(v, bool) or not isinstance(v, int) or v < 2 for v in pair)):
+    ints = [v for v in pair or () if isinstance(v, int) and not isinstance(v, bool) and v >= 2]
+    if pair is None or len(ints) != len(pair):
         raise _fail(path, "dsp_width", f"must look like 27x18 (two integers >= 2), got {value!r}")
-    a, b = sorted((int(pair[0]), int(pair[1])), reverse=True)
+    a, b = sorted((int(ints[0]), int(ints[1])), reverse=True)
     return (a, b)
 
 
-def board_from_mapping(doc: Any, path: object) -> Board:
+def board_from_mapping(doc: object, path: object) -> Board:
     """Validate a parsed board document; ``path`` only names the source in errors."""
     if not isinstance(doc, Mapping):
         raise InputError(path, None, f"must be a YAML mapping of board fields, got {type(doc).__name__}")
@@ -176,18 +194,17 @@ def board_from_mapping(doc: Any, path: object) -> Board:
     for key in _ALL_FIELDS:
         if key not in doc or doc[key] is None:
             raise _fail(path, key, "missing")
-    values: dict[str, Any] = {k: _check_str(path, k, doc[k]) for k in _STR_FIELDS}
-    if values["family"] not in FAMILIES:
-        raise _fail(path, "family", f"must be one of {', '.join(FAMILIES)}, got {values['family']!r}")
-    for key in _INT_FIELDS:
-        values[key] = _check_int(path, key, doc[key])
+    strs = {k: _check_str(path, k, doc[k]) for k in _STR_FIELDS}
+    if strs["family"] not in FAMILIES:
+        raise _fail(path, "family", f"must be one of {', '.join(FAMILIES)}, got {strs['family']!r}")
+    ints = {key: _check_int(path, key, doc[key]) for key in _INT_FIELDS}
     clock = doc["clock_period_ns"]
     if isinstance(clock, bool) or not isinstance(clock, (int, float)) or not (0 < clock < 1000) \
             or math.isnan(clock):
         raise _fail(path, "clock_period_ns", f"must be a positive number of nanoseconds (< 1000), got {clock!r}")
-    values["clock_period_ns"] = float(clock)
-    values["dsp_width"] = _check_width(path, doc["dsp_width"])
-    return Board(**values)
+    return Board(name=strs["name"], part=strs["part"], family=strs["family"], dsp=ints["dsp"],
+                 bram18k=ints["bram18k"], uram=ints["uram"], lut=ints["lut"], ff=ints["ff"],
+                 clock_period_ns=float(clock), dsp_width=_check_width(path, doc["dsp_width"]), source=strs["source"])
 
 
 def load_board_file(path: str | Path) -> Board:

@@ -16,8 +16,15 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+#: A value as ``json.loads`` returns it, before a reader has checked its shape.  Every reader checks the
+#: fields it uses and names the file and field when one is wrong, so the type says only "JSON"; documents
+#: with a fixed shape have a TypedDict (``arith.ir.NetworkDoc``, ``rtl.yosys.YosysCounts``, ...).
+JsonValue = Any
+#: A JSON object: an artifact read or built field by field (``budget.json``, ``metrics.json``, ...).
+JsonObject = dict[str, JsonValue]
 
-def check_out_dir(out: str | os.PathLike) -> Path:
+
+def check_out_dir(out: str | os.PathLike[str]) -> Path:
     """``out`` as a Path, or an InputError when it exists and is not a directory.
 
     Why: ``staged_dir`` swaps a finished tree in place of ``out``; a file there is
@@ -32,7 +39,7 @@ def check_out_dir(out: str | os.PathLike) -> Path:
 
 
 @contextlib.contextmanager
-def staged_dir(out: str | os.PathLike, *, replace: bool = True) -> Iterator[Path]:
+def staged_dir(out: str | os.PathLike[str], *, replace: bool = True) -> Iterator[Path]:
     """Yield an empty staging directory that becomes ``out`` on success.
 
     ``out`` keeps its previous content on failure.  With ``replace`` an
@@ -66,7 +73,7 @@ def _umask() -> int:
     return umask
 
 
-def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> None:
+def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     """Write one file via a sibling temp file + rename, so readers never see half a file."""
     path = Path(path)
     if path.is_dir():
@@ -87,7 +94,7 @@ def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> None:
         raise
 
 
-def json_object(text: str, source: object, field: str | None = None) -> dict[str, Any]:
+def json_object(text: str, source: object, field: str | None = None) -> JsonObject:
     """``text`` parsed as a JSON object, or a one-line InputError naming ``source`` (and where)."""
     from fpga_prune.errors import InputError  # noqa: PLC0415
 
@@ -102,7 +109,7 @@ def json_object(text: str, source: object, field: str | None = None) -> dict[str
     return doc
 
 
-def read_json_object(path: str | os.PathLike, field: str | None = None) -> dict[str, Any]:
+def read_json_object(path: str | os.PathLike[str], field: str | None = None) -> JsonObject:
     """The JSON object in file ``path`` (``json_object``), or a one-line InputError when unreadable."""
     from fpga_prune.errors import InputError  # noqa: PLC0415
 
@@ -113,7 +120,7 @@ def read_json_object(path: str | os.PathLike, field: str | None = None) -> dict[
     return json_object(text, path, field)
 
 
-def try_read_json(path: str | os.PathLike) -> Any:
+def try_read_json(path: str | os.PathLike[str]) -> JsonValue:
     """The JSON document in ``path``, or None when it is missing or not JSON (optional artifacts)."""
     try:
         return json.loads(Path(path).read_text())
@@ -121,12 +128,12 @@ def try_read_json(path: str | os.PathLike) -> Any:
         return None
 
 
-def json_text(doc: Any, *, indent: int = 2) -> str:
+def json_text(doc: object, *, indent: int = 2) -> str:
     """The one JSON encoding of every artifact: sorted keys, no NaN/Infinity (strict JSON), newline-terminated."""
     return json.dumps(doc, indent=indent, sort_keys=True, allow_nan=False) + "\n"
 
 
-def write_json_atomic(path: str | os.PathLike, doc: Any, *, indent: int = 2) -> None:
+def write_json_atomic(path: str | os.PathLike[str], doc: object, *, indent: int = 2) -> None:
     """``json_text(doc)`` written atomically (``write_bytes_atomic``)."""
     write_bytes_atomic(path, json_text(doc, indent=indent).encode("utf-8"))
 

@@ -17,6 +17,10 @@ import jinja2
 
 from fpga_prune.resources import asset_path
 
+#: The data of one template: names to strings, numbers, lists and nested dicts, as the template reads them
+#: (Jinja2 checks the names at render time, ``StrictUndefined``).
+TemplateContext = dict[str, Any]
+
 
 @functools.lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
@@ -31,7 +35,7 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def render(template: str, context: Mapping[str, Any]) -> str:
+def render(template: str, context: Mapping[str, object]) -> str:
     """Render ``hls_templates/<template>`` (a ``.j2`` file) with ``context``."""
     if not template.endswith(".j2"):
         raise ValueError(f"templates must be .j2 files, got {template!r}")

@@ -27,9 +27,11 @@ integer path runs, in hardware order where saturation makes order matter.
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Literal, TypedDict
 
 import numpy as np
+import numpy.typing as npt
 
 from fpga_prune.arith import fixed
 from fpga_prune.arith.analysis import accumulation_order, reduce_tree
@@ -38,6 +40,33 @@ from fpga_prune.arith.ir import STABLE_PRE_1_0, ActivationLayer, DenseLayer, Fix
 
 _EXACT = 2.0 ** 53
 _CHUNK = 8192
+
+
+class OverflowPoint(TypedDict):
+    """One point of ``overflow_report``: how often a cast there clipped."""
+
+    mode: Literal["wrap", "saturate"]
+    type: str
+    vectors: int
+    values: int
+
+
+class OverflowRow(TypedDict):
+    """One layer of ``overflow_report``."""
+
+    layer: str
+    kind: str
+    n_vectors: int
+    vectors_clipped: int
+    points: dict[str, OverflowPoint]
+
+
+@dataclass
+class _Tally:
+    """What ``overflow_report`` gathers while one layer runs: the points, and which rows clipped anywhere."""
+
+    points: dict[str, OverflowPoint] = field(default_factory=dict)
+    rows: np.ndarray | None = None  # bool, one per vector
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -62,9 +91,9 @@ class DensePlan:
     product_exact: bool
     accum_safe: bool
     bound: float
-    bias_acc: np.ndarray  # bias cast to accum_t (int64)
-    w_float: np.ndarray  # weights scaled to accum units, float64
-    w_int: np.ndarray  # same, int64
+    bias_acc: npt.NDArray[np.int64]  # bias cast to accum_t
+    w_float: npt.NDArray[np.float64]  # weights scaled to accum units
+    w_int: npt.NDArray[np.int64]  # same, as integers
     order: np.ndarray
 
 
@@ -106,7 +135,7 @@ def dense_plan(layer: DenseLayer) -> DensePlan:
 
 
 # ----------------------------------------------------------------------------- layers
-def _dense_acc(layer: DenseLayer, x: np.ndarray, report: dict | None = None) -> np.ndarray:
+def _dense_acc(layer: DenseLayer, x: np.ndarray, report: _Tally | None = None) -> np.ndarray:
     """The accumulator ``acc[j]`` (raw int64 of accum_t) after all additions."""
     plan = dense_plan(layer)
     acc_t = layer.accum_type
@@ -155,7 +184,8 @@ def _dense_acc(layer: DenseLayer, x: np.ndarray, report: dict | None = None) -> 
     return acc
 
 
-def _cast_counted(v, src, dst, report, point):
+def _cast_counted(v: np.ndarray, src: FixedType, dst: FixedType, report: _Tally | None,
+                  point: str) -> np.ndarray:
     out = fixed.cast(v, src, dst)
     if report is not None:
         ref = fixed.cast(v, src, FixedType(True, 62, 62 - dst.frac, dst.rounding))
@@ -163,25 +193,26 @@ def _cast_counted(v, src, dst, report, point):
     return out
 
 
-def _count(report: dict, point: str, t: FixedType, mask: np.ndarray) -> None:
+def _count(report: _Tally, point: str, t: FixedType, mask: np.ndarray) -> None:
     mask = np.asarray(mask).reshape(mask.shape[0], -1) if np.ndim(mask) else np.zeros((0, 1), bool)
-    entry = report.setdefault(point, {"mode": "wrap" if t.saturation == "AP_WRAP" else "saturate",
-                                      "type": str(t), "vectors": 0, "values": 0})
-    rows = mask.any(axis=1)
+    entry = report.points.setdefault(point, {"mode": "wrap" if t.saturation == "AP_WRAP" else "saturate",
+                                             "type": str(t), "vectors": 0, "values": 0})
+    rows = np.asarray(mask.any(axis=1))  # mask is 2-D: one flag per vector
     entry["vectors"] += int(rows.sum())
     entry["values"] += int(mask.sum())
-    prev = report.get("_rows")
-    report["_rows"] = rows if prev is None else (prev | rows)
+    prev = report.rows
+    report.rows = rows if prev is None else (prev | rows)
 
 
-def _dense(layer: DenseLayer, x: np.ndarray, report: dict | None = None) -> np.ndarray:
+def _dense(layer: DenseLayer, x: np.ndarray, report: _Tally | None = None) -> np.ndarray:
     acc = _dense_acc(layer, x, report)
     if layer.accum_type == layer.result_type:
         return acc
     return _cast_counted(acc, layer.accum_type, layer.result_type, report, "result")
 
 
-def _sigmoid(layer: ActivationLayer, x: np.ndarray, report: dict | None) -> np.ndarray:
+def _sigmoid(layer: ActivationLayer, x: np.ndarray, report: _Tally | None) -> np.ndarray:
+    assert layer.table_size is not None  # ActivationLayer checks a sigmoid has it
     n = int(layer.table_size)
     f = layer.input_type.frac
     num = x * n  # data * table_size, exact
@@ -196,7 +227,7 @@ def _sigmoid(layer: ActivationLayer, x: np.ndarray, report: dict | None) -> np.n
     return _table_out(layer, "sigmoid", index, report)
 
 
-def _table_out(layer: ActivationLayer, name: str, index: np.ndarray, report: dict | None) -> np.ndarray:
+def _table_out(layer: ActivationLayer, name: str, index: np.ndarray, report: _Tally | None) -> np.ndarray:
     table = np.asarray(layer.tables[name], dtype=np.int64)
     out_table = fixed.cast(table, layer.table_types[name], layer.result_type)
     if report is not None:
@@ -206,8 +237,9 @@ def _table_out(layer: ActivationLayer, name: str, index: np.ndarray, report: dic
     return out_table[index]
 
 
-def _softmax(layer: ActivationLayer, x: np.ndarray, report: dict | None) -> np.ndarray:
+def _softmax(layer: ActivationLayer, x: np.ndarray, report: _Tally | None) -> np.ndarray:
     sp = layer.softmax
+    assert sp is not None  # ActivationLayer checks a softmax has its params
     impl = sp.implementation
     if impl == "legacy":
         return _softmax_legacy(layer, x, report)
@@ -230,6 +262,7 @@ def _softmax(layer: ActivationLayer, x: np.ndarray, report: dict | None) -> np.n
         d = _cast_counted(d, FixedType(True, 62, 62 - it.frac), norm_t, report, "inp_norm")
         idx = bit_slice_top(fixed.cast(d, norm_t, FixedType(it.signed, it.width, it.integer)), it, bits_exp)
     elif impl == "stable":
+        assert sp.inp_norm_type is not None  # SoftmaxParams checks 'stable' has it
         norm_t = sp.inp_norm_type
         d = x.max(axis=1, keepdims=True) - x  # exact, >= 0
         d = _cast_counted(d, FixedType(True, 62, 62 - layer.input_type.frac), norm_t, report, "inp_norm")
@@ -248,9 +281,10 @@ def _softmax(layer: ActivationLayer, x: np.ndarray, report: dict | None) -> np.n
     return _cast_counted(prod, fixed.mul_type(acc_t, inv_t), layer.result_type, report, "result")
 
 
-def _softmax_legacy(layer: ActivationLayer, x: np.ndarray, report: dict | None) -> np.ndarray:
+def _softmax_legacy(layer: ActivationLayer, x: np.ndarray, report: _Tally | None) -> np.ndarray:
     """``softmax_legacy``: pairwise exp(x_j - x_i) table, sum in table_t, invert table."""
     tab_t = layer.table_types["exp"]
+    assert layer.softmax is not None
     n_exp, n_inv = layer.softmax.exp_table_size, layer.softmax.inv_table_size
     exp_tab = np.asarray(layer.tables["exp"], np.int64)
     inv_tab = np.asarray(layer.tables["invert"], np.int64)
@@ -280,7 +314,7 @@ def _softmax_legacy(layer: ActivationLayer, x: np.ndarray, report: dict | None) 
     return _cast_counted(vals, tab_t, layer.result_type, report, "result")
 
 
-def _activation(layer: ActivationLayer, x: np.ndarray, report: dict | None = None) -> np.ndarray:
+def _activation(layer: ActivationLayer, x: np.ndarray, report: _Tally | None = None) -> np.ndarray:
     if layer.activation == "linear":
         return _cast_counted(x, layer.input_type, layer.result_type, report, "result")
     if layer.activation == "relu":
@@ -297,7 +331,7 @@ def _activation(layer: ActivationLayer, x: np.ndarray, report: dict | None = Non
     raise ValueError(f"unsupported activation {layer.activation!r} in layer {layer.name!r}")
 
 
-def _quantizer(layer: ActivationLayer, x: np.ndarray, report: dict | None) -> np.ndarray:
+def _quantizer(layer: ActivationLayer, x: np.ndarray, report: _Tally | None) -> np.ndarray:
     """HGQ's mask function: ``out[i] = elem_t_i(inp[i])`` into ``result_t`` (``0`` where no type)."""
     x = np.asarray(x, dtype=np.int64)
     out = np.zeros(x.shape, dtype=np.int64)
@@ -312,7 +346,7 @@ def _quantizer(layer: ActivationLayer, x: np.ndarray, report: dict | None) -> np
     return out
 
 
-def _run_layer(layer: Layer, x: np.ndarray, report: dict | None = None) -> np.ndarray:
+def _run_layer(layer: Layer, x: np.ndarray, report: _Tally | None = None) -> np.ndarray:
     if isinstance(layer, DenseLayer):
         return _dense(layer, x, report)
     return _activation(layer, x, report)
@@ -387,7 +421,7 @@ def _run_fast(network: FixedNetwork, x: np.ndarray) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- public API
-def _check_raw(network: FixedNetwork, x_raw) -> np.ndarray:
+def _check_raw(network: FixedNetwork, x_raw: npt.ArrayLike) -> np.ndarray:
     x = np.asarray(x_raw)
     if x.ndim == 1:
         x = x.reshape(1, -1)
@@ -398,7 +432,7 @@ def _check_raw(network: FixedNetwork, x_raw) -> np.ndarray:
     return x.astype(np.int64, copy=False)
 
 
-def quantize_inputs(network: FixedNetwork, x_float) -> np.ndarray:
+def quantize_inputs(network: FixedNetwork, x_float: npt.ArrayLike) -> np.ndarray:
     """Float features -> raw ``input_t``, exactly as hls4ml's ``predict``/testbench do.
 
     The bridge does ``input_t(float_or_double)``: the float is converted
@@ -414,7 +448,7 @@ def quantize_inputs(network: FixedNetwork, x_float) -> np.ndarray:
     return np.asarray(fixed.from_float(x.astype(np.float64), network.input_type), dtype=np.int64)
 
 
-def predict_raw(network: FixedNetwork, x_raw, chunk: int = _CHUNK) -> np.ndarray:
+def predict_raw(network: FixedNetwork, x_raw: npt.ArrayLike, chunk: int = _CHUNK) -> np.ndarray:
     """Raw outputs (int64, shape (n, n_outputs)) of the firmware for raw inputs."""
     x = _check_raw(network, x_raw)
     fast = _fast_ok(network)
@@ -432,12 +466,12 @@ def predict_raw(network: FixedNetwork, x_raw, chunk: int = _CHUNK) -> np.ndarray
     return np.concatenate(outs, axis=0)
 
 
-def predict(network: FixedNetwork, x_float) -> np.ndarray:
+def predict(network: FixedNetwork, x_float: npt.ArrayLike) -> np.ndarray:
     """Float in, float out (``result_t`` values as float64), like ``hls_model.predict``."""
     return fixed.to_float(predict_raw(network, quantize_inputs(network, x_float)), network.output_type)
 
 
-def trace(network: FixedNetwork, x_raw) -> list[np.ndarray]:
+def trace(network: FixedNetwork, x_raw: npt.ArrayLike) -> list[np.ndarray]:
     """Raw output of every layer, in order (exact integer path) — for "first layer that differs"."""
     part = _check_raw(network, x_raw)
     outs = []
@@ -447,7 +481,7 @@ def trace(network: FixedNetwork, x_raw) -> list[np.ndarray]:
     return outs
 
 
-def overflow_report(network: FixedNetwork, x_raw) -> list[dict]:
+def overflow_report(network: FixedNetwork, x_raw: npt.ArrayLike) -> list[OverflowRow]:
     """Per layer: how many vectors (and values) saturate or wrap, and where.
 
     Points: ``accum`` (a product or partial sum left accum_t), ``result``
@@ -458,12 +492,12 @@ def overflow_report(network: FixedNetwork, x_raw) -> list[dict]:
     that cancel out are harmless and not counted).
     """
     part = _check_raw(network, x_raw)
-    rows = []
+    rows: list[OverflowRow] = []
     for layer in network.layers:
-        rep: dict = {}
+        rep = _Tally()
         part = _run_layer(layer, part, rep)
-        clipped = rep.pop("_rows", None)
+        clipped = rep.rows
         rows.append({"layer": layer.name, "kind": layer.kind, "n_vectors": int(part.shape[0]),
                      "vectors_clipped": 0 if clipped is None else int(clipped.sum()),
-                     "points": dict(sorted(rep.items()))})
+                     "points": dict(sorted(rep.points.items()))})
     return rows

@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 from typing import Union
 
 import numpy as np
+import numpy.typing as npt
 
 QUANT_MODES = ("AP_TRN", "AP_TRN_ZERO", "AP_RND", "AP_RND_ZERO", "AP_RND_INF",
                "AP_RND_MIN_INF", "AP_RND_CONV")
@@ -137,6 +138,10 @@ class FixedType:
 # ---------------------------------------------------------------------------
 
 RawLike = Union[int, np.ndarray, "list[int]"]
+# A carry/flag: a Python bool on the exact-int path, a bool array on the vectorized ones.
+BoolLike = Union[bool, npt.NDArray[np.bool_]]
+# A shift count: one for every element, or one per element.
+ShiftLike = Union[int, np.ndarray]
 
 _I64_MIN = -(1 << 63)
 _I64_MAX = (1 << 63) - 1
@@ -161,7 +166,7 @@ def _as_raw_array(raw: RawLike) -> tuple[np.ndarray, bool]:
     return a.astype(np.int64, copy=False), True
 
 
-def _round_inc(mode: str, qb, r, neg, lsb_odd):
+def _round_inc(mode: str, qb: BoolLike, r: BoolLike, neg: BoolLike, lsb_odd: BoolLike) -> BoolLike:
     """The carry-in of ``quantization_adjust`` (works on bools and bool arrays)."""
     if mode == "AP_TRN":
         return qb & False
@@ -218,7 +223,7 @@ def _cast_int(v: int, d: int, dst: FixedType) -> int:
     return lo
 
 
-def _cast_object(v: np.ndarray, d, dst: FixedType) -> np.ndarray:
+def _cast_object(v: np.ndarray, d: ShiftLike, dst: FixedType) -> np.ndarray:
     f = np.frompyfunc(lambda x, s: _cast_int(int(x), int(s), dst), 2, 1)
     out = np.asarray(f(v, d), dtype=object)
     return out.astype(np.int64) if dst.fits_int64 else out
@@ -226,15 +231,15 @@ def _cast_object(v: np.ndarray, d, dst: FixedType) -> np.ndarray:
 
 # -- vectorized int64 path ------------------------------------------------------
 
-def _cast_fast(v: np.ndarray, d, dst: FixedType) -> np.ndarray:
+def _cast_fast(v: np.ndarray, d: ShiftLike, dst: FixedType) -> np.ndarray:
     """int64 raw ``v`` (``d`` scalar or per element) -> int64 raw of ``dst`` (fits int64)."""
     w = dst.width
     d = np.asarray(d, dtype=np.int64)
     scalar_d = d.ndim == 0
     vu = v.view(np.uint64)
     neg = v < 0
-    q = None
-    huge = None
+    q: np.ndarray | None = None
+    huge: np.ndarray | None = None
     if not scalar_d or int(d) > 0:
         # Right shift with rounding (only where d > 0).
         dc = np.clip(d, 1, 63)
@@ -263,6 +268,7 @@ def _cast_fast(v: np.ndarray, d, dst: FixedType) -> np.ndarray:
             pos = d > 0
             q = np.where(pos, q, pat)
             huge = hg & ~pos
+    assert q is not None  # d > 0 or d <= 0: one of the branches above ran
     lo, hi = dst.raw_min, dst.raw_max
     if huge is not None and huge.any():
         over = np.where(huge, ~neg, q > hi)
@@ -360,7 +366,7 @@ def _overflow_exact(q: np.ndarray, dst: FixedType) -> np.ndarray:
     return _cast_fast(q, 0, dst)  # AP_WRAP with saturation bits
 
 
-def _cast_d(raw: RawLike, d, dst: FixedType) -> np.ndarray:
+def _cast_d(raw: RawLike, d: ShiftLike, dst: FixedType) -> np.ndarray:
     v, is64 = _as_raw_array(raw)
     if is64 and dst.fits_int64:
         if np.ndim(d) == 0 and -62 <= d <= 62 and v.size:
@@ -399,7 +405,7 @@ def _double_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return man, frac2
 
 
-def from_float(x, t: FixedType) -> np.ndarray:
+def from_float(x: npt.ArrayLike, t: FixedType) -> np.ndarray:
     """``t_t y = (double)x;``: the exact double value quantized/overflowed with t's modes."""
     xa = np.asarray(x, dtype=np.float64)
     shape = xa.shape
@@ -461,7 +467,7 @@ def add_type(a_t: FixedType, b_t: FixedType) -> FixedType:
     return FixedType(a_t.signed or b_t.signed, i + max(a_t.frac, b_t.frac), i)
 
 
-def _binary_operands(a_raw, b_raw, out_t: FixedType):
+def _binary_operands(a_raw: RawLike, b_raw: RawLike, out_t: FixedType) -> tuple[np.ndarray, np.ndarray, bool]:
     a, a64 = _as_raw_array(a_raw)
     b, b64 = _as_raw_array(b_raw)
     if a64 and b64 and out_t.fits_int64:
@@ -489,7 +495,7 @@ def add_raw(a_raw: RawLike, a_t: FixedType, b_raw: RawLike, b_t: FixedType) -> t
     return _normalize(f(a, b), t), t
 
 
-def _normalize(out, t: FixedType) -> np.ndarray:
+def _normalize(out: npt.ArrayLike, t: FixedType) -> np.ndarray:
     out = np.asarray(out, dtype=object)
     return out.astype(np.int64) if t.fits_int64 else out
 
@@ -535,7 +541,7 @@ def bit_pattern(raw: RawLike, t: FixedType) -> np.ndarray:
     return np.asarray(np.frompyfunc(lambda a: int(a) & mask, 1, 1)(v), dtype=object)
 
 
-def from_bit_pattern(u, t: FixedType) -> np.ndarray:
+def from_bit_pattern(u: npt.ArrayLike, t: FixedType) -> np.ndarray:
     """Inverse of :func:`bit_pattern`: W-bit pattern -> raw (int64 when ``t`` fits)."""
     a = np.asarray(u)
     w = t.width
@@ -543,7 +549,7 @@ def from_bit_pattern(u, t: FixedType) -> np.ndarray:
         return np.asarray(_sext64(a.astype(np.uint64), t))
     mask = (1 << w) - 1
 
-    def one(x) -> int:
+    def one(x: int) -> int:
         x = int(x) & mask
         return x - (1 << w) if t.signed and x >> (w - 1) else x
 

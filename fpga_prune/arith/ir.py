@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Literal, Union, get_args
+from collections.abc import Mapping
+from typing import Literal, NotRequired, TypedDict, Union, cast, get_args
 
 import numpy as np
+import numpy.typing as npt
 
 from fpga_prune.arith.fixed import FixedType
 from fpga_prune.outdir import json_text
@@ -36,6 +38,51 @@ SOFTMAX_IMPLEMENTATIONS: tuple[SoftmaxImplementation, ...] = get_args(SoftmaxImp
 #: the RTL renderer refuses it by name rather than draw 1.x's semantics.
 STABLE_PRE_1_0 = "stable_hls4ml0"
 DA: Strategy = "distributed_arithmetic"
+#: ``params`` of a layer in ``network.json``: ``table_size`` (sigmoid, unary_lut) or the softmax constants
+#: (``SoftmaxParams.to_dict``), types spelled in C++.
+LayerParams = dict[str, int | str]
+
+
+class DenseDoc(TypedDict):
+    """A Dense layer in ``network.json`` (raw integers, types spelled in C++)."""
+
+    kind: Literal["dense"]
+    name: str
+    input_type: str
+    weight_type: str
+    bias_type: str
+    accum_type: str
+    result_type: str
+    weights: list[list[int]]
+    biases: list[int]
+    strategy: Strategy
+    reuse_factor: int
+    op: NotRequired[Literal["dense", "normalize"]]
+
+
+class ActivationDoc(TypedDict):
+    """An activation layer in ``network.json``."""
+
+    kind: Literal["activation"]
+    name: str
+    activation: ActivationKind
+    input_type: str
+    result_type: str
+    n: int
+    tables: dict[str, list[int]]
+    table_types: dict[str, str]
+    params: LayerParams
+    element_types: NotRequired[list[str | None]]
+
+
+class NetworkDoc(TypedDict):
+    """``network.json``: what ``FixedNetwork.to_json`` writes and ``from_json`` reads."""
+
+    format: str
+    name: str
+    input_type: str
+    n_inputs: int
+    layers: list[DenseDoc | ActivationDoc]
 
 
 def exact_sum_type(input_type: FixedType, weight_type: FixedType, bias_type: FixedType,
@@ -87,8 +134,8 @@ class DenseLayer:
     bias_type: FixedType
     accum_type: FixedType
     result_type: FixedType
-    weights: np.ndarray  # int64 raw, (n_in, n_out)
-    biases: np.ndarray  # int64 raw, (n_out,)
+    weights: npt.NDArray[np.int64]  # raw, (n_in, n_out)
+    biases: npt.NDArray[np.int64]  # raw, (n_out,)
     strategy: Strategy = "latency"
     reuse_factor: int = 1
     op: Literal["dense", "normalize"] = "dense"
@@ -116,8 +163,8 @@ class DenseLayer:
     def n_out(self) -> int:
         return int(self.weights.shape[1])
 
-    def to_dict(self) -> dict:
-        return {
+    def to_dict(self) -> DenseDoc:
+        doc: DenseDoc = {
             "kind": "dense", "name": self.name,
             "input_type": str(self.input_type), "weight_type": str(self.weight_type),
             "bias_type": str(self.bias_type), "accum_type": str(self.accum_type),
@@ -125,8 +172,10 @@ class DenseLayer:
             "weights": self.weights.astype(np.int64).tolist(),
             "biases": self.biases.astype(np.int64).tolist(),
             "strategy": self.strategy, "reuse_factor": self.reuse_factor,
-            **({"op": self.op} if self.op != "dense" else {}),
         }
+        if self.op != "dense":
+            doc["op"] = self.op
+        return doc
 
 
 @dataclass(frozen=True)
@@ -155,9 +204,9 @@ class SoftmaxParams:
         if self.implementation == "stable" and self.inp_norm_type is None:
             raise ValueError("softmax 'stable' needs inp_norm_type")
 
-    def to_dict(self) -> dict[str, int | str]:
+    def to_dict(self) -> LayerParams:
         """``network.json``'s ``params`` of a softmax layer (types as their C++ spelling)."""
-        d: dict[str, int | str] = {
+        d: LayerParams = {
             "implementation": self.implementation, "exp_table_size": self.exp_table_size,
             "inv_table_size": self.inv_table_size, "accum_type": str(self.accum_type),
             "inv_inp_type": str(self.inv_inp_type)}
@@ -168,12 +217,13 @@ class SoftmaxParams:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> SoftmaxParams:
+    def from_dict(cls, d: Mapping[str, int | str]) -> SoftmaxParams:
         norm = d.get("inp_norm_type")
-        return cls(implementation=d["implementation"], exp_table_size=int(d["exp_table_size"]),
-                   inv_table_size=int(d["inv_table_size"]), accum_type=FixedType.parse(d["accum_type"]),
-                   inv_inp_type=FixedType.parse(d["inv_inp_type"]),
-                   inp_norm_type=None if norm is None else FixedType.parse(norm),
+        impl = cast(SoftmaxImplementation, d["implementation"])  # __post_init__ checks it
+        return cls(implementation=impl, exp_table_size=int(d["exp_table_size"]),
+                   inv_table_size=int(d["inv_table_size"]), accum_type=FixedType.parse(str(d["accum_type"])),
+                   inv_inp_type=FixedType.parse(str(d["inv_inp_type"])),
+                   inp_norm_type=None if norm is None else FixedType.parse(str(norm)),
                    exp_scale=float(d.get("exp_scale", 1.0)))
 
 
@@ -191,7 +241,7 @@ class ActivationLayer:
     input_type: FixedType
     result_type: FixedType
     n: int
-    tables: dict[str, np.ndarray] = field(default_factory=dict)
+    tables: dict[str, npt.NDArray[np.int64]] = field(default_factory=dict)
     table_types: dict[str, FixedType] = field(default_factory=dict)
     table_size: int | None = None  # sigmoid
     softmax: SoftmaxParams | None = None
@@ -213,23 +263,24 @@ class ActivationLayer:
             raise ValueError(f"layer {self.name}: a unary_lut table has one entry per raw input value "
                              f"({1 << self.input_type.width} for {self.input_type})")
 
-    def params(self) -> dict[str, int | str]:
+    def params(self) -> LayerParams:
         """The ``params`` object of ``network.json``."""
         if self.softmax is not None:
             return self.softmax.to_dict()
         return {} if self.table_size is None else {"table_size": self.table_size}
 
-    def to_dict(self) -> dict:
-        return {
+    def to_dict(self) -> ActivationDoc:
+        doc: ActivationDoc = {
             "kind": "activation", "name": self.name, "activation": self.activation,
             "input_type": str(self.input_type), "result_type": str(self.result_type),
             "n": self.n,
             "tables": {k: np.asarray(v, dtype=np.int64).tolist() for k, v in sorted(self.tables.items())},
             "table_types": {k: str(v) for k, v in sorted(self.table_types.items())},
             "params": dict(sorted(self.params().items())),
-            **({"element_types": [None if t is None else str(t) for t in self.element_types]}
-               if self.element_types else {}),
         }
+        if self.element_types:
+            doc["element_types"] = [None if t is None else str(t) for t in self.element_types]
+        return doc
 
     def element_native_widths(self) -> np.ndarray:
         """Bits of every element as the next layer's arithmetic sees it (0 where it is zeroed).
@@ -278,7 +329,7 @@ class FixedNetwork:
         return last.n_out if isinstance(last, DenseLayer) else last.n
 
     def to_json(self) -> str:
-        doc = {
+        doc: NetworkDoc = {
             "format": "fpga_prune.network/1", "name": self.name,
             "input_type": str(self.input_type), "n_inputs": self.n_inputs,
             "layers": [layer.to_dict() for layer in self.layers],
@@ -287,7 +338,7 @@ class FixedNetwork:
 
     @classmethod
     def from_json(cls, text: str) -> FixedNetwork:
-        doc = json.loads(text)
+        doc: NetworkDoc = json.loads(text)
         if doc.get("format") != "fpga_prune.network/1":
             raise ValueError(f"not an fpga_prune network (format={doc.get('format')!r})")
         layers: list[Layer] = []

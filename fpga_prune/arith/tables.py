@@ -12,6 +12,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import math
+from typing import Literal
 
 import numpy as np
 
@@ -19,7 +20,7 @@ from fpga_prune.arith import fixed
 from fpga_prune.arith.fixed import FixedType
 from fpga_prune.arith.ir import ActivationLayer, SoftmaxParams
 
-_LIBM = None  # glibc's libm once loaded (False: not available)
+_LIBM: ctypes.CDLL | Literal[False] | None = None  # glibc's libm once loaded (False: not available)
 
 
 def _expf(x: np.ndarray) -> np.ndarray:
@@ -132,6 +133,7 @@ def softmax_layer(name: str, input_type: FixedType, result_type: FixedType, n: i
     else:
         stable = params.implementation == "stable"  # hls4ml < 1.0's stable: x-addressed, un-negated table
         addr_t = params.inp_norm_type if stable else input_type
+        assert addr_t is not None  # SoftmaxParams checks 'stable' has inp_norm_type
         tables = {"exp": exp_table(params.exp_table_size, addr_t, exp_type, params.exp_scale, stable),
                   "invert": invert_table(params.inv_table_size, params.inv_inp_type, inv_type)}
         ttypes = {"exp": exp_type, "invert": inv_type}

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import requests
 
@@ -27,6 +28,10 @@ from fpga_prune.data.files import KlineRows, load_csv, write_csv
 from fpga_prune.data.timeutil import format_ts, interval_ms, parse_interval, parse_time
 from fpga_prune.data.validate import validate
 from fpga_prune.errors import FpgaPruneError, InputError
+from fpga_prune.outdir import JsonObject
+
+if TYPE_CHECKING:
+    from pybit.unified_trading import HTTP  # no stubs: an untyped client object
 
 CATEGORIES = ("linear", "inverse", "spot")
 PAGE_LIMIT = 1000  # Bybit's maximum per kline request
@@ -54,13 +59,13 @@ def default_cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("fpga-prune")) / "bybit"
 
 
-def cache_path(cache_dir: str | os.PathLike | None, category: str, symbol: str, code: str,
+def cache_path(cache_dir: str | os.PathLike[str] | None, category: str, symbol: str, code: str,
                start_ms: int, end_ms: int) -> Path:
     root = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     return root / f"{category}_{symbol}_{code}_{start_ms}_{end_ms}.csv"
 
 
-def make_client(session: requests.Session | None = None, *, timeout: int = 10):
+def make_client(session: requests.Session | None = None, *, timeout: int = 10) -> HTTP:
     """A pybit ``HTTP`` with its own retrying off; ``session`` replaces its transport."""
     from pybit.unified_trading import HTTP  # noqa: PLC0415  (pybit is slow to import)
 
@@ -78,8 +83,8 @@ def _backoff(attempt: int) -> float:
     return min(BACKOFF_CAP_S, BACKOFF_S * 2 ** attempt)
 
 
-def _request_page(http, params: dict, *, source: str, sleep: Callable[[float], None],
-                  clock: Callable[[], float], max_attempts: int) -> dict:
+def _request_page(http: HTTP, params: dict[str, str | int], *, source: str, sleep: Callable[[float], None],
+                  clock: Callable[[], float], max_attempts: int) -> JsonObject:
     """One get_kline call, retried on connection errors, rate limits and 5xx."""
     from pybit.exceptions import FailedRequestError, InvalidRequestError  # noqa: PLC0415
 
@@ -112,8 +117,9 @@ def _request_page(http, params: dict, *, source: str, sleep: Callable[[float], N
     raise FetchError(f"{source}: gave up after {max_attempts} attempts; last error: {last}")
 
 
-def _fetch_rows(http, *, category: str, symbol: str, code: str, start_ms: int, end_ms: int,
-                source: str, sleep, clock, max_attempts: int) -> KlineRows:
+def _fetch_rows(http: HTTP, *, category: str, symbol: str, code: str, start_ms: int, end_ms: int,
+                source: str, sleep: Callable[[float], None], clock: Callable[[], float],
+                max_attempts: int) -> KlineRows:
     """Page through ``[start_ms, end_ms)`` until every part of it is covered.
 
     Bybit answers with at most ``limit`` rows, newest first.  A full page
@@ -131,8 +137,8 @@ def _fetch_rows(http, *, category: str, symbol: str, code: str, start_ms: int, e
         page += 1
         if page > budget:
             raise FetchError(f"{source}: paging did not converge after {budget} pages")
-        params = dict(category=category, symbol=symbol, interval=code, start=lo, end=hi,
-                      limit=PAGE_LIMIT)
+        params: dict[str, str | int] = dict(category=category, symbol=symbol, interval=code, start=lo,
+                                            end=hi, limit=PAGE_LIMIT)
         resp = _request_page(http, params, source=source, sleep=sleep, clock=clock,
                              max_attempts=max_attempts)
         result = resp.get("result") if isinstance(resp, dict) else None
@@ -157,7 +163,7 @@ def _fetch_rows(http, *, category: str, symbol: str, code: str, start_ms: int, e
 
 def fetch(symbol: str, interval: str | int, start: str | int | datetime,
           end: str | int | datetime | None = None, *, category: str = "linear",
-          cache_dir: str | os.PathLike | None = None, use_cache: bool = True,
+          cache_dir: str | os.PathLike[str] | None = None, use_cache: bool = True,
           refresh: bool = False, session: requests.Session | None = None,
           sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.time,
           max_attempts: int = MAX_ATTEMPTS) -> Candles:

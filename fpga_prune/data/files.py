@@ -19,9 +19,8 @@ import json
 import os
 import re
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -33,19 +32,20 @@ from fpga_prune.data.timeutil import (
 )
 from fpga_prune.data.validate import ValidationReport, infer_interval_ms, validate
 from fpga_prune.errors import InputError
+from fpga_prune.outdir import JsonValue
 
 _VALUE_FIELDS = ("open", "high", "low", "close", "volume", "turnover")
 _SUFFIXES = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
 
 # ----------------------------------------------------------------------------- helpers
-def symbol_from_name(path: str | os.PathLike) -> str:
+def symbol_from_name(path: str | os.PathLike[str]) -> str:
     """'BTCUSDT-linear-5m-....csv' -> 'BTCUSDT'; '' when the name does not start with one."""
     m = re.match(r"^([A-Z][A-Z0-9]{2,})(?=[-_.])", Path(path).name)
     return m.group(1) if m else ""
 
 
-def _floats(cells: list[str], name: str, path: str, locate) -> np.ndarray:
+def _floats(cells: list[str], name: str, path: str, locate: Callable[[int], str]) -> np.ndarray:
     """A column of numbers; on failure, the first unparsable cell is named."""
     try:
         return np.array(cells, dtype=np.float64)
@@ -95,14 +95,14 @@ def _read_text(path: Path) -> str:
 
 
 # ----------------------------------------------------------------------------- CSV
-def load_csv(path: str | os.PathLike, *, interval: str | int | None = None,
+def load_csv(path: str | os.PathLike[str], *, interval: str | int | None = None,
              allow_gaps: bool = False, symbol: str | None = None) -> Candles:
     """Load and validate a CSV; ``interval`` (Bybit code) is inferred when None."""
     candles, _ = load_csv_with_report(path, interval=interval, allow_gaps=allow_gaps, symbol=symbol)
     return candles
 
 
-def load_csv_with_report(path: str | os.PathLike, *, interval: str | int | None = None,
+def load_csv_with_report(path: str | os.PathLike[str], *, interval: str | int | None = None,
                          allow_gaps: bool = False,
                          symbol: str | None = None) -> tuple[Candles, ValidationReport]:
     path = Path(path)
@@ -163,7 +163,7 @@ def load_csv_with_report(path: str | os.PathLike, *, interval: str | int | None 
 
 
 # ----------------------------------------------------------------------------- v5 JSON
-def parse_kline_row(row: Any) -> tuple[int, float, float, float, float, float, float]:
+def parse_kline_row(row: JsonValue) -> tuple[int, float, float, float, float, float, float]:
     """One v5 ``result.list`` entry -> (startTime ms, o, h, l, c, volume, turnover).
 
     Raises ValueError with a short reason; callers add the location.
@@ -189,7 +189,8 @@ def parse_kline_row(row: Any) -> tuple[int, float, float, float, float, float, f
             raise ValueError(f"field {name}: cannot parse number {cell!r}") from None
     if len(row) == 6:
         out.append(float("nan"))
-    return (ms, *out[1:])  # type: ignore[return-value]
+    o, h, lo, c, v, t = out[1:]
+    return ms, o, h, lo, c, v, t
 
 
 class KlineRows:
@@ -207,7 +208,7 @@ class KlineRows:
         self.server_time: list[int] = []  # response "time", -1 when unknown
         self.symbols: dict[str, str] = {}  # symbol -> first label that named it
 
-    def add(self, rows: Sequence[Any], *, source: str, label: str, server_time: int | None) -> None:
+    def add(self, rows: Sequence[JsonValue], *, source: str, label: str, server_time: int | None) -> None:
         for j, row in enumerate(rows, 1):
             where = f"{label} row {j}"
             try:
@@ -272,7 +273,7 @@ class KlineRows:
         return candles, labels
 
 
-def _responses(path: Path, text: str, jsonl: bool) -> list[tuple[str, Any]]:
+def _responses(path: Path, text: str, jsonl: bool) -> list[tuple[str, JsonValue]]:
     src = str(path)
     if not text.strip():
         raise InputError(src, None, "empty file")
@@ -301,14 +302,14 @@ def _responses(path: Path, text: str, jsonl: bool) -> list[tuple[str, Any]]:
     return docs
 
 
-def load_json(path: str | os.PathLike, *, interval: str | int | None = None,
+def load_json(path: str | os.PathLike[str], *, interval: str | int | None = None,
               allow_gaps: bool = False) -> Candles:
     """Load saved v5 ``/market/kline`` responses (object, list of objects, or JSON lines)."""
     candles, _ = load_json_with_report(path, interval=interval, allow_gaps=allow_gaps)
     return candles
 
 
-def load_json_with_report(path: str | os.PathLike, *, interval: str | int | None = None,
+def load_json_with_report(path: str | os.PathLike[str], *, interval: str | int | None = None,
                           allow_gaps: bool = False) -> tuple[Candles, ValidationReport]:
     path = Path(path)
     src = str(path)
@@ -340,7 +341,7 @@ def load_json_with_report(path: str | os.PathLike, *, interval: str | int | None
 
 
 # ----------------------------------------------------------------------------- dispatch
-def load_with_report(path: str | os.PathLike, *, allow_gaps: bool = False,
+def load_with_report(path: str | os.PathLike[str], *, allow_gaps: bool = False,
                      interval: str | int | None = None) -> tuple[Candles, ValidationReport]:
     name = sample_ref(path)
     if name is not None:  # "sample:NAME": a built-in sample (gzip CSV inside the package)
@@ -358,7 +359,7 @@ def load_with_report(path: str | os.PathLike, *, allow_gaps: bool = False,
     return load_json_with_report(path, interval=interval, allow_gaps=allow_gaps)
 
 
-def load(path: str | os.PathLike, *, allow_gaps: bool = False,
+def load(path: str | os.PathLike[str], *, allow_gaps: bool = False,
          interval: str | int | None = None) -> Candles:
     """Validated candles from a .csv, .json or .jsonl file (dispatch on the suffix; each may be
     gzip-compressed, e.g. .csv.gz), or from a built-in sample named ``sample:NAME``."""
@@ -380,7 +381,7 @@ def csv_bytes(candles: Candles) -> bytes:
     return ("\n".join(out) + "\n").encode("ascii")
 
 
-def write_csv(candles: Candles, path: str | os.PathLike) -> Path:
+def write_csv(candles: Candles, path: str | os.PathLike[str]) -> Path:
     """Write ``candles`` as a cleaned CSV (atomically; same candles -> same bytes)."""
     from fpga_prune.outdir import write_bytes_atomic  # noqa: PLC0415
 

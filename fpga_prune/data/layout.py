@@ -15,11 +15,23 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import TypedDict
 
 import numpy as np
 
 from fpga_prune.errors import InputError
+
+
+class FileFormatDoc(TypedDict):
+    """``FileLayout.to_dict``: what the loader assumed, as kept in summaries and ``metrics.json``."""
+
+    columns: dict[str, str]
+    time_format: str
+    utc_assumed: bool
+    reordered: bool
+    ignored: list[str]
+    notes: list[str]
+
 
 #: field -> accepted header names (compared case-, space-, '_'- and '-'-insensitively)
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -89,7 +101,7 @@ class FileLayout:
             out.append("ignored columns " + ", ".join(self.ignored))
         return tuple(out)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> FileFormatDoc:
         return {"columns": dict(self.columns), "time_format": self.time_format,
                 "utc_assumed": self.utc_assumed, "reordered": self.reordered,
                 "ignored": list(self.ignored), "notes": list(self.notes())}

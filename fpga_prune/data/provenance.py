@@ -11,19 +11,33 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 from fpga_prune.data.builtin import SAMPLES, get_sample, sample_of
 from fpga_prune.data.candles import Candles
+from fpga_prune.data.layout import FileFormatDoc
 from fpga_prune.data.timeutil import format_ts
 from fpga_prune.errors import InputError
 from fpga_prune.flow.pipeline import sha256_file
-from fpga_prune.outdir import try_read_json
+from fpga_prune.outdir import JsonObject, try_read_json
 
 METRICS_FILE = "metrics.json"
 
 
-def data_record(candles: Candles) -> dict[str, Any]:
+class DataRecord(TypedDict):
+    """The ``data`` entry of a bundle's ``metrics.json`` (``data_record``)."""
+
+    source: str
+    sha256: str | None
+    symbol: str
+    interval_ms: int
+    candles: int
+    start: str
+    end: str
+    format: FileFormatDoc | None
+
+
+def data_record(candles: Candles) -> DataRecord:
     """The ``data`` entry of a bundle's metrics.json: the file (absolute path, sha256) and what it held."""
     path = Path(candles.source)
     is_file = bool(candles.source) and path.is_file()
@@ -40,12 +54,12 @@ def data_record(candles: Candles) -> dict[str, Any]:
     return record
 
 
-def _metrics(directory: Path) -> dict[str, Any] | None:
+def _metrics(directory: Path) -> JsonObject | None:
     doc = try_read_json(directory / METRICS_FILE)
     return doc if isinstance(doc, dict) else None
 
 
-def _record(directory: Path) -> tuple[Path, dict[str, Any]] | None:
+def _record(directory: Path) -> tuple[Path, JsonObject] | None:
     """(metrics.json holding it, the data record) of a bundle, else of the bundle it was pruned from."""
     doc = _metrics(directory)
     if doc is None:
@@ -61,7 +75,7 @@ def _record(directory: Path) -> tuple[Path, dict[str, Any]] | None:
     return None
 
 
-def recorded_source(bundle_dir: str | os.PathLike) -> Path:
+def recorded_source(bundle_dir: str | os.PathLike[str]) -> Path:
     """The candle file ``bundle_dir`` records; InputError when none is recorded, it moved or it changed."""
     d = Path(bundle_dir)
     found = _record(d) if d.is_dir() else None

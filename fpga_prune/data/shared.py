@@ -14,7 +14,7 @@ from pathlib import Path
 ENV = "FPGA_PRUNE_DATA"
 
 
-def shared_csv(checkout: str | os.PathLike) -> Path:
+def shared_csv(checkout: str | os.PathLike[str]) -> Path:
     """The first Bybit CSV of ``$FPGA_PRUNE_DATA`` or ``<checkout>/../shared/data/bybit``."""
     where = Path(os.environ.get(ENV, Path(checkout).parent / "shared" / "data" / "bybit"))
     if where.is_file():
@@ -28,7 +28,7 @@ def shared_csv(checkout: str | os.PathLike) -> Path:
 CALIBRATION_ENV = "FPGA_PRUNE_CALIBRATION"
 
 
-def calibration_dir(checkout: str | os.PathLike) -> Path:
+def calibration_dir(checkout: str | os.PathLike[str]) -> Path:
     """The public hls4ml designs with real HLS reports: ``$FPGA_PRUNE_CALIBRATION`` or
     ``<checkout>/../shared/vitis-calibration`` (read in place, never copied)."""
     where = Path(os.environ.get(CALIBRATION_ENV, Path(checkout).parent / "shared" / "vitis-calibration"))

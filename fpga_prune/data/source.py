@@ -80,6 +80,7 @@ def load_source(src: CandleSource) -> tuple[Candles, ValidationReport]:
         return load_with_report(PREFIX + src.sample, allow_gaps=src.allow_gaps, interval=src.interval)
     if src.data is not None:
         return load_with_report(src.data, allow_gaps=src.allow_gaps, interval=src.interval)
+    assert src.symbol and src.interval and src.start  # validate() checked them
     candles = fetch(src.symbol, src.interval, src.start, src.end, category=src.category,
                     cache_dir=src.cache_dir, use_cache=src.use_cache, refresh=src.refresh)
     return candles, validate(candles, allow_gaps=src.allow_gaps)

@@ -11,16 +11,66 @@ floor a pruned model must clear.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import NotRequired, TypedDict
 
 import numpy as np
 
 from fpga_prune.data.candles import Candles
+from fpga_prune.data.layout import FileFormatDoc
 from fpga_prune.data.timeutil import duration_label, format_ts, interval_code, interval_label
 from fpga_prune.data.validate import find_gaps
 
 
-def summarize(candles: Candles) -> dict[str, Any]:
+class PriceSummary(TypedDict):
+    low: float | None
+    high: float | None
+    first_open: float | None
+    last_close: float | None
+
+
+class VolumeSummary(TypedDict):
+    total: float
+    mean: float | None
+    max: float | None
+
+
+class LabelSummary(TypedDict):
+    """The next-candle moves: ``pairs`` = rows - 1, split into up, down and flat."""
+
+    pairs: int
+    up: int
+    down: int
+    flat: int
+    up_fraction: float | None
+
+
+class Summary(TypedDict):
+    """``summarize``: JSON-ready; the optional numbers are None only for an empty series."""
+
+    symbol: str
+    source: str
+    rows: int
+    interval: str
+    interval_ms: int
+    start: str | None
+    end: str | None
+    start_ms: int | None
+    end_ms: int | None
+    gaps: int
+    missing_candles: int
+    largest_gap_ms: int
+    largest_gap_before: str | None
+    price: PriceSummary
+    volume: VolumeSummary
+    labels: LabelSummary
+    turnover_total: NotRequired[float]
+    file_format: NotRequired[FileFormatDoc]
+    # added by the run's data step (summary.json)
+    source_sha256: NotRequired[str | None]
+    cleaned_csv: NotRequired[str]
+
+
+def summarize(candles: Candles) -> Summary:
     """A JSON-ready summary; an analysis that changes nothing."""
     n = len(candles)
     ts = candles.timestamp_ms
@@ -28,7 +78,7 @@ def summarize(candles: Candles) -> dict[str, Any]:
     move = np.sign(np.diff(candles.close))
     pairs = max(n - 1, 0)
     up, down = int((move > 0).sum()), int((move < 0).sum())
-    out: dict[str, Any] = {
+    out: Summary = {
         "symbol": candles.symbol,
         "source": candles.source,
         "rows": n,
@@ -69,14 +119,16 @@ def summarize(candles: Candles) -> dict[str, Any]:
     return out
 
 
-def format_summary(s: dict[str, Any]) -> str:
+def format_summary(s: Summary) -> str:
     """The human text of ``summarize``."""
     lab, price, vol = s["labels"], s["price"], s["volume"]
     gaps = "none"
     if s["gaps"]:
         gaps = (f"{s['gaps']} ({s['missing_candles']} missing candle{'s' if s['missing_candles'] != 1 else ''}; largest "
                 f"{duration_label(s['largest_gap_ms'])} before {s['largest_gap_before']})")
-    change = (price["last_close"] / price["first_open"] - 1) * 100
+    first, last = price["first_open"], price["last_close"]
+    assert first is not None and last is not None  # the loaders never return an empty series
+    change = (last / first - 1) * 100
     lines = [
         f"{s['symbol'] or '(unknown symbol)'}  from {s['source']}",
         f"  rows       {s['rows']:,}",
@@ -87,7 +139,8 @@ def format_summary(s: dict[str, Any]) -> str:
         f"open {price['first_open']:,} -> close {price['last_close']:,} ({change:+.2f}%)",
         f"  volume     total {vol['total']:,.3f}, mean {vol['mean']:,.3f}, max {vol['max']:,.3f}",
     ]
-    lines += [f"  assumed    {note}" for note in (s.get("file_format") or {}).get("notes", ())]
+    fmt = s.get("file_format")
+    lines += [f"  assumed    {note}" for note in (fmt["notes"] if fmt else ())]
     if lab["pairs"]:
         lines.append(f"  labels     up {lab['up_fraction']:.4f} ({lab['up']:,} up, {lab['down']:,} down, "
                      f"{lab['flat']:,} flat of {lab['pairs']:,} next-candle moves)")

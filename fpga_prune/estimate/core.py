@@ -35,7 +35,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict, Unpack
 
 import numpy as np
 
@@ -47,6 +47,7 @@ from fpga_prune.estimate.rules import RULES, Rule
 from fpga_prune.arith.fixed import FixedType
 from fpga_prune.hls.tools import DEFAULT_HLS_TOOL, default_clock_uncertainty, parse_uncertainty, tool_family
 from fpga_prune.arith.ir import DA, STRATEGIES, ActivationLayer, DenseLayer, FixedNetwork
+from fpga_prune.outdir import JsonObject
 
 if TYPE_CHECKING:  # the importer pulls hls4ml's table code; the estimator must stay light
     from fpga_prune.hls.project import HlsProject
@@ -59,6 +60,13 @@ MUL_IMPLS = ("dsp", "fabric")
 
 #: Block RAM18 aspect ratios (depth, width) usable by a ROM (UG473 Table 1-3 / UG573).
 BRAM18_SHAPES = ((16384, 1), (8192, 2), (4096, 4), (2048, 9), (1024, 18), (512, 36))
+
+
+class _UserOptions(TypedDict, total=False):
+    """What ``EstimateOptions.for_project`` takes from the user rather than the project."""
+
+    confidence: float
+    calibration: Calibration | None
 
 
 @dataclass(frozen=True)
@@ -87,7 +95,8 @@ class EstimateOptions:
         return tool_family(self.hls_tool)
 
     @classmethod
-    def for_project(cls, project: HlsProject, hls_tool: str | None = None, **kw: Any) -> EstimateOptions:
+    def for_project(cls, project: HlsProject, hls_tool: str | None = None,
+                    **kw: Unpack[_UserOptions]) -> EstimateOptions:
         """Options from an imported project (``hls_project.HlsProject``): its tool, binding and uncertainty."""
         tool = hls_tool or project.hls_tool or DEFAULT_HLS_TOOL
         unc = parse_uncertainty(project.clock_uncertainty, project.clock_period_ns or 5.0)
@@ -150,7 +159,7 @@ class LayerEstimate:
     mults_in_lut: int = 0
     ff_top: int = 0
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, int | str]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
@@ -234,8 +243,8 @@ class Estimate:
         budget = caps.budget(board)
         return all(used <= budget[r] for r, used in self.upper().items())
 
-    def to_dict(self, board: Board | None = None, caps: Caps = DEFAULT_CAPS) -> dict[str, Any]:
-        d: dict[str, Any] = {
+    def to_dict(self, board: Board | None = None, caps: Caps = DEFAULT_CAPS) -> JsonObject:
+        d: JsonObject = {
             "network": self.network, "board": self.board, "clock_period_ns": self.clock_period_ns,
             "totals": self.used(), "latency_cycles": self.latency_cycles,
             "latency_ns": round(self.latency_ns, 6), "interval_cycles": self.interval_cycles,
@@ -467,6 +476,7 @@ def estimate_activation(layer: ActivationLayer, board: Board, options: EstimateO
         ff = n * (width + xw)
         cycles = int(r["table_cycles"])
     elif layer.activation == "softmax":
+        assert layer.softmax is not None  # ActivationLayer checks a softmax has its params
         esize, ewidth = _table_shape(layer, "exp", layer.softmax.exp_table_size)
         isize, iwidth = _table_shape(layer, "invert", layer.softmax.inv_table_size)
         eb, el = _rom(esize, ewidth, ctx)
@@ -518,7 +528,8 @@ def estimate(network: FixedNetwork, board: Board, options: EstimateOptions = Est
     live = live_neurons(network)
     for lay, alive in zip(network.layers, live):
         if isinstance(lay, DenseLayer):
-            est.append(estimate_dense(lay, board, options, *(widths or (None, None)), live_out=alive))
+            in_widths, in_native = widths or (None, None)
+            est.append(estimate_dense(lay, board, options, in_widths, in_native, live_out=alive))
         else:
             est.append(estimate_activation(lay, board, options, live=alive))
         if isinstance(lay, ActivationLayer) and lay.element_types:
@@ -535,7 +546,8 @@ def estimate(network: FixedNetwork, board: Board, options: EstimateOptions = Est
     for i, (lay, le, alive) in enumerate(zip(network.layers, layers, live)):
         bits = (int(lay.element_widths()[alive].sum()) if isinstance(lay, ActivationLayer) and lay.element_types
                 else len(alive) * lay.result_type.width)
-        if isinstance(nxt[i], ActivationLayer) and nxt[i].element_types:
+        after = nxt[i]
+        if isinstance(after, ActivationLayer) and after.element_types:
             bits = 0  # an HGQ mask is inlined into the top: what it reads is cast on the spot, not registered
         bits += network.n_inputs * network.input_type.width if i == 0 else 0
         lut = le.lut if cal_lut == 1.0 else int(round(le.lut * cal_lut))

@@ -16,12 +16,12 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict
 
 from fpga_prune.errors import InputError
 from fpga_prune.model.metrics import decision_agreement
 from fpga_prune.flow.pipeline import Progress
-from fpga_prune.outdir import read_json_object
+from fpga_prune.outdir import JsonObject, read_json_object
 
 if TYPE_CHECKING:
     from fpga_prune.boards import Board, Caps
@@ -37,7 +37,16 @@ def sha256_bytes(data: bytes) -> str:
 
 
 # ----------------------------------------------------------------------------- train
-def _span(ds: Dataset) -> dict[str, Any]:
+class SplitSpan(TypedDict):
+    """One split in ``metrics.json``: its size, time range and class balance."""
+
+    n: int
+    start: str
+    end: str
+    class_counts: list[int]
+
+
+def _span(ds: Dataset) -> SplitSpan:
     import numpy as np  # noqa: PLC0415
 
     from fpga_prune.data import format_ts  # noqa: PLC0415
@@ -49,7 +58,7 @@ def _span(ds: Dataset) -> dict[str, Any]:
 
 def train_bundle(candles: Candles, out: Path, spec: FeatureSpec, cfg: ModelConfig, *, threads: int | None = None,
                  n_boot: int = 1000, boot_block: int = 48,
-                 imported: Bundle | None = None) -> tuple[dict[str, Any], float]:
+                 imported: Bundle | None = None) -> tuple[JsonObject, float]:
     """Train ``cfg`` on ``candles`` and publish the bundle at ``out`` atomically.
 
     The one training step behind both ``fpga-prune train`` and ``fpga-prune run``;
@@ -87,7 +96,7 @@ def train_bundle(candles: Candles, out: Path, spec: FeatureSpec, cfg: ModelConfi
     val_metrics = metrics.evaluate(splits.val.y, model.predict_proba(net, splits.val.X), n_boot=0,
                                    n_classes=spec.n_classes)
     n_in = ds.X.shape[1]
-    payload: dict[str, Any] = {
+    payload: JsonObject = {
         "target": spec.target,
         "target_meaning": features.TARGETS[spec.target][1],
         "data": data_record(candles),  # prune/generate find (and check) the candles by it
@@ -112,7 +121,7 @@ class PruneResult:
     """``budget``: the budget.json document (of the closest design when nothing fits);
     ``failure``: why nothing fits (None when a design fits and ``out`` was written)."""
 
-    budget: dict[str, Any]
+    budget: JsonObject
     failure: str | None
 
     @property
@@ -120,7 +129,7 @@ class PruneResult:
         return self.failure is None
 
 
-def _accuracy(bundle: Bundle, splits: Splits, result: FitResult, cfg: FitConfig) -> dict[str, Any]:
+def _accuracy(bundle: Bundle, splits: Splits, result: FitResult, cfg: FitConfig) -> JsonObject:
     """Out-of-sample (test split) numbers of the chosen design against the dense model."""
     from fpga_prune.arith import emulate  # noqa: PLC0415
     from fpga_prune.hls.adapter import network_from_keras  # noqa: PLC0415
@@ -150,7 +159,7 @@ def _accuracy(bundle: Bundle, splits: Splits, result: FitResult, cfg: FitConfig)
     }
 
 
-def _history(splits: Splits, result: FitResult, cfg: FitConfig) -> list[dict[str, Any]]:
+def _history(splits: Splits, result: FitResult, cfg: FitConfig) -> list[JsonObject]:
     """Every design tried, the Pareto front (cost vs validation metric, among designs that fit)
     marked, with the test metric of the front's designs (the test split stays out of every choice)."""
     from fpga_prune.search import budget as budget_mod  # noqa: PLC0415
@@ -167,7 +176,7 @@ def _history(splits: Splits, result: FitResult, cfg: FitConfig) -> list[dict[str
     return hist
 
 
-def _pruning(bundle: Bundle, chosen: Design) -> dict[str, Any]:
+def _pruning(bundle: Bundle, chosen: Design) -> JsonObject:
     from fpga_prune.prune.graph import nonzero_weights, widths  # noqa: PLC0415
 
     nz, total = nonzero_weights(chosen.model)
@@ -238,7 +247,7 @@ class PrunedModel:
     bundle: Bundle
     settings: HlsSettings
     settings_source: str
-    budget: dict | None
+    budget: JsonObject | None
     file_hashes: dict[str, str]
     data_hint: str | None
 
@@ -261,7 +270,7 @@ def _data_hint(directory: Path) -> str | None:
         return None
 
 
-def check_model_dir(model_dir: str | os.PathLike) -> Path:
+def check_model_dir(model_dir: str | os.PathLike[str]) -> Path:
     """Cheap checks (no TensorFlow) so bad input fails before anything is loaded or written."""
     from fpga_prune.model.training import MODEL_FILE, PREPROCESS_FILE  # noqa: PLC0415
 
@@ -274,7 +283,7 @@ def check_model_dir(model_dir: str | os.PathLike) -> Path:
     return d
 
 
-def load_pruned(model_dir: str | os.PathLike) -> PrunedModel:
+def load_pruned(model_dir: str | os.PathLike[str]) -> PrunedModel:
     """Load the Keras model, preprocessing, ``hls_config.json`` and ``budget.json`` of a model dir."""
     from fpga_prune.hls.settings import HlsSettings  # noqa: PLC0415
     from fpga_prune.model.training import MODEL_FILE, PREPROCESS_FILE, load_bundle  # noqa: PLC0415
@@ -294,7 +303,7 @@ def load_pruned(model_dir: str | os.PathLike) -> PrunedModel:
     return PrunedModel(d, bundle, settings, source, budget, hashes, _data_hint(d))
 
 
-def resolve_data(pruned_dir: Path, data: str | os.PathLike | None) -> Path:
+def resolve_data(pruned_dir: Path, data: str | os.PathLike[str] | None) -> Path:
     """``data`` when given (a file, or ``sample:NAME``: the built-in sample's packaged file), else the candle
     file the model directory names (InputError when neither is readable)."""
     if data is not None:

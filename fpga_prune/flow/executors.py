@@ -24,7 +24,7 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from fpga_prune.errors import InputError
 
@@ -189,7 +189,7 @@ class RayExecutor:
             raise InputError("--executor", None, "ray is not installed (pip install 'fpga-prune[ray]')") from None
         self.ray = ray
         self.address = address
-        kwargs: dict[str, object] = {"logging_level": "ERROR", "log_to_driver": False,
+        kwargs: dict[str, Any] = {"logging_level": "ERROR", "log_to_driver": False,
                                      "configure_logging": True}
         if address:
             try:

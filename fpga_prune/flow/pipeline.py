@@ -22,10 +22,10 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 from fpga_prune.errors import CheckFailed
-from fpga_prune.outdir import try_read_json, write_json_atomic
+from fpga_prune.outdir import JsonObject, JsonValue, try_read_json, write_json_atomic
 
 RUN_FORMAT = "fpga_prune.run/1"
 RUN_FILE = "run.json"
@@ -64,7 +64,7 @@ def tree_digest(root: Path, exclude: Sequence[str] = ()) -> str:
     return h.hexdigest()
 
 
-def json_digest(obj: Any) -> str:
+def json_digest(obj: object) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -83,11 +83,23 @@ class Step:
 
     name: str
     outputs: tuple[str, ...]
-    options: Mapping[str, Any]
-    action: Callable[[Progress], Any]
+    options: Mapping[str, JsonValue]
+    action: Callable[[Progress], JsonValue]
     after: tuple[str, ...] = ()
     digest: Callable[[Path], str] | None = None
     cacheable: bool = True
+
+
+class StepRecordDoc(TypedDict):
+    """One entry of ``run.json``'s ``steps``."""
+
+    name: str
+    status: str
+    inputs_fingerprint: str
+    outputs_digest: str
+    outputs: list[str]
+    seconds: float
+    message: str
 
 
 @dataclass
@@ -101,15 +113,15 @@ class StepRecord:
     outputs: tuple[str, ...] = ()
     seconds: float = 0.0
     message: str = ""
-    summary: Any = None
+    summary: JsonValue = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> StepRecordDoc:
         return {"name": self.name, "status": self.status, "inputs_fingerprint": self.fingerprint,
                 "outputs_digest": self.digest, "outputs": list(self.outputs),
                 "seconds": round(self.seconds, 2), "message": self.message}
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> StepRecord:
+    def from_dict(cls, d: Mapping[str, JsonValue]) -> StepRecord:
         return cls(name=str(d.get("name", "")), status=str(d.get("status", "")),
                    fingerprint=str(d.get("inputs_fingerprint", "")), digest=str(d.get("outputs_digest", "")),
                    outputs=tuple(d.get("outputs", ())), seconds=float(d.get("seconds", 0.0)),
@@ -139,7 +151,7 @@ class Runner:
     root: Path
     force: bool | frozenset[str] = False
     observer: Observer = field(default_factory=Observer)
-    meta: dict[str, Any] = field(default_factory=dict)
+    meta: JsonObject = field(default_factory=dict)
     records: dict[str, StepRecord] = field(default_factory=dict)
     _previous: dict[str, StepRecord] = field(default_factory=dict)
 
@@ -212,7 +224,7 @@ class Runner:
             self.save()
         return rec
 
-    def save(self, extra: Mapping[str, Any] | None = None) -> None:
+    def save(self, extra: Mapping[str, JsonValue] | None = None) -> None:
         """Write ``run.json`` atomically (records of steps not run this time are kept)."""
         steps = dict(self._previous)
         steps.update(self.records)

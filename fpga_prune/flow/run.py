@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from fpga_prune.errors import CheckFailed
 
@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from fpga_prune.search.fit import FitConfig
     from fpga_prune.hls.generate import GenerateOptions
     from fpga_prune.model.training import ModelConfig
-    from fpga_prune.flow.pipeline import Observer, Step, StepRecord
+    from fpga_prune.flow.pipeline import Observer, Progress, Step, StepRecord
+    from fpga_prune.outdir import JsonObject
 
 #: the steps of the flow, in order (``until`` stops after one, ``force`` names them)
 STEPS = ("data", "train", "prune", "generate", "verify")
@@ -99,6 +100,7 @@ def _cleaned_name(src: CandleSource) -> str:
         return get_sample(src.sample).csv_name
     if src.data is not None:
         return Path(src.data).stem + ".csv"
+    assert src.symbol is not None  # CandleSource.validate: no data file means a symbol
     parts = [src.symbol, src.category, str(src.interval), str(src.start), str(src.end or "now")]
     return "-".join(p.replace(":", "").replace(" ", "T").replace("/", "_") for p in parts) + ".csv"
 
@@ -111,7 +113,7 @@ def _data_step(cfg: RunConfig) -> tuple[Step, str]:
 
     src = cfg.source
     name = _cleaned_name(src)
-    options: dict[str, Any]
+    options: JsonObject
     sample = None
     if src.sample is not None:
         from fpga_prune.data.builtin import get_sample  # noqa: PLC0415
@@ -128,7 +130,7 @@ def _data_step(cfg: RunConfig) -> tuple[Step, str]:
         options = {k: getattr(src, k) for k in ("symbol", "interval", "start", "end", "category", "allow_gaps")}
         cacheable = src.end is not None and not src.refresh  # an open range grows with time
 
-    def action(say):
+    def action(say: Progress) -> JsonObject:
         say("loading and validating candles")
         candles, _ = load_source(src)
         summary = summarize(candles)
@@ -142,7 +144,8 @@ def _data_step(cfg: RunConfig) -> tuple[Step, str]:
             write_csv(candles, stage / name)
             write_json_atomic(stage / "summary.json", summary)
         say(f"{len(candles):,} candles {summary['start']} .. {summary['end']}")
-        for note in (summary.get("file_format") or {}).get("notes", ()):  # what the loader assumed
+        fmt = summary.get("file_format")
+        for note in (fmt["notes"] if fmt else ()):  # what the loader assumed
             say(note)
         return {"rows": len(candles)}
 
@@ -175,7 +178,7 @@ def _train_step(cfg: RunConfig, candles: _Candles) -> Step:
 
         options["import"] = model_digest(cfg.model_path)
 
-    def action(say):
+    def action(say: Progress) -> JsonObject:
         arch = "-".join(map(str, cfg.model.hidden))
         imported = None
         if cfg.model_path is not None:
@@ -194,14 +197,14 @@ def _train_step(cfg: RunConfig, candles: _Candles) -> Step:
     return Step("train", ("model",), options, action, after=("data",))
 
 
-def _prune_step(cfg: RunConfig, lay: BoardLayout, candles: _Candles, closest: dict[str, dict[str, Any]]) -> Step:
+def _prune_step(cfg: RunConfig, lay: BoardLayout, candles: _Candles, closest: dict[str, JsonObject]) -> Step:
     """``closest`` receives the closest design's budget document when nothing fits (for the report)."""
     from fpga_prune.flow.bundles import prune_bundle  # noqa: PLC0415
     from fpga_prune.flow.pipeline import Step  # noqa: PLC0415
 
     options = {"board": lay.board.to_dict(), "caps": cfg.caps.to_dict(), "fit": cfg.fit.to_dict()}
 
-    def action(say):
+    def action(say: Progress) -> JsonObject:
         res = prune_bundle(cfg.out / "model", candles.get(), lay.board, cfg.caps, cfg.fit, cfg.out / lay.pruned,
                            data_label=str(candles.path), progress=say)
         if res.failure is not None:
@@ -220,7 +223,7 @@ def _generate_step(cfg: RunConfig, lay: BoardLayout, data_path: Path) -> Step:
     options = {"board": lay.board.to_dict(), "vectors": o.vectors, "stress": o.stress, "seed": o.seed,
                "synth": o.synth, "top": o.top, "clock_uncertainty": o.clock_uncertainty}
 
-    def action(say):
+    def action(say: Progress) -> JsonObject:
         res = generate(cfg.out / lay.pruned, lay.board, cfg.out / lay.project, data=data_path, options=o,
                        progress=say)
         failure = res.failure()
@@ -240,7 +243,7 @@ def _verify_step(cfg: RunConfig, lay: BoardLayout) -> Step:
 
     options = {"sims": list(cfg.sims), "csim": True}
 
-    def action(say):
+    def action(say: Progress) -> JsonObject:
         res = verify(cfg.out / lay.project, VerifyOptions(sims=cfg.sims), progress=say)
         if not res.ok:
             bad = [f"{c.name} {c.mismatches} mismatches{' (' + c.failure[:200] + ')' if c.failure else ''}"
@@ -256,7 +259,7 @@ def _verify_step(cfg: RunConfig, lay: BoardLayout) -> Step:
 @dataclass(frozen=True)
 class RunOutcome:
     exit_code: int
-    report: dict[str, Any]
+    report: JsonObject
     records: dict[str, StepRecord]
 
 
@@ -270,7 +273,7 @@ def execute(cfg: RunConfig, observer: Observer | None = None) -> RunOutcome:
     data_step, csv_name = _data_step(cfg)
     data_path = (cfg.out / "data" / csv_name).resolve()
     candles = _Candles(data_path)
-    closest: dict[str, dict[str, Any]] = {}
+    closest: dict[str, JsonObject] = {}
     runner.run(data_step)
     if cfg.wants("train"):
         runner.run(_train_step(cfg, candles))

@@ -11,12 +11,12 @@ chronological with a purge gap, and the scaler is fit on the training rows.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
-from typing import Any
 
 import numpy as np
 
 from fpga_prune.data.candles import Candles
 from fpga_prune.errors import InputError
+from fpga_prune.outdir import JsonObject
 
 #: target name -> (number of classes, one-line meaning); a plain dict registry
 TARGETS: dict[str, tuple[int, str]] = {
@@ -98,13 +98,13 @@ class FeatureSpec:
             names += ["tod_sin", "tod_cos"]
         return tuple(names)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         d = {f.name: getattr(self, f.name) for f in fields(self)}
         d["windows"] = list(self.windows)
         return d
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any], source: str = "FeatureSpec") -> FeatureSpec:
+    def from_dict(cls, d: JsonObject, source: str = "FeatureSpec") -> FeatureSpec:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(d) - known)
         if unknown:
@@ -169,13 +169,13 @@ class Scaler:
         Z = (np.asarray(X, dtype=np.float64) - self.mean) / self.std
         return np.clip(Z, -self.clip, self.clip).astype(np.float32)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         # repr() of a float64 round-trips exactly through JSON.
         return {"mean": [float(v) for v in self.mean], "std": [float(v) for v in self.std],
                 "clip": self.clip}
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any], source: str = "Scaler") -> Scaler:
+    def from_dict(cls, d: JsonObject, source: str = "Scaler") -> Scaler:
         try:
             mean = np.asarray(d["mean"], dtype=np.float64)
             std = np.asarray(d["std"], dtype=np.float64)

@@ -31,7 +31,7 @@ from fpga_prune.model.features import FeatureSpec
 from fpga_prune.model.training import (
     MODEL_FILE, PREPROCESS_FILE, Bundle, ModelConfig, build_mlp, load_bundle, read_preprocess,
 )
-from fpga_prune.outdir import json_object
+from fpga_prune.outdir import JsonObject, JsonValue, json_object
 
 SUFFIXES = (".keras", ".h5")
 #: identity at inference on (batch, features) inputs: dropped
@@ -98,7 +98,7 @@ def load_any(path: str | os.PathLike) -> Bundle:
 
 
 # ----------------------------------------------------------------------------- reading configs
-def _h5_config(path: Path) -> tuple[dict[str, Any], str]:
+def _h5_config(path: Path) -> tuple[JsonObject, str]:
     """(model config, keras_version) of a Keras .h5 file."""
     import h5py  # noqa: PLC0415
 
@@ -115,7 +115,7 @@ def _h5_config(path: Path) -> tuple[dict[str, Any], str]:
     return _json(text, path, "model_config"), version
 
 
-def _keras_zip(path: Path) -> tuple[dict[str, Any], bytes]:
+def _keras_zip(path: Path) -> tuple[JsonObject, bytes]:
     """(config.json, model.weights.h5 bytes) of a Keras 3 ``.keras`` file."""
     try:
         with zipfile.ZipFile(path) as z:
@@ -129,20 +129,20 @@ def _keras_zip(path: Path) -> tuple[dict[str, Any], bytes]:
         raise InputError(path, None, f"not a Keras 3 .keras file (not a readable zip archive: {exc})") from None
 
 
-def _json(text: str, path: Path, field: str) -> dict[str, Any]:
+def _json(text: str, path: Path, field: str) -> JsonObject:
     return json_object(text, path, field)
 
 
-def _name(layer: dict[str, Any]) -> str:
+def _name(layer: JsonObject) -> str:
     cfg = layer.get("config") if isinstance(layer.get("config"), dict) else {}
     return str(cfg.get("name") or layer.get("name") or "?")
 
 
-def _inbound(layer: dict[str, Any]) -> list[str]:
+def _inbound(layer: JsonObject) -> list[str]:
     """Names of the layers feeding ``layer`` (Keras 2 node lists or Keras 3 keras_history)."""
     out: list[str] = []
 
-    def walk(o: Any) -> None:
+    def walk(o: JsonValue) -> None:
         if isinstance(o, dict):
             if isinstance(o.get("keras_history"), list):
                 out.append(str(o["keras_history"][0]))
@@ -160,7 +160,7 @@ def _inbound(layer: dict[str, Any]) -> list[str]:
     return out
 
 
-def _layer_list(config: dict[str, Any], path: Path) -> list[dict[str, Any]]:
+def _layer_list(config: JsonObject, path: Path) -> list[JsonObject]:
     """The model's layers in order; a functional model must be one chain."""
     kind = config.get("class_name")
     body = config.get("config")
@@ -176,7 +176,7 @@ def _layer_list(config: dict[str, Any], path: Path) -> list[dict[str, Any]]:
     return layers
 
 
-def _refuse_unsupported(layers: list[dict[str, Any]], path: Path, extra: frozenset[str] = frozenset()) -> None:
+def _refuse_unsupported(layers: list[JsonObject], path: Path, extra: frozenset[str] = frozenset()) -> None:
     ok = {"InputLayer", "Dense"} | _IDENTITY | _ACTIVATION_LAYERS | extra
     bad = [f"{_name(la)} ({la.get('class_name')})" for la in layers if la.get("class_name") not in ok]
     if bad:
@@ -185,7 +185,7 @@ def _refuse_unsupported(layers: list[dict[str, Any]], path: Path, extra: frozens
 
 
 # ----------------------------------------------------------------------------- the chain
-def _activation_of(layer: dict[str, Any], path: Path) -> str:
+def _activation_of(layer: JsonObject, path: Path) -> str:
     cls, cfg = layer.get("class_name"), layer.get("config") or {}
     if cls == "ReLU":
         if cfg.get("max_value") is not None or cfg.get("negative_slope", 0) or cfg.get("threshold", 0):
@@ -201,7 +201,7 @@ def _activation_of(layer: dict[str, Any], path: Path) -> str:
     return act
 
 
-def _chain(layers: list[dict[str, Any]], path: Path) -> list[tuple[str, int, bool, str]]:
+def _chain(layers: list[JsonObject], path: Path) -> list[tuple[str, int, bool, str]]:
     """(name, units, use_bias, activation) per Dense, activation layers folded into the Dense before them."""
     _refuse_unsupported(layers, path)
     denses: list[list[Any]] = []
@@ -239,7 +239,7 @@ def _chain(layers: list[dict[str, Any]], path: Path) -> list[tuple[str, int, boo
 
 
 # ----------------------------------------------------------------------------- weights
-def _keras3_weights(blob: bytes, layers: list[dict[str, Any]], path: Path) -> Iterator[list[np.ndarray]]:
+def _keras3_weights(blob: bytes, layers: list[JsonObject], path: Path) -> Iterator[list[np.ndarray]]:
     """Each Dense's [kernel, bias?], found as Keras 3 names them: ``layers/dense``, ``dense_1``, ..."""
     import h5py  # noqa: PLC0415
 
@@ -260,7 +260,7 @@ def _keras3_weights(blob: bytes, layers: list[dict[str, Any]], path: Path) -> It
             yield [np.asarray(group[str(i)]) for i in range(len(group))]
 
 
-def _keras2_weights(path: Path, layers: list[dict[str, Any]]) -> Iterator[list[np.ndarray]]:
+def _keras2_weights(path: Path, layers: list[JsonObject]) -> Iterator[list[np.ndarray]]:
     """Each Dense's [kernel, bias?] from ``model_weights/<layer>`` in the order ``weight_names`` lists them."""
     import h5py  # noqa: PLC0415
 

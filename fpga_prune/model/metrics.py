@@ -27,11 +27,11 @@ agreement) uses this one rule, so they agree on the same outputs.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
 
 import numpy as np
 
 from fpga_prune.errors import InputError
+from fpga_prune.outdir import JsonObject
 
 METRICS: tuple[str, ...] = ("accuracy", "balanced_accuracy", "precision", "recall", "f1",
                             "roc_auc", "brier", "ece")
@@ -222,7 +222,7 @@ def _summary(value: float, samples: np.ndarray, level: float) -> dict[str, float
 
 
 def _evaluate_one(y: np.ndarray, p: np.ndarray, k: int, *, prior: np.ndarray | None, n_boot: int,
-                  block: int, level: float, n_bins: int, rng: np.random.Generator) -> dict[str, Any]:
+                  block: int, level: float, n_bins: int, rng: np.random.Generator) -> JsonObject:
     counts = np.bincount(y, minlength=k)
     base_prior = counts / counts.sum() if prior is None else np.asarray(prior, dtype=np.float64)
     bp, majority = _baseline_proba(y, k, base_prior)
@@ -237,7 +237,7 @@ def _evaluate_one(y: np.ndarray, p: np.ndarray, k: int, *, prior: np.ndarray | N
             for m in METRICS:
                 boots_m[m][b] = ms[m]
                 boots_b[m][b] = bs[m]
-    res: dict[str, Any] = {
+    res: JsonObject = {
         "n": int(y.shape[0]),
         "class_counts": [int(c) for c in counts],
         "metrics": {m: _summary(model_pt[m], boots_m[m], level) for m in METRICS},
@@ -261,7 +261,7 @@ def _evaluate_one(y: np.ndarray, p: np.ndarray, k: int, *, prior: np.ndarray | N
 def evaluate(y: np.ndarray, proba: np.ndarray, *, slices: Mapping[str, np.ndarray] | None = None,
              n_boot: int = 1000, seed: int = 0, block: int = 1, level: float = 0.95,
              n_bins: int = 10, n_classes: int | None = None,
-             prior: np.ndarray | None = None) -> dict[str, Any]:
+             prior: np.ndarray | None = None) -> JsonObject:
     """All metrics of ``proba`` against labels ``y``, with bootstrap CIs, the baseline and per-slice blocks.
 
     ``slices`` maps names to boolean masks (e.g. ``features.regime_slices``).

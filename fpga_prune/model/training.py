@@ -27,7 +27,7 @@ import numpy as np
 from fpga_prune import _keras_env  # noqa: F401  (legacy Keras before TensorFlow)
 from fpga_prune.errors import InputError
 from fpga_prune.model.features import FeatureSpec, Scaler, Splits
-from fpga_prune.outdir import read_json_object
+from fpga_prune.outdir import JsonObject, read_json_object
 
 MODEL_FILE = "model.h5"
 PREPROCESS_FILE = "preprocess.json"
@@ -39,6 +39,9 @@ BUNDLE_VERSION = 1
 #: not the limit).  With the 16 default features 64-32 needs 3,104 multiplies,
 #: far over the PYNQ-Z2's 220 DSPs at 16 bits, so pruning has real work to do.
 DEFAULT_HIDDEN: tuple[int, ...] = (64, 32)
+
+#: A tf.keras ``Model``: TensorFlow ships no type stubs, so it is typed only by this name.
+KerasModel = Any
 
 
 @dataclass(frozen=True)
@@ -80,13 +83,13 @@ class ModelConfig:
             if not 0 <= iv < bv:
                 raise InputError("ModelConfig", i, f"must be in 0..{bv - 1} (below {b}={bv}), got {iv}")
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         d = asdict(self)
         d["hidden"] = list(self.hidden)
         return d
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> ModelConfig:
+    def from_dict(cls, d: JsonObject) -> ModelConfig:
         known = {f.name for f in fields(cls)}
         bad = sorted(set(d) - known)
         if bad:
@@ -111,11 +114,11 @@ def multiplies(n_inputs: int, n_classes: int, hidden: tuple[int, ...]) -> int:
     return int(sum(a * b for a, b in zip(sizes[:-1], sizes[1:])))
 
 
-def custom_objects() -> dict[str, Any]:
+def custom_objects() -> dict[str, object]:
     """QKeras layers and quantizers, for ``load_model`` and hls4ml."""
     from qkeras.utils import _add_supported_quantized_objects  # noqa: PLC0415
 
-    objs: dict[str, Any] = {}
+    objs: dict[str, object] = {}
     _add_supported_quantized_objects(objs)
     return objs
 
@@ -222,11 +225,11 @@ def predict_proba(model, X: np.ndarray, batch_size: int = 4096) -> np.ndarray:
 class Bundle:
     """A trained model with everything needed to apply it to new candles."""
 
-    model: Any
+    model: KerasModel
     spec: FeatureSpec
     scaler: Scaler
     feature_names: tuple[str, ...]
-    metrics: dict[str, Any]
+    metrics: JsonObject
     config: ModelConfig | None = None
 
     def predict_proba(self, X_raw: np.ndarray) -> np.ndarray:
@@ -235,7 +238,7 @@ class Bundle:
 
 
 def preprocess_dict(spec: FeatureSpec, scaler: Scaler, feature_names: tuple[str, ...],
-                    cfg: ModelConfig | None = None) -> dict[str, Any]:
+                    cfg: ModelConfig | None = None) -> JsonObject:
     """The ``preprocess.json`` payload: how raw candles become model inputs."""
     return {
         "version": BUNDLE_VERSION,
@@ -247,14 +250,14 @@ def preprocess_dict(spec: FeatureSpec, scaler: Scaler, feature_names: tuple[str,
     }
 
 
-def _json_bytes(payload: dict[str, Any]) -> bytes:
+def _json_bytes(payload: JsonObject) -> bytes:
     from fpga_prune.outdir import json_text  # noqa: PLC0415
 
     return json_text(payload).encode("utf-8")
 
 
-def save_bundle(directory: str | os.PathLike, model, preprocess: dict[str, Any],
-                metrics: dict[str, Any]) -> Path:
+def save_bundle(directory: str | os.PathLike, model, preprocess: JsonObject,
+                metrics: JsonObject) -> Path:
     """Write ``model.h5``, ``preprocess.json`` and ``metrics.json`` into an existing directory.
 
     Callers that publish a directory wrap this in ``fpga_prune.outdir.staged_dir``.
@@ -294,7 +297,7 @@ def load_bundle(directory: str | os.PathLike) -> Bundle:
         if not (d / name).is_file():
             raise InputError(d, name, "missing; not a model bundle written by `fpga-prune train`")
     spec, scaler, names, cfg = read_preprocess(d / PREPROCESS_FILE)
-    metrics: dict[str, Any] = {}
+    metrics: JsonObject = {}
     if (d / METRICS_FILE).is_file():
         try:
             metrics = json.loads((d / METRICS_FILE).read_text())

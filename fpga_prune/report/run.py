@@ -21,10 +21,10 @@ import math
 import platform
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from fpga_prune.boards import RESOURCES
-from fpga_prune.outdir import try_read_json
+from fpga_prune.outdir import JsonObject, JsonValue, try_read_json
 
 if TYPE_CHECKING:
     from fpga_prune.flow.run import BoardLayout, RunConfig
@@ -39,13 +39,13 @@ _LOWER_IS_BETTER = {"brier", "ece"}
 
 
 # ----------------------------------------------------------------------------- sections from the artifacts
-def _ci(d: Mapping[str, Any] | None) -> dict[str, Any] | None:
+def _ci(d: Mapping[str, JsonValue] | None) -> JsonObject | None:
     if not d:
         return None
     return {"value": d.get("value"), "ci_low": d.get("ci_low"), "ci_high": d.get("ci_high")}
 
 
-def data_section(summary: Mapping[str, Any] | None) -> dict[str, Any] | None:
+def data_section(summary: Mapping[str, JsonValue] | None) -> JsonObject | None:
     if not summary:
         return None
     keep = ("symbol", "source", "source_sha256", "cleaned_csv", "rows", "interval", "interval_ms", "start", "end",
@@ -56,7 +56,7 @@ def data_section(summary: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return section
 
 
-def training_section(metrics: Mapping[str, Any] | None) -> dict[str, Any] | None:
+def training_section(metrics: Mapping[str, JsonValue] | None) -> JsonObject | None:
     """Test metrics with CIs, the baseline beside them and the model's advantage over it."""
     if not metrics:
         return None
@@ -95,7 +95,8 @@ def training_section(metrics: Mapping[str, Any] | None) -> dict[str, Any] | None
     }
 
 
-def verification_section(verify: Mapping[str, Any] | None, manifest: Mapping[str, Any] | None) -> dict[str, Any] | None:
+def verification_section(verify: Mapping[str, JsonValue] | None,
+                         manifest: Mapping[str, JsonValue] | None) -> JsonObject | None:
     """verify.json without its timings and machine paths."""
     if not verify:
         return None
@@ -113,7 +114,7 @@ def verification_section(verify: Mapping[str, Any] | None, manifest: Mapping[str
                                                        "input_type", "output_type")} if vec else None}
 
 
-def mismatches_by_check(ver: Mapping[str, Any] | None) -> dict[str, int | None]:
+def mismatches_by_check(ver: Mapping[str, JsonValue] | None) -> dict[str, int | None]:
     """bit_accurate / csim / verilator / icarus -> mismatches (None when not run)."""
     out: dict[str, int | None] = {"bit_accurate": None, "csim": None, "verilator": None, "icarus": None}
     for c in (ver or {}).get("checks", []):
@@ -122,10 +123,10 @@ def mismatches_by_check(ver: Mapping[str, Any] | None) -> dict[str, int | None]:
     return out
 
 
-def board_section(name: str, budget: Mapping[str, Any] | None, prune_status: str, prune_message: str,
-                  verify: Mapping[str, Any] | None, statuses: Mapping[str, str]) -> dict[str, Any]:
+def board_section(name: str, budget: Mapping[str, JsonValue] | None, prune_status: str, prune_message: str,
+                  verify: Mapping[str, JsonValue] | None, statuses: Mapping[str, str]) -> JsonObject:
     """Everything the report says about one board (``budget`` may be the closest design when nothing fits)."""
-    sec: dict[str, Any] = {"board": name, "statuses": dict(statuses), "prune_message": prune_message}
+    sec: JsonObject = {"board": name, "statuses": dict(statuses), "prune_message": prune_message}
     if not budget:
         sec.update({"fits": None, "resources": None, "verification": verify})
         return sec
@@ -150,7 +151,7 @@ def board_section(name: str, budget: Mapping[str, Any] | None, prune_status: str
     return sec
 
 
-def front_rows(history: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def front_rows(history: Sequence[Mapping[str, JsonValue]]) -> list[JsonObject]:
     """The Pareto front and the chosen design (``budget.mark_front``), cheapest first, for the report."""
     rows = [h for h in history if h.get("front") or h.get("chosen")]
     out = []
@@ -164,7 +165,7 @@ def front_rows(history: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def board_row(sec: Mapping[str, Any]) -> dict[str, Any]:
+def board_row(sec: Mapping[str, JsonValue]) -> JsonObject:
     """One line of the summary / comparison table."""
     res = sec.get("resources") or {}
     acc = sec.get("accuracy") or {}
@@ -188,7 +189,7 @@ def _fmt(v: float | None, digits: int = 4) -> str:
     return "n/a" if v is None else f"{v:.{digits}f}"
 
 
-def honest_notes(training: Mapping[str, Any] | None, boards: Sequence[Mapping[str, Any]],
+def honest_notes(training: Mapping[str, JsonValue] | None, boards: Sequence[Mapping[str, JsonValue]],
                  failures: Sequence[str]) -> list[str]:
     """Plain sentences about what the numbers do and do not show."""
     notes: list[str] = []
@@ -261,8 +262,8 @@ def honest_notes(training: Mapping[str, Any] | None, boards: Sequence[Mapping[st
     return notes
 
 
-def model_card(training: Mapping[str, Any] | None, data: Mapping[str, Any] | None,
-               boards: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
+def model_card(training: Mapping[str, JsonValue] | None, data: Mapping[str, JsonValue] | None,
+               boards: Sequence[Mapping[str, JsonValue]]) -> JsonObject | None:
     if not training:
         return None
     splits = training.get("splits") or {}
@@ -305,7 +306,7 @@ def model_card(training: Mapping[str, Any] | None, data: Mapping[str, Any] | Non
 
 
 # ----------------------------------------------------------------------------- plots
-def plot_training_curve(metrics_training: Mapping[str, Any]) -> bytes:
+def plot_training_curve(metrics_training: Mapping[str, JsonValue]) -> bytes:
     from fpga_prune.search.budget import _png, _pyplot  # noqa: PLC0415
 
     plt = _pyplot()
@@ -325,7 +326,7 @@ def plot_training_curve(metrics_training: Mapping[str, Any]) -> bytes:
     return _png(fig)
 
 
-def plot_resources_vs_iteration(budget: Mapping[str, Any]) -> bytes:
+def plot_resources_vs_iteration(budget: Mapping[str, JsonValue]) -> bytes:
     """Each design the search tried: resource use as a fraction of its cap, in search order."""
     from fpga_prune.search.budget import _png, _pyplot  # noqa: PLC0415
 
@@ -354,7 +355,7 @@ def plot_resources_vs_iteration(budget: Mapping[str, Any]) -> bytes:
     return _png(fig)
 
 
-def plot_comparison(rows: Sequence[Mapping[str, Any]]) -> bytes:
+def plot_comparison(rows: Sequence[Mapping[str, JsonValue]]) -> bytes:
     """Utilization of the cap per board (the --board all comparison)."""
     import numpy as np  # noqa: PLC0415
 
@@ -385,7 +386,7 @@ def plot_comparison(rows: Sequence[Mapping[str, Any]]) -> bytes:
 
 # ----------------------------------------------------------------------------- assembling
 def build(cfg: RunConfig, layouts: Sequence[BoardLayout], records: Mapping[str, StepRecord],
-          closest: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
+          closest: Mapping[str, Mapping[str, JsonValue]] | None = None) -> JsonObject:
     """report.json from the run directory and the step records.
 
     ``closest``: board name -> budget document of the closest design, for
@@ -491,7 +492,7 @@ def _existing(path: Path) -> bytes:
     return Path(path).read_bytes()
 
 
-def _total_mismatches(rows: Sequence[Mapping[str, Any]]) -> dict[str, int | None]:
+def _total_mismatches(rows: Sequence[Mapping[str, JsonValue]]) -> dict[str, int | None]:
     out: dict[str, int | None] = {}
     for k in ("bit_accurate", "csim", "verilator", "icarus"):
         vals = [r["mismatches"][k] for r in rows if r["mismatches"].get(k) is not None]
@@ -499,7 +500,7 @@ def _total_mismatches(rows: Sequence[Mapping[str, Any]]) -> dict[str, int | None
     return out
 
 
-def render_files(doc: Mapping[str, Any]) -> dict[str, bytes | str]:
+def render_files(doc: Mapping[str, JsonValue]) -> dict[str, bytes | str]:
     """report.json, report.md, report.html and the plot PNGs, ready for ``write``."""
     from fpga_prune.outdir import json_text  # noqa: PLC0415
     from fpga_prune.templating import render  # noqa: PLC0415
@@ -521,7 +522,7 @@ def render_files(doc: Mapping[str, Any]) -> dict[str, bytes | str]:
     return files
 
 
-def write(out: Path, doc: Mapping[str, Any]) -> None:
+def write(out: Path, doc: Mapping[str, JsonValue]) -> None:
     """Write every report file atomically (each file replaced whole; stale plots removed)."""
     from fpga_prune.outdir import write_bytes_atomic  # noqa: PLC0415
 

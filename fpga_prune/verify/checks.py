@@ -18,12 +18,11 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from fpga_prune.errors import InputError
-from fpga_prune.outdir import write_bytes_atomic, write_json_atomic
+from fpga_prune.outdir import JsonObject, write_bytes_atomic, write_json_atomic
 from fpga_prune.flow.pipeline import Progress
 from fpga_prune.rtl.simulate import SIMULATORS as SIMULATOR_SPECS
 
@@ -57,14 +56,14 @@ class Check:
     vectors: int
     mismatches: int
     seconds: float
-    details: dict[str, Any] = field(default_factory=dict)
+    details: JsonObject = field(default_factory=dict)
     failure: str = ""
 
     @property
     def passed(self) -> bool:
         return self.mismatches == 0 and not self.failure
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         return {"name": self.name, "kind": self.kind, "vectors": self.vectors,
                 "mismatches": self.mismatches, "passed": self.passed,
                 "seconds": round(self.seconds, 3), "failure": self.failure, **self.details}
@@ -175,7 +174,7 @@ class VerifyResult:
     def ok(self) -> bool:
         return all(c.passed for c in self.checks)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         rtl = [c for c in self.checks if c.kind == "rtl"]
         return {
             "format": VERIFY_FORMAT, "project": str(self.project), "ok": self.ok,
