@@ -22,7 +22,7 @@ from typing import Any
 
 from fpga_prune.data.timeutil import interval_label, interval_ms
 from fpga_prune.errors import InputError
-from fpga_prune.outdir import write_bytes_atomic
+from fpga_prune.outdir import JsonObject, write_bytes_atomic
 
 #: how a source names a sample: ``sample:NAME``
 PREFIX = "sample:"
@@ -51,7 +51,7 @@ class Sample:
     rows: int
     sha256_csv: str
     sha256_gz: str
-    provenance: dict[str, Any] = field(compare=False, repr=False)
+    provenance: JsonObject = field(compare=False, repr=False)
 
     @property
     def ref(self) -> str:
@@ -63,7 +63,7 @@ class Sample:
         return (f"{self.exchange} {self.symbol} {self.category} {interval_label(interval_ms(self.interval))}, "
                 f"{self.first_candle[:10]}..{self.last_candle[:10]}, {self.rows:,} candles")
 
-    def record(self) -> dict[str, Any]:
+    def record(self) -> JsonObject:
         """What a data summary keeps of it: name, hashes and where the candles came from."""
         keys = ("exchange", "api", "category", "symbol", "interval", "first_candle", "last_candle", "rows",
                 "obtained", "licence")
@@ -75,7 +75,7 @@ def sample_names() -> tuple[str, ...]:
     return tuple(SAMPLES)
 
 
-def sample_ref(ref: str | os.PathLike) -> str | None:
+def sample_ref(ref: str | os.PathLike[str]) -> str | None:
     """``'sample:NAME'`` -> ``'NAME'``; None for anything else (a file path)."""
     text = os.fspath(ref)
     return text[len(PREFIX):] if text.startswith(PREFIX) else None
@@ -98,7 +98,7 @@ def get_sample(name: str) -> Sample:
                   rows=int(meta["rows"]), sha256_csv=meta["sha256_csv"], sha256_gz=meta["sha256_gz"], provenance=meta)
 
 
-def sample_of(path: str | os.PathLike) -> str | None:
+def sample_of(path: str | os.PathLike[str]) -> str | None:
     """The name of the sample whose packaged file ``path`` is, else None."""
     p = Path(path)
     if p.parent.resolve() != SAMPLES_DIR.resolve():
@@ -115,7 +115,7 @@ def _user_cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("fpga-prune")) / "samples"
 
 
-def sample_path(name: str, cache_dir: str | os.PathLike | None = None) -> Path:
+def sample_path(name: str, cache_dir: str | os.PathLike[str] | None = None) -> Path:
     """The sample as a plain CSV file (for tools that need a path), checked against its sha256.
 
     Decompressed once into ``CACHE/<sha256 prefix>/<csv name>`` (default: the

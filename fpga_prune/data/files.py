@@ -69,7 +69,7 @@ def _interval_for(ts: np.ndarray, interval: str | int | None, path: str, name: s
     return ms
 
 
-def kind_suffix(path: str | os.PathLike) -> str:
+def kind_suffix(path: str | os.PathLike[str]) -> str:
     """The suffix that says the format, past a trailing ``.gz``: 'x.csv.gz' -> '.csv'."""
     p = Path(path)
     if p.suffix.lower() == ".gz":

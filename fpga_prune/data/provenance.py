@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
-from fpga_prune.data.builtin import SAMPLES, get_sample, sample_of
+from fpga_prune.data.builtin import PREFIX, SAMPLES, get_sample, sample_of
 from fpga_prune.data.candles import Candles
 from fpga_prune.data.layout import FileFormatDoc
 from fpga_prune.data.timeutil import format_ts
@@ -35,13 +35,14 @@ class DataRecord(TypedDict):
     start: str
     end: str
     format: FileFormatDoc | None
+    sample: NotRequired[str]
 
 
 def data_record(candles: Candles) -> DataRecord:
     """The ``data`` entry of a bundle's metrics.json: the file (absolute path, sha256) and what it held."""
     path = Path(candles.source)
     is_file = bool(candles.source) and path.is_file()
-    record = {
+    record: DataRecord = {
         "source": str(path.resolve()) if is_file else str(candles.source),
         "sha256": sha256_file(path) if is_file else None,
         "symbol": candles.symbol, "interval_ms": candles.interval_ms, "candles": len(candles),
@@ -49,7 +50,8 @@ def data_record(candles: Candles) -> DataRecord:
         "format": None if candles.layout is None else candles.layout.to_dict(),
     }
     sample = sample_of(path) if is_file else None
-    if sample is not None:  # a built-in sample: found by name when the package has moved since
+    if sample is not None:  # a built-in sample: recorded by name, so the bundle reads the same on any machine
+        record["source"] = PREFIX + sample
         record["sample"] = sample
     return record
 

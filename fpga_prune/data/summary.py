@@ -19,6 +19,7 @@ from fpga_prune.data.candles import Candles
 from fpga_prune.data.layout import FileFormatDoc
 from fpga_prune.data.timeutil import duration_label, format_ts, interval_code, interval_label
 from fpga_prune.data.validate import find_gaps
+from fpga_prune.outdir import JsonObject
 
 
 class PriceSummary(TypedDict):
@@ -67,6 +68,7 @@ class Summary(TypedDict):
     file_format: NotRequired[FileFormatDoc]
     # added by the run's data step (summary.json)
     source_sha256: NotRequired[str | None]
+    sample: NotRequired[JsonObject]  # a built-in sample's name, hashes and provenance
     cleaned_csv: NotRequired[str]
 
 
