@@ -140,6 +140,18 @@ def test_a_point_is_the_typed_config_run_builds_for_its_values(tmp_path, bybit_c
          "--strategy", "latency", "--cap", "dsp=0.5,lut=0.6"])
     assert point.cfg == config_from_args(args)
     assert (point.cfg.model.seed, point.cfg.fit.seed, point.cfg.generate.seed) == (3, 3, 3)
+    # a given model (run --model) keeps its own features, target and training seed
+    from dataclasses import replace
+
+    from fpga_prune.flow.grid import apply_axis, parse_grid
+
+    given = replace(base, model_path=tmp_path / "model.h5")
+    for axis, value in (("seed", 5), ("target", "direction")):
+        given = apply_axis(given, axis, value)
+    assert (given.model.seed, given.spec.target, given.fit.seed, given.generate.seed) == (0, "bigmove", 5, 5)
+    typed = parse_grid(grid)
+    assert typed["seed"] == {"3": 3} and typed["cap"]["dsp=0.5,lut=0.6"] == point.cfg.caps
+    assert typed["board"]["zcu104"] == point.cfg.boards
     # the library's sweep and grid never see the command line
     proc = subprocess.run([sys.executable, "-c", "import sys, fpga_prune.flow.sweep, fpga_prune.flow.grid; "
                            "print('argparse' in sys.modules)"], capture_output=True, text=True, check=True, cwd=REPO)

@@ -14,15 +14,25 @@ from pathlib import Path
 from fpga_prune.flow.run import STEPS, RunConfig
 
 
-def add_run_arguments(parser: argparse.ArgumentParser, *, axes: bool = True) -> None:
-    """Every ``run`` option; without ``axes`` the sweep axes (board, target, seed, strategy, cap) are left
-    to ``sweep``, which takes them as lists."""
+#: ``sweep``'s axis options: metavar and what the values are (a comma list per flag, or one per flag)
+_AXIS_OPTIONS = {
+    "board": ("NAME|FILE|all", "boards: shipped names, board YAML files or 'all'"),
+    "target": ("TARGET", "training targets (labels)"),
+    "seed": ("N", "seeds (training, fine-tuning and test vectors, as run --seed)"),
+    "strategy": ("NAME", "hls4ml strategies to search"),
+    "cap": ("RES=FRACTION,...", "budget caps sets, e.g. dsp=0.5,lut=0.6"),
+}
+
+
+def add_run_arguments(parser: argparse.ArgumentParser, *, sweep: bool = False) -> None:
+    """Every ``run`` option; with ``sweep`` the axes (board, target, seed, strategy, cap) take lists of values
+    (:func:`axis_values`) and the run options keep their defaults for the axes a grid leaves out."""
     from fpga_prune.cli.candle_options import add_source_arguments  # noqa: PLC0415
     from fpga_prune.cli.prune import add_fit_arguments  # noqa: PLC0415
     from fpga_prune.cli.train import add_model_arguments  # noqa: PLC0415
     from fpga_prune.hls.generate import DEFAULT_STRESS, DEFAULT_VECTORS  # noqa: PLC0415
 
-    if axes:
+    if not sweep:
         parser.add_argument("--board", required=True, metavar="NAME|FILE|all|A,B",
                             help="shipped board name, a board YAML file, or 'all' / a comma-separated list: a "
                                  "sweep over boards (one training, a run per board in DIR/points/, DIR/sweep.md)")
@@ -37,9 +47,9 @@ def add_run_arguments(parser: argparse.ArgumentParser, *, axes: bool = True) -> 
                         help="skip training: evaluate and use this bundle, or a Dense-only Keras 3 .keras / Keras 2 "
                              ".h5 model with a preprocess.json beside it (its features and target replace "
                              "--target and the feature options)")
-    add_model_arguments(parser, seed=axes, target=axes)
+    add_model_arguments(parser, seed=not sweep, target=not sweep)
     f = parser.add_argument_group("prune to fit")
-    add_fit_arguments(f, axes=axes)
+    add_fit_arguments(f, axes=not sweep)
     g = parser.add_argument_group("generate and verify")
     g.add_argument("--vectors", type=int, default=DEFAULT_VECTORS,
                    help=f"test vectors from the held-out rows (default {DEFAULT_VECTORS})")
@@ -48,7 +58,31 @@ def add_run_arguments(parser: argparse.ArgumentParser, *, axes: bool = True) -> 
     g.add_argument("--sim", default="all", help="RTL simulators: verilator, icarus or all (default all)")
     g.add_argument("--synth", action="store_true",
                    help="also run Vitis HLS C synthesis when Vitis is on PATH (see `generate --synth`)")
+    if sweep:
+        _add_axis_arguments(parser)
     add_executor_arguments(parser)  # used when --board names several boards (a sweep)
+
+
+def _add_axis_arguments(parser: argparse.ArgumentParser) -> None:
+    from fpga_prune.flow.grid import AXES  # noqa: PLC0415
+
+    g = parser.add_argument_group("sweep axes", "each point takes one value per axis; an axis not given "
+                                                "takes run's default")
+    for name, axis in AXES.items():
+        metavar, what = _AXIS_OPTIONS[name]
+        what += f" ({', '.join(axis.choices())})" if axis.choices else ""
+        g.add_argument(f"--{name}", dest=f"axis_{name}", action="append" if axis.repeat else None, metavar=metavar,
+                       help=what + (": one set per occurrence" if axis.repeat else ": a comma-separated list"))
+    scalar = argparse.ArgumentParser(add_help=False)
+    add_run_arguments(scalar)
+    parser.set_defaults(board=None, **{a: scalar.get_default(a) for a in AXES if a != "board"})
+
+
+def axis_values(args: argparse.Namespace, axis: str) -> list[str] | None:
+    """A sweep axis' values as typed on the command line (``None``: its option was not given)."""
+    from fpga_prune.flow.grid import split_cli  # noqa: PLC0415
+
+    return split_cli(axis, getattr(args, f"axis_{axis}"))
 
 
 def add_executor_arguments(parser: argparse.ArgumentParser) -> None:
@@ -63,16 +97,9 @@ def add_executor_arguments(parser: argparse.ArgumentParser) -> None:
                    help="Ray cluster to join (default with --executor ray: start and stop a local instance)")
 
 
-def axis_defaults() -> dict[str, object]:
-    """What ``run`` takes for each sweep axis its command line leaves out (its own option defaults;
-    ``board``: none, a grid must name the boards)."""
-    p = argparse.ArgumentParser(add_help=False)
-    add_run_arguments(p)
-    return {"board": None} | {a: p.get_default(a) for a in ("target", "seed", "strategy", "cap")}
-
-
 def config_from_args(args: argparse.Namespace) -> RunConfig:
-    """Validate every option (exit 2 before anything is written); no ``--board`` (a sweep's base): no boards."""
+    """Validate every option (exit 2 before anything is written); no ``--board`` (a sweep's base): no boards,
+the grid names them."""
     from fpga_prune.boards import board_names, load_board, parse_caps  # noqa: PLC0415
     from fpga_prune.cli.candle_options import source_from_args  # noqa: PLC0415
     from fpga_prune.cli.prune import fit_config_from_args  # noqa: PLC0415
@@ -114,4 +141,4 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
                      model_path=args.model)
 
 
-__all__ = ["add_run_arguments", "add_executor_arguments", "axis_defaults", "config_from_args"]
+__all__ = ["add_run_arguments", "add_executor_arguments", "axis_values", "config_from_args"]

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fpga_prune.cli.run_options import add_run_arguments, axis_defaults, config_from_args
+from fpga_prune.cli.run_options import add_run_arguments, axis_values, config_from_args
 from fpga_prune.flow.grid import AXES
 
 if TYPE_CHECKING:
@@ -28,28 +28,10 @@ if TYPE_CHECKING:
 
 HELP = "a grid of runs (boards x targets x seeds x strategies x caps), parallel locally or on a Ray cluster"
 
-#: each axis' option: metavar and what its values are (on the command line: a comma list, or one per flag)
-_AXIS_OPTIONS = {
-    "board": ("NAME|FILE|all", "boards: shipped names, board YAML files or 'all'"),
-    "target": ("TARGET", "training targets (labels)"),
-    "seed": ("N", "seeds (training, fine-tuning and test vectors, as run --seed)"),
-    "strategy": ("NAME", "hls4ml strategies to search"),
-    "cap": ("RES=FRACTION,...", "budget caps sets, e.g. dsp=0.5,lut=0.6"),
-}
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_run_arguments(parser, axes=False)  # every run option, with the executor options; the axes below
-    g = parser.add_argument_group("sweep axes", "each point takes one value per axis; an axis not given "
-                                                "takes run's default")
-    for name, axis in AXES.items():
-        metavar, what = _AXIS_OPTIONS[name]
-        g.add_argument(f"--{name}", dest=f"grid_{name}", action="append" if axis.repeat else None,
-                       metavar=metavar, help=what + (": one set per occurrence" if axis.repeat
-                                                     else ": a comma-separated list"))
+    add_run_arguments(parser, sweep=True)  # every run option, the axes as lists, the executor options
     parser.add_argument("--grid", type=Path, metavar="FILE",
                         help="YAML grid: axis: [values] for board, target, seed, strategy, cap")
-    parser.set_defaults(**axis_defaults())
 
 
 # ----------------------------------------------------------------------------- progress
@@ -197,11 +179,11 @@ def run_boards(args: argparse.Namespace) -> int:
 
 def run(args: argparse.Namespace) -> int:
     from fpga_prune.errors import InputError  # noqa: PLC0415
-    from fpga_prune.flow.grid import load_grid_file, make_grid, split_cli  # noqa: PLC0415
+    from fpga_prune.flow.grid import load_grid_file, make_grid  # noqa: PLC0415
 
     given = load_grid_file(args.grid) if args.grid else {}
     for name in AXES:
-        values = split_cli(name, getattr(args, f"grid_{name}"))
+        values = axis_values(args, name)
         if values is not None:
             if name in given:
                 raise InputError("command line", f"--{name}", f"the axis is also given in {args.grid}")

@@ -31,22 +31,16 @@ def _boards(text: str) -> tuple[Board, ...]:
     return (load_board(text),)
 
 
-def _one_of(text: str, valid: Sequence[str]) -> str:
-    if text not in valid:
-        raise ValueError(f"valid: {', '.join(valid)}")
-    return text
-
-
-def _target(text: str) -> str:
+def _targets() -> list[str]:
     from fpga_prune.model.features import TARGETS  # noqa: PLC0415
 
-    return _one_of(text, sorted(TARGETS))
+    return sorted(TARGETS)
 
 
-def _strategy(text: str) -> str:
+def _strategies() -> tuple[str, ...]:
     from fpga_prune.search.fit import SEARCH_STRATEGIES  # noqa: PLC0415
 
-    return _one_of(text, SEARCH_STRATEGIES)
+    return SEARCH_STRATEGIES
 
 
 def _caps(text: str) -> Caps:
@@ -60,23 +54,31 @@ class Axis:
     """One grid axis: the ``RunConfig`` fields (dotted paths) its value replaces and how one value is typed.
 
     ``parse`` turns one value as written into the fields' type (``ValueError``
-    or ``InputError``: a bad value).  ``repeat``: on the command line each
-    occurrence of the flag is one value (for ``--cap``, whose single value is
-    already a comma list), else one flag takes a comma-separated list.
+    or ``InputError``: a bad value); ``choices``, when given, lists the valid
+    values.  ``repeat``: on the command line each occurrence of the flag is
+    one value (for ``--cap``, whose single value is already a comma list),
+    else one flag takes a comma-separated list.
     """
 
     name: str
     fields: tuple[str, ...]
     parse: Callable[[str], Any]
     repeat: bool = False
+    choices: Callable[[], Sequence[str]] | None = None
+
+    def value(self, text: str) -> Any:
+        """One value as written, in its real type."""
+        if self.choices is not None and text not in self.choices():
+            raise ValueError(f"valid: {', '.join(self.choices())}")
+        return self.parse(text)
 
 
 #: axis name -> the typed fields it sets (a new run option becomes an axis here, nowhere else)
 AXES: dict[str, Axis] = {a.name: a for a in (
     Axis("board", ("boards",), _boards),
-    Axis("target", ("spec.target",), _target),
+    Axis("target", ("spec.target",), str, choices=_targets),
     Axis("seed", ("model.seed", "fit.seed", "generate.seed"), int),  # as `run --seed`: training, search, vectors
-    Axis("strategy", ("fit.strategy",), _strategy),
+    Axis("strategy", ("fit.strategy",), str, choices=_strategies),
     Axis("cap", ("caps",), _caps, repeat=True),
 )}
 
@@ -156,7 +158,7 @@ def parse_grid(grid: Grid) -> dict[str, dict[str, object]]:
         typed[name] = {}
         for v in vals:
             try:
-                typed[name][v] = AXES[name].parse(v)
+                typed[name][v] = AXES[name].value(v)
             except (ValueError, TypeError) as exc:  # InputError too: its reason keeps the option it names
                 raise InputError(grid.source, f"field {name}", f"bad value {v!r} ({exc})") from None
     return typed
