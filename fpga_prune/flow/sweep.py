@@ -107,7 +107,7 @@ def expand(grid: Grid, base: RunConfig, out: Path) -> list[Point]:
 # ----------------------------------------------------------------------------- tasks (run on a worker)
 @dataclass(frozen=True)
 class Task:
-    """What a worker needs for one unit of work, all as values (no shared filesystem).
+    """What a worker needs for one unit of work, all as values (no shared filesystem, no command line).
 
     ``kind`` is ``train`` (one group) or ``board`` (prune/generate/verify of
     one point); ``inputs`` are the run-directory files it reads; ``records``
