@@ -5,9 +5,11 @@ Every ``run`` option is accepted (the shared groups of
 ``--target``, ``--seed``, ``--strategy``: comma-separated lists; ``--cap``:
 one caps set per occurrence) or a ``--grid`` YAML file give the values to
 sweep, as strings: the library types them and applies them to the run's
-``RunConfig`` (:mod:`fpga_prune.flow.grid`).  Each point is a resumable run in ``OUT/points/<id>/``; trainings
-are shared by the points whose data and model settings agree
-(``OUT/groups/<id>/``); ``OUT/sweep.{json,md,html}`` compare the points.
+``RunConfig`` (:mod:`fpga_prune.flow.grid`).  Each point is a resumable run
+in ``OUT/points/<id>/``; trainings are shared by the points whose data and
+model settings agree (``OUT/groups/<id>/``); ``OUT/sweep.{json,md,html}``
+compare the points.  This module parses and prints; the work is
+:func:`fpga_prune.flow.sweep.run_sweep`'s.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
     from fpga_prune.flow.grid import Grid
 
 HELP = "a grid of runs (boards x targets x seeds x strategies x caps), parallel locally or on a Ray cluster"
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_run_arguments(parser, sweep=True)  # every run option, the axes as lists, the executor options
