@@ -57,13 +57,13 @@ def test_registry_error_lists_valid_names():
 
 def test_run_options_become_a_typed_config_without_argparse_in_the_library(bybit_csv, tmp_path):
     from fpga_prune.boards import Board
-    from fpga_prune.cli import run as run_cmd
+    from fpga_prune.cli.run_options import config_from_args
     from fpga_prune.data import CandleSource
 
     args = cli.build_parser(only="run").parse_args(
         ["run", "--board", "pynq-z2", "--data", str(bybit_csv), "--out", str(tmp_path / "r"), "--allow-gaps",
          "--force", "prune", "--until", "generate"])
-    cfg = run_cmd.config_from_args(args)
+    cfg = config_from_args(args)
     assert cfg.source == CandleSource(data=bybit_csv, allow_gaps=True)
     assert len(cfg.boards) == 1 and isinstance(cfg.boards[0], Board) and cfg.boards[0].name == "pynq-z2"
     assert cfg.force == frozenset({"prune"}) and cfg.wants("generate") and not cfg.wants("verify")

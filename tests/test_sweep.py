@@ -108,14 +108,13 @@ def test_grid_file_and_flag_for_one_axis_is_an_error(tmp_path, bybit_csv, capsys
 
 
 def test_points_get_readable_ids_and_share_trainings(tmp_path, bybit_csv):
-    from fpga_prune.cli.run import config_from_args
+    from fpga_prune.cli.run_options import config_from_args
     from fpga_prune.flow.sweep import expand
 
     args = cli.build_parser(only="sweep").parse_args(["sweep", "--data", str(bybit_csv), "--out", str(tmp_path)])
-    for axis in AXES.values():
-        setattr(args, axis.dest, args.axis_defaults[axis.dest])
+    base = config_from_args(args)  # typed, without boards: the grid names them
     grid = make_grid({"board": ["pynq-z2", "zcu104"], "seed": ["1", "2"], "strategy": ["latency"]}, "g.yaml")
-    points = expand(grid, args, args.axis_converters, tmp_path, config_from_args)
+    points = expand(grid, base, tmp_path)
     assert [p.id for p in points] == ["pynq-z2__seed-1__strategy-latency", "pynq-z2__seed-2__strategy-latency",
                                       "zcu104__seed-1__strategy-latency", "zcu104__seed-2__strategy-latency"]
     assert points[0].cfg.out == (tmp_path / "points" / points[0].id).resolve()
@@ -123,6 +122,40 @@ def test_points_get_readable_ids_and_share_trainings(tmp_path, bybit_csv):
     # one training per seed, shared by both boards
     assert points[0].group == points[2].group != points[1].group == points[3].group
     assert points[0].group.startswith("bigmove-seed1-")
+
+
+def test_a_point_is_the_typed_config_run_builds_for_its_values(tmp_path, bybit_csv):
+    """Axes replace typed RunConfig fields: a point equals `run` given the same values as options."""
+    from fpga_prune.cli.run_options import config_from_args
+    from fpga_prune.flow.sweep import expand
+
+    common = ["--data", str(bybit_csv), "--hidden", "8", "--vectors", "50"]
+    base = config_from_args(cli.build_parser(only="sweep").parse_args(["sweep", *common, "--out", str(tmp_path)]))
+    assert base.boards == ()
+    grid = make_grid({"board": ["zcu104"], "target": ["direction"], "seed": ["3"], "strategy": ["latency"],
+                      "cap": ["dsp=0.5,lut=0.6"]}, "g.yaml")
+    [point] = expand(grid, base, tmp_path)
+    args = cli.build_parser(only="run").parse_args(
+        ["run", *common, "--out", str(point.cfg.out), "--board", "zcu104", "--target", "direction", "--seed", "3",
+         "--strategy", "latency", "--cap", "dsp=0.5,lut=0.6"])
+    assert point.cfg == config_from_args(args)
+    assert (point.cfg.model.seed, point.cfg.fit.seed, point.cfg.generate.seed) == (3, 3, 3)
+    # a given model (run --model) keeps its own features, target and training seed
+    from dataclasses import replace
+
+    from fpga_prune.flow.grid import apply_axis, parse_grid
+
+    given = replace(base, model_path=tmp_path / "model.h5")
+    for axis, value in (("seed", 5), ("target", "direction")):
+        given = apply_axis(given, axis, value)
+    assert (given.model.seed, given.spec.target, given.fit.seed, given.generate.seed) == (0, "bigmove", 5, 5)
+    typed = parse_grid(grid)
+    assert typed["seed"] == {"3": 3} and typed["cap"]["dsp=0.5,lut=0.6"] == point.cfg.caps
+    assert typed["board"]["zcu104"] == point.cfg.boards
+    # the library's sweep and grid never see the command line
+    proc = subprocess.run([sys.executable, "-c", "import sys, fpga_prune.flow.sweep, fpga_prune.flow.grid; "
+                           "print('argparse' in sys.modules)"], capture_output=True, text=True, check=True, cwd=REPO)
+    assert proc.stdout.strip() == "False"
 
 
 # ----------------------------------------------------------------------------- executors

@@ -30,20 +30,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_source_arguments(parser)
 
 
-def add_fit_arguments(parser: argparse.ArgumentParser) -> None:
-    """Budget caps, accuracy floor and search options (shared with ``run``)."""
+def add_fit_arguments(parser: argparse.ArgumentParser, *, axes: bool = True) -> None:
+    """Budget caps, accuracy floor and search options (shared with ``run``; without ``axes`` no --cap and
+    --strategy: ``sweep`` takes them as axes)."""
     from fpga_prune.search.fit import OBJECTIVES, PRECISIONS, SEARCH_STRATEGIES, WEIGHT_METHODS  # noqa: PLC0415
 
-    parser.add_argument("--cap", action="append", default=[], metavar="RES=FRACTION",
-                        help="budget cap override, e.g. dsp=0.6 (repeatable; defaults dsp/bram/uram 0.8, "
-                             "lut 0.7, ff 0.5)")
+    if axes:
+        parser.add_argument("--cap", action="append", default=[], metavar="RES=FRACTION",
+                            help="budget cap override, e.g. dsp=0.6 (repeatable; defaults dsp/bram/uram 0.8, "
+                                 "lut 0.7, ff 0.5)")
     parser.add_argument("--min-retention", type=float, default=0.98,
                         help="accuracy floor: pruned/dense validation metric (default 0.98)")
     parser.add_argument("--metric", default="roc_auc",
                         help="metric for retention: roc_auc, accuracy, balanced_accuracy (default roc_auc)")
-    parser.add_argument("--strategy", default="auto", choices=SEARCH_STRATEGIES,
-                        help="hls4ml strategy to search (default auto: Latency, then Resource with reuse, then the "
-                             "others; with --objective resources every strategy at every model)")
+    if axes:
+        parser.add_argument("--strategy", default="auto", choices=SEARCH_STRATEGIES,
+                            help="hls4ml strategy to search (default auto: Latency, then Resource with reuse, then "
+                                 "the others; with --objective resources every strategy at every model)")
     parser.add_argument("--method", default="magnitude", choices=WEIGHT_METHODS,
                         help="unstructured method after structured pruning (default magnitude)")
     parser.add_argument("--neuron-criterion", default="l1",

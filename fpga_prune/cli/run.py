@@ -2,8 +2,9 @@
 
 candles -> train -> prune to fit -> generate -> verify -> report, resumable;
 see ``fpga_prune.flow.run`` for the directory layout and resume rules.  This
-module turns the command line into a typed ``flow.RunConfig`` (exit 2 before
-anything is written), shows progress on stderr and prints the closing table.
+module turns the command line into a typed ``flow.RunConfig`` (the options
+and their validation live in :mod:`fpga_prune.cli.run_options`, shared with
+``sweep``), shows progress on stderr and prints the closing table.
 """
 
 from __future__ import annotations
@@ -14,91 +15,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from fpga_prune.cli.run_options import add_run_arguments, config_from_args
 from fpga_prune.flow import run as flow
-from fpga_prune.flow.run import RunConfig
 
 HELP = "candles -> train -> prune -> generate -> verify -> report, resumable"
 
-STEPS = flow.STEPS
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from fpga_prune.cli.candle_options import add_source_arguments  # noqa: PLC0415
-    from fpga_prune.cli.prune import add_fit_arguments  # noqa: PLC0415
-    from fpga_prune.cli.train import add_model_arguments  # noqa: PLC0415
-    from fpga_prune.hls.generate import DEFAULT_STRESS, DEFAULT_VECTORS  # noqa: PLC0415
-
-    parser.add_argument("--board", required=True, metavar="NAME|FILE|all|A,B",
-                        help="shipped board name, a board YAML file, or 'all' / a comma-separated list: a sweep "
-                             "over boards (one training, a run per board in DIR/points/, DIR/sweep.md)")
-    parser.add_argument("--out", required=True, type=Path, metavar="DIR", help="run directory (resumable)")
-    parser.add_argument("--force", nargs="*", metavar="STEP", choices=STEPS, default=None,
-                        help=f"redo steps even when their outputs are up to date: every step (bare --force) "
-                             f"or the named ones ({', '.join(STEPS)})")
-    parser.add_argument("--until", choices=STEPS, default="verify",
-                        help="stop after this step (default verify: the whole flow)")
-    add_source_arguments(parser)
-    parser.add_argument("--model", type=Path, metavar="DIR|FILE",
-                        help="skip training: evaluate and use this bundle, or a Dense-only Keras 3 .keras / Keras 2 "
-                             ".h5 model with a preprocess.json beside it (its features and target replace "
-                             "--target and the feature options)")
-    add_model_arguments(parser)
-    f = parser.add_argument_group("prune to fit")
-    add_fit_arguments(f)
-    g = parser.add_argument_group("generate and verify")
-    g.add_argument("--vectors", type=int, default=DEFAULT_VECTORS,
-                   help=f"test vectors from the held-out rows (default {DEFAULT_VECTORS})")
-    g.add_argument("--stress", type=int, default=DEFAULT_STRESS,
-                   help=f"extra synthetic corner/random vectors (default {DEFAULT_STRESS})")
-    g.add_argument("--sim", default="all", help="RTL simulators: verilator, icarus or all (default all)")
-    g.add_argument("--synth", action="store_true",
-                   help="also run Vitis HLS C synthesis when Vitis is on PATH (see `generate --synth`)")
-    from fpga_prune.cli.sweep import add_executor_arguments  # noqa: PLC0415
-
-    add_executor_arguments(parser)  # used when --board names several boards (a sweep)
-
-
-def config_from_args(args: argparse.Namespace) -> RunConfig:
-    """Validate every option (exit 2 before anything is written)."""
-    from fpga_prune.boards import board_names, load_board, parse_caps  # noqa: PLC0415
-    from fpga_prune.cli.candle_options import source_from_args  # noqa: PLC0415
-    from fpga_prune.cli.prune import fit_config_from_args  # noqa: PLC0415
-    from fpga_prune.cli.train import configs_from_args  # noqa: PLC0415
-    from fpga_prune.errors import InputError  # noqa: PLC0415
-    from fpga_prune.hls.generate import GenerateOptions  # noqa: PLC0415
-    from fpga_prune.verify.checks import parse_sims  # noqa: PLC0415
-
-    refs = tuple(board_names()) if args.board == "all" else (str(args.board),)
-    boards = tuple(load_board(r) for r in refs)
-    spec, model_cfg = configs_from_args(args)
-    if args.model is not None:  # run --model: the model's own preprocessing and widths (checked without TF)
-        from fpga_prune.model.load import configs_of  # noqa: PLC0415
-
-        spec, model_cfg = configs_of(args.model)
-    for flag, value, low in (("--n-boot", args.n_boot, 0), ("--boot-block", args.boot_block, 1),
-                             ("--threads", args.threads, 1)):
-        if value is not None and value < low:
-            raise InputError(flag, None, f"must be >= {low}, got {value}")
-    gen = GenerateOptions(vectors=args.vectors, stress=args.stress, check=True, synth=args.synth,
-                          seed=args.seed).validate()
-    source = source_from_args(args)
-    if source.data is not None and not Path(source.data).is_file():
-        raise InputError(source.data, None, "data file not found")
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise InputError(out, None, "exists and is not a directory")
-    force: bool | frozenset[str]
-    if args.force is None:
-        force = False
-    elif len(args.force) == 0:
-        force = True
-    else:
-        force = frozenset(args.force)
-    return RunConfig(out=out, boards=boards, all_boards=args.board == "all", source=source,
-                     spec=spec, model=model_cfg, threads=args.threads, n_boot=args.n_boot,
-                     boot_block=args.boot_block, caps=parse_caps(args.cap), fit=fit_config_from_args(args),
-                     generate=gen, sims=parse_sims(args.sim), until=args.until, force=force,
-                     model_path=args.model)
+    add_run_arguments(parser)
 
 
 # ----------------------------------------------------------------------------- progress display
@@ -216,7 +140,8 @@ def summary_text(doc: dict[str, Any], out: Path) -> str:
                       *(num(mm.get(k), "{}") for k in ("bit_accurate", "csim", "verilator", "icarus")))
     console.print(table)
     metric = doc["summary"].get("metric") or "metric"
-    lines = ["\n".join(line.rstrip() for line in buf.getvalue().rstrip().splitlines()), f"accuracy columns: test {metric}; mismatches per check (- = not run)"]
+    lines = ["\n".join(line.rstrip() for line in buf.getvalue().rstrip().splitlines()),
+             f"accuracy columns: test {metric}; mismatches per check (- = not run)"]
     st = doc["status"]
     lines.append(("OK" if st["ok"] else "FAILED") + (f": {st['reason']}" if st.get("reason") else ""))
     lines.append(f"wrote {out / 'report.md'}, {out / 'report.html'}, {out / 'report.json'}")

@@ -1,11 +1,15 @@
 """``fpga-prune sweep``: a grid of runs, in parallel on this machine or on a Ray cluster.
 
-Every ``run`` option is accepted; the axis options (``--board``,
+Every ``run`` option is accepted (the shared groups of
+:mod:`fpga_prune.cli.run_options`); the axis options (``--board``,
 ``--target``, ``--seed``, ``--strategy``: comma-separated lists; ``--cap``:
 one caps set per occurrence) or a ``--grid`` YAML file give the values to
-sweep.  Each point is a resumable run in ``OUT/points/<id>/``; trainings
-are shared by the points whose data and model settings agree
-(``OUT/groups/<id>/``); ``OUT/sweep.{json,md,html}`` compare the points.
+sweep, as strings: the library types them and applies them to the run's
+``RunConfig`` (:mod:`fpga_prune.flow.grid`).  Each point is a resumable run
+in ``OUT/points/<id>/``; trainings are shared by the points whose data and
+model settings agree (``OUT/groups/<id>/``); ``OUT/sweep.{json,md,html}``
+compare the points.  This module parses and prints; the work is
+:func:`fpga_prune.flow.sweep.run_sweep`'s.
 """
 
 from __future__ import annotations
@@ -16,55 +20,21 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from fpga_prune.cli.run_options import add_run_arguments, axis_values, config_from_args
 from fpga_prune.flow.grid import AXES
+
+if TYPE_CHECKING:
+    from fpga_prune.flow.grid import Grid
 
 HELP = "a grid of runs (boards x targets x seeds x strategies x caps), parallel locally or on a Ray cluster"
 
 
-def add_executor_arguments(parser: argparse.ArgumentParser) -> None:
-    """Where the work runs (shared with ``run --board all``)."""
-    g = parser.add_argument_group("executor")
-    g.add_argument("--executor", default="local", metavar="NAME",
-                   help="local (default: worker processes on this machine) or ray (a Ray cluster)")
-    g.add_argument("--workers", type=int, default=None, metavar="N",
-                   help="local worker processes (default: the number of cores); each gets cores // N "
-                        "TensorFlow threads")
-    g.add_argument("--ray-address", default=None, metavar="HOST:PORT",
-                   help="Ray cluster to join (default with --executor ray: start and stop a local instance)")
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from fpga_prune.cli import run as run_cmd  # noqa: PLC0415
-
-    run_cmd.add_arguments(parser)  # with the executor options (add_executor_arguments)
+    add_run_arguments(parser, sweep=True)  # every run option, the axes as lists, the executor options
     parser.add_argument("--grid", type=Path, metavar="FILE",
                         help="YAML grid: axis: [values] for board, target, seed, strategy, cap")
-    converters, defaults = {}, {}
-    dests = {a.dest: a for a in AXES.values()}
-    # argparse has no public API to change an option once added: the axis options of `run` take lists here.
-    for action in parser._actions:  # noqa: SLF001
-        axis = dests.get(action.dest)
-        if axis is None:
-            continue
-        converters[axis.name] = _converter(action)
-        defaults[axis.dest] = action.default
-        action.type, action.choices, action.required, action.default = None, None, False, None
-        action.help = (action.help or "") + (" — sweep: one value per occurrence" if axis.repeat
-                                             else " — sweep: a comma-separated list")
-    parser.set_defaults(axis_converters=converters, axis_defaults=defaults)
-
-
-def _converter(action: argparse.Action):
-    kind, choices, repeat = action.type, action.choices, isinstance(action, argparse._AppendAction)  # noqa: SLF001
-
-    def convert(value: str):
-        if choices is not None and value not in choices:
-            raise ValueError(f"valid: {', '.join(map(str, choices))}")
-        v = kind(value) if kind is not None else value
-        return [v] if repeat else v
-
-    return convert
 
 
 # ----------------------------------------------------------------------------- progress
@@ -185,22 +155,21 @@ def summary_text(doc: dict, out: Path) -> str:
 
 
 # ----------------------------------------------------------------------------- entry points
-def execute(args: argparse.Namespace, grid, converters) -> int:
+def execute(args: argparse.Namespace, grid: Grid) -> int:
     """Validate every point and the executor (exit 2 before anything is written), then sweep."""
-    from fpga_prune.cli.run import config_from_args  # noqa: PLC0415
     from fpga_prune.flow.executors import make_executor  # noqa: PLC0415
     from fpga_prune.flow.sweep import expand, run_sweep  # noqa: PLC0415
 
-    points = expand(grid, args, converters, Path(args.out), config_from_args)
+    base = config_from_args(argparse.Namespace(**{**vars(args), "board": None}))  # the grid names the boards
+    points = expand(grid, base, base.out)
     observer = _observer(args)  # first: it keeps the real stdout (the Ray executor moves Ray's notices to stderr)
     executor = make_executor(args.executor, address=args.ray_address, workers=args.workers)
-    outcome = run_sweep(points, Path(args.out), executor, observer, grid)
-    out = Path(args.out)
+    outcome = run_sweep(points, base.out, executor, observer, grid)
     if getattr(args, "json", False):
-        print(json.dumps({"event": "sweep", "out": str(out), "exit_code": outcome.exit_code,
+        print(json.dumps({"event": "sweep", "out": str(base.out), "exit_code": outcome.exit_code,
                           **outcome.report["summary"]}, sort_keys=True), flush=True)
     else:
-        sys.stdout.write(summary_text(outcome.report, out) + "\n")
+        sys.stdout.write(summary_text(outcome.report, base.out) + "\n")
     return outcome.exit_code
 
 
@@ -208,22 +177,18 @@ def run_boards(args: argparse.Namespace) -> int:
     """``run --board all`` / ``--board a,b``: a sweep over boards (one training, a point per board)."""
     from fpga_prune.flow.grid import make_grid, split_cli  # noqa: PLC0415
 
-    grid = make_grid({"board": split_cli("board", args.board)}, "--board")
-    return execute(args, grid, {"board": str})
+    return execute(args, make_grid({"board": split_cli("board", args.board)}, "--board"))
 
 
 def run(args: argparse.Namespace) -> int:
     from fpga_prune.errors import InputError  # noqa: PLC0415
-    from fpga_prune.flow.grid import load_grid_file, make_grid, split_cli  # noqa: PLC0415
+    from fpga_prune.flow.grid import load_grid_file, make_grid  # noqa: PLC0415
 
     given = load_grid_file(args.grid) if args.grid else {}
-    source = str(args.grid) if args.grid else "command line"
-    base = argparse.Namespace(**vars(args))
-    for name, axis in AXES.items():
-        values = split_cli(name, getattr(args, axis.dest))
+    for name in AXES:
+        values = axis_values(args, name)
         if values is not None:
             if name in given:
                 raise InputError("command line", f"--{name}", f"the axis is also given in {args.grid}")
             given[name] = values
-        setattr(base, axis.dest, args.axis_defaults[axis.dest])
-    return execute(base, make_grid(given, source), args.axis_converters)
+    return execute(args, make_grid(given, str(args.grid) if args.grid else "command line"))

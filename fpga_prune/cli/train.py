@@ -35,13 +35,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_model_arguments(parser)
 
 
-def add_model_arguments(parser: argparse.ArgumentParser, *, seed: bool = True) -> None:
-    """Target, model, feature and evaluation options (shared with ``run``)."""
+def add_model_arguments(parser: argparse.ArgumentParser, *, seed: bool = True, target: bool = True) -> None:
+    """Target, model, feature and evaluation options (shared with ``run``; ``sweep`` takes seed and target
+    as axes)."""
     from fpga_prune.model.features import TARGETS  # noqa: PLC0415
 
-    parser.add_argument("--target", default="bigmove", choices=sorted(TARGETS),
-                        help="label: " + "; ".join(f"{k}: {v[1]}" for k, v in TARGETS.items())
-                        + " (default bigmove: the one with real signal on 5-minute candles)")
+    if target:
+        parser.add_argument("--target", default="bigmove", choices=sorted(TARGETS),
+                            help="label: " + "; ".join(f"{k}: {v[1]}" for k, v in TARGETS.items())
+                            + " (default bigmove: the one with real signal on 5-minute candles)")
     m = parser.add_argument_group("model")
     m.add_argument("--hidden", default="64,32", help="hidden layer sizes (default 64,32)")
     m.add_argument("--quantized", action="store_true", help="QKeras quantization-aware training")

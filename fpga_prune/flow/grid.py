@@ -1,45 +1,105 @@
-"""The sweep grid: named axes, each a list of values of one ``run`` option, from the command line or YAML.
+"""The sweep grid: named axes, each a list of values of typed ``RunConfig`` fields, from the command line or YAML.
 
-Why a registry of axes: a point is ``run``'s own configuration with one
-value per axis applied (``fpga_prune.flow.sweep.expand``), so a new run option
+Why a registry of axes: a point is the run's own typed configuration with
+one value per axis applied (``dataclasses.replace`` on the frozen config
+and its nested configs, :func:`apply_axis`), so a new run option
 (objective, confidence) becomes a sweep axis with one line in :data:`AXES`.
-Values stay strings here, as typed; the run parser converts and checks them.
-Errors name the grid file (or the command line), the field and the value.
+Values stay strings in a :class:`Grid`, as typed (they name the points);
+:func:`parse_grid` turns them into real values before any work.  Errors
+name the grid file (or the command line), the field and the value.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from fpga_prune.errors import InputError
 
+if TYPE_CHECKING:
+    from fpga_prune.boards import Board, Caps
+    from fpga_prune.flow.run import RunConfig
+
+_T = TypeVar("_T")
+
+
+def _boards(text: str) -> tuple[Board, ...]:
+    from fpga_prune.boards import load_board  # noqa: PLC0415
+
+    return (load_board(text),)
+
+
+def _targets() -> list[str]:
+    from fpga_prune.model.features import TARGETS  # noqa: PLC0415
+
+    return sorted(TARGETS)
+
+
+def _strategies() -> tuple[str, ...]:
+    from fpga_prune.search.fit import SEARCH_STRATEGIES  # noqa: PLC0415
+
+    return SEARCH_STRATEGIES
+
+
+def _caps(text: str) -> Caps:
+    from fpga_prune.boards import parse_caps  # noqa: PLC0415
+
+    return parse_caps([text])  # one caps set over the default caps, as `run --cap TEXT`
+
+
 @dataclass(frozen=True)
 class Axis:
-    """One grid axis: the ``run`` option (argparse dest) it sets.
+    """One grid axis: the ``RunConfig`` fields (dotted paths) its value replaces and how one value is typed.
 
-    ``repeat``: on the command line each occurrence of the flag is one value
-    (for ``--cap``, whose single value is already a comma list), else one
-    flag takes a comma-separated list.
+    ``parse`` turns one value as written into the fields' type (``ValueError``
+    or ``InputError``: a bad value); ``choices``, when given, lists the valid
+    values.  ``repeat``: on the command line each occurrence of the flag is
+    one value (for ``--cap``, whose single value is already a comma list),
+    else one flag takes a comma-separated list.
     """
 
     name: str
-    dest: str
+    fields: tuple[str, ...]
+    parse: Callable[[str], Any]
     repeat: bool = False
+    choices: Callable[[], Sequence[str]] | None = None
+
+    def value(self, text: str) -> Any:
+        """One value as written, in its real type."""
+        if self.choices is not None and text not in self.choices():
+            raise ValueError(f"valid: {', '.join(self.choices())}")
+        return self.parse(text)
 
 
-#: axis name -> the run option it sets (a new run option becomes an axis here, nowhere else)
+#: axis name -> the typed fields it sets (a new run option becomes an axis here, nowhere else)
 AXES: dict[str, Axis] = {a.name: a for a in (
-    Axis("board", "board"),
-    Axis("target", "target"),
-    Axis("seed", "seed"),
-    Axis("strategy", "strategy"),
-    Axis("cap", "cap", repeat=True),
+    Axis("board", ("boards",), _boards),
+    Axis("target", ("spec.target",), str, choices=_targets),
+    Axis("seed", ("model.seed", "fit.seed", "generate.seed"), int),  # as `run --seed`: training, search, vectors
+    Axis("strategy", ("fit.strategy",), str, choices=_strategies),
+    Axis("cap", ("caps",), _caps, repeat=True),
 )}
 
-#: option values: axis name -> converter of one string value to what the run parser would store
-Converters = Mapping[str, Callable[[str], object]]
+#: configs a given model decides (``run --model``: its preprocess.json), which an axis leaves as they are
+MODEL_OWNED = ("spec", "model")
+
+
+def replace_field(obj: _T, path: str, value: object) -> _T:
+    """``obj`` with the dotted field ``path`` replaced (each frozen dataclass on the way re-validates)."""
+    head, _, rest = path.partition(".")
+    new = replace_field(getattr(obj, head), rest, value) if rest else value
+    return replace(obj, **{head: new})  # type: ignore[type-var]  # obj: a frozen dataclass
+
+
+def apply_axis(cfg: RunConfig, axis: str, value: object) -> RunConfig:
+    """``cfg`` with one axis' typed ``value`` in each of its fields."""
+    for path in AXES[axis].fields:
+        if cfg.model_path is not None and path.partition(".")[0] in MODEL_OWNED:
+            continue
+        cfg = replace_field(cfg, path, value)
+    return cfg
 
 
 @dataclass(frozen=True)
@@ -59,7 +119,7 @@ class Grid:
         return n
 
 
-def _boards(value: str) -> list[str]:
+def _board_names(value: str) -> list[str]:
     from fpga_prune.boards import board_names  # noqa: PLC0415
 
     if value.strip() == "all":
@@ -81,7 +141,7 @@ def make_grid(given: Mapping[str, Sequence[str]], source: str) -> Grid:
             v = str(v).strip()
             if not v:
                 raise InputError(source, f"field {name}[{i}]", "empty value")
-            vals.extend(_boards(v) if name == "board" else [v])
+            vals.extend(_board_names(v) if name == "board" else [v])
         if not vals:
             raise InputError(source, f"field {name}", "no values")
         dup = sorted({v for v in vals if vals.count(v) > 1})
@@ -89,6 +149,19 @@ def make_grid(given: Mapping[str, Sequence[str]], source: str) -> Grid:
             raise InputError(source, f"field {name}", f"value {dup[0]!r} given twice")
         axes.append((name, tuple(vals)))
     return Grid(tuple(axes), source)
+
+
+def parse_grid(grid: Grid) -> dict[str, dict[str, object]]:
+    """Every value of ``grid`` in its real type (axis -> text -> value), checked before any work."""
+    typed: dict[str, dict[str, object]] = {}
+    for name, vals in grid.axes:
+        typed[name] = {}
+        for v in vals:
+            try:
+                typed[name][v] = AXES[name].value(v)
+            except (ValueError, TypeError) as exc:  # InputError too: its reason keeps the option it names
+                raise InputError(grid.source, f"field {name}", f"bad value {v!r} ({exc})") from None
+    return typed
 
 
 def split_cli(axis: str, raw: Sequence[str] | str | None) -> list[str] | None:
@@ -142,4 +215,5 @@ def load_grid_file(path: str | Path) -> dict[str, list[str]]:
     return out
 
 
-__all__ = ["AXES", "Axis", "Converters", "Grid", "make_grid", "split_cli", "load_grid_file"]
+__all__ = ["AXES", "MODEL_OWNED", "Axis", "Grid", "make_grid", "parse_grid", "apply_axis", "replace_field", "split_cli",
+           "load_grid_file"]

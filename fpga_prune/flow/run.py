@@ -19,7 +19,7 @@ steps.  A failed check still writes the report; the outcome's exit code is 1.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,7 +42,12 @@ STEPS = ("data", "train", "prune", "generate", "verify")
 # ----------------------------------------------------------------------------- configuration
 @dataclass(frozen=True)
 class RunConfig:
-    """Everything a run needs, resolved and validated before anything is written."""
+    """Everything a run needs, resolved and validated before anything is written.
+
+    Frozen values all the way down: a sweep makes its points with
+    ``dataclasses.replace`` (``flow.grid.apply_axis``) and ships them to
+    workers as they are (pickled in ``flow.sweep.Task``), never as a command line.
+    """
 
     out: Path
     boards: tuple[Board, ...]
@@ -59,7 +64,6 @@ class RunConfig:
     sims: tuple[str, ...]
     until: str = "verify"
     force: bool | frozenset[str] = False
-    command: tuple[str, ...] = field(default=())
     model_path: Path | None = None  # run --model: use this model instead of training one
 
     def wants(self, step: str) -> bool:

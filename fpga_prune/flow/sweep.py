@@ -2,10 +2,11 @@
 
 Why this shape:
 
-* A grid axis is only a named list of values of one ``run`` option
-  (:data:`AXES`); a point is ``run``'s own configuration with those values
-  applied, validated by the same ``config_from_args`` — so a new option
-  (objective, confidence) becomes an axis with one registry line.
+* A grid axis is only a named list of values of typed ``RunConfig`` fields
+  (:data:`fpga_prune.flow.grid.AXES`); a point is the run's own validated
+  configuration with those values applied by ``dataclasses.replace`` — so a
+  new option (objective, confidence) becomes an axis with one registry line,
+  and the library never sees the command line.
 * Every point is a complete, resumable ``run`` directory
   (``OUT/points/<id>/``): the same files a serial ``run --board B`` writes
   there, byte for byte, and ``run --out OUT/points/<id>`` resumes it.
@@ -24,7 +25,6 @@ Why this shape:
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import re
 import socket
@@ -35,7 +35,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from fpga_prune.errors import CheckFailed, FpgaPruneError, InputError
-from fpga_prune.flow.grid import AXES, Converters, Grid
+from fpga_prune.flow.grid import Grid, apply_axis, parse_grid
 from fpga_prune.flow.run import (
     RunConfig,
     _Candles,
@@ -47,10 +47,6 @@ from fpga_prune.flow.run import (
     layouts,
 )
 from fpga_prune.flow.pipeline import COMPLETED, Observer, Runner, Step, StepRecord, json_digest
-
-#: ``run``'s option parser: validated options -> RunConfig (``commands.run.config_from_args``).
-#: Passed in by the command, so the library does not import the CLI layer.
-Configure = Callable[[argparse.Namespace], RunConfig]
 
 POINTS_DIR = "points"
 GROUPS_DIR = "groups"
@@ -81,25 +77,20 @@ def group_key(cfg: RunConfig) -> str:
                         "n_boot": cfg.n_boot, "boot_block": cfg.boot_block})
 
 
-def expand(grid: Grid, base: argparse.Namespace, convert: Converters, out: Path,
-           config_from_args: Configure) -> list[Point]:
-    """Every point of ``grid`` over the options in ``base`` (each validated as ``run`` would)."""
+def expand(grid: Grid, base: RunConfig, out: Path) -> list[Point]:
+    """Every point of ``grid`` over the run configuration ``base`` (values typed and checked first)."""
     names = [n for n, _ in grid.axes]
     if "board" not in names:
         raise InputError(grid.source, "field board", "no boards: give --board NAME,NAME|all|FILE or 'board:'")
+    typed = parse_grid(grid)
     points: list[Point] = []
     seen: dict[str, tuple[tuple[str, str], ...]] = {}
     groups: dict[str, str] = {}
     for combo in itertools.product(*(vals for _, vals in grid.axes)):
         values = tuple(zip(names, combo))
-        ns = argparse.Namespace(**vars(base))
+        cfg = base
         for axis, value in values:
-            try:
-                setattr(ns, AXES[axis].dest, convert[axis](value))
-            except (ValueError, TypeError) as exc:
-                raise InputError(grid.source, f"field {axis}", f"bad value {value!r} ({exc})") from None
-        ns.out = out / POINTS_DIR / "_"
-        cfg = config_from_args(ns)
+            cfg = apply_axis(cfg, axis, typed[axis][value])
         parts = [cfg.boards[0].name] + [f"{a}-{v}" for a, v in values if a != "board"]
         pid = "__".join(_slug(p) for p in parts)
         if pid in seen:
@@ -116,7 +107,7 @@ def expand(grid: Grid, base: argparse.Namespace, convert: Converters, out: Path,
 # ----------------------------------------------------------------------------- tasks (run on a worker)
 @dataclass(frozen=True)
 class Task:
-    """What a worker needs for one unit of work, all as values (no shared filesystem).
+    """What a worker needs for one unit of work, all as values (no shared filesystem, no command line).
 
     ``kind`` is ``train`` (one group) or ``board`` (prune/generate/verify of
     one point); ``inputs`` are the run-directory files it reads; ``records``
