@@ -26,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from fpga_prune.cli.candle_options import add_source_arguments  # noqa: PLC0415
     from fpga_prune.cli.prune import add_fit_arguments  # noqa: PLC0415
     from fpga_prune.cli.train import add_model_arguments  # noqa: PLC0415
-    from fpga_prune.hls.generate import DEFAULT_STRESS, DEFAULT_VECTORS  # noqa: PLC0415
+    from fpga_prune.flow.generate import DEFAULT_STRESS, DEFAULT_VECTORS  # noqa: PLC0415
 
     parser.add_argument("--board", required=True, metavar="NAME|FILE|all|A,B",
                         help="shipped board name, a board YAML file, or 'all' / a comma-separated list: a sweep "
@@ -65,7 +65,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
     from fpga_prune.cli.prune import fit_config_from_args  # noqa: PLC0415
     from fpga_prune.cli.train import configs_from_args  # noqa: PLC0415
     from fpga_prune.errors import InputError  # noqa: PLC0415
-    from fpga_prune.hls.generate import GenerateOptions  # noqa: PLC0415
+    from fpga_prune.flow.generate import GenerateOptions  # noqa: PLC0415
     from fpga_prune.verify.checks import parse_sims  # noqa: PLC0415
 
     refs = tuple(board_names()) if args.board == "all" else (str(args.board),)

@@ -30,12 +30,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from fpga_prune.flow.bundles import PrunedModel, check_model_dir, load_pruned, resolve_data, sha256_bytes
+from fpga_prune.flow.bundles import PrunedModel, check_model_dir, load_pruned, resolve_data
 from fpga_prune.hls.csim import CODE_GEN, CXXFLAGS, CsimResult, firmware_cxxflags, run_csim
 from fpga_prune.errors import InputError
 from fpga_prune.model.metrics import accuracy, decision_agreement, decisions
 from fpga_prune.outdir import json_text
-from fpga_prune.provenance import tool_versions
+from fpga_prune.provenance import sha256_bytes, tool_versions
 from fpga_prune.hls.vectors import VectorSet, build_vectors, vector_files
 from fpga_prune.rtl.yosys import budget_rows, yosys_budget
 
