@@ -56,10 +56,12 @@ class _Imports(ast.NodeVisitor):
         self.private.append(f"{self.name}:{lineno}: {what}")
 
     def _check_module_path(self, dotted: str, lineno: int) -> None:
+        """A private module is for its own package (a subpackage's siblings); at the top only by design."""
         parts = dotted.split(".")
         for i, part in enumerate(parts):
-            prefix = ".".join(parts[: i + 1])
-            if _is_private(part) and prefix not in PRIVATE_BY_DESIGN and not self.name.startswith(prefix):
+            prefix, parent = ".".join(parts[: i + 1]), ".".join(parts[:i])
+            inside = parent != PACKAGE and (self.name == parent or self.name.startswith(parent + "."))
+            if _is_private(part) and prefix not in PRIVATE_BY_DESIGN and not inside:
                 self._flag(f"import of private module {dotted}", lineno)
                 return
 
@@ -190,6 +192,13 @@ def test_the_checks_see_a_cycle_and_a_private_import(tmp_path):
     tree.visit(ast.parse(source))
     assert tree.imported == {"fpga_prune.arith.fixed"}
     assert tree.private == ["fpga_prune.x:3: fpga_prune.arith.fixed._hidden"]
+    mods = {"fpga_prune.cli._source", "fpga_prune._secret", "fpga_prune._keras_env"}
+    inside = _Imports("fpga_prune.cli.run", False, mods)
+    inside.visit(ast.parse("from fpga_prune.cli import _source\nfrom fpga_prune import _keras_env\n"))
+    assert inside.private == []
+    outside = _Imports("fpga_prune.flow.run", False, mods)
+    outside.visit(ast.parse("from fpga_prune.cli import _source\nfrom fpga_prune import _secret\n"))
+    assert len(outside.private) == 2
 
 
 if __name__ == "__main__":
