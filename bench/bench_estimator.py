@@ -2,7 +2,7 @@
 
 For each design: import it (``fpga_prune.hls.project``), estimate it with the
 per-family corrections fitted on every OTHER design (leave-one-design-out,
-``fpga_prune.estimate.calibration.leave_one_out``), compare with its csynth report.
+``fpga_prune.hls.calibration.leave_one_out``), compare with its csynth report.
 Per group and quantity: median and 90th percentile of |estimate/real - 1|
 (latency: also the share of designs within 1 cycle; BRAM: the share exact).
 Groups: plain Vitis HLS 2022+, plain Vivado HLS 2019-2020, forced multiplier
@@ -33,7 +33,7 @@ from pathlib import Path
 
 
 from fpga_prune.boards import load_board
-from fpga_prune.estimate.calibration import leave_one_out, observe, predict, ratio_table
+from fpga_prune.hls.calibration import leave_one_out, observe, predict, ratio_table
 from fpga_prune.errors import InputError
 from fpga_prune.estimate.bands import BAND_QUANTITIES, quantile
 from fpga_prune.arith.ir import FixedNetwork

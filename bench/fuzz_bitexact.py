@@ -59,7 +59,7 @@ from fpga_prune.hls.settings import SOFTMAX_IMPLEMENTATIONS, HlsSettings  # noqa
 #: the multiplier strategies, any reuse factor; distributed_arithmetic (reuse factor 1 only, its
 #: generated adder-graph C++ compiles far slower) is checked against C sim in tests/test_da.py instead
 STRATEGIES = ("latency", "resource")
-from fpga_prune.hls.generate import parse_top_header  # noqa: E402
+from fpga_prune.flow.generate import parse_top_header  # noqa: E402
 from fpga_prune.arith.ir import FixedNetwork  # noqa: E402
 
 #: -O0: correctness only (300 vectors run in milliseconds); with the precompiled header a network

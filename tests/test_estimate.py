@@ -282,11 +282,12 @@ def test_adder_trees_grow_from_the_products_width():
 
 
 def test_top_cycles_per_dense_fewer_at_long_clocks_and_larger_intervals():
-    from fpga_prune.estimate.core import _ctx, top_cycles
+    from fpga_prune.estimate.context import context
+    from fpga_prune.estimate.core import top_cycles
 
     net = _mlp()
-    ctx5 = _ctx(replace(U250, clock_period_ns=5.0), VITIS)
-    ctx25 = _ctx(replace(U250, clock_period_ns=25.0), VITIS)
+    ctx5 = context(replace(U250, clock_period_ns=5.0), VITIS)
+    ctx25 = context(replace(U250, clock_period_ns=25.0), VITIS)
     per = RULES["top_cycles_per_dense"].for_tool("vitis")
     assert top_cycles(net, ctx5) == RULES["top_cycles"].value + 3 * per == 4   # 3 Dense calls
     assert top_cycles(net, ctx25) == 1          # 25 ns: (1 + 3) x 5/25, rounded

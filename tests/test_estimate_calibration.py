@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from fpga_prune.estimate.calibration import calibrate, fit, observe, predict
+from fpga_prune.hls.calibration import calibrate, fit, observe, predict
 from fpga_prune.errors import InputError
 from fpga_prune.estimate.core import EstimateOptions, estimate
 from fpga_prune.estimate.bands import Calibration, band_factors
@@ -55,14 +55,14 @@ def test_forced_binding_and_tool_are_read_from_the_project():
 
 def test_bounds_bracket_the_estimate_and_widen_with_confidence():
     obs = observe(CALIBRATION / "jet_f16_rf1_u250_vitis2022")
-    opts = EstimateOptions.for_project(obs.project)
+    opts = obs.project.estimate_options()
     est = estimate(obs.project.network, obs.board, opts)
     b90 = est.bounds()
     assert set(b90) == {"dsp", "bram18k", "lut", "ff", "latency_cycles"}
     for q, (lo, hi) in b90.items():
         assert lo <= getattr(est, q) <= hi
         assert lo <= obs.real_dict()[q] <= hi      # this design's real value is inside its 90% band
-    b50 = estimate(obs.project.network, obs.board, EstimateOptions.for_project(obs.project, confidence=0.5)).bounds()
+    b50 = estimate(obs.project.network, obs.board, obs.project.estimate_options(confidence=0.5)).bounds()
     assert all(b50[q][1] <= b90[q][1] and b50[q][0] >= b90[q][0] for q in b90)
     assert b90["lut"][1] > est.lut                    # LUT is a heuristic: a real band
     assert est.upper()["lut"] == b90["lut"][1] and est.upper()["uram"] == 0

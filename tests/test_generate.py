@@ -17,7 +17,7 @@ import pytest
 from fpga_prune.arith import emulate
 from fpga_prune.boards import load_board
 from fpga_prune.cli import main
-from fpga_prune.hls.generate import GenerateOptions, generate, parse_top_header
+from fpga_prune.flow.generate import GenerateOptions, generate, parse_top_header
 from fpga_prune.arith.ir import FixedNetwork
 
 pytestmark = pytest.mark.slow

@@ -6,7 +6,7 @@ import pytest
 
 from fpga_prune.errors import InputError
 from fpga_prune.arith.fixed import FixedType
-from fpga_prune.hls.adapter import _closest_reuse_factor
+from fpga_prune.hls.adapter import closest_reuse_factor
 from fpga_prune.hls.settings import HlsSettings, to_fixed_type
 
 DEFAULT_JSON = """{
@@ -57,7 +57,7 @@ def test_hls4ml_precision_strings_parse_to_fixed_types():
 
 def test_resource_reuse_factor_snaps_to_the_closest_valid_one():
     # valid for 32x5 (estimate.valid_reuse_factors): 1, 2, 4, 8, 16, 32, 160
-    assert _closest_reuse_factor(32, 5, 8) == 8
-    assert _closest_reuse_factor(32, 5, 3) == 2  # tie between 2 and 4: the smaller
-    assert _closest_reuse_factor(32, 5, 100) == 160
-    assert _closest_reuse_factor(32, 5, 64) == 32
+    assert closest_reuse_factor(32, 5, 8) == 8
+    assert closest_reuse_factor(32, 5, 3) == 2  # tie between 2 and 4: the smaller
+    assert closest_reuse_factor(32, 5, 100) == 160
+    assert closest_reuse_factor(32, 5, 64) == 32

@@ -111,7 +111,7 @@ def test_decision_rule_sends_exactly_half_to_class_0_everywhere() -> None:
     from fpga_prune.flow import bundles
     from fpga_prune.model import metrics
     from fpga_prune.arith.fixed import FixedType
-    from fpga_prune.hls.generate import agreement
+    from fpga_prune.flow.generate import agreement
     from fpga_prune.hls.vectors import VectorSet
 
     assert metrics.decisions(np.array([0.5, 0.5 + 2 ** -10, 0.5 - 2 ** -10, 0.0, 1.0])).tolist() == [0, 1, 0, 0, 1]

@@ -8,13 +8,13 @@ import pytest
 
 from fpga_prune.boards import load_board
 from fpga_prune.testing import synthetic_network
-from fpga_prune.rtl.yosys import _count_xilinx, budget_rows, yosys_budget, yosys_counts
+from fpga_prune.rtl.yosys import count_xilinx, budget_rows, yosys_budget, yosys_counts
 
 
 def test_xilinx_cells_map_to_resources():
     cells = {"LUT2": 3, "LUT6": 5, "LUT6_2": 1, "FDRE": 10, "FDSE": 2, "FDCE_1": 1, "CARRY4": 4,
              "DSP48E1": 2, "RAMB18E1": 1, "RAMB36E1": 2, "RAM32M": 3, "MUXF7": 9, "IBUF": 20}
-    counts = _count_xilinx(cells, "xc7")
+    counts = count_xilinx(cells, "xc7")
     assert {k: counts[k] for k in ("lut", "ff", "dsp", "bram18k", "lutram_cells", "carry4")} == {
         "lut": 9, "ff": 13, "dsp": 2, "bram18k": 1 + 2 * 2, "lutram_cells": 3, "carry4": 4}
     assert counts["family"] == "xc7" and list(counts["cells"]) == sorted(cells)

@@ -223,7 +223,9 @@ def _cast_int(v: int, d: int, dst: FixedType) -> int:
     return lo
 
 
-def _cast_object(v: np.ndarray, d: ShiftLike, dst: FixedType) -> np.ndarray:
+def cast_object(v: np.ndarray, d: ShiftLike, dst: FixedType) -> np.ndarray:
+    """The cast through Python ints, exact at any width: the path for types wider than int64 and the
+    reference the int64 paths are tested against."""
     f = np.frompyfunc(lambda x, s: _cast_int(int(x), int(s), dst), 2, 1)
     out = np.asarray(f(v, d), dtype=object)
     return out.astype(np.int64) if dst.fits_int64 else out
@@ -375,7 +377,7 @@ def _cast_d(raw: RawLike, d: ShiftLike, dst: FixedType) -> np.ndarray:
             if bits <= 61:
                 return _cast_simple(v, int(d), vmin, vmax, dst)
         return _cast_fast(v, d, dst)
-    return _cast_object(v, d, dst)
+    return cast_object(v, d, dst)
 
 
 # -- public API ---------------------------------------------------------------

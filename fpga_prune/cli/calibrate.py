@@ -22,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from fpga_prune.estimate.calibration import calibrate, leave_one_out, observe  # noqa: PLC0415
+    from fpga_prune.hls.calibration import calibrate, leave_one_out, observe  # noqa: PLC0415
     from fpga_prune.cli.app import emit  # noqa: PLC0415
     from fpga_prune.errors import InputError  # noqa: PLC0415
     from fpga_prune.outdir import write_bytes_atomic  # noqa: PLC0415

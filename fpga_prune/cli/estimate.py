@@ -21,7 +21,7 @@ _COLUMNS = (("dsp", "DSP"), ("bram18k", "BRAM_18K"), ("uram", "URAM"), ("lut", "
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from fpga_prune.hls.tools import DEFAULT_HLS_TOOL, HLS_TOOLS  # noqa: PLC0415
+    from fpga_prune.estimate.tools import DEFAULT_HLS_TOOL, HLS_TOOLS  # noqa: PLC0415
 
     parser.add_argument("dir", type=Path, help="pruned model directory or hls4ml project directory")
     where = parser.add_mutually_exclusive_group()
@@ -47,7 +47,7 @@ def _load(args: argparse.Namespace):
         from fpga_prune.hls.project import read_project  # noqa: PLC0415
 
         prj = read_project(d)
-        opts = EstimateOptions.for_project(prj, args.hls_tool, confidence=args.confidence, calibration=cal)
+        opts = prj.estimate_options(args.hls_tool, confidence=args.confidence, calibration=cal)
         clock = prj.clock_period_ns
         if args.board:
             board = load_board(args.board)
@@ -61,7 +61,7 @@ def _load(args: argparse.Namespace):
 
             board = replace(board, clock_period_ns=clock)
         return prj.network, board, opts, f"hls4ml project ({prj.source})"
-    from fpga_prune.hls.generate import check_model_dir, load_pruned  # noqa: PLC0415
+    from fpga_prune.flow.bundles import check_model_dir, load_pruned  # noqa: PLC0415
     from fpga_prune.hls.adapter import network_from_keras  # noqa: PLC0415
 
     check_model_dir(d)

@@ -16,7 +16,7 @@ HELP = "write the Vitis HLS project, RTL and test vectors for a pruned model"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from fpga_prune.hls.generate import DEFAULT_STRESS, DEFAULT_VECTORS  # noqa: PLC0415
+    from fpga_prune.flow.generate import DEFAULT_STRESS, DEFAULT_VECTORS  # noqa: PLC0415
 
     parser.add_argument("--model", required=True, type=Path, metavar="DIR",
                         help="pruned-model directory (from `fpga-prune prune`; a `train` bundle also works)")
@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     from fpga_prune.flow.bundles import check_model_dir  # noqa: PLC0415
     from fpga_prune.cli.app import emit  # noqa: PLC0415
     from fpga_prune.errors import CheckFailed  # noqa: PLC0415
-    from fpga_prune.hls.generate import GenerateOptions, generate  # noqa: PLC0415
+    from fpga_prune.flow.generate import GenerateOptions, generate  # noqa: PLC0415
 
     quiet = getattr(args, "quiet", False) or getattr(args, "json", False)
 

@@ -83,7 +83,7 @@ def fit_config_from_args(args: argparse.Namespace):
     from fpga_prune.search.fit import FitConfig  # noqa: PLC0415
 
     from fpga_prune.estimate.bands import Calibration  # noqa: PLC0415
-    from fpga_prune.hls.tools import DEFAULT_HLS_TOOL  # noqa: PLC0415
+    from fpga_prune.estimate.tools import DEFAULT_HLS_TOOL  # noqa: PLC0415
 
     cal_path = getattr(args, "calibration", None)
     return FitConfig(min_retention=args.min_retention, metric=args.metric, strategy=args.strategy,

@@ -36,7 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from fpga_prune.cli.app import emit  # noqa: PLC0415
     from fpga_prune.errors import EXIT_CHECK_FAILED  # noqa: PLC0415
-    from fpga_prune.verify.checks import VerifyOptions, parse_sims, summary_lines, verify  # noqa: PLC0415
+    from fpga_prune.verify.checks import VerifyOptions, parse_sims  # noqa: PLC0415
+    from fpga_prune.verify.project import summary_lines, verify  # noqa: PLC0415
 
     opts = VerifyOptions(sims=parse_sims(args.sim), rtl_dir=args.rtl, ports=args.ports, vectors=args.vectors,
                          waves=args.waves, csim=not args.no_csim, rtl_top=args.top, seed=args.seed)

@@ -28,7 +28,7 @@ from fpga_prune.data.builtin import get_sample, sample_ref
 from fpga_prune.data.candles import Candles
 from fpga_prune.data.layout import EXPECTED, OPTIONAL, REQUIRED, FileLayout, map_header, parse_time_column
 from fpga_prune.data.timeutil import (
-    _MIN_EPOCH_MS, candle_close_ms, format_ts, interval_ms, parse_interval,
+    MIN_EPOCH_MS, candle_close_ms, format_ts, interval_ms, parse_interval,
 )
 from fpga_prune.data.validate import ValidationReport, infer_interval_ms, validate
 from fpga_prune.errors import InputError
@@ -177,7 +177,7 @@ def parse_kline_row(row: JsonValue) -> tuple[int, float, float, float, float, fl
         ms = int(start)
     except ValueError:
         raise ValueError(f"startTime {start!r} is not epoch milliseconds") from None
-    if ms < _MIN_EPOCH_MS:
+    if ms < MIN_EPOCH_MS:
         raise ValueError(f"startTime {start!r} is not epoch milliseconds")
     out = [float(ms)]
     for name, cell in zip(_VALUE_FIELDS, row[1:]):

@@ -18,8 +18,8 @@ from fpga_prune.data.candles import Candles
 from fpga_prune.data.layout import FileFormatDoc
 from fpga_prune.data.timeutil import format_ts
 from fpga_prune.errors import InputError
-from fpga_prune.flow.pipeline import sha256_file
 from fpga_prune.outdir import JsonObject, try_read_json
+from fpga_prune.provenance import sha256_file
 
 METRICS_FILE = "metrics.json"
 

@@ -30,7 +30,7 @@ _ALIAS = re.compile(r"^(\d+)\s*(m|min|h|d|w|M)$")
 
 # Smallest epoch-ms value we accept (1973-03-03): smaller integers are almost
 # certainly epoch *seconds*, which would silently land in January 1970.
-_MIN_EPOCH_MS = 100_000_000_000
+MIN_EPOCH_MS = 100_000_000_000
 
 
 def parse_interval(text: str | int, *, source: str = "command line",
@@ -110,7 +110,7 @@ def parse_time(value: str | int | datetime, *, source: str = "command line",
                                  "(2025-04-03), datetime (2025-04-03T17:05:00Z) or epoch milliseconds"
                                  ) from None
             return parse_time(dt)
-    if ms < _MIN_EPOCH_MS:
+    if ms < MIN_EPOCH_MS:
         raise InputError(source, field, f"{ms} is not epoch milliseconds (before 1973; "
                          "epoch seconds? multiply by 1000)")
     return ms

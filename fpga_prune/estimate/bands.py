@@ -137,7 +137,7 @@ class Calibration:
     @classmethod
     def read(cls, path: str | Path) -> Calibration:
         from fpga_prune.estimate.rules import RULES
-        from fpga_prune.hls.tools import TOOL_FAMILIES
+        from fpga_prune.estimate.tools import TOOL_FAMILIES
 
         p = Path(path)
         doc = read_json_object(p)

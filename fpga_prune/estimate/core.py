@@ -35,134 +35,35 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import TYPE_CHECKING, TypedDict, Unpack
+from typing import Any
 
 import numpy as np
 
 from fpga_prune.arith.analysis import live_neurons
+from fpga_prune.arith.ir import DA, STRATEGIES, ActivationLayer, DenseLayer, FixedNetwork
 from fpga_prune.boards import DEFAULT_CAPS, RESOURCES, Board, Caps
 from fpga_prune.errors import InputError
-from fpga_prune.estimate.bands import Calibration, band_factors
+from fpga_prune.estimate.bands import band_factors
+from fpga_prune.estimate.context import (
+    Context,
+    EstimateOptions,
+    LayerEstimate,
+    adder_depth,
+    bram18_count,
+    constant_stats,
+    context,
+    dsp_count,
+    rom,
+)
+from fpga_prune.estimate.da import estimate_da
+from fpga_prune.estimate.dense import dense_constant, dense_resource
 from fpga_prune.estimate.rules import RULES, Rule
-from fpga_prune.arith.fixed import FixedType
-from fpga_prune.hls.tools import DEFAULT_HLS_TOOL, default_clock_uncertainty, parse_uncertainty, tool_family
-from fpga_prune.arith.ir import DA, STRATEGIES, ActivationLayer, DenseLayer, FixedNetwork
+from fpga_prune.estimate.tools import DEFAULT_HLS_TOOL
 from fpga_prune.outdir import JsonObject
-
-if TYPE_CHECKING:  # the importer pulls hls4ml's table code; the estimator must stay light
-    from fpga_prune.hls.project import HlsProject
 
 __all__ = ["RULES", "Rule", "EstimateOptions", "LayerEstimate", "Estimate", "estimate", "estimate_dense",
            "estimate_activation", "valid_reuse_factors", "check_reuse_factor", "dsp_count", "bram18_count",
            "constant_stats"]
-
-MUL_IMPLS = ("dsp", "fabric")
-
-#: Block RAM18 aspect ratios (depth, width) usable by a ROM (UG473 Table 1-3 / UG573).
-BRAM18_SHAPES = ((16384, 1), (8192, 2), (4096, 4), (2048, 9), (1024, 18), (512, 36))
-
-
-class _UserOptions(TypedDict, total=False):
-    """What ``EstimateOptions.for_project`` takes from the user rather than the project."""
-
-    confidence: float
-    calibration: Calibration | None
-
-
-@dataclass(frozen=True)
-class EstimateOptions:
-    """How the design is built: HLS tool, forced multiplier binding, clock uncertainty, user calibration.
-
-    ``clock_uncertainty`` is a fraction of the period (None: the tool family's
-    default); ``mul_impl`` is the ``config_op mul -impl`` value (None: tool's choice).
-    """
-
-    hls_tool: str = DEFAULT_HLS_TOOL
-    mul_impl: str | None = None
-    clock_uncertainty: float | None = None
-    confidence: float = 0.9
-    calibration: Calibration | None = None
-
-    def __post_init__(self) -> None:
-        tool_family(self.hls_tool)  # validates the name
-        if self.mul_impl not in (None, *MUL_IMPLS):
-            raise InputError("estimate options", "mul_impl", f"{self.mul_impl!r} is not one of dsp, fabric")
-        if not 0.0 < self.confidence < 1.0:
-            raise InputError("--confidence", None, f"must be between 0 and 1 (exclusive), got {self.confidence!r}")
-
-    @property
-    def family(self) -> str:
-        return tool_family(self.hls_tool)
-
-    @classmethod
-    def for_project(cls, project: HlsProject, hls_tool: str | None = None,
-                    **kw: Unpack[_UserOptions]) -> EstimateOptions:
-        """Options from an imported project (``hls_project.HlsProject``): its tool, binding and uncertainty."""
-        tool = hls_tool or project.hls_tool or DEFAULT_HLS_TOOL
-        unc = parse_uncertainty(project.clock_uncertainty, project.clock_period_ns or 5.0)
-        return cls(hls_tool=tool, mul_impl=project.mul_impl, clock_uncertainty=unc, **kw)
-
-
-class _Ctx:
-    """Per-call lookups: the tool family's rule values, the board's speed and usable clock."""
-
-    def __init__(self, board: Board, options: EstimateOptions) -> None:
-        fam = options.family
-        self.family = fam
-        self.r = {k: rule.for_tool(fam) for k, rule in RULES.items()}
-        if options.calibration is not None:
-            self.r.update(options.calibration.rules_for(fam))
-        self.board = board
-        self.mul_impl = options.mul_impl
-        unc = options.clock_uncertainty if options.clock_uncertainty is not None else default_clock_uncertainty(fam)
-        self.usable_ns = board.clock_period_ns * (1.0 - unc)
-        self.ultrascale = board.family in ("ultrascale", "ultrascale+")
-        self.speed = self.r["speed_ultrascale_plus"] if self.ultrascale else 1.0
-        self.dsp_chains = self.ultrascale and bool(self.r["dsp_chain_ultrascale"])
-        # the Dense adder tree's delay scale (a chained DSP product: its own, see RULES)
-        self.dense_speed = self.r["speed_dense_chain_ultrascale"] if self.dsp_chains else self.speed
-
-    def cycles(self, delay_ns: float, registered: bool = True, speed: float | None = None) -> int:
-        """Pipeline stages for a combinational ``delay_ns`` (7-series model); an unregistered
-        result (LUT-only logic) chains into the next stage, so one stage fewer."""
-        stages = int(math.ceil(delay_ns * (self.speed if speed is None else speed) / self.usable_ns - 1e-9))
-        return max(1, stages) if registered else max(0, stages - 1)
-
-
-@lru_cache(maxsize=64)
-def _ctx(board: Board, options: EstimateOptions) -> _Ctx:
-    return _Ctx(board, options)
-
-
-# --------------------------------------------------------------------------- results
-
-@dataclass(frozen=True)
-class LayerEstimate:
-    """One layer's hardware.  ``mults_*``: the weight matrix's products (total, nonzero)
-    and the hardware multipliers built for them (in DSPs, in LUTs incl. shift/add).
-    ``ff_top``: the part of ``ff`` that is the top function's register of this layer's
-    output (a layer's own csynth report does not have it)."""
-
-    name: str
-    kind: str
-    strategy: str
-    reuse_factor: int
-    dsp: int
-    bram18k: int
-    lut: int
-    ff: int
-    latency_cycles: int
-    interval_cycles: int
-    mults_total: int = 0
-    mults_nonzero: int = 0
-    mults_in_dsp: int = 0
-    mults_in_lut: int = 0
-    ff_top: int = 0
-
-    def to_dict(self) -> dict[str, int | str]:
-        return {k: getattr(self, k) for k in self.__dataclass_fields__}
-
-
 
 
 @dataclass(frozen=True)
@@ -268,7 +169,6 @@ class Estimate:
         return d
 
 
-
 # --------------------------------------------------------------------------- helpers
 
 @lru_cache(maxsize=4096)
@@ -301,107 +201,13 @@ def check_reuse_factor(layer: DenseLayer) -> None:
                          f"(hls4ml rules); valid: {', '.join(map(str, valid))}")
 
 
-def _signed_width(t: FixedType) -> int:
-    """Operand width as the signed multiplier sees it (an unsigned type gains a sign bit)."""
-    return t.width + (0 if t.signed else 1)
-
-
-def dsp_count(a_bits: int, b_bits: int, dsp_width: tuple[int, int]) -> int:
-    """DSP slices for one signed a x b product on a DSP with an (A, B) signed multiplier.
-
-    An operand wider than its port is split into (port-1)-bit unsigned slices
-    plus a signed top slice, one DSP per slice pair (UG479/UG579 "wide
-    multiplier"; e.g. 35x25 -> 2 DSP48E1, 19x24 -> 2 as in hls4ml issue #31).
-    The better of the two port assignments is used.
-    """
-    big, small = dsp_width
-    if a_bits <= 1 or b_bits <= 1:
-        return 0
-
-    def split(x: int, port: int) -> int:
-        return max(1, -(-(x - 1) // (port - 1)))
-
-    return min(split(a_bits, big) * split(b_bits, small), split(b_bits, big) * split(a_bits, small))
-
-
-def bram18_count(depth: int, width: int, parity: bool = True) -> int:
-    """BRAM_18K blocks for a ROM of ``depth`` words of ``width`` bits (best aspect ratio).
-
-    ``parity=False``: the 9th bit of each byte (the x9/x18/x36 shapes) is not used for
-    data, so 1024 x 18 takes two blocks (``bram_parity_bits``)."""
-    if depth <= 0 or width <= 0:
-        return 0
-    shapes = BRAM18_SHAPES if parity else tuple((d, w - w // 9) for d, w in BRAM18_SHAPES)
-    return min(-(-depth // d) * -(-width // w) for d, w in shapes)
-
-
-def _bit_length(x: np.ndarray) -> np.ndarray:
-    """Bit length of non-negative int64 values (exact below 2**53)."""
-    return np.frexp(x.astype(np.float64))[1].astype(np.int64)
-
-
-def constant_stats(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For raw integer constants: (CSD nonzero-digit count, signed effective width).
-
-    The effective width is what HLS keeps of a constant operand: trailing zeros
-    become a shift, so only the odd part matters, plus a sign bit.  CSD digits
-    via the non-adjacent form: with h = x>>1, s = x+h, c = h^s, the digits are
-    the set bits of s&c (+1) and h&c (-1).
-    """
-    a = np.abs(raw.astype(np.int64))
-    h = a >> 1
-    s = a + h
-    c = h ^ s
-    csd = np.bitwise_count(s & c).astype(np.int64) + np.bitwise_count(h & c).astype(np.int64)
-    low = a & -a  # lowest set bit (0 for zero)
-    odd = np.where(a > 0, a // np.where(low > 0, low, 1), 0)
-    eff = np.where(a > 0, _bit_length(odd) + 1, 0)
-    return csd, eff
-
-
-def _adder_depth(terms: int) -> int:
-    return int(math.ceil(math.log2(terms))) if terms > 1 else 0
-
-
-def _rom(depth: int, width: int, ctx: _Ctx) -> tuple[int, int]:
-    """(BRAM_18K, LUT) of a ROM: tiny ROMs are LUTs (``rom_lut_max_bits``), others block RAM."""
-    if depth * width <= ctx.r["rom_lut_max_bits"]:
-        return 0, int(math.ceil(depth * width / 64))  # a LUT6 holds 64 bits
-    return bram18_count(depth, width, parity=not (ctx.ultrascale and not ctx.r["bram_parity_bits_ultrascale"])), 0
-
-
 # --------------------------------------------------------------------------- layers
-
-_TABLE_MAX_WIDTH = 18
-
-
-@lru_cache(maxsize=32)
-def _csd_table(width: int) -> tuple[np.ndarray, np.ndarray]:
-    """CSD digits and effective width of every raw value of a ``width``-bit type, offset by 2**(width-1).
-
-    Why: a lookup per weight is several times faster than recomputing CSD digits,
-    and the search calls the estimator thousands of times.
-    """
-    span = np.arange(-(1 << (width - 1)), 1 << width, dtype=np.int64)
-    csd, eff = constant_stats(span)
-    return csd.astype(np.int64), eff.astype(np.int64)
-
-
-def _stats(w: np.ndarray, ww: int) -> tuple[np.ndarray, np.ndarray]:
-    flat = w.ravel()
-    if ww <= _TABLE_MAX_WIDTH:
-        csd_t, eff_t = _csd_table(ww)
-        idx = flat + (1 << (ww - 1))
-        return csd_t.take(idx, mode="clip").reshape(w.shape), eff_t.take(idx, mode="clip").reshape(w.shape)
-    csd, eff = constant_stats(flat)
-    return csd.reshape(w.shape), eff.reshape(w.shape)
-
 
 def estimate_dense(layer: DenseLayer, board: Board, options: EstimateOptions = EstimateOptions(),
                    input_widths: np.ndarray | None = None, input_native: np.ndarray | None = None,
                    live_out: list[int] | None = None) -> LayerEstimate:
-    """One Dense layer on ``board`` (validates a Resource layer's reuse factor; kernels: ``dense_cost``,
-    distributed arithmetic: ``da_cost``).
+    """One Dense layer on ``board`` (validates a Resource layer's reuse factor; kernels: ``dense``,
+    distributed arithmetic: ``da``).
 
     ``input_widths`` / ``input_native``: per-input signed and as-typed widths an HGQ quantizer
     before the layer leaves (``ActivationLayer.element_widths`` / ``element_native_widths``);
@@ -411,12 +217,9 @@ def estimate_dense(layer: DenseLayer, board: Board, options: EstimateOptions = E
     if layer.strategy not in STRATEGIES:
         raise InputError(f"layer {layer.name}", "strategy", f"must be one of {', '.join(STRATEGIES)}, "
                          f"got {layer.strategy!r}")
-    ctx = _ctx(board, options)
+    ctx = context(board, options)
     if layer.strategy == DA:
-        from fpga_prune.estimate.da import estimate_da  # noqa: PLC0415  (da_cost imports this module)
         return estimate_da(layer, ctx)
-    from fpga_prune.estimate.dense import dense_constant, dense_resource  # noqa: PLC0415  (it imports this module)
-
     if layer.strategy == "resource":  # the Latency kernel builds with any R (hand-edited firmware does)
         check_reuse_factor(layer)
         if layer.reuse_factor > 1:
@@ -436,7 +239,7 @@ def estimate_activation(layer: ActivationLayer, board: Board, options: EstimateO
                         live: list[int] | None = None) -> LayerEstimate:
     """One activation layer on ``board``; ``live``: the elements something downstream reads
     (``analysis.live_neurons``; None: all).  An element-wise layer's dead elements are removed."""
-    ctx = _ctx(board, options)
+    ctx = context(board, options)
     r = ctx.r
     n = layer.n if live is None or layer.activation == "softmax" else len(live)
     xw = layer.input_type.width
@@ -467,7 +270,7 @@ def estimate_activation(layer: ActivationLayer, board: Board, options: EstimateO
     elif layer.activation in ("sigmoid", "unary_lut"):
         key = "sigmoid" if layer.activation == "sigmoid" else "table"
         size, width = _table_shape(layer, key, layer.table_size)
-        b1, l1 = _rom(size, width, ctx)
+        b1, l1 = rom(size, width, ctx)
         copies = -(-n // int(r["bram_read_ports"]))
         bram = copies * b1
         # sigmoid: index scale, offset and clamp; unary_lut: the raw bits are the index (wiring)
@@ -479,8 +282,8 @@ def estimate_activation(layer: ActivationLayer, board: Board, options: EstimateO
         assert layer.softmax is not None  # ActivationLayer checks a softmax has its params
         esize, ewidth = _table_shape(layer, "exp", layer.softmax.exp_table_size)
         isize, iwidth = _table_shape(layer, "invert", layer.softmax.inv_table_size)
-        eb, el = _rom(esize, ewidth, ctx)
-        ib, il = _rom(isize, iwidth, ctx)
+        eb, el = rom(esize, ewidth, ctx)
+        ib, il = rom(isize, iwidth, ctx)
         e_copies = max(1, int(math.ceil(n * r["softmax_exp_copies"])))
         i_copies = max(int(r["softmax_inv_min_copies"]), int(math.ceil(n * r["softmax_inv_copies"])))
         bram = e_copies * eb + i_copies * ib
@@ -491,7 +294,7 @@ def estimate_activation(layer: ActivationLayer, board: Board, options: EstimateO
         else:
             dsp = n * dsp_count(ewidth, iwidth, ctx.board.dsp_width)
         lut = int(round(lut_f))
-        levels = _adder_depth(n)
+        levels = adder_depth(n)
         cycles = int(r["softmax_fixed_cycles"]) + ctx.cycles(r["softmax_ns"] + levels * r["softmax_ns_per_level"])
         ff = int(round(r["ff_softmax_per_elem_stage"] * n * cycles))
     else:
@@ -503,7 +306,7 @@ def estimate_activation(layer: ActivationLayer, board: Board, options: EstimateO
         dsp=dsp, bram18k=bram, lut=lut, ff=ff, latency_cycles=cycles, interval_cycles=1)
 
 
-def top_cycles(network: FixedNetwork, ctx: _Ctx, interval: int = 1) -> int:
+def top_cycles(network: FixedNetwork, ctx: Context, interval: int = 1) -> int:
     """Cycles the top function adds to its layers: a fixed part and some per Dense call, fewer on long
     clocks and when the pipeline's initiation ``interval`` > 1 leaves the scheduler room to overlap them."""
     r = ctx.r
@@ -521,7 +324,7 @@ def estimate(network: FixedNetwork, board: Board, options: EstimateOptions = Est
     function's own ``top_cycles``) and the initiation interval is the largest
     layer II.  URAM is not used by io_parallel designs.
     """
-    ctx = _ctx(board, options)
+    ctx = context(board, options)
     est: list[LayerEstimate] = []
     # per-element (signed, native) widths an HGQ quantizer leaves for the next Dense
     widths: tuple[np.ndarray, np.ndarray] | None = None

@@ -14,15 +14,12 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from fpga_prune.errors import InputError
 from fpga_prune.arith.ir import DenseLayer
-
-if TYPE_CHECKING:
-    from fpga_prune.estimate.core import LayerEstimate, _Ctx
+from fpga_prune.errors import InputError
+from fpga_prune.estimate.context import Context, LayerEstimate
 
 #: da4ml solver options.  hls4ml 1.3 passes hard_dc=2 (at most 2 adder levels beyond the
 #: minimal depth) and searches every decomposition depth; one decomposition (the solver's
@@ -112,10 +109,8 @@ def adder_graph(layer: DenseLayer) -> AdderGraph:
     return graph
 
 
-def estimate_da(layer: DenseLayer, ctx: _Ctx) -> LayerEstimate:
+def estimate_da(layer: DenseLayer, ctx: Context) -> LayerEstimate:
     """A DA Dense on the board of ``ctx``: 0 DSP, LUTs from adder bits, registers at each clock boundary."""
-    from fpga_prune.estimate.core import LayerEstimate  # noqa: PLC0415  (estimate imports this module)
-
     r = ctx.r
     g = adder_graph(layer)
     level_ns = r["t_add_ns"]

@@ -3,8 +3,9 @@
 Why its own module: the products, their binding (shift/add, LUT multiplier or
 DSP, one per distinct (input, constant) pair), the adder trees, the registers
 at each stage boundary and the multiplexers of a reuse factor follow from the
-weight matrix itself; ``estimate`` holds the options, the per-tool rules and
-the whole-network sum, ``da_cost`` the distributed-arithmetic kernel.
+weight matrix itself; ``context`` holds the options, the per-tool rules and
+the shared counting helpers, ``core`` the whole-network sum, ``da`` the
+distributed-arithmetic kernel.
 """
 
 from __future__ import annotations
@@ -14,16 +15,16 @@ from functools import lru_cache
 
 import numpy as np
 
-from fpga_prune.estimate.core import (
-    LayerEstimate,
-    _adder_depth,
-    _Ctx,
-    _rom,
-    _signed_width,
-    _stats,
-    dsp_count,
-)
 from fpga_prune.arith.ir import DenseLayer
+from fpga_prune.estimate.context import (
+    Context,
+    LayerEstimate,
+    adder_depth,
+    dsp_count,
+    rom,
+    signed_width,
+    weight_stats,
+)
 
 
 @lru_cache(maxsize=64)
@@ -67,7 +68,7 @@ def _tree_adder_bits(terms: np.ndarray, leaf_bits: float, accw: int) -> float:
     return bits
 
 
-def dense_constant(layer: DenseLayer, ctx: _Ctx, input_widths: np.ndarray | None = None,
+def dense_constant(layer: DenseLayer, ctx: Context, input_widths: np.ndarray | None = None,
                     input_native: np.ndarray | None = None, live_out: list[int] | None = None) -> LayerEstimate:
     """Weights as constants: Latency strategy (any R) and Resource with R=1.
 
@@ -78,12 +79,12 @@ def dense_constant(layer: DenseLayer, ctx: _Ctx, input_widths: np.ndarray | None
     w = np.asarray(layer.weights, dtype=np.int64)
     n_in, n_out = w.shape
     rf = layer.reuse_factor
-    xw = (np.full(n_in, _signed_width(layer.input_type), dtype=np.int64) if input_widths is None
+    xw = (np.full(n_in, signed_width(layer.input_type), dtype=np.int64) if input_widths is None
           else np.asarray(input_widths, dtype=np.int64))[:, None]
     xn = (np.full(n_in, layer.input_type.width, dtype=np.int64) if input_native is None
           else np.asarray(input_native, dtype=np.int64))[:, None]
     accw = layer.accum_type.width
-    csd, eff = _stats(w, layer.weight_type.width)
+    csd, eff = weight_stats(w, layer.weight_type.width)
     used = np.ones(n_out, dtype=bool)
     if live_out is not None and len(live_out) < n_out:  # outputs nothing reads are removed by synthesis
         used[:] = False
@@ -105,7 +106,7 @@ def dense_constant(layer: DenseLayer, ctx: _Ctx, input_widths: np.ndarray | None
     # One multiplier per distinct (input, constant) pair; Vivado also shares x*c with x*(-c).
     rows, shared = _distinct_pairs(np.abs(w) if r["dsp_share_sign"] else w, to_dsp)
     dsp = int(_dsp_table(int(xw.max(initial=0)), ctx.board.dsp_width)[
-        xw[rows, 0], _stats(shared, layer.weight_type.width)[1]].sum()) if shared.size else 0
+        xw[rows, 0], weight_stats(shared, layer.weight_type.width)[1]].sum()) if shared.size else 0
     n_dsp_mults = int(shared.size)
     n_mul_ops = int(mul.sum())
     interval = 1
@@ -131,7 +132,7 @@ def dense_constant(layer: DenseLayer, ctx: _Ctx, input_widths: np.ndarray | None
            if rf > 2 else 0.0)
     lut = (lut_mult + n_dsp_mults * r["lut_per_dsp_mult"] + lut_acc + mux) * r["lut_scale"]
 
-    depth = _adder_depth(int(terms.max(initial=0)))
+    depth = adder_depth(int(terms.max(initial=0)))
     if n_dsp_mults:
         first = r["t_mult_ns"]
         cycles = ctx.cycles(first + depth * r["t_add_ns"], registered=not ctx.dsp_chains, speed=ctx.dense_speed)
@@ -165,15 +166,15 @@ def dense_constant(layer: DenseLayer, ctx: _Ctx, input_widths: np.ndarray | None
         mults_in_lut=nnz - int(to_dsp.sum()))
 
 
-def dense_resource(layer: DenseLayer, ctx: _Ctx) -> LayerEstimate:
+def dense_resource(layer: DenseLayer, ctx: Context) -> LayerEstimate:
     """Resource strategy, R > 1: block_factor shared multipliers, weights in a ROM R deep."""
     r = ctx.r
     n_in, n_out = layer.n_in, layer.n_out
     n = n_in * n_out
     rf = layer.reuse_factor
     block = -(-n // rf)
-    xw = _signed_width(layer.input_type)
-    ww = _signed_width(layer.weight_type)
+    xw = signed_width(layer.input_type)
+    ww = signed_width(layer.weight_type)
     accw = layer.accum_type.width
     nnz = int(np.count_nonzero(layer.weights))
     narrow = layer.input_type.width <= r["lut_mult_max_width"] and layer.weight_type.width <= r["lut_mult_max_width"]
@@ -184,7 +185,7 @@ def dense_resource(layer: DenseLayer, ctx: _Ctx) -> LayerEstimate:
         dsp, in_dsp, in_lut = block * dsp_count(xw, ww, ctx.board.dsp_width), block, 0
         lut_mult = block * r["lut_per_dsp_mult"]
     # ARRAY_RESHAPE block factor=block_factor: R words of block*width bits (nnet_dense_resource.h).
-    bram, lut_rom = _rom(rf, block * layer.weight_type.width, ctx)
+    bram, lut_rom = rom(rf, block * layer.weight_type.width, ctx)
     if rf % n_in:  # each multiplier sees a different input every cycle
         lut_mult += block * xw * layer.weight_type.width * r["lut_res_per_mult_bit"]
     lut = r["lut_res_fixed"] + lut_mult + lut_rom

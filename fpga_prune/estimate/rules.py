@@ -2,7 +2,7 @@
 
 Why a table: a constant without its evidence cannot be re-checked when a tool
 changes.  Each ``Rule`` has a default value and, where the HLS tool families
-(``fpga_prune.hls.tools.TOOL_FAMILIES``) behave differently, per-family values.
+(``fpga_prune.estimate.tools.TOOL_FAMILIES``) behave differently, per-family values.
 Folder names cited are the public designs of ``../shared/vitis-calibration``
 (weights + real csynth reports); ``bench/bench_estimator.py`` prints the
 errors these rules leave on every one of them.

@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, TypedDict
 
 from fpga_prune.errors import InputError
 from fpga_prune.model.metrics import decision_agreement
-from fpga_prune.flow.pipeline import Progress
 from fpga_prune.outdir import JsonObject, read_json_object
+from fpga_prune.progress import Progress
+from fpga_prune.provenance import sha256_bytes
 
 if TYPE_CHECKING:
     from fpga_prune.boards import Board, Caps
@@ -30,10 +31,6 @@ if TYPE_CHECKING:
     from fpga_prune.search.fit import Design, FitConfig, FitResult
     from fpga_prune.hls.settings import HlsSettings
     from fpga_prune.model.training import Bundle, ModelConfig
-
-
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 # ----------------------------------------------------------------------------- train

@@ -26,6 +26,8 @@ from typing import TypedDict
 
 from fpga_prune.errors import CheckFailed
 from fpga_prune.outdir import JsonObject, JsonValue, try_read_json, write_json_atomic
+from fpga_prune.progress import Progress
+from fpga_prune.provenance import sha256_file
 
 RUN_FORMAT = "fpga_prune.run/1"
 RUN_FILE = "run.json"
@@ -33,18 +35,6 @@ RUN_FILE = "run.json"
 #: statuses of a step record: done (ran now), skipped (resumed), failed (a check
 #: failed), blocked (an upstream step failed), pending (not reached)
 COMPLETED = frozenset({"done", "skipped"})
-
-#: a progress callback: one human-readable message per call (every long-running library function takes one)
-Progress = Callable[[str], None]
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
 
 def tree_digest(root: Path, exclude: Sequence[str] = ()) -> str:
     """One hash over every file below ``root`` (relative path + content), minus
@@ -255,4 +245,4 @@ def load_records(root: Path) -> dict[str, StepRecord]:
 
 
 __all__ = ["RUN_FORMAT", "RUN_FILE", "Step", "StepRecord", "Runner", "Observer", "tree_digest",
-           "json_digest", "sha256_file", "load_records", "Progress"]
+           "json_digest", "load_records"]

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from fpga_prune.data import CandleSource, Candles
     from fpga_prune.model.features import FeatureSpec
     from fpga_prune.search.fit import FitConfig
-    from fpga_prune.hls.generate import GenerateOptions
+    from fpga_prune.flow.generate import GenerateOptions
     from fpga_prune.model.training import ModelConfig
     from fpga_prune.flow.pipeline import Observer, Progress, Step, StepRecord
     from fpga_prune.outdir import JsonObject
@@ -68,6 +68,13 @@ class RunConfig:
 
     def wants(self, step: str) -> bool:
         return STEPS.index(step) <= STEPS.index(self.until)
+
+    def settings(self) -> JsonObject:
+        """The settings a run's report states (``report.json``'s ``run`` section)."""
+        return {"boards": [b.name for b in self.boards], "all_boards": self.all_boards, "until": self.until,
+                "target": self.spec.target, "quantized": self.model.quantized, "seed": self.model.seed,
+                "caps": self.caps.to_dict(), "min_retention": self.fit.min_retention, "metric": self.fit.metric,
+                "vectors": self.generate.vectors, "stress": self.generate.stress, "sims": list(self.sims)}
 
 
 # ----------------------------------------------------------------------------- layout
@@ -110,10 +117,12 @@ def _cleaned_name(src: CandleSource) -> str:
 
 
 # ----------------------------------------------------------------------------- steps
-def _data_step(cfg: RunConfig) -> tuple[Step, str]:
+def make_data_step(cfg: RunConfig) -> tuple[Step, str]:
+    """The data step and the name of the cleaned CSV it writes (a sweep builds its points from these steps too)."""
     from fpga_prune.data import load_source, summarize, write_csv  # noqa: PLC0415
     from fpga_prune.outdir import staged_dir, write_json_atomic  # noqa: PLC0415
-    from fpga_prune.flow.pipeline import Step, sha256_file  # noqa: PLC0415
+    from fpga_prune.flow.pipeline import Step  # noqa: PLC0415
+    from fpga_prune.provenance import sha256_file  # noqa: PLC0415
 
     src = cfg.source
     name = _cleaned_name(src)
@@ -156,7 +165,7 @@ def _data_step(cfg: RunConfig) -> tuple[Step, str]:
     return Step("data", ("data",), options, action, cacheable=cacheable), name
 
 
-class _Candles:
+class LazyCandles:
     """The validated candles of the run, loaded from ``data/`` once and only when a step needs them."""
 
     def __init__(self, path: Path) -> None:
@@ -171,7 +180,8 @@ class _Candles:
         return self._candles
 
 
-def _train_step(cfg: RunConfig, candles: _Candles) -> Step:
+def make_train_step(cfg: RunConfig, candles: LazyCandles) -> Step:
+    """The train step: a train bundle in ``model/`` (of the given model with ``model_path``)."""
     from fpga_prune.flow.bundles import train_bundle  # noqa: PLC0415
     from fpga_prune.flow.pipeline import Step  # noqa: PLC0415
 
@@ -201,7 +211,8 @@ def _train_step(cfg: RunConfig, candles: _Candles) -> Step:
     return Step("train", ("model",), options, action, after=("data",))
 
 
-def _prune_step(cfg: RunConfig, lay: BoardLayout, candles: _Candles, closest: dict[str, JsonObject]) -> Step:
+def make_prune_step(cfg: RunConfig, lay: BoardLayout, candles: LazyCandles,
+                    closest: dict[str, JsonObject]) -> Step:
     """``closest`` receives the closest design's budget document when nothing fits (for the report)."""
     from fpga_prune.flow.bundles import prune_bundle  # noqa: PLC0415
     from fpga_prune.flow.pipeline import Step  # noqa: PLC0415
@@ -219,8 +230,9 @@ def _prune_step(cfg: RunConfig, lay: BoardLayout, candles: _Candles, closest: di
     return Step(lay.step("prune"), (lay.pruned,), options, action, after=("train",))
 
 
-def _generate_step(cfg: RunConfig, lay: BoardLayout, data_path: Path) -> Step:
-    from fpga_prune.hls.generate import generate  # noqa: PLC0415
+def make_generate_step(cfg: RunConfig, lay: BoardLayout, data_path: Path) -> Step:
+    """One board's generate step: the verified HLS project from its prune bundle."""
+    from fpga_prune.flow.generate import generate  # noqa: PLC0415
     from fpga_prune.flow.pipeline import Step, json_digest, tree_digest  # noqa: PLC0415
 
     o = cfg.generate
@@ -241,9 +253,11 @@ def _generate_step(cfg: RunConfig, lay: BoardLayout, data_path: Path) -> Step:
     return Step(lay.step("generate"), (lay.project,), options, action, after=(lay.step("prune"),), digest=digest)
 
 
-def _verify_step(cfg: RunConfig, lay: BoardLayout) -> Step:
+def make_verify_step(cfg: RunConfig, lay: BoardLayout) -> Step:
+    """One board's verify step: every check of its project."""
     from fpga_prune.flow.pipeline import Step  # noqa: PLC0415
-    from fpga_prune.verify.checks import VerifyOptions, verify  # noqa: PLC0415
+    from fpga_prune.verify.checks import VerifyOptions  # noqa: PLC0415
+    from fpga_prune.verify.project import verify  # noqa: PLC0415
 
     options = {"sims": list(cfg.sims), "csim": True}
 
@@ -274,26 +288,27 @@ def execute(cfg: RunConfig, observer: Observer | None = None) -> RunOutcome:
 
     runner = Runner(cfg.out, force=cfg.force, observer=observer or Observer(),
                     meta={"boards": [b.name for b in cfg.boards], "until": cfg.until})
-    data_step, csv_name = _data_step(cfg)
+    data_step, csv_name = make_data_step(cfg)
     data_path = (cfg.out / "data" / csv_name).resolve()
-    candles = _Candles(data_path)
+    candles = LazyCandles(data_path)
     closest: dict[str, JsonObject] = {}
     runner.run(data_step)
     if cfg.wants("train"):
-        runner.run(_train_step(cfg, candles))
+        runner.run(make_train_step(cfg, candles))
     lays = layouts(cfg)
     for lay in lays:
         if cfg.wants("prune"):
-            runner.run(_prune_step(cfg, lay, candles, closest))
+            runner.run(make_prune_step(cfg, lay, candles, closest))
         if cfg.wants("generate"):
-            runner.run(_generate_step(cfg, lay, data_path))
+            runner.run(make_generate_step(cfg, lay, data_path))
         if cfg.wants("verify"):
-            runner.run(_verify_step(cfg, lay))
+            runner.run(make_verify_step(cfg, lay))
     failures = {name: rec for name, rec in runner.records.items() if rec.status == "failed"}
-    doc = report_mod.build(cfg, lays, runner.records, closest)
+    doc = report_mod.build(cfg.out, cfg.settings(), lays, runner.records, closest)
     report_mod.write(cfg.out, doc)
     runner.save()
     return RunOutcome(1 if failures else 0, doc, dict(runner.records))
 
 
-__all__ = ["STEPS", "RunConfig", "BoardLayout", "RunOutcome", "layouts", "execute"]
+__all__ = ["STEPS", "BoardLayout", "LazyCandles", "RunConfig", "RunOutcome", "execute", "layouts", "make_data_step",
+           "make_generate_step", "make_prune_step", "make_train_step", "make_verify_step"]

@@ -37,14 +37,14 @@ from pathlib import Path
 from fpga_prune.errors import CheckFailed, FpgaPruneError, InputError
 from fpga_prune.flow.grid import Grid, apply_axis, parse_grid
 from fpga_prune.flow.run import (
+    LazyCandles,
     RunConfig,
-    _Candles,
-    _data_step,
-    _generate_step,
-    _prune_step,
-    _train_step,
-    _verify_step,
     layouts,
+    make_data_step,
+    make_generate_step,
+    make_prune_step,
+    make_train_step,
+    make_verify_step,
 )
 from fpga_prune.flow.pipeline import COMPLETED, Observer, Runner, Step, StepRecord, json_digest
 
@@ -146,19 +146,19 @@ class TaskResult:
     error: str = ""
 
 
-def _steps_for(kind: str, cfg: RunConfig, candles: _Candles, data_path: Path,
+def _steps_for(kind: str, cfg: RunConfig, candles: LazyCandles, data_path: Path,
                closest: dict[str, dict] | None = None) -> list[Step]:
     """``closest`` receives the closest design's budget when the prune step finds no fit."""
     if kind == "train":
-        return [_train_step(cfg, candles)] if cfg.wants("train") else []
+        return [make_train_step(cfg, candles)] if cfg.wants("train") else []
     lay = layouts(cfg)[0]
     steps = []
     if cfg.wants("prune"):
-        steps.append(_prune_step(cfg, lay, candles, {} if closest is None else closest))
+        steps.append(make_prune_step(cfg, lay, candles, {} if closest is None else closest))
     if cfg.wants("generate"):
-        steps.append(_generate_step(cfg, lay, data_path))
+        steps.append(make_generate_step(cfg, lay, data_path))
     if cfg.wants("verify"):
-        steps.append(_verify_step(cfg, lay))
+        steps.append(make_verify_step(cfg, lay))
     return steps
 
 
@@ -182,7 +182,7 @@ def run_task(task: Task) -> TaskResult:
         error = ""
         closest: dict[str, dict] = {}
         try:
-            for step in _steps_for(task.kind, cfg, _Candles(data_path), data_path, closest):
+            for step in _steps_for(task.kind, cfg, LazyCandles(data_path), data_path, closest):
                 rec = runner.run(step)
                 failed_prune = rec.status == "failed" and step.name.startswith("prune")
                 done.append(StepResult(rec.name, rec.status, rec.message, rec.seconds,
@@ -233,12 +233,12 @@ def read_tree(root: Path, tops: Iterable[str]) -> dict[str, bytes]:
 
 def point_steps(cfg: RunConfig, action: Callable[[Step], Callable]) -> list[Step]:
     """The steps of a one-board run (as ``execute`` orders them) with ``action(step)`` as each action."""
-    data_step, csv = _data_step(cfg)
+    data_step, csv = make_data_step(cfg)
     data_path = (cfg.out / "data" / csv).resolve()
     steps = [data_step]
-    candles = _Candles(data_path)
+    candles = LazyCandles(data_path)
     if cfg.wants("train"):
-        steps.append(_train_step(cfg, candles))
+        steps.append(make_train_step(cfg, candles))
     steps += _steps_for("board", cfg, candles, data_path)
     return [replace(s, action=action(s)) for s in steps]
 
@@ -291,7 +291,7 @@ def publish_point(cfg: RunConfig, group_root: Path, group_files: Mapping[str, by
                 rec.seconds = steps[rec.name].seconds
         staged_cfg = replace(cfg, out=stage)
         closest = {cfg.boards[0].name: r.budget for r in steps.values() if r.budget is not None}
-        doc = report_mod.build(staged_cfg, layouts(staged_cfg), runner.records, closest)
+        doc = report_mod.build(stage, staged_cfg.settings(), layouts(staged_cfg), runner.records, closest)
         report_mod.write(stage, doc)
         runner.save()
     return dict(runner.records)
@@ -317,9 +317,9 @@ def prepare_group(group: Group, observer: Observer) -> Task | None:
     ``None`` when it is up to date (the group is ready), else the train task to submit."""
     cfg = replace(group.cfg, out=group.root)
     runner = Runner(group.root, force=cfg.force, observer=observer, meta={"group": group.id, "until": "train"})
-    data_step, group.csv_name = _data_step(cfg)
+    data_step, group.csv_name = make_data_step(cfg)
     data_path = (group.root / "data" / group.csv_name).resolve()
-    train = _train_step(cfg, _Candles(data_path))
+    train = make_train_step(cfg, LazyCandles(data_path))
     group.runner, group.train_step = runner, train
     rec = runner.run(data_step)
     if rec.status not in COMPLETED:

@@ -370,7 +370,7 @@ def _auto_accum(in_t: FixedType, w_t: FixedType, b_t: FixedType, n_in: int) -> F
     return FixedType(signed or b_t.signed, width, integer)
 
 
-def _closest_reuse_factor(n_in: int, n_out: int, rf: int) -> int:
+def closest_reuse_factor(n_in: int, n_out: int, rf: int) -> int:
     """hls4ml's ``set_closest_reuse_factor`` for Resource strategy (ties go to the smaller)."""
     valid = valid_reuse_factors(n_in, n_out)
     if rf in valid:
@@ -441,7 +441,7 @@ def network_from_keras(model, settings: HlsSettings, name: str = "myproject") ->
         strategy = settings.strategy_of(layer.name)
         rf = settings.reuse_factor_of(layer.name)
         if strategy == "resource":
-            rf = _closest_reuse_factor(n_in, n_out, rf)
+            rf = closest_reuse_factor(n_in, n_out, rf)
         w_raw, b_raw = _writer_raw(kernel, w_t).reshape(n_in, n_out), _writer_raw(bias, b_t)
         acc_t = exact_sum_type(cur, w_t, b_t, w_raw, b_raw) if strategy == DA else \
             ov(layer.name, "accum", _auto_accum(cur, w_t, b_t, n_in))

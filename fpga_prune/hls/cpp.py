@@ -40,7 +40,8 @@ _Loader.add_multi_constructor("!", _plain)
 _Loader.add_multi_constructor("tag:yaml.org,2002:python/", _plain)
 
 
-def _read_yaml(path: Path) -> dict:
+def read_yaml(path: Path) -> dict:
+    """``hls4ml_config.yml`` as plain dicts and lists (an empty dict when it is not a mapping)."""
     try:
         doc = yaml.load(path.read_text(errors="replace"), Loader=_Loader)
     except yaml.YAMLError as exc:
@@ -48,19 +49,22 @@ def _read_yaml(path: Path) -> dict:
     return doc if isinstance(doc, dict) else {}
 
 
-def _strip_comments(text: str) -> str:
+def strip_comments(text: str) -> str:
+    """C++ text without its ``/* ... */`` comments (hls4ml writes commented-out code in them)."""
     return re.sub(r"/\*.*?\*/", "", text, flags=re.S)
 
 
-def _typedefs(text: str) -> dict[str, str]:
+def read_typedefs(text: str) -> dict[str, str]:
+    """``typedef SPELLING name;`` -> {name: spelling}."""
     return {m.group(2): m.group(1).strip() for m in re.finditer(r"typedef\s+([^;]+?)\s+(\w+)\s*;", text)}
 
 
-def _defines(text: str) -> dict[str, str]:
+def read_defines(text: str) -> dict[str, str]:
+    """``#define NAME VALUE`` -> {name: value}."""
     return {m.group(1): m.group(2).strip() for m in re.finditer(r"^\s*#define\s+(\w+)\s+(\S+)", text, re.M)}
 
 
-class _Types:
+class TypeTable:
     """Typedef names -> FixedType, following chains (``typedef fc1_accum_t accum_t``)."""
 
     def __init__(self, table: dict[str, str], source: Path) -> None:
@@ -84,7 +88,8 @@ class _Types:
                              f"type {spelling!r} is not an ap_fixed/ap_int type this tool models") from None
 
 
-def _num(value: str, defines: dict[str, str]) -> int:
+def define_int(value: str, defines: dict[str, str]) -> int:
+    """An integer as hls4ml writes sizes: a literal, a define, or a product of them."""
     v = value.strip()
     for _ in range(8):
         if v in defines:
@@ -97,20 +102,23 @@ def _num(value: str, defines: dict[str, str]) -> int:
         if len(factors) > 1 and all(f for f in factors):
             out = 1
             for f in factors:
-                out *= _num(f, defines)
+                out *= define_int(f, defines)
             return out
         raise
 
 
 @dataclass(frozen=True)
-class _Config:
+class ConfigStruct:
+    """One ``struct configN : nnet::..._config {...}`` of ``parameters.h``."""
+
     name: str  # struct name, e.g. config2
     layer: str  # the comment naming the layer above the struct, else the struct name
     values: dict[str, str]
     types: dict[str, str]
 
 
-def _configs(text: str) -> dict[str, _Config]:
+def read_configs(text: str) -> dict[str, ConfigStruct]:
+    """Every config struct of ``parameters.h`` by struct name."""
     out = {}
     pat = re.compile(r"(?://\s*(?P<layer>\S+)\s*\n\s*)?struct\s+(?P<name>\w+)\s*:\s*(?:public\s+)?nnet::\w+\s*\{"
                      r"(?P<body>.*?)\n\s*\};", re.S)
@@ -118,12 +126,13 @@ def _configs(text: str) -> dict[str, _Config]:
         body = m.group("body")
         values = {k: v.strip() for k, v in re.findall(
             r"static\s+(?:const|constexpr)\s+(?:const\s+)?[\w:]+\s+(\w+)\s*=\s*([^;]+);", body)}
-        out[m.group("name")] = _Config(m.group("name"), m.group("layer") or m.group("name"), values,
-                                       _typedefs(body))
+        out[m.group("name")] = ConfigStruct(m.group("name"), m.group("layer") or m.group("name"), values,
+                                       read_typedefs(body))
     return out
 
 
-def _split_args(text: str) -> list[str]:
+def split_args(text: str) -> list[str]:
+    """A C++ argument list split at top-level commas (not inside ``<...>`` template arguments)."""
     args, depth, cur = [], 0, ""
     for ch in text:
         if ch == "<":
@@ -155,7 +164,7 @@ def _read_floats(path: Path) -> np.ndarray:
         raise InputError(path, None, f"not a list of numbers ({exc})") from None
 
 
-def _weights(weights_dir: Path, var: str, t: FixedType, size: int) -> np.ndarray:
+def read_weights(weights_dir: Path, var: str, t: FixedType, size: int) -> np.ndarray:
     """Raw values of weight array ``var`` as the C++ holds them (double text -> ``t``)."""
     for cand in (weights_dir / f"{var}.txt", weights_dir / f"{var}.h"):
         if cand.is_file():

@@ -26,22 +26,25 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from fpga_prune.errors import InputError
 from fpga_prune.arith.fixed import FixedType
+from fpga_prune.estimate.context import EstimateOptions
+from fpga_prune.estimate.tools import DEFAULT_HLS_TOOL, parse_uncertainty
 from fpga_prune.hls.cpp import (
-    _read_yaml,
-    _strip_comments,
-    _typedefs,
-    _defines,
-    _Types,
-    _num,
-    _Config,
-    _configs,
-    _split_args,
-    _weights,
+    ConfigStruct,
+    TypeTable,
+    define_int,
+    read_configs,
+    read_defines,
+    read_typedefs,
+    read_weights,
+    read_yaml,
+    split_args,
+    strip_comments,
 )
 from fpga_prune.hls.settings import to_fixed_type
 from fpga_prune.arith.ir import (
@@ -79,6 +82,12 @@ class HlsProject:
     hls_tool: str | None
     mul_impl: str | None
     source: str  # "firmware" or "design.json"
+
+    def estimate_options(self, hls_tool: str | None = None, **kw: Any) -> EstimateOptions:
+        """The estimator's options as the project records them: its tool, multiplier binding and uncertainty."""
+        tool = hls_tool or self.hls_tool or DEFAULT_HLS_TOOL
+        unc = parse_uncertainty(self.clock_uncertainty, self.clock_period_ns or 5.0)
+        return EstimateOptions(hls_tool=tool, mul_impl=self.mul_impl, clock_uncertainty=unc, **kw)
 
 
 # ----------------------------------------------------------------------------- small readers
@@ -162,7 +171,7 @@ def _quantizer_types(sources: list[tuple[Path, str]], func: str, n: int) -> tupl
 def _mask_sources(fw: Path) -> list[tuple[Path, str]]:
     """Where hls4ml may have written mask functions, each file read once per import."""
     files = sorted(fw.glob("*.h")) + sorted(fw.glob("*.cpp")) + sorted((fw / "nnet_utils").glob("*code_gen*.h"))
-    return [(f, _strip_comments(f.read_text(errors="replace"))) for f in files]
+    return [(f, strip_comments(f.read_text(errors="replace"))) for f in files]
 
 
 def _network_from_firmware(fw: Path, project_name: str | None, version: str | None = None) -> FixedNetwork:
@@ -170,13 +179,13 @@ def _network_from_firmware(fw: Path, project_name: str | None, version: str | No
     made_by = f"hls4ml {version}" if version else "the project does not record its hls4ml version"
     params_h = fw / "parameters.h"
     defines_h = fw / "defines.h"
-    ptext = _strip_comments(params_h.read_text(errors="replace")) if params_h.is_file() else ""
-    dtext = _strip_comments(defines_h.read_text(errors="replace")) if defines_h.is_file() else ""
+    ptext = strip_comments(params_h.read_text(errors="replace")) if params_h.is_file() else ""
+    dtext = strip_comments(defines_h.read_text(errors="replace")) if defines_h.is_file() else ""
     ttext = top.read_text(errors="replace")
-    typedefs = {**_typedefs(dtext), **{k: v for k, v in _typedefs(ptext).items()}}
-    types = _Types(typedefs, defines_h)
-    defines = _defines(dtext)
-    configs = _configs(ptext)
+    typedefs = {**read_typedefs(dtext), **{k: v for k, v in read_typedefs(ptext).items()}}
+    types = TypeTable(typedefs, defines_h)
+    defines = read_defines(dtext)
+    configs = read_configs(ptext)
 
     sig = re.search(r"void\s+(\w+)\s*\(([^)]*)\)\s*\{", ttext)
     if not sig:
@@ -186,7 +195,7 @@ def _network_from_firmware(fw: Path, project_name: str | None, version: str | No
         raise InputError(top, sig.group(1), "expected input and output arrays in the top function's arguments")
     in_tname, in_var, in_size = arrays[0]
     input_type = types.resolve(in_tname, where=f"{sig.group(1)} input type")
-    n_inputs = _num(in_size, defines)
+    n_inputs = define_int(in_size, defines)
 
     body = ttext[sig.end():]
     body = re.sub(r"#ifndef\s+__SYNTHESIS__.*?#endif", "", body, flags=re.S)
@@ -213,20 +222,20 @@ def _network_from_firmware(fw: Path, project_name: str | None, version: str | No
         return types.resolve(targs[1], where=f"layer {lname} result type")
 
     for m in calls:
-        func, targs, cargs, comment = m.group(1), _split_args(m.group(2)), _split_args(m.group(3)), m.group(4)
+        func, targs, cargs, comment = m.group(1), split_args(m.group(2)), split_args(m.group(3)), m.group(4)
         cfg = configs.get(targs[-1]) if targs else None
         lname = comment or (cfg.layer if cfg else func)
         if func == "normalize" and cfg is not None and len(cargs) >= 4:
-            n = _num(cfg.values.get("n_in", str(width)), defines)
+            n = define_int(cfg.values.get("n_in", str(width)), defines)
             if n != width:
                 raise InputError(params_h, f"{cfg.name}.n_in", f"{n}, but the previous layer gives {width}")
-            n_filt = _num(cfg.values.get("n_filt", "-1"), defines)
+            n_filt = define_int(cfg.values.get("n_filt", "-1"), defines)
             n_sb = n_filt if n_filt > 0 else n
             s_t = types.resolve(cfg.types.get("scale_t", ""), where=f"layer {lname} scale_t")
             b_t = types.resolve(cfg.types.get("bias_t", ""), where=f"layer {lname} bias_t")
             reps = -(-n // n_sb)  # n_filt > 0: the scale and bias repeat every n_filt elements
-            sc = np.tile(_weights(fw / "weights", cargs[2], s_t, n_sb), reps)[:n]
-            bi = np.tile(_weights(fw / "weights", cargs[3], b_t, n_sb), reps)[:n]
+            sc = np.tile(read_weights(fw / "weights", cargs[2], s_t, n_sb), reps)[:n]
+            bi = np.tile(read_weights(fw / "weights", cargs[3], b_t, n_sb), reps)[:n]
             out_t = _result_type(lname, cargs, targs)
             layers.append(_batchnorm(lname, cur_t, s_t, b_t, out_t, sc, bi))
             cur_var, cur_t = cargs[1], out_t
@@ -252,7 +261,7 @@ def _network_from_firmware(fw: Path, project_name: str | None, version: str | No
         out_t = _result_type(lname, cargs, targs)
         vals = cfg.values
 
-        def t(key: str, default: FixedType | None = None, _cfg: _Config = cfg, _l: str = lname) -> FixedType:
+        def t(key: str, default: FixedType | None = None, _cfg: ConfigStruct = cfg, _l: str = lname) -> FixedType:
             if key in _cfg.types:
                 return types.resolve(_cfg.types[key], where=f"layer {_l} {key}")
             if default is None:
@@ -260,7 +269,7 @@ def _network_from_firmware(fw: Path, project_name: str | None, version: str | No
             return default
 
         if func in DENSE_FUNCS:
-            n_in, n_out = _num(vals["n_in"], defines), _num(vals["n_out"], defines)
+            n_in, n_out = define_int(vals["n_in"], defines), define_int(vals["n_out"], defines)
             if n_in != width:
                 raise InputError(params_h, f"{cfg.name}.n_in", f"{n_in}, but the previous layer gives {width}")
             strategy = vals.get("strategy", "nnet::latency").split("::")[-1]
@@ -269,12 +278,13 @@ def _network_from_firmware(fw: Path, project_name: str | None, version: str | No
             if len(cargs) < 4:
                 raise InputError(top, f"layer {lname}", "dense call without weight and bias arrays")
             w_t, b_t = t("weight_t"), t("bias_t")
-            w = _weights(fw / "weights", cargs[2], w_t, n_in * n_out)
+            w = read_weights(fw / "weights", cargs[2], w_t, n_in * n_out)
             w = w.reshape(n_out, n_in).T if strategy == "resource" else w.reshape(n_in, n_out)
             layers.append(DenseLayer(
                 name=lname, input_type=cur_t, weight_type=w_t, bias_type=b_t, accum_type=t("accum_t"),
-                result_type=out_t, weights=np.ascontiguousarray(w), biases=_weights(fw / "weights", cargs[3], b_t, n_out),
-                strategy=strategy, reuse_factor=_num(vals.get("reuse_factor", "1"), defines)))
+                result_type=out_t, weights=np.ascontiguousarray(w),
+                biases=read_weights(fw / "weights", cargs[3], b_t, n_out),
+                strategy=strategy, reuse_factor=define_int(vals.get("reuse_factor", "1"), defines)))
             width = n_out
         elif func == "softmax":
             impl = vals.get("implementation", "nnet::softmax_implementation::stable").split("::")[-1]
@@ -292,23 +302,23 @@ def _network_from_firmware(fw: Path, project_name: str | None, version: str | No
             if "table_t" in cfg.types:
                 sm_types["table_t"] = t("table_t")
             layers.append(_softmax(lname, cur_t, out_t, width, impl,
-                                   _num(vals.get("exp_table_size", vals.get("table_size", "1024")), defines),
-                                   _num(vals.get("inv_table_size", vals.get("table_size", "1024")), defines),
+                                   define_int(vals.get("exp_table_size", vals.get("table_size", "1024")), defines),
+                                   define_int(vals.get("inv_table_size", vals.get("table_size", "1024")), defines),
                                    float(vals.get("exp_scale", "1.0").rstrip("f")), sm_types))
         elif func == "sigmoid":
-            layers.append(sigmoid_layer(lname, cur_t, out_t, width, _num(vals.get("table_size", "1024"), defines),
+            layers.append(sigmoid_layer(lname, cur_t, out_t, width, define_int(vals.get("table_size", "1024"), defines),
                                    t("table_t", _DEFAULT_TABLE_T)))
         elif func == "unary_lut":  # HGQ's UnaryLUT: res[i] = table[raw bits of data[i]]
-            size = _num(vals.get("table_size", "0"), defines)
+            size = define_int(vals.get("table_size", "0"), defines)
             if size != 1 << cur_t.width:
                 raise InputError(params_h, f"{cfg.name}.table_size", f"{size}, but {cur_t} indexes "
                                  f"{1 << cur_t.width} entries (one per raw input value)")
             if len(cargs) < 3:
                 raise InputError(top, f"layer {lname}", "unary_lut call without its table array")
             tab_t = t("table_t", _DEFAULT_TABLE_T)
+            table = read_weights(fw / "weights", cargs[2], tab_t, size)
             layers.append(ActivationLayer(name=lname, activation="unary_lut", input_type=cur_t, result_type=out_t,
-                                          n=width, tables={"table": _weights(fw / "weights", cargs[2], tab_t, size)},
-                                          table_types={"table": tab_t}, table_size=size))
+                                          n=width, tables={"table": table}, table_types={"table": tab_t}, table_size=size))
         else:
             layers.append(ActivationLayer(name=lname, activation=func, input_type=cur_t, result_type=out_t, n=width))
         cur_var, cur_t = cargs[1], out_t
@@ -360,26 +370,26 @@ def top_signature(path: str | Path, top: str | None = None) -> TopSignature:
     """Parse the top function's prototype from ``firmware/<top>.h`` of an hls4ml project."""
     path = Path(path)
     fw = path / "firmware"
-    cfg = _read_yaml(path / "hls4ml_config.yml") if (path / "hls4ml_config.yml").is_file() else {}
+    cfg = read_yaml(path / "hls4ml_config.yml") if (path / "hls4ml_config.yml").is_file() else {}
     name = top or cfg.get("ProjectName") or _top_file(fw, None).stem
     header = fw / f"{name}.h"
     if not header.is_file():
         raise InputError(header, None, "missing: the top function's header (give --top NAME of the project)")
-    text = _strip_comments(header.read_text(errors="replace"))
+    text = strip_comments(header.read_text(errors="replace"))
     m = re.search(rf"void\s+{re.escape(name)}\s*\(([^)]*)\)\s*;", text)
     if not m:
         raise InputError(header, name, "no prototype of the top function")
-    dtext = "".join(_strip_comments(f.read_text(errors="replace")) for f in (fw / "defines.h", fw / "parameters.h")
+    dtext = "".join(strip_comments(f.read_text(errors="replace")) for f in (fw / "defines.h", fw / "parameters.h")
                     if f.is_file())
-    types, defines = _Types(_typedefs(dtext), fw / "defines.h"), _defines(dtext)
+    types, defines = TypeTable(read_typedefs(dtext), fw / "defines.h"), read_defines(dtext)
     arrays: list[TopArray] = []
     args: list[str] = []
     scalars: list[tuple[str, str]] = []
-    for arg in _split_args(" ".join(m.group(1).split())):
+    for arg in split_args(" ".join(m.group(1).split())):
         a = re.fullmatch(r"(?:const\s+)?([\w:<>, ]+?)\s+(\w+)\s*\[\s*([^\]]+)\]", arg)
         if a:
             try:
-                size = _num(a.group(3), defines)
+                size = define_int(a.group(3), defines)
             except ValueError:
                 raise InputError(header, f"{name} argument {a.group(2)}", f"size {a.group(3)!r} unknown") from None
             arrays.append(TopArray(a.group(2), size, types.resolve(a.group(1), where=f"{name} argument {a.group(2)}"),
@@ -472,9 +482,9 @@ def _network_from_design(path: Path, design: dict, layer_rows: list[dict], cfg: 
         fw = w_files[i]
         rf = int(dense_rows[i]["reuse_factor"]) if i < len(dense_rows) and dense_rows[i].get("reuse_factor") \
             else int(design.get("reuse_factor") or 1)
-        w = _weights(fw.parent, fw.stem, w_ts[i], n_in * n_out)
+        w = read_weights(fw.parent, fw.stem, w_ts[i], n_in * n_out)
         w = w.reshape(n_out, n_in).T if strategy == "resource" else w.reshape(n_in, n_out)
-        b = _weights(fw.parent, "b" + fw.stem[1:], b_ts[i], n_out)
+        b = read_weights(fw.parent, "b" + fw.stem[1:], b_ts[i], n_out)
         name = f"dense{fw.stem[1:]}"
         layers.append(DenseLayer(name, cur_t, w_ts[i], b_ts[i], acc_ts[i], res_ts[i], np.ascontiguousarray(w), b,
                                  strategy=strategy, reuse_factor=rf))
@@ -484,8 +494,8 @@ def _network_from_design(path: Path, design: dict, layer_rows: list[dict], cfg: 
             bn_t = to_fixed_type(act_prec[ai][1]) if ai < len(act_prec) and act_prec[ai][0] == "bn" else cur_t
             ai += ai < len(act_prec) and act_prec[ai][0] == "bn"
             layers.append(_batchnorm(f"bn{sf.stem[1:]}", cur_t, default_t, default_t, bn_t,
-                                     _weights(wdir, sf.stem, default_t, n_out),
-                                     _weights(wdir, "b" + sf.stem[1:], default_t, n_out)))
+                                     read_weights(wdir, sf.stem, default_t, n_out),
+                                     read_weights(wdir, "b" + sf.stem[1:], default_t, n_out)))
             cur_t = bn_t
         act = acts[i + 1]
         if act is None:
@@ -532,7 +542,7 @@ def read_project(path: str | Path) -> HlsProject:
     path = Path(path)
     if not path.is_dir():
         raise InputError(path, None, "not a directory")
-    cfg = _read_yaml(path / "hls4ml_config.yml") if (path / "hls4ml_config.yml").is_file() else {}
+    cfg = read_yaml(path / "hls4ml_config.yml") if (path / "hls4ml_config.yml").is_file() else {}
     tcl = (path / "project.tcl").read_text(errors="replace") if (path / "project.tcl").is_file() else ""
     build = "".join(p.read_text(errors="replace") for p in sorted(path.glob("build_*.tcl")))
     design_json = path / "design.json"

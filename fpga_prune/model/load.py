@@ -341,7 +341,7 @@ def configs_of(path: str | os.PathLike) -> tuple[FeatureSpec, ModelConfig]:
 
 def model_digest(path: str | os.PathLike) -> dict[str, str]:
     """sha256 of the model file and its preprocess.json (what ``run --model`` re-runs on when changed)."""
-    from fpga_prune.flow.pipeline import sha256_file  # noqa: PLC0415
+    from fpga_prune.provenance import sha256_file  # noqa: PLC0415
 
     f = model_file(path)
     return {f.name: sha256_file(f), PREPROCESS_FILE: sha256_file(f.parent / PREPROCESS_FILE)}

@@ -21,14 +21,10 @@ import math
 import platform
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from fpga_prune.boards import RESOURCES
+from fpga_prune.boards import RESOURCES, Board
 from fpga_prune.outdir import JsonObject, JsonValue, try_read_json
-
-if TYPE_CHECKING:
-    from fpga_prune.flow.run import BoardLayout, RunConfig
-    from fpga_prune.flow.pipeline import StepRecord
 
 REPORT_FORMAT = "fpga_prune.report/1"
 PLOTS_DIR = "plots"
@@ -36,6 +32,32 @@ PLOTS_DIR = "plots"
 SUMMARY_RESOURCES = ("dsp", "lut", "ff", "bram18k")
 _HEADLINE = ("accuracy", "balanced_accuracy", "roc_auc", "brier", "ece")
 _LOWER_IS_BETTER = {"brier", "ece"}
+
+
+class StepOutcome(Protocol):
+    """What the report reads of a step's record (the flow's ``pipeline.StepRecord``)."""
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def message(self) -> str: ...
+
+
+class BoardSteps(Protocol):
+    """What the report reads of one board's part of a run (the flow's ``run.BoardLayout``): where its
+    steps wrote, relative to the run directory, and their step names."""
+
+    @property
+    def board(self) -> Board: ...
+
+    @property
+    def pruned(self) -> str: ...
+
+    @property
+    def project(self) -> str: ...
+
+    def step(self, kind: str) -> str: ...
 
 
 # ----------------------------------------------------------------------------- sections from the artifacts
@@ -307,9 +329,9 @@ def model_card(training: Mapping[str, JsonValue] | None, data: Mapping[str, Json
 
 # ----------------------------------------------------------------------------- plots
 def plot_training_curve(metrics_training: Mapping[str, JsonValue]) -> bytes:
-    from fpga_prune.search.budget import _png, _pyplot  # noqa: PLC0415
+    from fpga_prune.search.budget import png_bytes, pyplot  # noqa: PLC0415
 
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 3.4))
     loss, val = metrics_training.get("loss", []), metrics_training.get("val_loss", [])
     ax.plot(range(1, len(loss) + 1), loss, marker="o", markersize=3, label="train loss")
@@ -323,14 +345,14 @@ def plot_training_curve(metrics_training: Mapping[str, JsonValue]) -> bytes:
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
     fig.tight_layout()
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def plot_resources_vs_iteration(budget: Mapping[str, JsonValue]) -> bytes:
     """Each design the search tried: resource use as a fraction of its cap, in search order."""
-    from fpga_prune.search.budget import _png, _pyplot  # noqa: PLC0415
+    from fpga_prune.search.budget import png_bytes, pyplot  # noqa: PLC0415
 
-    plt = _pyplot()
+    plt = pyplot()
     hist = budget["history"]
     res = budget["resources"]
     fig, ax = plt.subplots(figsize=(7.6, 3.8))
@@ -352,16 +374,16 @@ def plot_resources_vs_iteration(budget: Mapping[str, JsonValue]) -> bytes:
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=7, loc="upper right")
     fig.tight_layout()
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def plot_comparison(rows: Sequence[Mapping[str, JsonValue]]) -> bytes:
     """Utilization of the cap per board (the --board all comparison)."""
     import numpy as np  # noqa: PLC0415
 
-    from fpga_prune.search.budget import _png, _pyplot  # noqa: PLC0415
+    from fpga_prune.search.budget import png_bytes, pyplot  # noqa: PLC0415
 
-    plt = _pyplot()
+    plt = pyplot()
     rows = [r for r in rows if r.get("resources")]
     fig, ax = plt.subplots(figsize=(9, 3.8))
     width = 0.8 / len(SUMMARY_RESOURCES)
@@ -381,20 +403,21 @@ def plot_comparison(rows: Sequence[Mapping[str, JsonValue]]) -> bytes:
     ax.grid(alpha=0.3, axis="y")
     ax.legend(fontsize=7, ncol=5)
     fig.tight_layout()
-    return _png(fig)
+    return png_bytes(fig)
 
 
 # ----------------------------------------------------------------------------- assembling
-def build(cfg: RunConfig, layouts: Sequence[BoardLayout], records: Mapping[str, StepRecord],
+def build(root: Path, run: Mapping[str, JsonValue], layouts: Sequence[BoardSteps], records: Mapping[str, StepOutcome],
           closest: Mapping[str, Mapping[str, JsonValue]] | None = None) -> JsonObject:
-    """report.json from the run directory and the step records.
+    """report.json from the run directory ``root``, the run's settings and the step records.
 
-    ``closest``: board name -> budget document of the closest design, for
-    boards whose prune step found no fit (nothing was written for them).
+    ``run``: the settings as the report states them (``RunConfig.settings``, its ``metric`` heads the
+    summary); ``closest``: board name -> budget document of the closest design, for boards whose
+    prune step found no fit (nothing was written for them).
     """
     from fpga_prune.provenance import tool_versions  # noqa: PLC0415
 
-    root = Path(cfg.out)
+    root = Path(root)
 
     def status(name: str) -> str:
         rec = records.get(name)
@@ -447,11 +470,8 @@ def build(cfg: RunConfig, layouts: Sequence[BoardLayout], records: Mapping[str, 
     doc = {
         "format": REPORT_FORMAT,
         "status": {"ok": not failures, "reason": reason},
-        "run": {"boards": [b.name for b in cfg.boards], "all_boards": cfg.all_boards, "until": cfg.until,
-                "target": cfg.spec.target, "quantized": cfg.model.quantized, "seed": cfg.model.seed,
-                "caps": cfg.caps.to_dict(), "min_retention": cfg.fit.min_retention, "metric": cfg.fit.metric,
-                "vectors": cfg.generate.vectors, "stress": cfg.generate.stress, "sims": list(cfg.sims)},
-        "summary": {"metric": cfg.fit.metric, "boards": rows,
+        "run": dict(run),
+        "summary": {"metric": run["metric"], "boards": rows,
                     "fits": None if not rows or rows[0]["fits"] is None else all(bool(r["fits"]) for r in rows),
                     "mismatches": _total_mismatches(rows)},
         "steps": steps,

@@ -68,9 +68,9 @@ def designs_tried(point) -> list[dict[str, Any]]:
 
 def plot_pareto(board: str, designs: Sequence[Mapping[str, Any]], front: Sequence[Mapping[str, Any]],
                 metric: str) -> bytes:
-    from fpga_prune.search.budget import _png, _pyplot  # noqa: PLC0415
+    from fpga_prune.search.budget import png_bytes, pyplot  # noqa: PLC0415
 
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(7.2, 4.0))
     points = sorted({d["point"] for d in designs})
     for i, pid in enumerate(points):
@@ -90,7 +90,7 @@ def plot_pareto(board: str, designs: Sequence[Mapping[str, Any]], front: Sequenc
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=6, loc="lower right")
     fig.tight_layout()
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def build(points: Sequence, statuses: Mapping[str, Any], grid=None) -> dict[str, Any]:

@@ -111,10 +111,10 @@ def yosys_counts(rtl_dir: str | Path, family: str, top: str | None = None) -> Yo
     design = doc.get("design") or (mods.get(f"\\{top}") or mods.get(top) or {})
     for name, n in (design.get("num_cells_by_type") or {}).items():
         cells[name.lstrip("\\$")] = int(n)
-    return _count_xilinx(cells, YOSYS_FAMILIES[key])
+    return count_xilinx(cells, YOSYS_FAMILIES[key])
 
 
-def _count_xilinx(cells: dict[str, int], family: str) -> YosysCounts:
+def count_xilinx(cells: dict[str, int], family: str) -> YosysCounts:
     lut = sum(n for c, n in cells.items() if re.fullmatch(r"LUT[1-6]", c))
     lut += sum(n for c, n in cells.items() if c in ("LUT6_2",))
     ff = sum(n for c, n in cells.items() if re.fullmatch(r"FD[CPRSE]+(_1)?", c))

@@ -81,7 +81,8 @@ def render_markdown(budget: JsonObject) -> str:
     return render("reports/budget.md.j2", {"b": budget, "resources": RESOURCES})
 
 
-def _png(fig) -> bytes:
+def png_bytes(fig) -> bytes:
+    """``fig`` as PNG bytes, byte-identical for the same figure (every plot of the reports), then closed."""
     buf = io.BytesIO()
     # No 'Software' (matplotlib version) or date chunks: byte-identical output.
     fig.savefig(buf, format="png", dpi=110, metadata={"Software": None})
@@ -103,10 +104,11 @@ def _finish(fig, ax, legend_loc: str) -> bytes:
     ax.legend(fontsize=7, loc=legend_loc)
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    return _png(fig)
+    return png_bytes(fig)
 
 
-def _pyplot():
+def pyplot():
+    """matplotlib's pyplot on the Agg backend: plots are files, never windows."""
     import matplotlib  # noqa: PLC0415
 
     matplotlib.use("Agg")
@@ -117,7 +119,7 @@ def _pyplot():
 
 def plot_accuracy_vs_sparsity(budget: JsonObject) -> bytes:
     """Validation metric of every design tried, against its sparsity."""
-    plt = _pyplot()
+    plt = pyplot()
     hist = budget["history"]
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
     for stage, marker in (("dense", "s"), ("structured", "o"), ("unstructured", "^")):
@@ -141,7 +143,7 @@ def plot_accuracy_vs_sparsity(budget: JsonObject) -> bytes:
 def plot_pareto(budget: JsonObject) -> bytes:
     """Validation (and, on the front, test) metric of every design tried against its cost; the front
     joined by a line, the chosen design starred."""
-    plt = _pyplot()
+    plt = pyplot()
     hist = budget["history"]
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
     for fits, face, label in ((True, "C0", "fits"), (False, "none", "over budget")):
@@ -166,7 +168,7 @@ def plot_pareto(budget: JsonObject) -> bytes:
 
 def plot_layer_resources(budget: JsonObject) -> bytes:
     """Per-layer DSP/LUT/FF/BRAM against the capped budget (one panel per resource)."""
-    plt = _pyplot()
+    plt = pyplot()
     layers = budget["per_layer"]
     names = [layer["name"] for layer in layers]
     fig, axes = plt.subplots(1, 4, figsize=(11, 3.6))
@@ -183,7 +185,7 @@ def plot_layer_resources(budget: JsonObject) -> bytes:
     axes[0].legend(fontsize=6, loc="upper left")
     fig.suptitle(f"{budget['board']}: resources by layer against the cap")
     fig.tight_layout()
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def files(budget: JsonObject) -> dict[str, bytes | str]:

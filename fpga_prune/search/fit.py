@@ -36,19 +36,18 @@ import numpy as np
 from fpga_prune.search import cost as cost_mod
 from fpga_prune.arith import emulate
 from fpga_prune.estimate import core as estimate
-from fpga_prune.flow import pipeline
 from fpga_prune.search import precision
 from fpga_prune.boards import Board, Caps
 from fpga_prune.search.cost import closest
 from fpga_prune.estimate.da import usable_strategies
 from fpga_prune.errors import InputError
+from fpga_prune.progress import Progress
 from fpga_prune.estimate.bands import Calibration
 from fpga_prune.model.features import Splits
 from fpga_prune.hls.adapter import network_from_keras
 from fpga_prune.hls.settings import STRATEGIES, HlsSettings, LayerSettings
-from fpga_prune.hls.tools import DEFAULT_HLS_TOOL, tool_family
-from fpga_prune.prune import schedules, structured
-from fpga_prune.prune import graph
+from fpga_prune.estimate.tools import DEFAULT_HLS_TOOL, tool_family
+from fpga_prune.prune import graph, schedules, structured
 from fpga_prune.prune.graph import nonzero_weights, sparsity, widths
 from fpga_prune.prune import masks as masks_mod
 from fpga_prune.prune import metrics as pmetrics
@@ -311,7 +310,7 @@ def _fit_fn(splits: Splits, cfg: FitConfig):
 
 class _Search:
     def __init__(self, dense_model, splits: Splits, board: Board, caps: Caps, cfg: FitConfig,
-                 progress: pipeline.Progress | None) -> None:
+                 progress: Progress | None) -> None:
         self.splits, self.board, self.caps, self.cfg = splits, board, caps, cfg
         self.say = progress or (lambda _msg: None)
         self.designs: list[Design] = []
@@ -591,7 +590,7 @@ def _predict(model, x: np.ndarray) -> np.ndarray:
 
 
 def prune_to_fit(dense_model, splits: Splits, board: Board, caps: Caps | None = None,
-                 cfg: FitConfig | None = None, progress: pipeline.Progress | None = None) -> FitResult:
+                 cfg: FitConfig | None = None, progress: Progress | None = None) -> FitResult:
     """Search for the best design that fits ``board`` under ``caps`` (see module doc)."""
     search = _Search(dense_model, splits, board, caps or Caps(), cfg or FitConfig(), progress)
     return search.run_resources() if search.cfg.objective == "resources" else search.run()

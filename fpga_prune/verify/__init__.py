@@ -1,6 +1,7 @@
 """Verification, bit for bit: the bit-accurate model against C simulation and RTL.
 
-Owns ``checks`` (``verify``: every check of a project, ``verify.json`` and
-JUnit XML) and ``foreign`` (any hls4ml project, read from its firmware).
+Owns ``checks`` (each check and ``VerifyOptions``), ``project`` (``verify``:
+the checks of one project directory, ``verify.json`` and JUnit XML) and
+``foreign`` (any hls4ml project, read from its firmware).
 A failed check is a result (exit 1), never an exception.
 """

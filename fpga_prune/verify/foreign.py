@@ -1,6 +1,6 @@
 """``verify`` of any hls4ml project directory: its RTL == its own C simulation (== the bit-accurate model).
 
-Why a separate flow from the generated-project one (``fpga_prune.verify.checks``):
+Why a separate flow from the generated-project one (``fpga_prune.verify.project``):
 a project this tool did not write has no ``network.json`` and no vectors, and
 what was synthesized is its firmware -- so the reference is the project's own
 C simulation (``fpga_prune.hls.project_csim``) over inputs drawn over the input
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -22,9 +21,7 @@ from fpga_prune.errors import InputError
 from fpga_prune.hls.project import TopSignature, read_project, top_signature
 from fpga_prune.outdir import write_tree
 from fpga_prune.rtl.ports import ArraySpec, vitis_default_ports
-
-if TYPE_CHECKING:
-    from fpga_prune.verify.checks import Check, VerifyOptions
+from fpga_prune.verify.checks import Check, VerifyOptions, check_rtl
 
 #: vectors drawn when ``--vectors`` is not given (>= 3,000 per simulator, issue #10)
 DEFAULT_VECTORS = 3000
@@ -43,7 +40,6 @@ def _model_check(project: Path, sig: TopSignature, x: np.ndarray, ref: np.ndarra
     """The bit-accurate model of the imported firmware vs the C simulation, per output and per layer."""
     from fpga_prune.arith import emulate  # noqa: PLC0415
     from fpga_prune.hls.project_csim import layer_disagreement  # noqa: PLC0415
-    from fpga_prune.verify.checks import Check  # noqa: PLC0415
 
     t0 = time.perf_counter()
     try:
@@ -76,7 +72,6 @@ def verify_hls_project(project: Path, opts: VerifyOptions, say) -> list[Check]:
     """Every check of an hls4ml project directory (its own C simulation is the reference)."""
     from fpga_prune.hls.project_csim import run_project_csim  # noqa: PLC0415
     from fpga_prune.hls.vectors import drawn_inputs, top_vector_files  # noqa: PLC0415
-    from fpga_prune.verify.checks import Check, check_rtl  # noqa: PLC0415
 
     sig = top_signature(project, opts.rtl_top)
     n = opts.vectors or DEFAULT_VECTORS

@@ -22,10 +22,10 @@ from pathlib import Path
 
 from fpga_prune.boards import Board, board_for_part
 from fpga_prune.errors import InputError
-from fpga_prune.estimate.core import EstimateOptions, estimate
 from fpga_prune.estimate.bands import BAND_QUANTITIES, FORCED, Calibration
+from fpga_prune.estimate.core import estimate
+from fpga_prune.estimate.tools import DEFAULT_HLS_TOOL, tool_family
 from fpga_prune.hls.project import HlsProject, read_project
-from fpga_prune.hls.tools import DEFAULT_HLS_TOOL, tool_family
 from fpga_prune.hls.vitis import parse_csynth_report, parse_csynth_rpt
 
 
@@ -95,7 +95,7 @@ def observe(path: str | Path) -> Observation:
 
 def predict(obs: Observation, calibration: Calibration | None = None) -> dict[str, float]:
     """The estimate of what ``obs``'s report measures (a layer-scope report: that layer alone)."""
-    opts = EstimateOptions.for_project(obs.project, obs.hls_tool, calibration=calibration)
+    opts = obs.project.estimate_options(obs.hls_tool, calibration=calibration)
     est = estimate(obs.project.network, obs.board, opts)
     if obs.scope == "layer":  # the layer's own report: no top-function registers
         le = est.layers[0]

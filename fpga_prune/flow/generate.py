@@ -30,19 +30,23 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from fpga_prune.flow.bundles import PrunedModel, check_model_dir, load_pruned, resolve_data, sha256_bytes
+from fpga_prune.arith.ir import DenseLayer
+from fpga_prune.flow.bundles import PrunedModel, check_model_dir, load_pruned, resolve_data
 from fpga_prune.hls.csim import CODE_GEN, CXXFLAGS, CsimResult, firmware_cxxflags, run_csim
 from fpga_prune.errors import InputError
 from fpga_prune.model.metrics import accuracy, decision_agreement, decisions
-from fpga_prune.outdir import json_text
-from fpga_prune.provenance import tool_versions
+from fpga_prune.outdir import JsonObject, json_text
+from fpga_prune.provenance import sha256_bytes, tool_versions
 from fpga_prune.hls.vectors import VectorSet, build_vectors, vector_files
 from fpga_prune.rtl.yosys import budget_rows, yosys_budget
 
 if TYPE_CHECKING:
-    from fpga_prune.boards import Board
     from fpga_prune.arith.ir import FixedNetwork
+    from fpga_prune.boards import Board
+    from fpga_prune.data import Candles
+    from fpga_prune.hls.settings import HlsSettings
     from fpga_prune.hls.vitis import SynthResult
+    from fpga_prune.model.training import KerasModel
 
 DEFAULT_VECTORS = 5000
 DEFAULT_STRESS = 256
@@ -105,6 +109,7 @@ def parse_top_header(text: str, top: str) -> TopSignature:
             raise InputError(f"firmware/{top}.h", top, "expected one input and one output array "
                              f"(io_parallel, single input/output), got: {m.group('args').strip()}")
         i, o = parsed
+        assert i is not None and o is not None  # all(parsed) above
         return TopSignature(top, i.group("type"), i.group("name"), o.group("type"), o.group("name"))
     raise InputError(f"firmware/{top}.h", top, "top-level function prototype not found")
 
@@ -131,7 +136,8 @@ def collect_hls4ml(project_dir: Path, stamp: str) -> dict[str, bytes]:
     return files
 
 
-def convert_model(pruned: PrunedModel, board, top: str, workdir: Path):
+def convert_model(pruned: PrunedModel, board: Board, top: str,
+                  workdir: Path) -> tuple[HlsSettings, FixedNetwork, Path]:
     """hls4ml conversion on the board's part and clock; returns (hls_model, network, hls4ml file dict)."""
     from dataclasses import replace  # noqa: PLC0415
 
@@ -146,7 +152,7 @@ def convert_model(pruned: PrunedModel, board, top: str, workdir: Path):
     return settings, network, out
 
 
-def agreement(network, vs: VectorSet, keras_model, hw_raw: np.ndarray) -> dict:
+def agreement(network: FixedNetwork, vs: VectorSet, keras_model: KerasModel, hw_raw: np.ndarray) -> JsonObject:
     """Decisions of the hardware vs the float Keras model on the real (held-out) rows, and both accuracies."""
     from fpga_prune.arith import fixed  # noqa: PLC0415
     from fpga_prune.model.training import predict_proba  # noqa: PLC0415
@@ -156,7 +162,7 @@ def agreement(network, vs: VectorSet, keras_model, hw_raw: np.ndarray) -> dict:
         return {"rows": 0}
     hp = fixed.to_float(hw_raw[:n], network.output_type)
     kp = np.asarray(predict_proba(keras_model, vs.x_model))
-    out = {"rows": n, "test_rows": vs.n_test, "agree": int((decisions(hp) == decisions(kp)).sum()),
+    out: JsonObject = {"rows": n, "test_rows": vs.n_test, "agree": int((decisions(hp) == decisions(kp)).sum()),
            "agreement": round(decision_agreement(hp, kp), 6),
            "hardware_accuracy": round(accuracy(vs.y, hp), 6),
            "keras_accuracy": round(accuracy(vs.y, kp), 6)}
@@ -166,10 +172,10 @@ def agreement(network, vs: VectorSet, keras_model, hw_raw: np.ndarray) -> dict:
 
 
 # ----------------------------------------------------------------------------- project files
-def _layer_rows(network) -> list[dict]:
-    rows = []
+def _layer_rows(network: FixedNetwork) -> list[JsonObject]:
+    rows: list[JsonObject] = []
     for layer in network.layers:
-        if layer.kind == "dense":
+        if isinstance(layer, DenseLayer):
             nz = int(np.count_nonzero(layer.weights))
             rows.append({"name": layer.name, "kind": "dense", "shape": f"{layer.n_in} x {layer.n_out}",
                          "nonzero": f"{nz} / {layer.weights.size}", "weight": str(layer.weight_type),
@@ -181,7 +187,7 @@ def _layer_rows(network) -> list[dict]:
     return rows
 
 
-def manifest_text(files: Mapping[str, bytes | str], context: dict) -> str:
+def manifest_text(files: Mapping[str, bytes | str], context: JsonObject) -> str:
     """``manifest.json``: sha256 of every other file plus model hash, board and tool versions."""
     hashes = {}
     for rel in sorted(files):
@@ -195,9 +201,10 @@ def _as_bytes(v: bytes | str) -> bytes:
     return v.encode("utf-8") if isinstance(v, str) else v
 
 
-def render_project(pruned: PrunedModel, board, network, vs: VectorSet, hls_files: dict[str, bytes],
-                   sig: TopSignature, settings, options: GenerateOptions, data_info: dict,
-                   budget: dict | None) -> tuple[dict[str, bytes], str | None, dict]:
+def render_project(pruned: PrunedModel, board: Board, network: FixedNetwork, vs: VectorSet,
+                   hls_files: dict[str, bytes], sig: TopSignature, settings: HlsSettings, options: GenerateOptions,
+                   data_info: JsonObject, budget: JsonObject | None,
+                   ) -> tuple[dict[str, bytes], str | None, JsonObject | None]:
     """Our files (rendered templates, vectors, RTL, metadata) merged with hls4ml's; manifest last."""
     from fpga_prune.rtl import render as rtl  # noqa: PLC0415
     from fpga_prune.templating import render  # noqa: PLC0415
@@ -262,13 +269,13 @@ class GenerateResult:
     n_files: int
     vectors: VectorSet
     csim: CsimResult | None
-    agreement: dict | None
+    agreement: JsonObject | None
     synth: SynthResult | None
     rtl_note: str | None
     seconds: float
     network: FixedNetwork
     board: Board
-    yosys: dict | None = None
+    yosys: JsonObject | None = None
 
     @property
     def ok(self) -> bool:
@@ -286,7 +293,7 @@ class GenerateResult:
         return "\n".join(lines)
 
 
-def _data_info(path: Path, candles) -> dict:
+def _data_info(path: Path, candles: Candles) -> JsonObject:
     from fpga_prune.data import format_ts  # noqa: PLC0415
 
     return {"file": path.name, "sha256": sha256_bytes(path.read_bytes()), "candles": len(candles),
@@ -294,7 +301,7 @@ def _data_info(path: Path, candles) -> dict:
             "start": format_ts(int(candles.timestamp_ms[0])), "end": format_ts(int(candles.timestamp_ms[-1]))}
 
 
-def _check_same_data(pruned: PrunedModel, candles, data_path: Path) -> None:
+def _check_same_data(pruned: PrunedModel, candles: Candles, data_path: Path) -> None:
     """The test split is only held out if these are the candles the scaler was fit on."""
     from fpga_prune.model import features  # noqa: PLC0415
 
@@ -305,8 +312,8 @@ def _check_same_data(pruned: PrunedModel, candles, data_path: Path) -> None:
                                  pruned.directory)
 
 
-def generate(model_dir: str | os.PathLike, board: Board, out: str | os.PathLike,
-             data: str | os.PathLike | None = None, options: GenerateOptions | None = None,
+def generate(model_dir: str | os.PathLike[str], board: Board, out: str | os.PathLike[str],
+             data: str | os.PathLike[str] | None = None, options: GenerateOptions | None = None,
              progress: Callable[[str], None] | None = None) -> GenerateResult:
     """Write the verified HLS project for ``model_dir`` on ``board`` to ``out`` (see module docstring).
 
@@ -373,8 +380,8 @@ def generate(model_dir: str | os.PathLike, board: Board, out: str | os.PathLike,
                 if synth.csynth is not None and budget is not None:
                     budget["measured"] = {"tool": synth.tool, "version": synth.version, "csynth": synth.csynth,
                                           "vivado": synth.vivado, "timing": synth.timing}
-                    files, _, _ = render_project(pruned, board, network, vs, hls_files, sig, settings, options,
-                                                 info, budget)
+                    files = render_project(pruned, board, network, vs, hls_files, sig, settings, options,
+                                           info, budget)[0]
                     for name in ("budget.json", "README.md", "manifest.json"):
                         (stage / name).write_bytes(files[name])
     result = GenerateResult(Path(out), len(files), vs, csim, agree, synth, rtl_note, time.perf_counter() - t0,

@@ -1,0 +1,142 @@
+"""``verify`` of one project directory: bit-accurate model == C simulation == RTL.
+
+Why all three in one command: each alone can be wrong in the same way as the
+thing it checks.  The project's expected outputs come from the bit-accurate
+model (``network.json``); ``verify`` recomputes them, compiles and runs the
+project's own C simulation (hls4ml's firmware + our testbench), and drives the
+RTL with the cocotb testbench under each simulator.  Exit 0 only when every
+check saw 0 mismatches.
+
+Build products go to ``PROJECT/build/verify/<simulator>`` so a second run
+reuses the Verilator build; ``verify.json`` and ``verify.xml`` (JUnit) are
+written at the top of the project.
+
+A project this tool did not write (any hls4ml output directory) is verified
+by ``fpga_prune.verify.foreign`` against its own C simulation; both use the
+same checks (``fpga_prune.verify.checks``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fpga_prune.errors import InputError
+from fpga_prune.outdir import write_bytes_atomic, write_json_atomic
+from fpga_prune.progress import Progress
+from fpga_prune.verify.checks import (
+    SIMULATORS,
+    Check,
+    VerifyOptions,
+    check_bit_accurate,
+    check_csim,
+    check_rtl,
+    load_project,
+)
+
+VERIFY_FORMAT = "fpga_prune.verify/1"
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    project: Path
+    checks: tuple[Check, ...]
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return all(c.passed for c in self.checks)
+
+    def to_dict(self) -> dict[str, Any]:
+        rtl = [c for c in self.checks if c.kind == "rtl"]
+        return {
+            "format": VERIFY_FORMAT, "project": str(self.project), "ok": self.ok,
+            # the vector set's size (an RTL check counts its vectors over all three tests)
+            "vectors": max((int(c.details.get("vector_set", c.vectors)) for c in self.checks), default=0),
+            "mismatches": sum(c.mismatches for c in self.checks),
+            "latency_cycles": next((c.details.get("latency_cycles") for c in rtl), None),
+            "ii": next((c.details.get("ii") for c in rtl), None),
+            "seconds": round(self.seconds, 2),
+            "checks": [c.to_dict() for c in self.checks],
+        }
+
+
+def junit_xml(result: VerifyResult) -> str:
+    from fpga_prune.templating import render  # noqa: PLC0415
+
+    return render("reports/verify_junit.xml.j2", {"r": result, "checks": result.checks})
+
+
+def verify(project: str | Path, opts: VerifyOptions | None = None, progress: Progress | None = None) -> VerifyResult:
+    """Run every check and write ``verify.json`` + ``verify.xml`` into the project."""
+    opts = opts or VerifyOptions()
+    say = progress or (lambda _m: None)
+    project = Path(project)
+    for sim in opts.sims:
+        if sim not in SIMULATORS:
+            raise InputError("--sim", None, f"unknown simulator {sim!r}; valid: {', '.join(SIMULATORS)}, all")
+    if opts.vectors is not None and opts.vectors < 1:
+        raise InputError("--vectors", None, f"must be >= 1, got {opts.vectors}")
+    t0 = time.perf_counter()
+    from fpga_prune.verify.foreign import is_hls_project, verify_hls_project  # noqa: PLC0415
+
+    if project.is_dir() and is_hls_project(project):
+        result = VerifyResult(project, tuple(verify_hls_project(project, opts, say)), time.perf_counter() - t0)
+        write_json_atomic(project / "verify.json", result.to_dict())
+        write_bytes_atomic(project / "verify.xml", junit_xml(result).encode("utf-8"))
+        return result
+    network, x, y = load_project(project)
+    if opts.vectors is not None:
+        x, y = x[:opts.vectors], y[:opts.vectors]
+    checks = [check_bit_accurate(network, x, y)]
+    say(f"bit-accurate model: {checks[-1].mismatches} mismatches on {checks[-1].vectors} vectors")
+    if opts.csim:
+        checks.append(check_csim(project, opts.top))
+        say(f"C simulation:       {checks[-1].mismatches} mismatches on {checks[-1].vectors} vectors")
+    for sim in opts.sims:
+        say(f"RTL simulation under {sim} ...")
+        checks.append(check_rtl(project, sim, opts))
+        c = checks[-1]
+        say(f"RTL {sim:<15} {c.mismatches} mismatches on {c.vectors} vectors, latency "
+            f"{c.details.get('latency_cycles')} cycles, II {c.details.get('ii')}")
+    result = VerifyResult(project, tuple(checks), time.perf_counter() - t0)
+    write_json_atomic(project / "verify.json", result.to_dict())
+    write_bytes_atomic(project / "verify.xml", junit_xml(result).encode("utf-8"))
+    return result
+
+
+def summary_lines(result: VerifyResult) -> Sequence[str]:
+    lines = [f"{'PASS' if result.ok else 'FAIL'}: {result.project}"]
+    for c in result.checks:
+        extra = ""
+        if c.kind == "rtl":
+            extra = (f"  {c.details['simulator']} {c.details['version']}, latency {c.details['latency_cycles']} "
+                     f"cycles, II {c.details['ii']}, {c.details['inferences_per_s']:.0f} inferences/s")
+        if c.details.get("role") == "reference":
+            lines.append(f"  {c.name:<20} reference: {c.vectors} vectors drawn over {c.details['input_type']} "
+                         f"({c.seconds:.1f} s)")
+            continue
+        if c.details.get("modelled") is False:
+            lines.append(f"  {c.name:<20} not compared: {c.details['not_modelled']}")
+            continue
+        lines.append(f"  {c.name:<20} {c.mismatches:>6} mismatches / {c.vectors} vectors  "
+                     f"({c.seconds:.1f} s){extra}")
+        for name, t in c.details.get("tests", {}).items():
+            by = t.get("mismatches_by_output") or {}
+            lines.append(f"      {name:<18} {t.get('mismatches') or 0:>6} mismatches / {t.get('vectors')} vectors"
+                         + (f"  (outputs: {', '.join(f'{k} {v}' for k, v in sorted(by.items()))})" if by else ""))
+        by = c.details.get("mismatches_by_output") or {}
+        if by:
+            lines.append(f"      outputs: {', '.join(f'{k} {v}' for k, v in sorted(by.items()))}")
+        for m in c.details.get("first_mismatches", [])[:5]:
+            lines.append(f"      {m}")
+        if c.failure:
+            lines.append(f"      {c.failure}")
+    lines.append(f"  wrote {result.project / 'verify.json'} and {result.project / 'verify.xml'}")
+    return lines
+
+
+__all__ = ["VERIFY_FORMAT", "VerifyResult", "junit_xml", "summary_lines", "verify"]
