@@ -266,7 +266,7 @@ def honest_notes(training: Mapping[str, JsonValue] | None, boards: Sequence[Mapp
                              "error of a few percent could push the real design over.")
     if any(b.get("resources") for b in boards) and not any(b.get("measured") for b in boards):
         notes.append("Resources and latency are estimates of the hls4ml Vitis implementation "
-                     "(fpga_prune.estimate.core); no Vitis/Vivado synthesis was run. Bit-exactness, in contrast, is "
+                     "(fpga_prune.estimate); no Vitis/Vivado synthesis was run. Bit-exactness, in contrast, is "
                      "proven: the C simulation and RTL simulations were compared bit for bit with the "
                      "bit-accurate model.")
     for b in boards:
