@@ -66,7 +66,8 @@ from fpga_prune.model import features
 from fpga_prune.model import metrics as pm
 from fpga_prune.boards import Board, Caps, load_board
 from fpga_prune.estimate.core import estimate
-from fpga_prune.search.fit import FitConfig, hardware_settings, nonzero_weights, prune_to_fit, widths
+from fpga_prune.search.fit import hardware_settings, nonzero_weights, prune_to_fit, widths
+from fpga_prune.search.config import FitConfig
 from fpga_prune.hls.adapter import network_from_keras, to_hls4ml_config
 from fpga_prune.hls.settings import HlsSettings
 from fpga_prune.prune import graph

@@ -53,7 +53,8 @@ from fpga_prune.arith import ir  # noqa: E402
 from fpga_prune.model import metrics as pm  # noqa: E402
 from fpga_prune.boards import Caps, load_board  # noqa: E402
 from fpga_prune.estimate.core import EstimateOptions, estimate  # noqa: E402
-from fpga_prune.search.fit import FitConfig, prune_to_fit  # noqa: E402
+from fpga_prune.search.fit import prune_to_fit  # noqa: E402
+from fpga_prune.search.config import FitConfig  # noqa: E402
 from fpga_prune.hls.adapter import network_from_keras, to_hls4ml_config  # noqa: E402
 from fpga_prune.prune import graph  # noqa: E402
 

@@ -145,7 +145,8 @@ def test_unstructured_phase_uses_per_layer_sensitivity(trained_model, bybit_csv)
     from fpga_prune.model import features
     from fpga_prune.boards import Caps
     from fpga_prune.data import load
-    from fpga_prune.search.fit import FitConfig, nonzero_weights, prune_to_fit
+    from fpga_prune.search.fit import nonzero_weights, prune_to_fit
+    from fpga_prune.search.config import FitConfig
     from fpga_prune.prune import schedules
     from fpga_prune.prune import graph
 
@@ -170,7 +171,7 @@ def test_unstructured_phase_uses_per_layer_sensitivity(trained_model, bybit_csv)
 
 def test_confidence_option_is_validated():
     from fpga_prune.errors import InputError
-    from fpga_prune.search.fit import FitConfig
+    from fpga_prune.search.config import FitConfig
 
     assert FitConfig().confidence == 0.9 and FitConfig(confidence=None).confidence is None  # default: the band
     with pytest.raises(InputError) as exc:

@@ -71,7 +71,8 @@ def searches(trained_model, bybit_csv):
     """Four short searches of the same trained model for the PYNQ-Z2 (shortened ladder and fine-tunes)."""
     from fpga_prune.model import features
     from fpga_prune.data import load
-    from fpga_prune.search.fit import FitConfig, prune_to_fit
+    from fpga_prune.search.fit import prune_to_fit
+    from fpga_prune.search.config import FitConfig
     from fpga_prune.model.training import load_bundle
 
     bundle = load_bundle(trained_model)

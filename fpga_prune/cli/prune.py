@@ -33,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def add_fit_arguments(parser: argparse.ArgumentParser, *, axes: bool = True) -> None:
     """Budget caps, accuracy floor and search options (shared with ``run``; without ``axes`` no --cap and
     --strategy: ``sweep`` takes them as axes)."""
-    from fpga_prune.search.fit import OBJECTIVES, PRECISIONS, SEARCH_STRATEGIES, WEIGHT_METHODS  # noqa: PLC0415
+    from fpga_prune.search.config import OBJECTIVES, PRECISIONS, SEARCH_STRATEGIES, WEIGHT_METHODS  # noqa: PLC0415
 
     if axes:
         parser.add_argument("--cap", action="append", default=[], metavar="RES=FRACTION",
@@ -80,7 +80,7 @@ def _confidence(text: str) -> float | None:
 
 def fit_config_from_args(args: argparse.Namespace):
     """The ``FitConfig`` of the parsed prune options (shared with ``run``)."""
-    from fpga_prune.search.fit import FitConfig  # noqa: PLC0415
+    from fpga_prune.search.config import FitConfig  # noqa: PLC0415
 
     from fpga_prune.estimate.bands import Calibration  # noqa: PLC0415
     from fpga_prune.estimate.tools import DEFAULT_HLS_TOOL  # noqa: PLC0415

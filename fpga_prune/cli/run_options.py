@@ -30,7 +30,7 @@ def add_run_arguments(parser: argparse.ArgumentParser, *, sweep: bool = False) -
     from fpga_prune.cli.candle_options import add_source_arguments  # noqa: PLC0415
     from fpga_prune.cli.prune import add_fit_arguments  # noqa: PLC0415
     from fpga_prune.cli.train import add_model_arguments  # noqa: PLC0415
-    from fpga_prune.hls.generate import DEFAULT_STRESS, DEFAULT_VECTORS  # noqa: PLC0415
+    from fpga_prune.flow.generate import DEFAULT_STRESS, DEFAULT_VECTORS  # noqa: PLC0415
 
     if not sweep:
         parser.add_argument("--board", required=True, metavar="NAME|FILE|all|A,B",
@@ -105,7 +105,7 @@ the grid names them."""
     from fpga_prune.cli.prune import fit_config_from_args  # noqa: PLC0415
     from fpga_prune.cli.train import configs_from_args  # noqa: PLC0415
     from fpga_prune.errors import InputError  # noqa: PLC0415
-    from fpga_prune.hls.generate import GenerateOptions  # noqa: PLC0415
+    from fpga_prune.flow.generate import GenerateOptions  # noqa: PLC0415
     from fpga_prune.verify.checks import parse_sims  # noqa: PLC0415
 
     refs = () if args.board is None else tuple(board_names()) if args.board == "all" else (str(args.board),)

@@ -18,7 +18,6 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from fpga_prune.data.timeutil import interval_label, interval_ms
 from fpga_prune.errors import InputError

@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from fpga_prune.boards import Board, Caps
     from fpga_prune.data import Candles
     from fpga_prune.model.features import Dataset, FeatureSpec, Splits
-    from fpga_prune.search.fit import Design, FitConfig, FitResult
+    from fpga_prune.search.fit import Design, FitResult
+    from fpga_prune.search.config import FitConfig
     from fpga_prune.hls.settings import HlsSettings
     from fpga_prune.model.training import Bundle, ModelConfig
 

@@ -38,7 +38,7 @@ def _targets() -> list[str]:
 
 
 def _strategies() -> tuple[str, ...]:
-    from fpga_prune.search.fit import SEARCH_STRATEGIES  # noqa: PLC0415
+    from fpga_prune.search.config import SEARCH_STRATEGIES  # noqa: PLC0415
 
     return SEARCH_STRATEGIES
 

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from fpga_prune.boards import Board, Caps
     from fpga_prune.data import CandleSource, Candles
     from fpga_prune.model.features import FeatureSpec
-    from fpga_prune.search.fit import FitConfig
+    from fpga_prune.search.config import FitConfig
     from fpga_prune.flow.generate import GenerateOptions
     from fpga_prune.model.training import ModelConfig
     from fpga_prune.flow.pipeline import Observer, Progress, Step, StepRecord

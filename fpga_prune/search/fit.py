@@ -25,7 +25,6 @@ split is touched only to report the chosen design.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -37,113 +36,23 @@ from fpga_prune.search import cost as cost_mod
 from fpga_prune.arith import emulate
 from fpga_prune.estimate import core as estimate
 from fpga_prune.search import precision
+from fpga_prune.search.config import FitConfig
 from fpga_prune.boards import Board, Caps
 from fpga_prune.search.cost import closest
 from fpga_prune.estimate.da import usable_strategies
-from fpga_prune.errors import InputError
 from fpga_prune.progress import Progress
-from fpga_prune.estimate.bands import Calibration
 from fpga_prune.model.features import Splits
 from fpga_prune.hls.adapter import network_from_keras
-from fpga_prune.hls.settings import STRATEGIES, HlsSettings, LayerSettings
-from fpga_prune.estimate.tools import DEFAULT_HLS_TOOL, tool_family
-from fpga_prune.prune import graph, schedules, structured
+from fpga_prune.hls.settings import HlsSettings, LayerSettings
+from fpga_prune.prune import graph, structured
 from fpga_prune.prune.graph import nonzero_weights, sparsity, widths
 from fpga_prune.prune import masks as masks_mod
 from fpga_prune.prune import metrics as pmetrics
 
-#: what the search may try: "auto" (Latency, then Resource with reuse) or one of hls4ml's strategies
-SEARCH_STRATEGIES = ("auto", *STRATEGIES)
 #: sparsities each layer is swept over alone for the per-layer sensitivity curves
 SENSITIVITY_GRID = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98)
-#: unstructured methods; "lottery" rewinds survivors to their early values
-WEIGHT_METHODS = ("magnitude", "taylor", "lottery")
-#: what the search optimizes: best validation metric that fits, or cheapest design that keeps the floor
-OBJECTIVES = ("accuracy", "resources")
-#: precision search: "auto" = per-layer under --objective resources, uniform (one weight width) otherwise
-PRECISIONS = ("auto", "uniform", "per-layer")
 #: model levels without a cheaper design after which ``resources`` stops descending
 RESOURCES_PATIENCE = 2
-
-
-@dataclass(frozen=True)
-class FitConfig:
-    """What the search may try, and the floor it must keep.
-
-    ``min_retention`` is pruned/dense on ``metric`` (validation split for the
-    choice, test split reported).  ``neuron_fractions`` are the fractions of
-    each hidden layer's neurons removed at successive structured levels;
-    ``sparsity_rounds`` the unstructured sparsity schedule (iterative,
-    s_t = 1 - (1 - p)^t).  ``weight_bits`` are tried high to low.
-    """
-
-    min_retention: float = 0.98
-    metric: str = "roc_auc"
-    strategy: str = "auto"
-    neuron_criterion: str = "l1"
-    weight_method: str = "magnitude"
-    neuron_fractions: tuple[float, ...] = (0.25, 0.5, 0.625, 0.75, 0.8125, 0.875, 0.9375)
-    sparsity_rounds: tuple[float, ...] = schedules.iterative(0.3, 8)
-    weight_bits: tuple[int, ...] = (16, 12, 10, 8, 6)
-    reuse_factors: tuple[int, ...] = (2, 4, 8, 16, 32, 64, 128)
-    input_precision: str = "ap_fixed<16,6>"
-    metric_tolerance: float = 0.001
-    sensitivity: bool = True
-    finetune_epochs: int = 12
-    patience: int = 3
-    seed: int = 0
-    #: C: a design fits when the upper bound of the estimate's band at confidence C is inside the caps
-    #: (``Estimate.fits_upper``; issue 11: "fits" must survive the estimator's error); None: the point estimate.
-    confidence: float | None = 0.9
-    objective: str = "accuracy"
-    precision: str = "auto"
-    #: retention kept above ``min_retention`` on validation under ``objective="resources"`` (it walks down
-    #: to the floor: the winner's curse; a design at the bare floor lost 0.03 more on test than validation)
-    margin: float = 0.01
-    #: validation metric the per-layer precision may cost against the model's all-16-bit design ("fewer
-    #: bits where they cost no accuracy"; basis: 0.002 AUC is about a tenth of the 95% CI on ~3,500 candles)
-    precision_tolerance: float = 0.002
-    qat: bool = True
-    #: the HLS tool that will build the design (the estimator's rules differ per tool family)
-    hls_tool: str = DEFAULT_HLS_TOOL
-    #: corrections fitted by ``fpga-prune calibrate`` on the user's own reports (None: the shipped rules)
-    calibration: Calibration | None = None
-
-    def __post_init__(self) -> None:
-        if not 0.0 < self.min_retention <= 1.5:
-            raise InputError("--min-retention", None, f"must be in (0, 1.5], got {self.min_retention}")
-        if self.strategy not in SEARCH_STRATEGIES:
-            raise InputError("--strategy", None,
-                             f"unknown {self.strategy!r}; valid: {', '.join(SEARCH_STRATEGIES)}")
-        if self.weight_method not in WEIGHT_METHODS:
-            raise InputError("--method", None,
-                             f"unknown {self.weight_method!r}; valid: {', '.join(WEIGHT_METHODS)}")
-        pmetrics.metric_fn(self.metric)  # validates the name
-        if self.confidence is not None and not 0.0 < self.confidence < 1.0:
-            raise InputError("--confidence", None, f"must be between 0 and 1 (exclusive), got {self.confidence}")
-        if self.objective not in OBJECTIVES:
-            raise InputError("--objective", None, f"unknown {self.objective!r}; valid: {', '.join(OBJECTIVES)}")
-        if self.precision not in PRECISIONS:
-            raise InputError("--precision", None, f"unknown {self.precision!r}; valid: {', '.join(PRECISIONS)}")
-        if self.finetune_epochs < 0:
-            raise InputError("--finetune-epochs", None, f"must be >= 0, got {self.finetune_epochs}")
-        if not 0.0 <= self.margin < 0.5:
-            raise InputError("--margin", None, f"must be in [0, 0.5), got {self.margin}")
-        tool_family(self.hls_tool)  # validates the name
-
-    @property
-    def per_layer_precision(self) -> bool:
-        return self.precision == "per-layer" or (self.precision == "auto" and self.objective == "resources")
-
-    def to_dict(self) -> dict[str, Any]:
-        doc = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
-        doc["calibration"] = None if self.calibration is None else json.loads(self.calibration.to_json())
-        return doc
-
-    def estimate_options(self) -> estimate.EstimateOptions:
-        """How every candidate is estimated: this tool, the user's calibration, the band's confidence."""
-        return estimate.EstimateOptions(hls_tool=self.hls_tool, confidence=self.confidence or 0.9,
-                                        calibration=self.calibration)
 
 
 @dataclass(frozen=True, eq=False)
@@ -603,5 +512,5 @@ def fit_failure(result: FitResult) -> str | None:
     return f"no design fits {result.board.name} at retention >= {result.config.min_retention}: {result.shortfall}"
 
 
-__all__ = ["OBJECTIVES", "PRECISIONS", "Design", "FitConfig", "FitResult", "cheapest", "choose", "closest",
+__all__ = ["Design", "FitResult", "cheapest", "choose", "closest",
            "fit_failure", "hardware_settings", "prune_to_fit", "weight_precision"]

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from fpga_prune.errors import InputError
+from fpga_prune.outdir import JsonObject
 from fpga_prune.rtl.simulate import SIMULATORS as SIMULATOR_SPECS
 
 #: simulator names in the order ``all`` runs them (the registry is verify_rtl's)
