@@ -53,7 +53,7 @@ print(json.dumps({"vectors": len(x), "batch_size": 4096, "inferences_per_s": rou
 
 
 def shared_csv() -> Path:
-    from fpga_prune.data import shared_csv as find  # noqa: PLC0415
+    from fpga_prune.data import shared_csv as find
 
     try:
         return find(REPO)
@@ -82,8 +82,11 @@ def measure(cmd: list[str], *, parse_json: bool) -> dict:
         fout.seek(0)
         ferr.seek(0)
         out, err = fout.read(), ferr.read()
-    rec: dict = {"seconds": round(seconds, 1), "exit": proc.returncode,
-                 "peak_rss_mib": round(usage.ru_maxrss / 1024)}  # ru_maxrss is KiB on Linux
+    rec: dict = {
+        "seconds": round(seconds, 1),
+        "exit": proc.returncode,
+        "peak_rss_mib": round(usage.ru_maxrss / 1024),
+    }  # ru_maxrss is KiB on Linux
     if proc.returncode != 0:
         rec["error"] = (err or out).strip().splitlines()[-3:]
     if parse_json and out.strip():
@@ -107,8 +110,12 @@ def main() -> int:
     cli = shutil.which("fpga-prune") or "fpga-prune"
     work = Path(tempfile.mkdtemp(prefix="fpga_prune_bench_"))
     doc: dict = {
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
-                    "processor": platform.processor() or platform.machine()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "processor": platform.processor() or platform.machine(),
+        },
         "data": str(data),
     }
     try:
@@ -116,15 +123,45 @@ def main() -> int:
         if "data" not in skip:
             parts["data"] = measure([cli, "data", "--data", str(data), "--json"], parse_json=True)
         model = work / "model"
-        parts["train"] = measure([cli, "train", "--data", str(data), "--out", str(model), "--json", "--quiet"],
-                                 parse_json=True)
+        parts["train"] = measure(
+            [cli, "train", "--data", str(data), "--out", str(model), "--json", "--quiet"], parse_json=True
+        )
         if "prune" not in skip:
-            parts["prune"] = {b: measure([cli, "prune", "--model", str(model), "--board", b, "--data", str(data),
-                                          "--out", str(work / f"pruned-{b}"), "--json"], parse_json=True)
-                              for b in BOARDS}
+            parts["prune"] = {
+                b: measure(
+                    [
+                        cli,
+                        "prune",
+                        "--model",
+                        str(model),
+                        "--board",
+                        b,
+                        "--data",
+                        str(data),
+                        "--out",
+                        str(work / f"pruned-{b}"),
+                        "--json",
+                    ],
+                    parse_json=True,
+                )
+                for b in BOARDS
+            }
         if "run" not in skip:
-            parts["run"] = measure([cli, "run", "--board", "pynq-z2", "--data", str(data),
-                                    "--out", str(work / "run"), "--json", "--quiet"], parse_json=True)
+            parts["run"] = measure(
+                [
+                    cli,
+                    "run",
+                    "--board",
+                    "pynq-z2",
+                    "--data",
+                    str(data),
+                    "--out",
+                    str(work / "run"),
+                    "--json",
+                    "--quiet",
+                ],
+                parse_json=True,
+            )
         if "estimate" not in skip:
             parts["estimate"] = measure([py, str(HERE / "bench_estimate.py")], parse_json=True)
         if "fixed" not in skip:
@@ -134,21 +171,28 @@ def main() -> int:
         if "keras" not in skip:
             parts["keras"] = measure([py, "-c", KERAS, str(model)], parse_json=True)
         if "sim" not in skip:
-            parts["sim"] = {s: measure([py, str(HERE / "bench_sim.py"), "--sim", s, "--vectors", "5000"],
-                                       parse_json=True) for s in ("verilator", "icarus")}
+            parts["sim"] = {
+                s: measure([py, str(HERE / "bench_sim.py"), "--sim", s, "--vectors", "5000"], parse_json=True)
+                for s in ("verilator", "icarus")
+            }
         if "sweep" not in skip:
             parts["sweep"] = measure([py, str(HERE / "bench_sweep.py"), "--data", str(data)], parse_json=True)
         if "baselines" not in skip:
-            parts["baselines"] = measure([py, str(HERE / "bench_baselines.py"), "--data", str(data),
-                                          "--model", str(model)], parse_json=True)
+            parts["baselines"] = measure(
+                [py, str(HERE / "bench_baselines.py"), "--data", str(data), "--model", str(model)], parse_json=True
+            )
         if "objective" not in skip:
-            parts["objective"] = measure([py, str(HERE / "bench_objective.py"), "--data", str(data),
-                                          "--model", str(model)], parse_json=True)
+            parts["objective"] = measure(
+                [py, str(HERE / "bench_objective.py"), "--data", str(data), "--model", str(model)], parse_json=True
+            )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     emit(doc, args.out)
-    failed = [k for k, v in doc["parts"].items()
-              if (v.get("exit") if "exit" in v else max(x.get("exit", 0) for x in v.values()))]
+    failed = [
+        k
+        for k, v in doc["parts"].items()
+        if (v.get("exit") if "exit" in v else max(x.get("exit", 0) for x in v.values()))
+    ]
     return 1 if failed else 0
 
 

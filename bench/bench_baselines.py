@@ -59,18 +59,18 @@ from typing import Any
 
 import numpy as np
 
-from bench import emit  # noqa: E402  (the benches' one JSON printer)
 import fpga_prune  # noqa: F401  (legacy Keras before TensorFlow)
+from bench import emit
 from fpga_prune.arith import emulate
-from fpga_prune.model import features
-from fpga_prune.model import metrics as pm
 from fpga_prune.boards import Board, Caps, load_board
 from fpga_prune.estimate.core import estimate
-from fpga_prune.search.fit import hardware_settings, nonzero_weights, prune_to_fit, widths
-from fpga_prune.search.config import FitConfig
 from fpga_prune.hls.adapter import network_from_keras, to_hls4ml_config
 from fpga_prune.hls.settings import HlsSettings
+from fpga_prune.model import features
+from fpga_prune.model import metrics as pm
 from fpga_prune.prune import graph
+from fpga_prune.search.config import FitConfig
+from fpga_prune.search.fit import hardware_settings, nonzero_weights, prune_to_fit, widths
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_BOARDS = ("pynq-z2", "arty-a7-100t", "zcu104")
@@ -114,18 +114,24 @@ def machine_info() -> dict[str, Any]:
     import tensorflow_model_optimization as tfmot
 
     return {
-        "cpus": os.cpu_count(), "affinity_cpus": len(os.sched_getaffinity(0)),
-        "loadavg_1min_start": round(os.getloadavg()[0], 2), "python": platform.python_version(),
-        "platform": platform.platform(), "numpy": np.__version__, "tensorflow": tf.__version__,
-        "hls4ml": hls4ml.__version__, "tfmot": tfmot.__version__,
+        "cpus": os.cpu_count(),
+        "affinity_cpus": len(os.sched_getaffinity(0)),
+        "loadavg_1min_start": round(os.getloadavg()[0], 2),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "numpy": np.__version__,
+        "tensorflow": tf.__version__,
+        "hls4ml": hls4ml.__version__,
+        "tfmot": tfmot.__version__,
     }
 
 
 # ----------------------------------------------------------------------------- measuring a design
 
 
-def measure(model, settings: HlsSettings, board: Board, caps: Caps, splits, dense_model,
-            dense_total: int, seconds: float) -> dict[str, Any]:
+def measure(
+    model, settings: HlsSettings, board: Board, caps: Caps, splits, dense_model, dense_total: int, seconds: float
+) -> dict[str, Any]:
     """The common row: resources, fit, sparsity, latency, test-split accuracy of one design."""
     net = network_from_keras(model, settings)
     est = estimate(net, board)
@@ -138,15 +144,22 @@ def measure(model, settings: HlsSettings, board: Board, caps: Caps, splits, dens
     nz, total = nonzero_weights(model)
     weight_types = sorted({str(lay.weight_type) for lay in net.layers if hasattr(lay, "weight_type")})
     return {
-        "dsp": est.dsp, "lut": est.lut, "ff": est.ff, "bram18k": est.bram18k,
-        "fits": est.fits(board, caps), "latency_cycles": est.latency_cycles,
+        "dsp": est.dsp,
+        "lut": est.lut,
+        "ff": est.ff,
+        "bram18k": est.bram18k,
+        "fits": est.fits(board, caps),
+        "latency_cycles": est.latency_cycles,
         "latency_ns": round(est.latency_ns, 3),
         "widths": list(widths(model)),
         "sparsity": round(1.0 - nz / dense_total, 6),
         "kernel_sparsity": round(1.0 - nz / total, 6),
         "multiplies": nz,
-        "strategy": settings.strategy, "reuse_factor": settings.reuse_factor, "weight_types": weight_types,
-        "test_auc_hw": round(auc_hw, 6), "test_auc_float": round(pm.roc_auc(y, p_float), 6),
+        "strategy": settings.strategy,
+        "reuse_factor": settings.reuse_factor,
+        "weight_types": weight_types,
+        "test_auc_hw": round(auc_hw, 6),
+        "test_auc_float": round(pm.roc_auc(y, p_float), 6),
         "test_accuracy_hw": round(pm.accuracy(y, p_hw), 6),
         "retention": round(auc_hw / auc_dense, 6),
         "auc_delta_vs_dense": round(auc_hw - auc_dense, 6),
@@ -167,8 +180,9 @@ def _auc_fast(y: np.ndarray, p: np.ndarray) -> float:
     return float((ranks[pos].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
 
 
-def auc_delta_ci(y: np.ndarray, p: np.ndarray, p_ref: np.ndarray, n_boot: int = 400, block: int = 48,
-                 seed: int = 0) -> list[float]:
+def auc_delta_ci(
+    y: np.ndarray, p: np.ndarray, p_ref: np.ndarray, n_boot: int = 400, block: int = 48, seed: int = 0
+) -> list[float]:
     """95 % moving-block bootstrap interval of AUC(p) - AUC(p_ref) on the same test rows.
 
     Why: the methods differ by a few thousandths of AUC on ~3,500 autocorrelated
@@ -211,10 +225,16 @@ def run_fpga_prune(dense, splits, board, caps, ctx, cfg: FitConfig | None = None
     t0 = time.perf_counter()
     res = prune_to_fit(dense, splits, board, caps, cfg or FitConfig(), progress=lambda m: say(f"  {m}"))
     ch = res.chosen
-    row = measure(ch.model, ch.settings, board, caps, splits, dense, ctx["dense_total"],
-                  time.perf_counter() - t0)
-    row.update({"design": ch.describe(), "search_fits": res.fits, "designs_tried": len(res.designs),
-                "weight_bits": ch.weight_bits, "shortfall": res.shortfall})
+    row = measure(ch.model, ch.settings, board, caps, splits, dense, ctx["dense_total"], time.perf_counter() - t0)
+    row.update(
+        {
+            "design": ch.describe(),
+            "search_fits": res.fits,
+            "designs_tried": len(res.designs),
+            "weight_bits": ch.weight_bits,
+            "shortfall": res.shortfall,
+        }
+    )
     return row
 
 
@@ -248,14 +268,21 @@ def _tfmot_finetune(dense, splits, s: float, bc: BenchConfig):
     base = graph.clone(dense)  # prune_low_magnitude wraps the layer objects: never the shared dense model
     steps = int(np.ceil(len(splits.train.X) / bc.batch_size))
     end = max(1, int(round(steps * bc.finetune_epochs * bc.ramp_fraction)))
-    schedule = sk.PolynomialDecay(initial_sparsity=0.0, final_sparsity=float(s), begin_step=0,
-                                  end_step=end, power=3, frequency=max(1, steps // 4))
+    schedule = sk.PolynomialDecay(
+        initial_sparsity=0.0, final_sparsity=float(s), begin_step=0, end_step=end, power=3, frequency=max(1, steps // 4)
+    )
     pruned = sk.prune_low_magnitude(base, pruning_schedule=schedule)
     pruned.compile(optimizer=tf.keras.optimizers.Adam(bc.learning_rate), loss="binary_crossentropy")
-    pruned.fit(splits.train.X, splits.train.y.astype(np.float32), epochs=bc.finetune_epochs,
-               batch_size=bc.batch_size, shuffle=True, verbose=0,
-               validation_data=(splits.val.X, splits.val.y.astype(np.float32)),
-               callbacks=[sk.UpdatePruningStep()])
+    pruned.fit(
+        splits.train.X,
+        splits.train.y.astype(np.float32),
+        epochs=bc.finetune_epochs,
+        batch_size=bc.batch_size,
+        shuffle=True,
+        verbose=0,
+        validation_data=(splits.val.X, splits.val.y.astype(np.float32)),
+        callbacks=[sk.UpdatePruningStep()],
+    )
     stripped = sk.strip_pruning(pruned)
     # strip_pruning hands back the wrapped layer objects, now shared by two graphs; a fresh copy
     # is the plain single-chain MLP the estimator and emulator read.
@@ -293,10 +320,12 @@ def run_tfmot(dense, splits, board, caps, ctx) -> dict[str, Any]:
         while i > 0 and (i - 1) not in tried and attempt(i - 1):
             i -= 1
     model = models[i]
-    row = measure(model, latency16(model, board), board, caps, splits, dense, ctx["dense_total"],
-                  time.perf_counter() - t0)
-    row.update({"target_sparsity": TFMOT_GRID[i], "grid_one_shot": predicted,
-                "fine_tuned": [tried[k] for k in sorted(tried)]})
+    row = measure(
+        model, latency16(model, board), board, caps, splits, dense, ctx["dense_total"], time.perf_counter() - t0
+    )
+    row.update(
+        {"target_sparsity": TFMOT_GRID[i], "grid_one_shot": predicted, "fine_tuned": [tried[k] for k in sorted(tried)]}
+    )
     return row
 
 
@@ -348,7 +377,6 @@ def optimizer_config(cfg: dict, settings: HlsSettings) -> dict:
     return cfg
 
 
-
 def dsp_aware(dense, splits, hls_config: dict, target: float, bc: BenchConfig):
     """hls4ml's ``optimize_keras_model_for_hls4ml`` to ``target`` sparsity (VivadoDSPEstimator, polynomial
     schedule, validation AUC within ``bc.rtol``): the one call both baselines benches make."""
@@ -360,15 +388,28 @@ def dsp_aware(dense, splits, hls_config: dict, target: float, bc: BenchConfig):
     tf.keras.utils.set_random_seed(bc.seed)
     with tempfile.TemporaryDirectory(prefix="bench_hls4ml_opt_") as tmp:
         return optimize_keras_model_for_hls4ml(
-            graph.clone(dense), hls_config, VivadoDSPEstimator,
+            graph.clone(dense),
+            hls_config,
+            VivadoDSPEstimator,
             PolynomialScheduler(bc.hls4ml_steps, initial_sparsity=0.0, final_sparsity=target),
             # (n, 1) labels: the optimizer's own loop calls the loss function, which does not squeeze
-            splits.train.X, splits.train.y.astype(np.float32).reshape(-1, 1),
-            splits.val.X, splits.val.y.astype(np.float32).reshape(-1, 1),
-            batch_size=bc.batch_size, epochs=bc.hls4ml_epochs,
-            optimizer=tf.keras.optimizers.Adam(bc.learning_rate), loss_fn="binary_crossentropy",
-            validation_metric=tf.keras.metrics.AUC(name="auc"), increasing=True, rtol=bc.rtol,
-            directory=tmp, tuner="Manual", knapsack_solver="greedy", verbose=False)
+            splits.train.X,
+            splits.train.y.astype(np.float32).reshape(-1, 1),
+            splits.val.X,
+            splits.val.y.astype(np.float32).reshape(-1, 1),
+            batch_size=bc.batch_size,
+            epochs=bc.hls4ml_epochs,
+            optimizer=tf.keras.optimizers.Adam(bc.learning_rate),
+            loss_fn="binary_crossentropy",
+            validation_metric=tf.keras.metrics.AUC(name="auc"),
+            increasing=True,
+            rtol=bc.rtol,
+            directory=tmp,
+            tuner="Manual",
+            knapsack_solver="greedy",
+            verbose=False,
+        )
+
 
 def run_hls4ml(dense, splits, board, caps, ctx) -> dict[str, Any]:
     from hls4ml.optimization.dsp_aware_pruning.attributes import get_attributes_from_keras_model_and_hls4ml_config
@@ -387,11 +428,13 @@ def run_hls4ml(dense, splits, board, caps, ctx) -> dict[str, Any]:
     budget = caps.budget(board)["dsp"]
     target = max(0.0, min(1.0, 1.0 - budget / their_dsp)) if their_dsp else 0.0
     say(f"  hls4ml: {their_dsp} DSPs by VivadoDSPEstimator, budget {budget} -> target sparsity {target:.4f}")
+
     def optimize():
         return dsp_aware(dense, splits, hls_config, target, bc)
 
     notes: dict[str, Any] = {
-        "config_adapted": "result 'auto' -> default precision, IOType added (see optimizer_config)"}
+        "config_adapted": "result 'auto' -> default precision, IOType added (see optimizer_config)"
+    }
     model = graph.clone(dense)
     if target > 0:
         try:
@@ -405,16 +448,29 @@ def run_hls4ml(dense, splits, board, caps, ctx) -> dict[str, Any]:
             model = optimize()
         # the optimizer's model carries its own compile state; a plain copy is what we measure
         model = graph.clone(model)
-    row = measure(model, latency16(model, board), board, caps, splits, dense, ctx["dense_total"],
-                  time.perf_counter() - t0)
+    row = measure(
+        model, latency16(model, board), board, caps, splits, dense, ctx["dense_total"], time.perf_counter() - t0
+    )
     nz = nonzero_weights(model)[0]
-    row.update({"their_dense_dsp": their_dsp, "dsp_budget": budget, "target_sparsity": round(target, 6),
-                "their_dsp_after": nz, "reached_target": nz <= budget, **notes})
+    row.update(
+        {
+            "their_dense_dsp": their_dsp,
+            "dsp_budget": budget,
+            "target_sparsity": round(target, 6),
+            "their_dsp_after": nz,
+            "reached_target": nz <= budget,
+            **notes,
+        }
+    )
     return row
 
 
-RUNNERS = {"fpga_prune": run_fpga_prune, "fpga_prune_16bit": run_fpga_prune_16bit, "tfmot": run_tfmot,
-           "hls4ml_dsp_aware": run_hls4ml}
+RUNNERS = {
+    "fpga_prune": run_fpga_prune,
+    "fpga_prune_16bit": run_fpga_prune_16bit,
+    "tfmot": run_tfmot,
+    "hls4ml_dsp_aware": run_hls4ml,
+}
 
 
 # ----------------------------------------------------------------------------- main
@@ -438,15 +494,26 @@ def load_inputs(args, bc: BenchConfig):
     t0 = time.perf_counter()
     cfg = ModelConfig(seed=bc.seed)
     model, hist = train(splits, cfg)
-    return model, splits, {"source": "trained", "data": str(csv), "config": cfg.to_dict(),
-                           "epochs_run": hist["epochs_run"], "train_s": round(time.perf_counter() - t0, 2)}
+    return (
+        model,
+        splits,
+        {
+            "source": "trained",
+            "data": str(csv),
+            "config": cfg.to_dict(),
+            "epochs_run": hist["epochs_run"],
+            "train_s": round(time.perf_counter() - t0, 2),
+        },
+    )
 
 
 def table(doc: dict[str, Any]) -> str:
     """A compact side-by-side table (for stderr and the README), one line per board and method."""
-    head = (f"{'board':<13}{'method':<18}{'DSP':>11}{'LUT':>8}{'FF':>8}{'BRAM':>5} {'fits':<5}"
-            f"{'sparsity':>9}{'lat':>4}{'AUC hw':>8}{'AUC fl':>8}{'dAUC 95% CI':>18}"
-            f"{'acc':>7}{'retain':>7}{'agree':>7}{'s':>6}")
+    head = (
+        f"{'board':<13}{'method':<18}{'DSP':>11}{'LUT':>8}{'FF':>8}{'BRAM':>5} {'fits':<5}"
+        f"{'sparsity':>9}{'lat':>4}{'AUC hw':>8}{'AUC fl':>8}{'dAUC 95% CI':>18}"
+        f"{'acc':>7}{'retain':>7}{'agree':>7}{'s':>6}"
+    )
     lines = [head]
     for bname, entry in doc["boards"].items():
         for name in ("dense_16bit", *METHODS):
@@ -457,11 +524,13 @@ def table(doc: dict[str, Any]) -> str:
                 lines.append(f"{bname:<13}{name:<18}error: {r['error'][:80]}")
                 continue
             dsp = f"{r['dsp']}/{entry['budget']['dsp']}"
-            lines.append(f"{bname:<13}{name:<18}{dsp:>11}{r['lut']:>8}{r['ff']:>8}{r['bram18k']:>5} "
-                         f"{'yes' if r['fits'] else 'NO':<5}{r['sparsity']:>9.3f}{r['latency_cycles']:>4}"
-                         f"{r['test_auc_hw']:>8.4f}{r['test_auc_float']:>8.4f}"
-                         f"{'[%+.4f,%+.4f]' % tuple(r['auc_delta_ci95']):>18}{r['test_accuracy_hw']:>7.3f}"
-                         f"{r['retention']:>7.3f}{r['decision_agreement']:>7.3f}{r['wall_s']:>6.0f}")
+            lines.append(
+                f"{bname:<13}{name:<18}{dsp:>11}{r['lut']:>8}{r['ff']:>8}{r['bram18k']:>5} "
+                f"{'yes' if r['fits'] else 'NO':<5}{r['sparsity']:>9.3f}{r['latency_cycles']:>4}"
+                f"{r['test_auc_hw']:>8.4f}{r['test_auc_float']:>8.4f}"
+                f"{'[{:+.4f},{:+.4f}]'.format(*r['auc_delta_ci95']):>18}{r['test_accuracy_hw']:>7.3f}"
+                f"{r['retention']:>7.3f}{r['decision_agreement']:>7.3f}{r['wall_s']:>6.0f}"
+            )
     return "\n".join(lines)
 
 
@@ -483,25 +552,38 @@ def main(argv: list[str] | None = None) -> int:
     t_all = time.perf_counter()
     real_stdout = sys.stdout
     with contextlib.redirect_stdout(sys.stderr):  # library chatter must not corrupt the JSON
-        doc: dict[str, Any] = {"benchmark": "pruning_baselines", "machine": machine_info(),
-                               "bench_config": bc.__dict__, "fit_config": FitConfig().to_dict(),
-                               "caps": caps.to_dict(), "tfmot_grid": list(TFMOT_GRID)}
+        doc: dict[str, Any] = {
+            "benchmark": "pruning_baselines",
+            "machine": machine_info(),
+            "bench_config": bc.__dict__,
+            "fit_config": FitConfig().to_dict(),
+            "caps": caps.to_dict(),
+            "tfmot_grid": list(TFMOT_GRID),
+        }
         say("dense model ...")
         dense, splits, info = load_inputs(args, bc)
         dense_total = nonzero_weights(dense)[1]
         ctx = {"bench": bc, "dense_total": dense_total}
         auc_val = pm.roc_auc(splits.val.y, _predict(dense, splits.val.X))
-        doc["dense"] = {**info, "widths": list(widths(dense)), "weights": dense_total,
-                        "n_train": len(splits.train.y), "n_val": len(splits.val.y), "n_test": len(splits.test.y),
-                        "val_auc": round(auc_val, 6),
-                        "test_auc": round(pm.roc_auc(splits.test.y, _predict(dense, splits.test.X)), 6)}
+        doc["dense"] = {
+            **info,
+            "widths": list(widths(dense)),
+            "weights": dense_total,
+            "n_train": len(splits.train.y),
+            "n_val": len(splits.val.y),
+            "n_test": len(splits.test.y),
+            "val_auc": round(auc_val, 6),
+            "test_auc": round(pm.roc_auc(splits.test.y, _predict(dense, splits.test.X)), 6),
+        }
         say(f"dense {doc['dense']['widths']}: val AUC {auc_val:.4f}, test AUC {doc['dense']['test_auc']:.4f}")
         doc["boards"] = {}
         for board in boards:
             budget = caps.budget(board)
             entry: dict[str, Any] = {
-                "part": board.part, "budget": {k: budget[k] for k in ("dsp", "bram18k", "lut", "ff")},
-                "dense_16bit": measure(dense, latency16(dense, board), board, caps, splits, dense, dense_total, 0.0)}
+                "part": board.part,
+                "budget": {k: budget[k] for k in ("dsp", "bram18k", "lut", "ff")},
+                "dense_16bit": measure(dense, latency16(dense, board), board, caps, splits, dense, dense_total, 0.0),
+            }
             for name in methods:
                 say(f"{board.name}: {name} ...")
                 t0 = time.perf_counter()
@@ -509,15 +591,19 @@ def main(argv: list[str] | None = None) -> int:
                     entry[name] = RUNNERS[name](dense, splits, board, caps, ctx)
                 except Exception as exc:  # a baseline that cannot run here is a result, not a crash
                     say(traceback.format_exc())
-                    entry[name] = {"error": f"{type(exc).__name__}: {exc}",
-                                   "wall_s": round(time.perf_counter() - t0, 2)}
+                    entry[name] = {
+                        "error": f"{type(exc).__name__}: {exc}",
+                        "wall_s": round(time.perf_counter() - t0, 2),
+                    }
                 r = entry[name]
                 if "error" in r:
                     say(f"{board.name}: {name} FAILED: {r['error']}")
                 else:
-                    say(f"{board.name}: {name}: DSP {r['dsp']}/{budget['dsp']} fits {r['fits']} "
+                    say(
+                        f"{board.name}: {name}: DSP {r['dsp']}/{budget['dsp']} fits {r['fits']} "
                         f"sparsity {r['sparsity']:.3f} test AUC hw {r['test_auc_hw']:.4f} "
-                        f"({r['wall_s']:.0f} s)")
+                        f"({r['wall_s']:.0f} s)"
+                    )
             doc["boards"][board.name] = entry
         doc["machine"]["loadavg_1min_end"] = round(os.getloadavg()[0], 2)
         doc["wall_s"] = round(time.perf_counter() - t_all, 1)

@@ -30,12 +30,14 @@ def _model():
     import tensorflow as tf
 
     tf.keras.utils.set_random_seed(0)
-    m = tf.keras.Sequential([
-        tf.keras.layers.Input((12,)),
-        tf.keras.layers.Dense(64, activation="relu", name="fc1"),
-        tf.keras.layers.Dense(32, activation="relu", name="fc2"),
-        tf.keras.layers.Dense(1, activation="sigmoid", name="out"),
-    ])
+    m = tf.keras.Sequential(
+        [
+            tf.keras.layers.Input((12,)),
+            tf.keras.layers.Dense(64, activation="relu", name="fc1"),
+            tf.keras.layers.Dense(32, activation="relu", name="fc2"),
+            tf.keras.layers.Dense(1, activation="sigmoid", name="out"),
+        ]
+    )
     rng = np.random.default_rng(0)
     for layer in m.layers:
         w, b = layer.get_weights()
@@ -64,14 +66,18 @@ def main() -> int:
         rows = {}
         for n in (100_000, 300_000, 1_000_000):
             x_raw = emulate.quantize_inputs(net, rng.standard_normal((n, 12)).astype(np.float32))
-            sec = _best(lambda: emulate.predict_raw(net, x_raw))
+            sec = _best(lambda x_raw=x_raw: emulate.predict_raw(net, x_raw))
             rows[str(n)] = {"seconds": round(sec, 4), "inferences_per_s": round(n / sec)}
         n_c = 20_000
         xf = rng.standard_normal((n_c, 12))
         csim_s = _best(lambda: hm.predict(xf), repeats=1)
         ref = np.asarray(hm.predict(xf), dtype=np.float64).reshape(n_c, -1)
-        mism = int((np.round(ref * 2.0 ** net.output_type.frac).astype(np.int64)
-                    != emulate.predict_raw(net, emulate.quantize_inputs(net, xf))).sum())
+        mism = int(
+            (
+                np.round(ref * 2.0**net.output_type.frac).astype(np.int64)
+                != emulate.predict_raw(net, emulate.quantize_inputs(net, xf))
+            ).sum()
+        )
     emu_rate = rows["1000000"]["inferences_per_s"]
     csim_rate = n_c / csim_s
     doc = {

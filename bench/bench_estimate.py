@@ -14,14 +14,19 @@ import time
 
 import numpy as np
 
-from fpga_prune.boards import load_board
-from fpga_prune.estimate.core import estimate, valid_reuse_factors
 from fpga_prune.arith.fixed import FixedType
 from fpga_prune.arith.ir import ActivationLayer, DenseLayer, FixedNetwork, SoftmaxParams
+from fpga_prune.boards import load_board
+from fpga_prune.estimate.core import estimate, valid_reuse_factors
 
 
-def model(strategy: str = "latency", rf_for=lambda n_in, n_out: 1, n_in: int = 12, units: tuple[int, ...] = (64, 32, 3),
-          name: str = "bench") -> FixedNetwork:
+def model(
+    strategy: str = "latency",
+    rf_for=lambda n_in, n_out: 1,
+    n_in: int = 12,
+    units: tuple[int, ...] = (64, 32, 3),
+    name: str = "bench",
+) -> FixedNetwork:
     """ap_fixed<16,6> Dense layers of random 10-bit weights, half of them zero, relu between; the last
     layer ends in a latency softmax when it has several outputs, else it is linear."""
     rng = np.random.default_rng(0)
@@ -31,14 +36,26 @@ def model(strategy: str = "latency", rf_for=lambda n_in, n_out: 1, n_in: int = 1
     for i, n in enumerate(units):
         w = rng.integers(-512, 512, size=(n_prev, n))
         w[rng.random(w.shape) < 0.5] = 0
-        layers.append(DenseLayer(f"dense{i}", t, t, t, t, t, w.astype(np.int64),
-                                 rng.integers(-64, 64, n).astype(np.int64),
-                                 strategy=strategy, reuse_factor=rf_for(n_prev, n)))
+        layers.append(
+            DenseLayer(
+                f"dense{i}",
+                t,
+                t,
+                t,
+                t,
+                t,
+                w.astype(np.int64),
+                rng.integers(-64, 64, n).astype(np.int64),
+                strategy=strategy,
+                reuse_factor=rf_for(n_prev, n),
+            )
+        )
         if i < len(units) - 1:
             layers.append(ActivationLayer(f"act{i}", "relu", t, t, n))
         elif n > 1:
-            layers.append(ActivationLayer(f"act{i}", "softmax", t, t, n,
-                                          softmax=SoftmaxParams("latency", 1024, 1024, t18, t18)))
+            layers.append(
+                ActivationLayer(f"act{i}", "softmax", t, t, n, softmax=SoftmaxParams("latency", 1024, 1024, t18, t18))
+            )
         else:
             layers.append(ActivationLayer(f"act{i}", "linear", t, t, n))
         n_prev = n
@@ -62,14 +79,29 @@ def rate(net: FixedNetwork, board, seconds: float = 1.5) -> tuple[float, int]:
 
 def main() -> None:
     board = load_board("zcu104")
-    out = {"benchmark": "estimate", "loadavg_1min": round(os.getloadavg()[0], 2), "cpus": os.cpu_count(), "model": "12-64-32-3 ap_fixed<16,6> 50% sparse", "board": board.name,
-           "python": platform.python_version(), "numpy": np.__version__}
-    for label, net in [("latency_rf1", model("latency", lambda i, o: 1)),
-                       ("resource_rf16", model("resource", closest_rf(16)))]:
+    out = {
+        "benchmark": "estimate",
+        "loadavg_1min": round(os.getloadavg()[0], 2),
+        "cpus": os.cpu_count(),
+        "model": "12-64-32-3 ap_fixed<16,6> 50% sparse",
+        "board": board.name,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+    }
+    for label, net in [
+        ("latency_rf1", model("latency", lambda i, o: 1)),
+        ("resource_rf16", model("resource", closest_rf(16))),
+    ]:
         cps, n = rate(net, board)
         e = estimate(net, board)
-        out[label] = {"calls_per_s": round(cps, 1), "calls": n, "dsp": e.dsp, "lut": e.lut,
-                      "bram18k": e.bram18k, "latency_cycles": e.latency_cycles}
+        out[label] = {
+            "calls_per_s": round(cps, 1),
+            "calls": n,
+            "dsp": e.dsp,
+            "lut": e.lut,
+            "bram18k": e.bram18k,
+            "latency_cycles": e.latency_cycles,
+        }
     print(json.dumps(out, indent=1, sort_keys=True))
 
 

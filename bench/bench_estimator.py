@@ -31,12 +31,11 @@ import re
 import statistics
 from pathlib import Path
 
-
+from fpga_prune.arith.ir import FixedNetwork
 from fpga_prune.boards import load_board
-from fpga_prune.hls.calibration import leave_one_out, observe, predict, ratio_table
 from fpga_prune.errors import InputError
 from fpga_prune.estimate.bands import BAND_QUANTITIES, quantile
-from fpga_prune.arith.ir import FixedNetwork
+from fpga_prune.hls.calibration import leave_one_out, observe, predict, ratio_table
 
 REPO = Path(__file__).resolve().parents[1]
 CALIBRATION = REPO.parent / "shared" / "vitis-calibration"
@@ -56,13 +55,13 @@ def group(obs, external: bool = False) -> str:
 
 def default_model() -> FixedNetwork:
     """The default 16-64-32-1 model's shape (bench_estimate.model: 50% zeros, ap_fixed<16,6>)."""
-    from bench_estimate import model  # noqa: PLC0415  (bench/ is on the path when run)
+    from bench_estimate import model
 
     return model(n_in=16, units=(64, 32, 1), name="default_16_64_32_1")
 
 
 def speed(seconds: float = 1.5) -> float:
-    from bench_estimate import rate  # noqa: PLC0415  (the one timing loop; bench/ is on the path when run)
+    from bench_estimate import rate
 
     return rate(default_model(), load_board("pynq-z2"), seconds)[0]
 
@@ -78,8 +77,13 @@ def write_bands(table: dict) -> None:
                 body += f"        {q!r}: {tuple(qs[q])!r},\n"
         body += "    },\n"
     body += "}\n"
-    new = re.sub(r"RATIOS: dict\[str, dict\[str, tuple\[float, \.\.\.\]\]\] = \{(?:\}|.*?\n\})\n",
-                 lambda m: body, text, count=1, flags=re.S)
+    new = re.sub(
+        r"RATIOS: dict\[str, dict\[str, tuple\[float, \.\.\.\]\]\] = \{(?:\}|.*?\n\})\n",
+        lambda m: body,
+        text,
+        count=1,
+        flags=re.S,
+    )
     path.write_text(new)
 
 
@@ -99,20 +103,29 @@ def summarize(rows: list[tuple[str, dict, dict]]) -> dict:
         bram_ok.setdefault(g, []).append(pred["bram18k"] == real["bram18k"])
     summary = {}
     for g, qs in sorted(groups.items()):
-        summary[g] = {"designs": len(lat_ok[g]),
-                      "latency_within_1_cycle": round(sum(lat_ok[g]) / len(lat_ok[g]), 3),
-                      "bram18k_exact": round(sum(bram_ok[g]) / len(bram_ok[g]), 3)}
+        summary[g] = {
+            "designs": len(lat_ok[g]),
+            "latency_within_1_cycle": round(sum(lat_ok[g]) / len(lat_ok[g]), 3),
+            "bram18k_exact": round(sum(bram_ok[g]) / len(bram_ok[g]), 3),
+        }
         for q, errs in qs.items():
-            summary[g][q] = {"median_abs_err": round(statistics.median(errs), 3),
-                             "p90_abs_err": round(quantile(errs, 0.9), 3)}
+            summary[g][q] = {
+                "median_abs_err": round(statistics.median(errs), 3),
+                "p90_abs_err": round(quantile(errs, 0.9), 3),
+            }
     return summary
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--write-bands", action="store_true")
-    ap.add_argument("--extra", nargs="*", default=[], metavar="DIR",
-                    help="synthesized hls4ml projects outside the repository to add")
+    ap.add_argument(
+        "--extra",
+        nargs="*",
+        default=[],
+        metavar="DIR",
+        help="synthesized hls4ml projects outside the repository to add",
+    )
     args = ap.parse_args()
     obs, skipped, external = [], {}, set()
     dirs = [(d, False) for d in sorted(p.parent for p in CALIBRATION.glob("*/design.json"))]
@@ -133,12 +146,19 @@ def main() -> None:
     table = ratio_table([(o, o.real_dict(), predict(o)) for o in obs])
     if args.write_bands:
         write_bands(table)
-    out = {"benchmark": "estimator_accuracy", "calibration_dir": str(CALIBRATION), "designs": len(obs),
-           "external_designs": sorted(external), "skipped": skipped,
-           "method": "leave-one-design-out: per-family cal_* corrections fitted on the others",
-           "groups": summary, "shipped": shipped, "per_design_estimate_vs_real": per_design,
-           "estimates_per_s_default_16_64_32_1": round(speed(), 1),
-           "loadavg_1min": round(os.getloadavg()[0], 2)}
+    out = {
+        "benchmark": "estimator_accuracy",
+        "calibration_dir": str(CALIBRATION),
+        "designs": len(obs),
+        "external_designs": sorted(external),
+        "skipped": skipped,
+        "method": "leave-one-design-out: per-family cal_* corrections fitted on the others",
+        "groups": summary,
+        "shipped": shipped,
+        "per_design_estimate_vs_real": per_design,
+        "estimates_per_s_default_16_64_32_1": round(speed(), 1),
+        "loadavg_1min": round(os.getloadavg()[0], 2),
+    }
     print(json.dumps(out, indent=1, sort_keys=True))
 
 

@@ -42,7 +42,10 @@ def main() -> None:
     xo = np.array([int(v) << 60 for v in x[:10_000]], dtype=object)
     src_wide = FixedType(True, 88, 11)
     out = {
-        "bench": "fixed", "n": N, "python": platform.python_version(), "numpy": np.__version__,
+        "bench": "fixed",
+        "n": N,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
         "cpus": os.cpu_count(),
         "cast_rnd_conv_sat_per_s": rate(lambda: fixed.cast(x, acc, res), N),
         "cast_trn_wrap_per_s": rate(lambda: fixed.cast(x, acc, wrap), N),

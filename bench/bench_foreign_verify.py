@@ -30,20 +30,33 @@ def verify(project: Path, vectors: int) -> dict:
         copy = Path(tmp) / project.name
         shutil.copytree(project, copy, ignore=shutil.ignore_patterns("*_prj", "build"))
         t0 = time.perf_counter()
-        r = subprocess.run([sys.executable, "-m", "fpga_prune.cli", "verify", str(copy), "--json",
-                            "--vectors", str(vectors)], cwd=REPO, capture_output=True, text=True, check=False)
+        r = subprocess.run(
+            [sys.executable, "-m", "fpga_prune.cli", "verify", str(copy), "--json", "--vectors", str(vectors)],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         seconds = round(time.perf_counter() - t0, 1)
     if r.returncode == 2:
-        return {"status": "refused", "error": r.stderr.strip().splitlines()[-1].replace(str(copy), project.name),
-                "seconds": seconds}
+        return {
+            "status": "refused",
+            "error": r.stderr.strip().splitlines()[-1].replace(str(copy), project.name),
+            "seconds": seconds,
+        }
     checks = {c["name"]: c for c in json.loads(r.stdout)["checks"]}
     model = checks.get("bit_accurate_model", {})
-    return {"status": "compared" if model.get("modelled") else "not_modelled", "exit_code": r.returncode,
-            "vectors": model.get("vectors"), "mismatches": model.get("mismatches"),
-            "layers": len(model.get("layers", [])),
-            "first_disagreeing_layer": next((x["layer"] for x in model.get("layers", [])
-                                             if x.get("disagreeing_vectors")), None),
-            "seconds": seconds}
+    return {
+        "status": "compared" if model.get("modelled") else "not_modelled",
+        "exit_code": r.returncode,
+        "vectors": model.get("vectors"),
+        "mismatches": model.get("mismatches"),
+        "layers": len(model.get("layers", [])),
+        "first_disagreeing_layer": next(
+            (x["layer"] for x in model.get("layers", []) if x.get("disagreeing_vectors")), None
+        ),
+        "seconds": seconds,
+    }
 
 
 def main() -> None:
@@ -53,10 +66,14 @@ def main() -> None:
     args = ap.parse_args()
     results = {d.name: verify(d, args.vectors) for d in sorted(args.dirs)}
     compared = [v for v in results.values() if v["status"] == "compared"]
-    out = {"benchmark": "foreign_project_bit_accuracy", "vectors_per_project": args.vectors,
-           "projects": len(results), "compared": len(compared),
-           "mismatching_projects": sum(1 for v in compared if v["mismatches"]),
-           "results": results}
+    out = {
+        "benchmark": "foreign_project_bit_accuracy",
+        "vectors_per_project": args.vectors,
+        "projects": len(results),
+        "compared": len(compared),
+        "mismatching_projects": sum(1 for v in compared if v["mismatches"]),
+        "results": results,
+    }
     print(json.dumps(out, indent=1, sort_keys=True))
 
 

@@ -41,22 +41,23 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import bench_baselines as bb  # noqa: E402
-from bench import emit  # noqa: E402
+import bench_baselines as bb
 
-from fpga_prune.search import cost  # noqa: E402
-from fpga_prune.arith import emulate  # noqa: E402
-from fpga_prune.arith import ir  # noqa: E402
-from fpga_prune.model import metrics as pm  # noqa: E402
-from fpga_prune.boards import Caps, load_board  # noqa: E402
-from fpga_prune.estimate.core import EstimateOptions, estimate  # noqa: E402
-from fpga_prune.search.fit import prune_to_fit  # noqa: E402
-from fpga_prune.search.config import FitConfig  # noqa: E402
-from fpga_prune.hls.adapter import network_from_keras, to_hls4ml_config  # noqa: E402
-from fpga_prune.prune import graph  # noqa: E402
+from bench import emit
+from fpga_prune.arith import (
+    emulate,
+    ir,
+)
+from fpga_prune.boards import Caps, load_board
+from fpga_prune.estimate.core import EstimateOptions, estimate
+from fpga_prune.hls.adapter import network_from_keras, to_hls4ml_config
+from fpga_prune.model import metrics as pm
+from fpga_prune.prune import graph
+from fpga_prune.search import cost
+from fpga_prune.search.config import FitConfig
+from fpga_prune.search.fit import prune_to_fit
 
 DEFAULT_BOARDS = ("pynq-z2", "zcu104")
 FLOOR = 0.98
@@ -77,10 +78,19 @@ def costed(model, settings, board, caps, splits, dense_test: float) -> dict[str,
     net = network_from_keras(model, settings)
     est = estimate(net, board, EstimateOptions(confidence=0.9))
     auc = pm.roc_auc(splits.test.y, emulate.predict(net, splits.test.X))
-    return {"dsp": est.dsp, "lut": est.lut, "ff": est.ff, "bram18k": est.bram18k, "upper": est.upper(),
-            "fits": est.fits(board, caps), "cost": round(cost.board_cost(est.upper(), board, caps), 6),
-            "lut_equivalent": cost.lut_equivalent(est.used()), "latency_cycles": est.latency_cycles,
-            "test_auc": round(auc, 6), "test_retention": round(auc / dense_test, 6)}
+    return {
+        "dsp": est.dsp,
+        "lut": est.lut,
+        "ff": est.ff,
+        "bram18k": est.bram18k,
+        "upper": est.upper(),
+        "fits": est.fits(board, caps),
+        "cost": round(cost.board_cost(est.upper(), board, caps), 6),
+        "lut_equivalent": cost.lut_equivalent(est.used()),
+        "latency_cycles": est.latency_cycles,
+        "test_auc": round(auc, 6),
+        "test_retention": round(auc / dense_test, 6),
+    }
 
 
 def oracle(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -94,8 +104,15 @@ def run_fpga_prune(name, dense, splits, board, caps, dense_test) -> dict[str, An
     res = prune_to_fit(dense, splits, board, caps, FPGA_PRUNE[name], progress=lambda m: bb.say(f"  {m}"))
     ch = res.chosen
     row = costed(ch.model, ch.settings, board, caps, splits, dense_test)
-    row.update({"design": ch.describe(), "search_fits": res.fits, "designs_tried": len(res.designs),
-                "val_metric": round(ch.val_metric, 6), "wall_s": round(time.perf_counter() - t0, 1)})
+    row.update(
+        {
+            "design": ch.describe(),
+            "search_fits": res.fits,
+            "designs_tried": len(res.designs),
+            "val_metric": round(ch.val_metric, 6),
+            "wall_s": round(time.perf_counter() - t0, 1),
+        }
+    )
     return row
 
 
@@ -128,12 +145,16 @@ def baseline_rows(sweep, board, caps, splits, dense_test) -> list[dict[str, Any]
 
 def ratios(entry: dict[str, Any]) -> dict[str, float | None]:
     """LUT-equivalent of each fpga_prune choice over the pruning-only choice and over the best baseline."""
+
     def leq(name):
         r = entry.get(name)
         return None if not r or "error" in r else r["lut_equivalent"]
 
-    base = [entry[k]["oracle"]["lut_equivalent"] for k in ("tfmot", "hls4ml_dsp_aware")
-            if entry.get(k) and entry[k].get("oracle")]
+    base = [
+        entry[k]["oracle"]["lut_equivalent"]
+        for k in ("tfmot", "hls4ml_dsp_aware")
+        if entry.get(k) and entry[k].get("oracle")
+    ]
     best = min(base) if base else None
     out: dict[str, float | None] = {}
     for name in FPGA_PRUNE:
@@ -160,17 +181,25 @@ def main(argv: list[str] | None = None) -> int:
         dense, splits, info = bb.load_inputs(args, bc)
         dense_test = pm.roc_auc(splits.test.y, bb._predict(dense, splits.test.X))
         doc: dict[str, Any] = {
-            "benchmark": "objective_cheapest_at_floor", "machine": bb.machine_info(), "floor_test_retention": FLOOR,
-            "cost_units": {"lut_equivalent": "LUT + 100*DSP + 200*BRAM_18K (point estimate)",
-                           "cost": "fpga_prune.search.cost.board_cost of the estimate's upper bound at confidence 0.9"},
-            "strategies": list(ir.STRATEGIES), "dense": {**info, "test_auc": round(dense_test, 6)},
+            "benchmark": "objective_cheapest_at_floor",
+            "machine": bb.machine_info(),
+            "floor_test_retention": FLOOR,
+            "cost_units": {
+                "lut_equivalent": "LUT + 100*DSP + 200*BRAM_18K (point estimate)",
+                "cost": "fpga_prune.search.cost.board_cost of the estimate's upper bound at confidence 0.9",
+            },
+            "strategies": list(ir.STRATEGIES),
+            "dense": {**info, "test_auc": round(dense_test, 6)},
             "hgq": "not run: hgq/hgq2 replace QKeras in this Python; in a separate venv sharing our "
-                   "TensorFlow 2.21, `pip install hgq` (0.2.6) requires keras<3, which TF 2.21 cannot use, "
-                   "and pip backtracks to a different TensorFlow wheel (620 MB) instead",
-            "boards": {}}
+            "TensorFlow 2.21, `pip install hgq` (0.2.6) requires keras<3, which TF 2.21 cannot use, "
+            "and pip backtracks to a different TensorFlow wheel (620 MB) instead",
+            "boards": {},
+        }
         sweeps: dict[str, Any] = {}
-        for name, fn in (("tfmot", lambda: tfmot_sweep(dense, splits, bc)),
-                         ("hls4ml_dsp_aware", lambda: hls4ml_sweep(dense, splits, bc, boards[0]))):
+        for name, fn in (
+            ("tfmot", lambda: tfmot_sweep(dense, splits, bc)),
+            ("hls4ml_dsp_aware", lambda: hls4ml_sweep(dense, splits, bc, boards[0])),
+        ):
             if name in skip:
                 continue
             bb.say(f"{name} sweep ...")
@@ -215,8 +244,10 @@ def main(argv: list[str] | None = None) -> int:
             elif "error" in r:
                 lines.append(f"{bname:<10}{name:<22} {r['error']}")
             else:
-                lines.append(f"{bname:<10}{name:<22} LUT-eq {r['lut_equivalent']:>7}  DSP {r['dsp']:>5}  "
-                             f"LUT {r['lut']:>6}  test retention {r['test_retention']:.4f}  fits {r['fits']}")
+                lines.append(
+                    f"{bname:<10}{name:<22} LUT-eq {r['lut_equivalent']:>7}  DSP {r['dsp']:>5}  "
+                    f"LUT {r['lut']:>6}  test retention {r['test_retention']:.4f}  fits {r['fits']}"
+                )
         lines += [f"{bname:<10}ratio {k:<42} {v}" for k, v in entry["ratios"].items()]
     bb.say("\n".join(lines))
     emit(doc, args.out, indent=1, stream=real_stdout)

@@ -16,11 +16,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from fpga_prune.rtl import render as rtl
-from fpga_prune.outdir import write_tree
-from fpga_prune.testing import random_inputs, synthetic_network
 from fpga_prune.hls.vectors import write_vector_dir
+from fpga_prune.outdir import write_tree
+from fpga_prune.rtl import render as rtl
 from fpga_prune.rtl.simulate import build_rtl, run_tests
+from fpga_prune.testing import random_inputs, synthetic_network
 
 TARGET_SECONDS = 60.0
 
@@ -57,23 +57,42 @@ def main(argv: list[str] | None = None) -> int:
             write_tree(rtl_dir, rtl.render_rtl(net))
             write_vector_dir(net, random_inputs(net, args.vectors, seed=1), vec_dir)
         t_gen = time.perf_counter() - t0
-        build = build_rtl(rtl_dir, args.sim, ports=args.ports, waves=args.waves,
-                          build_dir=work / f"build_{args.sim}", rebuild=True, vectors_dir=vec_dir)
+        build = build_rtl(
+            rtl_dir,
+            args.sim,
+            ports=args.ports,
+            waves=args.waves,
+            build_dir=work / f"build_{args.sim}",
+            rebuild=True,
+            vectors_dir=vec_dir,
+        )
         res = run_tests(build, vec_dir, vectors=args.vectors)
         total = time.perf_counter() - t0
     run_s = res.seconds - res.build_seconds
-    print(json.dumps({
-        "simulator": res.simulator, "version": res.version, "vectors": res.vectors,
-        "mismatches": res.mismatches, "passed": res.passed,
-        "latency_cycles": res.latency_cycles, "ii": res.ii,
-        "generate_seconds": round(t_gen, 2), "build_seconds": round(res.build_seconds, 2),
-        "simulate_seconds": round(run_s, 2), "total_seconds": round(total, 2),
-        "simulated_inferences_per_second": round(res.vectors / run_s, 1) if run_s > 0 else None,
-        "cpu_seconds_children": round(_child_cpu(), 2),
-        "target_seconds": TARGET_SECONDS, "meets_target": total <= TARGET_SECONDS,
-        "note": "simulate_seconds covers all three cocotb tests (back-to-back on every vector, "
+    print(
+        json.dumps(
+            {
+                "simulator": res.simulator,
+                "version": res.version,
+                "vectors": res.vectors,
+                "mismatches": res.mismatches,
+                "passed": res.passed,
+                "latency_cycles": res.latency_cycles,
+                "ii": res.ii,
+                "generate_seconds": round(t_gen, 2),
+                "build_seconds": round(res.build_seconds, 2),
+                "simulate_seconds": round(run_s, 2),
+                "total_seconds": round(total, 2),
+                "simulated_inferences_per_second": round(res.vectors / run_s, 1) if run_s > 0 else None,
+                "cpu_seconds_children": round(_child_cpu(), 2),
+                "target_seconds": TARGET_SECONDS,
+                "meets_target": total <= TARGET_SECONDS,
+                "note": "simulate_seconds covers all three cocotb tests (back-to-back on every vector, "
                 "idle gaps and reset on 400)",
-    }, indent=1))
+            },
+            indent=1,
+        )
+    )
     return 0 if res.passed else 1
 
 

@@ -48,7 +48,7 @@ _VARYING = ("run.json", "project/verify.json", "project/verify.xml", "project/bu
 def results(out: Path) -> dict:
     """What the sweep decided, per point (a digest of every artifact but timings, paths made relative)
     plus sweep.json's own digest: equal dicts mean byte-identical results."""
-    import hashlib  # noqa: PLC0415
+    import hashlib
 
     points = {}
     for point in sorted(p for p in (out / "points").iterdir() if p.is_dir()):
@@ -59,12 +59,17 @@ def results(out: Path) -> dict:
                 h.update(rel.encode() + b"\0" + f.read_bytes().replace(str(out).encode(), b"<OUT>") + b"\n")
         points[point.name] = h.hexdigest()[:16]
     sweep = (out / "sweep.json").read_bytes().replace(str(out).encode(), b"<OUT>")
-    rows = {r["board"]: {"fits": r.get("fits"), "used": {k: (v or {}).get("used") for k, v in
-                                                          (r.get("resources") or {}).items()},
-                         "allowed": {k: (v or {}).get("allowed") for k, v in (r.get("resources") or {}).items()},
-                         "latency_ns": r.get("latency_ns"), "accuracy": r.get("accuracy"),
-                         "mismatches": r.get("mismatches")}
-            for r in json.loads(sweep)["points"]}
+    rows = {
+        r["board"]: {
+            "fits": r.get("fits"),
+            "used": {k: (v or {}).get("used") for k, v in (r.get("resources") or {}).items()},
+            "allowed": {k: (v or {}).get("allowed") for k, v in (r.get("resources") or {}).items()},
+            "latency_ns": r.get("latency_ns"),
+            "accuracy": r.get("accuracy"),
+            "mismatches": r.get("mismatches"),
+        }
+        for r in json.loads(sweep)["points"]
+    }
     return {"points": points, "sweep_json": hashlib.sha256(sweep).hexdigest()[:16], "boards": rows}
 
 
@@ -84,9 +89,14 @@ def profile(out: Path) -> dict:
             kinds.setdefault(kind, []).append(s["seconds"])
             total += s["seconds"]
         (per_group if run_json.parent.parent.name == "groups" else per_point).append(total)
-    return {"kinds": {k: {"n": len(v), "mean_s": round(sum(v) / len(v), 2), "total_s": round(sum(v), 1)}
-                      for k, v in sorted(kinds.items())},
-            "group_task_s": per_group, "point_task_s": per_point}
+    return {
+        "kinds": {
+            k: {"n": len(v), "mean_s": round(sum(v) / len(v), 2), "total_s": round(sum(v), 1)}
+            for k, v in sorted(kinds.items())
+        },
+        "group_task_s": per_group,
+        "point_task_s": per_point,
+    }
 
 
 def project(prof: dict, wall_serial: float, workers=(1, 2, 4, 8, 16, 32)) -> dict:
@@ -98,8 +108,11 @@ def project(prof: dict, wall_serial: float, workers=(1, 2, 4, 8, 16, 32)) -> dic
     out = {"driver_s": round(driver, 1), "tasks_s": round(tasks, 1)}
     for w in workers:
         makespan = driver + math.ceil(len(g) / w) * mean_g + math.ceil(len(p) / w) * mean_p
-        out[str(w)] = {"wall_s": round(makespan, 1), "speedup": round(wall_serial / makespan, 2),
-                       "points_per_hour": round(len(p) / makespan * 3600, 1)}
+        out[str(w)] = {
+            "wall_s": round(makespan, 1),
+            "speedup": round(wall_serial / makespan, 2),
+            "points_per_hour": round(len(p) / makespan * 3600, 1),
+        }
     return out
 
 
@@ -117,23 +130,46 @@ def main() -> int:
     if bad:
         sys.exit(f"bench_sweep: unknown mode {bad[0]!r}; valid: {', '.join(MODES)}")
     work = Path(tempfile.mkdtemp(prefix="fpga_prune_bench_sweep_"))
-    doc: dict = {"machine": {"cpus": os.cpu_count(), "loadavg": os.getloadavg()}, "boards": args.boards,
-                 "settings": "full" if args.full else "small", "modes": {}}
+    doc: dict = {
+        "machine": {"cpus": os.cpu_count(), "loadavg": os.getloadavg()},
+        "boards": args.boards,
+        "settings": "full" if args.full else "small",
+        "modes": {},
+    }
     try:
         for mode in modes:
             out = work / mode
-            cmd = [sys.executable, "-m", "fpga_prune.cli", "sweep", "--board", args.boards, "--data", str(data),
-                   "--out", str(out), "--json", *([] if args.full else SMALL), *MODES[mode]]
+            cmd = [
+                sys.executable,
+                "-m",
+                "fpga_prune.cli",
+                "sweep",
+                "--board",
+                args.boards,
+                "--data",
+                str(data),
+                "--out",
+                str(out),
+                "--json",
+                *([] if args.full else SMALL),
+                *MODES[mode],
+            ]
             rec = measure(cmd, parse_json=True)
             summary = rec.pop("result", {}) or {}
             points = summary.get("completed", 0)
-            rec.update({"points": points, "points_per_hour": round(points / rec["seconds"] * 3600, 1)
-                        if rec["seconds"] else None, "profile": profile(out), "results": results(out)})
+            rec.update(
+                {
+                    "points": points,
+                    "points_per_hour": round(points / rec["seconds"] * 3600, 1) if rec["seconds"] else None,
+                    "profile": profile(out),
+                    "results": results(out),
+                }
+            )
             doc["modes"][mode] = rec
         base = doc["modes"].get("local1")
         if base and base["exit"] == 0:
             doc["projection"] = project(base["profile"], base["seconds"])
-            for mode, rec in doc["modes"].items():
+            for rec in doc["modes"].values():
                 rec["speedup_vs_local1"] = round(base["seconds"] / rec["seconds"], 2) if rec["seconds"] else None
                 rec["same_results_as_local1"] = rec["results"] == base["results"]
     finally:

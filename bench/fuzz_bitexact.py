@@ -30,8 +30,13 @@ from __future__ import annotations
 
 import os
 
-for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "TF_NUM_INTEROP_THREADS",
-           "TF_NUM_INTRAOP_THREADS"):
+for _v in (
+    "OPENBLAS_NUM_THREADS",
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "TF_NUM_INTEROP_THREADS",
+    "TF_NUM_INTRAOP_THREADS",
+):
     os.environ.setdefault(_v, "1")
 
 import argparse  # noqa: E402
@@ -52,15 +57,15 @@ import numpy as np  # noqa: E402
 
 import fpga_prune  # noqa: E402,F401  (legacy Keras first)
 from fpga_prune.arith import emulate  # noqa: E402
-from fpga_prune.hls import adapter as ha  # noqa: E402
 from fpga_prune.arith.fixed import OVERFLOW_MODES, QUANT_MODES, FixedType  # noqa: E402
+from fpga_prune.hls import adapter as ha  # noqa: E402
 from fpga_prune.hls.settings import SOFTMAX_IMPLEMENTATIONS, HlsSettings  # noqa: E402
 
 #: the multiplier strategies, any reuse factor; distributed_arithmetic (reuse factor 1 only, its
 #: generated adder-graph C++ compiles far slower) is checked against C sim in tests/test_da.py instead
 STRATEGIES = ("latency", "resource")
-from fpga_prune.flow.generate import parse_top_header  # noqa: E402
 from fpga_prune.arith.ir import FixedNetwork  # noqa: E402
+from fpga_prune.flow.generate import parse_top_header  # noqa: E402
 
 #: -O0: correctness only (300 vectors run in milliseconds); with the precompiled header a network
 #: builds in 1.9 s of CPU at -O0, 2.3 s at -O1, 2.8-3.0 s without the header (measured, g++ 12)
@@ -149,9 +154,15 @@ class Case:
     settings: HlsSettings
 
     def to_dict(self) -> dict:
-        return {"seed": self.seed, "index": self.index, "widths": list(self.widths),
-                "activations": list(self.activations), "sparsity": self.sparsity,
-                "weight_scale": self.weight_scale, "settings": json.loads(self.settings.to_json())}
+        return {
+            "seed": self.seed,
+            "index": self.index,
+            "widths": list(self.widths),
+            "activations": list(self.activations),
+            "sparsity": self.sparsity,
+            "weight_scale": self.weight_scale,
+            "settings": json.loads(self.settings.to_json()),
+        }
 
 
 def draw_case(seed: int, index: int) -> Case:
@@ -245,26 +256,45 @@ class Compiler:
             return
         self.pre.parent.mkdir(parents=True, exist_ok=True)
         self.pre.write_text(_PRE_H)
-        cmd = [self.cxx, *CXXFLAGS, f"-I{firmware}", f"-I{firmware / 'ap_types'}", "-x", "c++-header",
-               str(self.pre), "-o", str(self.pre) + ".gch"]
+        cmd = [
+            self.cxx,
+            *CXXFLAGS,
+            f"-I{firmware}",
+            f"-I{firmware / 'ap_types'}",
+            "-x",
+            "c++-header",
+            str(self.pre),
+            "-o",
+            str(self.pre) + ".gch",
+        ]
         subprocess.run(cmd, check=True, capture_output=True, text=True)
         self.code_gen_sha = _sha(firmware / "nnet_utils" / "nnet_code_gen.h")
 
     def command(self, prj: Path) -> list[str]:
         fw = prj / "firmware"
         self._ensure_pch(fw)
-        pre = ["-include", str(self.pre)] if _sha(fw / "nnet_utils" / "nnet_code_gen.h") == self.code_gen_sha \
-            else []  # a project-specific code_gen header must not be shadowed by the precompiled one
+        pre = (
+            ["-include", str(self.pre)] if _sha(fw / "nnet_utils" / "nnet_code_gen.h") == self.code_gen_sha else []
+        )  # a project-specific code_gen header must not be shadowed by the precompiled one
         return [self.cxx, *CXXFLAGS, *pre, "-I.", "-Iap_types", "fuzz_runner.cpp", "-o", str(prj / "fuzz_runner")]
 
 
 def write_runner(prj: Path, network: FixedNetwork) -> None:
     sig = parse_top_header((prj / "firmware" / f"{TOP}.h").read_text(), TOP)
     it, ot = network.input_type, network.output_type
-    (prj / "firmware" / "fuzz_runner.cpp").write_text(_RUNNER.format(
-        top=TOP, in_ctype=sig.input_ctype, out_ctype=sig.output_ctype, n_in=network.n_inputs,
-        n_out=network.n_outputs, in_w=it.width, out_w=ot.width,
-        in_bits="ap_int" if it.signed else "ap_uint", out_bits="ap_int" if ot.signed else "ap_uint"))
+    (prj / "firmware" / "fuzz_runner.cpp").write_text(
+        _RUNNER.format(
+            top=TOP,
+            in_ctype=sig.input_ctype,
+            out_ctype=sig.output_ctype,
+            n_in=network.n_inputs,
+            n_out=network.n_outputs,
+            in_w=it.width,
+            out_w=ot.width,
+            in_bits="ap_int" if it.signed else "ap_uint",
+            out_bits="ap_int" if ot.signed else "ap_uint",
+        )
+    )
 
 
 def compile_and_run(cmd: list[str], prj: Path, x: np.ndarray) -> tuple[np.ndarray, float]:
@@ -275,8 +305,13 @@ def compile_and_run(cmd: list[str], prj: Path, x: np.ndarray) -> tuple[np.ndarra
     if proc.returncode != 0:
         raise RuntimeError("g++ failed: " + " | ".join(proc.stderr.strip().splitlines()[-6:]))
     np.savetxt(prj / "inputs_raw.dat", x, fmt="%d")
-    run = subprocess.run([str(prj / "fuzz_runner"), str(prj / "inputs_raw.dat"), str(prj / "outputs_raw.dat")],
-                         cwd=prj / "firmware", capture_output=True, text=True, check=False)
+    run = subprocess.run(
+        [str(prj / "fuzz_runner"), str(prj / "inputs_raw.dat"), str(prj / "outputs_raw.dat")],
+        cwd=prj / "firmware",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if run.returncode != 0:
         raise RuntimeError(f"runner exit {run.returncode}: {run.stderr.strip()[-300:]}")
     return np.loadtxt(prj / "outputs_raw.dat", dtype=np.int64, ndmin=2), seconds
@@ -308,8 +343,9 @@ class Pending:
     future: Future
 
 
-def prepare(case: Case, model, x: np.ndarray | None, vectors: int, work: Path, compiler: Compiler,
-            pool: ThreadPoolExecutor) -> Pending:
+def prepare(
+    case: Case, model, x: np.ndarray | None, vectors: int, work: Path, compiler: Compiler, pool: ThreadPoolExecutor
+) -> Pending:
     prj = work / f"net-{case.seed}-{case.index:04d}"
     shutil.rmtree(prj, ignore_errors=True)
     with contextlib.redirect_stdout(sys.stderr):  # hls4ml prints its warnings; stdout is the JSON
@@ -318,8 +354,9 @@ def prepare(case: Case, model, x: np.ndarray | None, vectors: int, work: Path, c
         network = ha.network_from_hls(hm, name=TOP)
         ir_differs = ir_difference(ha.network_from_keras(model, case.settings, name=TOP), network)
     if x is None:
-        x = draw_inputs(network.input_type, network.n_inputs, vectors,
-                        np.random.default_rng([case.seed, case.index, 2]))
+        x = draw_inputs(
+            network.input_type, network.n_inputs, vectors, np.random.default_rng([case.seed, case.index, 2])
+        )
     write_runner(prj, network)
     fut = pool.submit(compile_and_run, compiler.command(prj), prj, x)
     return Pending(case, model, network, x, prj, ir_differs, fut)
@@ -327,8 +364,13 @@ def prepare(case: Case, model, x: np.ndarray | None, vectors: int, work: Path, c
 
 def finish(p: Pending, out: Path | None, keep: bool, save_all: bool = False) -> dict:
     """Compare; save the network for replay when it mismatches."""
-    rec: dict = {"index": p.case.index, "widths": list(p.case.widths), "activations": list(p.case.activations),
-                 "vectors": 0, "mismatches": 0}
+    rec: dict = {
+        "index": p.case.index,
+        "widths": list(p.case.widths),
+        "activations": list(p.case.activations),
+        "vectors": 0,
+        "mismatches": 0,
+    }
     if p.ir_differs:
         rec["ir_differs"] = p.ir_differs
     try:
@@ -339,11 +381,13 @@ def finish(p: Pending, out: Path | None, keep: bool, save_all: bool = False) -> 
             raise RuntimeError(f"reference produced {ref.shape}, model {got.shape}")
         bad = np.flatnonzero((ref != got).any(axis=1))
         rec["vectors"], rec["mismatches"] = len(p.x), len(bad)
-        rec["first"] = [{"vector": int(i), "input": p.x[i].tolist(), "csim": ref[i].tolist(),
-                         "model": got[i].tolist()} for i in bad[:3]]
+        rec["first"] = [
+            {"vector": int(i), "input": p.x[i].tolist(), "csim": ref[i].tolist(), "model": got[i].tolist()}
+            for i in bad[:3]
+        ]
         if not rec["first"]:
             del rec["first"]
-    except Exception as exc:  # noqa: BLE001 -- a fuzz harness reports every failure and goes on
+    except Exception as exc:
         rec["error"] = f"{type(exc).__name__}: {exc}"[:600]
     if out is not None and (save_all or rec["mismatches"] or "error" in rec):
         rec["saved"] = str(save_case(out, p, rec))
@@ -361,8 +405,9 @@ def save_case(out: Path, p: Pending, rec: dict) -> Path:
         (d / "settings.json").write_text(p.case.settings.to_json())
         np.savetxt(d / "inputs_raw.dat", p.x, fmt="%d")
         (d / "network.json").write_text(p.network.to_json())
-        (d / "case.json").write_text(json.dumps({"case": p.case.to_dict(), "result": rec}, indent=1,
-                                                sort_keys=True) + "\n")
+        (d / "case.json").write_text(
+            json.dumps({"case": p.case.to_dict(), "result": rec}, indent=1, sort_keys=True) + "\n"
+        )
     return target
 
 
@@ -384,8 +429,16 @@ class _Records(list):
                 f.write(json.dumps(rec, sort_keys=True) + "\n")
 
 
-def fuzz(networks: int, seed: int, vectors: int, out: Path | None, jobs: int = 2, keep: bool = False,
-         start: int = 0, save_all: bool = False) -> dict:
+def fuzz(
+    networks: int,
+    seed: int,
+    vectors: int,
+    out: Path | None,
+    jobs: int = 2,
+    keep: bool = False,
+    start: int = 0,
+    save_all: bool = False,
+) -> dict:
     import hls4ml
 
     t0 = time.perf_counter()
@@ -399,11 +452,17 @@ def fuzz(networks: int, seed: int, vectors: int, out: Path | None, jobs: int = 2
                 case = draw_case(seed, index)
                 try:
                     pending.append(prepare(case, build_model(case), None, vectors, work, compiler, pool))
-                except Exception as exc:  # noqa: BLE001
-                    records.append({"index": index, "vectors": 0, "mismatches": 0,
-                                    "error": f"prepare: {type(exc).__name__}: {exc}"[:600],
-                                    "case": case.to_dict(),
-                                    "where": traceback.format_exc(limit=-2).strip().splitlines()[-3:]})
+                except Exception as exc:
+                    records.append(
+                        {
+                            "index": index,
+                            "vectors": 0,
+                            "mismatches": 0,
+                            "error": f"prepare: {type(exc).__name__}: {exc}"[:600],
+                            "case": case.to_dict(),
+                            "where": traceback.format_exc(limit=-2).strip().splitlines()[-3:],
+                        }
+                    )
                 while len(pending) > jobs or (pending and pending[0].future.done()):
                     records.append(finish(pending.pop(0), out, keep, save_all))
             while pending:
@@ -411,8 +470,14 @@ def fuzz(networks: int, seed: int, vectors: int, out: Path | None, jobs: int = 2
     finally:
         if not keep:
             shutil.rmtree(work, ignore_errors=True)
-    machine = {"cpus": os.cpu_count(), "loadavg_1min": round(os.getloadavg()[0], 2), "jobs": jobs,
-               "hls4ml": hls4ml.__version__, "cxx": _cxx_version(), "cxxflags": " ".join(CXXFLAGS)}
+    machine = {
+        "cpus": os.cpu_count(),
+        "loadavg_1min": round(os.getloadavg()[0], 2),
+        "jobs": jobs,
+        "hls4ml": hls4ml.__version__,
+        "cxx": _cxx_version(),
+        "cxxflags": " ".join(CXXFLAGS),
+    }
     return summary(list(records), time.perf_counter() - t0, {"seed": seed, "machine": machine})
 
 
@@ -440,8 +505,9 @@ def summary(records: list[dict], seconds: float, extra: dict) -> dict:
         "mismatching_networks": sum(1 for r in records if r["mismatches"]),
         "ir_differences": sum(1 for r in records if r.get("ir_differs")),
         "ir_difference_fields": dict(sorted(kinds.items())),
-        "ir_difference_examples": [{"index": r["index"], "diff": r["ir_differs"]}
-                                   for r in records if r.get("ir_differs")][:8],
+        "ir_difference_examples": [
+            {"index": r["index"], "diff": r["ir_differs"]} for r in records if r.get("ir_differs")
+        ][:8],
         "errors": sum(1 for r in records if "error" in r),
         "seconds": round(seconds, 1),
         "compile_seconds": round(sum(r.get("compile_seconds", 0.0) for r in records), 1),
@@ -456,8 +522,15 @@ def replay(path: Path, keep: bool = False) -> dict:
     path = Path(path)
     meta = json.loads((path / "case.json").read_text())["case"]
     settings = HlsSettings.from_json((path / "settings.json").read_text(), source=str(path / "settings.json"))
-    case = Case(int(meta["seed"]), int(meta["index"]), tuple(meta["widths"]), tuple(meta["activations"]),
-                float(meta["sparsity"]), float(meta["weight_scale"]), settings)
+    case = Case(
+        int(meta["seed"]),
+        int(meta["index"]),
+        tuple(meta["widths"]),
+        tuple(meta["activations"]),
+        float(meta["sparsity"]),
+        float(meta["weight_scale"]),
+        settings,
+    )
     model = tf.keras.models.load_model(path / "model.h5", compile=False)
     x = np.loadtxt(path / "inputs_raw.dat", dtype=np.int64, ndmin=2)
     t0 = time.perf_counter()
@@ -486,8 +559,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.replay is not None:
         res = replay(args.replay, keep=args.keep)
     else:
-        res = fuzz(args.networks, args.seed, args.vectors, args.out, jobs=args.jobs, keep=args.keep,
-                   start=args.start, save_all=args.save_all)
+        res = fuzz(
+            args.networks,
+            args.seed,
+            args.vectors,
+            args.out,
+            jobs=args.jobs,
+            keep=args.keep,
+            start=args.start,
+            save_all=args.save_all,
+        )
         if args.out is not None:
             args.out.mkdir(parents=True, exist_ok=True)
             (args.out / f"summary-{args.seed}.json").write_text(json.dumps(res, indent=1, sort_keys=True) + "\n")

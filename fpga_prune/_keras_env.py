@@ -47,10 +47,10 @@ class _AliasLoader(importlib.abc.Loader):
 class _KerasAliasFinder(importlib.abc.MetaPathFinder):
     """Resolve ``keras`` / ``keras.x.y`` to ``tf_keras`` / ``tf_keras.x.y``."""
 
-    def find_spec(self, fullname, path=None, target=None):  # noqa: D401 - importlib API
+    def find_spec(self, fullname, path=None, target=None):
         if fullname != ALIAS and not fullname.startswith(ALIAS + "."):
             return None
-        real = TARGET + fullname[len(ALIAS):]
+        real = TARGET + fullname[len(ALIAS) :]
         if importlib.util.find_spec(real) is None:
             return None
         return importlib.machinery.ModuleSpec(fullname, _AliasLoader(real), is_package=True)
@@ -73,7 +73,8 @@ def _tf_keras_resolved_to_keras3() -> bool:
     tf = sys.modules.get("tensorflow")
     loader = None if tf is None else vars(tf).get("keras")
     return bool(getattr(loader, "_tfll_initialized", False)) and (
-        getattr(loader, "_tfll_keras_version", None) != "tf_keras")
+        getattr(loader, "_tfll_keras_version", None) != "tf_keras"
+    )
 
 
 def _evict_keras3() -> None:
@@ -151,9 +152,9 @@ def import_tensorflow_quietly() -> None:
 
 def check() -> None:
     """Verify, after the fact, that tf.keras, keras and qkeras agree on Keras 2."""
+    import keras  # noqa: PLC0415
     import tensorflow as tf  # noqa: PLC0415
     import tf_keras  # noqa: PLC0415
-    import keras  # noqa: PLC0415
 
     if keras is not tf_keras:
         raise LegacyKerasError(f"'keras' resolves to {keras.__name__}, not tf_keras")

@@ -77,10 +77,19 @@ class Board:
         return {r: int(getattr(self, r)) for r in RESOURCES}
 
     def to_dict(self) -> BoardDoc:
-        return {"name": self.name, "part": self.part, "family": self.family, "dsp": self.dsp,
-                "bram18k": self.bram18k, "uram": self.uram, "lut": self.lut, "ff": self.ff,
-                "clock_period_ns": self.clock_period_ns, "dsp_width": f"{self.dsp_width[0]}x{self.dsp_width[1]}",
-                "source": self.source}
+        return {
+            "name": self.name,
+            "part": self.part,
+            "family": self.family,
+            "dsp": self.dsp,
+            "bram18k": self.bram18k,
+            "uram": self.uram,
+            "lut": self.lut,
+            "ff": self.ff,
+            "clock_period_ns": self.clock_period_ns,
+            "dsp_width": f"{self.dsp_width[0]}x{self.dsp_width[1]}",
+            "source": self.source,
+        }
 
 
 @dataclass(frozen=True)
@@ -139,6 +148,7 @@ def parse_caps(items: Iterable[str] | None, base: Caps = DEFAULT_CAPS) -> Caps:
 
 
 # --------------------------------------------------------------------------- loading
+
 
 def _registry_dir() -> Path:
     return Path(str(asset_dir("boards")))
@@ -199,12 +209,21 @@ def board_from_mapping(doc: object, path: object) -> Board:
         raise _fail(path, "family", f"must be one of {', '.join(FAMILIES)}, got {strs['family']!r}")
     ints = {key: _check_int(path, key, doc[key]) for key in _INT_FIELDS}
     clock = doc["clock_period_ns"]
-    if isinstance(clock, bool) or not isinstance(clock, (int, float)) or not (0 < clock < 1000) \
-            or math.isnan(clock):
+    if isinstance(clock, bool) or not isinstance(clock, (int, float)) or not (0 < clock < 1000) or math.isnan(clock):
         raise _fail(path, "clock_period_ns", f"must be a positive number of nanoseconds (< 1000), got {clock!r}")
-    return Board(name=strs["name"], part=strs["part"], family=strs["family"], dsp=ints["dsp"],
-                 bram18k=ints["bram18k"], uram=ints["uram"], lut=ints["lut"], ff=ints["ff"],
-                 clock_period_ns=float(clock), dsp_width=_check_width(path, doc["dsp_width"]), source=strs["source"])
+    return Board(
+        name=strs["name"],
+        part=strs["part"],
+        family=strs["family"],
+        dsp=ints["dsp"],
+        bram18k=ints["bram18k"],
+        uram=ints["uram"],
+        lut=ints["lut"],
+        ff=ints["ff"],
+        clock_period_ns=float(clock),
+        dsp_width=_check_width(path, doc["dsp_width"]),
+        source=strs["source"],
+    )
 
 
 def load_board_file(path: str | Path) -> Board:
@@ -238,8 +257,11 @@ def load_board(name_or_path: str | Path) -> Board:
     registry = _registry()
     key = text.strip().lower()
     if key not in registry:
-        raise InputError("--board", None, f"unknown board {text!r}; valid: {', '.join(sorted(registry))} "
-                         "(or a path to a board .yaml file)")
+        raise InputError(
+            "--board",
+            None,
+            f"unknown board {text!r}; valid: {', '.join(sorted(registry))} (or a path to a board .yaml file)",
+        )
     return load_board_file(registry[key])
 
 
@@ -276,9 +298,22 @@ def board_for_part(part: str, clock_period_ns: float | None = None) -> Board:
             return replace(b, clock_period_ns=float(clock_period_ns or b.clock_period_ns))
     family = family_of_part(part)
     if family is None:
-        raise InputError("--part", None, f"unknown part family for {part!r} (expected an AMD xc7*, xcku*, xcvu*, "
-                         "xczu*, xcu* ... part)")
+        raise InputError(
+            "--part",
+            None,
+            f"unknown part family for {part!r} (expected an AMD xc7*, xcku*, xcvu*, xczu*, xcu* ... part)",
+        )
     width = (25, 18) if family == "7series" else (27, 18)
-    return Board(name=part, part=part, family=family, dsp=0, bram18k=0, uram=0, lut=0, ff=0,
-                 clock_period_ns=float(clock_period_ns or 5.0), dsp_width=width,
-                 source="family from the part name; device resources unknown (0)")
+    return Board(
+        name=part,
+        part=part,
+        family=family,
+        dsp=0,
+        bram18k=0,
+        uram=0,
+        lut=0,
+        ff=0,
+        clock_period_ns=float(clock_period_ns or 5.0),
+        dsp_width=width,
+        source="family from the part name; device resources unknown (0)",
+    )

@@ -102,8 +102,9 @@ def json_object(text: str, source: object, field: str | None = None) -> JsonObje
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno} column {exc.colno}"
-        raise InputError(source, field or where, f"invalid JSON: {exc.msg}" + (f" at {where}" if field else "")
-                         ) from None
+        raise InputError(
+            source, field or where, f"invalid JSON: {exc.msg}" + (f" at {where}" if field else "")
+        ) from None
     if not isinstance(doc, dict):
         raise InputError(source, field, f"expected a JSON object, got {type(doc).__name__}")
     return doc

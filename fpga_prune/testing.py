@@ -21,10 +21,18 @@ from fpga_prune.arith.ir import (
 )
 
 
-def synthetic_network(seed: int = 0, n_in: int = 12, hidden: tuple[int, ...] = (32, 16), n_out: int = 1,
-                      sparsity: float = 0.7, io: FixedType | None = None, weight: FixedType | None = None,
-                      accum: FixedType | None = None, result: FixedType | None = None,
-                      dead_input: bool = True) -> FixedNetwork:
+def synthetic_network(
+    seed: int = 0,
+    n_in: int = 12,
+    hidden: tuple[int, ...] = (32, 16),
+    n_out: int = 1,
+    sparsity: float = 0.7,
+    io: FixedType | None = None,
+    weight: FixedType | None = None,
+    accum: FixedType | None = None,
+    result: FixedType | None = None,
+    dead_input: bool = True,
+) -> FixedNetwork:
     """A sparse dense/relu MLP with a sigmoid head, shaped like the default pruned model.
 
     Why: simulator and RTL tests need a network independent of Keras training;
@@ -51,23 +59,41 @@ def synthetic_network(seed: int = 0, n_in: int = 12, hidden: tuple[int, ...] = (
             w[prev - 1, :] = 0  # layer-0 neuron no one reads: dead
         b = rng.integers(-(1 << 10), 1 << 10, size=n)
         last = k == len(sizes) - 1
-        layers.append(DenseLayer(name=f"dense_{k}" if k else "dense", input_type=in_t, weight_type=weight,
-                                 bias_type=weight, accum_type=accum, result_type=result,
-                                 weights=w.astype(np.int64), biases=b.astype(np.int64)))
+        layers.append(
+            DenseLayer(
+                name=f"dense_{k}" if k else "dense",
+                input_type=in_t,
+                weight_type=weight,
+                bias_type=weight,
+                accum_type=accum,
+                result_type=result,
+                weights=w.astype(np.int64),
+                biases=b.astype(np.int64),
+            )
+        )
         if last:
             tt = FixedType(True, 18, 8)
             layers.append(tables.sigmoid_layer("sigmoid", result, sig_t, n, 1024, tt))
         else:
-            layers.append(ActivationLayer(name=f"relu_{k}" if k else "relu", activation="relu",
-                                          input_type=result, result_type=relu_t, n=n))
+            layers.append(
+                ActivationLayer(
+                    name=f"relu_{k}" if k else "relu", activation="relu", input_type=result, result_type=relu_t, n=n
+                )
+            )
             in_t = relu_t
         prev = n
     return FixedNetwork(name=f"synthetic_{seed}", input_type=io, n_inputs=n_in, layers=tuple(layers))
 
 
-def softmax_layer(name: str, input_type: FixedType, result_type: FixedType, n: int,
-                  implementation: SoftmaxImplementation = "stable", table_size: int = 1024,
-                  table_type: FixedType | None = None) -> ActivationLayer:
+def softmax_layer(
+    name: str,
+    input_type: FixedType,
+    result_type: FixedType,
+    n: int,
+    implementation: SoftmaxImplementation = "stable",
+    table_size: int = 1024,
+    table_type: FixedType | None = None,
+) -> ActivationLayer:
     """A softmax layer with hls4ml's default types and its tables, as the adapter builds them.
 
     Defaults are what hls4ml 1.3 resolves for ``Dense(n, activation='softmax')``:
@@ -77,23 +103,38 @@ def softmax_layer(name: str, input_type: FixedType, result_type: FixedType, n: i
     """
     tt = table_type or FixedType(True, 18, 8, "AP_RND", "AP_SAT")
     norm = FixedType(False, input_type.width - 1, input_type.integer - 1) if implementation == "stable" else None
-    params = SoftmaxParams(implementation=implementation, exp_table_size=table_size, inv_table_size=table_size,
-                           accum_type=tt, inv_inp_type=tt, inp_norm_type=norm)
+    params = SoftmaxParams(
+        implementation=implementation,
+        exp_table_size=table_size,
+        inv_table_size=table_size,
+        accum_type=tt,
+        inv_inp_type=tt,
+        inp_norm_type=norm,
+    )
     if implementation == "legacy":
         lt = table_type or FixedType(True, 18, 8)
         return tables.softmax_layer(name, input_type, result_type, n, params, lt, lt)
     return tables.softmax_layer(name, input_type, result_type, n, params, tt, tt)
 
 
-def synthetic_softmax_network(seed: int = 0, n_in: int = 8, hidden: tuple[int, ...] = (12,), n_classes: int = 3,
-                              implementation: SoftmaxImplementation = "stable", sparsity: float = 0.5) -> FixedNetwork:
+def synthetic_softmax_network(
+    seed: int = 0,
+    n_in: int = 8,
+    hidden: tuple[int, ...] = (12,),
+    n_classes: int = 3,
+    implementation: SoftmaxImplementation = "stable",
+    sparsity: float = 0.5,
+) -> FixedNetwork:
     """A small sparse relu MLP with a softmax head (the ``direction3`` model's shape)."""
-    base = synthetic_network(seed, n_in=n_in, hidden=hidden, n_out=n_classes, sparsity=sparsity,
-                             dead_input=False)
+    base = synthetic_network(seed, n_in=n_in, hidden=hidden, n_out=n_classes, sparsity=sparsity, dead_input=False)
     last = base.layers[-2]
     head = softmax_layer("softmax", last.result_type, FixedType(True, 16, 6), n_classes, implementation)
-    return FixedNetwork(name=f"synthetic_softmax_{implementation}_{seed}", input_type=base.input_type,
-                        n_inputs=n_in, layers=(*base.layers[:-1], head))
+    return FixedNetwork(
+        name=f"synthetic_softmax_{implementation}_{seed}",
+        input_type=base.input_type,
+        n_inputs=n_in,
+        layers=(*base.layers[:-1], head),
+    )
 
 
 def cast_sweep_network(seed: int = 0, width: int = 4) -> FixedNetwork:
@@ -117,9 +158,18 @@ def cast_sweep_network(seed: int = 0, width: int = 4) -> FixedNetwork:
         w = rng.integers(weight.raw_min, weight.raw_max + 1, size=(prev, width))
         w[rng.random((prev, width)) < 0.2] = 0
         b = rng.integers(-40, 40, size=width)
-        layers.append(DenseLayer(name=f"dense_{k // 2}", input_type=in_t, weight_type=weight, bias_type=weight,
-                                 accum_type=accum, result_type=result, weights=w.astype(np.int64),
-                                 biases=b.astype(np.int64)))
+        layers.append(
+            DenseLayer(
+                name=f"dense_{k // 2}",
+                input_type=in_t,
+                weight_type=weight,
+                bias_type=weight,
+                accum_type=accum,
+                result_type=result,
+                weights=w.astype(np.int64),
+                biases=b.astype(np.int64),
+            )
+        )
         in_t, prev = result, width
     return FixedNetwork(name=f"cast_sweep_{seed}", input_type=io, n_inputs=width, layers=tuple(layers))
 
@@ -128,7 +178,7 @@ def random_inputs(network: FixedNetwork, n: int, seed: int = 0) -> np.ndarray:
     """Raw inputs spread over the whole input range (extremes included)."""
     rng = np.random.default_rng(seed)
     t = network.input_type
-    x = np.round(rng.normal(0, 2.0, size=(n, network.n_inputs)) * 2 ** t.frac).astype(np.int64)
+    x = np.round(rng.normal(0, 2.0, size=(n, network.n_inputs)) * 2**t.frac).astype(np.int64)
     x = np.clip(x, t.raw_min, t.raw_max)
     k = min(n, 4)
     x[:k] = np.array([t.raw_max, t.raw_min, 0, 1], dtype=np.int64)[:k, None]

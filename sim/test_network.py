@@ -63,8 +63,11 @@ class Bench:
         # per output port (several output arrays may differ in type)
         self.ows = [int(w) for w in self.ports.get("output_widths") or [self.ow] * self.n_out]
         self.osg = [bool(v) for v in self.ports.get("output_signeds") or [self.ports["output_signed"]] * self.n_out]
-        self.expected = [tuple(self._signed(int(f, 16), self.ows[j], self.osg[j])
-                               for j, f in enumerate(line.split())) for line in exp_lines if line.strip()]
+        self.expected = [
+            tuple(self._signed(int(f, 16), self.ows[j], self.osg[j]) for j, f in enumerate(line.split()))
+            for line in exp_lines
+            if line.strip()
+        ]
         nvec = os.environ.get("FPGA_PRUNE_NVEC")
         if nvec:
             self.inputs = self.inputs[: int(nvec)]
@@ -73,9 +76,10 @@ class Bench:
             raise ValueError(f"{vec_path}: {len(self.inputs)} inputs but {len(self.expected)} expected rows")
         self.traces = {}
         for tr in self.meta.get("traces", []):
-            self.traces[int(tr["index"])] = (tr, [
-                [int(f, 16) for f in line.split()]
-                for line in (root / tr["file"]).read_text().splitlines()])
+            self.traces[int(tr["index"])] = (
+                tr,
+                [[int(f, 16) for f in line.split()] for line in (root / tr["file"]).read_text().splitlines()],
+            )
         self.iw = int(self.ports["input_elem_width"])
         self.n_in = int(self.ports["n_inputs"])
         self.in_frac = int(self.meta["input_frac"])
@@ -122,8 +126,7 @@ class Bench:
 
     def unpack_input(self, bus: int) -> list[int]:
         m = (1 << self.iw) - 1
-        return [self._signed((bus >> (k * self.iw)) & m, self.iw, self.ports["input_signed"])
-                for k in range(self.n_in)]
+        return [self._signed((bus >> (k * self.iw)) & m, self.iw, self.ports["input_signed"]) for k in range(self.n_in)]
 
     async def tick(self) -> None:
         await FallingEdge(self.clk)
@@ -177,8 +180,15 @@ class Bench:
 class Stream:
     """Drive ``order`` (vector indices) through the DUT and collect results in order."""
 
-    def __init__(self, b: Bench, order: list[int], rng: random.Random, gap_prob: float = 0.0,
-                 vld_drop_prob: float = 0.0, reset_after: int | None = None) -> None:
+    def __init__(
+        self,
+        b: Bench,
+        order: list[int],
+        rng: random.Random,
+        gap_prob: float = 0.0,
+        vld_drop_prob: float = 0.0,
+        reset_after: int | None = None,
+    ) -> None:
         self.b, self.order, self.rng = b, order, rng
         self.gap_prob, self.vld_drop_prob, self.reset_after = gap_prob, vld_drop_prob, reset_after
         self.results: list[tuple[int, tuple, int, int]] = []  # (idx, got, accept cycle, out cycle)
@@ -251,8 +261,9 @@ class Stream:
             else:
                 b.drive(None)
             if b.cycle - last_progress > timeout_idle:
-                raise AssertionError(f"timeout: {len(pending)} outputs never arrived "
-                                     f"(first pending vector {pending[0][0]})")
+                raise AssertionError(
+                    f"timeout: {len(pending)} outputs never arrived (first pending vector {pending[0][0]})"
+                )
         b.drive(None)
 
 
@@ -260,7 +271,7 @@ class Stream:
 
 
 def _real(raw: int | None, frac: int) -> float | None:
-    return None if raw is None else raw * 2.0 ** -frac
+    return None if raw is None else raw * 2.0**-frac
 
 
 async def _probe_layers(b: Bench, idx: int) -> dict | None:
@@ -298,8 +309,14 @@ async def _probe_layers(b: Bench, idx: int) -> dict | None:
         diffs = {j: (exp_row[j], got) for j, got in snapshots[k].items() if exp_row[j] != got}
         if diffs:
             j0 = min(diffs)
-            return {"index": k, "layer": p["layer"], "neurons": sorted(diffs),
-                    "neuron": j0, "expected": diffs[j0][0], "got": diffs[j0][1]}
+            return {
+                "index": k,
+                "layer": p["layer"],
+                "neurons": sorted(diffs),
+                "neuron": j0,
+                "expected": diffs[j0][0],
+                "got": diffs[j0][1],
+            }
     return {"index": None, "layer": None, "note": "all probed layers match the model"}
 
 
@@ -314,13 +331,18 @@ async def check_and_report(b: Bench, name: str, s: Stream, extra: dict | None = 
     details = []
     for idx, got, _acc, _out in mismatches[: b.max_report]:
         x = b.unpack_input(b.inputs[idx])
-        details.append({
-            "index": idx, "input": x, "input_real": [_real(v, b.in_frac) for v in x],
-            "expected": list(b.expected[idx]), "got": list(got),
-            "expected_real": [_real(v, f) for v, f in zip(b.expected[idx], b.out_fracs)],
-            "got_real": [_real(v, f) for v, f in zip(got, b.out_fracs)],
-            "outputs": [b.names[j] for j, (e, g) in enumerate(zip(b.expected[idx], got)) if e != g],
-        })
+        details.append(
+            {
+                "index": idx,
+                "input": x,
+                "input_real": [_real(v, b.in_frac) for v in x],
+                "expected": list(b.expected[idx]),
+                "got": list(got),
+                "expected_real": [_real(v, f) for v, f in zip(b.expected[idx], b.out_fracs)],
+                "got_real": [_real(v, f) for v, f in zip(got, b.out_fracs)],
+                "outputs": [b.names[j] for j, (e, g) in enumerate(zip(b.expected[idx], got)) if e != g],
+            }
+        )
     for d in details[:3]:
         d["first_bad_layer"] = await _probe_layers(b, d["index"])
     by_output: dict[str, int] = {}
@@ -331,22 +353,30 @@ async def check_and_report(b: Bench, name: str, s: Stream, extra: dict | None = 
     lat = [out - acc for _idx, _got, acc, out in s.results]
     acc = s.accept_cycles
     report = {
-        "test": name, "vectors": len(s.order), "checked": len(s.results),
-        "mismatches": len(mismatches), "missing": len(missing), "stale_outputs": len(s.stale),
+        "test": name,
+        "vectors": len(s.order),
+        "checked": len(s.results),
+        "mismatches": len(mismatches),
+        "missing": len(missing),
+        "stale_outputs": len(s.stale),
         "mismatches_by_output": by_output,
         "first_mismatches": details,
-        "latency_cycles": max(lat) if lat else None, "latency_min": min(lat) if lat else None,
+        "latency_cycles": max(lat) if lat else None,
+        "latency_min": min(lat) if lat else None,
         "ii": ((acc[-1] - acc[0]) / (len(acc) - 1)) if len(acc) > 1 else None,
-        "cycles": b.cycle, **(extra or {}),
+        "cycles": b.cycle,
+        **(extra or {}),
     }
     b.report_dir.mkdir(parents=True, exist_ok=True)
     (b.report_dir / f"{name}.json").write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")
     problems = []
     if mismatches:
         d = details[0]
-        problems.append(f"{len(mismatches)} mismatches (outputs {', '.join(sorted(by_output))}); "
-                        f"first: vector {d['index']} input={d['input']} "
-                        f"expected={d['expected']} ({d['expected_real']}) got={d['got']} ({d['got_real']})")
+        problems.append(
+            f"{len(mismatches)} mismatches (outputs {', '.join(sorted(by_output))}); "
+            f"first: vector {d['index']} input={d['input']} "
+            f"expected={d['expected']} ({d['expected_real']}) got={d['got']} ({d['got_real']})"
+        )
     if missing:
         problems.append(f"{len(missing)} vectors produced no output (first {missing[0]})")
     if s.stale:
@@ -399,6 +429,7 @@ async def reset_mid_stream(dut) -> None:
     order = list(range(n))
     s = Stream(b, order, rng, gap_prob=0.1, reset_after=max(1, n // 2))
     await s.run()
-    await check_and_report(b, "reset_mid_stream", s,
-                           {"reset_cycle": s.reset_cycle, "dropped_by_reset": len(s.dropped_by_reset)})
+    await check_and_report(
+        b, "reset_mid_stream", s, {"reset_cycle": s.reset_cycle, "dropped_by_reset": len(s.dropped_by_reset)}
+    )
     assert s.reset_cycle is not None, "the reset was never applied"

@@ -41,8 +41,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     n = sum(1 for r in terminalreporter.stats.get("skipped", ()) if tiers.ABSENT in str(r.longrepr))
     if n:
         terminalreporter.write_sep("-", f"calibration tier: {n} tests not run: the calibration set is absent")
-        terminalreporter.write_line("to run them: FPGA_PRUNE_CALIBRATION=/path/to/vitis-calibration "
-                                    "python -m pytest -q -m calibration")
+        terminalreporter.write_line(
+            "to run them: FPGA_PRUNE_CALIBRATION=/path/to/vitis-calibration python -m pytest -q -m calibration"
+        )
 
 
 @pytest.fixture(scope="session")
@@ -78,8 +79,7 @@ def trained_model(tmp_path_factory) -> Path:
 def pruned_pynq(tmp_path_factory, bybit_csv, trained_model) -> Path:
     """``trained_model`` pruned to fit the PYNQ-Z2 (the product's main path)."""
     out = tmp_path_factory.mktemp("pruned") / "pynq-z2"
-    _cli_ok("prune", "--model", str(trained_model), "--board", "pynq-z2", "--out", str(out),
-            "--data", str(bybit_csv))
+    _cli_ok("prune", "--model", str(trained_model), "--board", "pynq-z2", "--out", str(out), "--data", str(bybit_csv))
     return out
 
 
@@ -87,6 +87,17 @@ def pruned_pynq(tmp_path_factory, bybit_csv, trained_model) -> Path:
 def project_pynq(tmp_path_factory, bybit_csv, pruned_pynq) -> Path:
     """The Vitis HLS project generated for ``pruned_pynq`` (C simulation checked)."""
     out = tmp_path_factory.mktemp("project") / "pynq-z2"
-    _cli_ok("generate", "--model", str(pruned_pynq), "--board", "pynq-z2", "--out", str(out),
-            "--data", str(bybit_csv), "--vectors", "1500")
+    _cli_ok(
+        "generate",
+        "--model",
+        str(pruned_pynq),
+        "--board",
+        "pynq-z2",
+        "--out",
+        str(out),
+        "--data",
+        str(bybit_csv),
+        "--vectors",
+        "1500",
+    )
     return out

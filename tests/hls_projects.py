@@ -19,8 +19,11 @@ def write_project(model, out: Path, top: str | None = None, **settings) -> Path:
 
     convert(model, HlsSettings(**settings), out).write()
     if top:  # hls_adapter.convert always names the top myproject: rename it as ProjectName would
-        for f in sorted(p for p in out.rglob("*") if p.is_file() and "weights" not in p.parts
-                        and p.suffix in (".h", ".cpp", ".tcl", ".yml", ".sh")):
+        for f in sorted(
+            p
+            for p in out.rglob("*")
+            if p.is_file() and "weights" not in p.parts and p.suffix in (".h", ".cpp", ".tcl", ".yml", ".sh")
+        ):
             text = f.read_text(errors="replace")
             new = text.replace("myproject", top).replace("MYPROJECT", top.upper())
             if new != text:
@@ -55,7 +58,13 @@ def tau_model():
 
 def verify_model_check(prj: Path) -> dict:
     """``fpga-prune verify PRJ --json`` (the project's C simulation as reference): its bit-accurate-model check."""
-    r = subprocess.run([sys.executable, "-m", "fpga_prune.cli", "verify", str(prj), "--json"], cwd=REPO,
-                       capture_output=True, text=True, timeout=900, check=False)
+    r = subprocess.run(
+        [sys.executable, "-m", "fpga_prune.cli", "verify", str(prj), "--json"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
     return next(c for c in json.loads(r.stdout)["checks"] if c["name"] == "bit_accurate_model")

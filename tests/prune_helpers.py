@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import fpga_prune  # noqa: F401
 import numpy as np
 import tensorflow as tf
+
+import fpga_prune  # noqa: F401
 
 
 def synthetic(n: int = 1500, d: int = 8, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

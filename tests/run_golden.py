@@ -37,15 +37,39 @@ TRAIN_ARGS = ("--data", "sample:btcusdt-5m", "--epochs", "12", "--patience", "3"
 TOLERANCE = 1e-6
 
 # Whole files left out of the byte digest (their numbers are kept below).
-_VARYING = {"run.json", "report.html", "report.md", "report.json",
-            "project/verify.json", "project/verify.xml", "project/manifest.json"}
+_VARYING = {
+    "run.json",
+    "report.html",
+    "report.md",
+    "report.json",
+    "project/verify.json",
+    "project/verify.xml",
+    "project/manifest.json",
+}
 _VERIFY_KEYS = ("name", "kind", "passed", "mismatches", "vectors", "latency_cycles", "ii")
 
 
 def golden_args(out: Path) -> list[str]:
     """The ``fpga-prune`` arguments of the golden run into ``out``."""
-    return ["run", "--board", "pynq-z2", "--model", str(MODEL), "--data", "sample:btcusdt-5m", "--out", str(out),
-            "--finetune-epochs", "0", "--n-boot", "200", "--vectors", "600", "--stress", "32"]
+    return [
+        "run",
+        "--board",
+        "pynq-z2",
+        "--model",
+        str(MODEL),
+        "--data",
+        "sample:btcusdt-5m",
+        "--out",
+        str(out),
+        "--finetune-epochs",
+        "0",
+        "--n-boot",
+        "200",
+        "--vectors",
+        "600",
+        "--stress",
+        "32",
+    ]
 
 
 def _strip_versions(obj: Any) -> Any:
@@ -97,10 +121,16 @@ def digest(out: Path) -> dict[str, Any]:
         data = placeless(p.read_bytes(), out)
         files[rel] = _json_digest(json.loads(data)) if p.suffix == ".json" else hashlib.sha256(data).hexdigest()
     verify = json.loads((out / "project" / "verify.json").read_text())
-    checks = [{k: c[k] for k in _VERIFY_KEYS if k in c}
-              | {"tests": {t: {k: v[k] for k in ("vectors", "mismatches", "ii", "latency_cycles") if k in v}
-                           for t, v in sorted(c.get("tests", {}).items())}}
-              for c in verify["checks"]]
+    checks = [
+        {k: c[k] for k in _VERIFY_KEYS if k in c}
+        | {
+            "tests": {
+                t: {k: v[k] for k in ("vectors", "mismatches", "ii", "latency_cycles") if k in v}
+                for t, v in sorted(c.get("tests", {}).items())
+            }
+        }
+        for c in verify["checks"]
+    ]
     manifest = json.loads((out / "project" / "manifest.json").read_text())
     report = _strip_versions(json.loads(placeless((out / "report.json").read_bytes(), out)))
     return {
@@ -114,8 +144,11 @@ def digest(out: Path) -> dict[str, Any]:
 def differences(got: Any, want: Any, path: str = "", tol: float = TOLERANCE) -> list[str]:
     """Where ``got`` and ``want`` differ: numbers beyond ``tol``, anything else at all."""
     if isinstance(want, float) or isinstance(got, float):
-        ok = isinstance(got, (int, float)) and isinstance(want, (int, float)) and \
-            math.isclose(got, want, rel_tol=tol, abs_tol=tol * (1 + 1e-9))
+        ok = (
+            isinstance(got, (int, float))
+            and isinstance(want, (int, float))
+            and math.isclose(got, want, rel_tol=tol, abs_tol=tol * (1 + 1e-9))
+        )
         return [] if ok else [f"{path}: {got!r} != {want!r}"]
     if isinstance(want, dict) and isinstance(got, dict):
         out = [f"{path}/{k}: missing" for k in want.keys() - got.keys()]

@@ -15,9 +15,18 @@ INT8 = FixedType.parse("ap_fixed<8,8>")
 
 def _dense(w, strategy="latency", rf=1):
     w = np.asarray(w, dtype=np.int64)
-    return DenseLayer(name="d", input_type=INT8, weight_type=INT8, bias_type=INT8, accum_type=INT8,
-                      result_type=INT8, weights=w, biases=np.zeros(w.shape[1], np.int64),
-                      strategy=strategy, reuse_factor=rf)
+    return DenseLayer(
+        name="d",
+        input_type=INT8,
+        weight_type=INT8,
+        bias_type=INT8,
+        accum_type=INT8,
+        result_type=INT8,
+        weights=w,
+        biases=np.zeros(w.shape[1], np.int64),
+        strategy=strategy,
+        reuse_factor=rf,
+    )
 
 
 def test_resource_rf_leq_nin_accumulates_in_strided_order():
@@ -63,7 +72,13 @@ def test_softmax_parameters_are_typed_and_checked():
         SoftmaxParams("stable", 1024, 1024, t, t)
     sm = softmax_layer("sm", FixedType(True, 16, 6), FixedType(True, 16, 6), 3)
     assert sm.softmax.inp_norm_type == FixedType(False, 15, 5)
-    assert sm.params() == {"implementation": "stable", "exp_table_size": 1024, "inv_table_size": 1024,
-                           "accum_type": str(t), "inv_inp_type": str(t), "inp_norm_type": "ap_ufixed<15,5>"}
+    assert sm.params() == {
+        "implementation": "stable",
+        "exp_table_size": 1024,
+        "inv_table_size": 1024,
+        "accum_type": str(t),
+        "inv_inp_type": str(t),
+        "inp_norm_type": "ap_ufixed<15,5>",
+    }
     with pytest.raises(ValueError, match="softmax layer needs SoftmaxParams"):
         ActivationLayer("sm", "softmax", t, t, 3)

@@ -15,6 +15,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "fpga_prune"
 PRIVATE_BY_DESIGN = {"fpga_prune._keras_env"}
+
+
 #: cycles being broken on another branch (typed sweeps: the CLI's run and sweep commands); delete on merge
 def _module_name(path: Path) -> str:
     parts = list(path.relative_to(ROOT).with_suffix("").parts)

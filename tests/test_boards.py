@@ -9,7 +9,12 @@ import pytest
 import yaml
 
 from fpga_prune.boards import (
-    DEFAULT_CAPS, Caps, board_names, list_boards, load_board, parse_caps,
+    DEFAULT_CAPS,
+    Caps,
+    board_names,
+    list_boards,
+    load_board,
+    parse_caps,
 )
 from fpga_prune.cli import main
 from fpga_prune.errors import InputError
@@ -51,12 +56,15 @@ def test_caps_defaults_budget_and_overrides():
     assert caps.budget(b)["dsp"] == 132
 
 
-@pytest.mark.parametrize("item,needle", [
-    ("dps=0.6", "cap 'dps': unknown resource; valid: dsp, bram, uram, lut, ff"),
-    ("dsp=abc", "cap dsp: must be a number in (0, 1], got 'abc'"),
-    ("dsp=1.5", "cap dsp: must be a number in (0, 1], got 1.5"),
-    ("dsp", "expected RESOURCE=FRACTION"),
-])
+@pytest.mark.parametrize(
+    "item,needle",
+    [
+        ("dps=0.6", "cap 'dps': unknown resource; valid: dsp, bram, uram, lut, ff"),
+        ("dsp=abc", "cap dsp: must be a number in (0, 1], got 'abc'"),
+        ("dsp=1.5", "cap dsp: must be a number in (0, 1], got 1.5"),
+        ("dsp", "expected RESOURCE=FRACTION"),
+    ],
+)
 def test_bad_caps(item, needle):
     with pytest.raises(InputError) as exc:
         parse_caps([item])
@@ -83,18 +91,21 @@ def test_user_board_file_loads(tmp_path, capsys):
     assert "my-z7020" in out and "dsp 50" in out
 
 
-@pytest.mark.parametrize("mutate,expected", [
-    (lambda d: d.pop("dsp"), "field dsp: missing"),
-    (lambda d: d.update(dsp=-3), "field dsp: must be a non-negative integer, got -3"),
-    (lambda d: d.update(lut="lots"), "field lut: must be a non-negative integer, got 'lots'"),
-    (lambda d: d.update(ff=1.5), "field ff: must be a non-negative integer, got 1.5"),
-    (lambda d: d.update(uram=True), "field uram: must be a non-negative integer, got True"),
-    (lambda d: d.update(clock_period_ns=0), "field clock_period_ns: must be a positive number"),
-    (lambda d: d.update(dsp_width="25by18"), "field dsp_width: must look like 27x18"),
-    (lambda d: d.update(family="virtex9"), "field family: must be one of 7series, ultrascale, ultrascale+"),
-    (lambda d: d.update(part=""), "field part: must be a non-empty string"),
-    (lambda d: d.update(dps=220), "field dps: unknown field; valid fields:"),
-])
+@pytest.mark.parametrize(
+    "mutate,expected",
+    [
+        (lambda d: d.pop("dsp"), "field dsp: missing"),
+        (lambda d: d.update(dsp=-3), "field dsp: must be a non-negative integer, got -3"),
+        (lambda d: d.update(lut="lots"), "field lut: must be a non-negative integer, got 'lots'"),
+        (lambda d: d.update(ff=1.5), "field ff: must be a non-negative integer, got 1.5"),
+        (lambda d: d.update(uram=True), "field uram: must be a non-negative integer, got True"),
+        (lambda d: d.update(clock_period_ns=0), "field clock_period_ns: must be a positive number"),
+        (lambda d: d.update(dsp_width="25by18"), "field dsp_width: must look like 27x18"),
+        (lambda d: d.update(family="virtex9"), "field family: must be one of 7series, ultrascale, ultrascale+"),
+        (lambda d: d.update(part=""), "field part: must be a non-empty string"),
+        (lambda d: d.update(dps=220), "field dps: unknown field; valid fields:"),
+    ],
+)
 def test_bad_board_field_is_one_line_exit_2(tmp_path, capsys, mutate, expected):
     doc = _good()
     mutate(doc)
@@ -105,10 +116,13 @@ def test_bad_board_field_is_one_line_exit_2(tmp_path, capsys, mutate, expected):
     assert err.startswith(f"fpga-prune: error: {p}: {expected}")
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("name: [unclosed\n", "not valid YAML at line"),
-    ("- just\n- a list\n", "must be a YAML mapping of board fields, got list"),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("name: [unclosed\n", "not valid YAML at line"),
+        ("- just\n- a list\n", "must be a YAML mapping of board fields, got list"),
+    ],
+)
 def test_malformed_board_file(tmp_path, capsys, text, expected):
     p = _write(tmp_path, text)
     assert main(["boards", "--board", str(p)]) == 2

@@ -6,27 +6,46 @@ import json
 from dataclasses import replace
 
 from fpga_prune.boards import DEFAULT_CAPS, load_board
-from fpga_prune.search.budget import budget_dict
 from fpga_prune.estimate.core import Estimate
+from fpga_prune.search.budget import budget_dict
 
 PYNQ = load_board("pynq-z2")  # no UltraRAM
 
 
 def _estimate(**kw) -> Estimate:
-    base = Estimate(network="n", board=PYNQ.name, clock_period_ns=10.0, layers=(), dsp=44, bram18k=0, uram=0,
-                    lut=1000, ff=2000, latency_cycles=7, interval_cycles=1)
+    base = Estimate(
+        network="n",
+        board=PYNQ.name,
+        clock_period_ns=10.0,
+        layers=(),
+        dsp=44,
+        bram18k=0,
+        uram=0,
+        lut=1000,
+        ff=2000,
+        latency_cycles=7,
+        interval_cycles=1,
+    )
     return replace(base, **kw)
 
 
 def _budget(est: Estimate) -> dict:
-    return budget_dict(board=PYNQ, caps=DEFAULT_CAPS, estimate=est, fits=est.fits(PYNQ), design={},
-                       accuracy={}, pruning={"sparsity": 0.0}, history=[], shortfall=None)
+    return budget_dict(
+        board=PYNQ,
+        caps=DEFAULT_CAPS,
+        estimate=est,
+        fits=est.fits(PYNQ),
+        design={},
+        accuracy={},
+        pruning={"sparsity": 0.0},
+        history=[],
+        shortfall=None,
+    )
 
 
 def test_resource_the_device_lacks_is_0_unused_and_none_when_used():
     est = _estimate()
-    assert est.utilization(PYNQ) == {"dsp": 0.2, "bram18k": 0.0, "uram": 0.0, "lut": 1000 / 53200,
-                                     "ff": 2000 / 106400}
+    assert est.utilization(PYNQ) == {"dsp": 0.2, "bram18k": 0.0, "uram": 0.0, "lut": 1000 / 53200, "ff": 2000 / 106400}
     assert _estimate(uram=2).utilization(PYNQ)["uram"] is None
     assert not _estimate(uram=2).fits(PYNQ)
 

@@ -51,7 +51,9 @@ def test_missing_command_exits_2(capsys):
 
 
 def test_registry_error_lists_valid_names():
-    with pytest.raises(KeyError, match="valid: boards, calibrate, data, estimate, generate, prune, run, sweep, train, verify"):
+    with pytest.raises(
+        KeyError, match="valid: boards, calibrate, data, estimate, generate, prune, run, sweep, train, verify"
+    ):
         cli.load_command("nope")
 
 
@@ -61,16 +63,33 @@ def test_run_options_become_a_typed_config_without_argparse_in_the_library(bybit
     from fpga_prune.data import CandleSource
 
     args = cli.build_parser(only="run").parse_args(
-        ["run", "--board", "pynq-z2", "--data", str(bybit_csv), "--out", str(tmp_path / "r"), "--allow-gaps",
-         "--force", "prune", "--until", "generate"])
+        [
+            "run",
+            "--board",
+            "pynq-z2",
+            "--data",
+            str(bybit_csv),
+            "--out",
+            str(tmp_path / "r"),
+            "--allow-gaps",
+            "--force",
+            "prune",
+            "--until",
+            "generate",
+        ]
+    )
     cfg = config_from_args(args)
     assert cfg.source == CandleSource(data=bybit_csv, allow_gaps=True)
     assert len(cfg.boards) == 1 and isinstance(cfg.boards[0], Board) and cfg.boards[0].name == "pynq-z2"
     assert cfg.force == frozenset({"prune"}) and cfg.wants("generate") and not cfg.wants("verify")
     # the data package and the flow are usable without the command line
-    proc = subprocess.run([sys.executable, "-c", "import sys, fpga_prune.data, fpga_prune.flow.run; "
-                           "print('argparse' in sys.modules)"], capture_output=True, text=True, check=True,
-                          cwd=Path(__file__).resolve().parents[1])
+    proc = subprocess.run(
+        [sys.executable, "-c", "import sys, fpga_prune.data, fpga_prune.flow.run; print('argparse' in sys.modules)"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
     assert proc.stdout.strip() == "False"
 
 

@@ -14,13 +14,12 @@ import json
 import numpy as np
 import pytest
 
-from fpga_prune.arith import emulate
-from fpga_prune.arith import fixed
+from fpga_prune.arith import emulate, fixed
+from fpga_prune.arith.fixed import FixedType
+from fpga_prune.arith.ir import DA, ActivationLayer, DenseLayer, FixedNetwork, exact_sum_type
 from fpga_prune.boards import load_board
 from fpga_prune.errors import InputError
-from fpga_prune.arith.fixed import FixedType
 from fpga_prune.hls.settings import HlsSettings
-from fpga_prune.arith.ir import DA, ActivationLayer, DenseLayer, FixedNetwork, exact_sum_type
 
 
 # ----------------------------------------------------------------------------- settings
@@ -57,8 +56,7 @@ def test_exact_sum_type_bounds_the_sum():
     assert t.raw_min <= lo and t.raw_max >= hi
     assert not (t.raw_min // 2 <= lo and t.raw_max // 2 >= hi)  # one bit narrower would not hold it
     with pytest.raises(ValueError, match="sums exactly"):
-        DenseLayer("d", i8, w4, b, FixedType(True, 18, 8), FixedType(True, 8, 3), w, np.zeros(2, np.int64),
-                   strategy=DA)
+        DenseLayer("d", i8, w4, b, FixedType(True, 18, 8), FixedType(True, 8, 3), w, np.zeros(2, np.int64), strategy=DA)
 
 
 # ----------------------------------------------------------------------------- emulate == hls4ml C sim
@@ -83,11 +81,22 @@ def _keras_mlp(seed: int, sizes: tuple[int, ...], head: str):
 CASES = [
     # (seed, sizes, head, settings)
     (0, (5, 7, 3), "linear", HlsSettings(default_precision="ap_fixed<8,3>", strategy=DA)),
-    (1, (6, 5, 2), "relu", HlsSettings(default_precision="ap_fixed<10,4>", strategy=DA)
-     .with_layer("d0", weight="ap_fixed<5,1>", result="ap_fixed<7,2,AP_RND,AP_SAT>")
-     .with_layer("d1", weight="ap_fixed<4,1>", result="ap_fixed<6,1,AP_RND_CONV,AP_SAT>")),
-    (2, (4, 6, 1), "sigmoid", HlsSettings(default_precision="ap_fixed<12,5>", strategy="latency")
-     .with_layer("d0", strategy=DA, weight="ap_fixed<6,2>", result="ap_fixed<9,3,AP_RND,AP_WRAP>")),
+    (
+        1,
+        (6, 5, 2),
+        "relu",
+        HlsSettings(default_precision="ap_fixed<10,4>", strategy=DA)
+        .with_layer("d0", weight="ap_fixed<5,1>", result="ap_fixed<7,2,AP_RND,AP_SAT>")
+        .with_layer("d1", weight="ap_fixed<4,1>", result="ap_fixed<6,1,AP_RND_CONV,AP_SAT>"),
+    ),
+    (
+        2,
+        (4, 6, 1),
+        "sigmoid",
+        HlsSettings(default_precision="ap_fixed<12,5>", strategy="latency").with_layer(
+            "d0", strategy=DA, weight="ap_fixed<6,2>", result="ap_fixed<9,3,AP_RND,AP_WRAP>"
+        ),
+    ),
 ]
 
 
@@ -105,8 +114,13 @@ def test_emulate_equals_hls4ml_csim(case, tmp_path):
     hls_model.compile()
     rng = np.random.default_rng(seed)
     t = net.input_type
-    x_raw = np.concatenate([rng.integers(t.raw_min, t.raw_max + 1, size=(3000, net.n_inputs)),
-                            np.full((1, net.n_inputs), t.raw_min), np.full((1, net.n_inputs), t.raw_max)])
+    x_raw = np.concatenate(
+        [
+            rng.integers(t.raw_min, t.raw_max + 1, size=(3000, net.n_inputs)),
+            np.full((1, net.n_inputs), t.raw_min),
+            np.full((1, net.n_inputs), t.raw_max),
+        ]
+    )
     x = fixed.to_float(x_raw, t)
     got = np.asarray(hls_model.predict(np.ascontiguousarray(x)), dtype=np.float64).reshape(len(x), -1)
     want = fixed.to_float(emulate.predict_raw(net, x_raw), net.output_type)
@@ -131,8 +145,7 @@ def _da_net(seed: int = 0, sizes=(16, 24, 12, 1), wbits: int = 6) -> FixedNetwor
         w[rng.random(w.shape) < 0.4] = 0
         b = rng.integers(-300, 300, size=n)
         res = FixedType(True, 16, 6)
-        layers.append(DenseLayer(f"dense_{k}", cur, wt, io, exact_sum_type(cur, wt, io, w, b), res, w, b,
-                                 strategy=DA))
+        layers.append(DenseLayer(f"dense_{k}", cur, wt, io, exact_sum_type(cur, wt, io, w, b), res, w, b, strategy=DA))
         if k < len(sizes) - 2:
             cur = FixedType(False, 15, 5)
             layers.append(ActivationLayer(f"relu_{k}", "relu", res, cur, n))
@@ -169,11 +182,11 @@ def test_da_firmware_compiles_at_O0_others_at_O2():
 # ----------------------------------------------------------------------------- RTL and generate/verify
 @pytest.mark.slow
 def test_rtl_equals_emulate_under_icarus_and_verilator(tmp_path):
-    from fpga_prune.rtl import render as rtl
-    from fpga_prune.outdir import write_tree
-    from fpga_prune.testing import random_inputs
     from fpga_prune.hls.vectors import write_vector_dir
+    from fpga_prune.outdir import write_tree
+    from fpga_prune.rtl import render as rtl
     from fpga_prune.rtl.simulate import build_rtl, run_tests, verilator_lint
+    from fpga_prune.testing import random_inputs
 
     net = _da_net(sizes=(6, 5, 3, 1))
     write_tree(tmp_path / "rtl", rtl.render_rtl(net))
@@ -181,17 +194,20 @@ def test_rtl_equals_emulate_under_icarus_and_verilator(tmp_path):
     assert ok, log
     write_vector_dir(net, random_inputs(net, 300, seed=3), tmp_path / "vectors")
     for sim in ("icarus", "verilator"):
-        res = run_tests(build_rtl(tmp_path / "rtl", sim, build_dir=tmp_path / f"build_{sim}"), tmp_path / "vectors",
-                        tests=("back_to_back",))
+        res = run_tests(
+            build_rtl(tmp_path / "rtl", sim, build_dir=tmp_path / f"build_{sim}"),
+            tmp_path / "vectors",
+            tests=("back_to_back",),
+        )
         assert res.passed and res.mismatches == 0 and res.vectors == 300, sim
 
 
 @pytest.mark.slow
 def test_generate_and_verify_small_da_model(tmp_path, bybit_csv):
-    from fpga_prune.model import features
-    from fpga_prune.model import training as model
     from fpga_prune.cli import main
     from fpga_prune.data import load
+    from fpga_prune.model import features
+    from fpga_prune.model import training as model
 
     candles = load(bybit_csv)
     spec = features.FeatureSpec()
@@ -203,8 +219,25 @@ def test_generate_and_verify_small_da_model(tmp_path, bybit_csv):
     model.save_bundle(bundle, net, pre, {"data": {"source": str(bybit_csv)}})
     HlsSettings(strategy=DA).with_layer("fc1", weight="ap_fixed<6,1>").write(bundle / "hls_config.json")
     proj = tmp_path / "proj"
-    assert main(["generate", "--model", str(bundle), "--board", "pynq-z2", "--out", str(proj),
-                 "--data", str(bybit_csv), "--vectors", "600", "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "generate",
+                "--model",
+                str(bundle),
+                "--board",
+                "pynq-z2",
+                "--out",
+                str(proj),
+                "--data",
+                str(bybit_csv),
+                "--vectors",
+                "600",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     network = FixedNetwork.from_json((proj / "network.json").read_text())
     assert [lay.strategy for lay in network.layers if isinstance(lay, DenseLayer)] == [DA, DA]
     assert main(["verify", str(proj), "--sim", "all", "--quiet"]) == 0
@@ -214,8 +247,8 @@ def test_generate_and_verify_small_da_model(tmp_path, bybit_csv):
 
 def test_search_leaves_da_out_without_da4ml(monkeypatch):
     """A user without the ``da`` extra still gets a search (over the multiplier strategies)."""
-    from fpga_prune.estimate import da as da_cost
     from fpga_prune.arith.ir import DA, STRATEGIES
+    from fpga_prune.estimate import da as da_cost
 
     assert da_cost.available() and da_cost.usable_strategies() == STRATEGIES and DA in STRATEGIES
     monkeypatch.setattr(da_cost, "available", lambda: False)

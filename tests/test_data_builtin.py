@@ -21,8 +21,10 @@ from fpga_prune.data import CandleSource, data_record, get_sample, load, load_so
 from fpga_prune.data.builtin import DEFAULT, SAMPLES, SAMPLES_DIR
 from fpga_prune.errors import InputError
 
-NOTICE = ("no --data or --symbol: using the built-in sample btcusdt-5m (Bybit BTCUSDT linear 5 min, "
-          "2025-04-03..2025-07-02, 25,920 candles)")
+NOTICE = (
+    "no --data or --symbol: using the built-in sample btcusdt-5m (Bybit BTCUSDT linear 5 min, "
+    "2025-04-03..2025-07-02, 25,920 candles)"
+)
 
 
 def _sha(data: bytes) -> str:
@@ -49,8 +51,20 @@ def test_provenance_file_says_where_the_candles_came_from():
     for name, stem in SAMPLES.items():
         meta = json.loads((SAMPLES_DIR / f"{stem}.json").read_text())
         assert meta["name"] == name and meta["file"] == f"{stem}.csv.gz"
-        for key in ("exchange", "api", "category", "symbol", "interval", "first_candle", "last_candle", "rows",
-                    "obtained", "sha256_csv", "sha256_gz", "licence"):
+        for key in (
+            "exchange",
+            "api",
+            "category",
+            "symbol",
+            "interval",
+            "first_candle",
+            "last_candle",
+            "rows",
+            "obtained",
+            "sha256_csv",
+            "sha256_gz",
+            "licence",
+        ):
             assert meta[key], key
         assert meta["exchange"] == "Bybit" and "/market/kline" in meta["api"] and "pybit" in meta["obtained"]
     assert DEFAULT in SAMPLES
@@ -80,8 +94,10 @@ def test_data_list(capsys):
     assert err == ""
     assert out.splitlines() == [
         "name        symbol          interval  rows    range                                                   sha256",
-        ("btcusdt-5m  BTCUSDT linear  5 min     25,920  2025-04-03 17:05:00+00:00 .. 2025-07-02 17:00:00+00:00  "
-         "cd59041c6817"),
+        (
+            "btcusdt-5m  BTCUSDT linear  5 min     25,920  2025-04-03 17:05:00+00:00 .. 2025-07-02 17:00:00+00:00  "
+            "cd59041c6817"
+        ),
         "use one with --data sample:NAME; without --data and --symbol, commands use btcusdt-5m",
     ]
     assert main(["data", "--list", "--json"]) == 0
@@ -89,12 +105,19 @@ def test_data_list(capsys):
     assert doc["default"] == "btcusdt-5m" and [s["name"] for s in doc["samples"]] == ["btcusdt-5m"]
     assert doc["samples"][0]["sha256_csv"] == get_sample(DEFAULT).sha256_csv
     assert main(["data", "--list", "--data", "x.csv"]) == 2
-    assert capsys.readouterr().err == ("fpga-prune: error: command line: --list: lists the built-in samples; "
-                                       "drop --data\n")
+    assert capsys.readouterr().err == (
+        "fpga-prune: error: command line: --list: lists the built-in samples; drop --data\n"
+    )
 
 
-@pytest.mark.parametrize("argv", [["data", "--data", "sample:x"],
-                                  ["run", "--board", "pynq-z2", "--data", "sample:x"], ["train", "--data", "sample:x"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["data", "--data", "sample:x"],
+        ["run", "--board", "pynq-z2", "--data", "sample:x"],
+        ["train", "--data", "sample:x"],
+    ],
+)
 def test_unknown_sample_is_one_line(argv, tmp_path, capsys):
     out = tmp_path / "out"
     assert main([*argv, "--out", str(out)] if argv[0] != "data" else argv) == 2
@@ -134,8 +157,9 @@ def test_train_and_run_without_a_source_resolve_the_sample_once(tmp_path, capsys
     assert cfg.source == CandleSource.builtin()
     config_from_args(argparse.Namespace(**vars(args)))  # a sweep point: a copy of the same parse
     assert capsys.readouterr().err == NOTICE + "\n"
-    args = build_parser(only="run").parse_args(["run", "--board", "pynq-z2", "--out", str(tmp_path / "r"),
-                                                "--data", "sample:btcusdt-5m"])
+    args = build_parser(only="run").parse_args(
+        ["run", "--board", "pynq-z2", "--out", str(tmp_path / "r"), "--data", "sample:btcusdt-5m"]
+    )
     assert config_from_args(args).source == CandleSource.builtin()
     assert capsys.readouterr().err == ""  # named, not defaulted: nothing to announce
 
@@ -183,7 +207,8 @@ def test_bundle_record_of_the_sample_survives_a_moved_package(tmp_path):
 
 def test_gzipped_candle_files_load_transparently(tmp_path):
     text = "timestamp,open,high,low,close,volume\n" + "".join(
-        f"2025-04-03 17:{m:02d}:00+00:00,1,2,0.5,1.5,10\n" for m in range(0, 30, 5))
+        f"2025-04-03 17:{m:02d}:00+00:00,1,2,0.5,1.5,10\n" for m in range(0, 30, 5)
+    )
     plain, packed = tmp_path / "BTCUSDT-5m.csv", tmp_path / "BTCUSDT-5m.csv.gz"
     plain.write_text(text)
     packed.write_bytes(gzip.compress(text.encode(), mtime=0))

@@ -31,16 +31,29 @@ def real(bybit_csv):
 
 
 def v5(rows, *, server_time, symbol="BTCUSDT", code=0, msg="OK"):
-    return {"retCode": code, "retMsg": msg,
-            "result": {"symbol": symbol, "category": "linear", "list": rows} if code == 0 else {},
-            "retExtInfo": {}, "time": server_time}
+    return {
+        "retCode": code,
+        "retMsg": msg,
+        "result": {"symbol": symbol, "category": "linear", "list": rows} if code == 0 else {},
+        "retExtInfo": {},
+        "time": server_time,
+    }
 
 
 def as_rows(c, idx):
     """v5 list entries (strings, newest first) for candle indices ``idx`` (ascending)."""
-    return [[str(int(c.timestamp_ms[i])), repr(float(c.open[i])), repr(float(c.high[i])),
-             repr(float(c.low[i])), repr(float(c.close[i])), repr(float(c.volume[i])),
-             repr(round(float(c.volume[i] * c.close[i]), 4))] for i in reversed(list(idx))]
+    return [
+        [
+            str(int(c.timestamp_ms[i])),
+            repr(float(c.open[i])),
+            repr(float(c.high[i])),
+            repr(float(c.low[i])),
+            repr(float(c.close[i])),
+            repr(float(c.volume[i])),
+            repr(round(float(c.volume[i] * c.close[i]), 4)),
+        ]
+        for i in reversed(list(idx))
+    ]
 
 
 class FakeExchange(requests.Session):
@@ -108,9 +121,13 @@ def test_pages_backwards_until_range_covered(real, tmp_path):
     # pybit built the real endpoint; 2,600 candles take three pages, newest first.
     assert urlsplit(fake.urls[0]).path == "/v5/market/kline"
     assert [int(c["end"]) for c in fake.calls] == [
-        end - 1, int(real.timestamp_ms[1600]) - 1, int(real.timestamp_ms[600]) - 1]
-    assert {(c["category"], c["symbol"], c["interval"], c["limit"], c["start"]) for c in fake.calls} \
-        == {("linear", "BTCUSDT", "5", "1000", str(start))}
+        end - 1,
+        int(real.timestamp_ms[1600]) - 1,
+        int(real.timestamp_ms[600]) - 1,
+    ]
+    assert {(c["category"], c["symbol"], c["interval"], c["limit"], c["start"]) for c in fake.calls} == {
+        ("linear", "BTCUSDT", "5", "1000", str(start))
+    }
     np.testing.assert_allclose(got.turnover, np.round(real.volume * real.close, 4))
 
 
@@ -133,11 +150,16 @@ def test_rate_limit_then_success_waits_for_reset(real):
     end = int(real.timestamp_ms[100])
     now = end / 1000 + 3600
     limited = v5([], server_time=end, code=10006, msg="Too many visits!")
-    fake = FakeExchange(real, server_time=end + H, script=[limited, limited],
-                        headers={"X-Bapi-Limit-Reset-Timestamp": str(int(now * 1000) + 1500)})
+    fake = FakeExchange(
+        real,
+        server_time=end + H,
+        script=[limited, limited],
+        headers={"X-Bapi-Limit-Reset-Timestamp": str(int(now * 1000) + 1500)},
+    )
     sleeps = Sleeps()
-    got = fetch("BTCUSDT", "5", int(real.timestamp_ms[0]), end, session=fake, use_cache=False,
-                sleep=sleeps, clock=lambda: now)
+    got = fetch(
+        "BTCUSDT", "5", int(real.timestamp_ms[0]), end, session=fake, use_cache=False, sleep=sleeps, clock=lambda: now
+    )
     _same(got, real.slice(0, 100))
     assert len(fake.calls) == 3
     assert sleeps == [pytest.approx(1.55), pytest.approx(1.55)]  # until the reset, not a blind backoff
@@ -145,18 +167,15 @@ def test_rate_limit_then_success_waits_for_reset(real):
 
 def test_connection_errors_back_off_exponentially_then_give_up(real):
     end = int(real.timestamp_ms[100])
-    fake = FakeExchange(real, server_time=end + H,
-                        script=[requests.exceptions.ConnectionError("connection reset")] * 6)
+    fake = FakeExchange(real, server_time=end + H, script=[requests.exceptions.ConnectionError("connection reset")] * 6)
     sleeps = Sleeps()
     with pytest.raises(FetchError, match=r"gave up after 6 attempts; last error: ConnectionError"):
-        fetch("BTCUSDT", "5", int(real.timestamp_ms[0]), end, session=fake, use_cache=False,
-              sleep=sleeps)
+        fetch("BTCUSDT", "5", int(real.timestamp_ms[0]), end, session=fake, use_cache=False, sleep=sleeps)
     assert sleeps == [1.0, 2.0, 4.0, 8.0, 16.0]
     # one failure then service: a single 1 s wait
     fake = FakeExchange(real, server_time=end + H, script=[requests.exceptions.ReadTimeout("slow")])
     sleeps = Sleeps()
-    got = fetch("BTCUSDT", "5", int(real.timestamp_ms[0]), end, session=fake, use_cache=False,
-                sleep=sleeps)
+    got = fetch("BTCUSDT", "5", int(real.timestamp_ms[0]), end, session=fake, use_cache=False, sleep=sleeps)
     assert len(got) == 100 and sleeps == [1.0]
 
 
@@ -166,8 +185,9 @@ def test_other_retcode_is_a_clear_error_without_retry(real):
     sleeps = Sleeps()
     with pytest.raises(InputError) as err:
         fetch("BTCUSDX", "5", "2025-04-04", "2025-04-05", session=fake, use_cache=False, sleep=sleeps)
-    assert str(err.value) == ("bybit:linear/BTCUSDX/5: retCode 10001: "
-                              "Bybit rejected the request: params error: Symbol Is Invalid")
+    assert str(err.value) == (
+        "bybit:linear/BTCUSDX/5: retCode 10001: Bybit rejected the request: params error: Symbol Is Invalid"
+    )
     assert len(fake.calls) == 1 and sleeps == []
 
 
@@ -182,8 +202,9 @@ def test_malformed_row_names_page_row_and_value(real):
     fake = FakeExchange(real, server_time=end + H, script=[broken])
     with pytest.raises(InputError) as err:
         fetch("BTCUSDT", "5", int(real.timestamp_ms[0]), end, session=fake, use_cache=False)
-    assert str(err.value) == ("bybit:linear/BTCUSDT/5: page 1 row 3: malformed kline row: "
-                              "field high: cannot parse number '12x.5'")
+    assert str(err.value) == (
+        "bybit:linear/BTCUSDT/5: page 1 row 3: malformed kline row: field high: cannot parse number '12x.5'"
+    )
 
     def short(params):
         body = v5(as_rows(real, range(0, 50)), server_time=end + H)
@@ -191,8 +212,14 @@ def test_malformed_row_names_page_row_and_value(real):
         return body
 
     with pytest.raises(InputError, match=r"page 1 row 1: malformed kline row: expected \[startTime"):
-        fetch("BTCUSDT", "5", int(real.timestamp_ms[0]), end,
-              session=FakeExchange(real, server_time=0, script=[short]), use_cache=False)
+        fetch(
+            "BTCUSDT",
+            "5",
+            int(real.timestamp_ms[0]),
+            end,
+            session=FakeExchange(real, server_time=0, script=[short]),
+            use_cache=False,
+        )
 
 
 def test_high_below_close_from_exchange_is_rejected(real):
@@ -205,8 +232,14 @@ def test_high_below_close_from_exchange_is_rejected(real):
         return body
 
     with pytest.raises(InputError, match=r"page 1 row 1 field high: high .* is below max\(open, close\)"):
-        fetch("BTCUSDT", "5", int(real.timestamp_ms[0]), end,
-              session=FakeExchange(real, server_time=0, script=[bad]), use_cache=False)
+        fetch(
+            "BTCUSDT",
+            "5",
+            int(real.timestamp_ms[0]),
+            end,
+            session=FakeExchange(real, server_time=0, script=[bad]),
+            use_cache=False,
+        )
 
 
 def test_empty_pages(real):
@@ -223,15 +256,24 @@ def test_empty_pages(real):
     got = fetch("BTCUSDT", "5", start, end, session=fake, use_cache=False)
     _same(got, real.slice(0, 1000))
     assert [(int(c["start"]), int(c["end"])) for c in fake.calls] == [
-        (start, end - 1), (start, int(real.timestamp_ms[0]) - 1)]
+        (start, end - 1),
+        (start, int(real.timestamp_ms[0]) - 1),
+    ]
 
 
 def test_still_open_candle_is_dropped(real):
     end = int(real.timestamp_ms[100]) + FIVE_MIN  # asks for candles 0..100
     # The server answered 2 minutes into candle 100: it is still open.
     fake = FakeExchange(real, server_time=int(real.timestamp_ms[100]) + 120_000)
-    got = fetch("BTCUSDT", "5", int(real.timestamp_ms[0]), end, session=fake, use_cache=False,
-                clock=lambda: (int(real.timestamp_ms[100]) + 120_000) / 1000)
+    got = fetch(
+        "BTCUSDT",
+        "5",
+        int(real.timestamp_ms[0]),
+        end,
+        session=fake,
+        use_cache=False,
+        clock=lambda: (int(real.timestamp_ms[100]) + 120_000) / 1000,
+    )
     _same(got, real.slice(0, 100))
 
 
@@ -271,7 +313,7 @@ def test_range_reaching_into_the_future_is_not_cached(real, tmp_path):
 
 
 def test_cli_symbol_fetch_with_cache_dir(real, tmp_path, monkeypatch, capsys):
-    start, end = int(real.timestamp_ms[0]), int(real.timestamp_ms[288])
+    end = int(real.timestamp_ms[288])
     fakes = []
 
     def session_factory():
@@ -280,8 +322,22 @@ def test_cli_symbol_fetch_with_cache_dir(real, tmp_path, monkeypatch, capsys):
 
     monkeypatch.setattr("pybit._http_manager.requests.Session", session_factory)
     out = tmp_path / "clean.csv"
-    argv = ["data", "--symbol", "btcusdt", "--interval", "5m", "--start", "2025-04-03T17:05:00Z",
-            "--end", str(end), "--cache-dir", str(tmp_path / "cache"), "--out", str(out), "--json"]
+    argv = [
+        "data",
+        "--symbol",
+        "btcusdt",
+        "--interval",
+        "5m",
+        "--start",
+        "2025-04-03T17:05:00Z",
+        "--end",
+        str(end),
+        "--cache-dir",
+        str(tmp_path / "cache"),
+        "--out",
+        str(out),
+        "--json",
+    ]
     assert main(argv) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["rows"] == 288 and summary["gaps"] == 0
@@ -298,10 +354,11 @@ def test_cli_symbol_fetch_with_cache_dir(real, tmp_path, monkeypatch, capsys):
 
 def test_cli_retcode_error_is_one_line_exit_2(real, monkeypatch, capsys):
     bad = v5([], server_time=0, code=10001, msg="params error: Symbol Is Invalid")
-    monkeypatch.setattr("pybit._http_manager.requests.Session",
-                        lambda: FakeExchange(real, server_time=0, script=[bad]))
+    monkeypatch.setattr("pybit._http_manager.requests.Session", lambda: FakeExchange(real, server_time=0, script=[bad]))
     rc = main(["data", "--symbol", "NOPE", "--interval", "5", "--start", "2025-04-04", "--no-cache"])
     err = capsys.readouterr().err
     assert rc == 2
-    assert err == ("fpga-prune: error: bybit:linear/NOPE/5: retCode 10001: "
-                   "Bybit rejected the request: params error: Symbol Is Invalid\n")
+    assert err == (
+        "fpga-prune: error: bybit:linear/NOPE/5: retCode 10001: "
+        "Bybit rejected the request: params error: Symbol Is Invalid\n"
+    )

@@ -7,16 +7,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-import fpga_prune  # noqa: F401  (legacy Keras first)
 import qkeras as qk
 import tensorflow as tf
 
-from fpga_prune.arith import emulate
-from fpga_prune.arith import fixed
+import fpga_prune  # noqa: F401  (legacy Keras first)
+from fpga_prune.arith import emulate, fixed
+from fpga_prune.arith.ir import DenseLayer, FixedNetwork
 from fpga_prune.hls import adapter as ha
 from fpga_prune.hls.settings import HlsSettings
-from fpga_prune.arith.ir import DenseLayer, FixedNetwork
 
 pytestmark = pytest.mark.slow  # g++ compiles of hls4ml projects
 
@@ -24,8 +22,8 @@ pytestmark = pytest.mark.slow  # g++ compiles of hls4ml projects
 @pytest.fixture(scope="module")
 def features(bybit_csv):
     """Scaled real features (all splits, time order) and direction labels."""
-    from fpga_prune.model import features as F
     from fpga_prune.data.files import load_csv
+    from fpga_prune.model import features as F
 
     s = F.split(F.build(load_csv(bybit_csv)))
     X = np.concatenate([s.train.X, s.val.X, s.test.X]).astype(np.float32)
@@ -59,7 +57,7 @@ def _compare(model, settings, X, tmp_path):
     X = X[-N_CHECK:]  # the most recent rows: out of the training window
     x = np.ascontiguousarray(X, dtype=np.float64)  # double bridge: outputs exact up to 53 bits
     ref = np.asarray(hm.predict(x), dtype=np.float64).reshape(len(x), -1)
-    scaled = ref * 2.0 ** net.output_type.frac
+    scaled = ref * 2.0**net.output_type.frac
     assert np.all(scaled == np.round(scaled)), "C-sim output is not on the result_t grid"
     ref_raw = scaled.astype(np.int64)
     out = emulate.predict_raw(net, emulate.quantize_inputs(net, X))
@@ -88,18 +86,32 @@ def test_default_dense_sigmoid_bit_exact(features, tmp_path):
 def test_qkeras_auto_accumulators_bit_exact(features, tmp_path):
     X, y = features
     tf.keras.utils.set_random_seed(1)
-    model = tf.keras.Sequential([
-        tf.keras.layers.Input((12,)),
-        qk.QDense(32, kernel_quantizer=qk.quantized_bits(6, 0, alpha=1),
-                  bias_quantizer=qk.quantized_bits(6, 0, alpha=1), name="fc1"),
-        qk.QActivation(qk.quantized_relu(6, 2), name="relu1"),
-        qk.QDense(16, kernel_quantizer=qk.quantized_bits(4, 0, alpha=1),
-                  bias_quantizer=qk.quantized_bits(4, 0, alpha=1), name="fc2"),
-        qk.QActivation(qk.quantized_relu(5, 1), name="relu2"),
-        qk.QDense(1, kernel_quantizer=qk.quantized_bits(8, 1, alpha=1),
-                  bias_quantizer=qk.quantized_bits(8, 1, alpha=1), name="out"),
-        tf.keras.layers.Activation("sigmoid", name="out_sigmoid"),
-    ])
+    model = tf.keras.Sequential(
+        [
+            tf.keras.layers.Input((12,)),
+            qk.QDense(
+                32,
+                kernel_quantizer=qk.quantized_bits(6, 0, alpha=1),
+                bias_quantizer=qk.quantized_bits(6, 0, alpha=1),
+                name="fc1",
+            ),
+            qk.QActivation(qk.quantized_relu(6, 2), name="relu1"),
+            qk.QDense(
+                16,
+                kernel_quantizer=qk.quantized_bits(4, 0, alpha=1),
+                bias_quantizer=qk.quantized_bits(4, 0, alpha=1),
+                name="fc2",
+            ),
+            qk.QActivation(qk.quantized_relu(5, 1), name="relu2"),
+            qk.QDense(
+                1,
+                kernel_quantizer=qk.quantized_bits(8, 1, alpha=1),
+                bias_quantizer=qk.quantized_bits(8, 1, alpha=1),
+                name="out",
+            ),
+            tf.keras.layers.Activation("sigmoid", name="out_sigmoid"),
+        ]
+    )
     _train(model, X, y, "binary_crossentropy")
     net, out, ref = _compare(model, HlsSettings(), X, tmp_path)
     assert int((out != ref).sum()) == 0
@@ -111,10 +123,12 @@ def test_qkeras_auto_accumulators_bit_exact(features, tmp_path):
 def test_resource_strategy_reuse_and_saturating_accum_bit_exact(features, tmp_path):
     X, y = features
     model = _train(_mlp([64, 32], 1, "sigmoid", seed=2), X, y, "binary_crossentropy")
-    settings = (HlsSettings(strategy="resource")
-                .with_layer("fc1", reuse_factor=24)  # RF > n_in: dense_resource_rf_gt_nin_rem0
-                .with_layer("fc2", reuse_factor=8, accum="ap_fixed<14,3,AP_TRN,AP_SAT>")  # RF <= n_in
-                .with_layer("out", reuse_factor=4))
+    settings = (
+        HlsSettings(strategy="resource")
+        .with_layer("fc1", reuse_factor=24)  # RF > n_in: dense_resource_rf_gt_nin_rem0
+        .with_layer("fc2", reuse_factor=8, accum="ap_fixed<14,3,AP_TRN,AP_SAT>")  # RF <= n_in
+        .with_layer("out", reuse_factor=4)
+    )
     Xs = X * 2.0  # push the narrow accumulator into saturation
     net, out, ref = _compare(model, settings, Xs, tmp_path)
     layers = {layer.name: layer for layer in net.layers}

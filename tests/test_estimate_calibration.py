@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from fpga_prune.hls.calibration import calibrate, fit, observe, predict
 from fpga_prune.errors import InputError
-from fpga_prune.estimate.core import EstimateOptions, estimate
 from fpga_prune.estimate.bands import Calibration, band_factors
+from fpga_prune.estimate.core import EstimateOptions, estimate
+from fpga_prune.hls.calibration import calibrate, fit, observe, predict
 from fpga_prune.hls.vitis import parse_csynth_rpt
 from tiers import cal_path, calibration
 
@@ -22,14 +22,20 @@ MODELLED = sorted(p.parent for p in CALIBRATION.glob("*/design.json") if "breast
 
 
 def test_csynth_rpt_parser_reads_totals_latency_and_instances():
-    rpt = parse_csynth_rpt(CALIBRATION / "jet_f16_rf1_u250_vitis2022/myproject_prj/solution1/syn/report/"
-                                         "myproject_csynth.rpt")
+    rpt = parse_csynth_rpt(
+        CALIBRATION / "jet_f16_rf1_u250_vitis2022/myproject_prj/solution1/syn/report/myproject_csynth.rpt"
+    )
     assert (rpt["dsp"], rpt["bram18k"], rpt["lut"], rpt["ff"], rpt["uram"]) == (2557, 8, 116694, 24233, 0)
     assert rpt["latency_cycles"] == {"best": 15, "worst": 15} and rpt["interval_cycles"] == {"min": 1, "max": 1}
     assert (rpt["tool"], rpt["version"], rpt["clock_uncertainty_ns"]) == ("vitis", "2022.2", 1.35)
     dense2 = [i for i in rpt["instances"] if i["module"].endswith("config2_s")][0]
-    assert (dense2["dsp"], dense2["lut"], dense2["ff"], dense2["latency_max"], dense2["interval"]) == \
-        (719, 28385, 5814, 1, 1)
+    assert (dense2["dsp"], dense2["lut"], dense2["ff"], dense2["latency_max"], dense2["interval"]) == (
+        719,
+        28385,
+        5814,
+        1,
+        1,
+    )
     with pytest.raises(InputError):
         parse_csynth_rpt(CALIBRATION / "README.md")
 
@@ -38,8 +44,8 @@ def test_plain_vitis_2022_design_from_its_firmware_weights():
     obs = observe(CALIBRATION / "jet_f16_rf1_u250_vitis2022")
     assert obs.hls_tool == "vitis-2022.2" and obs.family == "vitis"
     pred, real = predict(obs), obs.real_dict()
-    assert pred["dsp"] == real["dsp"] == 2557          # one DSP per distinct (input, constant) pair
-    assert pred["bram18k"] == real["bram18k"] == 8     # softmax tables as Vitis 2022 replicates them
+    assert pred["dsp"] == real["dsp"] == 2557  # one DSP per distinct (input, constant) pair
+    assert pred["bram18k"] == real["bram18k"] == 8  # softmax tables as Vitis 2022 replicates them
     assert real["latency_cycles"] == 15 and abs(pred["latency_cycles"] - 15) <= 1  # 4 Dense + softmax + top
     # FF: the crossing-bit rule is fitted over several public Vitis 2022+ designs, not this one alone
     assert abs(pred["lut"] / real["lut"] - 1) < 0.05 and abs(pred["ff"] / real["ff"] - 1) < 0.2
@@ -49,7 +55,7 @@ def test_forced_binding_and_tool_are_read_from_the_project():
     dsp = observe(CALIBRATION / "ak_jet_tagging_dsp_rf1_z7007s_vitis2021")
     lut = observe(CALIBRATION / "ak_jet_tagging_lut_rf2_z7007s_vitis2021")
     assert dsp.project.mul_impl == "dsp" and lut.project.mul_impl == "fabric"
-    assert predict(dsp)["dsp"] == 814 and predict(lut)["dsp"] == 0   # real: 814 and 0
+    assert predict(dsp)["dsp"] == 814 and predict(lut)["dsp"] == 0  # real: 814 and 0
     assert predict(observe(CALIBRATION / "ak_jet_tagging_dsp_rf2_z7007s_vitis2021"))["dsp"] == 796  # RF 2 cap
 
 
@@ -61,10 +67,10 @@ def test_bounds_bracket_the_estimate_and_widen_with_confidence():
     assert set(b90) == {"dsp", "bram18k", "lut", "ff", "latency_cycles"}
     for q, (lo, hi) in b90.items():
         assert lo <= getattr(est, q) <= hi
-        assert lo <= obs.real_dict()[q] <= hi      # this design's real value is inside its 90% band
+        assert lo <= obs.real_dict()[q] <= hi  # this design's real value is inside its 90% band
     b50 = estimate(obs.project.network, obs.board, obs.project.estimate_options(confidence=0.5)).bounds()
     assert all(b50[q][1] <= b90[q][1] and b50[q][0] >= b90[q][0] for q in b90)
-    assert b90["lut"][1] > est.lut                    # LUT is a heuristic: a real band
+    assert b90["lut"][1] > est.lut  # LUT is a heuristic: a real band
     assert est.upper()["lut"] == b90["lut"][1] and est.upper()["uram"] == 0
     layer = est.bounds(est.layers[0])
     assert layer["dsp"][0] <= est.layers[0].dsp <= layer["dsp"][1]
@@ -98,8 +104,14 @@ def test_calibrate_on_half_the_designs_holds_on_the_other_half(tmp_path):
 
 
 def test_fit_moves_the_corrections_toward_the_reports():
-    obs = [observe(CALIBRATION / n) for n in ("ak_mnist_dsp_rf1_z7007s_vitis2021", "ak_har_dsp_rf1_z7007s_vitis2021",
-                                              "ak_jet_tagging_dsp_rf1_z7007s_vitis2021")]
+    obs = [
+        observe(CALIBRATION / n)
+        for n in (
+            "ak_mnist_dsp_rf1_z7007s_vitis2021",
+            "ak_har_dsp_rf1_z7007s_vitis2021",
+            "ak_jet_tagging_dsp_rf1_z7007s_vitis2021",
+        )
+    ]
     cal = fit(obs)
     rules = {k: v for fam, k, v in cal.rules if fam == "vitis2021"}
     # the fitted factor is the median real/estimate ratio: after it, that median is 1
@@ -110,8 +122,9 @@ def test_fit_moves_the_corrections_toward_the_reports():
 
 def test_bad_calibration_file_is_one_line(tmp_path):
     p = tmp_path / "cal.json"
-    p.write_text('{"format": "fpga_prune.calibration/1", "rules": [{"tool_family": "vitis", "rule": "nope", '
-                 '"value": 1}]}')
+    p.write_text(
+        '{"format": "fpga_prune.calibration/1", "rules": [{"tool_family": "vitis", "rule": "nope", "value": 1}]}'
+    )
     with pytest.raises(InputError) as exc:
         Calibration.read(p)
     assert str(exc.value) == f"{p}: rules[0].rule: unknown rule 'nope'"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-
 from fpga_prune import cli
 from tiers import cal_path, calibration
 
@@ -30,7 +29,9 @@ def test_estimate_json_on_every_shared_design(capsys):
         est = json.loads(out)
         # a BatchNormalization is estimated as hls4ml builds it: one product and one adder per element
         assert sum(layer["name"].startswith("bn") for layer in est["layers"]) == doc["layers"].count("(bn)")
-        assert est["part"].replace("-", "") == doc["part"].replace("-", "") and est["clock_period_ns"] == float(doc["clock_period_ns"])
+        assert est["part"].replace("-", "") == doc["part"].replace("-", "") and est["clock_period_ns"] == float(
+            doc["clock_period_ns"]
+        )
         assert est["hls_tool"].split("-")[1] == doc["tool_version"]
         for q in ("dsp", "bram18k", "lut", "ff", "latency_cycles"):
             lo, hi = est["bounds"][q]
@@ -74,8 +75,13 @@ def test_estimate_hls4ml_13_project_without_keras(tmp_path, capsys):
 
     from fpga_prune.hls.adapter import HlsSettings, convert
 
-    model = keras.Sequential([keras.layers.Input((10,)), keras.layers.Dense(16, activation="relu", name="fc1"),
-                              keras.layers.Dense(3, activation="softmax", name="out")])
+    model = keras.Sequential(
+        [
+            keras.layers.Input((10,)),
+            keras.layers.Dense(16, activation="relu", name="fc1"),
+            keras.layers.Dense(3, activation="softmax", name="out"),
+        ]
+    )
     rng = np.random.default_rng(3)
     model.set_weights([rng.normal(0, 0.5, size=w.shape).astype(np.float32) for w in model.get_weights()])
     convert(model, HlsSettings(), tmp_path / "prj").write()
@@ -97,8 +103,14 @@ def test_estimate_model_directory(trained_model, capsys):
 
 @calibration
 def test_calibrate_writes_a_file_estimate_uses(tmp_path, capsys):
-    dirs = [str(CALIBRATION / n) for n in ("ak_mnist_dsp_rf1_z7007s_vitis2021", "ak_har_dsp_rf1_z7007s_vitis2021",
-                                           "ak_cardio_dsp_rf1_z7007s_vitis2021")]
+    dirs = [
+        str(CALIBRATION / n)
+        for n in (
+            "ak_mnist_dsp_rf1_z7007s_vitis2021",
+            "ak_har_dsp_rf1_z7007s_vitis2021",
+            "ak_cardio_dsp_rf1_z7007s_vitis2021",
+        )
+    ]
     out = tmp_path / "cal.json"
     code, text, err = _run(capsys, "calibrate", *dirs, "--out", str(out), "--json")
     assert code == 0, err
@@ -111,7 +123,7 @@ def test_calibrate_writes_a_file_estimate_uses(tmp_path, capsys):
     _, plain, _ = _run(capsys, "estimate", target, "--json")
     _, cal, _ = _run(capsys, "estimate", target, "--json", "--calibration", str(out))
     plain, cal = json.loads(plain), json.loads(cal)
-    assert cal["totals"]["dsp"] == plain["totals"]["dsp"]          # DSP is never fitted
+    assert cal["totals"]["dsp"] == plain["totals"]["dsp"]  # DSP is never fitted
     assert cal["totals"]["lut"] != plain["totals"]["lut"]
     bad = tmp_path / "bad.json"
     code, _, err = _run(capsys, "calibrate", str(CALIBRATION / "extra"), "--out", str(bad))

@@ -7,8 +7,16 @@ import pytest
 
 from fpga_prune.data.candles import Candles
 from fpga_prune.errors import InputError
-from fpga_prune.model.features import (FeatureSpec, Scaler, build, feature_matrix, labels, regime_slices,
-                                 split, split_bounds)
+from fpga_prune.model.features import (
+    FeatureSpec,
+    Scaler,
+    build,
+    feature_matrix,
+    labels,
+    regime_slices,
+    split,
+    split_bounds,
+)
 
 FIVE_MIN = 300_000
 
@@ -21,8 +29,17 @@ def make_candles(close, *, open_=None, high=None, low=None, volume=None, t0=1_74
     low = np.minimum(open_, close) * 0.999 if low is None else np.asarray(low, dtype=np.float64)
     volume = np.full(n, 10.0) if volume is None else np.asarray(volume, dtype=np.float64)
     ts = t0 + FIVE_MIN * np.arange(n, dtype=np.int64)
-    return Candles(symbol="TEST", interval_ms=FIVE_MIN, timestamp_ms=ts, open=open_, high=high,
-                   low=low, close=close, volume=volume, source="hand-made")
+    return Candles(
+        symbol="TEST",
+        interval_ms=FIVE_MIN,
+        timestamp_ms=ts,
+        open=open_,
+        high=high,
+        low=low,
+        close=close,
+        volume=volume,
+        source="hand-made",
+    )
 
 
 def random_candles(n: int, seed: int) -> Candles:
@@ -49,15 +66,19 @@ def test_no_lookahead_altering_later_rows_never_changes_features(seed: int, targ
         # Wreck every price and volume strictly after t.
         k = slice(t + 1, None)
         bump = rng.uniform(0.5, 2.0, size=len(base) - t - 1)
-        changed = Candles(symbol=base.symbol, interval_ms=base.interval_ms, timestamp_ms=base.timestamp_ms,
-                          open=np.r_[base.open[: t + 1], base.open[k] * bump],
-                          high=np.r_[base.high[: t + 1], base.high[k] * bump * 1.01],
-                          low=np.r_[base.low[: t + 1], base.low[k] * bump * 0.99],
-                          close=np.r_[base.close[: t + 1], base.close[k] * bump],
-                          volume=np.r_[base.volume[: t + 1], base.volume[k] * bump ** 3])
+        changed = Candles(
+            symbol=base.symbol,
+            interval_ms=base.interval_ms,
+            timestamp_ms=base.timestamp_ms,
+            open=np.r_[base.open[: t + 1], base.open[k] * bump],
+            high=np.r_[base.high[: t + 1], base.high[k] * bump * 1.01],
+            low=np.r_[base.low[: t + 1], base.low[k] * bump * 0.99],
+            close=np.r_[base.close[: t + 1], base.close[k] * bump],
+            volume=np.r_[base.volume[: t + 1], base.volume[k] * bump**3],
+        )
         X1 = feature_matrix(changed, spec)
         np.testing.assert_array_equal(X1[: t + 1], X0[: t + 1])
-        assert not np.array_equal(X1[t + 1:], X0[t + 1:])  # the perturbation was real
+        assert not np.array_equal(X1[t + 1 :], X0[t + 1 :])  # the perturbation was real
         # labels up to t-1 need only candles <= t; label t may (must) look at t+1
         y1 = labels(changed, spec)
         np.testing.assert_array_equal(y1[:t], y0[:t])
@@ -114,7 +135,7 @@ def test_bigmove_uses_trailing_median_of_abs_returns() -> None:
     y = labels(c, FeatureSpec(target="bigmove", windows=(2,), lags=0, median_window=3))
     r = np.abs(np.diff(close) / close[:-1])  # r[i] is the return of candle i+1
     # row t: median |return| of candles t-2..t vs |return of t+1|
-    expected = [np.nan] * 3 + [float(r[t] > np.median(r[t - 3:t])) for t in range(3, 7)] + [np.nan]
+    expected = [np.nan] * 3 + [float(r[t] > np.median(r[t - 3 : t])) for t in range(3, 7)] + [np.nan]
     np.testing.assert_array_equal(y, expected)
     # |r| of candles 1..7 = .01 .02 .005 .03 .001 .002 .04; row 3: median(.01,.02,.005)=.01 < .03 -> 1;
     # row 4: .02 vs .001 -> 0; row 5: .005 vs .002 -> 0; row 6: .002 vs .04 -> 1
@@ -145,7 +166,7 @@ def test_split_is_chronological_with_purge_and_train_only_scaler() -> None:
     np.testing.assert_allclose(s.scaler.std, raw_train.std(axis=0))
     # changing validation/test rows leaves the scaler untouched
     X2 = ds.X.copy()
-    X2[len(s.train):] *= 7
+    X2[len(s.train) :] *= 7
     s2 = split(type(ds)(**{**ds.__dict__, "X": X2}), spec)
     np.testing.assert_array_equal(s2.scaler.mean, s.scaler.mean)
     np.testing.assert_array_equal(s2.train.X, s.train.X)

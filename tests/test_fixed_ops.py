@@ -13,15 +13,18 @@ P = FixedType.parse
 TIES = np.array([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, -1.25, 1.75])
 
 
-@pytest.mark.parametrize("mode, expected", [
-    ("AP_TRN", [-3, -2, -1, 0, 1, 2, -2, 1]),
-    ("AP_TRN_ZERO", [-2, -1, 0, 0, 1, 2, -1, 1]),
-    ("AP_RND", [-2, -1, 0, 1, 2, 3, -1, 2]),
-    ("AP_RND_ZERO", [-2, -1, 0, 0, 1, 2, -1, 2]),
-    ("AP_RND_INF", [-3, -2, -1, 1, 2, 3, -1, 2]),
-    ("AP_RND_MIN_INF", [-3, -2, -1, 0, 1, 2, -1, 2]),
-    ("AP_RND_CONV", [-2, -2, 0, 0, 2, 2, -1, 2]),
-])
+@pytest.mark.parametrize(
+    "mode, expected",
+    [
+        ("AP_TRN", [-3, -2, -1, 0, 1, 2, -2, 1]),
+        ("AP_TRN_ZERO", [-2, -1, 0, 0, 1, 2, -1, 1]),
+        ("AP_RND", [-2, -1, 0, 1, 2, 3, -1, 2]),
+        ("AP_RND_ZERO", [-2, -1, 0, 0, 1, 2, -1, 2]),
+        ("AP_RND_INF", [-3, -2, -1, 1, 2, 3, -1, 2]),
+        ("AP_RND_MIN_INF", [-3, -2, -1, 0, 1, 2, -1, 2]),
+        ("AP_RND_CONV", [-2, -2, 0, 0, 2, 2, -1, 2]),
+    ],
+)
 def test_quantization_modes_on_ties(mode, expected):
     src = P("ap_fixed<8,4>")  # 4 fractional bits: the ties are exact
     dst = P(f"ap_fixed<8,8,{mode},AP_WRAP>")
@@ -30,12 +33,15 @@ def test_quantization_modes_on_ties(mode, expected):
     assert fixed.from_float(TIES, dst).tolist() == expected
 
 
-@pytest.mark.parametrize("mode, expected", [
-    ("AP_WRAP", [56, 127, -128, -56]),
-    ("AP_SAT", [-128, 127, -128, 127]),
-    ("AP_SAT_ZERO", [0, 127, -128, 0]),
-    ("AP_SAT_SYM", [-127, 127, -127, 127]),
-])
+@pytest.mark.parametrize(
+    "mode, expected",
+    [
+        ("AP_WRAP", [56, 127, -128, -56]),
+        ("AP_SAT", [-128, 127, -128, 127]),
+        ("AP_SAT_ZERO", [0, 127, -128, 0]),
+        ("AP_SAT_SYM", [-127, 127, -127, 127]),
+    ],
+)
 def test_overflow_modes(mode, expected):
     src, dst = P("ap_int<16>"), P(f"ap_fixed<8,8,AP_TRN,{mode}>")
     assert fixed.cast([-200, 127, -128, 200], src, dst).tolist() == expected
@@ -47,10 +53,12 @@ def test_unsigned_saturation_and_wrap_with_saturation_bits():
     assert fixed.cast([-5, 300], src, P("ap_ufixed<8,8,AP_TRN,AP_SAT_SYM>")).tolist() == [0, 255]
     # AP_WRAP with N=2: signed keeps the sign and forces the next bit to NOT sign...
     assert fixed.cast([200, -200, 5], src, P("ap_fixed<8,8,AP_TRN,AP_WRAP,2>")).tolist() == [
-        0b01001000, -128 + 0b0111000, 5]
+        0b01001000,
+        -128 + 0b0111000,
+        5,
+    ]
     # ...unsigned forces the top N bits to one, on underflow too (as the header does)
-    assert fixed.cast([300, -1, 5], src, P("ap_ufixed<8,8,AP_TRN,AP_WRAP,3>")).tolist() == [
-        0b11101100, 0b11111111, 5]
+    assert fixed.cast([300, -1, 5], src, P("ap_ufixed<8,8,AP_TRN,AP_WRAP,3>")).tolist() == [0b11101100, 0b11111111, 5]
 
 
 def test_sat_sym_one_bit_signed_stays_at_min():
@@ -60,7 +68,7 @@ def test_sat_sym_one_bit_signed_stays_at_min():
 def test_from_float_reads_the_exact_double():
     t = P("ap_fixed<16,6,AP_RND,AP_SAT>")  # lsb 2**-10
     # 0.1 is slightly above 0.1; 2**-11 exactly is a tie rounded up; the next double below is not
-    x = np.array([0.1, 2.0 ** -11, np.nextafter(2.0 ** -11, 0), -(2.0 ** -11), 1e308, -np.inf, np.nan])
+    x = np.array([0.1, 2.0**-11, np.nextafter(2.0**-11, 0), -(2.0**-11), 1e308, -np.inf, np.nan])
     assert fixed.from_float(x, t).tolist() == [102, 1, 0, 0, 32767, -32768, 32767]
     assert fixed.from_float(-0.0, t).item() == 0
     assert fixed.from_float(3, P("ap_ufixed<2,2>")).item() == 3
@@ -71,7 +79,7 @@ def test_to_float_round_trips_and_rounds_to_nearest_even():
     raw = np.arange(t.raw_min, t.raw_max + 1)
     assert np.array_equal(fixed.from_float(fixed.to_float(raw, t), t), raw)
     big = FixedType(True, 80, 80)
-    assert fixed.to_float(np.array([(1 << 70) + 1], dtype=object), big).tolist() == [2.0 ** 70]
+    assert fixed.to_float(np.array([(1 << 70) + 1], dtype=object), big).tolist() == [2.0**70]
 
 
 def test_product_and_sum_types_follow_ap_fixed():
@@ -92,7 +100,7 @@ def test_wide_products_use_python_ints_exactly():
     assert [int(v) for v in raw] == [int(v) * int(v) for v in x]
     acc = P("ap_fixed<40,12,AP_RND_CONV,AP_SAT>")  # frac 28: product shifts right by 32
     y = fixed.cast(raw, t, acc)
-    p = 12345678901 ** 2
+    p = 12345678901**2
     half_even = (p >> 32) + ((p >> 31) & 1 and ((p & (2**31 - 1)) != 0 or (p >> 32) & 1))
     assert y.dtype == np.int64 and y.tolist() == [acc.raw_max, acc.raw_max, half_even]
 
@@ -102,8 +110,12 @@ def test_int64_fast_path_agrees_with_python_ints_on_extreme_shifts():
     v = rng.integers(-(1 << 62), 1 << 62, size=500)
     v[:4] = [np.iinfo(np.int64).min, np.iinfo(np.int64).max, -1, 1]
     src = FixedType(True, 64, 0)  # frac 64
-    for dst in (P("ap_fixed<20,-40,AP_RND_CONV,AP_SAT_SYM>"), P("ap_fixed<64,64,AP_RND_INF,AP_WRAP>"),
-                FixedType(True, 30, 100, "AP_RND", "AP_WRAP", 3), FixedType(False, 63, -70, "AP_TRN_ZERO", "AP_SAT")):
+    for dst in (
+        P("ap_fixed<20,-40,AP_RND_CONV,AP_SAT_SYM>"),
+        P("ap_fixed<64,64,AP_RND_INF,AP_WRAP>"),
+        FixedType(True, 30, 100, "AP_RND", "AP_WRAP", 3),
+        FixedType(False, 63, -70, "AP_TRN_ZERO", "AP_SAT"),
+    ):
         for s in (src, FixedType(True, 64, 130), FixedType(True, 64, -10)):
             fast = fixed.cast(v, s, dst)
             slow = fixed.cast_object(v.astype(object), s.frac - dst.frac, dst)
@@ -135,8 +147,13 @@ def test_scalar_and_list_inputs_and_dtypes():
     assert y.shape == () and int(y) == 80 and y.dtype == np.int64
     assert fixed.cast([[1, 2]], P("ap_int<4>"), t).shape == (1, 2)
     assert fixed.cast([1], P("ap_int<4>"), FixedType(False, 64, 64)).dtype == object
-    for out in (fixed.from_float(np.nan, t), fixed.from_float(0.3, t), fixed.to_int(7, t),
-                fixed.to_float(7, t), fixed.bit_pattern(-1, t)):
+    for out in (
+        fixed.from_float(np.nan, t),
+        fixed.from_float(0.3, t),
+        fixed.to_int(7, t),
+        fixed.to_float(7, t),
+        fixed.bit_pattern(-1, t),
+    ):
         assert isinstance(out, np.ndarray) and out.shape == ()
     assert fixed.from_float(np.full((2, 3), 0.5), t).shape == (2, 3)
 
@@ -150,8 +167,13 @@ def test_cast_is_value_based_so_unwrapped_sums_can_be_cast():
     """emulate-style ``cast(a + b, acc_t, acc_t)``: raw beyond acc_t's range must
     still wrap/saturate, exactly as from a wider type with the same fraction."""
     rng = np.random.default_rng(3)
-    for text in ("ap_fixed<12,4>", "ap_fixed<12,4,AP_RND_CONV,AP_SAT>", "ap_ufixed<10,2,AP_RND,AP_SAT_SYM>",
-                 "ap_fixed<9,3,AP_TRN,AP_WRAP,2>", "ap_fixed<6,2,AP_RND_ZERO,AP_SAT_ZERO>"):
+    for text in (
+        "ap_fixed<12,4>",
+        "ap_fixed<12,4,AP_RND_CONV,AP_SAT>",
+        "ap_ufixed<10,2,AP_RND,AP_SAT_SYM>",
+        "ap_fixed<9,3,AP_TRN,AP_WRAP,2>",
+        "ap_fixed<6,2,AP_RND_ZERO,AP_SAT_ZERO>",
+    ):
         acc = P(text)
         a = rng.integers(acc.raw_min, acc.raw_max + 1, size=2000)
         s = a + a[::-1]

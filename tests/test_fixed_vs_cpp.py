@@ -84,9 +84,29 @@ def rand_doubles(rng: np.random.Generator, t: FixedType, n: int) -> np.ndarray:
     """Doubles around t's range, exact ties of t's LSB, and IEEE specials."""
     scale = 2.0 ** (t.integer - (1 if t.signed else 0))
     lsb = t.lsb
-    spec = [0.0, -0.0, np.inf, -np.inf, scale, -scale, scale - lsb, -scale + lsb, lsb / 2, -lsb / 2,
-            1.5 * lsb, -1.5 * lsb, 5e-324, -5e-324, 1e300, -1e300, 2.0 ** -1022, 0.1, -0.1, np.nan,
-            -np.nan]
+    spec = [
+        0.0,
+        -0.0,
+        np.inf,
+        -np.inf,
+        scale,
+        -scale,
+        scale - lsb,
+        -scale + lsb,
+        lsb / 2,
+        -lsb / 2,
+        1.5 * lsb,
+        -1.5 * lsb,
+        5e-324,
+        -5e-324,
+        1e300,
+        -1e300,
+        2.0**-1022,
+        0.1,
+        -0.1,
+        np.nan,
+        -np.nan,
+    ]
     k = n - len(spec)
     mags = rng.uniform(-1, 1, size=k) * scale * 2.0 ** rng.integers(-4, 4, size=k)
     ties = (np.round(mags / lsb) + 0.5) * lsb
@@ -112,9 +132,13 @@ def make_cases() -> list[Case]:
     for modes in MODE_COMBOS * 4 + wrap_n * 2:
         src, dst = rand_type(rng), rand_type(rng, modes)
         if rng.integers(4) == 0:  # also nearby formats: small shifts, ties, carries
-            dst = FixedType(dst.signed, max(1, src.width + int(rng.integers(-3, 2))),
-                            src.integer + int(rng.integers(-2, 2)), *modes[:2],
-                            min(dst.sat_bits, max(1, src.width - 3)))
+            dst = FixedType(
+                dst.signed,
+                max(1, src.width + int(rng.integers(-3, 2))),
+                src.integer + int(rng.integers(-2, 2)),
+                *modes[:2],
+                min(dst.sat_bits, max(1, src.width - 3)),
+            )
         cases.append(Case("cast", src, dst, rand_raws(rng, src, n_vals)))
     # casts from wide sources (products up to 80 bits, beyond int64)
     for modes in MODE_COMBOS[::2]:
@@ -199,8 +223,9 @@ def build_harness(cases: list[Case], cache_root: Path, work: Path) -> Path:
         (work / name).write_text(text)
     flags = [gxx, *FLAGS, f"-I{inc}", "-I."]
     jobs = [flags + ["-c", "-DHARNESS_MAIN", "ap_harness.cpp", "-o", "main.o"]]
-    jobs += [flags + ["-c", f"-DHARNESS_CASES=\"cases_{k}.inc\"", "ap_harness.cpp", "-o", f"part{k}.o"]
-             for k in range(n_parts)]
+    jobs += [
+        flags + ["-c", f'-DHARNESS_CASES="cases_{k}.inc"', "ap_harness.cpp", "-o", f"part{k}.o"] for k in range(n_parts)
+    ]
     procs = [subprocess.Popen(j, cwd=work, stderr=subprocess.PIPE, text=True) for j in jobs]
     errs = [(p.wait(), p.stderr.read()) for p in procs]
     assert all(rc == 0 for rc, _ in errs), "\n".join(e for _, e in errs)[-4000:]
@@ -244,7 +269,7 @@ def cpp_results(request, tmp_path_factory) -> tuple[list[Case], list[list[str]]]
     per_case: list[list[str]] = []
     pos = 0
     for c in cases:
-        per_case.append(out[pos:pos + len(c.a)])
+        per_case.append(out[pos : pos + len(c.a)])
         pos += len(c.a)
     return cases, per_case
 

@@ -62,8 +62,13 @@ def test_seeded_sample_is_bit_exact_and_replays(fuzz, tmp_path):
     # every network saved for replay; one replayed against a fresh compile
     saved = tmp_path / "net-20261201-0007"
     assert len(list(tmp_path.glob("net-20261201-*"))) == 20
-    assert sorted(p.name for p in saved.iterdir()) == ["case.json", "inputs_raw.dat", "model.h5",
-                                                      "network.json", "settings.json"]
+    assert sorted(p.name for p in saved.iterdir()) == [
+        "case.json",
+        "inputs_raw.dat",
+        "model.h5",
+        "network.json",
+        "settings.json",
+    ]
     again = fuzz.replay(saved)
     assert again["networks"] == 1 and again["errors"] == 0
     assert again["vectors"] == 200 and again["mismatches"] == 0

@@ -15,19 +15,19 @@ import numpy as np
 import pytest
 
 from fpga_prune.arith import emulate
+from fpga_prune.arith.ir import FixedNetwork
 from fpga_prune.boards import load_board
 from fpga_prune.cli import main
 from fpga_prune.flow.generate import GenerateOptions, generate, parse_top_header
-from fpga_prune.arith.ir import FixedNetwork
 
 pytestmark = pytest.mark.slow
 
 
 def _train_dir(tmp: Path, csv: Path, *, quantized: bool, strategy: str, reuse: int) -> Path:
-    from fpga_prune.model import features
-    from fpga_prune.model import training as model
     from fpga_prune.data import load
     from fpga_prune.hls.settings import HlsSettings
+    from fpga_prune.model import features
+    from fpga_prune.model import training as model
 
     candles = load(csv)
     spec = features.FeatureSpec()
@@ -62,9 +62,24 @@ def _run_json(capsys, argv: list[str]) -> tuple[int, dict | None, str]:
 
 def test_generate_writes_project_and_csim_equals_bit_accurate_model(dense_dir, bybit_csv, tmp_path, capsys):
     out = tmp_path / "prj"
-    rc, payload, err = _run_json(capsys, ["generate", "--model", str(dense_dir), "--board", "pynq-z2",
-                                          "--out", str(out), "--data", str(bybit_csv),
-                                          "--vectors", "60", "--stress", "20"])
+    rc, payload, err = _run_json(
+        capsys,
+        [
+            "generate",
+            "--model",
+            str(dense_dir),
+            "--board",
+            "pynq-z2",
+            "--out",
+            str(out),
+            "--data",
+            str(bybit_csv),
+            "--vectors",
+            "60",
+            "--stress",
+            "20",
+        ],
+    )
     assert rc == 0, err
     assert payload["csim"]["vectors"] == 80 and payload["csim"]["mismatching_vectors"] == 0
     assert payload["vectors"] == {"count": 80, "test_split": 60, "validation_split": 0, "stress": 20}
@@ -72,10 +87,22 @@ def test_generate_writes_project_and_csim_equals_bit_accurate_model(dense_dir, b
     assert agree["rows"] == 60 and agree["agreement"] == round(agree["agree"] / 60, 6)
     assert agree["agree"] >= 54  # the fixed-point design decides like its float model on >= 90% of rows
     files = _files(out)
-    for name in ("firmware/myproject.cpp", "firmware/parameters.h", "tb/tb_main.cpp", "scripts/build.tcl",
-                 "scripts/vivado_synth.tcl", "Makefile", "README.md", "manifest.json", "network.json",
-                 "tb_data/tb_input_features.dat", "tb_data/inputs_raw.dat", "vectors/vectors.json",
-                 "vectors/inputs.hex", "hls_config.json"):
+    for name in (
+        "firmware/myproject.cpp",
+        "firmware/parameters.h",
+        "tb/tb_main.cpp",
+        "scripts/build.tcl",
+        "scripts/vivado_synth.tcl",
+        "Makefile",
+        "README.md",
+        "manifest.json",
+        "network.json",
+        "tb_data/tb_input_features.dat",
+        "tb_data/inputs_raw.dat",
+        "vectors/vectors.json",
+        "vectors/inputs.hex",
+        "hls_config.json",
+    ):
         assert name in files, name
     # No build artefacts or hls4ml stamps in the project.
     assert not any(n.endswith((".so", ".o", ".keras")) for n in files)
@@ -93,7 +120,7 @@ def test_generate_writes_project_and_csim_equals_bit_accurate_model(dense_dir, b
     assert np.array_equal(emulate.predict_raw(net, x), exp)
     # hls4ml's float files carry the exact fixed-point values of the same vectors.
     xf = np.loadtxt(out / "tb_data/tb_input_features.dat", ndmin=2)
-    assert np.array_equal(xf * 2.0 ** net.input_type.frac, x)
+    assert np.array_equal(xf * 2.0**net.input_type.frac, x)
     # The manifest hashes every other file.
     man = json.loads(files["manifest.json"])
     assert set(man["files"]) == set(files) - {"manifest.json"}
@@ -106,8 +133,13 @@ def test_generate_writes_project_and_csim_equals_bit_accurate_model(dense_dir, b
 
 
 def test_qkeras_resource_strategy_csim_bit_exact(qkeras_resource_dir, bybit_csv, tmp_path):
-    res = generate(qkeras_resource_dir, load_board("pynq-z2"), tmp_path / "q", data=bybit_csv,
-                   options=GenerateOptions(vectors=50, stress=30))
+    res = generate(
+        qkeras_resource_dir,
+        load_board("pynq-z2"),
+        tmp_path / "q",
+        data=bybit_csv,
+        options=GenerateOptions(vectors=50, stress=30),
+    )
     assert res.csim is not None and res.csim.n_vectors == 80 and res.csim.mismatching_vectors == 0
     dense = [layer for layer in res.network.layers if layer.kind == "dense"]
     assert dense and all(layer.strategy == "resource" and layer.reuse_factor == 2 for layer in dense)
@@ -140,8 +172,24 @@ def test_mismatch_exits_1_listing_first_mismatches(dense_dir, bybit_csv, tmp_pat
 
     monkeypatch.setattr(emulate, "predict_raw", corrupt)
     out = tmp_path / "bad"
-    rc = main(["generate", "--model", str(dense_dir), "--board", "pynq-z2", "--out", str(out),
-               "--data", str(bybit_csv), "--vectors", "20", "--stress", "0", "--quiet"])
+    rc = main(
+        [
+            "generate",
+            "--model",
+            str(dense_dir),
+            "--board",
+            "pynq-z2",
+            "--out",
+            str(out),
+            "--data",
+            str(bybit_csv),
+            "--vectors",
+            "20",
+            "--stress",
+            "0",
+            "--quiet",
+        ]
+    )
     err = capsys.readouterr().err
     assert rc == 1
     assert "differs from the bit-accurate model on 2 of 20 vectors" in err
@@ -172,21 +220,40 @@ def test_wrong_data_file_exits_2(dense_dir, tmp_path, capsys, bybit_csv):
     other = tmp_path / "other.csv"
     other.write_text("\n".join([lines[0], *lines[2000:]]) + "\n")
     out = tmp_path / "never"
-    rc = main(["generate", "--model", str(dense_dir), "--board", "pynq-z2", "--out", str(out),
-               "--data", str(other)])
+    rc = main(["generate", "--model", str(dense_dir), "--board", "pynq-z2", "--out", str(out), "--data", str(other)])
     err = capsys.readouterr().err
     assert rc == 2 and "not the data the model" in err and err.count("\n") == 1
     assert not out.exists()
 
 
 def test_synth_without_vitis_says_skipped(dense_dir, bybit_csv, tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv("PATH", os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep)
-                                               if not (Path(p) / "vitis_hls").exists()
-                                               and not (Path(p) / "vitis-run").exists()))
+    monkeypatch.setenv(
+        "PATH",
+        os.pathsep.join(
+            p
+            for p in os.environ["PATH"].split(os.pathsep)
+            if not (Path(p) / "vitis_hls").exists() and not (Path(p) / "vitis-run").exists()
+        ),
+    )
     out = tmp_path / "s"
     # No --data: the candles are the ones the model's metrics.json names.
-    rc = main(["generate", "--model", str(dense_dir), "--board", "pynq-z2", "--out", str(out),
-               "--vectors", "10", "--stress", "0", "--no-check", "--synth"])
+    rc = main(
+        [
+            "generate",
+            "--model",
+            str(dense_dir),
+            "--board",
+            "pynq-z2",
+            "--out",
+            str(out),
+            "--vectors",
+            "10",
+            "--stress",
+            "0",
+            "--no-check",
+            "--synth",
+        ]
+    )
     text = capsys.readouterr().out
     assert rc == 0
     assert "--synth skipped: neither vitis-run nor vitis_hls is on PATH" in text
@@ -194,7 +261,10 @@ def test_synth_without_vitis_says_skipped(dense_dir, bybit_csv, tmp_path, capsys
 
 
 def test_parse_top_header_reads_hls4ml_prototype():
-    sig = parse_top_header("void myproject(\n    input_t input_1[8],\n    result_t layer5_out[1]\n);\n",
-                           "myproject")
-    assert (sig.input_ctype, sig.input_name, sig.output_ctype, sig.output_name) == \
-        ("input_t", "input_1", "result_t", "layer5_out")
+    sig = parse_top_header("void myproject(\n    input_t input_1[8],\n    result_t layer5_out[1]\n);\n", "myproject")
+    assert (sig.input_ctype, sig.input_name, sig.output_ctype, sig.output_name) == (
+        "input_t",
+        "input_1",
+        "result_t",
+        "layer5_out",
+    )

@@ -1,4 +1,7 @@
-"""Vitis/Vivado detection, report parsing (on real public reports read from ../shared/vitis-calibration/extra, see its SOURCES.md) and run_synth."""
+"""Vitis/Vivado detection, report parsing and run_synth.
+
+The parsers are checked on real public reports read from the calibration set's ``extra/`` (see its SOURCES.md).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from fpga_prune.hls import vitis
 from fpga_prune.errors import InputError
+from fpga_prune.hls import vitis
 from tiers import cal_path, calibration
 
 ASSETS = cal_path("extra")
@@ -104,10 +107,13 @@ def test_run_synth_with_a_stand_in_vitis_parses_its_report(tmp_path, monkeypatch
     bindir = tmp_path / "bin"
     bindir.mkdir()
     report = ASSETS / "autoencoder_hls4ml_csynth.xml"
-    _fake_tool(bindir, "vitis_hls",
-               'case "$1" in --version) echo "vitis_hls v2023.2 (64-bit)"; exit 0;; esac\n'
-               '[ "$1" = "-f" ] && [ "$2" = "scripts/build.tcl" ] && [ "$FPGA_PRUNE_STEPS" = "csynth" ] || exit 3\n'
-               f'mkdir -p myproject_prj/solution1/syn/report && cp {report} myproject_prj/solution1/syn/report/csynth.xml\n')
+    _fake_tool(
+        bindir,
+        "vitis_hls",
+        'case "$1" in --version) echo "vitis_hls v2023.2 (64-bit)"; exit 0;; esac\n'
+        '[ "$1" = "-f" ] && [ "$2" = "scripts/build.tcl" ] && [ "$FPGA_PRUNE_STEPS" = "csynth" ] || exit 3\n'
+        f"mkdir -p myproject_prj/solution1/syn/report && cp {report} myproject_prj/solution1/syn/report/csynth.xml\n",
+    )
     monkeypatch.setenv("PATH", f"{bindir}:/usr/bin:/bin")
     project = tmp_path / "prj"
     (project / "scripts").mkdir(parents=True)

@@ -9,22 +9,21 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from dataclasses import replace
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
-from hls_projects import tau_model, verify_model_check, write_project
 
-from fpga_prune.arith import emulate
-from fpga_prune.arith import fixed
+from fpga_prune.arith import emulate, fixed
+from fpga_prune.arith.fixed import FixedType
+from fpga_prune.arith.ir import ActivationLayer, DenseLayer, FixedNetwork
 from fpga_prune.boards import load_board
 from fpga_prune.errors import InputError
 from fpga_prune.estimate.core import EstimateOptions, estimate
-from fpga_prune.arith.fixed import FixedType
 from fpga_prune.hls.project import read_project
-from fpga_prune.arith.ir import ActivationLayer, DenseLayer, FixedNetwork
+from hls_projects import tau_model, verify_model_check, write_project
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -42,39 +41,56 @@ def _mask(name: str, kbi, rnd: str, sat: str) -> str:
 
 def hgq_project(tmp_path: Path) -> Path:
     """The tau model of test_verify_foreign as HGQ builds it: quantizers on the input and after the ReLU."""
-    prj = write_project(tau_model(), tmp_path / "hgq_prj", default_precision="ap_fixed<10,4>",
-                         input_precision="ap_fixed<16,6>")
+    prj = write_project(
+        tau_model(), tmp_path / "hgq_prj", default_precision="ap_fixed<10,4>", input_precision="ap_fixed<16,6>"
+    )
     gen = prj / "firmware" / "nnet_utils" / "nnet_code_gen.h"
-    gen.write_text(gen.read_text().replace(
-        "// hls4ml insert code\n",
-        "// hls4ml insert code\n" + _mask("q_in", IN_KBI, "RND", "SAT") + _mask("q_relu", RELU_KBI, "TRN", "WRAP")))
+    gen.write_text(
+        gen.read_text().replace(
+            "// hls4ml insert code\n",
+            "// hls4ml insert code\n" + _mask("q_in", IN_KBI, "RND", "SAT") + _mask("q_relu", RELU_KBI, "TRN", "WRAP"),
+        )
+    )
     top = prj / "firmware" / "myproject.cpp"
     text = top.read_text()
     text = text.replace(
         "    nnet::dense<input_t, q_dense_3_result_t, config2>(q_dense_3_input,",
         "    q_in_t q_in_out[6];\n    #pragma HLS ARRAY_PARTITION variable=q_in_out complete dim=0\n"
         "    nnet::q_in<input_t, q_in_t>(q_dense_3_input, q_in_out); // q_in\n\n"
-        "    nnet::dense<q_in_t, q_dense_3_result_t, config2>(q_in_out,")
-    text = re.sub(r"(nnet::relu<q_dense_3_result_t, layer3_t, relu_config3>\(layer2_out, )layer3_out\);",
-                  r"layer3_t layer3_pre[8];\n    \1layer3_pre);\n"
-                  r"    nnet::q_relu<layer3_t, layer3_t>(layer3_pre, layer3_out); // q_relu\n", text)
+        "    nnet::dense<q_in_t, q_dense_3_result_t, config2>(q_in_out,",
+    )
+    text = re.sub(
+        r"(nnet::relu<q_dense_3_result_t, layer3_t, relu_config3>\(layer2_out, )layer3_out\);",
+        r"layer3_t layer3_pre[8];\n    \1layer3_pre);\n"
+        r"    nnet::q_relu<layer3_t, layer3_t>(layer3_pre, layer3_out); // q_relu\n",
+        text,
+    )
     assert "nnet::q_in<" in text and "nnet::q_relu<" in text
     top.write_text(text)
     defines = prj / "firmware" / "defines.h"  # the mask's result type: wide enough for every element, as HGQ's
     text = defines.read_text()
-    defines.write_text(text[:text.rindex("#endif")] + "typedef ap_fixed<9,4> q_in_t;\n\n#endif\n")
+    defines.write_text(text[: text.rindex("#endif")] + "typedef ap_fixed<9,4> q_in_t;\n\n#endif\n")
     return prj
 
 
 def test_hgq_project_imports_with_a_type_per_element(tmp_path):
     net = read_project(hgq_project(tmp_path)).network
     kinds = [(lay.name, getattr(lay, "activation", "dense")) for lay in net.layers]
-    assert kinds[:4] == [("q_in", "quantizer"), ("q_dense_3", "dense"), ("q_dense_3_relu", "relu"),
-                         ("q_relu", "quantizer")]
+    assert kinds[:4] == [
+        ("q_in", "quantizer"),
+        ("q_dense_3", "dense"),
+        ("q_dense_3_relu", "relu"),
+        ("q_relu", "quantizer"),
+    ]
     q_in = net.layers[0]
     assert [None if t is None else str(t) for t in q_in.element_types] == [
-        "ap_fixed<4,2,AP_RND,AP_SAT>", "ap_ufixed<3,1,AP_RND,AP_SAT>", None, "ap_fixed<6,3,AP_RND,AP_SAT>",
-        "ap_fixed<2,1,AP_RND,AP_SAT>", "ap_ufixed<5,2,AP_RND,AP_SAT>"]
+        "ap_fixed<4,2,AP_RND,AP_SAT>",
+        "ap_ufixed<3,1,AP_RND,AP_SAT>",
+        None,
+        "ap_fixed<6,3,AP_RND,AP_SAT>",
+        "ap_fixed<2,1,AP_RND,AP_SAT>",
+        "ap_ufixed<5,2,AP_RND,AP_SAT>",
+    ]
     # stored in ap_fixed<9,4> (5 fractional bits): integer bits + 5, an unsigned one plus a sign bit to multiply
     assert q_in.element_native_widths().tolist() == [7, 6, 0, 8, 6, 7]
     assert q_in.element_widths().tolist() == [7, 7, 0, 8, 6, 8]
@@ -85,11 +101,21 @@ def test_hgq_project_imports_with_a_type_per_element(tmp_path):
 
 def test_quantizer_emulation_casts_each_element_to_its_type_then_to_the_result():
     t16 = FixedType(True, 16, 6)  # raw = value * 2**10
-    lay = ActivationLayer("q", "quantizer", t16, t16, 3, element_types=(
-        FixedType(True, 4, 2, "AP_RND", "AP_SAT"), None, FixedType(False, 3, 1)))
-    x = np.array([[int(0.8 * 1024), 5000, int(1.9 * 1024)],    # 0.8 -> 0.75 (RND, step .25); 0 ; 1.9 -> 1.75
-                  [int(-3.0 * 1024), -1, int(-0.5 * 1024)],    # -3.0 -> -2.0 (SAT); 0 ; -0.5 -> 1.5 (wrap, 3 bits)
-                  [int(1.7 * 1024), 1, int(2.3 * 1024)]])     # 1.7 -> 1.75 (SAT at max 1.75); 0 ; 2.3 -> 0.25
+    lay = ActivationLayer(
+        "q",
+        "quantizer",
+        t16,
+        t16,
+        3,
+        element_types=(FixedType(True, 4, 2, "AP_RND", "AP_SAT"), None, FixedType(False, 3, 1)),
+    )
+    x = np.array(
+        [
+            [int(0.8 * 1024), 5000, int(1.9 * 1024)],  # 0.8 -> 0.75 (RND, step .25); 0 ; 1.9 -> 1.75
+            [int(-3.0 * 1024), -1, int(-0.5 * 1024)],  # -3.0 -> -2.0 (SAT); 0 ; -0.5 -> 1.5 (wrap, 3 bits)
+            [int(1.7 * 1024), 1, int(2.3 * 1024)],
+        ]
+    )  # 1.7 -> 1.75 (SAT at max 1.75); 0 ; 2.3 -> 0.25
     net = FixedNetwork("n", t16, 3, (lay,))
     got = emulate.predict_raw(net, x) / 1024
     assert got.tolist() == [[0.75, 0.0, 1.75], [-2.0, 0.0, 1.5], [1.75, 0.0, 0.25]]
@@ -101,9 +127,16 @@ def test_hgq_widths_narrow_the_next_dense_in_the_estimate(tmp_path):
     opts = EstimateOptions(hls_tool="vitis-2024.1")
     with_q = estimate(net, board, opts)
     # the same network without the masks: the Dense reads the 16-bit input directly
-    plain = FixedNetwork(net.name, net.input_type, net.n_inputs, tuple(
-        replace(lay, input_type=net.input_type) if lay.name == "q_dense_3" else lay
-        for lay in net.layers if getattr(lay, "activation", "") != "quantizer"))
+    plain = FixedNetwork(
+        net.name,
+        net.input_type,
+        net.n_inputs,
+        tuple(
+            replace(lay, input_type=net.input_type) if lay.name == "q_dense_3" else lay
+            for lay in net.layers
+            if getattr(lay, "activation", "") != "quantizer"
+        ),
+    )
     without = estimate(plain, board, opts)
     d_q = next(le for le in with_q.layers if le.name == "q_dense_3")
     d_p = next(le for le in without.layers if le.name == "q_dense_3")
@@ -134,8 +167,14 @@ def test_hgq_project_model_matches_its_c_simulation_bit_for_bit(tmp_path):
     assert model["vectors"] == 3000 and model["mismatches"] == 0 and model["modelled"]
     per_layer = {r["layer"]: r["disagreeing_vectors"] for r in model["layers"] if r["compared"]}
     assert per_layer["q_in"] == 0 and per_layer["q_relu"] == 0 and len(per_layer) == 8
-    est = subprocess.run([sys.executable, "-m", "fpga_prune.cli", "estimate", str(tmp_path / "hgq_prj"), "--json"],
-                         cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
+    est = subprocess.run(
+        [sys.executable, "-m", "fpga_prune.cli", "estimate", str(tmp_path / "hgq_prj"), "--json"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert est.returncode == 0, est.stderr
     layers = {le["name"]: le for le in json.loads(est.stdout)["layers"]}
     assert layers["q_in"]["lut"] > 0 and layers["q_dense_3"]["dsp"] == 0
@@ -147,35 +186,50 @@ def unary_lut_project(tmp_path: Path) -> Path:
     prj = hgq_project(tmp_path)
     fw = prj / "firmware"
     gen = fw / "nnet_utils" / "nnet_code_gen.h"
-    gen.write_text(gen.read_text().replace("// hls4ml insert code\n", "// hls4ml insert code\n"
-                                           + _mask("q_sig", ((1, 6, 3),) * 5, "RND", "SAT")))
+    gen.write_text(
+        gen.read_text().replace(
+            "// hls4ml insert code\n", "// hls4ml insert code\n" + _mask("q_sig", ((1, 6, 3),) * 5, "RND", "SAT")
+        )
+    )
     defines = fw / "defines.h"
     text = defines.read_text()
-    defines.write_text(text[:text.rindex("#endif")]
-                       + "typedef ap_fixed<6,3> q_sig_t;\ntypedef ap_fixed<10,2> lut_table_t;\n\n#endif\n")
+    defines.write_text(
+        text[: text.rindex("#endif")]
+        + "typedef ap_fixed<6,3> q_sig_t;\ntypedef ap_fixed<10,2> lut_table_t;\n\n#endif\n"
+    )
     q_sig = FixedType(True, 6, 3)
-    x = np.array([(i - 64 if i >= 32 else i) / 2 ** q_sig.frac for i in range(64)])  # raw index -> value
+    x = np.array([(i - 64 if i >= 32 else i) / 2**q_sig.frac for i in range(64)])  # raw index -> value
     table = np.tanh(x)
     (fw / "weights" / "t6.txt").write_text(", ".join(f"{v:.10f}" for v in table))
-    (fw / "weights" / "t6.h").write_text("#ifndef T6_H_\n#define T6_H_\n#ifndef __SYNTHESIS__\nlut_table_t t6[64];\n"
-                                         "#else\nlut_table_t t6[64] = {" + ", ".join(f"{v:.10f}" for v in table)
-                                         + "};\n#endif\n#endif\n")
+    (fw / "weights" / "t6.h").write_text(
+        "#ifndef T6_H_\n#define T6_H_\n#ifndef __SYNTHESIS__\nlut_table_t t6[64];\n"
+        "#else\nlut_table_t t6[64] = {" + ", ".join(f"{v:.10f}" for v in table) + "};\n#endif\n#endif\n"
+    )
     params = fw / "parameters.h"
     text = params.read_text().replace('#include "weights/b7.h"', '#include "weights/b7.h"\n#include "weights/t6.h"')
-    params.write_text(text[:text.rindex("#endif")] + (
-        "struct unary_lut_config6 : nnet::activ_config {\n    static const unsigned n_in = 5;\n"
-        "    static const unsigned table_size = 64;\n    static const unsigned io_type = nnet::io_parallel;\n"
-        "    static const unsigned reuse_factor = 1;\n    typedef lut_table_t table_t;\n};\n\n#endif\n"))
+    params.write_text(
+        text[: text.rindex("#endif")]
+        + (
+            "struct unary_lut_config6 : nnet::activ_config {\n    static const unsigned n_in = 5;\n"
+            "    static const unsigned table_size = 64;\n    static const unsigned io_type = nnet::io_parallel;\n"
+            "    static const unsigned reuse_factor = 1;\n    typedef lut_table_t table_t;\n};\n\n#endif\n"
+        )
+    )
     top = fw / "myproject.cpp"
     text = top.read_text()
-    text = text.replace('nnet::load_weights_from_txt<out_fc_bias_t, 3>(b7, "b7.txt");',
-                        'nnet::load_weights_from_txt<out_fc_bias_t, 3>(b7, "b7.txt");\n'
-                        '        nnet::load_weights_from_txt<lut_table_t, 64>(t6, "t6.txt");')
+    text = text.replace(
+        'nnet::load_weights_from_txt<out_fc_bias_t, 3>(b7, "b7.txt");',
+        'nnet::load_weights_from_txt<out_fc_bias_t, 3>(b7, "b7.txt");\n'
+        '        nnet::load_weights_from_txt<lut_table_t, 64>(t6, "t6.txt");',
+    )
     old = "nnet::sigmoid<fc_b_result_t, layer6_t, sigmoid_config6>(layer4_out, layer6_out); // sig"
     assert old in text
-    text = text.replace(old, "q_sig_t q_sig_out[5];\n    #pragma HLS ARRAY_PARTITION variable=q_sig_out complete dim=0\n"
-                        "    nnet::q_sig<fc_b_result_t, q_sig_t>(layer4_out, q_sig_out); // q_sig\n"
-                        "    nnet::unary_lut<q_sig_t, layer6_t, unary_lut_config6>(q_sig_out, layer6_out, t6); // lut")
+    text = text.replace(
+        old,
+        "q_sig_t q_sig_out[5];\n    #pragma HLS ARRAY_PARTITION variable=q_sig_out complete dim=0\n"
+        "    nnet::q_sig<fc_b_result_t, q_sig_t>(layer4_out, q_sig_out); // q_sig\n"
+        "    nnet::unary_lut<q_sig_t, layer6_t, unary_lut_config6>(q_sig_out, layer6_out, t6); // lut",
+    )
     top.write_text(text)
     return prj
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fpga_prune.errors import InputError
 from fpga_prune.arith.fixed import FixedType
-from fpga_prune.hls.project import read_project
 from fpga_prune.arith.ir import DenseLayer
+from fpga_prune.errors import InputError
+from fpga_prune.hls.project import read_project
 from tiers import cal_path, calibration, designs
 
 REPO = Path(__file__).resolve().parents[1]
@@ -65,14 +65,16 @@ def test_a_weight_is_cast_with_its_type_as_the_cpp_does():
 def _keras_model():
     import keras
 
-    model = keras.Sequential([
-        keras.layers.Input((7,)),
-        keras.layers.Dense(9, activation="relu", name="odd_fc1"),
-        keras.layers.Dense(5, name="fc2"),
-        keras.layers.Activation("sigmoid", name="sig"),
-        keras.layers.Dense(3, name="head"),
-        keras.layers.Activation("softmax", name="sm"),
-    ])
+    model = keras.Sequential(
+        [
+            keras.layers.Input((7,)),
+            keras.layers.Dense(9, activation="relu", name="odd_fc1"),
+            keras.layers.Dense(5, name="fc2"),
+            keras.layers.Activation("sigmoid", name="sig"),
+            keras.layers.Dense(3, name="head"),
+            keras.layers.Activation("softmax", name="sm"),
+        ]
+    )
     rng = np.random.default_rng(7)
     for layer in model.layers:
         w = layer.get_weights()
@@ -87,8 +89,9 @@ def test_hls4ml_13_project_imports_equal_to_network_from_keras(tmp_path, strateg
     from fpga_prune.hls.settings import HlsSettings
 
     model = _keras_model()
-    settings = HlsSettings(default_precision="ap_fixed<12,4>", strategy=strategy, reuse_factor=rf,
-                           input_precision="ap_fixed<10,3>")
+    settings = HlsSettings(
+        default_precision="ap_fixed<12,4>", strategy=strategy, reuse_factor=rf, input_precision="ap_fixed<10,3>"
+    )
     convert(model, settings, tmp_path / "prj").write()
     got = read_project(tmp_path / "prj")
     want = network_from_keras(model, settings)
@@ -124,10 +127,10 @@ def test_unknown_layer_names_layer_and_file(tmp_path):
 
 def test_pre_1_0_stable_softmax_is_imported_under_its_own_name(tmp_path):
     from fpga_prune.arith import emulate
+    from fpga_prune.arith.ir import STABLE_PRE_1_0
+    from fpga_prune.errors import InputError
     from fpga_prune.hls.adapter import convert
     from fpga_prune.hls.settings import HlsSettings
-    from fpga_prune.errors import InputError
-    from fpga_prune.arith.ir import STABLE_PRE_1_0
     from fpga_prune.rtl.render import render_rtl
 
     convert(_keras_model(), HlsSettings(), tmp_path / "prj").write()
@@ -150,12 +153,12 @@ def test_pre_1_0_stable_softmax_saturates_the_difference_in_the_input_type():
     from fpga_prune.arith.ir import STABLE_PRE_1_0, FixedNetwork, SoftmaxParams
     from fpga_prune.arith.tables import softmax_layer
 
-    in_t, out_t = FixedType(True, 8, 3), FixedType(True, 16, 2)      # inputs in [-4, 3.97]
+    in_t, out_t = FixedType(True, 8, 3), FixedType(True, 16, 2)  # inputs in [-4, 3.97]
     exp_t, inv_t = FixedType(True, 18, 8), FixedType(True, 18, 4)
-    params = SoftmaxParams(STABLE_PRE_1_0, 256, 1024, exp_t, exp_t)      # 256 entries: every input bit
+    params = SoftmaxParams(STABLE_PRE_1_0, 256, 1024, exp_t, exp_t)  # 256 entries: every input bit
     net = FixedNetwork("s", in_t, 3, (softmax_layer("sm", in_t, out_t, 3, params, exp_t, inv_t),))
-    raw = lambda v: np.round(np.asarray(v, dtype=float) * 2 ** in_t.frac).astype(np.int64)  # noqa: E731
-    out = emulate.predict_raw(net, raw([[1.0, 0.0, -1.0], [3.0, -3.0, 3.0], [3.0, -1.0, 3.0]])) / 2 ** out_t.frac
+    raw = lambda v: np.round(np.asarray(v, dtype=float) * 2**in_t.frac).astype(np.int64)  # noqa: E731
+    out = emulate.predict_raw(net, raw([[1.0, 0.0, -1.0], [3.0, -3.0, 3.0], [3.0, -1.0, 3.0]])) / 2**out_t.frac
     ref = np.exp([1.0, 0.0, -1.0]) / np.exp([1.0, 0.0, -1.0]).sum()
     assert np.abs(out[0] - ref).max() < 0.02
     # -3 - 3 = -6 does not fit ap_fixed<8,3>: it saturates to -4, the difference of -1 - 3
@@ -177,8 +180,10 @@ def test_exports_as_other_frontends_write_them_import_the_same(tmp_path):
     text = top.read_text()
     name = re.search(r"input_t (\w+)\[7\]", text).group(1)
     text = text.replace(f"input_t {name}[7]", "input_t x[7*1]")
-    text = text.replace("// hls-fpga-machine-learning insert layers\n",
-                        "// hls-fpga-machine-learning insert layers\n    auto& layer_flat = x;\n")
+    text = text.replace(
+        "// hls-fpga-machine-learning insert layers\n",
+        "// hls-fpga-machine-learning insert layers\n    auto& layer_flat = x;\n",
+    )
     text = re.sub(rf"\(\s*{name}\s*,", "(layer_flat,", text)
     top.write_text(text)
     yml = tmp_path / "prj" / "hls4ml_config.yml"

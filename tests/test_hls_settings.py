@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from fpga_prune.errors import InputError
 from fpga_prune.arith.fixed import FixedType
+from fpga_prune.errors import InputError
 from fpga_prune.hls.adapter import closest_reuse_factor
 from fpga_prune.hls.settings import HlsSettings, to_fixed_type
 
@@ -33,8 +33,9 @@ def test_settings_json_is_stable():
 
 
 def test_settings_json_round_trip_and_errors(tmp_path):
-    s = (HlsSettings(strategy="resource", reuse_factor=2)
-         .with_layer("fc2", accum="ap_fixed<20,8,AP_RND,AP_SAT>", reuse_factor=8))
+    s = HlsSettings(strategy="resource", reuse_factor=2).with_layer(
+        "fc2", accum="ap_fixed<20,8,AP_RND,AP_SAT>", reuse_factor=8
+    )
     p = tmp_path / "hls_config.json"
     s.write(p)
     assert HlsSettings.read(p) == s

@@ -6,11 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hls_projects import verify_model_check, write_project
 
-from fpga_prune.hls.project import read_project
 from fpga_prune.arith.ir import DenseLayer
-
+from fpga_prune.hls.project import read_project
+from hls_projects import verify_model_check, write_project
 
 
 def _bn_project(tmp_path: Path) -> Path:

@@ -67,16 +67,16 @@ def _child_env() -> dict[str, str]:
 
 
 def _run(order: str, tmp: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", CHILD, order, tmp], capture_output=True,
-                          text=True, env=_child_env(), timeout=300)
+    return subprocess.run(
+        [sys.executable, "-c", CHILD, order, tmp], capture_output=True, text=True, env=_child_env(), timeout=300
+    )
 
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory) -> dict[str, subprocess.CompletedProcess]:
     # Two at a time: each child spends most of its time importing TensorFlow.
     with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {name: pool.submit(_run, order, str(tmp_path_factory.mktemp(name)))
-                   for name, order in ORDERS.items()}
+        futures = {name: pool.submit(_run, order, str(tmp_path_factory.mktemp(name))) for name, order in ORDERS.items()}
         return {name: f.result() for name, f in futures.items()}
 
 

@@ -94,11 +94,14 @@ def test_slices_and_three_classes() -> None:
     assert r["baseline"]["metrics"]["roc_auc"]["value"] == pytest.approx(0.5)
 
 
-@pytest.mark.parametrize("y,p,match", [
-    (np.array([0, 1]), np.array([0.2, 1.3]), "within"),
-    (np.array([0, 2]), np.array([0.2, 0.3]), "labels"),
-    (np.array([0, 1, 1]), np.array([0.2, 0.3]), "shape"),
-])
+@pytest.mark.parametrize(
+    "y,p,match",
+    [
+        (np.array([0, 1]), np.array([0.2, 1.3]), "within"),
+        (np.array([0, 2]), np.array([0.2, 0.3]), "labels"),
+        (np.array([0, 1, 1]), np.array([0.2, 0.3]), "shape"),
+    ],
+)
 def test_bad_inputs(y, p, match) -> None:
     with pytest.raises(InputError, match=match):
         evaluate(y, p, n_boot=0)
@@ -108,13 +111,13 @@ def test_decision_rule_sends_exactly_half_to_class_0_everywhere() -> None:
     """A fixed-point sigmoid outputs exactly 0.5 often: every agreement/accuracy in the project uses one rule."""
     from types import SimpleNamespace
 
-    from fpga_prune.flow import bundles
-    from fpga_prune.model import metrics
     from fpga_prune.arith.fixed import FixedType
+    from fpga_prune.flow import bundles
     from fpga_prune.flow.generate import agreement
     from fpga_prune.hls.vectors import VectorSet
+    from fpga_prune.model import metrics
 
-    assert metrics.decisions(np.array([0.5, 0.5 + 2 ** -10, 0.5 - 2 ** -10, 0.0, 1.0])).tolist() == [0, 1, 0, 0, 1]
+    assert metrics.decisions(np.array([0.5, 0.5 + 2**-10, 0.5 - 2**-10, 0.0, 1.0])).tolist() == [0, 1, 0, 0, 1]
     assert metrics.decisions(np.array([[0.5], [0.75]])).tolist() == [0, 1]
     assert metrics.decisions(np.array([[0.5, 0.5], [0.2, 0.8]])).tolist() == [0, 1]  # argmax tie: first class
     # train's metrics.json (evaluate) and the retention metrics decide a 0.5 output the same way
@@ -128,8 +131,7 @@ def test_decision_rule_sends_exactly_half_to_class_0_everywhere() -> None:
     keras_p = np.array([0.5, 0.4, 0.6, 0.3, 0.7, 0.9], dtype=np.float32)  # row 4: 0.7 vs hardware 0.5 -> differ
     keras = lambda x, training=False: keras_p[: len(x), None]  # noqa: E731
     n = len(hw_raw)
-    vs = VectorSet(hw_raw, hw_raw, np.zeros((n, 3), np.float32), np.array([0, 0, 1, 0, 1, 1]),
-                   np.arange(n), n, 0, 0)
+    vs = VectorSet(hw_raw, hw_raw, np.zeros((n, 3), np.float32), np.array([0, 0, 1, 0, 1, 1]), np.arange(n), n, 0, 0)
     a = agreement(SimpleNamespace(output_type=hw_t), vs, keras, hw_raw)
     hw_p = hw_raw[:, 0] / 256.0
     assert a["agree"] == 5 and a["agreement"] == round(5 / 6, 6)

@@ -8,11 +8,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from fpga_prune.model import features
-from fpga_prune.model import training as model
 from fpga_prune.cli import main
 from fpga_prune.data import load
 from fpga_prune.errors import InputError
+from fpga_prune.model import features
+from fpga_prune.model import training as model
 from fpga_prune.model.metrics import evaluate
 
 pytestmark = pytest.mark.slow
@@ -70,8 +70,7 @@ def test_same_seed_same_weights(small_splits) -> None:
 
 
 @pytest.mark.parametrize("quantized", [False, True])
-def test_bundle_round_trip_reproduces_predictions_exactly(candles, small_splits, tmp_path,
-                                                          quantized: bool) -> None:
+def test_bundle_round_trip_reproduces_predictions_exactly(candles, small_splits, tmp_path, quantized: bool) -> None:
     cfg = model.ModelConfig(hidden=(8, 4), epochs=2, batch_size=128, quantized=quantized, seed=1)
     net, hist = model.train(small_splits, cfg)
     assert hist["epochs_run"] == 2
@@ -88,7 +87,7 @@ def test_bundle_round_trip_reproduces_predictions_exactly(candles, small_splits,
     np.testing.assert_array_equal(b.predict_proba(raw), before)
     if quantized:
         w = b.model.get_layer("fc1").kernel_quantizer_internal(b.model.get_layer("fc1").kernel).numpy()
-        assert np.all(w * 2 ** 7 == np.round(w * 2 ** 7))  # 8 bits, 0 integer bits -> grid of 2^-7
+        assert np.all(w * 2**7 == np.round(w * 2**7))  # 8 bits, 0 integer bits -> grid of 2^-7
 
 
 def test_load_bundle_rejects_incomplete_dir(tmp_path) -> None:
@@ -109,16 +108,42 @@ def test_default_target_beats_majority_baseline_on_real_data(candles) -> None:
 
 def test_train_cli_writes_bundle_and_rejects_bad_hidden(bybit_csv, tmp_path, capsys) -> None:
     out = tmp_path / "m"
-    rc = main(["--json", "train", "--data", str(bybit_csv), "--out", str(out), "--hidden", "8",
-               "--epochs", "2", "--n-boot", "50", "--windows", "6,24", "--median-window", "48"])
+    rc = main(
+        [
+            "--json",
+            "train",
+            "--data",
+            str(bybit_csv),
+            "--out",
+            str(out),
+            "--hidden",
+            "8",
+            "--epochs",
+            "2",
+            "--n-boot",
+            "50",
+            "--windows",
+            "6,24",
+            "--median-window",
+            "48",
+        ]
+    )
     assert rc == 0
     printed = json.loads(capsys.readouterr().out)
     m = json.loads((out / "metrics.json").read_text())
     assert printed["metrics"] == m
     assert m["target"] == "bigmove" and m["model"]["multiplies"] == m["model"]["n_inputs"] * 8 + 8
     t = m["test"]
-    assert set(t["metrics"]) == {"accuracy", "balanced_accuracy", "precision", "recall", "f1",
-                                 "roc_auc", "brier", "ece"}
+    assert set(t["metrics"]) == {
+        "accuracy",
+        "balanced_accuracy",
+        "precision",
+        "recall",
+        "f1",
+        "roc_auc",
+        "brier",
+        "ece",
+    }
     assert {"majority_rate", "metrics"} <= set(t["baseline"]) and set(t["slices"]) == {"vol_low", "vol_mid", "vol_high"}
     b = model.load_bundle(out)
     pre = json.loads((out / "preprocess.json").read_text())

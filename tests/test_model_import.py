@@ -18,12 +18,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fpga_prune.model import features
-from fpga_prune.model import training as model
-from fpga_prune.model import load as model_import
 from fpga_prune.cli import main
 from fpga_prune.data import load
 from fpga_prune.errors import InputError
+from fpga_prune.model import features
+from fpga_prune.model import load as model_import
+from fpga_prune.model import training as model
 
 pytestmark = pytest.mark.slow
 
@@ -60,8 +60,9 @@ def keras3(tmp_path_factory) -> Path:
     """Real Keras 3 files, written by a process that imports ``keras`` 3 and not fpga_prune."""
     out = tmp_path_factory.mktemp("keras3")
     env = {k: v for k, v in os.environ.items() if k != "TF_USE_LEGACY_KERAS"}
-    done = subprocess.run([sys.executable, "-c", KERAS3_SCRIPT, str(out)], env=env, cwd=out,
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-c", KERAS3_SCRIPT, str(out)], env=env, cwd=out, capture_output=True, text=True, timeout=600
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert (out / "version.txt").read_text().startswith("3.")
     return out
@@ -82,10 +83,13 @@ def _user_dir(tmp_path: Path, keras3: Path, name: str, target: str = "bigmove") 
     return d
 
 
-@pytest.mark.parametrize("name, target, layers", [
-    ("seq", "bigmove", ["features", "fc1", "relu1", "fc2", "relu2", "fc_out", "output"]),
-    ("fun", "direction3", ["features", "fc1", "relu1", "fc_out", "output"]),
-])
+@pytest.mark.parametrize(
+    "name, target, layers",
+    [
+        ("seq", "bigmove", ["features", "fc1", "relu1", "fc2", "relu2", "fc_out", "output"]),
+        ("fun", "direction3", ["features", "fc1", "relu1", "fc_out", "output"]),
+    ],
+)
 def test_keras3_file_predicts_as_keras3_did(keras3, tmp_path, name, target, layers):
     d = _user_dir(tmp_path, keras3, name, target)
     for where in (d, d / f"{name}.keras"):  # the directory or the file itself
@@ -103,9 +107,16 @@ def test_keras2_h5_from_tf_keras_is_imported(tmp_path):
 
     L = tf.keras.layers
     tf.keras.utils.set_random_seed(3)
-    net = tf.keras.Sequential([tf.keras.Input((N_IN,)), L.Dense(10, activation="relu", name="hidden"),
-                               L.Dropout(0.3), L.Dense(5, name="h2"), L.Activation("relu"),
-                               L.Dense(1, activation="sigmoid", name="out")])
+    net = tf.keras.Sequential(
+        [
+            tf.keras.Input((N_IN,)),
+            L.Dense(10, activation="relu", name="hidden"),
+            L.Dropout(0.3),
+            L.Dense(5, name="h2"),
+            L.Activation("relu"),
+            L.Dense(1, activation="sigmoid", name="out"),
+        ]
+    )
     d = tmp_path / "mine"
     d.mkdir()
     with pytest.warns(UserWarning, match="HDF5"):  # tf-keras calls .h5 legacy; it is what Keras 2 users have
@@ -118,16 +129,36 @@ def test_keras2_h5_from_tf_keras_is_imported(tmp_path):
     assert model_import.configs_of(d)[1].hidden == (10, 5)
 
 
-@pytest.mark.parametrize("name, message", [
-    ("conv", "unsupported layers conv (Conv1D), lstm (LSTM); only Dense MLPs can be imported "
-             "(Dense, Activation(relu/sigmoid/softmax/linear), ReLU, Softmax, Dropout, Flatten)"),
-    ("tanh", "layer hid: activation 'tanh' is not supported (relu, sigmoid, softmax, linear)"),
-])
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        (
+            "conv",
+            "unsupported layers conv (Conv1D), lstm (LSTM); only Dense MLPs can be imported "
+            "(Dense, Activation(relu/sigmoid/softmax/linear), ReLU, Softmax, Dropout, Flatten)",
+        ),
+        ("tanh", "layer hid: activation 'tanh' is not supported (relu, sigmoid, softmax, linear)"),
+    ],
+)
 def test_unsupported_models_are_one_line_errors(keras3, tmp_path, capsys, name, message):
     d = _user_dir(tmp_path, keras3, name)
     out = tmp_path / "pruned"
-    assert main(["prune", "--model", str(d / f"{name}.keras"), "--board", "pynq-z2", "--out", str(out),
-                 "--data", str(tmp_path / "unused.csv")]) == 2
+    assert (
+        main(
+            [
+                "prune",
+                "--model",
+                str(d / f"{name}.keras"),
+                "--board",
+                "pynq-z2",
+                "--out",
+                str(out),
+                "--data",
+                str(tmp_path / "unused.csv"),
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert err == f"fpga-prune: error: {d / f'{name}.keras'}: {message}\n" and not out.exists()
 
@@ -138,8 +169,11 @@ def test_model_file_errors(keras3, tmp_path):
         (d / "preprocess.json").write_text("{}")
         model_import.load_any(d)
     _preprocess(d, "direction3")
-    with pytest.raises(InputError, match=r"layer dense_2: 1 output unit\(s\), but target 'direction3' has 3 "
-                                         r"classes \(needs 3\)"):
+    with pytest.raises(
+        InputError,
+        match=r"layer dense_2: 1 output unit\(s\), but target 'direction3' has 3 "
+        r"classes \(needs 3\)",
+    ):
         model_import.load_any(d)
     (d / "preprocess.json").unlink()
     with pytest.raises(InputError, match=r"preprocess.json: missing beside seq.keras"):
@@ -175,29 +209,82 @@ def test_prune_and_generate_an_imported_model_without_data(keras3, tmp_path, byb
     """The .keras model pruned on the real candles; generate then finds them from the record."""
     d = _fitted_user_dir(tmp_path, keras3, real_scaler)
     pruned, proj = tmp_path / "pruned", tmp_path / "proj"
-    assert main(["prune", "--model", str(d), "--board", "pynq-z2", "--out", str(pruned),
-                 "--data", str(bybit_csv), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "prune",
+                "--model",
+                str(d),
+                "--board",
+                "pynq-z2",
+                "--out",
+                str(pruned),
+                "--data",
+                str(bybit_csv),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     rec = json.loads((pruned / "metrics.json").read_text())
     assert rec["pruned_from"] == str(d) and rec["data"]["source"] == str(bybit_csv.resolve())
     assert rec["data"]["candles"] == 25_920 and len(rec["data"]["sha256"]) == 64
     capsys.readouterr()
-    assert main(["generate", "--model", str(pruned), "--board", "pynq-z2", "--out", str(proj), "--no-check",
-                 "--vectors", "100", "--stress", "8", "--json"]) == 0
+    assert (
+        main(
+            [
+                "generate",
+                "--model",
+                str(pruned),
+                "--board",
+                "pynq-z2",
+                "--out",
+                str(proj),
+                "--no-check",
+                "--vectors",
+                "100",
+                "--stress",
+                "8",
+                "--json",
+            ]
+        )
+        == 0
+    )
     assert json.loads(capsys.readouterr().out)["vectors"]["test_split"] == 100
     manifest = json.loads((proj / "manifest.json").read_text())
     assert manifest["data"]["file"] == bybit_csv.name and manifest["data"]["sha256"] == rec["data"]["sha256"]
     # a model that records no candles, and no --data: one line, nothing written
     assert main(["prune", "--model", str(d), "--board", "pynq-z2", "--out", str(tmp_path / "p2")]) == 2
-    assert capsys.readouterr().err == (f"fpga-prune: error: --data: not given, and {d} records no candle file "
-                                       "it was made from; pass --data FILE\n")
+    assert capsys.readouterr().err == (
+        f"fpga-prune: error: --data: not given, and {d} records no candle file it was made from; pass --data FILE\n"
+    )
     assert not (tmp_path / "p2").exists()
 
 
 def test_run_with_a_given_model_evaluates_it_instead_of_training(keras3, tmp_path, bybit_csv, real_scaler):
     d = _fitted_user_dir(tmp_path, keras3, real_scaler)
     out = tmp_path / "run"
-    assert main(["run", "--board", "pynq-z2", "--data", str(bybit_csv), "--out", str(out), "--model", str(d),
-                 "--until", "train", "--n-boot", "50", "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "--board",
+                "pynq-z2",
+                "--data",
+                str(bybit_csv),
+                "--out",
+                str(out),
+                "--model",
+                str(d),
+                "--until",
+                "train",
+                "--n-boot",
+                "50",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     metrics = json.loads((out / "model" / "metrics.json").read_text())
     assert metrics["training"] == {"imported_from": str((d / "seq.keras").resolve())}
     assert metrics["model"]["config"]["hidden"] == [12, 6] and metrics["model"]["multiplies"] == 16 * 12 + 12 * 6 + 6

@@ -8,22 +8,23 @@ import math
 import pytest
 
 from fpga_prune import cli
-from fpga_prune.search import cost
-from fpga_prune.search import precision
 from fpga_prune.boards import Caps, load_board
+from fpga_prune.search import cost, precision
 
 # ----------------------------------------------------------------------------- cost and front (no TF)
 
 
 def test_pareto_front_on_a_hand_made_set():
-    pts = [(1.0, 0.60),   # 0 cheapest: front
-           (2.0, 0.65),   # 1 front
-           (2.0, 0.64),   # 2 same cost, worse: dominated by 1
-           (3.0, 0.65),   # 3 dearer, equal metric: dominated by 1
-           (4.0, 0.70),   # 4 front
-           (0.5, 0.55),   # 5 cheapest of all: front
-           (5.0, 0.69),   # 6 dominated by 4
-           (4.0, 0.70)]   # 7 identical to 4: both on the front
+    pts = [
+        (1.0, 0.60),  # 0 cheapest: front
+        (2.0, 0.65),  # 1 front
+        (2.0, 0.64),  # 2 same cost, worse: dominated by 1
+        (3.0, 0.65),  # 3 dearer, equal metric: dominated by 1
+        (4.0, 0.70),  # 4 front
+        (0.5, 0.55),  # 5 cheapest of all: front
+        (5.0, 0.69),  # 6 dominated by 4
+        (4.0, 0.70),
+    ]  # 7 identical to 4: both on the front
     assert cost.pareto_front(pts) == [0, 1, 4, 5, 7]
     assert cost.pareto_front([]) == []
 
@@ -69,20 +70,30 @@ def test_precision_search_narrows_each_knob_to_its_own_limit_then_widens_the_wor
 @pytest.fixture(scope="module")
 def searches(trained_model, bybit_csv):
     """Four short searches of the same trained model for the PYNQ-Z2 (shortened ladder and fine-tunes)."""
-    from fpga_prune.model import features
     from fpga_prune.data import load
-    from fpga_prune.search.fit import prune_to_fit
-    from fpga_prune.search.config import FitConfig
+    from fpga_prune.model import features
     from fpga_prune.model.training import load_bundle
+    from fpga_prune.search.config import FitConfig
+    from fpga_prune.search.fit import prune_to_fit
 
     bundle = load_bundle(trained_model)
     splits = features.split(features.build(load(bybit_csv), bundle.spec), bundle.spec)
     board = load_board("pynq-z2")
-    base = {"neuron_fractions": (0.5, 0.625, 0.75), "sparsity_rounds": (0.3, 0.5), "finetune_epochs": 3,
-            "patience": 1, "sensitivity": False, "margin": 0.0, "strategy": "latency"}
+    base = {
+        "neuron_fractions": (0.5, 0.625, 0.75),
+        "sparsity_rounds": (0.3, 0.5),
+        "finetune_epochs": 3,
+        "patience": 1,
+        "sensitivity": False,
+        "margin": 0.0,
+        "strategy": "latency",
+    }
     out = {}
-    for name, kw in (("accuracy", {}), ("uniform", {"objective": "resources", "precision": "uniform"}),
-                     ("per_layer", {"objective": "resources", "precision": "per-layer", "qat": False})):
+    for name, kw in (
+        ("accuracy", {}),
+        ("uniform", {"objective": "resources", "precision": "uniform"}),
+        ("per_layer", {"objective": "resources", "precision": "per-layer", "qat": False}),
+    ):
         out[name] = prune_to_fit(bundle.model, splits, board, cfg=FitConfig(**base, **kw))
     return out
 
@@ -117,8 +128,27 @@ def test_per_layer_precision_reduces_cost_at_equal_floor(searches):
 @pytest.mark.slow
 def test_run_resources_report_shows_the_front(trained_model, bybit_csv, tmp_path):
     out = tmp_path / "run"
-    assert cli.main(["run", "--model", str(trained_model), "--board", "pynq-z2", "--data", str(bybit_csv),
-                     "--out", str(out), "--until", "prune", "--objective", "resources", "--quiet"]) == 0
+    assert (
+        cli.main(
+            [
+                "run",
+                "--model",
+                str(trained_model),
+                "--board",
+                "pynq-z2",
+                "--data",
+                str(bybit_csv),
+                "--out",
+                str(out),
+                "--until",
+                "prune",
+                "--objective",
+                "resources",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     b = json.loads((out / "pruned" / "budget.json").read_text())
     hist = b["history"]
     assert b["search"]["objective"] == "resources"

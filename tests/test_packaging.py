@@ -47,27 +47,35 @@ print(json.dumps(out))
 
 
 def _tracked(name: str) -> dict[str, int]:
-    files = subprocess.run(["git", "ls-files", name], cwd=REPO, capture_output=True,
-                           text=True, check=True).stdout.split()
-    return {f[len(name) + 1:]: (REPO / f).stat().st_size for f in files}
+    files = subprocess.run(
+        ["git", "ls-files", name], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.split()
+    return {f[len(name) + 1 :]: (REPO / f).stat().st_size for f in files}
 
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory) -> Path:
     wheels = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "-q", "-w", str(wheels), str(REPO)], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels), str(REPO)],
+        check=True,
+        capture_output=True,
+    )
     (wheel,) = wheels.glob("fpga_prune-*.whl")
     target = tmp_path_factory.mktemp("site")
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target",
-                    str(target), str(wheel)], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
+        check=True,
+        capture_output=True,
+    )
     return target
 
 
 def test_wheel_install_finds_every_asset(installed, tmp_path):
     env = dict(os.environ, PYTHONPATH=str(installed))
-    proc = subprocess.run([sys.executable, "-c", CHILD], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD], cwd=tmp_path, env=env, capture_output=True, text=True, check=True
+    )
     out = json.loads(proc.stdout)
     assert out["package"].startswith(str(installed))
     for name in ASSETS:
@@ -84,8 +92,9 @@ def test_wheel_install_carries_the_samples(installed, tmp_path):
     from fpga_prune.data import get_sample, sample_names
 
     env = dict(os.environ, PYTHONPATH=str(installed))
-    proc = subprocess.run([sys.executable, "-c", CHILD], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD], cwd=tmp_path, env=env, capture_output=True, text=True, check=True
+    )
     out = json.loads(proc.stdout)
     tracked = _tracked("fpga_prune/data/samples")
     assert tracked and sorted(out["samples"]) == sorted(sample_names())

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import tensorflow as tf
-from prune_helpers import mlp
 
 from fpga_prune.errors import InputError
 from fpga_prune.prune import criteria
+from prune_helpers import mlp
 
 
 def test_magnitude_is_abs_kernel():
@@ -85,7 +85,9 @@ def test_redundancy_order_on_hand_activations():
 
 
 def test_registries_list_valid_names():
-    with pytest.raises(InputError, match=r"unknown neuron criterion 'size'; valid: \['activation', 'l1', 'l2', 'redundancy'\]"):
+    with pytest.raises(
+        InputError, match=r"unknown neuron criterion 'size'; valid: \['activation', 'l1', 'l2', 'redundancy'\]"
+    ):
         criteria.neuron_criterion("size")
     with pytest.raises(InputError, match=r"valid: \['magnitude', 'taylor'\]"):
         criteria.weight_criterion("l1")

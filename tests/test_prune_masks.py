@@ -5,20 +5,28 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import tensorflow as tf
-from prune_helpers import mlp, synthetic, train
 
 from fpga_prune.errors import InputError
 from fpga_prune.prune import graph
 from fpga_prune.prune.masks import (
-    MaskEnforcer, Masks, apply_masks, fine_tune, keras_fit, magnitude_masks, masks_from_scores,
+    MaskEnforcer,
+    Masks,
+    apply_masks,
+    fine_tune,
+    keras_fit,
+    magnitude_masks,
+    masks_from_scores,
 )
+from prune_helpers import mlp, synthetic, train
 
 
 def _hand_model() -> tf.keras.Model:
     """fc1 kernel 2x3 with |w| = 1..6, out kernel 3x1 with |w| = 10, 20, 30."""
     m = mlp(d=2, widths=(3,))
-    m.get_layer("fc1").set_weights([np.array([[1, -2, 3], [-4, 5, -6]], np.float32), np.array([.5, .5, .5], np.float32)])
-    m.get_layer("out").set_weights([np.array([[10], [-20], [30]], np.float32), np.array([.25], np.float32)])
+    m.get_layer("fc1").set_weights(
+        [np.array([[1, -2, 3], [-4, 5, -6]], np.float32), np.array([0.5, 0.5, 0.5], np.float32)]
+    )
+    m.get_layer("out").set_weights([np.array([[10], [-20], [30]], np.float32), np.array([0.25], np.float32)])
     return m
 
 
@@ -127,11 +135,13 @@ def test_qkeras_fine_tuning_keeps_quantised_zeros_and_counts_hardware_weights():
     x, y = synthetic(n=512)
     tf.keras.utils.set_random_seed(0)
     q = lambda: quantized_bits(6, 0, alpha=1)  # noqa: E731
-    m = tf.keras.Sequential([
-        tf.keras.Input((8,)),
-        QDense(16, kernel_quantizer=q(), bias_quantizer=q(), activation=quantized_relu(6, 0), name="fc1"),
-        QDense(1, kernel_quantizer=q(), bias_quantizer=q(), activation="sigmoid", name="out"),
-    ])
+    m = tf.keras.Sequential(
+        [
+            tf.keras.Input((8,)),
+            QDense(16, kernel_quantizer=q(), bias_quantizer=q(), activation=quantized_relu(6, 0), name="fc1"),
+            QDense(1, kernel_quantizer=q(), bias_quantizer=q(), activation="sigmoid", name="out"),
+        ]
+    )
     masks = magnitude_masks(m, 0.5)
     fine_tune(m, masks, keras_fit(x, y, "binary_crossentropy", epochs=1, batch_size=64, learning_rate=1e-2))
     fc1 = m.get_layer("fc1")

@@ -5,17 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import tensorflow as tf
-from prune_helpers import mlp, synthetic, train
 
 from fpga_prune.errors import InputError
-from fpga_prune.prune import schedules, structured
-from fpga_prune.prune import graph
+from fpga_prune.model.metrics import roc_auc
+from fpga_prune.prune import graph, schedules, structured
 from fpga_prune.prune.iterative import prune_iteratively
 from fpga_prune.prune.lottery import lottery_ticket
 from fpga_prune.prune.masks import Masks, keras_fit
-from fpga_prune.model.metrics import roc_auc
 from fpga_prune.prune.metrics import prune_metrics
 from fpga_prune.prune.sensitivity import SensitivityResult, layer_sensitivity, ratios_for_target
+from prune_helpers import mlp, synthetic, train
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +71,7 @@ def test_lottery_rewinds_survivors_exactly(data, rewind_epoch):
     assert len(rec.starts) == 3  # dense training + two rounds
     for start, step in zip(rec.starts[1:], res.steps):
         zero_total = 0
-        for n, i in kernel_idx.items():
+        for i in kernel_idx.values():
             k, k0 = start[i], point[i]
             alive = k != 0
             assert np.array_equal(k[alive], k0[alive])  # survivors = rewind values, bit for bit
@@ -100,8 +99,13 @@ def test_iterative_cubic_schedule_with_fine_tuning(data, trained):
     model = graph.clone(trained)
     dense_auc = _auc(xv, yv)(trained)
     targets = schedules.cubic(0.8, 3)
-    run = prune_iteratively(model, targets, keras_fit(x, y, "binary_crossentropy", epochs=2, learning_rate=3e-3),
-                            scope="layer", eval_fn=_auc(xv, yv))
+    run = prune_iteratively(
+        model,
+        targets,
+        keras_fit(x, y, "binary_crossentropy", epochs=2, learning_rate=3e-3),
+        scope="layer",
+        eval_fn=_auc(xv, yv),
+    )
     total = sum(v.size for v in run.masks.masks.values())
     assert [s.sparsity for s in run.steps] == pytest.approx(list(targets), abs=2 / total)
     assert Masks.from_model(model).sparsity >= 0.8 - 2 / total
@@ -119,9 +123,9 @@ def test_sensitivity_curves_and_ratios(data, trained):
     sens = layer_sensitivity(trained, _auc(xv, yv), sparsities=(0.3, 0.6, 0.9, 0.99))
     assert all(np.array_equal(a, b) for a, b in zip(before, graph.snapshot(trained)))  # analysis: no change
     assert set(sens.curves) == {"fc1", "fc2", "out"}
-    for name, curve in sens.curves.items():
-        assert curve[0] >= sens.baseline - 0.05          # 30% of any layer is nearly free
-        assert curve[-1] < sens.baseline - 0.05          # 99% of any layer hurts
+    for curve in sens.curves.values():
+        assert curve[0] >= sens.baseline - 0.05  # 30% of any layer is nearly free
+        assert curve[-1] < sens.baseline - 0.05  # 99% of any layer hurts
         assert sum(b > a + 0.01 for a, b in zip(curve, curve[1:])) == 0  # monotone-ish
     ratios = ratios_for_target(sens, 0.6)
     sizes = sens.sizes
@@ -130,9 +134,13 @@ def test_sensitivity_curves_and_ratios(data, trained):
 
 
 def test_ratios_prune_the_less_sensitive_layer_more():
-    sens = SensitivityResult(baseline=0.9, sparsities=(0.25, 0.5, 0.75),
-                             curves={"robust": (0.9, 0.89, 0.85), "fragile": (0.8, 0.6, 0.5)},
-                             sizes={"robust": 300, "fragile": 100}, criterion="magnitude")
+    sens = SensitivityResult(
+        baseline=0.9,
+        sparsities=(0.25, 0.5, 0.75),
+        curves={"robust": (0.9, 0.89, 0.85), "fragile": (0.8, 0.6, 0.5)},
+        sizes={"robust": 300, "fragile": 100},
+        criterion="magnitude",
+    )
     r = ratios_for_target(sens, 0.5)
     assert r["robust"] > r["fragile"]
     assert (300 * r["robust"] + 100 * r["fragile"]) / 400 == pytest.approx(0.5, abs=1e-12)
@@ -143,8 +151,13 @@ def test_ratios_prune_the_less_sensitive_layer_more():
 def test_metrics_of_a_structurally_pruned_model(data, trained):
     _, _, xv, yv = data
     same = prune_metrics(trained, trained, xv, yv)
-    assert (same.sparsity, same.compression_ratio, same.metric_retention, same.skill_retention,
-            same.decision_agreement) == (0.0, 1.0, 1.0, 1.0, 1.0)
+    assert (
+        same.sparsity,
+        same.compression_ratio,
+        same.metric_retention,
+        same.skill_retention,
+        same.decision_agreement,
+    ) == (0.0, 1.0, 1.0, 1.0, 1.0)
     small = structured.remove_neurons(trained, {"fc1": np.arange(16), "fc2": np.arange(8)})
     m = prune_metrics(trained, small, xv, yv)
     dense_k = 8 * 32 + 32 * 16 + 16
@@ -154,8 +167,14 @@ def test_metrics_of_a_structurally_pruned_model(data, trained):
     assert m.compression_ratio == pytest.approx((dense_k + 49) / (small_k + 25))
     assert m.skill_retention == pytest.approx((m.pruned_metric - 0.5) / (m.dense_metric - 0.5))
     assert m.dense_flops == 2 * dense_k + 49
-    assert set(m.to_dict()) >= {"sparsity", "compression_ratio", "multiply_reduction", "metric_retention",
-                                "skill_retention", "decision_agreement"}
+    assert set(m.to_dict()) >= {
+        "sparsity",
+        "compression_ratio",
+        "multiply_reduction",
+        "metric_retention",
+        "skill_retention",
+        "decision_agreement",
+    }
 
 
 def test_roc_auc_by_hand():

@@ -5,12 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import tensorflow as tf
-from prune_helpers import mlp, synthetic, train
 from qkeras import QActivation, QDense, quantized_bits, quantized_relu
 
 from fpga_prune.errors import InputError
-from fpga_prune.prune import structured
-from fpga_prune.prune import graph
+from fpga_prune.prune import graph, structured
+from prune_helpers import mlp, synthetic, train
 
 
 def _dense_inline():
@@ -29,8 +28,9 @@ def _dense_separate_functional():
     o = tf.keras.layers.Dense(3, activation="softmax", name="out")(h)
     m = tf.keras.Model(i, o, name="functional_bn")
     rng = np.random.default_rng(5)  # non-trivial BN statistics, so slicing them matters
-    m.get_layer("bn1").set_weights([rng.uniform(0.5, 2, 32), rng.normal(size=32), rng.normal(size=32),
-                                    rng.uniform(0.5, 2, 32)])
+    m.get_layer("bn1").set_weights(
+        [rng.uniform(0.5, 2, 32), rng.normal(size=32), rng.normal(size=32), rng.uniform(0.5, 2, 32)]
+    )
     return m
 
 
@@ -40,35 +40,47 @@ def _q():
 
 def _qkeras_inline():
     tf.keras.utils.set_random_seed(3)
-    return tf.keras.Sequential([
-        tf.keras.Input((8,), name="features"),
-        QDense(32, kernel_quantizer=_q(), bias_quantizer=_q(), activation=quantized_relu(6, 0), name="fc1"),
-        QDense(24, kernel_quantizer=_q(), bias_quantizer=_q(), activation=quantized_relu(6, 0), name="fc2"),
-        QDense(1, kernel_quantizer=_q(), bias_quantizer=_q(), activation="sigmoid", name="out"),
-    ], name="q_inline")
+    return tf.keras.Sequential(
+        [
+            tf.keras.Input((8,), name="features"),
+            QDense(32, kernel_quantizer=_q(), bias_quantizer=_q(), activation=quantized_relu(6, 0), name="fc1"),
+            QDense(24, kernel_quantizer=_q(), bias_quantizer=_q(), activation=quantized_relu(6, 0), name="fc2"),
+            QDense(1, kernel_quantizer=_q(), bias_quantizer=_q(), activation="sigmoid", name="out"),
+        ],
+        name="q_inline",
+    )
 
 
 def _qkeras_separate():
     tf.keras.utils.set_random_seed(4)
-    return tf.keras.Sequential([
-        tf.keras.Input((8,), name="features"),
-        QActivation(quantized_bits(10, 3), name="in_q"),
-        QDense(32, kernel_quantizer=_q(), bias_quantizer=_q(), name="fc1"),
-        QActivation(quantized_relu(6, 0), name="act1"),
-        QDense(24, kernel_quantizer=_q(), bias_quantizer=_q(), name="fc2"),
-        QActivation("quantized_relu(6,0)", name="act2"),
-        QDense(1, kernel_quantizer=_q(), bias_quantizer=_q(), name="out"),
-        tf.keras.layers.Activation("sigmoid", name="sig"),
-    ], name="q_separate")
+    return tf.keras.Sequential(
+        [
+            tf.keras.Input((8,), name="features"),
+            QActivation(quantized_bits(10, 3), name="in_q"),
+            QDense(32, kernel_quantizer=_q(), bias_quantizer=_q(), name="fc1"),
+            QActivation(quantized_relu(6, 0), name="act1"),
+            QDense(24, kernel_quantizer=_q(), bias_quantizer=_q(), name="fc2"),
+            QActivation("quantized_relu(6,0)", name="act2"),
+            QDense(1, kernel_quantizer=_q(), bias_quantizer=_q(), name="out"),
+            tf.keras.layers.Activation("sigmoid", name="sig"),
+        ],
+        name="q_separate",
+    )
 
 
 KEEP = {"fc1": np.arange(0, 32, 3), "fc2": np.array([1, 5, 7, 20])}
 X = np.random.default_rng(0).normal(size=(3000, 8)).astype(np.float32)
 
 
-@pytest.mark.parametrize("build, exact", [
-    (_dense_inline, False), (_dense_separate_functional, False), (_qkeras_inline, True), (_qkeras_separate, True),
-])
+@pytest.mark.parametrize(
+    "build, exact",
+    [
+        (_dense_inline, False),
+        (_dense_separate_functional, False),
+        (_qkeras_inline, True),
+        (_qkeras_separate, True),
+    ],
+)
 def test_removed_model_equals_masked_model(build, exact):
     model = build()
     masked = structured.mask_neurons(model, KEEP)
@@ -76,7 +88,7 @@ def test_removed_model_equals_masked_model(build, exact):
     a, b = graph.forward(masked, X), graph.forward(small, X)
     if exact:  # QKeras: quantised values, sums of exact zeros -> bit-identical
         assert np.array_equal(a, b)
-    else:      # float: the removed terms are exact zeros, only BLAS summation order differs
+    else:  # float: the removed terms are exact zeros, only BLAS summation order differs
         assert np.max(np.abs(a - b)) <= 1e-6
     # and the pruning was real: outputs moved away from the unpruned model's
     assert np.max(np.abs(a - graph.forward(model, X))) > 1e-2
@@ -137,8 +149,10 @@ def test_bad_keep_is_refused():
 
 
 def test_unsupported_layer_is_named():
-    m = tf.keras.Sequential([tf.keras.Input((4, 2)), tf.keras.layers.Dense(3), tf.keras.layers.Reshape((12,)),
-                             tf.keras.layers.Dense(1)], name="odd")
+    m = tf.keras.Sequential(
+        [tf.keras.Input((4, 2)), tf.keras.layers.Dense(3), tf.keras.layers.Reshape((12,)), tf.keras.layers.Dense(1)],
+        name="odd",
+    )
     with pytest.raises(InputError, match="odd: reshape: unsupported layer type Reshape"):
         structured.remove_neurons(m, {})
 

@@ -11,12 +11,23 @@ def _ci(v, lo, hi):
 
 def _training(beats: bool) -> dict:
     adv = {"beats_baseline": beats, **(_ci(0.02, 0.01, 0.03) if beats else _ci(0.004, -0.01, 0.02))}
-    rows = [{"metric": m, "model": _ci(0.51, 0.49, 0.53), "baseline": _ci(0.5, 0.5, 0.5),
-             "advantage": dict(adv) if m != "ece" else None}
-            for m in ("accuracy", "balanced_accuracy", "roc_auc", "brier", "ece")]
-    return {"metrics": rows, "level": 0.95,
-            "slices": [{"slice": "vol_low", "n": 100, "beats_baseline": {"roc_auc": False}},
-                       {"slice": "vol_high", "n": 100, "beats_baseline": {"roc_auc": beats}}]}
+    rows = [
+        {
+            "metric": m,
+            "model": _ci(0.51, 0.49, 0.53),
+            "baseline": _ci(0.5, 0.5, 0.5),
+            "advantage": dict(adv) if m != "ece" else None,
+        }
+        for m in ("accuracy", "balanced_accuracy", "roc_auc", "brier", "ece")
+    ]
+    return {
+        "metrics": rows,
+        "level": 0.95,
+        "slices": [
+            {"slice": "vol_low", "n": 100, "beats_baseline": {"roc_auc": False}},
+            {"slice": "vol_high", "n": 100, "beats_baseline": {"roc_auc": beats}},
+        ],
+    }
 
 
 def test_no_skill_is_said_plainly():
@@ -36,9 +47,20 @@ def test_skill_is_qualified_not_oversold():
 def test_board_notes_flag_test_retention_below_floor_and_tight_resources():
     res = {r: {"used": 10, "allowed": 100, "available": 200} for r in ("dsp", "lut", "ff", "bram18k", "uram")}
     res["lut"] = {"used": 95, "allowed": 100, "available": 200}
-    board = {"board": "b1", "fits": True, "resources": res, "measured": None,
-             "accuracy": {"metric": "roc_auc", "retention": 0.97, "min_retention": 0.98, "decision_agreement": 0.9,
-                          "dense": 0.69, "pruned": 0.67}}
+    board = {
+        "board": "b1",
+        "fits": True,
+        "resources": res,
+        "measured": None,
+        "accuracy": {
+            "metric": "roc_auc",
+            "retention": 0.97,
+            "min_retention": 0.98,
+            "decision_agreement": 0.9,
+            "dense": 0.69,
+            "pruned": 0.67,
+        },
+    }
     notes = report.honest_notes(None, [board], ["prune: boom"])
     assert notes[0] == "FAILED: prune: boom"
     assert any("b1: held-out test retention 0.9700 is below the floor 0.98" in n for n in notes)
@@ -48,20 +70,56 @@ def test_board_notes_flag_test_retention_below_floor_and_tight_resources():
 
 
 def test_mismatches_by_check_maps_simulators_and_leaves_unrun_checks_empty():
-    ver = {"checks": [{"kind": "bit_accurate", "name": "bit_accurate_model", "mismatches": 0, "failure": ""},
-                      {"kind": "rtl", "name": "rtl_icarus", "simulator": "icarus", "mismatches": 3, "failure": ""}]}
+    ver = {
+        "checks": [
+            {"kind": "bit_accurate", "name": "bit_accurate_model", "mismatches": 0, "failure": ""},
+            {"kind": "rtl", "name": "rtl_icarus", "simulator": "icarus", "mismatches": 3, "failure": ""},
+        ]
+    }
     assert report.mismatches_by_check(ver) == {"bit_accurate": 0, "csim": None, "verilator": None, "icarus": 3}
     assert report.mismatches_by_check(None) == dict.fromkeys(("bit_accurate", "csim", "verilator", "icarus"))
 
 
 def test_verification_section_drops_timings_and_paths():
-    ver = {"ok": True, "vectors": 5, "mismatches": 0, "latency_cycles": 9, "ii": 1.0, "seconds": 3.2,
-           "project": "/tmp/x",
-           "checks": [{"name": "rtl_verilator", "kind": "rtl", "simulator": "verilator", "version": "5.048",
-                       "vectors": 5, "mismatches": 0, "passed": True, "seconds": 1.0, "build_seconds": 0.5,
-                       "rtl_dir": "/tmp/x/rtl", "latency_cycles": 9, "ii": 1.0, "failure": ""}]}
-    sec = report.verification_section(ver, {"vectors": {"count": 5, "test_split": 3, "validation_split": 0,
-                                                        "stress": 2, "input_type": "a", "output_type": "b"}})
+    ver = {
+        "ok": True,
+        "vectors": 5,
+        "mismatches": 0,
+        "latency_cycles": 9,
+        "ii": 1.0,
+        "seconds": 3.2,
+        "project": "/tmp/x",
+        "checks": [
+            {
+                "name": "rtl_verilator",
+                "kind": "rtl",
+                "simulator": "verilator",
+                "version": "5.048",
+                "vectors": 5,
+                "mismatches": 0,
+                "passed": True,
+                "seconds": 1.0,
+                "build_seconds": 0.5,
+                "rtl_dir": "/tmp/x/rtl",
+                "latency_cycles": 9,
+                "ii": 1.0,
+                "failure": "",
+            }
+        ],
+    }
+    sec = report.verification_section(
+        ver,
+        {
+            "vectors": {
+                "count": 5,
+                "test_split": 3,
+                "validation_split": 0,
+                "stress": 2,
+                "input_type": "a",
+                "output_type": "b",
+            }
+        },
+    )
     text = repr(sec)
     assert "seconds" not in text and "/tmp/x" not in text
     assert sec["checks"][0]["version"] == "5.048" and sec["vector_sources"]["stress"] == 2

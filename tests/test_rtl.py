@@ -7,13 +7,13 @@ import re
 
 import pytest
 
-from fpga_prune.rtl import render as rtl
 from fpga_prune.arith.analysis import live_neurons
 from fpga_prune.arith.fixed import OVERFLOW_MODES, QUANT_MODES, FixedType
 from fpga_prune.arith.ir import ActivationLayer, DenseLayer, FixedNetwork
 from fpga_prune.outdir import write_tree
-from fpga_prune.testing import cast_sweep_network, synthetic_network, synthetic_softmax_network
+from fpga_prune.rtl import render as rtl
 from fpga_prune.rtl.simulate import verilator_lint
+from fpga_prune.testing import cast_sweep_network, synthetic_network, synthetic_softmax_network
 
 
 @pytest.fixture(scope="module")
@@ -24,15 +24,21 @@ def net() -> FixedNetwork:
 def test_ports_follow_vitis_naming(net):
     files = rtl.render_rtl(net)
     top = files["myproject.v"]
-    header = top[top.index("module myproject ("):top.index(");")]
+    header = top[top.index("module myproject (") : top.index(");")]
     names = re.findall(r"(input|output)\s+wire\s+(?:\[(\d+):0\]\s+)?(\w+)", header)
     ports = {n: (d, int(w) + 1 if w else 1) for d, w, n in names}
     assert ports == {
-        "ap_clk": ("input", 1), "ap_rst": ("input", 1), "ap_start": ("input", 1),
-        "ap_done": ("output", 1), "ap_idle": ("output", 1), "ap_ready": ("output", 1),
-        "input_1": ("input", 12 * 16), "input_1_ap_vld": ("input", 1),
+        "ap_clk": ("input", 1),
+        "ap_rst": ("input", 1),
+        "ap_start": ("input", 1),
+        "ap_done": ("output", 1),
+        "ap_idle": ("output", 1),
+        "ap_ready": ("output", 1),
+        "input_1": ("input", 12 * 16),
+        "input_1_ap_vld": ("input", 1),
         # 6 IR layers + the input layer: hls4ml calls the last one layer7_out
-        "layer7_out_0": ("output", 10), "layer7_out_0_ap_vld": ("output", 1),
+        "layer7_out_0": ("output", 10),
+        "layer7_out_0_ap_vld": ("output", 1),
     }
     pm = rtl.PortMap.from_json(files["ports.json"])
     assert pm.input == "input_1" and pm.outputs == ("layer7_out_0",) and pm.latency == 9
@@ -59,8 +65,7 @@ def test_zero_weights_and_dead_neurons_are_absent(net):
             continue
         lname = f"l{k + 1}_{layer.name}"
         regs = set(re.findall(rf"reg\s+\[\d+:0\] ({lname}_m_\d+_\d+)_r;", text))
-        expected = {f"{lname}_m_{i}_{j}" for j in live[k] for i in range(layer.n_in)
-                    if layer.weights[i, j] != 0}
+        expected = {f"{lname}_m_{i}_{j}" for j in live[k] for i in range(layer.n_in) if layer.weights[i, j] != 0}
         assert regs == expected
         assert len(regs) < layer.n_in * layer.n_out * 0.5  # sparsity 0.7 really removed hardware
     # layer-0 neuron 31 feeds nothing (all its layer-2 weights are zero): gone entirely
@@ -83,8 +88,7 @@ def test_unsupported_activation_is_a_clear_error():
         rtl.render_rtl(bad)
 
 
-@pytest.mark.parametrize("impl,stages,roms", [("stable", 5, 2), ("latency", 5, 2), ("legacy", 4, 2),
-                                              ("argmax", 1, 0)])
+@pytest.mark.parametrize("impl,stages,roms", [("stable", 5, 2), ("latency", 5, 2), ("legacy", 4, 2), ("argmax", 1, 0)])
 def test_softmax_renders_lint_clean_with_tables_as_roms(impl, stages, roms, tmp_path):
     net = synthetic_softmax_network(0, implementation=impl)
     files = rtl.render_rtl(net)
@@ -105,19 +109,22 @@ def test_softmax_renders_lint_clean_with_tables_as_roms(impl, stages, roms, tmp_
     assert "%Warning" not in log
 
 
-@pytest.mark.parametrize("src,dst,raw,want", [
-    ("ap_fixed<8,4>", "ap_fixed<6,4,AP_RND_CONV,AP_SAT>", 0b00001010, 2),   # 0.625 -> 0.5 (half to even)
-    ("ap_fixed<8,4>", "ap_fixed<6,4,AP_RND_CONV,AP_SAT>", 0b00001110, 4),   # 0.875 -> 1.0
-    ("ap_fixed<8,4>", "ap_fixed<6,4,AP_RND,AP_SAT>", -2, 0),                # -0.125 -> 0 (half up)
-    ("ap_fixed<8,4>", "ap_fixed<6,4,AP_RND_INF,AP_SAT>", -2, -1),           # half away from zero
-    ("ap_fixed<8,4>", "ap_fixed<6,4,AP_TRN_ZERO,AP_SAT>", -3, 0),
-    ("ap_fixed<8,4>", "ap_fixed<6,4>", -3, -1),                             # floor
-    ("ap_fixed<8,8>", "ap_fixed<4,4,AP_TRN,AP_SAT>", 100, 7),
-    ("ap_fixed<8,8>", "ap_fixed<4,4,AP_TRN,AP_SAT_SYM>", -100, -7),
-    ("ap_fixed<8,8>", "ap_fixed<4,4,AP_TRN,AP_SAT_ZERO>", -100, 0),
-    ("ap_fixed<8,8>", "ap_fixed<4,4>", 9, -7),                              # wrap
-    ("ap_fixed<8,8>", "ap_ufixed<4,4,AP_TRN,AP_SAT>", -5, 0),
-])
+@pytest.mark.parametrize(
+    "src,dst,raw,want",
+    [
+        ("ap_fixed<8,4>", "ap_fixed<6,4,AP_RND_CONV,AP_SAT>", 0b00001010, 2),  # 0.625 -> 0.5 (half to even)
+        ("ap_fixed<8,4>", "ap_fixed<6,4,AP_RND_CONV,AP_SAT>", 0b00001110, 4),  # 0.875 -> 1.0
+        ("ap_fixed<8,4>", "ap_fixed<6,4,AP_RND,AP_SAT>", -2, 0),  # -0.125 -> 0 (half up)
+        ("ap_fixed<8,4>", "ap_fixed<6,4,AP_RND_INF,AP_SAT>", -2, -1),  # half away from zero
+        ("ap_fixed<8,4>", "ap_fixed<6,4,AP_TRN_ZERO,AP_SAT>", -3, 0),
+        ("ap_fixed<8,4>", "ap_fixed<6,4>", -3, -1),  # floor
+        ("ap_fixed<8,8>", "ap_fixed<4,4,AP_TRN,AP_SAT>", 100, 7),
+        ("ap_fixed<8,8>", "ap_fixed<4,4,AP_TRN,AP_SAT_SYM>", -100, -7),
+        ("ap_fixed<8,8>", "ap_fixed<4,4,AP_TRN,AP_SAT_ZERO>", -100, 0),
+        ("ap_fixed<8,8>", "ap_fixed<4,4>", 9, -7),  # wrap
+        ("ap_fixed<8,8>", "ap_ufixed<4,4,AP_TRN,AP_SAT>", -5, 0),
+    ],
+)
 def test_generation_time_cast(src, dst, raw, want):
     assert rtl.cast_raw(raw, FixedType.parse(src), FixedType.parse(dst)) == want
 

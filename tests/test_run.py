@@ -81,7 +81,7 @@ def test_full_run_fits_and_verifies_with_zero_mismatches(full_run):
     assert "vol_low" in md and "vol_high" in md and "Limitations" in md
     html = (out / "report.html").read_text()
     assert html.count("data:image/png;base64,") == len(report["plots"]) >= 4
-    assert "src=\"plots/" not in html and "<script" not in html  # self-contained, no external resources
+    assert 'src="plots/' not in html and "<script" not in html  # self-contained, no external resources
     assert all((out / p).is_file() for p in report["plots"].values())
 
 
@@ -115,8 +115,9 @@ def test_resume_skips_every_step_and_gives_identical_reports(full_run, bybit_csv
     payload = json.loads(capsys.readouterr().out)
     assert payload["fits"] is True and payload["mismatches"]["verilator"] == 0
     steps = _steps(out)
-    assert {n: steps[n]["status"] for n in ("data", "train", "prune", "generate", "verify")} == \
-        dict.fromkeys(("data", "train", "prune", "generate", "verify"), "skipped")
+    assert {n: steps[n]["status"] for n in ("data", "train", "prune", "generate", "verify")} == dict.fromkeys(
+        ("data", "train", "prune", "generate", "verify"), "skipped"
+    )
     assert sum(steps[n]["seconds"] for n in steps) < 5
     for name in REPORTS:
         assert (out / name).read_bytes() == snapshot[name], name
@@ -127,16 +128,40 @@ def test_changed_option_redoes_only_the_affected_steps(full_run, bybit_csv, tmp_
     work = tmp_path / "r"
     shutil.copytree(out, work, symlinks=True)
     # fewer vectors: generate and verify redo, the model and the pruned design are reused
-    rc = cli.main(["run", "--board", "pynq-z2", *_source(bybit_csv), "--out", str(work),
-                   *FAST[:FAST.index("--vectors")], "--vectors", "200", "--stress", "8", "--sim", "icarus",
-                   "--quiet"])
+    rc = cli.main(
+        [
+            "run",
+            "--board",
+            "pynq-z2",
+            *_source(bybit_csv),
+            "--out",
+            str(work),
+            *FAST[: FAST.index("--vectors")],
+            "--vectors",
+            "200",
+            "--stress",
+            "8",
+            "--sim",
+            "icarus",
+            "--quiet",
+        ]
+    )
     assert rc == 0
     steps = _steps(work)
-    assert [steps[n]["status"] for n in ("data", "train", "prune", "generate", "verify")] == \
-        ["skipped", "skipped", "skipped", "done", "done"]
+    assert [steps[n]["status"] for n in ("data", "train", "prune", "generate", "verify")] == [
+        "skipped",
+        "skipped",
+        "skipped",
+        "done",
+        "done",
+    ]
     report = json.loads((work / "report.json").read_text())
-    assert report["summary"]["boards"][0]["mismatches"] == {"bit_accurate": 0, "csim": 0, "verilator": None,
-                                                             "icarus": 0}
+    assert report["summary"]["boards"][0]["mismatches"] == {
+        "bit_accurate": 0,
+        "csim": 0,
+        "verilator": None,
+        "icarus": 0,
+    }
     assert json.loads((work / "project" / "verify.json").read_text())["vectors"] == 208
 
 
@@ -242,9 +267,11 @@ def test_a_rerun_from_scratch_writes_a_byte_identical_tree(full_run, bybit_csv, 
     assert _run(again, bybit_csv, "--quiet") == 0
 
     def tree(root: Path) -> dict[str, bytes]:
-        return {p.relative_to(root).as_posix(): run_golden.placeless(p.read_bytes(), root)
-                for p in sorted(root.rglob("*")) if p.is_file() and p.name != "run.json"
-                and not p.relative_to(root).as_posix().startswith("project/build/")}
+        return {
+            p.relative_to(root).as_posix(): run_golden.placeless(p.read_bytes(), root)
+            for p in sorted(root.rglob("*"))
+            if p.is_file() and p.name != "run.json" and not p.relative_to(root).as_posix().startswith("project/build/")
+        }
 
     first, second = tree(out), tree(again)
     assert sorted(first) == sorted(second)

@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 
 from fpga_prune.arith import emulate
-from fpga_prune.rtl import render as rtl
+from fpga_prune.hls.vectors import write_vector_dir
 from fpga_prune.outdir import write_tree
 from fpga_prune.resources import asset_path
-from fpga_prune.testing import cast_sweep_network, random_inputs, synthetic_network, synthetic_softmax_network
-from fpga_prune.hls.vectors import write_vector_dir
+from fpga_prune.rtl import render as rtl
 from fpga_prune.rtl.simulate import SIMULATORS, build_rtl, format_mismatch, run_tests, simulator_spec
+from fpga_prune.testing import cast_sweep_network, random_inputs, synthetic_network, synthetic_softmax_network
 
 N_VEC = 300
 
@@ -80,10 +80,13 @@ def test_one_bit_weight_mutation_is_caught(design, tmp_path):
     w = -int(m.group(4)) if m.group(2) else int(m.group(4))
     w2 = w ^ (1 << 4)
     lit = f"-{m.group(3)}'sd{-w2}" if w2 < 0 else f"{m.group(3)}'sd{w2}"
-    files["myproject.v"] = top[:m.start()] + m.group(1) + lit + ")" + top[m.end():]
+    files["myproject.v"] = top[: m.start()] + m.group(1) + lit + ")" + top[m.end() :]
     write_tree(tmp_path / "rtl", files)
-    res = run_tests(build_rtl(tmp_path / "rtl", "icarus", build_dir=tmp_path / "build"), design["root"] / "vectors",
-                    tests=("back_to_back",))
+    res = run_tests(
+        build_rtl(tmp_path / "rtl", "icarus", build_dir=tmp_path / "build"),
+        design["root"] / "vectors",
+        tests=("back_to_back",),
+    )
     assert not res.passed and res.mismatches > 0
     first = res.first_mismatches[0]
     assert {"index", "input", "expected", "got", "expected_real", "got_real"} <= set(first)
@@ -126,8 +129,11 @@ def test_other_softmax_implementations_match_model(impl, tmp_path):
     net = synthetic_softmax_network(0, implementation=impl)
     write_tree(tmp_path / "rtl", rtl.render_rtl(net))
     write_vector_dir(net, random_inputs(net, 400, seed=1), tmp_path / "vectors")
-    res = run_tests(build_rtl(tmp_path / "rtl", "icarus", build_dir=tmp_path / "build"), tmp_path / "vectors",
-                    tests=("back_to_back",))
+    res = run_tests(
+        build_rtl(tmp_path / "rtl", "icarus", build_dir=tmp_path / "build"),
+        tmp_path / "vectors",
+        tests=("back_to_back",),
+    )
     assert res.passed and res.mismatches == 0 and res.vectors == 400
     assert res.latency_cycles == 5 + rtl.SOFTMAX_STAGES[impl] and res.ii == 1.0
 
@@ -141,8 +147,11 @@ def test_every_cast_mode_matches_model_in_rtl(tmp_path):
         assert row["points"]["accum"]["vectors"] > 0 and row["points"]["result"]["vectors"] > 0
     write_tree(tmp_path / "rtl", rtl.render_rtl(net))
     write_vector_dir(net, x, tmp_path / "vectors")
-    res = run_tests(build_rtl(tmp_path / "rtl", "icarus", build_dir=tmp_path / "build"), tmp_path / "vectors",
-                    tests=("back_to_back",))
+    res = run_tests(
+        build_rtl(tmp_path / "rtl", "icarus", build_dir=tmp_path / "build"),
+        tmp_path / "vectors",
+        tests=("back_to_back",),
+    )
     assert res.passed and res.mismatches == 0 and res.vectors == 800
     assert res.latency_cycles == 2 * len(net.layers)
 

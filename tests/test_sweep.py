@@ -26,8 +26,22 @@ from fpga_prune.flow.grid import AXES, load_grid_file, make_grid, split_cli
 
 REPO = Path(__file__).resolve().parents[1]
 BOARDS = ("pynq-z2", "arty-a7-100t")
-SMALL = ["--hidden", "8", "--epochs", "3", "--n-boot", "50", "--vectors", "100", "--stress", "8", "--sim", "icarus",
-         "--until", "generate"]
+SMALL = [
+    "--hidden",
+    "8",
+    "--epochs",
+    "3",
+    "--n-boot",
+    "50",
+    "--vectors",
+    "100",
+    "--stress",
+    "8",
+    "--sim",
+    "icarus",
+    "--until",
+    "generate",
+]
 
 
 # ----------------------------------------------------------------------------- grid (fast)
@@ -46,12 +60,15 @@ def test_cli_lists_split_on_commas_and_caps_per_occurrence():
     assert AXES["cap"].repeat and not AXES["seed"].repeat
 
 
-@pytest.mark.parametrize(("given", "message"), [
-    ({"colour": ["red"]}, "command line: field colour: unknown axis; valid: board, target, seed, strategy, cap"),
-    ({"seed": ["1", "1"]}, "command line: field seed: value '1' given twice"),
-    ({"seed": [" "]}, "command line: field seed[0]: empty value"),
-    ({"seed": []}, "command line: field seed: no values"),
-])
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ({"colour": ["red"]}, "command line: field colour: unknown axis; valid: board, target, seed, strategy, cap"),
+        ({"seed": ["1", "1"]}, "command line: field seed: value '1' given twice"),
+        ({"seed": [" "]}, "command line: field seed[0]: empty value"),
+        ({"seed": []}, "command line: field seed: no values"),
+    ],
+)
 def test_grid_shape_errors_are_one_line(given, message):
     with pytest.raises(InputError) as exc:
         make_grid(given, "command line")
@@ -64,15 +81,18 @@ def test_yaml_grid_values_and_cap_mappings(tmp_path):
     assert load_grid_file(f) == {"board": ["pynq-z2", "zcu104"], "seed": ["3"], "cap": ["dsp=0.5,lut=0.6", "dsp=0.4"]}
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("board: [pynq-z2\n", "line 2: not valid YAML"),
-    ("- pynq-z2\n", "must be a mapping of axis: values, e.g. 'board: [pynq-z2, zcu104]'"),
-    ("boards: [pynq-z2]\n", "field boards: unknown axis; valid: board, target, seed, strategy, cap"),
-    ("seed: [1, [2]]\n", "field seed[1]: must be a string or number, got [2]"),
-    ("seed: [true]\n", "field seed[0]: must be a string or number, got True"),
-    ("target: [{a: 1}]\n", "field target[0]: must be a string or number, got {'a': 1}"),
-    ("cap: [{dsp: high}]\n", "field cap[0].dsp: must be a number in (0, 1], got 'high'"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("board: [pynq-z2\n", "line 2: not valid YAML"),
+        ("- pynq-z2\n", "must be a mapping of axis: values, e.g. 'board: [pynq-z2, zcu104]'"),
+        ("boards: [pynq-z2]\n", "field boards: unknown axis; valid: board, target, seed, strategy, cap"),
+        ("seed: [1, [2]]\n", "field seed[1]: must be a string or number, got [2]"),
+        ("seed: [true]\n", "field seed[0]: must be a string or number, got True"),
+        ("target: [{a: 1}]\n", "field target[0]: must be a string or number, got {'a': 1}"),
+        ("cap: [{dsp: high}]\n", "field cap[0].dsp: must be a number in (0, 1], got 'high'"),
+    ],
+)
 def test_yaml_grid_errors_name_file_field_and_value(tmp_path, text, message):
     f = tmp_path / "sweep.yaml"
     f.write_text(text)
@@ -81,16 +101,19 @@ def test_yaml_grid_errors_name_file_field_and_value(tmp_path, text, message):
     assert str(exc.value).startswith(f"{f}: ") and str(exc.value).endswith(message)
 
 
-@pytest.mark.parametrize(("extra", "message"), [
-    (["--board", "pynq-z2", "--target", "bigmove,nope"], "field target: bad value 'nope' (valid: "),
-    (["--board", "pynq-z2", "--seed", "1,x"], "field seed: bad value 'x' (invalid literal for int()"),
-    (["--board", "pynq-z2", "--cap", "dsp=2"], "--cap: cap dsp: must be a number in (0, 1], got 2"),
-    (["--board", "pynq-z2,nope"], "--board: unknown board 'nope'"),
-    (["--seed", "1"], "field board: no boards"),
-    (["--board", "pynq-z2", "--executor", "slurm"], "--executor: unknown executor 'slurm'; valid: local, ray"),
-    (["--board", "pynq-z2", "--workers", "0"], "--workers: must be >= 1, got 0"),
-    (["--board", "pynq-z2", "--ray-address", "127.0.0.1:1"], "--ray-address: only with --executor ray"),
-])
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--board", "pynq-z2", "--target", "bigmove,nope"], "field target: bad value 'nope' (valid: "),
+        (["--board", "pynq-z2", "--seed", "1,x"], "field seed: bad value 'x' (invalid literal for int()"),
+        (["--board", "pynq-z2", "--cap", "dsp=2"], "--cap: cap dsp: must be a number in (0, 1], got 2"),
+        (["--board", "pynq-z2,nope"], "--board: unknown board 'nope'"),
+        (["--seed", "1"], "field board: no boards"),
+        (["--board", "pynq-z2", "--executor", "slurm"], "--executor: unknown executor 'slurm'; valid: local, ray"),
+        (["--board", "pynq-z2", "--workers", "0"], "--workers: must be >= 1, got 0"),
+        (["--board", "pynq-z2", "--ray-address", "127.0.0.1:1"], "--ray-address: only with --executor ray"),
+    ],
+)
 def test_bad_sweep_options_exit_2_before_writing(tmp_path, bybit_csv, capsys, extra, message):
     out = tmp_path / "s"
     rc = cli.main(["sweep", "--data", str(bybit_csv), "--out", str(out), "--quiet", *extra])
@@ -102,8 +125,20 @@ def test_bad_sweep_options_exit_2_before_writing(tmp_path, bybit_csv, capsys, ex
 def test_grid_file_and_flag_for_one_axis_is_an_error(tmp_path, bybit_csv, capsys):
     f = tmp_path / "g.yaml"
     f.write_text("board: [pynq-z2]\n")
-    rc = cli.main(["sweep", "--grid", str(f), "--board", "zcu104", "--data", str(bybit_csv), "--out",
-                   str(tmp_path / "s"), "--quiet"])
+    rc = cli.main(
+        [
+            "sweep",
+            "--grid",
+            str(f),
+            "--board",
+            "zcu104",
+            "--data",
+            str(bybit_csv),
+            "--out",
+            str(tmp_path / "s"),
+            "--quiet",
+        ]
+    )
     assert rc == 2 and f"--board: the axis is also given in {f}" in capsys.readouterr().err
 
 
@@ -115,8 +150,12 @@ def test_points_get_readable_ids_and_share_trainings(tmp_path, bybit_csv):
     base = config_from_args(args)  # typed, without boards: the grid names them
     grid = make_grid({"board": ["pynq-z2", "zcu104"], "seed": ["1", "2"], "strategy": ["latency"]}, "g.yaml")
     points = expand(grid, base, tmp_path)
-    assert [p.id for p in points] == ["pynq-z2__seed-1__strategy-latency", "pynq-z2__seed-2__strategy-latency",
-                                      "zcu104__seed-1__strategy-latency", "zcu104__seed-2__strategy-latency"]
+    assert [p.id for p in points] == [
+        "pynq-z2__seed-1__strategy-latency",
+        "pynq-z2__seed-2__strategy-latency",
+        "zcu104__seed-1__strategy-latency",
+        "zcu104__seed-2__strategy-latency",
+    ]
     assert points[0].cfg.out == (tmp_path / "points" / points[0].id).resolve()
     assert points[0].cfg.model.seed == 1 and points[0].cfg.fit.strategy == "latency"
     # one training per seed, shared by both boards
@@ -132,12 +171,35 @@ def test_a_point_is_the_typed_config_run_builds_for_its_values(tmp_path, bybit_c
     common = ["--data", str(bybit_csv), "--hidden", "8", "--vectors", "50"]
     base = config_from_args(cli.build_parser(only="sweep").parse_args(["sweep", *common, "--out", str(tmp_path)]))
     assert base.boards == ()
-    grid = make_grid({"board": ["zcu104"], "target": ["direction"], "seed": ["3"], "strategy": ["latency"],
-                      "cap": ["dsp=0.5,lut=0.6"]}, "g.yaml")
+    grid = make_grid(
+        {
+            "board": ["zcu104"],
+            "target": ["direction"],
+            "seed": ["3"],
+            "strategy": ["latency"],
+            "cap": ["dsp=0.5,lut=0.6"],
+        },
+        "g.yaml",
+    )
     [point] = expand(grid, base, tmp_path)
     args = cli.build_parser(only="run").parse_args(
-        ["run", *common, "--out", str(point.cfg.out), "--board", "zcu104", "--target", "direction", "--seed", "3",
-         "--strategy", "latency", "--cap", "dsp=0.5,lut=0.6"])
+        [
+            "run",
+            *common,
+            "--out",
+            str(point.cfg.out),
+            "--board",
+            "zcu104",
+            "--target",
+            "direction",
+            "--seed",
+            "3",
+            "--strategy",
+            "latency",
+            "--cap",
+            "dsp=0.5,lut=0.6",
+        ]
+    )
     assert point.cfg == config_from_args(args)
     assert (point.cfg.model.seed, point.cfg.fit.seed, point.cfg.generate.seed) == (3, 3, 3)
     # a given model (run --model) keeps its own features, target and training seed
@@ -153,8 +215,17 @@ def test_a_point_is_the_typed_config_run_builds_for_its_values(tmp_path, bybit_c
     assert typed["seed"] == {"3": 3} and typed["cap"]["dsp=0.5,lut=0.6"] == point.cfg.caps
     assert typed["board"]["zcu104"] == point.cfg.boards
     # the library's sweep and grid never see the command line
-    proc = subprocess.run([sys.executable, "-c", "import sys, fpga_prune.flow.sweep, fpga_prune.flow.grid; "
-                           "print('argparse' in sys.modules)"], capture_output=True, text=True, check=True, cwd=REPO)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, fpga_prune.flow.sweep, fpga_prune.flow.grid; print('argparse' in sys.modules)",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+    )
     assert proc.stdout.strip() == "False"
 
 
@@ -196,9 +267,11 @@ def test_local_worker_crash_is_retried_once(tmp_path):
 def _tree(root: Path) -> dict[str, bytes]:
     """Every artifact of a run directory, with the run's own path written as <RUN>; run.json (timings) apart."""
     root = root.resolve()
-    return {p.relative_to(root).as_posix(): p.read_bytes().replace(str(root).encode(), b"<RUN>")
-            for p in sorted(root.rglob("*"))
-            if p.is_file() and p.name != "run.json" and "build" not in p.relative_to(root).parts}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes().replace(str(root).encode(), b"<RUN>")
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name != "run.json" and "build" not in p.relative_to(root).parts
+    }
 
 
 def _sweep_args(out: Path, data: Path, *extra: str) -> list[str]:
@@ -220,8 +293,9 @@ def test_local_sweep_equals_serial_runs_byte_for_byte(local_sweep, bybit_csv, tm
     assert len(list((local_sweep / "groups").iterdir())) == 1  # one training for both boards
     for board in BOARDS:
         serial = tmp_path / board
-        assert cli.main(["run", "--board", board, "--data", str(bybit_csv), "--out", str(serial), *SMALL,
-                         "--quiet"]) == 0
+        assert (
+            cli.main(["run", "--board", board, "--data", str(bybit_csv), "--out", str(serial), *SMALL, "--quiet"]) == 0
+        )
         a, b = _tree(serial), _tree(local_sweep / "points" / board)
         assert sorted(a) == sorted(b) and len(a) > 100
         assert [k for k in a if a[k] != b[k]] == []
@@ -243,14 +317,16 @@ def test_resumed_sweep_skips_every_point_and_run_resumes_a_point(local_sweep, by
     assert cli.main([*_sweep_args(local_sweep, bybit_csv), "--json"]) == 0
     events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert events[0]["event"] == "begin" and events[0]["up_to_date"] == 2
-    assert {e["task"]: e["status"] for e in events if e["event"] == "finished"} == \
-        {f"point:{b}": "skipped" for b in BOARDS}
+    assert {e["task"]: e["status"] for e in events if e["event"] == "finished"} == {
+        f"point:{b}": "skipped" for b in BOARDS
+    }
     assert events[-1]["event"] == "sweep" and events[-1]["exit_code"] == 0
     assert (local_sweep / "sweep.json").read_bytes() == before
     # a point is a run directory: `run` on it skips every step
     point = local_sweep / "points" / BOARDS[0]
-    assert cli.main(["run", "--board", BOARDS[0], "--data", str(bybit_csv), "--out", str(point), *SMALL,
-                     "--quiet"]) == 0
+    assert (
+        cli.main(["run", "--board", BOARDS[0], "--data", str(bybit_csv), "--out", str(point), *SMALL, "--quiet"]) == 0
+    )
     steps = json.loads((point / "run.json").read_text())["steps"]
     assert {s["status"] for s in steps} == {"skipped"} and len(steps) == 4
 
@@ -280,15 +356,36 @@ def ray_cluster(tmp_path_factory):
     common = ["--num-cpus", "1", "--node-ip-address", "127.0.0.1", "--disable-usage-stats"]
     node2 = None
     try:
-        subprocess.run([ray_bin, "start", "--head", "--port", str(port), "--include-dashboard=false",
-                        "--temp-dir", str(temp), *common], env=env, check=True, capture_output=True, timeout=180)
+        subprocess.run(
+            [
+                ray_bin,
+                "start",
+                "--head",
+                "--port",
+                str(port),
+                "--include-dashboard=false",
+                "--temp-dir",
+                str(temp),
+                *common,
+            ],
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
         # --block keeps the node's processes under one process group we can kill on its own
-        node2 = subprocess.Popen([ray_bin, "start", "--address", f"127.0.0.1:{port}", "--block", *common],
-                                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        node2 = subprocess.Popen(
+            [ray_bin, "start", "--address", f"127.0.0.1:{port}", "--block", *common],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            out = subprocess.run([ray_bin, "status", "--address", f"127.0.0.1:{port}"], env=env,
-                                 capture_output=True, text=True).stdout
+            out = subprocess.run(
+                [ray_bin, "status", "--address", f"127.0.0.1:{port}"], env=env, capture_output=True, text=True
+            ).stdout
             if out.count(" node_") >= 2 and "/2.0 CPU" in out:
                 break
             time.sleep(2)
@@ -306,9 +403,24 @@ def ray_cluster(tmp_path_factory):
 def test_ray_cluster_sweep_matches_local_and_survives_a_lost_node(ray_cluster, local_sweep, bybit_csv, tmp_path):
     address, node2, env = ray_cluster
     out = tmp_path / "ray"
-    proc = subprocess.Popen([sys.executable, "-m", "fpga_prune.cli", *_sweep_args(out, bybit_csv),
-                             "--executor", "ray", "--ray-address", address, "--json"],
-                            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "fpga_prune.cli",
+            *_sweep_args(out, bybit_csv),
+            "--executor",
+            "ray",
+            "--ray-address",
+            address,
+            "--json",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     events, killed = [], False
     for line in proc.stdout:
         events.append(json.loads(line))
@@ -345,8 +457,13 @@ def _alive(pid: int) -> bool:
 @pytest.mark.slow
 def test_ctrl_c_stops_the_workers_and_leaves_no_half_written_point(tmp_path, bybit_csv):
     out = tmp_path / "s"
-    proc = subprocess.Popen([sys.executable, "-m", "fpga_prune.cli", *_sweep_args(out, bybit_csv), "--workers", "2",
-                             "--json"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fpga_prune.cli", *_sweep_args(out, bybit_csv), "--workers", "2", "--json"],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     workers: set[int] = set()
     for line in proc.stdout:
         event = json.loads(line)

@@ -7,8 +7,8 @@ import json
 import numpy as np
 
 from fpga_prune.arith import emulate
-from fpga_prune.testing import random_inputs, synthetic_network
 from fpga_prune.hls.vectors import VectorSet, stress_inputs, vector_files, write_vector_dir, write_vectors
+from fpga_prune.testing import random_inputs, synthetic_network
 
 
 def test_vectors_pack_element_zero_in_lsbs():
@@ -26,8 +26,9 @@ def test_vectors_pack_element_zero_in_lsbs():
 def test_project_and_simulation_vectors_are_the_same_files(tmp_path):
     net = synthetic_network(0)
     x = random_inputs(net, 50, seed=4)
-    vs = VectorSet(x, emulate.predict_raw(net, x), np.zeros((0, 12), np.float32), np.zeros(0), np.zeros(0, np.int64),
-                   0, 0, 50)
+    vs = VectorSet(
+        x, emulate.predict_raw(net, x), np.zeros((0, 12), np.float32), np.zeros(0), np.zeros(0, np.int64), 0, 0, 50
+    )
     project = vector_files(net, vs)
     on_disk = write_vector_dir(net, x, tmp_path / "v")
     names = sorted(p.name for p in on_disk.iterdir())

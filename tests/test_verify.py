@@ -56,7 +56,7 @@ def test_one_bit_weight_mutation_fails_with_report(verified, tmp_path, capsys):
     assert m, "no constant multiplication found in the generated Verilog"
     value = int(m.group(3))
     flipped = value ^ 1
-    text = text[:m.start()] + f"* {m.group(1)}{m.group(2)}'sd{flipped});" + text[m.end():]
+    text = text[: m.start()] + f"* {m.group(1)}{m.group(2)}'sd{flipped});" + text[m.end() :]
     top.write_text(text)
     rc = cli.main(["verify", str(mutant), "--sim", "icarus", "--no-csim"])
     out = capsys.readouterr().out
@@ -78,8 +78,9 @@ def test_verify_accepts_rtl_from_elsewhere(verified, tmp_path):
     _, project = verified
     rtl = tmp_path / "exported_rtl"
     shutil.copytree(project / "rtl", rtl)
-    rc = cli.main(["verify", str(project), "--sim", "icarus", "--rtl", str(rtl), "--no-csim",
-                   "--vectors", "300", "--quiet"])
+    rc = cli.main(
+        ["verify", str(project), "--sim", "icarus", "--rtl", str(rtl), "--no-csim", "--vectors", "300", "--quiet"]
+    )
     assert rc == 0
     v = json.loads((project / "verify.json").read_text())
     c = next(c for c in v["checks"] if c["kind"] == "rtl")
@@ -105,11 +106,11 @@ def test_waves_after_an_untraced_run_are_written(verified, sim, suffix):
     """--waves after an ordinary run must not reuse the untraced build (it would dump nothing,
     and Verilator would refuse --trace)."""
     _, project = verified
-    rc = cli.main(["verify", str(project), "--sim", sim, "--no-csim", "--vectors", "100", "--waves",
-                   "--quiet"])
+    rc = cli.main(["verify", str(project), "--sim", sim, "--no-csim", "--vectors", "100", "--waves", "--quiet"])
     assert rc == 0
     v = json.loads((project / "verify.json").read_text())
     waves = next(c for c in v["checks"] if c["kind"] == "rtl")["waves"]
     assert len(waves) == 1 and waves[0].endswith(suffix)
     from pathlib import Path
+
     assert Path(waves[0]).stat().st_size > 1000

@@ -27,8 +27,10 @@ def _find() -> Path | None:
 #: the calibration set, or None where it is absent (a bare clone)
 CALIBRATION: Path | None = _find()
 #: the reason a calibration test is not run, with the one line a user needs to run it
-ABSENT = ("calibration set absent: set FPGA_PRUNE_CALIBRATION to a directory laid out like "
-          "../shared/vitis-calibration (public hls4ml designs with csynth reports) to run this tier")
+ABSENT = (
+    "calibration set absent: set FPGA_PRUNE_CALIBRATION to a directory laid out like "
+    "../shared/vitis-calibration (public hls4ml designs with csynth reports) to run this tier"
+)
 
 calibration = pytest.mark.calibration
 

@@ -38,7 +38,7 @@ from fpga_prune.arith.analysis import accumulation_order, reduce_tree
 from fpga_prune.arith.fixed import FixedType
 from fpga_prune.arith.ir import STABLE_PRE_1_0, ActivationLayer, DenseLayer, FixedNetwork, Layer
 
-_EXACT = 2.0 ** 53
+_EXACT = 2.0**53
 _CHUNK = 8192
 
 
@@ -97,7 +97,7 @@ class DensePlan:
     order: np.ndarray
 
 
-_PLANS: "weakref.WeakKeyDictionary[Layer, DensePlan]" = weakref.WeakKeyDictionary()
+_PLANS: weakref.WeakKeyDictionary[Layer, DensePlan] = weakref.WeakKeyDictionary()
 
 
 def dense_plan(layer: DenseLayer) -> DensePlan:
@@ -184,8 +184,7 @@ def _dense_acc(layer: DenseLayer, x: np.ndarray, report: _Tally | None = None) -
     return acc
 
 
-def _cast_counted(v: np.ndarray, src: FixedType, dst: FixedType, report: _Tally | None,
-                  point: str) -> np.ndarray:
+def _cast_counted(v: np.ndarray, src: FixedType, dst: FixedType, report: _Tally | None, point: str) -> np.ndarray:
     out = fixed.cast(v, src, dst)
     if report is not None:
         ref = fixed.cast(v, src, FixedType(True, 62, 62 - dst.frac, dst.rounding))
@@ -195,8 +194,9 @@ def _cast_counted(v: np.ndarray, src: FixedType, dst: FixedType, report: _Tally 
 
 def _count(report: _Tally, point: str, t: FixedType, mask: np.ndarray) -> None:
     mask = np.asarray(mask).reshape(mask.shape[0], -1) if np.ndim(mask) else np.zeros((0, 1), bool)
-    entry = report.points.setdefault(point, {"mode": "wrap" if t.saturation == "AP_WRAP" else "saturate",
-                                             "type": str(t), "vectors": 0, "values": 0})
+    entry = report.points.setdefault(
+        point, {"mode": "wrap" if t.saturation == "AP_WRAP" else "saturate", "type": str(t), "vectors": 0, "values": 0}
+    )
     rows = np.asarray(mask.any(axis=1))  # mask is 2-D: one flag per vector
     entry["vectors"] += int(rows.sum())
     entry["values"] += int(mask.sum())
@@ -231,8 +231,9 @@ def _table_out(layer: ActivationLayer, name: str, index: np.ndarray, report: _Ta
     table = np.asarray(layer.tables[name], dtype=np.int64)
     out_table = fixed.cast(table, layer.table_types[name], layer.result_type)
     if report is not None:
-        ref = fixed.cast(table, layer.table_types[name],
-                         FixedType(True, 62, 62 - layer.result_type.frac, layer.result_type.rounding))
+        ref = fixed.cast(
+            table, layer.table_types[name], FixedType(True, 62, 62 - layer.result_type.frac, layer.result_type.rounding)
+        )
         _count(report, "result", layer.result_type, (ref != out_table)[index])
     return out_table[index]
 
@@ -326,8 +327,7 @@ def _activation(layer: ActivationLayer, x: np.ndarray, report: _Tally | None = N
     if layer.activation == "quantizer":
         return _quantizer(layer, x, report)
     if layer.activation == "unary_lut":  # nnet::unary_lut: the input's raw bits, unsigned, index the table
-        return _table_out(layer, "table", np.asarray(x, dtype=np.int64) & ((1 << layer.input_type.width) - 1),
-                          report)
+        return _table_out(layer, "table", np.asarray(x, dtype=np.int64) & ((1 << layer.input_type.width) - 1), report)
     raise ValueError(f"unsupported activation {layer.activation!r} in layer {layer.name!r}")
 
 
@@ -357,7 +357,7 @@ def _fcast(v: np.ndarray, src_frac: int, dst: FixedType) -> np.ndarray:
     """``fixed.cast`` on integer-valued float64 (|v| < 2**53), in place where possible."""
     s = src_frac - dst.frac
     if s > 0:
-        v *= 2.0 ** -s
+        v *= 2.0**-s
         mode = dst.rounding
         if mode == "AP_TRN":
             np.floor(v, out=v)
@@ -367,13 +367,13 @@ def _fcast(v: np.ndarray, src_frac: int, dst: FixedType) -> np.ndarray:
         else:
             v = fixed.from_float(v, FixedType(True, 62, 62, mode)).astype(np.float64)
     elif s < 0:
-        v *= 2.0 ** -s
+        v *= 2.0**-s
     lo, hi = dst.raw_min, dst.raw_max
     # AP_SAT_SYM on a signed type also moves an in-range min to min + 1 (found by bench/fuzz_bitexact.py)
     sym = dst.saturation == "AP_SAT_SYM" and dst.signed
     if v.size and (v.min() < lo or v.max() > hi or (sym and v.min() == lo)):
         if dst.saturation == "AP_WRAP" and dst.sat_bits == 0:
-            m = 2.0 ** dst.width
+            m = 2.0**dst.width
             v -= lo
             v -= m * np.floor(v / m)
             v += lo
@@ -497,7 +497,13 @@ def overflow_report(network: FixedNetwork, x_raw: npt.ArrayLike) -> list[Overflo
         rep = _Tally()
         part = _run_layer(layer, part, rep)
         clipped = rep.rows
-        rows.append({"layer": layer.name, "kind": layer.kind, "n_vectors": int(part.shape[0]),
-                     "vectors_clipped": 0 if clipped is None else int(clipped.sum()),
-                     "points": dict(sorted(rep.points.items()))})
+        rows.append(
+            {
+                "layer": layer.name,
+                "kind": layer.kind,
+                "n_vectors": int(part.shape[0]),
+                "vectors_clipped": 0 if clipped is None else int(clipped.sum()),
+                "points": dict(sorted(rep.points.items())),
+            }
+        )
     return rows

@@ -22,18 +22,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Union
+from fractions import Fraction
 
 import numpy as np
 import numpy.typing as npt
 
-QUANT_MODES = ("AP_TRN", "AP_TRN_ZERO", "AP_RND", "AP_RND_ZERO", "AP_RND_INF",
-               "AP_RND_MIN_INF", "AP_RND_CONV")
+QUANT_MODES = ("AP_TRN", "AP_TRN_ZERO", "AP_RND", "AP_RND_ZERO", "AP_RND_INF", "AP_RND_MIN_INF", "AP_RND_CONV")
 OVERFLOW_MODES = ("AP_WRAP", "AP_SAT", "AP_SAT_ZERO", "AP_SAT_SYM")
 
-_TYPE_RE = re.compile(
-    r"^\s*(?P<kind>ap_fixed|ap_ufixed|ap_int|ap_uint)\s*<\s*(?P<args>[^>]*)>\s*$"
-)
+_TYPE_RE = re.compile(r"^\s*(?P<kind>ap_fixed|ap_ufixed|ap_int|ap_uint)\s*<\s*(?P<args>[^>]*)>\s*$")
 
 
 @dataclass(frozen=True)
@@ -80,8 +77,7 @@ class FixedType:
         return 2.0 ** (-self.frac)
 
     def with_modes(self, rounding: str | None = None, saturation: str | None = None) -> FixedType:
-        return replace(self, rounding=rounding or self.rounding,
-                       saturation=saturation or self.saturation)
+        return replace(self, rounding=rounding or self.rounding, saturation=saturation or self.saturation)
 
     def __str__(self) -> str:
         kind = "ap_fixed" if self.signed else "ap_ufixed"
@@ -137,11 +133,11 @@ class FixedType:
 #   subnormals are read as ``1.m * 2**-1023`` exactly as the header does.
 # ---------------------------------------------------------------------------
 
-RawLike = Union[int, np.ndarray, "list[int]"]
+RawLike = int | np.ndarray | list[int]
 # A carry/flag: a Python bool on the exact-int path, a bool array on the vectorized ones.
-BoolLike = Union[bool, npt.NDArray[np.bool_]]
+BoolLike = bool | npt.NDArray[np.bool_]
 # A shift count: one for every element, or one per element.
-ShiftLike = Union[int, np.ndarray]
+ShiftLike = int | np.ndarray
 
 _I64_MIN = -(1 << 63)
 _I64_MAX = (1 << 63) - 1
@@ -186,6 +182,7 @@ def _round_inc(mode: str, qb: BoolLike, r: BoolLike, neg: BoolLike, lsb_odd: Boo
 
 
 # -- exact Python-int path (reference semantics; used beyond int64) ----------
+
 
 def _cast_int(v: int, d: int, dst: FixedType) -> int:
     """Raw ``v`` with ``d`` more fractional bits than ``dst`` -> raw of ``dst``."""
@@ -232,6 +229,7 @@ def cast_object(v: np.ndarray, d: ShiftLike, dst: FixedType) -> np.ndarray:
 
 
 # -- vectorized int64 path ------------------------------------------------------
+
 
 def _cast_fast(v: np.ndarray, d: ShiftLike, dst: FixedType) -> np.ndarray:
     """int64 raw ``v`` (``d`` scalar or per element) -> int64 raw of ``dst`` (fits int64)."""
@@ -382,6 +380,7 @@ def _cast_d(raw: RawLike, d: ShiftLike, dst: FixedType) -> np.ndarray:
 
 # -- public API ---------------------------------------------------------------
 
+
 def cast(raw: RawLike, src: FixedType, dst: FixedType) -> np.ndarray:
     """``dst_t y = src_t x;`` on raw integers: quantize with dst.rounding, then
     overflow with dst.saturation/sat_bits, bit-exact to ap_fixed.
@@ -420,7 +419,7 @@ def from_float(x: npt.ArrayLike, t: FixedType) -> np.ndarray:
     with np.errstate(all="ignore"):
         scaled = np.ldexp(xa, t.frac)
         a = np.abs(scaled)
-        ok = (a < 2.0 ** 62) & (((a >= 2.0 ** -1022) & (np.abs(xa) >= 2.0 ** -1022)) | (xa == 0))
+        ok = (a < 2.0**62) & (((a >= 2.0**-1022) & (np.abs(xa) >= 2.0**-1022)) | (xa == 0))
     a = np.where(ok, a, 0.0)
     n = np.floor(a)
     fr = a - n
@@ -451,7 +450,6 @@ def to_float(raw: RawLike, t: FixedType) -> np.ndarray:
 
 
 def _int_to_double(a: int, frac: int) -> float:
-    from fractions import Fraction
     return float(Fraction(a) / (Fraction(2) ** frac))
 
 
@@ -522,8 +520,7 @@ def to_int(raw: RawLike, t: FixedType) -> np.ndarray:
         else:
             q = np.zeros_like(v)
         q = np.asarray(q)
-        return np.asarray(((q.view(np.uint64) & np.uint64(0xFFFFFFFF)) ^ np.uint64(1 << 31)).view(np.int64)
-                          - (1 << 31))
+        return np.asarray(((q.view(np.uint64) & np.uint64(0xFFFFFFFF)) ^ np.uint64(1 << 31)).view(np.int64) - (1 << 31))
 
     def one(a: int) -> int:
         a = int(a)

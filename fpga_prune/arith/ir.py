@@ -13,9 +13,9 @@ All numbers are raw integers of their ``FixedType`` (value = raw * 2**-frac).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from collections.abc import Mapping
-from typing import Literal, NotRequired, TypedDict, Union, cast, get_args
+from dataclasses import dataclass, field
+from typing import Literal, NotRequired, TypedDict, cast, get_args
 
 import numpy as np
 import numpy.typing as npt
@@ -85,8 +85,9 @@ class NetworkDoc(TypedDict):
     layers: list[DenseDoc | ActivationDoc]
 
 
-def exact_sum_type(input_type: FixedType, weight_type: FixedType, bias_type: FixedType,
-                   weights: np.ndarray, biases: np.ndarray) -> FixedType:
+def exact_sum_type(
+    input_type: FixedType, weight_type: FixedType, bias_type: FixedType, weights: np.ndarray, biases: np.ndarray
+) -> FixedType:
     """The narrowest type that holds ``bias_j + sum_i x_i * w_ij`` exactly for every input in range.
 
     Why: hls4ml's distributed-arithmetic Dense ignores ``accum_t`` ("the CMVM
@@ -146,14 +147,18 @@ class DenseLayer:
         if self.strategy == DA:
             exact = exact_sum_type(self.input_type, self.weight_type, self.bias_type, self.weights, self.biases)
             if self.reuse_factor != 1:
-                raise ValueError(f"layer {self.name}: distributed arithmetic needs reuse factor 1, "
-                                 f"got {self.reuse_factor}")
+                raise ValueError(
+                    f"layer {self.name}: distributed arithmetic needs reuse factor 1, got {self.reuse_factor}"
+                )
             if exact.width > 62:
-                raise ValueError(f"layer {self.name}: the exact sum needs {exact.width} bits; distributed "
-                                 "arithmetic is supported up to 62 (int64 raw values)")
+                raise ValueError(
+                    f"layer {self.name}: the exact sum needs {exact.width} bits; distributed "
+                    "arithmetic is supported up to 62 (int64 raw values)"
+                )
             if self.accum_type != exact:
-                raise ValueError(f"layer {self.name}: a distributed-arithmetic layer sums exactly in "
-                                 f"{exact}, not {self.accum_type}")
+                raise ValueError(
+                    f"layer {self.name}: a distributed-arithmetic layer sums exactly in {exact}, not {self.accum_type}"
+                )
 
     @property
     def n_in(self) -> int:
@@ -165,13 +170,17 @@ class DenseLayer:
 
     def to_dict(self) -> DenseDoc:
         doc: DenseDoc = {
-            "kind": "dense", "name": self.name,
-            "input_type": str(self.input_type), "weight_type": str(self.weight_type),
-            "bias_type": str(self.bias_type), "accum_type": str(self.accum_type),
+            "kind": "dense",
+            "name": self.name,
+            "input_type": str(self.input_type),
+            "weight_type": str(self.weight_type),
+            "bias_type": str(self.bias_type),
+            "accum_type": str(self.accum_type),
             "result_type": str(self.result_type),
             "weights": self.weights.astype(np.int64).tolist(),
             "biases": self.biases.astype(np.int64).tolist(),
-            "strategy": self.strategy, "reuse_factor": self.reuse_factor,
+            "strategy": self.strategy,
+            "reuse_factor": self.reuse_factor,
         }
         if self.op != "dense":
             doc["op"] = self.op
@@ -199,17 +208,21 @@ class SoftmaxParams:
 
     def __post_init__(self) -> None:
         if self.implementation not in (*SOFTMAX_IMPLEMENTATIONS, STABLE_PRE_1_0):
-            raise ValueError(f"softmax implementation {self.implementation!r} is not one of "
-                             f"{', '.join(SOFTMAX_IMPLEMENTATIONS)}")
+            raise ValueError(
+                f"softmax implementation {self.implementation!r} is not one of {', '.join(SOFTMAX_IMPLEMENTATIONS)}"
+            )
         if self.implementation == "stable" and self.inp_norm_type is None:
             raise ValueError("softmax 'stable' needs inp_norm_type")
 
     def to_dict(self) -> LayerParams:
         """``network.json``'s ``params`` of a softmax layer (types as their C++ spelling)."""
         d: LayerParams = {
-            "implementation": self.implementation, "exp_table_size": self.exp_table_size,
-            "inv_table_size": self.inv_table_size, "accum_type": str(self.accum_type),
-            "inv_inp_type": str(self.inv_inp_type)}
+            "implementation": self.implementation,
+            "exp_table_size": self.exp_table_size,
+            "inv_table_size": self.inv_table_size,
+            "accum_type": str(self.accum_type),
+            "inv_inp_type": str(self.inv_inp_type),
+        }
         if self.inp_norm_type is not None:
             d["inp_norm_type"] = str(self.inp_norm_type)
         if self.exp_scale != 1.0:
@@ -220,11 +233,15 @@ class SoftmaxParams:
     def from_dict(cls, d: Mapping[str, int | str]) -> SoftmaxParams:
         norm = d.get("inp_norm_type")
         impl = cast(SoftmaxImplementation, d["implementation"])  # __post_init__ checks it
-        return cls(implementation=impl, exp_table_size=int(d["exp_table_size"]),
-                   inv_table_size=int(d["inv_table_size"]), accum_type=FixedType.parse(str(d["accum_type"])),
-                   inv_inp_type=FixedType.parse(str(d["inv_inp_type"])),
-                   inp_norm_type=None if norm is None else FixedType.parse(str(norm)),
-                   exp_scale=float(d.get("exp_scale", 1.0)))
+        return cls(
+            implementation=impl,
+            exp_table_size=int(d["exp_table_size"]),
+            inv_table_size=int(d["inv_table_size"]),
+            accum_type=FixedType.parse(str(d["accum_type"])),
+            inv_inp_type=FixedType.parse(str(d["inv_inp_type"])),
+            inp_norm_type=None if norm is None else FixedType.parse(str(norm)),
+            exp_scale=float(d.get("exp_scale", 1.0)),
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -250,18 +267,23 @@ class ActivationLayer:
     kind: str = field(default="activation", init=False)
 
     def __post_init__(self) -> None:
-        if (self.activation == "quantizer") != bool(self.element_types) or \
-                (self.element_types and len(self.element_types) != self.n):
-            raise ValueError(f"layer {self.name}: a quantizer needs one element type per element ({self.n}), "
-                             "other activations none")
+        if (self.activation == "quantizer") != bool(self.element_types) or (
+            self.element_types and len(self.element_types) != self.n
+        ):
+            raise ValueError(
+                f"layer {self.name}: a quantizer needs one element type per element ({self.n}), other activations none"
+            )
         if self.activation == "softmax" and self.softmax is None:
             raise ValueError(f"layer {self.name}: a softmax layer needs SoftmaxParams")
         if self.activation == "sigmoid" and self.table_size is None:
             raise ValueError(f"layer {self.name}: a sigmoid layer needs table_size")
-        if self.activation == "unary_lut" and (self.table_size != 1 << self.input_type.width
-                                               or len(self.tables.get("table", ())) != self.table_size):
-            raise ValueError(f"layer {self.name}: a unary_lut table has one entry per raw input value "
-                             f"({1 << self.input_type.width} for {self.input_type})")
+        if self.activation == "unary_lut" and (
+            self.table_size != 1 << self.input_type.width or len(self.tables.get("table", ())) != self.table_size
+        ):
+            raise ValueError(
+                f"layer {self.name}: a unary_lut table has one entry per raw input value "
+                f"({1 << self.input_type.width} for {self.input_type})"
+            )
 
     def params(self) -> LayerParams:
         """The ``params`` object of ``network.json``."""
@@ -271,8 +293,11 @@ class ActivationLayer:
 
     def to_dict(self) -> ActivationDoc:
         doc: ActivationDoc = {
-            "kind": "activation", "name": self.name, "activation": self.activation,
-            "input_type": str(self.input_type), "result_type": str(self.result_type),
+            "kind": "activation",
+            "name": self.name,
+            "activation": self.activation,
+            "input_type": str(self.input_type),
+            "result_type": str(self.result_type),
             "n": self.n,
             "tables": {k: np.asarray(v, dtype=np.int64).tolist() for k, v in sorted(self.tables.items())},
             "table_types": {k: str(v) for k, v in sorted(self.table_types.items())},
@@ -292,8 +317,13 @@ class ActivationLayer:
         carry no sign bit, as the tool types them (``12ns``).
         """
         frac = self.result_type.frac
-        return np.array([0 if t is None else int(min(self.result_type.width, max(0, t.integer + frac)))
-                         for t in self.element_types], dtype=np.int64)
+        return np.array(
+            [
+                0 if t is None else int(min(self.result_type.width, max(0, t.integer + frac)))
+                for t in self.element_types
+            ],
+            dtype=np.int64,
+        )
 
     def element_widths(self) -> np.ndarray:
         """Signed bits of every element after a quantizer (``element_native_widths`` plus a sign bit
@@ -307,7 +337,7 @@ class ActivationLayer:
         return np.where(native > 0, native + unsigned, 0).astype(np.int64)
 
 
-Layer = Union[DenseLayer, ActivationLayer]
+Layer = DenseLayer | ActivationLayer
 
 
 @dataclass(frozen=True, eq=False)
@@ -330,8 +360,10 @@ class FixedNetwork:
 
     def to_json(self) -> str:
         doc: NetworkDoc = {
-            "format": "fpga_prune.network/1", "name": self.name,
-            "input_type": str(self.input_type), "n_inputs": self.n_inputs,
+            "format": "fpga_prune.network/1",
+            "name": self.name,
+            "input_type": str(self.input_type),
+            "n_inputs": self.n_inputs,
             "layers": [layer.to_dict() for layer in self.layers],
         }
         return json_text(doc, indent=1)
@@ -344,30 +376,43 @@ class FixedNetwork:
         layers: list[Layer] = []
         for d in doc["layers"]:
             if d["kind"] == "dense":
-                layers.append(DenseLayer(
-                    name=d["name"],
-                    input_type=FixedType.parse(d["input_type"]),
-                    weight_type=FixedType.parse(d["weight_type"]),
-                    bias_type=FixedType.parse(d["bias_type"]),
-                    accum_type=FixedType.parse(d["accum_type"]),
-                    result_type=FixedType.parse(d["result_type"]),
-                    weights=np.asarray(d["weights"], dtype=np.int64).reshape(-1, len(d["biases"])),
-                    biases=np.asarray(d["biases"], dtype=np.int64),
-                    strategy=d["strategy"], reuse_factor=int(d["reuse_factor"]), op=d.get("op", "dense"),
-                ))
+                layers.append(
+                    DenseLayer(
+                        name=d["name"],
+                        input_type=FixedType.parse(d["input_type"]),
+                        weight_type=FixedType.parse(d["weight_type"]),
+                        bias_type=FixedType.parse(d["bias_type"]),
+                        accum_type=FixedType.parse(d["accum_type"]),
+                        result_type=FixedType.parse(d["result_type"]),
+                        weights=np.asarray(d["weights"], dtype=np.int64).reshape(-1, len(d["biases"])),
+                        biases=np.asarray(d["biases"], dtype=np.int64),
+                        strategy=d["strategy"],
+                        reuse_factor=int(d["reuse_factor"]),
+                        op=d.get("op", "dense"),
+                    )
+                )
             elif d["kind"] == "activation":
-                layers.append(ActivationLayer(
-                    name=d["name"], activation=d["activation"],
-                    input_type=FixedType.parse(d["input_type"]),
-                    result_type=FixedType.parse(d["result_type"]),
-                    n=int(d["n"]),
-                    tables={k: np.asarray(v, dtype=np.int64) for k, v in d["tables"].items()},
-                    table_types={k: FixedType.parse(v) for k, v in d["table_types"].items()},
-                    table_size=int(d["params"]["table_size"]) if "table_size" in d["params"] else None,
-                    softmax=SoftmaxParams.from_dict(d["params"]) if d["activation"] == "softmax" else None,
-                    element_types=tuple(None if t is None else FixedType.parse(t) for t in d.get("element_types", ())),
-                ))
+                layers.append(
+                    ActivationLayer(
+                        name=d["name"],
+                        activation=d["activation"],
+                        input_type=FixedType.parse(d["input_type"]),
+                        result_type=FixedType.parse(d["result_type"]),
+                        n=int(d["n"]),
+                        tables={k: np.asarray(v, dtype=np.int64) for k, v in d["tables"].items()},
+                        table_types={k: FixedType.parse(v) for k, v in d["table_types"].items()},
+                        table_size=int(d["params"]["table_size"]) if "table_size" in d["params"] else None,
+                        softmax=SoftmaxParams.from_dict(d["params"]) if d["activation"] == "softmax" else None,
+                        element_types=tuple(
+                            None if t is None else FixedType.parse(t) for t in d.get("element_types", ())
+                        ),
+                    )
+                )
             else:
                 raise ValueError(f"unknown layer kind {d['kind']!r}")
-        return cls(name=doc["name"], input_type=FixedType.parse(doc["input_type"]),
-                   n_inputs=int(doc["n_inputs"]), layers=tuple(layers))
+        return cls(
+            name=doc["name"],
+            input_type=FixedType.parse(doc["input_type"]),
+            n_inputs=int(doc["n_inputs"]),
+            layers=tuple(layers),
+        )

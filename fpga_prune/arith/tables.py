@@ -76,8 +76,9 @@ def _real_from_idx(n: int, addr_t: FixedType) -> np.ndarray:
     return fixed.to_float(raw, addr_t).astype(np.float32)
 
 
-def exp_table(n: int, addr_t: FixedType, table_t: FixedType, exp_scale: float = 1.0,
-              negative: bool = False) -> np.ndarray:
+def exp_table(
+    n: int, addr_t: FixedType, table_t: FixedType, exp_scale: float = 1.0, negative: bool = False
+) -> np.ndarray:
     """``init_exp_table<addr_t>``: ``x = real(i) * exp_scale`` (float), negated for 'stable', ``table_t(expf(x))``."""
     x = (_real_from_idx(n, addr_t) * np.float32(exp_scale)).astype(np.float32)
     if negative:
@@ -110,16 +111,31 @@ def legacy_invert_table(n: int, table_t: FixedType) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- IR layers with their tables
-def sigmoid_layer(name: str, input_type: FixedType, result_type: FixedType, n: int, size: int,
-                  table_type: FixedType) -> ActivationLayer:
+def sigmoid_layer(
+    name: str, input_type: FixedType, result_type: FixedType, n: int, size: int, table_type: FixedType
+) -> ActivationLayer:
     """A sigmoid layer with hls4ml's table: the one place that knows which table it carries."""
-    return ActivationLayer(name=name, activation="sigmoid", input_type=input_type, result_type=result_type, n=n,
-                           tables={"sigmoid": sigmoid_table(size, table_type)}, table_types={"sigmoid": table_type},
-                           table_size=size)
+    return ActivationLayer(
+        name=name,
+        activation="sigmoid",
+        input_type=input_type,
+        result_type=result_type,
+        n=n,
+        tables={"sigmoid": sigmoid_table(size, table_type)},
+        table_types={"sigmoid": table_type},
+        table_size=size,
+    )
 
 
-def softmax_layer(name: str, input_type: FixedType, result_type: FixedType, n: int, params: SoftmaxParams,
-                  exp_type: FixedType, inv_type: FixedType) -> ActivationLayer:
+def softmax_layer(
+    name: str,
+    input_type: FixedType,
+    result_type: FixedType,
+    n: int,
+    params: SoftmaxParams,
+    exp_type: FixedType,
+    inv_type: FixedType,
+) -> ActivationLayer:
     """A softmax layer with the exp/invert tables its implementation reads.
 
     Legacy tables use ``exp_type`` for both (hls4ml's single ``table_t``);
@@ -127,15 +143,27 @@ def softmax_layer(name: str, input_type: FixedType, result_type: FixedType, n: i
     latency by ``x`` itself; the invert table is addressed in ``inv_inp_type``.
     """
     if params.implementation == "legacy":
-        tables = {"exp": legacy_exp_table(params.exp_table_size, exp_type),
-                  "invert": legacy_invert_table(params.inv_table_size, exp_type)}
+        tables = {
+            "exp": legacy_exp_table(params.exp_table_size, exp_type),
+            "invert": legacy_invert_table(params.inv_table_size, exp_type),
+        }
         ttypes = {"exp": exp_type, "invert": exp_type}
     else:
         stable = params.implementation == "stable"  # hls4ml < 1.0's stable: x-addressed, un-negated table
         addr_t = params.inp_norm_type if stable else input_type
         assert addr_t is not None  # SoftmaxParams checks 'stable' has inp_norm_type
-        tables = {"exp": exp_table(params.exp_table_size, addr_t, exp_type, params.exp_scale, stable),
-                  "invert": invert_table(params.inv_table_size, params.inv_inp_type, inv_type)}
+        tables = {
+            "exp": exp_table(params.exp_table_size, addr_t, exp_type, params.exp_scale, stable),
+            "invert": invert_table(params.inv_table_size, params.inv_inp_type, inv_type),
+        }
         ttypes = {"exp": exp_type, "invert": inv_type}
-    return ActivationLayer(name=name, activation="softmax", input_type=input_type, result_type=result_type, n=n,
-                           tables=tables, table_types=ttypes, softmax=params)
+    return ActivationLayer(
+        name=name,
+        activation="softmax",
+        input_type=input_type,
+        result_type=result_type,
+        n=n,
+        tables=tables,
+        table_types=ttypes,
+        softmax=params,
+    )

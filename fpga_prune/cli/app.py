@@ -19,11 +19,13 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from fpga_prune import _keras_env  # noqa: F401  (first: selects legacy Keras)
+from fpga_prune import _keras_env
 from fpga_prune.errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, FpgaPruneError
 
-DESCRIPTION = ("Prune a Keras trading model until its hls4ml design fits an AMD/Xilinx board, "
-               "generate the Vitis HLS project, and prove it bit for bit.")
+DESCRIPTION = (
+    "Prune a Keras trading model until its hls4ml design fits an AMD/Xilinx board, "
+    "generate the Vitis HLS project, and prove it bit for bit."
+)
 
 #: subcommands that never need TensorFlow (everything else imports it quietly first)
 LIGHT_COMMANDS = frozenset({"data", "boards"})
@@ -74,8 +76,11 @@ def build_parser(only: str | None = None, *, load_all: bool = False) -> argparse
     with ``load_all``) are loaded.  Why not always all: loading a command's
     arguments imports its module, and some import TensorFlow; top-level help
     and usage errors must stay instant and quiet."""
-    parser = _Parser(prog="fpga-prune", description=DESCRIPTION,
-                     epilog="Exit codes: 0 ok, 1 a check failed (budget not met, mismatches), 2 bad input or usage.")
+    parser = _Parser(
+        prog="fpga-prune",
+        description=DESCRIPTION,
+        epilog="Exit codes: 0 ok, 1 a check failed (budget not met, mismatches), 2 bad input or usage.",
+    )
     parser.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     parser.add_argument("--quiet", action="store_true", help="no progress output")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -83,10 +88,10 @@ def build_parser(only: str | None = None, *, load_all: bool = False) -> argparse
     for name in COMMANDS:
         p = sub.add_parser(name, help=_HELP.get(name, ""), description=_HELP.get(name, ""))
         # Global flags are also accepted after the subcommand.
-        p.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
-                       help="machine-readable output on stdout")
-        p.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS,
-                       help="no progress output")
+        p.add_argument(
+            "--json", action="store_true", default=argparse.SUPPRESS, help="machine-readable output on stdout"
+        )
+        p.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS, help="no progress output")
         if load_all or only == name:
             load_command(name).add_arguments(p)
     return parser

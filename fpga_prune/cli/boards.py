@@ -18,16 +18,31 @@ _HEAD = ("name", "part", "family", "DSP", "BRAM_18K", "URAM", "LUT", "FF", "cloc
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--board", metavar="NAME|PATH",
-                        help="show one board (a shipped name or your own board .yaml) with its budget")
-    parser.add_argument("--cap", action="append", default=[], metavar="RES=FRAC",
-                        help="budget cap per resource, e.g. dsp=0.6 (repeatable; "
-                             "defaults dsp/bram/uram 0.8, lut 0.7, ff 0.5)")
+    parser.add_argument(
+        "--board", metavar="NAME|PATH", help="show one board (a shipped name or your own board .yaml) with its budget"
+    )
+    parser.add_argument(
+        "--cap",
+        action="append",
+        default=[],
+        metavar="RES=FRAC",
+        help="budget cap per resource, e.g. dsp=0.6 (repeatable; defaults dsp/bram/uram 0.8, lut 0.7, ff 0.5)",
+    )
 
 
 def _row(b: Board) -> tuple[str, ...]:
-    return (b.name, b.part, b.family, str(b.dsp), str(b.bram18k), str(b.uram), str(b.lut), str(b.ff),
-            f"{b.clock_period_ns:g}", f"{b.dsp_width[0]}x{b.dsp_width[1]}")
+    return (
+        b.name,
+        b.part,
+        b.family,
+        str(b.dsp),
+        str(b.bram18k),
+        str(b.uram),
+        str(b.lut),
+        str(b.ff),
+        f"{b.clock_period_ns:g}",
+        f"{b.dsp_width[0]}x{b.dsp_width[1]}",
+    )
 
 
 def _table(rows: list[tuple[str, ...]]) -> str:
@@ -54,9 +69,13 @@ def run(args: argparse.Namespace) -> int:
     if args.board:
         b = boards[0]
         budget = caps.budget(b)
-        text += "\n\nbudget under caps " + ", ".join(
-            f"{r}={caps.fraction(r):g}" for r in RESOURCES) + ":\n  " + ", ".join(
-            f"{r} {budget[r]}" for r in RESOURCES) + f"\nsource: {b.source}"
+        text += (
+            "\n\nbudget under caps "
+            + ", ".join(f"{r}={caps.fraction(r):g}" for r in RESOURCES)
+            + ":\n  "
+            + ", ".join(f"{r} {budget[r]}" for r in RESOURCES)
+            + f"\nsource: {b.source}"
+        )
     elif caps != DEFAULT_CAPS:
         text += "\n\ncaps: " + ", ".join(f"{k}={v:g}" for k, v in caps.to_dict().items())
     emit(args, payload, text)

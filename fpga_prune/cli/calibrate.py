@@ -22,9 +22,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from fpga_prune.hls.calibration import calibrate, leave_one_out, observe  # noqa: PLC0415
     from fpga_prune.cli.app import emit  # noqa: PLC0415
     from fpga_prune.errors import InputError  # noqa: PLC0415
+    from fpga_prune.hls.calibration import calibrate, leave_one_out, observe  # noqa: PLC0415
     from fpga_prune.outdir import write_bytes_atomic  # noqa: PLC0415
 
     if args.out.exists() and args.out.is_dir():
@@ -32,14 +32,17 @@ def run(args: argparse.Namespace) -> int:
     cal = calibrate(args.dirs)
     write_bytes_atomic(args.out, cal.to_json().encode())
     errors = {}
-    for o, real, pred in leave_one_out([observe(d) for d in args.dirs]):
+    for _design, real, pred in leave_one_out([observe(d) for d in args.dirs]):
         for q in ("dsp", "lut", "ff", "latency_cycles"):
             if real[q]:
                 errors.setdefault(q, []).append(abs(pred[q] / real[q] - 1))
     summary = {q: round(statistics.median(v), 3) for q, v in errors.items()}
-    payload = {"out": str(args.out), "designs": list(cal.designs),
-               "rules": [{"tool_family": f, "rule": k, "value": v} for f, k, v in cal.rules],
-               "leave_one_out_median_abs_err": summary}
+    payload = {
+        "out": str(args.out),
+        "designs": list(cal.designs),
+        "rules": [{"tool_family": f, "rule": k, "value": v} for f, k, v in cal.rules],
+        "leave_one_out_median_abs_err": summary,
+    }
     text = [f"calibrated on {len(cal.designs)} designs -> {args.out}"]
     text += [f"  {f}: {k} = {v}" for f, k, v in cal.rules]
     text.append("  leave-one-out median |estimate/real - 1|: " + ", ".join(f"{q} {v:.3f}" for q, v in summary.items()))

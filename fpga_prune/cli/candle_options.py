@@ -22,26 +22,36 @@ from fpga_prune.data.source import CandleSource
 
 def add_source_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the candle-source options to ``parser`` (an argparse (sub)parser)."""
-    g = parser.add_argument_group("candles", "a file or built-in sample (--data) or Bybit (--symbol --interval "
-                                             "--start); default: the built-in sample")
-    g.add_argument("--data", metavar="FILE", type=Path,
-                   help="CSV (timestamp,open,high,low,close,volume[,turnover]), or saved Bybit v5 "
-                        "kline JSON (.json: one response or a list; .jsonl: one per line), each optionally "
-                        f"gzipped (.csv.gz); or a built-in sample, {PREFIX}NAME (see `fpga-prune data --list`; "
-                        f"default without --data and --symbol: {PREFIX}{DEFAULT})")
+    g = parser.add_argument_group(
+        "candles",
+        "a file or built-in sample (--data) or Bybit (--symbol --interval --start); default: the built-in sample",
+    )
+    g.add_argument(
+        "--data",
+        metavar="FILE",
+        type=Path,
+        help="CSV (timestamp,open,high,low,close,volume[,turnover]), or saved Bybit v5 "
+        "kline JSON (.json: one response or a list; .jsonl: one per line), each optionally "
+        f"gzipped (.csv.gz); or a built-in sample, {PREFIX}NAME (see `fpga-prune data --list`; "
+        f"default without --data and --symbol: {PREFIX}{DEFAULT})",
+    )
     g.add_argument("--symbol", help="fetch from Bybit, e.g. BTCUSDT")
-    g.add_argument("--interval", help="Bybit interval 1,3,5,15,30,60,120,240,360,720,D,W,M "
-                                      "(or 5m, 1h, 1d); inferred from a file when omitted")
+    g.add_argument(
+        "--interval",
+        help="Bybit interval 1,3,5,15,30,60,120,240,360,720,D,W,M (or 5m, 1h, 1d); inferred from a file when omitted",
+    )
     g.add_argument("--start", help="ISO date/datetime (UTC if no offset) or epoch ms; inclusive")
     g.add_argument("--end", help="ISO date/datetime or epoch ms; exclusive (default: now)")
-    g.add_argument("--category", default="linear", choices=CATEGORIES,
-                   help="Bybit product type (default linear)")
-    g.add_argument("--allow-gaps", action="store_true",
-                   help="accept missing candles (reported, not filled)")
+    g.add_argument("--category", default="linear", choices=CATEGORIES, help="Bybit product type (default linear)")
+    g.add_argument("--allow-gaps", action="store_true", help="accept missing candles (reported, not filled)")
     g.add_argument("--no-cache", action="store_true", help="neither read nor write the download cache")
     g.add_argument("--refresh", action="store_true", help="re-download and overwrite the cached range")
-    g.add_argument("--cache-dir", type=Path, metavar="DIR",
-                   help="download cache (default: the user cache dir, .../fpga-prune/bybit)")
+    g.add_argument(
+        "--cache-dir",
+        type=Path,
+        metavar="DIR",
+        help="download cache (default: the user cache dir, .../fpga-prune/bybit)",
+    )
     parser.set_defaults(default_sample=DefaultSample(DEFAULT))
 
 
@@ -75,10 +85,19 @@ def source_from_args(args: argparse.Namespace) -> CandleSource:
     elif data is None and not args.symbol and getattr(args, "default_sample", None) is not None:
         default = args.default_sample
         sample = default.name
-    source = CandleSource(data=data, symbol=args.symbol, interval=args.interval, start=args.start,
-                          end=args.end, category=args.category, allow_gaps=args.allow_gaps,
-                          use_cache=not args.no_cache, refresh=args.refresh, cache_dir=args.cache_dir,
-                          sample=sample).validate()
+    source = CandleSource(
+        data=data,
+        symbol=args.symbol,
+        interval=args.interval,
+        start=args.start,
+        end=args.end,
+        category=args.category,
+        allow_gaps=args.allow_gaps,
+        use_cache=not args.no_cache,
+        refresh=args.refresh,
+        cache_dir=args.cache_dir,
+        sample=sample,
+    ).validate()
     if default is not None and not default.told:
         default.told = True
         if not getattr(args, "quiet", False):

@@ -18,19 +18,32 @@ HELP = "load, validate and summarize Bybit candles; optionally write a cleaned C
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_source_arguments(parser)
-    parser.add_argument("--out", type=Path, metavar="CSV",
-                        help="write the validated candles here (ISO UTC timestamps; atomic, "
-                             "byte-identical for the same candles)")
-    parser.add_argument("--list", action="store_true",
-                        help=f"list the built-in samples (use one with --data {PREFIX}NAME)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        metavar="CSV",
+        help="write the validated candles here (ISO UTC timestamps; atomic, byte-identical for the same candles)",
+    )
+    parser.add_argument(
+        "--list", action="store_true", help=f"list the built-in samples (use one with --data {PREFIX}NAME)"
+    )
 
 
 def list_samples(args: argparse.Namespace) -> int:
     """The built-in samples: name, symbol, interval, rows, range, sha256 prefix of the CSV."""
     samples = [get_sample(n) for n in sample_names()]
     header = ("name", "symbol", "interval", "rows", "range", "sha256")
-    rows = [(s.name, f"{s.symbol} {s.category}", interval_label(interval_ms(s.interval)), f"{s.rows:,}",
-             f"{s.first_candle} .. {s.last_candle}", s.sha256_csv[:12]) for s in samples]
+    rows = [
+        (
+            s.name,
+            f"{s.symbol} {s.category}",
+            interval_label(interval_ms(s.interval)),
+            f"{s.rows:,}",
+            f"{s.first_candle} .. {s.last_candle}",
+            s.sha256_csv[:12],
+        )
+        for s in samples
+    ]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in [header, *rows]]
     lines.append(f"use one with --data {PREFIX}NAME; without --data and --symbol, commands use {DEFAULT}")

@@ -16,8 +16,15 @@ from fpga_prune.errors import InputError
 
 HELP = "estimate resources and latency (with error bands) of a pruned model or any hls4ml project"
 
-_COLUMNS = (("dsp", "DSP"), ("bram18k", "BRAM_18K"), ("uram", "URAM"), ("lut", "LUT"), ("ff", "FF"),
-            ("latency_cycles", "latency"), ("interval_cycles", "II"))
+_COLUMNS = (
+    ("dsp", "DSP"),
+    ("bram18k", "BRAM_18K"),
+    ("uram", "URAM"),
+    ("lut", "LUT"),
+    ("ff", "FF"),
+    ("latency_cycles", "latency"),
+    ("interval_cycles", "II"),
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,8 +34,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--board", help="board name or board .yaml (default: the project's part)")
     where.add_argument("--part", help="FPGA part, e.g. xcu250-figd2104-2L-e (default: the project's part)")
-    parser.add_argument("--hls-tool", metavar="T", help=f"HLS tool that builds it, e.g. {', '.join(HLS_TOOLS[:3])} "
-                        f"(default: from the project's reports, else {DEFAULT_HLS_TOOL})")
+    parser.add_argument(
+        "--hls-tool",
+        metavar="T",
+        help=f"HLS tool that builds it, e.g. {', '.join(HLS_TOOLS[:3])} "
+        f"(default: from the project's reports, else {DEFAULT_HLS_TOOL})",
+    )
     parser.add_argument("--confidence", type=float, default=0.9, help="two-sided confidence of the bands (0.9)")
     parser.add_argument("--calibration", type=Path, metavar="FILE", help="constants fitted by `fpga-prune calibrate`")
 
@@ -36,8 +47,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _load(args: argparse.Namespace):
     """(network, board, options, source description) for DIR."""
     from fpga_prune.boards import board_for_part, load_board  # noqa: PLC0415
-    from fpga_prune.estimate.core import EstimateOptions  # noqa: PLC0415
     from fpga_prune.estimate.bands import Calibration  # noqa: PLC0415
+    from fpga_prune.estimate.core import EstimateOptions  # noqa: PLC0415
 
     d: Path = args.dir
     cal = Calibration.read(args.calibration) if args.calibration else None
@@ -66,8 +77,9 @@ def _load(args: argparse.Namespace):
 
     check_model_dir(d)
     pruned = load_pruned(d)
-    opts = EstimateOptions(hls_tool=args.hls_tool or EstimateOptions().hls_tool, confidence=args.confidence,
-                           calibration=cal)
+    opts = EstimateOptions(
+        hls_tool=args.hls_tool or EstimateOptions().hls_tool, confidence=args.confidence, calibration=cal
+    )
     if args.board:
         board = load_board(args.board)
     elif args.part:
@@ -95,15 +107,24 @@ def run(args: argparse.Namespace) -> int:
     rows = [("layer", "kind") + tuple(h for _, h in _COLUMNS)]
     for le in est.layers:
         b = est.bounds(le)
-        rows.append((le.name, le.kind if le.kind == "dense" else le.strategy,
-                     *(_cell(getattr(le, k, 0), b.get(k)) for k, _ in _COLUMNS)))
+        rows.append(
+            (
+                le.name,
+                le.kind if le.kind == "dense" else le.strategy,
+                *(_cell(getattr(le, k, 0), b.get(k)) for k, _ in _COLUMNS),
+            )
+        )
     b = est.bounds()
     rows.append(("total", "", *(_cell(getattr(est, k), b.get(k)) for k, _ in _COLUMNS)))
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
-    lines = [f"{network.name}: {source}, {board.part} at {board.clock_period_ns:g} ns, {opts.hls_tool}; "
-             f"[lower-upper] at {opts.confidence:.0%} confidence"]
-    lines += ["  ".join(str(c).rjust(w) if i > 1 else str(c).ljust(w) for i, (c, w) in enumerate(zip(r, widths)))
-              for r in rows]
+    lines = [
+        f"{network.name}: {source}, {board.part} at {board.clock_period_ns:g} ns, {opts.hls_tool}; "
+        f"[lower-upper] at {opts.confidence:.0%} confidence"
+    ]
+    lines += [
+        "  ".join(str(c).rjust(w) if i > 1 else str(c).ljust(w) for i, (c, w) in enumerate(zip(r, widths)))
+        for r in rows
+    ]
     if known:
         util = est.utilization(board)
         lines.append("utilization: " + ", ".join(f"{k} {v:.1%}" for k, v in util.items()))

@@ -19,11 +19,20 @@ HELP = "prune a trained model until its hls4ml design fits a board"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from fpga_prune.cli.candle_options import add_source_arguments  # noqa: PLC0415
 
-    parser.add_argument("--model", required=True, type=Path, metavar="DIR|FILE",
-                        help="bundle written by `fpga-prune train`, or a Dense-only Keras 3 .keras / Keras 2 .h5 "
-                             "model (file, or a directory holding one) with a preprocess.json beside it")
-    parser.add_argument("--board", required=True, metavar="NAME|FILE",
-                        help="shipped board name (see `fpga-prune boards`) or a board YAML file")
+    parser.add_argument(
+        "--model",
+        required=True,
+        type=Path,
+        metavar="DIR|FILE",
+        help="bundle written by `fpga-prune train`, or a Dense-only Keras 3 .keras / Keras 2 .h5 "
+        "model (file, or a directory holding one) with a preprocess.json beside it",
+    )
+    parser.add_argument(
+        "--board",
+        required=True,
+        metavar="NAME|FILE",
+        help="shipped board name (see `fpga-prune boards`) or a board YAML file",
+    )
     parser.add_argument("--out", required=True, type=Path, metavar="DIR", help="directory to write")
     add_fit_arguments(parser)
     parser.add_argument("--seed", type=int, default=0, help="fine-tuning seed (default 0)")
@@ -36,41 +45,90 @@ def add_fit_arguments(parser: argparse.ArgumentParser, *, axes: bool = True) -> 
     from fpga_prune.search.config import OBJECTIVES, PRECISIONS, SEARCH_STRATEGIES, WEIGHT_METHODS  # noqa: PLC0415
 
     if axes:
-        parser.add_argument("--cap", action="append", default=[], metavar="RES=FRACTION",
-                            help="budget cap override, e.g. dsp=0.6 (repeatable; defaults dsp/bram/uram 0.8, "
-                                 "lut 0.7, ff 0.5)")
-    parser.add_argument("--min-retention", type=float, default=0.98,
-                        help="accuracy floor: pruned/dense validation metric (default 0.98)")
-    parser.add_argument("--metric", default="roc_auc",
-                        help="metric for retention: roc_auc, accuracy, balanced_accuracy (default roc_auc)")
+        parser.add_argument(
+            "--cap",
+            action="append",
+            default=[],
+            metavar="RES=FRACTION",
+            help="budget cap override, e.g. dsp=0.6 (repeatable; defaults dsp/bram/uram 0.8, lut 0.7, ff 0.5)",
+        )
+    parser.add_argument(
+        "--min-retention",
+        type=float,
+        default=0.98,
+        help="accuracy floor: pruned/dense validation metric (default 0.98)",
+    )
+    parser.add_argument(
+        "--metric",
+        default="roc_auc",
+        help="metric for retention: roc_auc, accuracy, balanced_accuracy (default roc_auc)",
+    )
     if axes:
-        parser.add_argument("--strategy", default="auto", choices=SEARCH_STRATEGIES,
-                            help="hls4ml strategy to search (default auto: Latency, then Resource with reuse, then "
-                                 "the others; with --objective resources every strategy at every model)")
-    parser.add_argument("--method", default="magnitude", choices=WEIGHT_METHODS,
-                        help="unstructured method after structured pruning (default magnitude)")
-    parser.add_argument("--neuron-criterion", default="l1",
-                        choices=("l1", "l2", "activation", "redundancy"),
-                        help="which neurons structured pruning removes (default l1)")
-    parser.add_argument("--objective", default="accuracy", choices=OBJECTIVES,
-                        help="accuracy (default): the best validation metric among designs that fit; resources: "
-                             "the cheapest design (weighted utilization of the capped budget, estimate's upper "
-                             "bound) that fits and keeps the floor")
-    parser.add_argument("--precision", default="auto", choices=PRECISIONS,
-                        help="per-layer: search input, weight and activation widths per layer (bit-accurate "
-                             "sensitivity, QKeras QAT); uniform: one weight width; auto (default): per-layer "
-                             "with --objective resources, else uniform")
-    parser.add_argument("--finetune-epochs", type=int, default=12, metavar="N",
-                        help="fine-tuning epochs of each pruned candidate (default 12; 0: none, so the search "
-                             "depends only on the model, not on TensorFlow's float arithmetic)")
-    parser.add_argument("--confidence", type=_confidence, default=0.9, metavar="C|point",
-                        help="a design fits only when the UPPER bound of its estimate at confidence C is inside "
-                             "the caps (default 0.9); 'point': the point estimate alone")
-    parser.add_argument("--hls-tool", default=None, metavar="TOOL",
-                        help="HLS tool that will build the design, e.g. vitis-2024.1 (default), vitis-2021.1, "
-                             "vivado-2019.2: the estimator's rules differ per tool")
-    parser.add_argument("--calibration", type=Path, default=None, metavar="FILE",
-                        help="estimator corrections and bands fitted by `fpga-prune calibrate` on your own reports")
+        parser.add_argument(
+            "--strategy",
+            default="auto",
+            choices=SEARCH_STRATEGIES,
+            help="hls4ml strategy to search (default auto: Latency, then Resource with reuse, then "
+            "the others; with --objective resources every strategy at every model)",
+        )
+    parser.add_argument(
+        "--method",
+        default="magnitude",
+        choices=WEIGHT_METHODS,
+        help="unstructured method after structured pruning (default magnitude)",
+    )
+    parser.add_argument(
+        "--neuron-criterion",
+        default="l1",
+        choices=("l1", "l2", "activation", "redundancy"),
+        help="which neurons structured pruning removes (default l1)",
+    )
+    parser.add_argument(
+        "--objective",
+        default="accuracy",
+        choices=OBJECTIVES,
+        help="accuracy (default): the best validation metric among designs that fit; resources: "
+        "the cheapest design (weighted utilization of the capped budget, estimate's upper "
+        "bound) that fits and keeps the floor",
+    )
+    parser.add_argument(
+        "--precision",
+        default="auto",
+        choices=PRECISIONS,
+        help="per-layer: search input, weight and activation widths per layer (bit-accurate "
+        "sensitivity, QKeras QAT); uniform: one weight width; auto (default): per-layer "
+        "with --objective resources, else uniform",
+    )
+    parser.add_argument(
+        "--finetune-epochs",
+        type=int,
+        default=12,
+        metavar="N",
+        help="fine-tuning epochs of each pruned candidate (default 12; 0: none, so the search "
+        "depends only on the model, not on TensorFlow's float arithmetic)",
+    )
+    parser.add_argument(
+        "--confidence",
+        type=_confidence,
+        default=0.9,
+        metavar="C|point",
+        help="a design fits only when the UPPER bound of its estimate at confidence C is inside "
+        "the caps (default 0.9); 'point': the point estimate alone",
+    )
+    parser.add_argument(
+        "--hls-tool",
+        default=None,
+        metavar="TOOL",
+        help="HLS tool that will build the design, e.g. vitis-2024.1 (default), vitis-2021.1, "
+        "vivado-2019.2: the estimator's rules differ per tool",
+    )
+    parser.add_argument(
+        "--calibration",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="estimator corrections and bands fitted by `fpga-prune calibrate` on your own reports",
+    )
 
 
 def _confidence(text: str) -> float | None:
@@ -80,29 +138,35 @@ def _confidence(text: str) -> float | None:
 
 def fit_config_from_args(args: argparse.Namespace):
     """The ``FitConfig`` of the parsed prune options (shared with ``run``)."""
-    from fpga_prune.search.config import FitConfig  # noqa: PLC0415
-
     from fpga_prune.estimate.bands import Calibration  # noqa: PLC0415
     from fpga_prune.estimate.tools import DEFAULT_HLS_TOOL  # noqa: PLC0415
+    from fpga_prune.search.config import FitConfig  # noqa: PLC0415
 
     cal_path = getattr(args, "calibration", None)
-    return FitConfig(min_retention=args.min_retention, metric=args.metric, strategy=args.strategy,
-                     weight_method=args.method, neuron_criterion=args.neuron_criterion, seed=args.seed,
-                     finetune_epochs=args.finetune_epochs,
-                     confidence=getattr(args, "confidence", None), objective=args.objective,
-                     precision=args.precision, hls_tool=getattr(args, "hls_tool", None) or DEFAULT_HLS_TOOL,
-                     calibration=Calibration.read(cal_path) if cal_path else None)
+    return FitConfig(
+        min_retention=args.min_retention,
+        metric=args.metric,
+        strategy=args.strategy,
+        weight_method=args.method,
+        neuron_criterion=args.neuron_criterion,
+        seed=args.seed,
+        finetune_epochs=args.finetune_epochs,
+        confidence=getattr(args, "confidence", None),
+        objective=args.objective,
+        precision=args.precision,
+        hls_tool=getattr(args, "hls_tool", None) or DEFAULT_HLS_TOOL,
+        calibration=Calibration.read(cal_path) if cal_path else None,
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     from fpga_prune.boards import load_board, parse_caps  # noqa: PLC0415
-    from fpga_prune.flow.bundles import prune_bundle  # noqa: PLC0415
     from fpga_prune.cli.app import emit  # noqa: PLC0415
     from fpga_prune.cli.candle_options import source_from_args  # noqa: PLC0415
     from fpga_prune.data import load_source, recorded_source  # noqa: PLC0415
     from fpga_prune.errors import CheckFailed  # noqa: PLC0415
+    from fpga_prune.flow.bundles import prune_bundle  # noqa: PLC0415
     from fpga_prune.model.load import load_any  # noqa: PLC0415
-
     from fpga_prune.outdir import check_out_dir  # noqa: PLC0415
 
     check_out_dir(args.out)
@@ -120,22 +184,43 @@ def run(args: argparse.Namespace) -> int:
         if not quiet:
             print(f"[prune] {msg}", file=sys.stderr, flush=True)
 
-    result = prune_bundle(args.model, candles, board, caps, cfg, args.out,
-                          data_label=str(args.data or "--symbol"), progress=say, bundle=bundle)
+    result = prune_bundle(
+        args.model,
+        candles,
+        board,
+        caps,
+        cfg,
+        args.out,
+        data_label=str(args.data or "--symbol"),
+        progress=say,
+        bundle=bundle,
+    )
     if result.failure is not None:
         raise CheckFailed(result.failure)
     doc = result.budget
     accuracy, design = doc["accuracy"], doc["design"]
     res = doc["resources"]
-    text = "\n".join([
-        f"{board.name}: {'fits' if doc['fits'] else 'does NOT fit'} — {design['describe']}",
-        *(f"  {r:<8}{res[r]['used']:>8} / {res[r]['allowed']:<8} (cap {res[r]['cap']:.0%} of {res[r]['available']})"
-          for r in ("dsp", "bram18k", "lut", "ff")),
-        f"  latency {doc['latency_cycles']} cycles = {doc['latency_ns']:.1f} ns",
-        f"  test {accuracy['metric']}: dense {accuracy['dense']:.4f}, pruned {accuracy['pruned']:.4f} "
-        f"(retention {accuracy['retention']:.4f}), decision agreement {accuracy['decision_agreement']:.2%}",
-        f"  wrote {args.out}",
-    ])
-    emit(args, {k: doc[k] for k in ("board", "fits", "resources", "latency_cycles", "latency_ns",
-                                     "sparsity", "accuracy", "design")} | {"out": str(args.out)}, text)
+    text = "\n".join(
+        [
+            f"{board.name}: {'fits' if doc['fits'] else 'does NOT fit'} — {design['describe']}",
+            *(
+                f"  {r:<8}{res[r]['used']:>8} / {res[r]['allowed']:<8} "
+                f"(cap {res[r]['cap']:.0%} of {res[r]['available']})"
+                for r in ("dsp", "bram18k", "lut", "ff")
+            ),
+            f"  latency {doc['latency_cycles']} cycles = {doc['latency_ns']:.1f} ns",
+            f"  test {accuracy['metric']}: dense {accuracy['dense']:.4f}, pruned {accuracy['pruned']:.4f} "
+            f"(retention {accuracy['retention']:.4f}), decision agreement {accuracy['decision_agreement']:.2%}",
+            f"  wrote {args.out}",
+        ]
+    )
+    emit(
+        args,
+        {
+            k: doc[k]
+            for k in ("board", "fits", "resources", "latency_cycles", "latency_ns", "sparsity", "accuracy", "design")
+        }
+        | {"out": str(args.out)},
+        text,
+    )
     return 0

@@ -32,10 +32,16 @@ class _RichObserver:
     def __init__(self, console) -> None:
         from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn  # noqa: PLC0415
 
-        self.progress = Progress(SpinnerColumn(finished_text="[green]✓"), TextColumn("[bold]{task.fields[step]:<20}"),
-                                 BarColumn(bar_width=24), TimeElapsedColumn(),
-                                 TextColumn("{task.fields[status]:<8}"), TextColumn("[dim]{task.description}"),
-                                 console=console, transient=False)
+        self.progress = Progress(
+            SpinnerColumn(finished_text="[green]✓"),
+            TextColumn("[bold]{task.fields[step]:<20}"),
+            BarColumn(bar_width=24),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[status]:<8}"),
+            TextColumn("[dim]{task.description}"),
+            console=console,
+            transient=False,
+        )
         self.tasks: dict[str, Any] = {}
 
     def __enter__(self):
@@ -118,13 +124,27 @@ def summary_text(doc: dict[str, Any], out: Path) -> str:
     buf = io.StringIO()
     console = Console(file=buf, width=160, color_system=None, force_terminal=False)
     table = Table(title=f"fpga-prune run: {out}", title_justify="left")
-    for col in ("board", "fits", "DSP", "LUT", "FF", "BRAM_18K", "latency", "dense", "pruned", "retention",
-                "bit-acc", "C sim", "verilator", "icarus"):
+    for col in (
+        "board",
+        "fits",
+        "DSP",
+        "LUT",
+        "FF",
+        "BRAM_18K",
+        "latency",
+        "dense",
+        "pruned",
+        "retention",
+        "bit-acc",
+        "C sim",
+        "verilator",
+        "icarus",
+    ):
         table.add_column(col, justify="left" if col in ("board", "fits") else "right")
     for row in doc["summary"]["boards"]:
         r = row.get("resources") or {}
 
-        def res(name: str) -> str:
+        def res(name: str, r: dict = r) -> str:
             x = r.get(name)
             return "-" if x is None else f"{x['used']}/{x['allowed']}"
 
@@ -134,14 +154,25 @@ def summary_text(doc: dict[str, Any], out: Path) -> str:
         def num(v, fmt="{:.4f}") -> str:
             return "-" if v is None else fmt.format(v)
 
-        table.add_row(row["board"], {True: "yes", False: "NO", None: "-"}[row.get("fits")], res("dsp"), res("lut"),
-                      res("ff"), res("bram18k"), num(row.get("latency_ns"), "{:.0f} ns"), num(acc.get("dense")),
-                      num(acc.get("pruned")), num(acc.get("retention")),
-                      *(num(mm.get(k), "{}") for k in ("bit_accurate", "csim", "verilator", "icarus")))
+        table.add_row(
+            row["board"],
+            {True: "yes", False: "NO", None: "-"}[row.get("fits")],
+            res("dsp"),
+            res("lut"),
+            res("ff"),
+            res("bram18k"),
+            num(row.get("latency_ns"), "{:.0f} ns"),
+            num(acc.get("dense")),
+            num(acc.get("pruned")),
+            num(acc.get("retention")),
+            *(num(mm.get(k), "{}") for k in ("bit_accurate", "csim", "verilator", "icarus")),
+        )
     console.print(table)
     metric = doc["summary"].get("metric") or "metric"
-    lines = ["\n".join(line.rstrip() for line in buf.getvalue().rstrip().splitlines()),
-             f"accuracy columns: test {metric}; mismatches per check (- = not run)"]
+    lines = [
+        "\n".join(line.rstrip() for line in buf.getvalue().rstrip().splitlines()),
+        f"accuracy columns: test {metric}; mismatches per check (- = not run)",
+    ]
     st = doc["status"]
     lines.append(("OK" if st["ok"] else "FAILED") + (f": {st['reason']}" if st.get("reason") else ""))
     lines.append(f"wrote {out / 'report.md'}, {out / 'report.html'}, {out / 'report.json'}")
@@ -159,6 +190,9 @@ def run(args: argparse.Namespace) -> int:
     with _observer(args) as obs:
         outcome = flow.execute(cfg, obs)
     doc = outcome.report
-    emit(args, {"out": str(cfg.out), "exit_code": outcome.exit_code, **doc["summary"], "status": doc["status"]},
-         summary_text(doc, cfg.out))
+    emit(
+        args,
+        {"out": str(cfg.out), "exit_code": outcome.exit_code, **doc["summary"], "status": doc["status"]},
+        summary_text(doc, cfg.out),
+    )
     return outcome.exit_code

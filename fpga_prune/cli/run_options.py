@@ -13,7 +13,6 @@ from pathlib import Path
 
 from fpga_prune.flow.run import STEPS, RunConfig
 
-
 #: ``sweep``'s axis options: metavar and what the values are (a comma list per flag, or one per flag)
 _AXIS_OPTIONS = {
     "board": ("NAME|FILE|all", "boards: shipped names, board YAML files or 'all'"),
@@ -33,31 +32,57 @@ def add_run_arguments(parser: argparse.ArgumentParser, *, sweep: bool = False) -
     from fpga_prune.flow.generate import DEFAULT_STRESS, DEFAULT_VECTORS  # noqa: PLC0415
 
     if not sweep:
-        parser.add_argument("--board", required=True, metavar="NAME|FILE|all|A,B",
-                            help="shipped board name, a board YAML file, or 'all' / a comma-separated list: a "
-                                 "sweep over boards (one training, a run per board in DIR/points/, DIR/sweep.md)")
+        parser.add_argument(
+            "--board",
+            required=True,
+            metavar="NAME|FILE|all|A,B",
+            help="shipped board name, a board YAML file, or 'all' / a comma-separated list: a "
+            "sweep over boards (one training, a run per board in DIR/points/, DIR/sweep.md)",
+        )
     parser.add_argument("--out", required=True, type=Path, metavar="DIR", help="run directory (resumable)")
-    parser.add_argument("--force", nargs="*", metavar="STEP", choices=STEPS, default=None,
-                        help=f"redo steps even when their outputs are up to date: every step (bare --force) "
-                             f"or the named ones ({', '.join(STEPS)})")
-    parser.add_argument("--until", choices=STEPS, default="verify",
-                        help="stop after this step (default verify: the whole flow)")
+    parser.add_argument(
+        "--force",
+        nargs="*",
+        metavar="STEP",
+        choices=STEPS,
+        default=None,
+        help=f"redo steps even when their outputs are up to date: every step (bare --force) "
+        f"or the named ones ({', '.join(STEPS)})",
+    )
+    parser.add_argument(
+        "--until", choices=STEPS, default="verify", help="stop after this step (default verify: the whole flow)"
+    )
     add_source_arguments(parser)
-    parser.add_argument("--model", type=Path, metavar="DIR|FILE",
-                        help="skip training: evaluate and use this bundle, or a Dense-only Keras 3 .keras / Keras 2 "
-                             ".h5 model with a preprocess.json beside it (its features and target replace "
-                             "--target and the feature options)")
+    parser.add_argument(
+        "--model",
+        type=Path,
+        metavar="DIR|FILE",
+        help="skip training: evaluate and use this bundle, or a Dense-only Keras 3 .keras / Keras 2 "
+        ".h5 model with a preprocess.json beside it (its features and target replace "
+        "--target and the feature options)",
+    )
     add_model_arguments(parser, seed=not sweep, target=not sweep)
     f = parser.add_argument_group("prune to fit")
     add_fit_arguments(f, axes=not sweep)
     g = parser.add_argument_group("generate and verify")
-    g.add_argument("--vectors", type=int, default=DEFAULT_VECTORS,
-                   help=f"test vectors from the held-out rows (default {DEFAULT_VECTORS})")
-    g.add_argument("--stress", type=int, default=DEFAULT_STRESS,
-                   help=f"extra synthetic corner/random vectors (default {DEFAULT_STRESS})")
+    g.add_argument(
+        "--vectors",
+        type=int,
+        default=DEFAULT_VECTORS,
+        help=f"test vectors from the held-out rows (default {DEFAULT_VECTORS})",
+    )
+    g.add_argument(
+        "--stress",
+        type=int,
+        default=DEFAULT_STRESS,
+        help=f"extra synthetic corner/random vectors (default {DEFAULT_STRESS})",
+    )
     g.add_argument("--sim", default="all", help="RTL simulators: verilator, icarus or all (default all)")
-    g.add_argument("--synth", action="store_true",
-                   help="also run Vitis HLS C synthesis when Vitis is on PATH (see `generate --synth`)")
+    g.add_argument(
+        "--synth",
+        action="store_true",
+        help="also run Vitis HLS C synthesis when Vitis is on PATH (see `generate --synth`)",
+    )
     if sweep:
         _add_axis_arguments(parser)
     add_executor_arguments(parser)  # used when --board names several boards (a sweep)
@@ -66,13 +91,19 @@ def add_run_arguments(parser: argparse.ArgumentParser, *, sweep: bool = False) -
 def _add_axis_arguments(parser: argparse.ArgumentParser) -> None:
     from fpga_prune.flow.grid import AXES  # noqa: PLC0415
 
-    g = parser.add_argument_group("sweep axes", "each point takes one value per axis; an axis not given "
-                                                "takes run's default")
+    g = parser.add_argument_group(
+        "sweep axes", "each point takes one value per axis; an axis not given takes run's default"
+    )
     for name, axis in AXES.items():
         metavar, what = _AXIS_OPTIONS[name]
         what += f" ({', '.join(axis.choices())})" if axis.choices else ""
-        g.add_argument(f"--{name}", dest=f"axis_{name}", action="append" if axis.repeat else None, metavar=metavar,
-                       help=what + (": one set per occurrence" if axis.repeat else ": a comma-separated list"))
+        g.add_argument(
+            f"--{name}",
+            dest=f"axis_{name}",
+            action="append" if axis.repeat else None,
+            metavar=metavar,
+            help=what + (": one set per occurrence" if axis.repeat else ": a comma-separated list"),
+        )
     scalar = argparse.ArgumentParser(add_help=False)
     add_run_arguments(scalar)
     parser.set_defaults(board=None, **{a: scalar.get_default(a) for a in AXES if a != "board"})
@@ -88,18 +119,30 @@ def axis_values(args: argparse.Namespace, axis: str) -> list[str] | None:
 def add_executor_arguments(parser: argparse.ArgumentParser) -> None:
     """Where a sweep's work runs (``sweep``, and ``run --board all``)."""
     g = parser.add_argument_group("executor")
-    g.add_argument("--executor", default="local", metavar="NAME",
-                   help="local (default: worker processes on this machine) or ray (a Ray cluster)")
-    g.add_argument("--workers", type=int, default=None, metavar="N",
-                   help="local worker processes (default: the number of cores); each gets cores // N "
-                        "TensorFlow threads")
-    g.add_argument("--ray-address", default=None, metavar="HOST:PORT",
-                   help="Ray cluster to join (default with --executor ray: start and stop a local instance)")
+    g.add_argument(
+        "--executor",
+        default="local",
+        metavar="NAME",
+        help="local (default: worker processes on this machine) or ray (a Ray cluster)",
+    )
+    g.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="local worker processes (default: the number of cores); each gets cores // N TensorFlow threads",
+    )
+    g.add_argument(
+        "--ray-address",
+        default=None,
+        metavar="HOST:PORT",
+        help="Ray cluster to join (default with --executor ray: start and stop a local instance)",
+    )
 
 
 def config_from_args(args: argparse.Namespace) -> RunConfig:
     """Validate every option (exit 2 before anything is written); no ``--board`` (a sweep's base): no boards,
-the grid names them."""
+    the grid names them."""
     from fpga_prune.boards import board_names, load_board, parse_caps  # noqa: PLC0415
     from fpga_prune.cli.candle_options import source_from_args  # noqa: PLC0415
     from fpga_prune.cli.prune import fit_config_from_args  # noqa: PLC0415
@@ -115,12 +158,16 @@ the grid names them."""
         from fpga_prune.model.load import configs_of  # noqa: PLC0415
 
         spec, model_cfg = configs_of(args.model)
-    for flag, value, low in (("--n-boot", args.n_boot, 0), ("--boot-block", args.boot_block, 1),
-                             ("--threads", args.threads, 1)):
+    for flag, value, low in (
+        ("--n-boot", args.n_boot, 0),
+        ("--boot-block", args.boot_block, 1),
+        ("--threads", args.threads, 1),
+    ):
         if value is not None and value < low:
             raise InputError(flag, None, f"must be >= {low}, got {value}")
-    gen = GenerateOptions(vectors=args.vectors, stress=args.stress, check=True, synth=args.synth,
-                          seed=args.seed).validate()
+    gen = GenerateOptions(
+        vectors=args.vectors, stress=args.stress, check=True, synth=args.synth, seed=args.seed
+    ).validate()
     source = source_from_args(args)
     if source.data is not None and not Path(source.data).is_file():
         raise InputError(source.data, None, "data file not found")
@@ -134,11 +181,24 @@ the grid names them."""
         force = True
     else:
         force = frozenset(args.force)
-    return RunConfig(out=out, boards=boards, all_boards=args.board == "all", source=source,
-                     spec=spec, model=model_cfg, threads=args.threads, n_boot=args.n_boot,
-                     boot_block=args.boot_block, caps=parse_caps(args.cap), fit=fit_config_from_args(args),
-                     generate=gen, sims=parse_sims(args.sim), until=args.until, force=force,
-                     model_path=args.model)
+    return RunConfig(
+        out=out,
+        boards=boards,
+        all_boards=args.board == "all",
+        source=source,
+        spec=spec,
+        model=model_cfg,
+        threads=args.threads,
+        n_boot=args.n_boot,
+        boot_block=args.boot_block,
+        caps=parse_caps(args.cap),
+        fit=fit_config_from_args(args),
+        generate=gen,
+        sims=parse_sims(args.sim),
+        until=args.until,
+        force=force,
+        model_path=args.model,
+    )
 
 
 __all__ = ["add_run_arguments", "add_executor_arguments", "axis_values", "config_from_args"]

@@ -33,8 +33,9 @@ HELP = "a grid of runs (boards x targets x seeds x strategies x caps), parallel 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_run_arguments(parser, sweep=True)  # every run option, the axes as lists, the executor options
-    parser.add_argument("--grid", type=Path, metavar="FILE",
-                        help="YAML grid: axis: [values] for board, target, seed, strategy, cap")
+    parser.add_argument(
+        "--grid", type=Path, metavar="FILE", help="YAML grid: axis: [values] for board, target, seed, strategy, cap"
+    )
 
 
 # ----------------------------------------------------------------------------- progress
@@ -43,21 +44,33 @@ class _Rich:
 
     def __init__(self, console) -> None:
         from rich.progress import (  # noqa: PLC0415
-            BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn,
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
         )
 
-        self.progress = Progress(TextColumn("[bold]sweep"), BarColumn(bar_width=30), MofNCompleteColumn(),
-                                 TextColumn("{task.fields[counts]}"), TimeElapsedColumn(),
-                                 TextColumn("ETA"), TimeRemainingColumn(), TextColumn("[dim]{task.description}"),
-                                 console=console, transient=False)
+        self.progress = Progress(
+            TextColumn("[bold]sweep"),
+            BarColumn(bar_width=30),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[counts]}"),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            TextColumn("[dim]{task.description}"),
+            console=console,
+            transient=False,
+        )
         self.console = console
         self.task = None
         self.counts = {"running": 0, "failed": 0}
 
     def _show(self, desc: str = "") -> None:
         c = self.counts
-        self.progress.update(self.task, counts=f"running {c['running']}  failed {c['failed']}",
-                             description=desc[:60])
+        self.progress.update(self.task, counts=f"running {c['running']}  failed {c['failed']}", description=desc[:60])
 
     def begin(self, total: int, skipped: int, where: str) -> None:
         self.console.print(f"[dim]{where}; {skipped} point(s) up to date")
@@ -139,18 +152,26 @@ def summary_text(doc: dict, out: Path) -> str:
         res = row.get("resources") or {}
         acc = row.get("accuracy") or {}
 
-        def cell(r: str) -> str:
+        def cell(r: str, res: dict = res) -> str:
             return f"{res[r]['used']}/{res[r]['allowed']}" if r in res else "-"
 
-        table.add_row(row["point"], row["status"], {True: "yes", False: "NO", None: "-"}[row.get("fits")],
-                      cell("dsp"), cell("lut"), "-" if row.get("latency_ns") is None else f"{row['latency_ns']:.0f} ns",
-                      "-" if acc.get("pruned") is None else f"{acc['pruned']:.4f}",
-                      "-" if acc.get("retention") is None else f"{acc['retention']:.4f}")
+        table.add_row(
+            row["point"],
+            row["status"],
+            {True: "yes", False: "NO", None: "-"}[row.get("fits")],
+            cell("dsp"),
+            cell("lut"),
+            "-" if row.get("latency_ns") is None else f"{row['latency_ns']:.0f} ns",
+            "-" if acc.get("pruned") is None else f"{acc['pruned']:.4f}",
+            "-" if acc.get("retention") is None else f"{acc['retention']:.4f}",
+        )
     console.print(table)
     s = doc["summary"]
-    lines = ["\n".join(line.rstrip() for line in buf.getvalue().rstrip().splitlines()),
-             f"{s['completed']}/{s['points']} completed, {s['failed']} failed, {s['not run']} not run",
-             f"wrote {out / 'sweep.md'}, {out / 'sweep.html'}, {out / 'sweep.json'}"]
+    lines = [
+        "\n".join(line.rstrip() for line in buf.getvalue().rstrip().splitlines()),
+        f"{s['completed']}/{s['points']} completed, {s['failed']} failed, {s['not run']} not run",
+        f"wrote {out / 'sweep.md'}, {out / 'sweep.html'}, {out / 'sweep.json'}",
+    ]
     return "\n".join(lines)
 
 
@@ -166,8 +187,13 @@ def execute(args: argparse.Namespace, grid: Grid) -> int:
     executor = make_executor(args.executor, address=args.ray_address, workers=args.workers)
     outcome = run_sweep(points, base.out, executor, observer, grid)
     if getattr(args, "json", False):
-        print(json.dumps({"event": "sweep", "out": str(base.out), "exit_code": outcome.exit_code,
-                          **outcome.report["summary"]}, sort_keys=True), flush=True)
+        print(
+            json.dumps(
+                {"event": "sweep", "out": str(base.out), "exit_code": outcome.exit_code, **outcome.report["summary"]},
+                sort_keys=True,
+            ),
+            flush=True,
+        )
     else:
         sys.stdout.write(summary_text(outcome.report, base.out) + "\n")
     return outcome.exit_code

@@ -41,38 +41,52 @@ def add_model_arguments(parser: argparse.ArgumentParser, *, seed: bool = True, t
     from fpga_prune.model.features import TARGETS  # noqa: PLC0415
 
     if target:
-        parser.add_argument("--target", default="bigmove", choices=sorted(TARGETS),
-                            help="label: " + "; ".join(f"{k}: {v[1]}" for k, v in TARGETS.items())
-                            + " (default bigmove: the one with real signal on 5-minute candles)")
+        parser.add_argument(
+            "--target",
+            default="bigmove",
+            choices=sorted(TARGETS),
+            help="label: "
+            + "; ".join(f"{k}: {v[1]}" for k, v in TARGETS.items())
+            + " (default bigmove: the one with real signal on 5-minute candles)",
+        )
     m = parser.add_argument_group("model")
     m.add_argument("--hidden", default="64,32", help="hidden layer sizes (default 64,32)")
     m.add_argument("--quantized", action="store_true", help="QKeras quantization-aware training")
     m.add_argument("--bits", type=int, default=8, help="QKeras weight/bias bits (default 8)")
     m.add_argument("--integer-bits", type=int, default=0, help="QKeras weight/bias integer bits (default 0)")
     m.add_argument("--act-bits", type=int, default=8, help="QKeras quantized_relu bits (default 8)")
-    m.add_argument("--act-integer-bits", type=int, default=3,
-                   help="QKeras quantized_relu integer bits (default 3)")
+    m.add_argument("--act-integer-bits", type=int, default=3, help="QKeras quantized_relu integer bits (default 3)")
     if seed:
         m.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     m.add_argument("--epochs", type=int, default=60, help="maximum epochs (default 60)")
     m.add_argument("--batch-size", type=int, default=256, help="batch size (default 256)")
     m.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (default 1e-3)")
-    m.add_argument("--patience", type=int, default=6,
-                   help="epochs without better validation loss before stopping (default 6)")
+    m.add_argument(
+        "--patience", type=int, default=6, help="epochs without better validation loss before stopping (default 6)"
+    )
     m.add_argument("--threads", type=int, default=None, help="TensorFlow threads (default min(2, cores))")
     f = parser.add_argument_group("features")
     f.add_argument("--windows", default="12,48,288", help="trailing windows in candles (default 12,48,288)")
     f.add_argument("--lags", type=int, default=4, help="lagged returns (default 4)")
-    f.add_argument("--median-window", type=int, default=288,
-                   help="trailing window of the bigmove threshold (default 288)")
-    f.add_argument("--dead-zone", type=float, default=0.0005,
-                   help="direction3: |return| at or below this is 'flat' (default 0.0005)")
+    f.add_argument(
+        "--median-window", type=int, default=288, help="trailing window of the bigmove threshold (default 288)"
+    )
+    f.add_argument(
+        "--dead-zone",
+        type=float,
+        default=0.0005,
+        help="direction3: |return| at or below this is 'flat' (default 0.0005)",
+    )
     f.add_argument("--no-time-of-day", action="store_true", help="drop the time-of-day features")
     f.add_argument("--purge", type=int, default=288, help="rows dropped between splits (default 288)")
     e = parser.add_argument_group("evaluation")
     e.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples (default 1000)")
-    e.add_argument("--boot-block", type=int, default=48,
-                   help="bootstrap block length in rows; neighbouring candles are dependent (default 48)")
+    e.add_argument(
+        "--boot-block",
+        type=int,
+        default=48,
+        help="bootstrap block length in rows; neighbouring candles are dependent (default 48)",
+    )
 
 
 def configs_from_args(args: argparse.Namespace):
@@ -82,25 +96,37 @@ def configs_from_args(args: argparse.Namespace):
 
     hidden = model.parse_hidden(args.hidden)
     spec = features.FeatureSpec(
-        target=args.target, windows=_ints(args.windows, "--windows"), lags=args.lags,
-        median_window=args.median_window, dead_zone=args.dead_zone,
-        time_of_day=not args.no_time_of_day, purge=args.purge,
+        target=args.target,
+        windows=_ints(args.windows, "--windows"),
+        lags=args.lags,
+        median_window=args.median_window,
+        dead_zone=args.dead_zone,
+        time_of_day=not args.no_time_of_day,
+        purge=args.purge,
     )
     cfg = model.ModelConfig(
-        hidden=hidden, quantized=args.quantized, bits=args.bits, integer_bits=args.integer_bits,
-        act_bits=args.act_bits, act_integer_bits=args.act_integer_bits, epochs=args.epochs,
-        batch_size=args.batch_size, learning_rate=args.lr, patience=args.patience, seed=args.seed,
+        hidden=hidden,
+        quantized=args.quantized,
+        bits=args.bits,
+        integer_bits=args.integer_bits,
+        act_bits=args.act_bits,
+        act_integer_bits=args.act_integer_bits,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.lr,
+        patience=args.patience,
+        seed=args.seed,
     )
     return spec, cfg
 
 
 def run(args: argparse.Namespace) -> int:
-    from fpga_prune.model import training as model  # noqa: PLC0415
-    from fpga_prune.flow.bundles import train_bundle  # noqa: PLC0415
     from fpga_prune.cli.app import emit  # noqa: PLC0415
     from fpga_prune.cli.candle_options import source_from_args  # noqa: PLC0415
     from fpga_prune.data import load_source  # noqa: PLC0415
     from fpga_prune.errors import InputError  # noqa: PLC0415
+    from fpga_prune.flow.bundles import train_bundle  # noqa: PLC0415
+    from fpga_prune.model import training as model  # noqa: PLC0415
     from fpga_prune.outdir import check_out_dir  # noqa: PLC0415
 
     t0 = time.perf_counter()
@@ -114,8 +140,9 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--threads", None, f"must be >= 1, got {args.threads}")
 
     candles, _ = load_source(source_from_args(args))
-    payload, t_train = train_bundle(candles, args.out, spec, cfg, threads=args.threads, n_boot=args.n_boot,
-                                    boot_block=args.boot_block)
+    payload, t_train = train_bundle(
+        candles, args.out, spec, cfg, threads=args.threads, n_boot=args.n_boot, boot_block=args.boot_block
+    )
     elapsed = time.perf_counter() - t0
     history = payload["training"]
     test_metrics = payload["test"]

@@ -7,6 +7,7 @@ Public API (other packages depend on these names): ``load``, ``fetch``,
 ``sample_path`` / ``get_sample`` / ``sample_names`` (the built-in samples;
 ``load("sample:NAME")`` loads one).
 """
+
 from fpga_prune.data.builtin import Sample, get_sample, sample_names, sample_path
 from fpga_prune.data.bybit import FetchError, fetch
 from fpga_prune.data.candles import Candles
@@ -20,8 +21,30 @@ from fpga_prune.data.timeutil import INTERVALS, format_ts, parse_interval, parse
 from fpga_prune.data.validate import ValidationReport, validate
 
 __all__ = [
-    "CandleSource", "Candles", "FetchError", "FileLayout", "INTERVALS", "ValidationReport", "calibration_dir",
-    "data_record", "fetch", "format_summary", "format_ts", "load", "load_csv", "load_json", "load_source",
-    "parse_interval", "parse_time", "recorded_source", "shared_csv", "summarize", "validate", "write_csv",
-    "Sample", "get_sample", "sample_names", "sample_path",
+    "CandleSource",
+    "Candles",
+    "FetchError",
+    "FileLayout",
+    "INTERVALS",
+    "ValidationReport",
+    "calibration_dir",
+    "data_record",
+    "fetch",
+    "format_summary",
+    "format_ts",
+    "load",
+    "load_csv",
+    "load_json",
+    "load_source",
+    "parse_interval",
+    "parse_time",
+    "recorded_source",
+    "shared_csv",
+    "summarize",
+    "validate",
+    "write_csv",
+    "Sample",
+    "get_sample",
+    "sample_names",
+    "sample_path",
 ]

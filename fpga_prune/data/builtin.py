@@ -59,15 +59,32 @@ class Sample:
 
     def describe(self) -> str:
         """'Bybit BTCUSDT linear 5 min, 2025-04-03..2025-07-02, 25,920 candles'."""
-        return (f"{self.exchange} {self.symbol} {self.category} {interval_label(interval_ms(self.interval))}, "
-                f"{self.first_candle[:10]}..{self.last_candle[:10]}, {self.rows:,} candles")
+        return (
+            f"{self.exchange} {self.symbol} {self.category} {interval_label(interval_ms(self.interval))}, "
+            f"{self.first_candle[:10]}..{self.last_candle[:10]}, {self.rows:,} candles"
+        )
 
     def record(self) -> JsonObject:
         """What a data summary keeps of it: name, hashes and where the candles came from."""
-        keys = ("exchange", "api", "category", "symbol", "interval", "first_candle", "last_candle", "rows",
-                "obtained", "licence")
-        return {"name": self.name, "file": self.file.name, "sha256_csv": self.sha256_csv,
-                "sha256_gz": self.sha256_gz, **{k: self.provenance.get(k) for k in keys}}
+        keys = (
+            "exchange",
+            "api",
+            "category",
+            "symbol",
+            "interval",
+            "first_candle",
+            "last_candle",
+            "rows",
+            "obtained",
+            "licence",
+        )
+        return {
+            "name": self.name,
+            "file": self.file.name,
+            "sha256_csv": self.sha256_csv,
+            "sha256_gz": self.sha256_gz,
+            **{k: self.provenance.get(k) for k in keys},
+        }
 
 
 def sample_names() -> tuple[str, ...]:
@@ -77,7 +94,7 @@ def sample_names() -> tuple[str, ...]:
 def sample_ref(ref: str | os.PathLike[str]) -> str | None:
     """``'sample:NAME'`` -> ``'NAME'``; None for anything else (a file path)."""
     text = os.fspath(ref)
-    return text[len(PREFIX):] if text.startswith(PREFIX) else None
+    return text[len(PREFIX) :] if text.startswith(PREFIX) else None
 
 
 def get_sample(name: str) -> Sample:
@@ -89,12 +106,24 @@ def get_sample(name: str) -> Sample:
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise FileNotFoundError(f"built-in sample {name!r}: cannot read {meta_path} ({exc}); "
-                                "broken installation") from None
-    return Sample(name=name, file=SAMPLES_DIR / meta["file"], csv_name=meta["csv_name"],
-                  exchange=meta["exchange"], category=meta["category"], symbol=meta["symbol"],
-                  interval=str(meta["interval"]), first_candle=meta["first_candle"], last_candle=meta["last_candle"],
-                  rows=int(meta["rows"]), sha256_csv=meta["sha256_csv"], sha256_gz=meta["sha256_gz"], provenance=meta)
+        raise FileNotFoundError(
+            f"built-in sample {name!r}: cannot read {meta_path} ({exc}); broken installation"
+        ) from None
+    return Sample(
+        name=name,
+        file=SAMPLES_DIR / meta["file"],
+        csv_name=meta["csv_name"],
+        exchange=meta["exchange"],
+        category=meta["category"],
+        symbol=meta["symbol"],
+        interval=str(meta["interval"]),
+        first_candle=meta["first_candle"],
+        last_candle=meta["last_candle"],
+        rows=int(meta["rows"]),
+        sha256_csv=meta["sha256_csv"],
+        sha256_gz=meta["sha256_gz"],
+        provenance=meta,
+    )
 
 
 def sample_of(path: str | os.PathLike[str]) -> str | None:
@@ -109,7 +138,7 @@ def sample_of(path: str | os.PathLike[str]) -> str | None:
 
 
 def _user_cache_dir() -> Path:
-    import platformdirs  # only when a cache copy is wanted
+    import platformdirs  # noqa: PLC0415  (only when a cache copy is wanted)
 
     return Path(platformdirs.user_cache_dir("fpga-prune")) / "samples"
 
@@ -122,16 +151,21 @@ def sample_path(name: str, cache_dir: str | os.PathLike[str] | None = None) -> P
     rename, so parallel workers (pytest-xdist) never see half a file.
     """
     s = get_sample(name)
-    roots = [Path(cache_dir)] if cache_dir is not None else [
-        _user_cache_dir(), Path(tempfile.gettempdir()) / f"fpga-prune-{getpass.getuser()}" / "samples"]
+    roots = (
+        [Path(cache_dir)]
+        if cache_dir is not None
+        else [_user_cache_dir(), Path(tempfile.gettempdir()) / f"fpga-prune-{getpass.getuser()}" / "samples"]
+    )
     targets = [root / s.sha256_csv[:16] / s.csv_name for root in roots]
     for target in targets:
         if target.is_file() and hashlib.sha256(target.read_bytes()).hexdigest() == s.sha256_csv:
             return target
     data = gzip.decompress(s.file.read_bytes())
     if hashlib.sha256(data).hexdigest() != s.sha256_csv:
-        raise RuntimeError(f"built-in sample {name!r}: {s.file} does not decompress to sha256 "
-                           f"{s.sha256_csv[:12]}...; broken installation")
+        raise RuntimeError(
+            f"built-in sample {name!r}: {s.file} does not decompress to sha256 "
+            f"{s.sha256_csv[:12]}...; broken installation"
+        )
     errors = []
     for target in targets:
         try:

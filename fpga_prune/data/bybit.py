@@ -59,8 +59,9 @@ def default_cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("fpga-prune")) / "bybit"
 
 
-def cache_path(cache_dir: str | os.PathLike[str] | None, category: str, symbol: str, code: str,
-               start_ms: int, end_ms: int) -> Path:
+def cache_path(
+    cache_dir: str | os.PathLike[str] | None, category: str, symbol: str, code: str, start_ms: int, end_ms: int
+) -> Path:
     root = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     return root / f"{category}_{symbol}_{code}_{start_ms}_{end_ms}.csv"
 
@@ -80,11 +81,18 @@ def make_client(session: requests.Session | None = None, *, timeout: int = 10) -
 
 
 def _backoff(attempt: int) -> float:
-    return min(BACKOFF_CAP_S, BACKOFF_S * 2 ** attempt)
+    return min(BACKOFF_CAP_S, BACKOFF_S * 2**attempt)
 
 
-def _request_page(http: HTTP, params: dict[str, str | int], *, source: str, sleep: Callable[[float], None],
-                  clock: Callable[[], float], max_attempts: int) -> JsonObject:
+def _request_page(
+    http: HTTP,
+    params: dict[str, str | int],
+    *,
+    source: str,
+    sleep: Callable[[float], None],
+    clock: Callable[[], float],
+    max_attempts: int,
+) -> JsonObject:
     """One get_kline call, retried on connection errors, rate limits and 5xx."""
     from pybit.exceptions import FailedRequestError, InvalidRequestError  # noqa: PLC0415
 
@@ -94,8 +102,9 @@ def _request_page(http: HTTP, params: dict[str, str | int], *, source: str, slee
             return http.get_kline(**params)
         except InvalidRequestError as exc:
             if exc.status_code not in RATE_LIMIT_CODES:
-                raise InputError(source, f"retCode {exc.status_code}",
-                                 f"Bybit rejected the request: {exc.message}") from None
+                raise InputError(
+                    source, f"retCode {exc.status_code}", f"Bybit rejected the request: {exc.message}"
+                ) from None
             last = f"rate limited (retCode {exc.status_code}: {exc.message})"
             delay = _backoff(attempt)
             reset = (exc.resp_headers or {}).get("X-Bapi-Limit-Reset-Timestamp")
@@ -117,9 +126,19 @@ def _request_page(http: HTTP, params: dict[str, str | int], *, source: str, slee
     raise FetchError(f"{source}: gave up after {max_attempts} attempts; last error: {last}")
 
 
-def _fetch_rows(http: HTTP, *, category: str, symbol: str, code: str, start_ms: int, end_ms: int,
-                source: str, sleep: Callable[[float], None], clock: Callable[[], float],
-                max_attempts: int) -> KlineRows:
+def _fetch_rows(
+    http: HTTP,
+    *,
+    category: str,
+    symbol: str,
+    code: str,
+    start_ms: int,
+    end_ms: int,
+    source: str,
+    sleep: Callable[[float], None],
+    clock: Callable[[], float],
+    max_attempts: int,
+) -> KlineRows:
     """Page through ``[start_ms, end_ms)`` until every part of it is covered.
 
     Bybit answers with at most ``limit`` rows, newest first.  A full page
@@ -137,18 +156,19 @@ def _fetch_rows(http: HTTP, *, category: str, symbol: str, code: str, start_ms: 
         page += 1
         if page > budget:
             raise FetchError(f"{source}: paging did not converge after {budget} pages")
-        params: dict[str, str | int] = dict(category=category, symbol=symbol, interval=code, start=lo,
-                                            end=hi, limit=PAGE_LIMIT)
-        resp = _request_page(http, params, source=source, sleep=sleep, clock=clock,
-                             max_attempts=max_attempts)
+        params: dict[str, str | int] = dict(
+            category=category, symbol=symbol, interval=code, start=lo, end=hi, limit=PAGE_LIMIT
+        )
+        resp = _request_page(http, params, source=source, sleep=sleep, clock=clock, max_attempts=max_attempts)
         result = resp.get("result") if isinstance(resp, dict) else None
         if not isinstance(result, dict) or not isinstance(result.get("list"), list):
             raise InputError(source, f"page {page}", "malformed v5 response: no result.list")
         got = result["list"]
         server_time = resp.get("time")
         before = len(rows.ts)
-        rows.add(got, source=source, label=f"page {page}",
-                 server_time=server_time if isinstance(server_time, int) else None)
+        rows.add(
+            got, source=source, label=f"page {page}", server_time=server_time if isinstance(server_time, int) else None
+        )
         page_ts = [t for t in rows.ts[before:] if lo <= t <= hi]
         if len(got) < PAGE_LIMIT or not page_ts:
             continue  # the server had nothing more in [lo, hi]
@@ -161,12 +181,21 @@ def _fetch_rows(http: HTTP, *, category: str, symbol: str, code: str, start_ms: 
     return rows
 
 
-def fetch(symbol: str, interval: str | int, start: str | int | datetime,
-          end: str | int | datetime | None = None, *, category: str = "linear",
-          cache_dir: str | os.PathLike[str] | None = None, use_cache: bool = True,
-          refresh: bool = False, session: requests.Session | None = None,
-          sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.time,
-          max_attempts: int = MAX_ATTEMPTS) -> Candles:
+def fetch(
+    symbol: str,
+    interval: str | int,
+    start: str | int | datetime,
+    end: str | int | datetime | None = None,
+    *,
+    category: str = "linear",
+    cache_dir: str | os.PathLike[str] | None = None,
+    use_cache: bool = True,
+    refresh: bool = False,
+    session: requests.Session | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.time,
+    max_attempts: int = MAX_ATTEMPTS,
+) -> Candles:
     """Closed candles with open time in ``[start, end)`` (``end`` None: now), gaps allowed.
 
     Complete ranges (``end`` in the past) are cached as one CSV per
@@ -177,15 +206,13 @@ def fetch(symbol: str, interval: str | int, start: str | int | datetime,
     if not symbol:
         raise InputError("command line", "--symbol", "empty symbol")
     if category not in CATEGORIES:
-        raise InputError("command line", "--category",
-                         f"unknown category {category!r}; valid: {', '.join(CATEGORIES)}")
+        raise InputError("command line", "--category", f"unknown category {category!r}; valid: {', '.join(CATEGORIES)}")
     code = parse_interval(interval)
     now_ms = int(clock() * 1000)
     start_ms = parse_time(start, field="--start")
     end_ms = now_ms if end is None else parse_time(end, field="--end")
     if end_ms <= start_ms:
-        raise InputError("command line", "--end",
-                         f"end {format_ts(end_ms)} is not after start {format_ts(start_ms)}")
+        raise InputError("command line", "--end", f"end {format_ts(end_ms)} is not after start {format_ts(start_ms)}")
     source = source_label(category, symbol, code)
     complete = end_ms <= now_ms  # a range reaching into the future would cache a stale tail
     path = cache_path(cache_dir, category, symbol, code, start_ms, end_ms)
@@ -197,13 +224,23 @@ def fetch(symbol: str, interval: str | int, start: str | int | datetime,
         else:
             return replace(cached, source=source)
     http = make_client(session)
-    rows = _fetch_rows(http, category=category, symbol=symbol, code=code, start_ms=start_ms,
-                       end_ms=end_ms, source=source, sleep=sleep, clock=clock,
-                       max_attempts=max_attempts)
+    rows = _fetch_rows(
+        http,
+        category=category,
+        symbol=symbol,
+        code=code,
+        start_ms=start_ms,
+        end_ms=end_ms,
+        source=source,
+        sleep=sleep,
+        clock=clock,
+        max_attempts=max_attempts,
+    )
     # Server time marks the open candle; with no server time we fall back to our clock.
     rows.server_time = [now_ms if t < 0 else t for t in rows.server_time]
-    candles, labels = rows.build(source=source, symbol=symbol, interval=code, on_conflict="last",
-                                 keep=(start_ms, end_ms))
+    candles, labels = rows.build(
+        source=source, symbol=symbol, interval=code, on_conflict="last", keep=(start_ms, end_ms)
+    )
     validate(candles, allow_gaps=True, locate=labels.__getitem__)
     if use_cache and complete:
         write_csv(candles, path)
@@ -214,5 +251,4 @@ def no_sleep(_: float) -> None:
     """For tests and dry runs."""
 
 
-__all__ = ["fetch", "FetchError", "make_client", "cache_path", "default_cache_dir",
-           "RATE_LIMIT_CODES", "no_sleep"]
+__all__ = ["fetch", "FetchError", "make_client", "cache_path", "default_cache_dir", "RATE_LIMIT_CODES", "no_sleep"]

@@ -40,9 +40,15 @@ class Candles:
         """Rows ``[start, stop)`` as a new series (same metadata)."""
         sl = slice(start, stop)
         return Candles(
-            symbol=self.symbol, interval_ms=self.interval_ms,
-            timestamp_ms=self.timestamp_ms[sl], open=self.open[sl], high=self.high[sl],
-            low=self.low[sl], close=self.close[sl], volume=self.volume[sl],
+            symbol=self.symbol,
+            interval_ms=self.interval_ms,
+            timestamp_ms=self.timestamp_ms[sl],
+            open=self.open[sl],
+            high=self.high[sl],
+            low=self.low[sl],
+            close=self.close[sl],
+            volume=self.volume[sl],
             turnover=None if self.turnover is None else self.turnover[sl],
-            source=self.source, layout=self.layout,
+            source=self.source,
+            layout=self.layout,
         )

@@ -28,7 +28,11 @@ from fpga_prune.data.builtin import get_sample, sample_ref
 from fpga_prune.data.candles import Candles
 from fpga_prune.data.layout import EXPECTED, OPTIONAL, REQUIRED, FileLayout, map_header, parse_time_column
 from fpga_prune.data.timeutil import (
-    MIN_EPOCH_MS, candle_close_ms, format_ts, interval_ms, parse_interval,
+    MIN_EPOCH_MS,
+    candle_close_ms,
+    format_ts,
+    interval_ms,
+    parse_interval,
 )
 from fpga_prune.data.validate import ValidationReport, infer_interval_ms, validate
 from fpga_prune.errors import InputError
@@ -54,8 +58,7 @@ def _floats(cells: list[str], name: str, path: str, locate: Callable[[int], str]
             try:
                 float(cell)
             except ValueError:
-                raise InputError(path, f"{locate(i)} field {name}",
-                                 f"cannot parse number {cell!r}") from None
+                raise InputError(path, f"{locate(i)} field {name}", f"cannot parse number {cell!r}") from None
         raise
 
 
@@ -64,8 +67,7 @@ def _interval_for(ts: np.ndarray, interval: str | int | None, path: str, name: s
         return interval_ms(parse_interval(interval))
     ms = infer_interval_ms(ts)
     if ms is None:
-        raise InputError(path, f"field {name}",
-                         f"cannot infer the interval from {len(ts)} row(s); pass --interval")
+        raise InputError(path, f"field {name}", f"cannot infer the interval from {len(ts)} row(s); pass --interval")
     return ms
 
 
@@ -95,16 +97,25 @@ def _read_text(path: Path) -> str:
 
 
 # ----------------------------------------------------------------------------- CSV
-def load_csv(path: str | os.PathLike[str], *, interval: str | int | None = None,
-             allow_gaps: bool = False, symbol: str | None = None) -> Candles:
+def load_csv(
+    path: str | os.PathLike[str],
+    *,
+    interval: str | int | None = None,
+    allow_gaps: bool = False,
+    symbol: str | None = None,
+) -> Candles:
     """Load and validate a CSV; ``interval`` (Bybit code) is inferred when None."""
     candles, _ = load_csv_with_report(path, interval=interval, allow_gaps=allow_gaps, symbol=symbol)
     return candles
 
 
-def load_csv_with_report(path: str | os.PathLike[str], *, interval: str | int | None = None,
-                         allow_gaps: bool = False,
-                         symbol: str | None = None) -> tuple[Candles, ValidationReport]:
+def load_csv_with_report(
+    path: str | os.PathLike[str],
+    *,
+    interval: str | int | None = None,
+    allow_gaps: bool = False,
+    symbol: str | None = None,
+) -> tuple[Candles, ValidationReport]:
     path = Path(path)
     src = str(path)
     text = _read_text(path)
@@ -126,8 +137,9 @@ def load_csv_with_report(path: str | os.PathLike[str], *, interval: str | int | 
         if len(row) != width:
             if not any(cell.strip() for cell in row):
                 continue  # blank line
-            raise InputError(src, f"line {reader.line_num}",
-                             f"expected {width} fields, got {len(row)}: {','.join(row)[:80]!r}")
+            raise InputError(
+                src, f"line {reader.line_num}", f"expected {width} fields, got {len(row)}: {','.join(row)[:80]!r}"
+            )
         lines.append(reader.line_num)
         rows.append(row)
     if not rows:
@@ -148,14 +160,25 @@ def load_csv_with_report(path: str | os.PathLike[str], *, interval: str | int | 
     if reordered:  # newest first (the v5 API's order): read it oldest first
         ts, line_arr = ts[::-1].copy(), line_arr[::-1].copy()
         vals = {c: v[::-1].copy() for c, v in vals.items()}
-    layout = FileLayout(columns=tuple(sorted(names.items(), key=lambda kv: index[kv[0]])),
-                        time_format=time_format, utc_assumed=utc_assumed, reordered=reordered,
-                        ignored=ignored)
+    layout = FileLayout(
+        columns=tuple(sorted(names.items(), key=lambda kv: index[kv[0]])),
+        time_format=time_format,
+        utc_assumed=utc_assumed,
+        reordered=reordered,
+        ignored=ignored,
+    )
     length = _interval_for(ts, interval, src, names["timestamp"])
     candles = Candles(
-        symbol=symbol if symbol is not None else symbol_from_name(path), interval_ms=length,
-        timestamp_ms=ts, open=vals["open"], high=vals["high"], low=vals["low"],
-        close=vals["close"], volume=vals["volume"], turnover=vals.get("turnover"), source=src,
+        symbol=symbol if symbol is not None else symbol_from_name(path),
+        interval_ms=length,
+        timestamp_ms=ts,
+        open=vals["open"],
+        high=vals["high"],
+        low=vals["low"],
+        close=vals["close"],
+        volume=vals["volume"],
+        turnover=vals.get("turnover"),
+        source=src,
         layout=layout,
     )
     report = validate(candles, allow_gaps=allow_gaps, locate=locate, names=names)
@@ -220,8 +243,15 @@ class KlineRows:
             self.labels.append(where)
             self.server_time.append(-1 if server_time is None else int(server_time))
 
-    def build(self, *, source: str, symbol: str, interval: str | int | None, on_conflict: str,
-              keep: tuple[int, int] | None = None) -> tuple[Candles, list[str]]:
+    def build(
+        self,
+        *,
+        source: str,
+        symbol: str,
+        interval: str | int | None,
+        on_conflict: str,
+        keep: tuple[int, int] | None = None,
+    ) -> tuple[Candles, list[str]]:
         """Sorted, de-duplicated candles and each row's label.
 
         ``on_conflict``: "error" (files: two different values for one candle
@@ -244,9 +274,11 @@ class KlineRows:
             for i in dup:
                 a, b = vals[i], vals[i + 1]
                 if not np.array_equal(a, b, equal_nan=True):
-                    raise InputError(source, f"{labels[i + 1]} field timestamp",
-                                     f"{format_ts(ts[i])} appears again with different values "
-                                     f"(also {labels[i]})")
+                    raise InputError(
+                        source,
+                        f"{labels[i + 1]} field timestamp",
+                        f"{format_ts(ts[i])} appears again with different values (also {labels[i]})",
+                    )
         ts, vals, srv = ts[last_of_run], vals[last_of_run], srv[last_of_run]
         labels = [lab for lab, k in zip(labels, last_of_run) if k]
         if keep is not None:
@@ -265,10 +297,16 @@ class KlineRows:
             raise InputError(source, None, "no closed candles (only the still-open one)")
         turnover = vals[:, 5]
         candles = Candles(
-            symbol=symbol, interval_ms=length, timestamp_ms=ts,
-            open=vals[:, 0].copy(), high=vals[:, 1].copy(), low=vals[:, 2].copy(),
-            close=vals[:, 3].copy(), volume=vals[:, 4].copy(),
-            turnover=None if np.isnan(turnover).all() else turnover.copy(), source=source,
+            symbol=symbol,
+            interval_ms=length,
+            timestamp_ms=ts,
+            open=vals[:, 0].copy(),
+            high=vals[:, 1].copy(),
+            low=vals[:, 2].copy(),
+            close=vals[:, 3].copy(),
+            volume=vals[:, 4].copy(),
+            turnover=None if np.isnan(turnover).all() else turnover.copy(),
+            source=source,
         )
         return candles, labels
 
@@ -282,8 +320,7 @@ def _responses(path: Path, text: str, jsonl: bool) -> list[tuple[str, JsonValue]
             obj = json.loads(text)
         except json.JSONDecodeError as exc:
             if exc.msg != "Extra data":
-                raise InputError(src, f"line {exc.lineno} column {exc.colno}",
-                                 f"invalid JSON: {exc.msg}") from None
+                raise InputError(src, f"line {exc.lineno} column {exc.colno}", f"invalid JSON: {exc.msg}") from None
             jsonl = True  # several objects, one per line
         else:
             if isinstance(obj, list) and obj and all(isinstance(o, dict) for o in obj):
@@ -302,15 +339,15 @@ def _responses(path: Path, text: str, jsonl: bool) -> list[tuple[str, JsonValue]
     return docs
 
 
-def load_json(path: str | os.PathLike[str], *, interval: str | int | None = None,
-              allow_gaps: bool = False) -> Candles:
+def load_json(path: str | os.PathLike[str], *, interval: str | int | None = None, allow_gaps: bool = False) -> Candles:
     """Load saved v5 ``/market/kline`` responses (object, list of objects, or JSON lines)."""
     candles, _ = load_json_with_report(path, interval=interval, allow_gaps=allow_gaps)
     return candles
 
 
-def load_json_with_report(path: str | os.PathLike[str], *, interval: str | int | None = None,
-                          allow_gaps: bool = False) -> tuple[Candles, ValidationReport]:
+def load_json_with_report(
+    path: str | os.PathLike[str], *, interval: str | int | None = None, allow_gaps: bool = False
+) -> tuple[Candles, ValidationReport]:
     path = Path(path)
     src = str(path)
     docs = _responses(path, _read_text(path), kind_suffix(path) in (".jsonl", ".ndjson"))
@@ -320,8 +357,7 @@ def load_json_with_report(path: str | os.PathLike[str], *, interval: str | int |
             raise InputError(src, label, f"expected a v5 response object, got {type(doc).__name__}")
         code = doc.get("retCode", 0)
         if code != 0:
-            raise InputError(src, f"{label} field retCode",
-                             f"Bybit error response {code}: {doc.get('retMsg', '')!s}")
+            raise InputError(src, f"{label} field retCode", f"Bybit error response {code}: {doc.get('retMsg', '')!s}")
         result = doc.get("result", doc)
         if not isinstance(result, dict) or not isinstance(result.get("list"), list):
             raise InputError(src, label, "not a v5 kline response: no result.list")
@@ -329,11 +365,13 @@ def load_json_with_report(path: str | os.PathLike[str], *, interval: str | int |
         if isinstance(sym, str) and sym:
             rows.symbols.setdefault(sym, label)
         server_time = doc.get("time")
-        rows.add(result["list"], source=src, label=label,
-                 server_time=server_time if isinstance(server_time, int) else None)
+        rows.add(
+            result["list"], source=src, label=label, server_time=server_time if isinstance(server_time, int) else None
+        )
     if len(rows.symbols) > 1:
-        raise InputError(src, "field symbol", "mixed symbols " + ", ".join(
-            f"{s} ({lab})" for s, lab in rows.symbols.items()))
+        raise InputError(
+            src, "field symbol", "mixed symbols " + ", ".join(f"{s} ({lab})" for s, lab in rows.symbols.items())
+        )
     symbol = next(iter(rows.symbols), "") or symbol_from_name(path)
     candles, labels = rows.build(source=src, symbol=symbol, interval=interval, on_conflict="error")
     report = validate(candles, allow_gaps=allow_gaps, locate=labels.__getitem__)
@@ -341,8 +379,9 @@ def load_json_with_report(path: str | os.PathLike[str], *, interval: str | int |
 
 
 # ----------------------------------------------------------------------------- dispatch
-def load_with_report(path: str | os.PathLike[str], *, allow_gaps: bool = False,
-                     interval: str | int | None = None) -> tuple[Candles, ValidationReport]:
+def load_with_report(
+    path: str | os.PathLike[str], *, allow_gaps: bool = False, interval: str | int | None = None
+) -> tuple[Candles, ValidationReport]:
     name = sample_ref(path)
     if name is not None:  # "sample:NAME": a built-in sample (gzip CSV inside the package)
         sample = get_sample(name)
@@ -352,15 +391,18 @@ def load_with_report(path: str | os.PathLike[str], *, allow_gaps: bool = False,
         raise InputError(path, None, "is a directory, not a candle file")
     kind = _SUFFIXES.get(kind_suffix(path))
     if kind is None:
-        raise InputError(path, None, f"unknown file type {kind_suffix(path) or path.suffix or '(none)'!r}; "
-                         f"valid: {', '.join(sorted(_SUFFIXES))}")
+        raise InputError(
+            path,
+            None,
+            f"unknown file type {kind_suffix(path) or path.suffix or '(none)'!r}; "
+            f"valid: {', '.join(sorted(_SUFFIXES))}",
+        )
     if kind == "csv":
         return load_csv_with_report(path, interval=interval, allow_gaps=allow_gaps)
     return load_json_with_report(path, interval=interval, allow_gaps=allow_gaps)
 
 
-def load(path: str | os.PathLike[str], *, allow_gaps: bool = False,
-         interval: str | int | None = None) -> Candles:
+def load(path: str | os.PathLike[str], *, allow_gaps: bool = False, interval: str | int | None = None) -> Candles:
     """Validated candles from a .csv, .json or .jsonl file (dispatch on the suffix; each may be
     gzip-compressed, e.g. .csv.gz), or from a built-in sample named ``sample:NAME``."""
     return load_with_report(path, allow_gaps=allow_gaps, interval=interval)[0]
@@ -387,4 +429,3 @@ def write_csv(candles: Candles, path: str | os.PathLike[str]) -> Path:
 
     write_bytes_atomic(path, csv_bytes(candles))
     return Path(path)
-

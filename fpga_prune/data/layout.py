@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TypedDict
 
 import numpy as np
@@ -102,9 +102,14 @@ class FileLayout:
         return tuple(out)
 
     def to_dict(self) -> FileFormatDoc:
-        return {"columns": dict(self.columns), "time_format": self.time_format,
-                "utc_assumed": self.utc_assumed, "reordered": self.reordered,
-                "ignored": list(self.ignored), "notes": list(self.notes())}
+        return {
+            "columns": dict(self.columns),
+            "time_format": self.time_format,
+            "utc_assumed": self.utc_assumed,
+            "reordered": self.reordered,
+            "ignored": list(self.ignored),
+            "notes": list(self.notes()),
+        }
 
 
 def map_header(header: Sequence[str], src: str, where: str) -> tuple[dict[str, int], tuple[str, ...]]:
@@ -125,13 +130,20 @@ def map_header(header: Sequence[str], src: str, where: str) -> tuple[dict[str, i
         if len(ks) > 1:
             what = "time" if field == "timestamp" else field
             a, b = (header[k].strip() for k in ks[:2])
-            raise InputError(src, f"{where} header", f"two candidate {what} columns {a!r} (column {ks[0] + 1}) "
-                             f"and {b!r} (column {ks[1] + 1}); remove or rename one")
+            raise InputError(
+                src,
+                f"{where} header",
+                f"two candidate {what} columns {a!r} (column {ks[0] + 1}) "
+                f"and {b!r} (column {ks[1] + 1}); remove or rename one",
+            )
     missing = [f for f in REQUIRED if f not in found]
     if missing:
-        raise InputError(src, f"{where} header",
-                         f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
-                         f"(found {','.join(h.strip() for h in header)}; expected {EXPECTED})")
+        raise InputError(
+            src,
+            f"{where} header",
+            f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
+            f"(found {','.join(h.strip() for h in header)}; expected {EXPECTED})",
+        )
     return {f: ks[0] for f, ks in found.items()}, tuple(ignored)
 
 
@@ -141,16 +153,18 @@ def _parse_iso(text: str) -> tuple[int, bool]:
     try:
         dt = datetime.fromisoformat(s[:-1] + "+00:00" if s.endswith("Z") else s)
     except ValueError:
-        raise ValueError(f"cannot parse timestamp {s!r} (expected ISO 8601 or epoch "
-                         "seconds/milliseconds/microseconds)") from None
+        raise ValueError(
+            f"cannot parse timestamp {s!r} (expected ISO 8601 or epoch seconds/milliseconds/microseconds)"
+        ) from None
     naive = dt.tzinfo is None
     if naive:
-        dt = dt.replace(tzinfo=timezone.utc)
+        dt = dt.replace(tzinfo=UTC)
     return int(round(dt.timestamp() * 1000)), naive
 
 
-def parse_time_column(cells: list[str], src: str, name: str,
-                      locate: Callable[[int], str]) -> tuple[np.ndarray, str, bool]:
+def parse_time_column(
+    cells: list[str], src: str, name: str, locate: Callable[[int], str]
+) -> tuple[np.ndarray, str, bool]:
     """Epoch ms of a time column, its format (a TIME_FORMATS key) and whether UTC was assumed.
 
     The first row decides epoch or ISO; a row of the other kind is an error.
@@ -161,14 +175,22 @@ def parse_time_column(cells: list[str], src: str, name: str,
         odd = np.flatnonzero(~digits)
         if odd.size:
             i = int(odd[0])
-            raise InputError(src, f"{locate(i)} field {name}", f"{stripped[i]!r} is not an epoch number like "
-                             f"{stripped[0]!r} on {locate(0)}; one column, one time format")
+            raise InputError(
+                src,
+                f"{locate(i)} field {name}",
+                f"{stripped[i]!r} is not an epoch number like "
+                f"{stripped[0]!r} on {locate(0)}; one column, one time format",
+            )
         return _epoch_column(np.array(stripped, dtype=np.float64), stripped, src, name, locate)
     odd = np.flatnonzero(digits)
     if odd.size:
         i = int(odd[0])
-        raise InputError(src, f"{locate(i)} field {name}", f"{stripped[i]!r} is an epoch number but "
-                         f"{locate(0)} has ISO text {stripped[0]!r}; one column, one time format")
+        raise InputError(
+            src,
+            f"{locate(i)} field {name}",
+            f"{stripped[i]!r} is an epoch number but "
+            f"{locate(0)} has ISO text {stripped[0]!r}; one column, one time format",
+        )
     naive = [s[:-6] if s.endswith("+00:00") else s[:-1] if s.endswith("Z") else s for s in stripped]
     if all(_UTC_NAIVE.fullmatch(s) for s in naive):
         try:
@@ -189,22 +211,30 @@ def parse_time_column(cells: list[str], src: str, name: str,
     return ts, "iso", assumed
 
 
-def _epoch_column(values: np.ndarray, cells: list[str], src: str, name: str,
-                  locate: Callable[[int], str]) -> tuple[np.ndarray, str, bool]:
+def _epoch_column(
+    values: np.ndarray, cells: list[str], src: str, name: str, locate: Callable[[int], str]
+) -> tuple[np.ndarray, str, bool]:
     lows = np.array([low for _, low, _ in EPOCH_UNITS])
     which = np.searchsorted(lows, values, side="right") - 1  # -1: too small
     bad = np.flatnonzero((which < 0) | (values >= _EPOCH_TOP))
     if bad.size:
         i = int(bad[0])
         size = "small" if which[i] < 0 else "large"
-        raise InputError(src, f"{locate(i)} field {name}", f"epoch number {cells[i]!r} is too {size} for "
-                         "epoch seconds, milliseconds or microseconds between 1973 and 5138")
+        raise InputError(
+            src,
+            f"{locate(i)} field {name}",
+            f"epoch number {cells[i]!r} is too {size} for "
+            "epoch seconds, milliseconds or microseconds between 1973 and 5138",
+        )
     other = np.flatnonzero(which != which[0])
     if other.size:
         i = int(other[0])
         a, b = EPOCH_UNITS[int(which[0])][2], EPOCH_UNITS[int(which[i])][2]
-        raise InputError(src, f"{locate(i)} field {name}", f"mixed epoch units: {cells[i]!r} is {b} but "
-                         f"{cells[0]!r} on {locate(0)} is {a}")
+        raise InputError(
+            src,
+            f"{locate(i)} field {name}",
+            f"mixed epoch units: {cells[i]!r} is {b} but {cells[0]!r} on {locate(0)} is {a}",
+        )
     unit = EPOCH_UNITS[int(which[0])][0]
     mul, div = _TO_MS[unit]
     raw = np.array(cells, dtype=np.int64)

@@ -45,8 +45,11 @@ def data_record(candles: Candles) -> DataRecord:
     record: DataRecord = {
         "source": str(path.resolve()) if is_file else str(candles.source),
         "sha256": sha256_file(path) if is_file else None,
-        "symbol": candles.symbol, "interval_ms": candles.interval_ms, "candles": len(candles),
-        "start": format_ts(int(candles.timestamp_ms[0])), "end": format_ts(int(candles.timestamp_ms[-1])),
+        "symbol": candles.symbol,
+        "interval_ms": candles.interval_ms,
+        "candles": len(candles),
+        "start": format_ts(int(candles.timestamp_ms[0])),
+        "end": format_ts(int(candles.timestamp_ms[-1])),
         "format": None if candles.layout is None else candles.layout.to_dict(),
     }
     sample = sample_of(path) if is_file else None
@@ -82,19 +85,27 @@ def recorded_source(bundle_dir: str | os.PathLike[str]) -> Path:
     d = Path(bundle_dir)
     found = _record(d) if d.is_dir() else None
     if found is None:
-        raise InputError("--data", None, f"not given, and {d} records no candle file it was made from; "
-                         "pass --data FILE")
+        raise InputError(
+            "--data", None, f"not given, and {d} records no candle file it was made from; pass --data FILE"
+        )
     where, rec = found
     path = Path(str(rec["source"]))
     if not path.is_file() and isinstance(rec.get("sample"), str) and rec["sample"] in SAMPLES:
         path = get_sample(rec["sample"]).file  # the same sample in this installation (sha256 checked below)
     if not path.is_file():
-        raise InputError(where, "data.source", f"{path} no longer exists (moved or deleted?); "
-                         "pass --data FILE with the candles the model was trained on")
+        raise InputError(
+            where,
+            "data.source",
+            f"{path} no longer exists (moved or deleted?); pass --data FILE with the candles the model was trained on",
+        )
     sha = rec.get("sha256")
     if sha:
         now = sha256_file(path)
         if now != sha:
-            raise InputError(where, "data.sha256", f"{path} changed since the model was made (sha256 "
-                             f"{sha[:12]}..., now {now[:12]}...); pass --data FILE with the original candles")
+            raise InputError(
+                where,
+                "data.sha256",
+                f"{path} changed since the model was made (sha256 "
+                f"{sha[:12]}..., now {now[:12]}...); pass --data FILE with the original candles",
+            )
     return path

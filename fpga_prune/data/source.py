@@ -64,8 +64,11 @@ class CandleSource:
                     raise InputError("command line", f"--{opt}", "only applies to --symbol (Bybit downloads)")
             return self
         if not self.symbol:
-            raise InputError("command line", "--data/--symbol",
-                             "no candles: give --data FILE, or --symbol SYMBOL --interval N --start DATE")
+            raise InputError(
+                "command line",
+                "--data/--symbol",
+                "no candles: give --data FILE, or --symbol SYMBOL --interval N --start DATE",
+            )
         if not self.interval:
             raise InputError("command line", "--interval", "required with --symbol (e.g. --interval 5)")
         if not self.start:
@@ -81,6 +84,14 @@ def load_source(src: CandleSource) -> tuple[Candles, ValidationReport]:
     if src.data is not None:
         return load_with_report(src.data, allow_gaps=src.allow_gaps, interval=src.interval)
     assert src.symbol and src.interval and src.start  # validate() checked them
-    candles = fetch(src.symbol, src.interval, src.start, src.end, category=src.category,
-                    cache_dir=src.cache_dir, use_cache=src.use_cache, refresh=src.refresh)
+    candles = fetch(
+        src.symbol,
+        src.interval,
+        src.start,
+        src.end,
+        category=src.category,
+        cache_dir=src.cache_dir,
+        use_cache=src.use_cache,
+        refresh=src.refresh,
+    )
     return candles, validate(candles, allow_gaps=src.allow_gaps)

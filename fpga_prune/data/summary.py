@@ -93,8 +93,9 @@ def summarize(candles: Candles) -> Summary:
         "gaps": gaps.count,
         "missing_candles": gaps.missing,
         "largest_gap_ms": gaps.largest_ms,
-        "largest_gap_before": (format_ts(ts[gaps.largest_after_index + 1])
-                               if gaps.largest_after_index is not None else None),
+        "largest_gap_before": (
+            format_ts(ts[gaps.largest_after_index + 1]) if gaps.largest_after_index is not None else None
+        ),
         "price": {
             "low": float(candles.low.min()) if n else None,
             "high": float(candles.high.max()) if n else None,
@@ -126,8 +127,10 @@ def format_summary(s: Summary) -> str:
     lab, price, vol = s["labels"], s["price"], s["volume"]
     gaps = "none"
     if s["gaps"]:
-        gaps = (f"{s['gaps']} ({s['missing_candles']} missing candle{'s' if s['missing_candles'] != 1 else ''}; largest "
-                f"{duration_label(s['largest_gap_ms'])} before {s['largest_gap_before']})")
+        gaps = (
+            f"{s['gaps']} ({s['missing_candles']} missing candle{'s' if s['missing_candles'] != 1 else ''}; largest "
+            f"{duration_label(s['largest_gap_ms'])} before {s['largest_gap_before']})"
+        )
     first, last = price["first_open"], price["last_close"]
     assert first is not None and last is not None  # the loaders never return an empty series
     change = (last / first - 1) * 100
@@ -144,6 +147,8 @@ def format_summary(s: Summary) -> str:
     fmt = s.get("file_format")
     lines += [f"  assumed    {note}" for note in (fmt["notes"] if fmt else ())]
     if lab["pairs"]:
-        lines.append(f"  labels     up {lab['up_fraction']:.4f} ({lab['up']:,} up, {lab['down']:,} down, "
-                     f"{lab['flat']:,} flat of {lab['pairs']:,} next-candle moves)")
+        lines.append(
+            f"  labels     up {lab['up_fraction']:.4f} ({lab['up']:,} up, {lab['down']:,} down, "
+            f"{lab['flat']:,} flat of {lab['pairs']:,} next-candle moves)"
+        )
     return "\n".join(lines)

@@ -8,7 +8,7 @@ printed the same way (ISO 8601, UTC), the form the shared CSV already uses.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from fpga_prune.errors import InputError
 
@@ -33,8 +33,7 @@ _ALIAS = re.compile(r"^(\d+)\s*(m|min|h|d|w|M)$")
 MIN_EPOCH_MS = 100_000_000_000
 
 
-def parse_interval(text: str | int, *, source: str = "command line",
-                   field: str = "--interval") -> str:
+def parse_interval(text: str | int, *, source: str = "command line", field: str = "--interval") -> str:
     """Return the Bybit code for ``text`` ("5", "5m", "1h" -> "60", "D", "1d", "W", "M")."""
     raw = str(text).strip()
     if raw in INTERVALS:
@@ -50,8 +49,11 @@ def parse_interval(text: str | int, *, source: str = "command line",
         if minutes is not None and minutes * MINUTE_MS in _CODE_BY_MS:
             return _CODE_BY_MS[minutes * MINUTE_MS]
     valid = ", ".join(INTERVALS)
-    raise InputError(source, field, f"unknown interval {raw!r}; valid Bybit intervals: {valid} "
-                     "(aliases like 5m, 1h, 4h, 1d, 1w also work)")
+    raise InputError(
+        source,
+        field,
+        f"unknown interval {raw!r}; valid Bybit intervals: {valid} (aliases like 5m, 1h, 4h, 1d, 1w also work)",
+    )
 
 
 def interval_ms(code: str) -> int:
@@ -81,8 +83,7 @@ def duration_label(ms: int) -> str:
     hours, mins = divmod(rem, 60)
     parts = []
     if days:
-        parts.append("1 week" if days == 7 and not rem else
-                     f"{days} day" + ("s" if days != 1 else ""))
+        parts.append("1 week" if days == 7 and not rem else f"{days} day" + ("s" if days != 1 else ""))
     if hours:
         parts.append(f"{hours} h")
     if mins or not parts:
@@ -90,11 +91,10 @@ def duration_label(ms: int) -> str:
     return " ".join(parts)
 
 
-def parse_time(value: str | int | datetime, *, source: str = "command line",
-               field: str = "time") -> int:
+def parse_time(value: str | int | datetime, *, source: str = "command line", field: str = "time") -> int:
     """Epoch ms from an ISO date/datetime (naive means UTC) or an epoch-ms integer."""
     if isinstance(value, datetime):
-        dt = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        dt = value if value.tzinfo else value.replace(tzinfo=UTC)
         return int(round(dt.timestamp() * 1000))
     if isinstance(value, int) and not isinstance(value, bool):
         ms = value
@@ -106,24 +106,28 @@ def parse_time(value: str | int | datetime, *, source: str = "command line",
             try:
                 dt = datetime.fromisoformat(raw.replace("Z", "+00:00") if raw.endswith("Z") else raw)
             except ValueError:
-                raise InputError(source, field, f"cannot parse time {raw!r}: expected an ISO date "
-                                 "(2025-04-03), datetime (2025-04-03T17:05:00Z) or epoch milliseconds"
-                                 ) from None
+                raise InputError(
+                    source,
+                    field,
+                    f"cannot parse time {raw!r}: expected an ISO date "
+                    "(2025-04-03), datetime (2025-04-03T17:05:00Z) or epoch milliseconds",
+                ) from None
             return parse_time(dt)
     if ms < MIN_EPOCH_MS:
-        raise InputError(source, field, f"{ms} is not epoch milliseconds (before 1973; "
-                         "epoch seconds? multiply by 1000)")
+        raise InputError(
+            source, field, f"{ms} is not epoch milliseconds (before 1973; epoch seconds? multiply by 1000)"
+        )
     return ms
 
 
 def format_ts(ms: int) -> str:
     """ISO 8601 UTC in the shared CSV's form: '2025-04-03 17:05:00+00:00'."""
-    return datetime.fromtimestamp(int(ms) / 1000, tz=timezone.utc).isoformat(sep=" ")
+    return datetime.fromtimestamp(int(ms) / 1000, tz=UTC).isoformat(sep=" ")
 
 
 def month_index(ms: int) -> int:
     """Months since year 0 of a UTC timestamp (for calendar-month candles)."""
-    dt = datetime.fromtimestamp(int(ms) / 1000, tz=timezone.utc)
+    dt = datetime.fromtimestamp(int(ms) / 1000, tz=UTC)
     return dt.year * 12 + dt.month - 1
 
 
@@ -131,6 +135,6 @@ def candle_close_ms(open_ms: int, length_ms: int) -> int:
     """When a candle that opened at ``open_ms`` closes (calendar-aware for months)."""
     if length_ms != MONTH_MS:
         return int(open_ms) + int(length_ms)
-    dt = datetime.fromtimestamp(int(open_ms) / 1000, tz=timezone.utc)
+    dt = datetime.fromtimestamp(int(open_ms) / 1000, tz=UTC)
     year, month = (dt.year + 1, 1) if dt.month == 12 else (dt.year, dt.month + 1)
     return int(dt.replace(year=year, month=month).timestamp() * 1000)

@@ -109,8 +109,9 @@ def _first_bad(mask: np.ndarray) -> tuple[int, int] | None:
     return int(bad[0]), int(bad.size - 1)
 
 
-def validate(candles: Candles, *, allow_gaps: bool = False, locate: Locator | None = None,
-             names: Mapping[str, str] | None = None) -> ValidationReport:
+def validate(
+    candles: Candles, *, allow_gaps: bool = False, locate: Locator | None = None, names: Mapping[str, str] | None = None
+) -> ValidationReport:
     """Raise InputError on the first defect; return a report for a clean series.
 
     Checked in this order so the message points at the root cause: values
@@ -128,8 +129,13 @@ def validate(candles: Candles, *, allow_gaps: bool = False, locate: Locator | No
     n = len(candles)
     if n == 0:
         raise InputError(src, None, "no candles")
-    cols = {"open": candles.open, "high": candles.high, "low": candles.low,
-            "close": candles.close, "volume": candles.volume}
+    cols = {
+        "open": candles.open,
+        "high": candles.high,
+        "low": candles.low,
+        "close": candles.close,
+        "volume": candles.volume,
+    }
     if candles.turnover is not None:
         cols["turnover"] = candles.turnover
     for name, col in cols.items():
@@ -144,41 +150,45 @@ def validate(candles: Candles, *, allow_gaps: bool = False, locate: Locator | No
         hit = _first_bad(col <= 0)
         if hit:
             i, more = hit
-            raise InputError(src, fld(i, name),
-                             f"price {_v(col[i])} is not positive{_more(more)}")
+            raise InputError(src, fld(i, name), f"price {_v(col[i])} is not positive{_more(more)}")
     o, h, lo, c = candles.open, candles.high, candles.low, candles.close
     top, bottom = np.maximum(o, c), np.minimum(o, c)
     hit = _first_bad(h < top)
     if hit:
         i, more = hit
-        raise InputError(src, fld(i, "high"),
-                         f"high {_v(h[i])} is below max(open, close) = {_v(top[i])}{_more(more)}")
+        raise InputError(src, fld(i, "high"), f"high {_v(h[i])} is below max(open, close) = {_v(top[i])}{_more(more)}")
     hit = _first_bad(lo > bottom)
     if hit:
         i, more = hit
-        raise InputError(src, fld(i, "low"),
-                         f"low {_v(lo[i])} is above min(open, close) = {_v(bottom[i])}{_more(more)}")
+        raise InputError(
+            src, fld(i, "low"), f"low {_v(lo[i])} is above min(open, close) = {_v(bottom[i])}{_more(more)}"
+        )
     for name in ("volume", "turnover"):
         if name in cols:
             hit = _first_bad(cols[name] < 0)
             if hit:
                 i, more = hit
-                raise InputError(src, fld(i, name),
-                                 f"{name} {_v(cols[name][i])} is negative{_more(more)}")
+                raise InputError(src, fld(i, name), f"{name} {_v(cols[name][i])} is negative{_more(more)}")
 
     ts = candles.timestamp_ms
     d = np.diff(ts)
     hit = _first_bad(d == 0)
     if hit:
         i, more = hit
-        raise InputError(src, fld(i + 1, "timestamp"),
-                         f"duplicate timestamp {format_ts(ts[i + 1])} (same as {where(i)}){_more(more)}")
+        raise InputError(
+            src,
+            fld(i + 1, "timestamp"),
+            f"duplicate timestamp {format_ts(ts[i + 1])} (same as {where(i)}){_more(more)}",
+        )
     hit = _first_bad(d < 0)
     if hit:
         i, more = hit
-        raise InputError(src, fld(i + 1, "timestamp"),
-                         f"{format_ts(ts[i + 1])} is earlier than {format_ts(ts[i])} on {where(i)}; "
-                         f"rows must be in ascending time order{_more(more)}")
+        raise InputError(
+            src,
+            fld(i + 1, "timestamp"),
+            f"{format_ts(ts[i + 1])} is earlier than {format_ts(ts[i])} on {where(i)}; "
+            f"rows must be in ascending time order{_more(more)}",
+        )
     length = int(candles.interval_ms)
     if length <= 0:
         raise InputError(src, "interval", f"interval must be positive, got {length} ms")
@@ -190,21 +200,31 @@ def validate(candles: Candles, *, allow_gaps: bool = False, locate: Locator | No
         hit = _first_bad(bad)
         if hit:
             i, more = hit
-            raise InputError(src, fld(i + 1, "timestamp"),
-                             f"{format_ts(ts[i + 1])} is {duration_label(int(d[i]))} after the previous "
-                             f"row, not a multiple of the {interval_label(length)} interval "
-                             f"(mixed intervals){_more(more)}")
+            raise InputError(
+                src,
+                fld(i + 1, "timestamp"),
+                f"{format_ts(ts[i + 1])} is {duration_label(int(d[i]))} after the previous "
+                f"row, not a multiple of the {interval_label(length)} interval "
+                f"(mixed intervals){_more(more)}",
+            )
     gaps = find_gaps(ts, length)
     if gaps.count and not allow_gaps:
         k = gaps.largest_after_index
         assert k is not None
-        raise InputError(src, fld(k + 1, "timestamp"),
-                         f"{gaps.count} gap{'s' if gaps.count != 1 else ''} ({gaps.missing} missing "
-                         f"candle{'s' if gaps.missing != 1 else ''}); largest {duration_label(gaps.largest_ms)} missing before "
-                         f"{format_ts(ts[k + 1])}; pass --allow-gaps to proceed")
+        raise InputError(
+            src,
+            fld(k + 1, "timestamp"),
+            f"{gaps.count} gap{'s' if gaps.count != 1 else ''} ({gaps.missing} missing "
+            f"candle{'s' if gaps.missing != 1 else ''}); largest {duration_label(gaps.largest_ms)} missing before "
+            f"{format_ts(ts[k + 1])}; pass --allow-gaps to proceed",
+        )
     return ValidationReport(
-        rows=n, interval_ms=length, start_ms=int(ts[0]), end_ms=int(ts[-1]),
-        gaps=gaps.count, largest_gap_ms=gaps.largest_ms,
+        rows=n,
+        interval_ms=length,
+        start_ms=int(ts[0]),
+        end_ms=int(ts[-1]),
+        gaps=gaps.count,
+        largest_gap_ms=gaps.largest_ms,
         largest_gap_after_ms=None if gaps.largest_after_index is None else int(ts[gaps.largest_after_index]),
         missing_candles=gaps.missing,
     )

@@ -90,8 +90,9 @@ def _ratios(family: str, table: dict[str, dict[str, tuple[float, ...]]]) -> dict
 
 
 @lru_cache(maxsize=256)
-def band_factors(family: str, confidence: float, calibration: Calibration | None = None, forced: bool = False
-                 ) -> tuple[tuple[str, float, float], ...]:
+def band_factors(
+    family: str, confidence: float, calibration: Calibration | None = None, forced: bool = False
+) -> tuple[tuple[str, float, float], ...]:
     """((quantity, low, high), ...): real lies in [estimate*low, estimate*high] with ``confidence`` (two-sided).
 
     ``forced``: the build forces multiplier binding; its designs have their own ratios.
@@ -129,15 +130,18 @@ class Calibration:
         return out
 
     def to_json(self) -> str:
-        doc = {"format": CALIBRATION_FORMAT, "designs": list(self.designs),
-               "rules": [{"tool_family": f, "rule": k, "value": v} for f, k, v in self.rules],
-               "ratios": [{"tool_family": f, "quantity": q, "real_over_estimate": list(v)} for f, q, v in self.ratios]}
+        doc = {
+            "format": CALIBRATION_FORMAT,
+            "designs": list(self.designs),
+            "rules": [{"tool_family": f, "rule": k, "value": v} for f, k, v in self.rules],
+            "ratios": [{"tool_family": f, "quantity": q, "real_over_estimate": list(v)} for f, q, v in self.ratios],
+        }
         return json.dumps(doc, indent=1, sort_keys=True) + "\n"
 
     @classmethod
     def read(cls, path: str | Path) -> Calibration:
-        from fpga_prune.estimate.rules import RULES
-        from fpga_prune.estimate.tools import TOOL_FAMILIES
+        from fpga_prune.estimate.rules import RULES  # noqa: PLC0415  (rules import bands' factors)
+        from fpga_prune.estimate.tools import TOOL_FAMILIES  # noqa: PLC0415
 
         p = Path(path)
         doc = read_json_object(p)
@@ -150,15 +154,23 @@ class Calibration:
                 raise InputError(p, f"rules[{i}].tool_family", f"{fam!r} is not one of {', '.join(TOOL_FAMILIES)}")
             if key not in RULES:
                 raise InputError(p, f"rules[{i}].rule", f"unknown rule {key!r}")
-            if not isinstance(val, (int, float)) or isinstance(val, bool) or not math.isfinite(val) or \
-                    (val < 0 and key != "cal_latency"):
+            if (
+                not isinstance(val, (int, float))
+                or isinstance(val, bool)
+                or not math.isfinite(val)
+                or (val < 0 and key != "cal_latency")
+            ):
                 raise InputError(p, f"rules[{i}].value", f"must be a non-negative number, got {val!r}")
             rules.append((fam, key, float(val)))
         ratios = []
         for i, item in enumerate(doc.get("ratios", [])):
             fam, q, vals = item.get("tool_family"), item.get("quantity"), item.get("real_over_estimate")
-            if fam not in (*TOOL_FAMILIES, FORCED) or q not in BAND_QUANTITIES or not isinstance(vals, list) or \
-                    not all(isinstance(v, (int, float)) and v >= 0 for v in vals):
+            if (
+                fam not in (*TOOL_FAMILIES, FORCED)
+                or q not in BAND_QUANTITIES
+                or not isinstance(vals, list)
+                or not all(isinstance(v, (int, float)) and v >= 0 for v in vals)
+            ):
                 raise InputError(p, f"ratios[{i}]", "needs tool_family, quantity and a list of non-negative ratios")
             ratios.append((fam, q, tuple(float(v) for v in vals)))
         return cls(tuple(rules), tuple(ratios), tuple(str(d) for d in doc.get("designs", [])))

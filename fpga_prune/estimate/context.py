@@ -25,8 +25,21 @@ from fpga_prune.estimate.bands import Calibration
 from fpga_prune.estimate.rules import RULES
 from fpga_prune.estimate.tools import DEFAULT_HLS_TOOL, default_clock_uncertainty, tool_family
 
-__all__ = ["BRAM18_SHAPES", "MUL_IMPLS", "Context", "EstimateOptions", "LayerEstimate", "adder_depth",
-           "bram18_count", "constant_stats", "context", "dsp_count", "rom", "signed_width", "weight_stats"]
+__all__ = [
+    "BRAM18_SHAPES",
+    "MUL_IMPLS",
+    "Context",
+    "EstimateOptions",
+    "LayerEstimate",
+    "adder_depth",
+    "bram18_count",
+    "constant_stats",
+    "context",
+    "dsp_count",
+    "rom",
+    "signed_width",
+    "weight_stats",
+]
 
 MUL_IMPLS = ("dsp", "fabric")
 

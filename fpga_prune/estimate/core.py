@@ -60,9 +60,21 @@ from fpga_prune.estimate.rules import RULES, Rule
 from fpga_prune.estimate.tools import DEFAULT_HLS_TOOL
 from fpga_prune.outdir import JsonObject
 
-__all__ = ["RULES", "Rule", "EstimateOptions", "LayerEstimate", "Estimate", "estimate", "estimate_dense",
-           "estimate_activation", "valid_reuse_factors", "check_reuse_factor", "dsp_count", "bram18_count",
-           "constant_stats"]
+__all__ = [
+    "RULES",
+    "Rule",
+    "EstimateOptions",
+    "LayerEstimate",
+    "Estimate",
+    "estimate",
+    "estimate_dense",
+    "estimate_activation",
+    "valid_reuse_factors",
+    "check_reuse_factor",
+    "dsp_count",
+    "bram18_count",
+    "constant_stats",
+]
 
 
 @dataclass(frozen=True)
@@ -145,12 +157,19 @@ class Estimate:
 
     def to_dict(self, board: Board | None = None, caps: Caps = DEFAULT_CAPS) -> JsonObject:
         d: JsonObject = {
-            "network": self.network, "board": self.board, "clock_period_ns": self.clock_period_ns,
-            "totals": self.used(), "latency_cycles": self.latency_cycles,
-            "latency_ns": round(self.latency_ns, 6), "interval_cycles": self.interval_cycles,
-            "layers": [dict(layer.to_dict(), bounds={k: list(v) for k, v in self.bounds(layer).items()})
-                       for layer in self.layers],
-            "hls_tool": self.hls_tool, "confidence": self.confidence,
+            "network": self.network,
+            "board": self.board,
+            "clock_period_ns": self.clock_period_ns,
+            "totals": self.used(),
+            "latency_cycles": self.latency_cycles,
+            "latency_ns": round(self.latency_ns, 6),
+            "interval_cycles": self.interval_cycles,
+            "layers": [
+                dict(layer.to_dict(), bounds={k: list(v) for k, v in self.bounds(layer).items()})
+                for layer in self.layers
+            ],
+            "hls_tool": self.hls_tool,
+            "confidence": self.confidence,
             "bounds": {k: list(v) for k, v in self.bounds().items()},
         }
         if board is not None:
@@ -160,15 +179,23 @@ class Estimate:
             d["budget"] = budget
             d["utilization"] = util
             # budget.json's "resources" block
-            d["resources"] = {r: {"used": int(getattr(self, r)), "available": int(avail[r]),
-                                  "cap": caps.fraction(r), "allowed": int(budget[r]), "utilization": util[r]}
-                              for r in RESOURCES}
+            d["resources"] = {
+                r: {
+                    "used": int(getattr(self, r)),
+                    "available": int(avail[r]),
+                    "cap": caps.fraction(r),
+                    "allowed": int(budget[r]),
+                    "utilization": util[r],
+                }
+                for r in RESOURCES
+            }
             d["headroom"] = self.headroom(board, caps)
             d["fits"] = self.fits(board, caps)
         return d
 
 
 # --------------------------------------------------------------------------- helpers
+
 
 @lru_cache(maxsize=4096)
 def valid_reuse_factors(n_in: int, n_out: int) -> tuple[int, ...]:
@@ -195,16 +222,25 @@ def check_reuse_factor(layer: DenseLayer) -> None:
     """InputError listing the valid reuse factors when the layer's is not one."""
     valid = valid_reuse_factors(layer.n_in, layer.n_out)
     if layer.reuse_factor not in valid:
-        raise InputError(f"layer {layer.name}", "reuse_factor",
-                         f"{layer.reuse_factor} is not valid for a {layer.n_in}x{layer.n_out} Dense "
-                         f"(hls4ml rules); valid: {', '.join(map(str, valid))}")
+        raise InputError(
+            f"layer {layer.name}",
+            "reuse_factor",
+            f"{layer.reuse_factor} is not valid for a {layer.n_in}x{layer.n_out} Dense "
+            f"(hls4ml rules); valid: {', '.join(map(str, valid))}",
+        )
 
 
 # --------------------------------------------------------------------------- layers
 
-def estimate_dense(layer: DenseLayer, board: Board, options: EstimateOptions = EstimateOptions(),
-                   input_widths: np.ndarray | None = None, input_native: np.ndarray | None = None,
-                   live_out: list[int] | None = None) -> LayerEstimate:
+
+def estimate_dense(
+    layer: DenseLayer,
+    board: Board,
+    options: EstimateOptions = EstimateOptions(),
+    input_widths: np.ndarray | None = None,
+    input_native: np.ndarray | None = None,
+    live_out: list[int] | None = None,
+) -> LayerEstimate:
     """One Dense layer on ``board`` (validates a Resource layer's reuse factor; kernels: ``dense``,
     distributed arithmetic: ``da``).
 
@@ -214,8 +250,9 @@ def estimate_dense(layer: DenseLayer, board: Board, options: EstimateOptions = E
     constant-weight kernels.
     """
     if layer.strategy not in STRATEGIES:
-        raise InputError(f"layer {layer.name}", "strategy", f"must be one of {', '.join(STRATEGIES)}, "
-                         f"got {layer.strategy!r}")
+        raise InputError(
+            f"layer {layer.name}", "strategy", f"must be one of {', '.join(STRATEGIES)}, got {layer.strategy!r}"
+        )
     ctx = context(board, options)
     if layer.strategy == DA:
         return estimate_da(layer, ctx)
@@ -234,8 +271,9 @@ def _table_shape(layer: ActivationLayer, key: str, size: int | None) -> tuple[in
     return int(size), int(width)
 
 
-def estimate_activation(layer: ActivationLayer, board: Board, options: EstimateOptions = EstimateOptions(),
-                        live: list[int] | None = None) -> LayerEstimate:
+def estimate_activation(
+    layer: ActivationLayer, board: Board, options: EstimateOptions = EstimateOptions(), live: list[int] | None = None
+) -> LayerEstimate:
     """One activation layer on ``board``; ``live``: the elements something downstream reads
     (``analysis.live_neurons``; None: all).  An element-wise layer's dead elements are removed."""
     ctx = context(board, options)
@@ -260,9 +298,14 @@ def estimate_activation(layer: ActivationLayer, board: Board, options: EstimateO
         keep = list(range(layer.n)) if live is None else live
         widths = layer.element_widths()[keep]
         sat_cost = r["lut_per_relu_rnd_sat_bit"] - r["lut_per_relu_bit"] - r["lut_per_adder_bit"]
-        per_bit = np.array([0.0 if t is None else
-                            (t.rounding != "AP_TRN") * r["lut_per_adder_bit"] + (t.saturation != "AP_WRAP") * sat_cost
-                            for t in (layer.element_types[i] for i in keep)])
+        per_bit = np.array(
+            [
+                0.0
+                if t is None
+                else (t.rounding != "AP_TRN") * r["lut_per_adder_bit"] + (t.saturation != "AP_WRAP") * sat_cost
+                for t in (layer.element_types[i] for i in keep)
+            ]
+        )
         lut = int(round(float((widths * per_bit).sum())))
         cycles = ctx.cycles(r["relu_rnd_sat_ns"], registered=False) if per_bit.any() else 0
         ff = int(round(cycles * float(widths.sum()) * r["ff_per_relu_bit_stage"]))
@@ -297,12 +340,23 @@ def estimate_activation(layer: ActivationLayer, board: Board, options: EstimateO
         cycles = int(r["softmax_fixed_cycles"]) + ctx.cycles(r["softmax_ns"] + levels * r["softmax_ns_per_level"])
         ff = int(round(r["ff_softmax_per_elem_stage"] * n * cycles))
     else:
-        raise InputError(f"layer {layer.name}", "activation",
-                         f"unsupported activation {layer.activation!r}; valid: linear, relu, sigmoid, softmax, quantizer, "
-                         "unary_lut")
+        raise InputError(
+            f"layer {layer.name}",
+            "activation",
+            f"unsupported activation {layer.activation!r}; valid: linear, relu, sigmoid, softmax, quantizer, unary_lut",
+        )
     return LayerEstimate(
-        name=layer.name, kind="activation", strategy=layer.activation, reuse_factor=1,
-        dsp=dsp, bram18k=bram, lut=lut, ff=ff, latency_cycles=cycles, interval_cycles=1)
+        name=layer.name,
+        kind="activation",
+        strategy=layer.activation,
+        reuse_factor=1,
+        dsp=dsp,
+        bram18k=bram,
+        lut=lut,
+        ff=ff,
+        latency_cycles=cycles,
+        interval_cycles=1,
+    )
 
 
 def top_cycles(network: FixedNetwork, ctx: Context, interval: int = 1) -> int:
@@ -346,8 +400,11 @@ def estimate(network: FixedNetwork, board: Board, options: EstimateOptions = Est
     charged = []
     nxt = (*network.layers[1:], None)
     for i, (lay, le, alive) in enumerate(zip(network.layers, layers, live)):
-        bits = (int(lay.element_widths()[alive].sum()) if isinstance(lay, ActivationLayer) and lay.element_types
-                else len(alive) * lay.result_type.width)
+        bits = (
+            int(lay.element_widths()[alive].sum())
+            if isinstance(lay, ActivationLayer) and lay.element_types
+            else len(alive) * lay.result_type.width
+        )
         after = nxt[i]
         if isinstance(after, ActivationLayer) and after.element_types:
             bits = 0  # an HGQ mask is inlined into the top: what it reads is cast on the spot, not registered
@@ -358,11 +415,24 @@ def estimate(network: FixedNetwork, board: Board, options: EstimateOptions = Est
     layers = tuple(charged)
     tot = {q: sum(getattr(le, q) for le in layers) for q in ("dsp", "bram18k", "lut", "ff")}
     interval = max((le.interval_cycles for le in layers), default=1)
-    latency = max(0, sum(le.latency_cycles for le in layers) + top_cycles(network, ctx, interval)
-                  + int(round(ctx.r["cal_latency"])))
+    latency = max(
+        0,
+        sum(le.latency_cycles for le in layers) + top_cycles(network, ctx, interval) + int(round(ctx.r["cal_latency"])),
+    )
     factors = band_factors(ctx.family, options.confidence, options.calibration, options.mul_impl is not None)
     return Estimate(
-        network=network.name, board=board.name, clock_period_ns=board.clock_period_ns, layers=layers,
-        dsp=tot["dsp"], bram18k=tot["bram18k"], uram=0, lut=tot["lut"], ff=tot["ff"],
-        latency_cycles=latency, interval_cycles=interval, hls_tool=options.hls_tool,
-        confidence=options.confidence, band_factors=factors)
+        network=network.name,
+        board=board.name,
+        clock_period_ns=board.clock_period_ns,
+        layers=layers,
+        dsp=tot["dsp"],
+        bram18k=tot["bram18k"],
+        uram=0,
+        lut=tot["lut"],
+        ff=tot["ff"],
+        latency_cycles=latency,
+        interval_cycles=interval,
+        hls_tool=options.hls_tool,
+        confidence=options.confidence,
+        band_factors=factors,
+    )

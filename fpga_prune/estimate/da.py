@@ -80,8 +80,9 @@ def adder_graph(layer: DenseLayer) -> AdderGraph:
         from da4ml.cmvm.types import _minimal_kif  # noqa: PLC0415
         from da4ml.trace import FixedVariableArray, HWConfig, comb_trace  # noqa: PLC0415
     except ImportError:
-        raise InputError(f"layer {layer.name}", "strategy", "distributed_arithmetic needs da4ml "
-                         "(pip install 'fpga-prune[da]')") from None
+        raise InputError(
+            f"layer {layer.name}", "strategy", "distributed_arithmetic needs da4ml (pip install 'fpga-prune[da]')"
+        ) from None
 
     t = layer.input_type
     n_in = layer.n_in
@@ -89,8 +90,8 @@ def adder_graph(layer: DenseLayer) -> AdderGraph:
     i = np.full(n_in, t.integer - int(t.signed), dtype=np.int16)
     f = np.full(n_in, t.frac, dtype=np.int16)
     inp = FixedVariableArray.from_kif(k, i, f, HWConfig(1, -1, -1), solver_options=dict(SOLVER_OPTIONS))
-    kernel = np.asarray(layer.weights, dtype=np.float64) * 2.0 ** -layer.weight_type.frac
-    bias = np.asarray(layer.biases, dtype=np.float64) * 2.0 ** -layer.bias_type.frac
+    kernel = np.asarray(layer.weights, dtype=np.float64) * 2.0**-layer.weight_type.frac
+    bias = np.asarray(layer.biases, dtype=np.float64) * 2.0**-layer.bias_type.frac
     sol = comb_trace(inp, inp @ kernel + bias)
     levels: dict[int, int] = {}
     adders = 0
@@ -103,8 +104,12 @@ def adder_graph(layer: DenseLayer) -> AdderGraph:
         lvl = max(1, int(round(op.latency)))
         levels[lvl] = levels.get(lvl, 0) + width
     depth = max(levels, default=0)
-    graph = AdderGraph(adders=adders, adder_bits=int(round(sol.cost)), depth=depth,
-                       level_bits=tuple(levels.get(d, 0) for d in range(1, depth + 1)))
+    graph = AdderGraph(
+        adders=adders,
+        adder_bits=int(round(sol.cost)),
+        depth=depth,
+        level_bits=tuple(levels.get(d, 0) for d in range(1, depth + 1)),
+    )
     _CACHE[key] = graph
     return graph
 
@@ -126,6 +131,18 @@ def estimate_da(layer: DenseLayer, ctx: Context) -> LayerEstimate:
     lut = g.adder_bits * r["lut_per_da_adder_bit"]
     nnz = int(np.count_nonzero(layer.weights))
     return LayerEstimate(
-        name=layer.name, kind="dense", strategy=layer.strategy, reuse_factor=1,
-        dsp=0, bram18k=0, lut=int(round(lut)), ff=int(round(ff)), latency_cycles=cycles, interval_cycles=1,
-        mults_total=layer.n_in * layer.n_out, mults_nonzero=nnz, mults_in_dsp=0, mults_in_lut=nnz)
+        name=layer.name,
+        kind="dense",
+        strategy=layer.strategy,
+        reuse_factor=1,
+        dsp=0,
+        bram18k=0,
+        lut=int(round(lut)),
+        ff=int(round(ff)),
+        latency_cycles=cycles,
+        interval_cycles=1,
+        mults_total=layer.n_in * layer.n_out,
+        mults_nonzero=nnz,
+        mults_in_dsp=0,
+        mults_in_lut=nnz,
+    )

@@ -68,8 +68,13 @@ def _tree_adder_bits(terms: np.ndarray, leaf_bits: float, accw: int) -> float:
     return bits
 
 
-def dense_constant(layer: DenseLayer, ctx: Context, input_widths: np.ndarray | None = None,
-                    input_native: np.ndarray | None = None, live_out: list[int] | None = None) -> LayerEstimate:
+def dense_constant(
+    layer: DenseLayer,
+    ctx: Context,
+    input_widths: np.ndarray | None = None,
+    input_native: np.ndarray | None = None,
+    live_out: list[int] | None = None,
+) -> LayerEstimate:
     """Weights as constants: Latency strategy (any R) and Resource with R=1.
 
     ``input_widths`` (per input, signed bits; 0: always zero) comes from an HGQ quantizer
@@ -79,10 +84,16 @@ def dense_constant(layer: DenseLayer, ctx: Context, input_widths: np.ndarray | N
     w = np.asarray(layer.weights, dtype=np.int64)
     n_in, n_out = w.shape
     rf = layer.reuse_factor
-    xw = (np.full(n_in, signed_width(layer.input_type), dtype=np.int64) if input_widths is None
-          else np.asarray(input_widths, dtype=np.int64))[:, None]
-    xn = (np.full(n_in, layer.input_type.width, dtype=np.int64) if input_native is None
-          else np.asarray(input_native, dtype=np.int64))[:, None]
+    xw = (
+        np.full(n_in, signed_width(layer.input_type), dtype=np.int64)
+        if input_widths is None
+        else np.asarray(input_widths, dtype=np.int64)
+    )[:, None]
+    xn = (
+        np.full(n_in, layer.input_type.width, dtype=np.int64)
+        if input_native is None
+        else np.asarray(input_native, dtype=np.int64)
+    )[:, None]
     accw = layer.accum_type.width
     csd, eff = weight_stats(w, layer.weight_type.width)
     used = np.ones(n_out, dtype=bool)
@@ -105,8 +116,15 @@ def dense_constant(layer: DenseLayer, ctx: Context, input_widths: np.ndarray | N
     lut_mul = mul & ~to_dsp
     # One multiplier per distinct (input, constant) pair; Vivado also shares x*c with x*(-c).
     rows, shared = _distinct_pairs(np.abs(w) if r["dsp_share_sign"] else w, to_dsp)
-    dsp = int(_dsp_table(int(xw.max(initial=0)), ctx.board.dsp_width)[
-        xw[rows, 0], weight_stats(shared, layer.weight_type.width)[1]].sum()) if shared.size else 0
+    dsp = (
+        int(
+            _dsp_table(int(xw.max(initial=0)), ctx.board.dsp_width)[
+                xw[rows, 0], weight_stats(shared, layer.weight_type.width)[1]
+            ].sum()
+        )
+        if shared.size
+        else 0
+    )
     n_dsp_mults = int(shared.size)
     n_mul_ops = int(mul.sum())
     interval = 1
@@ -128,8 +146,11 @@ def dense_constant(layer: DenseLayer, ctx: Context, input_widths: np.ndarray | N
     pw = min(float(accw), full)
     lut_acc = _tree_adder_bits(terms, pw, accw) * r["lut_per_adder_bit"]
     # R > 2 shares each DSP multiplier between R products: an R:1 multiplexer on both operands
-    mux = (n_dsp_mults * (float(xw.mean()) + layer.weight_type.width) * -(-rf // 4) * r["lut_reuse_mux_per_bit"]
-           if rf > 2 else 0.0)
+    mux = (
+        n_dsp_mults * (float(xw.mean()) + layer.weight_type.width) * -(-rf // 4) * r["lut_reuse_mux_per_bit"]
+        if rf > 2
+        else 0.0
+    )
     lut = (lut_mult + n_dsp_mults * r["lut_per_dsp_mult"] + lut_acc + mux) * r["lut_scale"]
 
     depth = adder_depth(int(terms.max(initial=0)))
@@ -154,16 +175,27 @@ def dense_constant(layer: DenseLayer, ctx: Context, input_widths: np.ndarray | N
             k = int(min(depth, max(0, math.floor((t_ns - first) / r["t_add_ns"]))))
             if j == 1 and n_dsp_mults and not ctx.dsp_chains:
                 k = 0  # a registered DSP product ends the first stage whatever the time left
-            alive = int(np.ceil(terms[terms > 0] / 2.0 ** k).sum())
+            alive = int(np.ceil(terms[terms > 0] / 2.0**k).sum())
             if k == 0 and rf > 1:
                 alive = -(-alive // rf)  # registered products of one cycle: each multiplier serves R of them
             ff += alive * min(float(accw), pw + k)
         ff *= r["ff_per_crossing_bit"] * (1.0 if ctx.ultrascale else r["ff_crossing_scale_7series"])
     return LayerEstimate(
-        name=layer.name, kind=layer.op, strategy=layer.strategy, reuse_factor=rf,
-        dsp=dsp, bram18k=0, lut=int(round(lut)), ff=int(round(ff)), latency_cycles=latency,
-        interval_cycles=interval, mults_total=n_in * n_out, mults_nonzero=nnz, mults_in_dsp=n_dsp_mults,
-        mults_in_lut=nnz - int(to_dsp.sum()))
+        name=layer.name,
+        kind=layer.op,
+        strategy=layer.strategy,
+        reuse_factor=rf,
+        dsp=dsp,
+        bram18k=0,
+        lut=int(round(lut)),
+        ff=int(round(ff)),
+        latency_cycles=latency,
+        interval_cycles=interval,
+        mults_total=n_in * n_out,
+        mults_nonzero=nnz,
+        mults_in_dsp=n_dsp_mults,
+        mults_in_lut=nnz - int(to_dsp.sum()),
+    )
 
 
 def dense_resource(layer: DenseLayer, ctx: Context) -> LayerEstimate:
@@ -192,6 +224,18 @@ def dense_resource(layer: DenseLayer, ctx: Context) -> LayerEstimate:
     ff = r["ff_res_fixed"] + block * r["ff_res_per_mult"] + n_out * accw
     latency = rf + int(r["resource_pipeline_cycles"])
     return LayerEstimate(
-        name=layer.name, kind="dense", strategy="resource", reuse_factor=rf,
-        dsp=dsp, bram18k=bram, lut=int(round(lut)), ff=int(round(ff)), latency_cycles=latency,
-        interval_cycles=rf, mults_total=n, mults_nonzero=nnz, mults_in_dsp=in_dsp, mults_in_lut=in_lut)
+        name=layer.name,
+        kind="dense",
+        strategy="resource",
+        reuse_factor=rf,
+        dsp=dsp,
+        bram18k=bram,
+        lut=int(round(lut)),
+        ff=int(round(ff)),
+        latency_cycles=latency,
+        interval_cycles=rf,
+        mults_total=n,
+        mults_nonzero=nnz,
+        mults_in_dsp=in_dsp,
+        mults_in_lut=in_lut,
+    )

@@ -35,199 +35,367 @@ _VH19 = "jet_f16_rf{1,2}_u250_vhls2019, jet_q6prune_rf1_u250_vhls2019"
 
 RULES: dict[str, Rule] = {
     # ------------------------------------------------------------------ multipliers
-    "shift_add_max_csd": Rule(2, (
-        "A constant with <= 2 nonzero CSD digits (+-2^k, 2^k+-2^j) is a shift/shift-add, never a DSP, also under "
-        f"'config_op mul -impl dsp'. Basis: every layer of {_VITIS22}, {_VH19} and {_AK_DSP}: the DSP count equals "
-        "the distinct products with >= 3 CSD digits; camillaMiao/Hls-and-bambu 16x4 Dense (9 of 64 weights).")),
-    "dsp_share_sign": Rule(0, (
-        "1: products x*c and x*(-c) share one DSP (Vivado HLS negates after the multiplier); 0: they do not. "
-        f"Basis: distinct (input, |c|) pairs match {_VH19} layers (467/468, 555/557, 310/310, 110/110 DSP) and "
-        f"distinct (input, c) pairs match {_VITIS22} (719, 1097, 614, 122 exactly) and all {_AK_DSP} layers "
-        "(e.g. 247, 275, 202, 85)."), per_tool=(("vivado", 1),)),
-    "lut_mult_max_width": Rule(10, (
-        "Without 'config_op mul -impl', a product whose operands (signed widths) are both <= 10 bits is built in "
-        "LUTs. Basis: jet_q6prune_rf1_u250_vhls2019 (7-bit x 6-bit layers: 0 DSP; 16-bit x 6-bit first layer: "
-        "18 DSP for 20 distinct pairs); Duarte et al. 2018, JINST 13 P07027, Sec. 5.")),
-    "lut_per_adder_bit": Rule(1.2, (
-        "LUTs per bit of a fabric adder/subtractor (carry chain + HLS glue). Basis: camillaMiao/Hls-and-bambu "
-        "csynth (16-bit add_ln703 16-23 LUTs); the total LUT of the plain Dense layers of "
-        f"{_VITIS22} is then within 5% per layer.")),
-    "lut_reuse_mux_per_bit": Rule(0.0, (
-        "LUTs per operand bit per 4 ways of the multiplexer in front of a DSP multiplier shared R > 2 ways "
-        "(Latency strategy, reuse factor R): a LUT6 is a 4:1 multiplexer. Basis: Daniel-Alencar/"
-        "LHC-anomaly-detector@4db0a596 (Vitis 2023.2, RF 4): each layer's LUT exceeds the unshared estimate by "
-        "36-41 per DSP, (16 + 16) operand bits x 1.2. Vivado HLS (jet_q6prune_rf64lat_z7020_vhls2019, RF 64) "
-        "shows no such cost, and RF 2 builds never did (jet_f16_rf2_u250_vhls2019, ak_*_rf2)."),
-        per_tool=(("vitis", 1.2),)),
-    "reuse_mux_cycles": Rule(0, (
-        "Cycles the shared-multiplier multiplexer (lut_reuse_mux_per_bit) adds to a layer. Basis: "
-        "Daniel-Alencar/LHC-anomaly-detector (RF 4): 6, 5, 5, 6 cycles where the unshared tree takes 4, 3, 3, 3."),
-        per_tool=(("vitis", 2),)),
+    "shift_add_max_csd": Rule(
+        2,
+        (
+            "A constant with <= 2 nonzero CSD digits (+-2^k, 2^k+-2^j) is a shift/shift-add, never a DSP, also under "
+            f"'config_op mul -impl dsp'. Basis: every layer of {_VITIS22}, {_VH19} and {_AK_DSP}: the DSP count equals "
+            "the distinct products with >= 3 CSD digits; camillaMiao/Hls-and-bambu 16x4 Dense (9 of 64 weights)."
+        ),
+    ),
+    "dsp_share_sign": Rule(
+        0,
+        (
+            "1: products x*c and x*(-c) share one DSP (Vivado HLS negates after the multiplier); 0: they do not. "
+            f"Basis: distinct (input, |c|) pairs match {_VH19} layers (467/468, 555/557, 310/310, 110/110 DSP) and "
+            f"distinct (input, c) pairs match {_VITIS22} (719, 1097, 614, 122 exactly) and all {_AK_DSP} layers "
+            "(e.g. 247, 275, 202, 85)."
+        ),
+        per_tool=(("vivado", 1),),
+    ),
+    "lut_mult_max_width": Rule(
+        10,
+        (
+            "Without 'config_op mul -impl', a product whose operands (signed widths) are both <= 10 bits is built in "
+            "LUTs. Basis: jet_q6prune_rf1_u250_vhls2019 (7-bit x 6-bit layers: 0 DSP; 16-bit x 6-bit first layer: "
+            "18 DSP for 20 distinct pairs); Duarte et al. 2018, JINST 13 P07027, Sec. 5."
+        ),
+    ),
+    "lut_per_adder_bit": Rule(
+        1.2,
+        (
+            "LUTs per bit of a fabric adder/subtractor (carry chain + HLS glue). Basis: camillaMiao/Hls-and-bambu "
+            "csynth (16-bit add_ln703 16-23 LUTs); the total LUT of the plain Dense layers of "
+            f"{_VITIS22} is then within 5% per layer."
+        ),
+    ),
+    "lut_reuse_mux_per_bit": Rule(
+        0.0,
+        (
+            "LUTs per operand bit per 4 ways of the multiplexer in front of a DSP multiplier shared R > 2 ways "
+            "(Latency strategy, reuse factor R): a LUT6 is a 4:1 multiplexer. Basis: Daniel-Alencar/"
+            "LHC-anomaly-detector@4db0a596 (Vitis 2023.2, RF 4): each layer's LUT exceeds the unshared estimate by "
+            "36-41 per DSP, (16 + 16) operand bits x 1.2. Vivado HLS (jet_q6prune_rf64lat_z7020_vhls2019, RF 64) "
+            "shows no such cost, and RF 2 builds never did (jet_f16_rf2_u250_vhls2019, ak_*_rf2)."
+        ),
+        per_tool=(("vitis", 1.2),),
+    ),
+    "reuse_mux_cycles": Rule(
+        0,
+        (
+            "Cycles the shared-multiplier multiplexer (lut_reuse_mux_per_bit) adds to a layer. Basis: "
+            "Daniel-Alencar/LHC-anomaly-detector (RF 4): 6, 5, 5, 6 cycles where the unshared tree takes 4, 3, 3, 3."
+        ),
+        per_tool=(("vitis", 2),),
+    ),
     "lut_per_dsp_mult": Rule(6, "LUTs of glue per DSP-mapped multiplication (mul_ln1118 rows list 6 LUTs)."),
-    "lut_per_pp_bit": Rule(1.2, (
-        "LUTs per partial-product bit of a variable x variable LUT multiplier. Basis: softmax of the "
-        f"{_AK_LUT} designs: forcing its n 18x18 products into fabric adds 365-395 LUT each (1.13-1.22/bit); "
-        "hls4ml issue #99.")),
-    "lut_scale": Rule(1.0, (
-        "Overall LUT factor of the constant-weight Dense datapath per tool (real/predicted layer LUT). Basis: "
-        f"{_VITIS22} 0.99; Vivado: {_VH19} 0.70 on UltraScale+ but camillaMiao/Hls-and-bambu 1.02 on 7-series, "
-        "0.85 taken; ak_* (Vitis 2021): 0.9 (median of the model totals with the adder trees sized by "
-        "dense_cost._tree_adder_bits)."),
-        per_tool=(("vivado", 0.85), ("vitis2021", 0.9))),
+    "lut_per_pp_bit": Rule(
+        1.2,
+        (
+            "LUTs per partial-product bit of a variable x variable LUT multiplier. Basis: softmax of the "
+            f"{_AK_LUT} designs: forcing its n 18x18 products into fabric adds 365-395 LUT each (1.13-1.22/bit); "
+            "hls4ml issue #99."
+        ),
+    ),
+    "lut_scale": Rule(
+        1.0,
+        (
+            "Overall LUT factor of the constant-weight Dense datapath per tool (real/predicted layer LUT). Basis: "
+            f"{_VITIS22} 0.99; Vivado: {_VH19} 0.70 on UltraScale+ but camillaMiao/Hls-and-bambu 1.02 on 7-series, "
+            "0.85 taken; ak_* (Vitis 2021): 0.9 (median of the model totals with the adder trees sized by "
+            "dense_cost._tree_adder_bits)."
+        ),
+        per_tool=(("vivado", 0.85), ("vitis2021", 0.9)),
+    ),
     # ------------------------------------------------------------------ registers
-    "ff_per_crossing_bit": Rule(1.0, (
-        "Flip-flops per bit of a value crossing a Dense layer's stage boundary (partial sums after the adder "
-        "levels that fit before it: ceil(terms / 2**k) per output, product width + k bits, at most accum_t). "
-        f"Basis: the per-layer csynth FF of {_VITIS22} (1 cycle: the boundary after 1.5-1.8 levels), "
-        "Lrozzy/hls4ml_OpenML@47cf4d85 prune_60 (1.8-3.0), k-diep/CE6370@8b151865 (LUT products: 2.7-5.7), "
-        "Thifjj/Iris_hls4ml_pynqZ2@46679371 (7-series, 4-5 cycles: every product registered at every boundary); "
-        f"{_VH19} and {_AK_DSP} set the per-tool factor."), per_tool=(("vivado", 0.1), ("vitis2021", 0.75))),
-    "ff_crossing_scale_7series": Rule(1.0, (
-        "Factor on ff_per_crossing_bit on 7-series parts. Vitis 2022+ registers about twice the crossing values "
-        "there (the DSP48E1 product and its operands are pipelined in fabric at 5 ns): real/estimate 1.7, 2.2, "
-        "1.5 on Thifjj/Iris_hls4ml_pynqZ2@46679371, MichalVarsanyi/FPGA-NN-Demo@50e5347b, "
-        "Daniel-Alencar/LHC-anomaly-detector@4db0a596 with the UltraScale+ factor. Vitis 2021 and Vivado HLS: "
-        "their own ff_per_crossing_bit was fitted on 7-series and UltraScale+ designs alike."),
-        per_tool=(("vitis", 1.8),)),
-    "ff_per_relu_bit_stage": Rule(2.0, (
-        "A ReLU that takes a cycle registers about 2 input widths per element. Basis: ak_jet_tagging_dsp_rf1 "
-        "(3.33 ns): 2143 FF for 64 elements of 16 bits; a 0-cycle ReLU registers nothing (every other design).")),
-    "ff_softmax_per_elem_stage": Rule(16, (
-        "Softmax flip-flops per element per cycle of its pipeline. Basis: 522 FF / (5 x 5 cycles) in "
-        f"{_VITIS22}; 1059 FF / (5 x 16) ak_jet_tagging; 3798 / (16 x 20) ak_arrythmia; 1132 / (5 x 13) "
-        "jet_q6prune_rf64lat_z7020_vhls2019.")),
+    "ff_per_crossing_bit": Rule(
+        1.0,
+        (
+            "Flip-flops per bit of a value crossing a Dense layer's stage boundary (partial sums after the adder "
+            "levels that fit before it: ceil(terms / 2**k) per output, product width + k bits, at most accum_t). "
+            f"Basis: the per-layer csynth FF of {_VITIS22} (1 cycle: the boundary after 1.5-1.8 levels), "
+            "Lrozzy/hls4ml_OpenML@47cf4d85 prune_60 (1.8-3.0), k-diep/CE6370@8b151865 (LUT products: 2.7-5.7), "
+            "Thifjj/Iris_hls4ml_pynqZ2@46679371 (7-series, 4-5 cycles: every product registered at every boundary); "
+            f"{_VH19} and {_AK_DSP} set the per-tool factor."
+        ),
+        per_tool=(("vivado", 0.1), ("vitis2021", 0.75)),
+    ),
+    "ff_crossing_scale_7series": Rule(
+        1.0,
+        (
+            "Factor on ff_per_crossing_bit on 7-series parts. Vitis 2022+ registers about twice the crossing values "
+            "there (the DSP48E1 product and its operands are pipelined in fabric at 5 ns): real/estimate 1.7, 2.2, "
+            "1.5 on Thifjj/Iris_hls4ml_pynqZ2@46679371, MichalVarsanyi/FPGA-NN-Demo@50e5347b, "
+            "Daniel-Alencar/LHC-anomaly-detector@4db0a596 with the UltraScale+ factor. Vitis 2021 and Vivado HLS: "
+            "their own ff_per_crossing_bit was fitted on 7-series and UltraScale+ designs alike."
+        ),
+        per_tool=(("vitis", 1.8),),
+    ),
+    "ff_per_relu_bit_stage": Rule(
+        2.0,
+        (
+            "A ReLU that takes a cycle registers about 2 input widths per element. Basis: ak_jet_tagging_dsp_rf1 "
+            "(3.33 ns): 2143 FF for 64 elements of 16 bits; a 0-cycle ReLU registers nothing (every other design)."
+        ),
+    ),
+    "ff_softmax_per_elem_stage": Rule(
+        16,
+        (
+            "Softmax flip-flops per element per cycle of its pipeline. Basis: 522 FF / (5 x 5 cycles) in "
+            f"{_VITIS22}; 1059 FF / (5 x 16) ak_jet_tagging; 3798 / (16 x 20) ak_arrythmia; 1132 / (5 x 13) "
+            "jet_q6prune_rf64lat_z7020_vhls2019."
+        ),
+    ),
     # ------------------------------------------------------------------ timing
-    "t_mult_ns": Rule(5.0, per_tool=(("vivado", 3.0),), basis=(
-        "Delay (HLS model, 7-series -2) of a DSP multiply feeding an adder tree. Fitted with t_add_ns on the "
-        f"{_AK_DSP} layers: 16x64 -> 6 cycles, 64x32 -> 8, 32x32 -> 7, 3x3 -> 4 at 3.33 ns; 56x64 -> 5, 20x64 -> 4 "
-        "at 5 ns.")),
+    "t_mult_ns": Rule(
+        5.0,
+        per_tool=(("vivado", 3.0),),
+        basis=(
+            "Delay (HLS model, 7-series -2) of a DSP multiply feeding an adder tree. Fitted with t_add_ns on the "
+            f"{_AK_DSP} layers: 16x64 -> 6 cycles, 64x32 -> 8, 32x32 -> 7, 3x3 -> 4 at 3.33 ns; 56x64 -> 5, 20x64 -> 4 "
+            "at 5 ns."
+        ),
+    ),
     "t_lut_mult_ns": Rule(2.0, f"Delay of a LUT (shift/add or fabric) product. Fitted on the {_AK_LUT} layers."),
-    "t_add_ns": Rule(2.7, (
-        "Delay per adder-tree level (HLS model, 7-series -2). Basis: as t_mult_ns. Vivado HLS models both much "
-        "faster (t_mult 3, t_add 1): camillaMiao/Hls-and-bambu 16x4 Dense on xc7vx690t-3 at 5 ns takes 2 cycles."),
-        per_tool=(("vivado", 1.0),)),
-    "dsp_chain_ultrascale": Rule(0, (
-        "1: on UltraScale(+) a DSP product is not registered by itself: its delay chains into the adder tree "
-        "and a small layer takes 0 cycles (Vitis 2022+: dfurle/GNN_FPGA@3ecf5c15 input_network, 2-8-8-8-8 with "
-        "DSPs, every Dense 0 cycles at 5 ns; k-diep/CE6370 10x10 layers 0-1; the Topo2A VAE at 25 ns 0). "
-        "0: a DSP product ends a stage (Vivado HLS and Vitis 2021: every DSP layer >= 1 cycle)."),
-        per_tool=(("vitis", 1),)),
-    "speed_ultrascale_plus": Rule(0.15, (
-        "HLS delay model of UltraScale(+) relative to the 7-series constants above. Basis: every Dense of "
-        f"{_VITIS22} and jet_f16_rf1_u250_vhls2019 (mult + 6-7 adder levels) is scheduled in ONE 5 ns cycle, "
-        "which the 7-series constants would take 5 for (Vitis 2022+ Dense layers: speed_dense_chain_ultrascale).")),
-    "speed_dense_chain_ultrascale": Rule(0.3, (
-        "Delay scale of a Dense layer whose DSP products chain (dsp_chain_ultrascale) on UltraScale(+): "
-        f"keeps {_VITIS22} and Lrozzy/hls4ml_OpenML prune_60 (16x64 with 75% zeros) at 1 cycle per Dense while "
-        "dfurle/GNN_FPGA's 8x8 layers (2-3 terms) take 0 at 5 ns.")),
-    "relu_rnd_sat_ns": Rule(3.5, (
-        "Delay of a ReLU with a rounding or saturating output type (AP_RND_CONV, AP_SAT). Basis: it takes one "
-        "cycle at 3.33 ns (ak_jet_tagging, ak_cardio, ak_arrythmia) and none at 5 ns (ak_har, ak_mnist). A plain "
-        "ReLU takes none (all designs).")),
+    "t_add_ns": Rule(
+        2.7,
+        (
+            "Delay per adder-tree level (HLS model, 7-series -2). Basis: as t_mult_ns. Vivado HLS models both much "
+            "faster (t_mult 3, t_add 1): camillaMiao/Hls-and-bambu 16x4 Dense on xc7vx690t-3 at 5 ns takes 2 cycles."
+        ),
+        per_tool=(("vivado", 1.0),),
+    ),
+    "dsp_chain_ultrascale": Rule(
+        0,
+        (
+            "1: on UltraScale(+) a DSP product is not registered by itself: its delay chains into the adder tree "
+            "and a small layer takes 0 cycles (Vitis 2022+: dfurle/GNN_FPGA@3ecf5c15 input_network, 2-8-8-8-8 with "
+            "DSPs, every Dense 0 cycles at 5 ns; k-diep/CE6370 10x10 layers 0-1; the Topo2A VAE at 25 ns 0). "
+            "0: a DSP product ends a stage (Vivado HLS and Vitis 2021: every DSP layer >= 1 cycle)."
+        ),
+        per_tool=(("vitis", 1),),
+    ),
+    "speed_ultrascale_plus": Rule(
+        0.15,
+        (
+            "HLS delay model of UltraScale(+) relative to the 7-series constants above. Basis: every Dense of "
+            f"{_VITIS22} and jet_f16_rf1_u250_vhls2019 (mult + 6-7 adder levels) is scheduled in ONE 5 ns cycle, "
+            "which the 7-series constants would take 5 for (Vitis 2022+ Dense layers: speed_dense_chain_ultrascale)."
+        ),
+    ),
+    "speed_dense_chain_ultrascale": Rule(
+        0.3,
+        (
+            "Delay scale of a Dense layer whose DSP products chain (dsp_chain_ultrascale) on UltraScale(+): "
+            f"keeps {_VITIS22} and Lrozzy/hls4ml_OpenML prune_60 (16x64 with 75% zeros) at 1 cycle per Dense while "
+            "dfurle/GNN_FPGA's 8x8 layers (2-3 terms) take 0 at 5 ns."
+        ),
+    ),
+    "relu_rnd_sat_ns": Rule(
+        3.5,
+        (
+            "Delay of a ReLU with a rounding or saturating output type (AP_RND_CONV, AP_SAT). Basis: it takes one "
+            "cycle at 3.33 ns (ak_jet_tagging, ak_cardio, ak_arrythmia) and none at 5 ns (ak_har, ak_mnist). A plain "
+            "ReLU takes none (all designs)."
+        ),
+    ),
     "softmax_fixed_cycles": Rule(3, "Softmax: two table reads (registered ROM outputs) and the output register."),
-    "softmax_ns": Rule(10.5, (
-        "Softmax combinational delay (7-series model) before its adder-tree levels. Fitted with softmax_ns_per_level: "
-        "ak_cardio n=3 -> 13 cycles, ak_jet_tagging n=5 -> 16, ak_arrythmia n=16 -> 20 (3.33 ns), ak_har n=6 -> 12, "
-        f"ak_mnist n=10 -> 14 (5 ns); {_VITIS22} n=5 -> 5 cycles on UltraScale+.")),
+    "softmax_ns": Rule(
+        10.5,
+        (
+            "Softmax combinational delay (7-series model) before its adder-tree levels. Fitted with "
+            "softmax_ns_per_level: ak_cardio n=3 -> 13 cycles, ak_jet_tagging n=5 -> 16, ak_arrythmia n=16 -> 20 "
+            "(3.33 ns), ak_har n=6 -> 12, "
+            f"ak_mnist n=10 -> 14 (5 ns); {_VITIS22} n=5 -> 5 cycles on UltraScale+."
+        ),
+    ),
     "softmax_ns_per_level": Rule(9.0, "Softmax delay per exp-sum adder level. Basis: as softmax_ns."),
-    "top_cycles": Rule(1, (
-        "Cycles the top function adds to the sum of its layers besides top_cycles_per_dense (input/output "
-        "registers). Fitted with it: Vitis 2022+ on UltraScale+ (n Dense -> n + 1): "
-        f"{_VITIS22} 15 - 9 = 6, Lrozzy/hls4ml_OpenML@47cf4d85 model_2.1 prune_60 14 - 8 = 6 and HGQ model_3.1_1..5 "
-        "6, 5, 5, 6, 4, k-diep/CE6370@8b151865 model_1 (3 Dense) 10 - 6 = 4, dfurle/GNN_FPGA@3ecf5c15 4; Vivado HLS: "
-        "jet_f16_rf{1,2}_u250_vhls2019 5, 4, jet_q6prune_rf1 6; Vitis 2021 (ak_*, 3n - 1): 2 Dense 5, 4 Dense 11 "
-        "(RF 1)."), per_tool=(("vitis2021", -1),)),
-    "top_cycles_per_dense": Rule(1, "Top-function cycles per Dense call on UltraScale(+) (see top_cycles).",
-                                 per_tool=(("vitis2021", 3),)),
-    "top_cycles_per_dense_7series": Rule(2, (
-        "Top-function cycles per Dense call on 7-series parts. Basis (Vitis 2023-2025, -1 speed grade): "
-        "MichalVarsanyi/FPGA-NN-Demo@50e5347b (3 Dense) 7, Thifjj/Iris_hls4ml_pynqZ2@46679371 (3) 9, "
-        "Daniel-Alencar/LHC-anomaly-detector@4db0a596 (4, RF 4) 6; Vitis 2021 ak_* (as top_cycles); Vivado HLS "
-        "jet_q6prune_rf64lat_z7020_vhls2019 (4) 7."), per_tool=(("vitis2021", 3), ("vivado", 1))),
-    "top_interval_exponent": Rule(0.5, (
-        "The per-Dense top cycles shrink as II**-this when the pipeline's initiation interval II > 1. Basis: "
-        "Vitis 2021 ak_* RF 2 builds add 3, 7 cycles (2, 4 Dense) where their RF 1 twins add 5, 11 (3 x 2**-0.5 "
-        "= 2.1 per Dense); Vitis 2022+: Daniel-Alencar/LHC-anomaly-detector (RF 4, 4 Dense) adds 6 where 2 per "
-        "Dense gives 9 (0.4: 1 + 4 x 2 x 4**-0.4 = 5.6)."),
-        per_tool=(("vivado", 0.0), ("vitis", 0.4))),
-    "top_clock_ref_ns": Rule(5.0, (
-        "The top-function cycles above were measured at 5 ns (3.33 ns: the same); a longer period packs them "
-        "into fewer cycles (x min(1, this / period)). Basis: max-cohen54/AD_trigger_training@4364bf71 Topo2A "
-        "VAE at 25 ns (Vitis 2024.1, xcvu9p): 0 cycles in all, top included.")),
-    "ff_top_per_bit": Rule(0.78, (
-        "Flip-flops of the top function per bit of the input and of every layer output (each is registered once "
-        f"in the top pipeline). Basis: top 'Register' FF of {_VITIS22} 3426 for 4512 bits (0.76), "
-        "jet_f16_rf1_u250_vhls2019 3424 (0.76), jet_q6prune_rf1_u250_vhls2019 2618 for 3232 (0.81), "
-        "ak_jet_tagging_dsp_rf1 3116 for 3360 (0.93). Charged to the layer whose output it registers.")),
-    "resource_pipeline_cycles": Rule(2, (
-        "Cycles added to R by the Resource-strategy pipeline. Basis: layer_qd_* RF 32 -> 34, "
-        "layer_tt_output_64x1 RF 32 -> 33, layer_tt_layer3 RF 20 -> 21 (csynth, Vivado HLS 2019.2).")),
-    "reuse_ii_extra": Rule(1, (
-        "Latency strategy with R > 1: II = min(R, ceil(mul ops / multiplier_limit) + this). The ALLOCATION "
-        "pragma limits 'mul' ops (>= 3 CSD digits), not shift/adds. Basis: jet_q6prune_rf64lat_z7020_vhls2019 "
-        "(R=64: per-layer II 9, 9, 15, 3; formula 9, 8, 16, 2; the old II=R gave 64) and every RF 2 design (II 2).")),
+    "top_cycles": Rule(
+        1,
+        (
+            "Cycles the top function adds to the sum of its layers besides top_cycles_per_dense (input/output "
+            "registers). Fitted with it: Vitis 2022+ on UltraScale+ (n Dense -> n + 1): "
+            f"{_VITIS22} 15 - 9 = 6, Lrozzy/hls4ml_OpenML@47cf4d85 model_2.1 prune_60 14 - 8 = 6 and HGQ "
+            "model_3.1_1..5 6, 5, 5, 6, 4, k-diep/CE6370@8b151865 model_1 (3 Dense) 10 - 6 = 4, "
+            "dfurle/GNN_FPGA@3ecf5c15 4; Vivado HLS: "
+            "jet_f16_rf{1,2}_u250_vhls2019 5, 4, jet_q6prune_rf1 6; Vitis 2021 (ak_*, 3n - 1): 2 Dense 5, 4 Dense 11 "
+            "(RF 1)."
+        ),
+        per_tool=(("vitis2021", -1),),
+    ),
+    "top_cycles_per_dense": Rule(
+        1, "Top-function cycles per Dense call on UltraScale(+) (see top_cycles).", per_tool=(("vitis2021", 3),)
+    ),
+    "top_cycles_per_dense_7series": Rule(
+        2,
+        (
+            "Top-function cycles per Dense call on 7-series parts. Basis (Vitis 2023-2025, -1 speed grade): "
+            "MichalVarsanyi/FPGA-NN-Demo@50e5347b (3 Dense) 7, Thifjj/Iris_hls4ml_pynqZ2@46679371 (3) 9, "
+            "Daniel-Alencar/LHC-anomaly-detector@4db0a596 (4, RF 4) 6; Vitis 2021 ak_* (as top_cycles); Vivado HLS "
+            "jet_q6prune_rf64lat_z7020_vhls2019 (4) 7."
+        ),
+        per_tool=(("vitis2021", 3), ("vivado", 1)),
+    ),
+    "top_interval_exponent": Rule(
+        0.5,
+        (
+            "The per-Dense top cycles shrink as II**-this when the pipeline's initiation interval II > 1. Basis: "
+            "Vitis 2021 ak_* RF 2 builds add 3, 7 cycles (2, 4 Dense) where their RF 1 twins add 5, 11 (3 x 2**-0.5 "
+            "= 2.1 per Dense); Vitis 2022+: Daniel-Alencar/LHC-anomaly-detector (RF 4, 4 Dense) adds 6 where 2 per "
+            "Dense gives 9 (0.4: 1 + 4 x 2 x 4**-0.4 = 5.6)."
+        ),
+        per_tool=(("vivado", 0.0), ("vitis", 0.4)),
+    ),
+    "top_clock_ref_ns": Rule(
+        5.0,
+        (
+            "The top-function cycles above were measured at 5 ns (3.33 ns: the same); a longer period packs them "
+            "into fewer cycles (x min(1, this / period)). Basis: max-cohen54/AD_trigger_training@4364bf71 Topo2A "
+            "VAE at 25 ns (Vitis 2024.1, xcvu9p): 0 cycles in all, top included."
+        ),
+    ),
+    "ff_top_per_bit": Rule(
+        0.78,
+        (
+            "Flip-flops of the top function per bit of the input and of every layer output (each is registered once "
+            f"in the top pipeline). Basis: top 'Register' FF of {_VITIS22} 3426 for 4512 bits (0.76), "
+            "jet_f16_rf1_u250_vhls2019 3424 (0.76), jet_q6prune_rf1_u250_vhls2019 2618 for 3232 (0.81), "
+            "ak_jet_tagging_dsp_rf1 3116 for 3360 (0.93). Charged to the layer whose output it registers."
+        ),
+    ),
+    "resource_pipeline_cycles": Rule(
+        2,
+        (
+            "Cycles added to R by the Resource-strategy pipeline. Basis: layer_qd_* RF 32 -> 34, "
+            "layer_tt_output_64x1 RF 32 -> 33, layer_tt_layer3 RF 20 -> 21 (csynth, Vivado HLS 2019.2)."
+        ),
+    ),
+    "reuse_ii_extra": Rule(
+        1,
+        (
+            "Latency strategy with R > 1: II = min(R, ceil(mul ops / multiplier_limit) + this). The ALLOCATION "
+            "pragma limits 'mul' ops (>= 3 CSD digits), not shift/adds. Basis: jet_q6prune_rf64lat_z7020_vhls2019 "
+            "(R=64: per-layer II 9, 9, 15, 3; formula 9, 8, 16, 2; the old II=R gave 64) and every RF 2 design (II 2)."
+        ),
+    ),
     # ------------------------------------------------------------------ activations, memories
-    "lut_per_relu_bit": Rule(1.75, (
-        f"Plain ReLU LUTs per output bit. Basis: {_VITIS22} and jet_f16_rf1_u250_vhls2019: 1792 LUT for 64 x 16 "
-        "bits, 896 for 32 x 16.")),
-    "lut_per_relu_rnd_sat_bit": Rule(5.5, (
-        "ReLU LUTs per output bit when the output type rounds or saturates (AP_RND_CONV, AP_SAT). Basis: "
-        "ak_* (8-bit outputs): 4.8-6.9; jet_q6prune_rf1_u250_vhls2019 (6-bit): 10.9."), per_tool=(("vivado", 10.9),)),
-    "lut_softmax_per_elem": Rule(145, (
-        "Softmax LUTs per element with DSP-mapped exp*inv products. Basis: ak_* 135-154 (n=3..16), "
-        f"{_VITIS22} 148, jet_f16_rf1_u250_vhls2019 133.")),
-    "softmax_exp_copies": Rule(0.5, (
-        "Copies of the exp table per element read (x n, rounded up). Vivado HLS and Vitis 2022+: ceil(n/2), a "
-        "dual-port ROM serves two reads: 4 BRAM for n=5 in every *_vhls2019 design (3 exp + 1 inverse); Vitis "
-        f"2022+ memory tables: exp_table 6 BRAM for n=5 ({_VITIS22}, Lrozzy/hls4ml_OpenML@47cf4d85 prune_60: 3 "
-        "copies of 1024 x 17-18 bits, 2 blocks each, see bram_parity_bits_ultrascale), 10 for n=10 "
-        "(k-diep/CE6370@8b151865), 2 for n=3 (Thifjj/Iris_hls4ml_pynqZ2@46679371, 1024 x 11 on a Zynq-7000). "
-        "Vitis 2021: one per element: 3, 5, 6, 10, 16 BRAM for n = 3, 5, 6, 10, 16 (ak_*)."),
-        per_tool=(("vitis2021", 1.0),)),
-    "softmax_inv_copies": Rule(0.0, (
-        "Copies of the inverse table per element (x n, rounded up); see softmax_exp_copies and "
-        "softmax_inv_min_copies. Vitis 2021: none in BRAM (ak_*).")),
-    "softmax_inv_min_copies": Rule(1, (
-        "At least this many inverse tables in BRAM: one read of the sum. Vivado HLS: 4 = ceil(5/2) + 1 BRAM for "
-        "n=5 in every *_vhls2019 design; Vitis 2022+: invert_table 2 BRAM (1024 x 18 on UltraScale+) in "
-        f"{_VITIS22}, Lrozzy/hls4ml_OpenML prune_60 and k-diep/CE6370, 1 on a Zynq-7000 (Iris_hls4ml_pynqZ2)."),
-        per_tool=(("vitis2021", 0),)),
-    "bram_parity_bits_ultrascale": Rule(1, (
-        "0: on UltraScale(+) Vitis 2022+ stores ROM data in the 8 data bits of each byte only (1024 x 17 and "
-        "1024 x 18 tables take 2 BRAM_18K each: exp_table/invert_table of the Vitis 2022+ designs cited in "
-        "softmax_exp_copies), while the same 1024 x 18 table takes one on a Zynq-7000 (Iris_hls4ml_pynqZ2) and "
-        "under Vivado HLS on UltraScale+ (*_vhls2019)."), per_tool=(("vitis", 0),)),
-    "rom_lut_max_bits": Rule(1024, (
-        "A ROM of at most this many bits is built in LUTs, not BRAM. Basis: layer_tt_output_64x1_res_u250_vhls2019 "
-        "(32 x 32-bit weight ROM: 0 BRAM); layer_tt_layer3 (20 x 1024 bits: 29 BRAM as predicted).")),
+    "lut_per_relu_bit": Rule(
+        1.75,
+        (
+            f"Plain ReLU LUTs per output bit. Basis: {_VITIS22} and jet_f16_rf1_u250_vhls2019: 1792 LUT for 64 x 16 "
+            "bits, 896 for 32 x 16."
+        ),
+    ),
+    "lut_per_relu_rnd_sat_bit": Rule(
+        5.5,
+        (
+            "ReLU LUTs per output bit when the output type rounds or saturates (AP_RND_CONV, AP_SAT). Basis: "
+            "ak_* (8-bit outputs): 4.8-6.9; jet_q6prune_rf1_u250_vhls2019 (6-bit): 10.9."
+        ),
+        per_tool=(("vivado", 10.9),),
+    ),
+    "lut_softmax_per_elem": Rule(
+        145,
+        (
+            "Softmax LUTs per element with DSP-mapped exp*inv products. Basis: ak_* 135-154 (n=3..16), "
+            f"{_VITIS22} 148, jet_f16_rf1_u250_vhls2019 133."
+        ),
+    ),
+    "softmax_exp_copies": Rule(
+        0.5,
+        (
+            "Copies of the exp table per element read (x n, rounded up). Vivado HLS and Vitis 2022+: ceil(n/2), a "
+            "dual-port ROM serves two reads: 4 BRAM for n=5 in every *_vhls2019 design (3 exp + 1 inverse); Vitis "
+            f"2022+ memory tables: exp_table 6 BRAM for n=5 ({_VITIS22}, Lrozzy/hls4ml_OpenML@47cf4d85 prune_60: 3 "
+            "copies of 1024 x 17-18 bits, 2 blocks each, see bram_parity_bits_ultrascale), 10 for n=10 "
+            "(k-diep/CE6370@8b151865), 2 for n=3 (Thifjj/Iris_hls4ml_pynqZ2@46679371, 1024 x 11 on a Zynq-7000). "
+            "Vitis 2021: one per element: 3, 5, 6, 10, 16 BRAM for n = 3, 5, 6, 10, 16 (ak_*)."
+        ),
+        per_tool=(("vitis2021", 1.0),),
+    ),
+    "softmax_inv_copies": Rule(
+        0.0,
+        (
+            "Copies of the inverse table per element (x n, rounded up); see softmax_exp_copies and "
+            "softmax_inv_min_copies. Vitis 2021: none in BRAM (ak_*)."
+        ),
+    ),
+    "softmax_inv_min_copies": Rule(
+        1,
+        (
+            "At least this many inverse tables in BRAM: one read of the sum. Vivado HLS: 4 = ceil(5/2) + 1 BRAM for "
+            "n=5 in every *_vhls2019 design; Vitis 2022+: invert_table 2 BRAM (1024 x 18 on UltraScale+) in "
+            f"{_VITIS22}, Lrozzy/hls4ml_OpenML prune_60 and k-diep/CE6370, 1 on a Zynq-7000 (Iris_hls4ml_pynqZ2)."
+        ),
+        per_tool=(("vitis2021", 0),),
+    ),
+    "bram_parity_bits_ultrascale": Rule(
+        1,
+        (
+            "0: on UltraScale(+) Vitis 2022+ stores ROM data in the 8 data bits of each byte only (1024 x 17 and "
+            "1024 x 18 tables take 2 BRAM_18K each: exp_table/invert_table of the Vitis 2022+ designs cited in "
+            "softmax_exp_copies), while the same 1024 x 18 table takes one on a Zynq-7000 (Iris_hls4ml_pynqZ2) and "
+            "under Vivado HLS on UltraScale+ (*_vhls2019)."
+        ),
+        per_tool=(("vitis", 0),),
+    ),
+    "rom_lut_max_bits": Rule(
+        1024,
+        (
+            "A ROM of at most this many bits is built in LUTs, not BRAM. Basis: layer_tt_output_64x1_res_u250_vhls2019 "
+            "(32 x 32-bit weight ROM: 0 BRAM); layer_tt_layer3 (20 x 1024 bits: 29 BRAM as predicted)."
+        ),
+    ),
     "bram_read_ports": Rule(2, "A BRAM ROM has two read ports (UG473/UG573 true dual port)."),
     "table_cycles": Rule(2, "Sigmoid: index arithmetic + one BRAM read (read latency 1) -> 2 cycles."),
     # ------------------------------------------------------------------ Resource strategy
-    "lut_res_per_mult_bit": Rule(1.16, (
-        "Resource strategy LUTs per multiplier per operand-bit product (x_bits * w_bits), when R is not a "
-        "multiple of n_in. Basis: layer_qd_dense27_128x256 / dense28_256x128 (1024 multipliers, 305-308k LUT). "
-        "When it is, every multiplier reads the same input each cycle and only the DSP glue remains: "
-        "layer_tt_layer3_20x64_res (RF 20 = n_in: 3.3k LUT for 64 multipliers; the old input-mux model said 8.8k).")),
-    "lut_res_fixed": Rule(2600, (
-        "Resource strategy LUTs per layer independent of its size (control, index counters, output casts). "
-        "Basis: layer_tt_output_64x1 (2 multipliers, 3204 LUT), layer_qd_densef_128x5 (10.6k)."), ),
-    "ff_res_per_mult": Rule(24, (
-        "Resource strategy flip-flops per multiplier (plus n_out x accumulator width plus ff_res_fixed). Basis: "
-        "layer_qd_dense27 30.7k FF for 1024 multipliers; layer_tt_output_64x1 2.0k for 2.")),
-    "ff_res_fixed": Rule(2000, "Resource strategy flip-flops per layer independent of size. Basis: as ff_res_per_mult."),
+    "lut_res_per_mult_bit": Rule(
+        1.16,
+        (
+            "Resource strategy LUTs per multiplier per operand-bit product (x_bits * w_bits), when R is not a "
+            "multiple of n_in. Basis: layer_qd_dense27_128x256 / dense28_256x128 (1024 multipliers, 305-308k LUT). "
+            "When it is, every multiplier reads the same input each cycle and only the DSP glue remains: "
+            "layer_tt_layer3_20x64_res (RF 20 = n_in: 3.3k LUT for 64 multipliers; the old input-mux model said 8.8k)."
+        ),
+    ),
+    "lut_res_fixed": Rule(
+        2600,
+        (
+            "Resource strategy LUTs per layer independent of its size (control, index counters, output casts). "
+            "Basis: layer_tt_output_64x1 (2 multipliers, 3204 LUT), layer_qd_densef_128x5 (10.6k)."
+        ),
+    ),
+    "ff_res_per_mult": Rule(
+        24,
+        (
+            "Resource strategy flip-flops per multiplier (plus n_out x accumulator width plus ff_res_fixed). Basis: "
+            "layer_qd_dense27 30.7k FF for 1024 multipliers; layer_tt_output_64x1 2.0k for 2."
+        ),
+    ),
+    "ff_res_fixed": Rule(
+        2000, "Resource strategy flip-flops per layer independent of size. Basis: as ff_res_per_mult."
+    ),
     # ------------------------------------------------------------------ distributed arithmetic (da_cost)
-    "lut_per_da_adder_bit": Rule(1.05, (
-        "LUTs per unit of da4ml's adder-graph cost (hls4ml 'distributed_arithmetic'; per adder the bits where its "
-        "shifted operands overlap, one LUT6 per bit on the CARRY4/CARRY8 chain, UG474/UG574). Basis: "
-        "calad0i/JEDI-linear@48032802 official_result_reports (20 networks built with da4ml, Vivado post-route "
-        "on xcvu13p): LUT / cost median 1.05, range 0.97-1.13. These are post-route figures: a Vitis csynth "
-        "report of a DA design reads higher (da4ml's test design, calad0i/da4ml@fa85662a tests/test_data: "
-        "csynth 8,851 LUT, post-route 3,837).")),
-    "ff_per_da_level_bit": Rule(0.55, (
-        "Flip-flops per bit of the adder level a clock boundary cuts (the values alive there; da4ml's reg_bits). "
-        "Basis: da4ml's test design (calad0i/da4ml@fa85662a tests/test_data, Vivado 2025.1 post-route, 11 "
-        "stages): 3,420 FF for 6,224 register bits (0.55; delay-only chains become SRL shift registers); "
-        "JEDI-linear's 20 networks: FF / cost 0.48-0.62.")),
+    "lut_per_da_adder_bit": Rule(
+        1.05,
+        (
+            "LUTs per unit of da4ml's adder-graph cost (hls4ml 'distributed_arithmetic'; per adder the bits where its "
+            "shifted operands overlap, one LUT6 per bit on the CARRY4/CARRY8 chain, UG474/UG574). Basis: "
+            "calad0i/JEDI-linear@48032802 official_result_reports (20 networks built with da4ml, Vivado post-route "
+            "on xcvu13p): LUT / cost median 1.05, range 0.97-1.13. These are post-route figures: a Vitis csynth "
+            "report of a DA design reads higher (da4ml's test design, calad0i/da4ml@fa85662a tests/test_data: "
+            "csynth 8,851 LUT, post-route 3,837)."
+        ),
+    ),
+    "ff_per_da_level_bit": Rule(
+        0.55,
+        (
+            "Flip-flops per bit of the adder level a clock boundary cuts (the values alive there; da4ml's reg_bits). "
+            "Basis: da4ml's test design (calad0i/da4ml@fa85662a tests/test_data, Vivado 2025.1 post-route, 11 "
+            "stages): 3,420 FF for 6,224 register bits (0.55; delay-only chains become SRL shift registers); "
+            "JEDI-linear's 20 networks: FF / cost 0.48-0.62."
+        ),
+    ),
     # ------------------------------------------------------------------ user calibration (fpga-prune calibrate)
     "cal_lut": Rule(1.0, "Factor on every LUT estimate fitted to the user's reports (1: the shipped rules)."),
     "cal_ff": Rule(1.0, "Factor on every FF estimate fitted to the user's reports (1: the shipped rules)."),

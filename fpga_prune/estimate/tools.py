@@ -18,8 +18,16 @@ from fpga_prune.errors import InputError
 TOOL_FAMILIES = ("vivado", "vitis2021", "vitis")
 
 #: Names offered on the command line (any ``vivado-YYYY[.N]`` / ``vitis-YYYY[.N]`` is accepted).
-HLS_TOOLS = ("vivado-2019.2", "vivado-2020.1", "vitis-2021.1", "vitis-2022.2", "vitis-2023.2", "vitis-2024.1",
-             "vitis-2024.2", "vitis-2025.1")
+HLS_TOOLS = (
+    "vivado-2019.2",
+    "vivado-2020.1",
+    "vitis-2021.1",
+    "vitis-2022.2",
+    "vitis-2023.2",
+    "vitis-2024.1",
+    "vitis-2024.2",
+    "vitis-2025.1",
+)
 
 #: What users run today (hls4ml 1.x targets Vitis HLS; 2024.1 is its tested release).
 DEFAULT_HLS_TOOL = "vitis-2024.1"
@@ -31,12 +39,17 @@ def tool_family(name: str) -> str:
     """``vitis-2022.2`` -> ``vitis``; ``vitis-2021.1`` -> ``vitis2021``; ``vivado-2019.2`` -> ``vivado``."""
     m = _NAME.match(name.strip().lower())
     if not m:
-        raise InputError("--hls-tool", None, f"{name!r} is not a tool name like vitis-2024.1 or vivado-2019.2; "
-                         f"known: {', '.join(HLS_TOOLS)}")
+        raise InputError(
+            "--hls-tool",
+            None,
+            f"{name!r} is not a tool name like vitis-2024.1 or vivado-2019.2; known: {', '.join(HLS_TOOLS)}",
+        )
     kind, year = m.group(1), int(m.group(2))
     if kind == "vivado":
         if year > 2020:
-            raise InputError("--hls-tool", None, f"{name!r}: Vivado HLS ended with 2020.x (later releases are Vitis HLS)")
+            raise InputError(
+                "--hls-tool", None, f"{name!r}: Vivado HLS ended with 2020.x (later releases are Vitis HLS)"
+            )
         return "vivado"
     if year < 2020:
         raise InputError("--hls-tool", None, f"{name!r}: Vitis HLS starts with 2020.1")

@@ -27,11 +27,11 @@ from fpga_prune.provenance import sha256_bytes
 if TYPE_CHECKING:
     from fpga_prune.boards import Board, Caps
     from fpga_prune.data import Candles
-    from fpga_prune.model.features import Dataset, FeatureSpec, Splits
-    from fpga_prune.search.fit import Design, FitResult
-    from fpga_prune.search.config import FitConfig
     from fpga_prune.hls.settings import HlsSettings
+    from fpga_prune.model.features import Dataset, FeatureSpec, Splits
     from fpga_prune.model.training import Bundle, ModelConfig
+    from fpga_prune.search.config import FitConfig
+    from fpga_prune.search.fit import Design, FitResult
 
 
 # ----------------------------------------------------------------------------- train
@@ -49,14 +49,25 @@ def _span(ds: Dataset) -> SplitSpan:
 
     from fpga_prune.data import format_ts  # noqa: PLC0415
 
-    return {"n": len(ds), "start": format_ts(int(ds.timestamp_ms[0])),
-            "end": format_ts(int(ds.timestamp_ms[-1])),
-            "class_counts": [int(c) for c in np.bincount(ds.y, minlength=ds.n_classes)]}
+    return {
+        "n": len(ds),
+        "start": format_ts(int(ds.timestamp_ms[0])),
+        "end": format_ts(int(ds.timestamp_ms[-1])),
+        "class_counts": [int(c) for c in np.bincount(ds.y, minlength=ds.n_classes)],
+    }
 
 
-def train_bundle(candles: Candles, out: Path, spec: FeatureSpec, cfg: ModelConfig, *, threads: int | None = None,
-                 n_boot: int = 1000, boot_block: int = 48,
-                 imported: Bundle | None = None) -> tuple[JsonObject, float]:
+def train_bundle(
+    candles: Candles,
+    out: Path,
+    spec: FeatureSpec,
+    cfg: ModelConfig,
+    *,
+    threads: int | None = None,
+    n_boot: int = 1000,
+    boot_block: int = 48,
+    imported: Bundle | None = None,
+) -> tuple[JsonObject, float]:
     """Train ``cfg`` on ``candles`` and publish the bundle at ``out`` atomically.
 
     The one training step behind both ``fpga-prune train`` and ``fpga-prune run``;
@@ -65,10 +76,12 @@ def train_bundle(candles: Candles, out: Path, spec: FeatureSpec, cfg: ModelConfi
     ``model.Bundle``, ``run --model``) is evaluated and published the same way
     instead of training.
     """
-    from fpga_prune.model import features  # noqa: PLC0415
-    from fpga_prune.model import metrics  # noqa: PLC0415
-    from fpga_prune.model import training as model  # noqa: PLC0415
     from fpga_prune.data import data_record  # noqa: PLC0415
+    from fpga_prune.model import (  # noqa: PLC0415
+        features,
+        metrics,
+    )
+    from fpga_prune.model import training as model  # noqa: PLC0415
     from fpga_prune.outdir import staged_dir  # noqa: PLC0415
 
     if n_boot < 0:
@@ -89,19 +102,29 @@ def train_bundle(candles: Candles, out: Path, spec: FeatureSpec, cfg: ModelConfi
 
     proba = model.predict_proba(net, splits.test.X)
     slices = features.regime_slices(splits.test, splits.train)
-    test_metrics = metrics.evaluate(splits.test.y, proba, slices=slices, n_boot=n_boot,
-                                    seed=cfg.seed, block=boot_block, n_classes=spec.n_classes)
-    val_metrics = metrics.evaluate(splits.val.y, model.predict_proba(net, splits.val.X), n_boot=0,
-                                   n_classes=spec.n_classes)
+    test_metrics = metrics.evaluate(
+        splits.test.y, proba, slices=slices, n_boot=n_boot, seed=cfg.seed, block=boot_block, n_classes=spec.n_classes
+    )
+    val_metrics = metrics.evaluate(
+        splits.val.y, model.predict_proba(net, splits.val.X), n_boot=0, n_classes=spec.n_classes
+    )
     n_in = ds.X.shape[1]
     payload: JsonObject = {
         "target": spec.target,
         "target_meaning": features.TARGETS[spec.target][1],
         "data": data_record(candles),  # prune/generate find (and check) the candles by it
-        "splits": {"train": _span(splits.train), "val": _span(splits.val), "test": _span(splits.test),
-                   "purge": spec.purge},
-        "model": {"config": cfg.to_dict(), "n_inputs": n_in, "n_params": int(net.count_params()),
-                  "multiplies": model.multiplies(n_in, spec.n_classes, cfg.hidden)},
+        "splits": {
+            "train": _span(splits.train),
+            "val": _span(splits.val),
+            "test": _span(splits.test),
+            "purge": spec.purge,
+        },
+        "model": {
+            "config": cfg.to_dict(),
+            "n_inputs": n_in,
+            "n_params": int(net.count_params()),
+            "multiplies": model.multiplies(n_in, spec.n_classes, cfg.hidden),
+        },
         "training": history,
         "validation": val_metrics,
         "test": test_metrics,
@@ -144,8 +167,12 @@ def _accuracy(bundle: Bundle, splits: Splits, result: FitResult, cfg: FitConfig)
     baseline = float(pm.chance(cfg.metric, y))
     edge = dense - baseline
     return {
-        "metric": cfg.metric, "split": "test", "n_test": int(len(y)),
-        "dense": round(dense, 6), "pruned": round(pruned, 6), "pruned_float": round(float(fn(y, p_float)), 6),
+        "metric": cfg.metric,
+        "split": "test",
+        "n_test": int(len(y)),
+        "dense": round(dense, 6),
+        "pruned": round(pruned, 6),
+        "pruned_float": round(float(fn(y, p_float)), 6),
         "baseline": round(baseline, 6),
         "retention": round(pruned / dense, 6) if dense else None,
         "skill_retention": round((pruned - baseline) / edge, 6) if abs(edge) > 1e-9 else None,
@@ -160,10 +187,10 @@ def _accuracy(bundle: Bundle, splits: Splits, result: FitResult, cfg: FitConfig)
 def _history(splits: Splits, result: FitResult, cfg: FitConfig) -> list[JsonObject]:
     """Every design tried, the Pareto front (cost vs validation metric, among designs that fit)
     marked, with the test metric of the front's designs (the test split stays out of every choice)."""
-    from fpga_prune.search import budget as budget_mod  # noqa: PLC0415
     from fpga_prune.arith import emulate  # noqa: PLC0415
     from fpga_prune.hls.adapter import network_from_keras  # noqa: PLC0415
     from fpga_prune.prune import metrics as pm  # noqa: PLC0415
+    from fpga_prune.search import budget as budget_mod  # noqa: PLC0415
 
     hist = budget_mod.mark_front(result.history(), result.chosen.index)
     fn = pm.metric_fn(cfg.metric)
@@ -183,19 +210,30 @@ def _pruning(bundle: Bundle, chosen: Design) -> JsonObject:
     dense_params = bundle.model.count_params()
     pruned_params = nz + sum(chosen.widths[1:])  # nonzero kernel weights + one bias per unit
     return {
-        "dense_widths": list(dense_widths), "widths": list(chosen.widths),
+        "dense_widths": list(dense_widths),
+        "widths": list(chosen.widths),
         "sparsity": round(chosen.sparsity, 6),
         "multiply_reduction": round(1.0 - nz / dense_total, 6),
-        "dense_multiplies": int(dense_total), "multiplies": int(nz),
+        "dense_multiplies": int(dense_total),
+        "multiplies": int(nz),
         "compression_ratio": round(dense_params / max(pruned_params, 1), 6),
         "structured_neurons_removed": int(sum(dense_widths[1:-1]) - sum(chosen.widths[1:-1])),
         "total_weights_after_structured": int(total),
     }
 
 
-def prune_bundle(model_dir: Path, candles: Candles, board: Board, caps: Caps, cfg: FitConfig, out: Path, *,
-                 data_label: str = "--data", progress: Progress | None = None,
-                 bundle: Bundle | None = None) -> PruneResult:
+def prune_bundle(
+    model_dir: Path,
+    candles: Candles,
+    board: Board,
+    caps: Caps,
+    cfg: FitConfig,
+    out: Path,
+    *,
+    data_label: str = "--data",
+    progress: Progress | None = None,
+    bundle: Bundle | None = None,
+) -> PruneResult:
     """Prune the bundle in ``model_dir`` to fit ``board`` and publish ``out`` when a design fits.
 
     The one pruning step behind both ``fpga-prune prune`` and ``fpga-prune run``.
@@ -203,12 +241,12 @@ def prune_bundle(model_dir: Path, candles: Candles, board: Board, caps: Caps, cf
     design's ``budget.json`` document with ``fits`` False and the shortfall as
     ``failure`` (the caller decides: the command exits 1, ``run`` reports it).
     """
-    from fpga_prune.search import budget as budget_mod  # noqa: PLC0415
-    from fpga_prune.model import features  # noqa: PLC0415
-    from fpga_prune.search.fit import fit_failure, prune_to_fit  # noqa: PLC0415
     from fpga_prune.data import data_record  # noqa: PLC0415
+    from fpga_prune.model import features  # noqa: PLC0415
     from fpga_prune.model.training import load_bundle, preprocess_dict, save_bundle  # noqa: PLC0415
     from fpga_prune.outdir import staged_dir, write_tree  # noqa: PLC0415
+    from fpga_prune.search import budget as budget_mod  # noqa: PLC0415
+    from fpga_prune.search.fit import fit_failure, prune_to_fit  # noqa: PLC0415
 
     bundle = bundle if bundle is not None else load_bundle(model_dir)
     splits = features.split(features.build(candles, bundle.spec), bundle.spec)
@@ -219,9 +257,17 @@ def prune_bundle(model_dir: Path, candles: Candles, board: Board, caps: Caps, cf
     chosen = result.chosen
     accuracy = _accuracy(bundle, splits, result, cfg)
     design = {**chosen.summary(), "describe": chosen.describe()}
-    doc = budget_mod.budget_dict(board=board, caps=caps, estimate=chosen.estimate, fits=result.fits,
-                                 design=design, accuracy=accuracy, pruning=_pruning(bundle, chosen),
-                                 history=_history(splits, result, cfg), shortfall=result.shortfall)
+    doc = budget_mod.budget_dict(
+        board=board,
+        caps=caps,
+        estimate=chosen.estimate,
+        fits=result.fits,
+        design=design,
+        accuracy=accuracy,
+        pruning=_pruning(bundle, chosen),
+        history=_history(splits, result, cfg),
+        shortfall=result.shortfall,
+    )
     doc["search"] = cfg.to_dict()
     doc["sensitivity"] = result.sensitivity
     doc["precision_sensitivity"] = result.precision_sensitivity
@@ -230,8 +276,12 @@ def prune_bundle(model_dir: Path, candles: Candles, board: Board, caps: Caps, cf
         return PruneResult(doc, failure)
     with staged_dir(out) as stage:
         pre = preprocess_dict(bundle.spec, bundle.scaler, bundle.feature_names, bundle.config)
-        save_bundle(stage, chosen.model, pre, {"pruned_from": str(model_dir), "accuracy": accuracy,
-                                               "data": data_record(candles)})
+        save_bundle(
+            stage,
+            chosen.model,
+            pre,
+            {"pruned_from": str(model_dir), "accuracy": accuracy, "data": data_record(candles)},
+        )
         write_tree(stage, {"hls_config.json": chosen.settings.to_json(), **budget_mod.files(doc)})
     return PruneResult(doc, None)
 
@@ -295,8 +345,11 @@ def load_pruned(model_dir: str | os.PathLike[str]) -> PrunedModel:
     budget = None
     if (d / "budget.json").is_file():
         budget = read_json_object(d / "budget.json")
-    hashes = {name: sha256_bytes((d / name).read_bytes())
-              for name in (MODEL_FILE, PREPROCESS_FILE, "hls_config.json", "budget.json") if (d / name).is_file()}
+    hashes = {
+        name: sha256_bytes((d / name).read_bytes())
+        for name in (MODEL_FILE, PREPROCESS_FILE, "hls_config.json", "budget.json")
+        if (d / name).is_file()
+    }
     bundle = load_bundle(d)
     return PrunedModel(d, bundle, settings, source, budget, hashes, _data_hint(d))
 

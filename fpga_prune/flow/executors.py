@@ -118,8 +118,12 @@ class LocalExecutor:
 
     def _ensure_pool(self) -> cf.ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = cf.ProcessPoolExecutor(self.capacity, mp_context=multiprocessing.get_context("spawn"),
-                                                initializer=_init_local_worker, initargs=(self.threads,))
+            self._pool = cf.ProcessPoolExecutor(
+                self.capacity,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_init_local_worker,
+                initargs=(self.threads,),
+            )
         return self._pool
 
     def submit(self, key: str, fn: Callable[[object], object], task: object, *, needs_vitis: bool = False) -> None:
@@ -137,8 +141,11 @@ class LocalExecutor:
                 broken = True
                 continue
             key, _, _ = self._futures.pop(fut)
-            out.append(Done(key, fut.result()) if exc is None else
-                       Done(key, None, f"{type(exc).__name__}: {exc}".splitlines()[0]))
+            out.append(
+                Done(key, fut.result())
+                if exc is None
+                else Done(key, None, f"{type(exc).__name__}: {exc}".splitlines()[0])
+            )
         if broken:
             # A dead worker breaks the whole pool: every task still in it runs once more in a fresh pool.
             lost = list(self._futures.values())
@@ -189,20 +196,19 @@ class RayExecutor:
             raise InputError("--executor", None, "ray is not installed (pip install 'fpga-prune[ray]')") from None
         self.ray = ray
         self.address = address
-        kwargs: dict[str, Any] = {"logging_level": "ERROR", "log_to_driver": False,
-                                     "configure_logging": True}
+        kwargs: dict[str, Any] = {"logging_level": "ERROR", "log_to_driver": False, "configure_logging": True}
         if address:
             try:
                 ray.init(address=address, **kwargs)
             except (ConnectionError, ValueError, RuntimeError) as exc:
-                raise InputError("--ray-address", None, f"cannot connect to {address} "
-                                 f"({str(exc).splitlines()[0][:160]})") from None
+                raise InputError(
+                    "--ray-address", None, f"cannot connect to {address} ({str(exc).splitlines()[0][:160]})"
+                ) from None
         else:
             # Workers import fpga_prune from where this driver does (a source checkout is not installed).
             pkg_parent = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
             env = {"PYTHONPATH": os.pathsep.join([pkg_parent, *filter(None, [os.environ.get("PYTHONPATH")])])}
-            ray.init(include_dashboard=False, num_cpus=workers or cores(), runtime_env={"env_vars": env},
-                     **kwargs)
+            ray.init(include_dashboard=False, num_cpus=workers or cores(), runtime_env={"env_vars": env}, **kwargs)
         self.capacity = max(1, int(ray.cluster_resources().get("CPU", 1)))
         # Ray prints its notices (e.g. "task failed, 2 retries remaining") on the driver's stdout, which
         # carries the sweep's results (--json): they go to stderr while Ray runs.
@@ -248,7 +254,7 @@ class RayExecutor:
             for ref in list(self._refs):
                 try:
                     self.ray.cancel(ref, force=True)
-                except Exception:  # noqa: BLE001  (a task that already finished cannot be cancelled)
+                except Exception:
                     pass
         self._refs.clear()
         self.ray.shutdown()

@@ -31,13 +31,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from fpga_prune.arith.ir import DenseLayer
+from fpga_prune.errors import InputError
 from fpga_prune.flow.bundles import PrunedModel, check_model_dir, load_pruned, resolve_data
 from fpga_prune.hls.csim import CODE_GEN, CXXFLAGS, CsimResult, firmware_cxxflags, run_csim
-from fpga_prune.errors import InputError
+from fpga_prune.hls.vectors import VectorSet, build_vectors, vector_files
 from fpga_prune.model.metrics import accuracy, decision_agreement, decisions
 from fpga_prune.outdir import JsonObject, json_text
 from fpga_prune.provenance import sha256_bytes, tool_versions
-from fpga_prune.hls.vectors import VectorSet, build_vectors, vector_files
 from fpga_prune.rtl.yosys import budget_rows, yosys_budget
 
 if TYPE_CHECKING:
@@ -106,8 +106,12 @@ def parse_top_header(text: str, top: str) -> TopSignature:
         args = [a for a in m.group("args").split(",") if a.strip()]
         parsed = [_ARG_RE.match(a) for a in args]
         if len(args) != 2 or not all(parsed):
-            raise InputError(f"firmware/{top}.h", top, "expected one input and one output array "
-                             f"(io_parallel, single input/output), got: {m.group('args').strip()}")
+            raise InputError(
+                f"firmware/{top}.h",
+                top,
+                "expected one input and one output array "
+                f"(io_parallel, single input/output), got: {m.group('args').strip()}",
+            )
         i, o = parsed
         assert i is not None and o is not None  # all(parsed) above
         return TopSignature(top, i.group("type"), i.group("name"), o.group("type"), o.group("name"))
@@ -131,13 +135,13 @@ def collect_hls4ml(project_dir: Path, stamp: str) -> dict[str, bytes]:
     absdir = str(project_dir.resolve()).encode()
     for k, v in files.items():
         if absdir in v:
-            raise RuntimeError(f"hls4ml wrote the build directory into {k}; it would make the project "
-                               "depend on where it was generated")
+            raise RuntimeError(
+                f"hls4ml wrote the build directory into {k}; it would make the project depend on where it was generated"
+            )
     return files
 
 
-def convert_model(pruned: PrunedModel, board: Board, top: str,
-                  workdir: Path) -> tuple[HlsSettings, FixedNetwork, Path]:
+def convert_model(pruned: PrunedModel, board: Board, top: str, workdir: Path) -> tuple[HlsSettings, FixedNetwork, Path]:
     """hls4ml conversion on the board's part and clock; returns (hls_model, network, hls4ml file dict)."""
     from dataclasses import replace  # noqa: PLC0415
 
@@ -145,8 +149,9 @@ def convert_model(pruned: PrunedModel, board: Board, top: str,
 
     settings = replace(pruned.settings, part=board.part, clock_period_ns=board.clock_period_ns)
     out = workdir / "hls4ml_prj"
-    hls_model = hls_adapter.convert(pruned.bundle.model, settings, out, part=board.part,
-                                    clock_period=board.clock_period_ns)
+    hls_model = hls_adapter.convert(
+        pruned.bundle.model, settings, out, part=board.part, clock_period=board.clock_period_ns
+    )
     hls_model.write()
     network = hls_adapter.network_from_hls(hls_model, name=top)
     return settings, network, out
@@ -162,12 +167,16 @@ def agreement(network: FixedNetwork, vs: VectorSet, keras_model: KerasModel, hw_
         return {"rows": 0}
     hp = fixed.to_float(hw_raw[:n], network.output_type)
     kp = np.asarray(predict_proba(keras_model, vs.x_model))
-    out: JsonObject = {"rows": n, "test_rows": vs.n_test, "agree": int((decisions(hp) == decisions(kp)).sum()),
-           "agreement": round(decision_agreement(hp, kp), 6),
-           "hardware_accuracy": round(accuracy(vs.y, hp), 6),
-           "keras_accuracy": round(accuracy(vs.y, kp), 6)}
+    out: JsonObject = {
+        "rows": n,
+        "test_rows": vs.n_test,
+        "agree": int((decisions(hp) == decisions(kp)).sum()),
+        "agreement": round(decision_agreement(hp, kp), 6),
+        "hardware_accuracy": round(accuracy(vs.y, hp), 6),
+        "keras_accuracy": round(accuracy(vs.y, kp), 6),
+    }
     if vs.n_test:
-        out["test_agreement"] = round(decision_agreement(hp[:vs.n_test], kp[:vs.n_test]), 6)
+        out["test_agreement"] = round(decision_agreement(hp[: vs.n_test], kp[: vs.n_test]), 6)
     return out
 
 
@@ -177,13 +186,33 @@ def _layer_rows(network: FixedNetwork) -> list[JsonObject]:
     for layer in network.layers:
         if isinstance(layer, DenseLayer):
             nz = int(np.count_nonzero(layer.weights))
-            rows.append({"name": layer.name, "kind": "dense", "shape": f"{layer.n_in} x {layer.n_out}",
-                         "nonzero": f"{nz} / {layer.weights.size}", "weight": str(layer.weight_type),
-                         "accum": str(layer.accum_type), "result": str(layer.result_type),
-                         "strategy": layer.strategy, "reuse": layer.reuse_factor})
+            rows.append(
+                {
+                    "name": layer.name,
+                    "kind": "dense",
+                    "shape": f"{layer.n_in} x {layer.n_out}",
+                    "nonzero": f"{nz} / {layer.weights.size}",
+                    "weight": str(layer.weight_type),
+                    "accum": str(layer.accum_type),
+                    "result": str(layer.result_type),
+                    "strategy": layer.strategy,
+                    "reuse": layer.reuse_factor,
+                }
+            )
         else:
-            rows.append({"name": layer.name, "kind": layer.activation, "shape": str(layer.n), "nonzero": "",
-                         "weight": "", "accum": "", "result": str(layer.result_type), "strategy": "", "reuse": ""})
+            rows.append(
+                {
+                    "name": layer.name,
+                    "kind": layer.activation,
+                    "shape": str(layer.n),
+                    "nonzero": "",
+                    "weight": "",
+                    "accum": "",
+                    "result": str(layer.result_type),
+                    "strategy": "",
+                    "reuse": "",
+                }
+            )
     return rows
 
 
@@ -201,10 +230,18 @@ def _as_bytes(v: bytes | str) -> bytes:
     return v.encode("utf-8") if isinstance(v, str) else v
 
 
-def render_project(pruned: PrunedModel, board: Board, network: FixedNetwork, vs: VectorSet,
-                   hls_files: dict[str, bytes], sig: TopSignature, settings: HlsSettings, options: GenerateOptions,
-                   data_info: JsonObject, budget: JsonObject | None,
-                   ) -> tuple[dict[str, bytes], str | None, JsonObject | None]:
+def render_project(
+    pruned: PrunedModel,
+    board: Board,
+    network: FixedNetwork,
+    vs: VectorSet,
+    hls_files: dict[str, bytes],
+    sig: TopSignature,
+    settings: HlsSettings,
+    options: GenerateOptions,
+    data_info: JsonObject,
+    budget: JsonObject | None,
+) -> tuple[dict[str, bytes], str | None, JsonObject | None]:
     """Our files (rendered templates, vectors, RTL, metadata) merged with hls4ml's; manifest last."""
     from fpga_prune.rtl import render as rtl  # noqa: PLC0415
     from fpga_prune.templating import render  # noqa: PLC0415
@@ -229,24 +266,46 @@ def render_project(pruned: PrunedModel, board: Board, network: FixedNetwork, vs:
     if budget is not None:
         files["budget.json"] = _as_bytes(json_text(budget))
     ctx = {
-        "top": top, "board": board, "clock_period_ns": board.clock_period_ns,
-        "clock_uncertainty": options.clock_uncertainty, "ip_version": "1.0",
-        "fpga_prune_version": versions.get("fpga-prune") or "unknown", "versions": versions,
-        "n_vectors": vs.n, "n_test": vs.n_test, "n_val": vs.n_val, "n_stress": vs.n_stress,
-        "n_inputs": network.n_inputs, "n_outputs": network.n_outputs,
-        "input_type": str(network.input_type), "output_type": str(network.output_type),
-        "input_width": network.input_type.width, "output_width": network.output_type.width,
-        "input_frac": network.input_type.frac, "output_frac": network.output_type.frac,
-        "input_signed": network.input_type.signed, "output_signed": network.output_type.signed,
-        "input_ctype": sig.input_ctype, "input_name": sig.input_name,
-        "output_ctype": sig.output_ctype, "output_name": sig.output_name,
-        "max_listed": options.max_listed, "cxxflags": CXXFLAGS,
+        "top": top,
+        "board": board,
+        "clock_period_ns": board.clock_period_ns,
+        "clock_uncertainty": options.clock_uncertainty,
+        "ip_version": "1.0",
+        "fpga_prune_version": versions.get("fpga-prune") or "unknown",
+        "versions": versions,
+        "n_vectors": vs.n,
+        "n_test": vs.n_test,
+        "n_val": vs.n_val,
+        "n_stress": vs.n_stress,
+        "n_inputs": network.n_inputs,
+        "n_outputs": network.n_outputs,
+        "input_type": str(network.input_type),
+        "output_type": str(network.output_type),
+        "input_width": network.input_type.width,
+        "output_width": network.output_type.width,
+        "input_frac": network.input_type.frac,
+        "output_frac": network.output_type.frac,
+        "input_signed": network.input_type.signed,
+        "output_signed": network.output_type.signed,
+        "input_ctype": sig.input_ctype,
+        "input_name": sig.input_name,
+        "output_ctype": sig.output_ctype,
+        "output_name": sig.output_name,
+        "max_listed": options.max_listed,
+        "cxxflags": CXXFLAGS,
         "firmware_cxxflags": firmware_cxxflags(hls_files.get(CODE_GEN)),
-        "layers": _layer_rows(network), "budget": budget, "budget_rows": budget_rows(budget),
-        "settings_source": pruned.settings_source, "model_sha256": pruned.model_sha256,
-        "model_files": pruned.file_hashes, "data": data_info, "rtl_note": rtl_note,
-        "has_rtl": rtl_note is None, "has_budget": budget is not None,
-        "strategy": settings.strategy, "reuse_factor": settings.reuse_factor,
+        "layers": _layer_rows(network),
+        "budget": budget,
+        "budget_rows": budget_rows(budget),
+        "settings_source": pruned.settings_source,
+        "model_sha256": pruned.model_sha256,
+        "model_files": pruned.file_hashes,
+        "data": data_info,
+        "rtl_note": rtl_note,
+        "has_rtl": rtl_note is None,
+        "has_budget": budget is not None,
+        "strategy": settings.strategy,
+        "reuse_factor": settings.reuse_factor,
     }
     files["tb/tb_main.cpp"] = _as_bytes(render("project/tb_main.cpp.j2", ctx))
     files["scripts/build.tcl"] = _as_bytes(render("project/build.tcl.j2", ctx))
@@ -286,19 +345,28 @@ class GenerateResult:
         if self.csim is None or self.csim.ok:
             return None
         csim = self.csim
-        lines = [f"C simulation differs from the bit-accurate model on {csim.mismatching_vectors} of "
-                 f"{csim.n_vectors} vectors (project written to {self.out} for debugging); first mismatches:"]
-        lines += [f"  vector {m['vector']} output {m['output']}: csim {m['csim']} expected {m['expected']}"
-                  for m in csim.first]
+        lines = [
+            f"C simulation differs from the bit-accurate model on {csim.mismatching_vectors} of "
+            f"{csim.n_vectors} vectors (project written to {self.out} for debugging); first mismatches:"
+        ]
+        lines += [
+            f"  vector {m['vector']} output {m['output']}: csim {m['csim']} expected {m['expected']}"
+            for m in csim.first
+        ]
         return "\n".join(lines)
 
 
 def _data_info(path: Path, candles: Candles) -> JsonObject:
     from fpga_prune.data import format_ts  # noqa: PLC0415
 
-    return {"file": path.name, "sha256": sha256_bytes(path.read_bytes()), "candles": len(candles),
-            "symbol": getattr(candles, "symbol", None),
-            "start": format_ts(int(candles.timestamp_ms[0])), "end": format_ts(int(candles.timestamp_ms[-1]))}
+    return {
+        "file": path.name,
+        "sha256": sha256_bytes(path.read_bytes()),
+        "candles": len(candles),
+        "symbol": getattr(candles, "symbol", None),
+        "start": format_ts(int(candles.timestamp_ms[0])),
+        "end": format_ts(int(candles.timestamp_ms[-1])),
+    }
 
 
 def _check_same_data(pruned: PrunedModel, candles: Candles, data_path: Path) -> None:
@@ -308,22 +376,28 @@ def _check_same_data(pruned: PrunedModel, candles: Candles, data_path: Path) -> 
     spec = pruned.bundle.spec
     ds = features.build(candles, spec)
     tr, _, _ = features.split_bounds(len(ds), spec)
-    features.require_same_scaler(features.Scaler.fit(ds.X[tr], spec.clip), pruned.bundle.scaler, data_path,
-                                 pruned.directory)
+    features.require_same_scaler(
+        features.Scaler.fit(ds.X[tr], spec.clip), pruned.bundle.scaler, data_path, pruned.directory
+    )
 
 
-def generate(model_dir: str | os.PathLike[str], board: Board, out: str | os.PathLike[str],
-             data: str | os.PathLike[str] | None = None, options: GenerateOptions | None = None,
-             progress: Callable[[str], None] | None = None) -> GenerateResult:
+def generate(
+    model_dir: str | os.PathLike[str],
+    board: Board,
+    out: str | os.PathLike[str],
+    data: str | os.PathLike[str] | None = None,
+    options: GenerateOptions | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> GenerateResult:
     """Write the verified HLS project for ``model_dir`` on ``board`` to ``out`` (see module docstring).
 
     Raises ``InputError`` before anything is written on bad input.  When the
     C simulation differs from the bit-accurate model the project is written
     anyway (so the mismatch can be debugged) and the result's ``ok`` is False.
     """
-    from fpga_prune.search import budget as _  # noqa: F401,PLC0415  (budget.json format lives there)
     from fpga_prune.data import load  # noqa: PLC0415
     from fpga_prune.outdir import check_out_dir, staged_dir, write_tree  # noqa: PLC0415
+    from fpga_prune.search import budget as _  # noqa: F401,PLC0415  (budget.json format lives there)
 
     say = progress or (lambda _msg: None)
     options = (options or GenerateOptions()).validate()
@@ -354,8 +428,9 @@ def generate(model_dir: str | os.PathLike[str], board: Board, out: str | os.Path
                 raise InputError("--yosys", None, f"no RTL to synthesize: {exc}") from None
             budget = dict(budget or {})
             budget["yosys"] = counts
-        files, rtl_note, ctx = render_project(pruned, board, network, vs, hls_files, sig, settings, options,
-                                              info, budget)
+        files, rtl_note, ctx = render_project(
+            pruned, board, network, vs, hls_files, sig, settings, options, info, budget
+        )
         csim = None
         agree = None
         if options.check:
@@ -378,12 +453,29 @@ def generate(model_dir: str | os.PathLike[str], board: Board, out: str | os.Path
                 say("running Vitis HLS C synthesis (and Vivado out-of-context synthesis if on PATH)")
                 synth = vitis.run_synth(stage, top=options.top, steps=("csynth",))
                 if synth.csynth is not None and budget is not None:
-                    budget["measured"] = {"tool": synth.tool, "version": synth.version, "csynth": synth.csynth,
-                                          "vivado": synth.vivado, "timing": synth.timing}
-                    files = render_project(pruned, board, network, vs, hls_files, sig, settings, options,
-                                           info, budget)[0]
+                    budget["measured"] = {
+                        "tool": synth.tool,
+                        "version": synth.version,
+                        "csynth": synth.csynth,
+                        "vivado": synth.vivado,
+                        "timing": synth.timing,
+                    }
+                    files = render_project(pruned, board, network, vs, hls_files, sig, settings, options, info, budget)[
+                        0
+                    ]
                     for name in ("budget.json", "README.md", "manifest.json"):
                         (stage / name).write_bytes(files[name])
-    result = GenerateResult(Path(out), len(files), vs, csim, agree, synth, rtl_note, time.perf_counter() - t0,
-                            network, board, None if budget is None else budget.get("yosys"))
+    result = GenerateResult(
+        Path(out),
+        len(files),
+        vs,
+        csim,
+        agree,
+        synth,
+        rtl_note,
+        time.perf_counter() - t0,
+        network,
+        board,
+        None if budget is None else budget.get("yosys"),
+    )
     return result

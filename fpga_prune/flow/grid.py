@@ -74,13 +74,16 @@ class Axis:
 
 
 #: axis name -> the typed fields it sets (a new run option becomes an axis here, nowhere else)
-AXES: dict[str, Axis] = {a.name: a for a in (
-    Axis("board", ("boards",), _boards),
-    Axis("target", ("spec.target",), str, choices=_targets),
-    Axis("seed", ("model.seed", "fit.seed", "generate.seed"), int),  # as `run --seed`: training, search, vectors
-    Axis("strategy", ("fit.strategy",), str, choices=_strategies),
-    Axis("cap", ("caps",), _caps, repeat=True),
-)}
+AXES: dict[str, Axis] = {
+    a.name: a
+    for a in (
+        Axis("board", ("boards",), _boards),
+        Axis("target", ("spec.target",), str, choices=_targets),
+        Axis("seed", ("model.seed", "fit.seed", "generate.seed"), int),  # as `run --seed`: training, search, vectors
+        Axis("strategy", ("fit.strategy",), str, choices=_strategies),
+        Axis("cap", ("caps",), _caps, repeat=True),
+    )
+}
 
 #: configs a given model decides (``run --model``: its preprocess.json), which an axis leaves as they are
 MODEL_OWNED = ("spec", "model")
@@ -215,5 +218,15 @@ def load_grid_file(path: str | Path) -> dict[str, list[str]]:
     return out
 
 
-__all__ = ["AXES", "MODEL_OWNED", "Axis", "Grid", "make_grid", "parse_grid", "apply_axis", "replace_field", "split_cli",
-           "load_grid_file"]
+__all__ = [
+    "AXES",
+    "MODEL_OWNED",
+    "Axis",
+    "Grid",
+    "make_grid",
+    "parse_grid",
+    "apply_axis",
+    "replace_field",
+    "split_cli",
+    "load_grid_file",
+]

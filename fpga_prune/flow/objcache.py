@@ -40,7 +40,7 @@ def cache_dir() -> Path:
     env = os.environ.get("FPGA_PRUNE_OBJCACHE")
     if env:
         return Path(env)
-    from platformdirs import user_cache_dir
+    from platformdirs import user_cache_dir  # noqa: PLC0415  (only when no cache dir is set)
 
     return Path(user_cache_dir("fpga_prune")) / "verilator-objs"
 

@@ -36,6 +36,7 @@ RUN_FILE = "run.json"
 #: failed), blocked (an upstream step failed), pending (not reached)
 COMPLETED = frozenset({"done", "skipped"})
 
+
 def tree_digest(root: Path, exclude: Sequence[str] = ()) -> str:
     """One hash over every file below ``root`` (relative path + content), minus
     paths starting with any of ``exclude``; a missing root hashes as such."""
@@ -106,16 +107,27 @@ class StepRecord:
     summary: JsonValue = None
 
     def to_dict(self) -> StepRecordDoc:
-        return {"name": self.name, "status": self.status, "inputs_fingerprint": self.fingerprint,
-                "outputs_digest": self.digest, "outputs": list(self.outputs),
-                "seconds": round(self.seconds, 2), "message": self.message}
+        return {
+            "name": self.name,
+            "status": self.status,
+            "inputs_fingerprint": self.fingerprint,
+            "outputs_digest": self.digest,
+            "outputs": list(self.outputs),
+            "seconds": round(self.seconds, 2),
+            "message": self.message,
+        }
 
     @classmethod
     def from_dict(cls, d: Mapping[str, JsonValue]) -> StepRecord:
-        return cls(name=str(d.get("name", "")), status=str(d.get("status", "")),
-                   fingerprint=str(d.get("inputs_fingerprint", "")), digest=str(d.get("outputs_digest", "")),
-                   outputs=tuple(d.get("outputs", ())), seconds=float(d.get("seconds", 0.0)),
-                   message=str(d.get("message", "")))
+        return cls(
+            name=str(d.get("name", "")),
+            status=str(d.get("status", "")),
+            fingerprint=str(d.get("inputs_fingerprint", "")),
+            digest=str(d.get("outputs_digest", "")),
+            outputs=tuple(d.get("outputs", ())),
+            seconds=float(d.get("seconds", 0.0)),
+            message=str(d.get("message", "")),
+        )
 
 
 class Observer:
@@ -180,30 +192,44 @@ class Runner:
             raise ValueError(f"step {step.name!r} ran twice")
         blocked = [a for a in step.after if not self.ok(a)]
         if blocked:
-            rec = StepRecord(step.name, "blocked", outputs=step.outputs,
-                             message=f"not run: {', '.join(blocked)} did not complete")
+            rec = StepRecord(
+                step.name, "blocked", outputs=step.outputs, message=f"not run: {', '.join(blocked)} did not complete"
+            )
             return self._record(rec)
         self.observer.start(step.name)
         t0 = time.perf_counter()
         fp = self.fingerprint(step)
         prev = self._previous.get(step.name)
-        if (step.cacheable and not self._forced(step.name) and prev is not None and prev.status in COMPLETED
-                and prev.fingerprint == fp and self._outputs_exist(step)):
+        if (
+            step.cacheable
+            and not self._forced(step.name)
+            and prev is not None
+            and prev.status in COMPLETED
+            and prev.fingerprint == fp
+            and self._outputs_exist(step)
+        ):
             digest = self._digest(step)
             if digest == prev.digest:
-                rec = StepRecord(step.name, "skipped", fp, digest, step.outputs, time.perf_counter() - t0,
-                                 "outputs up to date")
+                rec = StepRecord(
+                    step.name, "skipped", fp, digest, step.outputs, time.perf_counter() - t0, "outputs up to date"
+                )
                 return self._record(rec)
         say: Progress = lambda text: self.observer.message(step.name, text)  # noqa: E731
         try:
             summary = step.action(say)
         except CheckFailed as exc:
             digest = self._digest(step) if self._outputs_exist(step) else ""
-            rec = StepRecord(step.name, "failed", fp, digest, step.outputs, time.perf_counter() - t0,
-                             str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            rec = StepRecord(
+                step.name,
+                "failed",
+                fp,
+                digest,
+                step.outputs,
+                time.perf_counter() - t0,
+                str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+            )
             return self._record(rec)
-        rec = StepRecord(step.name, "done", fp, self._digest(step), step.outputs, time.perf_counter() - t0,
-                         "", summary)
+        rec = StepRecord(step.name, "done", fp, self._digest(step), step.outputs, time.perf_counter() - t0, "", summary)
         return self._record(rec)
 
     def _record(self, rec: StepRecord) -> StepRecord:
@@ -218,8 +244,12 @@ class Runner:
         """Write ``run.json`` atomically (records of steps not run this time are kept)."""
         steps = dict(self._previous)
         steps.update(self.records)
-        doc = {"format": RUN_FORMAT, **self.meta, **(extra or {}),
-               "steps": [steps[n].to_dict() for n in _ordered(steps, self.records)]}
+        doc = {
+            "format": RUN_FORMAT,
+            **self.meta,
+            **(extra or {}),
+            "steps": [steps[n].to_dict() for n in _ordered(steps, self.records)],
+        }
         write_json_atomic(self.root / RUN_FILE, doc)
 
 
@@ -242,7 +272,14 @@ def load_records(root: Path) -> dict[str, StepRecord]:
     return out
 
 
-
-
-__all__ = ["RUN_FORMAT", "RUN_FILE", "Step", "StepRecord", "Runner", "Observer", "tree_digest",
-           "json_digest", "load_records"]
+__all__ = [
+    "RUN_FORMAT",
+    "RUN_FILE",
+    "Step",
+    "StepRecord",
+    "Runner",
+    "Observer",
+    "tree_digest",
+    "json_digest",
+    "load_records",
+]

@@ -27,13 +27,13 @@ from fpga_prune.errors import CheckFailed
 
 if TYPE_CHECKING:
     from fpga_prune.boards import Board, Caps
-    from fpga_prune.data import CandleSource, Candles
-    from fpga_prune.model.features import FeatureSpec
-    from fpga_prune.search.config import FitConfig
+    from fpga_prune.data import Candles, CandleSource
     from fpga_prune.flow.generate import GenerateOptions
-    from fpga_prune.model.training import ModelConfig
     from fpga_prune.flow.pipeline import Observer, Progress, Step, StepRecord
+    from fpga_prune.model.features import FeatureSpec
+    from fpga_prune.model.training import ModelConfig
     from fpga_prune.outdir import JsonObject
+    from fpga_prune.search.config import FitConfig
 
 #: the steps of the flow, in order (``until`` stops after one, ``force`` names them)
 STEPS = ("data", "train", "prune", "generate", "verify")
@@ -71,10 +71,20 @@ class RunConfig:
 
     def settings(self) -> JsonObject:
         """The settings a run's report states (``report.json``'s ``run`` section)."""
-        return {"boards": [b.name for b in self.boards], "all_boards": self.all_boards, "until": self.until,
-                "target": self.spec.target, "quantized": self.model.quantized, "seed": self.model.seed,
-                "caps": self.caps.to_dict(), "min_retention": self.fit.min_retention, "metric": self.fit.metric,
-                "vectors": self.generate.vectors, "stress": self.generate.stress, "sims": list(self.sims)}
+        return {
+            "boards": [b.name for b in self.boards],
+            "all_boards": self.all_boards,
+            "until": self.until,
+            "target": self.spec.target,
+            "quantized": self.model.quantized,
+            "seed": self.model.seed,
+            "caps": self.caps.to_dict(),
+            "min_retention": self.fit.min_retention,
+            "metric": self.fit.metric,
+            "vectors": self.generate.vectors,
+            "stress": self.generate.stress,
+            "sims": list(self.sims),
+        }
 
 
 # ----------------------------------------------------------------------------- layout
@@ -120,8 +130,8 @@ def _cleaned_name(src: CandleSource) -> str:
 def make_data_step(cfg: RunConfig) -> tuple[Step, str]:
     """The data step and the name of the cleaned CSV it writes (a sweep builds its points from these steps too)."""
     from fpga_prune.data import load_source, summarize, write_csv  # noqa: PLC0415
-    from fpga_prune.outdir import staged_dir, write_json_atomic  # noqa: PLC0415
     from fpga_prune.flow.pipeline import Step  # noqa: PLC0415
+    from fpga_prune.outdir import staged_dir, write_json_atomic  # noqa: PLC0415
     from fpga_prune.provenance import sha256_file  # noqa: PLC0415
 
     src = cfg.source
@@ -132,12 +142,20 @@ def make_data_step(cfg: RunConfig) -> tuple[Step, str]:
         from fpga_prune.data.builtin import get_sample  # noqa: PLC0415
 
         sample = get_sample(src.sample)
-        options = {"sample": sample.name, "sha256": sample.sha256_csv, "interval": src.interval,
-                   "allow_gaps": src.allow_gaps}
+        options = {
+            "sample": sample.name,
+            "sha256": sample.sha256_csv,
+            "interval": src.interval,
+            "allow_gaps": src.allow_gaps,
+        }
         cacheable = True
     elif src.data is not None:
-        options = {"file": Path(src.data).name, "sha256": sha256_file(Path(src.data)),
-                   "interval": src.interval, "allow_gaps": src.allow_gaps}
+        options = {
+            "file": Path(src.data).name,
+            "sha256": sha256_file(Path(src.data)),
+            "interval": src.interval,
+            "allow_gaps": src.allow_gaps,
+        }
         cacheable = True
     else:
         options = {k: getattr(src, k) for k in ("symbol", "interval", "start", "end", "category", "allow_gaps")}
@@ -158,7 +176,7 @@ def make_data_step(cfg: RunConfig) -> tuple[Step, str]:
             write_json_atomic(stage / "summary.json", summary)
         say(f"{len(candles):,} candles {summary['start']} .. {summary['end']}")
         fmt = summary.get("file_format")
-        for note in (fmt["notes"] if fmt else ()):  # what the loader assumed
+        for note in fmt["notes"] if fmt else ():  # what the loader assumed
             say(note)
         return {"rows": len(candles)}
 
@@ -185,8 +203,13 @@ def make_train_step(cfg: RunConfig, candles: LazyCandles) -> Step:
     from fpga_prune.flow.bundles import train_bundle  # noqa: PLC0415
     from fpga_prune.flow.pipeline import Step  # noqa: PLC0415
 
-    options = {"spec": cfg.spec.to_dict(), "model": cfg.model.to_dict(), "threads": cfg.threads,
-               "n_boot": cfg.n_boot, "boot_block": cfg.boot_block}
+    options = {
+        "spec": cfg.spec.to_dict(),
+        "model": cfg.model.to_dict(),
+        "threads": cfg.threads,
+        "n_boot": cfg.n_boot,
+        "boot_block": cfg.boot_block,
+    }
     if cfg.model_path is not None:  # run --model: the given model's files decide the step's output
         from fpga_prune.model.load import model_digest  # noqa: PLC0415
 
@@ -202,8 +225,16 @@ def make_train_step(cfg: RunConfig, candles: LazyCandles) -> Step:
             imported = load_any(cfg.model_path)
         else:
             say(f"training {'QKeras' if cfg.model.quantized else 'dense'} MLP {arch} (target {cfg.spec.target})")
-        payload, _ = train_bundle(candles.get(), cfg.out / "model", cfg.spec, cfg.model, threads=cfg.threads,
-                                  n_boot=cfg.n_boot, boot_block=cfg.boot_block, imported=imported)
+        payload, _ = train_bundle(
+            candles.get(),
+            cfg.out / "model",
+            cfg.spec,
+            cfg.model,
+            threads=cfg.threads,
+            n_boot=cfg.n_boot,
+            boot_block=cfg.boot_block,
+            imported=imported,
+        )
         auc = payload["test"]["metrics"]["roc_auc"]["value"]
         say(f"{payload['training'].get('epochs_run', 0)} epochs; test ROC AUC {auc:.4f}")
         return {"roc_auc": auc}
@@ -211,8 +242,7 @@ def make_train_step(cfg: RunConfig, candles: LazyCandles) -> Step:
     return Step("train", ("model",), options, action, after=("data",))
 
 
-def make_prune_step(cfg: RunConfig, lay: BoardLayout, candles: LazyCandles,
-                    closest: dict[str, JsonObject]) -> Step:
+def make_prune_step(cfg: RunConfig, lay: BoardLayout, candles: LazyCandles, closest: dict[str, JsonObject]) -> Step:
     """``closest`` receives the closest design's budget document when nothing fits (for the report)."""
     from fpga_prune.flow.bundles import prune_bundle  # noqa: PLC0415
     from fpga_prune.flow.pipeline import Step  # noqa: PLC0415
@@ -220,8 +250,16 @@ def make_prune_step(cfg: RunConfig, lay: BoardLayout, candles: LazyCandles,
     options = {"board": lay.board.to_dict(), "caps": cfg.caps.to_dict(), "fit": cfg.fit.to_dict()}
 
     def action(say: Progress) -> JsonObject:
-        res = prune_bundle(cfg.out / "model", candles.get(), lay.board, cfg.caps, cfg.fit, cfg.out / lay.pruned,
-                           data_label=str(candles.path), progress=say)
+        res = prune_bundle(
+            cfg.out / "model",
+            candles.get(),
+            lay.board,
+            cfg.caps,
+            cfg.fit,
+            cfg.out / lay.pruned,
+            data_label=str(candles.path),
+            progress=say,
+        )
         if res.failure is not None:
             closest[lay.board.name] = res.budget
             raise CheckFailed(res.failure)
@@ -236,12 +274,18 @@ def make_generate_step(cfg: RunConfig, lay: BoardLayout, data_path: Path) -> Ste
     from fpga_prune.flow.pipeline import Step, json_digest, tree_digest  # noqa: PLC0415
 
     o = cfg.generate
-    options = {"board": lay.board.to_dict(), "vectors": o.vectors, "stress": o.stress, "seed": o.seed,
-               "synth": o.synth, "top": o.top, "clock_uncertainty": o.clock_uncertainty}
+    options = {
+        "board": lay.board.to_dict(),
+        "vectors": o.vectors,
+        "stress": o.stress,
+        "seed": o.seed,
+        "synth": o.synth,
+        "top": o.top,
+        "clock_uncertainty": o.clock_uncertainty,
+    }
 
     def action(say: Progress) -> JsonObject:
-        res = generate(cfg.out / lay.pruned, lay.board, cfg.out / lay.project, data=data_path, options=o,
-                       progress=say)
+        res = generate(cfg.out / lay.pruned, lay.board, cfg.out / lay.project, data=data_path, options=o, progress=say)
         failure = res.failure()
         if failure is not None:
             raise CheckFailed(failure)
@@ -264,13 +308,21 @@ def make_verify_step(cfg: RunConfig, lay: BoardLayout) -> Step:
     def action(say: Progress) -> JsonObject:
         res = verify(cfg.out / lay.project, VerifyOptions(sims=cfg.sims), progress=say)
         if not res.ok:
-            bad = [f"{c.name} {c.mismatches} mismatches{' (' + c.failure[:200] + ')' if c.failure else ''}"
-                   for c in res.checks if not c.passed]
+            bad = [
+                f"{c.name} {c.mismatches} mismatches{' (' + c.failure[:200] + ')' if c.failure else ''}"
+                for c in res.checks
+                if not c.passed
+            ]
             raise CheckFailed(f"verification failed on {lay.board.name}: " + "; ".join(bad))
         return {"mismatches": 0}
 
-    return Step(lay.step("verify"), (f"{lay.project}/verify.json", f"{lay.project}/verify.xml"), options, action,
-                after=(lay.step("generate"),))
+    return Step(
+        lay.step("verify"),
+        (f"{lay.project}/verify.json", f"{lay.project}/verify.xml"),
+        options,
+        action,
+        after=(lay.step("generate"),),
+    )
 
 
 # ----------------------------------------------------------------------------- the flow
@@ -283,11 +335,15 @@ class RunOutcome:
 
 def execute(cfg: RunConfig, observer: Observer | None = None) -> RunOutcome:
     """Run (or resume) the whole flow and write the reports; the exit code is 1 when a check failed."""
-    from fpga_prune.report import run as report_mod  # noqa: PLC0415
     from fpga_prune.flow.pipeline import Observer, Runner  # noqa: PLC0415
+    from fpga_prune.report import run as report_mod  # noqa: PLC0415
 
-    runner = Runner(cfg.out, force=cfg.force, observer=observer or Observer(),
-                    meta={"boards": [b.name for b in cfg.boards], "until": cfg.until})
+    runner = Runner(
+        cfg.out,
+        force=cfg.force,
+        observer=observer or Observer(),
+        meta={"boards": [b.name for b in cfg.boards], "until": cfg.until},
+    )
     data_step, csv_name = make_data_step(cfg)
     data_path = (cfg.out / "data" / csv_name).resolve()
     candles = LazyCandles(data_path)
@@ -310,5 +366,17 @@ def execute(cfg: RunConfig, observer: Observer | None = None) -> RunOutcome:
     return RunOutcome(1 if failures else 0, doc, dict(runner.records))
 
 
-__all__ = ["STEPS", "BoardLayout", "LazyCandles", "RunConfig", "RunOutcome", "execute", "layouts", "make_data_step",
-           "make_generate_step", "make_prune_step", "make_train_step", "make_verify_step"]
+__all__ = [
+    "STEPS",
+    "BoardLayout",
+    "LazyCandles",
+    "RunConfig",
+    "RunOutcome",
+    "execute",
+    "layouts",
+    "make_data_step",
+    "make_generate_step",
+    "make_prune_step",
+    "make_train_step",
+    "make_verify_step",
+]

@@ -36,6 +36,7 @@ from pathlib import Path
 
 from fpga_prune.errors import CheckFailed, FpgaPruneError, InputError
 from fpga_prune.flow.grid import Grid, apply_axis, parse_grid
+from fpga_prune.flow.pipeline import COMPLETED, Observer, Runner, Step, StepRecord, json_digest
 from fpga_prune.flow.run import (
     LazyCandles,
     RunConfig,
@@ -46,7 +47,6 @@ from fpga_prune.flow.run import (
     make_train_step,
     make_verify_step,
 )
-from fpga_prune.flow.pipeline import COMPLETED, Observer, Runner, Step, StepRecord, json_digest
 
 POINTS_DIR = "points"
 GROUPS_DIR = "groups"
@@ -72,9 +72,16 @@ def _slug(text: str) -> str:
 
 def group_key(cfg: RunConfig) -> str:
     """Points with equal keys share one data step and one training (the train step's own options)."""
-    return json_digest({"source": cfg.source.key(),
-                        "spec": cfg.spec.to_dict(), "model": cfg.model.to_dict(), "threads": cfg.threads,
-                        "n_boot": cfg.n_boot, "boot_block": cfg.boot_block})
+    return json_digest(
+        {
+            "source": cfg.source.key(),
+            "spec": cfg.spec.to_dict(),
+            "model": cfg.model.to_dict(),
+            "threads": cfg.threads,
+            "n_boot": cfg.n_boot,
+            "boot_block": cfg.boot_block,
+        }
+    )
 
 
 def expand(grid: Grid, base: RunConfig, out: Path) -> list[Point]:
@@ -146,8 +153,9 @@ class TaskResult:
     error: str = ""
 
 
-def _steps_for(kind: str, cfg: RunConfig, candles: LazyCandles, data_path: Path,
-               closest: dict[str, dict] | None = None) -> list[Step]:
+def _steps_for(
+    kind: str, cfg: RunConfig, candles: LazyCandles, data_path: Path, closest: dict[str, dict] | None = None
+) -> list[Step]:
     """``closest`` receives the closest design's budget when the prune step finds no fit."""
     if kind == "train":
         return [make_train_step(cfg, candles)] if cfg.wants("train") else []
@@ -185,18 +193,25 @@ def run_task(task: Task) -> TaskResult:
             for step in _steps_for(task.kind, cfg, LazyCandles(data_path), data_path, closest):
                 rec = runner.run(step)
                 failed_prune = rec.status == "failed" and step.name.startswith("prune")
-                done.append(StepResult(rec.name, rec.status, rec.message, rec.seconds,
-                                       closest.get(cfg.boards[0].name) if failed_prune else None))
+                done.append(
+                    StepResult(
+                        rec.name,
+                        rec.status,
+                        rec.message,
+                        rec.seconds,
+                        closest.get(cfg.boards[0].name) if failed_prune else None,
+                    )
+                )
         except FpgaPruneError as exc:  # bad input found late (e.g. a tool missing): the point fails, the sweep goes on
             error = str(exc).splitlines()[0]
         files = {}
         for p in sorted(root.rglob("*")):
             rel = p.relative_to(root).as_posix()
-            if p.is_file() and rel not in task.inputs and rel != "run.json" \
-                    and not rel.startswith(_LEFT_ON_WORKER):
+            if p.is_file() and rel not in task.inputs and rel != "run.json" and not rel.startswith(_LEFT_ON_WORKER):
                 files[rel] = p.read_bytes()
-    return TaskResult(task.key, task.kind, str(root), files, tuple(done), time.perf_counter() - t0,
-                      socket.gethostname(), error)
+    return TaskResult(
+        task.key, task.kind, str(root), files, tuple(done), time.perf_counter() - t0, socket.gethostname(), error
+    )
 
 
 # ----------------------------------------------------------------------------- driver side
@@ -271,12 +286,13 @@ def _replay(result: Mapping[str, StepResult]) -> Callable[[Step], Callable]:
     return make
 
 
-def publish_point(cfg: RunConfig, group_root: Path, group_files: Mapping[str, bytes],
-                  result: TaskResult | None) -> dict[str, StepRecord]:
+def publish_point(
+    cfg: RunConfig, group_root: Path, group_files: Mapping[str, bytes], result: TaskResult | None
+) -> dict[str, StepRecord]:
     """Write the point directory in one atomic step: the group's data and model, the worker's
     output, ``run.json`` (records re-derived over these files) and the run report."""
-    from fpga_prune.report import run as report_mod  # noqa: PLC0415
     from fpga_prune.outdir import staged_dir, write_tree  # noqa: PLC0415
+    from fpga_prune.report import run as report_mod  # noqa: PLC0415
 
     dest = str(cfg.out)
     steps = {s.name: s for s in (result.steps if result else ())}
@@ -290,7 +306,8 @@ def publish_point(cfg: RunConfig, group_root: Path, group_files: Mapping[str, by
             if rec.name in steps:
                 rec.seconds = steps[rec.name].seconds
         staged_cfg = replace(cfg, out=stage)
-        closest = {cfg.boards[0].name: r.budget for r in steps.values() if r.budget is not None}
+        budgets = [r.budget for r in steps.values() if r.budget is not None]
+        closest = {cfg.boards[0].name: budgets[-1]} if budgets else {}
         doc = report_mod.build(stage, staged_cfg.settings(), layouts(staged_cfg), runner.records, closest)
         report_mod.write(stage, doc)
         runner.save()
@@ -332,8 +349,9 @@ def prepare_group(group: Group, observer: Observer) -> Task | None:
         runner.run(replace(train, action=_pending))
     except _Pending:
         d = runner.records["data"]
-        return Task(group.id, "train", cfg, group.csv_name, read_tree(group.root, ("data",)),
-                    ((d.name, d.status, d.digest),))
+        return Task(
+            group.id, "train", cfg, group.csv_name, read_tree(group.root, ("data",)), ((d.name, d.status, d.digest),)
+        )
     group.files = read_tree(group.root, ("data", "model"))
     return None
 
@@ -349,9 +367,14 @@ def finish_group(group: Group, result: TaskResult) -> None:
         if result.error or tr is None or tr.status not in COMPLETED:
             raise CheckFailed(result.error or (tr.message if tr else "training did not run"))
         with staged_dir(group.root / "model") as stage:
-            write_tree(stage, {k[len("model/"):]: v for k, v in
-                               relocate(result.files, result.root, str(group.root)).items()
-                               if k.startswith("model/")})
+            write_tree(
+                stage,
+                {
+                    k[len("model/") :]: v
+                    for k, v in relocate(result.files, result.root, str(group.root)).items()
+                    if k.startswith("model/")
+                },
+            )
         return None
 
     rec = group.runner.run(replace(group.train_step, action=action))
@@ -366,10 +389,15 @@ def finish_group(group: Group, result: TaskResult) -> None:
 
 def board_task(point: Point, group: Group) -> Task:
     recs = tuple((r.name, r.status, r.digest) for r in group.runner.records.values()) if group.runner else ()
-    return Task(point.id, "board", point.cfg, group.csv_name, dict(group.files), recs,
-                needs_vitis=bool(point.cfg.generate.synth and point.cfg.wants("generate")))
-
-
+    return Task(
+        point.id,
+        "board",
+        point.cfg,
+        group.csv_name,
+        dict(group.files),
+        recs,
+        needs_vitis=bool(point.cfg.generate.synth and point.cfg.wants("generate")),
+    )
 
 
 # ----------------------------------------------------------------------------- the sweep
@@ -412,15 +440,16 @@ def _point_status(records: Mapping[str, StepRecord]) -> PointStatus:
     return PointStatus("done")
 
 
-def run_sweep(points: Sequence[Point], out: Path, executor, observer: SweepObserver | None = None,
-              grid: Grid | None = None) -> SweepOutcome:
+def run_sweep(
+    points: Sequence[Point], out: Path, executor, observer: SweepObserver | None = None, grid: Grid | None = None
+) -> SweepOutcome:
     """Run (or resume) every point on ``executor`` and write ``sweep.{json,md,html}``.
 
     Exit code 1 when a point failed (a check, a crash after its retries) or
     could not run (no node with the ``vitis`` resource), else 0.
     """
-    from fpga_prune.report import sweep as sweep_report  # noqa: PLC0415
     from fpga_prune.flow.executors import VITIS_RESOURCE  # noqa: PLC0415
+    from fpga_prune.report import sweep as sweep_report  # noqa: PLC0415
 
     obs = observer or SweepObserver()
     out = Path(out)
@@ -436,8 +465,10 @@ def run_sweep(points: Sequence[Point], out: Path, executor, observer: SweepObser
     no_vitis: set[str] = set()
     if synth and not executor.has_resource(VITIS_RESOURCE):
         # Their trainings still run; the points wait for a node with Vitis (a re-run then completes them).
-        obs.note(f"no node offers the '{VITIS_RESOURCE}' resource: {len(synth)} --synth point(s) not run "
-                 f"(a node joins with: ray start --address HOST:PORT --resources '{{\"{VITIS_RESOURCE}\": 1}}')")
+        obs.note(
+            f"no node offers the '{VITIS_RESOURCE}' resource: {len(synth)} --synth point(s) not run "
+            f"(a node joins with: ray start --address HOST:PORT --resources '{{\"{VITIS_RESOURCE}\": 1}}')"
+        )
         no_vitis = {p.id for p in synth}
     obs.begin(len(points), len(points) - len(todo), executor.describe())
     for p in points:
@@ -470,8 +501,12 @@ def run_sweep(points: Sequence[Point], out: Path, executor, observer: SweepObser
         else:
             st = _point_status(publish_point(p.cfg, g.root, g.files, result))
         statuses[p.id] = st
-        obs.finished(f"point:{p.id}", st.status, time.perf_counter() - started.get(f"point:{p.id}", time.perf_counter()),
-                     st.message)
+        obs.finished(
+            f"point:{p.id}",
+            st.status,
+            time.perf_counter() - started.get(f"point:{p.id}", time.perf_counter()),
+            st.message,
+        )
 
     try:
         for g in sorted(groups.values(), key=lambda g: g.id):
@@ -498,8 +533,9 @@ def run_sweep(points: Sequence[Point], out: Path, executor, observer: SweepObser
                         g.failed = f"train: {done.error}"
                     else:
                         finish_group(g, done.result)
-                    obs.finished(done.key, "failed" if g.failed else "done",
-                                 time.perf_counter() - started[done.key], g.failed)
+                    obs.finished(
+                        done.key, "failed" if g.failed else "done", time.perf_counter() - started[done.key], g.failed
+                    )
                     group_ready(g)
                 else:
                     p = by_id[name]
@@ -520,6 +556,25 @@ def run_sweep(points: Sequence[Point], out: Path, executor, observer: SweepObser
     return SweepOutcome(1 if bad else 0, statuses, doc)
 
 
-__all__ = ["Point", "Task", "TaskResult", "StepResult", "Group", "PointStatus", "SweepOutcome", "SweepObserver",
-           "expand", "group_key", "run_task", "point_complete", "publish_point", "prepare_group", "finish_group",
-           "board_task", "relocate", "run_sweep", "POINTS_DIR", "GROUPS_DIR"]
+__all__ = [
+    "Point",
+    "Task",
+    "TaskResult",
+    "StepResult",
+    "Group",
+    "PointStatus",
+    "SweepOutcome",
+    "SweepObserver",
+    "expand",
+    "group_key",
+    "run_task",
+    "point_complete",
+    "publish_point",
+    "prepare_group",
+    "finish_group",
+    "board_task",
+    "relocate",
+    "run_sweep",
+    "POINTS_DIR",
+    "GROUPS_DIR",
+]

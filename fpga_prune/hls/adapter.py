@@ -17,15 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from fpga_prune.arith import fixed
-from fpga_prune.errors import InputError
-from fpga_prune.estimate.core import valid_reuse_factors
 from fpga_prune.arith.fixed import FixedType
-from fpga_prune.hls.settings import (
-    SOFTMAX_IMPLEMENTATIONS,
-    STRATEGIES,
-    HlsSettings,
-    to_fixed_type,
-)
 from fpga_prune.arith.ir import (
     DA,
     ActivationLayer,
@@ -36,6 +28,14 @@ from fpga_prune.arith.ir import (
     exact_sum_type,
 )
 from fpga_prune.arith.tables import sigmoid_layer, softmax_layer
+from fpga_prune.errors import InputError
+from fpga_prune.estimate.core import valid_reuse_factors
+from fpga_prune.hls.settings import (
+    SOFTMAX_IMPLEMENTATIONS,
+    STRATEGIES,
+    HlsSettings,
+    to_fixed_type,
+)
 
 
 # ----------------------------------------------------------------------------- hls4ml config
@@ -59,16 +59,21 @@ def to_hls4ml_config(model, settings: HlsSettings) -> dict:
 
     settings.validate()
     cfg = hls4ml.utils.config_from_keras_model(
-        model, granularity="name", default_precision=_hls_precision(settings.default_precision),
-        default_reuse_factor=settings.reuse_factor, backend="Vitis")
+        model,
+        granularity="name",
+        default_precision=_hls_precision(settings.default_precision),
+        default_reuse_factor=settings.reuse_factor,
+        backend="Vitis",
+    )
     cfg["Model"]["Strategy"] = _hls_strategy(settings.strategy)
     cfg["Model"]["ReuseFactor"] = settings.reuse_factor
     layer_cfgs = cfg["LayerName"]
     known = set(layer_cfgs)
     for name, _ in settings.layers:
         if name not in known:
-            raise InputError("hls settings", f"layers.{name}",
-                             f"no such layer in the model (layers: {', '.join(sorted(known))})")
+            raise InputError(
+                "hls settings", f"layers.{name}", f"no such layer in the model (layers: {', '.join(sorted(known))})"
+            )
     class_of = {layer.name: type(layer).__name__ for layer in model.layers}
     # a Sequential model's InputLayer is not in model.layers, but hls4ml gives it a config entry
     class_of.update({layer.name: "InputLayer" for layer in getattr(model, "_input_layers", ())})
@@ -137,8 +142,11 @@ def _da_quantized(model, settings: HlsSettings) -> tuple[object, DaConstants]:
     for layer in model.layers:
         ws = layer.get_weights()
         if type(layer).__name__ == "QDense" and settings.strategy_of(layer.name) == DA:
-            raise InputError("hls settings", f"layers.{layer.name}.strategy", "distributed_arithmetic is "
-                             "supported for plain Dense layers, not QKeras QDense")
+            raise InputError(
+                "hls settings",
+                f"layers.{layer.name}.strategy",
+                "distributed_arithmetic is supported for plain Dense layers, not QKeras QDense",
+            )
         if type(layer).__name__ == "Dense" and settings.strategy_of(layer.name) == DA:
             ls = settings.layer(layer.name)
             w_t = default if ls.weight in (None, "auto") else to_fixed_type(ls.weight)
@@ -148,8 +156,9 @@ def _da_quantized(model, settings: HlsSettings) -> tuple[object, DaConstants]:
             w_raw = _writer_raw(kernel, w_t).reshape(kernel.shape)
             b_raw = _writer_raw(bias, b_t)
             consts[layer.name] = (w_raw, b_raw, w_t, b_t)
-            ws = [fixed.to_float(w_raw, w_t).astype(kernel.dtype)] + \
-                ([fixed.to_float(b_raw, b_t).astype(bias.dtype)] if len(ws) > 1 else [])
+            ws = [fixed.to_float(w_raw, w_t).astype(kernel.dtype)] + (
+                [fixed.to_float(b_raw, b_t).astype(bias.dtype)] if len(ws) > 1 else []
+            )
         new_weights.append(ws)
     if not consts:
         return model, consts
@@ -160,8 +169,9 @@ def _da_quantized(model, settings: HlsSettings) -> tuple[object, DaConstants]:
     return copy, consts
 
 
-def convert(model, settings: HlsSettings, output_dir: str | Path, part: str | None = None,
-            clock_period: float | None = None):
+def convert(
+    model, settings: HlsSettings, output_dir: str | Path, part: str | None = None, clock_period: float | None = None
+):
     """Convert ``model`` to an hls4ml ``ModelGraph`` (Vitis backend, io_parallel); nothing is compiled.
 
     Distributed-arithmetic Dense layers get their quantized weights (``_da_quantized``).
@@ -171,8 +181,14 @@ def convert(model, settings: HlsSettings, output_dir: str | Path, part: str | No
     cfg = to_hls4ml_config(model, settings)
     model, consts = _da_quantized(model, settings)
     hls_model = hls4ml.converters.convert_from_keras_model(
-        model, hls_config=cfg, output_dir=str(output_dir), backend="Vitis", io_type=settings.io_type,
-        part=part or settings.part, clock_period=clock_period or settings.clock_period_ns)
+        model,
+        hls_config=cfg,
+        output_dir=str(output_dir),
+        backend="Vitis",
+        io_type=settings.io_type,
+        part=part or settings.part,
+        clock_period=clock_period or settings.clock_period_ns,
+    )
     _DA_CONSTANTS[hls_model] = consts
     return hls_model
 
@@ -220,7 +236,9 @@ def _config_text(node) -> str:
     backend = get_backend("Vitis")
     tmpl = backend.get_layer_config_template(node) if hasattr(backend, "get_layer_config_template") else None
     if tmpl is None:
-        for t in node.model.config.backend._templates.values() if hasattr(node.model.config.backend, "_templates") else []:
+        for t in (
+            node.model.config.backend._templates.values() if hasattr(node.model.config.backend, "_templates") else []
+        ):
             if getattr(t, "name", "").endswith("config_template") and t.match(node):
                 return t.format(node)
         from hls4ml.backends.vivado.passes.core_templates import (
@@ -264,13 +282,27 @@ def network_from_hls(hls_model, name: str | None = None) -> FixedNetwork:
         if cls == "Dense" and str(node.get_attr("strategy", "")).lower() == DA:
             consts = _DA_CONSTANTS.get(hls_model, {})
             if node.name not in consts:
-                raise InputError("hls4ml model", node.name, "a distributed-arithmetic Dense converted outside "
-                                 "fpga_prune.hls.adapter.convert (its weights are gone)")
+                raise InputError(
+                    "hls4ml model",
+                    node.name,
+                    "a distributed-arithmetic Dense converted outside "
+                    "fpga_prune.hls.adapter.convert (its weights are gone)",
+                )
             w, b, w_t, b_t = consts[node.name]
-            layers.append(DenseLayer(
-                name=node.name, input_type=in_t, weight_type=w_t, bias_type=b_t,
-                accum_type=exact_sum_type(in_t, w_t, b_t, w, b), result_type=out_t,
-                weights=np.ascontiguousarray(w), biases=b, strategy=DA, reuse_factor=1))
+            layers.append(
+                DenseLayer(
+                    name=node.name,
+                    input_type=in_t,
+                    weight_type=w_t,
+                    bias_type=b_t,
+                    accum_type=exact_sum_type(in_t, w_t, b_t, w, b),
+                    result_type=out_t,
+                    weights=np.ascontiguousarray(w),
+                    biases=b,
+                    strategy=DA,
+                    reuse_factor=1,
+                )
+            )
         elif cls == "Dense":
             w_var, b_var = node.get_weights("weight"), node.get_weights("bias")
             w_t, b_t = _prec(w_var.type.precision), _prec(b_var.type.precision)
@@ -290,11 +322,20 @@ def network_from_hls(hls_model, name: str | None = None) -> FixedNetwork:
                 raise InputError("hls4ml model", node.name, "ternary weight -2 is multiplied as +1 by hls4ml")
             if ptype not in ("mult", "weight_ternary"):
                 raise InputError("hls4ml model", node.name, f"product {ptype!r} is not supported")
-            layers.append(DenseLayer(
-                name=node.name, input_type=in_t, weight_type=w_t, bias_type=b_t,
-                accum_type=_prec(node.get_attr("accum_t").precision), result_type=out_t,
-                weights=np.ascontiguousarray(w), biases=_weight_raw(b_var, b_t),
-                strategy=strategy, reuse_factor=int(node.get_attr("reuse_factor", 1))))
+            layers.append(
+                DenseLayer(
+                    name=node.name,
+                    input_type=in_t,
+                    weight_type=w_t,
+                    bias_type=b_t,
+                    accum_type=_prec(node.get_attr("accum_t").precision),
+                    result_type=out_t,
+                    weights=np.ascontiguousarray(w),
+                    biases=_weight_raw(b_var, b_t),
+                    strategy=strategy,
+                    reuse_factor=int(node.get_attr("reuse_factor", 1)),
+                )
+            )
         elif cls in ("Activation", "Softmax"):
             act = str(node.get_attr("activation")).lower()
             n = int(np.prod(out_var.shape))
@@ -312,8 +353,9 @@ def network_from_hls(hls_model, name: str | None = None) -> FixedNetwork:
             raise InputError("hls4ml model", node.name, f"layer class {cls!r} is not supported")
     if input_type is None:
         raise InputError("hls4ml model", None, "no input layer")
-    return FixedNetwork(name=name or hls_model.config.get_project_name(), input_type=input_type,
-                        n_inputs=n_inputs, layers=tuple(layers))
+    return FixedNetwork(
+        name=name or hls_model.config.get_project_name(), input_type=input_type, n_inputs=n_inputs, layers=tuple(layers)
+    )
 
 
 def _softmax_layer(node, in_t: FixedType, out_t: FixedType, n: int) -> ActivationLayer:
@@ -332,21 +374,33 @@ def _softmax_layer(node, in_t: FixedType, out_t: FixedType, n: int) -> Activatio
         names[key] = _prec(attr.precision)
     typedef_acc = _cfg_typedef(text, "accum_t")
     if typedef_acc == "model_default_t":
-        names["accum_t"] = _prec(node.model.config.backend.convert_precision_string(
-            node.model.config.get_config_value("Model")["Precision"]["default"]))
+        names["accum_t"] = _prec(
+            node.model.config.backend.convert_precision_string(
+                node.model.config.get_config_value("Model")["Precision"]["default"]
+            )
+        )
     typedef_inv_inp = _cfg_typedef(text, "inv_inp_t")
     if typedef_inv_inp == "model_default_t":
         names["inv_inp_t"] = names["exp_table_t"]
     norm_t = to_fixed_type(_cfg_typedef(text, "inp_norm_t")) if impl == "stable" else None
     if impl == "legacy":
-        tt = _prec(node.get_attr("table_t").precision) if node.get_attr("table_t", None) is not None \
+        tt = (
+            _prec(node.get_attr("table_t").precision)
+            if node.get_attr("table_t", None) is not None
             else FixedType(True, 18, 8)
+        )
         exp_t = inv_t = tt
     else:
         exp_t, inv_t = names["exp_table_t"], names["inv_table_t"]
-    params = SoftmaxParams(implementation=impl, exp_table_size=exp_size, inv_table_size=inv_size,
-                           accum_type=names["accum_t"], inv_inp_type=names["inv_inp_t"],
-                           inp_norm_type=norm_t, exp_scale=exp_scale)
+    params = SoftmaxParams(
+        implementation=impl,
+        exp_table_size=exp_size,
+        inv_table_size=inv_size,
+        accum_type=names["accum_t"],
+        inv_inp_type=names["inv_inp_t"],
+        inp_norm_type=norm_t,
+        exp_scale=exp_scale,
+    )
     return softmax_layer(node.name, in_t, out_t, n, params, exp_t, inv_t)
 
 
@@ -443,11 +497,25 @@ def network_from_keras(model, settings: HlsSettings, name: str = "myproject") ->
         if strategy == "resource":
             rf = closest_reuse_factor(n_in, n_out, rf)
         w_raw, b_raw = _writer_raw(kernel, w_t).reshape(n_in, n_out), _writer_raw(bias, b_t)
-        acc_t = exact_sum_type(cur, w_t, b_t, w_raw, b_raw) if strategy == DA else \
-            ov(layer.name, "accum", _auto_accum(cur, w_t, b_t, n_in))
-        layers.append(DenseLayer(
-            name=layer.name, input_type=cur, weight_type=w_t, bias_type=b_t, accum_type=acc_t,
-            result_type=res_t, weights=w_raw, biases=b_raw, strategy=strategy, reuse_factor=rf))
+        acc_t = (
+            exact_sum_type(cur, w_t, b_t, w_raw, b_raw)
+            if strategy == DA
+            else ov(layer.name, "accum", _auto_accum(cur, w_t, b_t, n_in))
+        )
+        layers.append(
+            DenseLayer(
+                name=layer.name,
+                input_type=cur,
+                weight_type=w_t,
+                bias_type=b_t,
+                accum_type=acc_t,
+                result_type=res_t,
+                weights=w_raw,
+                biases=b_raw,
+                strategy=strategy,
+                reuse_factor=rf,
+            )
+        )
         cur, width = res_t, n_out
         if act not in (None, "linear"):
             cur = add_activation(f"{layer.name}_{act}", act, cur, width)

@@ -73,9 +73,14 @@ def observe(path: str | Path) -> Observation:
     tool = prj.hls_tool
     if tool is None and rpt.get("version"):
         tool = f"{rpt.get('tool', 'vitis')}-{str(rpt['version'])[:6]}"
-    real = {"dsp": rpt["dsp"], "bram18k": rpt["bram18k"], "lut": rpt["lut"], "ff": rpt["ff"],
-            "latency_cycles": (rpt["latency_cycles"] or {}).get("worst"),
-            "interval_cycles": (rpt["interval_cycles"] or {}).get("max")}
+    real = {
+        "dsp": rpt["dsp"],
+        "bram18k": rpt["bram18k"],
+        "lut": rpt["lut"],
+        "ff": rpt["ff"],
+        "latency_cycles": (rpt["latency_cycles"] or {}).get("worst"),
+        "interval_cycles": (rpt["interval_cycles"] or {}).get("max"),
+    }
     missing = [k for k, v in real.items() if v is None]
     if missing:
         raise InputError(rpt_path, missing[0], "not found in the report")
@@ -89,8 +94,15 @@ def observe(path: str | Path) -> Observation:
         scope = d.get("scope", "model")
         nondefault = nondefault or bool(d.get("nondefault_options"))
     board = board_for_part(part, prj.clock_period_ns or rpt.get("clock_target_ns"))
-    return Observation(name=path.name, project=prj, board=board, hls_tool=tool or DEFAULT_HLS_TOOL, scope=scope,
-                       real=tuple(sorted((k, float(v)) for k, v in real.items())), nondefault=nondefault)
+    return Observation(
+        name=path.name,
+        project=prj,
+        board=board,
+        hls_tool=tool or DEFAULT_HLS_TOOL,
+        scope=scope,
+        real=tuple(sorted((k, float(v)) for k, v in real.items())),
+        nondefault=nondefault,
+    )
 
 
 def predict(obs: Observation, calibration: Calibration | None = None) -> dict[str, float]:
@@ -99,7 +111,10 @@ def predict(obs: Observation, calibration: Calibration | None = None) -> dict[st
     est = estimate(obs.project.network, obs.board, opts)
     if obs.scope == "layer":  # the layer's own report: no top-function registers
         le = est.layers[0]
-        return {**{q: float(getattr(le, q)) for q in (*BAND_QUANTITIES, "interval_cycles")}, "ff": float(le.ff - le.ff_top)}
+        return {
+            **{q: float(getattr(le, q)) for q in (*BAND_QUANTITIES, "interval_cycles")},
+            "ff": float(le.ff - le.ff_top),
+        }
     return {q: float(getattr(est, q)) for q in (*BAND_QUANTITIES, "interval_cycles")}
 
 
@@ -128,13 +143,14 @@ def leave_one_out(observations: Iterable[Observation]) -> list[tuple[Observation
     obs = list(observations)
     out = []
     for i, o in enumerate(obs):
-        cal = fit(obs[:i] + obs[i + 1:])
+        cal = fit(obs[:i] + obs[i + 1 :])
         out.append((o, o.real_dict(), predict(o, cal)))
     return out
 
 
-def ratio_table(loo: list[tuple[Observation, dict[str, float], dict[str, float]]]
-                ) -> dict[str, dict[str, tuple[float, ...]]]:
+def ratio_table(
+    loo: list[tuple[Observation, dict[str, float], dict[str, float]]],
+) -> dict[str, dict[str, tuple[float, ...]]]:
     """family (or ``FORCED``) -> quantity -> real/estimate ratios (a 0/0 pair counts as 1; x/0 is skipped)."""
     table: dict[str, dict[str, list[float]]] = {}
     for o, real, pred in loo:

@@ -17,8 +17,8 @@ import numpy as np
 import yaml
 
 from fpga_prune.arith import fixed
-from fpga_prune.errors import InputError
 from fpga_prune.arith.fixed import FixedType
+from fpga_prune.errors import InputError
 from fpga_prune.hls.settings import to_fixed_type
 
 
@@ -84,8 +84,9 @@ class TypeTable:
         try:
             return to_fixed_type(spelling)
         except ValueError:
-            raise InputError(self.source, where or name,
-                             f"type {spelling!r} is not an ap_fixed/ap_int type this tool models") from None
+            raise InputError(
+                self.source, where or name, f"type {spelling!r} is not an ap_fixed/ap_int type this tool models"
+            ) from None
 
 
 def define_int(value: str, defines: dict[str, str]) -> int:
@@ -120,14 +121,20 @@ class ConfigStruct:
 def read_configs(text: str) -> dict[str, ConfigStruct]:
     """Every config struct of ``parameters.h`` by struct name."""
     out = {}
-    pat = re.compile(r"(?://\s*(?P<layer>\S+)\s*\n\s*)?struct\s+(?P<name>\w+)\s*:\s*(?:public\s+)?nnet::\w+\s*\{"
-                     r"(?P<body>.*?)\n\s*\};", re.S)
+    pat = re.compile(
+        r"(?://\s*(?P<layer>\S+)\s*\n\s*)?struct\s+(?P<name>\w+)\s*:\s*(?:public\s+)?nnet::\w+\s*\{"
+        r"(?P<body>.*?)\n\s*\};",
+        re.S,
+    )
     for m in pat.finditer(text):
         body = m.group("body")
-        values = {k: v.strip() for k, v in re.findall(
-            r"static\s+(?:const|constexpr)\s+(?:const\s+)?[\w:]+\s+(\w+)\s*=\s*([^;]+);", body)}
-        out[m.group("name")] = ConfigStruct(m.group("name"), m.group("layer") or m.group("name"), values,
-                                       read_typedefs(body))
+        values = {
+            k: v.strip()
+            for k, v in re.findall(r"static\s+(?:const|constexpr)\s+(?:const\s+)?[\w:]+\s+(\w+)\s*=\s*([^;]+);", body)
+        }
+        out[m.group("name")] = ConfigStruct(
+            m.group("name"), m.group("layer") or m.group("name"), values, read_typedefs(body)
+        )
     return out
 
 

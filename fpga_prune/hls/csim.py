@@ -61,9 +61,14 @@ class CsimResult:
         return self.mismatching_vectors == 0
 
     def to_dict(self) -> dict:
-        return {"vectors": self.n_vectors, "mismatching_vectors": self.mismatching_vectors,
-                "first_mismatches": list(self.first), "testbench": self.tb_summary,
-                "compile_seconds": round(self.compile_seconds, 2), "run_seconds": round(self.run_seconds, 2)}
+        return {
+            "vectors": self.n_vectors,
+            "mismatching_vectors": self.mismatching_vectors,
+            "first_mismatches": list(self.first),
+            "testbench": self.tb_summary,
+            "compile_seconds": round(self.compile_seconds, 2),
+            "run_seconds": round(self.run_seconds, 2),
+        }
 
 
 def compile_commands(project: Path, bdir: Path, top: str, cxx: str = "g++") -> tuple[list[str], ...]:
@@ -73,9 +78,11 @@ def compile_commands(project: Path, bdir: Path, top: str, cxx: str = "g++") -> t
     gen = project / CODE_GEN
     fw_flags = firmware_cxxflags(gen.read_bytes() if gen.is_file() else None)
     fw_obj, tb_obj = str(bdir / f"{top}.o"), str(bdir / "tb_main.o")
-    return ([cxx, *fw_flags.split(), *inc, "-c", f"firmware/{top}.cpp", "-o", fw_obj],
-            [cxx, *CXXFLAGS.split(), *inc, "-c", "tb/tb_main.cpp", "-o", tb_obj],
-            [cxx, fw_obj, tb_obj, "-o", str(bdir / "csim")])
+    return (
+        [cxx, *fw_flags.split(), *inc, "-c", f"firmware/{top}.cpp", "-o", fw_obj],
+        [cxx, *CXXFLAGS.split(), *inc, "-c", "tb/tb_main.cpp", "-o", tb_obj],
+        [cxx, fw_obj, tb_obj, "-o", str(bdir / "csim")],
+    )
 
 
 def compile_parallel(cmd: list[str], project: Path, bdir: Path, timeout: float) -> None:
@@ -84,15 +91,17 @@ def compile_parallel(cmd: list[str], project: Path, bdir: Path, timeout: float) 
     exe = cmd[cmd.index("-o") + 1]
     flags = [a for a in cmd[1:] if a not in srcs and a not in ("-o", exe)]
     objs = [str(bdir / (Path(s).stem + ".o")) for s in srcs]
-    _run_compiles((*([cmd[0], *flags, "-c", s, "-o", o] for s, o in zip(srcs, objs, strict=True)),
-                   [cmd[0], *objs, "-o", exe]), project, timeout)
+    _run_compiles(
+        (*([cmd[0], *flags, "-c", s, "-o", o] for s, o in zip(srcs, objs, strict=True)), [cmd[0], *objs, "-o", exe]),
+        project,
+        timeout,
+    )
 
 
 def _run_compiles(cmds: tuple[list[str], ...], project: Path, timeout: float) -> None:
     """The object compiles in parallel, then the link (the last command)."""
     *objs, link_cmd = cmds
-    jobs = [subprocess.Popen(c, cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            for c in objs]
+    jobs = [subprocess.Popen(c, cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for c in objs]
     errors = []
     for job in jobs:
         _, err = job.communicate(timeout=timeout)
@@ -107,8 +116,15 @@ def _run_compiles(cmds: tuple[list[str], ...], project: Path, timeout: float) ->
         raise CheckFailed(f"C simulation did not compile ({' && '.join(shlex.join(c) for c in cmds)}):\n{err}")
 
 
-def run_csim(project: str | os.PathLike, *, top: str = "myproject", build_dir: str | os.PathLike | None = None,
-             max_listed: int = 10, cxx: str = "g++", timeout: float = 1800.0) -> CsimResult:
+def run_csim(
+    project: str | os.PathLike,
+    *,
+    top: str = "myproject",
+    build_dir: str | os.PathLike | None = None,
+    max_listed: int = 10,
+    cxx: str = "g++",
+    timeout: float = 1800.0,
+) -> CsimResult:
     """Compile ``firmware/<top>.cpp`` + ``tb/tb_main.cpp`` of a written project and run every vector.
 
     Compares the testbench's raw outputs with ``tb_data/expected_raw.dat``
@@ -128,15 +144,25 @@ def run_csim(project: str | os.PathLike, *, top: str = "myproject", build_dir: s
         _run_compiles(cmds, project, timeout)
         t1 = time.perf_counter()
         out_file = bdir / "csim_outputs_raw.dat"
-        run = subprocess.run([str(exe), "tb_data/inputs_raw.dat", "tb_data/expected_raw.dat", str(out_file)],
-                             cwd=project, capture_output=True, text=True, timeout=timeout, check=False)
+        run = subprocess.run(
+            [str(exe), "tb_data/inputs_raw.dat", "tb_data/expected_raw.dat", str(out_file)],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
         t2 = time.perf_counter()
         if run.returncode not in (0, 1):
-            raise CheckFailed(f"C simulation testbench failed (exit {run.returncode}): "
-                              f"{(run.stderr or run.stdout).strip()[-500:]}")
+            raise CheckFailed(
+                f"C simulation testbench failed (exit {run.returncode}): {(run.stderr or run.stdout).strip()[-500:]}"
+            )
         expected = np.loadtxt(project / "tb_data" / "expected_raw.dat", dtype=np.int64, ndmin=2)
-        got = np.loadtxt(out_file, dtype=np.int64, ndmin=2) if out_file.stat().st_size else \
-            np.zeros((0, expected.shape[1]), np.int64)
+        got = (
+            np.loadtxt(out_file, dtype=np.int64, ndmin=2)
+            if out_file.stat().st_size
+            else np.zeros((0, expected.shape[1]), np.int64)
+        )
         summary = next((ln for ln in run.stdout.splitlines() if ln.startswith("fpga_prune tb:")), "")
     finally:
         if own_tmp:
@@ -151,5 +177,13 @@ def run_csim(project: str | os.PathLike, *, top: str = "myproject", build_dir: s
     tb_count = re.search(r"(\d+) mismatching vectors", summary)
     if tb_count is None or int(tb_count.group(1)) != len(bad_rows) or (run.returncode == 0) != (len(bad_rows) == 0):
         raise CheckFailed(f"testbench and file comparison disagree ({summary!r} vs {len(bad_rows)} mismatching rows)")
-    return CsimResult(int(expected.shape[0]), int(len(bad_rows)), tuple(first), got, summary, t1 - t0, t2 - t1,
-                      " && ".join(shlex.join(c) for c in cmds))
+    return CsimResult(
+        int(expected.shape[0]),
+        int(len(bad_rows)),
+        tuple(first),
+        got,
+        summary,
+        t1 - t0,
+        t2 - t1,
+        " && ".join(shlex.join(c) for c in cmds),
+    )

@@ -30,8 +30,18 @@ from typing import Any
 
 import numpy as np
 
-from fpga_prune.errors import InputError
 from fpga_prune.arith.fixed import FixedType
+from fpga_prune.arith.ir import (
+    STABLE_PRE_1_0,
+    ActivationLayer,
+    DenseLayer,
+    FixedNetwork,
+    Layer,
+    SoftmaxParams,
+    exact_sum_type,
+)
+from fpga_prune.arith.tables import sigmoid_layer, softmax_layer
+from fpga_prune.errors import InputError
 from fpga_prune.estimate.context import EstimateOptions
 from fpga_prune.estimate.tools import DEFAULT_HLS_TOOL, parse_uncertainty
 from fpga_prune.hls.cpp import (
@@ -47,16 +57,6 @@ from fpga_prune.hls.cpp import (
     strip_comments,
 )
 from fpga_prune.hls.settings import to_fixed_type
-from fpga_prune.arith.ir import (
-    STABLE_PRE_1_0,
-    ActivationLayer,
-    DenseLayer,
-    FixedNetwork,
-    Layer,
-    SoftmaxParams,
-    exact_sum_type,
-)
-from fpga_prune.arith.tables import sigmoid_layer, softmax_layer
 
 #: ``nnet::`` functions of the top function that are one IR layer each.
 DENSE_FUNCS = ("dense", "dense_latency", "dense_resource")
@@ -91,21 +91,43 @@ class HlsProject:
 
 
 # ----------------------------------------------------------------------------- small readers
-def _softmax(name: str, in_t: FixedType, out_t: FixedType, n: int, impl: str, exp_size: int, inv_size: int,
-             exp_scale: float, types: dict[str, FixedType]) -> ActivationLayer:
+def _softmax(
+    name: str,
+    in_t: FixedType,
+    out_t: FixedType,
+    n: int,
+    impl: str,
+    exp_size: int,
+    inv_size: int,
+    exp_scale: float,
+    types: dict[str, FixedType],
+) -> ActivationLayer:
     """The softmax layer as ``hls_adapter.network_from_hls`` describes it (same tables and params)."""
     if impl == "legacy":
         exp_t = inv_t = types.get("table_t", _DEFAULT_TABLE_T)
     else:
         exp_t, inv_t = types["exp_table_t"], types["inv_table_t"]
-    params = SoftmaxParams(implementation=impl, exp_table_size=exp_size, inv_table_size=inv_size,
-                           accum_type=types["accum_t"], inv_inp_type=types["inv_inp_t"],
-                           inp_norm_type=types["inp_norm_t"] if impl == "stable" else None, exp_scale=exp_scale)
+    params = SoftmaxParams(
+        implementation=impl,
+        exp_table_size=exp_size,
+        inv_table_size=inv_size,
+        accum_type=types["accum_t"],
+        inv_inp_type=types["inv_inp_t"],
+        inp_norm_type=types["inp_norm_t"] if impl == "stable" else None,
+        exp_scale=exp_scale,
+    )
     return softmax_layer(name, in_t, out_t, n, params, exp_t, inv_t)
 
 
-def _batchnorm(name: str, in_t: FixedType, scale_t: FixedType, bias_t: FixedType, out_t: FixedType,
-               scale: np.ndarray, bias: np.ndarray) -> DenseLayer:
+def _batchnorm(
+    name: str,
+    in_t: FixedType,
+    scale_t: FixedType,
+    bias_t: FixedType,
+    out_t: FixedType,
+    scale: np.ndarray,
+    bias: np.ndarray,
+) -> DenseLayer:
     """hls4ml's ``nnet::normalize`` as the diagonal Dense with the same arithmetic.
 
     Why a Dense: ``res[i] = product(data[i], scale[i]) + bias[i]`` is computed at full
@@ -118,8 +140,17 @@ def _batchnorm(name: str, in_t: FixedType, scale_t: FixedType, bias_t: FixedType
     w = np.zeros((n, n), dtype=np.int64)
     w[np.arange(n), np.arange(n)] = scale
     acc = exact_sum_type(in_t, scale_t, bias_t, w, bias)
-    return DenseLayer(name=name, input_type=in_t, weight_type=scale_t, bias_type=bias_t, accum_type=acc,
-                      result_type=out_t, weights=w, biases=np.asarray(bias, dtype=np.int64), op="normalize")
+    return DenseLayer(
+        name=name,
+        input_type=in_t,
+        weight_type=scale_t,
+        bias_type=bias_t,
+        accum_type=acc,
+        result_type=out_t,
+        weights=w,
+        biases=np.asarray(bias, dtype=np.int64),
+        op="normalize",
+    )
 
 
 # ----------------------------------------------------------------------------- firmware
@@ -152,7 +183,7 @@ def _quantizer_types(sources: list[tuple[Path, str]], func: str, n: int) -> tupl
         m = head.search(text)
         if not m:
             continue
-        body = text[m.end():text.find("}", m.end())]
+        body = text[m.end() : text.find("}", m.end())]
         types: dict[int, FixedType | None] = {}
         for line in _MASK_LINE.finditer(body):
             i = int(line.group(1))
@@ -197,7 +228,7 @@ def _network_from_firmware(fw: Path, project_name: str | None, version: str | No
     input_type = types.resolve(in_tname, where=f"{sig.group(1)} input type")
     n_inputs = define_int(in_size, defines)
 
-    body = ttext[sig.end():]
+    body = ttext[sig.end() :]
     body = re.sub(r"#ifndef\s+__SYNTHESIS__.*?#endif", "", body, flags=re.S)
     # hls4ml writes a Flatten/Reshape as a reference to the same array: auto& layer2_out = x;
     aliases = dict(re.findall(r"auto\s*&\s*(\w+)\s*=\s*(\w+)\s*;", body))
@@ -217,8 +248,12 @@ def _network_from_firmware(fw: Path, project_name: str | None, version: str | No
     def _result_type(lname: str, cargs: list[str], targs: list[str]) -> FixedType:
         """The layer's result type, once it is checked to read the previous layer's output."""
         if _var(cargs[0]) != _var(cur_var):
-            raise InputError(top, f"layer {lname}", f"reads {cargs[0]}, not the previous layer's output "
-                             f"{cur_var}: only chains are modelled (a layer output used twice, several heads)")
+            raise InputError(
+                top,
+                f"layer {lname}",
+                f"reads {cargs[0]}, not the previous layer's output "
+                f"{cur_var}: only chains are modelled (a layer output used twice, several heads)",
+            )
         return types.resolve(targs[1], where=f"layer {lname} result type")
 
     for m in calls:
@@ -247,13 +282,25 @@ def _network_from_firmware(fw: Path, project_name: str | None, version: str | No
                 elems = _quantizer_types(sources, func, width)
             if elems is not None:
                 out_t = _result_type(lname, cargs, targs)
-                layers.append(ActivationLayer(name=lname, activation="quantizer", input_type=cur_t,
-                                              result_type=out_t, n=width, element_types=elems))
+                layers.append(
+                    ActivationLayer(
+                        name=lname,
+                        activation="quantizer",
+                        input_type=cur_t,
+                        result_type=out_t,
+                        n=width,
+                        element_types=elems,
+                    )
+                )
                 cur_var, cur_t = cargs[1], out_t
                 continue
-            raise InputError(top, f"layer {lname}", f"nnet::{func} ({made_by}) is not a layer this tool models "
-                             "(supported: dense, normalize, relu, linear, sigmoid, softmax, unary_lut, HGQ FixedPointQuantizer "
-                             "masks)")
+            raise InputError(
+                top,
+                f"layer {lname}",
+                f"nnet::{func} ({made_by}) is not a layer this tool models "
+                "(supported: dense, normalize, relu, linear, sigmoid, softmax, unary_lut, HGQ FixedPointQuantizer "
+                "masks)",
+            )
         if cfg is None:
             raise InputError(params_h, f"layer {lname}", f"config struct {targs[-1] if targs else '?'} not found")
         if len(cargs) < 2 or len(targs) < 3:
@@ -280,11 +327,20 @@ def _network_from_firmware(fw: Path, project_name: str | None, version: str | No
             w_t, b_t = t("weight_t"), t("bias_t")
             w = read_weights(fw / "weights", cargs[2], w_t, n_in * n_out)
             w = w.reshape(n_out, n_in).T if strategy == "resource" else w.reshape(n_in, n_out)
-            layers.append(DenseLayer(
-                name=lname, input_type=cur_t, weight_type=w_t, bias_type=b_t, accum_type=t("accum_t"),
-                result_type=out_t, weights=np.ascontiguousarray(w),
-                biases=read_weights(fw / "weights", cargs[3], b_t, n_out),
-                strategy=strategy, reuse_factor=define_int(vals.get("reuse_factor", "1"), defines)))
+            layers.append(
+                DenseLayer(
+                    name=lname,
+                    input_type=cur_t,
+                    weight_type=w_t,
+                    bias_type=b_t,
+                    accum_type=t("accum_t"),
+                    result_type=out_t,
+                    weights=np.ascontiguousarray(w),
+                    biases=read_weights(fw / "weights", cargs[3], b_t, n_out),
+                    strategy=strategy,
+                    reuse_factor=define_int(vals.get("reuse_factor", "1"), defines),
+                )
+            )
             width = n_out
         elif func == "softmax":
             impl = vals.get("implementation", "nnet::softmax_implementation::stable").split("::")[-1]
@@ -301,24 +357,54 @@ def _network_from_firmware(fw: Path, project_name: str | None, version: str | No
                 sm_types["inp_norm_t"] = t("inp_norm_t")
             if "table_t" in cfg.types:
                 sm_types["table_t"] = t("table_t")
-            layers.append(_softmax(lname, cur_t, out_t, width, impl,
-                                   define_int(vals.get("exp_table_size", vals.get("table_size", "1024")), defines),
-                                   define_int(vals.get("inv_table_size", vals.get("table_size", "1024")), defines),
-                                   float(vals.get("exp_scale", "1.0").rstrip("f")), sm_types))
+            layers.append(
+                _softmax(
+                    lname,
+                    cur_t,
+                    out_t,
+                    width,
+                    impl,
+                    define_int(vals.get("exp_table_size", vals.get("table_size", "1024")), defines),
+                    define_int(vals.get("inv_table_size", vals.get("table_size", "1024")), defines),
+                    float(vals.get("exp_scale", "1.0").rstrip("f")),
+                    sm_types,
+                )
+            )
         elif func == "sigmoid":
-            layers.append(sigmoid_layer(lname, cur_t, out_t, width, define_int(vals.get("table_size", "1024"), defines),
-                                   t("table_t", _DEFAULT_TABLE_T)))
+            layers.append(
+                sigmoid_layer(
+                    lname,
+                    cur_t,
+                    out_t,
+                    width,
+                    define_int(vals.get("table_size", "1024"), defines),
+                    t("table_t", _DEFAULT_TABLE_T),
+                )
+            )
         elif func == "unary_lut":  # HGQ's UnaryLUT: res[i] = table[raw bits of data[i]]
             size = define_int(vals.get("table_size", "0"), defines)
             if size != 1 << cur_t.width:
-                raise InputError(params_h, f"{cfg.name}.table_size", f"{size}, but {cur_t} indexes "
-                                 f"{1 << cur_t.width} entries (one per raw input value)")
+                raise InputError(
+                    params_h,
+                    f"{cfg.name}.table_size",
+                    f"{size}, but {cur_t} indexes {1 << cur_t.width} entries (one per raw input value)",
+                )
             if len(cargs) < 3:
                 raise InputError(top, f"layer {lname}", "unary_lut call without its table array")
             tab_t = t("table_t", _DEFAULT_TABLE_T)
             table = read_weights(fw / "weights", cargs[2], tab_t, size)
-            layers.append(ActivationLayer(name=lname, activation="unary_lut", input_type=cur_t, result_type=out_t,
-                                          n=width, tables={"table": table}, table_types={"table": tab_t}, table_size=size))
+            layers.append(
+                ActivationLayer(
+                    name=lname,
+                    activation="unary_lut",
+                    input_type=cur_t,
+                    result_type=out_t,
+                    n=width,
+                    tables={"table": table},
+                    table_types={"table": tab_t},
+                    table_size=size,
+                )
+            )
         else:
             layers.append(ActivationLayer(name=lname, activation=func, input_type=cur_t, result_type=out_t, n=width))
         cur_var, cur_t = cargs[1], out_t
@@ -326,11 +412,18 @@ def _network_from_firmware(fw: Path, project_name: str | None, version: str | No
         raise InputError(top, None, "no nnet:: layer calls in the top function")
     outs = [name for _t, name, _n in arrays[1:]]
     if len(outs) > 1:
-        raise InputError(top, f"layer {layers[-1].name}", f"the top writes {len(outs)} output arrays "
-                         f"({', '.join(outs)}): a network with several heads is not modelled, only chains")
+        raise InputError(
+            top,
+            f"layer {layers[-1].name}",
+            f"the top writes {len(outs)} output arrays "
+            f"({', '.join(outs)}): a network with several heads is not modelled, only chains",
+        )
     if _var(cur_var) != _var(outs[0]):
-        raise InputError(top, f"layer {layers[-1].name}", f"writes {cur_var}, not the top's output {outs[0]}: "
-                         "only chains are modelled")
+        raise InputError(
+            top,
+            f"layer {layers[-1].name}",
+            f"writes {cur_var}, not the top's output {outs[0]}: only chains are modelled",
+        )
     return FixedNetwork(name=sig.group(1), input_type=input_type, n_inputs=n_inputs, layers=tuple(layers))
 
 
@@ -379,8 +472,9 @@ def top_signature(path: str | Path, top: str | None = None) -> TopSignature:
     m = re.search(rf"void\s+{re.escape(name)}\s*\(([^)]*)\)\s*;", text)
     if not m:
         raise InputError(header, name, "no prototype of the top function")
-    dtext = "".join(strip_comments(f.read_text(errors="replace")) for f in (fw / "defines.h", fw / "parameters.h")
-                    if f.is_file())
+    dtext = "".join(
+        strip_comments(f.read_text(errors="replace")) for f in (fw / "defines.h", fw / "parameters.h") if f.is_file()
+    )
     types, defines = TypeTable(read_typedefs(dtext), fw / "defines.h"), read_defines(dtext)
     arrays: list[TopArray] = []
     args: list[str] = []
@@ -392,26 +486,42 @@ def top_signature(path: str | Path, top: str | None = None) -> TopSignature:
                 size = define_int(a.group(3), defines)
             except ValueError:
                 raise InputError(header, f"{name} argument {a.group(2)}", f"size {a.group(3)!r} unknown") from None
-            arrays.append(TopArray(a.group(2), size, types.resolve(a.group(1), where=f"{name} argument {a.group(2)}"),
-                                   a.group(1).strip()))
+            arrays.append(
+                TopArray(
+                    a.group(2),
+                    size,
+                    types.resolve(a.group(1), where=f"{name} argument {a.group(2)}"),
+                    a.group(1).strip(),
+                )
+            )
             args.append(a.group(2))
             continue
         sc = re.fullmatch(r"(.+?)\s*&\s*(\w+)", arg)
         if "hls::stream" in arg:
             raise InputError(header, f"{name} argument {arg!r}", "io_stream tops are not supported (io_parallel only)")
         if not sc:
-            raise InputError(header, f"{name} argument {arg!r}", "neither an array nor a reference (io_parallel tops "
-                             "only; io_stream projects are not supported)")
+            raise InputError(
+                header,
+                f"{name} argument {arg!r}",
+                "neither an array nor a reference (io_parallel tops only; io_stream projects are not supported)",
+            )
         scalars.append((sc.group(2), sc.group(1).strip()))
         args.append(sc.group(2))
     cpp = fw / f"{name}.cpp"
-    read = set(re.findall(r"nnet::\w+\s*<[^;]*?>\s*\(\s*(\w+)", cpp.read_text(errors="replace"))) \
-        if cpp.is_file() else set()
+    read = (
+        set(re.findall(r"nnet::\w+\s*<[^;]*?>\s*\(\s*(\w+)", cpp.read_text(errors="replace")))
+        if cpp.is_file()
+        else set()
+    )
     inputs = [a for a in arrays if a.name in read] or arrays[:1]
     outputs = tuple(a for a in arrays if a not in inputs)
     if len(inputs) != 1 or not outputs:
-        raise InputError(header, name, f"{len(inputs)} input and {len(outputs)} output arrays: one input array and "
-                         "at least one output array are supported")
+        raise InputError(
+            header,
+            name,
+            f"{len(inputs)} input and {len(outputs)} output arrays: one input array and "
+            "at least one output array are supported",
+        )
     return TopSignature(name, header, inputs[0], outputs, tuple(args), tuple(scalars))
 
 
@@ -440,8 +550,11 @@ def _network_from_design(path: Path, design: dict, layer_rows: list[dict], cfg: 
         # "3(bn)+relu": a Dense of 3, BatchNormalization (hls4ml's normalize), then relu
         m = re.fullmatch(r"(\d+)(?:\((\w+)\))?(?:\+(\w+))?", tok.strip())
         if not m or (m.group(3) and m.group(2) != "bn"):
-            raise InputError(src, f"layer {tok.strip()}", "not modelled: only Dense layers with bn (BatchNormalization),"
-                             " relu, linear, sigmoid or softmax are")
+            raise InputError(
+                src,
+                f"layer {tok.strip()}",
+                "not modelled: only Dense layers with bn (BatchNormalization), relu, linear, sigmoid or softmax are",
+            )
         widths.append(int(m.group(1)))
         norms.append(m.group(2) == "bn")
         acts.append(m.group(3) if m.group(2) == "bn" else m.group(2))
@@ -458,12 +571,16 @@ def _network_from_design(path: Path, design: dict, layer_rows: list[dict], cfg: 
     if len(s_files) != sum(norms):
         raise InputError(wdir, None, f"{len(s_files)} scale files (s*.txt) for {sum(norms)} BatchNormalization layers")
     get = lambda k: _design_types(design.get(k, ""), n_dense, src, k)  # noqa: E731
-    w_ts, b_ts, acc_ts, res_ts = get("weight_precision"), get("bias_precision"), get("accum_precision"), \
-        get("result_precision")
+    w_ts, b_ts, acc_ts, res_ts = (
+        get("weight_precision"),
+        get("bias_precision"),
+        get("accum_precision"),
+        get("result_precision"),
+    )
     act_prec = [p.split(":", 1) for p in design.get("act_precision", "").split(";") if p.strip()]
     dense_rows = [r for r in layer_rows if r.get("config")]
     strategy = (design.get("strategy") or "latency").lower()
-    model_cfg = ((cfg.get("HLSConfig") or {}).get("Model") or {})
+    model_cfg = (cfg.get("HLSConfig") or {}).get("Model") or {}
     # hls4ml gives a layer without its own precision (a BatchNormalization's scale and bias) the model default
     prec = model_cfg.get("Precision", "fixed<16,6>")
     prec = prec.get("default", "fixed<16,6>") if isinstance(prec, dict) else prec
@@ -471,8 +588,14 @@ def _network_from_design(path: Path, design: dict, layer_rows: list[dict], cfg: 
         default_t = to_fixed_type(str(prec))
     except ValueError as exc:
         raise InputError(path / "hls4ml_config.yml", "HLSConfig.Model.Precision", str(exc)) from None
-    sm_cfg = next((v for v in ((cfg.get("HLSConfig") or {}).get("LayerName") or {}).values()
-                   if isinstance(v, dict) and "exp_table_t" in v), {})
+    sm_cfg = next(
+        (
+            v
+            for v in ((cfg.get("HLSConfig") or {}).get("LayerName") or {}).values()
+            if isinstance(v, dict) and "exp_table_t" in v
+        ),
+        {},
+    )
     cur_t = to_fixed_type(design["input_precision"])
     input_type = cur_t
     layers: list[Layer] = []
@@ -480,22 +603,45 @@ def _network_from_design(path: Path, design: dict, layer_rows: list[dict], cfg: 
     for i in range(n_dense):
         n_in, n_out = widths[i], widths[i + 1]
         fw = w_files[i]
-        rf = int(dense_rows[i]["reuse_factor"]) if i < len(dense_rows) and dense_rows[i].get("reuse_factor") \
+        rf = (
+            int(dense_rows[i]["reuse_factor"])
+            if i < len(dense_rows) and dense_rows[i].get("reuse_factor")
             else int(design.get("reuse_factor") or 1)
+        )
         w = read_weights(fw.parent, fw.stem, w_ts[i], n_in * n_out)
         w = w.reshape(n_out, n_in).T if strategy == "resource" else w.reshape(n_in, n_out)
         b = read_weights(fw.parent, "b" + fw.stem[1:], b_ts[i], n_out)
         name = f"dense{fw.stem[1:]}"
-        layers.append(DenseLayer(name, cur_t, w_ts[i], b_ts[i], acc_ts[i], res_ts[i], np.ascontiguousarray(w), b,
-                                 strategy=strategy, reuse_factor=rf))
+        layers.append(
+            DenseLayer(
+                name,
+                cur_t,
+                w_ts[i],
+                b_ts[i],
+                acc_ts[i],
+                res_ts[i],
+                np.ascontiguousarray(w),
+                b,
+                strategy=strategy,
+                reuse_factor=rf,
+            )
+        )
         cur_t = res_ts[i]
         if norms[i + 1]:
             sf = s_files.pop(0)
             bn_t = to_fixed_type(act_prec[ai][1]) if ai < len(act_prec) and act_prec[ai][0] == "bn" else cur_t
             ai += ai < len(act_prec) and act_prec[ai][0] == "bn"
-            layers.append(_batchnorm(f"bn{sf.stem[1:]}", cur_t, default_t, default_t, bn_t,
-                                     read_weights(wdir, sf.stem, default_t, n_out),
-                                     read_weights(wdir, "b" + sf.stem[1:], default_t, n_out)))
+            layers.append(
+                _batchnorm(
+                    f"bn{sf.stem[1:]}",
+                    cur_t,
+                    default_t,
+                    default_t,
+                    bn_t,
+                    read_weights(wdir, sf.stem, default_t, n_out),
+                    read_weights(wdir, "b" + sf.stem[1:], default_t, n_out),
+                )
+            )
             cur_t = bn_t
         act = acts[i + 1]
         if act is None:
@@ -507,17 +653,33 @@ def _network_from_design(path: Path, design: dict, layer_rows: list[dict], cfg: 
             exp_t = to_fixed_type(str(sm_cfg.get("exp_table_t", "ap_fixed<18,8,AP_RND,AP_SAT>")))
             inv_t = to_fixed_type(str(sm_cfg.get("inv_table_t", "ap_fixed<18,8,AP_RND,AP_SAT>")))
             size = int(model_cfg.get("TableSize", 1024))
-            layers.append(_softmax(aname, cur_t, a_t, n_out, str(sm_cfg.get("Implementation", "stable")), size, size,
-                                   1.0, {"exp_table_t": exp_t, "inv_table_t": inv_t, "accum_t": exp_t,
-                                         "inv_inp_t": exp_t, "inp_norm_t": FixedType(False, cur_t.width,
-                                                                                     cur_t.integer)}))
+            layers.append(
+                _softmax(
+                    aname,
+                    cur_t,
+                    a_t,
+                    n_out,
+                    str(sm_cfg.get("Implementation", "stable")),
+                    size,
+                    size,
+                    1.0,
+                    {
+                        "exp_table_t": exp_t,
+                        "inv_table_t": inv_t,
+                        "accum_t": exp_t,
+                        "inv_inp_t": exp_t,
+                        "inp_norm_t": FixedType(False, cur_t.width, cur_t.integer),
+                    },
+                )
+            )
         elif act == "sigmoid":
             layers.append(sigmoid_layer(aname, cur_t, a_t, n_out, 1024, _DEFAULT_TABLE_T))
         else:
             layers.append(ActivationLayer(aname, act, cur_t, a_t, n_out))
         cur_t = a_t
-    return FixedNetwork(name=design.get("design_id", path.name), input_type=input_type, n_inputs=widths[0],
-                        layers=tuple(layers))
+    return FixedNetwork(
+        name=design.get("design_id", path.name), input_type=input_type, n_inputs=widths[0], layers=tuple(layers)
+    )
 
 
 # ----------------------------------------------------------------------------- project settings
@@ -574,8 +736,14 @@ def read_project(path: str | Path) -> HlsProject:
     else:
         raise InputError(path, "firmware", "no parameters.h or top .cpp: not an hls4ml project directory")
     tool = _tool_from_reports(path)
-    return HlsProject(path=path, network=network, part=str(part) if part else None,
-                      clock_period_ns=float(clock) if clock not in (None, "") else None,
-                      clock_uncertainty=str(unc) if unc not in (None, "") else None,
-                      hls4ml_version=str(version) if version else None, hls_tool=tool, mul_impl=mul_impl,
-                      source=source)
+    return HlsProject(
+        path=path,
+        network=network,
+        part=str(part) if part else None,
+        clock_period_ns=float(clock) if clock not in (None, "") else None,
+        clock_uncertainty=str(unc) if unc not in (None, "") else None,
+        hls4ml_version=str(version) if version else None,
+        hls_tool=tool,
+        mul_impl=mul_impl,
+        source=source,
+    )

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from fpga_prune.hls.csim import CXXFLAGS, compile_parallel
 from fpga_prune.errors import CheckFailed, InputError
+from fpga_prune.hls.csim import CXXFLAGS, compile_parallel
 from fpga_prune.hls.project import TopSignature
 from fpga_prune.templating import render
 
@@ -79,7 +79,9 @@ def tapped_top(text: str, sig: TopSignature) -> tuple[str, dict[int, str]]:
     return "".join(out), names
 
 
-def _compile(project: Path, sig: TopSignature, bdir: Path, cxx: str, timeout: float) -> tuple[Path, dict[int, str], str, float]:
+def _compile(
+    project: Path, sig: TopSignature, bdir: Path, cxx: str, timeout: float
+) -> tuple[Path, dict[int, str], str, float]:
     fw = project / "firmware"
     top_cpp = fw / f"{sig.top}.cpp"
     if not top_cpp.is_file():
@@ -90,9 +92,17 @@ def _compile(project: Path, sig: TopSignature, bdir: Path, cxx: str, timeout: fl
     files = {
         f"{sig.top}.cpp": '#include "fpga_prune_tap.h"\n' + text,
         "fpga_prune_tap.h": render("project/csim_tap.h.j2", {}),
-        "runner.cpp": render("project/csim_runner.cpp.j2", {
-            "top": sig.top, "input": sig.input, "outputs": sig.outputs, "n_taps": len(taps),
-            "args": sig.args, "scalars": [{"name": n, "ctype": t} for n, t in sig.scalar_types]}),
+        "runner.cpp": render(
+            "project/csim_runner.cpp.j2",
+            {
+                "top": sig.top,
+                "input": sig.input,
+                "outputs": sig.outputs,
+                "n_taps": len(taps),
+                "args": sig.args,
+                "scalars": [{"name": n, "ctype": t} for n, t in sig.scalar_types],
+            },
+        ),
     }
     for name, body in files.items():
         p = src / name
@@ -100,13 +110,22 @@ def _compile(project: Path, sig: TopSignature, bdir: Path, cxx: str, timeout: fl
             p.write_text(body)
     exe = bdir / "runner"
     weights = f'-DWEIGHTS_DIR="{(fw / "weights").resolve()}"'
-    cmd = [cxx, *CXXFLAGS.split(), f"-I{src}", f"-I{fw.resolve()}", f"-I{_ap_types_dir(fw).resolve()}", weights,
-           str(src / f"{sig.top}.cpp"), str(src / "runner.cpp"), "-o", str(exe)]
+    cmd = [
+        cxx,
+        *CXXFLAGS.split(),
+        f"-I{src}",
+        f"-I{fw.resolve()}",
+        f"-I{_ap_types_dir(fw).resolve()}",
+        weights,
+        str(src / f"{sig.top}.cpp"),
+        str(src / "runner.cpp"),
+        "-o",
+        str(exe),
+    ]
     stamp = bdir / "runner.cmd"
     t0 = time.perf_counter()
     newest = max(p.stat().st_mtime for p in [*src.iterdir(), *fw.rglob("*.h"), top_cpp])
-    if not (exe.is_file() and stamp.is_file() and stamp.read_text() == " ".join(cmd)
-            and exe.stat().st_mtime >= newest):
+    if not (exe.is_file() and stamp.is_file() and stamp.read_text() == " ".join(cmd) and exe.stat().st_mtime >= newest):
         compile_parallel(cmd, project, bdir, timeout)
         stamp.write_text(" ".join(cmd))
     return exe, taps, " ".join(cmd), time.perf_counter() - t0
@@ -117,8 +136,14 @@ def _signed(a: np.ndarray, width: int, signed: bool) -> np.ndarray:
     return np.where(a >> (width - 1) == 1, a - (1 << width), a) if signed else a
 
 
-def run_project_csim(project: str | Path, sig: TopSignature, x_raw: np.ndarray, build_dir: str | Path,
-                     cxx: str = "g++", timeout: float = 1800.0) -> ProjectCsimRun:
+def run_project_csim(
+    project: str | Path,
+    sig: TopSignature,
+    x_raw: np.ndarray,
+    build_dir: str | Path,
+    cxx: str = "g++",
+    timeout: float = 1800.0,
+) -> ProjectCsimRun:
     """Compile (once per build dir) and run the project's C simulation on ``x_raw`` (raw inputs)."""
     project = Path(project).resolve()
     if shutil.which(cxx) is None:
@@ -133,12 +158,19 @@ def run_project_csim(project: str | Path, sig: TopSignature, x_raw: np.ndarray, 
     in_file.write_text("".join(" ".join(str(int(v)) for v in row) + "\n" for row in np.asarray(x_raw).tolist()))
     t0 = time.perf_counter()
     # cwd = the project: hls4ml < 1.0 loads weights from "firmware/weights" relative to it
-    run = subprocess.run([str(exe), str(in_file), str(out_file), str(run_dir)], cwd=project, capture_output=True,
-                         text=True, timeout=timeout, check=False)
+    run = subprocess.run(
+        [str(exe), str(in_file), str(out_file), str(run_dir)],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
     seconds = time.perf_counter() - t0
     if run.returncode != 0:
-        raise CheckFailed(f"C simulation runner failed (exit {run.returncode}): "
-                          f"{(run.stderr or run.stdout).strip()[-500:]}")
+        raise CheckFailed(
+            f"C simulation runner failed (exit {run.returncode}): {(run.stderr or run.stdout).strip()[-500:]}"
+        )
     n = len(x_raw)
     got = np.loadtxt(out_file, dtype=np.int64, ndmin=2) if n else np.zeros((0, sig.n_outputs), np.int64)
     if got.shape != (n, sig.n_outputs):
@@ -152,8 +184,9 @@ def run_project_csim(project: str | Path, sig: TopSignature, x_raw: np.ndarray, 
     return ProjectCsimRun(got, traces, taps, compile_s, seconds, cmd)
 
 
-def layer_disagreement(traces: dict[int, np.ndarray], tap_names: dict[int, str], model_trace: list[np.ndarray],
-                       layers: tuple) -> list[dict]:
+def layer_disagreement(
+    traces: dict[int, np.ndarray], tap_names: dict[int, str], model_trace: list[np.ndarray], layers: tuple
+) -> list[dict]:
     """Per layer: how many vectors the C simulation and the bit-accurate model disagree on.
 
     Tap ``k`` is the ``k``-th ``nnet::`` call, which for a chain is IR layer
@@ -169,10 +202,24 @@ def layer_disagreement(traces: dict[int, np.ndarray], tap_names: dict[int, str],
         c = np.asarray([[int(v) & mask for v in row] for row in traces[k]], dtype=object)
         m = np.asarray([[int(v) & mask for v in row] for row in np.asarray(model_trace[k - 1]).tolist()], dtype=object)
         if c.shape != m.shape:
-            rows.append({"layer": layer.name, "index": k, "compared": False,
-                         "note": f"C simulation tap {tap_names.get(k)} has shape {c.shape}, the model {m.shape}"})
+            rows.append(
+                {
+                    "layer": layer.name,
+                    "index": k,
+                    "compared": False,
+                    "note": f"C simulation tap {tap_names.get(k)} has shape {c.shape}, the model {m.shape}",
+                }
+            )
             continue
         bad = np.flatnonzero((c != m).any(axis=1))
-        rows.append({"layer": layer.name, "index": k, "compared": True, "vectors": int(len(c)),
-                     "disagreeing_vectors": int(len(bad)), "first_vector": int(bad[0]) if len(bad) else None})
+        rows.append(
+            {
+                "layer": layer.name,
+                "index": k,
+                "compared": True,
+                "vectors": int(len(c)),
+                "disagreeing_vectors": int(len(bad)),
+                "first_vector": int(bad[0]) if len(bad) else None,
+            }
+        )
     return rows

@@ -13,13 +13,20 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from fpga_prune.errors import InputError
 from fpga_prune.arith.fixed import FixedType
 from fpga_prune.arith.ir import DA, SOFTMAX_IMPLEMENTATIONS, STRATEGIES
+from fpga_prune.errors import InputError
 from fpga_prune.outdir import json_object, json_text
 
-__all__ = ["DEFAULT_PART", "SETTINGS_FORMAT", "SOFTMAX_IMPLEMENTATIONS", "STRATEGIES", "HlsSettings",
-           "LayerSettings", "to_fixed_type"]
+__all__ = [
+    "DEFAULT_PART",
+    "SETTINGS_FORMAT",
+    "SOFTMAX_IMPLEMENTATIONS",
+    "STRATEGIES",
+    "HlsSettings",
+    "LayerSettings",
+    "to_fixed_type",
+]
 
 DEFAULT_PART = "xcu250-figd2104-2L-e"
 SETTINGS_FORMAT = "fpga_prune.hls_settings/1"
@@ -129,15 +136,21 @@ class HlsSettings:
         if not isinstance(self.reuse_factor, int) or isinstance(self.reuse_factor, bool) or self.reuse_factor < 1:
             raise InputError(source, "reuse_factor", f"must be an integer >= 1, got {self.reuse_factor!r}")
         if self.strategy == DA and self.reuse_factor != 1:
-            raise InputError(source, "reuse_factor", f"must be 1 with strategy {DA} (fully unrolled adder "
-                                                     f"graphs), got {self.reuse_factor!r}")
+            raise InputError(
+                source,
+                "reuse_factor",
+                f"must be 1 with strategy {DA} (fully unrolled adder graphs), got {self.reuse_factor!r}",
+            )
         if not (isinstance(self.table_size, int) and self.table_size >= 2):
             raise InputError(source, "table_size", f"must be an integer >= 2, got {self.table_size!r}")
         if not (isinstance(self.clock_period_ns, (int, float)) and self.clock_period_ns > 0):
             raise InputError(source, "clock_period_ns", f"must be > 0, got {self.clock_period_ns!r}")
         if self.softmax_implementation not in SOFTMAX_IMPLEMENTATIONS:
-            raise InputError(source, "softmax_implementation",
-                             f"{self.softmax_implementation!r} is not one of {', '.join(SOFTMAX_IMPLEMENTATIONS)}")
+            raise InputError(
+                source,
+                "softmax_implementation",
+                f"{self.softmax_implementation!r} is not one of {', '.join(SOFTMAX_IMPLEMENTATIONS)}",
+            )
         for name, ls in self.layers:
             where = f"layers.{name}"
             for k in ("weight", "bias", "result", "accum", "table_type"):
@@ -147,13 +160,17 @@ class HlsSettings:
             if ls.reuse_factor is not None and (not isinstance(ls.reuse_factor, int) or ls.reuse_factor < 1):
                 raise InputError(source, f"{where}.reuse_factor", f"must be an integer >= 1, got {ls.reuse_factor!r}")
             if ls.strategy == DA and ls.reuse_factor not in (None, 1):
-                raise InputError(source, f"{where}.reuse_factor",
-                                 f"must be 1 with strategy {DA}, got {ls.reuse_factor!r}")
+                raise InputError(
+                    source, f"{where}.reuse_factor", f"must be 1 with strategy {DA}, got {ls.reuse_factor!r}"
+                )
             if ls.table_size is not None and (not isinstance(ls.table_size, int) or ls.table_size < 2):
                 raise InputError(source, f"{where}.table_size", f"must be an integer >= 2, got {ls.table_size!r}")
             if ls.softmax_implementation is not None and ls.softmax_implementation not in SOFTMAX_IMPLEMENTATIONS:
-                raise InputError(source, f"{where}.softmax_implementation",
-                                 f"{ls.softmax_implementation!r} is not one of {', '.join(SOFTMAX_IMPLEMENTATIONS)}")
+                raise InputError(
+                    source,
+                    f"{where}.softmax_implementation",
+                    f"{ls.softmax_implementation!r} is not one of {', '.join(SOFTMAX_IMPLEMENTATIONS)}",
+                )
         return self
 
     def to_json(self) -> str:
@@ -182,8 +199,11 @@ class HlsSettings:
                 raise InputError(source, f"layers.{name}", "expected an object")
             for k in d:
                 if k not in layer_fields:
-                    raise InputError(source, f"layers.{name}.{k}",
-                                     f"unknown layer setting (valid: {', '.join(sorted(layer_fields))})")
+                    raise InputError(
+                        source,
+                        f"layers.{name}.{k}",
+                        f"unknown layer setting (valid: {', '.join(sorted(layer_fields))})",
+                    )
             layers.append((name, LayerSettings(**d)))
         return cls(**doc, layers=tuple(layers)).validate(source)
 

@@ -16,13 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from fpga_prune.arith import emulate
-from fpga_prune.model import features
-from fpga_prune.arith import fixed
-from fpga_prune.data.candles import Candles
-from fpga_prune.errors import InputError
+from fpga_prune.arith import emulate, fixed
 from fpga_prune.arith.fixed import FixedType
 from fpga_prune.arith.ir import FixedNetwork
+from fpga_prune.data.candles import Candles
+from fpga_prune.errors import InputError
+from fpga_prune.model import features
 from fpga_prune.outdir import json_text, write_tree
 from fpga_prune.rtl.render import PortMap, default_port_map
 
@@ -64,10 +63,15 @@ def stress_inputs(network: FixedNetwork, n: int, seed: int) -> np.ndarray:
     """Corner and random raw inputs over the full input type (deterministic for a seed)."""
     t = network.input_type
     k = network.n_inputs
-    corners = [np.zeros(k), np.full(k, t.raw_max), np.full(k, t.raw_min),
-               np.where(np.arange(k) % 2 == 0, t.raw_max, t.raw_min),
-               np.where(np.arange(k) % 2 == 0, t.raw_min, t.raw_max),
-               np.full(k, 1), np.full(k, -1 if t.signed else 1)]
+    corners = [
+        np.zeros(k),
+        np.full(k, t.raw_max),
+        np.full(k, t.raw_min),
+        np.where(np.arange(k) % 2 == 0, t.raw_max, t.raw_min),
+        np.where(np.arange(k) % 2 == 0, t.raw_min, t.raw_max),
+        np.full(k, 1),
+        np.full(k, -1 if t.signed else 1),
+    ]
     rows = np.asarray(corners[:n], dtype=np.int64).reshape(-1, k)
     rest = n - rows.shape[0]
     if rest > 0:
@@ -83,8 +87,11 @@ def check_raw_range(x_raw: np.ndarray, t: FixedType, where: str) -> None:
     bad = np.argwhere((x < t.raw_min) | (x > t.raw_max))
     if len(bad):
         r, c = (int(v) for v in bad[0])
-        raise InputError(where, f"vector {r} input {c}", f"raw value {int(x[r, c])} is outside {t} "
-                         f"[{t.raw_min}, {t.raw_max}] ({len(bad)} such values)")
+        raise InputError(
+            where,
+            f"vector {r} input {c}",
+            f"raw value {int(x[r, c])} is outside {t} [{t.raw_min}, {t.raw_max}] ({len(bad)} such values)",
+        )
 
 
 def drawn_inputs(t: FixedType, k: int, n: int, seed: int) -> np.ndarray:
@@ -96,8 +103,12 @@ def drawn_inputs(t: FixedType, k: int, n: int, seed: int) -> np.ndarray:
     units (where standardized features live) -- the normal sets clipped to the
     type, so every value is one the type holds.
     """
-    edge = [np.zeros(k), np.full(k, t.raw_max), np.full(k, t.raw_min),
-            np.where(np.arange(k) % 2 == 0, t.raw_max, t.raw_min)]
+    edge = [
+        np.zeros(k),
+        np.full(k, t.raw_max),
+        np.full(k, t.raw_min),
+        np.where(np.arange(k) % 2 == 0, t.raw_max, t.raw_min),
+    ]
     for v in (t.raw_max, t.raw_min):
         for i in range(k):
             row = np.zeros(k)
@@ -113,12 +124,14 @@ def drawn_inputs(t: FixedType, k: int, n: int, seed: int) -> np.ndarray:
     uni = rng.integers(t.raw_min, t.raw_max, size=(a, k), endpoint=True, dtype=np.int64)
     span = float(t.raw_max) - float(t.raw_min)
     wide = np.rint(rng.normal(0.0, span / 8, size=(b, k)))
-    unit = np.rint(rng.normal(0.0, 2.0 ** t.frac, size=(rest - a - b, k)))
+    unit = np.rint(rng.normal(0.0, 2.0**t.frac, size=(rest - a - b, k)))
     normal = np.clip(np.concatenate([wide, unit]), t.raw_min, t.raw_max).astype(np.int64)
     return np.concatenate([rows, uni, normal])
 
 
-def build_vectors(network: FixedNetwork, bundle: Bundle, candles: Candles, n: int, stress: int, seed: int = 0) -> VectorSet:
+def build_vectors(
+    network: FixedNetwork, bundle: Bundle, candles: Candles, n: int, stress: int, seed: int = 0
+) -> VectorSet:
     """``n`` vectors from the held-out rows of ``candles`` (+ ``stress`` synthetic ones), with expected outputs."""
     spec = bundle.spec
     ds = features.build(candles, spec)
@@ -162,8 +175,13 @@ def vector_files(network: FixedNetwork, vs: VectorSet, ports: PortMap | None = N
     return files
 
 
-def write_vectors(network: FixedNetwork, x_raw: np.ndarray, expected_raw: np.ndarray,
-                  ports: PortMap | None = None, trace: list[np.ndarray] | None = None) -> dict[str, str]:
+def write_vectors(
+    network: FixedNetwork,
+    x_raw: np.ndarray,
+    expected_raw: np.ndarray,
+    ports: PortMap | None = None,
+    trace: list[np.ndarray] | None = None,
+) -> dict[str, str]:
     """The cocotb vector set: ``vectors.json`` (meta) + ``inputs.hex`` + ``expected.hex``.
 
     One line per vector.  ``inputs.hex``: the packed input bus (element 0 in
@@ -186,17 +204,25 @@ def write_vectors(network: FixedNetwork, x_raw: np.ndarray, expected_raw: np.nda
         for k, (layer, arr) in enumerate(zip(network.layers, trace, strict=True)):
             rw = layer.result_type.width
             arr = np.asarray(arr, dtype=np.int64)
-            files[f"trace_{k + 1}.hex"] = "\n".join(
-                " ".join(f"{int(v) & ((1 << rw) - 1):x}" for v in row) for row in arr) + "\n"
-            traces.append({"index": k + 1, "layer": layer.name, "file": f"trace_{k + 1}.hex",
-                           "type": str(layer.result_type)})
+            files[f"trace_{k + 1}.hex"] = (
+                "\n".join(" ".join(f"{int(v) & ((1 << rw) - 1):x}" for v in row) for row in arr) + "\n"
+            )
+            traces.append(
+                {"index": k + 1, "layer": layer.name, "file": f"trace_{k + 1}.hex", "type": str(layer.result_type)}
+            )
     meta = {
-        "format": "fpga_prune.vectors/1", "network": network.name, "count": int(x_raw.shape[0]),
-        "n_inputs": network.n_inputs, "n_outputs": network.n_outputs,
-        "input_type": str(network.input_type), "output_type": str(network.output_type),
-        "input_frac": network.input_type.frac, "output_frac": network.output_type.frac,
+        "format": "fpga_prune.vectors/1",
+        "network": network.name,
+        "count": int(x_raw.shape[0]),
+        "n_inputs": network.n_inputs,
+        "n_outputs": network.n_outputs,
+        "input_type": str(network.input_type),
+        "output_type": str(network.output_type),
+        "input_frac": network.input_type.frac,
+        "output_frac": network.output_type.frac,
         "ports": json.loads(ports.to_json()),
-        "files": {"inputs": "inputs.hex", "expected": "expected.hex"}, "traces": traces,
+        "files": {"inputs": "inputs.hex", "expected": "expected.hex"},
+        "traces": traces,
     }
     files["vectors.json"] = json_text(meta, indent=1)
     return files
@@ -210,13 +236,16 @@ def hex_files(x_raw: np.ndarray, expected_raw: np.ndarray, iw: int, ows: list[in
         for i, v in enumerate(row):
             bus |= (int(v) & ((1 << iw) - 1)) << (i * iw)
         in_lines.append(f"{bus:0{(iw * len(row) + 3) // 4}x}")
-    exp_lines = [" ".join(f"{int(v) & ((1 << w) - 1):0{(w + 3) // 4}x}" for v, w in zip(row, ows, strict=True))
-                 for row in np.asarray(expected_raw).tolist()]
+    exp_lines = [
+        " ".join(f"{int(v) & ((1 << w) - 1):0{(w + 3) // 4}x}" for v, w in zip(row, ows, strict=True))
+        for row in np.asarray(expected_raw).tolist()
+    ]
     return {"inputs.hex": "\n".join(in_lines) + "\n", "expected.hex": "\n".join(exp_lines) + "\n"}
 
 
-def write_vector_dir(network: FixedNetwork, x_raw: np.ndarray, out_dir: str | Path,
-                     ports: PortMap | None = None) -> Path:
+def write_vector_dir(
+    network: FixedNetwork, x_raw: np.ndarray, out_dir: str | Path, ports: PortMap | None = None
+) -> Path:
     """The cocotb vector set for ``x_raw`` (expected outputs and per-layer traces from ``emulate``), on disk."""
     x_raw = np.asarray(x_raw, dtype=np.int64)
     tr = emulate.trace(network, x_raw)
@@ -238,14 +267,22 @@ def top_vector_files(sig: TopSignature, x_raw: np.ndarray, expected_raw: np.ndar
     files = hex_files(x_raw, expected_raw, sig.input.type.width, [a.type.width for a in outs])
     arr = lambda a: {"name": a.name, "size": a.size, "width": a.type.width, "signed": a.type.signed}  # noqa: E731
     meta = {
-        "format": "fpga_prune.vectors/1", "network": sig.top, "top": sig.top, "count": int(x_raw.shape[0]),
-        "n_inputs": sig.input.size, "n_outputs": sig.n_outputs,
-        "input_type": str(sig.input.type), "output_type": str(sig.outputs[0].type),
-        "input_frac": sig.input.type.frac, "output_frac": sig.outputs[0].type.frac,
+        "format": "fpga_prune.vectors/1",
+        "network": sig.top,
+        "top": sig.top,
+        "count": int(x_raw.shape[0]),
+        "n_inputs": sig.input.size,
+        "n_outputs": sig.n_outputs,
+        "input_type": str(sig.input.type),
+        "output_type": str(sig.outputs[0].type),
+        "input_frac": sig.input.type.frac,
+        "output_frac": sig.outputs[0].type.frac,
         "output_fracs": [a.type.frac for a in outs],
-        "input_array": arr(sig.input), "output_arrays": [arr(a) for a in sig.outputs],
+        "input_array": arr(sig.input),
+        "output_arrays": [arr(a) for a in sig.outputs],
         "ports": json.loads(ports.to_json()),
-        "files": {"inputs": "inputs.hex", "expected": "expected.hex"}, "traces": [],
+        "files": {"inputs": "inputs.hex", "expected": "expected.hex"},
+        "traces": [],
     }
     files["vectors.json"] = json_text(meta, indent=1)
     return files

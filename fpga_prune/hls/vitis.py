@@ -116,8 +116,14 @@ def parse_csynth_report(xml_path: str | os.PathLike) -> dict:
                 if el is not None:
                     return _num(el.text)
             return None
-        return {"dsp": get("DSP", "DSP48E", "DSP48"), "bram18k": get("BRAM_18K"), "uram": get("URAM"),
-                "lut": get("LUT"), "ff": get("FF")}
+
+        return {
+            "dsp": get("DSP", "DSP48E", "DSP48"),
+            "bram18k": get("BRAM_18K"),
+            "uram": get("URAM"),
+            "lut": get("LUT"),
+            "ff": get("FF"),
+        }
 
     def text(path: str) -> str | None:
         el = root.find(path)
@@ -125,18 +131,22 @@ def parse_csynth_report(xml_path: str | os.PathLike) -> dict:
 
     perf = "PerformanceEstimates/SummaryOfOverallLatency/"
     out = resources(area.find("Resources"))
-    out.update({
-        "available": resources(area.find("AvailableResources")),
-        "latency_cycles": {"best": _num(text(perf + "Best-caseLatency")),
-                           "worst": _num(text(perf + "Worst-caseLatency"))},
-        "interval_cycles": {"min": _num(text(perf + "Interval-min")), "max": _num(text(perf + "Interval-max"))},
-        "clock_target_ns": _num(text("UserAssignments/TargetClockPeriod")),
-        "clock_uncertainty_ns": _num(text("UserAssignments/ClockUncertainty")),
-        "clock_estimated_ns": _num(text("PerformanceEstimates/SummaryOfTimingAnalysis/EstimatedClockPeriod")),
-        "part": text("UserAssignments/Part"),
-        "top": text("UserAssignments/TopModelName"),
-        "version": text("ReportVersion/Version"),
-    })
+    out.update(
+        {
+            "available": resources(area.find("AvailableResources")),
+            "latency_cycles": {
+                "best": _num(text(perf + "Best-caseLatency")),
+                "worst": _num(text(perf + "Worst-caseLatency")),
+            },
+            "interval_cycles": {"min": _num(text(perf + "Interval-min")), "max": _num(text(perf + "Interval-max"))},
+            "clock_target_ns": _num(text("UserAssignments/TargetClockPeriod")),
+            "clock_uncertainty_ns": _num(text("UserAssignments/ClockUncertainty")),
+            "clock_estimated_ns": _num(text("PerformanceEstimates/SummaryOfTimingAnalysis/EstimatedClockPeriod")),
+            "part": text("UserAssignments/Part"),
+            "top": text("UserAssignments/TopModelName"),
+            "version": text("ReportVersion/Version"),
+        }
+    )
     return out
 
 
@@ -233,16 +243,23 @@ def parse_csynth_rpt(rpt: str | os.PathLike) -> dict:
             instances.append(item)
     version = re.search(r"\*\s*Version:\s*(\S+)", text)
     part = re.search(r"\*\s*Target device:\s*(\S+)", text)
-    out.update({
-        "latency_cycles": {"best": val(lat[0]) if lat else None, "worst": val(lat[1]) if len(lat) > 1 else None},
-        "interval_cycles": {"min": val(lat[4]) if len(lat) > 4 else None, "max": val(lat[5]) if len(lat) > 5 else None},
-        "clock_target_ns": float(clock.group(1)) if clock else None,
-        "clock_estimated_ns": float(clock.group(2)) if clock else None,
-        "clock_uncertainty_ns": float(clock.group(3)) if clock else None,
-        "part": part.group(1) if part else None, "top": head.group(2),
-        "version": version.group(1) if version else None, "tool": head.group(1).lower(),
-        "instances": instances,
-    })
+    out.update(
+        {
+            "latency_cycles": {"best": val(lat[0]) if lat else None, "worst": val(lat[1]) if len(lat) > 1 else None},
+            "interval_cycles": {
+                "min": val(lat[4]) if len(lat) > 4 else None,
+                "max": val(lat[5]) if len(lat) > 5 else None,
+            },
+            "clock_target_ns": float(clock.group(1)) if clock else None,
+            "clock_estimated_ns": float(clock.group(2)) if clock else None,
+            "clock_uncertainty_ns": float(clock.group(3)) if clock else None,
+            "part": part.group(1) if part else None,
+            "top": head.group(2),
+            "version": version.group(1) if version else None,
+            "tool": head.group(1).lower(),
+            "instances": instances,
+        }
+    )
     return out
 
 
@@ -301,10 +318,18 @@ def parse_vivado_utilization(rpt: str | os.PathLike) -> dict:
     dev = re.search(r"^\|\s*Device\s*:\s*(\S+)", text, re.M)
     state = re.search(r"^\|\s*Design State\s*:\s*(.+?)\s*$", text, re.M)
     return {
-        "lut": used(lut), "ff": used(ff), "bram18k": used(bram, 2.0), "dsp": used(dsp),
+        "lut": used(lut),
+        "ff": used(ff),
+        "bram18k": used(bram, 2.0),
+        "dsp": used(dsp),
         "uram": used(uram) if uram is not None else 0,
-        "available": {"lut": avail(lut), "ff": avail(ff), "bram18k": avail(bram, 2), "dsp": avail(dsp),
-                      "uram": avail(uram)},
+        "available": {
+            "lut": avail(lut),
+            "ff": avail(ff),
+            "bram18k": avail(bram, 2),
+            "dsp": avail(dsp),
+            "uram": avail(uram),
+        },
         "device": dev.group(1) if dev else None,
         "design_state": state.group(1) if state else None,
     }
@@ -318,7 +343,7 @@ def parse_vivado_timing(rpt: str | os.PathLike) -> dict:
     lines = text.splitlines()
     for i, line in enumerate(lines):
         if re.match(r"^\s*WNS\(ns\)\s+TNS\(ns\)", line):
-            for follow in lines[i + 1:i + 4]:
+            for follow in lines[i + 1 : i + 4]:
                 cells = follow.split()
                 if cells and re.fullmatch(r"-?[0-9.]+", cells[0]):
                     wns, tns = float(cells[0]), float(cells[1])
@@ -350,8 +375,15 @@ def csynth_xml_path(project: str | os.PathLike, top: str = "myproject") -> Path:
     return Path(project) / f"{top}_prj" / "solution1" / "syn" / "report" / "csynth.xml"
 
 
-def run_synth(project: str | os.PathLike, *, top: str = "myproject", steps: tuple[str, ...] = ("csynth",),
-              vivado: bool = True, tool: VitisTool | None = None, timeout: float | None = None) -> SynthResult:
+def run_synth(
+    project: str | os.PathLike,
+    *,
+    top: str = "myproject",
+    steps: tuple[str, ...] = ("csynth",),
+    vivado: bool = True,
+    tool: VitisTool | None = None,
+    timeout: float | None = None,
+) -> SynthResult:
     """Run the generated ``scripts/build.tcl`` (and ``scripts/vivado_synth.tcl``) in ``project``.
 
     ``steps`` picks from csim, csynth, cosim, export (passed to the script as
@@ -361,12 +393,20 @@ def run_synth(project: str | os.PathLike, *, top: str = "myproject", steps: tupl
     project = Path(project)
     tool = tool or find_vitis()
     if tool is None:
-        return SynthResult(None, None, tuple(steps), None, None, None, None, "",
-                           skipped="neither vitis-run nor vitis_hls is on PATH")
+        return SynthResult(
+            None, None, tuple(steps), None, None, None, None, "", skipped="neither vitis-run nor vitis_hls is on PATH"
+        )
     env = dict(os.environ, FPGA_PRUNE_STEPS=" ".join(steps))
     log_parts = []
-    proc = subprocess.run(tool.command("scripts/build.tcl"), cwd=project, env=env, capture_output=True,
-                          text=True, timeout=timeout, check=False)
+    proc = subprocess.run(
+        tool.command("scripts/build.tcl"),
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
     log_parts.append(proc.stdout + proc.stderr)
     csynth = None
     xml = csynth_xml_path(project, top)
@@ -375,14 +415,20 @@ def run_synth(project: str | os.PathLike, *, top: str = "myproject", steps: tupl
     util = timing = None
     vivado_exe = find_vivado() if vivado else None
     if csynth is not None and vivado_exe:
-        vp = subprocess.run([vivado_exe, "-mode", "batch", "-nojournal", "-nolog", "-source",
-                             "scripts/vivado_synth.tcl"], cwd=project, capture_output=True, text=True,
-                            timeout=timeout, check=False)
+        vp = subprocess.run(
+            [vivado_exe, "-mode", "batch", "-nojournal", "-nolog", "-source", "scripts/vivado_synth.tcl"],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
         log_parts.append(vp.stdout + vp.stderr)
         rep = project / "reports"
         if vp.returncode == 0 and (rep / "vivado_utilization.rpt").is_file():
             util = parse_vivado_utilization(rep / "vivado_utilization.rpt")
             if (rep / "vivado_timing.rpt").is_file():
                 timing = parse_vivado_timing(rep / "vivado_timing.rpt")
-    return SynthResult(tool.kind, tool_version(tool), tuple(steps), proc.returncode, csynth, util, timing,
-                       "\n".join(log_parts))
+    return SynthResult(
+        tool.kind, tool_version(tool), tuple(steps), proc.returncode, csynth, util, timing, "\n".join(log_parts)
+    )

@@ -69,14 +69,16 @@ class FeatureSpec:
             raise InputError("FeatureSpec", "median_window", f"must be >= 2, got {self.median_window}")
         if not self.dead_zone >= 0:
             raise InputError("FeatureSpec", "dead_zone", f"must be >= 0, got {self.dead_zone}")
-        if not (0 < self.train_fraction < 1 and 0 < self.val_fraction < 1
-                and self.train_fraction + self.val_fraction < 1):
-            raise InputError("FeatureSpec", "train_fraction/val_fraction",
-                             f"need 0 < train, val and train + val < 1, got "
-                             f"{self.train_fraction}, {self.val_fraction}")
+        if not (
+            0 < self.train_fraction < 1 and 0 < self.val_fraction < 1 and self.train_fraction + self.val_fraction < 1
+        ):
+            raise InputError(
+                "FeatureSpec",
+                "train_fraction/val_fraction",
+                f"need 0 < train, val and train + val < 1, got {self.train_fraction}, {self.val_fraction}",
+            )
         if self.purge < 1:
-            raise InputError("FeatureSpec", "purge",
-                             f"must be >= 1 (labels look one row ahead), got {self.purge}")
+            raise InputError("FeatureSpec", "purge", f"must be >= 1 (labels look one row ahead), got {self.purge}")
         if not self.clip > 0:
             raise InputError("FeatureSpec", "clip", f"must be > 0, got {self.clip}")
 
@@ -135,8 +137,14 @@ class Dataset:
         return int(self.y.shape[0])
 
     def take(self, sl: slice | np.ndarray) -> Dataset:
-        return replace(self, X=self.X[sl], y=self.y[sl], timestamp_ms=self.timestamp_ms[sl],
-                       index=self.index[sl], volatility=self.volatility[sl])
+        return replace(
+            self,
+            X=self.X[sl],
+            y=self.y[sl],
+            timestamp_ms=self.timestamp_ms[sl],
+            index=self.index[sl],
+            volatility=self.volatility[sl],
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -162,8 +170,11 @@ class Scaler:
     def matches(self, other: Scaler) -> bool:
         """Same statistics (to 1e-9: refitting on the same rows repeats the float sums exactly,
         other rows move them far more), i.e. fit on the same training rows."""
-        return (self.mean.shape == other.mean.shape and float(np.max(np.abs(self.mean - other.mean))) < 1e-9
-                and float(np.max(np.abs(self.std - other.std))) < 1e-9)
+        return (
+            self.mean.shape == other.mean.shape
+            and float(np.max(np.abs(self.mean - other.mean))) < 1e-9
+            and float(np.max(np.abs(self.std - other.std))) < 1e-9
+        )
 
     def transform(self, X: np.ndarray) -> np.ndarray:
         Z = (np.asarray(X, dtype=np.float64) - self.mean) / self.std
@@ -171,8 +182,7 @@ class Scaler:
 
     def to_dict(self) -> JsonObject:
         # repr() of a float64 round-trips exactly through JSON.
-        return {"mean": [float(v) for v in self.mean], "std": [float(v) for v in self.std],
-                "clip": self.clip}
+        return {"mean": [float(v) for v in self.mean], "std": [float(v) for v in self.std], "clip": self.clip}
 
     @classmethod
     def from_dict(cls, d: JsonObject, source: str = "Scaler") -> Scaler:
@@ -205,7 +215,7 @@ def _trailing_sum(x: np.ndarray, w: int) -> np.ndarray:
     """Sum of ``x[t-w+1 .. t]`` (NaN where the window is incomplete)."""
     c = np.concatenate([[0.0], np.cumsum(x, dtype=np.float64)])
     out = np.full(x.shape[0], np.nan)
-    out[w - 1:] = c[w:] - c[:-w]
+    out[w - 1 :] = c[w:] - c[:-w]
     return out
 
 
@@ -218,7 +228,7 @@ def _trailing_std(x: np.ndarray, w: int) -> np.ndarray:
     out = np.full(x.shape[0], np.nan)
     if x.shape[0] >= w:
         win = np.lib.stride_tricks.sliding_window_view(x, w)
-        out[w - 1:] = win.std(axis=1)
+        out[w - 1 :] = win.std(axis=1)
     return out
 
 
@@ -226,7 +236,7 @@ def _trailing_median(x: np.ndarray, w: int) -> np.ndarray:
     out = np.full(x.shape[0], np.nan)
     if x.shape[0] >= w:
         win = np.lib.stride_tricks.sliding_window_view(x, w)
-        out[w - 1:] = np.median(win, axis=1)
+        out[w - 1 :] = np.median(win, axis=1)
     return out
 
 
@@ -270,8 +280,9 @@ def feature_matrix(candles: Candles, spec: FeatureSpec) -> np.ndarray:
     if spec.time_of_day:
         # Open time of the *next* candle is known in advance: intraday seasonality
         # of volume and volatility is real and needs no lookahead.
-        phase = 2 * np.pi * ((np.asarray(candles.timestamp_ms, dtype=np.int64) + candles.interval_ms)
-                             % _DAY_MS) / _DAY_MS
+        phase = (
+            2 * np.pi * ((np.asarray(candles.timestamp_ms, dtype=np.int64) + candles.interval_ms) % _DAY_MS) / _DAY_MS
+        )
         cols += [np.sin(phase), np.cos(phase)]
     # prev_mean_v is NaN during warm-up -> rel falls back to 1.0 there; mark those rows NaN.
     X = np.stack(cols, axis=1)
@@ -310,24 +321,32 @@ def build(candles: Candles, spec: FeatureSpec | None = None) -> Dataset:
     spec = spec or FeatureSpec()
     src = candles.source or "candles"
     if len(candles) < spec.warmup + 2:
-        raise InputError(src, "rows", f"{len(candles)} candles, need at least {spec.warmup + 2} "
-                         f"for windows {spec.windows} / median window {spec.median_window}")
+        raise InputError(
+            src,
+            "rows",
+            f"{len(candles)} candles, need at least {spec.warmup + 2} "
+            f"for windows {spec.windows} / median window {spec.median_window}",
+        )
     X = feature_matrix(candles, spec)
     y = labels(candles, spec)
     keep = ~np.isnan(y) & ~np.isnan(X).any(axis=1)
     bad = ~np.isfinite(X[keep])
     if bad.any():
         row, col = np.argwhere(bad)[0]
-        raise InputError(src, spec.feature_names()[col],
-                         f"non-finite feature at candle {np.flatnonzero(keep)[row]} (zero price?)")
+        raise InputError(
+            src, spec.feature_names()[col], f"non-finite feature at candle {np.flatnonzero(keep)[row]} (zero price?)"
+        )
     idx = np.flatnonzero(keep)
     vol_col = spec.feature_names().index(f"volatility_{max(spec.windows)}")
     # Exactly one int64 label per row; the features are float32 as the model consumes them.
     return Dataset(
-        X=X[idx].astype(np.float32), y=y[idx].astype(np.int64),
-        timestamp_ms=np.asarray(candles.timestamp_ms, dtype=np.int64)[idx], index=idx,
+        X=X[idx].astype(np.float32),
+        y=y[idx].astype(np.int64),
+        timestamp_ms=np.asarray(candles.timestamp_ms, dtype=np.int64)[idx],
+        index=idx,
         volatility=X[idx, vol_col].astype(np.float64),
-        feature_names=spec.feature_names(), n_classes=spec.n_classes,
+        feature_names=spec.feature_names(),
+        n_classes=spec.n_classes,
     )
 
 
@@ -340,9 +359,12 @@ def split_bounds(n: int, spec: FeatureSpec) -> tuple[slice, slice, slice]:
     test = slice(n_train + n_val + spec.purge, n)
     for name, sl in (("train", train), ("validation", val), ("test", test)):
         if sl.stop - sl.start < 50:
-            raise InputError("FeatureSpec", "purge",
-                             f"{name} split has {max(0, sl.stop - sl.start)} rows of {n} "
-                             f"(purge {spec.purge}); need >= 50: use more data or a smaller purge")
+            raise InputError(
+                "FeatureSpec",
+                "purge",
+                f"{name} split has {max(0, sl.stop - sl.start)} rows of {n} "
+                f"(purge {spec.purge}); need >= 50: use more data or a smaller purge",
+            )
     return train, val, test
 
 
@@ -366,13 +388,16 @@ def require_same_scaler(fitted: Scaler, saved: Scaler, data: object, model_dir: 
     ``prune`` and ``generate`` both call this before using the candles.
     """
     if not fitted.matches(saved):
-        raise InputError(data, None, f"these candles are not the data the model in {model_dir} was trained on "
-                         "(the train-split scaler differs from its preprocess.json), so their test split is not "
-                         "held out")
+        raise InputError(
+            data,
+            None,
+            f"these candles are not the data the model in {model_dir} was trained on "
+            "(the train-split scaler differs from its preprocess.json), so their test split is not "
+            "held out",
+        )
 
 
-def regime_slices(part: Dataset, reference: Dataset | None = None, *,
-                  n: int = 3) -> dict[str, np.ndarray]:
+def regime_slices(part: Dataset, reference: Dataset | None = None, *, n: int = 3) -> dict[str, np.ndarray]:
     """Boolean masks of ``part`` by trailing-volatility quantile (terciles by default).
 
     The thresholds come from ``reference`` (pass the training split, so the

@@ -29,7 +29,13 @@ from fpga_prune import _keras_env  # noqa: F401  (legacy Keras before TensorFlow
 from fpga_prune.errors import InputError
 from fpga_prune.model.features import FeatureSpec
 from fpga_prune.model.training import (
-    MODEL_FILE, PREPROCESS_FILE, Bundle, ModelConfig, build_mlp, load_bundle, read_preprocess,
+    MODEL_FILE,
+    PREPROCESS_FILE,
+    Bundle,
+    ModelConfig,
+    build_mlp,
+    load_bundle,
+    read_preprocess,
 )
 from fpga_prune.outdir import JsonObject, JsonValue, json_object
 
@@ -39,7 +45,7 @@ _IDENTITY = frozenset({"Dropout", "GaussianNoise", "GaussianDropout", "AlphaDrop
 _ACTIVATION_LAYERS = frozenset({"Activation", "ReLU", "Softmax"})
 #: what our own bundles (``model.h5`` written by ``train``/``prune``) may also hold
 _OURS = frozenset({"QDense", "QActivation"})
-SUPPORTED = ("Dense, Activation(relu/sigmoid/softmax/linear), ReLU, Softmax, Dropout, Flatten")
+SUPPORTED = "Dense, Activation(relu/sigmoid/softmax/linear), ReLU, Softmax, Dropout, Flatten"
 
 
 @dataclass(frozen=True, eq=False)
@@ -61,25 +67,34 @@ def model_file(path: str | os.PathLike) -> Path:
             return p / MODEL_FILE
         found = sorted(f for f in p.iterdir() if f.suffix in SUFFIXES and f.is_file())
         if not found:
-            raise InputError(p, None, f"no model file: expected {MODEL_FILE}, or one .keras or .h5 file "
-                             "beside a preprocess.json")
+            raise InputError(
+                p, None, f"no model file: expected {MODEL_FILE}, or one .keras or .h5 file beside a preprocess.json"
+            )
         if len(found) > 1:
-            raise InputError(p, None, "several model files (" + ", ".join(f.name for f in found)
-                             + "); pass --model FILE")
+            raise InputError(
+                p, None, "several model files (" + ", ".join(f.name for f in found) + "); pass --model FILE"
+            )
         return found[0]
     if not p.exists():
         raise InputError(p, None, "model not found")
     if p.suffix not in SUFFIXES:
-        raise InputError(p, None, f"unknown model file type {p.suffix or '(none)'!r}; expected a Keras 3 "
-                         ".keras or Keras 2 .h5 file, or a bundle directory")
+        raise InputError(
+            p,
+            None,
+            f"unknown model file type {p.suffix or '(none)'!r}; expected a Keras 3 "
+            ".keras or Keras 2 .h5 file, or a bundle directory",
+        )
     return p
 
 
 def _preprocess_beside(f: Path) -> Path:
     pre = f.parent / PREPROCESS_FILE
     if not pre.is_file():
-        raise InputError(f.parent, PREPROCESS_FILE, f"missing beside {f.name}; it says how candles become model "
-                         "inputs (see README 'Your data / your model')")
+        raise InputError(
+            f.parent,
+            PREPROCESS_FILE,
+            f"missing beside {f.name}; it says how candles become model inputs (see README 'Your data / your model')",
+        )
     return pre
 
 
@@ -123,8 +138,9 @@ def _keras_zip(path: Path) -> tuple[JsonObject, bytes]:
             for need in ("config.json", "model.weights.h5"):
                 if need not in names:
                     raise InputError(path, need, "missing from the .keras archive")
-            return _json(z.read("config.json").decode("utf-8", "replace"), path, "config.json"), \
-                z.read("model.weights.h5")
+            return _json(z.read("config.json").decode("utf-8", "replace"), path, "config.json"), z.read(
+                "model.weights.h5"
+            )
     except (zipfile.BadZipFile, OSError) as exc:
         raise InputError(path, None, f"not a Keras 3 .keras file (not a readable zip archive: {exc})") from None
 
@@ -171,8 +187,12 @@ def _layer_list(config: JsonObject, path: Path) -> list[JsonObject]:
         for prev, layer in zip(layers, layers[1:]):
             src = _inbound(layer)
             if src != [_name(prev)]:
-                raise InputError(path, f"layer {_name(layer)}", f"not a single chain of layers: its inputs are "
-                                 f"{', '.join(src) or 'none'}, not the previous layer {_name(prev)}")
+                raise InputError(
+                    path,
+                    f"layer {_name(layer)}",
+                    f"not a single chain of layers: its inputs are "
+                    f"{', '.join(src) or 'none'}, not the previous layer {_name(prev)}",
+                )
     return layers
 
 
@@ -180,8 +200,12 @@ def _refuse_unsupported(layers: list[JsonObject], path: Path, extra: frozenset[s
     ok = {"InputLayer", "Dense"} | _IDENTITY | _ACTIVATION_LAYERS | extra
     bad = [f"{_name(la)} ({la.get('class_name')})" for la in layers if la.get("class_name") not in ok]
     if bad:
-        raise InputError(path, None, f"unsupported layer{'s' if len(bad) > 1 else ''} {', '.join(bad)}; "
-                         f"only Dense MLPs can be imported ({SUPPORTED})")
+        raise InputError(
+            path,
+            None,
+            f"unsupported layer{'s' if len(bad) > 1 else ''} {', '.join(bad)}; "
+            f"only Dense MLPs can be imported ({SUPPORTED})",
+        )
 
 
 # ----------------------------------------------------------------------------- the chain
@@ -189,15 +213,19 @@ def _activation_of(layer: JsonObject, path: Path) -> str:
     cls, cfg = layer.get("class_name"), layer.get("config") or {}
     if cls == "ReLU":
         if cfg.get("max_value") is not None or cfg.get("negative_slope", 0) or cfg.get("threshold", 0):
-            raise InputError(path, f"layer {_name(layer)}", "ReLU with max_value/negative_slope/threshold "
-                             "is not supported (plain relu only)")
+            raise InputError(
+                path,
+                f"layer {_name(layer)}",
+                "ReLU with max_value/negative_slope/threshold is not supported (plain relu only)",
+            )
         return "relu"
     if cls == "Softmax":
         return "softmax"
     act = cfg.get("activation", "linear")
     if not isinstance(act, str) or act not in ("relu", "sigmoid", "softmax", "linear"):
-        raise InputError(path, f"layer {_name(layer)}", f"activation {act!r} is not supported "
-                         "(relu, sigmoid, softmax, linear)")
+        raise InputError(
+            path, f"layer {_name(layer)}", f"activation {act!r} is not supported (relu, sigmoid, softmax, linear)"
+        )
     return act
 
 
@@ -212,8 +240,9 @@ def _chain(layers: list[JsonObject], path: Path) -> list[tuple[str, int, bool, s
             if isinstance(shape, list) and len(shape) != 2:
                 raise InputError(path, f"layer {_name(layer)}", f"input shape {shape} is not a flat feature vector")
         elif cls == "Dense":
-            denses.append([_name(layer), int(cfg.get("units", 0)), bool(cfg.get("use_bias", True)),
-                           _activation_of(layer, path)])
+            denses.append(
+                [_name(layer), int(cfg.get("units", 0)), bool(cfg.get("use_bias", True)), _activation_of(layer, path)]
+            )
         elif cls in _ACTIVATION_LAYERS:
             act = _activation_of(layer, path)
             if act == "linear":
@@ -222,19 +251,27 @@ def _chain(layers: list[JsonObject], path: Path) -> list[tuple[str, int, bool, s
                 raise InputError(path, f"layer {_name(layer)}", f"activation {act} before the first Dense")
             before = denses[-1][3]
             if before not in ("linear", act) or (before == act and act != "relu"):  # relu(relu(x)) == relu(x)
-                raise InputError(path, f"layer {_name(layer)}", f"{act} after {denses[-1][0]}'s {before}: "
-                                 "two activations in a row are not supported")
+                raise InputError(
+                    path,
+                    f"layer {_name(layer)}",
+                    f"{act} after {denses[-1][0]}'s {before}: two activations in a row are not supported",
+                )
             denses[-1][3] = act
     if len(denses) < 2:
-        raise InputError(path, None, f"{len(denses)} Dense layer(s): need at least one hidden Dense layer "
-                         "and an output layer")
-    for name, units, _, act in denses[:-1]:
+        raise InputError(
+            path, None, f"{len(denses)} Dense layer(s): need at least one hidden Dense layer and an output layer"
+        )
+    for name, _units, _, act in denses[:-1]:
         if act != "relu":
             raise InputError(path, f"layer {name}", f"hidden activation {act!r} is not supported (relu only)")
     name, units, _, act = denses[-1]
     if not ((act == "sigmoid" and units == 1) or (act == "softmax" and units >= 3)):
-        raise InputError(path, f"layer {name}", f"output must be sigmoid with 1 unit (two classes) or softmax "
-                         f"with 3+ units, got {act} with {units} unit(s)")
+        raise InputError(
+            path,
+            f"layer {name}",
+            f"output must be sigmoid with 1 unit (two classes) or softmax "
+            f"with 3+ units, got {act} with {units} unit(s)",
+        )
     return [tuple(d) for d in denses]  # type: ignore[misc]
 
 
@@ -296,10 +333,18 @@ def read_dense_chain(path: str | os.PathLike) -> list[DenseSpec]:
     for (name, units, use_bias, act), w in zip(chain, weights):
         kernel = np.asarray(w[0], dtype=np.float32) if w else np.zeros((0, 0), np.float32)
         bias = np.asarray(w[1], dtype=np.float32) if use_bias and len(w) > 1 else np.zeros(units, np.float32)
-        if kernel.ndim != 2 or kernel.shape[1] != units or bias.shape != (units,) \
-                or (n_in is not None and kernel.shape[0] != n_in):
-            raise InputError(p, f"layer {name}", f"weights of shape {[list(np.shape(x)) for x in w]} do not "
-                             f"match {units} units after {n_in if n_in is not None else '?'} inputs")
+        if (
+            kernel.ndim != 2
+            or kernel.shape[1] != units
+            or bias.shape != (units,)
+            or (n_in is not None and kernel.shape[0] != n_in)
+        ):
+            raise InputError(
+                p,
+                f"layer {name}",
+                f"weights of shape {[list(np.shape(x)) for x in w]} do not "
+                f"match {units} units after {n_in if n_in is not None else '?'} inputs",
+            )
         n_in = kernel.shape[1]
         out.append(DenseSpec(name, kernel, bias, act))
     return out
@@ -315,14 +360,24 @@ def import_model(path: str | os.PathLike) -> Bundle:
         raise InputError(p, "input", f"model takes {n_in} features, {PREPROCESS_FILE} names {len(names)}")
     n_out = 1 if spec.n_classes == 2 else spec.n_classes
     if chain[-1].kernel.shape[1] != n_out:
-        raise InputError(p, f"layer {chain[-1].name}", f"{chain[-1].kernel.shape[1]} output unit(s), but target "
-                         f"{spec.target!r} has {spec.n_classes} classes (needs {n_out})")
+        raise InputError(
+            p,
+            f"layer {chain[-1].name}",
+            f"{chain[-1].kernel.shape[1]} output unit(s), but target "
+            f"{spec.target!r} has {spec.n_classes} classes (needs {n_out})",
+        )
     net = build_mlp(n_in, spec.n_classes, ModelConfig(hidden=tuple(d.kernel.shape[1] for d in chain[:-1])))
     targets = [f"fc{i}" for i in range(1, len(chain))] + ["fc_out"]
     for name, d in zip(targets, chain):
         net.get_layer(name).set_weights([d.kernel, d.bias])
-    return Bundle(model=net, spec=spec, scaler=scaler, feature_names=names,
-                  metrics={"imported_from": str(p.resolve())}, config=cfg)
+    return Bundle(
+        model=net,
+        spec=spec,
+        scaler=scaler,
+        feature_names=names,
+        metrics={"imported_from": str(p.resolve())},
+        config=cfg,
+    )
 
 
 def configs_of(path: str | os.PathLike) -> tuple[FeatureSpec, ModelConfig]:

@@ -33,8 +33,7 @@ import numpy as np
 from fpga_prune.errors import InputError
 from fpga_prune.outdir import JsonObject
 
-METRICS: tuple[str, ...] = ("accuracy", "balanced_accuracy", "precision", "recall", "f1",
-                            "roc_auc", "brier", "ece")
+METRICS: tuple[str, ...] = ("accuracy", "balanced_accuracy", "precision", "recall", "f1", "roc_auc", "brier", "ece")
 #: metrics whose model-minus-baseline advantage is reported (sign: positive = model better)
 _ADVANTAGE: dict[str, int] = {"accuracy": 1, "balanced_accuracy": 1, "roc_auc": 1, "brier": -1}
 
@@ -152,11 +151,13 @@ def _point(y: np.ndarray, p: np.ndarray, k: int, n_bins: int) -> dict[str, float
     with np.errstate(divide="ignore", invalid="ignore"):
         recall_c = np.where(support > 0, tp / support, np.nan)
         prec_c = np.where(predicted > 0, tp / predicted, 0.0)
-        f1_c = np.where(prec_c + np.nan_to_num(recall_c) > 0,
-                        2 * prec_c * np.nan_to_num(recall_c) / (prec_c + np.nan_to_num(recall_c)), 0.0)
+        f1_c = np.where(
+            prec_c + np.nan_to_num(recall_c) > 0,
+            2 * prec_c * np.nan_to_num(recall_c) / (prec_c + np.nan_to_num(recall_c)),
+            0.0,
+        )
     present = support > 0
-    out: dict[str, float] = {"accuracy": float(tp.sum() / n),
-                             "balanced_accuracy": float(np.mean(recall_c[present]))}
+    out: dict[str, float] = {"accuracy": float(tp.sum() / n), "balanced_accuracy": float(np.mean(recall_c[present]))}
     if k == 2:
         out["precision"] = float(prec_c[1])
         out["recall"] = float(recall_c[1]) if present[1] else float("nan")
@@ -194,9 +195,17 @@ def _bootstrap_indices(n: int, n_boot: int, block: int, rng: np.random.Generator
     return idx.reshape(n_boot, -1)[:, :n]
 
 
-def paired_lower_bound(y: np.ndarray, p: np.ndarray, p_ref: np.ndarray,
-                       fn: Callable[[np.ndarray, np.ndarray], float], *, n_boot: int = 200,
-                       block: int = 48, level: float = 0.9, seed: int = 0) -> float:
+def paired_lower_bound(
+    y: np.ndarray,
+    p: np.ndarray,
+    p_ref: np.ndarray,
+    fn: Callable[[np.ndarray, np.ndarray], float],
+    *,
+    n_boot: int = 200,
+    block: int = 48,
+    level: float = 0.9,
+    seed: int = 0,
+) -> float:
     """One-sided ``level`` lower bound of ``fn(y, p) - fn(y, p_ref)`` on the same rows (circular block bootstrap).
 
     Why paired: two models scored on one small split differ by less than
@@ -204,8 +213,11 @@ def paired_lower_bound(y: np.ndarray, p: np.ndarray, p_ref: np.ndarray,
     difference is tight for a faithful copy and wide for a different model.
     """
     rng = np.random.default_rng(seed)
-    diffs = [fn(y[idx], p[idx]) - fn(y[idx], p_ref[idx])
-             for idx in _bootstrap_indices(y.shape[0], n_boot, block, rng) if np.unique(y[idx]).size > 1]
+    diffs = [
+        fn(y[idx], p[idx]) - fn(y[idx], p_ref[idx])
+        for idx in _bootstrap_indices(y.shape[0], n_boot, block, rng)
+        if np.unique(y[idx]).size > 1
+    ]
     return float(np.quantile(diffs, 1.0 - level))
 
 
@@ -221,8 +233,18 @@ def _summary(value: float, samples: np.ndarray, level: float) -> dict[str, float
     return {"value": num(value), "ci_low": num(np.quantile(s, lo_q)), "ci_high": num(np.quantile(s, hi_q))}
 
 
-def _evaluate_one(y: np.ndarray, p: np.ndarray, k: int, *, prior: np.ndarray | None, n_boot: int,
-                  block: int, level: float, n_bins: int, rng: np.random.Generator) -> JsonObject:
+def _evaluate_one(
+    y: np.ndarray,
+    p: np.ndarray,
+    k: int,
+    *,
+    prior: np.ndarray | None,
+    n_boot: int,
+    block: int,
+    level: float,
+    n_bins: int,
+    rng: np.random.Generator,
+) -> JsonObject:
     counts = np.bincount(y, minlength=k)
     base_prior = counts / counts.sum() if prior is None else np.asarray(prior, dtype=np.float64)
     bp, majority = _baseline_proba(y, k, base_prior)
@@ -251,17 +273,25 @@ def _evaluate_one(y: np.ndarray, p: np.ndarray, k: int, *, prior: np.ndarray | N
         "vs_baseline": {},
     }
     for m, sign in _ADVANTAGE.items():
-        res["vs_baseline"][m] = _summary(sign * (model_pt[m] - base_pt[m]),
-                                         sign * (boots_m[m] - boots_b[m]), level)
+        res["vs_baseline"][m] = _summary(sign * (model_pt[m] - base_pt[m]), sign * (boots_m[m] - boots_b[m]), level)
         d = res["vs_baseline"][m]
         d["beats_baseline"] = bool(d["ci_low"] is not None and d["ci_low"] > 0)
     return res
 
 
-def evaluate(y: np.ndarray, proba: np.ndarray, *, slices: Mapping[str, np.ndarray] | None = None,
-             n_boot: int = 1000, seed: int = 0, block: int = 1, level: float = 0.95,
-             n_bins: int = 10, n_classes: int | None = None,
-             prior: np.ndarray | None = None) -> JsonObject:
+def evaluate(
+    y: np.ndarray,
+    proba: np.ndarray,
+    *,
+    slices: Mapping[str, np.ndarray] | None = None,
+    n_boot: int = 1000,
+    seed: int = 0,
+    block: int = 1,
+    level: float = 0.95,
+    n_bins: int = 10,
+    n_classes: int | None = None,
+    prior: np.ndarray | None = None,
+) -> JsonObject:
     """All metrics of ``proba`` against labels ``y``, with bootstrap CIs, the baseline and per-slice blocks.
 
     ``slices`` maps names to boolean masks (e.g. ``features.regime_slices``).
@@ -278,10 +308,8 @@ def evaluate(y: np.ndarray, proba: np.ndarray, *, slices: Mapping[str, np.ndarra
     if block < 1:
         raise InputError("metrics", "block", f"must be >= 1, got {block}")
     rng = np.random.default_rng(seed)
-    out = _evaluate_one(y, p, k, prior=prior, n_boot=n_boot, block=block, level=level,
-                        n_bins=n_bins, rng=rng)
-    out = {"n_classes": k, "n_boot": n_boot, "block": block, "level": level, "seed": seed,
-           "n_bins": n_bins, **out}
+    out = _evaluate_one(y, p, k, prior=prior, n_boot=n_boot, block=block, level=level, n_bins=n_bins, rng=rng)
+    out = {"n_classes": k, "n_boot": n_boot, "block": block, "level": level, "seed": seed, "n_bins": n_bins, **out}
     if slices:
         out["slices"] = {}
         for name in sorted(slices):
@@ -292,6 +320,7 @@ def evaluate(y: np.ndarray, proba: np.ndarray, *, slices: Mapping[str, np.ndarra
                 out["slices"][name] = {"n": 0}
                 continue
             sub_rng = np.random.default_rng([seed, len(out["slices"]) + 1])
-            out["slices"][name] = _evaluate_one(y[mask], p[mask], k, prior=prior, n_boot=n_boot,
-                                                block=block, level=level, n_bins=n_bins, rng=sub_rng)
+            out["slices"][name] = _evaluate_one(
+                y[mask], p[mask], k, prior=prior, n_boot=n_boot, block=block, level=level, n_bins=n_bins, rng=sub_rng
+            )
     return out

@@ -159,11 +159,13 @@ def build_mlp(n_inputs: int, n_classes: int, cfg: ModelConfig | None = None):
             return quantized_bits(cfg.bits, cfg.integer_bits, alpha=1)
 
         for i, h in enumerate(cfg.hidden, 1):
-            x = QDense(h, kernel_quantizer=q(), bias_quantizer=q(), name=f"fc{i}",
-                       kernel_initializer="lecun_uniform")(x)
+            x = QDense(h, kernel_quantizer=q(), bias_quantizer=q(), name=f"fc{i}", kernel_initializer="lecun_uniform")(
+                x
+            )
             x = QActivation(quantized_relu(cfg.act_bits, cfg.act_integer_bits), name=f"relu{i}")(x)
-        x = QDense(n_out, kernel_quantizer=q(), bias_quantizer=q(), name="fc_out",
-                   kernel_initializer="lecun_uniform")(x)
+        x = QDense(n_out, kernel_quantizer=q(), bias_quantizer=q(), name="fc_out", kernel_initializer="lecun_uniform")(
+            x
+        )
     else:
         for i, h in enumerate(cfg.hidden, 1):
             x = layers.Dense(h, name=f"fc{i}")(x)
@@ -181,8 +183,7 @@ def _compile(model, n_classes: int, lr: float) -> None:
     model.compile(optimizer=tf.keras.optimizers.Adam(learning_rate=lr), loss=loss, metrics=["accuracy"])
 
 
-def train(splits: Splits, cfg: ModelConfig | None = None, *, threads: int | None = None,
-          verbose: int = 0):
+def train(splits: Splits, cfg: ModelConfig | None = None, *, threads: int | None = None, verbose: int = 0):
     """Train on ``splits.train`` with early stopping on validation loss; returns (model, history dict).
 
     Deterministic: seeds Python, NumPy and TensorFlow and enables op
@@ -195,12 +196,16 @@ def train(splits: Splits, cfg: ModelConfig | None = None, *, threads: int | None
     n_classes = splits.train.n_classes
     model = build_mlp(splits.train.X.shape[1], n_classes, cfg)
     _compile(model, n_classes, cfg.learning_rate)
-    stop = tf.keras.callbacks.EarlyStopping(monitor="val_loss", patience=cfg.patience,
-                                            restore_best_weights=True)
+    stop = tf.keras.callbacks.EarlyStopping(monitor="val_loss", patience=cfg.patience, restore_best_weights=True)
     hist = model.fit(
-        splits.train.X, splits.train.y.astype(np.float32 if n_classes == 2 else np.int64),
+        splits.train.X,
+        splits.train.y.astype(np.float32 if n_classes == 2 else np.int64),
         validation_data=(splits.val.X, splits.val.y.astype(np.float32 if n_classes == 2 else np.int64)),
-        epochs=cfg.epochs, batch_size=cfg.batch_size, shuffle=True, callbacks=[stop], verbose=verbose,
+        epochs=cfg.epochs,
+        batch_size=cfg.batch_size,
+        shuffle=True,
+        callbacks=[stop],
+        verbose=verbose,
     )
     history = {k: [float(v) for v in vals] for k, vals in sorted(hist.history.items())}
     val_loss = history["val_loss"]
@@ -216,7 +221,7 @@ def predict_proba(model, X: np.ndarray, batch_size: int = 4096) -> np.ndarray:
     depend on Keras' data-adapter batching.
     """
     X = np.asarray(X, dtype=np.float32)
-    out = [np.asarray(model(X[i:i + batch_size], training=False)) for i in range(0, len(X), batch_size)]
+    out = [np.asarray(model(X[i : i + batch_size], training=False)) for i in range(0, len(X), batch_size)]
     p = np.concatenate(out, axis=0) if out else np.zeros((0, model.output_shape[-1]), np.float32)
     return p[:, 0] if p.shape[1] == 1 else p
 
@@ -237,8 +242,9 @@ class Bundle:
         return predict_proba(self.model, self.scaler.transform(X_raw))
 
 
-def preprocess_dict(spec: FeatureSpec, scaler: Scaler, feature_names: tuple[str, ...],
-                    cfg: ModelConfig | None = None) -> JsonObject:
+def preprocess_dict(
+    spec: FeatureSpec, scaler: Scaler, feature_names: tuple[str, ...], cfg: ModelConfig | None = None
+) -> JsonObject:
     """The ``preprocess.json`` payload: how raw candles become model inputs."""
     return {
         "version": BUNDLE_VERSION,
@@ -256,8 +262,7 @@ def _json_bytes(payload: JsonObject) -> bytes:
     return json_text(payload).encode("utf-8")
 
 
-def save_bundle(directory: str | os.PathLike, model, preprocess: JsonObject,
-                metrics: JsonObject) -> Path:
+def save_bundle(directory: str | os.PathLike, model, preprocess: JsonObject, metrics: JsonObject) -> Path:
     """Write ``model.h5``, ``preprocess.json`` and ``metrics.json`` into an existing directory.
 
     Callers that publish a directory wrap this in ``fpga_prune.outdir.staged_dir``.
@@ -310,15 +315,17 @@ def load_bundle(directory: str | os.PathLike) -> Bundle:
         raise InputError(d / MODEL_FILE, None, f"cannot load the Keras model: {reason}") from None
     check_supported_layers(model, d / MODEL_FILE)
     if model.input_shape[-1] != len(names):
-        raise InputError(d / MODEL_FILE, "input", f"model takes {model.input_shape[-1]} features, "
-                         f"preprocess.json names {len(names)}")
+        raise InputError(
+            d / MODEL_FILE, "input", f"model takes {model.input_shape[-1]} features, preprocess.json names {len(names)}"
+        )
     return Bundle(model=model, spec=spec, scaler=scaler, feature_names=names, metrics=metrics, config=cfg)
 
 
 #: Keras layer classes the pruning search, hls4ml conversion and the bit-accurate model all handle
 #: (Dropout is an inference no-op hls4ml drops), and the activations they implement.
-SUPPORTED_LAYERS = frozenset({"InputLayer", "Dense", "QDense", "Activation", "QActivation", "ReLU", "Softmax",
-                              "Dropout"})
+SUPPORTED_LAYERS = frozenset(
+    {"InputLayer", "Dense", "QDense", "Activation", "QActivation", "ReLU", "Softmax", "Dropout"}
+)
 SUPPORTED_ACTIVATIONS = frozenset({"relu", "sigmoid", "softmax", "linear"})
 
 
@@ -333,5 +340,9 @@ def check_supported_layers(model, source: str | os.PathLike) -> None:
         elif isinstance(act, str) and act not in SUPPORTED_ACTIVATIONS:
             bad.append(f"{layer.name} (activation {act})")
     if bad:
-        raise InputError(source, "layers", f"unsupported: {', '.join(bad)}; supported: Dense/QDense with "
-                         f"{'/'.join(sorted(SUPPORTED_ACTIVATIONS))} activations, Activation, QActivation, Dropout")
+        raise InputError(
+            source,
+            "layers",
+            f"unsupported: {', '.join(bad)}; supported: Dense/QDense with "
+            f"{'/'.join(sorted(SUPPORTED_ACTIVATIONS))} activations, Activation, QActivation, Dropout",
+        )

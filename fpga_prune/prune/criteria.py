@@ -15,13 +15,13 @@ criteria take a ``ScoreData``; the others ignore it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Union
 
-import fpga_prune  # noqa: F401
 import numpy as np
 import tensorflow as tf
 
+import fpga_prune  # noqa: F401
 from fpga_prune.errors import InputError
 from fpga_prune.prune import graph
 
@@ -34,7 +34,7 @@ class ScoreData:
 
     x: np.ndarray
     y: np.ndarray | None = None
-    loss: Union[str, tf.keras.losses.Loss, None] = None
+    loss: str | tf.keras.losses.Loss | None = None
     batch_size: int = 1024
 
 
@@ -47,14 +47,13 @@ def _need(data: ScoreData | None, what: str, criterion: str) -> ScoreData:
 
 # ---------------------------------------------------------------- weight scores
 
-def magnitude(model: tf.keras.Model, data: ScoreData | None = None,
-              layers: list[str] | None = None) -> Scores:
+
+def magnitude(model: tf.keras.Model, data: ScoreData | None = None, layers: list[str] | None = None) -> Scores:
     """|w| of every kernel entry."""
     return {la.name: np.abs(graph.kernel(la)) for la in graph.select(model, layers)}
 
 
-def taylor(model: tf.keras.Model, data: ScoreData | None = None,
-           layers: list[str] | None = None) -> Scores:
+def taylor(model: tf.keras.Model, data: ScoreData | None = None, layers: list[str] | None = None) -> Scores:
     """|w * dL/dw| with dL/dw the gradient of the mean loss over ``data``.
 
     Why not |w| alone: a large weight on an input the loss is insensitive to
@@ -72,8 +71,8 @@ def taylor(model: tf.keras.Model, data: ScoreData | None = None,
     total = [np.zeros(k.shape, dtype=np.float64) for k in kernels]
     n = len(data.x)
     for start in range(0, n, data.batch_size):
-        xb = tf.convert_to_tensor(data.x[start:start + data.batch_size], dtype=tf.float32)
-        yb = tf.convert_to_tensor(data.y[start:start + data.batch_size])
+        xb = tf.convert_to_tensor(data.x[start : start + data.batch_size], dtype=tf.float32)
+        yb = tf.convert_to_tensor(data.y[start : start + data.batch_size])
         with tf.GradientTape() as tape:
             # Sum of per-sample losses: accumulating sums then dividing by n
             # gives the gradient of the mean loss over the whole set.
@@ -87,13 +86,15 @@ def taylor(model: tf.keras.Model, data: ScoreData | None = None,
 
 # ---------------------------------------------------------------- neuron scores
 
+
 def _hidden(model: tf.keras.Model, layers: list[str] | None) -> list[graph.Block]:
     """Hidden blocks (the output layer's units are the classes: never removed)."""
     return graph.pick(graph.blocks(model)[:-1], layers, model.name, "not hidden Dense layer(s)")
 
 
-def activations(model: tf.keras.Model, x: np.ndarray, layers: list[str] | None = None,
-                batch_size: int = 1024) -> dict[str, np.ndarray]:
+def activations(
+    model: tf.keras.Model, x: np.ndarray, layers: list[str] | None = None, batch_size: int = 1024
+) -> dict[str, np.ndarray]:
     """Post-activation outputs of each hidden block on ``x`` (inference mode)."""
     hidden = _hidden(model, layers)
     if not hidden:
@@ -112,8 +113,9 @@ def l1(model: tf.keras.Model, data: ScoreData | None = None, layers: list[str] |
 
 def l2(model: tf.keras.Model, data: ScoreData | None = None, layers: list[str] | None = None) -> Scores:
     """L2 norm of each unit's incoming weights (kernel column)."""
-    return {b.name: np.sqrt((graph.kernel(b.dense).astype(np.float64) ** 2).sum(axis=0))
-            for b in _hidden(model, layers)}
+    return {
+        b.name: np.sqrt((graph.kernel(b.dense).astype(np.float64) ** 2).sum(axis=0)) for b in _hidden(model, layers)
+    }
 
 
 def activation(model: tf.keras.Model, data: ScoreData | None = None, layers: list[str] | None = None) -> Scores:
@@ -135,7 +137,7 @@ def redundancy_order(acts: np.ndarray) -> np.ndarray:
     a = np.asarray(acts, dtype=np.float64)
     n = a.shape[1]
     centred = a - a.mean(axis=0)
-    std = np.sqrt((centred ** 2).mean(axis=0))
+    std = np.sqrt((centred**2).mean(axis=0))
     live = std > 1e-12 * max(1.0, float(np.abs(a).max(initial=0.0)))
     # Row i = how well unit i is explained by the others.  A constant unit is
     # explained by the next layer's bias (row of ones); it explains nobody
@@ -183,7 +185,9 @@ def weight_criterion(name: str) -> Criterion:
     try:
         return WEIGHT_CRITERIA[name]
     except KeyError:
-        raise InputError("prune", "criterion", f"unknown weight criterion {name!r}; valid: {sorted(WEIGHT_CRITERIA)}") from None
+        raise InputError(
+            "prune", "criterion", f"unknown weight criterion {name!r}; valid: {sorted(WEIGHT_CRITERIA)}"
+        ) from None
 
 
 def neuron_criterion(name: str) -> Criterion:
@@ -191,4 +195,6 @@ def neuron_criterion(name: str) -> Criterion:
     try:
         return NEURON_CRITERIA[name]
     except KeyError:
-        raise InputError("prune", "criterion", f"unknown neuron criterion {name!r}; valid: {sorted(NEURON_CRITERIA)}") from None
+        raise InputError(
+            "prune", "criterion", f"unknown neuron criterion {name!r}; valid: {sorted(NEURON_CRITERIA)}"
+        ) from None

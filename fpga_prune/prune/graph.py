@@ -13,19 +13,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import fpga_prune  # noqa: F401  (legacy Keras before TensorFlow)
 import numpy as np
 import tensorflow as tf
 
+import fpga_prune  # noqa: F401  (legacy Keras before TensorFlow)
 from fpga_prune.errors import InputError
 
 # Layers that act feature by feature: removing neuron j of the preceding Dense
 # only requires slicing their per-feature weights (if any) at j.
-PER_FEATURE = frozenset({
-    "Activation", "QActivation", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax",
-    "Dropout", "GaussianNoise", "GaussianDropout", "AlphaDropout",
-    "BatchNormalization", "QBatchNormalization",
-})
+PER_FEATURE = frozenset(
+    {
+        "Activation",
+        "QActivation",
+        "ReLU",
+        "LeakyReLU",
+        "PReLU",
+        "ELU",
+        "Softmax",
+        "Dropout",
+        "GaussianNoise",
+        "GaussianDropout",
+        "AlphaDropout",
+        "BatchNormalization",
+        "QBatchNormalization",
+    }
+)
 DENSE = frozenset({"Dense", "QDense"})
 
 
@@ -65,7 +77,7 @@ def chain_layers(model: tf.keras.Model) -> list[tf.keras.layers.Layer]:
     if not isinstance(model, tf.keras.Sequential):
         prev = None
         for la in layers:
-            inbound = [n for n in la._inbound_nodes]  # noqa: SLF001 - Keras has no public API
+            inbound = [n for n in la._inbound_nodes]
             srcs = {id(t._keras_history.layer) for n in inbound for t in tf.nest.flatten(n.input_tensors)}
             if len(inbound) != 1 or len(srcs) != 1:
                 raise InputError(model.name, la.name, "not a single-chain MLP (layer is shared or has several inputs)")
@@ -95,7 +107,8 @@ def blocks(model: tf.keras.Model) -> list[Block]:
             kind = type(layers[i]).__name__
             if kind not in PER_FEATURE:
                 raise InputError(
-                    model.name, layers[i].name,
+                    model.name,
+                    layers[i].name,
                     f"unsupported layer type {kind}; supported: Dense, QDense, {', '.join(sorted(PER_FEATURE))}",
                 )
             followers.append(layers[i])
@@ -153,7 +166,7 @@ def forward(model: tf.keras.Model, x: np.ndarray, batch_size: int = 8192):
     (about a second each), and pruning creates many short-lived models.
     """
     x = np.asarray(x, dtype=np.float32)
-    chunks = [model(x[i:i + batch_size], training=False) for i in range(0, max(len(x), 1), batch_size)]
+    chunks = [model(x[i : i + batch_size], training=False) for i in range(0, max(len(x), 1), batch_size)]
     if isinstance(chunks[0], (list, tuple)):
         return [np.concatenate([c[j].numpy() for c in chunks]) for j in range(len(chunks[0]))]
     return np.concatenate([c.numpy() for c in chunks])

@@ -8,12 +8,12 @@ with the masks held fixed.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Callable, Mapping, Sequence
 
-import fpga_prune  # noqa: F401
 import tensorflow as tf
 
+import fpga_prune  # noqa: F401
 from fpga_prune.errors import InputError
 from fpga_prune.prune import criteria
 from fpga_prune.prune.masks import FitFn, Masks, fine_tune, weight_masks
@@ -32,8 +32,13 @@ class PruneStep:
     metric: float | None
 
     def to_dict(self) -> dict:
-        return {"round": self.round, "target": self.target, "sparsity": self.sparsity,
-                "layer_sparsity": dict(self.layer_sparsity), "metric": self.metric}
+        return {
+            "round": self.round,
+            "target": self.target,
+            "sparsity": self.sparsity,
+            "layer_sparsity": dict(self.layer_sparsity),
+            "metric": self.metric,
+        }
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,8 +51,7 @@ class PruneRun:
     method: str
 
     def to_dict(self) -> dict:
-        return {"method": self.method, "masks": self.masks.to_dict(),
-                "steps": [s.to_dict() for s in self.steps]}
+        return {"method": self.method, "masks": self.masks.to_dict(), "steps": [s.to_dict() for s in self.steps]}
 
 
 def scaled_ratios(per_layer: Mapping[str, float] | None, target: float, final: float) -> dict[str, float] | None:
@@ -68,11 +72,18 @@ def check_targets(targets: Sequence[float]) -> tuple[float, ...]:
     return t
 
 
-def prune_iteratively(model: tf.keras.Model, targets: Sequence[float], fit_fn: FitFn,
-                      criterion: str = "magnitude", scope: str = "global",
-                      per_layer: Mapping[str, float] | None = None,
-                      data: criteria.ScoreData | None = None, layers: list[str] | None = None,
-                      eval_fn: EvalFn | None = None, masks: Masks | None = None) -> PruneRun:
+def prune_iteratively(
+    model: tf.keras.Model,
+    targets: Sequence[float],
+    fit_fn: FitFn,
+    criterion: str = "magnitude",
+    scope: str = "global",
+    per_layer: Mapping[str, float] | None = None,
+    data: criteria.ScoreData | None = None,
+    layers: list[str] | None = None,
+    eval_fn: EvalFn | None = None,
+    masks: Masks | None = None,
+) -> PruneRun:
     """Prune ``model`` IN PLACE along ``targets`` (e.g. ``schedules.cubic(0.8, 4)``).
 
     ``per_layer`` (scope="layer") gives the ratios for the final target, e.g.
@@ -85,6 +96,9 @@ def prune_iteratively(model: tf.keras.Model, targets: Sequence[float], fit_fn: F
         ratios = scaled_ratios(per_layer, target, targets[-1])
         masks = weight_masks(model, criterion, target, scope, ratios, data, layers, previous=masks)
         fine_tune(model, masks, fit_fn)
-        steps.append(PruneStep(t, target, masks.sparsity, masks.layer_sparsity(),
-                               None if eval_fn is None else float(eval_fn(model))))
+        steps.append(
+            PruneStep(
+                t, target, masks.sparsity, masks.layer_sparsity(), None if eval_fn is None else float(eval_fn(model))
+            )
+        )
     return PruneRun(model, masks, tuple(steps), f"{criterion}/{scope}")

@@ -9,13 +9,13 @@ Biases and all other weights (BatchNorm statistics...) are rewound too.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
-import fpga_prune  # noqa: F401
 import numpy as np
 import tensorflow as tf
 
+import fpga_prune  # noqa: F401
 from fpga_prune.errors import InputError
 from fpga_prune.prune import graph
 from fpga_prune.prune.iterative import EvalFn, PruneStep, check_targets, scaled_ratios
@@ -53,14 +53,25 @@ class LotteryResult:
     dense_metric: float | None
 
     def to_dict(self) -> dict:
-        return {"method": "lottery_ticket", "rewind_epoch": self.rewind_epoch,
-                "dense_metric": self.dense_metric, "masks": self.masks.to_dict(),
-                "steps": [s.to_dict() for s in self.steps]}
+        return {
+            "method": "lottery_ticket",
+            "rewind_epoch": self.rewind_epoch,
+            "dense_metric": self.dense_metric,
+            "masks": self.masks.to_dict(),
+            "steps": [s.to_dict() for s in self.steps],
+        }
 
 
-def lottery_ticket(model: tf.keras.Model, fit_fn: FitFn, targets: Sequence[float], rewind_epoch: int = 0,
-                   scope: str = "global", per_layer: Mapping[str, float] | None = None,
-                   layers: list[str] | None = None, eval_fn: EvalFn | None = None) -> LotteryResult:
+def lottery_ticket(
+    model: tf.keras.Model,
+    fit_fn: FitFn,
+    targets: Sequence[float],
+    rewind_epoch: int = 0,
+    scope: str = "global",
+    per_layer: Mapping[str, float] | None = None,
+    layers: list[str] | None = None,
+    eval_fn: EvalFn | None = None,
+) -> LotteryResult:
     """Find a ticket for the UNTRAINED ``model`` (trained and pruned in place).
 
     ``fit_fn(model, callbacks)`` does the full training each round (it must
@@ -76,7 +87,9 @@ def lottery_ticket(model: tf.keras.Model, fit_fn: FitFn, targets: Sequence[float
     if rewind_epoch == 0:
         rewind_to = init
     elif ckpt.weights is None:
-        raise InputError("prune", "rewind_epoch", f"training ran fewer than {rewind_epoch} epochs (or fit_fn dropped the callbacks)")
+        raise InputError(
+            "prune", "rewind_epoch", f"training ran fewer than {rewind_epoch} epochs (or fit_fn dropped the callbacks)"
+        )
     else:
         rewind_to = ckpt.weights
     dense_metric = None if eval_fn is None else float(eval_fn(model))
@@ -87,6 +100,9 @@ def lottery_ticket(model: tf.keras.Model, fit_fn: FitFn, targets: Sequence[float
         masks = magnitude_masks(model, target, scope, ratios, layers, previous=masks)
         rewind(model, rewind_to, masks)
         fine_tune(model, masks, fit_fn)
-        steps.append(PruneStep(t, target, masks.sparsity, masks.layer_sparsity(),
-                               None if eval_fn is None else float(eval_fn(model))))
+        steps.append(
+            PruneStep(
+                t, target, masks.sparsity, masks.layer_sparsity(), None if eval_fn is None else float(eval_fn(model))
+            )
+        )
     return LotteryResult(model, masks, int(rewind_epoch), tuple(rewind_to), tuple(steps), dense_metric)

@@ -16,16 +16,15 @@ round, so no momentum from before pruning is carried into fine-tuning.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Mapping
 
-import fpga_prune  # noqa: F401
 import numpy as np
 import tensorflow as tf
 
+import fpga_prune  # noqa: F401
 from fpga_prune.errors import InputError
-from fpga_prune.prune import criteria
-from fpga_prune.prune import graph
+from fpga_prune.prune import criteria, graph
 
 FitFn = Callable[[tf.keras.Model, list], object]
 """``fit_fn(model, callbacks)`` trains ``model`` in place and must pass
@@ -68,13 +67,25 @@ class Masks:
 
     def __and__(self, other: Masks) -> Masks:
         names = set(self.masks) | set(other.masks)
-        return Masks({n: self.masks[n] & other.masks[n] if n in self.masks and n in other.masks
-                      else (self.masks.get(n) if n in self.masks else other.masks[n]) for n in sorted(names)})
+        return Masks(
+            {
+                n: self.masks[n] & other.masks[n]
+                if n in self.masks and n in other.masks
+                else (self.masks.get(n) if n in self.masks else other.masks[n])
+                for n in sorted(names)
+            }
+        )
 
     def to_dict(self) -> dict:
-        return {"sparsity": self.sparsity, "kept": self.kept, "total": self.total,
-                "layers": {k: {"shape": list(m.shape), "kept": int(m.sum()), "sparsity": 1.0 - float(m.mean())}
-                           for k, m in self.masks.items()}}
+        return {
+            "sparsity": self.sparsity,
+            "kept": self.kept,
+            "total": self.total,
+            "layers": {
+                k: {"shape": list(m.shape), "kept": int(m.sum()), "sparsity": 1.0 - float(m.mean())}
+                for k, m in self.masks.items()
+            },
+        }
 
     @classmethod
     def from_model(cls, model: tf.keras.Model, layers: list[str] | None = None) -> Masks:
@@ -104,8 +115,13 @@ def _lowest(scores: np.ndarray, k: int) -> np.ndarray:
     return np.argsort(scores.ravel(), kind="stable")[:k]
 
 
-def masks_from_scores(scores: Mapping[str, np.ndarray], sparsity: float = 0.0, scope: str = "global",
-                      per_layer: Mapping[str, float] | None = None, previous: Masks | None = None) -> Masks:
+def masks_from_scores(
+    scores: Mapping[str, np.ndarray],
+    sparsity: float = 0.0,
+    scope: str = "global",
+    per_layer: Mapping[str, float] | None = None,
+    previous: Masks | None = None,
+) -> Masks:
     """Prune the lowest-scoring weights.
 
     scope="global": one threshold over all layers, ``round(sparsity * total)``
@@ -144,26 +160,40 @@ def masks_from_scores(scores: Mapping[str, np.ndarray], sparsity: float = 0.0, s
         m[_lowest(flat, _n_prune(flat.size, sparsity))] = False
         pos = 0
         for n in names:
-            out[n] = m[pos:pos + eff[n].size].reshape(eff[n].shape)
+            out[n] = m[pos : pos + eff[n].size].reshape(eff[n].shape)
             pos += eff[n].size
     result = Masks(out)
     if previous is not None:
         regrown = [n for n in out if n in previous.masks and bool((~previous[n] & out[n]).any())]
         if regrown:
-            raise InputError("prune", "sparsity", f"target {sparsity} is below the sparsity already pruned in {regrown}")
+            raise InputError(
+                "prune", "sparsity", f"target {sparsity} is below the sparsity already pruned in {regrown}"
+            )
     return result
 
 
-def magnitude_masks(model: tf.keras.Model, sparsity: float = 0.0, scope: str = "global",
-                    per_layer: Mapping[str, float] | None = None, layers: list[str] | None = None,
-                    previous: Masks | None = None) -> Masks:
+def magnitude_masks(
+    model: tf.keras.Model,
+    sparsity: float = 0.0,
+    scope: str = "global",
+    per_layer: Mapping[str, float] | None = None,
+    layers: list[str] | None = None,
+    previous: Masks | None = None,
+) -> Masks:
     """Masks that remove the smallest |w| (global or layer-wise thresholds)."""
     return masks_from_scores(criteria.magnitude(model, layers=layers), sparsity, scope, per_layer, previous)
 
 
-def weight_masks(model: tf.keras.Model, criterion: str, sparsity: float = 0.0, scope: str = "global",
-                 per_layer: Mapping[str, float] | None = None, data: criteria.ScoreData | None = None,
-                 layers: list[str] | None = None, previous: Masks | None = None) -> Masks:
+def weight_masks(
+    model: tf.keras.Model,
+    criterion: str,
+    sparsity: float = 0.0,
+    scope: str = "global",
+    per_layer: Mapping[str, float] | None = None,
+    data: criteria.ScoreData | None = None,
+    layers: list[str] | None = None,
+    previous: Masks | None = None,
+) -> Masks:
     """Masks from any registered weight criterion (``magnitude``, ``taylor``)."""
     scores = criteria.weight_criterion(criterion)(model, data, layers=layers)
     return masks_from_scores(scores, sparsity, scope, per_layer, previous)
@@ -176,8 +206,9 @@ def _layer_map(model: tf.keras.Model, masks: Masks) -> dict[str, tf.keras.layers
         raise InputError(model.name, "masks", f"no Dense layer(s) {unknown}; model has {sorted(dense)}")
     for name, m in masks.masks.items():
         if tuple(m.shape) != tuple(dense[name].kernel.shape):
-            raise InputError(model.name, f"masks.{name}",
-                             f"mask shape {m.shape} != kernel shape {tuple(dense[name].kernel.shape)}")
+            raise InputError(
+                model.name, f"masks.{name}", f"mask shape {m.shape} != kernel shape {tuple(dense[name].kernel.shape)}"
+            )
     return {n: dense[n] for n in masks.masks}
 
 
@@ -207,8 +238,9 @@ class MaskEnforcer(tf.keras.callbacks.Callback):
     def set_model(self, model: tf.keras.Model) -> None:
         super().set_model(model)
         layers = _layer_map(model, self.masks)
-        self._pairs = [(layers[n].kernel, tf.constant(self.masks[n], dtype=layers[n].kernel.dtype))
-                       for n in self.masks.masks]
+        self._pairs = [
+            (layers[n].kernel, tf.constant(self.masks[n], dtype=layers[n].kernel.dtype)) for n in self.masks.masks
+        ]
 
     def _enforce(self) -> None:
         for var, m in self._pairs:
@@ -233,9 +265,17 @@ def fine_tune(model: tf.keras.Model, masks: Masks, fit_fn: FitFn, callbacks: lis
     return model
 
 
-def keras_fit(x: np.ndarray, y: np.ndarray, loss, epochs: int = 5, batch_size: int = 256,
-              learning_rate: float = 1e-3, validation_data=None, seed: int | None = 0,
-              class_weight: dict | None = None) -> FitFn:
+def keras_fit(
+    x: np.ndarray,
+    y: np.ndarray,
+    loss,
+    epochs: int = 5,
+    batch_size: int = 256,
+    learning_rate: float = 1e-3,
+    validation_data=None,
+    seed: int | None = 0,
+    class_weight: dict | None = None,
+) -> FitFn:
     """A ready ``fit_fn``: every call trains with a FRESH Adam state (no momentum
     carried between pruning rounds) and, given ``seed``, the same shuffling.
 
@@ -258,7 +298,16 @@ def keras_fit(x: np.ndarray, y: np.ndarray, loss, epochs: int = 5, batch_size: i
             compiled[model] = opt
         if seed is not None:
             tf.keras.utils.set_random_seed(seed)
-        return model.fit(x, y, epochs=epochs, batch_size=batch_size, validation_data=validation_data,
-                         callbacks=callbacks, verbose=0, shuffle=True, class_weight=class_weight)
+        return model.fit(
+            x,
+            y,
+            epochs=epochs,
+            batch_size=batch_size,
+            validation_data=validation_data,
+            callbacks=callbacks,
+            verbose=0,
+            shuffle=True,
+            class_weight=class_weight,
+        )
 
     return fit

@@ -22,13 +22,13 @@ counts, chance levels and the registry of metrics a retention floor can use.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Callable
 
-import fpga_prune  # noqa: F401
 import numpy as np
 import tensorflow as tf
 
+import fpga_prune  # noqa: F401
 from fpga_prune.errors import InputError
 from fpga_prune.model.metrics import accuracy, balanced_accuracy, decisions, roc_auc
 from fpga_prune.prune import graph
@@ -47,7 +47,9 @@ def chance(metric: str, y: np.ndarray) -> float:
 
 
 RETENTION_METRICS: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {
-    "roc_auc": roc_auc, "accuracy": accuracy, "balanced_accuracy": balanced_accuracy,
+    "roc_auc": roc_auc,
+    "accuracy": accuracy,
+    "balanced_accuracy": balanced_accuracy,
 }
 
 
@@ -55,7 +57,9 @@ def metric_fn(name: str) -> Callable[[np.ndarray, np.ndarray], float]:
     try:
         return RETENTION_METRICS[name]
     except KeyError:
-        raise InputError("prune metrics", "metric", f"unknown metric {name!r}; valid: {sorted(RETENTION_METRICS)}") from None
+        raise InputError(
+            "prune metrics", "metric", f"unknown metric {name!r}; valid: {sorted(RETENTION_METRICS)}"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -131,10 +135,17 @@ class PruneMetrics:
         return asdict(self)
 
 
-def prune_metrics(dense: tf.keras.Model, pruned: tf.keras.Model, x: np.ndarray, y: np.ndarray,
-                  metric: str | Callable[[np.ndarray, np.ndarray], float] = "roc_auc",
-                  baseline: float | None = None, threshold: float = 0.5,
-                  batch_size: int = 4096, quantised: bool = True) -> PruneMetrics:
+def prune_metrics(
+    dense: tf.keras.Model,
+    pruned: tf.keras.Model,
+    x: np.ndarray,
+    y: np.ndarray,
+    metric: str | Callable[[np.ndarray, np.ndarray], float] = "roc_auc",
+    baseline: float | None = None,
+    threshold: float = 0.5,
+    batch_size: int = 4096,
+    quantised: bool = True,
+) -> PruneMetrics:
     """Compare ``pruned`` with ``dense`` on OUT-OF-SAMPLE ``x, y``.
 
     ``metric`` is a registry name or ``fn(y, proba) -> float`` (then give
@@ -155,13 +166,19 @@ def prune_metrics(dense: tf.keras.Model, pruned: tf.keras.Model, x: np.ndarray, 
     md, mp = float(fn(y, pd)), float(fn(y, pp))
     edge = md - float(baseline)
     return PruneMetrics(
-        dense_weights=cd.kernel, nonzero_weights=cp.kernel_nonzero,
+        dense_weights=cd.kernel,
+        nonzero_weights=cp.kernel_nonzero,
         sparsity=1.0 - cp.kernel_nonzero / cd.kernel,
         compression_ratio=cd.params / max(cp.params_nonzero, 1),
-        dense_multiplies=cd.kernel_nonzero, pruned_multiplies=cp.kernel_nonzero,
+        dense_multiplies=cd.kernel_nonzero,
+        pruned_multiplies=cp.kernel_nonzero,
         multiply_reduction=1.0 - cp.kernel_nonzero / max(cd.kernel_nonzero, 1),
-        dense_flops=2 * cd.kernel_nonzero + cd.bias, pruned_flops=2 * cp.kernel_nonzero + cp.bias,
-        metric=name, dense_metric=md, pruned_metric=mp, baseline_metric=float(baseline),
+        dense_flops=2 * cd.kernel_nonzero + cd.bias,
+        pruned_flops=2 * cp.kernel_nonzero + cp.bias,
+        metric=name,
+        dense_metric=md,
+        pruned_metric=mp,
+        baseline_metric=float(baseline),
         metric_retention=mp / md if md else float("nan"),
         skill_retention=(mp - float(baseline)) / edge if abs(edge) > 1e-12 else None,
         decision_agreement=float(np.mean(decisions(pd, threshold) == decisions(pp, threshold))),

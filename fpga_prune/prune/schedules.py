@@ -8,7 +8,7 @@ followed by fine-tuning.  ``SCHEDULES`` maps names to functions.
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 from fpga_prune.errors import InputError
 
@@ -84,8 +84,13 @@ def exponential(s_final: float, steps: int, rate: float = 3.0) -> tuple[float, .
 
 
 SCHEDULES: dict[str, Callable[..., tuple[float, ...]]] = {
-    "one_shot": one_shot, "iterative": iterative, "iterative_to": iterative_to,
-    "polynomial": polynomial, "linear": linear, "cubic": cubic, "exponential": exponential,
+    "one_shot": one_shot,
+    "iterative": iterative,
+    "iterative_to": iterative_to,
+    "polynomial": polynomial,
+    "linear": linear,
+    "cubic": cubic,
+    "exponential": exponential,
 }
 
 

@@ -11,16 +11,15 @@ changed (the sweep runs on a copy).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
-import fpga_prune  # noqa: F401
 import numpy as np
 import tensorflow as tf
 
+import fpga_prune  # noqa: F401
 from fpga_prune.errors import InputError
-from fpga_prune.prune import criteria
-from fpga_prune.prune import graph
+from fpga_prune.prune import criteria, graph
 from fpga_prune.prune.masks import masks_from_scores
 
 DEFAULT_GRID = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
@@ -41,13 +40,23 @@ class SensitivityResult:
         return np.concatenate([[0.0], self.baseline - np.asarray(self.curves[layer], dtype=np.float64)])
 
     def to_dict(self) -> dict:
-        return {"baseline": self.baseline, "sparsities": list(self.sparsities), "criterion": self.criterion,
-                "sizes": dict(self.sizes), "curves": {k: list(v) for k, v in self.curves.items()}}
+        return {
+            "baseline": self.baseline,
+            "sparsities": list(self.sparsities),
+            "criterion": self.criterion,
+            "sizes": dict(self.sizes),
+            "curves": {k: list(v) for k, v in self.curves.items()},
+        }
 
 
-def layer_sensitivity(model: tf.keras.Model, eval_fn: Callable[[tf.keras.Model], float],
-                      sparsities: Sequence[float] = DEFAULT_GRID, criterion: str = "magnitude",
-                      data: criteria.ScoreData | None = None, layers: list[str] | None = None) -> SensitivityResult:
+def layer_sensitivity(
+    model: tf.keras.Model,
+    eval_fn: Callable[[tf.keras.Model], float],
+    sparsities: Sequence[float] = DEFAULT_GRID,
+    criterion: str = "magnitude",
+    data: criteria.ScoreData | None = None,
+    layers: list[str] | None = None,
+) -> SensitivityResult:
     """Sweep each layer alone over ``sparsities`` (no retraining).
 
     ``eval_fn(model) -> float`` is a higher-is-better metric on VALIDATION data.
@@ -97,8 +106,9 @@ def ratios_for_target(result: SensitivityResult, target: float) -> dict[str, flo
     drops = [np.maximum.accumulate(result.drops(n)) for n in names]
     cap = float((sizes * s_grid[-1]).sum() / sizes.sum())
     if not 0.0 <= float(target) <= cap + 1e-12:
-        raise InputError("prune sensitivity", "target",
-                         f"must be in [0, {cap:.4f}] (the sweep's largest sparsity), got {target!r}")
+        raise InputError(
+            "prune sensitivity", "target", f"must be in [0, {cap:.4f}] (the sweep's largest sparsity), got {target!r}"
+        )
 
     def at(delta: float) -> np.ndarray:
         return np.array([_sparsity_at(s_grid, d, delta) for d in drops])

@@ -14,22 +14,26 @@ whose per-feature weights are sliced too).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
-import fpga_prune  # noqa: F401
 import numpy as np
 import tensorflow as tf
 
+import fpga_prune  # noqa: F401
 from fpga_prune.errors import InputError
-from fpga_prune.prune import criteria
-from fpga_prune.prune import graph
+from fpga_prune.prune import criteria, graph
 
 Keep = dict[str, np.ndarray]
 
 
-def neuron_scores(model: tf.keras.Model, criterion: str = "l1", x_train: np.ndarray | None = None,
-                  layers: list[str] | None = None, batch_size: int = 1024) -> criteria.Scores:
+def neuron_scores(
+    model: tf.keras.Model,
+    criterion: str = "l1",
+    x_train: np.ndarray | None = None,
+    layers: list[str] | None = None,
+    batch_size: int = 1024,
+) -> criteria.Scores:
     """Importance of every hidden unit by a registered neuron criterion
     (``l1``, ``l2``, ``activation``, ``redundancy``); higher = keep."""
     fn = criteria.neuron_criterion(criterion)
@@ -37,8 +41,12 @@ def neuron_scores(model: tf.keras.Model, criterion: str = "l1", x_train: np.ndar
     return fn(model, data, layers=layers)
 
 
-def keep_from_scores(scores: Mapping[str, np.ndarray], fraction: float = 0.0,
-                     per_layer: Mapping[str, float] | None = None, min_keep: int = 1) -> Keep:
+def keep_from_scores(
+    scores: Mapping[str, np.ndarray],
+    fraction: float = 0.0,
+    per_layer: Mapping[str, float] | None = None,
+    min_keep: int = 1,
+) -> Keep:
     """Indices (ascending) of the units to keep: each layer drops
     ``round(f_l * units)`` lowest-scoring units, ``f_l = per_layer.get(name, fraction)``,
     never going below ``min_keep`` units (a layer of 0 units is no network)."""
@@ -50,8 +58,9 @@ def keep_from_scores(scores: Mapping[str, np.ndarray], fraction: float = 0.0,
     for name, s in scores.items():
         f = float(per_layer.get(name, fraction))
         if not 0.0 <= f <= 1.0:
-            raise InputError("prune", f"per_layer.{name}" if name in per_layer else "fraction",
-                             f"must be in [0, 1], got {f!r}")
+            raise InputError(
+                "prune", f"per_layer.{name}" if name in per_layer else "fraction", f"must be in [0, 1], got {f!r}"
+            )
         s = np.asarray(s, dtype=np.float64)
         n_keep = max(min(int(min_keep), s.size), s.size - int(np.round(f * s.size)))
         order = np.argsort(-s, kind="stable")  # highest first; ties keep the lower index
@@ -89,7 +98,9 @@ def _check_keep(model: tf.keras.Model, keep: Mapping[str, np.ndarray]) -> dict[s
         if idx.size == 0:
             raise InputError(model.name, f"keep.{name}", "would remove every unit of the layer")
         if idx.min() < 0 or idx.max() >= units or np.unique(idx).size != idx.size:
-            raise InputError(model.name, f"keep.{name}", f"indices must be distinct and in [0, {units}), got {idx.tolist()}")
+            raise InputError(
+                model.name, f"keep.{name}", f"indices must be distinct and in [0, {units}), got {idx.tolist()}"
+            )
         out[name] = np.sort(idx)
     return out
 
@@ -132,7 +143,7 @@ def remove_neurons(model: tf.keras.Model, keep: Mapping[str, np.ndarray]) -> tf.
     new_layers = []
     weights = []
     incoming: np.ndarray | None = None  # kept input features of the next Dense
-    cur: np.ndarray | None = None       # kept units of the current block
+    cur: np.ndarray | None = None  # kept units of the current block
     cur_units = 0
     for layer in layers:
         ws = layer.get_weights()
@@ -178,17 +189,26 @@ class StructuredResult:
     widths_before: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        return {"criterion": self.criterion,
-                "layers": {n: {"before": self.widths_before.get(n), "after": int(k.size),
-                               "kept": k.tolist()} for n, k in self.keep.items()}}
+        return {
+            "criterion": self.criterion,
+            "layers": {
+                n: {"before": self.widths_before.get(n), "after": int(k.size), "kept": k.tolist()}
+                for n, k in self.keep.items()
+            },
+        }
 
 
-def prune_neurons(model: tf.keras.Model, fraction: float = 0.0, criterion: str = "l1",
-                  x_train: np.ndarray | None = None, per_layer: Mapping[str, float] | None = None,
-                  layers: list[str] | None = None, min_keep: int = 1) -> StructuredResult:
+def prune_neurons(
+    model: tf.keras.Model,
+    fraction: float = 0.0,
+    criterion: str = "l1",
+    x_train: np.ndarray | None = None,
+    per_layer: Mapping[str, float] | None = None,
+    layers: list[str] | None = None,
+    min_keep: int = 1,
+) -> StructuredResult:
     """Score, choose and remove in one call; ``model`` is left unchanged."""
     scores = neuron_scores(model, criterion, x_train, layers)
     keep = keep_from_scores(scores, fraction, per_layer, min_keep)
     widths = {b.name: b.units for b in graph.blocks(model)[:-1]}
-    return StructuredResult(remove_neurons(model, keep), keep, scores, criterion,
-                            {n: widths[n] for n in keep})
+    return StructuredResult(remove_neurons(model, keep), keep, scores, criterion, {n: widths[n] for n in keep})

@@ -70,8 +70,22 @@ def _ci(d: Mapping[str, JsonValue] | None) -> JsonObject | None:
 def data_section(summary: Mapping[str, JsonValue] | None) -> JsonObject | None:
     if not summary:
         return None
-    keep = ("symbol", "source", "source_sha256", "cleaned_csv", "rows", "interval", "interval_ms", "start", "end",
-            "gaps", "missing_candles", "price", "volume", "labels")
+    keep = (
+        "symbol",
+        "source",
+        "source_sha256",
+        "cleaned_csv",
+        "rows",
+        "interval",
+        "interval_ms",
+        "start",
+        "end",
+        "gaps",
+        "missing_candles",
+        "price",
+        "volume",
+        "labels",
+    )
     section = {k: summary.get(k) for k in keep}
     if summary.get("sample"):  # a built-in sample: its name, hashes and provenance
         section["sample"] = summary["sample"]
@@ -87,53 +101,94 @@ def training_section(metrics: Mapping[str, JsonValue] | None) -> JsonObject | No
     for m in _HEADLINE:
         base = test["baseline"]["metrics"].get(m)
         adv = test["vs_baseline"].get(m)
-        rows.append({"metric": m, "model": _ci(test["metrics"].get(m)), "baseline": _ci(base),
-                     "advantage": None if adv is None else {**_ci(adv), "beats_baseline": adv["beats_baseline"]}})
+        rows.append(
+            {
+                "metric": m,
+                "model": _ci(test["metrics"].get(m)),
+                "baseline": _ci(base),
+                "advantage": None if adv is None else {**_ci(adv), "beats_baseline": adv["beats_baseline"]},
+            }
+        )
     slices = []
     for name, s in sorted((test.get("slices") or {}).items()):
         if not s.get("n"):
             slices.append({"slice": name, "n": 0})
             continue
-        slices.append({
-            "slice": name, "n": s["n"], "class_counts": s["class_counts"],
-            "roc_auc": _ci(s["metrics"]["roc_auc"]), "accuracy": _ci(s["metrics"]["accuracy"]),
-            "majority_rate": s["baseline"]["majority_rate"],
-            "beats_baseline": {m: v["beats_baseline"] for m, v in s["vs_baseline"].items()},
-        })
+        slices.append(
+            {
+                "slice": name,
+                "n": s["n"],
+                "class_counts": s["class_counts"],
+                "roc_auc": _ci(s["metrics"]["roc_auc"]),
+                "accuracy": _ci(s["metrics"]["accuracy"]),
+                "majority_rate": s["baseline"]["majority_rate"],
+                "beats_baseline": {m: v["beats_baseline"] for m, v in s["vs_baseline"].items()},
+            }
+        )
     hist = metrics.get("training", {})
     model = metrics.get("model", {})
     return {
-        "target": metrics.get("target"), "target_meaning": metrics.get("target_meaning"),
+        "target": metrics.get("target"),
+        "target_meaning": metrics.get("target_meaning"),
         "architecture": [model.get("n_inputs"), *model.get("config", {}).get("hidden", [])],
         "quantized": bool(model.get("config", {}).get("quantized")),
-        "config": model.get("config"), "n_params": model.get("n_params"), "multiplies": model.get("multiplies"),
-        "epochs_run": hist.get("epochs_run"), "best_epoch": hist.get("best_epoch"),
-        "splits": metrics.get("splits"), "level": test.get("level"), "n_boot": test.get("n_boot"),
-        "block": test.get("block"), "n_test": test.get("n"),
-        "majority_rate": test["baseline"]["majority_rate"], "metrics": rows, "slices": slices,
-        "validation": {m: (metrics.get("validation", {}).get("metrics", {}).get(m) or {}).get("value")
-                       for m in _HEADLINE},
+        "config": model.get("config"),
+        "n_params": model.get("n_params"),
+        "multiplies": model.get("multiplies"),
+        "epochs_run": hist.get("epochs_run"),
+        "best_epoch": hist.get("best_epoch"),
+        "splits": metrics.get("splits"),
+        "level": test.get("level"),
+        "n_boot": test.get("n_boot"),
+        "block": test.get("block"),
+        "n_test": test.get("n"),
+        "majority_rate": test["baseline"]["majority_rate"],
+        "metrics": rows,
+        "slices": slices,
+        "validation": {
+            m: (metrics.get("validation", {}).get("metrics", {}).get(m) or {}).get("value") for m in _HEADLINE
+        },
         "regime_slices": metrics.get("regime_slices"),
     }
 
 
-def verification_section(verify: Mapping[str, JsonValue] | None,
-                         manifest: Mapping[str, JsonValue] | None) -> JsonObject | None:
+def verification_section(
+    verify: Mapping[str, JsonValue] | None, manifest: Mapping[str, JsonValue] | None
+) -> JsonObject | None:
     """verify.json without its timings and machine paths."""
     if not verify:
         return None
     checks = []
     for c in verify.get("checks", []):
-        checks.append({"name": c.get("name"), "kind": c.get("kind"), "simulator": c.get("simulator"),
-                       "version": c.get("version"), "vectors": c.get("vectors"), "mismatches": c.get("mismatches"),
-                       "passed": c.get("passed"), "latency_cycles": c.get("latency_cycles"), "ii": c.get("ii"),
-                       "failure": c.get("failure") or "",
-                       "first_mismatches": (c.get("first_mismatches") or [])[:5]})
+        checks.append(
+            {
+                "name": c.get("name"),
+                "kind": c.get("kind"),
+                "simulator": c.get("simulator"),
+                "version": c.get("version"),
+                "vectors": c.get("vectors"),
+                "mismatches": c.get("mismatches"),
+                "passed": c.get("passed"),
+                "latency_cycles": c.get("latency_cycles"),
+                "ii": c.get("ii"),
+                "failure": c.get("failure") or "",
+                "first_mismatches": (c.get("first_mismatches") or [])[:5],
+            }
+        )
     vec = (manifest or {}).get("vectors") or {}
-    return {"ok": bool(verify.get("ok")), "vectors": verify.get("vectors"), "mismatches": verify.get("mismatches"),
-            "latency_cycles": verify.get("latency_cycles"), "ii": verify.get("ii"), "checks": checks,
-            "vector_sources": {k: vec.get(k) for k in ("count", "test_split", "validation_split", "stress",
-                                                       "input_type", "output_type")} if vec else None}
+    return {
+        "ok": bool(verify.get("ok")),
+        "vectors": verify.get("vectors"),
+        "mismatches": verify.get("mismatches"),
+        "latency_cycles": verify.get("latency_cycles"),
+        "ii": verify.get("ii"),
+        "checks": checks,
+        "vector_sources": {
+            k: vec.get(k) for k in ("count", "test_split", "validation_split", "stress", "input_type", "output_type")
+        }
+        if vec
+        else None,
+    }
 
 
 def mismatches_by_check(ver: Mapping[str, JsonValue] | None) -> dict[str, int | None]:
@@ -145,31 +200,86 @@ def mismatches_by_check(ver: Mapping[str, JsonValue] | None) -> dict[str, int | 
     return out
 
 
-def board_section(name: str, budget: Mapping[str, JsonValue] | None, prune_status: str, prune_message: str,
-                  verify: Mapping[str, JsonValue] | None, statuses: Mapping[str, str]) -> JsonObject:
+def board_section(
+    name: str,
+    budget: Mapping[str, JsonValue] | None,
+    prune_status: str,
+    prune_message: str,
+    verify: Mapping[str, JsonValue] | None,
+    statuses: Mapping[str, str],
+) -> JsonObject:
     """Everything the report says about one board (``budget`` may be the closest design when nothing fits)."""
     sec: JsonObject = {"board": name, "statuses": dict(statuses), "prune_message": prune_message}
     if not budget:
         sec.update({"fits": None, "resources": None, "verification": verify})
         return sec
-    per_layer = [{k: layer.get(k) for k in ("name", "kind", "dsp", "bram18k", "lut", "ff", "latency_cycles",
-                                            "mults_nonzero", "mults_total", "mults_in_dsp", "mults_in_lut",
-                                            "strategy", "reuse_factor")}
-                 for layer in budget.get("per_layer", [])]
-    sec.update({
-        "part": budget["part"], "clock_period_ns": budget["clock_period_ns"], "fits": bool(budget["fits"]),
-        "fit_status": prune_status, "shortfall": budget.get("shortfall"), "resources": budget["resources"],
-        "latency_cycles": budget["latency_cycles"], "latency_ns": budget["latency_ns"],
-        "interval_cycles": budget["interval_cycles"], "design": budget["design"], "pruning": budget["pruning"],
-        "accuracy": budget["accuracy"], "per_layer": per_layer, "measured": budget.get("measured"),
-        "history": [{k: h[k] for k in ("index", "stage", "widths", "sparsity", "effective_sparsity", "weight_bits",
-                                       "strategy", "reuse_factor", "val_metric", "retention", "fits",
-                                       "meets_floor", "dsp", "bram18k", "lut", "ff", "latency_cycles")}
-                    for h in budget.get("history", [])],
-        "front": front_rows(budget.get("history", [])),
-        "search": budget.get("search"),
-        "verification": verify,
-    })
+    per_layer = [
+        {
+            k: layer.get(k)
+            for k in (
+                "name",
+                "kind",
+                "dsp",
+                "bram18k",
+                "lut",
+                "ff",
+                "latency_cycles",
+                "mults_nonzero",
+                "mults_total",
+                "mults_in_dsp",
+                "mults_in_lut",
+                "strategy",
+                "reuse_factor",
+            )
+        }
+        for layer in budget.get("per_layer", [])
+    ]
+    sec.update(
+        {
+            "part": budget["part"],
+            "clock_period_ns": budget["clock_period_ns"],
+            "fits": bool(budget["fits"]),
+            "fit_status": prune_status,
+            "shortfall": budget.get("shortfall"),
+            "resources": budget["resources"],
+            "latency_cycles": budget["latency_cycles"],
+            "latency_ns": budget["latency_ns"],
+            "interval_cycles": budget["interval_cycles"],
+            "design": budget["design"],
+            "pruning": budget["pruning"],
+            "accuracy": budget["accuracy"],
+            "per_layer": per_layer,
+            "measured": budget.get("measured"),
+            "history": [
+                {
+                    k: h[k]
+                    for k in (
+                        "index",
+                        "stage",
+                        "widths",
+                        "sparsity",
+                        "effective_sparsity",
+                        "weight_bits",
+                        "strategy",
+                        "reuse_factor",
+                        "val_metric",
+                        "retention",
+                        "fits",
+                        "meets_floor",
+                        "dsp",
+                        "bram18k",
+                        "lut",
+                        "ff",
+                        "latency_cycles",
+                    )
+                }
+                for h in budget.get("history", [])
+            ],
+            "front": front_rows(budget.get("history", [])),
+            "search": budget.get("search"),
+            "verification": verify,
+        }
+    )
     return sec
 
 
@@ -179,11 +289,34 @@ def front_rows(history: Sequence[Mapping[str, JsonValue]]) -> list[JsonObject]:
     out = []
     for h in sorted(rows, key=lambda h: (math.inf if h["cost"] is None else h["cost"], -h["val_metric"], h["index"])):
         p = h.get("precision")
-        bits = (f"in {p['input']}, w {'/'.join(map(str, p['weights'].values()))}, "
-                f"a {'/'.join(map(str, p['activations'].values()))}" if p else f"{h['weight_bits']}-bit")
-        out.append({**{k: h[k] for k in ("index", "widths", "strategy", "reuse_factor", "cost", "lut_equivalent",
-                                         "dsp", "lut", "val_metric", "test_metric", "front", "chosen")},
-                    "bits": bits + (" QAT" if h.get("tuning") == "qat" else "")})
+        bits = (
+            f"in {p['input']}, w {'/'.join(map(str, p['weights'].values()))}, "
+            f"a {'/'.join(map(str, p['activations'].values()))}"
+            if p
+            else f"{h['weight_bits']}-bit"
+        )
+        out.append(
+            {
+                **{
+                    k: h[k]
+                    for k in (
+                        "index",
+                        "widths",
+                        "strategy",
+                        "reuse_factor",
+                        "cost",
+                        "lut_equivalent",
+                        "dsp",
+                        "lut",
+                        "val_metric",
+                        "test_metric",
+                        "front",
+                        "chosen",
+                    )
+                },
+                "bits": bits + (" QAT" if h.get("tuning") == "qat" else ""),
+            }
+        )
     return out
 
 
@@ -193,13 +326,22 @@ def board_row(sec: Mapping[str, JsonValue]) -> JsonObject:
     acc = sec.get("accuracy") or {}
     ver = sec.get("verification")
     return {
-        "board": sec["board"], "fits": sec.get("fits"),
-        "resources": {r: {"used": res[r]["used"], "allowed": res[r]["allowed"], "available": res[r]["available"]}
-                      for r in RESOURCES if r in res} or None,
-        "latency_cycles": sec.get("latency_cycles"), "latency_ns": sec.get("latency_ns"),
+        "board": sec["board"],
+        "fits": sec.get("fits"),
+        "resources": {
+            r: {"used": res[r]["used"], "allowed": res[r]["allowed"], "available": res[r]["available"]}
+            for r in RESOURCES
+            if r in res
+        }
+        or None,
+        "latency_cycles": sec.get("latency_cycles"),
+        "latency_ns": sec.get("latency_ns"),
         "design": (sec.get("design") or {}).get("describe"),
-        "accuracy": {k: acc.get(k) for k in ("metric", "dense", "pruned", "baseline", "retention",
-                                              "decision_agreement")} if acc else None,
+        "accuracy": {
+            k: acc.get(k) for k in ("metric", "dense", "pruned", "baseline", "retention", "decision_agreement")
+        }
+        if acc
+        else None,
         "mismatches": mismatches_by_check(ver),
         "verified": None if ver is None else bool(ver["ok"]),
         "statuses": sec.get("statuses"),
@@ -211,8 +353,9 @@ def _fmt(v: float | None, digits: int = 4) -> str:
     return "n/a" if v is None else f"{v:.{digits}f}"
 
 
-def honest_notes(training: Mapping[str, JsonValue] | None, boards: Sequence[Mapping[str, JsonValue]],
-                 failures: Sequence[str]) -> list[str]:
+def honest_notes(
+    training: Mapping[str, JsonValue] | None, boards: Sequence[Mapping[str, JsonValue]], failures: Sequence[str]
+) -> list[str]:
     """Plain sentences about what the numbers do and do not show."""
     notes: list[str] = []
     for f in failures:
@@ -226,7 +369,8 @@ def honest_notes(training: Mapping[str, JsonValue] | None, boards: Sequence[Mapp
                 f"The dense model has NO demonstrable skill over the majority-class baseline on the held-out test "
                 f"split: no advantage's {level}% block-bootstrap interval excludes zero (ROC AUC "
                 f"{_fmt(auc['model']['value'])} [{_fmt(auc['model']['ci_low'])}, {_fmt(auc['model']['ci_high'])}]). "
-                "The FPGA design faithfully reproduces a model that should not be traded on.")
+                "The FPGA design faithfully reproduces a model that should not be traded on."
+            )
         else:
             won = ", ".join(m for m, b in beats.items() if b)
             lost = ", ".join(m for m, b in beats.items() if not b)
@@ -235,16 +379,20 @@ def honest_notes(training: Mapping[str, JsonValue] | None, boards: Sequence[Mapp
                 f"block-bootstrap interval of the advantage above zero)"
                 + (f", but not on {lost}" if lost else "")
                 + f". ROC AUC {_fmt(auc['model']['value'])} [{_fmt(auc['model']['ci_low'])}, "
-                  f"{_fmt(auc['model']['ci_high'])}] is modest: the signal is statistical, not a trading edge "
-                  "after costs, which this report does not model.")
+                f"{_fmt(auc['model']['ci_high'])}] is modest: the signal is statistical, not a trading edge "
+                "after costs, which this report does not model."
+            )
         weak = [s["slice"] for s in training["slices"] if s.get("n") and not s["beats_baseline"].get("roc_auc")]
         if weak:
-            notes.append(f"In the volatility regime(s) {', '.join(weak)} the model's ROC AUC does not beat the "
-                         "baseline with confidence; do not rely on it there.")
+            notes.append(
+                f"In the volatility regime(s) {', '.join(weak)} the model's ROC AUC does not beat the "
+                "baseline with confidence; do not rely on it there."
+            )
         ece = next((r for r in training["metrics"] if r["metric"] == "ece"), None)
         if ece and ece["model"]["value"] is not None and ece["model"]["value"] > 0.05:
-            notes.append(f"Calibration is loose (ECE {_fmt(ece['model']['value'])}): treat outputs as scores, "
-                         "not probabilities.")
+            notes.append(
+                f"Calibration is loose (ECE {_fmt(ece['model']['value'])}): treat outputs as scores, not probabilities."
+            )
     for b in boards:
         name = b["board"]
         acc = b.get("accuracy")
@@ -252,40 +400,56 @@ def honest_notes(training: Mapping[str, JsonValue] | None, boards: Sequence[Mapp
             notes.append(f"{name}: no design fits under the caps at the accuracy floor; {b.get('shortfall')}.")
         if acc and b.get("fits"):
             if acc.get("retention") is not None and acc["retention"] < acc["min_retention"]:
-                notes.append(f"{name}: held-out test retention {_fmt(acc['retention'])} is below the floor "
-                             f"{acc['min_retention']} that the design met on the validation split; the floor is "
-                             "a validation-time guarantee only.")
+                notes.append(
+                    f"{name}: held-out test retention {_fmt(acc['retention'])} is below the floor "
+                    f"{acc['min_retention']} that the design met on the validation split; the floor is "
+                    "a validation-time guarantee only."
+                )
             if acc.get("decision_agreement") is not None and acc["decision_agreement"] < 0.95:
-                notes.append(f"{name}: the pruned fixed-point design takes a different decision from the dense "
-                             f"model on {100 * (1 - acc['decision_agreement']):.1f}% of test candles, although its "
-                             f"{acc['metric']} is {_fmt(acc['pruned'])} vs {_fmt(acc['dense'])}.")
-            tight = [r for r in SUMMARY_RESOURCES
-                     if b["resources"][r]["allowed"] and b["resources"][r]["used"] > 0.9 * b["resources"][r]["allowed"]]
+                notes.append(
+                    f"{name}: the pruned fixed-point design takes a different decision from the dense "
+                    f"model on {100 * (1 - acc['decision_agreement']):.1f}% of test candles, although its "
+                    f"{acc['metric']} is {_fmt(acc['pruned'])} vs {_fmt(acc['dense'])}."
+                )
+            tight = [
+                r
+                for r in SUMMARY_RESOURCES
+                if b["resources"][r]["allowed"] and b["resources"][r]["used"] > 0.9 * b["resources"][r]["allowed"]
+            ]
             if tight:
-                notes.append(f"{name}: {', '.join(r.upper() for r in tight)} above 90% of the cap; an estimate "
-                             "error of a few percent could push the real design over.")
+                notes.append(
+                    f"{name}: {', '.join(r.upper() for r in tight)} above 90% of the cap; an estimate "
+                    "error of a few percent could push the real design over."
+                )
     if any(b.get("resources") for b in boards) and not any(b.get("measured") for b in boards):
-        notes.append("Resources and latency are estimates of the hls4ml Vitis implementation "
-                     "(fpga_prune.estimate); no Vitis/Vivado synthesis was run. Bit-exactness, in contrast, is "
-                     "proven: the C simulation and RTL simulations were compared bit for bit with the "
-                     "bit-accurate model.")
+        notes.append(
+            "Resources and latency are estimates of the hls4ml Vitis implementation "
+            "(fpga_prune.estimate); no Vitis/Vivado synthesis was run. Bit-exactness, in contrast, is "
+            "proven: the C simulation and RTL simulations were compared bit for bit with the "
+            "bit-accurate model."
+        )
     for b in boards:
         ver = b.get("verification")
         if ver and ver["ok"]:
             sims = [c["simulator"] for c in ver["checks"] if c["kind"] == "rtl"]
             vs = ver.get("vector_sources") or {}
-            notes.append(f"{b['board']}: 0 mismatches on {ver['vectors']} vectors "
-                         f"({vs.get('test_split')} test-split, {vs.get('validation_split')} validation-split, "
-                         f"{vs.get('stress')} synthetic stress) under the bit-accurate model, C simulation and "
-                         f"{' and '.join(sims)}. The RTL is fpga_prune's Verilog rendering of the network "
-                         f"(its measured latency, {ver.get('latency_cycles')} cycles, is of that rendering; the "
-                         f"Vitis HLS design's is the estimate, {b.get('latency_cycles')} cycles); Vitis-exported "
-                         "RTL can be checked with `fpga-prune verify --rtl`.")
+            notes.append(
+                f"{b['board']}: 0 mismatches on {ver['vectors']} vectors "
+                f"({vs.get('test_split')} test-split, {vs.get('validation_split')} validation-split, "
+                f"{vs.get('stress')} synthetic stress) under the bit-accurate model, C simulation and "
+                f"{' and '.join(sims)}. The RTL is fpga_prune's Verilog rendering of the network "
+                f"(its measured latency, {ver.get('latency_cycles')} cycles, is of that rendering; the "
+                f"Vitis HLS design's is the estimate, {b.get('latency_cycles')} cycles); Vitis-exported "
+                "RTL can be checked with `fpga-prune verify --rtl`."
+            )
     return notes
 
 
-def model_card(training: Mapping[str, JsonValue] | None, data: Mapping[str, JsonValue] | None,
-               boards: Sequence[Mapping[str, JsonValue]]) -> JsonObject | None:
+def model_card(
+    training: Mapping[str, JsonValue] | None,
+    data: Mapping[str, JsonValue] | None,
+    boards: Sequence[Mapping[str, JsonValue]],
+) -> JsonObject | None:
     if not training:
         return None
     splits = training.get("splits") or {}
@@ -293,24 +457,37 @@ def model_card(training: Mapping[str, JsonValue] | None, data: Mapping[str, Json
     interval = (data or {}).get("interval")
     return {
         "model": f"{'QKeras quantization-aware' if training['quantized'] else 'dense'} MLP "
-                 f"{'-'.join(str(x) for x in training['architecture'])} (+1 output), "
-                 f"{training['n_params']} parameters; target '{training['target']}': {training['target_meaning']}",
-        "intended_use": (f"Low-latency scoring of {symbol} candles (Bybit interval {interval}) on an FPGA: a "
-                         "volatility/direction signal feeding a larger, human-supervised trading or risk system, "
-                         "and a reproducible benchmark of pruning a model to fit a board. Not a stand-alone "
-                         "trading strategy and not investment advice."),
-        "out_of_scope": ("Other instruments, intervals or market regimes without retraining and re-verification; "
-                         "decisions without transaction costs, slippage and position limits."),
-        "data_window": {k: {"start": splits[k]["start"], "end": splits[k]["end"], "rows": splits[k]["n"]}
-                        for k in ("train", "val", "test") if isinstance(splits.get(k), dict)},
+        f"{'-'.join(str(x) for x in training['architecture'])} (+1 output), "
+        f"{training['n_params']} parameters; target '{training['target']}': {training['target_meaning']}",
+        "intended_use": (
+            f"Low-latency scoring of {symbol} candles (Bybit interval {interval}) on an FPGA: a "
+            "volatility/direction signal feeding a larger, human-supervised trading or risk system, "
+            "and a reproducible benchmark of pruning a model to fit a board. Not a stand-alone "
+            "trading strategy and not investment advice."
+        ),
+        "out_of_scope": (
+            "Other instruments, intervals or market regimes without retraining and re-verification; "
+            "decisions without transaction costs, slippage and position limits."
+        ),
+        "data_window": {
+            k: {"start": splits[k]["start"], "end": splits[k]["end"], "rows": splits[k]["n"]}
+            for k in ("train", "val", "test")
+            if isinstance(splits.get(k), dict)
+        },
         "purge_rows": splits.get("purge"),
         "regime_slices": training.get("regime_slices"),
         "slices": training["slices"],
-        "deployed": [{"board": b["board"], "design": (b.get("design") or {}).get("describe"),
-                      "metric": (b.get("accuracy") or {}).get("metric"),
-                      "pruned": (b.get("accuracy") or {}).get("pruned"),
-                      "dense": (b.get("accuracy") or {}).get("dense")}
-                     for b in boards if b.get("fits")],
+        "deployed": [
+            {
+                "board": b["board"],
+                "design": (b.get("design") or {}).get("describe"),
+                "metric": (b.get("accuracy") or {}).get("metric"),
+                "pruned": (b.get("accuracy") or {}).get("pruned"),
+                "dense": (b.get("accuracy") or {}).get("dense"),
+            }
+            for b in boards
+            if b.get("fits")
+        ],
         "limitations": [
             f"Trained and tested on one symbol over one window ({splits.get('train', {}).get('start', '?')} .. "
             f"{splits.get('test', {}).get('end', '?')}); the test split is the last "
@@ -359,8 +536,15 @@ def plot_resources_vs_iteration(budget: Mapping[str, JsonValue]) -> bytes:
     x = [h["index"] for h in hist]
     for i, r in enumerate(SUMMARY_RESOURCES):
         allowed = max(res[r]["allowed"], 1)
-        ax.plot(x, [h[r] / allowed for h in hist], marker="o", markersize=3, linewidth=1, color=f"C{i}",
-                label=f"{r.upper()} (cap {res[r]['allowed']})")
+        ax.plot(
+            x,
+            [h[r] / allowed for h in hist],
+            marker="o",
+            markersize=3,
+            linewidth=1,
+            color=f"C{i}",
+            label=f"{r.upper()} (cap {res[r]['allowed']})",
+        )
     ax.axhline(1.0, color="r", linestyle="--", linewidth=1, label="cap")
     chosen = budget["design"]["index"]
     ax.axvline(chosen, color="k", linestyle=":", linewidth=1, label=f"chosen #{chosen}")
@@ -392,12 +576,17 @@ def plot_comparison(rows: Sequence[Mapping[str, JsonValue]]) -> bytes:
         vals = [row["resources"][r]["used"] / max(row["resources"][r]["allowed"], 1) for row in rows]
         ax.bar(xs + i * width - 0.4 + width / 2, vals, width, label=r.upper(), color=f"C{i}")
     ax.axhline(1.0, color="r", linestyle="--", linewidth=1, label="cap")
-    top = max((row["resources"][r]["used"] / max(row["resources"][r]["allowed"], 1)
-               for row in rows for r in SUMMARY_RESOURCES), default=1.0)
+    top = max(
+        (
+            row["resources"][r]["used"] / max(row["resources"][r]["allowed"], 1)
+            for row in rows
+            for r in SUMMARY_RESOURCES
+        ),
+        default=1.0,
+    )
     ax.set_ylim(0, max(1.0, top) * 1.2)  # room for the legend above the cap line
     ax.set_xticks(xs)
-    ax.set_xticklabels([f"{row['board']}{'' if row['fits'] else ' (no fit)'}" for row in rows], fontsize=8,
-                       rotation=15)
+    ax.set_xticklabels([f"{row['board']}{'' if row['fits'] else ' (no fit)'}" for row in rows], fontsize=8, rotation=15)
     ax.set_ylabel("used / allowed")
     ax.set_title("chosen design per board: resources against the cap")
     ax.grid(alpha=0.3, axis="y")
@@ -407,8 +596,13 @@ def plot_comparison(rows: Sequence[Mapping[str, JsonValue]]) -> bytes:
 
 
 # ----------------------------------------------------------------------------- assembling
-def build(root: Path, run: Mapping[str, JsonValue], layouts: Sequence[BoardSteps], records: Mapping[str, StepOutcome],
-          closest: Mapping[str, Mapping[str, JsonValue]] | None = None) -> JsonObject:
+def build(
+    root: Path,
+    run: Mapping[str, JsonValue],
+    layouts: Sequence[BoardSteps],
+    records: Mapping[str, StepOutcome],
+    closest: Mapping[str, Mapping[str, JsonValue]] | None = None,
+) -> JsonObject:
     """report.json from the run directory ``root``, the run's settings and the step records.
 
     ``run``: the settings as the report states them (``RunConfig.settings``, its ``metric`` heads the
@@ -442,8 +636,9 @@ def build(root: Path, run: Mapping[str, JsonValue], layouts: Sequence[BoardSteps
             budget = (closest or {}).get(lay.board.name)
         ver = None
         if completed(lay.step("verify")) or status(lay.step("verify")) == "failed":
-            ver = verification_section(try_read_json(root / lay.project / "verify.json"),
-                                       try_read_json(root / lay.project / "manifest.json"))
+            ver = verification_section(
+                try_read_json(root / lay.project / "verify.json"), try_read_json(root / lay.project / "manifest.json")
+            )
         rec = records.get(prune_name)
         sts = {k: status(lay.step(k)) for k in ("prune", "generate", "verify")}
         message = rec.message if rec is not None and status(prune_name) != "completed" else ""
@@ -460,8 +655,10 @@ def build(root: Path, run: Mapping[str, JsonValue], layouts: Sequence[BoardSteps
             if c["kind"] == "rtl" and c.get("simulator"):
                 versions[c["simulator"]] = c.get("version")
     # done and skipped (resumed) are the same result: the report must not tell them apart
-    steps = [{"name": n, "status": status(n), "message": "" if status(n) == "completed" else r.message}
-             for n, r in records.items()]
+    steps = [
+        {"name": n, "status": status(n), "message": "" if status(n) == "completed" else r.message}
+        for n, r in records.items()
+    ]
     reason = None
     if failures:
         reason = "; ".join(failures)
@@ -471,9 +668,12 @@ def build(root: Path, run: Mapping[str, JsonValue], layouts: Sequence[BoardSteps
         "format": REPORT_FORMAT,
         "status": {"ok": not failures, "reason": reason},
         "run": dict(run),
-        "summary": {"metric": run["metric"], "boards": rows,
-                    "fits": None if not rows or rows[0]["fits"] is None else all(bool(r["fits"]) for r in rows),
-                    "mismatches": _total_mismatches(rows)},
+        "summary": {
+            "metric": run["metric"],
+            "boards": rows,
+            "fits": None if not rows or rows[0]["fits"] is None else all(bool(r["fits"]) for r in rows),
+            "mismatches": _total_mismatches(rows),
+        },
         "steps": steps,
         "notes": honest_notes(training, boards, failures),
         "data": data,
@@ -493,14 +693,21 @@ def build(root: Path, run: Mapping[str, JsonValue], layouts: Sequence[BoardSteps
         from fpga_prune.search.budget import plot_accuracy_vs_sparsity, plot_layer_resources, plot_pareto  # noqa: PLC0415
 
         tag = lay.board.name
-        plots[f"{tag}_accuracy_vs_sparsity.png"] = _existing(root / lay.pruned / "accuracy_vs_sparsity.png") \
-            if completed(lay.step("prune")) else plot_accuracy_vs_sparsity(budget)
+        plots[f"{tag}_accuracy_vs_sparsity.png"] = (
+            _existing(root / lay.pruned / "accuracy_vs_sparsity.png")
+            if completed(lay.step("prune"))
+            else plot_accuracy_vs_sparsity(budget)
+        )
         plots[f"{tag}_resources_vs_iteration.png"] = plot_resources_vs_iteration(budget)
         if any(h.get("front") for h in budget["history"]):
-            plots[f"{tag}_pareto.png"] = _existing(root / lay.pruned / "pareto.png") \
-                if completed(lay.step("prune")) else plot_pareto(budget)
-        plots[f"{tag}_layer_resources.png"] = _existing(root / lay.pruned / "layer_resources.png") \
-            if completed(lay.step("prune")) else plot_layer_resources(budget)
+            plots[f"{tag}_pareto.png"] = (
+                _existing(root / lay.pruned / "pareto.png") if completed(lay.step("prune")) else plot_pareto(budget)
+            )
+        plots[f"{tag}_layer_resources.png"] = (
+            _existing(root / lay.pruned / "layer_resources.png")
+            if completed(lay.step("prune"))
+            else plot_layer_resources(budget)
+        )
     if len(rows) > 1 and any(r.get("resources") for r in rows):
         plots["comparison.png"] = plot_comparison(rows)
     doc["plots"] = {name: f"{PLOTS_DIR}/{name}" for name in sorted(plots)}
@@ -527,8 +734,12 @@ def render_files(doc: Mapping[str, JsonValue]) -> dict[str, bytes | str]:
 
     plots: dict[str, bytes] = doc.get("_plot_bytes", {})
     public = {k: v for k, v in doc.items() if not k.startswith("_")}
-    ctx = {"r": public, "resources": RESOURCES, "summary_resources": SUMMARY_RESOURCES,
-           "lower_is_better": sorted(_LOWER_IS_BETTER)}
+    ctx = {
+        "r": public,
+        "resources": RESOURCES,
+        "summary_resources": SUMMARY_RESOURCES,
+        "lower_is_better": sorted(_LOWER_IS_BETTER),
+    }
     md = render("reports/report.md.j2", ctx)
     uris = {name: "data:image/png;base64," + base64.b64encode(data).decode("ascii") for name, data in plots.items()}
     html = render("reports/report.html.j2", {**ctx, "img": uris})
@@ -558,5 +769,15 @@ def write(out: Path, doc: Mapping[str, JsonValue]) -> None:
         write_bytes_atomic(out / rel, data.encode("utf-8") if isinstance(data, str) else data)
 
 
-__all__ = ["REPORT_FORMAT", "build", "render_files", "write", "honest_notes", "model_card", "training_section",
-           "verification_section", "board_section", "board_row"]
+__all__ = [
+    "REPORT_FORMAT",
+    "build",
+    "render_files",
+    "write",
+    "honest_notes",
+    "model_card",
+    "training_section",
+    "verification_section",
+    "board_section",
+    "board_row",
+]

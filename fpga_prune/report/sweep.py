@@ -20,8 +20,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from fpga_prune.report.run import SUMMARY_RESOURCES
 from fpga_prune.outdir import try_read_json
+from fpga_prune.report.run import SUMMARY_RESOURCES
 
 SWEEP_FORMAT = "fpga_prune.sweep/1"
 PLOTS_DIR = "plots"
@@ -45,14 +45,23 @@ def pareto_front(designs: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]
 
 def point_row(point, status) -> dict[str, Any]:
     """One line of the comparison table, from the point's own report (None fields when it did not run)."""
-    rep = try_read_json(point.cfg.out / "report.json") if status.status in ("done", "skipped") or \
-        (point.cfg.out / "report.json").is_file() else None
+    rep = (
+        try_read_json(point.cfg.out / "report.json")
+        if status.status in ("done", "skipped") or (point.cfg.out / "report.json").is_file()
+        else None
+    )
     row = ((rep or {}).get("summary") or {}).get("boards") or [{}]
     # done and skipped (resumed) are the same result: the report must not tell them apart
     shown = "completed" if status.status in ("done", "skipped") else status.status
-    return {"point": point.id, "values": dict(point.values), "group": point.group, "status": shown,
-            "message": status.message, "board": point.cfg.boards[0].name, **{k: v for k, v in row[0].items()
-                                                                                 if k not in ("board", "statuses")}}
+    return {
+        "point": point.id,
+        "values": dict(point.values),
+        "group": point.group,
+        "status": shown,
+        "message": status.message,
+        "board": point.cfg.boards[0].name,
+        **{k: v for k, v in row[0].items() if k not in ("board", "statuses")},
+    }
 
 
 def designs_tried(point) -> list[dict[str, Any]]:
@@ -60,14 +69,24 @@ def designs_tried(point) -> list[dict[str, Any]]:
     if not budget:
         return []
     chosen = budget["design"]["index"]
-    return [{"point": point.id, "index": h["index"], "stage": h["stage"],
-             "resource": round(binding_fraction(h, budget["resources"]), 6), "val_metric": h["val_metric"],
-             "fits": h["fits"], "meets_floor": h["meets_floor"], "chosen": h["index"] == chosen}
-            for h in budget.get("history", [])]
+    return [
+        {
+            "point": point.id,
+            "index": h["index"],
+            "stage": h["stage"],
+            "resource": round(binding_fraction(h, budget["resources"]), 6),
+            "val_metric": h["val_metric"],
+            "fits": h["fits"],
+            "meets_floor": h["meets_floor"],
+            "chosen": h["index"] == chosen,
+        }
+        for h in budget.get("history", [])
+    ]
 
 
-def plot_pareto(board: str, designs: Sequence[Mapping[str, Any]], front: Sequence[Mapping[str, Any]],
-                metric: str) -> bytes:
+def plot_pareto(
+    board: str, designs: Sequence[Mapping[str, Any]], front: Sequence[Mapping[str, Any]], metric: str
+) -> bytes:
     from fpga_prune.search.budget import png_bytes, pyplot  # noqa: PLC0415
 
     plt = pyplot()
@@ -75,13 +94,32 @@ def plot_pareto(board: str, designs: Sequence[Mapping[str, Any]], front: Sequenc
     points = sorted({d["point"] for d in designs})
     for i, pid in enumerate(points):
         mine = [d for d in designs if d["point"] == pid]
-        ax.scatter([d["resource"] for d in mine], [d["val_metric"] for d in mine], s=18, color=f"C{i % 10}",
-                   alpha=0.75, label=pid)
+        ax.scatter(
+            [d["resource"] for d in mine],
+            [d["val_metric"] for d in mine],
+            s=18,
+            color=f"C{i % 10}",
+            alpha=0.75,
+            label=pid,
+        )
         chosen = [d for d in mine if d["chosen"]]
-        ax.scatter([d["resource"] for d in chosen], [d["val_metric"] for d in chosen], s=110, marker="*",
-                   color=f"C{i % 10}", edgecolors="k", linewidths=0.6)
-    ax.step([d["resource"] for d in front], [d["val_metric"] for d in front], where="post", color="k",
-            linewidth=1, label="Pareto front")
+        ax.scatter(
+            [d["resource"] for d in chosen],
+            [d["val_metric"] for d in chosen],
+            s=110,
+            marker="*",
+            color=f"C{i % 10}",
+            edgecolors="k",
+            linewidths=0.6,
+        )
+    ax.step(
+        [d["resource"] for d in front],
+        [d["val_metric"] for d in front],
+        where="post",
+        color="k",
+        linewidth=1,
+        label="Pareto front",
+    )
     ax.axvline(1.0, color="r", linestyle="--", linewidth=1, label="cap")
     ax.set_xscale("log")
     ax.set_xlabel("binding resource: max used / allowed (DSP, LUT, FF, BRAM_18K)")
@@ -106,16 +144,22 @@ def build(points: Sequence, statuses: Mapping[str, Any], grid=None) -> dict[str,
         if not designs:
             continue
         front = pareto_front(designs)
-        pareto[board] = [{k: d[k] for k in ("point", "index", "stage", "resource", "val_metric", "fits")}
-                         for d in front]
+        pareto[board] = [
+            {k: d[k] for k in ("point", "index", "stage", "resource", "val_metric", "fits")} for d in front
+        ]
         plots[f"pareto_{board}.png"] = plot_pareto(board, designs, front, metric)
     counts = {s: sum(1 for r in rows if r["status"] == s) for s in ("completed", "failed", "not run")}
     return {
         "format": SWEEP_FORMAT,
         "grid": {name: list(vals) for name, vals in (grid.axes if grid else ())},
         "points": rows,
-        "summary": {"points": len(rows), **counts, "metric": metric,
-                    "fits": sum(1 for r in rows if r.get("fits")), "groups": len({p.group for p in points})},
+        "summary": {
+            "points": len(rows),
+            **counts,
+            "metric": metric,
+            "fits": sum(1 for r in rows if r.get("fits")),
+            "groups": len({p.group for p in points}),
+        },
         "pareto": pareto,
         "plots": {name: f"{PLOTS_DIR}/{name}" for name in sorted(plots)},
         "_plot_bytes": plots,

@@ -68,8 +68,10 @@ def _width(rng: str | None) -> int:
     return abs(int(m.group(1)) - int(m.group(2))) + 1
 
 
-_DECL = re.compile(r"\b(input|output|inout)\b\s*(?:wire|reg|logic)?\s*(?:signed\s*)?(\[[^\]]*\])?\s*"
-                   r"([A-Za-z_]\w*(?:\s*,\s*(?!(?:input|output|inout)\b)[A-Za-z_]\w*)*)")
+_DECL = re.compile(
+    r"\b(input|output|inout)\b\s*(?:wire|reg|logic)?\s*(?:signed\s*)?(\[[^\]]*\])?\s*"
+    r"([A-Za-z_]\w*(?:\s*,\s*(?!(?:input|output|inout)\b)[A-Za-z_]\w*)*)"
+)
 
 
 def module_ports(text: str, top: str, where: Path) -> list[Port]:
@@ -90,8 +92,11 @@ def module_ports(text: str, top: str, where: Path) -> list[Port]:
             if name in ("wire", "reg", "input", "output"):
                 continue
             decls[name] = Port(name, d.group(1), w)
-    order = [n.strip() for n in re.sub(r"\b(input|output|inout|wire|reg|logic|signed)\b|\[[^\]]*\]", " ",
-                                       header).split(",") if n.strip()]
+    order = [
+        n.strip()
+        for n in re.sub(r"\b(input|output|inout|wire|reg|logic|signed)\b|\[[^\]]*\]", " ", header).split(",")
+        if n.strip()
+    ]
     missing = [n for n in order if n not in decls]
     if missing:
         raise InputError(where, f"module {top}", f"port {missing[0]} has no input/output declaration")
@@ -115,12 +120,18 @@ def find_top(rtl_dir: Path, top: str | None, prefer: str | None = None) -> tuple
             raise InputError(rtl_dir, f"--top {top}", f"no such module (modules: {', '.join(sorted(defined)[:8])})")
         return top, defined[top]
     everything = "\n".join(texts.values())
-    roots = [n for n, f in defined.items()
-             if not re.search(rf"^\s*{re.escape(n)}\s+(?:#\s*\(|[A-Za-z_]\w*\s*\()", everything, re.M)
-             and re.search(r"\bap_clk\b", texts[f])]
+    roots = [
+        n
+        for n, f in defined.items()
+        if not re.search(rf"^\s*{re.escape(n)}\s+(?:#\s*\(|[A-Za-z_]\w*\s*\()", everything, re.M)
+        and re.search(r"\bap_clk\b", texts[f])
+    ]
     if len(roots) != 1:
-        raise InputError(rtl_dir, "--top", f"cannot tell the top module ({', '.join(sorted(roots)) or 'none found'}); "
-                         "give --top NAME")
+        raise InputError(
+            rtl_dir,
+            "--top",
+            f"cannot tell the top module ({', '.join(sorted(roots)) or 'none found'}); give --top NAME",
+        )
     return roots[0], defined[roots[0]]
 
 
@@ -151,8 +162,13 @@ def _outputs_by_name(data: list[Port]) -> list[list[Port]]:
     return sorted(arrays, key=lambda a: pos[a[0].name])
 
 
-def detect_ports(rtl_dir: str | Path, top: str | None = None, input_array: ArraySpec | None = None,
-                 outputs: Sequence[ArraySpec] = (), prefer: str | None = None) -> PortMap:
+def detect_ports(
+    rtl_dir: str | Path,
+    top: str | None = None,
+    input_array: ArraySpec | None = None,
+    outputs: Sequence[ArraySpec] = (),
+    prefer: str | None = None,
+) -> PortMap:
     """The port map of the top module of ``rtl_dir`` (see the module docstring for the conventions)."""
     rtl_dir = Path(rtl_dir)
     top, file = find_top(rtl_dir, top, prefer)
@@ -165,16 +181,19 @@ def detect_ports(rtl_dir: str | Path, top: str | None = None, input_array: Array
     data_in = [p for p in ports if p.direction == "input" and p.name not in CONTROL and p.name not in vlds]
     data_out = [p for p in ports if p.direction == "output" and p.name not in CONTROL and p.name not in vlds]
     if len(data_in) != 1:
-        raise InputError(file, where, f"{len(data_in)} data inputs ({', '.join(p.name for p in data_in)}); "
-                         "one packed input array is supported (io_parallel)")
+        raise InputError(
+            file,
+            where,
+            f"{len(data_in)} data inputs ({', '.join(p.name for p in data_in)}); "
+            "one packed input array is supported (io_parallel)",
+        )
     din = data_in[0]
     if input_array is not None and input_array.name != din.name and input_array.name in names:
         din = names[input_array.name]
     n_in = input_array.size if input_array is not None else None
     if n_in is None or din.width % n_in:
         if n_in is not None:
-            raise InputError(file, f"{where} port {din.name}",
-                             f"{din.width} bits is not {n_in} elements of one width")
+            raise InputError(file, f"{where} port {din.name}", f"{din.width} bits is not {n_in} elements of one width")
         raise InputError(file, where, "the input element count is unknown (give the project or --ports)")
     arrays: list[list[Port]] = []
     if outputs:
@@ -189,8 +208,12 @@ def detect_ports(rtl_dir: str | Path, top: str | None = None, input_array: Array
     if not arrays:
         arrays = _outputs_by_name(data_out)
         if outputs and [len(a) for a in arrays] != [a.size for a in outputs]:
-            raise InputError(file, where, f"output ports {[p.name for p in data_out][:6]} do not form the arrays "
-                             f"{', '.join(f'{a.name}[{a.size}]' for a in outputs)} of the top function; use --ports")
+            raise InputError(
+                file,
+                where,
+                f"output ports {[p.name for p in data_out][:6]} do not form the arrays "
+                f"{', '.join(f'{a.name}[{a.size}]' for a in outputs)} of the top function; use --ports",
+            )
     flat = [p for a in arrays for p in a]
     for p in flat:
         if f"{p.name}_ap_vld" not in names:
@@ -199,20 +222,32 @@ def detect_ports(rtl_dir: str | Path, top: str | None = None, input_array: Array
     widths = tuple(p.width for p in flat)
     for a, ports_a in zip(specs, arrays, strict=False):
         if any(p.width != a.width for p in ports_a):
-            raise InputError(file, f"{where} port {ports_a[0].name}",
-                             f"{ports_a[0].width} bits, the top function's {a.name} is {a.width} bits wide")
-    signeds = tuple(a.signed for a, ports_a in zip(specs, arrays, strict=False) for _ in ports_a) or \
-        tuple(True for _ in flat)
+            raise InputError(
+                file,
+                f"{where} port {ports_a[0].name}",
+                f"{ports_a[0].width} bits, the top function's {a.name} is {a.width} bits wide",
+            )
+    signeds = tuple(a.signed for a, ports_a in zip(specs, arrays, strict=False) for _ in ports_a) or tuple(
+        True for _ in flat
+    )
     hs = "ap_start" in names
     return PortMap(
-        top=top, input=din.name, input_vld=f"{din.name}_ap_vld" if f"{din.name}_ap_vld" in names else None,
-        input_elem_width=din.width // n_in, n_inputs=n_in,
-        outputs=tuple(p.name for p in flat), output_vlds=tuple(f"{p.name}_ap_vld" for p in flat),
-        output_width=max(widths), input_signed=input_array.signed if input_array else True,
-        output_signed=signeds[0], reset="ap_rst" if "ap_rst" in names else "ap_rst_n",
+        top=top,
+        input=din.name,
+        input_vld=f"{din.name}_ap_vld" if f"{din.name}_ap_vld" in names else None,
+        input_elem_width=din.width // n_in,
+        n_inputs=n_in,
+        outputs=tuple(p.name for p in flat),
+        output_vlds=tuple(f"{p.name}_ap_vld" for p in flat),
+        output_width=max(widths),
+        input_signed=input_array.signed if input_array else True,
+        output_signed=signeds[0],
+        reset="ap_rst" if "ap_rst" in names else "ap_rst_n",
         reset_active_low="ap_rst" not in names,
-        start="ap_start" if hs else None, done="ap_done" if "ap_done" in names else None,
-        idle="ap_idle" if "ap_idle" in names else None, ready="ap_ready" if "ap_ready" in names else None,
+        start="ap_start" if hs else None,
+        done="ap_done" if "ap_done" in names else None,
+        idle="ap_idle" if "ap_idle" in names else None,
+        ready="ap_ready" if "ap_ready" in names else None,
         cont="ap_continue" if "ap_continue" in names else None,
         output_widths=widths if len(set(widths)) > 1 else (),
         output_signeds=signeds if len(set(signeds)) > 1 else (),
@@ -225,9 +260,17 @@ def vitis_default_ports(top: str, input_array: ArraySpec, outputs: Sequence[Arra
     specs = [a for a in outputs for _ in range(a.size)]
     widths = tuple(a.width for a in specs)
     signeds = tuple(a.signed for a in specs)
-    return PortMap(top=top, input=input_array.name, input_vld=f"{input_array.name}_ap_vld",
-                   input_elem_width=input_array.width, n_inputs=input_array.size, outputs=tuple(names),
-                   output_vlds=tuple(f"{n}_ap_vld" for n in names), output_width=max(widths),
-                   input_signed=input_array.signed, output_signed=signeds[0],
-                   output_widths=widths if len(set(widths)) > 1 else (),
-                   output_signeds=signeds if len(set(signeds)) > 1 else ())
+    return PortMap(
+        top=top,
+        input=input_array.name,
+        input_vld=f"{input_array.name}_ap_vld",
+        input_elem_width=input_array.width,
+        n_inputs=input_array.size,
+        outputs=tuple(names),
+        output_vlds=tuple(f"{n}_ap_vld" for n in names),
+        output_width=max(widths),
+        input_signed=input_array.signed,
+        output_signed=signeds[0],
+        output_widths=widths if len(set(widths)) > 1 else (),
+        output_signeds=signeds if len(set(signeds)) > 1 else (),
+    )

@@ -54,14 +54,21 @@ from fpga_prune.arith.analysis import (
     live_neurons,
     reduce_tree,
 )
-from fpga_prune.errors import InputError
 from fpga_prune.arith.fixed import FixedType
 from fpga_prune.arith.ir import STABLE_PRE_1_0, ActivationLayer, DenseLayer, FixedNetwork
+from fpga_prune.errors import InputError
 from fpga_prune.outdir import json_text
 from fpga_prune.templating import TemplateContext, render
 
-RND_CODES = {"AP_TRN": 0, "AP_TRN_ZERO": 1, "AP_RND": 2, "AP_RND_ZERO": 3,
-             "AP_RND_INF": 4, "AP_RND_MIN_INF": 5, "AP_RND_CONV": 6}
+RND_CODES = {
+    "AP_TRN": 0,
+    "AP_TRN_ZERO": 1,
+    "AP_RND": 2,
+    "AP_RND_ZERO": 3,
+    "AP_RND_INF": 4,
+    "AP_RND_MIN_INF": 5,
+    "AP_RND_CONV": 6,
+}
 OVF_CODES = {"AP_WRAP": 0, "AP_SAT": 1, "AP_SAT_ZERO": 2, "AP_SAT_SYM": 3}
 SUPPORTED_ACTIVATIONS = ("linear", "relu", "sigmoid", "softmax")
 
@@ -164,8 +171,12 @@ class PortMap:
 
 
 #: PortMap fields for the other Vitis conventions, left out of the JSON when they hold the default
-_OPTIONAL_DEFAULTS: dict[str, object] = {"cont": None, "reset_active_low": False, "output_widths": (),
-                                         "output_signeds": ()}
+_OPTIONAL_DEFAULTS: dict[str, object] = {
+    "cont": None,
+    "reset_active_low": False,
+    "output_widths": (),
+    "output_signeds": (),
+}
 
 
 @dataclass(frozen=True)
@@ -184,8 +195,13 @@ class PortConvention:
     suffix_single: bool = True
 
 
-def default_port_map(network: FixedNetwork, top: str = "myproject", input_name: str = "input_1",
-                     output_name: str | None = None, convention: PortConvention | None = None) -> PortMap:
+def default_port_map(
+    network: FixedNetwork,
+    top: str = "myproject",
+    input_name: str = "input_1",
+    output_name: str | None = None,
+    convention: PortConvention | None = None,
+) -> PortMap:
     """The port names Vitis HLS gives hls4ml's top (hls4ml's naming conventions)."""
     conv = convention or PortConvention()
     if conv.block not in ("ap_ctrl_hs", "ap_ctrl_chain", "ap_ctrl_none"):
@@ -197,13 +213,21 @@ def default_port_map(network: FixedNetwork, top: str = "myproject", input_name: 
         outs = tuple(f"{out}_{k}" for k in range(network.n_outputs))
     hs = conv.block != "ap_ctrl_none"
     return PortMap(
-        top=top, input=input_name, input_vld=f"{input_name}_ap_vld" if conv.input_vld else None,
-        start="ap_start" if hs else None, done="ap_done" if hs else None, idle="ap_idle" if hs else None,
-        ready="ap_ready" if hs else None, cont="ap_continue" if conv.block == "ap_ctrl_chain" else None,
-        input_elem_width=network.input_type.width, n_inputs=network.n_inputs,
-        outputs=outs, output_vlds=tuple(f"{o}_ap_vld" for o in outs),
+        top=top,
+        input=input_name,
+        input_vld=f"{input_name}_ap_vld" if conv.input_vld else None,
+        start="ap_start" if hs else None,
+        done="ap_done" if hs else None,
+        idle="ap_idle" if hs else None,
+        ready="ap_ready" if hs else None,
+        cont="ap_continue" if conv.block == "ap_ctrl_chain" else None,
+        input_elem_width=network.input_type.width,
+        n_inputs=network.n_inputs,
+        outputs=outs,
+        output_vlds=tuple(f"{o}_ap_vld" for o in outs),
         output_width=network.output_type.width,
-        input_signed=network.input_type.signed, output_signed=network.output_type.signed,
+        input_signed=network.input_type.signed,
+        output_signed=network.output_type.signed,
     )
 
 
@@ -240,8 +264,15 @@ def _sdec(value: int, width: int) -> str:
     return f"-{width}'sd{-value}" if value < 0 else f"{width}'sd{value}"
 
 
-_INC = {0: "1'b0", 1: "neg & (half | rest)", 2: "half", 3: "half & (rest | neg)",
-        4: "half & (rest | ~neg)", 5: "half & rest", 6: "half & (rest | fl[0])"}
+_INC = {
+    0: "1'b0",
+    1: "neg & (half | rest)",
+    2: "half",
+    3: "half & (rest | neg)",
+    4: "half & (rest | ~neg)",
+    5: "half & rest",
+    6: "half & (rest | fl[0])",
+}
 
 
 class _Casts:
@@ -268,11 +299,19 @@ class _Casts:
         ovf = OVF_CODES[dst.saturation]
         zero = f"{ow}'d0"
         c: TemplateContext = {
-            "name": f"{self.prefix}cast_{len(self.by_key)}", "src": f"ap_{'' if src.signed else 'u'}fixed<{iw},{iw - src.frac}>",
-            "dst": str(dst), "IW": iw, "OW": ow, "LS": ls, "RS": rs, "XW": xw, "OVF": ovf,
+            "name": f"{self.prefix}cast_{len(self.by_key)}",
+            "src": f"ap_{'' if src.signed else 'u'}fixed<{iw},{iw - src.frac}>",
+            "dst": str(dst),
+            "IW": iw,
+            "OW": ow,
+            "LS": ls,
+            "RS": rs,
+            "XW": xw,
+            "OVF": ovf,
             "ext": "{{" + str(xw - iw) + "{" + fill + "}}, din}",
             "inc": _INC[RND_CODES[dst.rounding]],
-            "omax": _sdec(hi, xw), "omin": _sdec(lo, xw),
+            "omax": _sdec(hi, xw),
+            "omin": _sdec(lo, xw),
             "on_over": zero if ovf == 2 else _hex(hi, ow),
             "on_under": zero if ovf == 2 else (_hex(-hi, ow) if ovf == 3 and dst.signed else _hex(lo, ow)),
         }
@@ -305,7 +344,6 @@ def _sigmoid_table(layer: ActivationLayer) -> tuple[list[int], int]:
     return [cast_raw(int(v), ttype, layer.result_type) for v in table], size
 
 
-
 def _addr_bits(size: int) -> int:
     """``ceil(log2(size))``: the index width hls4ml's table lookups use."""
     return max(1, (size - 1).bit_length())
@@ -314,13 +352,21 @@ def _addr_bits(size: int) -> int:
 def _rom(module: str, title: str, values: list[int], width: int, ab: int, dtype: str) -> TemplateContext:
     """Template data of one ROM module (``rtl/rom.v.j2``)."""
     size = len(values)
-    return {"module": module, "title": title, "size": size, "ab": ab, "dw": width, "dtype": dtype,
-            "table": [{"a": _hex(a, ab), "v": _hex(v, width)} for a, v in enumerate(values)],
-            "default": _hex(values[-1], width) if size < 2 ** ab else None}
+    return {
+        "module": module,
+        "title": title,
+        "size": size,
+        "ab": ab,
+        "dw": width,
+        "dtype": dtype,
+        "table": [{"a": _hex(a, ab), "v": _hex(v, width)} for a, v in enumerate(values)],
+        "default": _hex(values[-1], width) if size < 2**ab else None,
+    }
 
 
-def _index(base: str, sig: str, width: int, signed: bool, mul: int, shift: int, offset: int, maxv: int,
-           ab: int) -> TemplateContext:
+def _index(
+    base: str, sig: str, width: int, signed: bool, mul: int, shift: int, offset: int, maxv: int, ab: int
+) -> TemplateContext:
     """``clip(trunc0(x * mul / 2**shift) + offset, 0, maxv)`` on a raw ``width``-bit signal.
 
     The index arithmetic of hls4ml's sigmoid and legacy softmax tables:
@@ -329,9 +375,21 @@ def _index(base: str, sig: str, width: int, signed: bool, mul: int, shift: int, 
     remainder is corrected by +1).
     """
     vw = width + max(mul, 1).bit_length() + 3 + max(0, -shift)
-    return {"m": f"{base}_m", "r": f"{base}_r", "v": f"{base}_v", "i": f"{base}_i", "k": f"{base}_k",
-            "vw": vw, "shift": shift, "ab": ab, "xe": _ext(sig, width, signed, vw), "mul": _sdec(mul, vw),
-            "off": _sdec(offset, vw), "max_lit": _sdec(maxv, vw), "max_addr": _hex(maxv, ab)}
+    return {
+        "m": f"{base}_m",
+        "r": f"{base}_r",
+        "v": f"{base}_v",
+        "i": f"{base}_i",
+        "k": f"{base}_k",
+        "vw": vw,
+        "shift": shift,
+        "ab": ab,
+        "xe": _ext(sig, width, signed, vw),
+        "mul": _sdec(mul, vw),
+        "off": _sdec(offset, vw),
+        "max_lit": _sdec(maxv, vw),
+        "max_addr": _hex(maxv, ab),
+    }
 
 
 def _slice_top(sig: str, width: int, bits: int) -> str:
@@ -341,46 +399,77 @@ def _slice_top(sig: str, width: int, bits: int) -> str:
     return "{" + f"{sig}, {bits - width}'d0" + "}"
 
 
-def _softmax_context(layer: ActivationLayer, lname: str, prefix: str, prev: dict[int, str],
-                     live: list[int], casts: _Casts) -> TemplateContext:
+def _softmax_context(
+    layer: ActivationLayer, lname: str, prefix: str, prev: dict[int, str], live: list[int], casts: _Casts
+) -> TemplateContext:
     """Template data for one softmax layer (see the module docstring and ``emulate._softmax``)."""
     sp = layer.softmax
     assert sp is not None  # ActivationLayer checks a softmax has its params
     impl = sp.implementation
     if impl == STABLE_PRE_1_0:
-        raise InputError(f"layer {lname}", "softmax implementation",
-                         "hls4ml < 1.0 'stable' softmax has no RTL rendering here")
+        raise InputError(
+            f"layer {lname}", "softmax implementation", "hls4ml < 1.0 'stable' softmax has no RTL rendering here"
+        )
     it, rt = layer.input_type, layer.result_type
     n = layer.n
     xw = it.width + 2  # inputs sign-extended: max - x and x_j - x_i fit
     xe = [{"j": j, "sig": f"{lname}_xe_{j}", "expr": _ext(prev[j], it.width, it.signed, xw)} for j in range(n)]
-    ctx: TemplateContext = {"impl": impl, "xw": xw, "xe": xe, "roms": [],
-                 "ys": [{"j": j, "y": f"{lname}_y_{j}"} for j in live]}
+    ctx: TemplateContext = {
+        "impl": impl,
+        "xw": xw,
+        "xe": xe,
+        "roms": [],
+        "ys": [{"j": j, "y": f"{lname}_y_{j}"} for j in live],
+    }
     if impl == "argmax":
         one = int(np.asarray(fixed.from_float(1.0, rt)))
-        ctx.update({"one": _hex(one, rt.width), "zero": f"{rt.width}'d0",
-                    "first_max": [{"j": j, "y": f"{lname}_y_{j}",
-                                   "cond": " & ".join([f"({xe[j]['sig']} > {xe[i]['sig']})" for i in range(j)]
-                                                      + [f"({xe[j]['sig']} >= {xe[i]['sig']})"
-                                                         for i in range(j + 1, n)]) or "1'b1"}
-                                  for j in live]})
+        ctx.update(
+            {
+                "one": _hex(one, rt.width),
+                "zero": f"{rt.width}'d0",
+                "first_max": [
+                    {
+                        "j": j,
+                        "y": f"{lname}_y_{j}",
+                        "cond": " & ".join(
+                            [f"({xe[j]['sig']} > {xe[i]['sig']})" for i in range(j)]
+                            + [f"({xe[j]['sig']} >= {xe[i]['sig']})" for i in range(j + 1, n)]
+                        )
+                        or "1'b1",
+                    }
+                    for j in live
+                ],
+            }
+        )
         return ctx
     n_exp, n_inv = sp.exp_table_size, sp.inv_table_size
     exp_tab = np.asarray(layer.tables["exp"], np.int64)
     inv_tab = np.asarray(layer.tables["invert"], np.int64)
     if len(exp_tab) != n_exp or len(inv_tab) != n_inv or n_exp < 2 or n_inv < 2:
-        raise ValueError(f"layer {layer.name}: softmax tables have {len(exp_tab)}/{len(inv_tab)} entries, "
-                         f"params say {n_exp}/{n_inv}")
+        raise ValueError(
+            f"layer {layer.name}: softmax tables have {len(exp_tab)}/{len(inv_tab)} entries, params say {n_exp}/{n_inv}"
+        )
     eb, ib = _addr_bits(n_exp), _addr_bits(n_inv)
     if impl == "legacy":
         tt = layer.table_types["exp"]
         tw = tt.width
         one = int(np.asarray(fixed.from_float(1.0, tt)))
-        exp_rom = _rom(f"{prefix}{lname}_exp_rom", f"softmax (legacy) exp table of layer {layer.name}",
-                       [int(v) for v in exp_tab], tw, eb, str(tt))
-        inv_rom = _rom(f"{prefix}{lname}_inv_rom",
-                       f"softmax (legacy) invert table of layer {layer.name}, cast to {rt}",
-                       [cast_raw(int(v), layer.table_types["invert"], rt) for v in inv_tab], rt.width, ib, str(rt))
+        exp_rom = _rom(
+            f"{prefix}{lname}_exp_rom",
+            f"softmax (legacy) exp table of layer {layer.name}",
+            [int(v) for v in exp_tab],
+            tw,
+            eb,
+            str(tt),
+        )
+        inv_rom = _rom(
+            f"{prefix}{lname}_inv_rom",
+            f"softmax (legacy) invert table of layer {layer.name}, cast to {rt}",
+            [cast_raw(int(v), layer.table_types["invert"], rt) for v in inv_tab],
+            rt.width,
+            ib,
+            str(rt),
+        )
         pairs, rows = [], []
         for i in live:
             terms = []
@@ -390,43 +479,103 @@ def _softmax_context(layer: ActivationLayer, lname: str, prefix: str, prev: dict
                     continue
                 base = f"{lname}_p_{i}_{j}"
                 d = f"{base}_d"
-                pairs.append({"i": i, "j": j, "d": d, "dw": xw, "a": xe[j]["sig"], "b": xe[i]["sig"],
-                              "addr": f"{base}_a", "e": f"{base}_e",
-                              "index": _index(base, d, xw, True, n_exp, it.frac + 4, n_exp // 2, n_exp - 1, eb)})
+                pairs.append(
+                    {
+                        "i": i,
+                        "j": j,
+                        "d": d,
+                        "dw": xw,
+                        "a": xe[j]["sig"],
+                        "b": xe[i]["sig"],
+                        "addr": f"{base}_a",
+                        "e": f"{base}_e",
+                        "index": _index(base, d, xw, True, n_exp, it.frac + 4, n_exp // 2, n_exp - 1, eb),
+                    }
+                )
                 terms.append(f"{base}_e")
             inv_shift = tt.frac + 6 if tt.frac >= 0 else 6
-            rows.append({"i": i, "terms": terms, "acc": f"{lname}_acc_{i}", "addr": f"{lname}_ia_{i}",
-                         "y": f"{lname}_y_{i}",
-                         "index": _index(f"{lname}_s_{i}", f"{lname}_acc_{i}", tw, tt.signed, n_inv, inv_shift,
-                                         0, n_inv - 1, ib)})
-        ctx.update({"tw": tw, "eb": eb, "ib": ib, "exp_rom": exp_rom["module"], "inv_rom": inv_rom["module"],
-                    "roms": [exp_rom, inv_rom], "pairs": pairs, "rows": rows, "zero_t": f"{tw}'d0",
-                    "satadd": f"{prefix}{lname}_satadd", "tsigned": tt.signed,
-                    "sum_cast": casts.get(tt, tt, src_width=tw + 1)})
+            rows.append(
+                {
+                    "i": i,
+                    "terms": terms,
+                    "acc": f"{lname}_acc_{i}",
+                    "addr": f"{lname}_ia_{i}",
+                    "y": f"{lname}_y_{i}",
+                    "index": _index(
+                        f"{lname}_s_{i}", f"{lname}_acc_{i}", tw, tt.signed, n_inv, inv_shift, 0, n_inv - 1, ib
+                    ),
+                }
+            )
+        ctx.update(
+            {
+                "tw": tw,
+                "eb": eb,
+                "ib": ib,
+                "exp_rom": exp_rom["module"],
+                "inv_rom": inv_rom["module"],
+                "roms": [exp_rom, inv_rom],
+                "pairs": pairs,
+                "rows": rows,
+                "zero_t": f"{tw}'d0",
+                "satadd": f"{prefix}{lname}_satadd",
+                "tsigned": tt.signed,
+                "sum_cast": casts.get(tt, tt, src_width=tw + 1),
+            }
+        )
         return ctx
     acc_t, inv_inp_t = sp.accum_type, sp.inv_inp_type
     exp_t, inv_t = layer.table_types["exp"], layer.table_types["invert"]
     aw, vw = acc_t.width, inv_t.width
-    exp_rom = _rom(f"{prefix}{lname}_exp_rom", f"softmax ({impl}) exp table of layer {layer.name}, cast to {acc_t}",
-                   [cast_raw(int(v), exp_t, acc_t) for v in exp_tab], aw, eb, str(acc_t))
-    inv_rom = _rom(f"{prefix}{lname}_inv_rom", f"softmax ({impl}) invert table of layer {layer.name}",
-                   [int(v) for v in inv_tab], vw, ib, str(inv_t))
+    exp_rom = _rom(
+        f"{prefix}{lname}_exp_rom",
+        f"softmax ({impl}) exp table of layer {layer.name}, cast to {acc_t}",
+        [cast_raw(int(v), exp_t, acc_t) for v in exp_tab],
+        aw,
+        eb,
+        str(acc_t),
+    )
+    inv_rom = _rom(
+        f"{prefix}{lname}_inv_rom",
+        f"softmax ({impl}) invert table of layer {layer.name}",
+        [int(v) for v in inv_tab],
+        vw,
+        ib,
+        str(inv_t),
+    )
     addrs: list[TemplateContext] = []
     for j in range(n):
         if impl == "stable":
             norm_t = sp.inp_norm_type
             assert norm_t is not None  # SoftmaxParams checks 'stable' has it
             d_t = FixedType(True, xw, xw - it.frac)
-            addrs.append({"j": j, "d": f"{lname}_d_{j}", "dn": f"{lname}_dn_{j}",
-                          "norm_cast": casts.get(d_t, norm_t), "nw": norm_t.width,
-                          "slice": _slice_top(f"{lname}_dn_{j}", norm_t.width, eb),
-                          "addr": f"{lname}_ea_{j}", "e": f"{lname}_e_{j}",
-                          "e1": f"{lname}_e1_{j}", "e2": f"{lname}_e2_{j}"})
+            addrs.append(
+                {
+                    "j": j,
+                    "d": f"{lname}_d_{j}",
+                    "dn": f"{lname}_dn_{j}",
+                    "norm_cast": casts.get(d_t, norm_t),
+                    "nw": norm_t.width,
+                    "slice": _slice_top(f"{lname}_dn_{j}", norm_t.width, eb),
+                    "addr": f"{lname}_ea_{j}",
+                    "e": f"{lname}_e_{j}",
+                    "e1": f"{lname}_e1_{j}",
+                    "e2": f"{lname}_e2_{j}",
+                }
+            )
         else:
-            addrs.append({"j": j, "xl": f"{lname}_xl_{j}", "src": prev[j], "w": it.width,
-                          "slice": _slice_top(f"{lname}_xl_{j}", it.width, eb),
-                          "addr": f"{lname}_ea_{j}", "e": f"{lname}_e_{j}",
-                          "e1": f"{lname}_e1_{j}", "e2": f"{lname}_e2_{j}"})
+            addrs.append(
+                {
+                    "j": j,
+                    "xl": f"{lname}_xl_{j}",
+                    "src": prev[j],
+                    "w": it.width,
+                    "slice": _slice_top(f"{lname}_xl_{j}", it.width, eb),
+                    "addr": f"{lname}_ea_{j}",
+                    "e": f"{lname}_e_{j}",
+                    "e1": f"{lname}_e1_{j}",
+                    "e2": f"{lname}_e2_{j}",
+                }
+            )
     # nnet::reduce's adder tree (one plan with emulate): operand k < n is exp entry k, then add k - n
     sigs = [a["e"] for a in addrs]
     nodes: list[dict[str, str]] = []
@@ -436,24 +585,39 @@ def _softmax_context(layer: ActivationLayer, lname: str, prefix: str, prev: dict
     root = sigs[-1]
     pw = aw + vw + 2
     prod_t = FixedType(True, pw, pw - (acc_t.frac + inv_t.frac))
-    ctx.update({
-        "aw": aw, "vw": vw, "eb": eb, "ib": ib, "pw": pw, "roms": [exp_rom, inv_rom],
-        "exp_rom": exp_rom["module"], "inv_rom": inv_rom["module"], "addrs": addrs,
-        "max_chain": [f"{lname}_mx_{j}" for j in range(n)],
-        "nodes": [{**nd, "ea": _ext(nd["a"], aw, acc_t.signed, aw + 1), "eb": _ext(nd["b"], aw, acc_t.signed, aw + 1)}
-                  for nd in nodes],
-        "add_cast": casts.get(acc_t, acc_t, src_width=aw + 1), "sum": root,
-        "es": f"{lname}_es", "es_cast": casts.get(acc_t, inv_inp_t), "iw_inp": inv_inp_t.width,
-        "inv_slice": _slice_top(f"{lname}_es", inv_inp_t.width, ib), "inv_addr": f"{lname}_ia",
-        "inv": f"{lname}_inv", "res_cast": casts.get(prod_t, rt),
-        "e_ext": {a["j"]: _ext(a["e2"], aw, acc_t.signed, pw) for a in addrs},
-        "inv_ext": _ext(f"{lname}_inv", vw, inv_t.signed, pw),
-    })
+    ctx.update(
+        {
+            "aw": aw,
+            "vw": vw,
+            "eb": eb,
+            "ib": ib,
+            "pw": pw,
+            "roms": [exp_rom, inv_rom],
+            "exp_rom": exp_rom["module"],
+            "inv_rom": inv_rom["module"],
+            "addrs": addrs,
+            "max_chain": [f"{lname}_mx_{j}" for j in range(n)],
+            "nodes": [
+                {**nd, "ea": _ext(nd["a"], aw, acc_t.signed, aw + 1), "eb": _ext(nd["b"], aw, acc_t.signed, aw + 1)}
+                for nd in nodes
+            ],
+            "add_cast": casts.get(acc_t, acc_t, src_width=aw + 1),
+            "sum": root,
+            "es": f"{lname}_es",
+            "es_cast": casts.get(acc_t, inv_inp_t),
+            "iw_inp": inv_inp_t.width,
+            "inv_slice": _slice_top(f"{lname}_es", inv_inp_t.width, ib),
+            "inv_addr": f"{lname}_ia",
+            "inv": f"{lname}_inv",
+            "res_cast": casts.get(prod_t, rt),
+            "e_ext": {a["j"]: _ext(a["e2"], aw, acc_t.signed, pw) for a in addrs},
+            "inv_ext": _ext(f"{lname}_inv", vw, inv_t.signed, pw),
+        }
+    )
     return ctx
 
 
-def _layer_context(network: FixedNetwork, prefix: str,
-                   casts: _Casts) -> tuple[list[TemplateContext], list[Probe], int]:
+def _layer_context(network: FixedNetwork, prefix: str, casts: _Casts) -> tuple[list[TemplateContext], list[Probe], int]:
     """Per-layer template data, the probe list and the total latency."""
     live = live_neurons(network)
     layers_ctx: list[TemplateContext] = []
@@ -464,13 +628,17 @@ def _layer_context(network: FixedNetwork, prefix: str,
     for k, layer in enumerate(network.layers):
         lname = f"l{k + 1}_{_ident(layer.name)}"
         if layer.input_type != prev_type:
-            raise ValueError(
-                f"layer {layer.name}: input_type {layer.input_type} != previous result type {prev_type}")
+            raise ValueError(f"layer {layer.name}: input_type {layer.input_type} != previous result type {prev_type}")
         outs: dict[int, str] = {j: f"{lname}_y_{j}" for j in live[k]}
-        ctx: TemplateContext = {"name": lname, "src_name": layer.name, "index": k + 1,
-                     "result_width": layer.result_type.width,
-                     "result_type": str(layer.result_type), "input_type": str(layer.input_type),
-                     "outs": [{"j": j, "sig": s} for j, s in outs.items()]}
+        ctx: TemplateContext = {
+            "name": lname,
+            "src_name": layer.name,
+            "index": k + 1,
+            "result_width": layer.result_type.width,
+            "result_type": str(layer.result_type),
+            "input_type": str(layer.input_type),
+            "outs": [{"j": j, "sig": s} for j, s in outs.items()],
+        }
         if isinstance(layer, DenseLayer):
             xw, ww = layer.input_type.width, layer.weight_type.width
             pw = xw + ww + 2
@@ -478,8 +646,15 @@ def _layer_context(network: FixedNetwork, prefix: str,
             prod_frac = layer.input_type.frac + layer.weight_type.frac
             prod_type = FixedType(True, pw, pw - prod_frac)
             used_inputs = sorted({i for j in live[k] for i in range(layer.n_in) if layer.weights[i, j] != 0})
-            ext = [{"i": i, "src": prev[i], "sig": f"{lname}_xe_{i}",
-                    "expr": _ext(prev[i], xw, layer.input_type.signed, pw)} for i in used_inputs]
+            ext = [
+                {
+                    "i": i,
+                    "src": prev[i],
+                    "sig": f"{lname}_xe_{i}",
+                    "expr": _ext(prev[i], xw, layer.input_type.signed, pw),
+                }
+                for i in used_inputs
+            ]
             products = []
             neurons = []
             order = [int(i) for i in accumulation_order(layer)]
@@ -490,62 +665,134 @@ def _layer_context(network: FixedNetwork, prefix: str,
                     if w == 0:
                         continue
                     base = f"{lname}_m_{i}_{j}"
-                    products.append({"i": i, "j": j, "p": f"{base}_p", "c": f"{base}_c", "r": f"{base}_r",
-                                     "xe": f"{lname}_xe_{i}", "w": _sdec(w, pw), "w_int": w,
-                                     "cast": casts.get(prod_type, layer.accum_type)})
+                    products.append(
+                        {
+                            "i": i,
+                            "j": j,
+                            "p": f"{base}_p",
+                            "c": f"{base}_c",
+                            "r": f"{base}_r",
+                            "xe": f"{lname}_xe_{i}",
+                            "w": _sdec(w, pw),
+                            "w_int": w,
+                            "cast": casts.get(prod_type, layer.accum_type),
+                        }
+                    )
                     terms.append(f"{base}_r")
                 bias = cast_raw(int(layer.biases[j]), layer.bias_type, layer.accum_type)
-                neurons.append({"j": j, "terms": terms, "bias": _hex(bias, aw), "bias_int": bias,
-                                "acc": f"{lname}_acc_{j}", "yc": f"{lname}_yc_{j}", "y": outs[j]})
-            ctx.update({
-                "kind": "dense", "n_in": layer.n_in, "n_out": layer.n_out, "pw": pw, "aw": aw,
-                "accum_type": str(layer.accum_type), "weight_type": str(layer.weight_type),
-                "nnz": int(np.count_nonzero(layer.weights)), "n_products": len(products),
-                "wrap": layer.accum_type.saturation == "AP_WRAP",
-                "acc_signed": layer.accum_type.signed,
-                "sum_cast": casts.get(layer.accum_type, layer.accum_type, src_width=aw + 1),
-                "satadd": f"{prefix}{lname}_satadd",
-                "res_cast": casts.get(layer.accum_type, layer.result_type),
-                "ext": ext, "products": products, "neurons": neurons,
-            })
+                neurons.append(
+                    {
+                        "j": j,
+                        "terms": terms,
+                        "bias": _hex(bias, aw),
+                        "bias_int": bias,
+                        "acc": f"{lname}_acc_{j}",
+                        "yc": f"{lname}_yc_{j}",
+                        "y": outs[j],
+                    }
+                )
+            ctx.update(
+                {
+                    "kind": "dense",
+                    "n_in": layer.n_in,
+                    "n_out": layer.n_out,
+                    "pw": pw,
+                    "aw": aw,
+                    "accum_type": str(layer.accum_type),
+                    "weight_type": str(layer.weight_type),
+                    "nnz": int(np.count_nonzero(layer.weights)),
+                    "n_products": len(products),
+                    "wrap": layer.accum_type.saturation == "AP_WRAP",
+                    "acc_signed": layer.accum_type.signed,
+                    "sum_cast": casts.get(layer.accum_type, layer.accum_type, src_width=aw + 1),
+                    "satadd": f"{prefix}{lname}_satadd",
+                    "res_cast": casts.get(layer.accum_type, layer.result_type),
+                    "ext": ext,
+                    "products": products,
+                    "neurons": neurons,
+                }
+            )
             stage += DENSE_STAGES
         elif isinstance(layer, ActivationLayer):
             if layer.activation not in SUPPORTED_ACTIVATIONS:
                 raise ValueError(
                     f"layer {layer.name}: activation {layer.activation!r} has no RTL template; "
-                    f"supported: {', '.join(SUPPORTED_ACTIVATIONS)}")
+                    f"supported: {', '.join(SUPPORTED_ACTIVATIONS)}"
+                )
             it = layer.input_type
-            ctx.update({"kind": layer.activation, "n": layer.n, "iw": it.width, "in_signed": it.signed,
-                        "cast": casts.get(it, layer.result_type) if layer.activation in ("linear", "relu") else None,
-                        "roms": [],
-                        "ins": [{"j": j, "x": prev[j], "c": f"{lname}_c_{j}", "y": outs[j]} for j in live[k]]})
+            ctx.update(
+                {
+                    "kind": layer.activation,
+                    "n": layer.n,
+                    "iw": it.width,
+                    "in_signed": it.signed,
+                    "cast": casts.get(it, layer.result_type) if layer.activation in ("linear", "relu") else None,
+                    "roms": [],
+                    "ins": [{"j": j, "x": prev[j], "c": f"{lname}_c_{j}", "y": outs[j]} for j in live[k]],
+                }
+            )
             if layer.activation == "sigmoid":
                 table, size = _sigmoid_table(layer)
                 ab = _addr_bits(size)
-                rom = _rom(f"{prefix}{lname}_rom", f"sigmoid table of layer {layer.name}", table,
-                           layer.result_type.width, ab, str(layer.result_type))
+                rom = _rom(
+                    f"{prefix}{lname}_rom",
+                    f"sigmoid table of layer {layer.name}",
+                    table,
+                    layer.result_type.width,
+                    ab,
+                    str(layer.result_type),
+                )
                 # index = trunc0(x * size / 16) + size / 2, x = raw * 2**-frac
-                ctx.update({
-                    "size": size, "half": size // 2, "rom": rom["module"], "roms": [rom],
-                    "index": {j: _index(f"{lname}_c_{j}", prev[j], it.width, it.signed, size, it.frac + 4,
-                                        size // 2, size - 1, ab) for j in live[k]},
-                })
+                ctx.update(
+                    {
+                        "size": size,
+                        "half": size // 2,
+                        "rom": rom["module"],
+                        "roms": [rom],
+                        "index": {
+                            j: _index(
+                                f"{lname}_c_{j}",
+                                prev[j],
+                                it.width,
+                                it.signed,
+                                size,
+                                it.frac + 4,
+                                size // 2,
+                                size - 1,
+                                ab,
+                            )
+                            for j in live[k]
+                        },
+                    }
+                )
             elif layer.activation == "softmax":
                 ctx.update(_softmax_context(layer, lname, prefix, prev, live[k], casts))
-            stage += (SOFTMAX_STAGES[ctx["impl"]] if layer.activation == "softmax" else ACTIVATION_STAGES)
+            stage += SOFTMAX_STAGES[ctx["impl"]] if layer.activation == "softmax" else ACTIVATION_STAGES
         else:  # pragma: no cover - the IR has two layer kinds
             raise TypeError(type(layer))
-        probes.append({"layer": layer.name, "index": k + 1, "latency": stage,
-                       "width": layer.result_type.width, "signed": layer.result_type.signed,
-                       "signals": {str(j): s for j, s in outs.items()}})
+        probes.append(
+            {
+                "layer": layer.name,
+                "index": k + 1,
+                "latency": stage,
+                "width": layer.result_type.width,
+                "signed": layer.result_type.signed,
+                "signals": {str(j): s for j, s in outs.items()},
+            }
+        )
         layers_ctx.append(ctx)
         prev = outs
         prev_type = layer.result_type
     return layers_ctx, probes, stage
 
 
-def render_rtl(network: FixedNetwork, top: str = "myproject", input_name: str = "input_1",
-               output_name: str | None = None, convention: PortConvention | None = None) -> dict[str, str]:
+def render_rtl(
+    network: FixedNetwork,
+    top: str = "myproject",
+    input_name: str = "input_1",
+    output_name: str | None = None,
+    convention: PortConvention | None = None,
+) -> dict[str, str]:
     """Relative path -> text of the Verilog design and its ``ports.json``.
 
     Files: ``<top>.v`` (the top, with one function per distinct cast),
@@ -559,22 +806,37 @@ def render_rtl(network: FixedNetwork, top: str = "myproject", input_name: str = 
     casts = _Casts(prefix)
     layers_ctx, probes, latency = _layer_context(network, prefix, casts)
     ports = default_port_map(network, top, input_name, output_name, convention)
-    ports = PortMap(**{**asdict(ports), "outputs": ports.outputs, "output_vlds": ports.output_vlds,
-                       "probes": tuple(probes), "latency": latency})
+    ports = PortMap(
+        **{
+            **asdict(ports),
+            "outputs": ports.outputs,
+            "output_vlds": ports.output_vlds,
+            "probes": tuple(probes),
+            "latency": latency,
+        }
+    )
     live_in = input_live(network)
     dead_in = [i for i in range(network.n_inputs) if i not in live_in]
     iw = network.input_type.width
     last = layers_ctx[-1]
     ctx = {
-        "top": top, "prefix": prefix, "network": network.name, "ports": ports, "latency": latency,
-        "iw": iw, "n_inputs": network.n_inputs,
+        "top": top,
+        "prefix": prefix,
+        "network": network.name,
+        "ports": ports,
+        "latency": latency,
+        "iw": iw,
+        "n_inputs": network.n_inputs,
         "inputs": [{"i": i, "sig": f"x_{i}", "lo": i * iw} for i in live_in],
         "dead_inputs": [f"{ports.input}[{i * iw + iw - 1}:{i * iw}]" for i in dead_in],
-        "layers": layers_ctx, "casts": casts.functions(),
-        "outputs": [{"port": ports.outputs[o["j"]], "vld": ports.output_vlds[o["j"]], "sig": o["sig"]}
-                    for o in last["outs"]],
+        "layers": layers_ctx,
+        "casts": casts.functions(),
+        "outputs": [
+            {"port": ports.outputs[o["j"]], "vld": ports.output_vlds[o["j"]], "sig": o["sig"]} for o in last["outs"]
+        ],
         "ow": network.output_type.width,
-        "input_type": str(network.input_type), "output_type": str(network.output_type),
+        "input_type": str(network.input_type),
+        "output_type": str(network.output_type),
     }
     files = {
         f"{top}.v": render("rtl/top.v.j2", ctx),

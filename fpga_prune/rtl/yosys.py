@@ -15,9 +15,9 @@ import tempfile
 from pathlib import Path
 from typing import NotRequired, Protocol, TypedDict
 
+from fpga_prune.arith.ir import FixedNetwork
 from fpga_prune.boards import Board
 from fpga_prune.errors import InputError
-from fpga_prune.arith.ir import FixedNetwork
 from fpga_prune.outdir import JsonObject, JsonValue, write_tree
 from fpga_prune.rtl.render import PortMap, render_rtl
 
@@ -61,10 +61,24 @@ class BudgetRow(TypedDict):
 
 YOSYS_FAMILIES = {
     # board family -> synth_xilinx -family
-    "xc7": "xc7", "7series": "xc7", "artix7": "xc7", "kintex7": "xc7", "virtex7": "xc7", "zynq7000": "xc7", "zynq": "xc7",
-    "xcu": "xcu", "ultrascale": "xcu", "kintexu": "xcu", "virtexu": "xcu",
-    "xcup": "xcup", "ultrascaleplus": "xcup", "ultrascale+": "xcup", "zynqmp": "xcup",
-    "kintexuplus": "xcup", "virtexuplus": "xcup", "versal": "xcup",
+    "xc7": "xc7",
+    "7series": "xc7",
+    "artix7": "xc7",
+    "kintex7": "xc7",
+    "virtex7": "xc7",
+    "zynq7000": "xc7",
+    "zynq": "xc7",
+    "xcu": "xcu",
+    "ultrascale": "xcu",
+    "kintexu": "xcu",
+    "virtexu": "xcu",
+    "xcup": "xcup",
+    "ultrascaleplus": "xcup",
+    "ultrascale+": "xcup",
+    "zynqmp": "xcup",
+    "kintexuplus": "xcup",
+    "virtexuplus": "xcup",
+    "versal": "xcup",
 }
 
 
@@ -99,9 +113,11 @@ def yosys_counts(rtl_dir: str | Path, family: str, top: str | None = None) -> Yo
         for name in srcs:
             shutil.copy2(rtl_dir / name, work / name)
         stat = work / "stat.json"
-        script = (f"read_verilog -defer {' '.join(srcs)}; "
-                  f"synth_xilinx -family {YOSYS_FAMILIES[key]} -top {top} -flatten; "
-                  f"tee -q -o stat.json stat -json")
+        script = (
+            f"read_verilog -defer {' '.join(srcs)}; "
+            f"synth_xilinx -family {YOSYS_FAMILIES[key]} -top {top} -flatten; "
+            f"tee -q -o stat.json stat -json"
+        )
         proc = subprocess.run(_yosys_exe() + ["-q", "-p", script], capture_output=True, text=True, cwd=work)
         if proc.returncode != 0:
             raise RuntimeError(f"yosys failed on {rtl_dir}: {(proc.stderr or proc.stdout).strip()[-2000:]}")
@@ -123,8 +139,13 @@ def count_xilinx(cells: dict[str, int], family: str) -> YosysCounts:
     bram36 = sum(n for c, n in cells.items() if c in ("RAMB36E1", "RAMB36E2"))
     lutram = sum(n for c, n in cells.items() if c.startswith("RAM") and not c.startswith("RAMB"))
     return {
-        "tool": "yosys synth_xilinx", "family": family,
-        "lut": lut, "ff": ff, "dsp": dsp, "bram18k": bram18 + 2 * bram36, "lutram_cells": lutram,
+        "tool": "yosys synth_xilinx",
+        "family": family,
+        "lut": lut,
+        "ff": ff,
+        "dsp": dsp,
+        "bram18k": bram18 + 2 * bram36,
+        "lutram_cells": lutram,
         "carry4": sum(n for c, n in cells.items() if c.startswith("CARRY")),
         "cells": dict(sorted(cells.items())),
     }
@@ -142,9 +163,17 @@ def budget_rows(budget: JsonObject | None) -> list[BudgetRow]:
     for r, d in budget["resources"].items():
         if not isinstance(d, dict):
             continue
-        rows.append({"resource": r, "estimate": d.get("used"), "allowed": d.get("allowed"),
-                     "available": d.get("available"), "csynth": cs.get(r), "vivado": vv.get(r),
-                     "yosys": ys.get(r)})  # same keys as budget.json; yosys maps no UltraRAM
+        rows.append(
+            {
+                "resource": r,
+                "estimate": d.get("used"),
+                "allowed": d.get("allowed"),
+                "available": d.get("available"),
+                "csynth": cs.get(r),
+                "vivado": vv.get(r),
+                "yosys": ys.get(r),
+            }
+        )  # same keys as budget.json; yosys maps no UltraRAM
     return rows
 
 

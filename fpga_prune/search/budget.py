@@ -37,9 +37,18 @@ def binding_resource(totals: dict[str, int], board: Board, caps: Caps) -> str:
     return max(RESOURCES, key=lambda r: (ratio(r), -RESOURCES.index(r)))
 
 
-def budget_dict(*, board: Board, caps: Caps, estimate: Estimate, fits: bool, design: JsonObject,
-                accuracy: JsonObject, pruning: JsonObject, history: list[JsonObject],
-                shortfall: str | None) -> JsonObject:
+def budget_dict(
+    *,
+    board: Board,
+    caps: Caps,
+    estimate: Estimate,
+    fits: bool,
+    design: JsonObject,
+    accuracy: JsonObject,
+    pruning: JsonObject,
+    history: list[JsonObject],
+    shortfall: str | None,
+) -> JsonObject:
     """The ``budget.json`` document (see README: Reports)."""
     est = estimate.to_dict(board, caps)
     return {
@@ -51,8 +60,7 @@ def budget_dict(*, board: Board, caps: Caps, estimate: Estimate, fits: bool, des
         "shortfall": shortfall,
         "resources": est["resources"],  # one utilization rule: Estimate.utilization
         "binding_resource": binding_resource(estimate.totals, board, caps),
-        "bounds": {"confidence": estimate.confidence,
-                   **{q: list(v) for q, v in sorted(estimate.bounds().items())}},
+        "bounds": {"confidence": estimate.confidence, **{q: list(v) for q, v in sorted(estimate.bounds().items())}},
         "per_layer": est["layers"],
         "latency_cycles": int(estimate.latency_cycles),
         "latency_ns": round(float(estimate.latency_ns), 6),
@@ -73,8 +81,9 @@ def mark_front(history: list[JsonObject], chosen: int) -> list[JsonObject]:
 
     fitting = [i for i, h in enumerate(history) if h["fits"]]
     front = {fitting[j] for j in pareto_front([(history[i]["cost"], history[i]["val_metric"]) for i in fitting])}
-    return [{**h, "front": i in front, "chosen": h["index"] == chosen, "test_metric": None}
-            for i, h in enumerate(history)]
+    return [
+        {**h, "front": i in front, "chosen": h["index"] == chosen, "test_metric": None} for i, h in enumerate(history)
+    ]
 
 
 def render_markdown(budget: JsonObject) -> str:
@@ -130,9 +139,14 @@ def plot_accuracy_vs_sparsity(budget: JsonObject) -> bytes:
         nofit = [h for h in pts if not h["fits"]]
         for group, face in ((fit, None), (nofit, "none")):
             if group:
-                ax.scatter([h["effective_sparsity"] for h in group], [h["val_metric"] for h in group],
-                           marker=marker, facecolors=face, edgecolors=f"C{('dense', 'structured', 'unstructured').index(stage)}",
-                           label=f"{stage} ({'fits' if face is None else 'over budget'})")
+                ax.scatter(
+                    [h["effective_sparsity"] for h in group],
+                    [h["val_metric"] for h in group],
+                    marker=marker,
+                    facecolors=face,
+                    edgecolors=f"C{('dense', 'structured', 'unstructured').index(stage)}",
+                    label=f"{stage} ({'fits' if face is None else 'over budget'})",
+                )
     _floor_and_chosen(ax, budget, "effective_sparsity")
     ax.set_xlabel("multiplies removed (structured + unstructured)")
     ax.set_ylabel(f"validation {budget['accuracy']['metric']} (bit-accurate fixed point)")
@@ -149,15 +163,33 @@ def plot_pareto(budget: JsonObject) -> bytes:
     for fits, face, label in ((True, "C0", "fits"), (False, "none", "over budget")):
         pts = [h for h in hist if h["fits"] is fits and not h["front"] and h["cost"] is not None]
         if pts:
-            ax.scatter([h["cost"] for h in pts], [h["val_metric"] for h in pts], s=14, facecolors=face,
-                       edgecolors="C0", alpha=0.6, label=f"validation ({label})")
+            ax.scatter(
+                [h["cost"] for h in pts],
+                [h["val_metric"] for h in pts],
+                s=14,
+                facecolors=face,
+                edgecolors="C0",
+                alpha=0.6,
+                label=f"validation ({label})",
+            )
     front = sorted((h for h in hist if h["front"]), key=lambda h: h["cost"])
     if front:
-        ax.plot([h["cost"] for h in front], [h["val_metric"] for h in front], "-o", color="C3", markersize=4,
-                label="Pareto front (validation)")
+        ax.plot(
+            [h["cost"] for h in front],
+            [h["val_metric"] for h in front],
+            "-o",
+            color="C3",
+            markersize=4,
+            label="Pareto front (validation)",
+        )
         tested = [h for h in front if h.get("test_metric") is not None]
-        ax.scatter([h["cost"] for h in tested], [h["test_metric"] for h in tested], marker="x", color="C2",
-                   label="Pareto front (test)")
+        ax.scatter(
+            [h["cost"] for h in tested],
+            [h["test_metric"] for h in tested],
+            marker="x",
+            color="C2",
+            label="Pareto front (test)",
+        )
     _floor_and_chosen(ax, budget, "cost")
     ax.set_xscale("symlog", linthresh=0.01)
     ax.set_xlabel("cost: weighted utilization of the capped budget (upper bound)")

@@ -76,11 +76,9 @@ class FitConfig:
         if not 0.0 < self.min_retention <= 1.5:
             raise InputError("--min-retention", None, f"must be in (0, 1.5], got {self.min_retention}")
         if self.strategy not in SEARCH_STRATEGIES:
-            raise InputError("--strategy", None,
-                             f"unknown {self.strategy!r}; valid: {', '.join(SEARCH_STRATEGIES)}")
+            raise InputError("--strategy", None, f"unknown {self.strategy!r}; valid: {', '.join(SEARCH_STRATEGIES)}")
         if self.weight_method not in WEIGHT_METHODS:
-            raise InputError("--method", None,
-                             f"unknown {self.weight_method!r}; valid: {', '.join(WEIGHT_METHODS)}")
+            raise InputError("--method", None, f"unknown {self.weight_method!r}; valid: {', '.join(WEIGHT_METHODS)}")
         pmetrics.metric_fn(self.metric)  # validates the name
         if self.confidence is not None and not 0.0 < self.confidence < 1.0:
             raise InputError("--confidence", None, f"must be between 0 and 1 (exclusive), got {self.confidence}")
@@ -105,8 +103,9 @@ class FitConfig:
 
     def estimate_options(self) -> estimate.EstimateOptions:
         """How every candidate is estimated: this tool, the user's calibration, the band's confidence."""
-        return estimate.EstimateOptions(hls_tool=self.hls_tool, confidence=self.confidence or 0.9,
-                                        calibration=self.calibration)
+        return estimate.EstimateOptions(
+            hls_tool=self.hls_tool, confidence=self.confidence or 0.9, calibration=self.calibration
+        )
 
 
 __all__ = ["OBJECTIVES", "PRECISIONS", "SEARCH_STRATEGIES", "WEIGHT_METHODS", "FitConfig"]

@@ -27,6 +27,7 @@ class Designed(Protocol):
 
     def describe(self) -> str: ...
 
+
 #: weight of the binding (most used) resource in ``board_cost``; the rest share the remainder
 BINDING_WEIGHT = 0.75
 #: LUT-equivalent prices of a DSP and a BRAM_18K (issue #13's bench unit: LUT + 100 DSP + 200 BRAM_18K)
@@ -99,15 +100,27 @@ def closest(designs: Sequence[Designed], board: Board, caps: Caps, floor: float)
     best = min(pool, key=lambda d: (overshoot(d, board, caps)[1], -d.val_metric))
     r, _ratio, used, allowed = overshoot(best, board, caps)
     if best.meets_floor:
-        why = (f"closest design ({best.describe()}, retention {best.retention:.4f}) needs "
-               f"{r.upper()} {used} but the cap allows {allowed} on {board.name} "
-               f"(+{used - allowed}); raise --cap {r if r != 'bram18k' else 'bram'} or lower --min-retention")
+        why = (
+            f"closest design ({best.describe()}, retention {best.retention:.4f}) needs "
+            f"{r.upper()} {used} but the cap allows {allowed} on {board.name} "
+            f"(+{used - allowed}); raise --cap {r if r != 'bram18k' else 'bram'} or lower --min-retention"
+        )
     else:
         top = max(designs, key=lambda d: d.val_metric)
-        why = (f"no design keeps retention >= {floor} (best {top.retention:.4f}: {top.describe()}); "
-               f"the closest by resources ({best.describe()}) needs {r.upper()} {used} of {allowed} allowed")
+        why = (
+            f"no design keeps retention >= {floor} (best {top.retention:.4f}: {top.describe()}); "
+            f"the closest by resources ({best.describe()}) needs {r.upper()} {used} of {allowed} allowed"
+        )
     return best, why
 
 
-__all__ = ["BINDING_WEIGHT", "LUT_PER_BRAM18K", "LUT_PER_DSP", "board_cost", "closest", "lut_equivalent",
-           "overshoot", "pareto_front"]
+__all__ = [
+    "BINDING_WEIGHT",
+    "LUT_PER_BRAM18K",
+    "LUT_PER_DSP",
+    "board_cost",
+    "closest",
+    "lut_equivalent",
+    "overshoot",
+    "pareto_front",
+]

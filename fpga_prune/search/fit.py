@@ -32,22 +32,22 @@ from typing import Any
 
 import numpy as np
 
-from fpga_prune.search import cost as cost_mod
 from fpga_prune.arith import emulate
-from fpga_prune.estimate import core as estimate
-from fpga_prune.search import precision
-from fpga_prune.search.config import FitConfig
 from fpga_prune.boards import Board, Caps
-from fpga_prune.search.cost import closest
+from fpga_prune.estimate import core as estimate
 from fpga_prune.estimate.da import usable_strategies
-from fpga_prune.progress import Progress
-from fpga_prune.model.features import Splits
 from fpga_prune.hls.adapter import network_from_keras
 from fpga_prune.hls.settings import HlsSettings, LayerSettings
+from fpga_prune.model.features import Splits
+from fpga_prune.progress import Progress
 from fpga_prune.prune import graph, structured
-from fpga_prune.prune.graph import nonzero_weights, sparsity, widths
 from fpga_prune.prune import masks as masks_mod
 from fpga_prune.prune import metrics as pmetrics
+from fpga_prune.prune.graph import nonzero_weights, sparsity, widths
+from fpga_prune.search import cost as cost_mod
+from fpga_prune.search import precision
+from fpga_prune.search.config import FitConfig
+from fpga_prune.search.cost import closest
 
 #: sparsities each layer is swept over alone for the per-layer sensitivity curves
 SENSITIVITY_GRID = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98)
@@ -93,18 +93,28 @@ class Design:
     def summary(self) -> dict[str, Any]:
         tot = self.estimate.totals
         return {
-            "index": self.index, "stage": self.stage, "widths": list(self.widths),
+            "index": self.index,
+            "stage": self.stage,
+            "widths": list(self.widths),
             "sparsity": round(self.sparsity, 6),
-            "effective_sparsity": round(self.effective_sparsity, 6), "weight_bits": self.weight_bits,
-            "strategy": self.strategy, "reuse_factor": self.reuse_factor,
-            "val_metric": round(self.val_metric, 6), "retention": round(self.retention, 6),
-            "fits": self.fits, "meets_floor": self.meets_floor,
-            "dsp": tot["dsp"], "bram18k": tot["bram18k"], "lut": tot["lut"], "ff": tot["ff"],
+            "effective_sparsity": round(self.effective_sparsity, 6),
+            "weight_bits": self.weight_bits,
+            "strategy": self.strategy,
+            "reuse_factor": self.reuse_factor,
+            "val_metric": round(self.val_metric, 6),
+            "retention": round(self.retention, 6),
+            "fits": self.fits,
+            "meets_floor": self.meets_floor,
+            "dsp": tot["dsp"],
+            "bram18k": tot["bram18k"],
+            "lut": tot["lut"],
+            "ff": tot["ff"],
             "latency_cycles": self.estimate.latency_cycles,
             "upper": {r: self.estimate.upper()[r] for r in ("dsp", "bram18k", "lut", "ff")},
             "cost": round(self.cost, 6) if math.isfinite(self.cost) else None,
             "lut_equivalent": cost_mod.lut_equivalent(tot),
-            "precision": None if self.plan is None else self.plan.to_dict(), "tuning": self.tuning,
+            "precision": None if self.plan is None else self.plan.to_dict(),
+            "tuning": self.tuning,
         }
 
 
@@ -158,19 +168,26 @@ def weight_bit_options(model, cfg: FitConfig) -> tuple[int, ...]:
     return cfg.weight_bits
 
 
-def hardware_settings(model, bits: int, strategy: str, reuse: int, cfg: FitConfig,
-                      board: Board) -> HlsSettings:
+def hardware_settings(model, bits: int, strategy: str, reuse: int, cfg: FitConfig, board: Board) -> HlsSettings:
     """The hls4ml settings of one candidate: per-layer weight precision from the
     weights (QKeras layers keep the type their quantizer gives hls4ml)."""
     layers = []
     for d in graph.dense_layers(model):
         w = graph.kernel(d)
-        prec = None if quantizer_bits(d) is not None else weight_precision(
-            float(np.max(np.abs(w))) if w.size else 0.0, bits)
+        prec = (
+            None
+            if quantizer_bits(d) is not None
+            else weight_precision(float(np.max(np.abs(w))) if w.size else 0.0, bits)
+        )
         layers.append((d.name, LayerSettings(weight=prec, strategy=strategy, reuse_factor=reuse)))
-    return HlsSettings(default_precision=cfg.input_precision, strategy=strategy, reuse_factor=reuse,
-                       part=board.part, clock_period_ns=board.clock_period_ns,
-                       layers=tuple(sorted(layers)))
+    return HlsSettings(
+        default_precision=cfg.input_precision,
+        strategy=strategy,
+        reuse_factor=reuse,
+        part=board.part,
+        clock_period_ns=board.clock_period_ns,
+        layers=tuple(sorted(layers)),
+    )
 
 
 def reuses_for(strategy: str, cfg: FitConfig, model) -> list[int]:
@@ -181,8 +198,11 @@ def reuses_for(strategy: str, cfg: FitConfig, model) -> list[int]:
 def reuse_grid(cfg: FitConfig, model) -> list[int]:
     """Resource-strategy reuse factors valid for every layer, smallest first."""
     dense = graph.dense_layers(model)
-    return [rf for rf in (1,) + tuple(cfg.reuse_factors)
-            if all(rf in estimate.valid_reuse_factors(int(d.input_shape[-1]), int(d.units)) for d in dense)]
+    return [
+        rf
+        for rf in (1,) + tuple(cfg.reuse_factors)
+        if all(rf in estimate.valid_reuse_factors(int(d.input_shape[-1]), int(d.units)) for d in dense)
+    ]
 
 
 def hardware_metric(network, x_val: np.ndarray, y_val: np.ndarray, cfg: FitConfig) -> float:
@@ -202,13 +222,18 @@ def _fit_fn(splits: Splits, cfg: FitConfig):
     n_classes = splits.train.n_classes
     loss = "binary_crossentropy" if n_classes == 2 else "sparse_categorical_crossentropy"
     ytype = np.float32 if n_classes == 2 else np.int64
-    base = masks_mod.keras_fit(splits.train.X, splits.train.y.astype(ytype), loss,
-                               epochs=cfg.finetune_epochs, batch_size=256,
-                               validation_data=(splits.val.X, splits.val.y.astype(ytype)), seed=cfg.seed)
+    base = masks_mod.keras_fit(
+        splits.train.X,
+        splits.train.y.astype(ytype),
+        loss,
+        epochs=cfg.finetune_epochs,
+        batch_size=256,
+        validation_data=(splits.val.X, splits.val.y.astype(ytype)),
+        seed=cfg.seed,
+    )
 
     def fit(model, callbacks):
-        stop = tf.keras.callbacks.EarlyStopping(monitor="val_loss", patience=cfg.patience,
-                                                restore_best_weights=True)
+        stop = tf.keras.callbacks.EarlyStopping(monitor="val_loss", patience=cfg.patience, restore_best_weights=True)
         return base(model, [*callbacks, stop])
 
     return fit
@@ -218,8 +243,9 @@ def _fit_fn(splits: Splits, cfg: FitConfig):
 
 
 class _Search:
-    def __init__(self, dense_model, splits: Splits, board: Board, caps: Caps, cfg: FitConfig,
-                 progress: Progress | None) -> None:
+    def __init__(
+        self, dense_model, splits: Splits, board: Board, caps: Caps, cfg: FitConfig, progress: Progress | None
+    ) -> None:
         self.splits, self.board, self.caps, self.cfg = splits, board, caps, cfg
         self.say = progress or (lambda _msg: None)
         self.designs: list[Design] = []
@@ -239,9 +265,23 @@ class _Search:
         est = estimate.estimate(network_from_keras(model, settings), self.board, self.cfg.estimate_options())
         fits = (est.fits_upper if self.cfg.confidence else est.fits)(self.board, self.caps)
         eff = 1.0 - nonzero_weights(model)[0] / self.dense_weights
-        d = Design(len(self.designs), stage, widths(model), sparsity(model), eff, bits, settings, est, metric,
-                   metric / self.dense_val if self.dense_val else float("nan"), fits, metric >= self.floor, model,
-                   cost_mod.board_cost(est.upper(), self.board, self.caps), **kw)
+        d = Design(
+            len(self.designs),
+            stage,
+            widths(model),
+            sparsity(model),
+            eff,
+            bits,
+            settings,
+            est,
+            metric,
+            metric / self.dense_val if self.dense_val else float("nan"),
+            fits,
+            metric >= self.floor,
+            model,
+            cost_mod.board_cost(est.upper(), self.board, self.caps),
+            **kw,
+        )
         self.designs.append(d)
         return d
 
@@ -259,13 +299,15 @@ class _Search:
             key = (model, bits)  # the key holds the model, so an id can never be reused
             if key not in self._metric_cache:
                 base = hardware_settings(model, bits, "latency", 1, self.cfg, self.board)
-                self._metric_cache[key] = hardware_metric(network_from_keras(model, base), self.splits.val.X,
-                                                          self.splits.val.y, self.cfg)
+                self._metric_cache[key] = hardware_metric(
+                    network_from_keras(model, base), self.splits.val.X, self.splits.val.y, self.cfg
+                )
             metric = self._metric_cache[key]
             meets = metric >= self.floor
             for rf in reuses:
-                d = self.design(model, stage, hardware_settings(model, bits, strategy, rf, self.cfg, self.board),
-                                bits, metric)
+                d = self.design(
+                    model, stage, hardware_settings(model, bits, strategy, rf, self.cfg, self.board), bits, metric
+                )
                 if d.fits and meets:
                     good.append(d)
                 if d.fits:
@@ -273,12 +315,20 @@ class _Search:
             if not meets:
                 break  # fewer bits will not do better
         arch = "-".join(map(str, w))
-        self.say(f"{stage:<12} {arch:<16} sparsity {s:4.0%} {strategy:<8}: "
-                 f"{len(good)} design(s) fit at retention >= {self.cfg.min_retention}")
+        self.say(
+            f"{stage:<12} {arch:<16} sparsity {s:4.0%} {strategy:<8}: "
+            f"{len(good)} design(s) fit at retention >= {self.cfg.min_retention}"
+        )
         return good
 
-    def precision_level(self, model, stage: str, strategies: Sequence[str],
-                        start: precision.PrecisionPlan | None = None, tuning: str = "pruning") -> list[Design]:
+    def precision_level(
+        self,
+        model,
+        stage: str,
+        strategies: Sequence[str],
+        start: precision.PrecisionPlan | None = None,
+        tuning: str = "pruning",
+    ) -> list[Design]:
         """Per-layer precision of one model (``precision.search`` on the bit-accurate validation
         metric, target: ``precision_tolerance`` below the start plan's metric and not below the floor
         plus ``margin``), costed under every strategy; every
@@ -295,8 +345,11 @@ class _Search:
             return hardware_metric(net, self.splits.val.X, self.splits.val.y, self.cfg)
 
         start = start or precision.uniform_plan(model)
-        floor = self.floor if self.cfg.objective == "resources" else \
-            (self.cfg.min_retention + self.cfg.margin) * self.dense_val
+        floor = (
+            self.floor
+            if self.cfg.objective == "resources"
+            else (self.cfg.min_retention + self.cfg.margin) * self.dense_val
+        )
         target = max(floor, evaluate(start) - self.cfg.precision_tolerance)
         found = precision.search(start, evaluate, target, precision.min_bits(rng))
         self.precision_sensitivity[model] = found.sensitivity
@@ -308,14 +361,23 @@ class _Search:
             seen.add(plan)
             for strategy in strategies:
                 for rf in reuses_for(strategy, self.cfg, model):
-                    d = self.design(model, stage, settings(plan, strategy, rf), plan.max_weight_bits, metric,
-                                    plan=plan, tuning=tuning)
+                    d = self.design(
+                        model,
+                        stage,
+                        settings(plan, strategy, rf),
+                        plan.max_weight_bits,
+                        metric,
+                        plan=plan,
+                        tuning=tuning,
+                    )
                     if d.fits and d.meets_floor:
                         good.append(d)
                     if d.fits:
                         break
-        self.say(f"{stage:<12} {'-'.join(map(str, widths(model))):<16} {found.plan.describe()}"
-                 f"{' after QAT' if tuning == 'qat' else ''}: validation {self.cfg.metric} {found.metric:.4f}")
+        self.say(
+            f"{stage:<12} {'-'.join(map(str, widths(model))):<16} {found.plan.describe()}"
+            f"{' after QAT' if tuning == 'qat' else ''}: validation {self.cfg.metric} {found.metric:.4f}"
+        )
         return good
 
     def structured_levels(self):
@@ -323,8 +385,9 @@ class _Search:
         import tensorflow as tf  # noqa: PLC0415
 
         for frac in self.cfg.neuron_fractions:
-            res = structured.prune_neurons(self.dense, fraction=frac, criterion=self.cfg.neuron_criterion,
-                                           x_train=self.splits.train.X)
+            res = structured.prune_neurons(
+                self.dense, fraction=frac, criterion=self.cfg.neuron_criterion, x_train=self.splits.train.X
+            )
             model = res.model
             tf.keras.utils.set_random_seed(self.cfg.seed)
             self.fit(model, [])
@@ -356,8 +419,9 @@ class _Search:
                 ratios = sensitivity.ratios_for_target(sens, min(target, SENSITIVITY_GRID[-1]))
                 if previous is not None:  # never ask a layer for less than it already lost
                     ratios = {n: max(r, 1.0 - float(previous[n].mean())) for n, r in ratios.items()}
-                m = masks_mod.weight_masks(model, criterion, scope="layer", per_layer=ratios, data=data,
-                                           previous=previous)
+                m = masks_mod.weight_masks(
+                    model, criterion, scope="layer", per_layer=ratios, data=data, previous=previous
+                )
             else:
                 m = masks_mod.weight_masks(model, criterion, target, scope="global", data=data, previous=previous)
             previous = m
@@ -373,8 +437,10 @@ class _Search:
         last_ok = self.dense
         for model in self.structured_levels():
             if self._float_metric(model) < self.floor:
-                self.say(f"structured   {'-'.join(map(str, widths(model)))}: below the floor; "
-                         "continuing with unstructured pruning")
+                self.say(
+                    f"structured   {'-'.join(map(str, widths(model)))}: below the floor; "
+                    "continuing with unstructured pruning"
+                )
                 break
             last_ok = model
             yield model, "structured"
@@ -456,20 +522,39 @@ class _Search:
         planned = [d for d in good if d.plan is not None]
         if cfg.qat and planned:
             top = self.confident_cheapest(planned)
-            tuned = precision.qat(top.model, top.plan, self._ranges[top.model], self.fit,
-                                  masks_mod.Masks.from_model(top.model))
+            tuned = precision.qat(
+                top.model, top.plan, self._ranges[top.model], self.fit, masks_mod.Masks.from_model(top.model)
+            )
             good += self.precision_level(tuned, top.stage, strategies, start=top.plan, tuning="qat")
         return self.result(self.confident_cheapest(good) if good else None)
 
     def result(self, chosen: Design | None) -> FitResult:
         sens = self.precision_sensitivity.get(chosen.model) if chosen is not None else None
         if chosen is not None:
-            return FitResult(chosen, True, self.dense_val, tuple(self.designs), self.cfg, self.board, self.caps,
-                             sensitivity=self.sensitivity, precision_sensitivity=sens)
+            return FitResult(
+                chosen,
+                True,
+                self.dense_val,
+                tuple(self.designs),
+                self.cfg,
+                self.board,
+                self.caps,
+                sensitivity=self.sensitivity,
+                precision_sensitivity=sens,
+            )
         chosen, why = closest(self.designs, self.board, self.caps, self.cfg.min_retention)
-        return FitResult(chosen, False, self.dense_val, tuple(self.designs), self.cfg, self.board, self.caps, why,
-                         sensitivity=self.sensitivity,
-                         precision_sensitivity=self.precision_sensitivity.get(chosen.model))
+        return FitResult(
+            chosen,
+            False,
+            self.dense_val,
+            tuple(self.designs),
+            self.cfg,
+            self.board,
+            self.caps,
+            why,
+            sensitivity=self.sensitivity,
+            precision_sensitivity=self.precision_sensitivity.get(chosen.model),
+        )
 
 
 def _cost_key(d: Design) -> tuple[float, float, int, int]:
@@ -488,8 +573,10 @@ def choose(good: Sequence[Design], tolerance: float) -> Design:
     bits (closest to the trained model), then fewest DSPs."""
     best = max(d.val_metric for d in good)
     near = [d for d in good if d.val_metric >= best - tolerance]
-    return min(near, key=lambda d: (d.estimate.latency_cycles, -d.weight_bits,
-                                    d.estimate.totals["dsp"], -d.val_metric, d.index))
+    return min(
+        near,
+        key=lambda d: (d.estimate.latency_cycles, -d.weight_bits, d.estimate.totals["dsp"], -d.val_metric, d.index),
+    )
 
 
 def _predict(model, x: np.ndarray) -> np.ndarray:
@@ -498,8 +585,14 @@ def _predict(model, x: np.ndarray) -> np.ndarray:
     return predict_proba(model, x)
 
 
-def prune_to_fit(dense_model, splits: Splits, board: Board, caps: Caps | None = None,
-                 cfg: FitConfig | None = None, progress: Progress | None = None) -> FitResult:
+def prune_to_fit(
+    dense_model,
+    splits: Splits,
+    board: Board,
+    caps: Caps | None = None,
+    cfg: FitConfig | None = None,
+    progress: Progress | None = None,
+) -> FitResult:
     """Search for the best design that fits ``board`` under ``caps`` (see module doc)."""
     search = _Search(dense_model, splits, board, caps or Caps(), cfg or FitConfig(), progress)
     return search.run_resources() if search.cfg.objective == "resources" else search.run()
@@ -512,5 +605,14 @@ def fit_failure(result: FitResult) -> str | None:
     return f"no design fits {result.board.name} at retention >= {result.config.min_retention}: {result.shortfall}"
 
 
-__all__ = ["Design", "FitResult", "cheapest", "choose", "closest",
-           "fit_failure", "hardware_settings", "prune_to_fit", "weight_precision"]
+__all__ = [
+    "Design",
+    "FitResult",
+    "cheapest",
+    "choose",
+    "closest",
+    "fit_failure",
+    "hardware_settings",
+    "prune_to_fit",
+    "weight_precision",
+]

@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from fpga_prune.boards import Board
 from fpga_prune.arith.fixed import FixedType
+from fpga_prune.boards import Board
 from fpga_prune.hls.settings import HlsSettings, LayerSettings
 from fpga_prune.prune import graph
 
@@ -93,8 +93,9 @@ def ranges(model, x_train: np.ndarray) -> Ranges:
 
     dense = graph.dense_layers(model)
     kernels = tuple((d.name, float(np.max(np.abs(graph.kernel(d))))) for d in dense)
-    biases = tuple((d.name, float(np.max(np.abs(d.get_weights()[1]))) if len(d.get_weights()) > 1 else 0.0)
-                   for d in dense)
+    biases = tuple(
+        (d.name, float(np.max(np.abs(d.get_weights()[1]))) if len(d.get_weights()) > 1 else 0.0) for d in dense
+    )
     names = relu_names(model)
     relus: list[tuple[str, float]] = []
     if names:
@@ -116,13 +117,19 @@ class PrecisionPlan:
     result_bits: tuple[tuple[str, int], ...]
 
     def knobs(self) -> dict[Knob, int]:
-        return {("input", ""): self.input_bits, **{("weight", n): b for n, b in self.weight_bits},
-                **{("result", n): b for n, b in self.result_bits}}
+        return {
+            ("input", ""): self.input_bits,
+            **{("weight", n): b for n, b in self.weight_bits},
+            **{("result", n): b for n, b in self.result_bits},
+        }
 
     @classmethod
     def from_knobs(cls, k: dict[Knob, int]) -> PrecisionPlan:
-        return cls(k[("input", "")], tuple(sorted((n, b) for (kind, n), b in k.items() if kind == "weight")),
-                   tuple(sorted((n, b) for (kind, n), b in k.items() if kind == "result")))
+        return cls(
+            k[("input", "")],
+            tuple(sorted((n, b) for (kind, n), b in k.items() if kind == "weight")),
+            tuple(sorted((n, b) for (kind, n), b in k.items() if kind == "result")),
+        )
 
     @property
     def max_weight_bits(self) -> int:
@@ -139,8 +146,11 @@ class PrecisionPlan:
 
 def uniform_plan(model, bits: int = 16) -> PrecisionPlan:
     """Every knob at ``bits`` (the search's starting point)."""
-    return PrecisionPlan(bits, tuple(sorted((d.name, bits) for d in graph.dense_layers(model))),
-                         tuple(sorted((hw, bits) for _d, hw in relu_names(model))))
+    return PrecisionPlan(
+        bits,
+        tuple(sorted((d.name, bits) for d in graph.dense_layers(model))),
+        tuple(sorted((hw, bits) for _d, hw in relu_names(model))),
+    )
 
 
 @dataclass(frozen=True)
@@ -190,13 +200,21 @@ def layer_overrides(plan: PrecisionPlan, rng: Ranges) -> tuple[str, dict[str, di
     return str(t.input), out
 
 
-def settings(plan: PrecisionPlan, rng: Ranges, strategy: str, reuse: int, default_precision: str,
-             board: Board) -> HlsSettings:
+def settings(
+    plan: PrecisionPlan, rng: Ranges, strategy: str, reuse: int, default_precision: str, board: Board
+) -> HlsSettings:
     """The hls4ml settings of a plan (input, weight, bias and ReLU result types per layer)."""
     inp, over = layer_overrides(plan, rng)
     layers = tuple(sorted((n, LayerSettings(strategy=strategy, reuse_factor=reuse, **d)) for n, d in over.items()))
-    return HlsSettings(default_precision=default_precision, input_precision=inp, strategy=strategy,
-                       reuse_factor=reuse, part=board.part, clock_period_ns=board.clock_period_ns, layers=layers)
+    return HlsSettings(
+        default_precision=default_precision,
+        input_precision=inp,
+        strategy=strategy,
+        reuse_factor=reuse,
+        part=board.part,
+        clock_period_ns=board.clock_period_ns,
+        layers=layers,
+    )
 
 
 @dataclass(frozen=True)
@@ -220,8 +238,12 @@ def min_bits(rng: Ranges) -> dict[Knob, int]:
     return out
 
 
-def search(start: PrecisionPlan, evaluate: Callable[[PrecisionPlan], float], target: float,
-           narrowest: dict[Knob, int] | None = None) -> PrecisionSearch:
+def search(
+    start: PrecisionPlan,
+    evaluate: Callable[[PrecisionPlan], float],
+    target: float,
+    narrowest: dict[Knob, int] | None = None,
+) -> PrecisionSearch:
     """Fewest bits per knob that keep ``evaluate(plan) >= target`` (see the module doc).
 
     Knobs only narrow from ``start``.  Sensitivity sweep: each knob alone,
@@ -298,9 +320,12 @@ def qat(model: tf.keras.Model, plan: PrecisionPlan, rng: Ranges, fit: FitFn, mas
         cfg = layer.get_config()
         if kind == "Dense":
             w_t, b_t = t.weights[layer.name], t.biases[layer.name]
-            x = QDense(layer.units, name=layer.name,
-                       kernel_quantizer=quantized_bits(w_t.width, w_t.integer - 1, alpha=1),
-                       bias_quantizer=quantized_bits(b_t.width, b_t.integer - 1, alpha=1))(x)
+            x = QDense(
+                layer.units,
+                name=layer.name,
+                kernel_quantizer=quantized_bits(w_t.width, w_t.integer - 1, alpha=1),
+                bias_quantizer=quantized_bits(b_t.width, b_t.integer - 1, alpha=1),
+            )(x)
             act = cfg.get("activation")
             if act == "relu":
                 r_t = t.results[relu_for[layer.name]]
@@ -325,6 +350,22 @@ def qat(model: tf.keras.Model, plan: PrecisionPlan, rng: Ranges, fit: FitFn, mas
     return out
 
 
-__all__ = ["INPUT_GRID", "RESULT_GRID", "WEIGHT_GRID", "PlanTypes", "PrecisionPlan", "PrecisionSearch",
-           "Ranges", "layer_overrides", "min_bits", "qat", "ranges", "relu_names", "search", "settings",
-           "signed_integer_bits", "types", "uniform_plan"]
+__all__ = [
+    "INPUT_GRID",
+    "RESULT_GRID",
+    "WEIGHT_GRID",
+    "PlanTypes",
+    "PrecisionPlan",
+    "PrecisionSearch",
+    "Ranges",
+    "layer_overrides",
+    "min_bits",
+    "qat",
+    "ranges",
+    "relu_names",
+    "search",
+    "settings",
+    "signed_integer_bits",
+    "types",
+    "uniform_plan",
+]

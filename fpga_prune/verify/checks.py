@@ -56,9 +56,16 @@ class Check:
         return self.mismatches == 0 and not self.failure
 
     def to_dict(self) -> JsonObject:
-        return {"name": self.name, "kind": self.kind, "vectors": self.vectors,
-                "mismatches": self.mismatches, "passed": self.passed,
-                "seconds": round(self.seconds, 3), "failure": self.failure, **self.details}
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "vectors": self.vectors,
+            "mismatches": self.mismatches,
+            "passed": self.passed,
+            "seconds": round(self.seconds, 3),
+            "failure": self.failure,
+            **self.details,
+        }
 
 
 def _load_raw(path: Path) -> np.ndarray:
@@ -87,9 +94,12 @@ def load_project(project: Path):
     x = _load_raw(project / "tb_data" / "inputs_raw.dat")
     y = _load_raw(project / "tb_data" / "expected_raw.dat")
     if x.shape[0] != y.shape[0] or x.shape[1] != network.n_inputs or y.shape[1] != network.n_outputs:
-        raise InputError(project / "tb_data", None,
-                         f"vector files have shapes {x.shape} / {y.shape}, the network "
-                         f"{network.n_inputs} inputs / {network.n_outputs} outputs")
+        raise InputError(
+            project / "tb_data",
+            None,
+            f"vector files have shapes {x.shape} / {y.shape}, the network "
+            f"{network.n_inputs} inputs / {network.n_outputs} outputs",
+        )
     return network, x, y
 
 
@@ -102,9 +112,14 @@ def check_bit_accurate(network, x: np.ndarray, y: np.ndarray) -> Check:
     seconds = time.perf_counter() - t0
     bad = np.flatnonzero((got != y).any(axis=1))
     first = [{"vector": int(i), "expected": y[i].tolist(), "got": got[i].tolist()} for i in bad[:10]]
-    return Check("bit_accurate_model", "bit_accurate", int(len(x)), int(len(bad)), seconds,
-                 {"first_mismatches": first,
-                  "inferences_per_s": round(len(x) / seconds) if seconds > 0 else None})
+    return Check(
+        "bit_accurate_model",
+        "bit_accurate",
+        int(len(x)),
+        int(len(bad)),
+        seconds,
+        {"first_mismatches": first, "inferences_per_s": round(len(x) / seconds) if seconds > 0 else None},
+    )
 
 
 def check_csim(project: Path, top: str) -> Check:
@@ -116,9 +131,19 @@ def check_csim(project: Path, top: str) -> Check:
             raise InputError(project, rel, "missing, so there is no C simulation to run (pass --no-csim to skip it)")
     t0 = time.perf_counter()
     res = run_csim(project, top=top)
-    return Check("hls4ml_csim", "csim", res.n_vectors, res.mismatching_vectors, time.perf_counter() - t0,
-                 {"first_mismatches": list(res.first), "testbench": res.tb_summary,
-                  "compile_seconds": round(res.compile_seconds, 2), "run_seconds": round(res.run_seconds, 2)})
+    return Check(
+        "hls4ml_csim",
+        "csim",
+        res.n_vectors,
+        res.mismatching_vectors,
+        time.perf_counter() - t0,
+        {
+            "first_mismatches": list(res.first),
+            "testbench": res.tb_summary,
+            "compile_seconds": round(res.compile_seconds, 2),
+            "run_seconds": round(res.run_seconds, 2),
+        },
+    )
 
 
 def check_rtl(project: Path, sim: str, opts: VerifyOptions, vectors_dir: Path | None = None) -> Check:
@@ -133,22 +158,51 @@ def check_rtl(project: Path, sim: str, opts: VerifyOptions, vectors_dir: Path | 
     vectors_dir = vectors_dir or project / "vectors"
     if not Path(rtl_dir).is_dir():
         raise InputError(rtl_dir, None, "no RTL directory (give --rtl DIR with Verilog from Vitis)")
-    build = verify_rtl.build_rtl(rtl_dir, sim, ports=opts.ports, waves=opts.waves,
-                                 build_dir=project / "build" / "verify" / sim, vectors_dir=vectors_dir,
-                                 top=opts.rtl_top)
+    build = verify_rtl.build_rtl(
+        rtl_dir,
+        sim,
+        ports=opts.ports,
+        waves=opts.waves,
+        build_dir=project / "build" / "verify" / sim,
+        vectors_dir=vectors_dir,
+        top=opts.rtl_top,
+    )
     res = verify_rtl.run_tests(build, vectors_dir, vectors=opts.vectors)
     failing = [f"{name}: {rep['failure']}" for name, rep in sorted(res.tests.items()) if not rep.get("passed")]
     details = {
-        "simulator": res.simulator, "version": res.version, "latency_cycles": res.latency_cycles,
-        "ii": res.ii, "build_seconds": round(res.build_seconds, 2),
+        "simulator": res.simulator,
+        "version": res.version,
+        "latency_cycles": res.latency_cycles,
+        "ii": res.ii,
+        "build_seconds": round(res.build_seconds, 2),
         "inferences_per_s": round(res.inferences_per_second, 1),
         "first_mismatches": [verify_rtl.format_mismatch(m) for m in res.first_mismatches],
-        "tests": {name: {k: rep.get(k) for k in ("passed", "vectors", "mismatches", "mismatches_by_output",
-                                                  "missing", "latency_cycles", "ii", "failure")}
-                  for name, rep in sorted(res.tests.items())},
-        "vector_set": res.vectors, "junit": res.junit, "rtl_dir": str(rtl_dir), "top": build.top,
-        "ports": {"block_protocol": build.ports.block_protocol, "input": build.ports.input,
-                  "input_vld": build.ports.input_vld, "outputs": list(build.ports.outputs)},
+        "tests": {
+            name: {
+                k: rep.get(k)
+                for k in (
+                    "passed",
+                    "vectors",
+                    "mismatches",
+                    "mismatches_by_output",
+                    "missing",
+                    "latency_cycles",
+                    "ii",
+                    "failure",
+                )
+            }
+            for name, rep in sorted(res.tests.items())
+        },
+        "vector_set": res.vectors,
+        "junit": res.junit,
+        "rtl_dir": str(rtl_dir),
+        "top": build.top,
+        "ports": {
+            "block_protocol": build.ports.block_protocol,
+            "input": build.ports.input,
+            "input_vld": build.ports.input_vld,
+            "outputs": list(build.ports.outputs),
+        },
         "waves": list(res.waves),
     }
     failure = "" if res.mismatches or not failing else "; ".join(failing)[:2000]

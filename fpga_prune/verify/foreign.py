@@ -46,14 +46,26 @@ def _model_check(project: Path, sig: TopSignature, x: np.ndarray, ref: np.ndarra
         net = read_project(project).network
         trace = emulate.trace(net, x)
     except InputError as exc:
-        return Check("bit_accurate_model", "bit_accurate", 0, 0, time.perf_counter() - t0,
-                     {"modelled": False, "not_modelled": str(exc), "first_mismatches": []})
+        return Check(
+            "bit_accurate_model",
+            "bit_accurate",
+            0,
+            0,
+            time.perf_counter() - t0,
+            {"modelled": False, "not_modelled": str(exc), "first_mismatches": []},
+        )
     got = np.asarray(trace[-1], dtype=np.int64)
     names = [f"{a.name}[{i}]" for a in sig.outputs for i in range(a.size)]
     if got.shape != ref.shape:
-        return Check("bit_accurate_model", "bit_accurate", len(x), len(x), time.perf_counter() - t0,
-                     {"modelled": True, "first_mismatches": []},
-                     failure=f"model gives {got.shape[1]} outputs, the C simulation {ref.shape[1]}")
+        return Check(
+            "bit_accurate_model",
+            "bit_accurate",
+            len(x),
+            len(x),
+            time.perf_counter() - t0,
+            {"modelled": True, "first_mismatches": []},
+            failure=f"model gives {got.shape[1]} outputs, the C simulation {ref.shape[1]}",
+        )
     diff = got != ref
     bad = np.flatnonzero(diff.any(axis=1))
     by_output = {names[j]: int(diff[:, j].sum()) for j in range(diff.shape[1]) if diff[:, j].any()}
@@ -61,11 +73,25 @@ def _model_check(project: Path, sig: TopSignature, x: np.ndarray, ref: np.ndarra
     first_layer = next((r for r in layers if r.get("disagreeing_vectors")), None)
     first = [f"vector {int(i)}: C simulation {ref[i].tolist()} model {got[i].tolist()}" for i in bad[:5]]
     if first_layer:
-        first.insert(0, f"first disagreeing layer: {first_layer['layer']} (layer {first_layer['index']}, "
-                        f"{first_layer['disagreeing_vectors']} vectors, first vector {first_layer['first_vector']})")
-    return Check("bit_accurate_model", "bit_accurate", len(x), len(bad), time.perf_counter() - t0,
-                 {"modelled": True, "compared_with": "hls4ml_csim", "mismatches_by_output": by_output,
-                  "layers": layers, "first_mismatches": first})
+        first.insert(
+            0,
+            f"first disagreeing layer: {first_layer['layer']} (layer {first_layer['index']}, "
+            f"{first_layer['disagreeing_vectors']} vectors, first vector {first_layer['first_vector']})",
+        )
+    return Check(
+        "bit_accurate_model",
+        "bit_accurate",
+        len(x),
+        len(bad),
+        time.perf_counter() - t0,
+        {
+            "modelled": True,
+            "compared_with": "hls4ml_csim",
+            "mismatches_by_output": by_output,
+            "layers": layers,
+            "first_mismatches": first,
+        },
+    )
 
 
 def verify_hls_project(project: Path, opts: VerifyOptions, say) -> list[Check]:
@@ -80,20 +106,40 @@ def verify_hls_project(project: Path, opts: VerifyOptions, say) -> list[Check]:
     t0 = time.perf_counter()
     run = run_project_csim(project, sig, x, build / "csim")
     ref = run.outputs_raw
-    checks = [Check("hls4ml_csim", "csim", len(x), 0, time.perf_counter() - t0,
-                    {"role": "reference", "top": sig.top, "runner": run.command,
-                     "compile_seconds": round(run.compile_seconds, 2), "run_seconds": round(run.run_seconds, 2),
-                     "input_type": str(sig.input.type),
-                     "outputs": [f"{a.name}[{a.size}] {a.type}" for a in sig.outputs]})]
+    checks = [
+        Check(
+            "hls4ml_csim",
+            "csim",
+            len(x),
+            0,
+            time.perf_counter() - t0,
+            {
+                "role": "reference",
+                "top": sig.top,
+                "runner": run.command,
+                "compile_seconds": round(run.compile_seconds, 2),
+                "run_seconds": round(run.run_seconds, 2),
+                "input_type": str(sig.input.type),
+                "outputs": [f"{a.name}[{a.size}] {a.type}" for a in sig.outputs],
+            },
+        )
+    ]
     say(f"C simulation ({sig.top}): {len(x)} vectors drawn over {sig.input.type} -> reference outputs")
     checks.append(_model_check(project, sig, x, ref, run))
     c = checks[-1]
-    say("bit-accurate model: " + (f"{c.mismatches} mismatches with the C simulation on {c.vectors} vectors"
-                                   if c.details.get("modelled") else f"not modelled ({c.details['not_modelled']})"))
+    say(
+        "bit-accurate model: "
+        + (
+            f"{c.mismatches} mismatches with the C simulation on {c.vectors} vectors"
+            if c.details.get("modelled")
+            else f"not modelled ({c.details['not_modelled']})"
+        )
+    )
     if opts.rtl_dir is None:
         if not c.details.get("modelled"):
-            raise InputError(project, None, f"nothing to compare the C simulation with: no --rtl, and "
-                             f"{c.details['not_modelled']}")
+            raise InputError(
+                project, None, f"nothing to compare the C simulation with: no --rtl, and {c.details['not_modelled']}"
+            )
         return checks
     vec_dir = build / "vectors"
     guess = vitis_default_ports(sig.top, _spec(sig.input), [_spec(a) for a in sig.outputs])

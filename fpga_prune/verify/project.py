@@ -53,7 +53,9 @@ class VerifyResult:
     def to_dict(self) -> dict[str, Any]:
         rtl = [c for c in self.checks if c.kind == "rtl"]
         return {
-            "format": VERIFY_FORMAT, "project": str(self.project), "ok": self.ok,
+            "format": VERIFY_FORMAT,
+            "project": str(self.project),
+            "ok": self.ok,
             # the vector set's size (an RTL check counts its vectors over all three tests)
             "vectors": max((int(c.details.get("vector_set", c.vectors)) for c in self.checks), default=0),
             "mismatches": sum(c.mismatches for c in self.checks),
@@ -90,7 +92,7 @@ def verify(project: str | Path, opts: VerifyOptions | None = None, progress: Pro
         return result
     network, x, y = load_project(project)
     if opts.vectors is not None:
-        x, y = x[:opts.vectors], y[:opts.vectors]
+        x, y = x[: opts.vectors], y[: opts.vectors]
     checks = [check_bit_accurate(network, x, y)]
     say(f"bit-accurate model: {checks[-1].mismatches} mismatches on {checks[-1].vectors} vectors")
     if opts.csim:
@@ -100,8 +102,10 @@ def verify(project: str | Path, opts: VerifyOptions | None = None, progress: Pro
         say(f"RTL simulation under {sim} ...")
         checks.append(check_rtl(project, sim, opts))
         c = checks[-1]
-        say(f"RTL {sim:<15} {c.mismatches} mismatches on {c.vectors} vectors, latency "
-            f"{c.details.get('latency_cycles')} cycles, II {c.details.get('ii')}")
+        say(
+            f"RTL {sim:<15} {c.mismatches} mismatches on {c.vectors} vectors, latency "
+            f"{c.details.get('latency_cycles')} cycles, II {c.details.get('ii')}"
+        )
     result = VerifyResult(project, tuple(checks), time.perf_counter() - t0)
     write_json_atomic(project / "verify.json", result.to_dict())
     write_bytes_atomic(project / "verify.xml", junit_xml(result).encode("utf-8"))
@@ -113,21 +117,26 @@ def summary_lines(result: VerifyResult) -> Sequence[str]:
     for c in result.checks:
         extra = ""
         if c.kind == "rtl":
-            extra = (f"  {c.details['simulator']} {c.details['version']}, latency {c.details['latency_cycles']} "
-                     f"cycles, II {c.details['ii']}, {c.details['inferences_per_s']:.0f} inferences/s")
+            extra = (
+                f"  {c.details['simulator']} {c.details['version']}, latency {c.details['latency_cycles']} "
+                f"cycles, II {c.details['ii']}, {c.details['inferences_per_s']:.0f} inferences/s"
+            )
         if c.details.get("role") == "reference":
-            lines.append(f"  {c.name:<20} reference: {c.vectors} vectors drawn over {c.details['input_type']} "
-                         f"({c.seconds:.1f} s)")
+            lines.append(
+                f"  {c.name:<20} reference: {c.vectors} vectors drawn over {c.details['input_type']} "
+                f"({c.seconds:.1f} s)"
+            )
             continue
         if c.details.get("modelled") is False:
             lines.append(f"  {c.name:<20} not compared: {c.details['not_modelled']}")
             continue
-        lines.append(f"  {c.name:<20} {c.mismatches:>6} mismatches / {c.vectors} vectors  "
-                     f"({c.seconds:.1f} s){extra}")
+        lines.append(f"  {c.name:<20} {c.mismatches:>6} mismatches / {c.vectors} vectors  ({c.seconds:.1f} s){extra}")
         for name, t in c.details.get("tests", {}).items():
             by = t.get("mismatches_by_output") or {}
-            lines.append(f"      {name:<18} {t.get('mismatches') or 0:>6} mismatches / {t.get('vectors')} vectors"
-                         + (f"  (outputs: {', '.join(f'{k} {v}' for k, v in sorted(by.items()))})" if by else ""))
+            lines.append(
+                f"      {name:<18} {t.get('mismatches') or 0:>6} mismatches / {t.get('vectors')} vectors"
+                + (f"  (outputs: {', '.join(f'{k} {v}' for k, v in sorted(by.items()))})" if by else "")
+            )
         by = c.details.get("mismatches_by_output") or {}
         if by:
             lines.append(f"      outputs: {', '.join(f'{k} {v}' for k, v in sorted(by.items()))}")
