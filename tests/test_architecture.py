@@ -10,6 +10,7 @@ the package ``__init__`` imports it first, before anything can import TensorFlow
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -208,3 +209,21 @@ if __name__ == "__main__":
         print("private:", hit)
     for hit in private_imports(sorted((ROOT / "tests").rglob("*.py")) + sorted((ROOT / "bench").rglob("*.py"))):
         print("private (tests/bench):", hit)
+
+
+def test_the_readme_python_api_imports_as_documented():
+    """The README's "Python API" section: its import lines run, and every dotted name it cites exists."""
+    import importlib
+
+    section = (ROOT / "README.md").read_text().split("## Python API", 1)[1].split("\n## ", 1)[0]
+    code = section.split("```python", 1)[1].split("```", 1)[0]
+    imports = "\n".join(line for line in code.splitlines() if line.startswith(("import ", "from ")))
+    exec(compile(imports, "README.md", "exec"), {})
+    cited = sorted(set(re.findall(r"`(fpga_prune(?:\.\w+)+)", section)))
+    assert cited, "the section cites no fpga_prune names"
+    for dotted in cited:
+        module, _, attr = dotted.rpartition(".")
+        try:
+            importlib.import_module(dotted)
+        except ModuleNotFoundError:
+            assert hasattr(importlib.import_module(module), attr), dotted
