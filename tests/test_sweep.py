@@ -381,7 +381,7 @@ def ray_cluster(tmp_path_factory):
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 300  # a loaded 2-core machine (the other xdist worker) joins slowly
         while time.monotonic() < deadline:
             out = subprocess.run(
                 [ray_bin, "status", "--address", f"127.0.0.1:{port}"], env=env, capture_output=True, text=True
