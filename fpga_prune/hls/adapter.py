@@ -9,6 +9,7 @@ integer weights, lookup tables from ``fpga_prune.arith.tables``).
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import weakref
@@ -53,7 +54,9 @@ def to_hls4ml_config(model, settings: HlsSettings) -> dict:
 
     Starts from ``hls4ml.utils.config_from_keras_model`` so QKeras quantizers
     give their own weight types and 'auto' types stay 'auto' for hls4ml to
-    infer; then applies the model-wide and per-layer settings.
+    infer; then applies the model-wide and per-layer settings.  This is the
+    one place settings become hls4ml's config: ``network_from_keras`` reads
+    the same dict, so the search sees the network hls4ml builds.
     """
     import hls4ml
 
@@ -70,14 +73,12 @@ def to_hls4ml_config(model, settings: HlsSettings) -> dict:
             raise InputError("hls settings", f"layers.{name}",
                              f"no such layer in the model (layers: {', '.join(sorted(known))})")
     class_of = {layer.name: type(layer).__name__ for layer in model.layers}
-    # a Sequential model's InputLayer is not in model.layers, but hls4ml gives it a config entry
-    class_of.update({layer.name: "InputLayer" for layer in getattr(model, "_input_layers", ())})
+    inputs = input_layer_names(model)
     for name, lc in layer_cfgs.items():
         ls = settings.layer(name)
         prec = lc.setdefault("Precision", {})
-        if class_of.get(name) == "InputLayer" or name not in class_of and "weight" not in prec:
-            if settings.input_precision is not None and class_of.get(name) == "InputLayer":
-                prec["result"] = _hls_precision(settings.input_precision)
+        if name in inputs and settings.input_precision is not None:
+            prec["result"] = _hls_precision(settings.input_precision)  # a layer's own ``result`` still wins
         if "ReuseFactor" in lc:
             lc["ReuseFactor"] = ls.reuse_factor or settings.reuse_factor
         if "weight" in prec:  # a layer with a kernel: strategy applies
@@ -87,19 +88,36 @@ def to_hls4ml_config(model, settings: HlsSettings) -> dict:
             val = getattr(ls, key)
             if val is not None:
                 prec[key] = _hls_precision(val)
-        if "TableSize" in lc or "table" in prec:
+        softmax = class_of.get(name) == "Softmax" or _is_softmax_cfg(model, name)
+        if "TableSize" in lc or "table" in prec or softmax:
             lc["TableSize"] = ls.table_size or settings.table_size
             ttype = ls.table_type or settings.table_type
             if ttype is not None:
-                prec["table"] = _hls_precision(ttype)
-        if class_of.get(name) == "Softmax" or _is_softmax_cfg(model, name):
+                _set_table_types(lc, _hls_precision(ttype), softmax)
+        if softmax:
             lc["Implementation"] = ls.softmax_implementation or settings.softmax_implementation
-            lc["TableSize"] = ls.table_size or settings.table_size
-            ttype = ls.table_type or settings.table_type
-            if ttype is not None:
-                prec["exp_table"] = _hls_precision(ttype)
-                prec["inv_table"] = _hls_precision(ttype)
     return cfg
+
+
+def input_layer_names(model) -> frozenset[str]:
+    """The names hls4ml gives ``model``'s input layers (a Sequential's InputLayer is not in ``model.layers``)."""
+    names = {layer.name for layer in model.layers if type(layer).__name__ == "InputLayer"}
+    names.update(layer.name for layer in getattr(model, "_input_layers", ()))
+    return frozenset(names)
+
+
+def _set_table_types(lc: dict, ttype: str, softmax: bool) -> None:
+    """An activation's lookup-table types, where hls4ml 1.3 reads them: the layer attributes ``table_t``
+    (sigmoid, legacy softmax), ``exp_table_t`` and ``inv_table_t`` (softmax).
+
+    Why not only ``Precision``: hls4ml keeps ``Precision.table``/``exp_table``/
+    ``inv_table`` in its config but no layer reads them (the tables kept their
+    ``ap_fixed<18,8>`` defaults); they are set too so the config reads true.
+    """
+    keys = ("table", "exp_table", "inv_table") if softmax else ("table",)
+    for key in keys:
+        lc["Precision"][key] = ttype
+        lc[f"{key}_t"] = ttype
 
 
 def _is_softmax_cfg(model, name: str) -> bool:
@@ -120,7 +138,7 @@ DaConstants = dict[str, tuple[np.ndarray, np.ndarray, FixedType, FixedType]]  # 
 _DA_CONSTANTS: weakref.WeakKeyDictionary[object, DaConstants] = weakref.WeakKeyDictionary()
 
 
-def _da_quantized(model, settings: HlsSettings) -> tuple[object, DaConstants]:
+def _da_quantized(model, settings: HlsSettings, cfg: dict) -> tuple[object, DaConstants]:
     """``model`` with each plain DA ``Dense``'s kernel and bias replaced by their fixed-point values.
 
     Why: hls4ml 1.3 hands da4ml the layer's *float* weights (``weight_t`` is
@@ -131,7 +149,6 @@ def _da_quantized(model, settings: HlsSettings) -> tuple[object, DaConstants]:
     """
     from fpga_prune.prune.graph import clone
 
-    default = to_fixed_type(settings.default_precision)
     consts: DaConstants = {}
     new_weights = []
     for layer in model.layers:
@@ -140,9 +157,8 @@ def _da_quantized(model, settings: HlsSettings) -> tuple[object, DaConstants]:
             raise InputError("hls settings", f"layers.{layer.name}.strategy", "distributed_arithmetic is "
                              "supported for plain Dense layers, not QKeras QDense")
         if type(layer).__name__ == "Dense" and settings.strategy_of(layer.name) == DA:
-            ls = settings.layer(layer.name)
-            w_t = default if ls.weight in (None, "auto") else to_fixed_type(ls.weight)
-            b_t = default if ls.bias in (None, "auto") else to_fixed_type(ls.bias)
+            w_t = resolved_precision(cfg, layer.name, "weight")[1]
+            b_t = resolved_precision(cfg, layer.name, "bias")[1]
             kernel = ws[0]
             bias = ws[1] if len(ws) > 1 else np.zeros(kernel.shape[1], kernel.dtype)
             w_raw = _writer_raw(kernel, w_t).reshape(kernel.shape)
@@ -169,7 +185,7 @@ def convert(model, settings: HlsSettings, output_dir: str | Path, part: str | No
     import hls4ml
 
     cfg = to_hls4ml_config(model, settings)
-    model, consts = _da_quantized(model, settings)
+    model, consts = _da_quantized(model, settings, cfg)
     hls_model = hls4ml.converters.convert_from_keras_model(
         model, hls_config=cfg, output_dir=str(output_dir), backend="Vitis", io_type=settings.io_type,
         part=part or settings.part, clock_period=clock_period or settings.clock_period_ns)
@@ -378,77 +394,144 @@ def _closest_reuse_factor(n_in: int, n_out: int, rf: int) -> int:
     return min(valid, key=lambda r: (abs(r - rf), r))
 
 
+# hls4ml's config lookups and graph passes, as hls4ml 1.3 applies them to a Dense/Activation network
+#: hls4ml's backend default of an activation's ``table_t`` (``TypeAttribute('table', default=...)``)
+HLS4ML_TABLE_TYPE = FixedType(True, 18, 8)
+#: hls4ml's default ``TableSize`` of an activation (``config_from_keras_model`` writes it per layer)
+HLS4ML_TABLE_SIZE = 1024
+#: ``MergeLinearActivation``'s safe parents (their output type may change without changing their arithmetic)
+_MERGE_PARENTS = ("Dense", "Activation")
+
+
+def configured_precision(cfg: dict, layer: str, var: str) -> str:
+    """hls4ml's ``HLSConfig.get_precision``: the layer's entry, its ``default``, the model's, the model default.
+
+    Returns the spelling as configured ('auto' included: hls4ml infers it).
+    """
+    prec = cfg.get("LayerName", {}).get(layer, {}).get("Precision")
+    if isinstance(prec, dict):
+        prec = prec.get(var) or prec.get("default")
+    if prec is not None:
+        return str(prec)
+    model_prec = cfg["Model"]["Precision"]
+    return str(model_prec.get(var) or model_prec["default"])
+
+
+def resolved_precision(cfg: dict, layer: str, var: str, inferred: FixedType | None = None) -> tuple[str, FixedType]:
+    """(configured spelling, type) of ``layer``'s ``var``: 'auto' is ``inferred`` (a Dense's exact-width
+    result and accumulator), else the model default (hls4ml's ``_infer_default_type``)."""
+    text = configured_precision(cfg, layer, var)
+    if text != "auto":
+        return text, to_fixed_type(text)
+    return text, inferred or to_fixed_type(cfg["Model"]["Precision"]["default"])
+
+
+def precision_key(text: str) -> tuple[bool, FixedType]:
+    """What hls4ml's precision ``==`` compares: the type and whether it is spelled ``ap_[u]int`` (an
+    ``IntegerPrecisionType`` never equals a ``FixedPrecisionType``, even of the same values)."""
+    return bool(re.match(r"^\s*(ap_)?u?int\b", text)), to_fixed_type(text)
+
+
+def linear_activation_stays(parent_class: str, parent_text: str, text: str, default_text: str) -> bool:
+    """Whether hls4ml keeps a linear activation (Keras ``Dense(activation='linear')`` is split into one).
+
+    ``EliminateLinearActivation`` drops it when its input and output types
+    are equal (both 'auto' at first; after each inference, as resolved:
+    'auto' is the model default); ``MergeLinearActivation`` drops it, and its
+    configured type with it, when its parent is a Dense/Activation of type
+    'auto'.  Else it stays: a cast to its own type.
+    """
+    if parent_text == "auto" and (text == "auto" or parent_class in _MERGE_PARENTS):
+        return False
+    parent = precision_key(default_text if parent_text == "auto" else parent_text)
+    return parent != precision_key(default_text if text == "auto" else text)
+
+
 def network_from_keras(model, settings: HlsSettings, name: str = "myproject") -> FixedNetwork:
-    """The ``FixedNetwork`` hls4ml would build, straight from a plain Keras MLP (no conversion).
+    """The ``FixedNetwork`` hls4ml builds, straight from a plain Keras MLP (no conversion).
 
     Why: the pruning search estimates resources for hundreds of candidates;
-    this takes milliseconds.  It reproduces hls4ml 1.3's type resolution for
-    plain ``Dense``/``Activation`` layers (relu, linear, sigmoid): inputs and
-    'auto' weights/biases/activation results take the default precision,
-    'auto' accumulators and Dense results follow hls4ml's exact-width rule,
-    weights are quantized from the writer's decimal text, Resource reuse
-    factors snap to hls4ml's closest valid value.  For anything else (QKeras
-    quantizers, softmax) it falls back to a real hls4ml conversion in a
-    temporary directory, which is exact by construction.
+    this takes milliseconds.  It reads the very config ``to_hls4ml_config``
+    hands hls4ml and applies hls4ml 1.3's rules for ``Dense``/``Activation``
+    layers (relu, linear, sigmoid): the precision lookup, the split
+    ``<dense>_<activation>`` layers, linear activations dropped or kept as
+    casts, 'auto' weights/biases/activation results as the default
+    precision, 'auto' accumulators and Dense results by hls4ml's exact-width
+    rule, weights quantized from the writer's decimal text, Resource reuse
+    factors snapped to hls4ml's closest valid value, table types and sizes.
+    For anything else (QKeras quantizers, softmax) it falls back to a real
+    hls4ml conversion in a temporary directory, which is exact by
+    construction.  ``bench/fuzz_bitexact.py`` checks the two are equal.
     """
     settings.validate()
     plain = all(type(layer).__name__ in ("InputLayer", "Dense", "Activation") for layer in model.layers)
-    acts = []
-    for layer in model.layers:
-        if type(layer).__name__ in ("Dense", "Activation"):
-            acts.append(layer.get_config().get("activation"))
-    if not plain or any(a not in ("relu", "linear", "sigmoid") for a in acts):
+    acts = [layer.get_config().get("activation") for layer in model.layers
+            if type(layer).__name__ in ("Dense", "Activation")]
+    inputs = input_layer_names(model)
+    if not plain or len(inputs) != 1 or any(a not in ("relu", "linear", "sigmoid") for a in acts):
         import tempfile
 
         with tempfile.TemporaryDirectory(prefix="fpga_prune_hls_") as tmp:
             return network_from_hls(convert(model, settings, tmp), name=name)
-    default = to_fixed_type(settings.default_precision)
-    in_t = to_fixed_type(settings.input_precision) if settings.input_precision else default
-    input_type = in_t
-    n_inputs = int(model.input_shape[-1])
+    cfg = to_hls4ml_config(model, settings)
+    return _network_from_config(model, cfg, next(iter(inputs)), name)
+
+
+def _network_from_config(model, cfg: dict, input_name: str, name: str) -> FixedNetwork:
+    """``network_from_keras`` once the config is made: each layer as hls4ml builds it from ``cfg``."""
+    default_text = str(cfg["Model"]["Precision"]["default"])
+    resolved = functools.partial(resolved_precision, cfg)
     layers: list[Layer] = []
+    # the output feeding the next layer: (its layer's hls4ml class, configured spelling, resolved type)
+    text, in_t = resolved(input_name, "result")
+    out = ("Input", text, in_t)
+    width = n_inputs = int(model.input_shape[-1])
 
-    def ov(layer_name: str, key: str, fallback: FixedType) -> FixedType:
-        val = getattr(settings.layer(layer_name), key)
-        return fallback if val in (None, "auto") else to_fixed_type(val)
-
-    def add_activation(lname: str, act: str, cur: FixedType, n: int) -> FixedType:
-        res = ov(lname, "result", default)
+    def add_activation(lname: str, act: str, n: int) -> tuple[str, str, FixedType]:
+        text, res = resolved(lname, "result")
+        if act == "linear" and not linear_activation_stays(out[0], out[1], text, default_text):
+            return out
         if act == "sigmoid":
-            size = settings.layer(lname).table_size or settings.table_size
-            tt_s = settings.layer(lname).table_type or settings.table_type
-            tt = to_fixed_type(tt_s) if tt_s else FixedType(True, 18, 8)
-            layers.append(sigmoid_layer(lname, cur, res, n, size, tt))
+            lc = cfg["LayerName"].get(lname, {})
+            tt = to_fixed_type(lc["table_t"]) if "table_t" in lc else HLS4ML_TABLE_TYPE
+            layers.append(sigmoid_layer(lname, out[2], res, n, int(lc.get("TableSize", HLS4ML_TABLE_SIZE)), tt))
         else:
-            layers.append(ActivationLayer(name=lname, activation=act, input_type=cur, result_type=res, n=n))
-        return res
+            layers.append(ActivationLayer(name=lname, activation=act, input_type=out[2], result_type=res, n=n))
+        return "Activation", text, res
 
-    cur, width = in_t, n_inputs
     for layer in model.layers:
         kind = type(layer).__name__
         if kind == "InputLayer":
             continue
         act = layer.get_config().get("activation")
         if kind == "Activation":
-            cur = add_activation(layer.name, act, cur, width)
+            out = add_activation(layer.name, act, width)
             continue
         kernel, *rest = layer.get_weights()
         bias = rest[0] if rest else np.zeros(kernel.shape[1], dtype=kernel.dtype)
         n_in, n_out = kernel.shape
-        w_t = ov(layer.name, "weight", default)
-        b_t = ov(layer.name, "bias", default)
-        res_t = ov(layer.name, "result", _auto_accum(cur, w_t, b_t, n_in))
-        strategy = settings.strategy_of(layer.name)
-        rf = settings.reuse_factor_of(layer.name)
-        if strategy == "resource":
-            rf = _closest_reuse_factor(n_in, n_out, rf)
+        cur = out[2]
+        w_t = resolved(layer.name, "weight")[1]
+        b_t = resolved(layer.name, "bias")[1]
+        exact = _auto_accum(cur, w_t, b_t, n_in)
+        res_text, res_t = resolved(layer.name, "result", exact)
+        strategy, rf = _strategy_and_reuse(cfg, layer.name, n_in, n_out)
         w_raw, b_raw = _writer_raw(kernel, w_t).reshape(n_in, n_out), _writer_raw(bias, b_t)
         acc_t = exact_sum_type(cur, w_t, b_t, w_raw, b_raw) if strategy == DA else \
-            ov(layer.name, "accum", _auto_accum(cur, w_t, b_t, n_in))
+            resolved(layer.name, "accum", exact)[1]
         layers.append(DenseLayer(
             name=layer.name, input_type=cur, weight_type=w_t, bias_type=b_t, accum_type=acc_t,
             result_type=res_t, weights=w_raw, biases=b_raw, strategy=strategy, reuse_factor=rf))
-        cur, width = res_t, n_out
-        if act not in (None, "linear"):
-            cur = add_activation(f"{layer.name}_{act}", act, cur, width)
-    return FixedNetwork(name=name, input_type=input_type, n_inputs=n_inputs, layers=tuple(layers))
+        out, width = ("Dense", res_text, res_t), n_out
+        out = add_activation(f"{layer.name}_{act}", act, width)  # hls4ml splits every Dense's activation
+    return FixedNetwork(name=name, input_type=in_t, n_inputs=n_inputs, layers=tuple(layers))
+
+
+def _strategy_and_reuse(cfg: dict, layer: str, n_in: int, n_out: int) -> tuple[str, int]:
+    """A Dense layer's strategy and reuse factor as hls4ml's ``init_dense`` sets them from ``cfg``."""
+    lc = cfg["LayerName"].get(layer, {})
+    strategy = str(lc.get("Strategy", cfg["Model"]["Strategy"])).lower()
+    rf = int(lc.get("ReuseFactor", cfg["Model"]["ReuseFactor"]))
+    if strategy == "resource":
+        rf = _closest_reuse_factor(n_in, n_out, rf)
+    return strategy, rf
