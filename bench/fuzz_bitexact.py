@@ -514,6 +514,11 @@ def main(argv: list[str] | None = None) -> int:
             (args.out / f"summary-{args.seed}.json").write_text(json.dumps(res, indent=1, sort_keys=True) + "\n")
     json.dump(res, sys.stdout, indent=1, sort_keys=True)
     sys.stdout.write("\n")
+    return exit_status(res)
+
+
+def exit_status(res: dict) -> int:
+    """1 when any network mismatched, failed, or was built differently by ``network_from_keras``."""
     return 0 if res["mismatches"] == 0 and res["errors"] == 0 and res["ir_differences"] == 0 else 1
 
 
