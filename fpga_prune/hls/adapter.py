@@ -40,6 +40,12 @@ from fpga_prune.arith.tables import sigmoid_layer, softmax_layer
 
 
 # ----------------------------------------------------------------------------- hls4ml config
+#: hls4ml's backend default of an activation's ``table_t`` (``TypeAttribute('table', default=...)``)
+HLS4ML_TABLE_TYPE = FixedType(True, 18, 8)
+#: hls4ml's default ``TableSize`` of an activation (``config_from_keras_model`` writes it per layer)
+HLS4ML_TABLE_SIZE = 1024
+
+
 def _hls_precision(text: str) -> str:
     return text if text == "auto" else str(to_fixed_type(text))
 
@@ -356,7 +362,7 @@ def _softmax_layer(node, in_t: FixedType, out_t: FixedType, n: int) -> Activatio
     norm_t = to_fixed_type(_cfg_typedef(text, "inp_norm_t")) if impl == "stable" else None
     if impl == "legacy":
         tt = _prec(node.get_attr("table_t").precision) if node.get_attr("table_t", None) is not None \
-            else FixedType(True, 18, 8)
+            else HLS4ML_TABLE_TYPE
         exp_t = inv_t = tt
     else:
         exp_t, inv_t = names["exp_table_t"], names["inv_table_t"]
@@ -395,10 +401,6 @@ def _closest_reuse_factor(n_in: int, n_out: int, rf: int) -> int:
 
 
 # hls4ml's config lookups and graph passes, as hls4ml 1.3 applies them to a Dense/Activation network
-#: hls4ml's backend default of an activation's ``table_t`` (``TypeAttribute('table', default=...)``)
-HLS4ML_TABLE_TYPE = FixedType(True, 18, 8)
-#: hls4ml's default ``TableSize`` of an activation (``config_from_keras_model`` writes it per layer)
-HLS4ML_TABLE_SIZE = 1024
 #: ``MergeLinearActivation``'s safe parents (their output type may change without changing their arithmetic)
 _MERGE_PARENTS = ("Dense", "Activation")
 
