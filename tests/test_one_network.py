@@ -7,6 +7,8 @@ networks (tests/test_fuzz_bitexact.py).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 import fpga_prune  # noqa: F401  (legacy Keras first)
@@ -60,6 +62,9 @@ def test_table_type_reaches_hls4ml_sigmoid_and_softmax(tmp_path):
     net = _both(_mlp(out_act="softmax"), s, tmp_path / "softmax")  # the fast path converts softmax
     sm = net.layers[-1]
     assert set(sm.table_types.values()) == {FixedType(True, 12, 4, "AP_RND", "AP_SAT")}
+    # legacy softmax reads nnet::activ_config's table_t (its config struct declares none): 18,8 whatever is set
+    legacy = _both(_mlp(out_act="softmax"), replace(s, softmax_implementation="legacy"), tmp_path / "legacy")
+    assert set(legacy.layers[-1].table_types.values()) == {ha.HLS4ML_TABLE_TYPE}
     default = _both(_mlp(out_act="sigmoid"), HlsSettings(), tmp_path / "default").layers[-1]
     assert default.table_types == {"sigmoid": ha.HLS4ML_TABLE_TYPE} and default.table_size == ha.HLS4ML_TABLE_SIZE
 

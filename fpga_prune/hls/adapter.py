@@ -114,7 +114,8 @@ def input_layer_names(model) -> frozenset[str]:
 
 def _set_table_types(lc: dict, ttype: str, softmax: bool) -> None:
     """An activation's lookup-table types, where hls4ml 1.3 reads them: the layer attributes ``table_t``
-    (sigmoid, legacy softmax), ``exp_table_t`` and ``inv_table_t`` (softmax).
+    (sigmoid), ``exp_table_t`` and ``inv_table_t`` (softmax; legacy softmax always uses
+    ``nnet::activ_config``'s ``ap_fixed<18,8>``, its config struct declares no ``table_t``).
 
     Why not only ``Precision``: hls4ml keeps ``Precision.table``/``exp_table``/
     ``inv_table`` in its config but no layer reads them (the tables kept their
@@ -123,7 +124,8 @@ def _set_table_types(lc: dict, ttype: str, softmax: bool) -> None:
     keys = ("table", "exp_table", "inv_table") if softmax else ("table",)
     for key in keys:
         lc["Precision"][key] = ttype
-        lc[f"{key}_t"] = ttype
+        if not (softmax and key == "table"):  # hls4ml's softmax config emits no table_t (legacy: activ_config's)
+            lc[f"{key}_t"] = ttype
 
 
 def _is_softmax_cfg(model, name: str) -> bool:
@@ -361,8 +363,9 @@ def _softmax_layer(node, in_t: FixedType, out_t: FixedType, n: int) -> Activatio
         names["inv_inp_t"] = names["exp_table_t"]
     norm_t = to_fixed_type(_cfg_typedef(text, "inp_norm_t")) if impl == "stable" else None
     if impl == "legacy":
-        tt = _prec(node.get_attr("table_t").precision) if node.get_attr("table_t", None) is not None \
-            else HLS4ML_TABLE_TYPE
+        # the softmax config struct declares no table_t: legacy reads nnet::activ_config's, whatever the layer's
+        typedef_table = _cfg_typedef(text, "table_t")
+        tt = to_fixed_type(typedef_table) if typedef_table else HLS4ML_TABLE_TYPE
         exp_t = inv_t = tt
     else:
         exp_t, inv_t = names["exp_table_t"], names["inv_table_t"]
