@@ -46,10 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_baselines as bb
 
 from bench import emit
-from fpga_prune.arith import (
-    emulate,
-    ir,
-)
+from fpga_prune.arith import emulate, ir
 from fpga_prune.boards import Caps, load_board
 from fpga_prune.estimate.core import EstimateOptions, estimate
 from fpga_prune.hls.adapter import network_from_keras, to_hls4ml_config

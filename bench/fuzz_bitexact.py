@@ -10,8 +10,10 @@ over its whole range, small values, and edge rows (min, max, 0, +-1 LSB).
 The reference is hls4ml's own firmware (``ModelGraph.write()``) compiled with
 g++ against the ap_types it ships, driven with the raw bit patterns (as the
 generated project's testbench does).  The model is ``fpga_prune.arith.emulate`` on
-``hls_adapter.network_from_hls``; ``network_from_keras`` is checked to build
-the same network (a difference is reported, not counted as a mismatch).
+``hls_adapter.network_from_hls``; ``network_from_keras`` (the search's fast
+path) must build the same network: a difference (``ir_differs``) is a
+failure, like a mismatch, since the search would cost and score one design
+and build another.
 
 Compiles are the cost (~2 s of CPU each): a precompiled header of ap_types and
 nnet_utils is built once, compiles run ``--jobs`` at a time while the next
@@ -22,8 +24,9 @@ executable with the shared precompiled header is as fast and stays simple.
     PYTHONPATH=$PWD python bench/fuzz_bitexact.py --networks 200 --seed 1 --vectors 300 --out /tmp/fuzz
     PYTHONPATH=$PWD python bench/fuzz_bitexact.py --replay /tmp/fuzz/net-1-0042
 
-A mismatching network is saved under ``--out`` as ``net-<seed>-<index>/``
-(``model.h5``, ``settings.json``, ``inputs_raw.dat``, ``case.json``) for replay.
+A failing network (mismatch, error or IR difference) is saved under ``--out`` as
+``net-<seed>-<index>/`` (``model.h5``, ``settings.json``, ``inputs_raw.dat``,
+``case.json``) for replay.  Exit status 1 on any failure.
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 import traceback  # noqa: E402
 from concurrent.futures import Future, ThreadPoolExecutor  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
+from dataclasses import dataclass, replace  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -181,9 +184,7 @@ def draw_case(seed: int, index: int) -> Case:
         table_type=None if rng.random() < 0.5 else _type(rng, unsigned_p=0.0, wmin=8, wmax=24),
         softmax_implementation=str(rng.choice(SOFTMAX_IMPLEMENTATIONS)),
     )
-    if rng.random() < 0.7:
-        # Through the input layer's own entry: HlsSettings.input_precision does not reach hls4ml
-        # for a Sequential model (its InputLayer is not in model.layers), see the report.
+    if rng.random() < 0.7:  # the input layer's own entry (wins over HlsSettings.input_precision, drawn below)
         settings = settings.with_layer(INPUT_NAME, result=_type(rng, unsigned_p=0.25))
     for k in range(n_dense):
         name = f"fc{k + 1}"
@@ -204,7 +205,27 @@ def draw_case(seed: int, index: int) -> Case:
             settings = settings.with_layer(f"{name}_{acts[k]}", **act_over)
     sparsity = float(rng.choice([0.0, 0.0, 0.3, 0.6, 0.9]))
     weight_scale = float(rng.choice([0.25, 0.5, 1.0, 2.0, 8.0]))
+    settings = _draw_translation_cases(rng, settings, acts)  # drawn last: the draws above stay as they were
     return Case(seed, index, widths, acts, sparsity, weight_scale, settings.validate("fuzz case"))
+
+
+def _draw_translation_cases(rng: np.random.Generator, settings: HlsSettings, acts: tuple[str, ...]) -> HlsSettings:
+    """Settings that exercise hls4ml's translation rules: a model-wide input precision, and linear activations
+    (hls4ml splits ``<dense>_linear`` off every linear Dense, then drops or keeps it by its and the Dense's types)."""
+    if rng.random() < 0.3:
+        settings = replace(settings, input_precision=_type(rng, unsigned_p=0.25))
+    for k, act in enumerate(acts):
+        if act != "linear":
+            continue
+        name = f"fc{k + 1}"
+        if rng.random() < 0.3:
+            settings = settings.with_layer(f"{name}_linear", result=_type(rng, unsigned_p=0.2))
+        u = rng.random()
+        if u < 0.15:  # a Dense result equal to the default: its linear cast is a no-op hls4ml drops
+            settings = settings.with_layer(name, result=settings.default_precision)
+        elif u < 0.25 and settings.layer(f"{name}_linear").result is not None:  # equal explicit types
+            settings = settings.with_layer(name, result=settings.layer(f"{name}_linear").result)
+    return settings
 
 
 def build_model(case: Case):
@@ -363,7 +384,7 @@ def prepare(
 
 
 def finish(p: Pending, out: Path | None, keep: bool, save_all: bool = False) -> dict:
-    """Compare; save the network for replay when it mismatches."""
+    """Compare; save the network for replay when it fails."""
     rec: dict = {
         "index": p.case.index,
         "widths": list(p.case.widths),
@@ -389,7 +410,7 @@ def finish(p: Pending, out: Path | None, keep: bool, save_all: bool = False) -> 
             del rec["first"]
     except Exception as exc:
         rec["error"] = f"{type(exc).__name__}: {exc}"[:600]
-    if out is not None and (save_all or rec["mismatches"] or "error" in rec):
+    if out is not None and (save_all or rec["mismatches"] or "error" in rec or "ir_differs" in rec):
         rec["saved"] = str(save_case(out, p, rec))
     if not keep:
         shutil.rmtree(p.prj, ignore_errors=True)
@@ -490,7 +511,7 @@ def _cxx_version(cxx: str = "g++") -> str:
 
 def summary(records: list[dict], seconds: float, extra: dict) -> dict:
     records = sorted(records, key=lambda r: r["index"])
-    failures = [r for r in records if r["mismatches"] or "error" in r]
+    failures = [r for r in records if r["mismatches"] or "error" in r or r.get("ir_differs")]
     kinds: dict[str, int] = {}
     for r in records:
         if r.get("ir_differs"):
@@ -574,7 +595,12 @@ def main(argv: list[str] | None = None) -> int:
             (args.out / f"summary-{args.seed}.json").write_text(json.dumps(res, indent=1, sort_keys=True) + "\n")
     json.dump(res, sys.stdout, indent=1, sort_keys=True)
     sys.stdout.write("\n")
-    return 0 if res["mismatches"] == 0 and res["errors"] == 0 else 1
+    return exit_status(res)
+
+
+def exit_status(res: dict) -> int:
+    """1 when any network mismatched, failed, or was built differently by ``network_from_keras``."""
+    return 0 if res["mismatches"] == 0 and res["errors"] == 0 and res["ir_differences"] == 0 else 1
 
 
 if __name__ == "__main__":

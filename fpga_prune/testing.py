@@ -11,14 +11,7 @@ import numpy as np
 
 from fpga_prune.arith import tables
 from fpga_prune.arith.fixed import OVERFLOW_MODES, QUANT_MODES, FixedType
-from fpga_prune.arith.ir import (
-    ActivationLayer,
-    DenseLayer,
-    FixedNetwork,
-    Layer,
-    SoftmaxImplementation,
-    SoftmaxParams,
-)
+from fpga_prune.arith.ir import ActivationLayer, DenseLayer, FixedNetwork, Layer, SoftmaxImplementation, SoftmaxParams
 
 
 def synthetic_network(

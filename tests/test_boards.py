@@ -8,14 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from fpga_prune.boards import (
-    DEFAULT_CAPS,
-    Caps,
-    board_names,
-    list_boards,
-    load_board,
-    parse_caps,
-)
+from fpga_prune.boards import DEFAULT_CAPS, Caps, board_names, list_boards, load_board, parse_caps
 from fpga_prune.cli import main
 from fpga_prune.errors import InputError
 from fpga_prune.resources import asset_path

@@ -9,15 +9,7 @@ import numpy as np
 import pytest
 
 from fpga_prune.cli import main
-from fpga_prune.data import (
-    format_ts,
-    load,
-    parse_interval,
-    parse_time,
-    summarize,
-    validate,
-    write_csv,
-)
+from fpga_prune.data import format_ts, load, parse_interval, parse_time, summarize, validate, write_csv
 from fpga_prune.data.files import csv_bytes
 from fpga_prune.errors import InputError
 

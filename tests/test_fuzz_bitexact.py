@@ -1,4 +1,5 @@
-"""A seeded sample of bench/fuzz_bitexact.py: random small networks, emulate == hls4ml C simulation.
+"""A seeded sample of bench/fuzz_bitexact.py: random small networks, emulate == hls4ml C simulation,
+and the search's fast path builds hls4ml's network.
 
 20 networks (1-4 Dense layers, random narrow/unsigned/rounding/saturating
 types, reuse factors, both strategies, every output activation, sparsity),
@@ -53,11 +54,23 @@ def test_edge_inputs_come_first(fuzz):
     assert x.min() == -32 and x.max() == 31
 
 
+def test_an_ir_difference_is_a_failure(fuzz):
+    ok = {"index": 0, "widths": [2, 1], "activations": ["linear"], "vectors": 10, "mismatches": 0}
+    res = fuzz.summary(
+        [ok, {**ok, "index": 1, "ir_differs": "input_type ap_fixed<6,5> vs hls4ml ap_fixed<10,9>"}], 1.0, {}
+    )
+    assert res["ir_differences"] == 1 and res["mismatches"] == 0 and res["errors"] == 0
+    assert [r["index"] for r in res["failures"]] == [1] and res["ir_difference_fields"] == {"input_type": 1}
+    assert fuzz.exit_status(res) == 1 and fuzz.exit_status(fuzz.summary([ok], 1.0, {})) == 0
+
+
 def test_seeded_sample_is_bit_exact_and_replays(fuzz, tmp_path):
     res = fuzz.fuzz(networks=20, seed=20261201, vectors=200, out=tmp_path, save_all=True)
     assert res["networks"] == 20 and res["errors"] == 0, json.dumps(res["failures"])[:2000]
     assert res["vectors"] == 20 * 200
     assert res["mismatches"] == 0, json.dumps(res["failures"])[:2000]
+    # the search's fast path (network_from_keras) built the network hls4ml built, every time
+    assert res["ir_differences"] == 0 and not res["failures"], json.dumps(res["ir_difference_examples"])[:2000]
     assert len((tmp_path / "progress-20261201.jsonl").read_text().splitlines()) == 20
     # every network saved for replay; one replayed against a fresh compile
     saved = tmp_path / "net-20261201-0007"
@@ -71,6 +84,6 @@ def test_seeded_sample_is_bit_exact_and_replays(fuzz, tmp_path):
     ]
     again = fuzz.replay(saved)
     assert again["networks"] == 1 and again["errors"] == 0
-    assert again["vectors"] == 200 and again["mismatches"] == 0
+    assert again["vectors"] == 200 and again["mismatches"] == 0 and again["ir_differences"] == 0
     case = json.loads((saved / "case.json").read_text())
     assert case["case"]["index"] == 7 and case["result"]["vectors"] == 200

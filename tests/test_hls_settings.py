@@ -6,7 +6,7 @@ import pytest
 
 from fpga_prune.arith.fixed import FixedType
 from fpga_prune.errors import InputError
-from fpga_prune.hls.adapter import closest_reuse_factor
+from fpga_prune.hls.graph_rules import closest_reuse_factor
 from fpga_prune.hls.settings import HlsSettings, to_fixed_type
 
 DEFAULT_JSON = """{

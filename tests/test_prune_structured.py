@@ -74,12 +74,7 @@ X = np.random.default_rng(0).normal(size=(3000, 8)).astype(np.float32)
 
 @pytest.mark.parametrize(
     "build, exact",
-    [
-        (_dense_inline, False),
-        (_dense_separate_functional, False),
-        (_qkeras_inline, True),
-        (_qkeras_separate, True),
-    ],
+    [(_dense_inline, False), (_dense_separate_functional, False), (_qkeras_inline, True), (_qkeras_separate, True)],
 )
 def test_removed_model_equals_masked_model(build, exact):
     model = build()

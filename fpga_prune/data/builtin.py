@@ -28,9 +28,7 @@ PREFIX = "sample:"
 #: the sample used when a command gets neither --data nor --symbol
 DEFAULT = "btcusdt-5m"
 #: sample name -> file stem under ``samples/`` (``STEM.csv.gz`` + ``STEM.json``)
-SAMPLES: dict[str, str] = {
-    "btcusdt-5m": "BTCUSDT-linear-5m-2025-04-03_2025-07-02",
-}
+SAMPLES: dict[str, str] = {"btcusdt-5m": "BTCUSDT-linear-5m-2025-04-03_2025-07-02"}
 SAMPLES_DIR = Path(__file__).with_name("samples")
 
 

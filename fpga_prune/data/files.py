@@ -27,13 +27,7 @@ import numpy as np
 from fpga_prune.data.builtin import get_sample, sample_ref
 from fpga_prune.data.candles import Candles
 from fpga_prune.data.layout import EXPECTED, OPTIONAL, REQUIRED, FileLayout, map_header, parse_time_column
-from fpga_prune.data.timeutil import (
-    MIN_EPOCH_MS,
-    candle_close_ms,
-    format_ts,
-    interval_ms,
-    parse_interval,
-)
+from fpga_prune.data.timeutil import MIN_EPOCH_MS, candle_close_ms, format_ts, interval_ms, parse_interval
 from fpga_prune.data.validate import ValidationReport, infer_interval_ms, validate
 from fpga_prune.errors import InputError
 from fpga_prune.outdir import JsonValue

@@ -16,15 +16,7 @@ from functools import lru_cache
 import numpy as np
 
 from fpga_prune.arith.ir import DenseLayer
-from fpga_prune.estimate.context import (
-    Context,
-    LayerEstimate,
-    adder_depth,
-    dsp_count,
-    rom,
-    signed_width,
-    weight_stats,
-)
+from fpga_prune.estimate.context import Context, LayerEstimate, adder_depth, dsp_count, rom, signed_width, weight_stats
 
 
 @lru_cache(maxsize=64)

@@ -9,8 +9,9 @@ integer weights, lookup tables from ``fpga_prune.arith.tables``).
 
 from __future__ import annotations
 
-import math
+import functools
 import re
+import tempfile
 import weakref
 from pathlib import Path
 
@@ -18,27 +19,22 @@ import numpy as np
 
 from fpga_prune.arith import fixed
 from fpga_prune.arith.fixed import FixedType
-from fpga_prune.arith.ir import (
-    DA,
-    ActivationLayer,
-    DenseLayer,
-    FixedNetwork,
-    Layer,
-    SoftmaxParams,
-    exact_sum_type,
-)
+from fpga_prune.arith.ir import DA, ActivationLayer, DenseLayer, FixedNetwork, Layer, SoftmaxParams, exact_sum_type
 from fpga_prune.arith.tables import sigmoid_layer, softmax_layer
 from fpga_prune.errors import InputError
-from fpga_prune.estimate.core import valid_reuse_factors
-from fpga_prune.hls.settings import (
-    SOFTMAX_IMPLEMENTATIONS,
-    STRATEGIES,
-    HlsSettings,
-    to_fixed_type,
+from fpga_prune.hls.graph_rules import (
+    HLS4ML_TABLE_SIZE,
+    HLS4ML_TABLE_TYPE,
+    auto_accum,
+    linear_activation_stays,
+    resolved_precision,
+    strategy_and_reuse,
 )
-
+from fpga_prune.hls.settings import SOFTMAX_IMPLEMENTATIONS, STRATEGIES, HlsSettings, to_fixed_type
 
 # ----------------------------------------------------------------------------- hls4ml config
+
+
 def _hls_precision(text: str) -> str:
     return text if text == "auto" else str(to_fixed_type(text))
 
@@ -53,9 +49,11 @@ def to_hls4ml_config(model, settings: HlsSettings) -> dict:
 
     Starts from ``hls4ml.utils.config_from_keras_model`` so QKeras quantizers
     give their own weight types and 'auto' types stay 'auto' for hls4ml to
-    infer; then applies the model-wide and per-layer settings.
+    infer; then applies the model-wide and per-layer settings.  This is the
+    one place settings become hls4ml's config: ``network_from_keras`` reads
+    the same dict, so the search sees the network hls4ml builds.
     """
-    import hls4ml
+    import hls4ml  # noqa: PLC0415
 
     settings.validate()
     cfg = hls4ml.utils.config_from_keras_model(
@@ -75,14 +73,12 @@ def to_hls4ml_config(model, settings: HlsSettings) -> dict:
                 "hls settings", f"layers.{name}", f"no such layer in the model (layers: {', '.join(sorted(known))})"
             )
     class_of = {layer.name: type(layer).__name__ for layer in model.layers}
-    # a Sequential model's InputLayer is not in model.layers, but hls4ml gives it a config entry
-    class_of.update({layer.name: "InputLayer" for layer in getattr(model, "_input_layers", ())})
+    inputs = input_layer_names(model)
     for name, lc in layer_cfgs.items():
         ls = settings.layer(name)
         prec = lc.setdefault("Precision", {})
-        if class_of.get(name) == "InputLayer" or name not in class_of and "weight" not in prec:
-            if settings.input_precision is not None and class_of.get(name) == "InputLayer":
-                prec["result"] = _hls_precision(settings.input_precision)
+        if name in inputs and settings.input_precision is not None:
+            prec["result"] = _hls_precision(settings.input_precision)  # a layer's own ``result`` still wins
         if "ReuseFactor" in lc:
             lc["ReuseFactor"] = ls.reuse_factor or settings.reuse_factor
         if "weight" in prec:  # a layer with a kernel: strategy applies
@@ -92,19 +88,38 @@ def to_hls4ml_config(model, settings: HlsSettings) -> dict:
             val = getattr(ls, key)
             if val is not None:
                 prec[key] = _hls_precision(val)
-        if "TableSize" in lc or "table" in prec:
+        softmax = class_of.get(name) == "Softmax" or _is_softmax_cfg(model, name)
+        if "TableSize" in lc or "table" in prec or softmax:
             lc["TableSize"] = ls.table_size or settings.table_size
             ttype = ls.table_type or settings.table_type
             if ttype is not None:
-                prec["table"] = _hls_precision(ttype)
-        if class_of.get(name) == "Softmax" or _is_softmax_cfg(model, name):
+                _set_table_types(lc, _hls_precision(ttype), softmax)
+        if softmax:
             lc["Implementation"] = ls.softmax_implementation or settings.softmax_implementation
-            lc["TableSize"] = ls.table_size or settings.table_size
-            ttype = ls.table_type or settings.table_type
-            if ttype is not None:
-                prec["exp_table"] = _hls_precision(ttype)
-                prec["inv_table"] = _hls_precision(ttype)
     return cfg
+
+
+def input_layer_names(model) -> frozenset[str]:
+    """The names hls4ml gives ``model``'s input layers (a Sequential's InputLayer is not in ``model.layers``)."""
+    names = {layer.name for layer in model.layers if type(layer).__name__ == "InputLayer"}
+    names.update(layer.name for layer in getattr(model, "_input_layers", ()))
+    return frozenset(names)
+
+
+def _set_table_types(lc: dict, ttype: str, softmax: bool) -> None:
+    """An activation's lookup-table types, where hls4ml 1.3 reads them: the layer attributes ``table_t``
+    (sigmoid), ``exp_table_t`` and ``inv_table_t`` (softmax; legacy softmax always uses
+    ``nnet::activ_config``'s ``ap_fixed<18,8>``, its config struct declares no ``table_t``).
+
+    Why not only ``Precision``: hls4ml keeps ``Precision.table``/``exp_table``/
+    ``inv_table`` in its config but no layer reads them (the tables kept their
+    ``ap_fixed<18,8>`` defaults); they are set too so the config reads true.
+    """
+    keys = ("table", "exp_table", "inv_table") if softmax else ("table",)
+    for key in keys:
+        lc["Precision"][key] = ttype
+        if not (softmax and key == "table"):  # hls4ml's softmax config emits no table_t (legacy: activ_config's)
+            lc[f"{key}_t"] = ttype
 
 
 def _is_softmax_cfg(model, name: str) -> bool:
@@ -125,7 +140,7 @@ DaConstants = dict[str, tuple[np.ndarray, np.ndarray, FixedType, FixedType]]  # 
 _DA_CONSTANTS: weakref.WeakKeyDictionary[object, DaConstants] = weakref.WeakKeyDictionary()
 
 
-def _da_quantized(model, settings: HlsSettings) -> tuple[object, DaConstants]:
+def _da_quantized(model, settings: HlsSettings, cfg: dict) -> tuple[object, DaConstants]:
     """``model`` with each plain DA ``Dense``'s kernel and bias replaced by their fixed-point values.
 
     Why: hls4ml 1.3 hands da4ml the layer's *float* weights (``weight_t`` is
@@ -134,9 +149,8 @@ def _da_quantized(model, settings: HlsSettings) -> tuple[object, DaConstants]:
     hls4ml's writer would quantize them, the adder graph computes exactly the
     weights of our ``FixedNetwork``.  Returns (model, {layer: (w_raw, b_raw, w_t, b_t)}).
     """
-    from fpga_prune.prune.graph import clone
+    from fpga_prune.prune.graph import clone  # noqa: PLC0415
 
-    default = to_fixed_type(settings.default_precision)
     consts: DaConstants = {}
     new_weights = []
     for layer in model.layers:
@@ -148,9 +162,8 @@ def _da_quantized(model, settings: HlsSettings) -> tuple[object, DaConstants]:
                 "distributed_arithmetic is supported for plain Dense layers, not QKeras QDense",
             )
         if type(layer).__name__ == "Dense" and settings.strategy_of(layer.name) == DA:
-            ls = settings.layer(layer.name)
-            w_t = default if ls.weight in (None, "auto") else to_fixed_type(ls.weight)
-            b_t = default if ls.bias in (None, "auto") else to_fixed_type(ls.bias)
+            w_t = resolved_precision(cfg, layer.name, "weight")[1]
+            b_t = resolved_precision(cfg, layer.name, "bias")[1]
             kernel = ws[0]
             bias = ws[1] if len(ws) > 1 else np.zeros(kernel.shape[1], kernel.dtype)
             w_raw = _writer_raw(kernel, w_t).reshape(kernel.shape)
@@ -176,10 +189,10 @@ def convert(
 
     Distributed-arithmetic Dense layers get their quantized weights (``_da_quantized``).
     """
-    import hls4ml
+    import hls4ml  # noqa: PLC0415
 
     cfg = to_hls4ml_config(model, settings)
-    model, consts = _da_quantized(model, settings)
+    model, consts = _da_quantized(model, settings, cfg)
     hls_model = hls4ml.converters.convert_from_keras_model(
         model,
         hls_config=cfg,
@@ -196,7 +209,7 @@ def convert(
 # ----------------------------------------------------------------------------- ModelGraph -> IR
 def _prec(p) -> FixedType:
     """An hls4ml precision object -> FixedType, via the C++ spelling the writer emits."""
-    from hls4ml.model.types import (
+    from hls4ml.model.types import (  # noqa: PLC0415
         ExponentPrecisionType,
         FixedPrecisionType,
         IntegerPrecisionType,
@@ -228,7 +241,7 @@ def _weight_raw(var, t: FixedType) -> np.ndarray:
 
 
 def _config_text(node) -> str:
-    from hls4ml.backends import get_backend
+    from hls4ml.backends import get_backend  # noqa: PLC0415
 
     text = node.get_attr("config_cpp", None)
     if text:
@@ -241,7 +254,7 @@ def _config_text(node) -> str:
         ):
             if getattr(t, "name", "").endswith("config_template") and t.match(node):
                 return t.format(node)
-        from hls4ml.backends.vivado.passes.core_templates import (
+        from hls4ml.backends.vivado.passes.core_templates import (  # noqa: PLC0415
             ActivationConfigTemplate,
             DenseConfigTemplate,
             SoftmaxConfigTemplate,
@@ -310,7 +323,7 @@ def network_from_hls(hls_model, name: str | None = None) -> FixedNetwork:
             strategy = str(node.get_attr("strategy", "latency")).lower()
             if strategy not in STRATEGIES:
                 raise InputError("hls4ml model", node.name, f"strategy {strategy!r} is not supported")
-            from hls4ml.backends import get_backend
+            from hls4ml.backends import get_backend  # noqa: PLC0415
 
             ptype = get_backend("Vitis").product_type(node.get_input_variable().type.precision, w_var.type.precision)
             w = _weight_raw(w_var, w_t)
@@ -384,11 +397,9 @@ def _softmax_layer(node, in_t: FixedType, out_t: FixedType, n: int) -> Activatio
         names["inv_inp_t"] = names["exp_table_t"]
     norm_t = to_fixed_type(_cfg_typedef(text, "inp_norm_t")) if impl == "stable" else None
     if impl == "legacy":
-        tt = (
-            _prec(node.get_attr("table_t").precision)
-            if node.get_attr("table_t", None) is not None
-            else FixedType(True, 18, 8)
-        )
+        # the softmax config struct declares no table_t: legacy reads nnet::activ_config's, whatever the layer's
+        typedef_table = _cfg_typedef(text, "table_t")
+        tt = to_fixed_type(typedef_table) if typedef_table else HLS4ML_TABLE_TYPE
         exp_t = inv_t = tt
     else:
         exp_t, inv_t = names["exp_table_t"], names["inv_table_t"]
@@ -412,95 +423,79 @@ def _writer_raw(values: np.ndarray, t: FixedType) -> np.ndarray:
     return np.asarray(fixed.from_float(vals, t), dtype=np.int64)
 
 
-def _auto_accum(in_t: FixedType, w_t: FixedType, b_t: FixedType, n_in: int) -> FixedType:
-    """hls4ml's ``InferPrecisionTypes._infer_common_precision`` for Dense (never rounds or overflows)."""
-    log_n = math.ceil(math.log2(n_in)) if n_in > 1 else 0
-    width = w_t.width + in_t.width + log_n
-    integer = w_t.integer + in_t.integer + log_n
-    signed = w_t.signed or in_t.signed
-    frac = width - integer
-    integer = max(integer + (b_t.signed and not signed), b_t.integer + (signed and not b_t.signed)) + 1
-    width = integer + max(frac, b_t.frac)
-    return FixedType(signed or b_t.signed, width, integer)
-
-
-def closest_reuse_factor(n_in: int, n_out: int, rf: int) -> int:
-    """hls4ml's ``set_closest_reuse_factor`` for Resource strategy (ties go to the smaller)."""
-    valid = valid_reuse_factors(n_in, n_out)
-    if rf in valid:
-        return rf
-    return min(valid, key=lambda r: (abs(r - rf), r))
-
-
 def network_from_keras(model, settings: HlsSettings, name: str = "myproject") -> FixedNetwork:
-    """The ``FixedNetwork`` hls4ml would build, straight from a plain Keras MLP (no conversion).
+    """The ``FixedNetwork`` hls4ml builds, straight from a plain Keras MLP (no conversion).
 
     Why: the pruning search estimates resources for hundreds of candidates;
-    this takes milliseconds.  It reproduces hls4ml 1.3's type resolution for
-    plain ``Dense``/``Activation`` layers (relu, linear, sigmoid): inputs and
-    'auto' weights/biases/activation results take the default precision,
-    'auto' accumulators and Dense results follow hls4ml's exact-width rule,
-    weights are quantized from the writer's decimal text, Resource reuse
-    factors snap to hls4ml's closest valid value.  For anything else (QKeras
-    quantizers, softmax) it falls back to a real hls4ml conversion in a
-    temporary directory, which is exact by construction.
+    this takes milliseconds.  It reads the very config ``to_hls4ml_config``
+    hands hls4ml and applies hls4ml 1.3's rules for ``Dense``/``Activation``
+    layers (relu, linear, sigmoid): the precision lookup, the split
+    ``<dense>_<activation>`` layers, linear activations dropped or kept as
+    casts, 'auto' weights/biases/activation results as the default
+    precision, 'auto' accumulators and Dense results by hls4ml's exact-width
+    rule, weights quantized from the writer's decimal text, Resource reuse
+    factors snapped to hls4ml's closest valid value, table types and sizes.
+    For anything else (QKeras quantizers, softmax) it falls back to a real
+    hls4ml conversion in a temporary directory, which is exact by
+    construction.  ``bench/fuzz_bitexact.py`` checks the two are equal.
     """
     settings.validate()
     plain = all(type(layer).__name__ in ("InputLayer", "Dense", "Activation") for layer in model.layers)
-    acts = []
-    for layer in model.layers:
-        if type(layer).__name__ in ("Dense", "Activation"):
-            acts.append(layer.get_config().get("activation"))
-    if not plain or any(a not in ("relu", "linear", "sigmoid") for a in acts):
-        import tempfile
-
+    acts = [
+        layer.get_config().get("activation")
+        for layer in model.layers
+        if type(layer).__name__ in ("Dense", "Activation")
+    ]
+    inputs = input_layer_names(model)
+    if not plain or len(inputs) != 1 or any(a not in ("relu", "linear", "sigmoid") for a in acts):
         with tempfile.TemporaryDirectory(prefix="fpga_prune_hls_") as tmp:
             return network_from_hls(convert(model, settings, tmp), name=name)
-    default = to_fixed_type(settings.default_precision)
-    in_t = to_fixed_type(settings.input_precision) if settings.input_precision else default
-    input_type = in_t
-    n_inputs = int(model.input_shape[-1])
+    cfg = to_hls4ml_config(model, settings)
+    return _network_from_config(model, cfg, next(iter(inputs)), name)
+
+
+def _network_from_config(model, cfg: dict, input_name: str, name: str) -> FixedNetwork:
+    """``network_from_keras`` once the config is made: each layer as hls4ml builds it from ``cfg``."""
+    default_text = str(cfg["Model"]["Precision"]["default"])
+    resolved = functools.partial(resolved_precision, cfg)
     layers: list[Layer] = []
+    # the output feeding the next layer: (its layer's hls4ml class, configured spelling, resolved type)
+    text, in_t = resolved(input_name, "result")
+    out = ("Input", text, in_t)
+    width = n_inputs = int(model.input_shape[-1])
 
-    def ov(layer_name: str, key: str, fallback: FixedType) -> FixedType:
-        val = getattr(settings.layer(layer_name), key)
-        return fallback if val in (None, "auto") else to_fixed_type(val)
-
-    def add_activation(lname: str, act: str, cur: FixedType, n: int) -> FixedType:
-        res = ov(lname, "result", default)
+    def add_activation(lname: str, act: str, n: int) -> tuple[str, str, FixedType]:
+        text, res = resolved(lname, "result")
+        if act == "linear" and not linear_activation_stays(out[0], out[1], text, default_text):
+            return out
         if act == "sigmoid":
-            size = settings.layer(lname).table_size or settings.table_size
-            tt_s = settings.layer(lname).table_type or settings.table_type
-            tt = to_fixed_type(tt_s) if tt_s else FixedType(True, 18, 8)
-            layers.append(sigmoid_layer(lname, cur, res, n, size, tt))
+            lc = cfg["LayerName"].get(lname, {})
+            tt = to_fixed_type(lc["table_t"]) if "table_t" in lc else HLS4ML_TABLE_TYPE
+            layers.append(sigmoid_layer(lname, out[2], res, n, int(lc.get("TableSize", HLS4ML_TABLE_SIZE)), tt))
         else:
-            layers.append(ActivationLayer(name=lname, activation=act, input_type=cur, result_type=res, n=n))
-        return res
+            layers.append(ActivationLayer(name=lname, activation=act, input_type=out[2], result_type=res, n=n))
+        return "Activation", text, res
 
-    cur, width = in_t, n_inputs
     for layer in model.layers:
         kind = type(layer).__name__
         if kind == "InputLayer":
             continue
         act = layer.get_config().get("activation")
         if kind == "Activation":
-            cur = add_activation(layer.name, act, cur, width)
+            out = add_activation(layer.name, act, width)
             continue
         kernel, *rest = layer.get_weights()
         bias = rest[0] if rest else np.zeros(kernel.shape[1], dtype=kernel.dtype)
         n_in, n_out = kernel.shape
-        w_t = ov(layer.name, "weight", default)
-        b_t = ov(layer.name, "bias", default)
-        res_t = ov(layer.name, "result", _auto_accum(cur, w_t, b_t, n_in))
-        strategy = settings.strategy_of(layer.name)
-        rf = settings.reuse_factor_of(layer.name)
-        if strategy == "resource":
-            rf = closest_reuse_factor(n_in, n_out, rf)
+        cur = out[2]
+        w_t = resolved(layer.name, "weight")[1]
+        b_t = resolved(layer.name, "bias")[1]
+        exact = auto_accum(cur, w_t, b_t, n_in)
+        res_text, res_t = resolved(layer.name, "result", exact)
+        strategy, rf = strategy_and_reuse(cfg, layer.name, n_in, n_out)
         w_raw, b_raw = _writer_raw(kernel, w_t).reshape(n_in, n_out), _writer_raw(bias, b_t)
         acc_t = (
-            exact_sum_type(cur, w_t, b_t, w_raw, b_raw)
-            if strategy == DA
-            else ov(layer.name, "accum", _auto_accum(cur, w_t, b_t, n_in))
+            exact_sum_type(cur, w_t, b_t, w_raw, b_raw) if strategy == DA else resolved(layer.name, "accum", exact)[1]
         )
         layers.append(
             DenseLayer(
@@ -516,7 +511,6 @@ def network_from_keras(model, settings: HlsSettings, name: str = "myproject") ->
                 reuse_factor=rf,
             )
         )
-        cur, width = res_t, n_out
-        if act not in (None, "linear"):
-            cur = add_activation(f"{layer.name}_{act}", act, cur, width)
-    return FixedNetwork(name=name, input_type=input_type, n_inputs=n_inputs, layers=tuple(layers))
+        out, width = ("Dense", res_text, res_t), n_out
+        out = add_activation(f"{layer.name}_{act}", act, width)  # hls4ml splits every Dense's activation
+    return FixedNetwork(name=name, input_type=in_t, n_inputs=n_inputs, layers=tuple(layers))

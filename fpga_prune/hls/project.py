@@ -56,12 +56,12 @@ from fpga_prune.hls.cpp import (
     split_args,
     strip_comments,
 )
+from fpga_prune.hls.graph_rules import HLS4ML_TABLE_TYPE
 from fpga_prune.hls.settings import to_fixed_type
 
 #: ``nnet::`` functions of the top function that are one IR layer each.
 DENSE_FUNCS = ("dense", "dense_latency", "dense_resource")
 ACTIVATION_FUNCS = ("relu", "linear", "sigmoid", "softmax", "unary_lut")
-_DEFAULT_TABLE_T = FixedType(True, 18, 8)
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ def _softmax(
 ) -> ActivationLayer:
     """The softmax layer as ``hls_adapter.network_from_hls`` describes it (same tables and params)."""
     if impl == "legacy":
-        exp_t = inv_t = types.get("table_t", _DEFAULT_TABLE_T)
+        exp_t = inv_t = types.get("table_t", HLS4ML_TABLE_TYPE)
     else:
         exp_t, inv_t = types["exp_table_t"], types["inv_table_t"]
     params = SoftmaxParams(
@@ -351,8 +351,8 @@ def _network_from_firmware(fw: Path, project_name: str | None, version: str | No
             if int(vals.get("n_inner", "1")) != 1 or int(vals.get("n_outer", "1")) != 1:
                 raise InputError(params_h, f"{cfg.name}", "multi-dimensional softmax is not modelled")
             sm_types = {k: t(k) for k in ("exp_table_t", "inv_table_t") if k in cfg.types or impl != "legacy"}
-            sm_types["accum_t"] = t("accum_t", sm_types.get("exp_table_t", _DEFAULT_TABLE_T))
-            sm_types["inv_inp_t"] = t("inv_inp_t", sm_types.get("exp_table_t", _DEFAULT_TABLE_T))
+            sm_types["accum_t"] = t("accum_t", sm_types.get("exp_table_t", HLS4ML_TABLE_TYPE))
+            sm_types["inv_inp_t"] = t("inv_inp_t", sm_types.get("exp_table_t", HLS4ML_TABLE_TYPE))
             if impl == "stable":
                 sm_types["inp_norm_t"] = t("inp_norm_t")
             if "table_t" in cfg.types:
@@ -378,7 +378,7 @@ def _network_from_firmware(fw: Path, project_name: str | None, version: str | No
                     out_t,
                     width,
                     define_int(vals.get("table_size", "1024"), defines),
-                    t("table_t", _DEFAULT_TABLE_T),
+                    t("table_t", HLS4ML_TABLE_TYPE),
                 )
             )
         elif func == "unary_lut":  # HGQ's UnaryLUT: res[i] = table[raw bits of data[i]]
@@ -391,7 +391,7 @@ def _network_from_firmware(fw: Path, project_name: str | None, version: str | No
                 )
             if len(cargs) < 3:
                 raise InputError(top, f"layer {lname}", "unary_lut call without its table array")
-            tab_t = t("table_t", _DEFAULT_TABLE_T)
+            tab_t = t("table_t", HLS4ML_TABLE_TYPE)
             table = read_weights(fw / "weights", cargs[2], tab_t, size)
             layers.append(
                 ActivationLayer(
@@ -673,7 +673,7 @@ def _network_from_design(path: Path, design: dict, layer_rows: list[dict], cfg: 
                 )
             )
         elif act == "sigmoid":
-            layers.append(sigmoid_layer(aname, cur_t, a_t, n_out, 1024, _DEFAULT_TABLE_T))
+            layers.append(sigmoid_layer(aname, cur_t, a_t, n_out, 1024, HLS4ML_TABLE_TYPE))
         else:
             layers.append(ActivationLayer(aname, act, cur_t, a_t, n_out))
         cur_t = a_t

@@ -743,11 +743,7 @@ def render_files(doc: Mapping[str, JsonValue]) -> dict[str, bytes | str]:
     md = render("reports/report.md.j2", ctx)
     uris = {name: "data:image/png;base64," + base64.b64encode(data).decode("ascii") for name, data in plots.items()}
     html = render("reports/report.html.j2", {**ctx, "img": uris})
-    files: dict[str, bytes | str] = {
-        "report.json": json_text(public),
-        "report.md": md,
-        "report.html": html,
-    }
+    files: dict[str, bytes | str] = {"report.json": json_text(public), "report.md": md, "report.html": html}
     for name, data in plots.items():
         files[f"{PLOTS_DIR}/{name}"] = data
     return files

@@ -48,12 +48,7 @@ from typing import TypedDict
 import numpy as np
 
 from fpga_prune.arith import fixed
-from fpga_prune.arith.analysis import (
-    accumulation_order,
-    input_live,
-    live_neurons,
-    reduce_tree,
-)
+from fpga_prune.arith.analysis import accumulation_order, input_live, live_neurons, reduce_tree
 from fpga_prune.arith.fixed import FixedType
 from fpga_prune.arith.ir import STABLE_PRE_1_0, ActivationLayer, DenseLayer, FixedNetwork
 from fpga_prune.errors import InputError
@@ -838,10 +833,7 @@ def render_rtl(
         "input_type": str(network.input_type),
         "output_type": str(network.output_type),
     }
-    files = {
-        f"{top}.v": render("rtl/top.v.j2", ctx),
-        "ports.json": ports.to_json(),
-    }
+    files = {f"{top}.v": render("rtl/top.v.j2", ctx), "ports.json": ports.to_json()}
     for lc in layers_ctx:
         for rom in lc.get("roms", ()):
             files[f"{rom['module']}.v"] = render("rtl/rom.v.j2", {"rom": rom, "network": network.name})
