@@ -7,7 +7,7 @@ bit-identical across CPUs (the same seed gave validation Brier 0.23228566702 on 
 (``--finetune-epochs 0``).  What follows — the pruning search, quantized weights, firmware, vectors, RTL and
 every check — is compared byte for byte; numbers inside JSON files are compared to 1e-6, since the few
 that come from Keras forward passes (the float model's metrics, rounded to 6 digits) may move one unit in
-the last digit.  Training itself is compared in ``test_run.py`` (metrics to 1e-6, same best epoch).
+the last digit.  Training itself is compared in ``test_golden.py`` (metrics to 1e-6, same best epoch).
 
 The digest keeps every file's sha256 except what legitimately varies between runs and machines (timings,
 absolute paths, simulator build products, tool and library versions, matplotlib's PNG/HTML rendering); a

@@ -1,11 +1,9 @@
 """``fpga-prune run`` end to end on the real candles: fits, 0 mismatches, reports, resume, --force, bad input,
-and determinism.
+and a re-run from scratch that is byte-identical on one machine.
 
 One full run (short training, 600 vectors) is shared by the module; the resume
-and --force tests re-run it in place.  Determinism has two sides: on one machine
-a re-run from scratch is byte-identical; across machines, where TensorFlow's
-training differs in the last bits, the golden run starts from the committed
-model (``tests/run_golden.py``) and training is compared to 1e-6.
+and --force tests re-run it in place.  What holds across machines is in
+test_golden.py.
 """
 
 from __future__ import annotations
@@ -225,37 +223,6 @@ def test_no_fit_still_writes_the_report_and_exits_1(full_run, bybit_csv, tmp_pat
     md = (work / "report.md").read_text()
     assert "**Status: FAILED**" in md and "**Does not fit**" in md
     assert "FAILED" in capsys.readouterr().out
-
-
-@pytest.fixture(scope="module")
-def golden_run(tmp_path_factory) -> Path:
-    import run_golden
-
-    out = tmp_path_factory.mktemp("golden") / "r"
-    assert cli.main([*run_golden.golden_args(out), "--quiet"]) == 0
-    return out
-
-
-def test_run_from_the_golden_model_matches_the_golden_digest(golden_run):
-    """On any machine: from the committed trained model, every artifact downstream of training — pruning
-    search, quantized weights, firmware, vectors, RTL, every check — byte for byte, and numbers to 1e-6
-    (tests/run_golden.py says what is left out and why)."""
-    import run_golden
-
-    want = json.loads(run_golden.GOLDEN.read_text())
-    assert run_golden.differences(run_golden.digest(golden_run), want) == []
-
-
-def test_training_reproduces_the_golden_model(tmp_path):
-    """On any machine: training with the golden model's settings gives its metrics to 1e-6 and the same best
-    epoch (the weights themselves differ in the last bits across CPUs; tests/golden/README.md)."""
-    import run_golden
-
-    out = tmp_path / "model"
-    assert cli.main(["train", *run_golden.TRAIN_ARGS, "--out", str(out), "--quiet"]) == 0
-    got = json.loads((out / "metrics.json").read_text())
-    want = json.loads((run_golden.MODEL / "metrics.json").read_text())
-    assert run_golden.differences(got, want) == []
 
 
 def test_a_rerun_from_scratch_writes_a_byte_identical_tree(full_run, bybit_csv, tmp_path):
