@@ -12,6 +12,8 @@ from fpga_prune.arith.fixed import OVERFLOW_MODES, QUANT_MODES, FixedType
 from fpga_prune.arith.ir import ActivationLayer, DenseLayer, FixedNetwork
 from fpga_prune.outdir import write_tree
 from fpga_prune.rtl import render as rtl
+from fpga_prune.rtl.blocks import cast_raw
+from fpga_prune.rtl.portmap import PortMap
 from fpga_prune.rtl.simulate import verilator_lint
 from fpga_prune.testing import cast_sweep_network, synthetic_network, synthetic_softmax_network
 
@@ -40,7 +42,7 @@ def test_ports_follow_vitis_naming(net):
         "layer7_out_0": ("output", 10),
         "layer7_out_0_ap_vld": ("output", 1),
     }
-    pm = rtl.PortMap.from_json(files["ports.json"])
+    pm = PortMap.from_json(files["ports.json"])
     assert pm.input == "input_1" and pm.outputs == ("layer7_out_0",) and pm.latency == 9
     assert [p["latency"] for p in pm.probes] == [2, 3, 5, 6, 8, 9]
 
@@ -92,7 +94,7 @@ def test_unsupported_activation_is_a_clear_error():
 def test_softmax_renders_lint_clean_with_tables_as_roms(impl, stages, roms, tmp_path):
     net = synthetic_softmax_network(0, implementation=impl)
     files = rtl.render_rtl(net)
-    pm = rtl.PortMap.from_json(files["ports.json"])
+    pm = PortMap.from_json(files["ports.json"])
     assert pm.latency == 2 + 1 + 2 + stages and len(pm.outputs) == 3
     rom_files = sorted(f for f in files if f.endswith("rom.v"))
     assert len(rom_files) == roms
@@ -126,7 +128,7 @@ def test_softmax_renders_lint_clean_with_tables_as_roms(impl, stages, roms, tmp_
     ],
 )
 def test_generation_time_cast(src, dst, raw, want):
-    assert rtl.cast_raw(raw, FixedType.parse(src), FixedType.parse(dst)) == want
+    assert cast_raw(raw, FixedType.parse(src), FixedType.parse(dst)) == want
 
 
 def test_cast_sweep_covers_every_mode():

@@ -220,7 +220,7 @@ def test_two_head_project_without_rtl_is_a_one_line_error_from_the_cli(tmp_path)
 
 @pytest.mark.slow
 def test_vitis_conventions_verify_with_no_port_file_and_a_flipped_weight_fails(tmp_path):
-    from fpga_prune.rtl.render import PortConvention
+    from fpga_prune.rtl.portmap import PortConvention
 
     prj = write_project(
         tau_model(),
@@ -269,7 +269,7 @@ def test_vitis_conventions_verify_with_no_port_file_and_a_flipped_weight_fails(t
 def test_single_output_without_suffix_under_other_block_protocols(tmp_path, block):
     import keras
 
-    from fpga_prune.rtl.render import PortConvention
+    from fpga_prune.rtl.portmap import PortConvention
 
     inp = keras.layers.Input((4,), name="input_6")
     x = keras.layers.Dense(5, activation="relu", name="dense_7")(inp)

@@ -244,6 +244,7 @@ def render_project(
 ) -> tuple[dict[str, bytes], str | None, JsonObject | None]:
     """Our files (rendered templates, vectors, RTL, metadata) merged with hls4ml's; manifest last."""
     from fpga_prune.rtl import render as rtl  # noqa: PLC0415
+    from fpga_prune.rtl.portmap import PortMap, default_port_map  # noqa: PLC0415
     from fpga_prune.templating import render  # noqa: PLC0415
 
     top = options.top
@@ -253,12 +254,12 @@ def render_project(
     ports = None
     try:
         rtl_files = rtl.render_rtl(network, top=top, input_name=sig.input_name, output_name=sig.output_name)
-        ports = rtl.PortMap.from_json(rtl_files["ports.json"])
+        ports = PortMap.from_json(rtl_files["ports.json"])
         for name, text in rtl_files.items():
             files[f"rtl/{name}"] = _as_bytes(text)
     except ValueError as exc:
         rtl_note = f"no RTL rendering: {exc}"
-        ports = rtl.default_port_map(network, top, sig.input_name, sig.output_name)
+        ports = default_port_map(network, top, sig.input_name, sig.output_name)
     for name, text in vector_files(network, vs, ports).items():
         files[name] = _as_bytes(text)
     files["network.json"] = _as_bytes(network.to_json())

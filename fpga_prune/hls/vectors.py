@@ -23,7 +23,7 @@ from fpga_prune.data.candles import Candles
 from fpga_prune.errors import InputError
 from fpga_prune.model import features
 from fpga_prune.outdir import json_text, write_tree
-from fpga_prune.rtl.render import PortMap, default_port_map
+from fpga_prune.rtl.portmap import PortMap, default_port_map
 
 if TYPE_CHECKING:  # the Keras bundle: importing it at run time would load TensorFlow
     from fpga_prune.hls.project import TopSignature

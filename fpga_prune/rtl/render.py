@@ -32,18 +32,16 @@ Architecture (flushable pipeline, II = 1, every multiplier a constant):
   elimination across the layer chain), so neither they nor their products
   appear in the netlist.
 
-Top ports (Vitis HLS for hls4ml's io_parallel top: ``ARRAY_RESHAPE`` on the
-input, ``ARRAY_PARTITION`` on the output, ``INTERFACE ap_vld`` on both, block
-protocol ``ap_ctrl_hs``) -- see :class:`PortMap` and ``docs`` in the header
-of the generated top.
+The top's ports are :mod:`fpga_prune.rtl.portmap`'s; the casts, literals,
+ROMs and table indices every layer is built from are
+:mod:`fpga_prune.rtl.blocks`'s.  This module turns each layer of the network
+into template data from those pieces and renders the design.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import asdict, dataclass, field
-from typing import TypedDict
+from dataclasses import asdict
 
 import numpy as np
 
@@ -52,190 +50,26 @@ from fpga_prune.arith.analysis import accumulation_order, input_live, live_neuro
 from fpga_prune.arith.fixed import FixedType
 from fpga_prune.arith.ir import STABLE_PRE_1_0, ActivationLayer, DenseLayer, FixedNetwork
 from fpga_prune.errors import InputError
-from fpga_prune.outdir import json_text
+from fpga_prune.rtl.blocks import (
+    Casts,
+    addr_bits,
+    cast_raw,
+    extend,
+    hex_literal,
+    rom_context,
+    sdec_literal,
+    slice_top,
+    table_index,
+)
+from fpga_prune.rtl.portmap import PortConvention, PortMap, Probe, default_port_map
 from fpga_prune.templating import TemplateContext, render
 
-RND_CODES = {
-    "AP_TRN": 0,
-    "AP_TRN_ZERO": 1,
-    "AP_RND": 2,
-    "AP_RND_ZERO": 3,
-    "AP_RND_INF": 4,
-    "AP_RND_MIN_INF": 5,
-    "AP_RND_CONV": 6,
-}
-OVF_CODES = {"AP_WRAP": 0, "AP_SAT": 1, "AP_SAT_ZERO": 2, "AP_SAT_SYM": 3}
 SUPPORTED_ACTIVATIONS = ("linear", "relu", "sigmoid", "softmax")
 
 # Register stages per layer kind (the top's latency is their sum).
 DENSE_STAGES = 2
 ACTIVATION_STAGES = 1
 SOFTMAX_STAGES = {"stable": 5, "latency": 5, "legacy": 4, "argmax": 1}
-
-
-# --------------------------------------------------------------------------- ports
-
-
-class Probe(TypedDict):
-    """One layer's outputs as internal signals, for the testbench's "first layer that differs"."""
-
-    layer: str
-    index: int
-    latency: int  # cycles after the vector is taken
-    width: int
-    signed: bool
-    signals: dict[str, str]  # live output index -> signal name
-
-
-@dataclass(frozen=True)
-class PortMap:
-    """Names and widths of the top's ports: the contract with the testbench.
-
-    Defaults follow what Vitis HLS emits for hls4ml's io_parallel top
-    ``void myproject(input_t input_1[N_IN], result_t layer5_out[N_OUT])``:
-    the reshaped input array becomes one packed port ``input_1`` (element 0 in
-    the least significant bits) with ``input_1_ap_vld``; each partitioned
-    output element becomes ``layer5_out_<k>`` with ``layer5_out_<k>_ap_vld``.
-    The array names themselves come from the Keras model (input layer name,
-    ``layer<index>_out`` of the last layer), which only hls4ml knows: pass
-    them in (``input_name``/``output_name``) or edit ``ports.json``.
-    """
-
-    top: str
-    input: str
-    input_vld: str | None  # None: Vitis made the input ap_none (HLS 207-5555), no valid signal
-    input_elem_width: int
-    n_inputs: int
-    outputs: tuple[str, ...]
-    output_vlds: tuple[str, ...]
-    output_width: int
-    input_signed: bool = True
-    output_signed: bool = True
-    clock: str = "ap_clk"
-    reset: str = "ap_rst"
-    # Block protocol: ap_ctrl_hs has start/done/idle/ready; ap_ctrl_chain adds
-    # ap_continue; ap_ctrl_none has none of them (all None).
-    start: str | None = "ap_start"
-    done: str | None = "ap_done"
-    idle: str | None = "ap_idle"
-    ready: str | None = "ap_ready"
-    cont: str | None = None  # ap_continue (ap_ctrl_chain), held high by the testbench
-    reset_active_low: bool = False  # ap_rst_n
-    # Per output port width/signedness when output arrays differ (several heads); () = all output_width.
-    output_widths: tuple[int, ...] = ()
-    output_signeds: tuple[bool, ...] = ()
-    # Internal per-layer probes (only our generated RTL has them).
-    probes: tuple[Probe, ...] = field(default_factory=tuple)
-    latency: int | None = None
-
-    @property
-    def input_width(self) -> int:
-        return self.input_elem_width * self.n_inputs
-
-    def to_json(self) -> str:
-        doc = asdict(self)
-        for key, default in _OPTIONAL_DEFAULTS.items():  # absent = default: earlier port maps stay byte-identical
-            if doc[key] == default:
-                del doc[key]
-        doc["format"] = "fpga_prune.ports/1"
-        return json_text(doc, indent=1)
-
-    @classmethod
-    def from_json(cls, text: str) -> PortMap:
-        doc = json.loads(text)
-        if doc.pop("format", None) != "fpga_prune.ports/1":
-            raise ValueError("not an fpga_prune port map (format != fpga_prune.ports/1)")
-        doc["outputs"] = tuple(doc["outputs"])
-        doc["output_vlds"] = tuple(doc["output_vlds"])
-        doc["probes"] = tuple(doc.get("probes", ()))
-        for key in ("output_widths", "output_signeds"):
-            doc[key] = tuple(doc.get(key, ()))
-        return cls(**doc)
-
-    @property
-    def block_protocol(self) -> str:
-        if self.start is None:
-            return "ap_ctrl_none"
-        return "ap_ctrl_chain" if self.cont else "ap_ctrl_hs"
-
-    def width_of(self, k: int) -> int:
-        return self.output_widths[k] if self.output_widths else self.output_width
-
-    def signed_of(self, k: int) -> bool:
-        return self.output_signeds[k] if self.output_signeds else self.output_signed
-
-
-#: PortMap fields for the other Vitis conventions, left out of the JSON when they hold the default
-_OPTIONAL_DEFAULTS: dict[str, object] = {
-    "cont": None,
-    "reset_active_low": False,
-    "output_widths": (),
-    "output_signeds": (),
-}
-
-
-@dataclass(frozen=True)
-class PortConvention:
-    """Which of Vitis HLS's port conventions a rendered top follows (all seen in real exports).
-
-    ``input_vld=False``: Vitis 2022.1 turns a reshaped array input into
-    ``ap_none`` (HLS 207-5555), so there is no ``<input>_ap_vld``;
-    ``block`` is the ``INTERFACE ap_ctrl_*`` of the top; ``suffix_single=False``:
-    a size-1 output array is one port ``<name>`` (no ``_0``), as in Vitis'
-    ``hls_design_meta.cpp`` of public exports (``layer24_out`` + ``layer24_out_ap_vld``).
-    """
-
-    input_vld: bool = True
-    block: str = "ap_ctrl_hs"  # ap_ctrl_hs | ap_ctrl_chain | ap_ctrl_none
-    suffix_single: bool = True
-
-
-def default_port_map(
-    network: FixedNetwork,
-    top: str = "myproject",
-    input_name: str = "input_1",
-    output_name: str | None = None,
-    convention: PortConvention | None = None,
-) -> PortMap:
-    """The port names Vitis HLS gives hls4ml's top (hls4ml's naming conventions)."""
-    conv = convention or PortConvention()
-    if conv.block not in ("ap_ctrl_hs", "ap_ctrl_chain", "ap_ctrl_none"):
-        raise ValueError(f"unknown block protocol {conv.block!r}")
-    out = output_name or f"layer{len(network.layers) + 1}_out"
-    if network.n_outputs == 1 and not conv.suffix_single:
-        outs: tuple[str, ...] = (out,)
-    else:
-        outs = tuple(f"{out}_{k}" for k in range(network.n_outputs))
-    hs = conv.block != "ap_ctrl_none"
-    return PortMap(
-        top=top,
-        input=input_name,
-        input_vld=f"{input_name}_ap_vld" if conv.input_vld else None,
-        start="ap_start" if hs else None,
-        done="ap_done" if hs else None,
-        idle="ap_idle" if hs else None,
-        ready="ap_ready" if hs else None,
-        cont="ap_continue" if conv.block == "ap_ctrl_chain" else None,
-        input_elem_width=network.input_type.width,
-        n_inputs=network.n_inputs,
-        outputs=outs,
-        output_vlds=tuple(f"{o}_ap_vld" for o in outs),
-        output_width=network.output_type.width,
-        input_signed=network.input_type.signed,
-        output_signed=network.output_type.signed,
-    )
-
-
-# --------------------------------------------------------------------------- casts
-
-
-def cast_raw(raw: int, src: FixedType, dst: FixedType) -> int:
-    """One ap_fixed conversion of a generation-time constant, by :func:`fpga_prune.arith.fixed.cast`.
-
-    So ROM contents and biases are quantized exactly as the bit-accurate model
-    quantizes them.
-    """
-    return int(np.asarray(fixed.cast(np.asarray([int(raw)], dtype=np.int64), src, dst))[0])
 
 
 # --------------------------------------------------------------------------- helpers
@@ -247,82 +81,6 @@ def _ident(name: str) -> str:
     if not s or not (s[0].isalpha() or s[0] == "_"):
         s = "l_" + s
     return s
-
-
-def _hex(raw: int, width: int) -> str:
-    """``width``-bit two's-complement literal, e.g. ``16'h00ff``."""
-    return f"{width}'h{(int(raw) & ((1 << width) - 1)):0{(width + 3) // 4}x}"
-
-
-def _sdec(value: int, width: int) -> str:
-    """Signed decimal literal of ``width`` bits (``-20'sd5`` style)."""
-    return f"-{width}'sd{-value}" if value < 0 else f"{width}'sd{value}"
-
-
-_INC = {
-    0: "1'b0",
-    1: "neg & (half | rest)",
-    2: "half",
-    3: "half & (rest | neg)",
-    4: "half & (rest | ~neg)",
-    5: "half & rest",
-    6: "half & (rest | fl[0])",
-}
-
-
-class _Casts:
-    """The distinct casts of a design, each rendered once as a Verilog function."""
-
-    def __init__(self, prefix: str) -> None:
-        self.prefix = prefix
-        self.by_key: dict[tuple[object, ...], TemplateContext] = {}
-
-    def get(self, src: FixedType, dst: FixedType, src_width: int | None = None) -> str:
-        """Name of the function casting ``src`` (optionally widened to ``src_width``) to ``dst``."""
-        if dst.sat_bits:
-            raise ValueError(f"{dst}: saturation bits (5th ap_fixed argument) are not supported in RTL")
-        iw = src.width if src_width is None else src_width
-        key = (iw, src.frac, src.signed, dst.width, dst.frac, dst.signed, dst.rounding, dst.saturation)
-        if key in self.by_key:
-            return self.by_key[key]["name"]
-        ow, of_ = dst.width, dst.frac
-        ls = max(0, of_ - src.frac)
-        rs = max(0, src.frac - of_)
-        xw = max(iw + ls, ow) + rs + 2
-        fill = f"din[{iw - 1}]" if src.signed else "1'b0"
-        lo, hi = dst.raw_min, dst.raw_max
-        ovf = OVF_CODES[dst.saturation]
-        zero = f"{ow}'d0"
-        c: TemplateContext = {
-            "name": f"{self.prefix}cast_{len(self.by_key)}",
-            "src": f"ap_{'' if src.signed else 'u'}fixed<{iw},{iw - src.frac}>",
-            "dst": str(dst),
-            "IW": iw,
-            "OW": ow,
-            "LS": ls,
-            "RS": rs,
-            "XW": xw,
-            "OVF": ovf,
-            "ext": "{{" + str(xw - iw) + "{" + fill + "}}, din}",
-            "inc": _INC[RND_CODES[dst.rounding]],
-            "omax": _sdec(hi, xw),
-            "omin": _sdec(lo, xw),
-            "on_over": zero if ovf == 2 else _hex(hi, ow),
-            "on_under": zero if ovf == 2 else (_hex(-hi, ow) if ovf == 3 and dst.signed else _hex(lo, ow)),
-        }
-        self.by_key[key] = c
-        return c["name"]
-
-    def functions(self) -> list[TemplateContext]:
-        return list(self.by_key.values())
-
-
-def _ext(sig: str, width: int, signed: bool, to: int) -> str:
-    """Sign/zero-extend ``sig`` (``width`` bits) to ``to`` bits."""
-    if to == width:
-        return sig
-    fill = f"{sig}[{width - 1}]" if signed else "1'b0"
-    return "{{" + f"{to - width}" + "{" + fill + "}}, " + sig + "}"
 
 
 # --------------------------------------------------------------------------- rendering
@@ -339,63 +97,8 @@ def _sigmoid_table(layer: ActivationLayer) -> tuple[list[int], int]:
     return [cast_raw(int(v), ttype, layer.result_type) for v in table], size
 
 
-def _addr_bits(size: int) -> int:
-    """``ceil(log2(size))``: the index width hls4ml's table lookups use."""
-    return max(1, (size - 1).bit_length())
-
-
-def _rom(module: str, title: str, values: list[int], width: int, ab: int, dtype: str) -> TemplateContext:
-    """Template data of one ROM module (``rtl/rom.v.j2``)."""
-    size = len(values)
-    return {
-        "module": module,
-        "title": title,
-        "size": size,
-        "ab": ab,
-        "dw": width,
-        "dtype": dtype,
-        "table": [{"a": _hex(a, ab), "v": _hex(v, width)} for a, v in enumerate(values)],
-        "default": _hex(values[-1], width) if size < 2**ab else None,
-    }
-
-
-def _index(
-    base: str, sig: str, width: int, signed: bool, mul: int, shift: int, offset: int, maxv: int, ab: int
-) -> TemplateContext:
-    """``clip(trunc0(x * mul / 2**shift) + offset, 0, maxv)`` on a raw ``width``-bit signal.
-
-    The index arithmetic of hls4ml's sigmoid and legacy softmax tables:
-    ``int()`` of an ap_fixed truncates toward zero, which an arithmetic
-    shift does only for non-negative values (a negative value with a nonzero
-    remainder is corrected by +1).
-    """
-    vw = width + max(mul, 1).bit_length() + 3 + max(0, -shift)
-    return {
-        "m": f"{base}_m",
-        "r": f"{base}_r",
-        "v": f"{base}_v",
-        "i": f"{base}_i",
-        "k": f"{base}_k",
-        "vw": vw,
-        "shift": shift,
-        "ab": ab,
-        "xe": _ext(sig, width, signed, vw),
-        "mul": _sdec(mul, vw),
-        "off": _sdec(offset, vw),
-        "max_lit": _sdec(maxv, vw),
-        "max_addr": _hex(maxv, ab),
-    }
-
-
-def _slice_top(sig: str, width: int, bits: int) -> str:
-    """``x(W-1, W-bits)`` of hls4ml's ``softmax_idx_from_real_val`` (zeros below when bits > W)."""
-    if bits <= width:
-        return f"{sig}[{width - 1}:{width - bits}]"
-    return "{" + f"{sig}, {bits - width}'d0" + "}"
-
-
 def _softmax_context(
-    layer: ActivationLayer, lname: str, prefix: str, prev: dict[int, str], live: list[int], casts: _Casts
+    layer: ActivationLayer, lname: str, prefix: str, prev: dict[int, str], live: list[int], casts: Casts
 ) -> TemplateContext:
     """Template data for one softmax layer (see the module docstring and ``emulate._softmax``)."""
     sp = layer.softmax
@@ -408,7 +111,7 @@ def _softmax_context(
     it, rt = layer.input_type, layer.result_type
     n = layer.n
     xw = it.width + 2  # inputs sign-extended: max - x and x_j - x_i fit
-    xe = [{"j": j, "sig": f"{lname}_xe_{j}", "expr": _ext(prev[j], it.width, it.signed, xw)} for j in range(n)]
+    xe = [{"j": j, "sig": f"{lname}_xe_{j}", "expr": extend(prev[j], it.width, it.signed, xw)} for j in range(n)]
     ctx: TemplateContext = {
         "impl": impl,
         "xw": xw,
@@ -420,7 +123,7 @@ def _softmax_context(
         one = int(np.asarray(fixed.from_float(1.0, rt)))
         ctx.update(
             {
-                "one": _hex(one, rt.width),
+                "one": hex_literal(one, rt.width),
                 "zero": f"{rt.width}'d0",
                 "first_max": [
                     {
@@ -444,12 +147,12 @@ def _softmax_context(
         raise ValueError(
             f"layer {layer.name}: softmax tables have {len(exp_tab)}/{len(inv_tab)} entries, params say {n_exp}/{n_inv}"
         )
-    eb, ib = _addr_bits(n_exp), _addr_bits(n_inv)
+    eb, ib = addr_bits(n_exp), addr_bits(n_inv)
     if impl == "legacy":
         tt = layer.table_types["exp"]
         tw = tt.width
         one = int(np.asarray(fixed.from_float(1.0, tt)))
-        exp_rom = _rom(
+        exp_rom = rom_context(
             f"{prefix}{lname}_exp_rom",
             f"softmax (legacy) exp table of layer {layer.name}",
             [int(v) for v in exp_tab],
@@ -457,7 +160,7 @@ def _softmax_context(
             eb,
             str(tt),
         )
-        inv_rom = _rom(
+        inv_rom = rom_context(
             f"{prefix}{lname}_inv_rom",
             f"softmax (legacy) invert table of layer {layer.name}, cast to {rt}",
             [cast_raw(int(v), layer.table_types["invert"], rt) for v in inv_tab],
@@ -470,7 +173,7 @@ def _softmax_context(
             terms = []
             for j in range(n):
                 if i == j:
-                    terms.append(_hex(one, tw))
+                    terms.append(hex_literal(one, tw))
                     continue
                 base = f"{lname}_p_{i}_{j}"
                 d = f"{base}_d"
@@ -484,7 +187,7 @@ def _softmax_context(
                         "b": xe[i]["sig"],
                         "addr": f"{base}_a",
                         "e": f"{base}_e",
-                        "index": _index(base, d, xw, True, n_exp, it.frac + 4, n_exp // 2, n_exp - 1, eb),
+                        "index": table_index(base, d, xw, True, n_exp, it.frac + 4, n_exp // 2, n_exp - 1, eb),
                     }
                 )
                 terms.append(f"{base}_e")
@@ -496,7 +199,7 @@ def _softmax_context(
                     "acc": f"{lname}_acc_{i}",
                     "addr": f"{lname}_ia_{i}",
                     "y": f"{lname}_y_{i}",
-                    "index": _index(
+                    "index": table_index(
                         f"{lname}_s_{i}", f"{lname}_acc_{i}", tw, tt.signed, n_inv, inv_shift, 0, n_inv - 1, ib
                     ),
                 }
@@ -521,7 +224,7 @@ def _softmax_context(
     acc_t, inv_inp_t = sp.accum_type, sp.inv_inp_type
     exp_t, inv_t = layer.table_types["exp"], layer.table_types["invert"]
     aw, vw = acc_t.width, inv_t.width
-    exp_rom = _rom(
+    exp_rom = rom_context(
         f"{prefix}{lname}_exp_rom",
         f"softmax ({impl}) exp table of layer {layer.name}, cast to {acc_t}",
         [cast_raw(int(v), exp_t, acc_t) for v in exp_tab],
@@ -529,7 +232,7 @@ def _softmax_context(
         eb,
         str(acc_t),
     )
-    inv_rom = _rom(
+    inv_rom = rom_context(
         f"{prefix}{lname}_inv_rom",
         f"softmax ({impl}) invert table of layer {layer.name}",
         [int(v) for v in inv_tab],
@@ -550,7 +253,7 @@ def _softmax_context(
                     "dn": f"{lname}_dn_{j}",
                     "norm_cast": casts.get(d_t, norm_t),
                     "nw": norm_t.width,
-                    "slice": _slice_top(f"{lname}_dn_{j}", norm_t.width, eb),
+                    "slice": slice_top(f"{lname}_dn_{j}", norm_t.width, eb),
                     "addr": f"{lname}_ea_{j}",
                     "e": f"{lname}_e_{j}",
                     "e1": f"{lname}_e1_{j}",
@@ -564,7 +267,7 @@ def _softmax_context(
                     "xl": f"{lname}_xl_{j}",
                     "src": prev[j],
                     "w": it.width,
-                    "slice": _slice_top(f"{lname}_xl_{j}", it.width, eb),
+                    "slice": slice_top(f"{lname}_xl_{j}", it.width, eb),
                     "addr": f"{lname}_ea_{j}",
                     "e": f"{lname}_e_{j}",
                     "e1": f"{lname}_e1_{j}",
@@ -593,7 +296,7 @@ def _softmax_context(
             "addrs": addrs,
             "max_chain": [f"{lname}_mx_{j}" for j in range(n)],
             "nodes": [
-                {**nd, "ea": _ext(nd["a"], aw, acc_t.signed, aw + 1), "eb": _ext(nd["b"], aw, acc_t.signed, aw + 1)}
+                {**nd, "ea": extend(nd["a"], aw, acc_t.signed, aw + 1), "eb": extend(nd["b"], aw, acc_t.signed, aw + 1)}
                 for nd in nodes
             ],
             "add_cast": casts.get(acc_t, acc_t, src_width=aw + 1),
@@ -601,18 +304,18 @@ def _softmax_context(
             "es": f"{lname}_es",
             "es_cast": casts.get(acc_t, inv_inp_t),
             "iw_inp": inv_inp_t.width,
-            "inv_slice": _slice_top(f"{lname}_es", inv_inp_t.width, ib),
+            "inv_slice": slice_top(f"{lname}_es", inv_inp_t.width, ib),
             "inv_addr": f"{lname}_ia",
             "inv": f"{lname}_inv",
             "res_cast": casts.get(prod_t, rt),
-            "e_ext": {a["j"]: _ext(a["e2"], aw, acc_t.signed, pw) for a in addrs},
-            "inv_ext": _ext(f"{lname}_inv", vw, inv_t.signed, pw),
+            "e_ext": {a["j"]: extend(a["e2"], aw, acc_t.signed, pw) for a in addrs},
+            "inv_ext": extend(f"{lname}_inv", vw, inv_t.signed, pw),
         }
     )
     return ctx
 
 
-def _layer_context(network: FixedNetwork, prefix: str, casts: _Casts) -> tuple[list[TemplateContext], list[Probe], int]:
+def _layer_context(network: FixedNetwork, prefix: str, casts: Casts) -> tuple[list[TemplateContext], list[Probe], int]:
     """Per-layer template data, the probe list and the total latency."""
     live = live_neurons(network)
     layers_ctx: list[TemplateContext] = []
@@ -646,7 +349,7 @@ def _layer_context(network: FixedNetwork, prefix: str, casts: _Casts) -> tuple[l
                     "i": i,
                     "src": prev[i],
                     "sig": f"{lname}_xe_{i}",
-                    "expr": _ext(prev[i], xw, layer.input_type.signed, pw),
+                    "expr": extend(prev[i], xw, layer.input_type.signed, pw),
                 }
                 for i in used_inputs
             ]
@@ -668,7 +371,7 @@ def _layer_context(network: FixedNetwork, prefix: str, casts: _Casts) -> tuple[l
                             "c": f"{base}_c",
                             "r": f"{base}_r",
                             "xe": f"{lname}_xe_{i}",
-                            "w": _sdec(w, pw),
+                            "w": sdec_literal(w, pw),
                             "w_int": w,
                             "cast": casts.get(prod_type, layer.accum_type),
                         }
@@ -679,7 +382,7 @@ def _layer_context(network: FixedNetwork, prefix: str, casts: _Casts) -> tuple[l
                     {
                         "j": j,
                         "terms": terms,
-                        "bias": _hex(bias, aw),
+                        "bias": hex_literal(bias, aw),
                         "bias_int": bias,
                         "acc": f"{lname}_acc_{j}",
                         "yc": f"{lname}_yc_{j}",
@@ -728,8 +431,8 @@ def _layer_context(network: FixedNetwork, prefix: str, casts: _Casts) -> tuple[l
             )
             if layer.activation == "sigmoid":
                 table, size = _sigmoid_table(layer)
-                ab = _addr_bits(size)
-                rom = _rom(
+                ab = addr_bits(size)
+                rom = rom_context(
                     f"{prefix}{lname}_rom",
                     f"sigmoid table of layer {layer.name}",
                     table,
@@ -745,7 +448,7 @@ def _layer_context(network: FixedNetwork, prefix: str, casts: _Casts) -> tuple[l
                         "rom": rom["module"],
                         "roms": [rom],
                         "index": {
-                            j: _index(
+                            j: table_index(
                                 f"{lname}_c_{j}",
                                 prev[j],
                                 it.width,
@@ -798,7 +501,7 @@ def render_rtl(
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", top):
         raise ValueError(f"top name {top!r} is not a Verilog identifier")
     prefix = f"{top}_"
-    casts = _Casts(prefix)
+    casts = Casts(prefix)
     layers_ctx, probes, latency = _layer_context(network, prefix, casts)
     ports = default_port_map(network, top, input_name, output_name, convention)
     ports = PortMap(

@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING
 from fpga_prune.errors import InputError
 from fpga_prune.outdir import JsonObject
 from fpga_prune.resources import asset_path
+from fpga_prune.rtl.portmap import PortMap
 from fpga_prune.rtl.ports import ArraySpec, detect_ports, find_top, is_rendered
-from fpga_prune.rtl.render import PortMap
 
 if TYPE_CHECKING:  # cocotb_tools is imported only when a simulation runs
     from cocotb_tools.runner import Runner

@@ -19,7 +19,8 @@ from fpga_prune.arith.ir import FixedNetwork
 from fpga_prune.boards import Board
 from fpga_prune.errors import InputError
 from fpga_prune.outdir import JsonObject, JsonValue, write_tree
-from fpga_prune.rtl.render import PortMap, render_rtl
+from fpga_prune.rtl.portmap import PortMap
+from fpga_prune.rtl.render import render_rtl
 
 
 class PortNames(Protocol):

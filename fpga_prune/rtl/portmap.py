@@ -1,0 +1,174 @@
+"""The top's ports: :class:`PortMap`, the contract between a Verilog top and the testbench.
+
+Why its own module: the port map is shared by everything that drives or
+reads a top -- the renderer writes it as ``ports.json`` next to our Verilog,
+``hls.vectors`` packs the input bus by it, ``rtl.ports`` builds one from an
+exported top's Verilog, ``rtl.simulate`` and ``rtl.yosys`` read it back --
+and the vectors, the port reader and the simulator need nothing else of the
+renderer.
+
+Top ports (Vitis HLS for hls4ml's io_parallel top: ``ARRAY_RESHAPE`` on the
+input, ``ARRAY_PARTITION`` on the output, ``INTERFACE ap_vld`` on both, block
+protocol ``ap_ctrl_hs``) -- see :class:`PortMap` and ``docs`` in the header
+of the generated top; :class:`PortConvention` names the other conventions
+Vitis exports follow.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import TypedDict
+
+from fpga_prune.arith.ir import FixedNetwork
+from fpga_prune.outdir import json_text
+
+
+class Probe(TypedDict):
+    """One layer's outputs as internal signals, for the testbench's "first layer that differs"."""
+
+    layer: str
+    index: int
+    latency: int  # cycles after the vector is taken
+    width: int
+    signed: bool
+    signals: dict[str, str]  # live output index -> signal name
+
+
+@dataclass(frozen=True)
+class PortMap:
+    """Names and widths of the top's ports: the contract with the testbench.
+
+    Defaults follow what Vitis HLS emits for hls4ml's io_parallel top
+    ``void myproject(input_t input_1[N_IN], result_t layer5_out[N_OUT])``:
+    the reshaped input array becomes one packed port ``input_1`` (element 0 in
+    the least significant bits) with ``input_1_ap_vld``; each partitioned
+    output element becomes ``layer5_out_<k>`` with ``layer5_out_<k>_ap_vld``.
+    The array names themselves come from the Keras model (input layer name,
+    ``layer<index>_out`` of the last layer), which only hls4ml knows: pass
+    them in (``input_name``/``output_name``) or edit ``ports.json``.
+    """
+
+    top: str
+    input: str
+    input_vld: str | None  # None: Vitis made the input ap_none (HLS 207-5555), no valid signal
+    input_elem_width: int
+    n_inputs: int
+    outputs: tuple[str, ...]
+    output_vlds: tuple[str, ...]
+    output_width: int
+    input_signed: bool = True
+    output_signed: bool = True
+    clock: str = "ap_clk"
+    reset: str = "ap_rst"
+    # Block protocol: ap_ctrl_hs has start/done/idle/ready; ap_ctrl_chain adds
+    # ap_continue; ap_ctrl_none has none of them (all None).
+    start: str | None = "ap_start"
+    done: str | None = "ap_done"
+    idle: str | None = "ap_idle"
+    ready: str | None = "ap_ready"
+    cont: str | None = None  # ap_continue (ap_ctrl_chain), held high by the testbench
+    reset_active_low: bool = False  # ap_rst_n
+    # Per output port width/signedness when output arrays differ (several heads); () = all output_width.
+    output_widths: tuple[int, ...] = ()
+    output_signeds: tuple[bool, ...] = ()
+    # Internal per-layer probes (only our generated RTL has them).
+    probes: tuple[Probe, ...] = field(default_factory=tuple)
+    latency: int | None = None
+
+    @property
+    def input_width(self) -> int:
+        return self.input_elem_width * self.n_inputs
+
+    def to_json(self) -> str:
+        doc = asdict(self)
+        for key, default in _OPTIONAL_DEFAULTS.items():  # absent = default: earlier port maps stay byte-identical
+            if doc[key] == default:
+                del doc[key]
+        doc["format"] = "fpga_prune.ports/1"
+        return json_text(doc, indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> PortMap:
+        doc = json.loads(text)
+        if doc.pop("format", None) != "fpga_prune.ports/1":
+            raise ValueError("not an fpga_prune port map (format != fpga_prune.ports/1)")
+        doc["outputs"] = tuple(doc["outputs"])
+        doc["output_vlds"] = tuple(doc["output_vlds"])
+        doc["probes"] = tuple(doc.get("probes", ()))
+        for key in ("output_widths", "output_signeds"):
+            doc[key] = tuple(doc.get(key, ()))
+        return cls(**doc)
+
+    @property
+    def block_protocol(self) -> str:
+        if self.start is None:
+            return "ap_ctrl_none"
+        return "ap_ctrl_chain" if self.cont else "ap_ctrl_hs"
+
+    def width_of(self, k: int) -> int:
+        return self.output_widths[k] if self.output_widths else self.output_width
+
+    def signed_of(self, k: int) -> bool:
+        return self.output_signeds[k] if self.output_signeds else self.output_signed
+
+
+#: PortMap fields for the other Vitis conventions, left out of the JSON when they hold the default
+_OPTIONAL_DEFAULTS: dict[str, object] = {
+    "cont": None,
+    "reset_active_low": False,
+    "output_widths": (),
+    "output_signeds": (),
+}
+
+
+@dataclass(frozen=True)
+class PortConvention:
+    """Which of Vitis HLS's port conventions a rendered top follows (all seen in real exports).
+
+    ``input_vld=False``: Vitis 2022.1 turns a reshaped array input into
+    ``ap_none`` (HLS 207-5555), so there is no ``<input>_ap_vld``;
+    ``block`` is the ``INTERFACE ap_ctrl_*`` of the top; ``suffix_single=False``:
+    a size-1 output array is one port ``<name>`` (no ``_0``), as in Vitis'
+    ``hls_design_meta.cpp`` of public exports (``layer24_out`` + ``layer24_out_ap_vld``).
+    """
+
+    input_vld: bool = True
+    block: str = "ap_ctrl_hs"  # ap_ctrl_hs | ap_ctrl_chain | ap_ctrl_none
+    suffix_single: bool = True
+
+
+def default_port_map(
+    network: FixedNetwork,
+    top: str = "myproject",
+    input_name: str = "input_1",
+    output_name: str | None = None,
+    convention: PortConvention | None = None,
+) -> PortMap:
+    """The port names Vitis HLS gives hls4ml's top (hls4ml's naming conventions)."""
+    conv = convention or PortConvention()
+    if conv.block not in ("ap_ctrl_hs", "ap_ctrl_chain", "ap_ctrl_none"):
+        raise ValueError(f"unknown block protocol {conv.block!r}")
+    out = output_name or f"layer{len(network.layers) + 1}_out"
+    if network.n_outputs == 1 and not conv.suffix_single:
+        outs: tuple[str, ...] = (out,)
+    else:
+        outs = tuple(f"{out}_{k}" for k in range(network.n_outputs))
+    hs = conv.block != "ap_ctrl_none"
+    return PortMap(
+        top=top,
+        input=input_name,
+        input_vld=f"{input_name}_ap_vld" if conv.input_vld else None,
+        start="ap_start" if hs else None,
+        done="ap_done" if hs else None,
+        idle="ap_idle" if hs else None,
+        ready="ap_ready" if hs else None,
+        cont="ap_continue" if conv.block == "ap_ctrl_chain" else None,
+        input_elem_width=network.input_type.width,
+        n_inputs=network.n_inputs,
+        outputs=outs,
+        output_vlds=tuple(f"{o}_ap_vld" for o in outs),
+        output_width=network.output_type.width,
+        input_signed=network.input_type.signed,
+        output_signed=network.output_type.signed,
+    )
