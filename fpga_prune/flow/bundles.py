@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from fpga_prune.model.features import Dataset, FeatureSpec, Splits
     from fpga_prune.model.training import Bundle, ModelConfig
     from fpga_prune.search.config import FitConfig
-    from fpga_prune.search.fit import Design, FitResult
+    from fpga_prune.search.designs import Design, FitResult
 
 
 # ----------------------------------------------------------------------------- train
@@ -246,7 +246,8 @@ def prune_bundle(
     from fpga_prune.model.training import load_bundle, preprocess_dict, save_bundle  # noqa: PLC0415
     from fpga_prune.outdir import staged_dir, write_tree  # noqa: PLC0415
     from fpga_prune.search import budget as budget_mod  # noqa: PLC0415
-    from fpga_prune.search.fit import fit_failure, prune_to_fit  # noqa: PLC0415
+    from fpga_prune.search.designs import fit_failure  # noqa: PLC0415
+    from fpga_prune.search.fit import prune_to_fit  # noqa: PLC0415
 
     bundle = bundle if bundle is not None else load_bundle(model_dir)
     splits = features.split(features.build(candles, bundle.spec), bundle.spec)

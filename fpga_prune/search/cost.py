@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class Designed(Protocol):
-    """What ``closest`` reads of a candidate (``fit.Design``)."""
+    """What ``closest`` reads of a candidate (``designs.Design``)."""
 
     estimate: Estimate
     meets_floor: bool

@@ -20,14 +20,14 @@ model (``fpga_prune.search.precision``), fine-tunes the cheapest design's model
 quantization-aware at its widths, and keeps the cheapest design that fits and
 meets the floor (cost: ``fpga_prune.search.cost.board_cost`` of the estimate's upper
 bound).  The strategy axis is every strategy of ``fpga_prune.arith.ir``.  The test
-split is touched only to report the chosen design.
+split is touched only to report the chosen design.  The designs, the result
+and the rules that choose among them live in ``fpga_prune.search.designs``.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -48,93 +48,12 @@ from fpga_prune.search import cost as cost_mod
 from fpga_prune.search import precision
 from fpga_prune.search.config import FitConfig
 from fpga_prune.search.cost import closest
+from fpga_prune.search.designs import Design, FitResult, cheapest, choose, cost_key
 
 #: sparsities each layer is swept over alone for the per-layer sensitivity curves
 SENSITIVITY_GRID = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98)
 #: model levels without a cheaper design after which ``resources`` stops descending
 RESOURCES_PATIENCE = 2
-
-
-@dataclass(frozen=True, eq=False)
-class Design:
-    """One candidate: a model, its hardware settings, estimate and validation metric."""
-
-    index: int
-    stage: str  # dense | structured | unstructured
-    widths: tuple[int, ...]
-    sparsity: float
-    effective_sparsity: float  # multiplies removed vs the dense model, structured + unstructured
-    weight_bits: int
-    settings: HlsSettings
-    estimate: estimate.Estimate
-    val_metric: float
-    retention: float
-    fits: bool
-    meets_floor: bool
-    model: Any = field(repr=False, default=None)
-    cost: float = float("nan")  # cost.board_cost of the estimate's upper bound
-    plan: precision.PrecisionPlan | None = None  # None: one weight width (``weight_bits``) for every layer
-    tuning: str = "pruning"  # pruning | qat (quantization-aware fine-tuned at ``plan``)
-
-    @property
-    def strategy(self) -> str:
-        return self.settings.strategy
-
-    @property
-    def reuse_factor(self) -> int:
-        return self.settings.reuse_factor
-
-    def describe(self) -> str:
-        arch = "-".join(str(w) for w in self.widths)
-        bits = f"{self.weight_bits}-bit weights" if self.plan is None else self.plan.describe()
-        qat = " (QAT)" if self.tuning == "qat" else ""
-        return f"{self.stage} {arch}, sparsity {self.sparsity:.0%}, {bits}{qat}, {self.strategy} RF{self.reuse_factor}"
-
-    def summary(self) -> dict[str, Any]:
-        tot = self.estimate.totals
-        return {
-            "index": self.index,
-            "stage": self.stage,
-            "widths": list(self.widths),
-            "sparsity": round(self.sparsity, 6),
-            "effective_sparsity": round(self.effective_sparsity, 6),
-            "weight_bits": self.weight_bits,
-            "strategy": self.strategy,
-            "reuse_factor": self.reuse_factor,
-            "val_metric": round(self.val_metric, 6),
-            "retention": round(self.retention, 6),
-            "fits": self.fits,
-            "meets_floor": self.meets_floor,
-            "dsp": tot["dsp"],
-            "bram18k": tot["bram18k"],
-            "lut": tot["lut"],
-            "ff": tot["ff"],
-            "latency_cycles": self.estimate.latency_cycles,
-            "upper": {r: self.estimate.upper()[r] for r in ("dsp", "bram18k", "lut", "ff")},
-            "cost": round(self.cost, 6) if math.isfinite(self.cost) else None,
-            "lut_equivalent": cost_mod.lut_equivalent(tot),
-            "precision": None if self.plan is None else self.plan.to_dict(),
-            "tuning": self.tuning,
-        }
-
-
-@dataclass(frozen=True, eq=False)
-class FitResult:
-    """The chosen design (or the closest one when nothing fits) and the whole search."""
-
-    chosen: Design
-    fits: bool
-    dense_val_metric: float
-    designs: tuple[Design, ...]
-    config: FitConfig
-    board: Board
-    caps: Caps
-    shortfall: str | None = None
-    sensitivity: dict | None = None  # per-layer curves, when the unstructured phase ran
-    precision_sensitivity: dict | None = None  # per-knob width curves of the chosen design's model
-
-    def history(self) -> list[dict[str, Any]]:
-        return [d.summary() for d in self.designs]
 
 
 # ----------------------------------------------------------------------------- pieces
@@ -463,7 +382,7 @@ class _Search:
         y, x = self.splits.val.y, self.splits.val.X
         p_dense = _predict(self.dense, x)
         verdict: dict[tuple[Any, Any], bool] = {}
-        for d in sorted(good, key=_cost_key):
+        for d in sorted(good, key=cost_key):
             key = (d.model, d.plan or d.weight_bits)  # the arithmetic, whatever the strategy
             if key not in verdict:
                 p = emulate.predict(network_from_keras(d.model, d.settings), x)
@@ -557,28 +476,6 @@ class _Search:
         )
 
 
-def _cost_key(d: Design) -> tuple[float, float, int, int]:
-    return d.cost, -d.val_metric, d.estimate.latency_cycles, d.index
-
-
-def cheapest(good: Sequence[Design]) -> Design:
-    """The lowest cost (``cost.board_cost`` of the upper bound); ties: best validation metric,
-    then lowest latency, then the earliest design."""
-    return min(good, key=_cost_key)
-
-
-def choose(good: Sequence[Design], tolerance: float) -> Design:
-    """The best validation metric; metrics within ``tolerance`` of the best are
-    ties (validation noise), broken by lowest latency, then the most weight
-    bits (closest to the trained model), then fewest DSPs."""
-    best = max(d.val_metric for d in good)
-    near = [d for d in good if d.val_metric >= best - tolerance]
-    return min(
-        near,
-        key=lambda d: (d.estimate.latency_cycles, -d.weight_bits, d.estimate.totals["dsp"], -d.val_metric, d.index),
-    )
-
-
 def _predict(model, x: np.ndarray) -> np.ndarray:
     from fpga_prune.model.training import predict_proba  # noqa: PLC0415
 
@@ -598,21 +495,4 @@ def prune_to_fit(
     return search.run_resources() if search.cfg.objective == "resources" else search.run()
 
 
-def fit_failure(result: FitResult) -> str | None:
-    """Why nothing fits (board, floor and shortfall), or None when a design fits."""
-    if result.fits:
-        return None
-    return f"no design fits {result.board.name} at retention >= {result.config.min_retention}: {result.shortfall}"
-
-
-__all__ = [
-    "Design",
-    "FitResult",
-    "cheapest",
-    "choose",
-    "closest",
-    "fit_failure",
-    "hardware_settings",
-    "prune_to_fit",
-    "weight_precision",
-]
+__all__ = ["closest", "hardware_settings", "prune_to_fit", "weight_precision"]
