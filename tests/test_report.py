@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fpga_prune.report import run as report
+from fpga_prune.report import sections
 
 
 def _ci(v, lo, hi):
@@ -76,8 +77,8 @@ def test_mismatches_by_check_maps_simulators_and_leaves_unrun_checks_empty():
             {"kind": "rtl", "name": "rtl_icarus", "simulator": "icarus", "mismatches": 3, "failure": ""},
         ]
     }
-    assert report.mismatches_by_check(ver) == {"bit_accurate": 0, "csim": None, "verilator": None, "icarus": 3}
-    assert report.mismatches_by_check(None) == dict.fromkeys(("bit_accurate", "csim", "verilator", "icarus"))
+    assert sections.mismatches_by_check(ver) == {"bit_accurate": 0, "csim": None, "verilator": None, "icarus": 3}
+    assert sections.mismatches_by_check(None) == dict.fromkeys(("bit_accurate", "csim", "verilator", "icarus"))
 
 
 def test_verification_section_drops_timings_and_paths():
@@ -107,7 +108,7 @@ def test_verification_section_drops_timings_and_paths():
             }
         ],
     }
-    sec = report.verification_section(
+    sec = sections.verification_section(
         ver,
         {
             "vectors": {
