@@ -77,10 +77,7 @@ def train_bundle(
     instead of training.
     """
     from fpga_prune.data import data_record  # noqa: PLC0415
-    from fpga_prune.model import (  # noqa: PLC0415
-        features,
-        metrics,
-    )
+    from fpga_prune.model import features, metrics  # noqa: PLC0415
     from fpga_prune.model import training as model  # noqa: PLC0415
     from fpga_prune.outdir import staged_dir  # noqa: PLC0415
 

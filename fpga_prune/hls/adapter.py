@@ -209,12 +209,7 @@ def convert(
 # ----------------------------------------------------------------------------- ModelGraph -> IR
 def _prec(p) -> FixedType:
     """An hls4ml precision object -> FixedType, via the C++ spelling the writer emits."""
-    from hls4ml.model.types import (  # noqa: PLC0415
-        ExponentPrecisionType,
-        FixedPrecisionType,
-        IntegerPrecisionType,
-        XnorPrecisionType,
-    )
+    from hls4ml.model.types import ExponentPrecisionType, FixedPrecisionType, IntegerPrecisionType, XnorPrecisionType  # noqa: PLC0415
 
     if isinstance(p, (XnorPrecisionType, ExponentPrecisionType)):
         raise InputError("hls4ml model", type(p).__name__, "binary/exponent (power-of-2) types are not supported")
