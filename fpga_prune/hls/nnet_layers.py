@@ -1,0 +1,377 @@
+"""hls4ml's ``nnet::`` layers as IR layers: the top function's call chain read into a ``FixedNetwork``.
+
+Why a module of its own: turning each call of the top function (``nnet::dense``,
+``nnet::normalize``, the relu/linear/sigmoid/softmax activations, HGQ's quantizer
+masks and ``unary_lut`` tables) into the IR layer that computes the same thing is
+one job, the knowledge of what each hls4ml layer does; locating a project, its
+top function, its prototype and its build settings is another (``project``).
+The softmax and normalize builders are shared with ``project``'s reader of
+calibration manifests, which describe the same hls4ml layers without firmware.
+The C++ text itself is read by ``cpp``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+from fpga_prune.arith.fixed import FixedType
+from fpga_prune.arith.ir import (
+    STABLE_PRE_1_0,
+    ActivationLayer,
+    DenseLayer,
+    FixedNetwork,
+    Layer,
+    SoftmaxParams,
+    exact_sum_type,
+)
+from fpga_prune.arith.tables import sigmoid_layer, softmax_layer
+from fpga_prune.errors import InputError
+from fpga_prune.hls.cpp import (
+    ConfigStruct,
+    TypeTable,
+    define_int,
+    read_configs,
+    read_defines,
+    read_typedefs,
+    read_weights,
+    split_args,
+    strip_comments,
+)
+from fpga_prune.hls.graph_rules import HLS4ML_TABLE_TYPE
+
+#: ``nnet::`` functions of the top function that are one IR layer each.
+DENSE_FUNCS = ("dense", "dense_latency", "dense_resource")
+ACTIVATION_FUNCS = ("relu", "linear", "sigmoid", "softmax", "unary_lut")
+
+
+# ----------------------------------------------------------------------------- layer builders
+def softmax_activation(
+    name: str,
+    in_t: FixedType,
+    out_t: FixedType,
+    n: int,
+    impl: str,
+    exp_size: int,
+    inv_size: int,
+    exp_scale: float,
+    types: dict[str, FixedType],
+) -> ActivationLayer:
+    """The softmax layer as ``adapter.network_from_hls`` describes it (same tables and params)."""
+    if impl == "legacy":
+        exp_t = inv_t = types.get("table_t", HLS4ML_TABLE_TYPE)
+    else:
+        exp_t, inv_t = types["exp_table_t"], types["inv_table_t"]
+    params = SoftmaxParams(
+        implementation=impl,
+        exp_table_size=exp_size,
+        inv_table_size=inv_size,
+        accum_type=types["accum_t"],
+        inv_inp_type=types["inv_inp_t"],
+        inp_norm_type=types["inp_norm_t"] if impl == "stable" else None,
+        exp_scale=exp_scale,
+    )
+    return softmax_layer(name, in_t, out_t, n, params, exp_t, inv_t)
+
+
+def normalize_layer(
+    name: str,
+    in_t: FixedType,
+    scale_t: FixedType,
+    bias_t: FixedType,
+    out_t: FixedType,
+    scale: np.ndarray,
+    bias: np.ndarray,
+) -> DenseLayer:
+    """hls4ml's ``nnet::normalize`` as the diagonal Dense with the same arithmetic.
+
+    Why a Dense: ``res[i] = product(data[i], scale[i]) + bias[i]`` is computed at full
+    precision (``product::mult`` returns ``decltype(a * w)``) and cast once to ``res_T``;
+    a diagonal Dense whose accumulator holds that exact sum (``exact_sum_type``) is the
+    same function, so the bit-accurate model, the estimator (one constant product and
+    one adder per element) and the RTL need nothing new.
+    """
+    n = scale.size
+    w = np.zeros((n, n), dtype=np.int64)
+    w[np.arange(n), np.arange(n)] = scale
+    acc = exact_sum_type(in_t, scale_t, bias_t, w, bias)
+    return DenseLayer(
+        name=name,
+        input_type=in_t,
+        weight_type=scale_t,
+        bias_type=bias_t,
+        accum_type=acc,
+        result_type=out_t,
+        weights=w,
+        biases=np.asarray(bias, dtype=np.int64),
+        op="normalize",
+    )
+
+
+# ----------------------------------------------------------------------------- the top function's calls
+_MASK_LINE = re.compile(r"out\[(\d+)\]\s*=\s*(?:(ap_u?fixed<[^>]*>)\s*\(\s*inp\[(\d+)\]\s*\)|0)\s*;")
+
+
+def _quantizer_types(sources: list[tuple[Path, str]], func: str, n: int) -> tuple[FixedType | None, ...] | None:
+    """The per-element types of HGQ ``FixedPointQuantizer`` mask function ``func``, or None if it is not one.
+
+    hls4ml (``backends/fpga/passes/hgq_proxy_model.py``, ``generate_mask_fn``) writes it into
+    ``firmware/nnet_utils/nnet_code_gen.h`` as ``void <layer>(input_t *inp, output_t *out)`` with one
+    ``out[i] = ap_fixed<b,i,AP_RND,AP_SAT>(inp[i]);`` (or ``out[i] = 0;`` for a zero-bit element) per
+    element, and calls it ``nnet::<layer><in_t, out_t>(in, out)``.  ``sources``: (file, comment-free
+    text) of the firmware's headers, sources and generated code (``_mask_sources``).
+    """
+    head = re.compile(rf"void\s+{re.escape(func)}\s*\([^)]*\*\s*inp\s*,[^)]*\*\s*out\s*\)\s*\{{")
+    for f, text in sources:
+        m = head.search(text)
+        if not m:
+            continue
+        body = text[m.end() : text.find("}", m.end())]
+        types: dict[int, FixedType | None] = {}
+        for line in _MASK_LINE.finditer(body):
+            i = int(line.group(1))
+            if line.group(3) is not None and int(line.group(3)) != i:
+                raise InputError(f, f"{func} out[{i}]", f"reads inp[{line.group(3)}]: only element-wise masks")
+            try:
+                types[i] = None if line.group(2) is None else FixedType.parse(line.group(2))
+            except ValueError as e:
+                raise InputError(f, f"{func} out[{i}]", str(e)) from None
+        if sorted(types) != list(range(n)):
+            raise InputError(f, func, f"sets {len(types)} of the {n} elements the previous layer gives")
+        return tuple(types[i] for i in range(n))
+    return None
+
+
+def _mask_sources(fw: Path) -> list[tuple[Path, str]]:
+    """Where hls4ml may have written mask functions, each file read once per import."""
+    files = sorted(fw.glob("*.h")) + sorted(fw.glob("*.cpp")) + sorted((fw / "nnet_utils").glob("*code_gen*.h"))
+    return [(f, strip_comments(f.read_text(errors="replace"))) for f in files]
+
+
+def network_from_firmware(fw: Path, top: Path, version: str | None = None) -> FixedNetwork:
+    """The chain of ``nnet::`` calls in ``top`` (the top function's source in ``fw``) as IR layers.
+
+    Types come from the typedefs of ``defines.h``/``parameters.h``, each call's config
+    from its ``struct configN`` and its weights from ``fw/weights``; ``version`` (hls4ml's,
+    when the caller knows it) only words the error of a call that is not modelled.
+    """
+    made_by = f"hls4ml {version}" if version else "the project does not record its hls4ml version"
+    params_h = fw / "parameters.h"
+    defines_h = fw / "defines.h"
+    ptext = strip_comments(params_h.read_text(errors="replace")) if params_h.is_file() else ""
+    dtext = strip_comments(defines_h.read_text(errors="replace")) if defines_h.is_file() else ""
+    ttext = top.read_text(errors="replace")
+    typedefs = {**read_typedefs(dtext), **{k: v for k, v in read_typedefs(ptext).items()}}
+    types = TypeTable(typedefs, defines_h)
+    defines = read_defines(dtext)
+    configs = read_configs(ptext)
+
+    sig = re.search(r"void\s+(\w+)\s*\(([^)]*)\)\s*\{", ttext)
+    if not sig:
+        raise InputError(top, None, "no top function definition found")
+    arrays = [(t, v, n.strip()) for t, v, n in re.findall(r"(\w+)\s+(\w+)\s*\[([^\]]+)\]", sig.group(2))]
+    if len(arrays) < 2:
+        raise InputError(top, sig.group(1), "expected input and output arrays in the top function's arguments")
+    in_tname, in_var, in_size = arrays[0]
+    input_type = types.resolve(in_tname, where=f"{sig.group(1)} input type")
+    n_inputs = define_int(in_size, defines)
+
+    body = ttext[sig.end() :]
+    body = re.sub(r"#ifndef\s+__SYNTHESIS__.*?#endif", "", body, flags=re.S)
+    # hls4ml writes a Flatten/Reshape as a reference to the same array: auto& layer2_out = x;
+    aliases = dict(re.findall(r"auto\s*&\s*(\w+)\s*=\s*(\w+)\s*;", body))
+
+    def _var(name: str) -> str:
+        for _ in range(16):
+            if name not in aliases:
+                break
+            name = aliases[name]
+        return name
+
+    calls = re.finditer(r"nnet::(\w+)\s*<([^;]*?)>\s*\(([^;]*?)\)\s*;[ \t]*(?://[ \t]*(\S+))?", body)
+    layers: list[Layer] = []
+    cur_var, cur_t, width = in_var, input_type, n_inputs
+    sources: list[tuple[Path, str]] | None = None  # read when a call is not a known nnet:: layer
+
+    def _result_type(lname: str, cargs: list[str], targs: list[str]) -> FixedType:
+        """The layer's result type, once it is checked to read the previous layer's output."""
+        if _var(cargs[0]) != _var(cur_var):
+            raise InputError(
+                top,
+                f"layer {lname}",
+                f"reads {cargs[0]}, not the previous layer's output "
+                f"{cur_var}: only chains are modelled (a layer output used twice, several heads)",
+            )
+        return types.resolve(targs[1], where=f"layer {lname} result type")
+
+    for m in calls:
+        func, targs, cargs, comment = m.group(1), split_args(m.group(2)), split_args(m.group(3)), m.group(4)
+        cfg = configs.get(targs[-1]) if targs else None
+        lname = comment or (cfg.layer if cfg else func)
+        if func == "normalize" and cfg is not None and len(cargs) >= 4:
+            n = define_int(cfg.values.get("n_in", str(width)), defines)
+            if n != width:
+                raise InputError(params_h, f"{cfg.name}.n_in", f"{n}, but the previous layer gives {width}")
+            n_filt = define_int(cfg.values.get("n_filt", "-1"), defines)
+            n_sb = n_filt if n_filt > 0 else n
+            s_t = types.resolve(cfg.types.get("scale_t", ""), where=f"layer {lname} scale_t")
+            b_t = types.resolve(cfg.types.get("bias_t", ""), where=f"layer {lname} bias_t")
+            reps = -(-n // n_sb)  # n_filt > 0: the scale and bias repeat every n_filt elements
+            sc = np.tile(read_weights(fw / "weights", cargs[2], s_t, n_sb), reps)[:n]
+            bi = np.tile(read_weights(fw / "weights", cargs[3], b_t, n_sb), reps)[:n]
+            out_t = _result_type(lname, cargs, targs)
+            layers.append(normalize_layer(lname, cur_t, s_t, b_t, out_t, sc, bi))
+            cur_var, cur_t = cargs[1], out_t
+            continue
+        if func not in DENSE_FUNCS + ACTIVATION_FUNCS:
+            elems = None
+            if len(targs) == 2:  # a mask function: nnet::<layer><in_t, out_t>(in, out)
+                sources = sources if sources is not None else _mask_sources(fw)
+                elems = _quantizer_types(sources, func, width)
+            if elems is not None:
+                out_t = _result_type(lname, cargs, targs)
+                layers.append(
+                    ActivationLayer(
+                        name=lname,
+                        activation="quantizer",
+                        input_type=cur_t,
+                        result_type=out_t,
+                        n=width,
+                        element_types=elems,
+                    )
+                )
+                cur_var, cur_t = cargs[1], out_t
+                continue
+            raise InputError(
+                top,
+                f"layer {lname}",
+                f"nnet::{func} ({made_by}) is not a layer this tool models "
+                "(supported: dense, normalize, relu, linear, sigmoid, softmax, unary_lut, HGQ FixedPointQuantizer "
+                "masks)",
+            )
+        if cfg is None:
+            raise InputError(params_h, f"layer {lname}", f"config struct {targs[-1] if targs else '?'} not found")
+        if len(cargs) < 2 or len(targs) < 3:
+            raise InputError(top, f"layer {lname}", "unexpected call arguments")
+        out_t = _result_type(lname, cargs, targs)
+        vals = cfg.values
+
+        def t(key: str, default: FixedType | None = None, _cfg: ConfigStruct = cfg, _l: str = lname) -> FixedType:
+            if key in _cfg.types:
+                return types.resolve(_cfg.types[key], where=f"layer {_l} {key}")
+            if default is None:
+                raise InputError(params_h, f"{_cfg.name}.{key}", "typedef missing")
+            return default
+
+        if func in DENSE_FUNCS:
+            n_in, n_out = define_int(vals["n_in"], defines), define_int(vals["n_out"], defines)
+            if n_in != width:
+                raise InputError(params_h, f"{cfg.name}.n_in", f"{n_in}, but the previous layer gives {width}")
+            strategy = vals.get("strategy", "nnet::latency").split("::")[-1]
+            if strategy not in ("latency", "resource"):
+                raise InputError(params_h, f"{cfg.name}.strategy", f"{strategy!r} is not modelled (latency, resource)")
+            if len(cargs) < 4:
+                raise InputError(top, f"layer {lname}", "dense call without weight and bias arrays")
+            w_t, b_t = t("weight_t"), t("bias_t")
+            w = read_weights(fw / "weights", cargs[2], w_t, n_in * n_out)
+            w = w.reshape(n_out, n_in).T if strategy == "resource" else w.reshape(n_in, n_out)
+            layers.append(
+                DenseLayer(
+                    name=lname,
+                    input_type=cur_t,
+                    weight_type=w_t,
+                    bias_type=b_t,
+                    accum_type=t("accum_t"),
+                    result_type=out_t,
+                    weights=np.ascontiguousarray(w),
+                    biases=read_weights(fw / "weights", cargs[3], b_t, n_out),
+                    strategy=strategy,
+                    reuse_factor=define_int(vals.get("reuse_factor", "1"), defines),
+                )
+            )
+            width = n_out
+        elif func == "softmax":
+            impl = vals.get("implementation", "nnet::softmax_implementation::stable").split("::")[-1]
+            if impl == "stable" and "inp_norm_t" not in cfg.types:
+                # hls4ml < 1.0: max subtracted in a copy of the input type, un-negated exp table (issue #10).
+                # Recorded under its own name so the bit-accurate model refuses it instead of guessing.
+                impl = STABLE_PRE_1_0
+            if int(vals.get("n_inner", "1")) != 1 or int(vals.get("n_outer", "1")) != 1:
+                raise InputError(params_h, f"{cfg.name}", "multi-dimensional softmax is not modelled")
+            sm_types = {k: t(k) for k in ("exp_table_t", "inv_table_t") if k in cfg.types or impl != "legacy"}
+            sm_types["accum_t"] = t("accum_t", sm_types.get("exp_table_t", HLS4ML_TABLE_TYPE))
+            sm_types["inv_inp_t"] = t("inv_inp_t", sm_types.get("exp_table_t", HLS4ML_TABLE_TYPE))
+            if impl == "stable":
+                sm_types["inp_norm_t"] = t("inp_norm_t")
+            if "table_t" in cfg.types:
+                sm_types["table_t"] = t("table_t")
+            layers.append(
+                softmax_activation(
+                    lname,
+                    cur_t,
+                    out_t,
+                    width,
+                    impl,
+                    define_int(vals.get("exp_table_size", vals.get("table_size", "1024")), defines),
+                    define_int(vals.get("inv_table_size", vals.get("table_size", "1024")), defines),
+                    float(vals.get("exp_scale", "1.0").rstrip("f")),
+                    sm_types,
+                )
+            )
+        elif func == "sigmoid":
+            layers.append(
+                sigmoid_layer(
+                    lname,
+                    cur_t,
+                    out_t,
+                    width,
+                    define_int(vals.get("table_size", "1024"), defines),
+                    t("table_t", HLS4ML_TABLE_TYPE),
+                )
+            )
+        elif func == "unary_lut":  # HGQ's UnaryLUT: res[i] = table[raw bits of data[i]]
+            size = define_int(vals.get("table_size", "0"), defines)
+            if size != 1 << cur_t.width:
+                raise InputError(
+                    params_h,
+                    f"{cfg.name}.table_size",
+                    f"{size}, but {cur_t} indexes {1 << cur_t.width} entries (one per raw input value)",
+                )
+            if len(cargs) < 3:
+                raise InputError(top, f"layer {lname}", "unary_lut call without its table array")
+            tab_t = t("table_t", HLS4ML_TABLE_TYPE)
+            table = read_weights(fw / "weights", cargs[2], tab_t, size)
+            layers.append(
+                ActivationLayer(
+                    name=lname,
+                    activation="unary_lut",
+                    input_type=cur_t,
+                    result_type=out_t,
+                    n=width,
+                    tables={"table": table},
+                    table_types={"table": tab_t},
+                    table_size=size,
+                )
+            )
+        else:
+            layers.append(ActivationLayer(name=lname, activation=func, input_type=cur_t, result_type=out_t, n=width))
+        cur_var, cur_t = cargs[1], out_t
+    if not layers:
+        raise InputError(top, None, "no nnet:: layer calls in the top function")
+    outs = [name for _t, name, _n in arrays[1:]]
+    if len(outs) > 1:
+        raise InputError(
+            top,
+            f"layer {layers[-1].name}",
+            f"the top writes {len(outs)} output arrays "
+            f"({', '.join(outs)}): a network with several heads is not modelled, only chains",
+        )
+    if _var(cur_var) != _var(outs[0]):
+        raise InputError(
+            top,
+            f"layer {layers[-1].name}",
+            f"writes {cur_var}, not the top's output {outs[0]}: only chains are modelled",
+        )
+    return FixedNetwork(name=sig.group(1), input_type=input_type, n_inputs=n_inputs, layers=tuple(layers))
