@@ -26,7 +26,30 @@ import tiers
 REPO = Path(__file__).resolve().parents[1]
 
 
+#: test files by their cost on 2 cores, heaviest first (``--durations`` in CI shows them): xdist hands out
+#: whole files in collection order, so the long ones start first and the short ones fill in around them
+#: (longest-processing-time-first); otherwise the alphabetically late test_run/test_sweep/test_verify form
+#: the tail of the run
+HEAVY_FIRST = (
+    "test_run.py",
+    "test_sweep.py",
+    "test_objective.py",
+    "test_golden.py",
+    "test_fit.py",
+    "test_da.py",
+    "test_yosys.py",
+    "test_verify_foreign.py",
+    "test_fuzz_bitexact.py",
+    "test_generate.py",
+    "test_verify.py",
+    "test_sim.py",
+    "test_hgq.py",
+)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(HEAVY_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: a file keeps its order
     if tiers.CALIBRATION is not None:
         return
     skip = pytest.mark.skip(reason=tiers.ABSENT)

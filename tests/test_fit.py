@@ -111,6 +111,8 @@ def test_impossible_budget_exits_1_with_shortfall(trained_model, bybit_csv, tmp_
             "dsp=0.001",
             "--min-retention",
             "0.999",
+            "--finetune-epochs",  # every level is tried: short fine-tunes keep it quick
+            "1",
             "--quiet",
         ]
     )
