@@ -144,10 +144,6 @@ def test_run_resources_report_shows_the_front(trained_model, bybit_csv, tmp_path
                 "prune",
                 "--objective",
                 "resources",
-                "--strategy",  # shortened: the full search (distributed arithmetic, 12-epoch fine-tunes)
-                "latency",  # is the subject of bench/bench_objective.py; the front is the same code
-                "--finetune-epochs",
-                "2",
                 "--quiet",
             ]
         )
