@@ -47,9 +47,13 @@ HEAVY_FIRST = (
 )
 
 
+#: files that go last: test_sweep's loopback Ray cluster starts slowly beside a busy worker
+LAST = ("test_sweep.py",)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    rank = {name: i for i, name in enumerate(HEAVY_FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: a file keeps its order
+    rank = {name: i for i, name in enumerate(HEAVY_FIRST)} | {name: len(HEAVY_FIRST) + 1 for name in LAST}
+    items.sort(key=lambda item: rank.get(item.path.name, len(HEAVY_FIRST)))  # stable: a file keeps its order
     if tiers.CALIBRATION is not None:
         return
     skip = pytest.mark.skip(reason=tiers.ABSENT)

@@ -354,6 +354,17 @@ def ray_cluster(tmp_path_factory):
     env = _ray_env()
     temp = tmp_path_factory.mktemp("ray")  # a short path: Ray's socket paths must fit in 107 bytes
     common = ["--num-cpus", "1", "--node-ip-address", "127.0.0.1", "--disable-usage-stats"]
+
+    def own_ports() -> list[str]:
+        """Each node's agents on ports of their own: two nodes on one machine would both take the fixed
+        defaults (the dashboard agent's 52365), and the one that loses exits without joining."""
+        return [
+            *("--dashboard-agent-listen-port", str(_free_port())),
+            *("--dashboard-agent-grpc-port", str(_free_port())),
+            *("--runtime-env-agent-port", str(_free_port())),
+            *("--metrics-export-port", str(_free_port())),
+        ]
+
     node2 = None
     try:
         subprocess.run(
@@ -367,20 +378,25 @@ def ray_cluster(tmp_path_factory):
                 "--temp-dir",
                 str(temp),
                 *common,
+                *own_ports(),
             ],
             env=env,
             check=True,
             capture_output=True,
             timeout=180,
         )
+
         # --block keeps the node's processes under one process group we can kill on its own
-        node2 = subprocess.Popen(
-            [ray_bin, "start", "--address", f"127.0.0.1:{port}", "--block", *common],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        def start_node2() -> subprocess.Popen:
+            return subprocess.Popen(
+                [ray_bin, "start", "--address", f"127.0.0.1:{port}", "--block", *common, *own_ports()],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+
+        node2 = start_node2()
         deadline = time.monotonic() + 300  # a loaded 2-core machine (the other xdist worker) joins slowly
         while time.monotonic() < deadline:
             out = subprocess.run(
@@ -388,6 +404,8 @@ def ray_cluster(tmp_path_factory):
             ).stdout
             if out.count(" node_") >= 2 and "/2.0 CPU" in out:
                 break
+            if node2.poll() is not None:  # it exited before joining (a port taken meanwhile): start it again
+                node2 = start_node2()
             time.sleep(2)
         else:
             pytest.fail("the second Ray node did not join")
