@@ -171,6 +171,30 @@ def test_estimate_da_zero_dsp_plausible_lut_ff_latency():
     assert narrow.lut < 0.8 * est.lut  # fewer CSD digits per constant: fewer adders
 
 
+@pytest.mark.parametrize("wbits", [3, 6])
+def test_the_proxy_ranks_like_the_solver_and_bounds_it(wbits):
+    """The CSD proxy is within 25% of da4ml's adder bits on both layers, orders them as the solver does,
+    and the estimate built on it (``da_costing="proxy"``) costs the network within the same margin."""
+    from fpga_prune.estimate import da as da_cost
+    from fpga_prune.estimate.core import EstimateOptions, estimate
+
+    net = _da_net(wbits=wbits)
+    dense = [lay for lay in net.layers if isinstance(lay, DenseLayer)]
+    exact = [da_cost.adder_graph(lay) for lay in dense]
+    proxy = [da_cost.proxy_graph(lay) for lay in dense]
+    for e, p in zip(exact, proxy):
+        assert 0.75 < e.adder_bits / p.adder_bits < 1.25, (e, p)
+        assert p.depth >= 1 and sum(p.level_bits) == pytest.approx(p.adder_bits, abs=p.depth)
+    assert (exact[0].adder_bits > exact[1].adder_bits) == (proxy[0].adder_bits > proxy[1].adder_bits)
+    board = load_board("pynq-z2")
+    e_est = estimate(net, board)
+    p_est = estimate(net, board, EstimateOptions(da_costing="proxy"))
+    assert p_est.dsp == e_est.dsp == 0
+    assert da_cost.PROXY_LOW_RATIO * p_est.lut <= e_est.lut < 1.25 * p_est.lut
+    with pytest.raises(InputError, match="da_costing"):
+        EstimateOptions(da_costing="guess")
+
+
 def test_da_firmware_compiles_at_O0_others_at_O2():
     from fpga_prune.hls.csim import CXXFLAGS, firmware_cxxflags
 

@@ -159,9 +159,16 @@ def test_run_resources_report_shows_the_front(trained_model, bybit_csv, tmp_path
     chosen = [h for h in hist if h["chosen"]]
     assert len(chosen) == 1 and chosen[0]["index"] == b["design"]["index"] and chosen[0]["front"]
     assert b["design"]["dsp"] == 0  # per-layer precision takes every product off the DSPs
+    # distributed arithmetic ranked by proxy, the finalists and the chosen design solved by da4ml
+    c = b["costing"]
+    assert c["designs"] == len(hist) and 0 < c["by_proxy"] < c["designs"]
+    assert c["by_proxy"] == sum(h["costed"] == "proxy" for h in hist)
+    assert c["recosted_exactly"] >= 1 and c["da4ml_solves"] >= 3 and b["design"]["costed"] == "exact"
+    assert chosen[0]["costed"] == "exact"
     assert b["accuracy"]["pruned_val"] >= b["accuracy"]["floor_val"]
     md, html = (out / "report.md").read_text(), (out / "report.html").read_text()
     assert "Pareto front" in md and "pynq-z2_pareto.png" in md and "**chosen**" in md
+    assert f"{c['by_proxy']} of {c['designs']} designs costed by the distributed-arithmetic proxy" in md
     assert "Pareto front" in html and "data:image/png;base64" in html
     assert (out / "pruned" / "pareto.png").read_bytes()[:4] == b"\x89PNG"
     assert "Pareto front" in (out / "pruned" / "budget.md").read_text()

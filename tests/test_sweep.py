@@ -23,6 +23,7 @@ import pytest
 from fpga_prune import cli
 from fpga_prune.errors import InputError
 from fpga_prune.flow.grid import AXES, load_grid_file, make_grid, split_cli
+from workers import other_workers_done
 
 REPO = Path(__file__).resolve().parents[1]
 BOARDS = ("pynq-z2", "arty-a7-100t")
@@ -350,6 +351,7 @@ def _ray_env() -> dict[str, str]:
 def ray_cluster(tmp_path_factory):
     """A head node and a second node process (1 CPU each) on 127.0.0.1; always `ray stop --force` after."""
     ray_bin = shutil.which("ray") or pytest.fail("ray CLI not on PATH: pip install 'fpga-prune[ray]'")
+    other_workers_done()  # two Ray nodes need the cores: start them once the other xdist workers are done
     port = _free_port()
     env = _ray_env()
     temp = tmp_path_factory.mktemp("ray")  # a short path: Ray's socket paths must fit in 107 bytes

@@ -27,6 +27,7 @@ from fpga_prune.estimate.tools import DEFAULT_HLS_TOOL, default_clock_uncertaint
 
 __all__ = [
     "BRAM18_SHAPES",
+    "DA_COSTINGS",
     "MUL_IMPLS",
     "Context",
     "EstimateOptions",
@@ -42,6 +43,8 @@ __all__ = [
 ]
 
 MUL_IMPLS = ("dsp", "fabric")
+#: how a distributed-arithmetic Dense is costed (``EstimateOptions.da_costing``)
+DA_COSTINGS = ("exact", "proxy")
 
 #: Block RAM18 aspect ratios (depth, width) usable by a ROM (UG473 Table 1-3 / UG573).
 BRAM18_SHAPES = ((16384, 1), (8192, 2), (4096, 4), (2048, 9), (1024, 18), (512, 36))
@@ -60,9 +63,14 @@ class EstimateOptions:
     clock_uncertainty: float | None = None
     confidence: float = 0.9
     calibration: Calibration | None = None
+    #: distributed-arithmetic Dense layers: "exact" asks da4ml's solver for the adder graph; "proxy" counts
+    #: CSD digits (``estimate.da.proxy_graph``, microseconds instead of 0.1-2 s), for ranking many candidates
+    da_costing: str = "exact"
 
     def __post_init__(self) -> None:
         tool_family(self.hls_tool)  # validates the name
+        if self.da_costing not in DA_COSTINGS:
+            raise InputError("estimate options", "da_costing", f"{self.da_costing!r} is not one of exact, proxy")
         if self.mul_impl not in (None, *MUL_IMPLS):
             raise InputError("estimate options", "mul_impl", f"{self.mul_impl!r} is not one of dsp, fabric")
         if not 0.0 < self.confidence < 1.0:
@@ -84,6 +92,7 @@ class Context:
             self.r.update(options.calibration.rules_for(fam))
         self.board = board
         self.mul_impl = options.mul_impl
+        self.da_proxy = options.da_costing == "proxy"
         unc = options.clock_uncertainty if options.clock_uncertainty is not None else default_clock_uncertainty(fam)
         self.usable_ns = board.clock_period_ns * (1.0 - unc)
         self.ultrascale = board.family in ("ultrascale", "ultrascale+")

@@ -267,6 +267,7 @@ def prune_bundle(
         shortfall=result.shortfall,
     )
     doc["search"] = cfg.to_dict()
+    doc["costing"] = result.costing
     doc["sensitivity"] = result.sensitivity
     doc["precision_sensitivity"] = result.precision_sensitivity
     failure = fit_failure(result)

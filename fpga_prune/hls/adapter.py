@@ -9,6 +9,7 @@ integer weights, lookup tables from ``fpga_prune.arith.tables``).
 
 from __future__ import annotations
 
+import copy
 import functools
 import re
 import tempfile
@@ -53,16 +54,8 @@ def to_hls4ml_config(model, settings: HlsSettings) -> dict:
     one place settings become hls4ml's config: ``network_from_keras`` reads
     the same dict, so the search sees the network hls4ml builds.
     """
-    import hls4ml  # noqa: PLC0415
-
     settings.validate()
-    cfg = hls4ml.utils.config_from_keras_model(
-        model,
-        granularity="name",
-        default_precision=_hls_precision(settings.default_precision),
-        default_reuse_factor=settings.reuse_factor,
-        backend="Vitis",
-    )
+    cfg = _base_config(model, _hls_precision(settings.default_precision), settings.reuse_factor)
     cfg["Model"]["Strategy"] = _hls_strategy(settings.strategy)
     cfg["Model"]["ReuseFactor"] = settings.reuse_factor
     layer_cfgs = cfg["LayerName"]
@@ -97,6 +90,32 @@ def to_hls4ml_config(model, settings: HlsSettings) -> dict:
         if softmax:
             lc["Implementation"] = ls.softmax_implementation or settings.softmax_implementation
     return cfg
+
+
+#: model -> {(default precision, reuse factor): hls4ml's config_from_keras_model}; dropped with the model
+_BASE_CONFIGS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _base_config(model, default_precision: str, reuse_factor: int) -> dict:
+    """A fresh copy of ``hls4ml.utils.config_from_keras_model`` for ``model`` (name granularity, Vitis).
+
+    Why cached: it serializes the whole model to JSON and parses it, a sixth of
+    the resources search's time, and it reads only the layers and their
+    quantizers, never the weights (which fine-tuning changes in place).
+    """
+    import hls4ml  # noqa: PLC0415
+
+    per = _BASE_CONFIGS.setdefault(model, {})
+    key = (default_precision, reuse_factor)
+    if key not in per:
+        per[key] = hls4ml.utils.config_from_keras_model(
+            model,
+            granularity="name",
+            default_precision=default_precision,
+            default_reuse_factor=reuse_factor,
+            backend="Vitis",
+        )
+    return copy.deepcopy(per[key])
 
 
 def input_layer_names(model) -> frozenset[str]:

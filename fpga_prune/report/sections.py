@@ -237,6 +237,7 @@ def board_section(
             ],
             "front": front_rows(budget.get("history", [])),
             "search": budget.get("search"),
+            "costing": budget.get("costing"),
             "verification": verify,
         }
     )
@@ -275,6 +276,7 @@ def front_rows(history: Sequence[Mapping[str, JsonValue]]) -> list[JsonObject]:
                     )
                 },
                 "bits": bits + (" QAT" if h.get("tuning") == "qat" else ""),
+                "costed": h.get("costed", "exact"),
             }
         )
     return out

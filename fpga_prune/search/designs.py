@@ -45,6 +45,9 @@ class Design:
     cost: float = float("nan")  # cost.board_cost of the estimate's upper bound
     plan: PrecisionPlan | None = None  # None: one weight width (``weight_bits``) for every layer
     tuning: str = "pruning"  # pruning | qat (quantization-aware fine-tuned at ``plan``)
+    #: "exact": every layer costed by the estimator's rules and da4ml's solver; "proxy": a distributed-
+    #: arithmetic layer costed by its CSD digits (``estimate.da.proxy_graph``), to rank candidates
+    costed: str = "exact"
 
     @property
     def strategy(self) -> str:
@@ -85,6 +88,7 @@ class Design:
             "lut_equivalent": cost_mod.lut_equivalent(tot),
             "precision": None if self.plan is None else self.plan.to_dict(),
             "tuning": self.tuning,
+            "costed": self.costed,
         }
 
 
@@ -102,6 +106,8 @@ class FitResult:
     shortfall: str | None = None
     sensitivity: dict | None = None  # per-layer curves, when the unstructured phase ran
     precision_sensitivity: dict | None = None  # per-knob width curves of the chosen design's model
+    #: how the designs were costed: {"designs", "by_proxy", "recosted_exactly", "da4ml_solves"}
+    costing: dict[str, int] | None = None
 
     def history(self) -> list[dict[str, Any]]:
         return [d.summary() for d in self.designs]

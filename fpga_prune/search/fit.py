@@ -28,13 +28,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from fpga_prune.arith import emulate
+from fpga_prune.arith.ir import DA, DenseLayer
 from fpga_prune.boards import Board, Caps
 from fpga_prune.estimate import core as estimate
+from fpga_prune.estimate import da
 from fpga_prune.estimate.da import usable_strategies
 from fpga_prune.hls.adapter import network_from_keras
 from fpga_prune.hls.settings import HlsSettings, LayerSettings
@@ -178,11 +181,23 @@ class _Search:
         self._ranges: dict[Any, precision.Ranges] = {}
         self.sensitivity: dict | None = None
         self.precision_sensitivity: dict[Any, dict] = {}
+        self.options = cfg.estimate_options()
+        # --objective resources costs hundreds of DA weight sets: by proxy first, exactly for the finalists
+        self.ranking_options = (
+            replace(self.options, da_costing="proxy") if cfg.objective == "resources" else self.options
+        )
+        self.recosted = 0
+        self.solved_layers: set[tuple[bytes, str, str, str]] = set()  # DA layers costed by da4ml's solve
 
     def design(self, model, stage: str, settings: HlsSettings, bits: int, metric: float, **kw: Any) -> Design:
-        """Estimate, cost and record one candidate."""
-        est = estimate.estimate(network_from_keras(model, settings), self.board, self.cfg.estimate_options())
+        """Estimate, cost and record one candidate (a DA layer by proxy under ``ranking_options``)."""
+        net = network_from_keras(model, settings)
+        est = estimate.estimate(net, self.board, self.ranking_options)
         fits = (est.fits_upper if self.cfg.confidence else est.fits)(self.board, self.caps)
+        da_layers = [lay for lay in net.layers if isinstance(lay, DenseLayer) and lay.strategy == DA]
+        proxied = self.ranking_options.da_costing == "proxy" and bool(da_layers)
+        if not proxied:
+            self.solved_layers.update(da.layer_key(lay) for lay in da_layers)
         eff = 1.0 - nonzero_weights(model)[0] / self.dense_weights
         d = Design(
             len(self.designs),
@@ -199,10 +214,29 @@ class _Search:
             metric >= self.floor,
             model,
             cost_mod.board_cost(est.upper(), self.board, self.caps),
+            costed="proxy" if proxied else "exact",
             **kw,
         )
         self.designs.append(d)
         return d
+
+    def exact(self, d: Design) -> Design:
+        """``d`` costed exactly (da4ml's solve for its DA layers), in place of the proxy-costed record."""
+        d = self.designs[d.index]
+        if d.costed == "exact":
+            return d
+        net = network_from_keras(d.model, d.settings)
+        est = estimate.estimate(net, self.board, self.options)
+        self.solved_layers.update(
+            da.layer_key(lay) for lay in net.layers if isinstance(lay, DenseLayer) and lay.strategy == DA
+        )
+        fits = (est.fits_upper if self.cfg.confidence else est.fits)(self.board, self.caps)
+        new = replace(
+            d, estimate=est, fits=fits, cost=cost_mod.board_cost(est.upper(), self.board, self.caps), costed="exact"
+        )
+        self.designs[d.index] = new
+        self.recosted += 1
+        return new
 
     def level(self, model, stage: str, strategy: str) -> list[Design]:
         """Cost the hardware variants of one model under one strategy.
@@ -371,26 +405,51 @@ class _Search:
 
     def confident_cheapest(self, good: Sequence[Design]) -> Design:
         """The cheapest design whose bit-accurate validation metric keeps the floor at the 90% paired
-        block-bootstrap lower bound against the dense model (``metrics.paired_lower_bound``).
+        block-bootstrap lower bound against the dense model (``metrics.paired_lower_bound``), costed exactly.
 
         Why: among hundreds of designs at the floor, ~3,500 validation candles cannot tell a faithful
         design from a lucky one by the point metric (a 2-bit 16-4-2-1 design lost 0.004 on validation,
         0.03 on test); one whose predictions differ from the dense model's gets a wide interval.
-        None passes: the cheapest by the point metric."""
+        None passes: the cheapest by the point metric.  Candidates costed by proxy are solved exactly in
+        the order of the least they could cost (``da.PROXY_LOW_RATIO``) until none could beat the best."""
         from fpga_prune.model.metrics import paired_lower_bound  # noqa: PLC0415
 
         y, x = self.splits.val.y, self.splits.val.X
         p_dense = _predict(self.dense, x)
         verdict: dict[tuple[Any, Any], bool] = {}
-        for d in sorted(good, key=cost_key):
+
+        def confident(d: Design) -> bool:
             key = (d.model, d.plan or d.weight_bits)  # the arithmetic, whatever the strategy
             if key not in verdict:
                 p = emulate.predict(network_from_keras(d.model, d.settings), x)
                 low = paired_lower_bound(y, p, p_dense, _metric(self.cfg), seed=self.cfg.seed)
                 verdict[key] = self.dense_val + low >= self.cfg.min_retention * self.dense_val
-            if verdict[key]:
-                return d
-        return cheapest(good)
+            return verdict[key]
+
+        current = [self.designs[d.index] for d in good]
+        return (
+            self.exact_cheapest(current, confident)
+            or self.exact_cheapest(current, lambda _d: True)
+            or (cheapest(current))
+        )
+
+    def exact_cheapest(self, good: Sequence[Design], accept: Callable[[Design], bool]) -> Design | None:
+        """The cheapest design of ``good`` that ``accept`` takes and that still fits and keeps the floor
+        once costed exactly; proxy-costed ones are solved in order of their lowest possible cost."""
+
+        def lowest(d: Design) -> float:
+            return d.cost * da.PROXY_LOW_RATIO if d.costed == "proxy" else d.cost
+
+        best: Design | None = None
+        for d in sorted(good, key=lambda d: (lowest(d), cost_key(d))):
+            if best is not None and lowest(d) > best.cost:
+                break
+            if not accept(d):
+                continue
+            e = self.exact(d)
+            if e.fits and e.meets_floor and (best is None or cost_key(e) < cost_key(best)):
+                best = e
+        return best
 
     def _float_metric(self, model) -> float:
         return float(_metric(self.cfg)(self.splits.val.y, _predict(model, self.splits.val.X)))
@@ -447,6 +506,16 @@ class _Search:
             good += self.precision_level(tuned, top.stage, strategies, start=top.plan, tuning="qat")
         return self.result(self.confident_cheapest(good) if good else None)
 
+    def costing(self) -> dict[str, int]:
+        """How many designs were costed, by proxy, re-costed exactly, and distinct DA layers solved by da4ml
+        (counted per search, whether this process had solved them before or not: outputs stay deterministic)."""
+        return {
+            "designs": len(self.designs),
+            "by_proxy": sum(1 for d in self.designs if d.costed == "proxy"),
+            "recosted_exactly": self.recosted,
+            "da4ml_solves": len(self.solved_layers),
+        }
+
     def result(self, chosen: Design | None) -> FitResult:
         sens = self.precision_sensitivity.get(chosen.model) if chosen is not None else None
         if chosen is not None:
@@ -460,6 +529,7 @@ class _Search:
                 self.caps,
                 sensitivity=self.sensitivity,
                 precision_sensitivity=sens,
+                costing=self.costing(),
             )
         chosen, why = closest(self.designs, self.board, self.caps, self.cfg.min_retention)
         return FitResult(
@@ -473,6 +543,7 @@ class _Search:
             why,
             sensitivity=self.sensitivity,
             precision_sensitivity=self.precision_sensitivity.get(chosen.model),
+            costing=self.costing(),
         )
 
 
