@@ -51,9 +51,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_baselines as bb
 import bench_hgq2 as hgq2
+import numpy as np
 
 from bench import emit
 from fpga_prune.arith import emulate, ir
+from fpga_prune.arith.analysis import input_live, live_neurons
 from fpga_prune.boards import Caps, load_board
 from fpga_prune.estimate.core import EstimateOptions, estimate
 from fpga_prune.hls.adapter import network_from_keras, to_hls4ml_config
@@ -82,6 +84,66 @@ def costed(model, settings, board, caps, splits, dense_test: float) -> dict[str,
     return costed_net(network_from_keras(model, settings), board, caps, splits, dense_test)
 
 
+def significant_bits(raw: np.ndarray) -> np.ndarray:
+    """Bits of each nonzero integer between its leading and trailing one (a power of two: 1)."""
+    a = np.abs(raw[raw != 0]).astype(np.int64)
+    lead = np.floor(np.log2(a)).astype(np.int64) + 1
+    trail = np.log2(a & -a).astype(np.int64)
+    return lead - trail
+
+
+def structure(net: ir.FixedNetwork) -> dict[str, Any]:
+    """What a design keeps: inputs and neurons alive, weights left and their bits, activation widths.
+
+    Why: it says why one design is cheaper than another -- fewer weights (``live_weights``:
+    nonzero weights into neurons that reach the output), narrower ones (``weight_bits``:
+    significant bits of each, from its leading to its trailing one), or narrower
+    activations (``activations``: mean width of the live elements after each quantizer or ReLU).
+    """
+    live = live_neurons(net)
+    dense, acts = [], []
+    for k, layer in enumerate(net.layers):
+        if isinstance(layer, ir.DenseLayer):
+            kept = layer.weights[:, live[k]]  # weights into neurons that reach the output
+            bits = significant_bits(kept)
+            dense.append(
+                {
+                    "name": layer.name,
+                    "live_outputs": len(live[k]),
+                    "of": int(layer.weights.shape[1]),
+                    "live_weights": int(np.count_nonzero(kept)),
+                    "weight_type": str(layer.weight_type),
+                    "weight_bits_mean": round(float(bits.mean()), 2) if bits.size else 0.0,
+                    "weight_bits_max": int(bits.max(initial=0)),
+                }
+            )
+        elif isinstance(layer, ir.ActivationLayer) and layer.activation in ("quantizer", "relu"):
+            types = layer.element_types or (layer.result_type,) * layer.n
+            widths = [types[i].width for i in live[k] if types[i] is not None]
+            acts.append(
+                {
+                    "name": layer.name,
+                    "live": len(widths),
+                    "mean_bits": round(float(np.mean(widths)), 2) if widths else 0.0,
+                }
+            )
+    first = net.layers[0]
+    used = [
+        i
+        for i in input_live(net)
+        if not isinstance(first, ir.ActivationLayer)
+        or first.element_types is None
+        or first.element_types[i] is not None
+    ]  # an HGQ zero-bit input is not read
+    return {
+        "inputs_used": len(used),
+        "of": net.n_inputs,
+        "input_type": str(net.input_type),
+        "dense": dense,
+        "activations": acts,
+    }
+
+
 def costed_net(net: ir.FixedNetwork, board, caps, splits, dense_test: float) -> dict[str, Any]:
     """One design: resources (point and upper), cost, LUT-equivalents, test metric and retention."""
     est = estimate(net, board, EstimateOptions(confidence=0.9))
@@ -98,6 +160,7 @@ def costed_net(net: ir.FixedNetwork, board, caps, splits, dense_test: float) -> 
         "latency_cycles": est.latency_cycles,
         "test_auc": round(auc, 6),
         "test_retention": round(auc / dense_test, 6),
+        "structure": structure(net),
     }
 
 

@@ -94,3 +94,18 @@ def test_without_the_venv_the_bench_records_why(bh, tmp_path):
     args = bo.argparse.Namespace(hgq2_venv=tmp_path / "nowhere", hgq2_out=None)
     with pytest.raises(FileNotFoundError, match="no HGQ2 venv at .*nowhere .*setup_venv.sh"):
         bo.hgq2_sweep(args, None, None, load_board("pynq-z2"))
+
+
+def test_structure_counts_what_the_design_keeps(tmp_path):
+    sys.path.insert(0, str(BENCH))
+    bo = importlib.import_module("bench_objective")
+    prj = hgq_project(tmp_path)
+    s = bo.structure(bo.hgq2.read_project(prj).network)
+    # input 2 is a zero-bit HGQ element: not read; the other five keep 4, 3, 6, 2, 5 bits
+    assert (s["inputs_used"], s["of"]) == (5, 6)
+    assert s["activations"][0] == {"name": "q_in", "live": 5, "mean_bits": 4.0}
+    assert s["activations"][-1] == {"name": "q_relu", "live": 8, "mean_bits": 3.5}  # 2, 3, 4, 5 bits twice
+    first = s["dense"][0]
+    assert (first["live_outputs"], first["of"], first["live_weights"]) == (8, 8, 47)  # one of 48 weights is 0
+    assert first["weight_bits_max"] == 7 and 3 < first["weight_bits_mean"] < 5  # 127 = 7 bits; 78 = 0b1001110: 6
+    assert bo.significant_bits(np.array([78, -8, 0, 3, 127])).tolist() == [6, 1, 2, 7]
