@@ -92,6 +92,15 @@ def significant_bits(raw: np.ndarray) -> np.ndarray:
     return lead - trail
 
 
+def live_inputs(net: ir.FixedNetwork, live: list[list[int]], k: int) -> list[int]:
+    """The inputs of layer ``k`` that carry a value: live upstream and not an HGQ zero-bit element."""
+    if k == 0:
+        return list(range(net.n_inputs))
+    prev = net.layers[k - 1]
+    types = prev.element_types if isinstance(prev, ir.ActivationLayer) else None
+    return [i for i in live[k - 1] if not types or types[i] is not None]
+
+
 def structure(net: ir.FixedNetwork) -> dict[str, Any]:
     """What a design keeps: inputs and neurons alive, weights left and their bits, activation widths.
 
@@ -104,7 +113,8 @@ def structure(net: ir.FixedNetwork) -> dict[str, Any]:
     dense, acts = [], []
     for k, layer in enumerate(net.layers):
         if isinstance(layer, ir.DenseLayer):
-            kept = layer.weights[:, live[k]]  # weights into neurons that reach the output
+            rows = live_inputs(net, live, k)
+            kept = layer.weights[np.ix_(rows, live[k])]  # weights from live inputs into neurons that reach the output
             bits = significant_bits(kept)
             dense.append(
                 {
@@ -128,13 +138,8 @@ def structure(net: ir.FixedNetwork) -> dict[str, Any]:
                 }
             )
     first = net.layers[0]
-    used = [
-        i
-        for i in input_live(net)
-        if not isinstance(first, ir.ActivationLayer)
-        or first.element_types is None
-        or first.element_types[i] is not None
-    ]  # an HGQ zero-bit input is not read
+    types = first.element_types if isinstance(first, ir.ActivationLayer) else None
+    used = [i for i in input_live(net) if not types or types[i] is not None]  # a zero-bit input is not read
     return {
         "inputs_used": len(used),
         "of": net.n_inputs,

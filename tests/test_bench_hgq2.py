@@ -106,6 +106,21 @@ def test_structure_counts_what_the_design_keeps(tmp_path):
     assert s["activations"][0] == {"name": "q_in", "live": 5, "mean_bits": 4.0}
     assert s["activations"][-1] == {"name": "q_relu", "live": 8, "mean_bits": 3.5}  # 2, 3, 4, 5 bits twice
     first = s["dense"][0]
-    assert (first["live_outputs"], first["of"], first["live_weights"]) == (8, 8, 47)  # one of 48 weights is 0
+    # the weights of the zero-bit input (one of them already 0) carry nothing: 8 x 5 are left
+    assert (first["live_outputs"], first["of"], first["live_weights"]) == (8, 8, 40)
     assert first["weight_bits_max"] == 7 and 3 < first["weight_bits_mean"] < 5  # 127 = 7 bits; 78 = 0b1001110: 6
     assert bo.significant_bits(np.array([78, -8, 0, 3, 127])).tolist() == [6, 1, 2, 7]
+
+
+def test_structure_of_a_plain_network_reads_every_input_at_its_port_type():
+    sys.path.insert(0, str(BENCH))
+    bo = importlib.import_module("bench_objective")
+    from fpga_prune.hls.adapter import network_from_keras
+    from fpga_prune.hls.settings import HlsSettings
+    from hls_projects import tau_model
+
+    s = bo.structure(network_from_keras(tau_model(), HlsSettings(default_precision="ap_fixed<10,4>")))
+    assert (s["inputs_used"], s["of"], s["input_type"]) == (6, 6, "ap_fixed<10,4>")
+    # every neuron lives; one of the 48 first-layer weights rounds to 0 in ap_fixed<10,4>
+    assert [(d["live_outputs"], d["live_weights"]) for d in s["dense"]] == [(8, 47), (5, 40), (3, 15)]
+    assert s["activations"] == [{"name": "q_dense_3_relu", "live": 8, "mean_bits": 10.0}]
