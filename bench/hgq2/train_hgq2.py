@@ -31,6 +31,7 @@ import numpy as np
 
 DEFAULT_BETAS = (3e-6, 1e-5, 3e-5, 1e-4)
 DEFAULT_INIT_BITS = (4, 8)
+SPLIT_KEYS = ("X_train", "y_train", "X_val", "y_val", "X_test", "y_test", "hidden", "n_classes")
 
 
 def build(n_inputs: int, hidden: tuple[int, ...], beta: float, init_bits: int):
@@ -158,6 +159,16 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as e:
         print(f"{args.splits}: cannot read the splits: {e}", file=sys.stderr)
         return 2
+    missing = sorted(set(SPLIT_KEYS) - set(d))
+    if missing:
+        print(f"{args.splits}: {missing[0]}: missing; not an export of bench_hgq2.export_splits", file=sys.stderr)
+        return 2
+    try:
+        betas = [float(b) for b in args.betas.split(",")]
+        init_bits = [int(b) for b in args.init_bits.split(",")]
+    except ValueError as e:
+        print(f"--betas/--init-bits: {e}", file=sys.stderr)
+        return 2
     hidden = tuple(int(h) for h in d["hidden"])
     if int(d["n_classes"]) != 2:
         print(f"{args.splits}: n_classes: {int(d['n_classes'])}, only binary targets are run", file=sys.stderr)
@@ -167,8 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     import keras
 
     points = []
-    for beta in (float(b) for b in args.betas.split(",")):
-        for bits in (int(b) for b in args.init_bits.split(",")):
+    for beta in betas:
+        for bits in init_bits:
             name = f"beta{beta:g}-b{bits}"
             out = args.out / name
             out.mkdir(parents=True, exist_ok=True)
