@@ -1,4 +1,4 @@
-"""The cheapest design at test retention >= 0.98: fpga_prune's objectives against the pruning baselines.
+"""The cheapest design at test retention >= 0.98: fpga_prune's objectives against the pruning baselines and HGQ2.
 
 On the default trading model and the PYNQ-Z2 and ZCU104 budgets, every
 method is costed by the SAME estimator (``fpga_prune.estimate.core``, upper bound at
@@ -22,7 +22,6 @@ sweep whose TEST retention is >= 0.98 -- which can only flatter them):
                           16-bit weights, Latency RF1
 ``hls4ml_dsp_aware``      hls4ml ``dsp_aware_pruning`` at every target of ``HLS4ML_TARGETS`` (rtol 0.98),
                           16-bit weights, Latency RF1
-
 ``hgq2``                  HGQ2 (per-weight and per-activation widths learned by gradient under its EBOPs
                           resource penalty) at every point of ``train_hgq2.py``'s sweep (beta x initial width),
                           our architecture, early stopping on validation; trained in its own venv
