@@ -337,6 +337,7 @@ def main(argv: list[str] | None = None) -> int:
                 if not isinstance(exc, FileNotFoundError):
                     bb.say(traceback.format_exc())
                 hgq2_found = f"not run: {type(exc).__name__}: {exc}"
+                doc["hgq2"] = {"venv": str(args.hgq2_venv), "error": hgq2_found}
             hgq2_wall = round(time.perf_counter() - t0, 1)
         for board in boards:
             entry: dict[str, Any] = {"part": board.part, "budget": caps.budget(board)}
