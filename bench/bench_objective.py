@@ -1,4 +1,4 @@
-"""The cheapest design at test retention >= 0.98: fpga_prune's objectives against the pruning baselines.
+"""The cheapest design at test retention >= 0.98: fpga_prune's objectives against the pruning baselines and HGQ2.
 
 On the default trading model and the PYNQ-Z2 and ZCU104 budgets, every
 method is costed by the SAME estimator (``fpga_prune.estimate.core``, upper bound at
@@ -22,13 +22,17 @@ sweep whose TEST retention is >= 0.98 -- which can only flatter them):
                           16-bit weights, Latency RF1
 ``hls4ml_dsp_aware``      hls4ml ``dsp_aware_pruning`` at every target of ``HLS4ML_TARGETS`` (rtol 0.98),
                           16-bit weights, Latency RF1
+``hgq2``                  HGQ2 (per-weight and per-activation widths learned by gradient under its EBOPs
+                          resource penalty) at every point of ``train_hgq2.py``'s sweep (beta x initial width),
+                          our architecture, early stopping on validation; trained in its own venv
+                          (``bench/hgq2/setup_venv.sh``: ``hgq2`` replaces QKeras), each hls4ml project read back
+                          by our importer and offered as written (latency) and as distributed arithmetic
+                          (``bench_hgq2``); not run, with the reason in the JSON, when there is no such venv.
 
-HGQ is not run: installing ``hgq``/``hgq2`` into this Python replaces QKeras,
-and in a separate environment sharing our TensorFlow 2.21 ``pip install hgq``
-(0.2.6) needs ``keras<3``, which TensorFlow 2.21 cannot use, so pip backtracks
-to another TensorFlow wheel (see ``hgq`` in the JSON).  Usage (JSON on stdout, progress and ratios on stderr)::
+Usage (JSON on stdout, progress and ratios on stderr)::
 
     python bench/bench_objective.py [--data CSV] [--model DIR] [--boards pynq-z2,zcu104] [--out FILE.json]
+                                    [--hgq2-venv DIR] [--hgq2-out DIR] [--skip METHOD,...]
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
+import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -44,9 +49,12 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_baselines as bb
+import bench_hgq2 as hgq2
+import numpy as np
 
 from bench import emit
 from fpga_prune.arith import emulate, ir
+from fpga_prune.arith.analysis import input_live, live_neurons
 from fpga_prune.boards import Caps, load_board
 from fpga_prune.estimate.core import EstimateOptions, estimate
 from fpga_prune.hls.adapter import network_from_keras, to_hls4ml_config
@@ -71,8 +79,77 @@ FPGA_PRUNE = {
 
 
 def costed(model, settings, board, caps, splits, dense_test: float) -> dict[str, Any]:
+    """One Keras design, as hls4ml builds it with ``settings``: see ``costed_net``."""
+    return costed_net(network_from_keras(model, settings), board, caps, splits, dense_test)
+
+
+def significant_bits(raw: np.ndarray) -> np.ndarray:
+    """Bits of each nonzero integer between its leading and trailing one (a power of two: 1)."""
+    a = np.abs(raw[raw != 0]).astype(np.int64)
+    lead = np.floor(np.log2(a)).astype(np.int64) + 1
+    trail = np.log2(a & -a).astype(np.int64)
+    return lead - trail
+
+
+def live_inputs(net: ir.FixedNetwork, live: list[list[int]], k: int) -> list[int]:
+    """The inputs of layer ``k`` that carry a value: live upstream and not an HGQ zero-bit element."""
+    if k == 0:
+        return list(range(net.n_inputs))
+    prev = net.layers[k - 1]
+    types = prev.element_types if isinstance(prev, ir.ActivationLayer) else None
+    return [i for i in live[k - 1] if not types or types[i] is not None]
+
+
+def structure(net: ir.FixedNetwork) -> dict[str, Any]:
+    """What a design keeps: inputs and neurons alive, weights left and their bits, activation widths.
+
+    Why: it says why one design is cheaper than another -- fewer weights (``live_weights``:
+    nonzero weights into neurons that reach the output), narrower ones (``weight_bits``:
+    significant bits of each, from its leading to its trailing one), or narrower
+    activations (``activations``: mean width of the live elements after each quantizer or ReLU).
+    """
+    live = live_neurons(net)
+    dense, acts = [], []
+    for k, layer in enumerate(net.layers):
+        if isinstance(layer, ir.DenseLayer):
+            rows = live_inputs(net, live, k)
+            kept = layer.weights[np.ix_(rows, live[k])]  # weights from live inputs into neurons that reach the output
+            bits = significant_bits(kept)
+            dense.append(
+                {
+                    "name": layer.name,
+                    "live_outputs": len(live[k]),
+                    "of": int(layer.weights.shape[1]),
+                    "live_weights": int(np.count_nonzero(kept)),
+                    "weight_type": str(layer.weight_type),
+                    "weight_bits_mean": round(float(bits.mean()), 2) if bits.size else 0.0,
+                    "weight_bits_max": int(bits.max(initial=0)),
+                }
+            )
+        elif isinstance(layer, ir.ActivationLayer) and layer.activation in ("quantizer", "relu"):
+            types = layer.element_types or (layer.result_type,) * layer.n
+            widths = [types[i].width for i in live[k] if types[i] is not None]
+            acts.append(
+                {
+                    "name": layer.name,
+                    "live": len(widths),
+                    "mean_bits": round(float(np.mean(widths)), 2) if widths else 0.0,
+                }
+            )
+    first = net.layers[0]
+    types = first.element_types if isinstance(first, ir.ActivationLayer) else None
+    used = [i for i in input_live(net) if not types or types[i] is not None]  # a zero-bit input is not read
+    return {
+        "inputs_used": len(used),
+        "of": net.n_inputs,
+        "input_type": str(net.input_type),
+        "dense": dense,
+        "activations": acts,
+    }
+
+
+def costed_net(net: ir.FixedNetwork, board, caps, splits, dense_test: float) -> dict[str, Any]:
     """One design: resources (point and upper), cost, LUT-equivalents, test metric and retention."""
-    net = network_from_keras(model, settings)
     est = estimate(net, board, EstimateOptions(confidence=0.9))
     auc = pm.roc_auc(splits.test.y, emulate.predict(net, splits.test.X))
     return {
@@ -87,6 +164,7 @@ def costed(model, settings, board, caps, splits, dense_test: float) -> dict[str,
         "latency_cycles": est.latency_cycles,
         "test_auc": round(auc, 6),
         "test_retention": round(auc / dense_test, 6),
+        "structure": structure(net),
     }
 
 
@@ -140,8 +218,41 @@ def baseline_rows(sweep, board, caps, splits, dense_test) -> list[dict[str, Any]
     return rows
 
 
+def hgq2_sweep(args, dense, splits, board) -> tuple[dict[str, Any], list[hgq2.HgqDesign]]:
+    """Train HGQ2's sweep in its venv on our splits (projects for ``board``'s part), import every point."""
+    python = hgq2.venv_python(args.hgq2_venv)
+    if python is None:
+        raise FileNotFoundError(f"no HGQ2 venv at {args.hgq2_venv} (bench/hgq2/setup_venv.sh makes one)")
+    hidden = tuple(int(layer.units) for layer in dense.layers if hasattr(layer, "units"))[:-1]
+    with contextlib.ExitStack() as stack:
+        out = args.hgq2_out or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="hgq2-")))
+        out.mkdir(parents=True, exist_ok=True)
+        npz = hgq2.export_splits(splits, hidden, out / "splits.npz")
+        doc = hgq2.train(python, npz, out, board.part, board.clock_period_ns, [])
+        return doc, hgq2.designs(out, doc, splits.test.X)
+
+
+def hgq2_rows(found: list[hgq2.HgqDesign], board, caps, splits, dense_test) -> list[dict[str, Any]]:
+    rows = []
+    for d in found:
+        r = costed_net(d.network, board, caps, splits, dense_test)
+        r.update(
+            {
+                "point": d.point,
+                "strategy": d.strategy,
+                **{k: d.info[k] for k in ("beta", "init_bits", "ebops", "epochs_run")},
+                "test_agreement_with_hgq2": d.test_agreement.to_dict(),
+                "lut_equivalent_with_sigmoid": cost.lut_equivalent(
+                    estimate(hgq2.with_sigmoid(d.network), board, EstimateOptions(confidence=0.9)).used()
+                ),
+            }
+        )
+        rows.append(r)
+    return rows
+
+
 def ratios(entry: dict[str, Any]) -> dict[str, float | None]:
-    """LUT-equivalent of each fpga_prune choice over the pruning-only choice and over the best baseline."""
+    """LUT-equivalent of each fpga_prune choice over the accuracy choice, the best pruning baseline and HGQ2."""
 
     def leq(name):
         r = entry.get(name)
@@ -153,10 +264,13 @@ def ratios(entry: dict[str, Any]) -> dict[str, float | None]:
         if entry.get(k) and entry[k].get("oracle")
     ]
     best = min(base) if base else None
+    h = entry.get("hgq2")
+    hgq2_leq = h["oracle"]["lut_equivalent"] if h and h.get("oracle") else None
     out: dict[str, float | None] = {}
     for name in FPGA_PRUNE:
         v = leq(name)
-        for ref_name, ref in (("accuracy", leq("fpga_prune_accuracy")), ("best_baseline", best)):
+        refs = (("accuracy", leq("fpga_prune_accuracy")), ("best_baseline", best), ("hgq2", hgq2_leq))
+        for ref_name, ref in refs:
             out[f"{name}/{ref_name}"] = None if v is None or not ref else round(v / ref, 4)
     return out
 
@@ -168,6 +282,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--boards", default=",".join(DEFAULT_BOARDS))
     ap.add_argument("--skip", default="", help="comma-separated methods to skip")
     ap.add_argument("--out", type=Path)
+    ap.add_argument(
+        "--hgq2-venv",
+        type=Path,
+        default=hgq2.default_venv(),
+        help="the HGQ2 venv of bench/hgq2/setup_venv.sh (default $HGQ2_VENV or ~/.cache/fpga_prune/hgq2-venv)",
+    )
+    ap.add_argument("--hgq2-out", type=Path, metavar="DIR", help="keep HGQ2's splits, projects and predictions here")
     args = ap.parse_args(argv)
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     boards = [load_board(b.strip()) for b in args.boards.split(",") if b.strip()]
@@ -187,9 +308,7 @@ def main(argv: list[str] | None = None) -> int:
             },
             "strategies": list(ir.STRATEGIES),
             "dense": {**info, "test_auc": round(dense_test, 6)},
-            "hgq": "not run: hgq/hgq2 replace QKeras in this Python; in a separate venv sharing our "
-            "TensorFlow 2.21, `pip install hgq` (0.2.6) requires keras<3, which TF 2.21 cannot use, "
-            "and pip backtracks to a different TensorFlow wheel (620 MB) instead",
+            "hgq": "hgq (HGQ 1, 0.2.6) is not run: it needs keras<3 and TensorFlow < 2.21; HGQ2 is `hgq2`",
             "boards": {},
         }
         sweeps: dict[str, Any] = {}
@@ -206,6 +325,20 @@ def main(argv: list[str] | None = None) -> int:
             except Exception as exc:  # a baseline that cannot run here is a result, not a crash
                 bb.say(traceback.format_exc())
                 sweeps[name] = (exc, round(time.perf_counter() - t0, 1))
+        hgq2_found: list[hgq2.HgqDesign] | str | None = None  # None: skipped
+        hgq2_wall = 0.0
+        if "hgq2" not in skip:
+            bb.say(f"hgq2 sweep in {args.hgq2_venv} ...")
+            t0 = time.perf_counter()
+            try:
+                hdoc, hgq2_found = hgq2_sweep(args, dense, splits, boards[0])
+                doc["hgq2"] = {"venv": str(args.hgq2_venv), **{k: v for k, v in hdoc.items() if k != "points"}}
+            except Exception as exc:  # no venv, or HGQ2 failed: recorded, the other methods still run
+                if not isinstance(exc, FileNotFoundError):
+                    bb.say(traceback.format_exc())
+                hgq2_found = f"not run: {type(exc).__name__}: {exc}"
+                doc["hgq2"] = {"venv": str(args.hgq2_venv), "error": hgq2_found}
+            hgq2_wall = round(time.perf_counter() - t0, 1)
         for board in boards:
             entry: dict[str, Any] = {"part": board.part, "budget": caps.budget(board)}
             for name in FPGA_PRUNE:
@@ -226,12 +359,17 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 rows = baseline_rows(sweep, board, caps, splits, dense_test)
                 entry[name] = {"sweep": rows, "oracle": oracle(rows), "wall_s": wall}
+            if isinstance(hgq2_found, str):
+                entry["hgq2"] = {"error": hgq2_found}
+            elif hgq2_found is not None:
+                rows = hgq2_rows(hgq2_found, board, caps, splits, dense_test)
+                entry["hgq2"] = {"sweep": rows, "oracle": oracle(rows), "wall_s": hgq2_wall}
             entry["ratios"] = ratios(entry)
             doc["boards"][board.name] = entry
         doc["wall_s"] = round(time.perf_counter() - t_all, 1)
     lines = ["LUT-equivalent (LUT + 100 DSP + 200 BRAM_18K) of the cheapest design at test retention >= 0.98"]
     for bname, entry in doc["boards"].items():
-        for name in (*FPGA_PRUNE, "tfmot", "hls4ml_dsp_aware"):
+        for name in (*FPGA_PRUNE, "tfmot", "hls4ml_dsp_aware", "hgq2"):
             r = entry.get(name)
             if r is None:
                 continue

@@ -23,54 +23,9 @@ from fpga_prune.boards import load_board
 from fpga_prune.errors import InputError
 from fpga_prune.estimate.core import EstimateOptions, estimate
 from fpga_prune.hls.project import read_project
-from hls_projects import tau_model, verify_model_check, write_project
+from hls_projects import hgq_mask, hgq_project, verify_model_check
 
 REPO = Path(__file__).resolve().parents[1]
-
-# per-element (signed, bits, integer bits) of the input quantizer: element 2 is zero-bit (always 0)
-IN_KBI = ((1, 4, 2), (0, 3, 1), (1, 0, 0), (1, 6, 3), (1, 2, 1), (0, 5, 2))
-RELU_KBI = tuple((0, 2 + (j % 4), 1 + (j % 2)) for j in range(8))
-
-
-def _mask(name: str, kbi, rnd: str, sat: str) -> str:
-    from hls4ml.backends.fpga.passes.hgq_proxy_model import generate_mask_fn
-
-    k, b, i = (np.array([[e[j] for e in kbi]]) for j in range(3))
-    return generate_mask_fn(name, (len(kbi),), k, b, i, rnd, sat, "vitis")
-
-
-def hgq_project(tmp_path: Path) -> Path:
-    """The tau model of test_verify_foreign as HGQ builds it: quantizers on the input and after the ReLU."""
-    prj = write_project(
-        tau_model(), tmp_path / "hgq_prj", default_precision="ap_fixed<10,4>", input_precision="ap_fixed<16,6>"
-    )
-    gen = prj / "firmware" / "nnet_utils" / "nnet_code_gen.h"
-    gen.write_text(
-        gen.read_text().replace(
-            "// hls4ml insert code\n",
-            "// hls4ml insert code\n" + _mask("q_in", IN_KBI, "RND", "SAT") + _mask("q_relu", RELU_KBI, "TRN", "WRAP"),
-        )
-    )
-    top = prj / "firmware" / "myproject.cpp"
-    text = top.read_text()
-    text = text.replace(
-        "    nnet::dense<input_t, q_dense_3_result_t, config2>(q_dense_3_input,",
-        "    q_in_t q_in_out[6];\n    #pragma HLS ARRAY_PARTITION variable=q_in_out complete dim=0\n"
-        "    nnet::q_in<input_t, q_in_t>(q_dense_3_input, q_in_out); // q_in\n\n"
-        "    nnet::dense<q_in_t, q_dense_3_result_t, config2>(q_in_out,",
-    )
-    text = re.sub(
-        r"(nnet::relu<q_dense_3_result_t, layer3_t, relu_config3>\(layer2_out, )layer3_out\);",
-        r"layer3_t layer3_pre[8];\n    \1layer3_pre);\n"
-        r"    nnet::q_relu<layer3_t, layer3_t>(layer3_pre, layer3_out); // q_relu\n",
-        text,
-    )
-    assert "nnet::q_in<" in text and "nnet::q_relu<" in text
-    top.write_text(text)
-    defines = prj / "firmware" / "defines.h"  # the mask's result type: wide enough for every element, as HGQ's
-    text = defines.read_text()
-    defines.write_text(text[: text.rindex("#endif")] + "typedef ap_fixed<9,4> q_in_t;\n\n#endif\n")
-    return prj
 
 
 def test_hgq_project_imports_with_a_type_per_element(tmp_path):
@@ -188,7 +143,7 @@ def unary_lut_project(tmp_path: Path) -> Path:
     gen = fw / "nnet_utils" / "nnet_code_gen.h"
     gen.write_text(
         gen.read_text().replace(
-            "// hls4ml insert code\n", "// hls4ml insert code\n" + _mask("q_sig", ((1, 6, 3),) * 5, "RND", "SAT")
+            "// hls4ml insert code\n", "// hls4ml insert code\n" + hgq_mask("q_sig", ((1, 6, 3),) * 5, "RND", "SAT")
         )
     )
     defines = fw / "defines.h"
