@@ -277,7 +277,7 @@ def check_axis_rtl(project: Path, sim: str, opts: VerifyOptions) -> Check:
     res = simulate.run_tests(build, project / "vectors", AXIS_TESTS, vectors=n, test_module="test_axis", extra_env=env)
     failing = [f"{name}: {rep['failure']}" for name, rep in sorted(res.tests.items()) if not rep.get("passed")]
     main = res.tests.get("axis_batches", {})
-    keys = ("passed", "vectors", "batches", "mismatches", "framing_errors", "stale_outputs", "failure")
+    keys = ("passed", "vectors", "batches", "mismatches", "framing_errors", "stale_outputs", "cycles", "failure")
     details = {
         "simulator": res.simulator,
         "version": res.version,

@@ -1,0 +1,236 @@
+"""--interface axi-stream: the bus format, the option's defaults and refusals, the wrappers' checks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fpga_prune.arith import axis
+from fpga_prune.cli import main
+
+# ----------------------------------------------------------------------------- the bus format
+
+
+def test_pack_puts_each_value_sign_extended_in_its_own_lane_little_end_first():
+    lay = axis.Layout(n=3, width=12, signed=True, word_bits=32)
+    assert (lay.lane_bits, lay.lanes_per_word, lay.words_per_sample, lay.sample_bytes) == (16, 2, 2, 8)
+    data = axis.pack(np.array([[1, -1, -2048], [2047, 0, 5]]), lay)
+    assert data.hex() == "0100ffff00f80000" + "ff07000005000000"
+    assert axis.words(data, lay) == [0xFFFF0001, 0x0000F800, 0x000007FF, 0x00000005]
+    assert axis.unpack(data, lay).tolist() == [[1, -1, -2048], [2047, 0, 5]]
+
+
+def test_lane_sizes_follow_the_width_and_unsigned_values_are_zero_extended():
+    assert [axis.Layout(1, w, True, 64).lane_bits for w in (1, 8, 9, 16, 17, 33, 64)] == [8, 8, 16, 16, 32, 64, 64]
+    lay = axis.Layout(n=16, width=16, signed=True, word_bits=64)
+    assert (lay.lanes_per_word, lay.words_per_sample) == (4, 4)
+    assert axis.Layout(n=16, width=16, signed=True, word_bits=128).words_per_sample == 2
+    u = axis.Layout(n=1, width=10, signed=False, word_bits=32)
+    assert axis.pack(np.array([[1023]]), u).hex() == "ff030000"
+    assert axis.unpack(bytes.fromhex("ff030000"), u).tolist() == [[1023]]
+
+
+def test_a_lane_that_is_not_the_sign_extension_reads_as_another_value():
+    """A wrapper that forgot to sign-extend gives a different number, so the comparison catches it."""
+    lay = axis.Layout(n=1, width=12, signed=True, word_bits=32)
+    assert axis.unpack(bytes.fromhex("ff0f0000"), lay).tolist() == [[4095]]  # -1 zero-extended
+    assert axis.unpack(bytes.fromhex("ffff0000"), lay).tolist() == [[-1]]
+
+
+@pytest.mark.parametrize(
+    "kwargs,needle",
+    [
+        ({"n": 1, "width": 65, "signed": True, "word_bits": 128}, "element width 65 is not in 1..64 bits"),
+        ({"n": 1, "width": 40, "signed": True, "word_bits": 32}, "a 64-bit lane does not fit a 32-bit bus word"),
+        ({"n": 1, "width": 8, "signed": True, "word_bits": 12}, "bus width 12 is not a whole number of bytes"),
+    ],
+)
+def test_impossible_layouts_are_refused(kwargs, needle):
+    with pytest.raises(ValueError, match=needle):
+        axis.Layout(**kwargs)
+
+
+def test_values_outside_the_type_and_partial_samples_are_refused():
+    lay = axis.Layout(n=2, width=8, signed=True, word_bits=32)
+    with pytest.raises(ValueError, match=r"outside \[-128, 127\]"):
+        axis.pack(np.array([[128, 0]]), lay)
+    with pytest.raises(ValueError, match="not a whole number of 4-byte samples"):
+        axis.unpack(b"\x00\x01\x02", lay)
+
+
+def test_batches_cut_in_turn_and_keep_the_rest():
+    assert axis.batches(10, (1, 3, 100)) == [(0, 1), (1, 4), (4, 10)]
+    assert axis.batches(5, (2,)) == [(0, 2), (2, 4), (4, 5)]
+
+
+def test_word_lines_set_tlast_on_each_batchs_last_word():
+    from fpga_prune.hls.axis_project import read_word_lines, word_lines
+
+    lay = axis.Layout(n=3, width=16, signed=True, word_bits=32)
+    text = word_lines(np.array([[1, 2, 3], [-1, -2, -3], [4, 5, 6]]), lay, (1, 2))
+    assert read_word_lines(text) == [
+        (0x00020001, 0),
+        (0x00000003, 1),
+        (0xFFFEFFFF, 0),
+        (0x0000FFFD, 0),
+        (0x00050004, 0),
+        (0x00000006, 1),
+    ]
+
+
+# ----------------------------------------------------------------------------- the option
+
+
+@pytest.mark.parametrize(
+    "argv,needle",
+    [
+        (
+            ["--board", "pynq-z2", "--interface", "vitis-kernel"],
+            "--interface: interface 'vitis-kernel' is not built yet",
+        ),
+        (["--board", "pynq-z2", "--interface", "axi-lite"], "--interface: interface 'axi-lite' is not built yet"),
+        (
+            ["--board", "pynq-z2", "--interface", "pcie"],
+            "--interface: unknown interface 'pcie'; valid: axi-stream, none",
+        ),
+        (["--board", "alveo-u55c", "--interface", "axi-stream"], "axi-stream needs a board with a processing system"),
+    ],
+)
+def test_refused_interfaces_exit_2_in_one_line_writing_nothing(pruned_pynq, tmp_path, capsys, argv, needle):
+    out = tmp_path / "proj"
+    assert main(["generate", "--model", str(pruned_pynq), "--out", str(out), *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and needle in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_run_and_sweep_refuse_a_planned_interface(tmp_path, capsys):
+    assert main(["run", "--board", "kv260", "--out", str(tmp_path / "r"), "--interface", "vitis-kernel"]) == 2
+    assert "not built yet" in capsys.readouterr().err
+    assert main(["sweep", "--board", "kv260", "--interface", "none,axi-lite", "--out", str(tmp_path / "s")]) == 2
+    err = capsys.readouterr().err
+    assert "field interface: bad value 'axi-lite'" in err and "not built yet" in err
+
+
+def test_sweep_interface_axis_sets_the_generate_option():
+    from fpga_prune.flow.generate import GenerateOptions
+    from fpga_prune.flow.grid import AXES, replace_field
+
+    assert AXES["interface"].value("none") == "none"
+    assert replace_field(GenerateOptions(), "interface", "axi-stream").interface == "axi-stream"
+
+
+# ----------------------------------------------------------------------------- the project and its checks
+
+#: the files --interface axi-stream adds to the project
+AXI_FILES = {
+    "axis.json",
+    "firmware/myproject_axi.cpp",
+    "firmware/myproject_axi.h",
+    "rtl_axi/myproject_axi.v",
+    "scripts/build_axi.tcl",
+    "tb/csim_include/ap_axi_sdata.h",
+    "tb/tb_axi.cpp",
+    "tb_data/axis_expected.dat",
+    "tb_data/axis_in.dat",
+}
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def axi_projects(tmp_path_factory, pruned_pynq, bybit_csv) -> tuple[Path, Path]:
+    """The pynq-z2 project with its default interface (axi-stream) and with --interface none."""
+    root = tmp_path_factory.mktemp("axis")
+    common = ["--model", str(pruned_pynq), "--board", "pynq-z2", "--data", str(bybit_csv), "--vectors", "300"]
+    common += ["--stress", "16", "--quiet"]
+    assert main(["generate", *common, "--out", str(root / "axi")]) == 0
+    assert main(["generate", *common, "--out", str(root / "none"), "--interface", "none"]) == 0
+    return root / "axi", root / "none"
+
+
+def test_axi_stream_adds_the_wrappers_and_changes_no_other_file(axi_projects):
+    axi, none = (_tree(p) for p in axi_projects)
+    assert set(axi) - set(none) == AXI_FILES
+    assert not set(none) - set(axi)
+    changed = {name for name in none if none[name] != axi[name]}
+    assert changed == {"README.md", "Makefile", "manifest.json"}  # they describe the wrapper
+    assert not any(name.startswith("tb_data/axis") for name in none)
+    doc = json.loads(axi["axis.json"])
+    assert doc["bus"]["input"] == {
+        "n": 16,
+        "width": 16,
+        "signed": True,
+        "word_bits": 64,
+        "lane_bits": 16,
+        "lanes_per_word": 4,
+        "words_per_sample": 4,
+    }
+    assert (doc["bus"]["output"]["n"], doc["bus"]["output"]["words_per_sample"]) == (1, 1)
+    assert json.loads(axi["manifest.json"])["interface"]["top"] == "myproject_axi"
+    lines = axi["tb_data/axis_in.dat"].decode().splitlines()
+    assert len(lines) == 316 * 4 and sum(line.endswith(" 1") for line in lines) == 5  # 1, 2, 7, 64, 242
+
+
+def test_axis_csim_is_bit_exact_and_catches_tlast_on_the_wrong_word(axi_projects, tmp_path):
+    import shutil
+
+    from fpga_prune.verify.checks import check_axis_csim
+
+    axi, _ = axi_projects
+    c = check_axis_csim(axi)
+    assert (c.name, c.kind, c.vectors, c.mismatches, c.passed) == ("axis_csim", "csim", 316, 0, True)
+    assert c.details["words"] == {"expected": 316, "got": 316} and c.details["batches"] == 5
+    bad = tmp_path / "bad"
+    shutil.copytree(axi, bad)
+    cpp = bad / "firmware" / "myproject_axi.cpp"
+    cpp.write_text(
+        cpp.read_text().replace("word.last = last && w == OUT_WORDS - 1;", "word.last = w == OUT_WORDS - 1;")
+    )
+    c = check_axis_csim(bad)  # TLAST after every sample: all but the 5 batch ends differ
+    assert (c.mismatches, c.passed, c.failure) == (316 - 5, False, "")
+    assert c.details["first_mismatches"][:3] == [1, 3, 4]  # samples 0 and 2 end the batches of 1 and 2
+
+
+@pytest.mark.parametrize("sim", ["verilator", "icarus"])
+def test_wrapped_rtl_streams_bit_exact_with_backpressure_and_reset(axi_projects, sim):
+    from fpga_prune.verify.checks import VerifyOptions, check_axis_rtl
+
+    axi, _ = axi_projects
+    c = check_axis_rtl(axi, sim, VerifyOptions())
+    assert c.passed, c.failure
+    tests = c.details["tests"]
+    assert {name: (t["vectors"], t["mismatches"], t["passed"]) for name, t in tests.items()} == {
+        "axis_batches": (316, 0, True),
+        "axis_backpressure": (316, 0, True),
+        "axis_reset_mid_frame": (60, 0, True),
+    }
+    assert c.vectors == 316 + 316 + 60
+    # idle gaps on 30 % of the input cycles (TREADY low on 40 % of the output ones) did stall it
+    assert tests["axis_backpressure"]["cycles"] > 1.4 * (4 * 316 + 11)
+    # a transfer of n samples alone: its 4n input beats (16 x 16 bits on the 64-bit bus), the network's 9-cycle
+    # latency and a cycle each into and out of the wrapper, whichever simulator
+    assert c.details["cycles_per_batch"] == {"1": 15, "3": 23, "16": 75, "250": 1011}
+    assert 0.2 < c.details["samples_per_cycle"] <= 0.25  # back to back: a quarter sample a cycle, less the fill
+
+
+def test_wrapped_rtl_check_catches_tlast_on_every_sample(axi_projects, tmp_path):
+    import shutil
+
+    from fpga_prune.verify.checks import VerifyOptions, check_axis_rtl
+
+    axi, _ = axi_projects
+    bad = tmp_path / "bad"
+    shutil.copytree(axi, bad, ignore=shutil.ignore_patterns("build"))
+    v = bad / "rtl_axi" / "myproject_axi.v"
+    text = v.read_text()
+    assert "assign out_r_TLAST = head[16] & out_last_beat;" in text
+    v.write_text(text.replace("assign out_r_TLAST = head[16] & out_last_beat;", "assign out_r_TLAST = out_last_beat;"))
+    c = check_axis_rtl(bad, "icarus", VerifyOptions())
+    assert not c.passed and c.mismatches > 0
+    assert c.details["tests"]["axis_batches"]["framing_errors"][0].startswith("batch [1, 4): 8 bytes up to TLAST")
