@@ -9,7 +9,8 @@ Why the interface fields: ``interface`` is what ``generate`` wraps the network
 in when ``--interface`` is not given (axi-stream on Zynq and Kria boards, none
 elsewhere); ``ps`` (the processing system's Vivado IP, zynq or zynq_ultra) and
 ``dma_width`` (the AXI DMA's stream width in bits) are what the AXI-Stream
-wrapper, its block design and its driver need.  All three are optional, so a
+wrapper, its block design and its driver need, ``vivado_board`` the Vivado
+board part whose preset configures the PS.  All four are optional, so a
 user's board file from before them still loads (interface none).
 
 Why caps: a design that uses 100% of a resource never closes timing.  The
@@ -41,7 +42,7 @@ _STR_FIELDS = ("name", "part", "family", "source")
 _INT_FIELDS = RESOURCES
 _ALL_FIELDS = _STR_FIELDS[:3] + RESOURCES + ("clock_period_ns", "dsp_width", "source")
 #: optional fields (absent: interface none, no processing system)
-_SOC_FIELDS = ("interface", "ps", "dma_width")
+_SOC_FIELDS = ("interface", "ps", "dma_width", "vivado_board")
 
 #: ``--interface`` values that are built: what ``generate`` can wrap the network in
 INTERFACES = ("axi-stream", "none")
@@ -88,6 +89,9 @@ class Board:
     interface: str = "none"  # the default of generate --interface
     ps: str | None = None  # PS_TYPES; None: no processing system
     dma_width: int | None = None  # AXI DMA stream width in bits
+    vivado_board: str | None = (
+        None  # Vivado board part pattern (the PS's DDR/MIO preset), e.g. xilinx.com:zcu104:part0:*
+    )
 
     @property
     def clock_mhz(self) -> float:
@@ -114,7 +118,12 @@ class Board:
 
     def soc_dict(self) -> dict[str, object]:
         """The interface fields (kept out of :meth:`to_dict`, whose digest the prune step and manifests record)."""
-        return {"interface": self.interface, "ps": self.ps, "dma_width": self.dma_width}
+        return {
+            "interface": self.interface,
+            "ps": self.ps,
+            "dma_width": self.dma_width,
+            "vivado_board": self.vivado_board,
+        }
 
 
 def check_interface(value: str, where: str = "--interface") -> str:
@@ -274,6 +283,7 @@ def board_from_mapping(doc: object, path: object) -> Board:
         interface=interface,
         ps=ps,
         dma_width=dma_width,
+        vivado_board=None if doc.get("vivado_board") is None else _check_str(path, "vivado_board", doc["vivado_board"]),
     )
 
 

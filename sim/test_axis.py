@@ -12,13 +12,16 @@ Configuration (environment, set by ``fpga_prune.rtl.simulate.run_tests``):
   FPGA_PRUNE_NVEC        vectors of the batch test (default: all)
   FPGA_PRUNE_NAUX        vectors of the backpressure test (default 400)
   FPGA_PRUNE_SEED        seed of the pauses and batch sizes (default 1)
+  FPGA_PRUNE_DRIVER      the project's PYNQ driver (driver/<top>_axi_driver.py) for the axis_driver test
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import random
+import sys
 from pathlib import Path
 
 import cocotb
@@ -189,3 +192,43 @@ async def axis_reset_mid_frame(dut) -> None:
     await ClockCycles(dut.ap_clk, 64)  # anything stale would arrive by now
     result["reset_cycle"] = mid
     _finish(b, "axis_reset_mid_frame", result)
+
+
+@cocotb.test()
+async def axis_driver(dut) -> None:
+    """The PYNQ driver's encode/decode (floats and raw) against the simulated wrapper: the bytes it would put
+    in the DMA buffer go in, the bytes the DMA would write come back."""
+    b = AxisBench(dut)
+    spec = importlib.util.spec_from_file_location("axis_driver_under_test", os.environ["FPGA_PRUNE_DRIVER"])
+    assert spec is not None and spec.loader is not None
+    drv = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = drv  # its dataclasses look their module up
+    spec.loader.exec_module(drv)
+    await b.reset()
+    n = min(200, b.n)
+    result = _result()
+    result["float_mismatches"] = 0
+    for start, stop in axis.batches(n, (1, 50, 149)):
+        x = b.x[start:stop]
+        data = drv.encode(x)
+        floats = drv.fixed.to_float(x, drv.INPUT_TYPE)
+        assert drv.encode_float(floats) == data, "encode_float(to_float(x)) is not encode(x)"
+        await b.source.send(AxiStreamFrame(data))
+        frame = await b.sink.recv()
+        got = drv.decode(bytes(frame.tdata))
+        want = b.y[start:stop]
+        result["batches"] += 1
+        result["vectors"] += stop - start
+        if got.shape != want.shape:
+            result["framing_errors"].append(f"batch [{start}, {stop}): {got.shape[0]} samples up to TLAST")
+            result["mismatches"] += stop - start
+            continue
+        bad = np.flatnonzero((got != want).any(axis=1))
+        result["mismatches"] += len(bad)
+        result["first_mismatches"] += [
+            {"index": int(start + i), "expected": want[i].tolist(), "got": got[i].tolist()} for i in bad[:10]
+        ][: 10 - len(result["first_mismatches"])]
+        fl = drv.decode_float(bytes(frame.tdata))
+        result["float_mismatches"] += int((fl != drv.fixed.to_float(want, drv.OUTPUT_TYPE)).any(axis=1).sum())
+    result["mismatches"] += result["float_mismatches"]
+    _finish(b, "axis_driver", result)

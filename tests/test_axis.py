@@ -128,6 +128,11 @@ def test_sweep_interface_axis_sets_the_generate_option():
 #: the files --interface axi-stream adds to the project
 AXI_FILES = {
     "axis.json",
+    "driver/fpga_prune_axis.py",
+    "driver/fpga_prune_fixed.py",
+    "driver/myproject_axi_driver.py",
+    "scripts/bitstream.tcl",
+    "scripts/block_design.tcl",
     "firmware/myproject_axi.cpp",
     "firmware/myproject_axi.h",
     "rtl_axi/myproject_axi.v",
@@ -209,8 +214,9 @@ def test_wrapped_rtl_streams_bit_exact_with_backpressure_and_reset(axi_projects,
         "axis_batches": (316, 0, True),
         "axis_backpressure": (316, 0, True),
         "axis_reset_mid_frame": (60, 0, True),
+        "axis_driver": (200, 0, True),  # the PYNQ driver's encode/decode against the simulated wrapper
     }
-    assert c.vectors == 316 + 316 + 60
+    assert c.vectors == 316 + 316 + 60 + 200
     # idle gaps on 30 % of the input cycles (TREADY low on 40 % of the output ones) did stall it
     assert tests["axis_backpressure"]["cycles"] > 1.4 * (4 * 316 + 11)
     # a transfer of n samples alone: its 4n input beats (16 x 16 bits on the 64-bit bus), the network's 9-cycle
@@ -234,3 +240,177 @@ def test_wrapped_rtl_check_catches_tlast_on_every_sample(axi_projects, tmp_path)
     c = check_axis_rtl(bad, "icarus", VerifyOptions())
     assert not c.passed and c.mismatches > 0
     assert c.details["tests"]["axis_batches"]["framing_errors"][0].startswith("batch [1, 4): 8 bytes up to TLAST")
+
+
+# ----------------------------------------------------------------------------- the PYNQ driver and Vivado scripts
+
+
+def test_driver_ships_fpga_prunes_own_packing_and_imports_without_pynq_or_fpga_prune(axi_projects):
+    import subprocess
+    import sys
+
+    from fpga_prune.arith import fixed
+
+    axi, _ = axi_projects
+    assert (axi / "driver" / "fpga_prune_axis.py").read_text() == Path(axis.__file__).read_text()
+    assert (axi / "driver" / "fpga_prune_fixed.py").read_text() == Path(fixed.__file__).read_text()
+    code = (
+        "import sys; sys.path.insert(0, 'driver'); import numpy as np; import myproject_axi_driver as d; "
+        "x = np.loadtxt('tb_data/inputs_raw.dat', dtype=np.int64, ndmin=2)[:3]; "
+        "print(d.encode(x).hex(), 'pynq' in sys.modules, any(m.startswith('fpga_prune.') for m in sys.modules)); "
+        "d.Accelerator()"
+    )
+    r = subprocess.run([sys.executable, "-c", code], cwd=axi, capture_output=True, text=True)
+    x = np.loadtxt(axi / "tb_data" / "inputs_raw.dat", dtype=np.int64, ndmin=2)[:3]
+    lay = axis.Layout(16, 16, True, 64)
+    assert r.stdout.split() == [axis.pack(x, lay).hex(), "False", "False"]
+    assert "No module named 'pynq'" in r.stderr  # pynq only when an overlay is opened
+
+
+class _Buffer(np.ndarray):
+    def flush(self) -> None: ...
+
+    def invalidate(self) -> None: ...
+
+    def freebuffer(self) -> None: ...
+
+
+class _Channel:
+    def __init__(self, dma) -> None:
+        self.dma, self.buf = dma, None
+
+    def transfer(self, buf) -> None:
+        self.buf = buf
+
+    def wait(self) -> None:
+        self.dma.run()
+
+
+class _Dma:
+    """A loopback DMA through the bit-accurate model: what the wrapper does, for the driver's plumbing."""
+
+    def __init__(self, network, lay_in, lay_out) -> None:
+        self.network, self.lay_in, self.lay_out = network, lay_in, lay_out
+        self.sendchannel, self.recvchannel, self.transfers = _Channel(self), _Channel(self), 0
+
+    def run(self) -> None:
+        from fpga_prune.arith import emulate
+
+        if self.sendchannel.buf is None:
+            return
+        x = axis.unpack(bytes(self.sendchannel.buf), self.lay_in)
+        out = axis.pack(emulate.predict_raw(self.network, x), self.lay_out)
+        self.recvchannel.buf[:] = np.frombuffer(out, dtype=np.uint8)
+        self.sendchannel.buf = None
+        self.transfers += 1
+
+
+def test_driver_batches_floats_through_a_loopback_dma_bit_exactly(axi_projects, monkeypatch):
+    import sys
+    import types
+
+    from fpga_prune.arith import emulate, fixed
+    from fpga_prune.arith.ir import FixedNetwork
+
+    axi, _ = axi_projects
+    network = FixedNetwork.from_json((axi / "network.json").read_text())
+    dma = _Dma(network, axis.Layout(16, 16, True, 64), axis.Layout(1, 16, True, 64))
+    writes = []
+    overlay = types.SimpleNamespace(
+        axi_dma_0=dma, myproject_axi_0=types.SimpleNamespace(write=lambda a, v: writes.append((a, v)))
+    )
+    pynq = types.ModuleType("pynq")
+    pynq.Overlay = lambda bitfile, download=True: overlay
+    pynq.allocate = lambda shape, dtype: np.zeros(shape, dtype=dtype).view(_Buffer)
+    monkeypatch.setitem(sys.modules, "pynq", pynq)
+    monkeypatch.syspath_prepend(str(axi / "driver"))
+    import myproject_axi_driver as drv
+
+    acc = drv.Accelerator("overlay/myproject_axi.bit")
+    assert writes == [(0x00, 0x81)]  # ap_start with auto-restart: a batch per transfer
+    x_raw = np.loadtxt(axi / "tb_data" / "inputs_raw.dat", dtype=np.int64, ndmin=2)
+    y_raw, timing = acc.predict_raw(x_raw, batch=100)
+    assert (timing.samples, timing.batches, dma.transfers) == (316, 4, 4)
+    assert np.array_equal(y_raw, np.loadtxt(axi / "tb_data" / "expected_raw.dat", dtype=np.int64, ndmin=2))
+    y, _ = acc.predict(fixed.to_float(x_raw, network.input_type), batch=1000)
+    assert np.array_equal(y, fixed.to_float(emulate.predict_raw(network, x_raw), network.output_type))
+
+
+def _tcl_dry_run(script: str) -> list[str]:
+    """Runs a Vivado Tcl script with each Vivado command stubbed to record its call: it must be complete Tcl
+    that reaches its end."""
+    import tkinter
+
+    tcl = tkinter.Tcl()
+    tcl.eval("set ::calls {}")
+    for cmd in (
+        "create_bd_design",
+        "apply_bd_automation",
+        "set_property",
+        "connect_bd_intf_net",
+        "assign_bd_address",
+        "validate_bd_design",
+        "save_bd_design",
+    ):
+        tcl.eval(f"proc {cmd} args {{ lappend ::calls [concat {cmd} $args]; return {{}} }}")
+    tcl.eval("proc create_bd_cell args { lappend ::calls [concat create_bd_cell $args]; return [lindex $args end] }")
+    tcl.eval(
+        "proc get_ipdefs args { set n [lindex [split [lindex $args end] :] 2]; "
+        "return [list xilinx.com:ip:$n:1.0 xilinx.com:ip:$n:2.1] }"
+    )
+    tcl.eval("proc get_bd_intf_pins args { return [lindex $args end] }")
+    tcl.eval("proc get_bd_pins args { return [lindex $args end] }")
+    assert tcl.eval(f"info complete {{{script}}}") == "1"
+    tcl.eval(script)
+    return [str(c) for c in tcl.splitlist(tcl.eval("set ::calls"))]
+
+
+def test_block_design_connects_ps_dma_and_ip_for_each_ps_type(axi_projects):
+    from fpga_prune.boards import load_board
+    from fpga_prune.templating import render
+
+    axi, _ = axi_projects
+    calls = _tcl_dry_run((axi / "scripts" / "block_design.tcl").read_text())
+    assert "create_bd_cell -type ip -vlnv xilinx.com:ip:processing_system7:2.1 ps" in calls
+    assert "create_bd_cell -type ip -vlnv xilinx.com:hls:myproject_axi:1.0 myproject_axi_0" in calls
+    assert "connect_bd_intf_net axi_dma_0/M_AXIS_MM2S myproject_axi_0/in_r" in calls
+    assert "connect_bd_intf_net myproject_axi_0/out_r axi_dma_0/S_AXIS_S2MM" in calls
+    text = " ".join(calls)
+    assert "CONFIG.PCW_S_AXI_HP0_DATA_WIDTH 64" in text and "CONFIG.PCW_FPGA0_PERIPHERAL_FREQMHZ 100" in text
+    assert "CONFIG.c_m_axis_mm2s_tdata_width 64" in text and calls[-1] == "save_bd_design"
+    kv = load_board("kv260")
+    bus = axis.bus_format(128, 16, 16, True, 1, 16, True)
+    ctx = {
+        "axi_top": "myproject_axi",
+        "board": kv,
+        "fmt": bus.to_dict(),
+        "clock_period_ns": kv.clock_period_ns,
+        "ip_version": "1.0",
+        "fpga_prune_version": "x",
+    }
+    text = " ".join(_tcl_dry_run(render("axis/block_design.tcl.j2", ctx)))
+    assert "xilinx.com:ip:zynq_ultra_ps_e:2.1 ps" in text and "CONFIG.PSU__SAXIGP2__DATA_WIDTH 128" in text
+    assert "CONFIG.PSU__CRL_APB__PL0_REF_CTRL__FREQMHZ 200" in text and "Master /ps/M_AXI_HPM0_FPD" in text
+    bit = (axi / "scripts" / "bitstream.tcl").read_text()
+    assert "get_board_parts -quiet tul.com.tw:pynq-z2:part0:*" in bit and "overlay/myproject_axi.hwh" in bit
+
+
+def test_report_sums_the_wrappers_checks_with_the_networks():
+    """A mismatch in the wrapped design must not be hidden by the plain design's 0 (or the reverse)."""
+    from fpga_prune.report.sections import mismatches_by_check
+
+    def check(name, kind, sim, mismatches, failure=""):
+        return {"name": name, "kind": kind, "simulator": sim, "mismatches": mismatches, "failure": failure}
+
+    ver = {
+        "checks": [
+            check("bit_accurate_model", "bit_accurate", None, 0),
+            check("hls4ml_csim", "csim", None, 2),
+            check("axis_csim", "csim", None, 0),
+            check("rtl_verilator", "rtl", "verilator", 0),
+            check("rtl_axis_verilator", "rtl", "verilator", 3),
+            check("rtl_icarus", "rtl", "icarus", 0),
+            check("rtl_axis_icarus", "rtl", "icarus", 0, failure="axis_reset_mid_frame: 1 transfers nobody sent"),
+        ]
+    }
+    assert mismatches_by_check(ver) == {"bit_accurate": 0, "csim": 2, "verilator": 3, "icarus": None}

@@ -1,5 +1,6 @@
 """The files of ``--interface axi-stream``: the HLS wrapper, its C simulation, its word files and its
-Vitis script, and the Verilog wrapper of our RTL.
+Vitis script, the Verilog wrapper of our RTL, the Vivado block design and bitstream scripts and the
+PYNQ driver.
 
 Why one module: ``generate`` adds these files only for axi-stream (``--interface none`` writes today's
 project byte for byte), and everything they share -- the bus format (``arith.axis``, sized by the board's
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from fpga_prune.arith import axis
+from fpga_prune.arith import axis, fixed
 from fpga_prune.errors import InputError
 from fpga_prune.outdir import json_text
 
@@ -31,6 +32,9 @@ CSIM_BATCHES = (1, 2, 7, 64, 250)
 AXIS_FORMAT = "fpga_prune.axis/1"
 IN_FILE = "tb_data/axis_in.dat"
 EXPECTED_FILE = "tb_data/axis_expected.dat"
+#: verbatim copies of the standalone modules the PYNQ driver imports
+DRIVER_AXIS = "driver/fpga_prune_axis.py"
+DRIVER_FIXED = "driver/fpga_prune_fixed.py"
 
 
 @dataclass(frozen=True)
@@ -133,6 +137,12 @@ def axis_files(
         "tb/tb_axi.cpp": render("axis/tb_axi.cpp.j2", actx),
         "tb/csim_include/ap_axi_sdata.h": render("axis/ap_axi_sdata.h.j2", actx),
         "scripts/build_axi.tcl": render("axis/build_axi.tcl.j2", actx),
+        "scripts/block_design.tcl": render("axis/block_design.tcl.j2", actx),
+        "scripts/bitstream.tcl": render("axis/bitstream.tcl.j2", actx),
+        f"driver/{a}_driver.py": render("axis/driver.py.j2", actx),
+        # the driver's packing and cast are fpga_prune's own modules, copied: the board needs no fpga_prune
+        DRIVER_AXIS: Path(axis.__file__).read_text(encoding="utf-8"),
+        DRIVER_FIXED: Path(fixed.__file__).read_text(encoding="utf-8"),
         IN_FILE: word_lines(x_raw, fin, CSIM_BATCHES),
         EXPECTED_FILE: word_lines(expected_raw, fout, CSIM_BATCHES),
         "axis.json": design.to_json(),

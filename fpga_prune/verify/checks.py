@@ -246,7 +246,7 @@ def check_axis_csim(project: Path) -> Check:
 
 
 #: the wrapped RTL's tests (sim/test_axis.py)
-AXIS_TESTS = ("axis_batches", "axis_backpressure", "axis_reset_mid_frame")
+AXIS_TESTS = ("axis_batches", "axis_backpressure", "axis_reset_mid_frame", "axis_driver")
 #: at most this many vectors in the wrapped RTL's batch test: a sample takes several beats, so Icarus spends
 #: ~6 ms a vector on it (19 s for 3,032 vectors and the other two tests on 2 cores); the plain RTL checks
 #: already run every vector through the same network
@@ -272,6 +272,7 @@ def check_axis_rtl(project: Path, sim: str, opts: VerifyOptions) -> Check:
     env = {
         "FPGA_PRUNE_AXIS": str((project / "axis.json").resolve()),
         "FPGA_PRUNE_RAW": str((project / "tb_data").resolve()),
+        "FPGA_PRUNE_DRIVER": str((project / "driver" / f"{design.axi_top}_driver.py").resolve()),
     }
     n = AXIS_VECTORS if opts.vectors is None else min(opts.vectors, AXIS_VECTORS)
     res = simulate.run_tests(build, project / "vectors", AXIS_TESTS, vectors=n, test_module="test_axis", extra_env=env)
