@@ -41,6 +41,7 @@ HEAVY_FIRST = (
     "test_verify_foreign.py",
     "test_fuzz_bitexact.py",
     "test_generate.py",
+    "test_axis.py",
     "test_verify.py",
     "test_sim.py",
     "test_hgq.py",

@@ -63,7 +63,10 @@ def test_cli_lists_split_on_commas_and_caps_per_occurrence():
 @pytest.mark.parametrize(
     ("given", "message"),
     [
-        ({"colour": ["red"]}, "command line: field colour: unknown axis; valid: board, target, seed, strategy, cap"),
+        (
+            {"colour": ["red"]},
+            "command line: field colour: unknown axis; valid: board, target, seed, strategy, cap, interface",
+        ),
         ({"seed": ["1", "1"]}, "command line: field seed: value '1' given twice"),
         ({"seed": [" "]}, "command line: field seed[0]: empty value"),
         ({"seed": []}, "command line: field seed: no values"),

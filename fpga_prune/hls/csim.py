@@ -210,9 +210,13 @@ def run_axis_csim(
     expected_file: str = "tb_data/axis_expected.dat",
     cxx: str = "g++",
     timeout: float = 1800.0,
+    firmware_object: Path | None = None,
 ) -> AxisCsimRun:
     """Compile the firmware, ``firmware/<axi_top>.cpp`` and ``tb/tb_axi.cpp`` (the g++ line of ``make csim-axi``:
-    ``tb/csim_include`` stands in for Vitis' ``ap_axi_sdata.h``) and feed it the project's input words."""
+    ``tb/csim_include`` stands in for Vitis' ``ap_axi_sdata.h``) and feed it the project's input words.
+
+    ``firmware_object``: the firmware already compiled by :func:`run_csim` with the same flags (its
+    ``build_dir``), linked instead of compiled again -- it is most of the compile time."""
     project = Path(project)
     if shutil.which(cxx) is None:
         raise InputError(cxx, None, "C++ compiler not found on PATH (needed for the C simulation check)")
@@ -222,10 +226,15 @@ def run_axis_csim(
         inc = ["-Ifirmware", "-Ifirmware/ap_types", "-Itb/csim_include", weights]
         gen = project / CODE_GEN
         fw_flags = firmware_cxxflags(gen.read_bytes() if gen.is_file() else None)
-        objs = [str(bdir / f"{top}.o"), str(bdir / f"{axi_top}.o"), str(bdir / "tb_axi.o")]
+        reuse = firmware_object is not None and firmware_object.is_file()
+        objs = [
+            str(firmware_object if reuse else bdir / f"{top}.o"),
+            str(bdir / f"{axi_top}.o"),
+            str(bdir / "tb_axi.o"),
+        ]
         exe = bdir / "tb_axi"
         cmds = (
-            [cxx, *fw_flags.split(), *inc, "-c", f"firmware/{top}.cpp", "-o", objs[0]],
+            *([] if reuse else [[cxx, *fw_flags.split(), *inc, "-c", f"firmware/{top}.cpp", "-o", objs[0]]]),
             [cxx, *CXXFLAGS.split(), *inc, "-c", f"firmware/{axi_top}.cpp", "-o", objs[1]],
             [cxx, *CXXFLAGS.split(), *inc, "-c", "tb/tb_axi.cpp", "-o", objs[2]],
             [cxx, *objs, "-o", str(exe)],

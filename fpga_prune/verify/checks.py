@@ -122,15 +122,16 @@ def check_bit_accurate(network, x: np.ndarray, y: np.ndarray) -> Check:
     )
 
 
-def check_csim(project: Path, top: str) -> Check:
-    """Compile and run the project's C simulation (hls4ml firmware + our testbench)."""
+def check_csim(project: Path, top: str, build_dir: Path | None = None) -> Check:
+    """Compile and run the project's C simulation (hls4ml firmware + our testbench); its objects stay in
+    ``build_dir`` when given (the AXI-Stream C simulation links the same firmware object)."""
     from fpga_prune.hls.csim import run_csim  # noqa: PLC0415
 
     for rel in (f"firmware/{top}.cpp", "tb/tb_main.cpp"):
         if not (project / rel).is_file():
             raise InputError(project, rel, "missing, so there is no C simulation to run (pass --no-csim to skip it)")
     t0 = time.perf_counter()
-    res = run_csim(project, top=top)
+    res = run_csim(project, top=top, build_dir=build_dir)
     return Check(
         "hls4ml_csim",
         "csim",
@@ -210,15 +211,16 @@ def check_rtl(project: Path, sim: str, opts: VerifyOptions, vectors_dir: Path | 
     return Check(f"rtl_{sim}", "rtl", vectors, res.mismatches, res.seconds, details, failure)
 
 
-def check_axis_csim(project: Path) -> Check:
-    """The AXI-Stream wrapper's C simulation (g++) against the model's outputs packed in the bus format."""
+def check_axis_csim(project: Path, firmware_object: Path | None = None) -> Check:
+    """The AXI-Stream wrapper's C simulation (g++) against the model's outputs packed in the bus format
+    (``firmware_object``: the firmware as :func:`check_csim` compiled it, linked instead of compiled again)."""
     from fpga_prune.hls.axis_project import CSIM_BATCHES, compare_words, read_axis_design, read_word_lines, word_lines  # noqa: PLC0415
     from fpga_prune.hls.csim import run_axis_csim  # noqa: PLC0415
 
     design = read_axis_design(project / "axis.json")
     expected = _load_raw(project / "tb_data" / "expected_raw.dat")
     t0 = time.perf_counter()
-    run = run_axis_csim(project, top=design.top, axi_top=design.axi_top)
+    run = run_axis_csim(project, top=design.top, axi_top=design.axi_top, firmware_object=firmware_object)
     want = read_word_lines(word_lines(expected, design.fmt.output, CSIM_BATCHES))
     got = read_word_lines(run.words_text)
     n_bad, bad = compare_words(got, want, design.fmt.output)
@@ -243,6 +245,17 @@ def check_axis_csim(project: Path) -> Check:
         },
         failure,
     )
+
+
+def _at_clock(project: Path, per_cycle: float | None) -> float | None:
+    """Samples a second at the clock the project was generated for (``manifest.json``'s board)."""
+    import json  # noqa: PLC0415
+
+    try:
+        period = float(json.loads((project / "manifest.json").read_text())["board"]["clock_period_ns"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return None if per_cycle is None else round(per_cycle * 1e9 / period)
 
 
 #: the wrapped RTL's tests (sim/test_axis.py)
@@ -286,6 +299,7 @@ def check_axis_rtl(project: Path, sim: str, opts: VerifyOptions) -> Check:
         "bus": design.fmt.to_dict(),
         "cycles_per_batch": main.get("cycles_per_batch"),
         "samples_per_cycle": main.get("samples_per_cycle"),
+        "samples_per_s": _at_clock(project, main.get("samples_per_cycle")),
         "stream_vectors": main.get("stream_vectors"),
         "stream_cycles": main.get("stream_cycles"),
         "build_seconds": round(res.build_seconds, 2),

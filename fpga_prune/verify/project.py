@@ -18,6 +18,7 @@ same checks (``fpga_prune.verify.checks``).
 
 from __future__ import annotations
 
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -97,13 +98,14 @@ def verify(project: str | Path, opts: VerifyOptions | None = None, progress: Pro
         x, y = x[: opts.vectors], y[: opts.vectors]
     checks = [check_bit_accurate(network, x, y)]
     say(f"bit-accurate model: {checks[-1].mismatches} mismatches on {checks[-1].vectors} vectors")
-    if opts.csim:
-        checks.append(check_csim(project, opts.top))
-        say(f"C simulation:       {checks[-1].mismatches} mismatches on {checks[-1].vectors} vectors")
     axis = (project / "axis.json").is_file()  # generate --interface axi-stream
-    if axis and opts.csim:
-        checks.append(check_axis_csim(project))
-        say(f"AXI-Stream C sim:   {checks[-1].mismatches} mismatches on {checks[-1].vectors} vectors")
+    if opts.csim:
+        with tempfile.TemporaryDirectory(prefix="fpga_prune_csim_") as tmp:
+            checks.append(check_csim(project, opts.top, Path(tmp)))
+            say(f"C simulation:       {checks[-1].mismatches} mismatches on {checks[-1].vectors} vectors")
+            if axis:
+                checks.append(check_axis_csim(project, Path(tmp) / f"{opts.top}.o"))
+                say(f"AXI-Stream C sim:   {checks[-1].mismatches} mismatches on {checks[-1].vectors} vectors")
     for sim in opts.sims:
         say(f"RTL simulation under {sim} ...")
         checks.append(check_rtl(project, sim, opts))
@@ -133,7 +135,8 @@ def summary_lines(result: VerifyResult) -> Sequence[str]:
         extra = ""
         if c.kind == "rtl" and "samples_per_cycle" in c.details:  # the AXI-Stream wrapper
             extra = (
-                f"  {c.details['simulator']} {c.details['version']}, {c.details['samples_per_cycle']} samples/cycle, "
+                f"  {c.details['simulator']} {c.details['version']}, {c.details['samples_per_cycle']} samples/cycle "
+                f"({c.details['samples_per_s']}/s at the board clock), "
                 f"cycles per batch {c.details['cycles_per_batch']}"
             )
         elif c.kind == "rtl":
