@@ -113,6 +113,11 @@ def test_run_and_sweep_refuse_a_planned_interface(tmp_path, capsys):
     assert main(["sweep", "--board", "kv260", "--interface", "none,axi-lite", "--out", str(tmp_path / "s")]) == 2
     err = capsys.readouterr().err
     assert "field interface: bad value 'axi-lite'" in err and "not built yet" in err
+    argv = ["sweep", "--board", "kv260,alveo-u55c", "--interface", "axi-stream", "--out", str(tmp_path / "s")]
+    assert main(argv) == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]  # after the note on the built-in sample
+    assert "field interface: point alveo-u55c__interface-axi-stream: axi-stream needs a board with a" in last
+    assert not (tmp_path / "s").exists()
 
 
 def test_sweep_interface_axis_sets_the_generate_option():

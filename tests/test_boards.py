@@ -150,6 +150,14 @@ def test_boards_text_table(capsys):
     assert any(line.startswith("vcu118") and "xcvu9p" in line for line in out.splitlines())
 
 
+def test_boards_shows_the_interface(capsys):
+    assert main(["boards", "--board", "kv260"]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("interface: axi-stream (ps zynq_ultra, 128-bit AXI DMA)")
+    assert main(["boards", "--board", "alveo-u55c", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)["boards"][0]
+    assert (doc["interface"], doc["ps"], doc["dma_width"], doc["vivado_board"]) == ("none", None, None, None)
+
+
 def test_interface_defaults_per_board():
     """Zynq and Kria boards stream through the PS's AXI DMA; Alveo (vitis-kernel not built yet) and boards
     without a processing system get the bare IP; a board file without the fields still loads (none)."""

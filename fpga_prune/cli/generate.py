@@ -138,6 +138,7 @@ def _payload(res) -> dict:
         "agreement": res.agreement,
         "synth": synth,
         "rtl": res.rtl_note or "rendered",
+        "interface": res.interface,
         "yosys": None if res.yosys is None else {k: v for k, v in res.yosys.items() if k != "cells"},
         "seconds": round(res.seconds, 2),
     }
@@ -168,6 +169,11 @@ def _text(res) -> str:
         )
     if res.rtl_note:
         lines.append(f"  {res.rtl_note}")
+    if res.interface == "axi-stream":
+        lines.append(
+            f"  interface axi-stream: myproject_axi on a {res.board.dma_width}-bit AXI DMA ({res.board.ps}); "
+            "verify checks its C simulation and the wrapped RTL, make overlay builds the bitstream (Vivado)"
+        )
     if res.yosys is not None:
         y = res.yosys
         lines.append(

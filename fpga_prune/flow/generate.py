@@ -357,6 +357,7 @@ class GenerateResult:
     network: FixedNetwork
     board: Board
     yosys: JsonObject | None = None
+    interface: str = "none"
 
     @property
     def ok(self) -> bool:
@@ -500,5 +501,6 @@ def generate(
         network,
         board,
         None if budget is None else budget.get("yosys"),
+        interface,
     )
     return result
