@@ -419,3 +419,68 @@ def test_report_sums_the_wrappers_checks_with_the_networks():
         ]
     }
     assert mismatches_by_check(ver) == {"bit_accurate": 0, "csim": 2, "verilator": 3, "icarus": None}
+
+
+def test_wrapper_of_odd_widths_on_a_32_bit_bus_lints_clean_and_streams_bit_exact(tmp_path):
+    """12-bit signed inputs and three 10-bit unsigned (sigmoid) outputs on 32-bit words: unused lane bits,
+    6 input words and 2 output words a sample (the last half empty), zero extension, the output word mux."""
+    from fpga_prune.arith import emulate
+    from fpga_prune.arith.fixed import FixedType
+    from fpga_prune.hls.axis_project import AxisDesign
+    from fpga_prune.hls.vectors import write_vectors
+    from fpga_prune.outdir import write_tree
+    from fpga_prune.rtl import render, simulate
+    from fpga_prune.rtl.axis import render_axis_wrapper
+    from fpga_prune.rtl.portmap import PortMap
+    from fpga_prune.testing import synthetic_network
+
+    net = synthetic_network(3, n_in=12, hidden=(8,), n_out=3, io=FixedType(True, 12, 4))
+    bus = axis.bus_format(32, 12, 12, True, 3, net.output_type.width, net.output_type.signed)
+    assert (bus.input.words_per_sample, bus.output.words_per_sample, bus.output.signed) == (6, 2, False)
+    rng = np.random.default_rng(0)
+    x = rng.integers(-2048, 2048, size=(300, 12))
+    y = emulate.predict_raw(net, x)
+    rtl_files = render.render_rtl(net, top="myproject")
+    ports = PortMap.from_json(rtl_files["ports.json"])
+    files = {f"rtl/{k}": v for k, v in rtl_files.items()}
+    files |= {f"rtl_axi/{k}": v for k, v in render_axis_wrapper(ports, bus, "myproject_axi").items()}
+    files |= {f"vectors/{k}": v for k, v in write_vectors(net, x, y, ports=ports).items()}
+    files["axis.json"] = AxisDesign("myproject", "myproject_axi", bus).to_json()
+    files["tb_data/inputs_raw.dat"] = "".join(" ".join(map(str, r)) + "\n" for r in x)
+    files["tb_data/expected_raw.dat"] = "".join(" ".join(map(str, r)) + "\n" for r in y)
+    write_tree(tmp_path, files)
+    import shutil
+    import subprocess
+
+    with simulate.tool_path():
+        lint = subprocess.run(
+            [
+                shutil.which("verilator") or "verilator",
+                "--lint-only",
+                "-Wall",
+                "--default-language",
+                "1364-2001",
+                "--top-module",
+                "myproject_axi",
+                *sorted(str(p) for p in (tmp_path / "rtl").glob("*.v")),
+                str(tmp_path / "rtl_axi" / "myproject_axi.v"),
+            ],
+            capture_output=True,
+            text=True,
+        )
+    assert lint.returncode == 0, lint.stderr
+    build = simulate.build_rtl(
+        tmp_path / "rtl", "icarus", build_dir=tmp_path / "b", wrapper=(tmp_path / "rtl_axi", "myproject_axi")
+    )
+    env = {"FPGA_PRUNE_AXIS": str(tmp_path / "axis.json"), "FPGA_PRUNE_RAW": str(tmp_path / "tb_data")}
+    tests = ("axis_batches", "axis_backpressure", "axis_reset_mid_frame")
+    res = simulate.run_tests(build, tmp_path / "vectors", tests, test_module="test_axis", extra_env=env)
+    got = {name: (t["vectors"], t["mismatches"], t["passed"]) for name, t in res.tests.items()}
+    assert got == {
+        "axis_batches": (300, 0, True),
+        "axis_backpressure": (300, 0, True),
+        "axis_reset_mid_frame": (60, 0, True),
+    }
+    # 6 input beats a sample: a sixth of a sample a cycle, each further sample 6 cycles
+    cpb = res.tests["axis_batches"]["cycles_per_batch"]
+    assert cpb["16"] - cpb["3"] == 13 * 6 and cpb["250"] - cpb["16"] == 234 * 6

@@ -47,8 +47,8 @@ class Layout:
     def __post_init__(self) -> None:
         if self.word_bits % 8 or self.word_bits < 8:
             raise ValueError(f"bus width {self.word_bits} is not a whole number of bytes")
-        if not 1 <= self.width <= 64:
-            raise ValueError(f"element width {self.width} is not in 1..64 bits")
+        if not 1 <= self.width <= (64 if self.signed else 63):  # raw values are int64, as in arith.fixed
+            raise ValueError(f"element width {self.width} is not in 1..{64 if self.signed else 63} bits")
         if self.lane_bits > self.word_bits:
             raise ValueError(f"a {self.lane_bits}-bit lane does not fit a {self.word_bits}-bit bus word")
         if self.n < 1:
@@ -113,6 +113,7 @@ class BusFormat:
 def bus_format(
     word_bits: int, n_in: int, in_width: int, in_signed: bool, n_out: int, out_width: int, out_signed: bool
 ) -> BusFormat:
+    """Both directions on one bus width (the AXI DMA has one stream width each way; we use the same)."""
     return BusFormat(Layout(n_in, in_width, in_signed, word_bits), Layout(n_out, out_width, out_signed, word_bits))
 
 
