@@ -484,3 +484,64 @@ def test_wrapper_of_odd_widths_on_a_32_bit_bus_lints_clean_and_streams_bit_exact
     # 6 input beats a sample: a sixth of a sample a cycle, each further sample 6 cycles
     cpb = res.tests["axis_batches"]["cycles_per_batch"]
     assert cpb["16"] - cpb["3"] == 13 * 6 and cpb["250"] - cpb["16"] == 234 * 6
+
+
+def test_hls_wrapper_packs_unsigned_multi_word_outputs_bit_exact(tmp_path):
+    """The HLS wrapper around a stand-in firmware (``y[k] = x[k]`` into ap_ufixed<10,0>) on a 32-bit bus: the
+    lane loops, zero extension, a half-empty last word and TLAST, compared with arith.fixed's cast packed by
+    arith.axis."""
+    import shutil
+
+    import hls4ml
+
+    from fpga_prune.arith.fixed import FixedType, cast
+    from fpga_prune.hls.axis_project import CSIM_BATCHES, compare_words, read_word_lines, word_lines
+    from fpga_prune.hls.csim import run_axis_csim
+    from fpga_prune.templating import render
+
+    src, dst = FixedType(True, 12, 4), FixedType(False, 10, 0)
+    bus = axis.bus_format(32, 12, 12, True, 3, 10, False)
+    (tmp_path / "firmware").mkdir()
+    shutil.copytree(
+        Path(hls4ml.__file__).parent / "templates" / "vivado" / "ap_types", tmp_path / "firmware" / "ap_types"
+    )
+    (tmp_path / "firmware" / "myproject.h").write_text(
+        '#include "ap_fixed.h"\ntypedef ap_fixed<12, 4> input_t;\ntypedef ap_ufixed<10, 0> result_t;\n'
+        "void myproject(input_t x[12], result_t y[3]);\n"
+    )
+    (tmp_path / "firmware" / "myproject.cpp").write_text(
+        '#include "myproject.h"\nvoid myproject(input_t x[12], result_t y[3]) {\n'
+        "    for (int k = 0; k < 3; k++) y[k] = x[k];\n}\n"
+    )
+    ctx = {
+        "top": "myproject",
+        "axi_top": "myproject_axi",
+        "fpga_prune_version": "test",
+        "input_type": str(src),
+        "output_type": str(dst),
+        "input_ctype": "input_t",
+        "output_ctype": "result_t",
+        "fmt": bus.to_dict(),
+        "fin": bus.input.to_dict(),
+        "fout": bus.output.to_dict(),
+    }
+    files = {
+        "firmware/myproject_axi.h": render("axis/axi_top.h.j2", ctx),
+        "firmware/myproject_axi.cpp": render("axis/axi_top.cpp.j2", ctx),
+        "tb/tb_axi.cpp": render("axis/tb_axi.cpp.j2", ctx),
+        "tb/csim_include/ap_axi_sdata.h": render("axis/ap_axi_sdata.h.j2", ctx),
+    }
+    rng = np.random.default_rng(1)
+    x = rng.integers(-2048, 2048, size=(100, 12))
+    y = cast(x[:, :3], src, dst)
+    assert y.max() > 0 and len(np.unique(y)) > 50  # the cast keeps the low 10 bits of each value: a real spread
+    files["tb_data/axis_in.dat"] = word_lines(x, bus.input, CSIM_BATCHES)
+    files["tb_data/axis_expected.dat"] = word_lines(y, bus.output, CSIM_BATCHES)
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    run = run_axis_csim(tmp_path)
+    want = read_word_lines(files["tb_data/axis_expected.dat"])
+    got = read_word_lines(run.words_text)
+    assert (len(got), run.returncode) == (200, 0) and compare_words(got, want, bus.output) == (0, [])
+    assert run.tb_summary == "fpga_prune tb_axi: 5 batches, 600 words in, 200 words out, 0 mismatching words"
