@@ -365,6 +365,7 @@ def _tcl_dry_run(script: str) -> list[str]:
     )
     tcl.eval("proc get_bd_intf_pins args { return [lindex $args end] }")
     tcl.eval("proc get_bd_pins args { return [lindex $args end] }")
+    tcl.eval("proc get_bd_nets args { return {} }")
     assert tcl.eval(f"info complete {{{script}}}") == "1"
     tcl.eval(script)
     return [str(c) for c in tcl.splitlist(tcl.eval("set ::calls"))]
@@ -396,6 +397,7 @@ def test_block_design_connects_ps_dma_and_ip_for_each_ps_type(axi_projects):
     text = " ".join(_tcl_dry_run(render("axis/block_design.tcl.j2", ctx)))
     assert "xilinx.com:ip:zynq_ultra_ps_e:2.1 ps" in text and "CONFIG.PSU__SAXIGP2__DATA_WIDTH 128" in text
     assert "CONFIG.PSU__CRL_APB__PL0_REF_CTRL__FREQMHZ 200" in text and "Master /ps/M_AXI_HPM0_FPD" in text
+    assert "apply_bd_automation -rule xilinx.com:bd_rule:clkrst -config {Clk /ps/pl_clk0}" in text
     bit = (axi / "scripts" / "bitstream.tcl").read_text()
     assert "get_board_parts -quiet tul.com.tw:pynq-z2:part0:*" in bit and "overlay/myproject_axi.hwh" in bit
 
