@@ -20,8 +20,8 @@ def _bits(n: int) -> int:
 
 
 def fifo_depth(latency: int) -> int:
-    """Results the wrapper can hold: a power of two above the pipeline's latency, so a batch streams at
-    one sample a cycle while out_r is ready and nothing is lost while it is not."""
+    """Results the wrapper can hold: a power of two above the pipeline's latency, so input never waits for
+    the pipeline while out_r is ready, and nothing is lost while it is not (credits: issued, not yet sent)."""
     depth = 2
     while depth < latency + 2:
         depth *= 2
