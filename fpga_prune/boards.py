@@ -5,6 +5,14 @@ file (``--board path/to/board.yaml``) in exactly the format of the shipped ones
 in ``boards/``; the shipped registry is simply those files.  Every field is
 validated and a bad one is reported in one line naming the file and the field.
 
+Why the interface fields: ``interface`` is what ``generate`` wraps the network
+in when ``--interface`` is not given (axi-stream on Zynq and Kria boards, none
+elsewhere); ``ps`` (the processing system's Vivado IP, zynq or zynq_ultra) and
+``dma_width`` (the AXI DMA's stream width in bits) are what the AXI-Stream
+wrapper, its block design and its driver need, ``vivado_board`` the Vivado
+board part whose preset configures the PS.  All four are optional, so a
+user's board file from before them still loads (interface none).
+
 Why caps: a design that uses 100% of a resource never closes timing.  The
 defaults follow FINN's build-flow resource limits (80% of DSP/BRAM/URAM, 70% of
 LUT, 50% of FF) and are overridable per run (``--cap dsp=0.6``).
@@ -33,6 +41,17 @@ RESOURCES = ("dsp", "bram18k", "uram", "lut", "ff")
 _STR_FIELDS = ("name", "part", "family", "source")
 _INT_FIELDS = RESOURCES
 _ALL_FIELDS = _STR_FIELDS[:3] + RESOURCES + ("clock_period_ns", "dsp_width", "source")
+#: optional fields (absent: interface none, no processing system)
+_SOC_FIELDS = ("interface", "ps", "dma_width", "vivado_board")
+
+#: ``--interface`` values that are built: what ``generate`` can wrap the network in
+INTERFACES = ("axi-stream", "none")
+#: interfaces of issue 21 that are not built yet: refused by name
+PLANNED_INTERFACES = ("axi-lite", "vitis-kernel")
+#: processing systems the block designs know (Vivado IP processing_system7 / zynq_ultra_ps_e)
+PS_TYPES = ("zynq", "zynq_ultra")
+#: AXI DMA stream widths the wrapper packs into (bits)
+DMA_WIDTHS = (32, 64, 128, 256, 512, 1024)
 _WIDTH_RE = re.compile(r"^\s*(\d+)\s*[xX*]\s*(\d+)\s*$")
 
 
@@ -67,6 +86,12 @@ class Board:
     clock_period_ns: float
     dsp_width: tuple[int, int]  # signed multiplier operand widths (a, b), a >= b
     source: str
+    interface: str = "none"  # the default of generate --interface
+    ps: str | None = None  # PS_TYPES; None: no processing system
+    dma_width: int | None = None  # AXI DMA stream width in bits
+    vivado_board: str | None = (
+        None  # Vivado board part pattern (the PS's DDR/MIO preset), e.g. xilinx.com:zcu104:part0:*
+    )
 
     @property
     def clock_mhz(self) -> float:
@@ -90,6 +115,37 @@ class Board:
             "dsp_width": f"{self.dsp_width[0]}x{self.dsp_width[1]}",
             "source": self.source,
         }
+
+    def soc_dict(self) -> dict[str, object]:
+        """The interface fields (kept out of :meth:`to_dict`, whose digest the prune step and manifests record)."""
+        return {
+            "interface": self.interface,
+            "ps": self.ps,
+            "dma_width": self.dma_width,
+            "vivado_board": self.vivado_board,
+        }
+
+
+def check_interface(value: str, where: str = "--interface") -> str:
+    """A built interface name; a planned one (axi-lite, vitis-kernel) or an unknown one -> one-line InputError."""
+    if value in PLANNED_INTERFACES:
+        raise InputError(
+            where, None, f"interface {value!r} is not built yet (issue 21); valid: {', '.join(INTERFACES)}"
+        )
+    if value not in INTERFACES:
+        raise InputError(where, None, f"unknown interface {value!r}; valid: {', '.join(INTERFACES)}")
+    return value
+
+
+def require_soc(board: Board, interface: str) -> None:
+    """An AXI interface needs the board's processing system and DMA width: a board without them is refused."""
+    if interface != "none" and (board.ps is None or board.dma_width is None):
+        raise InputError(
+            "--interface",
+            None,
+            f"{interface} needs a board with a processing system; {board.name} has no 'ps'/'dma_width' "
+            "in its board file (use --interface none)",
+        )
 
 
 @dataclass(frozen=True)
@@ -198,9 +254,9 @@ def board_from_mapping(doc: object, path: object) -> Board:
     """Validate a parsed board document; ``path`` only names the source in errors."""
     if not isinstance(doc, Mapping):
         raise InputError(path, None, f"must be a YAML mapping of board fields, got {type(doc).__name__}")
-    unknown = sorted(str(k) for k in doc if k not in _ALL_FIELDS)
+    unknown = sorted(str(k) for k in doc if k not in _ALL_FIELDS + _SOC_FIELDS)
     if unknown:
-        raise _fail(path, unknown[0], f"unknown field; valid fields: {', '.join(_ALL_FIELDS)}")
+        raise _fail(path, unknown[0], f"unknown field; valid fields: {', '.join(_ALL_FIELDS + _SOC_FIELDS)}")
     for key in _ALL_FIELDS:
         if key not in doc or doc[key] is None:
             raise _fail(path, key, "missing")
@@ -211,6 +267,7 @@ def board_from_mapping(doc: object, path: object) -> Board:
     clock = doc["clock_period_ns"]
     if isinstance(clock, bool) or not isinstance(clock, (int, float)) or not (0 < clock < 1000) or math.isnan(clock):
         raise _fail(path, "clock_period_ns", f"must be a positive number of nanoseconds (< 1000), got {clock!r}")
+    interface, ps, dma_width = _soc_fields(doc, path)
     return Board(
         name=strs["name"],
         part=strs["part"],
@@ -223,7 +280,31 @@ def board_from_mapping(doc: object, path: object) -> Board:
         clock_period_ns=float(clock),
         dsp_width=_check_width(path, doc["dsp_width"]),
         source=strs["source"],
+        interface=interface,
+        ps=ps,
+        dma_width=dma_width,
+        vivado_board=None if doc.get("vivado_board") is None else _check_str(path, "vivado_board", doc["vivado_board"]),
     )
+
+
+def _soc_fields(doc: Mapping[object, object], path: object) -> tuple[str, str | None, int | None]:
+    """``interface``, ``ps``, ``dma_width``: optional; an AXI interface needs the other two."""
+    interface = doc.get("interface", "none")
+    if not isinstance(interface, str):
+        raise _fail(path, "interface", f"must be one of {', '.join(INTERFACES)}, got {interface!r}")
+    try:
+        check_interface(interface)
+    except InputError as exc:
+        raise _fail(path, "interface", exc.detail) from None
+    ps = doc.get("ps")
+    if ps is not None and ps not in PS_TYPES:
+        raise _fail(path, "ps", f"must be one of {', '.join(PS_TYPES)}, got {ps!r}")
+    width = doc.get("dma_width")
+    if width is not None and (isinstance(width, bool) or width not in DMA_WIDTHS):
+        raise _fail(path, "dma_width", f"must be one of {', '.join(map(str, DMA_WIDTHS))} (bits), got {width!r}")
+    if interface != "none" and (ps is None or width is None):
+        raise _fail(path, "ps" if ps is None else "dma_width", f"missing (interface {interface} needs it)")
+    return interface, None if ps is None else str(ps), None if width is None else int(width)
 
 
 def load_board_file(path: str | Path) -> Board:

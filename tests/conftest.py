@@ -43,6 +43,7 @@ HEAVY_FIRST = (
     "test_verify_foreign.py",
     "test_fuzz_bitexact.py",
     "test_generate.py",
+    "test_axis.py",
     "test_verify.py",
     "test_sim.py",
     "test_hgq.py",
@@ -132,7 +133,8 @@ def pruned_pynq(tmp_path_factory, bybit_csv, trained_model) -> Path:
 
 @pytest.fixture(scope="session")
 def project_pynq(tmp_path_factory, bybit_csv, pruned_pynq) -> Path:
-    """The Vitis HLS project generated for ``pruned_pynq`` (C simulation checked)."""
+    """The Vitis HLS project generated for ``pruned_pynq`` (C simulation checked): the bare IP (``--interface
+    none``), whose checks the verify tests count; the AXI-Stream wrapper's are test_axis.py's."""
     out = tmp_path_factory.mktemp("project") / "pynq-z2"
     _cli_ok(
         "generate",
@@ -146,5 +148,7 @@ def project_pynq(tmp_path_factory, bybit_csv, pruned_pynq) -> Path:
         str(bybit_csv),
         "--vectors",
         "1500",
+        "--interface",
+        "none",
     )
     return out

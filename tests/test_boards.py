@@ -97,6 +97,11 @@ def test_user_board_file_loads(tmp_path, capsys):
         (lambda d: d.update(family="virtex9"), "field family: must be one of 7series, ultrascale, ultrascale+"),
         (lambda d: d.update(part=""), "field part: must be a non-empty string"),
         (lambda d: d.update(dps=220), "field dps: unknown field; valid fields:"),
+        (lambda d: d.update(interface="vitis-kernel"), "field interface: interface 'vitis-kernel' is not built yet"),
+        (lambda d: d.update(interface="pcie"), "field interface: unknown interface 'pcie'; valid: axi-stream, none"),
+        (lambda d: d.update(ps="versal"), "field ps: must be one of zynq, zynq_ultra, got 'versal'"),
+        (lambda d: d.update(dma_width=48), "field dma_width: must be one of 32, 64, 128, 256, 512, 1024 (bits)"),
+        (lambda d: d.pop("ps"), "field ps: missing (interface axi-stream needs it)"),
     ],
 )
 def test_bad_board_field_is_one_line_exit_2(tmp_path, capsys, mutate, expected):
@@ -143,3 +148,27 @@ def test_boards_text_table(capsys):
     out = capsys.readouterr().out
     assert out.splitlines()[0].split()[:4] == ["name", "part", "family", "DSP"]
     assert any(line.startswith("vcu118") and "xcvu9p" in line for line in out.splitlines())
+
+
+def test_boards_shows_the_interface(capsys):
+    assert main(["boards", "--board", "kv260"]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("interface: axi-stream (ps zynq_ultra, 128-bit AXI DMA)")
+    assert main(["boards", "--board", "alveo-u55c", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)["boards"][0]
+    assert (doc["interface"], doc["ps"], doc["dma_width"], doc["vivado_board"]) == ("none", None, None, None)
+
+
+def test_interface_defaults_per_board():
+    """Zynq and Kria boards stream through the PS's AXI DMA; Alveo (vitis-kernel not built yet) and boards
+    without a processing system get the bare IP; a board file without the fields still loads (none)."""
+    got = {b.name: (b.interface, b.ps, b.dma_width) for b in list_boards()}
+    assert got["pynq-z2"] == ("axi-stream", "zynq", 64)
+    assert got["kv260"] == got["zcu104"] == got["zcu102"] == ("axi-stream", "zynq_ultra", 128)
+    for name in ("alveo-u55c", "alveo-u250", "arty-a7-100t", "vcu118"):
+        assert got[name] == ("none", None, None)
+    doc = {k: v for k, v in _good().items() if k not in ("interface", "ps", "dma_width")}
+    from fpga_prune.boards import board_from_mapping
+
+    old = board_from_mapping(doc, "old.yaml")
+    assert (old.interface, old.ps, old.dma_width) == ("none", None, None)
+    assert old.to_dict() == load_board("pynq-z2").to_dict()  # the fields prune's digest records are unchanged

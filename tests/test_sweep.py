@@ -64,7 +64,10 @@ def test_cli_lists_split_on_commas_and_caps_per_occurrence():
 @pytest.mark.parametrize(
     ("given", "message"),
     [
-        ({"colour": ["red"]}, "command line: field colour: unknown axis; valid: board, target, seed, strategy, cap"),
+        (
+            {"colour": ["red"]},
+            "command line: field colour: unknown axis; valid: board, target, seed, strategy, cap, interface",
+        ),
         ({"seed": ["1", "1"]}, "command line: field seed: value '1' given twice"),
         ({"seed": [" "]}, "command line: field seed[0]: empty value"),
         ({"seed": []}, "command line: field seed: no values"),
@@ -87,7 +90,7 @@ def test_yaml_grid_values_and_cap_mappings(tmp_path):
     [
         ("board: [pynq-z2\n", "line 2: not valid YAML"),
         ("- pynq-z2\n", "must be a mapping of axis: values, e.g. 'board: [pynq-z2, zcu104]'"),
-        ("boards: [pynq-z2]\n", "field boards: unknown axis; valid: board, target, seed, strategy, cap"),
+        ("boards: [pynq-z2]\n", "field boards: unknown axis; valid: board, target, seed, strategy, cap, interface"),
         ("seed: [1, [2]]\n", "field seed[1]: must be a string or number, got [2]"),
         ("seed: [true]\n", "field seed[0]: must be a string or number, got True"),
         ("target: [{a: 1}]\n", "field target[0]: must be a string or number, got {'a': 1}"),

@@ -58,7 +58,7 @@ def _table(rows: list[tuple[str, ...]]) -> str:
 def _board_payload(b: Board, caps: Caps) -> dict:
     d = b.to_dict()
     d["budget"] = caps.budget(b)
-    return d
+    return {**d, **b.soc_dict()}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -75,6 +75,8 @@ def run(args: argparse.Namespace) -> int:
             + ":\n  "
             + ", ".join(f"{r} {budget[r]}" for r in RESOURCES)
             + f"\nsource: {b.source}"
+            + f"\ninterface: {b.interface}"
+            + (f" (ps {b.ps}, {b.dma_width}-bit AXI DMA)" if b.ps else "")
         )
     elif caps != DEFAULT_CAPS:
         text += "\n\ncaps: " + ", ".join(f"{k}={v:g}" for k, v in caps.to_dict().items())

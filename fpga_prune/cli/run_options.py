@@ -20,6 +20,7 @@ _AXIS_OPTIONS = {
     "seed": ("N", "seeds (training, fine-tuning and test vectors, as run --seed)"),
     "strategy": ("NAME", "hls4ml strategies to search"),
     "cap": ("RES=FRACTION,...", "budget caps sets, e.g. dsp=0.5,lut=0.6"),
+    "interface": ("NAME", "interfaces the network is wrapped in: axi-stream, none (default: each board's own)"),
 }
 
 
@@ -27,6 +28,7 @@ def add_run_arguments(parser: argparse.ArgumentParser, *, sweep: bool = False) -
     """Every ``run`` option; with ``sweep`` the axes (board, target, seed, strategy, cap) take lists of values
     (:func:`axis_values`) and the run options keep their defaults for the axes a grid leaves out."""
     from fpga_prune.cli.candle_options import add_source_arguments  # noqa: PLC0415
+    from fpga_prune.cli.generate import add_interface_argument  # noqa: PLC0415
     from fpga_prune.cli.prune import add_fit_arguments  # noqa: PLC0415
     from fpga_prune.cli.train import add_model_arguments  # noqa: PLC0415
     from fpga_prune.flow.generate import DEFAULT_STRESS, DEFAULT_VECTORS  # noqa: PLC0415
@@ -77,6 +79,8 @@ def add_run_arguments(parser: argparse.ArgumentParser, *, sweep: bool = False) -
         default=DEFAULT_STRESS,
         help=f"extra synthetic corner/random vectors (default {DEFAULT_STRESS})",
     )
+    if not sweep:
+        add_interface_argument(g)
     g.add_argument("--sim", default="all", help="RTL simulators: verilator, icarus or all (default all)")
     g.add_argument(
         "--synth",
@@ -166,8 +170,10 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         if value is not None and value < low:
             raise InputError(flag, None, f"must be >= {low}, got {value}")
     gen = GenerateOptions(
-        vectors=args.vectors, stress=args.stress, check=True, synth=args.synth, seed=args.seed
+        vectors=args.vectors, stress=args.stress, check=True, synth=args.synth, seed=args.seed, interface=args.interface
     ).validate()
+    for b in boards:  # --interface axi-stream on a board without a processing system: refused before any work
+        gen.interface_for(b)
     source = source_from_args(args)
     if source.data is not None and not Path(source.data).is_file():
         raise InputError(source.data, None, "data file not found")

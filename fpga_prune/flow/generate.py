@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from fpga_prune.arith.ir import DenseLayer
+from fpga_prune.boards import check_interface, require_soc
 from fpga_prune.errors import InputError
 from fpga_prune.flow.bundles import PrunedModel, check_model_dir, load_pruned, resolve_data
 from fpga_prune.hls.csim import CODE_GEN, CXXFLAGS, CsimResult, firmware_cxxflags, run_csim
@@ -69,6 +70,7 @@ class GenerateOptions:
     seed: int = 0
     max_listed: int = 10
     clock_uncertainty: str = "12.5%"
+    interface: str | None = None  # --interface; None: the board's default (boards/*.yaml 'interface')
 
     def validate(self) -> GenerateOptions:
         if self.vectors < 1:
@@ -80,7 +82,15 @@ class GenerateOptions:
             raise InputError("GenerateOptions", "top", f"only hls4ml's 'myproject' is supported, got {self.top!r}")
         if self.max_listed < 1:
             raise InputError("--max-listed", None, f"must be >= 1, got {self.max_listed}")
+        if self.interface is not None:
+            check_interface(self.interface)
         return self
+
+    def interface_for(self, board: Board) -> str:
+        """The interface a project on ``board`` gets: ``--interface``, else the board's default."""
+        interface = self.interface or board.interface
+        require_soc(board, interface)
+        return interface
 
 
 # ----------------------------------------------------------------------------- hls4ml output
@@ -241,8 +251,11 @@ def render_project(
     options: GenerateOptions,
     data_info: JsonObject,
     budget: JsonObject | None,
+    interface: str = "none",
 ) -> tuple[dict[str, bytes], str | None, JsonObject | None]:
-    """Our files (rendered templates, vectors, RTL, metadata) merged with hls4ml's; manifest last."""
+    """Our files (rendered templates, vectors, RTL, metadata) merged with hls4ml's; manifest last.
+
+    ``interface`` axi-stream adds the wrappers' files (``hls.axis_project``); none adds nothing."""
     from fpga_prune.rtl import render as rtl  # noqa: PLC0415
     from fpga_prune.rtl.portmap import PortMap, default_port_map  # noqa: PLC0415
     from fpga_prune.templating import render  # noqa: PLC0415
@@ -307,7 +320,15 @@ def render_project(
         "has_budget": budget is not None,
         "strategy": settings.strategy,
         "reuse_factor": settings.reuse_factor,
+        "axis": None,
     }
+    if interface == "axi-stream":
+        from fpga_prune.hls.axis_project import axis_design, axis_files  # noqa: PLC0415
+
+        design = axis_design(network, board, top)
+        for name, text in axis_files(design, vs.x_raw, vs.expected_raw, None if rtl_note else ports, ctx).items():
+            files[name] = _as_bytes(text)
+        ctx["axis"] = {"axi_top": design.axi_top, "bus": design.fmt.to_dict(), "ps": board.ps, "rtl": rtl_note is None}
     files["tb/tb_main.cpp"] = _as_bytes(render("project/tb_main.cpp.j2", ctx))
     files["scripts/build.tcl"] = _as_bytes(render("project/build.tcl.j2", ctx))
     files["scripts/vivado_synth.tcl"] = _as_bytes(render("project/vivado_synth.tcl.j2", ctx))
@@ -336,6 +357,7 @@ class GenerateResult:
     network: FixedNetwork
     board: Board
     yosys: JsonObject | None = None
+    interface: str = "none"
 
     @property
     def ok(self) -> bool:
@@ -402,6 +424,7 @@ def generate(
 
     say = progress or (lambda _msg: None)
     options = (options or GenerateOptions()).validate()
+    interface = options.interface_for(board)
     t0 = time.perf_counter()
     mdir = check_model_dir(model_dir)
     check_out_dir(out)
@@ -430,7 +453,7 @@ def generate(
             budget = dict(budget or {})
             budget["yosys"] = counts
         files, rtl_note, ctx = render_project(
-            pruned, board, network, vs, hls_files, sig, settings, options, info, budget
+            pruned, board, network, vs, hls_files, sig, settings, options, info, budget, interface
         )
         csim = None
         agree = None
@@ -461,9 +484,9 @@ def generate(
                         "vivado": synth.vivado,
                         "timing": synth.timing,
                     }
-                    files = render_project(pruned, board, network, vs, hls_files, sig, settings, options, info, budget)[
-                        0
-                    ]
+                    files = render_project(
+                        pruned, board, network, vs, hls_files, sig, settings, options, info, budget, interface
+                    )[0]
                     for name in ("budget.json", "README.md", "manifest.json"):
                         (stage / name).write_bytes(files[name])
     result = GenerateResult(
@@ -478,5 +501,6 @@ def generate(
         network,
         board,
         None if budget is None else budget.get("yosys"),
+        interface,
     )
     return result

@@ -49,6 +49,12 @@ def _caps(text: str) -> Caps:
     return parse_caps([text])  # one caps set over the default caps, as `run --cap TEXT`
 
 
+def _interface(text: str) -> str:
+    from fpga_prune.boards import check_interface  # noqa: PLC0415
+
+    return check_interface(text)
+
+
 @dataclass(frozen=True)
 class Axis:
     """One grid axis: the ``RunConfig`` fields (dotted paths) its value replaces and how one value is typed.
@@ -82,6 +88,7 @@ AXES: dict[str, Axis] = {
         Axis("seed", ("model.seed", "fit.seed", "generate.seed"), int),  # as `run --seed`: training, search, vectors
         Axis("strategy", ("fit.strategy",), str, choices=_strategies),
         Axis("cap", ("caps",), _caps, repeat=True),
+        Axis("interface", ("generate.interface",), _interface),  # checked by name: planned ones are refused
     )
 }
 

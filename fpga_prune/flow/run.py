@@ -283,6 +283,8 @@ def make_generate_step(cfg: RunConfig, lay: BoardLayout, data_path: Path) -> Ste
         "top": o.top,
         "clock_uncertainty": o.clock_uncertainty,
     }
+    if o.interface_for(lay.board) != "none":  # absent for none: a bare-IP run's step stays what it was
+        options["soc"] = lay.board.soc_dict() | {"interface": o.interface_for(lay.board)}
 
     def action(say: Progress) -> JsonObject:
         res = generate(cfg.out / lay.pruned, lay.board, cfg.out / lay.project, data=data_path, options=o, progress=say)

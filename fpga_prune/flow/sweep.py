@@ -103,6 +103,10 @@ def expand(grid: Grid, base: RunConfig, out: Path) -> list[Point]:
         if pid in seen:
             raise InputError(grid.source, "field board", f"two points get the id {pid!r} (same board twice?)")
         seen[pid] = values
+        try:  # an AXI interface on a board without a processing system: refused before any work
+            cfg.generate.interface_for(cfg.boards[0])
+        except InputError as exc:
+            raise InputError(grid.source, "field interface", f"point {pid}: {exc.detail}") from None
         cfg = replace(cfg, out=(out / POINTS_DIR / pid).resolve())
         key = group_key(cfg)
         if key not in groups:

@@ -187,3 +187,77 @@ def run_csim(
         t2 - t1,
         " && ".join(shlex.join(c) for c in cmds),
     )
+
+
+@dataclass(frozen=True)
+class AxisCsimRun:
+    """The AXI-Stream wrapper's C simulation: the words it wrote (``<hex> <tlast>`` lines) and its summary."""
+
+    words_text: str
+    tb_summary: str
+    returncode: int
+    compile_seconds: float
+    run_seconds: float
+    command: str
+
+
+def run_axis_csim(
+    project: str | os.PathLike,
+    *,
+    top: str = "myproject",
+    axi_top: str = "myproject_axi",
+    in_file: str = "tb_data/axis_in.dat",
+    expected_file: str = "tb_data/axis_expected.dat",
+    cxx: str = "g++",
+    timeout: float = 1800.0,
+    firmware_object: Path | None = None,
+) -> AxisCsimRun:
+    """Compile the firmware, ``firmware/<axi_top>.cpp`` and ``tb/tb_axi.cpp`` (the g++ line of ``make csim-axi``:
+    ``tb/csim_include`` stands in for Vitis' ``ap_axi_sdata.h``) and feed it the project's input words.
+
+    ``firmware_object``: the firmware already compiled by :func:`run_csim` with the same flags (its
+    ``build_dir``), linked instead of compiled again -- it is most of the compile time."""
+    project = Path(project)
+    if shutil.which(cxx) is None:
+        raise InputError(cxx, None, "C++ compiler not found on PATH (needed for the C simulation check)")
+    bdir = Path(tempfile.mkdtemp(prefix="fpga_prune_axis_csim_"))
+    try:
+        weights = f'-DWEIGHTS_DIR="{project.resolve() / "firmware" / "weights"}"'
+        inc = ["-Ifirmware", "-Ifirmware/ap_types", "-Itb/csim_include", weights]
+        gen = project / CODE_GEN
+        fw_flags = firmware_cxxflags(gen.read_bytes() if gen.is_file() else None)
+        reuse = firmware_object is not None and firmware_object.is_file()
+        objs = [
+            str(firmware_object if reuse else bdir / f"{top}.o"),
+            str(bdir / f"{axi_top}.o"),
+            str(bdir / "tb_axi.o"),
+        ]
+        exe = bdir / "tb_axi"
+        cmds = (
+            *([] if reuse else [[cxx, *fw_flags.split(), *inc, "-c", f"firmware/{top}.cpp", "-o", objs[0]]]),
+            [cxx, *CXXFLAGS.split(), *inc, "-c", f"firmware/{axi_top}.cpp", "-o", objs[1]],
+            [cxx, *CXXFLAGS.split(), *inc, "-c", "tb/tb_axi.cpp", "-o", objs[2]],
+            [cxx, *objs, "-o", str(exe)],
+        )
+        t0 = time.perf_counter()
+        _run_compiles(cmds, project, timeout)
+        t1 = time.perf_counter()
+        out_file = bdir / "axis_out.dat"
+        run = subprocess.run(
+            [str(exe), in_file, expected_file, str(out_file)],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        t2 = time.perf_counter()
+        if run.returncode not in (0, 1):
+            raise CheckFailed(
+                f"AXI-Stream C simulation failed (exit {run.returncode}): {(run.stderr or run.stdout).strip()[-500:]}"
+            )
+        text = out_file.read_text() if out_file.is_file() else ""
+    finally:
+        shutil.rmtree(bdir, ignore_errors=True)
+    summary = next((ln for ln in run.stdout.splitlines() if ln.startswith("fpga_prune tb_axi:")), "")
+    return AxisCsimRun(text, summary, run.returncode, t1 - t0, t2 - t1, " && ".join(shlex.join(c) for c in cmds))

@@ -144,7 +144,7 @@ def honest_notes(
     for b in boards:
         ver = b.get("verification")
         if ver and ver["ok"]:
-            sims = [c["simulator"] for c in ver["checks"] if c["kind"] == "rtl"]
+            sims = list(dict.fromkeys(c["simulator"] for c in ver["checks"] if c["kind"] == "rtl"))
             vs = ver.get("vector_sources") or {}
             notes.append(
                 f"{b['board']}: 0 mismatches on {ver['vectors']} vectors "

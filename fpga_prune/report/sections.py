@@ -152,11 +152,16 @@ def verification_section(
 
 
 def mismatches_by_check(ver: Mapping[str, JsonValue] | None) -> dict[str, int | None]:
-    """bit_accurate / csim / verilator / icarus -> mismatches (None when not run)."""
+    """bit_accurate / csim / verilator / icarus -> mismatches (None when not run, or failed without a count);
+    summed over the checks of one kind (an axi-stream project's wrapper checks beside the network's)."""
     out: dict[str, int | None] = {"bit_accurate": None, "csim": None, "verilator": None, "icarus": None}
+    seen: set[str] = set()
     for c in (ver or {}).get("checks", []):
         key = {"bit_accurate": "bit_accurate", "csim": "csim"}.get(c["kind"]) or c.get("simulator") or c["name"]
-        out[key] = c["mismatches"] if not c["failure"] else (c["mismatches"] or None)
+        value = c["mismatches"] if not c["failure"] else (c["mismatches"] or None)
+        prev = out.get(key)
+        out[key] = value if key not in seen else (None if value is None or prev is None else prev + value)
+        seen.add(key)
     return out
 
 

@@ -272,10 +272,11 @@ class RtlBuild:
     # cocotb's runner keeps what it built (sources, languages) on the object and its
     # test() reads them back: the build owns the runner that made it.
     runner: Runner = field(repr=False, compare=False)
+    wrapper_top: str | None = None  # a wrapper around the network (rtl.axis) is the simulated top
 
     @property
     def top(self) -> str:
-        return self.ports.top
+        return self.wrapper_top or self.ports.top
 
 
 @contextlib.contextmanager
@@ -311,13 +312,16 @@ def build_rtl(
     rebuild: bool = False,
     vectors_dir: str | Path | None = None,
     top: str | None = None,
+    wrapper: tuple[Path, str] | None = None,
 ) -> RtlBuild:
     """Compile every ``.v`` of ``rtl_dir`` with ``sim`` (``SIMULATORS``), top and ports from the port map.
 
     ``ports`` overrides the port map (for RTL from Vitis; otherwise
     ``rtl_dir/ports.json``, else the one in ``vectors_dir``'s meta); ``waves``
-    builds with tracing.  The build is reused when ``build_dir`` already holds
-    one for the same sources (the simulators' make is incremental).
+    builds with tracing.  ``wrapper`` (directory, module): that directory's
+    Verilog is compiled too and the module is the top (the network inside it).
+    The build is reused when ``build_dir`` already holds one for the same
+    sources (the simulators' make is incremental).
     """
     simulator_spec(sim)  # unknown names fail before any work
     rtl_dir = Path(rtl_dir).resolve()
@@ -325,6 +329,10 @@ def build_rtl(
     if not sources:
         raise InputError(rtl_dir, None, "no Verilog (.v) files in this directory")
     pm = _port_map_for(rtl_dir, None if vectors_dir is None else Path(vectors_dir).resolve(), ports, top)
+    hdl_top = pm.top
+    if wrapper is not None:
+        sources += sorted(Path(wrapper[0]).resolve().glob("*.v"))
+        hdl_top = wrapper[1]
     # Vitis writes `#0` delays in initial blocks that Verilator 5 refuses without
     # a timing choice (%Error-NEEDTIMINGOPT); our RTL has none.
     timing = [] if is_rendered(rtl_dir, pm.top) else ["--no-timing"]
@@ -344,7 +352,7 @@ def build_rtl(
         try:
             runner.build(
                 sources=[str(s) for s in sources],
-                hdl_toplevel=pm.top,
+                hdl_toplevel=hdl_top,
                 build_dir=bdir,
                 build_args=["-Wno-fatal", "-O3", *timing] if sim == "verilator" else [],
                 waves=waves,
@@ -353,9 +361,11 @@ def build_rtl(
             )
         except RuntimeError:  # the runner's "Command failed": the RTL does not build
             raise InputError(
-                rtl_dir, None, f"{sim} cannot build this RTL (top {pm.top!r}); see {bdir / 'build.log'}"
+                rtl_dir, None, f"{sim} cannot build this RTL (top {hdl_top!r}); see {bdir / 'build.log'}"
             ) from None
-    return RtlBuild(sim, version, rtl_dir, bdir, pm, waves, time.perf_counter() - t0, runner)
+    return RtlBuild(
+        sim, version, rtl_dir, bdir, pm, waves, time.perf_counter() - t0, runner, None if wrapper is None else hdl_top
+    )
 
 
 def _sim_env(sim: str) -> contextlib.AbstractContextManager[None]:
@@ -370,10 +380,14 @@ def run_tests(
     seed: int = 1,
     aux_vectors: int = 400,
     max_report: int = 10,
+    test_module: str = "test_network",
+    extra_env: dict[str, str] | None = None,
 ) -> SimResult:
-    """Run the cocotb testbench (``sim/test_network.py``) on ``build`` with the vector set in ``vectors_dir``.
+    """Run the cocotb testbench (``sim/<test_module>.py``, default the network's) on ``build`` with the vector
+    set in ``vectors_dir``.
 
-    ``vectors`` limits the vectors used; reports, JUnit XML and the log go to
+    ``vectors`` limits the vectors used; ``extra_env`` is what another testbench
+    reads besides (``sim/test_axis.py``); reports, JUnit XML and the log go to
     ``<build_dir>/run``.
     """
     vectors_dir = Path(vectors_dir).resolve()
@@ -395,6 +409,7 @@ def run_tests(
         "FPGA_PRUNE_SEED": str(seed),
         "FPGA_PRUNE_NAUX": str(aux_vectors),
         "FPGA_PRUNE_MAX_REPORT": str(max_report),
+        **(extra_env or {}),
     }
     if vectors is not None:
         env["FPGA_PRUNE_NVEC"] = str(int(vectors))
@@ -403,7 +418,7 @@ def run_tests(
     with _sim_env(build.simulator), _on_sys_path(str(asset_path("sim"))):
         try:
             build.runner.test(
-                test_module="test_network",
+                test_module=test_module,
                 hdl_toplevel=build.top,
                 build_dir=build.build_dir,
                 test_dir=test_dir,

@@ -122,15 +122,16 @@ def check_bit_accurate(network, x: np.ndarray, y: np.ndarray) -> Check:
     )
 
 
-def check_csim(project: Path, top: str) -> Check:
-    """Compile and run the project's C simulation (hls4ml firmware + our testbench)."""
+def check_csim(project: Path, top: str, build_dir: Path | None = None) -> Check:
+    """Compile and run the project's C simulation (hls4ml firmware + our testbench); its objects stay in
+    ``build_dir`` when given (the AXI-Stream C simulation links the same firmware object)."""
     from fpga_prune.hls.csim import run_csim  # noqa: PLC0415
 
     for rel in (f"firmware/{top}.cpp", "tb/tb_main.cpp"):
         if not (project / rel).is_file():
             raise InputError(project, rel, "missing, so there is no C simulation to run (pass --no-csim to skip it)")
     t0 = time.perf_counter()
-    res = run_csim(project, top=top)
+    res = run_csim(project, top=top, build_dir=build_dir)
     return Check(
         "hls4ml_csim",
         "csim",
@@ -208,6 +209,109 @@ def check_rtl(project: Path, sim: str, opts: VerifyOptions, vectors_dir: Path | 
     failure = "" if res.mismatches or not failing else "; ".join(failing)[:2000]
     vectors = sum(int(rep.get("vectors") or 0) for rep in res.tests.values())
     return Check(f"rtl_{sim}", "rtl", vectors, res.mismatches, res.seconds, details, failure)
+
+
+def check_axis_csim(project: Path, firmware_object: Path | None = None) -> Check:
+    """The AXI-Stream wrapper's C simulation (g++) against the model's outputs packed in the bus format
+    (``firmware_object``: the firmware as :func:`check_csim` compiled it, linked instead of compiled again)."""
+    from fpga_prune.hls.axis_project import CSIM_BATCHES, compare_words, read_axis_design, read_word_lines, word_lines  # noqa: PLC0415
+    from fpga_prune.hls.csim import run_axis_csim  # noqa: PLC0415
+
+    design = read_axis_design(project / "axis.json")
+    expected = _load_raw(project / "tb_data" / "expected_raw.dat")
+    t0 = time.perf_counter()
+    run = run_axis_csim(project, top=design.top, axi_top=design.axi_top, firmware_object=firmware_object)
+    want = read_word_lines(word_lines(expected, design.fmt.output, CSIM_BATCHES))
+    got = read_word_lines(run.words_text)
+    n_bad, bad = compare_words(got, want, design.fmt.output)
+    failure = ""
+    if (run.returncode == 0) != (n_bad == 0):
+        failure = f"the testbench ({run.tb_summary!r}) and the word comparison ({n_bad} samples) disagree"
+    return Check(
+        "axis_csim",
+        "csim",
+        int(len(expected)),
+        n_bad,
+        time.perf_counter() - t0,
+        {
+            "top": design.axi_top,
+            "bus": design.fmt.to_dict(),
+            "batches": len([w for w in want if w[1]]),
+            "words": {"expected": len(want), "got": len(got)},
+            "first_mismatches": bad[:10],
+            "testbench": run.tb_summary,
+            "compile_seconds": round(run.compile_seconds, 2),
+            "run_seconds": round(run.run_seconds, 2),
+        },
+        failure,
+    )
+
+
+def _at_clock(project: Path, per_cycle: float | None) -> float | None:
+    """Samples a second at the clock the project was generated for (``manifest.json``'s board)."""
+    import json  # noqa: PLC0415
+
+    try:
+        period = float(json.loads((project / "manifest.json").read_text())["board"]["clock_period_ns"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return None if per_cycle is None else round(per_cycle * 1e9 / period)
+
+
+#: the wrapped RTL's tests (sim/test_axis.py)
+AXIS_TESTS = ("axis_batches", "axis_backpressure", "axis_reset_mid_frame", "axis_driver")
+#: at most this many vectors in the wrapped RTL's batch test: a sample takes several beats and Icarus spends
+#: ~1.6 ms a cycle with cocotbext-axi (the pynq-z2 design: 4 beats a sample), so the check's share of a run
+#: stays small; with the backpressure (400), driver (200) and reset (60) tests a check still counts 3,060
+#: vectors, and the plain RTL checks run every vector through the same network
+AXIS_VECTORS = 2400
+
+
+def check_axis_rtl(project: Path, sim: str, opts: VerifyOptions) -> Check:
+    """Our RTL of the network inside its AXI-Stream wrapper (``rtl_axi/``), driven by cocotbext-axi under ``sim``."""
+    from fpga_prune.hls.axis_project import read_axis_design  # noqa: PLC0415
+    from fpga_prune.rtl import simulate  # noqa: PLC0415
+
+    design = read_axis_design(project / "axis.json")
+    wrapper = project / "rtl_axi"
+    if not (wrapper / f"{design.axi_top}.v").is_file():
+        raise InputError(wrapper, f"{design.axi_top}.v", "missing (the network had no RTL rendering to wrap)")
+    build = simulate.build_rtl(
+        project / "rtl",
+        sim,
+        waves=opts.waves,
+        build_dir=project / "build" / "verify" / f"axis_{sim}",
+        wrapper=(wrapper, design.axi_top),
+    )
+    env = {
+        "FPGA_PRUNE_AXIS": str((project / "axis.json").resolve()),
+        "FPGA_PRUNE_RAW": str((project / "tb_data").resolve()),
+        "FPGA_PRUNE_DRIVER": str((project / "driver" / f"{design.axi_top}_driver.py").resolve()),
+    }
+    n = AXIS_VECTORS if opts.vectors is None else min(opts.vectors, AXIS_VECTORS)
+    res = simulate.run_tests(build, project / "vectors", AXIS_TESTS, vectors=n, test_module="test_axis", extra_env=env)
+    failing = [f"{name}: {rep['failure']}" for name, rep in sorted(res.tests.items()) if not rep.get("passed")]
+    main = res.tests.get("axis_batches", {})
+    keys = ("passed", "vectors", "batches", "mismatches", "framing_errors", "stale_outputs", "cycles", "failure")
+    details = {
+        "simulator": res.simulator,
+        "version": res.version,
+        "top": design.axi_top,
+        "bus": design.fmt.to_dict(),
+        "cycles_per_batch": main.get("cycles_per_batch"),
+        "samples_per_cycle": main.get("samples_per_cycle"),
+        "samples_per_s": _at_clock(project, main.get("samples_per_cycle")),
+        "stream_vectors": main.get("stream_vectors"),
+        "stream_cycles": main.get("stream_cycles"),
+        "build_seconds": round(res.build_seconds, 2),
+        "first_mismatches": list(res.first_mismatches),
+        "tests": {name: {k: rep.get(k) for k in keys} for name, rep in sorted(res.tests.items())},
+        "vector_set": main.get("vectors"),
+        "junit": res.junit,
+    }
+    failure = "" if res.mismatches or not failing else "; ".join(failing)[:2000]
+    vectors = sum(int(rep.get("vectors") or 0) for rep in res.tests.values())
+    return Check(f"rtl_axis_{sim}", "rtl", vectors, res.mismatches, res.seconds, details, failure)
 
 
 def parse_sims(value: str) -> tuple[str, ...]:

@@ -18,6 +18,7 @@ same checks (``fpga_prune.verify.checks``).
 
 from __future__ import annotations
 
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ from fpga_prune.verify.checks import (
     SIMULATORS,
     Check,
     VerifyOptions,
+    check_axis_csim,
+    check_axis_rtl,
     check_bit_accurate,
     check_csim,
     check_rtl,
@@ -95,9 +98,14 @@ def verify(project: str | Path, opts: VerifyOptions | None = None, progress: Pro
         x, y = x[: opts.vectors], y[: opts.vectors]
     checks = [check_bit_accurate(network, x, y)]
     say(f"bit-accurate model: {checks[-1].mismatches} mismatches on {checks[-1].vectors} vectors")
+    axis = (project / "axis.json").is_file()  # generate --interface axi-stream
     if opts.csim:
-        checks.append(check_csim(project, opts.top))
-        say(f"C simulation:       {checks[-1].mismatches} mismatches on {checks[-1].vectors} vectors")
+        with tempfile.TemporaryDirectory(prefix="fpga_prune_csim_") as tmp:
+            checks.append(check_csim(project, opts.top, Path(tmp)))
+            say(f"C simulation:       {checks[-1].mismatches} mismatches on {checks[-1].vectors} vectors")
+            if axis:
+                checks.append(check_axis_csim(project, Path(tmp) / f"{opts.top}.o"))
+                say(f"AXI-Stream C sim:   {checks[-1].mismatches} mismatches on {checks[-1].vectors} vectors")
     for sim in opts.sims:
         say(f"RTL simulation under {sim} ...")
         checks.append(check_rtl(project, sim, opts))
@@ -106,6 +114,15 @@ def verify(project: str | Path, opts: VerifyOptions | None = None, progress: Pro
             f"RTL {sim:<15} {c.mismatches} mismatches on {c.vectors} vectors, latency "
             f"{c.details.get('latency_cycles')} cycles, II {c.details.get('ii')}"
         )
+        if axis and opts.rtl_dir is None:  # the wrapper wraps our RTL, not an export given with --rtl
+            say(f"AXI-Stream RTL simulation under {sim} ...")
+            checks.append(check_axis_rtl(project, sim, opts))
+            c = checks[-1]
+            say(
+                f"RTL axis {sim:<10} {c.mismatches} mismatches on {c.vectors} vectors, "
+                f"{c.details.get('samples_per_cycle')} samples/cycle, "
+                f"cycles per batch {c.details.get('cycles_per_batch')}"
+            )
     result = VerifyResult(project, tuple(checks), time.perf_counter() - t0)
     write_json_atomic(project / "verify.json", result.to_dict())
     write_bytes_atomic(project / "verify.xml", junit_xml(result).encode("utf-8"))
@@ -116,7 +133,13 @@ def summary_lines(result: VerifyResult) -> Sequence[str]:
     lines = [f"{'PASS' if result.ok else 'FAIL'}: {result.project}"]
     for c in result.checks:
         extra = ""
-        if c.kind == "rtl":
+        if c.kind == "rtl" and "samples_per_cycle" in c.details:  # the AXI-Stream wrapper
+            extra = (
+                f"  {c.details['simulator']} {c.details['version']}, {c.details['samples_per_cycle']} samples/cycle "
+                f"({c.details['samples_per_s']}/s at the board clock), "
+                f"cycles per batch {c.details['cycles_per_batch']}"
+            )
+        elif c.kind == "rtl":
             extra = (
                 f"  {c.details['simulator']} {c.details['version']}, latency {c.details['latency_cycles']} "
                 f"cycles, II {c.details['ii']}, {c.details['inferences_per_s']:.0f} inferences/s"

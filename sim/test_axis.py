@@ -1,0 +1,234 @@
+"""cocotb testbench of the AXI-Stream wrapper (``rtl.axis``) around our RTL of the network.
+
+Why cocotbext-axi: its AxiStreamSource/Sink are an AXI-Stream master and slave written by someone else,
+with TREADY/TVALID pause generators, so the wrapper's handshakes, framing and backpressure are checked
+against an independent reading of the protocol.  The bytes of every transfer are packed and the results
+unpacked by ``fpga_prune.arith.axis`` -- the same code the PYNQ driver and the C simulation's word files use.
+
+Configuration (environment, set by ``fpga_prune.rtl.simulate.run_tests``):
+  FPGA_PRUNE_AXIS        the project's axis.json (bus format)
+  FPGA_PRUNE_RAW         directory with inputs_raw.dat / expected_raw.dat (raw integers, one sample a row)
+  FPGA_PRUNE_REPORT_DIR  one ``<test>.json`` report per test goes here
+  FPGA_PRUNE_NVEC        vectors of the batch test (default: all)
+  FPGA_PRUNE_NAUX        vectors of the backpressure test (default 400)
+  FPGA_PRUNE_SEED        seed of the pauses and batch sizes (default 1)
+  FPGA_PRUNE_DRIVER      the project's PYNQ driver (driver/<top>_axi_driver.py) for the axis_driver test
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import random
+import sys
+from pathlib import Path
+
+import cocotb
+import numpy as np
+from cocotb.clock import Clock
+from cocotb.triggers import ClockCycles, RisingEdge
+from cocotb.utils import get_sim_time
+from cocotbext.axi import AxiStreamBus, AxiStreamFrame, AxiStreamSink, AxiStreamSource
+
+from fpga_prune.arith import axis
+
+PERIOD_NS = 10
+#: batch sizes of the throughput test, in turn: one sample, odd sizes, large transfers
+BATCHES = (1, 3, 16, 250, 1000)
+
+
+class AxisBench:
+    def __init__(self, dut) -> None:
+        doc = json.loads(Path(os.environ["FPGA_PRUNE_AXIS"]).read_text())
+        bus = doc["bus"]
+        self.fin = axis.Layout(**{k: bus["input"][k] for k in ("n", "width", "signed", "word_bits")})
+        self.fout = axis.Layout(**{k: bus["output"][k] for k in ("n", "width", "signed", "word_bits")})
+        raw = Path(os.environ["FPGA_PRUNE_RAW"])
+        self.x = np.loadtxt(raw / "inputs_raw.dat", dtype=np.int64, ndmin=2)
+        self.y = np.loadtxt(raw / "expected_raw.dat", dtype=np.int64, ndmin=2)
+        self.seed = int(os.environ.get("FPGA_PRUNE_SEED", "1"))
+        self.n_aux = int(os.environ.get("FPGA_PRUNE_NAUX", "400"))
+        nvec = os.environ.get("FPGA_PRUNE_NVEC")
+        self.n = min(len(self.x), int(nvec)) if nvec else len(self.x)
+        self.report_dir = Path(os.environ.get("FPGA_PRUNE_REPORT_DIR", "."))
+        self.dut = dut
+        Clock(dut.ap_clk, PERIOD_NS, unit="ns").start()
+        self.source = AxiStreamSource(AxiStreamBus.from_prefix(dut, "in_r"), dut.ap_clk, dut.ap_rst_n, False)
+        self.sink = AxiStreamSink(AxiStreamBus.from_prefix(dut, "out_r"), dut.ap_clk, dut.ap_rst_n, False)
+
+    async def reset(self, cycles: int = 3) -> None:
+        self.dut.ap_rst_n.value = 0
+        await ClockCycles(self.dut.ap_clk, cycles)
+        self.dut.ap_rst_n.value = 1
+        await RisingEdge(self.dut.ap_clk)
+
+    @staticmethod
+    def cycle() -> int:
+        return int(get_sim_time("ns")) // PERIOD_NS
+
+    async def send(self, start: int, stop: int) -> None:
+        await self.source.send(AxiStreamFrame(axis.pack(self.x[start:stop], self.fin)))
+
+    async def receive(self, start: int, stop: int, result: dict) -> None:
+        """One transfer back; compares it sample by sample (a wrong TLAST shows as a wrong length)."""
+        frame = await self.sink.recv()
+        data = bytes(frame.tdata)
+        want = self.y[start:stop]
+        result["batches"] += 1
+        result["vectors"] += stop - start
+        size = (stop - start) * self.fout.sample_bytes
+        if len(data) != size:
+            result["framing_errors"].append(f"batch [{start}, {stop}): {len(data)} bytes up to TLAST, expected {size}")
+            result["mismatches"] += stop - start
+            return
+        got = axis.unpack(data, self.fout)
+        bad = np.flatnonzero((got != want).any(axis=1))
+        result["mismatches"] += len(bad)
+        for i in bad[:10]:
+            if len(result["first_mismatches"]) < 10:
+                result["first_mismatches"].append(
+                    {"index": int(start + i), "expected": want[i].tolist(), "got": got[i].tolist()}
+                )
+
+
+def _result() -> dict:
+    return {"vectors": 0, "batches": 0, "mismatches": 0, "first_mismatches": [], "framing_errors": []}
+
+
+def _finish(b: AxisBench, name: str, result: dict) -> None:
+    result["test"] = name
+    result["stale_outputs"] = b.sink.count()
+    b.report_dir.mkdir(parents=True, exist_ok=True)
+    (b.report_dir / f"{name}.json").write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")
+    problems = []
+    if result["mismatches"]:
+        m = result["first_mismatches"][0] if result["first_mismatches"] else {}
+        problems.append(f"{result['mismatches']} mismatching samples; first {m}")
+    if result["framing_errors"]:
+        problems.append(f"{len(result['framing_errors'])} framing errors; first: {result['framing_errors'][0]}")
+    if result["stale_outputs"]:
+        problems.append(f"{result['stale_outputs']} transfers nobody sent")
+    assert not problems, "; ".join(problems)
+
+
+async def _stream(b: AxisBench, cuts: list[tuple[int, int]], result: dict) -> None:
+    """Queue every transfer and collect every result, concurrently."""
+
+    async def sender() -> None:
+        for start, stop in cuts:
+            await b.send(start, stop)
+
+    task = cocotb.start_soon(sender())
+    for start, stop in cuts:
+        await b.receive(start, stop, result)
+    await task
+
+
+@cocotb.test()
+async def axis_batches(dut) -> None:
+    """Batches of several sizes back to back, TREADY always high: cycles per batch and throughput."""
+    b = AxisBench(dut)
+    await b.reset()
+    result = _result()
+    cycles_per_batch = {}
+    pos = 0
+    for size in sorted(set(BATCHES)):  # one transfer alone: its cycles from first beat in to TLAST out
+        if pos + size > b.n:
+            break
+        t0 = b.cycle()
+        await _stream(b, [(pos, pos + size)], result)
+        cycles_per_batch[str(size)] = b.cycle() - t0
+        pos += size
+    cuts = [(pos + s, pos + e) for s, e in axis.batches(b.n - pos, BATCHES)]
+    t0 = b.cycle()
+    await _stream(b, cuts, result)
+    cycles = b.cycle() - t0
+    result["cycles_per_batch"] = cycles_per_batch
+    result["stream_vectors"] = b.n - pos
+    result["stream_cycles"] = cycles
+    result["samples_per_cycle"] = round((b.n - pos) / cycles, 4) if cycles else None
+    result["beats_per_sample"] = max(b.fin.words_per_sample, b.fout.words_per_sample)
+    _finish(b, "axis_batches", result)
+
+
+@cocotb.test()
+async def axis_backpressure(dut) -> None:
+    """Random TREADY low on the output and idle gaps on the input, batches of random sizes."""
+    b = AxisBench(dut)
+    rng = random.Random(b.seed)
+    b.sink.set_pause_generator(iter(lambda: rng.random() < 0.4, None))
+    b.source.set_pause_generator(iter(lambda: rng.random() < 0.3, None))
+    await b.reset()
+    n = min(b.n_aux, b.n)
+    cuts, pos = [], 0
+    while pos < n:
+        size = min(n - pos, rng.choice((1, 2, 5, 13, 40)))
+        cuts.append((pos, pos + size))
+        pos += size
+    result = _result()
+    t0 = b.cycle()
+    await _stream(b, cuts, result)
+    result["cycles"] = b.cycle() - t0
+    _finish(b, "axis_backpressure", result)
+
+
+@cocotb.test()
+async def axis_reset_mid_frame(dut) -> None:
+    """ap_rst_n low while a transfer is half in and results are in flight: nothing stale after it."""
+    b = AxisBench(dut)
+    await b.reset()
+    n = min(60, b.n)
+    await b.send(0, n)
+    beats = n * b.fin.words_per_sample
+    await ClockCycles(dut.ap_clk, beats // 2)  # half the transfer's beats in, results in flight
+    assert not b.source.empty() or b.source.active, "the transfer was over before the reset"
+    mid = b.cycle()
+    await b.reset(2)  # the source and sink drop what they hold on reset
+    b.sink.clear()
+    result = _result()
+    cuts = [(0, 1), (1, 9), (9, n)]  # the same samples again, from the start
+    await _stream(b, cuts, result)
+    await ClockCycles(dut.ap_clk, 64)  # anything stale would arrive by now
+    result["reset_cycle"] = mid
+    _finish(b, "axis_reset_mid_frame", result)
+
+
+@cocotb.test()
+async def axis_driver(dut) -> None:
+    """The PYNQ driver's encode/decode (floats and raw) against the simulated wrapper: the bytes it would put
+    in the DMA buffer go in, the bytes the DMA would write come back."""
+    b = AxisBench(dut)
+    spec = importlib.util.spec_from_file_location("axis_driver_under_test", os.environ["FPGA_PRUNE_DRIVER"])
+    assert spec is not None and spec.loader is not None
+    drv = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = drv  # its dataclasses look their module up
+    spec.loader.exec_module(drv)
+    await b.reset()
+    n = min(200, b.n)
+    result = _result()
+    result["float_mismatches"] = 0
+    for start, stop in axis.batches(n, (1, 50, 149)):
+        x = b.x[start:stop]
+        data = drv.encode(x)
+        floats = drv.fixed.to_float(x, drv.INPUT_TYPE)
+        assert drv.encode_float(floats) == data, "encode_float(to_float(x)) is not encode(x)"
+        await b.source.send(AxiStreamFrame(data))
+        frame = await b.sink.recv()
+        got = drv.decode(bytes(frame.tdata))
+        want = b.y[start:stop]
+        result["batches"] += 1
+        result["vectors"] += stop - start
+        if got.shape != want.shape:
+            result["framing_errors"].append(f"batch [{start}, {stop}): {got.shape[0]} samples up to TLAST")
+            result["mismatches"] += stop - start
+            continue
+        bad = np.flatnonzero((got != want).any(axis=1))
+        result["mismatches"] += len(bad)
+        result["first_mismatches"] += [
+            {"index": int(start + i), "expected": want[i].tolist(), "got": got[i].tolist()} for i in bad[:10]
+        ][: 10 - len(result["first_mismatches"])]
+        fl = drv.decode_float(bytes(frame.tdata))
+        result["float_mismatches"] += int((fl != drv.fixed.to_float(want, drv.OUTPUT_TYPE)).any(axis=1).sum())
+    result["mismatches"] += result["float_mismatches"]
+    _finish(b, "axis_driver", result)
