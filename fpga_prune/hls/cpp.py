@@ -60,8 +60,16 @@ def read_typedefs(text: str) -> dict[str, str]:
 
 
 def read_defines(text: str) -> dict[str, str]:
-    """``#define NAME VALUE`` -> {name: value}."""
-    return {m.group(1): m.group(2).strip() for m in re.finditer(r"^\s*#define\s+(\w+)\s+(\S+)", text, re.M)}
+    """``#define NAME VALUE`` and ``[inline] constexpr int NAME = VALUE;`` (hls4ml 1.x namespaces) -> {name: value}."""
+    out = {m.group(1): m.group(2).strip() for m in re.finditer(r"^\s*#define\s+(\w+)\s+(\S+)", text, re.M)}
+    for m in re.finditer(
+        r"^[ \t]*(?:inline\s+)?constexpr\s+(?:unsigned\s+|signed\s+)?(?:int|long|size_t|unsigned)?\s*"
+        r"(\w+)\s*=\s*([^;]+);",
+        text,
+        re.M,
+    ):
+        out.setdefault(m.group(1), m.group(2).strip())
+    return out
 
 
 class TypeTable:
@@ -87,6 +95,47 @@ class TypeTable:
             raise InputError(
                 self.source, where or name, f"type {spelling!r} is not an ap_fixed/ap_int type this tool models"
             ) from None
+
+
+@dataclass(frozen=True)
+class Symbols:
+    """The typedefs and integer defines of a firmware directory, wherever the hls4ml version put them.
+
+    hls4ml >= 0.5 writes sizes and typedefs in ``defines.h``; 0.x before it wrote both
+    in ``parameters.h`` (no ``defines.h``), and the top's header or a user's own header may
+    hold more.  Every top-level ``*.h`` of ``firmware/`` is read; ``parameters.h`` wins over
+    ``defines.h`` wins over the others (as the includes order them).
+    """
+
+    types: TypeTable
+    defines: dict[str, str]
+    source: Path  # the file a missing type or size is reported against
+
+    def size(self, value: str, where: str, source: Path | None = None) -> int:
+        """``value`` as an integer (literal, define or product), else a one-line InputError."""
+        try:
+            return define_int(value, self.defines)
+        except ValueError:
+            raise InputError(
+                source or self.source,
+                where,
+                f"{value!r} is not an integer, nor a #define/constexpr of one found in the firmware's headers",
+            ) from None
+
+
+def read_symbols(fw: Path) -> Symbols:
+    """The :class:`Symbols` of ``fw`` (the project's ``firmware/``)."""
+    canonical = [fw / "defines.h", fw / "parameters.h"]
+    others = [f for f in sorted(fw.glob("*.h")) if f not in canonical]
+    typedefs: dict[str, str] = {}
+    defines: dict[str, str] = {}
+    for f in others + canonical:
+        if f.is_file():
+            text = strip_comments(f.read_text(errors="replace"))
+            typedefs.update(read_typedefs(text))
+            defines.update(read_defines(text))
+    source = next((f for f in canonical if f.is_file()), fw / "parameters.h")
+    return Symbols(TypeTable(typedefs, source), defines, source)
 
 
 def define_int(value: str, defines: dict[str, str]) -> int:

@@ -38,16 +38,7 @@ from fpga_prune.arith.tables import sigmoid_layer
 from fpga_prune.errors import InputError
 from fpga_prune.estimate.context import EstimateOptions
 from fpga_prune.estimate.tools import DEFAULT_HLS_TOOL, parse_uncertainty
-from fpga_prune.hls.cpp import (
-    TypeTable,
-    define_int,
-    read_defines,
-    read_typedefs,
-    read_weights,
-    read_yaml,
-    split_args,
-    strip_comments,
-)
+from fpga_prune.hls.cpp import read_symbols, read_weights, read_yaml, split_args, strip_comments
 from fpga_prune.hls.graph_rules import HLS4ML_TABLE_TYPE
 from fpga_prune.hls.nnet_layers import ACTIVATION_FUNCS, network_from_firmware, normalize_layer, softmax_activation
 from fpga_prune.hls.settings import to_fixed_type
@@ -137,20 +128,15 @@ def top_signature(path: str | Path, top: str | None = None) -> TopSignature:
     m = re.search(rf"void\s+{re.escape(name)}\s*\(([^)]*)\)\s*;", text)
     if not m:
         raise InputError(header, name, "no prototype of the top function")
-    dtext = "".join(
-        strip_comments(f.read_text(errors="replace")) for f in (fw / "defines.h", fw / "parameters.h") if f.is_file()
-    )
-    types, defines = TypeTable(read_typedefs(dtext), fw / "defines.h"), read_defines(dtext)
+    symbols = read_symbols(fw)
+    types = symbols.types
     arrays: list[TopArray] = []
     args: list[str] = []
     scalars: list[tuple[str, str]] = []
     for arg in split_args(" ".join(m.group(1).split())):
         a = re.fullmatch(r"(?:const\s+)?([\w:<>, ]+?)\s+(\w+)\s*\[\s*([^\]]+)\]", arg)
         if a:
-            try:
-                size = define_int(a.group(3), defines)
-            except ValueError:
-                raise InputError(header, f"{name} argument {a.group(2)}", f"size {a.group(3)!r} unknown") from None
+            size = symbols.size(a.group(3), f"{name} argument {a.group(2)}", header)
             arrays.append(
                 TopArray(
                     a.group(2),
@@ -376,8 +362,11 @@ def read_project(path: str | Path) -> HlsProject:
     fw = path / "firmware"
     mul = re.search(r"^\s*config_op\s+mul\s+.*-impl\s+(dsp|fabric)", build, re.M)
     mul_impl = mul.group(1) if mul else None
-    part = _tcl_value(tcl, "part") or cfg.get("Part")
-    clock = _tcl_value(tcl, "clock_period") or cfg.get("ClockPeriod")
+    # hls4ml >= 0.6 writes project.tcl; 0.x wrote the literals into build_prj.tcl and XilinxPart into the YAML
+    set_part = re.search(r"^\s*set_part\s+\{?([\w-]+)\}?", build, re.M)
+    create_clock = re.search(r"^\s*create_clock\s+-period\s+([\d.]+)", build, re.M)
+    part = _tcl_value(tcl, "part") or (set_part and set_part.group(1)) or cfg.get("Part") or cfg.get("XilinxPart")
+    clock = _tcl_value(tcl, "clock_period") or (create_clock and create_clock.group(1)) or cfg.get("ClockPeriod")
     unc = _tcl_value(tcl, "clock_uncertainty") or cfg.get("ClockUncertainty")
     version = _tcl_value(tcl, "version") or cfg.get("Version")
     if (fw / "parameters.h").is_file() or list(fw.glob("*.cpp")):
@@ -401,11 +390,15 @@ def read_project(path: str | Path) -> HlsProject:
     else:
         raise InputError(path, "firmware", "no parameters.h or top .cpp: not an hls4ml project directory")
     tool = _tool_from_reports(path)
+    try:
+        clock_ns = float(clock) if clock not in (None, "") else None
+    except (TypeError, ValueError):
+        raise InputError(path, "clock period", f"{clock!r} is not a number of nanoseconds") from None
     return HlsProject(
         path=path,
         network=network,
         part=str(part) if part else None,
-        clock_period_ns=float(clock) if clock not in (None, "") else None,
+        clock_period_ns=clock_ns,
         clock_uncertainty=str(unc) if unc not in (None, "") else None,
         hls4ml_version=str(version) if version else None,
         hls_tool=tool,

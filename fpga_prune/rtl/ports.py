@@ -1,10 +1,10 @@
-"""The port map of a Verilog top as Vitis HLS writes it, read from the Verilog itself.
+"""The port map of a Verilog top as Vitis/Vivado HLS writes it, read from the Verilog itself.
 
-Why: users bring RTL that Vitis exported from their own hls4ml projects, and
-its ports follow conventions a fixed map gets wrong (issue #10).  What public
-Vitis/Vivado HLS exports of hls4ml io_parallel tops show (``myproject_prj/
-solution1/syn/verilog/myproject.v`` and ``.autopilot/db/hls_design_meta.cpp``
-of public repositories):
+Why: users bring RTL that Vivado HLS 2018-2020 or Vitis HLS 2020-2025 exported
+from their own hls4ml projects, and its ports follow conventions a fixed map
+gets wrong (issues #10, #20).  What public exports of hls4ml io_parallel tops
+show (``myproject_prj/solution1/syn/verilog/myproject.v``, ``.autopilot/db/
+*.tcl`` port lists and ``hls_design_meta.cpp`` of public repositories):
 
 * the header is non-ANSI (``module myproject (ap_clk, ap_rst, ...);`` followed
   by ``input  [159:0] input_1;`` declarations); our renderer writes ANSI
@@ -12,13 +12,15 @@ of public repositories):
 * block protocol ``ap_ctrl_hs`` (``ap_start``/``ap_done``/``ap_idle``/
   ``ap_ready``), ``ap_ctrl_chain`` (adds ``ap_continue``) or ``ap_ctrl_none``
   (none of them); reset ``ap_rst`` (``ap_rst_n`` when active low);
-* the reshaped input array is one packed port named after the Keras input
-  layer (``input_1``, ``q_dense_3_input``), with ``<name>_ap_vld`` -- or
-  without it when Vitis 2022.1 made it ``ap_none`` (HLS 207-5555);
-* each partitioned output array element is ``<array>_<i>`` with its own
-  ``<array>_<i>_ap_vld``; a size-1 array is one port ``<array>`` with
-  ``<array>_ap_vld`` (``layer24_out`` in a public 2023 export); a network with
-  several heads has several output arrays.
+* how each array's ports are named is :data:`NAMINGS` (Vitis ``layer5_out_0``,
+  Vivado HLS ``layer5_out_0_V``, a size-1 array with or without ``_0``, the
+  reshaped input as one packed port ``input_1`` / ``input_1_V``), each data
+  port with ``<port>_ap_vld`` -- or without it when Vitis 2022.1 made the
+  input ``ap_none`` (HLS 207-5555); a network with several heads has several
+  output arrays;
+* hls4ml 0.x tops also write their sizes to ``unsigned short &const_size_in_1,
+  &const_size_out_1`` (:data:`SIZE_OUTPUT`): ports ``const_size_in_1`` (+
+  ``_ap_vld``) that are not data and are ignored.
 
 The array names and sizes come from the project's top function when known
 (``outputs``), otherwise from grouping the output ports by name.
@@ -53,6 +55,60 @@ class ArraySpec:
     size: int
     width: int
     signed: bool
+
+
+@dataclass(frozen=True)
+class Naming:
+    """How one HLS tool names the ports of a top-function array ``{a}`` (element ``{i}``)."""
+
+    tools: str  # who writes it (as seen in public exports)
+    element: str  # one element of a partitioned array (ARRAY_PARTITION complete)
+    single: tuple[str, ...]  # the one port of a size-1 partitioned array, in the order they are tried
+    packed: str  # a reshaped array (ARRAY_RESHAPE complete): one port, element 0 in the low bits
+
+
+#: Every port naming of hls4ml io_parallel tops in public exports, 2018-2025; an array takes the first whose
+#: ports all exist.  Vivado HLS appends ``_V`` to ports of arbitrary-precision (``ap_fixed``/``ap_int``) values,
+#: after the partition index; Vitis HLS (2020.1 on) dropped it.  A size-1 array keeps its ``_0`` in Vivado HLS
+#: 2019.2/2020.1 exports (``layer6_out_0_V``) and in our renderer's default; Vitis 2023 writes ``layer24_out``.
+NAMINGS: tuple[Naming, ...] = (
+    Naming("Vitis HLS 2020.1-2025.2, fpga_prune's renderer", "{a}_{i}", ("{a}", "{a}_0"), "{a}"),
+    Naming("Vivado HLS 2017.1-2020.1", "{a}_{i}_V", ("{a}_0_V", "{a}_V"), "{a}_V"),
+)
+
+#: the valid of a data port under ``INTERFACE ap_vld``: ``<port>_ap_vld`` (absent: ``ap_none``)
+VALID_SUFFIX = "_ap_vld"
+
+#: hls4ml 0.x tops' reference arguments ``unsigned short &const_size_in_1`` / ``&const_size_out_1``: the sizes
+#: written out as ports of their own (``const_size_in_1`` + ``const_size_in_1_ap_vld``), not data
+SIZE_OUTPUT = re.compile(r"const_size_(?:in|out)_\d+(?:_V)?")
+
+
+def array_ports(name: str, size: int, ports: dict[str, Port]) -> list[Port] | None:
+    """The ports of partitioned array ``name[size]`` under the first naming of :data:`NAMINGS` that has them all."""
+    for n in NAMINGS:
+        if size == 1:
+            one = next((f.format(a=name) for f in n.single if f.format(a=name) in ports), None)
+            if one is not None:
+                return [ports[one]]
+        elif all(n.element.format(a=name, i=i) in ports for i in range(size)):
+            return [ports[n.element.format(a=name, i=i)] for i in range(size)]
+    return None
+
+
+def packed_port(name: str, ports: dict[str, Port]) -> Port | None:
+    """The one port of reshaped array ``name`` (``input_1`` / ``input_1_V``), if the top has it."""
+    return next((ports[n.packed.format(a=name)] for n in NAMINGS if n.packed.format(a=name) in ports), None)
+
+
+def _element_of(port: str) -> tuple[int, str, int] | None:
+    """(naming index, array name, element index) of a port named as a partitioned element, else None."""
+    for k, n in enumerate(NAMINGS):
+        pat = re.escape(n.element).replace(r"\{a\}", "(?P<a>.+)").replace(r"\{i\}", r"(?P<i>\d+)")
+        m = re.fullmatch(pat, port)
+        if m:
+            return k, m.group("a"), int(m.group("i"))
+    return None
 
 
 def _strip(text: str) -> str:
@@ -142,13 +198,13 @@ def is_rendered(rtl_dir: Path, top: str) -> bool:
 
 
 def _outputs_by_name(data: list[Port]) -> list[list[Port]]:
-    """Group output ports into arrays: ``<base>_<i>`` elements (i = 0..n-1), else one port each."""
-    groups: dict[str, dict[int, Port]] = {}
+    """Group output ports into arrays: elements 0..n-1 of one array under one naming, else one port each."""
+    groups: dict[tuple[int, str], dict[int, Port]] = {}
     singles: list[Port] = []
     for p in data:
-        m = re.fullmatch(r"(.+)_(\d+)", p.name)
-        if m:
-            groups.setdefault(m.group(1), {})[int(m.group(2))] = p
+        e = _element_of(p.name)
+        if e:
+            groups.setdefault((e[0], e[1]), {})[e[2]] = p
         else:
             singles.append(p)
     arrays: list[list[Port]] = []
@@ -168,8 +224,13 @@ def detect_ports(
     input_array: ArraySpec | None = None,
     outputs: Sequence[ArraySpec] = (),
     prefer: str | None = None,
+    ignore: Sequence[str] = (),
 ) -> PortMap:
-    """The port map of the top module of ``rtl_dir`` (see the module docstring for the conventions)."""
+    """The port map of the top module of ``rtl_dir`` (see the module docstring for the conventions).
+
+    ``ignore``: the top function's non-array arguments (hls4ml 0.x's ``const_size_in_1``), whose ports are
+    not data; ports matching :data:`SIZE_OUTPUT` are ignored as well.
+    """
     rtl_dir = Path(rtl_dir)
     top, file = find_top(rtl_dir, top, prefer)
     ports = module_ports(file.read_text(errors="replace"), top, file)
@@ -177,9 +238,21 @@ def detect_ports(
     where = f"module {top}"
     if "ap_clk" not in names or not ({"ap_rst", "ap_rst_n"} & set(names)):
         raise InputError(file, where, "no ap_clk/ap_rst ports: not a Vitis HLS top")
-    vlds = {p.name for p in ports if p.name.endswith("_ap_vld")}
-    data_in = [p for p in ports if p.direction == "input" and p.name not in CONTROL and p.name not in vlds]
-    data_out = [p for p in ports if p.direction == "output" and p.name not in CONTROL and p.name not in vlds]
+    skip = set(ignore) | {f"{n}_V" for n in ignore}
+    vlds = {p.name for p in ports if p.name.endswith(VALID_SUFFIX)}
+
+    def data(direction: str) -> list[Port]:
+        return [
+            p
+            for p in ports
+            if p.direction == direction
+            and p.name not in CONTROL
+            and p.name not in vlds
+            and p.name not in skip
+            and not SIZE_OUTPUT.fullmatch(p.name)
+        ]
+
+    data_in, data_out = data("input"), data("output")
     if len(data_in) != 1:
         raise InputError(
             file,
@@ -187,24 +260,28 @@ def detect_ports(
             f"{len(data_in)} data inputs ({', '.join(p.name for p in data_in)}); "
             "one packed input array is supported (io_parallel)",
         )
-    din = data_in[0]
-    if input_array is not None and input_array.name != din.name and input_array.name in names:
-        din = names[input_array.name]
+    din = (packed_port(input_array.name, names) if input_array is not None else None) or data_in[0]
     n_in = input_array.size if input_array is not None else None
     if n_in is None or din.width % n_in:
         if n_in is not None:
             raise InputError(file, f"{where} port {din.name}", f"{din.width} bits is not {n_in} elements of one width")
         raise InputError(file, where, "the input element count is unknown (give the project or --ports)")
     arrays: list[list[Port]] = []
-    if outputs:
-        for a in outputs:
-            if a.size == 1 and a.name in names:
-                arrays.append([names[a.name]])
-            elif all(f"{a.name}_{i}" in names for i in range(a.size)):
-                arrays.append([names[f"{a.name}_{i}"] for i in range(a.size)])
-            else:
-                arrays = []
-                break
+    for a in outputs:
+        found = array_ports(a.name, a.size, names)
+        if found is None:
+            packed = packed_port(a.name, names) if a.size > 1 else None
+            if packed is not None and packed.width == a.size * a.width:
+                raise InputError(
+                    file,
+                    f"{where} port {packed.name}",
+                    f"{packed.width} bits: the whole array {a.name}[{a.size}] in one port (ARRAY_RESHAPE on the "
+                    "output, as hls4ml 0.x wrote it); only partitioned output arrays (one port per element) "
+                    "are supported",
+                )
+            arrays = []
+            break
+        arrays.append(found)
     if not arrays:
         arrays = _outputs_by_name(data_out)
         if outputs and [len(a) for a in arrays] != [a.size for a in outputs]:
@@ -212,11 +289,12 @@ def detect_ports(
                 file,
                 where,
                 f"output ports {[p.name for p in data_out][:6]} do not form the arrays "
-                f"{', '.join(f'{a.name}[{a.size}]' for a in outputs)} of the top function; use --ports",
+                f"{', '.join(f'{a.name}[{a.size}]' for a in outputs)} of the top function under any known "
+                f"naming ({', '.join(n.element for n in NAMINGS)}); use --ports",
             )
     flat = [p for a in arrays for p in a]
     for p in flat:
-        if f"{p.name}_ap_vld" not in names:
+        if f"{p.name}{VALID_SUFFIX}" not in names:
             raise InputError(file, f"{where} port {p.name}", "has no _ap_vld; only ap_vld outputs are supported")
     specs = list(outputs) if outputs else []
     widths = tuple(p.width for p in flat)
@@ -234,11 +312,11 @@ def detect_ports(
     return PortMap(
         top=top,
         input=din.name,
-        input_vld=f"{din.name}_ap_vld" if f"{din.name}_ap_vld" in names else None,
+        input_vld=f"{din.name}{VALID_SUFFIX}" if f"{din.name}{VALID_SUFFIX}" in names else None,
         input_elem_width=din.width // n_in,
         n_inputs=n_in,
         outputs=tuple(p.name for p in flat),
-        output_vlds=tuple(f"{p.name}_ap_vld" for p in flat),
+        output_vlds=tuple(f"{p.name}{VALID_SUFFIX}" for p in flat),
         output_width=max(widths),
         input_signed=input_array.signed if input_array else True,
         output_signed=signeds[0],
