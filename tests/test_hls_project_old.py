@@ -98,6 +98,23 @@ def test_0x_layout_estimates_and_an_unknown_size_is_a_one_line_refusal(projects,
     assert f"{params}: config2.n_out: 'N_LAYER_2' is not an integer" in line and "Traceback" not in err
 
 
+def test_clock_overrides_the_build_scripts_and_feeds_latency_and_registers(projects, capsys):
+    _new, old = projects
+    docs = {}
+    for clock in ("", "1.5", "10"):
+        code = cli.main(["estimate", str(old), "--json", *(["--clock", clock] if clock else [])])
+        out, err = capsys.readouterr()
+        assert code == 0, err
+        docs[clock] = json.loads(out)
+    assert [docs[c]["clock_period_ns"] for c in ("", "1.5", "10")] == [3.33, 1.5, 10.0]
+    assert docs["1.5"]["latency_ns"] == docs["1.5"]["latency_cycles"] * 1.5
+    assert docs["1.5"]["latency_cycles"] > docs[""]["latency_cycles"] > docs["10"]["latency_cycles"]
+    assert docs["1.5"]["totals"]["ff"] > docs[""]["totals"]["ff"] > docs["10"]["totals"]["ff"]
+    assert docs["1.5"]["totals"]["dsp"] == docs[""]["totals"]["dsp"] == docs["10"]["totals"]["dsp"]
+    assert cli.main(["estimate", str(old), "--clock", "1.5"]) == 0
+    assert "xcku115-flvb2104-2-i at 1.5 ns" in capsys.readouterr().out.splitlines()[0]
+
+
 def test_constexpr_sizes_of_namespaced_hls4ml_are_read():
     from fpga_prune.hls.cpp import define_int, read_defines
 

@@ -63,10 +63,14 @@ class HlsProject:
     mul_impl: str | None
     source: str  # "firmware" or "design.json"
 
-    def estimate_options(self, hls_tool: str | None = None, **kw: Any) -> EstimateOptions:
-        """The estimator's options as the project records them: its tool, multiplier binding and uncertainty."""
+    def estimate_options(
+        self, hls_tool: str | None = None, clock_ns: float | None = None, **kw: Any
+    ) -> EstimateOptions:
+        """The estimator's options as the project records them: its tool, multiplier binding and uncertainty.
+
+        ``clock_ns`` (``--clock``) is the period an uncertainty given in ns is a fraction of."""
         tool = hls_tool or self.hls_tool or DEFAULT_HLS_TOOL
-        unc = parse_uncertainty(self.clock_uncertainty, self.clock_period_ns or 5.0)
+        unc = parse_uncertainty(self.clock_uncertainty, clock_ns or self.clock_period_ns or 5.0)
         return EstimateOptions(hls_tool=tool, mul_impl=self.mul_impl, clock_uncertainty=unc, **kw)
 
 
