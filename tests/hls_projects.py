@@ -76,7 +76,9 @@ def as_hls4ml_0x(prj: Path, part: str = "xcku115-flvb2104-2-i", clock: float = 3
     No ``defines.h``: sizes as ``#define N_INPUT_1_1`` / ``N_LAYER_<k>`` and every typedef in ``parameters.h``,
     the configs' ``n_in``/``n_out`` and the top's array sizes spelled with those defines; the top takes two more
     reference arguments ``unsigned short &const_size_in_1, &const_size_out_1`` and writes the sizes to them;
-    Dense calls are ``nnet::dense_latency``; no ``project.tcl``: the part and clock are literals of
+    Dense calls are ``nnet::dense_latency``, each layer's output is saved by host-only ``save_layer_output`` (as
+    with ``Trace: True``, which makes the top's output array the first argument of an ``nnet::`` call too); no
+    ``project.tcl``: the part and clock are literals of
     ``build_prj.tcl`` and the YAML's part key is ``XilinxPart``; the weights are included by the top's source.
     """
     import re
@@ -96,6 +98,8 @@ def as_hls4ml_0x(prj: Path, part: str = "xcku115-flvb2104-2-i", clock: float = 3
     for k, v in defines.items():
         by_value.setdefault(v, k)
     out_define = f"N_LAYER_{re.sub(r'[^0-9]', '', sig.group(5))}"
+    array_size = {v: by_value[int(n)] for v, n in re.findall(r"\w+ (layer\d+_out)\[(\d+)\];", cpp)}
+    array_size[sig.group(5)] = out_define
     new_sig = (
         f"void {top}(\n    {sig.group(1)} {sig.group(2)}[N_INPUT_1_1],\n"
         f"    {sig.group(4)} {sig.group(5)}[{out_define}],\n"
@@ -111,6 +115,16 @@ def as_hls4ml_0x(prj: Path, part: str = "xcku115-flvb2104-2-i", clock: float = 3
         r"(\w+) (layer\d+_out)\[(\d+)\];", lambda m: f"{m.group(1)} {m.group(2)}[{by_value[int(m.group(3))]}];", cpp
     )
     cpp = cpp.replace("nnet::dense<", "nnet::dense_latency<")
+    # Trace: True, as hls4ml 0.5-0.8 wrote it: each layer's output saved by host-only code after the call
+    cpp = re.sub(
+        r"^(    nnet::(?!load_)\w+<\w+, (\w+), \w+>\((\w+), (\w+)[^;]*\); // (\w+)\n)",
+        lambda m: (
+            f"{m.group(1)}#ifndef __SYNTHESIS__\n    nnet::save_layer_output<{m.group(2)}>({m.group(4)}, "
+            f'"{m.group(5)}", {array_size[m.group(4)]});\n#endif\n'
+        ),
+        cpp,
+        flags=re.M,
+    )
     params = (fw / "parameters.h").read_text()
     weights = re.findall(r'^#include "weights/\w+\.h"\n', params, re.M)  # 0.x: the top includes the weights
     for w in weights:

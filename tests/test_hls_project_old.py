@@ -68,6 +68,8 @@ def test_0x_layout_imports_to_the_same_network_at_the_build_scripts_clock(projec
     assert got.network.to_json() == want.network.to_json()
     assert [lay.name for lay in got.network.layers] == ["fc1", "fc1_relu", "bn", "fc2"]
     assert (got.part, got.clock_period_ns) == ("xcku115-flvb2104-2-i", 3.33)  # build_prj.tcl's literals
+    # Trace's host-only save_layer_output reads the output array too: it is still the output, not an input
+    assert 'nnet::save_layer_output<result_t>(layer5_out, "fc2"' in (old / "firmware" / "myproject.cpp").read_text()
     sig = top_signature(old)
     assert (sig.input.name, sig.input.size) == ("x", 6)
     assert [(a.name, a.size) for a in sig.outputs] == [("layer5_out", 3)]

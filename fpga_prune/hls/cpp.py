@@ -54,6 +54,17 @@ def strip_comments(text: str) -> str:
     return re.sub(r"/\*.*?\*/", "", text, flags=re.S)
 
 
+#: blocks of a top function that only the C simulation compiles: hls4ml's weight loading and, with
+#: ``Trace: True``, ``nnet::save_layer_output(layerN_out, ...)`` after each layer (0.5-0.8 under
+#: ``#ifndef __SYNTHESIS__``, 1.x also under ``#ifdef __HLS4ML_LOAD_TXT_WEIGHTS__``)
+_HOST_ONLY = re.compile(r"#\s*if(?:ndef\s+__SYNTHESIS__|def\s+__HLS4ML_LOAD_TXT_WEIGHTS__)\b.*?#\s*endif", re.S)
+
+
+def synthesized(text: str) -> str:
+    """A top function's source without its host-only blocks: what synthesis sees (the layer calls)."""
+    return _HOST_ONLY.sub("", text)
+
+
 def read_typedefs(text: str) -> dict[str, str]:
     """``typedef SPELLING name;`` -> {name: spelling}."""
     return {m.group(2): m.group(1).strip() for m in re.finditer(r"typedef\s+([^;]+?)\s+(\w+)\s*;", text)}

@@ -29,7 +29,15 @@ from fpga_prune.arith.ir import (
 )
 from fpga_prune.arith.tables import sigmoid_layer, softmax_layer
 from fpga_prune.errors import InputError
-from fpga_prune.hls.cpp import ConfigStruct, read_configs, read_symbols, read_weights, split_args, strip_comments
+from fpga_prune.hls.cpp import (
+    ConfigStruct,
+    read_configs,
+    read_symbols,
+    read_weights,
+    split_args,
+    strip_comments,
+    synthesized,
+)
 from fpga_prune.hls.graph_rules import HLS4ML_TABLE_TYPE
 
 #: ``nnet::`` functions of the top function that are one IR layer each.
@@ -177,7 +185,7 @@ def network_from_firmware(fw: Path, top: Path, version: str | None = None) -> Fi
     n_inputs = size(in_size, f"{sig.group(1)} argument {in_var}", top)
 
     body = ttext[sig.end() :]
-    body = re.sub(r"#ifndef\s+__SYNTHESIS__.*?#endif", "", body, flags=re.S)
+    body = synthesized(body)
     # hls4ml writes a Flatten/Reshape as a reference to the same array: auto& layer2_out = x;
     aliases = dict(re.findall(r"auto\s*&\s*(\w+)\s*=\s*(\w+)\s*;", body))
 

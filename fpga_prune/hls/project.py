@@ -38,7 +38,7 @@ from fpga_prune.arith.tables import sigmoid_layer
 from fpga_prune.errors import InputError
 from fpga_prune.estimate.context import EstimateOptions
 from fpga_prune.estimate.tools import DEFAULT_HLS_TOOL, parse_uncertainty
-from fpga_prune.hls.cpp import read_symbols, read_weights, read_yaml, split_args, strip_comments
+from fpga_prune.hls.cpp import read_symbols, read_weights, read_yaml, split_args, strip_comments, synthesized
 from fpga_prune.hls.graph_rules import HLS4ML_TABLE_TYPE
 from fpga_prune.hls.nnet_layers import ACTIVATION_FUNCS, network_from_firmware, normalize_layer, softmax_activation
 from fpga_prune.hls.settings import to_fixed_type
@@ -163,8 +163,9 @@ def top_signature(path: str | Path, top: str | None = None) -> TopSignature:
         scalars.append((sc.group(2), sc.group(1).strip()))
         args.append(sc.group(2))
     cpp = fw / f"{name}.cpp"
+    # the arrays the layer calls read (host-only weight loading and Trace's save_layer_output do not count)
     read = (
-        set(re.findall(r"nnet::\w+\s*<[^;]*?>\s*\(\s*(\w+)", cpp.read_text(errors="replace")))
+        set(re.findall(r"nnet::\w+\s*<[^;]*?>\s*\(\s*(\w+)", synthesized(cpp.read_text(errors="replace"))))
         if cpp.is_file()
         else set()
     )
