@@ -125,8 +125,13 @@ def test_constexpr_sizes_of_namespaced_hls4ml_are_read():
 
 
 # ----------------------------------------------------------------------------- Vivado HLS port names
-def _vivado_top(core: str, top: str, inp: str, n_in_bits: int, outs: list[tuple[str, int]], sizes: dict) -> str:
-    """A non-ANSI top named as Vivado HLS 2019.2 names an hls4ml 0.x top's ports, around our rendered core."""
+def _vivado_top(
+    core: str, top: str, inp: str, n_in_bits: int, outs: list[tuple[str, int]], sizes: dict, packed: str = ""
+) -> str:
+    """A non-ANSI top named as Vivado HLS 2019.2 names an hls4ml 0.x top's ports, around our rendered core.
+
+    ``packed``: the output array's name when it is one port ``<packed>_V`` (ARRAY_RESHAPE on the output).
+    """
     ports = ["ap_clk", "ap_rst", "ap_start", "ap_done", "ap_idle", "ap_ready", f"{inp}_V_ap_vld", f"{inp}_V"]
     decl = [
         "input   ap_clk;",
@@ -140,11 +145,23 @@ def _vivado_top(core: str, top: str, inp: str, n_in_bits: int, outs: list[tuple[
     ]
     conn = [".ap_clk(ap_clk)", ".ap_rst(ap_rst)", ".ap_start(ap_start)", ".ap_done(ap_done)"]
     conn += [".ap_idle(ap_idle)", ".ap_ready(ap_ready)", f".{inp}({inp}_V)", f".{inp}_ap_vld({inp}_V_ap_vld)"]
-    for name, width in outs:
-        ports += [f"{name}_V", f"{name}_V_ap_vld"]
-        decl += [f"output  [{width - 1}:0] {name}_V;", f"output   {name}_V_ap_vld;"]
-        conn += [f".{name}({name}_V)", f".{name}_ap_vld({name}_V_ap_vld)"]
     assigns = []
+    if packed:
+        total = sum(w for _n, w in outs)
+        ports += [f"{packed}_V", f"{packed}_V_ap_vld"]
+        decl += [f"output  [{total - 1}:0] {packed}_V;", f"output   {packed}_V_ap_vld;"]
+        for name, width in outs:
+            decl += [f"wire  [{width - 1}:0] {name};", f"wire   {name}_ap_vld;"]
+            conn += [f".{name}({name})", f".{name}_ap_vld({name}_ap_vld)"]
+        assigns += [
+            f"assign {packed}_V = {{{', '.join(n for n, _w in reversed(outs))}}};",  # element 0 in the low bits
+            f"assign {packed}_V_ap_vld = {outs[0][0]}_ap_vld;",
+        ]
+    else:
+        for name, width in outs:
+            ports += [f"{name}_V", f"{name}_V_ap_vld"]
+            decl += [f"output  [{width - 1}:0] {name}_V;", f"output   {name}_V_ap_vld;"]
+            conn += [f".{name}({name}_V)", f".{name}_ap_vld({name}_V_ap_vld)"]
     for name, value in sizes.items():  # unsigned short &const_size_*: 16 bits, written every call
         ports += [name, f"{name}_ap_vld"]
         decl += [f"output  [15:0] {name};", f"output   {name}_ap_vld;"]
@@ -165,7 +182,7 @@ def _vivado_top(core: str, top: str, inp: str, n_in_bits: int, outs: list[tuple[
     )
 
 
-def _vivado_rtl(prj: Path, out: Path) -> Path:
+def _vivado_rtl(prj: Path, out: Path, packed: bool = False) -> Path:
     from fpga_prune.hls.project import read_project, top_signature
     from fpga_prune.rtl.render import render_rtl
 
@@ -181,6 +198,7 @@ def _vivado_rtl(prj: Path, out: Path) -> Path:
         sig.input.size * sig.input.type.width,
         [(f"{out_arr.name}_{i}", out_arr.type.width) for i in range(out_arr.size)],
         {"const_size_in_1": sig.input.size, "const_size_out_1": out_arr.size},
+        packed=out_arr.name if packed else "",
     )
     out.mkdir(parents=True)
     (out / f"{sig.top}.v").write_text(text)
@@ -221,7 +239,7 @@ def test_vivado_hls_ports_with_v_suffix_and_size_outputs_are_read(tmp_path):
     assert detect_ports(one, None, x, (ArraySpec("y", 1, 16, True),)).outputs == ("y_0_V",)
 
 
-def test_a_packed_output_array_is_refused_by_name(tmp_path):
+def test_a_packed_output_array_is_read_as_its_elements(tmp_path):
     d = tmp_path / "rtl"
     d.mkdir()
     (d / "myproject.v").write_text(
@@ -229,16 +247,21 @@ def test_a_packed_output_array_is_refused_by_name(tmp_path):
         "input ap_clk; input ap_rst; input ap_start; output ap_done; output ap_idle; output ap_ready;\n"
         "input [59:0] x_V; input x_V_ap_vld; output [47:0] y_V; output y_V_ap_vld;\nendmodule\n"
     )
+    pm = detect_ports(d, None, ArraySpec("x", 6, 10, True), (ArraySpec("y", 3, 16, True),))
+    assert pm.outputs == ("y_V", "y_V", "y_V") and pm.output_vlds == ("y_V_ap_vld",) * 3
+    assert pm.output_offsets == (0, 16, 32) and pm.output_width == 16 and pm.width_of(2) == 16
+    assert type(pm).from_json(pm.to_json()) == pm
+    # a packed port of another width is no array of the top function's: a one-line refusal
     with pytest.raises(InputError) as exc:
-        detect_ports(d, None, ArraySpec("x", 6, 10, True), (ArraySpec("y", 3, 16, True),))
-    msg = str(exc.value)
-    assert "port y_V: 48 bits: the whole array y[3] in one port (ARRAY_RESHAPE" in msg and "\n" not in msg
+        detect_ports(d, None, ArraySpec("x", 6, 10, True), (ArraySpec("y", 3, 15, True),))
+    assert "do not form the arrays y[3]" in str(exc.value) and "\n" not in str(exc.value)
 
 
 @pytest.mark.slow
-def test_0x_project_with_vivado_hls_rtl_verifies_under_both_simulators(projects, tmp_path):
+@pytest.mark.parametrize("packed", [False, True], ids=["partitioned", "packed"])
+def test_0x_project_with_vivado_hls_rtl_verifies_under_both_simulators(projects, tmp_path, packed):
     _new, old = projects
-    rtl = _vivado_rtl(old, tmp_path / "rtl")
+    rtl = _vivado_rtl(old, tmp_path / "rtl", packed=packed)
     assert re.search(r"output  \[15:0\] const_size_in_1;", (rtl / "myproject.v").read_text())
     r = subprocess.run(
         [sys.executable, "-m", "fpga_prune.cli", "verify", str(old), "--rtl", str(rtl), "--vectors", "800", "--json"],
@@ -258,6 +281,6 @@ def test_0x_project_with_vivado_hls_rtl_verifies_under_both_simulators(projects,
             "block_protocol": "ap_ctrl_hs",
             "input": "x_V",
             "input_vld": "x_V_ap_vld",
-            "outputs": ["layer5_out_0_V", "layer5_out_1_V", "layer5_out_2_V"],
+            "outputs": ["layer5_out_V"] * 3 if packed else ["layer5_out_0_V", "layer5_out_1_V", "layer5_out_2_V"],
         }
         assert c["tests"]["back_to_back"]["vectors"] == 800

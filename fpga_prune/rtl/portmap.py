@@ -72,6 +72,9 @@ class PortMap:
     # Per output port width/signedness when output arrays differ (several heads); () = all output_width.
     output_widths: tuple[int, ...] = ()
     output_signeds: tuple[bool, ...] = ()
+    # Bit offset of each output element in its port when a whole array is one packed port (ARRAY_RESHAPE on
+    # the output, as hls4ml 0.x wrote it: ``outputs`` then repeats the port); () = every output is a port.
+    output_offsets: tuple[int, ...] = ()
     # Internal per-layer probes (only our generated RTL has them).
     probes: tuple[Probe, ...] = field(default_factory=tuple)
     latency: int | None = None
@@ -96,7 +99,7 @@ class PortMap:
         doc["outputs"] = tuple(doc["outputs"])
         doc["output_vlds"] = tuple(doc["output_vlds"])
         doc["probes"] = tuple(doc.get("probes", ()))
-        for key in ("output_widths", "output_signeds"):
+        for key in ("output_widths", "output_signeds", "output_offsets"):
             doc[key] = tuple(doc.get(key, ()))
         return cls(**doc)
 
@@ -119,6 +122,7 @@ _OPTIONAL_DEFAULTS: dict[str, object] = {
     "reset_active_low": False,
     "output_widths": (),
     "output_signeds": (),
+    "output_offsets": (),
 }
 
 

@@ -14,7 +14,9 @@ show (``myproject_prj/solution1/syn/verilog/myproject.v``, ``.autopilot/db/
   (none of them); reset ``ap_rst`` (``ap_rst_n`` when active low);
 * how each array's ports are named is :data:`NAMINGS` (Vitis ``layer5_out_0``,
   Vivado HLS ``layer5_out_0_V``, a size-1 array with or without ``_0``, the
-  reshaped input as one packed port ``input_1`` / ``input_1_V``), each data
+  reshaped input as one packed port ``input_1`` / ``input_1_V``; an output
+  array reshaped the same way, as early hls4ml wrote it, is read element by
+  element through ``PortMap.output_offsets``), each data
   port with ``<port>_ap_vld`` -- or without it when Vitis 2022.1 made the
   input ``ap_none`` (HLS 207-5555); a network with several heads has several
   output arrays;
@@ -267,22 +269,19 @@ def detect_ports(
             raise InputError(file, f"{where} port {din.name}", f"{din.width} bits is not {n_in} elements of one width")
         raise InputError(file, where, "the input element count is unknown (give the project or --ports)")
     arrays: list[list[Port]] = []
+    packed: dict[int, int] = {}  # array index -> element width, for a whole array in one port
     for a in outputs:
         found = array_ports(a.name, a.size, names)
+        one = packed_port(a.name, names) if found is None and a.size > 1 else None
+        if one is not None and one.width == a.size * a.width:
+            packed[len(arrays)] = a.width
+            found = [one] * a.size
         if found is None:
-            packed = packed_port(a.name, names) if a.size > 1 else None
-            if packed is not None and packed.width == a.size * a.width:
-                raise InputError(
-                    file,
-                    f"{where} port {packed.name}",
-                    f"{packed.width} bits: the whole array {a.name}[{a.size}] in one port (ARRAY_RESHAPE on the "
-                    "output, as hls4ml 0.x wrote it); only partitioned output arrays (one port per element) "
-                    "are supported",
-                )
             arrays = []
             break
         arrays.append(found)
     if not arrays:
+        packed = {}
         arrays = _outputs_by_name(data_out)
         if outputs and [len(a) for a in arrays] != [a.size for a in outputs]:
             raise InputError(
@@ -290,16 +289,17 @@ def detect_ports(
                 where,
                 f"output ports {[p.name for p in data_out][:6]} do not form the arrays "
                 f"{', '.join(f'{a.name}[{a.size}]' for a in outputs)} of the top function under any known "
-                f"naming ({', '.join(n.element for n in NAMINGS)}); use --ports",
+                f"naming ({', '.join(n.element for n in NAMINGS)}, or one packed port); use --ports",
             )
     flat = [p for a in arrays for p in a]
     for p in flat:
         if f"{p.name}{VALID_SUFFIX}" not in names:
             raise InputError(file, f"{where} port {p.name}", "has no _ap_vld; only ap_vld outputs are supported")
     specs = list(outputs) if outputs else []
-    widths = tuple(p.width for p in flat)
-    for a, ports_a in zip(specs, arrays, strict=False):
-        if any(p.width != a.width for p in ports_a):
+    widths = tuple(packed.get(j, p.width) for j, a in enumerate(arrays) for p in a)
+    offsets = tuple(i * packed[j] if j in packed else 0 for j, a in enumerate(arrays) for i in range(len(a)))
+    for j, (a, ports_a) in enumerate(zip(specs, arrays, strict=False)):
+        if j not in packed and any(p.width != a.width for p in ports_a):
             raise InputError(
                 file,
                 f"{where} port {ports_a[0].name}",
@@ -329,6 +329,7 @@ def detect_ports(
         cont="ap_continue" if "ap_continue" in names else None,
         output_widths=widths if len(set(widths)) > 1 else (),
         output_signeds=signeds if len(set(signeds)) > 1 else (),
+        output_offsets=offsets if packed else (),
     )
 
 
