@@ -100,6 +100,42 @@ def test_0x_layout_estimates_and_an_unknown_size_is_a_one_line_refusal(projects,
     assert f"{params}: config2.n_out: 'N_LAYER_2' is not an integer" in line and "Traceback" not in err
 
 
+def test_weights_passed_into_the_top_and_unforeseen_layouts_are_refused_in_one_line(
+    projects, capsys, tmp_path, monkeypatch
+):
+    import shutil
+
+    from fpga_prune.hls import project as project_mod
+
+    _new, old = projects
+    passed = tmp_path / "passed"
+    shutil.copytree(old, passed)
+    for name in ("myproject.h", "myproject.cpp"):  # the last layer's weights become top-function arguments
+        f = passed / "firmware" / name
+        f.write_text(
+            f.read_text().replace(
+                "    unsigned short &const_size_out_1\n)",
+                "    unsigned short &const_size_out_1,\n    fc2_weight_t w5[24],\n    fc2_bias_t b5[3]\n)",
+            )
+        )
+    code = cli.main(["estimate", str(passed)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
+    assert "myproject arguments w5, b5: weights passed into the top function are not supported" in err
+    with pytest.raises(InputError, match="arguments w5, b5: weights passed into the top function"):
+        project_mod.top_signature(passed)
+
+    # whatever else a reader did not foresee is still a one-line refusal naming the top's source, never exit 1
+    def unforeseen(*_args, **_kw):
+        raise IndexError("list index out of range")
+
+    monkeypatch.setattr(project_mod, "network_from_firmware", unforeseen)
+    code = cli.main(["estimate", str(old)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert "myproject.cpp: firmware not understood (IndexError: list index out of range)" in err
+
+
 def test_clock_overrides_the_build_scripts_and_feeds_latency_and_registers(projects, capsys):
     _new, old = projects
     docs = {}

@@ -65,6 +65,22 @@ def synthesized(text: str) -> str:
     return _HOST_ONLY.sub("", text)
 
 
+def weight_arguments(top_text: str, names: list[str]) -> list[str]:
+    """Which of the top function's argument ``names`` its layer calls take as weights.
+
+    Why: some hand-made hls4ml 0.x tops pass ``model_default_t w2[216]`` in as arguments (to load weights
+    at run time); such an array is neither the network's input nor an output.  Weights are the arguments
+    after (input, output) of a call with weight and bias (``dense(x, y, w, b)``, ``normalize(x, y, s, b)``);
+    a merge's third argument (``add(a, b, y)``) is its output.
+    """
+    used: set[str] = set()
+    for m in re.finditer(r"nnet::\w+\s*<[^;]*?>\s*\(([^;]*?)\)\s*;", synthesized(top_text)):
+        args = [a.strip() for a in split_args(m.group(1))]
+        if len(args) >= 4:
+            used.update(args[2:])
+    return [n for n in names if n in used]
+
+
 def read_typedefs(text: str) -> dict[str, str]:
     """``typedef SPELLING name;`` -> {name: spelling}."""
     return {m.group(2): m.group(1).strip() for m in re.finditer(r"typedef\s+([^;]+?)\s+(\w+)\s*;", text)}

@@ -37,6 +37,7 @@ from fpga_prune.hls.cpp import (
     split_args,
     strip_comments,
     synthesized,
+    weight_arguments,
 )
 from fpga_prune.hls.graph_rules import HLS4ML_TABLE_TYPE
 
@@ -180,6 +181,13 @@ def network_from_firmware(fw: Path, top: Path, version: str | None = None) -> Fi
     arrays = [(t, v, n.strip()) for t, v, n in re.findall(r"(\w+)\s+(\w+)\s*\[([^\]]+)\]", sig.group(2))]
     if len(arrays) < 2:
         raise InputError(top, sig.group(1), "expected input and output arrays in the top function's arguments")
+    weights = weight_arguments(ttext, [name for _t, name, _n in arrays])
+    if weights:
+        raise InputError(
+            top,
+            f"{sig.group(1)} arguments {', '.join(weights)}",
+            "weights passed into the top function are not supported (only weights built into the firmware)",
+        )
     in_tname, in_var, in_size = arrays[0]
     input_type = types.resolve(in_tname, where=f"{sig.group(1)} input type")
     n_inputs = size(in_size, f"{sig.group(1)} argument {in_var}", top)
@@ -216,7 +224,11 @@ def network_from_firmware(fw: Path, top: Path, version: str | None = None) -> Fi
         func, targs, cargs, comment = m.group(1), split_args(m.group(2)), split_args(m.group(3)), m.group(4)
         cfg = configs.get(targs[-1]) if targs else None
         lname = comment or (cfg.layer if cfg else func)
-        if func == "normalize" and cfg is not None and len(cargs) >= 4:
+        if func == "normalize" and (cfg is None or len(cargs) < 4 or len(targs) < 3):
+            raise InputError(
+                top, f"layer {lname}", "not an nnet::normalize<in_t, out_t, config>(in, out, scale, bias) call"
+            )
+        if func == "normalize":
             n = size(cfg.values.get("n_in", str(width)), f"{cfg.name}.n_in")
             if n != width:
                 raise InputError(params_h, f"{cfg.name}.n_in", f"{n}, but the previous layer gives {width}")

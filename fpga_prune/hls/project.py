@@ -38,7 +38,15 @@ from fpga_prune.arith.tables import sigmoid_layer
 from fpga_prune.errors import InputError
 from fpga_prune.estimate.context import EstimateOptions
 from fpga_prune.estimate.tools import DEFAULT_HLS_TOOL, parse_uncertainty
-from fpga_prune.hls.cpp import read_symbols, read_weights, read_yaml, split_args, strip_comments, synthesized
+from fpga_prune.hls.cpp import (
+    read_symbols,
+    read_weights,
+    read_yaml,
+    split_args,
+    strip_comments,
+    synthesized,
+    weight_arguments,
+)
 from fpga_prune.hls.graph_rules import HLS4ML_TABLE_TYPE
 from fpga_prune.hls.nnet_layers import ACTIVATION_FUNCS, network_from_firmware, normalize_layer, softmax_activation
 from fpga_prune.hls.settings import to_fixed_type
@@ -163,12 +171,16 @@ def top_signature(path: str | Path, top: str | None = None) -> TopSignature:
         scalars.append((sc.group(2), sc.group(1).strip()))
         args.append(sc.group(2))
     cpp = fw / f"{name}.cpp"
+    ctext = cpp.read_text(errors="replace") if cpp.is_file() else ""
+    weights = weight_arguments(ctext, [a.name for a in arrays])
+    if weights:
+        raise InputError(
+            header,
+            f"{name} arguments {', '.join(weights)}",
+            "weights passed into the top function are not supported (only weights built into the firmware)",
+        )
     # the arrays the layer calls read (host-only weight loading and Trace's save_layer_output do not count)
-    read = (
-        set(re.findall(r"nnet::\w+\s*<[^;]*?>\s*\(\s*(\w+)", synthesized(cpp.read_text(errors="replace"))))
-        if cpp.is_file()
-        else set()
-    )
+    read = set(re.findall(r"nnet::\w+\s*<[^;]*?>\s*\(\s*(\w+)", synthesized(ctext)))
     inputs = [a for a in arrays if a.name in read] or arrays[:1]
     outputs = tuple(a for a in arrays if a not in inputs)
     if len(inputs) != 1 or not outputs:
@@ -376,7 +388,15 @@ def read_project(path: str | Path) -> HlsProject:
     version = _tcl_value(tcl, "version") or cfg.get("Version")
     if (fw / "parameters.h").is_file() or list(fw.glob("*.cpp")):
         # The "version" of project.tcl / hls4ml_config.yml is the IP's (1.0.0), not hls4ml's: none is recorded.
-        network = network_from_firmware(fw, _top_file(fw, cfg.get("ProjectName")), None)
+        top_file = _top_file(fw, cfg.get("ProjectName"))
+        try:
+            network = network_from_firmware(fw, top_file, None)
+        except InputError:
+            raise
+        except (ValueError, KeyError, IndexError, TypeError) as exc:  # a layout no reader anticipated
+            raise InputError(
+                top_file, None, f"firmware not understood ({type(exc).__name__}: {exc}); not modelled"
+            ) from None
         source = "firmware"
     elif design_json.is_file():
         try:
