@@ -112,7 +112,7 @@ class TopSignature:
 
     ``scalar_types`` are the reference arguments of old hls4ml tops
     (``unsigned short &const_size_in_1``); ``args`` is every argument's name
-    in call order.
+    in call order; ``namespace`` the C++ namespace around the prototype, if any.
     """
 
     top: str
@@ -121,6 +121,7 @@ class TopSignature:
     outputs: tuple[TopArray, ...]
     args: tuple[str, ...]  # every argument's name in order
     scalar_types: tuple[tuple[str, str], ...]  # (name, C type) of non-array arguments
+    namespace: str | None = None  # hls4ml >= 1.0 WriterConfig Namespace: the top and its types live in it
 
     @property
     def n_outputs(self) -> int:
@@ -190,7 +191,16 @@ def top_signature(path: str | Path, top: str | None = None) -> TopSignature:
             f"{len(inputs)} input and {len(outputs)} output arrays: one input array and "
             "at least one output array are supported",
         )
-    return TopSignature(name, header, inputs[0], outputs, tuple(args), tuple(scalars))
+    return TopSignature(name, header, inputs[0], outputs, tuple(args), tuple(scalars), _namespace_at(text, m.start()))
+
+
+def _namespace_at(text: str, pos: int) -> str | None:
+    """The innermost ``namespace X {`` still open at ``pos`` of ``text`` (comment-free C++), if any."""
+    for m in reversed(list(re.finditer(r"\bnamespace\s+(\w+)\s*\{", text[:pos]))):
+        between = text[m.end() : pos]
+        if between.count("{") - between.count("}") >= 0:
+            return m.group(1)
+    return None
 
 
 # ----------------------------------------------------------------------------- calibration manifest
