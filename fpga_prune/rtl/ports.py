@@ -335,18 +335,23 @@ def detect_ports(
 
 def vitis_default_ports(top: str, input_array: ArraySpec, outputs: Sequence[ArraySpec]) -> PortMap:
     """The ports Vitis HLS gives an hls4ml io_parallel top with these arrays (ap_ctrl_hs, ap_vld everywhere)."""
-    names = [a.name if a.size == 1 else f"{a.name}_{i}" for a in outputs for i in range(a.size)]
+    vitis = NAMINGS[0]
+    names = [
+        vitis.single[0].format(a=a.name) if a.size == 1 else vitis.element.format(a=a.name, i=i)
+        for a in outputs
+        for i in range(a.size)
+    ]
     specs = [a for a in outputs for _ in range(a.size)]
     widths = tuple(a.width for a in specs)
     signeds = tuple(a.signed for a in specs)
     return PortMap(
         top=top,
         input=input_array.name,
-        input_vld=f"{input_array.name}_ap_vld",
+        input_vld=f"{input_array.name}{VALID_SUFFIX}",
         input_elem_width=input_array.width,
         n_inputs=input_array.size,
         outputs=tuple(names),
-        output_vlds=tuple(f"{n}_ap_vld" for n in names),
+        output_vlds=tuple(f"{n}{VALID_SUFFIX}" for n in names),
         output_width=max(widths),
         input_signed=input_array.signed,
         output_signed=signeds[0],
