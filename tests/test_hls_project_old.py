@@ -158,6 +158,9 @@ def test_constexpr_sizes_of_namespaced_hls4ml_are_read():
 
     d = read_defines("#define N_A 3\ninline constexpr int N_INPUT_1_1 = 29;\nconstexpr unsigned N_B = N_A*2;\n")
     assert define_int("N_INPUT_1_1", d) == 29 and define_int("N_B", d) == 6 and define_int("N_A*N_B", d) == 18
+    # an include guard has no value (not the next line's first word); a trailing // comment is no part of one
+    d = read_defines("#ifndef P_H_\n#define P_H_\n\n#include <x>\n#define N_MAX 28 //28 112\n#define N_C N_MAX * 2\n")
+    assert "P_H_" not in d and define_int("N_MAX", d) == 28 and define_int("N_C", d) == 56
 
 
 # ----------------------------------------------------------------------------- Vivado HLS port names

@@ -88,7 +88,11 @@ def read_typedefs(text: str) -> dict[str, str]:
 
 def read_defines(text: str) -> dict[str, str]:
     """``#define NAME VALUE`` and ``[inline] constexpr int NAME = VALUE;`` (hls4ml 1.x namespaces) -> {name: value}."""
-    out = {m.group(1): m.group(2).strip() for m in re.finditer(r"^\s*#define\s+(\w+)\s+(\S+)", text, re.M)}
+    # the rest of the line without a // comment (N_A * N_B); a define without a value (an include guard) has none
+    out = {
+        m.group(1): re.sub(r"//.*", "", m.group(2)).strip()
+        for m in re.finditer(r"^[ \t]*#[ \t]*define[ \t]+(\w+)[ \t]+([^\n]+)", text, re.M)
+    }
     for m in re.finditer(
         r"^[ \t]*(?:inline\s+)?constexpr\s+(?:unsigned\s+|signed\s+)?(?:int|long|size_t|unsigned)?\s*"
         r"(\w+)\s*=\s*([^;]+);",
@@ -128,10 +132,10 @@ class TypeTable:
 class Symbols:
     """The typedefs and integer defines of a firmware directory, wherever the hls4ml version put them.
 
-    hls4ml >= 0.5 writes sizes and typedefs in ``defines.h``; 0.x before it wrote both
-    in ``parameters.h`` (no ``defines.h``), and the top's header or a user's own header may
-    hold more.  Every top-level ``*.h`` of ``firmware/`` is read; ``parameters.h`` wins over
-    ``defines.h`` wins over the others (as the includes order them).
+    Later hls4ml writes sizes and typedefs in ``defines.h``; early 0.x wrote both in
+    ``parameters.h`` (no ``defines.h``), 1.x with a namespace as ``constexpr`` integers, and
+    the top's header or a user's own header may hold more.  Every top-level ``*.h`` of
+    ``firmware/`` is read; ``parameters.h`` wins over ``defines.h`` wins over the others.
     """
 
     types: TypeTable
