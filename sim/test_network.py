@@ -100,6 +100,7 @@ class Bench:
         self.done = self._h(p.get("done"))
         self.idle = self._h(p.get("idle"))
         self.cont = self._h(p.get("cont"))
+        self.hold = [self._h(n) for n in p.get("hold_high") or []]  # ap_hs outputs' _ap_ack: always ready
         self.din = self._h(p["input"])
         self.din_vld = self._h(p.get("input_vld"))
         self.active = False  # what the last drive() offered is taken without a handshake (ap_ctrl_none)
@@ -161,6 +162,8 @@ class Bench:
         """Present ``bus`` (or nothing).  Without an input valid, "nothing" holds the data stable."""
         if self.cont is not None:
             self.cont.value = 1
+        for h in self.hold:
+            h.value = 1
         if bus is not None:
             self.din.value = bus
         offered = bus is not None and (vld or self.din_vld is None)

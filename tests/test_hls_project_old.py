@@ -165,13 +165,24 @@ def test_constexpr_sizes_of_namespaced_hls4ml_are_read():
 
 # ----------------------------------------------------------------------------- Vivado HLS port names
 def _vivado_top(
-    core: str, top: str, inp: str, n_in_bits: int, outs: list[tuple[str, int]], sizes: dict, packed: str = ""
+    core: str,
+    top: str,
+    inp: str,
+    n_in_bits: int,
+    outs: list[tuple[str, int]],
+    sizes: dict,
+    packed: str = "",
+    suffix: str = "_V",
+    ap_hs: bool = False,
 ) -> str:
-    """A non-ANSI top named as Vivado HLS 2019.2 names an hls4ml 0.x top's ports, around our rendered core.
+    """A non-ANSI top named as Vivado HLS 2019.2 (``suffix`` ``_V``) or Vitis HLS (``""``) names an hls4ml top's
+    ports, around our rendered core.
 
-    ``packed``: the output array's name when it is one port ``<packed>_V`` (ARRAY_RESHAPE on the output).
+    ``packed``: the output array's name when it is one port (ARRAY_RESHAPE on the output); ``ap_hs``: every data
+    port also has ``_ap_ack`` (INTERFACE ap_hs), and an output is valid only while its ack is high.
     """
-    ports = ["ap_clk", "ap_rst", "ap_start", "ap_done", "ap_idle", "ap_ready", f"{inp}_V_ap_vld", f"{inp}_V"]
+    din = f"{inp}{suffix}"
+    ports = ["ap_clk", "ap_rst", "ap_start", "ap_done", "ap_idle", "ap_ready", f"{din}_ap_vld", din]
     decl = [
         "input   ap_clk;",
         "input   ap_rst;",
@@ -179,28 +190,39 @@ def _vivado_top(
         "output   ap_done;",
         "output   ap_idle;",
         "output   ap_ready;",
-        f"input   {inp}_V_ap_vld;",
-        f"input  [{n_in_bits - 1}:0] {inp}_V;",
+        f"input   {din}_ap_vld;",
+        f"input  [{n_in_bits - 1}:0] {din};",
     ]
     conn = [".ap_clk(ap_clk)", ".ap_rst(ap_rst)", ".ap_start(ap_start)", ".ap_done(ap_done)"]
-    conn += [".ap_idle(ap_idle)", ".ap_ready(ap_ready)", f".{inp}({inp}_V)", f".{inp}_ap_vld({inp}_V_ap_vld)"]
+    conn += [".ap_idle(ap_idle)", ".ap_ready(ap_ready)", f".{inp}({din})", f".{inp}_ap_vld({din}_ap_vld)"]
     assigns = []
+    if ap_hs:
+        ports.append(f"{din}_ap_ack")
+        decl.append(f"output   {din}_ap_ack;")
+        assigns.append(f"assign {din}_ap_ack = ap_ready;")
+    for name, width in outs:  # the core's outputs on wires of their own (core_<name>)
+        decl += [f"wire  [{width - 1}:0] core_{name};", f"wire   core_{name}_ap_vld;"]
+        conn += [f".{name}(core_{name})", f".{name}_ap_vld(core_{name}_ap_vld)"]
     if packed:
         total = sum(w for _n, w in outs)
-        ports += [f"{packed}_V", f"{packed}_V_ap_vld"]
-        decl += [f"output  [{total - 1}:0] {packed}_V;", f"output   {packed}_V_ap_vld;"]
-        for name, width in outs:
-            decl += [f"wire  [{width - 1}:0] {name};", f"wire   {name}_ap_vld;"]
-            conn += [f".{name}({name})", f".{name}_ap_vld({name}_ap_vld)"]
+        ports += [f"{packed}{suffix}", f"{packed}{suffix}_ap_vld"]
+        decl += [f"output  [{total - 1}:0] {packed}{suffix};", f"output   {packed}{suffix}_ap_vld;"]
         assigns += [
-            f"assign {packed}_V = {{{', '.join(n for n, _w in reversed(outs))}}};",  # element 0 in the low bits
-            f"assign {packed}_V_ap_vld = {outs[0][0]}_ap_vld;",
+            f"assign {packed}{suffix} = {{{', '.join(f'core_{n}' for n, _w in reversed(outs))}}};",  # element 0 low
+            f"assign {packed}{suffix}_ap_vld = core_{outs[0][0]}_ap_vld;",
         ]
     else:
         for name, width in outs:
-            ports += [f"{name}_V", f"{name}_V_ap_vld"]
-            decl += [f"output  [{width - 1}:0] {name}_V;", f"output   {name}_V_ap_vld;"]
-            conn += [f".{name}({name}_V)", f".{name}_ap_vld({name}_V_ap_vld)"]
+            port = f"{name}{suffix}"
+            ports += [port, f"{port}_ap_vld"]
+            decl += [f"output  [{width - 1}:0] {port};", f"output   {port}_ap_vld;"]
+            assigns.append(f"assign {port} = core_{name};")
+            if ap_hs:
+                ports.append(f"{port}_ap_ack")
+                decl.append(f"input   {port}_ap_ack;")
+                assigns.append(f"assign {port}_ap_vld = core_{name}_ap_vld & {port}_ap_ack;")
+            else:
+                assigns.append(f"assign {port}_ap_vld = core_{name}_ap_vld;")
     for name, value in sizes.items():  # unsigned short &const_size_*: 16 bits, written every call
         ports += [name, f"{name}_ap_vld"]
         decl += [f"output  [15:0] {name};", f"output   {name}_ap_vld;"]
@@ -221,7 +243,7 @@ def _vivado_top(
     )
 
 
-def _vivado_rtl(prj: Path, out: Path, packed: bool = False) -> Path:
+def _vivado_rtl(prj: Path, out: Path, packed: bool = False, suffix: str = "_V", ap_hs: bool = False) -> Path:
     from fpga_prune.hls.project import read_project, top_signature
     from fpga_prune.rtl.render import render_rtl
 
@@ -238,6 +260,8 @@ def _vivado_rtl(prj: Path, out: Path, packed: bool = False) -> Path:
         [(f"{out_arr.name}_{i}", out_arr.type.width) for i in range(out_arr.size)],
         {"const_size_in_1": sig.input.size, "const_size_out_1": out_arr.size},
         packed=out_arr.name if packed else "",
+        suffix=suffix,
+        ap_hs=ap_hs,
     )
     out.mkdir(parents=True)
     (out / f"{sig.top}.v").write_text(text)
@@ -296,11 +320,32 @@ def test_a_packed_output_array_is_read_as_its_elements(tmp_path):
     assert "do not form the arrays y[3]" in str(exc.value) and "\n" not in str(exc.value)
 
 
+def test_ap_hs_acks_are_held_high_and_not_data(tmp_path):
+    core = "module myproject (input wire ap_clk);\nendmodule\n"
+    d = tmp_path / "rtl"
+    d.mkdir()
+    outs = [(f"y_{i}", 16) for i in range(2)]
+    (d / "myproject.v").write_text(_vivado_top(core, "myproject", "x", 60, outs, {}, suffix="", ap_hs=True))
+    pm = detect_ports(d, None, ArraySpec("x", 6, 10, True), (ArraySpec("y", 2, 16, True),))
+    assert pm.input == "x" and pm.outputs == ("y_0", "y_1") and pm.hold_high == ("y_0_ap_ack", "y_1_ap_ack")
+    assert type(pm).from_json(pm.to_json()) == pm and json.loads(pm.to_json())["hold_high"] == list(pm.hold_high)
+    # without ap_hs nothing is held and the port map's JSON has no such key (earlier port maps stay identical)
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "myproject.v").write_text(_vivado_top(core, "myproject", "x", 60, outs, {}, suffix=""))
+    pm2 = detect_ports(plain, None, ArraySpec("x", 6, 10, True), (ArraySpec("y", 2, 16, True),))
+    assert pm2.hold_high == () and "hold_high" not in json.loads(pm2.to_json())
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("packed", [False, True], ids=["partitioned", "packed"])
-def test_0x_project_with_vivado_hls_rtl_verifies_under_both_simulators(projects, tmp_path, packed):
+@pytest.mark.parametrize(
+    "packed,suffix,ap_hs",
+    [(False, "_V", False), (True, "_V", False), (False, "", True)],
+    ids=["vivado-partitioned", "vivado-packed", "vitis-ap_hs"],
+)
+def test_0x_project_with_exported_rtl_verifies_under_both_simulators(projects, tmp_path, packed, suffix, ap_hs):
     _new, old = projects
-    rtl = _vivado_rtl(old, tmp_path / "rtl", packed=packed)
+    rtl = _vivado_rtl(old, tmp_path / "rtl", packed=packed, suffix=suffix, ap_hs=ap_hs)
     assert re.search(r"output  \[15:0\] const_size_in_1;", (rtl / "myproject.v").read_text())
     r = subprocess.run(
         [sys.executable, "-m", "fpga_prune.cli", "verify", str(old), "--rtl", str(rtl), "--vectors", "800", "--json"],
@@ -318,8 +363,8 @@ def test_0x_project_with_vivado_hls_rtl_verifies_under_both_simulators(projects,
         assert c["passed"] and c["mismatches"] == 0, c
         assert c["ports"] == {
             "block_protocol": "ap_ctrl_hs",
-            "input": "x_V",
-            "input_vld": "x_V_ap_vld",
-            "outputs": ["layer5_out_V"] * 3 if packed else ["layer5_out_0_V", "layer5_out_1_V", "layer5_out_2_V"],
+            "input": f"x{suffix}",
+            "input_vld": f"x{suffix}_ap_vld",
+            "outputs": [f"layer5_out{suffix}"] * 3 if packed else [f"layer5_out_{k}{suffix}" for k in range(3)],
         }
         assert c["tests"]["back_to_back"]["vectors"] == 800

@@ -18,8 +18,9 @@ show (``myproject_prj/solution1/syn/verilog/myproject.v``, ``.autopilot/db/
   array reshaped the same way, as early hls4ml wrote it, is read element by
   element through ``PortMap.output_offsets``), each data
   port with ``<port>_ap_vld`` -- or without it when Vitis 2022.1 made the
-  input ``ap_none`` (HLS 207-5555); a network with several heads has several
-  output arrays;
+  input ``ap_none`` (HLS 207-5555), and with ``<port>_ap_ack`` too under
+  ``INTERFACE ap_hs`` (an output's ack is held high); a network with several
+  heads has several output arrays;
 * hls4ml 0.x tops also write their sizes to ``unsigned short &const_size_in_1,
   &const_size_out_1`` (:data:`SIZE_OUTPUT`): ports ``const_size_in_1`` (+
   ``_ap_vld``) that are not data and are ignored.
@@ -80,6 +81,10 @@ NAMINGS: tuple[Naming, ...] = (
 
 #: the valid of a data port under ``INTERFACE ap_vld``: ``<port>_ap_vld`` (absent: ``ap_none``)
 VALID_SUFFIX = "_ap_vld"
+
+#: ``INTERFACE ap_hs`` adds ``<port>_ap_ack`` to each data port: an output of the input (taken, as ap_ready
+#: says), an input of each output (held high by the testbench, so the output behaves as ap_vld)
+ACK_SUFFIX = "_ap_ack"
 
 #: hls4ml 0.x tops' reference arguments ``unsigned short &const_size_in_1`` / ``&const_size_out_1``: the sizes
 #: written out as ports of their own (``const_size_in_1`` + ``const_size_in_1_ap_vld``), not data
@@ -241,7 +246,7 @@ def detect_ports(
     if "ap_clk" not in names or not ({"ap_rst", "ap_rst_n"} & set(names)):
         raise InputError(file, where, "no ap_clk/ap_rst ports: not a Vitis HLS top")
     skip = set(ignore) | {f"{n}_V" for n in ignore}
-    vlds = {p.name for p in ports if p.name.endswith(VALID_SUFFIX)}
+    vlds = {p.name for p in ports if p.name.endswith((VALID_SUFFIX, ACK_SUFFIX))}
 
     def data(direction: str) -> list[Port]:
         return [
@@ -330,6 +335,7 @@ def detect_ports(
         output_widths=widths if len(set(widths)) > 1 else (),
         output_signeds=signeds if len(set(signeds)) > 1 else (),
         output_offsets=offsets if packed else (),
+        hold_high=tuple(dict.fromkeys(f"{p.name}{ACK_SUFFIX}" for p in flat if f"{p.name}{ACK_SUFFIX}" in names)),
     )
 
 
