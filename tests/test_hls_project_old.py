@@ -295,6 +295,8 @@ def test_vivado_hls_ports_with_v_suffix_and_size_outputs_are_read(tmp_path):
     # without the top function's arguments: the size outputs are still not data; outputs grouped by name
     pm2 = detect_ports(d, None, ArraySpec("anything", 6, 10, True))
     assert pm2.outputs == ("y_0_V", "y_1_V", "y_2_V") and pm2.input == "x_V"
+    (d / "myproject.v").write_text(_vivado_top(core, "myproject", "x", 60, outs, {"const_size_in": 6}))  # 0.1
+    assert detect_ports(d, None, ArraySpec("anything", 6, 10, True)).outputs == ("y_0_V", "y_1_V", "y_2_V")
     # a size-1 array keeps its _0 in Vivado HLS 2019.2 exports (layer6_out_0_V)
     one = tmp_path / "one"
     one.mkdir()

@@ -86,9 +86,10 @@ VALID_SUFFIX = "_ap_vld"
 #: says), an input of each output (held high by the testbench, so the output behaves as ap_vld)
 ACK_SUFFIX = "_ap_ack"
 
-#: hls4ml 0.x tops' reference arguments ``unsigned short &const_size_in_1`` / ``&const_size_out_1``: the sizes
-#: written out as ports of their own (``const_size_in_1`` + ``const_size_in_1_ap_vld``), not data
-SIZE_OUTPUT = re.compile(r"const_size_(?:in|out)_\d+(?:_V)?")
+#: hls4ml 0.x tops' reference arguments ``unsigned short &const_size_in_1`` / ``&const_size_out_1`` (the
+#: earliest without ``_1``): the sizes written out as ports of their own (``const_size_in_1`` +
+#: ``const_size_in_1_ap_vld``), not data
+SIZE_OUTPUT = re.compile(r"const_size_(?:in|out)(?:_\d+)?(?:_V)?")
 
 
 def array_ports(name: str, size: int, ports: dict[str, Port]) -> list[Port] | None:
