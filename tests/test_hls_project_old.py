@@ -3,7 +3,8 @@
 Nothing of a real export is used: a project written by hls4ml 1.3 is rewritten the
 way hls4ml 0.x wrote its firmware (``hls_projects.as_hls4ml_0x``), and the RTL is
 our renderer's core inside a top whose ports are named as Vivado HLS 2019.2/2020.1
-names them (``x_V``, ``layer5_out_0_V``, ``const_size_in_1``), non-ANSI like theirs.
+names them (``x_V``, ``layer5_out_0_V``, ``const_size_in_1``), non-ANSI like theirs,
+or packed (ARRAY_RESHAPE on the output), or as Vitis HLS names them under ap_hs.
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ def test_0x_layout_imports_to_the_same_network_at_the_build_scripts_clock(projec
 def test_0x_layout_estimates_and_an_unknown_size_is_a_one_line_refusal(projects, capsys, tmp_path):
     import shutil
 
-    _new, old = projects
+    new, old = projects
     code = cli.main(["estimate", str(old), "--json"])
     out, err = capsys.readouterr()
     assert code == 0, err
@@ -88,6 +89,11 @@ def test_0x_layout_estimates_and_an_unknown_size_is_a_one_line_refusal(projects,
     assert est["clock_period_ns"] == 3.33 and est["part"] == "xcku115-flvb2104-2-i"
     assert [layer["name"] for layer in est["layers"]] == ["fc1", "fc1_relu", "bn", "fc2"]
     assert est["totals"]["dsp"] > 0 and est["latency_cycles"] >= 2
+    # exactly the estimate of the same network as hls4ml 1.3 wrote it, on the same part and clock
+    assert cli.main(["estimate", str(new), "--json", "--part", "xcku115-flvb2104-2-i", "--clock", "3.33"]) == 0
+    same = json.loads(capsys.readouterr().out)
+    for key in ("totals", "latency_cycles", "bounds", "layers"):
+        assert same[key] == est[key], key
 
     broken = tmp_path / "broken"
     shutil.copytree(old, broken)
