@@ -290,6 +290,10 @@ CASES: dict[str, Case] = {
         ),
         lambda e: ["--clock", "0.0"],
     ),
+    "generate-clock-negative": Case(
+        lambda e: ["generate", "--model", str(e.bundle), "--board", "pynq-z2", "--out", str(e.out), "--clock", "-1"],
+        lambda e: ["--clock", "-1.0"],
+    ),
     "estimate-clock-infinite": Case(
         lambda e: ["estimate", str(e.tmp / "no_such_project"), "--clock", "inf"], lambda e: ["--clock", "inf"]
     ),
