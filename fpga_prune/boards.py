@@ -250,6 +250,22 @@ def _check_width(path: object, value: object) -> tuple[int, int]:
     return (a, b)
 
 
+def check_clock_ns(value: object, source: object, fld: str | None) -> float:
+    """A clock period in ns (a board's ``clock_period_ns``, ``--clock``): finite, > 0 and < 1000 (1 MHz)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (0 < value < 1000) or math.isnan(value):
+        raise InputError(source, fld, f"must be a positive number of nanoseconds (< 1000), got {value!r}")
+    return float(value)
+
+
+def at_clock(board: Board, clock_ns: float | None) -> Board:
+    """``board`` with the design built at ``clock_ns`` (``--clock``) instead of its own period; None keeps it.
+
+    Why a copy of the board: every clock-dependent rule of the estimator reads ``board.clock_period_ns``,
+    and the board (clock included) is what budgets, step hashes and reports record.
+    """
+    return board if clock_ns is None else replace(board, clock_period_ns=float(clock_ns))
+
+
 def board_from_mapping(doc: object, path: object) -> Board:
     """Validate a parsed board document; ``path`` only names the source in errors."""
     if not isinstance(doc, Mapping):
@@ -264,9 +280,7 @@ def board_from_mapping(doc: object, path: object) -> Board:
     if strs["family"] not in FAMILIES:
         raise _fail(path, "family", f"must be one of {', '.join(FAMILIES)}, got {strs['family']!r}")
     ints = {key: _check_int(path, key, doc[key]) for key in _INT_FIELDS}
-    clock = doc["clock_period_ns"]
-    if isinstance(clock, bool) or not isinstance(clock, (int, float)) or not (0 < clock < 1000) or math.isnan(clock):
-        raise _fail(path, "clock_period_ns", f"must be a positive number of nanoseconds (< 1000), got {clock!r}")
+    clock = check_clock_ns(doc["clock_period_ns"], path, "field clock_period_ns")
     interface, ps, dma_width = _soc_fields(doc, path)
     return Board(
         name=strs["name"],

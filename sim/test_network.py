@@ -100,10 +100,16 @@ class Bench:
         self.done = self._h(p.get("done"))
         self.idle = self._h(p.get("idle"))
         self.cont = self._h(p.get("cont"))
+        self.hold = [self._h(n) for n in p.get("hold_high") or []]  # ap_hs outputs' _ap_ack: always ready
         self.din = self._h(p["input"])
         self.din_vld = self._h(p.get("input_vld"))
         self.active = False  # what the last drive() offered is taken without a handshake (ap_ctrl_none)
-        self.names = list(p["outputs"])
+        # a packed output array (ARRAY_RESHAPE) is one port holding several elements: output k is the
+        # output_widths[k] bits at output_offsets[k] of its port, named <port>[<element>]
+        self.offs = [int(o) for o in p.get("output_offsets") or [0] * len(p["outputs"])]
+        self.names = [
+            f"{n}[{p['outputs'][:k].count(n)}]" if p["outputs"].count(n) > 1 else n for k, n in enumerate(p["outputs"])
+        ]
         self.outs = [self._h(n) for n in p["outputs"]]
         self.out_vlds = [self._h(n) for n in p["output_vlds"]]
         if len(self.outs) != self.n_out:
@@ -140,7 +146,10 @@ class Bench:
             if vh is not self.out_vlds[0] and _uint(vh.value) != 1:
                 raise AssertionError(f"cycle {self.cycle}: output valids disagree")
             val = _uint(h.value)
-            got.append(None if val is None else self._signed(val, self.ows[len(got)], self.osg[len(got)]))
+            k = len(got)
+            if val is not None:
+                val = (val >> self.offs[k]) & ((1 << self.ows[k]) - 1)
+            got.append(None if val is None else self._signed(val, self.ows[k], self.osg[k]))
         return tuple(got)
 
     def taken(self) -> bool:
@@ -153,6 +162,8 @@ class Bench:
         """Present ``bus`` (or nothing).  Without an input valid, "nothing" holds the data stable."""
         if self.cont is not None:
             self.cont.value = 1
+        for h in self.hold:
+            h.value = 1
         if bus is not None:
             self.din.value = bus
         offered = bus is not None and (vld or self.din_vld is None)

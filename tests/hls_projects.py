@@ -118,3 +118,97 @@ def hgq_project(tmp_path: Path) -> Path:
     text = defines.read_text()
     defines.write_text(text[: text.rindex("#endif")] + "typedef ap_fixed<9,4> q_in_t;\n\n#endif\n")
     return prj
+
+
+def as_hls4ml_0x(prj: Path, part: str = "xcku115-flvb2104-2-i", clock: float = 3.33) -> Path:
+    """Rewrite an hls4ml 1.3 io_parallel project the way hls4ml 0.x (0.2-0.4) wrote its firmware.
+
+    No ``defines.h``: sizes as ``#define N_INPUT_1_1`` / ``N_LAYER_<k>`` and every typedef in ``parameters.h``,
+    the configs' ``n_in``/``n_out`` and the top's array sizes spelled with those defines; the top takes two more
+    reference arguments ``unsigned short &const_size_in_1, &const_size_out_1`` and writes the sizes to them;
+    Dense calls are ``nnet::dense_latency``, each layer's output is saved by host-only ``save_layer_output`` (as
+    with ``Trace: True``, which makes the top's output array the first argument of an ``nnet::`` call too); no
+    ``project.tcl``: the part and clock are literals of
+    ``build_prj.tcl`` and the YAML's part key is ``XilinxPart``; the weights are included by the top's source.
+    """
+    import re
+
+    fw = prj / "firmware"
+    top = next(p.stem for p in fw.glob("*.cpp"))
+    typedefs = "\n".join(re.findall(r"^typedef [^;]+;$", (fw / "defines.h").read_text(), re.M))
+    cpp, header = (fw / f"{top}.cpp").read_text(), (fw / f"{top}.h").read_text()
+    sig = re.search(rf"void {top}\(\s*(\w+) (\w+)\[(\d+)\],\s*(\w+) (\w+)\[(\d+)\]\s*\)", cpp)
+    assert sig, "not a one-input, one-output io_parallel top"
+    defines = {"N_INPUT_1_1": int(sig.group(3))}
+    for name, size in re.findall(r"\w+ layer(\d+)_out\[(\d+)\];", cpp) + [
+        (re.sub(r"\D", "", sig.group(5)), sig.group(6))
+    ]:
+        defines.setdefault(f"N_LAYER_{name}", int(size))
+    by_value: dict[int, str] = {}
+    for k, v in defines.items():
+        by_value.setdefault(v, k)
+    out_define = f"N_LAYER_{re.sub(r'[^0-9]', '', sig.group(5))}"
+    array_size = {v: by_value[int(n)] for v, n in re.findall(r"\w+ (layer\d+_out)\[(\d+)\];", cpp)}
+    array_size[sig.group(5)] = out_define
+    new_sig = (
+        f"void {top}(\n    {sig.group(1)} {sig.group(2)}[N_INPUT_1_1],\n"
+        f"    {sig.group(4)} {sig.group(5)}[{out_define}],\n"
+        "    unsigned short &const_size_in_1,\n    unsigned short &const_size_out_1\n)"
+    )
+    cpp = cpp[: sig.start()] + new_sig + cpp[sig.end() :]
+    cpp = cpp.replace(
+        "    #pragma HLS PIPELINE\n",
+        f"    #pragma HLS PIPELINE\n\n    const_size_in_1 = N_INPUT_1_1;\n    const_size_out_1 = {out_define};\n",
+        1,
+    )
+    cpp = re.sub(
+        r"(\w+) (layer\d+_out)\[(\d+)\];", lambda m: f"{m.group(1)} {m.group(2)}[{by_value[int(m.group(3))]}];", cpp
+    )
+    cpp = cpp.replace("nnet::dense<", "nnet::dense_latency<")
+    # Trace: True, as hls4ml 0.5-0.8 wrote it: each layer's output saved by host-only code after the call
+    cpp = re.sub(
+        r"^(    nnet::(?!load_)\w+<\w+, (\w+), \w+>\((\w+), (\w+)[^;]*\); // (\w+)\n)",
+        lambda m: (
+            f"{m.group(1)}#ifndef __SYNTHESIS__\n    nnet::save_layer_output<{m.group(2)}>({m.group(4)}, "
+            f'"{m.group(5)}", {array_size[m.group(4)]});\n#endif\n'
+        ),
+        cpp,
+        flags=re.M,
+    )
+    params = (fw / "parameters.h").read_text()
+    weights = re.findall(r'^#include "weights/\w+\.h"\n', params, re.M)  # 0.x: the top includes the weights
+    for w in weights:
+        params = params.replace(w, "")
+    cpp = cpp.replace(f'#include "{top}.h"\n', f'#include "{top}.h"\n\n' + "".join(weights), 1)
+    (fw / f"{top}.cpp").write_text(cpp)
+    hsig = re.search(rf"void {top}\([^)]*\);", header)
+    assert hsig
+    header = header[: hsig.start()] + new_sig + ";" + header[hsig.end() :]
+    (fw / f"{top}.h").write_text(header.replace('#include "defines.h"', '#include "parameters.h"'))
+    numbers = "\n".join(f"#define {k} {v}" for k, v in defines.items())
+    params = params.replace(
+        "// hls-fpga-machine-learning insert weights",
+        "//hls-fpga-machine-learning insert numbers\n"
+        f"{numbers}\n\n//hls-fpga-machine-learning insert layer-precision\n{typedefs}\n\n"
+        "// hls-fpga-machine-learning insert weights",
+        1,
+    )
+    params = params.replace('#include "defines.h"\n', "")
+    params = re.sub(
+        r"(static const unsigned (?:n_in|n_out) = )(\d+);",
+        lambda m: m.group(1) + by_value.get(int(m.group(2)), m.group(2)) + ";",
+        params,
+    )
+    (fw / "parameters.h").write_text(params)
+    (fw / "defines.h").unlink()
+    (prj / "project.tcl").unlink()
+    (prj / "build_prj.tcl").write_text(
+        f'open_project -reset {top}_prj\nset_top {top}\nadd_files firmware/{top}.cpp -cflags "-std=c++0x"\n'
+        f'open_solution -reset "solution1"\nset_part {{{part}}}\ncreate_clock -period {clock:g} -name default\n'
+        "csynth_design\n"
+    )
+    cfg = (prj / "hls4ml_config.yml").read_text()
+    cfg = re.sub(r"^Part: .*$", f"XilinxPart: {part}", cfg, flags=re.M)
+    cfg = re.sub(r"^ClockPeriod: .*$", "ClockPeriod: 5", cfg, flags=re.M)  # build_prj.tcl's literal wins
+    (prj / "hls4ml_config.yml").write_text(cfg)
+    return prj

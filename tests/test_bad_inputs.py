@@ -272,6 +272,31 @@ CASES: dict[str, Case] = {
         lambda e: ["run", "--data", str(e.real_csv), "--board", "pynq-z2", "--out", str(e.out), "--cap", "ff=7"],
         lambda e: ["ff", "7"],
     ),
+    # --clock is checked before any model, data or project is read
+    "prune-clock-negative": Case(
+        lambda e: (
+            ["prune", "--model", str(e.tmp / "nomodel"), "--board", "pynq-z2", "--out", str(e.out)]
+            + ["--data", str(e.real_csv), "--clock", "-2"]
+        ),
+        lambda e: ["--clock", "-2.0", "positive number of nanoseconds"],
+    ),
+    "run-clock-nan": Case(
+        lambda e: ["run", "--data", str(e.real_csv), "--board", "pynq-z2", "--out", str(e.out), "--clock", "nan"],
+        lambda e: ["--clock", "nan"],
+    ),
+    "sweep-clock-zero": Case(
+        lambda e: (
+            ["sweep", "--data", str(e.real_csv), "--board", "pynq-z2,zcu104", "--out", str(e.out)] + ["--clock", "0"]
+        ),
+        lambda e: ["--clock", "0.0"],
+    ),
+    "generate-clock-negative": Case(
+        lambda e: ["generate", "--model", str(e.bundle), "--board", "pynq-z2", "--out", str(e.out), "--clock", "-1"],
+        lambda e: ["--clock", "-1.0"],
+    ),
+    "estimate-clock-infinite": Case(
+        lambda e: ["estimate", str(e.tmp / "no_such_project"), "--clock", "inf"], lambda e: ["--clock", "inf"]
+    ),
     # ------------------------------------------------------------------ models
     "model-missing-dir": Case(
         lambda e: [

@@ -93,6 +93,40 @@ def test_run_options_become_a_typed_config_without_argparse_in_the_library(bybit
     assert proc.stdout.strip() == "False"
 
 
+def test_run_and_sweep_clock_builds_every_board_at_that_period(bybit_csv, tmp_path):
+    from fpga_prune.cli.run_options import config_from_args
+    from fpga_prune.flow.grid import make_grid
+    from fpga_prune.flow.run import layouts
+    from fpga_prune.flow.sweep import expand
+
+    common = ["--data", str(bybit_csv), "--out", str(tmp_path / "r")]
+    plain = config_from_args(cli.build_parser(only="run").parse_args(["run", "--board", "pynq-z2", *common]))
+    args = cli.build_parser(only="run").parse_args(["run", "--board", "pynq-z2", *common, "--clock", "3.33"])
+    cfg = config_from_args(args)
+    assert cfg.clock_ns == 3.33 and plain.clock_ns is None
+    assert layouts(plain)[0].board.clock_period_ns == 10.0  # pynq-z2's own
+    assert layouts(cfg)[0].board.clock_period_ns == 3.33 and layouts(cfg)[0].board.name == "pynq-z2"
+    assert cfg.settings()["clock_ns"] == 3.33 and "clock_ns" not in plain.settings()
+    # a sweep's points keep the clock: each board of the grid at 3.33 ns
+    sargs = cli.build_parser(only="sweep").parse_args(["sweep", *common, "--clock", "3.33"])
+    base = config_from_args(sargs)
+    points = expand(make_grid({"board": ["pynq-z2", "zcu104"]}, "--board"), base, tmp_path / "s")
+    assert [layouts(p.cfg)[0].board.clock_period_ns for p in points] == [3.33, 3.33]
+
+
+@pytest.mark.slow
+def test_prune_clock_prices_and_records_the_design_at_that_period(trained_model, bybit_csv, tmp_path):
+    import json
+
+    out = tmp_path / "p"
+    argv = ["prune", "--model", str(trained_model), "--board", "pynq-z2", "--data", str(bybit_csv)]
+    assert cli.main([*argv, "--out", str(out), "--clock", "4", "--quiet"]) == 0
+    budget = json.loads((out / "budget.json").read_text())
+    assert budget["clock_period_ns"] == 4.0  # pynq-z2's own is 10 ns
+    assert budget["latency_ns"] == budget["latency_cycles"] * 4.0
+    assert json.loads((out / "hls_config.json").read_text())["clock_period_ns"] == 4.0  # what generate builds at
+
+
 def test_candle_source_errors_name_the_option(tmp_path):
     from fpga_prune.data import CandleSource
     from fpga_prune.errors import InputError

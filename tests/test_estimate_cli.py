@@ -99,6 +99,14 @@ def test_estimate_model_directory(trained_model, capsys):
     est = json.loads(out)
     assert est["board"] == "pynq-z2" and est["fits"] in (True, False)
     assert est["layers"][0]["kind"] == "dense" and est["totals"]["dsp"] >= 0
+    # --clock: the board's 10 ns replaced; the clock-dependent rules (pipeline depth, registers) follow it
+    code, out, err = _run(capsys, "estimate", str(trained_model), "--board", "pynq-z2", "--json", "--clock", "2")
+    assert code == 0, err
+    fast = json.loads(out)
+    assert fast["clock_period_ns"] == 2.0 and est["clock_period_ns"] == 10.0
+    assert fast["latency_ns"] == fast["latency_cycles"] * 2.0
+    assert fast["latency_cycles"] > est["latency_cycles"] and fast["totals"]["ff"] > est["totals"]["ff"]
+    assert fast["totals"]["dsp"] == est["totals"]["dsp"]
 
 
 @calibration

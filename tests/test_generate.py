@@ -226,6 +226,15 @@ def test_wrong_data_file_exits_2(dense_dir, tmp_path, capsys, bybit_csv):
     assert not out.exists()
 
 
+def test_generate_clock_builds_the_project_at_that_period(dense_dir, tmp_path, capsys):
+    out = tmp_path / "c"
+    argv = ["generate", "--model", str(dense_dir), "--board", "pynq-z2", "--out", str(out)]
+    rc = main([*argv, "--vectors", "10", "--stress", "0", "--no-check", "--clock", "4"])
+    text = capsys.readouterr().out
+    assert rc == 0 and "(xc7z020clg400-1, 4.0 ns)" in text  # pynq-z2's own period is 10 ns
+    assert "set clock_period 4.0" in (out / "project.tcl").read_text()
+
+
 def test_synth_without_vitis_says_skipped(dense_dir, bybit_csv, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv(
         "PATH",

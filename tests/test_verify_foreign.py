@@ -333,3 +333,22 @@ def test_layer_taps_and_the_per_layer_comparison():
     }
     rows = layer_disagreement(csim, names, model, layers)
     assert [(r["layer"], r["disagreeing_vectors"], r["first_vector"]) for r in rows] == [("r1", 0, None), ("lin", 1, 1)]
+
+
+@pytest.mark.slow
+def test_a_namespaced_project_is_simulated_inside_its_namespace(tmp_path):
+    """hls4ml >= 1.0's WriterConfig Namespace puts the top, its types and weights in a C++ namespace."""
+    from fpga_prune.hls.adapter import convert
+    from fpga_prune.hls.project import top_signature
+    from fpga_prune.hls.settings import HlsSettings
+
+    hm = convert(tau_model(), HlsSettings(default_precision="ap_fixed<12,4>"), tmp_path / "ns")
+    hm.config.writer_config["Namespace"] = "hls4ml_tau"
+    hm.write()
+    assert "namespace hls4ml_tau {" in (tmp_path / "ns" / "firmware" / "myproject.h").read_text()
+    assert top_signature(tmp_path / "ns").namespace == "hls4ml_tau"
+    r = _cli("verify", str(tmp_path / "ns"), "--vectors", "300", "--json")
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    checks = {c["name"]: c for c in json.loads(r.stdout)["checks"]}
+    assert checks["hls4ml_csim"]["vectors"] == 300
+    assert checks["bit_accurate_model"]["modelled"] and checks["bit_accurate_model"]["mismatches"] == 0

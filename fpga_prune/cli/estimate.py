@@ -4,7 +4,7 @@ DIR is either a model directory written by ``fpga-prune prune``/``train`` (the
 network is rebuilt from the Keras model and ``hls_config.json``) or an hls4ml
 output directory (read from its firmware by ``fpga_prune.hls.project``; no
 Keras model needed).  The part, clock and clock uncertainty come from the
-project unless ``--board``/``--part`` say otherwise.
+project unless ``--board``/``--part``/``--clock`` say otherwise.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ _COLUMNS = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from fpga_prune.cli.prune import add_clock_argument  # noqa: PLC0415
     from fpga_prune.estimate.tools import DEFAULT_HLS_TOOL, HLS_TOOLS  # noqa: PLC0415
 
     parser.add_argument("dir", type=Path, help="pruned model directory or hls4ml project directory")
@@ -42,15 +43,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--confidence", type=float, default=0.9, help="two-sided confidence of the bands (0.9)")
     parser.add_argument("--calibration", type=Path, metavar="FILE", help="constants fitted by `fpga-prune calibrate`")
+    add_clock_argument(parser, "the project's, else the board's")
 
 
 def _load(args: argparse.Namespace):
     """(network, board, options, source description) for DIR."""
-    from fpga_prune.boards import board_for_part, load_board  # noqa: PLC0415
+    from fpga_prune.boards import at_clock, board_for_part, load_board  # noqa: PLC0415
+    from fpga_prune.cli.prune import clock_from_args  # noqa: PLC0415
     from fpga_prune.estimate.bands import Calibration  # noqa: PLC0415
     from fpga_prune.estimate.core import EstimateOptions  # noqa: PLC0415
 
     d: Path = args.dir
+    given_clock = clock_from_args(args)
     cal = Calibration.read(args.calibration) if args.calibration else None
     if not d.is_dir():
         raise InputError(d, None, "not a directory")
@@ -58,8 +62,8 @@ def _load(args: argparse.Namespace):
         from fpga_prune.hls.project import read_project  # noqa: PLC0415
 
         prj = read_project(d)
-        opts = prj.estimate_options(args.hls_tool, confidence=args.confidence, calibration=cal)
-        clock = prj.clock_period_ns
+        clock = given_clock or prj.clock_period_ns
+        opts = prj.estimate_options(args.hls_tool, clock_ns=clock, confidence=args.confidence, calibration=cal)
         if args.board:
             board = load_board(args.board)
         else:
@@ -67,11 +71,7 @@ def _load(args: argparse.Namespace):
             if not part:
                 raise InputError(d, "part", "the project names no FPGA part; give --part or --board")
             board = board_for_part(part, clock)
-        if clock and board.clock_period_ns != clock:
-            from dataclasses import replace  # noqa: PLC0415
-
-            board = replace(board, clock_period_ns=clock)
-        return prj.network, board, opts, f"hls4ml project ({prj.source})"
+        return prj.network, at_clock(board, clock), opts, f"hls4ml project ({prj.source})"
     from fpga_prune.flow.bundles import check_model_dir, load_pruned  # noqa: PLC0415
     from fpga_prune.hls.adapter import network_from_keras  # noqa: PLC0415
 
@@ -88,7 +88,7 @@ def _load(args: argparse.Namespace):
         board = load_board(str(pruned.budget["board"]))
     else:
         board = board_for_part(pruned.settings.part, pruned.settings.clock_period_ns)
-    return network_from_keras(pruned.bundle.model, pruned.settings), board, opts, "pruned model"
+    return network_from_keras(pruned.bundle.model, pruned.settings), at_clock(board, given_clock), opts, "pruned model"
 
 
 def _cell(value: int, band: tuple[int, int] | None) -> str:

@@ -16,6 +16,7 @@ HELP = "write the Vitis HLS project, RTL and test vectors for a pruned model"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from fpga_prune.cli.prune import add_clock_argument  # noqa: PLC0415
     from fpga_prune.flow.generate import DEFAULT_STRESS, DEFAULT_VECTORS  # noqa: PLC0415
 
     parser.add_argument(
@@ -65,6 +66,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_interface_argument(parser)
     parser.add_argument("--seed", type=int, default=0, help="seed of the stress vectors (default 0)")
     parser.add_argument("--max-listed", type=int, default=10, help="mismatches listed on failure (default 10)")
+    add_clock_argument(parser, "the board's; give prune's --clock again")
 
 
 def add_interface_argument(parser: argparse._ActionsContainer) -> None:
@@ -82,8 +84,9 @@ def add_interface_argument(parser: argparse._ActionsContainer) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from fpga_prune.boards import load_board  # noqa: PLC0415
+    from fpga_prune.boards import at_clock, load_board  # noqa: PLC0415
     from fpga_prune.cli.app import emit  # noqa: PLC0415
+    from fpga_prune.cli.prune import clock_from_args  # noqa: PLC0415
     from fpga_prune.errors import CheckFailed  # noqa: PLC0415
     from fpga_prune.flow.bundles import check_model_dir  # noqa: PLC0415
     from fpga_prune.flow.generate import GenerateOptions, generate  # noqa: PLC0415
@@ -104,8 +107,10 @@ def run(args: argparse.Namespace) -> int:
         max_listed=args.max_listed,
         interface=args.interface,
     )
+    clock = clock_from_args(args)
     check_model_dir(args.model)  # a bad model directory is reported before a bad board, as before
-    res = generate(args.model, load_board(args.board), args.out, data=args.data, options=opts, progress=say)
+    board = at_clock(load_board(args.board), clock)
+    res = generate(args.model, board, args.out, data=args.data, options=opts, progress=say)
     failure = res.failure()
     if failure is not None:
         if getattr(args, "json", False):

@@ -129,6 +129,27 @@ def add_fit_arguments(parser: argparse.ArgumentParser, *, axes: bool = True) -> 
         metavar="FILE",
         help="estimator corrections and bands fitted by `fpga-prune calibrate` on your own reports",
     )
+    add_clock_argument(parser, "the board's")
+
+
+def add_clock_argument(parser: argparse.ArgumentParser, default_from: str) -> None:
+    """``--clock NS`` (``prune``, ``run``, ``sweep``, ``estimate``): the period the design is built at."""
+    parser.add_argument(
+        "--clock",
+        type=float,
+        default=None,
+        metavar="NS",
+        help=f"clock period in ns the design is built at (default: {default_from}); every clock-dependent "
+        "estimate (latency in ns, pipelining) uses it and the outputs record it",
+    )
+
+
+def clock_from_args(args: argparse.Namespace) -> float | None:
+    """``--clock`` checked (finite, > 0) before any long work; None when not given."""
+    from fpga_prune.boards import check_clock_ns  # noqa: PLC0415
+
+    value = getattr(args, "clock", None)
+    return None if value is None else check_clock_ns(value, "--clock", None)
 
 
 def _confidence(text: str) -> float | None:
@@ -160,7 +181,7 @@ def fit_config_from_args(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
-    from fpga_prune.boards import load_board, parse_caps  # noqa: PLC0415
+    from fpga_prune.boards import at_clock, load_board, parse_caps  # noqa: PLC0415
     from fpga_prune.cli.app import emit  # noqa: PLC0415
     from fpga_prune.cli.candle_options import source_from_args  # noqa: PLC0415
     from fpga_prune.data import load_source, recorded_source  # noqa: PLC0415
@@ -169,8 +190,9 @@ def run(args: argparse.Namespace) -> int:
     from fpga_prune.model.load import load_any  # noqa: PLC0415
     from fpga_prune.outdir import check_out_dir  # noqa: PLC0415
 
+    clock = clock_from_args(args)
     check_out_dir(args.out)
-    board = load_board(args.board)
+    board = at_clock(load_board(args.board), clock)
     caps = parse_caps(args.cap)
     cfg = fit_config_from_args(args)
     if args.data is None and not args.symbol:  # the candles the bundle records (checked by sha256)

@@ -149,12 +149,13 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
     the grid names them."""
     from fpga_prune.boards import board_names, load_board, parse_caps  # noqa: PLC0415
     from fpga_prune.cli.candle_options import source_from_args  # noqa: PLC0415
-    from fpga_prune.cli.prune import fit_config_from_args  # noqa: PLC0415
+    from fpga_prune.cli.prune import clock_from_args, fit_config_from_args  # noqa: PLC0415
     from fpga_prune.cli.train import configs_from_args  # noqa: PLC0415
     from fpga_prune.errors import InputError  # noqa: PLC0415
     from fpga_prune.flow.generate import GenerateOptions  # noqa: PLC0415
     from fpga_prune.verify.checks import parse_sims  # noqa: PLC0415
 
+    clock = clock_from_args(args)
     refs = () if args.board is None else tuple(board_names()) if args.board == "all" else (str(args.board),)
     boards = tuple(load_board(r) for r in refs)
     spec, model_cfg = configs_from_args(args)
@@ -204,6 +205,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         until=args.until,
         force=force,
         model_path=args.model,
+        clock_ns=clock,
     )
 
 

@@ -65,6 +65,7 @@ class RunConfig:
     until: str = "verify"
     force: bool | frozenset[str] = False
     model_path: Path | None = None  # run --model: use this model instead of training one
+    clock_ns: float | None = None  # run --clock: every board built at this period instead of its own
 
     def wants(self, step: str) -> bool:
         return STEPS.index(step) <= STEPS.index(self.until)
@@ -84,7 +85,7 @@ class RunConfig:
             "vectors": self.generate.vectors,
             "stress": self.generate.stress,
             "sims": list(self.sims),
-        }
+        } | ({"clock_ns": self.clock_ns} if self.clock_ns is not None else {})
 
 
 # ----------------------------------------------------------------------------- layout
@@ -109,9 +110,13 @@ class BoardLayout:
 
 
 def layouts(cfg: RunConfig) -> list[BoardLayout]:
+    """One layout per board, each board at the run's ``--clock`` when one is given."""
+    from fpga_prune.boards import at_clock  # noqa: PLC0415
+
+    boards = [at_clock(b, cfg.clock_ns) for b in cfg.boards]
     if not cfg.all_boards:
-        return [BoardLayout(cfg.boards[0], "", "")]
-    return [BoardLayout(b, f"boards/{b.name}/", f"[{b.name}]") for b in cfg.boards]
+        return [BoardLayout(boards[0], "", "")]
+    return [BoardLayout(b, f"boards/{b.name}/", f"[{b.name}]") for b in boards]
 
 
 def _cleaned_name(src: CandleSource) -> str:

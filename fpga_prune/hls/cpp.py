@@ -54,14 +54,53 @@ def strip_comments(text: str) -> str:
     return re.sub(r"/\*.*?\*/", "", text, flags=re.S)
 
 
+#: blocks of a top function that only the C simulation compiles: hls4ml's weight loading and, with
+#: ``Trace: True``, ``nnet::save_layer_output(layerN_out, ...)`` after each layer (0.5-0.8 under
+#: ``#ifndef __SYNTHESIS__``, 1.x also under ``#ifdef __HLS4ML_LOAD_TXT_WEIGHTS__``)
+_HOST_ONLY = re.compile(r"#\s*if(?:ndef\s+__SYNTHESIS__|def\s+__HLS4ML_LOAD_TXT_WEIGHTS__)\b.*?#\s*endif", re.S)
+
+
+def synthesized(text: str) -> str:
+    """A top function's source without its host-only blocks: what synthesis sees (the layer calls)."""
+    return _HOST_ONLY.sub("", text)
+
+
+def weight_arguments(top_text: str, names: list[str]) -> list[str]:
+    """Which of the top function's argument ``names`` its layer calls take as weights.
+
+    Why: some hand-made hls4ml 0.x tops pass ``model_default_t w2[216]`` in as arguments (to load weights
+    at run time); such an array is neither the network's input nor an output.  Weights are the arguments
+    after (input, output) of a call with weight and bias (``dense(x, y, w, b)``, ``normalize(x, y, s, b)``);
+    a merge's third argument (``add(a, b, y)``) is its output.
+    """
+    used: set[str] = set()
+    for m in re.finditer(r"nnet::\w+\s*<[^;]*?>\s*\(([^;]*?)\)\s*;", synthesized(top_text)):
+        args = [a.strip() for a in split_args(m.group(1))]
+        if len(args) >= 4:
+            used.update(args[2:])
+    return [n for n in names if n in used]
+
+
 def read_typedefs(text: str) -> dict[str, str]:
     """``typedef SPELLING name;`` -> {name: spelling}."""
     return {m.group(2): m.group(1).strip() for m in re.finditer(r"typedef\s+([^;]+?)\s+(\w+)\s*;", text)}
 
 
 def read_defines(text: str) -> dict[str, str]:
-    """``#define NAME VALUE`` -> {name: value}."""
-    return {m.group(1): m.group(2).strip() for m in re.finditer(r"^\s*#define\s+(\w+)\s+(\S+)", text, re.M)}
+    """``#define NAME VALUE`` and ``[inline] constexpr int NAME = VALUE;`` (hls4ml 1.x namespaces) -> {name: value}."""
+    # the rest of the line without a // comment (N_A * N_B); a define without a value (an include guard) has none
+    out = {
+        m.group(1): re.sub(r"//.*", "", m.group(2)).strip()
+        for m in re.finditer(r"^[ \t]*#[ \t]*define[ \t]+(\w+)[ \t]+([^\n]+)", text, re.M)
+    }
+    for m in re.finditer(
+        r"^[ \t]*(?:inline\s+)?constexpr\s+(?:unsigned\s+|signed\s+)?(?:int|long|size_t|unsigned)?\s*"
+        r"(\w+)\s*=\s*([^;]+);",
+        text,
+        re.M,
+    ):
+        out.setdefault(m.group(1), m.group(2).strip())
+    return out
 
 
 class TypeTable:
@@ -87,6 +126,47 @@ class TypeTable:
             raise InputError(
                 self.source, where or name, f"type {spelling!r} is not an ap_fixed/ap_int type this tool models"
             ) from None
+
+
+@dataclass(frozen=True)
+class Symbols:
+    """The typedefs and integer defines of a firmware directory, wherever the hls4ml version put them.
+
+    Later hls4ml writes sizes and typedefs in ``defines.h``; early 0.x wrote both in
+    ``parameters.h`` (no ``defines.h``), 1.x with a namespace as ``constexpr`` integers, and
+    the top's header or a user's own header may hold more.  Every top-level ``*.h`` of
+    ``firmware/`` is read; ``parameters.h`` wins over ``defines.h`` wins over the others.
+    """
+
+    types: TypeTable
+    defines: dict[str, str]
+    source: Path  # the file a missing type or size is reported against
+
+    def size(self, value: str, where: str, source: Path | None = None) -> int:
+        """``value`` as an integer (literal, define or product), else a one-line InputError."""
+        try:
+            return define_int(value, self.defines)
+        except ValueError:
+            raise InputError(
+                source or self.source,
+                where,
+                f"{value!r} is not an integer, nor a #define/constexpr of one found in the firmware's headers",
+            ) from None
+
+
+def read_symbols(fw: Path) -> Symbols:
+    """The :class:`Symbols` of ``fw`` (the project's ``firmware/``)."""
+    canonical = [fw / "defines.h", fw / "parameters.h"]
+    others = [f for f in sorted(fw.glob("*.h")) if f not in canonical]
+    typedefs: dict[str, str] = {}
+    defines: dict[str, str] = {}
+    for f in others + canonical:
+        if f.is_file():
+            text = strip_comments(f.read_text(errors="replace"))
+            typedefs.update(read_typedefs(text))
+            defines.update(read_defines(text))
+    source = next((f for f in canonical if f.is_file()), fw / "parameters.h")
+    return Symbols(TypeTable(typedefs, source), defines, source)
 
 
 def define_int(value: str, defines: dict[str, str]) -> int:

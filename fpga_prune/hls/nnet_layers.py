@@ -31,14 +31,13 @@ from fpga_prune.arith.tables import sigmoid_layer, softmax_layer
 from fpga_prune.errors import InputError
 from fpga_prune.hls.cpp import (
     ConfigStruct,
-    TypeTable,
-    define_int,
     read_configs,
-    read_defines,
-    read_typedefs,
+    read_symbols,
     read_weights,
     split_args,
     strip_comments,
+    synthesized,
+    weight_arguments,
 )
 from fpga_prune.hls.graph_rules import HLS4ML_TABLE_TYPE
 
@@ -110,6 +109,13 @@ def normalize_layer(
     )
 
 
+def _number(text: str, source: Path, where: str) -> float:
+    try:
+        return float(text.strip().rstrip("fF"))
+    except ValueError:
+        raise InputError(source, where, f"{text!r} is not a number") from None
+
+
 # ----------------------------------------------------------------------------- the top function's calls
 _MASK_LINE = re.compile(r"out\[(\d+)\]\s*=\s*(?:(ap_u?fixed<[^>]*>)\s*\(\s*inp\[(\d+)\]\s*\)|0)\s*;")
 
@@ -153,20 +159,21 @@ def _mask_sources(fw: Path) -> list[tuple[Path, str]]:
 def network_from_firmware(fw: Path, top: Path, version: str | None = None) -> FixedNetwork:
     """The chain of ``nnet::`` calls in ``top`` (the top function's source in ``fw``) as IR layers.
 
-    Types come from the typedefs of ``defines.h``/``parameters.h``, each call's config
+    Types and sizes come from the firmware's headers (``cpp.read_symbols``: ``defines.h``,
+    or ``parameters.h`` in hls4ml 0.x layouts), each call's config
     from its ``struct configN`` and its weights from ``fw/weights``; ``version`` (hls4ml's,
     when the caller knows it) only words the error of a call that is not modelled.
     """
     made_by = f"hls4ml {version}" if version else "the project does not record its hls4ml version"
     params_h = fw / "parameters.h"
-    defines_h = fw / "defines.h"
     ptext = strip_comments(params_h.read_text(errors="replace")) if params_h.is_file() else ""
-    dtext = strip_comments(defines_h.read_text(errors="replace")) if defines_h.is_file() else ""
     ttext = top.read_text(errors="replace")
-    typedefs = {**read_typedefs(dtext), **{k: v for k, v in read_typedefs(ptext).items()}}
-    types = TypeTable(typedefs, defines_h)
-    defines = read_defines(dtext)
+    symbols = read_symbols(fw)
+    types = symbols.types
     configs = read_configs(ptext)
+
+    def size(value: str, where: str, source: Path = params_h) -> int:
+        return symbols.size(value, where, source)
 
     sig = re.search(r"void\s+(\w+)\s*\(([^)]*)\)\s*\{", ttext)
     if not sig:
@@ -174,12 +181,19 @@ def network_from_firmware(fw: Path, top: Path, version: str | None = None) -> Fi
     arrays = [(t, v, n.strip()) for t, v, n in re.findall(r"(\w+)\s+(\w+)\s*\[([^\]]+)\]", sig.group(2))]
     if len(arrays) < 2:
         raise InputError(top, sig.group(1), "expected input and output arrays in the top function's arguments")
+    weights = weight_arguments(ttext, [name for _t, name, _n in arrays])
+    if weights:
+        raise InputError(
+            top,
+            f"{sig.group(1)} arguments {', '.join(weights)}",
+            "weights passed into the top function are not supported (only weights built into the firmware)",
+        )
     in_tname, in_var, in_size = arrays[0]
     input_type = types.resolve(in_tname, where=f"{sig.group(1)} input type")
-    n_inputs = define_int(in_size, defines)
+    n_inputs = size(in_size, f"{sig.group(1)} argument {in_var}", top)
 
     body = ttext[sig.end() :]
-    body = re.sub(r"#ifndef\s+__SYNTHESIS__.*?#endif", "", body, flags=re.S)
+    body = synthesized(body)
     # hls4ml writes a Flatten/Reshape as a reference to the same array: auto& layer2_out = x;
     aliases = dict(re.findall(r"auto\s*&\s*(\w+)\s*=\s*(\w+)\s*;", body))
 
@@ -210,11 +224,15 @@ def network_from_firmware(fw: Path, top: Path, version: str | None = None) -> Fi
         func, targs, cargs, comment = m.group(1), split_args(m.group(2)), split_args(m.group(3)), m.group(4)
         cfg = configs.get(targs[-1]) if targs else None
         lname = comment or (cfg.layer if cfg else func)
-        if func == "normalize" and cfg is not None and len(cargs) >= 4:
-            n = define_int(cfg.values.get("n_in", str(width)), defines)
+        if func == "normalize" and (cfg is None or len(cargs) < 4 or len(targs) < 3):
+            raise InputError(
+                top, f"layer {lname}", "not an nnet::normalize<in_t, out_t, config>(in, out, scale, bias) call"
+            )
+        if func == "normalize":
+            n = size(cfg.values.get("n_in", str(width)), f"{cfg.name}.n_in")
             if n != width:
                 raise InputError(params_h, f"{cfg.name}.n_in", f"{n}, but the previous layer gives {width}")
-            n_filt = define_int(cfg.values.get("n_filt", "-1"), defines)
+            n_filt = size(cfg.values.get("n_filt", "-1"), f"{cfg.name}.n_filt")
             n_sb = n_filt if n_filt > 0 else n
             s_t = types.resolve(cfg.types.get("scale_t", ""), where=f"layer {lname} scale_t")
             b_t = types.resolve(cfg.types.get("bias_t", ""), where=f"layer {lname} bias_t")
@@ -266,7 +284,10 @@ def network_from_firmware(fw: Path, top: Path, version: str | None = None) -> Fi
             return default
 
         if func in DENSE_FUNCS:
-            n_in, n_out = define_int(vals["n_in"], defines), define_int(vals["n_out"], defines)
+            missing = [k for k in ("n_in", "n_out") if k not in vals]
+            if missing:
+                raise InputError(params_h, f"{cfg.name}.{missing[0]}", "missing from the dense config struct")
+            n_in, n_out = size(vals["n_in"], f"{cfg.name}.n_in"), size(vals["n_out"], f"{cfg.name}.n_out")
             if n_in != width:
                 raise InputError(params_h, f"{cfg.name}.n_in", f"{n_in}, but the previous layer gives {width}")
             strategy = vals.get("strategy", "nnet::latency").split("::")[-1]
@@ -288,7 +309,7 @@ def network_from_firmware(fw: Path, top: Path, version: str | None = None) -> Fi
                     weights=np.ascontiguousarray(w),
                     biases=read_weights(fw / "weights", cargs[3], b_t, n_out),
                     strategy=strategy,
-                    reuse_factor=define_int(vals.get("reuse_factor", "1"), defines),
+                    reuse_factor=size(vals.get("reuse_factor", "1"), f"{cfg.name}.reuse_factor"),
                 )
             )
             width = n_out
@@ -298,7 +319,10 @@ def network_from_firmware(fw: Path, top: Path, version: str | None = None) -> Fi
                 # hls4ml < 1.0: max subtracted in a copy of the input type, un-negated exp table (issue #10).
                 # Recorded under its own name so the bit-accurate model refuses it instead of guessing.
                 impl = STABLE_PRE_1_0
-            if int(vals.get("n_inner", "1")) != 1 or int(vals.get("n_outer", "1")) != 1:
+            if (
+                size(vals.get("n_inner", "1"), f"{cfg.name}.n_inner") != 1
+                or size(vals.get("n_outer", "1"), f"{cfg.name}.n_outer") != 1
+            ):
                 raise InputError(params_h, f"{cfg.name}", "multi-dimensional softmax is not modelled")
             sm_types = {k: t(k) for k in ("exp_table_t", "inv_table_t") if k in cfg.types or impl != "legacy"}
             sm_types["accum_t"] = t("accum_t", sm_types.get("exp_table_t", HLS4ML_TABLE_TYPE))
@@ -314,9 +338,9 @@ def network_from_firmware(fw: Path, top: Path, version: str | None = None) -> Fi
                     out_t,
                     width,
                     impl,
-                    define_int(vals.get("exp_table_size", vals.get("table_size", "1024")), defines),
-                    define_int(vals.get("inv_table_size", vals.get("table_size", "1024")), defines),
-                    float(vals.get("exp_scale", "1.0").rstrip("f")),
+                    size(vals.get("exp_table_size", vals.get("table_size", "1024")), f"{cfg.name}.exp_table_size"),
+                    size(vals.get("inv_table_size", vals.get("table_size", "1024")), f"{cfg.name}.inv_table_size"),
+                    _number(vals.get("exp_scale", "1.0"), params_h, f"{cfg.name}.exp_scale"),
                     sm_types,
                 )
             )
@@ -327,22 +351,22 @@ def network_from_firmware(fw: Path, top: Path, version: str | None = None) -> Fi
                     cur_t,
                     out_t,
                     width,
-                    define_int(vals.get("table_size", "1024"), defines),
+                    size(vals.get("table_size", "1024"), f"{cfg.name}.table_size"),
                     t("table_t", HLS4ML_TABLE_TYPE),
                 )
             )
         elif func == "unary_lut":  # HGQ's UnaryLUT: res[i] = table[raw bits of data[i]]
-            size = define_int(vals.get("table_size", "0"), defines)
-            if size != 1 << cur_t.width:
+            n_table = size(vals.get("table_size", "0"), f"{cfg.name}.table_size")
+            if n_table != 1 << cur_t.width:
                 raise InputError(
                     params_h,
                     f"{cfg.name}.table_size",
-                    f"{size}, but {cur_t} indexes {1 << cur_t.width} entries (one per raw input value)",
+                    f"{n_table}, but {cur_t} indexes {1 << cur_t.width} entries (one per raw input value)",
                 )
             if len(cargs) < 3:
                 raise InputError(top, f"layer {lname}", "unary_lut call without its table array")
             tab_t = t("table_t", HLS4ML_TABLE_TYPE)
-            table = read_weights(fw / "weights", cargs[2], tab_t, size)
+            table = read_weights(fw / "weights", cargs[2], tab_t, n_table)
             layers.append(
                 ActivationLayer(
                     name=lname,
@@ -352,7 +376,7 @@ def network_from_firmware(fw: Path, top: Path, version: str | None = None) -> Fi
                     n=width,
                     tables={"table": table},
                     table_types={"table": tab_t},
-                    table_size=size,
+                    table_size=n_table,
                 )
             )
         else:

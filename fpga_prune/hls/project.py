@@ -39,14 +39,13 @@ from fpga_prune.errors import InputError
 from fpga_prune.estimate.context import EstimateOptions
 from fpga_prune.estimate.tools import DEFAULT_HLS_TOOL, parse_uncertainty
 from fpga_prune.hls.cpp import (
-    TypeTable,
-    define_int,
-    read_defines,
-    read_typedefs,
+    read_symbols,
     read_weights,
     read_yaml,
     split_args,
     strip_comments,
+    synthesized,
+    weight_arguments,
 )
 from fpga_prune.hls.graph_rules import HLS4ML_TABLE_TYPE
 from fpga_prune.hls.nnet_layers import ACTIVATION_FUNCS, network_from_firmware, normalize_layer, softmax_activation
@@ -72,10 +71,14 @@ class HlsProject:
     mul_impl: str | None
     source: str  # "firmware" or "design.json"
 
-    def estimate_options(self, hls_tool: str | None = None, **kw: Any) -> EstimateOptions:
-        """The estimator's options as the project records them: its tool, multiplier binding and uncertainty."""
+    def estimate_options(
+        self, hls_tool: str | None = None, clock_ns: float | None = None, **kw: Any
+    ) -> EstimateOptions:
+        """The estimator's options as the project records them: its tool, multiplier binding and uncertainty.
+
+        ``clock_ns`` (``--clock``) is the period an uncertainty given in ns is a fraction of."""
         tool = hls_tool or self.hls_tool or DEFAULT_HLS_TOOL
-        unc = parse_uncertainty(self.clock_uncertainty, self.clock_period_ns or 5.0)
+        unc = parse_uncertainty(self.clock_uncertainty, clock_ns or self.clock_period_ns or 5.0)
         return EstimateOptions(hls_tool=tool, mul_impl=self.mul_impl, clock_uncertainty=unc, **kw)
 
 
@@ -109,7 +112,7 @@ class TopSignature:
 
     ``scalar_types`` are the reference arguments of old hls4ml tops
     (``unsigned short &const_size_in_1``); ``args`` is every argument's name
-    in call order.
+    in call order; ``namespace`` the C++ namespace around the prototype, if any.
     """
 
     top: str
@@ -118,6 +121,7 @@ class TopSignature:
     outputs: tuple[TopArray, ...]
     args: tuple[str, ...]  # every argument's name in order
     scalar_types: tuple[tuple[str, str], ...]  # (name, C type) of non-array arguments
+    namespace: str | None = None  # hls4ml >= 1.0 WriterConfig Namespace: the top and its types live in it
 
     @property
     def n_outputs(self) -> int:
@@ -137,20 +141,15 @@ def top_signature(path: str | Path, top: str | None = None) -> TopSignature:
     m = re.search(rf"void\s+{re.escape(name)}\s*\(([^)]*)\)\s*;", text)
     if not m:
         raise InputError(header, name, "no prototype of the top function")
-    dtext = "".join(
-        strip_comments(f.read_text(errors="replace")) for f in (fw / "defines.h", fw / "parameters.h") if f.is_file()
-    )
-    types, defines = TypeTable(read_typedefs(dtext), fw / "defines.h"), read_defines(dtext)
+    symbols = read_symbols(fw)
+    types = symbols.types
     arrays: list[TopArray] = []
     args: list[str] = []
     scalars: list[tuple[str, str]] = []
     for arg in split_args(" ".join(m.group(1).split())):
         a = re.fullmatch(r"(?:const\s+)?([\w:<>, ]+?)\s+(\w+)\s*\[\s*([^\]]+)\]", arg)
         if a:
-            try:
-                size = define_int(a.group(3), defines)
-            except ValueError:
-                raise InputError(header, f"{name} argument {a.group(2)}", f"size {a.group(3)!r} unknown") from None
+            size = symbols.size(a.group(3), f"{name} argument {a.group(2)}", header)
             arrays.append(
                 TopArray(
                     a.group(2),
@@ -173,11 +172,16 @@ def top_signature(path: str | Path, top: str | None = None) -> TopSignature:
         scalars.append((sc.group(2), sc.group(1).strip()))
         args.append(sc.group(2))
     cpp = fw / f"{name}.cpp"
-    read = (
-        set(re.findall(r"nnet::\w+\s*<[^;]*?>\s*\(\s*(\w+)", cpp.read_text(errors="replace")))
-        if cpp.is_file()
-        else set()
-    )
+    ctext = cpp.read_text(errors="replace") if cpp.is_file() else ""
+    weights = weight_arguments(ctext, [a.name for a in arrays])
+    if weights:
+        raise InputError(
+            header,
+            f"{name} arguments {', '.join(weights)}",
+            "weights passed into the top function are not supported (only weights built into the firmware)",
+        )
+    # the arrays the layer calls read (host-only weight loading and Trace's save_layer_output do not count)
+    read = set(re.findall(r"nnet::\w+\s*<[^;]*?>\s*\(\s*(\w+)", synthesized(ctext)))
     inputs = [a for a in arrays if a.name in read] or arrays[:1]
     outputs = tuple(a for a in arrays if a not in inputs)
     if len(inputs) != 1 or not outputs:
@@ -187,7 +191,16 @@ def top_signature(path: str | Path, top: str | None = None) -> TopSignature:
             f"{len(inputs)} input and {len(outputs)} output arrays: one input array and "
             "at least one output array are supported",
         )
-    return TopSignature(name, header, inputs[0], outputs, tuple(args), tuple(scalars))
+    return TopSignature(name, header, inputs[0], outputs, tuple(args), tuple(scalars), _namespace_at(text, m.start()))
+
+
+def _namespace_at(text: str, pos: int) -> str | None:
+    """The innermost ``namespace X {`` still open at ``pos`` of ``text`` (comment-free C++), if any."""
+    for m in reversed(list(re.finditer(r"\bnamespace\s+(\w+)\s*\{", text[:pos]))):
+        between = text[m.end() : pos]
+        if between.count("{") - between.count("}") >= 0:
+            return m.group(1)
+    return None
 
 
 # ----------------------------------------------------------------------------- calibration manifest
@@ -376,13 +389,24 @@ def read_project(path: str | Path) -> HlsProject:
     fw = path / "firmware"
     mul = re.search(r"^\s*config_op\s+mul\s+.*-impl\s+(dsp|fabric)", build, re.M)
     mul_impl = mul.group(1) if mul else None
-    part = _tcl_value(tcl, "part") or cfg.get("Part")
-    clock = _tcl_value(tcl, "clock_period") or cfg.get("ClockPeriod")
+    # hls4ml >= 0.6 writes project.tcl; 0.x wrote the literals into build_prj.tcl and XilinxPart into the YAML
+    set_part = re.search(r"^\s*set_part\s+\{?([\w-]+)\}?", build, re.M)
+    create_clock = re.search(r"^\s*create_clock\s+-period\s+([\d.]+)", build, re.M)
+    part = _tcl_value(tcl, "part") or (set_part and set_part.group(1)) or cfg.get("Part") or cfg.get("XilinxPart")
+    clock = _tcl_value(tcl, "clock_period") or (create_clock and create_clock.group(1)) or cfg.get("ClockPeriod")
     unc = _tcl_value(tcl, "clock_uncertainty") or cfg.get("ClockUncertainty")
     version = _tcl_value(tcl, "version") or cfg.get("Version")
     if (fw / "parameters.h").is_file() or list(fw.glob("*.cpp")):
         # The "version" of project.tcl / hls4ml_config.yml is the IP's (1.0.0), not hls4ml's: none is recorded.
-        network = network_from_firmware(fw, _top_file(fw, cfg.get("ProjectName")), None)
+        top_file = _top_file(fw, cfg.get("ProjectName"))
+        try:
+            network = network_from_firmware(fw, top_file, None)
+        except InputError:
+            raise
+        except (ValueError, KeyError, IndexError, TypeError) as exc:  # a layout no reader anticipated
+            raise InputError(
+                top_file, None, f"firmware not understood ({type(exc).__name__}: {exc}); not modelled"
+            ) from None
         source = "firmware"
     elif design_json.is_file():
         try:
@@ -401,11 +425,15 @@ def read_project(path: str | Path) -> HlsProject:
     else:
         raise InputError(path, "firmware", "no parameters.h or top .cpp: not an hls4ml project directory")
     tool = _tool_from_reports(path)
+    try:
+        clock_ns = float(clock) if clock not in (None, "") else None
+    except (TypeError, ValueError):
+        raise InputError(path, "clock period", f"{clock!r} is not a number of nanoseconds") from None
     return HlsProject(
         path=path,
         network=network,
         part=str(part) if part else None,
-        clock_period_ns=float(clock) if clock not in (None, "") else None,
+        clock_period_ns=clock_ns,
         clock_uncertainty=str(unc) if unc not in (None, "") else None,
         hls4ml_version=str(version) if version else None,
         hls_tool=tool,

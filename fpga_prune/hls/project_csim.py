@@ -101,6 +101,7 @@ def _compile(
                 "n_taps": len(taps),
                 "args": sig.args,
                 "scalars": [{"name": n, "ctype": t} for n, t in sig.scalar_types],
+                "namespace": sig.namespace,
             },
         ),
     }

@@ -259,7 +259,7 @@ def top_vector_files(sig: TopSignature, x_raw: np.ndarray, expected_raw: np.ndar
     """The cocotb vector set for an hls4ml project's top (any output arrays), expected from its C simulation.
 
     ``vectors.json`` records the top function's arrays (``input_array``,
-    ``output_arrays``) so the RTL's ports can be read from its Verilog.
+    ``output_arrays``) and its other arguments (``scalar_args``) so the RTL's ports can be read from its Verilog.
     """
     x_raw = np.asarray(x_raw, dtype=np.int64)
     check_raw_range(x_raw, sig.input.type, f"vectors for {sig.top}")
@@ -280,6 +280,7 @@ def top_vector_files(sig: TopSignature, x_raw: np.ndarray, expected_raw: np.ndar
         "output_fracs": [a.type.frac for a in outs],
         "input_array": arr(sig.input),
         "output_arrays": [arr(a) for a in sig.outputs],
+        "scalar_args": [name for name, _ctype in sig.scalar_types],  # hls4ml 0.x const_size_*: not data ports
         "ports": json.loads(ports.to_json()),
         "files": {"inputs": "inputs.hex", "expected": "expected.hex"},
         "traces": [],

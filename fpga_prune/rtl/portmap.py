@@ -72,6 +72,12 @@ class PortMap:
     # Per output port width/signedness when output arrays differ (several heads); () = all output_width.
     output_widths: tuple[int, ...] = ()
     output_signeds: tuple[bool, ...] = ()
+    # Bit offset of each output element in its port when a whole array is one packed port (ARRAY_RESHAPE on
+    # the output, as hls4ml 0.x wrote it: ``outputs`` then repeats the port); () = every output is a port.
+    output_offsets: tuple[int, ...] = ()
+    # Inputs the testbench holds at 1: the outputs' ``<port>_ap_ack`` under ``INTERFACE ap_hs`` (the consumer is
+    # always ready, so each output behaves as ap_vld); () = none.
+    hold_high: tuple[str, ...] = ()
     # Internal per-layer probes (only our generated RTL has them).
     probes: tuple[Probe, ...] = field(default_factory=tuple)
     latency: int | None = None
@@ -96,7 +102,7 @@ class PortMap:
         doc["outputs"] = tuple(doc["outputs"])
         doc["output_vlds"] = tuple(doc["output_vlds"])
         doc["probes"] = tuple(doc.get("probes", ()))
-        for key in ("output_widths", "output_signeds"):
+        for key in ("output_widths", "output_signeds", "output_offsets", "hold_high"):
             doc[key] = tuple(doc.get(key, ()))
         return cls(**doc)
 
@@ -119,6 +125,8 @@ _OPTIONAL_DEFAULTS: dict[str, object] = {
     "reset_active_low": False,
     "output_widths": (),
     "output_signeds": (),
+    "output_offsets": (),
+    "hold_high": (),
 }
 
 

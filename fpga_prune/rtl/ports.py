@@ -1,10 +1,10 @@
-"""The port map of a Verilog top as Vitis HLS writes it, read from the Verilog itself.
+"""The port map of a Verilog top as Vitis/Vivado HLS writes it, read from the Verilog itself.
 
-Why: users bring RTL that Vitis exported from their own hls4ml projects, and
-its ports follow conventions a fixed map gets wrong (issue #10).  What public
-Vitis/Vivado HLS exports of hls4ml io_parallel tops show (``myproject_prj/
-solution1/syn/verilog/myproject.v`` and ``.autopilot/db/hls_design_meta.cpp``
-of public repositories):
+Why: users bring RTL that Vivado HLS 2018-2020 or Vitis HLS 2020-2025 exported
+from their own hls4ml projects, and its ports follow conventions a fixed map
+gets wrong (issues #10, #20).  What public exports of hls4ml io_parallel tops
+show (``myproject_prj/solution1/syn/verilog/myproject.v``, ``.autopilot/db/
+*.tcl`` port lists and ``hls_design_meta.cpp`` of public repositories):
 
 * the header is non-ANSI (``module myproject (ap_clk, ap_rst, ...);`` followed
   by ``input  [159:0] input_1;`` declarations); our renderer writes ANSI
@@ -12,13 +12,18 @@ of public repositories):
 * block protocol ``ap_ctrl_hs`` (``ap_start``/``ap_done``/``ap_idle``/
   ``ap_ready``), ``ap_ctrl_chain`` (adds ``ap_continue``) or ``ap_ctrl_none``
   (none of them); reset ``ap_rst`` (``ap_rst_n`` when active low);
-* the reshaped input array is one packed port named after the Keras input
-  layer (``input_1``, ``q_dense_3_input``), with ``<name>_ap_vld`` -- or
-  without it when Vitis 2022.1 made it ``ap_none`` (HLS 207-5555);
-* each partitioned output array element is ``<array>_<i>`` with its own
-  ``<array>_<i>_ap_vld``; a size-1 array is one port ``<array>`` with
-  ``<array>_ap_vld`` (``layer24_out`` in a public 2023 export); a network with
-  several heads has several output arrays.
+* how each array's ports are named is :data:`NAMINGS` (Vitis ``layer5_out_0``,
+  Vivado HLS ``layer5_out_0_V``, a size-1 array with or without ``_0``, the
+  reshaped input as one packed port ``input_1`` / ``input_1_V``; an output
+  array reshaped the same way, as early hls4ml wrote it, is read element by
+  element through ``PortMap.output_offsets``), each data
+  port with ``<port>_ap_vld`` -- or without it when Vitis 2022.1 made the
+  input ``ap_none`` (HLS 207-5555), and with ``<port>_ap_ack`` too under
+  ``INTERFACE ap_hs`` (an output's ack is held high); a network with several
+  heads has several output arrays;
+* hls4ml 0.x tops also write their sizes to ``unsigned short &const_size_in_1,
+  &const_size_out_1`` (:data:`SIZE_OUTPUT`): ports ``const_size_in_1`` (+
+  ``_ap_vld``) that are not data and are ignored.
 
 The array names and sizes come from the project's top function when known
 (``outputs``), otherwise from grouping the output ports by name.
@@ -53,6 +58,65 @@ class ArraySpec:
     size: int
     width: int
     signed: bool
+
+
+@dataclass(frozen=True)
+class Naming:
+    """How one HLS tool names the ports of a top-function array ``{a}`` (element ``{i}``)."""
+
+    tools: str  # who writes it (as seen in public exports)
+    element: str  # one element of a partitioned array (ARRAY_PARTITION complete)
+    single: tuple[str, ...]  # the one port of a size-1 partitioned array, in the order they are tried
+    packed: str  # a reshaped array (ARRAY_RESHAPE complete): one port, element 0 in the low bits
+
+
+#: Every port naming of hls4ml io_parallel tops in public exports, 2018-2025; an array takes the first whose
+#: ports all exist.  Vivado HLS appends ``_V`` to ports of arbitrary-precision (``ap_fixed``/``ap_int``) values,
+#: after the partition index; Vitis HLS (2020.1 on) dropped it.  A size-1 array keeps its ``_0`` in Vivado HLS
+#: 2019.2/2020.1 exports (``layer6_out_0_V``) and in our renderer's default; Vitis 2023 writes ``layer24_out``.
+NAMINGS: tuple[Naming, ...] = (
+    Naming("Vitis HLS 2020.1-2025.2, fpga_prune's renderer", "{a}_{i}", ("{a}", "{a}_0"), "{a}"),
+    Naming("Vivado HLS 2017.1-2020.1", "{a}_{i}_V", ("{a}_0_V", "{a}_V"), "{a}_V"),
+)
+
+#: the valid of a data port under ``INTERFACE ap_vld``: ``<port>_ap_vld`` (absent: ``ap_none``)
+VALID_SUFFIX = "_ap_vld"
+
+#: ``INTERFACE ap_hs`` adds ``<port>_ap_ack`` to each data port: an output of the input (taken, as ap_ready
+#: says), an input of each output (held high by the testbench, so the output behaves as ap_vld)
+ACK_SUFFIX = "_ap_ack"
+
+#: hls4ml 0.x tops' reference arguments ``unsigned short &const_size_in_1`` / ``&const_size_out_1`` (the
+#: earliest without ``_1``): the sizes written out as ports of their own (``const_size_in_1`` +
+#: ``const_size_in_1_ap_vld``), not data
+SIZE_OUTPUT = re.compile(r"const_size_(?:in|out)(?:_\d+)?(?:_V)?")
+
+
+def array_ports(name: str, size: int, ports: dict[str, Port]) -> list[Port] | None:
+    """The ports of partitioned array ``name[size]`` under the first naming of :data:`NAMINGS` that has them all."""
+    for n in NAMINGS:
+        if size == 1:
+            one = next((f.format(a=name) for f in n.single if f.format(a=name) in ports), None)
+            if one is not None:
+                return [ports[one]]
+        elif all(n.element.format(a=name, i=i) in ports for i in range(size)):
+            return [ports[n.element.format(a=name, i=i)] for i in range(size)]
+    return None
+
+
+def packed_port(name: str, ports: dict[str, Port]) -> Port | None:
+    """The one port of reshaped array ``name`` (``input_1`` / ``input_1_V``), if the top has it."""
+    return next((ports[n.packed.format(a=name)] for n in NAMINGS if n.packed.format(a=name) in ports), None)
+
+
+def _element_of(port: str) -> tuple[int, str, int] | None:
+    """(naming index, array name, element index) of a port named as a partitioned element, else None."""
+    for k, n in enumerate(NAMINGS):
+        pat = re.escape(n.element).replace(r"\{a\}", "(?P<a>.+)").replace(r"\{i\}", r"(?P<i>\d+)")
+        m = re.fullmatch(pat, port)
+        if m:
+            return k, m.group("a"), int(m.group("i"))
+    return None
 
 
 def _strip(text: str) -> str:
@@ -142,13 +206,13 @@ def is_rendered(rtl_dir: Path, top: str) -> bool:
 
 
 def _outputs_by_name(data: list[Port]) -> list[list[Port]]:
-    """Group output ports into arrays: ``<base>_<i>`` elements (i = 0..n-1), else one port each."""
-    groups: dict[str, dict[int, Port]] = {}
+    """Group output ports into arrays: elements 0..n-1 of one array under one naming, else one port each."""
+    groups: dict[tuple[int, str], dict[int, Port]] = {}
     singles: list[Port] = []
     for p in data:
-        m = re.fullmatch(r"(.+)_(\d+)", p.name)
-        if m:
-            groups.setdefault(m.group(1), {})[int(m.group(2))] = p
+        e = _element_of(p.name)
+        if e:
+            groups.setdefault((e[0], e[1]), {})[e[2]] = p
         else:
             singles.append(p)
     arrays: list[list[Port]] = []
@@ -168,8 +232,13 @@ def detect_ports(
     input_array: ArraySpec | None = None,
     outputs: Sequence[ArraySpec] = (),
     prefer: str | None = None,
+    ignore: Sequence[str] = (),
 ) -> PortMap:
-    """The port map of the top module of ``rtl_dir`` (see the module docstring for the conventions)."""
+    """The port map of the top module of ``rtl_dir`` (see the module docstring for the conventions).
+
+    ``ignore``: the top function's non-array arguments (hls4ml 0.x's ``const_size_in_1``), whose ports are
+    not data; ports matching :data:`SIZE_OUTPUT` are ignored as well.
+    """
     rtl_dir = Path(rtl_dir)
     top, file = find_top(rtl_dir, top, prefer)
     ports = module_ports(file.read_text(errors="replace"), top, file)
@@ -177,9 +246,21 @@ def detect_ports(
     where = f"module {top}"
     if "ap_clk" not in names or not ({"ap_rst", "ap_rst_n"} & set(names)):
         raise InputError(file, where, "no ap_clk/ap_rst ports: not a Vitis HLS top")
-    vlds = {p.name for p in ports if p.name.endswith("_ap_vld")}
-    data_in = [p for p in ports if p.direction == "input" and p.name not in CONTROL and p.name not in vlds]
-    data_out = [p for p in ports if p.direction == "output" and p.name not in CONTROL and p.name not in vlds]
+    skip = set(ignore) | {f"{n}_V" for n in ignore}
+    vlds = {p.name for p in ports if p.name.endswith((VALID_SUFFIX, ACK_SUFFIX))}
+
+    def data(direction: str) -> list[Port]:
+        return [
+            p
+            for p in ports
+            if p.direction == direction
+            and p.name not in CONTROL
+            and p.name not in vlds
+            and p.name not in skip
+            and not SIZE_OUTPUT.fullmatch(p.name)
+        ]
+
+    data_in, data_out = data("input"), data("output")
     if len(data_in) != 1:
         raise InputError(
             file,
@@ -187,41 +268,44 @@ def detect_ports(
             f"{len(data_in)} data inputs ({', '.join(p.name for p in data_in)}); "
             "one packed input array is supported (io_parallel)",
         )
-    din = data_in[0]
-    if input_array is not None and input_array.name != din.name and input_array.name in names:
-        din = names[input_array.name]
+    din = (packed_port(input_array.name, names) if input_array is not None else None) or data_in[0]
     n_in = input_array.size if input_array is not None else None
     if n_in is None or din.width % n_in:
         if n_in is not None:
             raise InputError(file, f"{where} port {din.name}", f"{din.width} bits is not {n_in} elements of one width")
         raise InputError(file, where, "the input element count is unknown (give the project or --ports)")
     arrays: list[list[Port]] = []
-    if outputs:
-        for a in outputs:
-            if a.size == 1 and a.name in names:
-                arrays.append([names[a.name]])
-            elif all(f"{a.name}_{i}" in names for i in range(a.size)):
-                arrays.append([names[f"{a.name}_{i}"] for i in range(a.size)])
-            else:
-                arrays = []
-                break
+    packed: dict[int, int] = {}  # array index -> element width, for a whole array in one port
+    for a in outputs:
+        found = array_ports(a.name, a.size, names)
+        one = packed_port(a.name, names) if found is None and a.size > 1 else None
+        if one is not None and one.width == a.size * a.width:
+            packed[len(arrays)] = a.width
+            found = [one] * a.size
+        if found is None:
+            arrays = []
+            break
+        arrays.append(found)
     if not arrays:
+        packed = {}
         arrays = _outputs_by_name(data_out)
         if outputs and [len(a) for a in arrays] != [a.size for a in outputs]:
             raise InputError(
                 file,
                 where,
                 f"output ports {[p.name for p in data_out][:6]} do not form the arrays "
-                f"{', '.join(f'{a.name}[{a.size}]' for a in outputs)} of the top function; use --ports",
+                f"{', '.join(f'{a.name}[{a.size}]' for a in outputs)} of the top function under any known "
+                f"naming ({', '.join(n.element for n in NAMINGS)}, or one packed port); use --ports",
             )
     flat = [p for a in arrays for p in a]
     for p in flat:
-        if f"{p.name}_ap_vld" not in names:
+        if f"{p.name}{VALID_SUFFIX}" not in names:
             raise InputError(file, f"{where} port {p.name}", "has no _ap_vld; only ap_vld outputs are supported")
     specs = list(outputs) if outputs else []
-    widths = tuple(p.width for p in flat)
-    for a, ports_a in zip(specs, arrays, strict=False):
-        if any(p.width != a.width for p in ports_a):
+    widths = tuple(packed.get(j, p.width) for j, a in enumerate(arrays) for p in a)
+    offsets = tuple(i * packed[j] if j in packed else 0 for j, a in enumerate(arrays) for i in range(len(a)))
+    for j, (a, ports_a) in enumerate(zip(specs, arrays, strict=False)):
+        if j not in packed and any(p.width != a.width for p in ports_a):
             raise InputError(
                 file,
                 f"{where} port {ports_a[0].name}",
@@ -234,11 +318,11 @@ def detect_ports(
     return PortMap(
         top=top,
         input=din.name,
-        input_vld=f"{din.name}_ap_vld" if f"{din.name}_ap_vld" in names else None,
+        input_vld=f"{din.name}{VALID_SUFFIX}" if f"{din.name}{VALID_SUFFIX}" in names else None,
         input_elem_width=din.width // n_in,
         n_inputs=n_in,
         outputs=tuple(p.name for p in flat),
-        output_vlds=tuple(f"{p.name}_ap_vld" for p in flat),
+        output_vlds=tuple(f"{p.name}{VALID_SUFFIX}" for p in flat),
         output_width=max(widths),
         input_signed=input_array.signed if input_array else True,
         output_signed=signeds[0],
@@ -251,23 +335,30 @@ def detect_ports(
         cont="ap_continue" if "ap_continue" in names else None,
         output_widths=widths if len(set(widths)) > 1 else (),
         output_signeds=signeds if len(set(signeds)) > 1 else (),
+        output_offsets=offsets if packed else (),
+        hold_high=tuple(dict.fromkeys(f"{p.name}{ACK_SUFFIX}" for p in flat if f"{p.name}{ACK_SUFFIX}" in names)),
     )
 
 
 def vitis_default_ports(top: str, input_array: ArraySpec, outputs: Sequence[ArraySpec]) -> PortMap:
     """The ports Vitis HLS gives an hls4ml io_parallel top with these arrays (ap_ctrl_hs, ap_vld everywhere)."""
-    names = [a.name if a.size == 1 else f"{a.name}_{i}" for a in outputs for i in range(a.size)]
+    vitis = NAMINGS[0]
+    names = [
+        vitis.single[0].format(a=a.name) if a.size == 1 else vitis.element.format(a=a.name, i=i)
+        for a in outputs
+        for i in range(a.size)
+    ]
     specs = [a for a in outputs for _ in range(a.size)]
     widths = tuple(a.width for a in specs)
     signeds = tuple(a.signed for a in specs)
     return PortMap(
         top=top,
         input=input_array.name,
-        input_vld=f"{input_array.name}_ap_vld",
+        input_vld=f"{input_array.name}{VALID_SUFFIX}",
         input_elem_width=input_array.width,
         n_inputs=input_array.size,
         outputs=tuple(names),
-        output_vlds=tuple(f"{n}_ap_vld" for n in names),
+        output_vlds=tuple(f"{n}{VALID_SUFFIX}" for n in names),
         output_width=max(widths),
         input_signed=input_array.signed,
         output_signed=signeds[0],

@@ -219,7 +219,7 @@ def _port_map_for(
             prefer = meta.get("top") or meta["ports"]["top"]
         except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
             raise InputError(vj, "ports", f"unreadable port map: {_why(exc)}") from None
-        pm = detect_ports(rtl_dir, top, inp, outs, prefer=prefer)
+        pm = detect_ports(rtl_dir, top, inp, outs, prefer=prefer, ignore=tuple(meta.get("scalar_args", ())))
         if len(pm.outputs) != int(meta["n_outputs"]):
             raise InputError(
                 rtl_dir,
