@@ -16,14 +16,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
 
 import fpga_prune  # noqa: F401  (selects legacy Keras before any test imports TF)
 import tiers
-from workers import DONE_DIR
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -50,8 +48,9 @@ HEAVY_FIRST = (
 )
 
 
-#: files that go last: test_sweep's loopback Ray cluster starts slowly beside a busy worker
-LAST = ("test_sweep.py",)
+#: files that go last (none today: test_sweep's Ray cluster failed to join under xdist only because the
+#: worker's longer temp path pushed Ray's socket paths past 107 bytes; the fixture now uses a short one)
+LAST: tuple[str, ...] = ()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -63,24 +62,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker("calibration") is not None:
             item.add_marker(skip)
-
-
-#: the done-file directory this process made (the controller's), removed when the session ends
-_MADE: list[str] = []
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    if not os.environ.get("PYTEST_XDIST_WORKER") and DONE_DIR not in os.environ:  # the controller, before workers
-        os.environ[DONE_DIR] = tempfile.mkdtemp(prefix="fpga_prune_workers_")
-        _MADE.append(os.environ[DONE_DIR])
-
-
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    worker, done = os.environ.get("PYTEST_XDIST_WORKER"), os.environ.get(DONE_DIR)
-    if worker and done and Path(done).is_dir():
-        Path(done, worker).touch()
-    for made in _MADE:
-        shutil.rmtree(made, ignore_errors=True)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:

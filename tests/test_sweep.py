@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -23,7 +24,6 @@ import pytest
 from fpga_prune import cli
 from fpga_prune.errors import InputError
 from fpga_prune.flow.grid import AXES, load_grid_file, make_grid, split_cli
-from workers import other_workers_done
 
 REPO = Path(__file__).resolve().parents[1]
 BOARDS = ("pynq-z2", "arty-a7-100t")
@@ -351,13 +351,14 @@ def _ray_env() -> dict[str, str]:
 
 
 @pytest.fixture
-def ray_cluster(tmp_path_factory):
+def ray_cluster():
     """A head node and a second node process (1 CPU each) on 127.0.0.1; always `ray stop --force` after."""
     ray_bin = shutil.which("ray") or pytest.fail("ray CLI not on PATH: pip install 'fpga-prune[ray]'")
-    other_workers_done()  # two Ray nodes need the cores: start them once the other xdist workers are done
     port = _free_port()
     env = _ray_env()
-    temp = tmp_path_factory.mktemp("ray")  # a short path: Ray's socket paths must fit in 107 bytes
+    # Ray's socket paths (<temp>/session_<date>_<pid>/sockets/plasma_store.1) must fit in 107 bytes: under
+    # xdist a pytest temp path (/tmp/pytest-of-root/pytest-N/popen-gw0/ray0) is too long and node 2 never joins
+    temp = Path(tempfile.mkdtemp(prefix="ray", dir="/tmp"))
     common = ["--num-cpus", "1", "--node-ip-address", "127.0.0.1", "--disable-usage-stats"]
 
     def own_ports() -> list[str]:
@@ -391,15 +392,18 @@ def ray_cluster(tmp_path_factory):
             timeout=180,
         )
 
+        node2_log = temp / "node2.log"
+
         # --block keeps the node's processes under one process group we can kill on its own
         def start_node2() -> subprocess.Popen:
-            return subprocess.Popen(
-                [ray_bin, "start", "--address", f"127.0.0.1:{port}", "--block", *common, *own_ports()],
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                start_new_session=True,
-            )
+            with node2_log.open("a") as log:
+                return subprocess.Popen(
+                    [ray_bin, "start", "--address", f"127.0.0.1:{port}", "--block", *common, *own_ports()],
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
 
         node2 = start_node2()
         deadline = time.monotonic() + 300  # a loaded 2-core machine (the other xdist worker) joins slowly
@@ -413,7 +417,8 @@ def ray_cluster(tmp_path_factory):
                 node2 = start_node2()
             time.sleep(2)
         else:
-            pytest.fail("the second Ray node did not join")
+            tail = node2_log.read_text(errors="replace")[-3000:] if node2_log.exists() else ""
+            pytest.fail(f"the second Ray node did not join; ray status:\n{out[-1500:]}\nnode 2:\n{tail}")
         yield f"127.0.0.1:{port}", node2, env
     finally:
         if node2 is not None and node2.poll() is None:
