@@ -144,6 +144,8 @@ def test_run_resources_report_shows_the_front(trained_model, bybit_csv, tmp_path
                 "prune",
                 "--objective",
                 "resources",
+                "--finetune-epochs",
+                "2",  # the whole search and QAT, on short fine-tunes (bench_resources_run times the default)
                 "--quiet",
             ]
         )
@@ -157,7 +159,11 @@ def test_run_resources_report_shows_the_front(trained_model, bybit_csv, tmp_path
     assert {h["index"] for h in hist if h["front"]} == expect
     assert all(h["test_metric"] is not None for h in hist if h["front"])
     chosen = [h for h in hist if h["chosen"]]
-    assert len(chosen) == 1 and chosen[0]["index"] == b["design"]["index"] and chosen[0]["front"]
+    assert len(chosen) == 1 and chosen[0]["index"] == b["design"]["index"] and chosen[0]["fits"]
+    # the front is costed exactly; the chosen design is on it unless a cheaper one failed the bootstrap check
+    assert all(h["costed"] == "exact" for h in hist if h["front"])
+    dominating = [h for h in fitting if h["cost"] <= chosen[0]["cost"] and h["val_metric"] > chosen[0]["val_metric"]]
+    assert chosen[0]["front"] or all(h["meets_floor"] and h["index"] != chosen[0]["index"] for h in dominating)
     assert b["design"]["dsp"] == 0  # per-layer precision takes every product off the DSPs
     # distributed arithmetic ranked by proxy, the finalists and the chosen design solved by da4ml
     c = b["costing"]
@@ -172,3 +178,38 @@ def test_run_resources_report_shows_the_front(trained_model, bybit_csv, tmp_path
     assert "Pareto front" in html and "data:image/png;base64" in html
     assert (out / "pruned" / "pareto.png").read_bytes()[:4] == b"\x89PNG"
     assert "Pareto front" in (out / "pruned" / "budget.md").read_text()
+
+
+def test_qat_of_a_layer_without_integer_bits_stays_on_its_grid():
+    """Weights all below 0.5 have an ``ap_fixed<W, I<=0>`` type; QKeras cannot take its negative integer
+    bits (TensorFlow's integer Pow), so QAT trains on the same grid written another way and clips to the
+    type: the weights it returns are exactly the network's raw values (this crashed with NotFoundError)."""
+    import numpy as np
+    import tensorflow as tf
+
+    from fpga_prune.boards import load_board
+    from fpga_prune.hls.adapter import network_from_keras
+    from fpga_prune.prune import masks as masks_mod
+
+    tf.keras.utils.set_random_seed(0)
+    inp = tf.keras.layers.Input(shape=(6,), name="features")
+    h = tf.keras.layers.Dense(4, activation="relu", name="fc1")(inp)
+    out = tf.keras.layers.Dense(1, activation="sigmoid", name="fc_out")(h)
+    model = tf.keras.Model(inp, out, name="mlp")
+    rng = np.random.default_rng(0)
+    k1 = rng.uniform(-0.2, 0.2, (6, 4)).astype(np.float32)  # |w| < 0.25: ap_fixed<5,-1>
+    model.get_layer("fc1").set_weights([k1, np.zeros(4, np.float32)])
+    x = rng.normal(size=(512, 6)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.float32)
+    rngs = precision.ranges(model, x)
+    plan = precision.PrecisionPlan(8, (("fc1", 5), ("fc_out", 6)), (("fc1_relu", 6),))
+    t = precision.types(plan, rngs)
+    assert t.weights["fc1"].integer <= 0
+    fit = masks_mod.keras_fit(x, y, "binary_crossentropy", epochs=1, batch_size=128, seed=0)
+    tuned = precision.qat(model, plan, rngs, fit, masks_mod.Masks.from_model(model))
+    board = load_board("pynq-z2")
+    net = network_from_keras(tuned, precision.settings(plan, rngs, "latency", 1, "ap_fixed<16,6>", board))
+    w_t = t.weights["fc1"]
+    kernel = tuned.get_layer("fc1").get_weights()[0]
+    assert np.array_equal(net.layers[0].weights, np.round(kernel / w_t.lsb).astype(np.int64))
+    assert kernel.min() >= w_t.raw_min * w_t.lsb and kernel.max() <= w_t.raw_max * w_t.lsb

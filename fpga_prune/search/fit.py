@@ -504,7 +504,21 @@ class _Search:
                 top.model, top.plan, self._ranges[top.model], self.fit, masks_mod.Masks.from_model(top.model)
             )
             good += self.precision_level(tuned, top.stage, strategies, start=top.plan, tuning="qat")
-        return self.result(self.confident_cheapest(good) if good else None)
+        chosen = self.confident_cheapest(good) if good else None
+        self.exact_front()
+        return self.result(chosen)
+
+    def exact_front(self) -> None:
+        """Cost the Pareto front's proxy-costed designs exactly (budget.json and the report show the front's
+        figures), until no design on the front of cost against validation metric is a proxy's."""
+        while True:
+            fitting = [d for d in self.designs if d.fits and math.isfinite(d.cost)]
+            front = [fitting[i] for i in cost_mod.pareto_front([(d.cost, d.val_metric) for d in fitting])]
+            todo = [d for d in front if d.costed == "proxy"]
+            if not todo:
+                return
+            for d in todo:
+                self.exact(d)
 
     def costing(self) -> dict[str, int]:
         """How many designs were costed, by proxy, re-costed exactly, and distinct DA layers solved by da4ml

@@ -294,6 +294,28 @@ def search(
 
 
 # ----------------------------------------------------------------------------- QAT
+def _quantized_bits(t: FixedType):
+    """QKeras' quantizer on the grid of the signed ``ap_fixed`` type ``t``.
+
+    QKeras' ``quantized_bits(bits, integer)`` has the step ``2**(integer - bits + 1)``, so ``integer =
+    t.integer - 1`` gives ``t``'s grid.  A type with no integer bit (weights all below 0.5:
+    ``ap_fixed<4,-1>``) would need a negative ``integer``, which QKeras raises 2 to with an integer
+    ``K.pow`` that TensorFlow cannot run in a graph (NotFoundError at ``.../Pow``); the same step with
+    ``integer = 0`` takes ``bits = t.width - t.integer + 1``, its wider range clipped by ``qat``.
+    """
+    from qkeras import quantized_bits  # noqa: PLC0415
+
+    integer = t.integer - 1
+    if integer >= 0:
+        return quantized_bits(t.width, integer, alpha=1)
+    return quantized_bits(t.width - integer, 0, alpha=1)
+
+
+def _on_type(values: np.ndarray, t: FixedType) -> np.ndarray:
+    """Values already on ``t``'s grid, clipped to its range (``_quantized_bits`` may reach beyond it)."""
+    return np.clip(values, t.raw_min * t.lsb, t.raw_max * t.lsb).astype(np.float32)
+
+
 def qat(model: tf.keras.Model, plan: PrecisionPlan, rng: Ranges, fit: FitFn, masks: Masks) -> tf.keras.Model:
     """QKeras quantization-aware fine-tuning at ``plan``'s widths, holding ``masks`` (pruned weights stay 0).
 
@@ -304,14 +326,14 @@ def qat(model: tf.keras.Model, plan: PrecisionPlan, rng: Ranges, fit: FitFn, mas
     activations the hardware will see.
     """
     import tensorflow as tf  # noqa: PLC0415
-    from qkeras import QActivation, QDense, quantized_bits, quantized_relu  # noqa: PLC0415
+    from qkeras import QActivation, QDense, quantized_relu  # noqa: PLC0415
 
     from fpga_prune.prune import masks as masks_mod  # noqa: PLC0415
 
     t = types(plan, rng)
     in_t = t.input
     inp = tf.keras.layers.Input(shape=(int(model.input_shape[-1]),), name="features")
-    x = QActivation(quantized_bits(in_t.width, in_t.integer - 1, alpha=1), name="q_input")(inp)
+    x = QActivation(_quantized_bits(in_t), name="q_input")(inp)
     relu_for = dict(relu_names(model))
     for layer in model.layers:
         kind = type(layer).__name__
@@ -321,10 +343,7 @@ def qat(model: tf.keras.Model, plan: PrecisionPlan, rng: Ranges, fit: FitFn, mas
         if kind == "Dense":
             w_t, b_t = t.weights[layer.name], t.biases[layer.name]
             x = QDense(
-                layer.units,
-                name=layer.name,
-                kernel_quantizer=quantized_bits(w_t.width, w_t.integer - 1, alpha=1),
-                bias_quantizer=quantized_bits(b_t.width, b_t.integer - 1, alpha=1),
+                layer.units, name=layer.name, kernel_quantizer=_quantized_bits(w_t), bias_quantizer=_quantized_bits(b_t)
             )(x)
             act = cfg.get("activation")
             if act == "relu":
@@ -344,8 +363,8 @@ def qat(model: tf.keras.Model, plan: PrecisionPlan, rng: Ranges, fit: FitFn, mas
     out = graph.clone(model)
     for d in graph.dense_layers(out):
         ql = q.get_layer(d.name)
-        kernel = np.asarray(ql.kernel_quantizer_internal(ql.kernel).numpy(), dtype=np.float32)
-        bias = np.asarray(ql.bias_quantizer_internal(ql.bias).numpy(), dtype=np.float32)
+        kernel = _on_type(np.asarray(ql.kernel_quantizer_internal(ql.kernel).numpy()), t.weights[d.name])
+        bias = _on_type(np.asarray(ql.bias_quantizer_internal(ql.bias).numpy()), t.biases[d.name])
         d.set_weights([kernel * masks[d.name].astype(np.float32), bias])
     return out
 

@@ -100,6 +100,11 @@ def verify_hls_project(project: Path, opts: VerifyOptions, say) -> list[Check]:
     from fpga_prune.hls.vectors import drawn_inputs, top_vector_files  # noqa: PLC0415
 
     sig = top_signature(project, opts.rtl_top)
+    if opts.rtl_dir is None:  # with nothing to compare the C simulation with, say so before compiling it
+        try:
+            read_project(project)
+        except InputError as exc:
+            raise InputError(project, None, f"nothing to compare the C simulation with: no --rtl, and {exc}") from None
     n = opts.vectors or DEFAULT_VECTORS
     x = drawn_inputs(sig.input.type, sig.input.size, n, opts.seed)
     build = project / "build" / "verify"
