@@ -277,3 +277,30 @@ def test_search_leaves_da_out_without_da4ml(monkeypatch):
     assert da_cost.available() and da_cost.usable_strategies() == STRATEGIES and DA in STRATEGIES
     monkeypatch.setattr(da_cost, "available", lambda: False)
     assert da_cost.usable_strategies() == ("latency", "resource")
+
+
+def test_the_solver_waits_while_an_install_step_compiles_it(monkeypatch):
+    """``warm`` holds ``WARM_LOCK`` while it compiles; a process that needs the solver meanwhile waits for
+    it (CI compiles beside its tests) instead of compiling the same kernels a second time."""
+    import subprocess
+    import sys
+    import time
+
+    from fpga_prune.estimate import da as da_cost
+
+    hold = (
+        "import fcntl, sys, time; from pathlib import Path; "
+        f"f = (Path(sys.prefix) / {da_cost.WARM_LOCK!r}).open('a'); fcntl.flock(f, fcntl.LOCK_EX); "
+        "print('held', flush=True); time.sleep(3)"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", hold], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "held"
+    monkeypatch.setattr(da_cost, "_solver_ready", False)
+    t0 = time.monotonic()
+    da_cost.wait_for_solver()
+    waited = time.monotonic() - t0
+    proc.wait(timeout=30)
+    assert 1.5 < waited < 20
+    t0 = time.monotonic()
+    da_cost.wait_for_solver()  # once per process
+    assert time.monotonic() - t0 < 0.1

@@ -11,9 +11,12 @@ solutions are cached by (weights, input type).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -76,27 +79,66 @@ def layer_key(layer: DenseLayer) -> tuple[bytes, str, str, str]:
     return digest, str(layer.input_type), str(layer.weight_type), str(layer.bias_type)
 
 
-def warm() -> float:
+#: held (exclusively) by ``warm`` while it compiles: a process that needs the solver waits for it
+#: instead of compiling the same kernels a second time beside it (``wait_for_solver``)
+WARM_LOCK = "fpga_prune-da4ml-compiling.lock"
+_solver_ready = False
+
+
+def _lock_path() -> Path:
+    return Path(sys.prefix) / WARM_LOCK
+
+
+def warm(started: Path | None = None) -> float:
     """Compile da4ml's numba solver now; returns the seconds it took.
 
     Why: da4ml's kernels are numba functions compiled on their first call and
     cached beside its package; on a fresh install that first call takes 1-3
-    minutes on 2 cores (seconds afterwards).  The install step (``.ci/setup``)
-    pays it once, so no search or test does.
+    minutes of one core (seconds afterwards).  The install step (``.ci/setup``)
+    pays it once, so no search or test does; it holds ``WARM_LOCK`` meanwhile
+    (``started`` is touched once it does), so it may go on beside other work.
     """
+    import fcntl  # noqa: PLC0415
     import time  # noqa: PLC0415
 
     from fpga_prune.arith.fixed import FixedType  # noqa: PLC0415
     from fpga_prune.arith.ir import exact_sum_type  # noqa: PLC0415
 
+    global _solver_ready
     t0 = time.perf_counter()
     w = np.array([[3, -5], [7, 1], [0, 6]], dtype=np.int64)
     b = np.array([1, 0], dtype=np.int64)
     t_in, t_w, t_b = FixedType(True, 8, 3), FixedType(True, 6, 2), FixedType(True, 8, 4)
     acc = exact_sum_type(t_in, t_w, t_b, w, b)
     layer = DenseLayer("warm", t_in, t_w, t_b, acc, acc, w, b, strategy="distributed_arithmetic")
-    adder_graph(layer)
+    _solver_ready = True  # this process compiles it: no waiting on itself
+    with contextlib.ExitStack() as stack:
+        try:
+            lock = stack.enter_context(_lock_path().open("a"))
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        except OSError:  # an environment we may not write to: compile without telling others
+            pass
+        if started is not None:
+            started.touch()
+        adder_graph(layer)
     return time.perf_counter() - t0
+
+
+def wait_for_solver() -> None:
+    """Block while ``warm`` compiles the solver in another process (once per process; cheap after)."""
+    global _solver_ready
+    if _solver_ready:
+        return
+    path = _lock_path()
+    if path.exists():
+        import fcntl  # noqa: PLC0415
+
+        try:
+            with path.open("a") as lock:
+                fcntl.flock(lock, fcntl.LOCK_SH)
+        except OSError:  # not ours to lock: compile as if nobody else were
+            pass
+    _solver_ready = True
 
 
 def available() -> bool:
@@ -119,6 +161,7 @@ def adder_graph(layer: DenseLayer) -> AdderGraph:
     hit = _CACHE.get(key)
     if hit is not None:
         return hit
+    wait_for_solver()
     try:  # numba-compiled: imported only when a DA layer appears
         from da4ml.cmvm.types import _minimal_kif  # noqa: PLC0415
         from da4ml.trace import FixedVariableArray, HWConfig, comb_trace  # noqa: PLC0415

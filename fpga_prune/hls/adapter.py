@@ -212,6 +212,10 @@ def convert(
 
     cfg = to_hls4ml_config(model, settings)
     model, consts = _da_quantized(model, settings, cfg)
+    if consts:  # hls4ml hands each DA layer to da4ml's solver: wait if an install step is compiling it
+        from fpga_prune.estimate.da import wait_for_solver  # noqa: PLC0415
+
+        wait_for_solver()
     hls_model = hls4ml.converters.convert_from_keras_model(
         model,
         hls_config=cfg,
