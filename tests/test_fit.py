@@ -113,6 +113,8 @@ def test_impossible_budget_exits_1_with_shortfall(trained_model, bybit_csv, tmp_
             "0.999",
             "--finetune-epochs",  # every level is tried: short fine-tunes keep it quick
             "1",
+            "--strategy",  # and one strategy: the shortfall message is the same for every strategy
+            "latency",
             "--quiet",
         ]
     )
