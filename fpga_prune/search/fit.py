@@ -194,7 +194,7 @@ class _Search:
         net = network_from_keras(model, settings)
         est = estimate.estimate(net, self.board, self.ranking_options)
         fits = (est.fits_upper if self.cfg.confidence else est.fits)(self.board, self.caps)
-        da_layers = [lay for lay in net.layers if isinstance(lay, DenseLayer) and lay.strategy == DA]
+        da_layers = _da_layers(net)
         proxied = self.ranking_options.da_costing == "proxy" and bool(da_layers)
         if not proxied:
             self.solved_layers.update(da.layer_key(lay) for lay in da_layers)
@@ -227,9 +227,7 @@ class _Search:
             return d
         net = network_from_keras(d.model, d.settings)
         est = estimate.estimate(net, self.board, self.options)
-        self.solved_layers.update(
-            da.layer_key(lay) for lay in net.layers if isinstance(lay, DenseLayer) and lay.strategy == DA
-        )
+        self.solved_layers.update(da.layer_key(lay) for lay in _da_layers(net))
         fits = (est.fits_upper if self.cfg.confidence else est.fits)(self.board, self.caps)
         new = replace(
             d, estimate=est, fits=fits, cost=cost_mod.board_cost(est.upper(), self.board, self.caps), costed="exact"
@@ -559,6 +557,11 @@ class _Search:
             precision_sensitivity=self.precision_sensitivity.get(chosen.model),
             costing=self.costing(),
         )
+
+
+def _da_layers(net) -> list[DenseLayer]:
+    """The distributed-arithmetic Dense layers of ``net`` (what da4ml solves, or the proxy prices)."""
+    return [lay for lay in net.layers if isinstance(lay, DenseLayer) and lay.strategy == DA]
 
 
 def _predict(model, x: np.ndarray) -> np.ndarray:
