@@ -57,16 +57,41 @@ def tau_model():
     return set_weights(keras.Model(inp, x), 3)
 
 
-def verify_model_check(prj: Path) -> dict:
-    """``fpga-prune verify PRJ --json`` (the project's C simulation as reference): its bit-accurate-model check."""
-    r = subprocess.run(
-        [sys.executable, "-m", "fpga_prune.cli", "verify", str(prj), "--json"],
+def bn_model():
+    """Dense -> relu -> BatchNormalization (not fusable into the Dense: a ReLU sits between) -> Dense (3 outputs)."""
+    import keras
+
+    inp = keras.layers.Input((6,), name="x")
+    h = keras.layers.Dense(8, activation="relu", name="fc1")(inp)
+    h = keras.layers.BatchNormalization(name="bn")(h)
+    out = keras.layers.Dense(3, name="fc2")(h)
+    model = keras.Model(inp, out)
+    rng = np.random.default_rng(11)
+    for layer in model.layers:
+        w = layer.get_weights()
+        if w:
+            vals = [rng.normal(0, 0.6, size=a.shape).astype(np.float32) for a in w]
+            if layer.name == "bn":  # gamma, beta, moving mean, moving variance (> 0)
+                vals[3] = np.abs(vals[3]) + 0.3
+            layer.set_weights(vals)
+    return model
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    """``fpga-prune ARGS`` in a process of its own (its exit code, stdout and stderr as a user sees them)."""
+    return subprocess.run(
+        [sys.executable, "-m", "fpga_prune.cli", *args],
         cwd=REPO,
         capture_output=True,
         text=True,
         timeout=900,
         check=False,
     )
+
+
+def verify_model_check(prj: Path) -> dict:
+    """``fpga-prune verify PRJ --json`` (the project's C simulation as reference): its bit-accurate-model check."""
+    r = run_cli("verify", str(prj), "--json")
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
     return next(c for c in json.loads(r.stdout)["checks"] if c["name"] == "bit_accurate_model")
 

@@ -11,39 +11,14 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from fpga_prune import cli
 from fpga_prune.errors import InputError
 from fpga_prune.rtl.ports import NAMINGS, ArraySpec, detect_ports
-from hls_projects import as_hls4ml_0x, write_project
-
-REPO = Path(__file__).resolve().parents[1]
-
-
-def _bn_model():
-    """Dense -> relu -> BatchNormalization -> Dense (3 outputs): the 0.x project of the issue had a BatchNorm."""
-    import keras
-
-    inp = keras.layers.Input((6,), name="x")
-    h = keras.layers.Dense(8, activation="relu", name="fc1")(inp)
-    h = keras.layers.BatchNormalization(name="bn")(h)
-    out = keras.layers.Dense(3, name="fc2")(h)
-    model = keras.Model(inp, out)
-    rng = np.random.default_rng(11)
-    for layer in model.layers:
-        w = layer.get_weights()
-        if w:
-            vals = [rng.normal(0, 0.6, size=a.shape).astype(np.float32) for a in w]
-            if layer.name == "bn":
-                vals[3] = np.abs(vals[3]) + 0.3
-            layer.set_weights(vals)
-    return model
+from hls_projects import as_hls4ml_0x, bn_model, run_cli, write_project
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +27,7 @@ def projects(tmp_path_factory):
     import shutil
 
     base = tmp_path_factory.mktemp("old")
-    new = write_project(_bn_model(), base / "new", default_precision="ap_fixed<14,5>")
+    new = write_project(bn_model(), base / "new", default_precision="ap_fixed<14,5>")
     old = base / "old"
     shutil.copytree(new, old)
     return new, as_hls4ml_0x(old)
@@ -355,14 +330,7 @@ def test_0x_project_with_exported_rtl_verifies_under_both_simulators(projects, t
     _new, old = projects
     rtl = _vivado_rtl(old, tmp_path / "rtl", packed=packed, suffix=suffix, ap_hs=ap_hs)
     assert re.search(r"output  \[15:0\] const_size_in_1;", (rtl / "myproject.v").read_text())
-    r = subprocess.run(
-        [sys.executable, "-m", "fpga_prune.cli", "verify", str(old), "--rtl", str(rtl), "--vectors", "800", "--json"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
+    r = run_cli("verify", str(old), "--rtl", str(rtl), "--vectors", "800", "--json")
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-3000:]
     checks = {c["name"]: c for c in json.loads(r.stdout)["checks"]}
     assert checks["bit_accurate_model"]["modelled"] and checks["bit_accurate_model"]["mismatches"] == 0

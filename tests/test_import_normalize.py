@@ -9,27 +9,12 @@ import pytest
 
 from fpga_prune.arith.ir import DenseLayer
 from fpga_prune.hls.project import read_project
-from hls_projects import verify_model_check, write_project
+from hls_projects import bn_model, verify_model_check, write_project
 
 
 def _bn_project(tmp_path: Path) -> Path:
-    """Dense -> relu -> BatchNormalization (not fusable into the Dense: a ReLU sits between) -> Dense."""
-    import keras
-
-    inp = keras.layers.Input((6,), name="x")
-    h = keras.layers.Dense(8, activation="relu", name="fc1")(inp)
-    h = keras.layers.BatchNormalization(name="bn")(h)
-    out = keras.layers.Dense(3, name="fc2")(h)
-    model = keras.Model(inp, out)
-    rng = np.random.default_rng(11)
-    for layer in model.layers:
-        w = layer.get_weights()
-        if w:
-            vals = [rng.normal(0, 0.6, size=a.shape).astype(np.float32) for a in w]
-            if layer.name == "bn":  # gamma, beta, moving mean, moving variance (> 0)
-                vals[3] = np.abs(vals[3]) + 0.3
-            layer.set_weights(vals)
-    return write_project(model, tmp_path / "bn_prj", default_precision="ap_fixed<14,5>")
+    """``hls_projects.bn_model`` as an hls4ml project."""
+    return write_project(bn_model(), tmp_path / "bn_prj", default_precision="ap_fixed<14,5>")
 
 
 def test_normalize_is_a_diagonal_dense_with_an_exact_accumulator(tmp_path):

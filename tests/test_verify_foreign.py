@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -21,10 +19,7 @@ import pytest
 
 from fpga_prune.errors import InputError
 from fpga_prune.rtl.ports import ArraySpec, detect_ports
-from hls_projects import set_weights, tau_model, write_project
-
-REPO = Path(__file__).resolve().parents[1]
-
+from hls_projects import run_cli, set_weights, tau_model, write_project
 
 # ----------------------------------------------------------------------------- port detection (fast)
 VITIS_STYLE = """\
@@ -182,17 +177,6 @@ def _foreign_rtl(prj: Path, out: Path, convention, top: str, output_name: str, r
     return out
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "fpga_prune.cli", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-
-
 def test_two_head_project_is_refused_by_name(tmp_path):
     from fpga_prune.hls.project import read_project, top_signature
 
@@ -209,9 +193,9 @@ def test_two_head_project_is_refused_by_name(tmp_path):
 
 
 @pytest.mark.slow
-def test_two_head_project_without_rtl_is_a_one_line_error_from_the_cli(tmp_path):
+def test_two_head_project_without_rtl_is_a_one_line_error_from_therun_cli(tmp_path):
     prj = write_project(_two_head_model(), tmp_path / "prj")
-    r = _cli("verify", str(prj), "--vectors", "50")
+    r = run_cli("verify", str(prj), "--vectors", "50")
     assert r.returncode == 2, r.stdout + r.stderr
     err = r.stderr.strip().splitlines()[-1]
     assert "nothing to compare the C simulation with: no --rtl" in err and "layer head_b" in err
@@ -232,7 +216,7 @@ def test_vitis_conventions_verify_with_no_port_file_and_a_flipped_weight_fails(t
     # Vitis 2022.1: reshaped input without ap_vld; everything named as in the project
     rtl = _foreign_rtl(prj, tmp_path / "rtl", PortConvention(input_vld=False), "tau_nn", "layer8_out", readmem=True)
     assert len(list(rtl.glob("*.dat"))) == 3  # sigmoid, softmax exp and invert tables, read by $readmemh
-    r = _cli("verify", str(prj), "--rtl", str(rtl), "--sim", "all", "--json")
+    r = run_cli("verify", str(prj), "--rtl", str(rtl), "--sim", "all", "--json")
     assert r.returncode == 0, r.stderr[-3000:]
     doc = json.loads(r.stdout)
     checks = {c["name"]: c for c in doc["checks"]}
@@ -258,7 +242,7 @@ def test_vitis_conventions_verify_with_no_port_file_and_a_flipped_weight_fails(t
     text = v.read_text()
     m = next(re.finditer(r"(l5_out_fc_\w+ \* \d+'sd)(\d+)\)", text))
     v.write_text(text[: m.start(2)] + str(int(m.group(2)) ^ 64) + text[m.end(2) :])
-    r = _cli("verify", str(prj), "--rtl", str(rtl), "--sim", "icarus", "--vectors", "600")
+    r = run_cli("verify", str(prj), "--rtl", str(rtl), "--sim", "icarus", "--vectors", "600")
     assert r.returncode == 1, r.stdout[-2000:] + r.stderr[-2000:]
     assert "FAIL" in r.stdout and "differing outputs layer8_out_" in r.stdout
     assert re.search(r"back_to_back\s+[1-9]\d* mismatches / 600 vectors  \(outputs: layer8_out_", r.stdout)
@@ -278,7 +262,7 @@ def test_single_output_without_suffix_under_other_block_protocols(tmp_path, bloc
     shutil.rmtree(prj / "firmware" / "ap_types")  # old writers did not ship them: the installed hls4ml's are used
     conv = PortConvention(input_vld=block == "ap_ctrl_chain", block=block, suffix_single=False)
     rtl = _foreign_rtl(prj, tmp_path / "rtl", conv, "myproject", "layer5_out")
-    r = _cli("verify", str(prj), "--rtl", str(rtl), "--sim", "icarus", "--json")
+    r = run_cli("verify", str(prj), "--rtl", str(rtl), "--sim", "icarus", "--json")
     assert r.returncode == 0, r.stderr[-3000:]
     c = {c["name"]: c for c in json.loads(r.stdout)["checks"]}["rtl_icarus"]
     assert c["ports"]["block_protocol"] == block and c["ports"]["outputs"] == ["layer5_out"]
@@ -347,7 +331,7 @@ def test_a_namespaced_project_is_simulated_inside_its_namespace(tmp_path):
     hm.write()
     assert "namespace hls4ml_tau {" in (tmp_path / "ns" / "firmware" / "myproject.h").read_text()
     assert top_signature(tmp_path / "ns").namespace == "hls4ml_tau"
-    r = _cli("verify", str(tmp_path / "ns"), "--vectors", "300", "--json")
+    r = run_cli("verify", str(tmp_path / "ns"), "--vectors", "300", "--json")
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
     checks = {c["name"]: c for c in json.loads(r.stdout)["checks"]}
     assert checks["hls4ml_csim"]["vectors"] == 300

@@ -116,6 +116,23 @@ def _run_compiles(cmds: tuple[list[str], ...], project: Path, timeout: float) ->
         raise CheckFailed(f"C simulation did not compile ({' && '.join(shlex.join(c) for c in cmds)}):\n{err}")
 
 
+def _build_and_run(
+    cmds: tuple[list[str], ...], argv: list[str], project: Path, timeout: float, what: str
+) -> tuple[subprocess.CompletedProcess, float, float]:
+    """Compile and link ``cmds``, run the testbench ``argv`` in ``project``: (run, compile s, run s).
+
+    The testbenches exit 0 (all match) or 1 (mismatches, still a result); anything else is ``what`` failing.
+    """
+    t0 = time.perf_counter()
+    _run_compiles(cmds, project, timeout)
+    t1 = time.perf_counter()
+    run = subprocess.run(argv, cwd=project, capture_output=True, text=True, timeout=timeout, check=False)
+    t2 = time.perf_counter()
+    if run.returncode not in (0, 1):
+        raise CheckFailed(f"{what} failed (exit {run.returncode}): {(run.stderr or run.stdout).strip()[-500:]}")
+    return run, t1 - t0, t2 - t1
+
+
 def run_csim(
     project: str | os.PathLike,
     *,
@@ -140,23 +157,14 @@ def run_csim(
     try:
         exe = bdir / "csim"
         cmds = compile_commands(project, bdir, top, cxx)
-        t0 = time.perf_counter()
-        _run_compiles(cmds, project, timeout)
-        t1 = time.perf_counter()
         out_file = bdir / "csim_outputs_raw.dat"
-        run = subprocess.run(
+        run, compile_s, run_s = _build_and_run(
+            cmds,
             [str(exe), "tb_data/inputs_raw.dat", "tb_data/expected_raw.dat", str(out_file)],
-            cwd=project,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
+            project,
+            timeout,
+            "C simulation testbench",
         )
-        t2 = time.perf_counter()
-        if run.returncode not in (0, 1):
-            raise CheckFailed(
-                f"C simulation testbench failed (exit {run.returncode}): {(run.stderr or run.stdout).strip()[-500:]}"
-            )
         expected = np.loadtxt(project / "tb_data" / "expected_raw.dat", dtype=np.int64, ndmin=2)
         got = (
             np.loadtxt(out_file, dtype=np.int64, ndmin=2)
@@ -183,8 +191,8 @@ def run_csim(
         tuple(first),
         got,
         summary,
-        t1 - t0,
-        t2 - t1,
+        compile_s,
+        run_s,
         " && ".join(shlex.join(c) for c in cmds),
     )
 
@@ -239,25 +247,12 @@ def run_axis_csim(
             [cxx, *CXXFLAGS.split(), *inc, "-c", "tb/tb_axi.cpp", "-o", objs[2]],
             [cxx, *objs, "-o", str(exe)],
         )
-        t0 = time.perf_counter()
-        _run_compiles(cmds, project, timeout)
-        t1 = time.perf_counter()
         out_file = bdir / "axis_out.dat"
-        run = subprocess.run(
-            [str(exe), in_file, expected_file, str(out_file)],
-            cwd=project,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
+        run, compile_s, run_s = _build_and_run(
+            cmds, [str(exe), in_file, expected_file, str(out_file)], project, timeout, "AXI-Stream C simulation"
         )
-        t2 = time.perf_counter()
-        if run.returncode not in (0, 1):
-            raise CheckFailed(
-                f"AXI-Stream C simulation failed (exit {run.returncode}): {(run.stderr or run.stdout).strip()[-500:]}"
-            )
         text = out_file.read_text() if out_file.is_file() else ""
     finally:
         shutil.rmtree(bdir, ignore_errors=True)
     summary = next((ln for ln in run.stdout.splitlines() if ln.startswith("fpga_prune tb_axi:")), "")
-    return AxisCsimRun(text, summary, run.returncode, t1 - t0, t2 - t1, " && ".join(shlex.join(c) for c in cmds))
+    return AxisCsimRun(text, summary, run.returncode, compile_s, run_s, " && ".join(shlex.join(c) for c in cmds))
