@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fpga_prune.arith.ir import DenseLayer, FixedNetwork
+from fpga_prune.arith.ir import DenseLayer, FixedNetwork, Layer, MergeLayer
 
 
 def accumulation_order(layer: DenseLayer) -> np.ndarray:
@@ -64,8 +64,11 @@ def live_neurons(network: FixedNetwork) -> list[list[int]]:
     Why: a neuron whose every outgoing weight was pruned is dead hardware;
     hls4ml leaves it to synthesis (which removes it), the RTL drops it from the
     netlist outright, and the estimator does not count it.  An HGQ quantizer's
-    zero-bit element (``out[i] = 0``) needs nothing upstream.
+    zero-bit element (``out[i] = 0``) needs nothing upstream.  In a graph, a
+    layer's element is live when any layer reading it needs it.
     """
+    if not network.is_chain:
+        return _live_graph(network)[0]
     layers = network.layers
     live: list[list[int]] = [[] for _ in layers]
     need = np.arange(network.n_outputs)
@@ -74,6 +77,8 @@ def live_neurons(network: FixedNetwork) -> list[list[int]]:
         live[k] = need.tolist()
         if isinstance(layer, DenseLayer):
             need = np.flatnonzero((layer.weights[:, need] != 0).any(axis=1)) if need.size else need
+        elif isinstance(layer, MergeLayer):  # pragma: no cover - a merge makes a graph
+            raise AssertionError("a merge in a chain")
         elif layer.activation == "softmax":
             # every output depends on every input (max, sum): all or nothing
             live[k] = list(range(layer.n)) if need.size else []
@@ -84,8 +89,41 @@ def live_neurons(network: FixedNetwork) -> list[list[int]]:
     return live
 
 
+def _needs(layer: Layer, live: list[int]) -> list[list[int]]:
+    """What ``layer`` reads of each of its sources to give its ``live`` elements (one list per source)."""
+    if isinstance(layer, DenseLayer):
+        return [np.flatnonzero((layer.weights[:, live] != 0).any(axis=1)).tolist() if live else []]
+    if isinstance(layer, MergeLayer):
+        if layer.op == "concatenate":
+            n1 = layer.sizes[0]
+            return [[i for i in live if i < n1], [i - n1 for i in live if i >= n1]]
+        return [live, live]
+    if layer.activation == "quantizer":
+        return [[i for i in live if layer.element_types[i] is not None]]
+    return [live]
+
+
+def _live_graph(network: FixedNetwork) -> tuple[list[list[int]], list[int]]:
+    """``live_neurons`` and ``input_live`` of a graph: demands gathered from every reader, last layer first."""
+    layers = network.layers
+    need: list[set[int]] = [set() for _ in range(len(layers) + 1)]  # index -1: the network input
+    for k in network.output_indices:
+        need[k].update(range(network.source_size(k)))
+    live: list[list[int]] = [[] for _ in layers]
+    for k in range(len(layers) - 1, -1, -1):
+        layer = layers[k]
+        live[k] = sorted(need[k])
+        if not isinstance(layer, (DenseLayer, MergeLayer)) and layer.activation == "softmax" and live[k]:
+            live[k] = list(range(layer.n))  # all or nothing
+        for j, idx in zip(network.sources[k], _needs(layer, live[k]), strict=True):
+            need[j].update(idx)
+    return live, sorted(need[-1])
+
+
 def input_live(network: FixedNetwork) -> list[int]:
     """Network inputs that some surviving weight reads."""
+    if not network.is_chain:
+        return _live_graph(network)[1]
     first = network.layers[0]
     live = live_neurons(network)
     if isinstance(first, DenseLayer):

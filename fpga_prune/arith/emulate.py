@@ -36,7 +36,7 @@ import numpy.typing as npt
 from fpga_prune.arith import fixed
 from fpga_prune.arith.analysis import accumulation_order, reduce_tree
 from fpga_prune.arith.fixed import FixedType
-from fpga_prune.arith.ir import STABLE_PRE_1_0, ActivationLayer, DenseLayer, FixedNetwork, Layer
+from fpga_prune.arith.ir import STABLE_PRE_1_0, ActivationLayer, DenseLayer, FixedNetwork, Layer, MergeLayer
 
 _EXACT = 2.0**53
 _CHUNK = 8192
@@ -346,10 +346,47 @@ def _quantizer(layer: ActivationLayer, x: np.ndarray, report: _Tally | None) -> 
     return out
 
 
-def _run_layer(layer: Layer, x: np.ndarray, report: _Tally | None = None) -> np.ndarray:
+def _merge(layer: MergeLayer, a: np.ndarray, b: np.ndarray, report: _Tally | None) -> np.ndarray:
+    """``nnet_merge.h``: ``add``/``subtract`` exactly then one cast to res_T; ``concatenate1d`` casts each element."""
+    t1, t2 = layer.input_types
+    rt = layer.result_type
+    if layer.op == "concatenate":
+        out = np.concatenate([fixed.cast(a, t1, rt), fixed.cast(b, t2, rt)], axis=1)
+        if report is not None:
+            wide = FixedType(True, 62, 62 - rt.frac, rt.rounding)
+            ref = np.concatenate([fixed.cast(a, t1, wide), fixed.cast(b, t2, wide)], axis=1)
+            _count(report, "result", rt, ref != out)
+        return out
+    f = max(t1.frac, t2.frac)
+    a = np.asarray(a, dtype=np.int64) << (f - t1.frac)
+    b = np.asarray(b, dtype=np.int64) << (f - t2.frac)
+    exact = a + b if layer.op == "add" else a - b
+    return _cast_counted(exact, FixedType(True, 62, 62 - f), rt, report, "result")
+
+
+def _run_layer(layer: Layer, args: list[np.ndarray], report: _Tally | None = None) -> np.ndarray:
+    """One layer on what it reads (``args``: one array per entry of the network's ``sources``)."""
+    if isinstance(layer, MergeLayer):
+        return _merge(layer, args[0], args[1], report)
     if isinstance(layer, DenseLayer):
-        return _dense(layer, x, report)
-    return _activation(layer, x, report)
+        return _dense(layer, args[0], report)
+    return _activation(layer, args[0], report)
+
+
+def _layer_outputs(network: FixedNetwork, x: np.ndarray, tallies: list[_Tally] | None = None) -> list[np.ndarray]:
+    """Every layer's output, in order: each layer reads what ``network.sources`` names (exact integer path)."""
+    outs: list[np.ndarray] = []
+    for k, (layer, srcs) in enumerate(zip(network.layers, network.sources, strict=True)):
+        outs.append(_run_layer(layer, [x if j < 0 else outs[j] for j in srcs], None if tallies is None else tallies[k]))
+    return outs
+
+
+def outputs_of(network: FixedNetwork, layer_outputs: list[np.ndarray]) -> np.ndarray:
+    """The network's raw outputs (its output arrays side by side, in order) from every layer's output."""
+    idx = network.output_indices
+    if len(idx) == 1:
+        return layer_outputs[idx[0]]
+    return np.concatenate([layer_outputs[k] for k in idx], axis=1)
 
 
 # ----------------------------------------------------------------------------- fast float pipeline
@@ -383,7 +420,11 @@ def _fcast(v: np.ndarray, src_frac: int, dst: FixedType) -> np.ndarray:
 
 
 def _fast_ok(network: FixedNetwork) -> bool:
+    if not network.is_chain:
+        return False
     for layer in network.layers:
+        if isinstance(layer, MergeLayer):
+            return False
         if isinstance(layer, DenseLayer):
             if dense_plan(layer).mode != "float":
                 return False
@@ -399,6 +440,7 @@ def _fast_ok(network: FixedNetwork) -> bool:
 def _run_fast(network: FixedNetwork, x: np.ndarray) -> np.ndarray:
     v = x.astype(np.float64)
     for layer in network.layers:
+        assert not isinstance(layer, MergeLayer)  # _fast_ok: chains only
         if isinstance(layer, DenseLayer):
             plan = dense_plan(layer)
             v = v @ plan.w_float
@@ -455,30 +497,28 @@ def predict_raw(network: FixedNetwork, x_raw: npt.ArrayLike, chunk: int = _CHUNK
     outs = []
     for start in range(0, x.shape[0], chunk):
         part = x[start : start + chunk]
-        if fast:
-            outs.append(_run_fast(network, part))
-        else:
-            for layer in network.layers:
-                part = _run_layer(layer, part)
-            outs.append(part)
+        outs.append(_run_fast(network, part) if fast else outputs_of(network, _layer_outputs(network, part)))
     if not outs:
         return np.zeros((0, network.n_outputs), dtype=np.int64)
     return np.concatenate(outs, axis=0)
 
 
 def predict(network: FixedNetwork, x_float: npt.ArrayLike) -> np.ndarray:
-    """Float in, float out (``result_t`` values as float64), like ``hls_model.predict``."""
-    return fixed.to_float(predict_raw(network, quantize_inputs(network, x_float)), network.output_type)
+    """Float in, float out (``result_t`` values as float64, each output array in its own type), like
+    ``hls_model.predict`` (whose several outputs are side by side here)."""
+    raw = predict_raw(network, quantize_inputs(network, x_float))
+    if len(set(network.output_types)) == 1:
+        return fixed.to_float(raw, network.output_types[0])
+    cols, start = [], 0
+    for t, n in zip(network.output_types, network.output_sizes, strict=True):
+        cols.append(fixed.to_float(raw[:, start : start + n], t))
+        start += n
+    return np.concatenate(cols, axis=1)
 
 
 def trace(network: FixedNetwork, x_raw: npt.ArrayLike) -> list[np.ndarray]:
     """Raw output of every layer, in order (exact integer path) — for "first layer that differs"."""
-    part = _check_raw(network, x_raw)
-    outs = []
-    for layer in network.layers:
-        part = _run_layer(layer, part)
-        outs.append(part)
-    return outs
+    return _layer_outputs(network, _check_raw(network, x_raw))
 
 
 def overflow_report(network: FixedNetwork, x_raw: npt.ArrayLike) -> list[OverflowRow]:
@@ -491,11 +531,11 @@ def overflow_report(network: FixedNetwork, x_raw: npt.ArrayLike) -> list[Overflo
     wraps is counted when the exact sum lies outside it (intermediate wraps
     that cancel out are harmless and not counted).
     """
-    part = _check_raw(network, x_raw)
+    x = _check_raw(network, x_raw)
+    tallies = [_Tally() for _ in network.layers]
+    outs = _layer_outputs(network, x, tallies)
     rows: list[OverflowRow] = []
-    for layer in network.layers:
-        rep = _Tally()
-        part = _run_layer(layer, part, rep)
+    for layer, rep, part in zip(network.layers, tallies, outs, strict=True):
         clipped = rep.rows
         rows.append(
             {

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal, NotRequired, TypedDict, cast, get_args
 
 import numpy as np
@@ -38,6 +39,11 @@ SOFTMAX_IMPLEMENTATIONS: tuple[SoftmaxImplementation, ...] = get_args(SoftmaxImp
 #: the RTL renderer refuses it by name rather than draw 1.x's semantics.
 STABLE_PRE_1_0 = "stable_hls4ml0"
 DA: Strategy = "distributed_arithmetic"
+#: hls4ml's merge layers the IR models (``nnet_merge.h``: ``add``, ``subtract``, ``concatenate1d``)
+MergeOp = Literal["add", "subtract", "concatenate"]
+MERGE_OPS: tuple[MergeOp, ...] = get_args(MergeOp)
+#: what a layer's ``inputs`` call the network's input array (not a C identifier, so no layer is named so)
+NETWORK_INPUT = "<input>"
 #: ``params`` of a layer in ``network.json``: ``table_size`` (sigmoid, unary_lut) or the softmax constants
 #: (``SoftmaxParams.to_dict``), types spelled in C++.
 LayerParams = dict[str, int | str]
@@ -58,6 +64,7 @@ class DenseDoc(TypedDict):
     strategy: Strategy
     reuse_factor: int
     op: NotRequired[Literal["dense", "normalize"]]
+    inputs: NotRequired[list[str]]
 
 
 class ActivationDoc(TypedDict):
@@ -73,6 +80,19 @@ class ActivationDoc(TypedDict):
     table_types: dict[str, str]
     params: LayerParams
     element_types: NotRequired[list[str | None]]
+    inputs: NotRequired[list[str]]
+
+
+class MergeDoc(TypedDict):
+    """A merge layer in ``network.json`` (two inputs, named)."""
+
+    kind: Literal["merge"]
+    name: str
+    op: MergeOp
+    input_types: list[str]
+    sizes: list[int]
+    result_type: str
+    inputs: list[str]
 
 
 class NetworkDoc(TypedDict):
@@ -82,7 +102,8 @@ class NetworkDoc(TypedDict):
     name: str
     input_type: str
     n_inputs: int
-    layers: list[DenseDoc | ActivationDoc]
+    layers: list[DenseDoc | ActivationDoc | MergeDoc]
+    outputs: NotRequired[list[str]]
 
 
 def exact_sum_type(
@@ -140,6 +161,8 @@ class DenseLayer:
     strategy: Strategy = "latency"
     reuse_factor: int = 1
     op: Literal["dense", "normalize"] = "dense"
+    #: the layer it reads (``NETWORK_INPUT`` or a layer's name); () = the previous layer (a chain)
+    inputs: tuple[str, ...] = ()
 
     kind: str = field(default="dense", init=False)
 
@@ -184,6 +207,8 @@ class DenseLayer:
         }
         if self.op != "dense":
             doc["op"] = self.op
+        if self.inputs:
+            doc["inputs"] = list(self.inputs)
         return doc
 
 
@@ -263,6 +288,8 @@ class ActivationLayer:
     table_size: int | None = None  # sigmoid
     softmax: SoftmaxParams | None = None
     element_types: tuple[FixedType | None, ...] = ()
+    #: the layer it reads (``NETWORK_INPUT`` or a layer's name); () = the previous layer (a chain)
+    inputs: tuple[str, ...] = ()
 
     kind: str = field(default="activation", init=False)
 
@@ -305,6 +332,8 @@ class ActivationLayer:
         }
         if self.element_types:
             doc["element_types"] = [None if t is None else str(t) for t in self.element_types]
+        if self.inputs:
+            doc["inputs"] = list(self.inputs)
         return doc
 
     def element_native_widths(self) -> np.ndarray:
@@ -337,26 +366,162 @@ class ActivationLayer:
         return np.where(native > 0, native + unsigned, 0).astype(np.int64)
 
 
-Layer = DenseLayer | ActivationLayer
+@dataclass(frozen=True, eq=False)
+class MergeLayer:
+    """hls4ml's merge of two arrays (``nnet_merge.h``), what graphs with branches join through.
+
+    ``add``/``subtract``: ``res[i] = (res_T)(a[i] +/- b[i])`` -- the sum of two ``ap_fixed`` is exact, one
+    cast to ``result_type``; ``concatenate`` (``concatenate1d``): ``res = (res_T) a ++ (res_T) b``, each
+    element cast.  ``inputs`` names the two layers read (never implicit: a merge has two).
+    """
+
+    name: str
+    op: MergeOp
+    input_types: tuple[FixedType, FixedType]
+    sizes: tuple[int, int]
+    result_type: FixedType
+    inputs: tuple[str, str]
+
+    kind: str = field(default="merge", init=False)
+
+    def __post_init__(self) -> None:
+        if self.op not in MERGE_OPS:
+            raise ValueError(f"layer {self.name}: merge {self.op!r} is not one of {', '.join(MERGE_OPS)}")
+        if len(self.inputs) != 2 or len(self.input_types) != 2 or len(self.sizes) != 2:
+            raise ValueError(f"layer {self.name}: a merge reads two arrays")
+        if self.op != "concatenate" and self.sizes[0] != self.sizes[1]:
+            raise ValueError(f"layer {self.name}: {self.op} of arrays of {self.sizes[0]} and {self.sizes[1]} elements")
+
+    @property
+    def n(self) -> int:
+        """Elements of the result."""
+        return sum(self.sizes) if self.op == "concatenate" else self.sizes[0]
+
+    def to_dict(self) -> MergeDoc:
+        return {
+            "kind": "merge",
+            "name": self.name,
+            "op": self.op,
+            "input_types": [str(t) for t in self.input_types],
+            "sizes": list(self.sizes),
+            "result_type": str(self.result_type),
+            "inputs": list(self.inputs),
+        }
+
+
+Layer = DenseLayer | ActivationLayer | MergeLayer
+
+
+def layer_size(layer: Layer) -> int:
+    """Elements a layer's result array holds."""
+    return layer.n_out if isinstance(layer, DenseLayer) else layer.n
 
 
 @dataclass(frozen=True, eq=False)
 class FixedNetwork:
-    """The whole design: inputs of ``input_type`` -> layers -> outputs."""
+    """The whole design: inputs of ``input_type`` -> layers -> outputs.
+
+    A chain by default: each layer reads the one before it and the last is the
+    output.  A graph (several heads, a shared trunk, merges): a layer names what
+    it reads in ``inputs`` (``NETWORK_INPUT`` or an earlier layer: ``layers`` is
+    in evaluation order), and ``outputs`` names the layers whose results are the
+    top's output arrays, in the top's order (() = the last layer).
+    """
 
     name: str
     input_type: FixedType
     n_inputs: int
     layers: tuple[Layer, ...]
+    outputs: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.outputs or any(lay.inputs for lay in self.layers):
+            self.sources  # noqa: B018 -- a graph is checked once, when it is built
+            self.output_indices  # noqa: B018
+
+    @cached_property
+    def _index(self) -> dict[str, int]:
+        index: dict[str, int] = {}
+        for k, lay in enumerate(self.layers):
+            if lay.name in index or lay.name == NETWORK_INPUT:
+                raise ValueError(f"network {self.name}: two layers named {lay.name!r} in a graph")
+            index[lay.name] = k
+        return index
+
+    @cached_property
+    def sources(self) -> tuple[tuple[int, ...], ...]:
+        """Per layer, the indices of the layers it reads (-1: the network's input)."""
+        if not any(lay.inputs for lay in self.layers):
+            return tuple((k - 1,) for k in range(len(self.layers)))
+        out: list[tuple[int, ...]] = []
+        for k, lay in enumerate(self.layers):
+            if not lay.inputs:
+                out.append((k - 1,))
+                continue
+            srcs = []
+            for name in lay.inputs:
+                j = -1 if name == NETWORK_INPUT else self._index.get(name)
+                if j is None or j >= k:
+                    raise ValueError(
+                        f"network {self.name}: layer {lay.name} reads {name!r}, not the input nor an earlier layer"
+                    )
+                srcs.append(j)
+            out.append(tuple(srcs))
+        return tuple(out)
+
+    @cached_property
+    def output_indices(self) -> tuple[int, ...]:
+        """Indices of the layers whose results are the outputs, in order."""
+        if not self.outputs:
+            return (len(self.layers) - 1,)
+        missing = [o for o in self.outputs if o not in self._index]
+        if missing:
+            raise ValueError(f"network {self.name}: output {missing[0]!r} is not a layer")
+        return tuple(self._index[o] for o in self.outputs)
+
+    @property
+    def is_chain(self) -> bool:
+        """Each layer reads the one before it and the last one is the only output."""
+        return self.output_indices == (len(self.layers) - 1,) and all(s == (k - 1,) for k, s in enumerate(self.sources))
+
+    def source_type(self, j: int) -> FixedType:
+        """The type of what source index ``j`` (of ``sources``) holds."""
+        return self.input_type if j < 0 else self.layers[j].result_type
+
+    def source_size(self, j: int) -> int:
+        """The elements source index ``j`` (of ``sources``) holds."""
+        return self.n_inputs if j < 0 else layer_size(self.layers[j])
+
+    def consumers(self) -> list[list[int]]:
+        """Per source index (the input is the last entry, -1), the layers that read it."""
+        out: list[list[int]] = [[] for _ in range(len(self.layers) + 1)]
+        for k, srcs in enumerate(self.sources):
+            for j in srcs:
+                out[j].append(k)
+        return out
+
+    @property
+    def output_types(self) -> tuple[FixedType, ...]:
+        """The type of each output array."""
+        return tuple(self.layers[k].result_type for k in self.output_indices)
+
+    @property
+    def output_sizes(self) -> tuple[int, ...]:
+        """The elements of each output array."""
+        return tuple(layer_size(self.layers[k]) for k in self.output_indices)
 
     @property
     def output_type(self) -> FixedType:
-        return self.layers[-1].result_type
+        """The one type of every output (chains; a graph whose outputs differ in type has none)."""
+        types = set(self.output_types)
+        if len(types) != 1:
+            raise ValueError(f"network {self.name}: its outputs have {len(types)} types (see output_types)")
+        return self.output_types[0]
 
     @property
     def n_outputs(self) -> int:
-        last = self.layers[-1]
-        return last.n_out if isinstance(last, DenseLayer) else last.n
+        """Output elements, over every output array."""
+        return sum(self.output_sizes)
 
     def to_json(self) -> str:
         doc: NetworkDoc = {
@@ -366,6 +531,8 @@ class FixedNetwork:
             "n_inputs": self.n_inputs,
             "layers": [layer.to_dict() for layer in self.layers],
         }
+        if self.outputs:
+            doc["outputs"] = list(self.outputs)
         return json_text(doc, indent=1)
 
     @classmethod
@@ -389,6 +556,7 @@ class FixedNetwork:
                         strategy=d["strategy"],
                         reuse_factor=int(d["reuse_factor"]),
                         op=d.get("op", "dense"),
+                        inputs=tuple(d.get("inputs", ())),
                     )
                 )
             elif d["kind"] == "activation":
@@ -406,6 +574,21 @@ class FixedNetwork:
                         element_types=tuple(
                             None if t is None else FixedType.parse(t) for t in d.get("element_types", ())
                         ),
+                        inputs=tuple(d.get("inputs", ())),
+                    )
+                )
+            elif d["kind"] == "merge":
+                t1, t2 = (FixedType.parse(t) for t in d["input_types"])
+                s1, s2 = (int(v) for v in d["sizes"])
+                i1, i2 = d["inputs"]
+                layers.append(
+                    MergeLayer(
+                        name=d["name"],
+                        op=d["op"],
+                        input_types=(t1, t2),
+                        sizes=(s1, s2),
+                        result_type=FixedType.parse(d["result_type"]),
+                        inputs=(i1, i2),
                     )
                 )
             else:
@@ -415,4 +598,5 @@ class FixedNetwork:
             input_type=FixedType.parse(doc["input_type"]),
             n_inputs=int(doc["n_inputs"]),
             layers=tuple(layers),
+            outputs=tuple(doc.get("outputs", ())),
         )

@@ -39,7 +39,7 @@ from functools import lru_cache
 import numpy as np
 
 from fpga_prune.arith.analysis import live_neurons
-from fpga_prune.arith.ir import DA, STRATEGIES, ActivationLayer, DenseLayer, FixedNetwork
+from fpga_prune.arith.ir import DA, STRATEGIES, ActivationLayer, DenseLayer, FixedNetwork, MergeLayer
 from fpga_prune.boards import DEFAULT_CAPS, RESOURCES, Board, Caps
 from fpga_prune.errors import InputError
 from fpga_prune.estimate.bands import band_factors
@@ -69,6 +69,7 @@ __all__ = [
     "estimate",
     "estimate_dense",
     "estimate_activation",
+    "estimate_merge",
     "valid_reuse_factors",
     "check_reuse_factor",
     "dsp_count",
@@ -359,6 +360,28 @@ def estimate_activation(
     )
 
 
+def estimate_merge(
+    layer: MergeLayer, board: Board, options: EstimateOptions = EstimateOptions(), live: list[int] | None = None
+) -> LayerEstimate:
+    """One merge on ``board``: ``add``/``subtract`` an adder per live element of the result's width
+    (``lut_per_adder_bit``, scheduled with its neighbours: no cycle of its own), ``concatenate`` wiring."""
+    ctx = context(board, options)
+    n = layer.n if live is None else len(live)
+    lut = 0 if layer.op == "concatenate" else int(round(n * layer.result_type.width * ctx.r["lut_per_adder_bit"]))
+    return LayerEstimate(
+        name=layer.name,
+        kind="merge",
+        strategy=layer.op,
+        reuse_factor=1,
+        dsp=0,
+        bram18k=0,
+        lut=lut,
+        ff=0,
+        latency_cycles=0,
+        interval_cycles=1,
+    )
+
+
 def top_cycles(network: FixedNetwork, ctx: Context, interval: int = 1) -> int:
     """Cycles the top function adds to its layers: a fixed part and some per Dense call, fewer on long
     clocks and when the pipeline's initiation ``interval`` > 1 leaves the scheduler room to overlap them."""
@@ -373,40 +396,47 @@ def top_cycles(network: FixedNetwork, ctx: Context, interval: int = 1) -> int:
 def estimate(network: FixedNetwork, board: Board, options: EstimateOptions = EstimateOptions()) -> Estimate:
     """Resources and latency of ``network`` as hls4ml's io_parallel design on ``board``.
 
-    Layers run back to back in one pipeline, so latencies add (plus the top
-    function's own ``top_cycles``) and the initiation interval is the largest
-    layer II.  URAM is not used by io_parallel designs.
+    Layers run back to back in one pipeline, so latencies add along the longest
+    path from the input to an output (a chain: all of them; several heads: the
+    slowest), plus the top function's own ``top_cycles``; resources add over
+    every layer and the initiation interval is the largest layer II.  URAM is not used by io_parallel designs.
     """
     ctx = context(board, options)
     est: list[LayerEstimate] = []
-    # per-element (signed, native) widths an HGQ quantizer leaves for the next Dense
-    widths: tuple[np.ndarray, np.ndarray] | None = None
+    # per layer, the per-element (signed, native) widths an HGQ quantizer leaves for a Dense reading it
+    carried: list[tuple[np.ndarray, np.ndarray] | None] = []
     live = live_neurons(network)
-    for lay, alive in zip(network.layers, live):
+    sources = network.sources
+    for lay, alive, srcs in zip(network.layers, live, sources, strict=True):
+        widths = carried[srcs[0]] if srcs[0] >= 0 else None
         if isinstance(lay, DenseLayer):
             in_widths, in_native = widths or (None, None)
             est.append(estimate_dense(lay, board, options, in_widths, in_native, live_out=alive))
+        elif isinstance(lay, MergeLayer):
+            est.append(estimate_merge(lay, board, options, live=alive))
         else:
             est.append(estimate_activation(lay, board, options, live=alive))
         if isinstance(lay, ActivationLayer) and lay.element_types:
-            widths = (lay.element_widths(), lay.element_native_widths())
-        elif not (isinstance(lay, ActivationLayer) and lay.activation in ("relu", "linear")):
-            widths = None  # a ReLU or a cast keeps each element's width; anything else ends it
+            carried.append((lay.element_widths(), lay.element_native_widths()))
+        elif isinstance(lay, ActivationLayer) and lay.activation in ("relu", "linear"):
+            carried.append(widths)  # a ReLU or a cast keeps each element's width; anything else ends it
+        else:
+            carried.append(None)
     layers = tuple(est)
     # The top function registers the input and every layer output once; each layer is charged its own.
     # User calibration (cal_lut, cal_ff) scales every layer.
     cal_lut, cal_ff = ctx.r["cal_lut"], ctx.r["cal_ff"]
     per_bit = ctx.r["ff_top_per_bit"]
     charged = []
-    nxt = (*network.layers[1:], None)
+    readers = network.consumers()
     for i, (lay, le, alive) in enumerate(zip(network.layers, layers, live)):
         bits = (
             int(lay.element_widths()[alive].sum())
             if isinstance(lay, ActivationLayer) and lay.element_types
             else len(alive) * lay.result_type.width
         )
-        after = nxt[i]
-        if isinstance(after, ActivationLayer) and after.element_types:
+        after = [network.layers[k] for k in readers[i]]
+        if after and all(isinstance(a, ActivationLayer) and a.element_types for a in after):
             bits = 0  # an HGQ mask is inlined into the top: what it reads is cast on the spot, not registered
         bits += network.n_inputs * network.input_type.width if i == 0 else 0
         lut = le.lut if cal_lut == 1.0 else int(round(le.lut * cal_lut))
@@ -415,10 +445,12 @@ def estimate(network: FixedNetwork, board: Board, options: EstimateOptions = Est
     layers = tuple(charged)
     tot = {q: sum(getattr(le, q) for le in layers) for q in ("dsp", "bram18k", "lut", "ff")}
     interval = max((le.interval_cycles for le in layers), default=1)
-    latency = max(
-        0,
-        sum(le.latency_cycles for le in layers) + top_cycles(network, ctx, interval) + int(round(ctx.r["cal_latency"])),
-    )
+    # layers run as soon as what they read is ready: the latency is the longest path to an output
+    done: list[int] = []
+    for le, srcs in zip(layers, sources, strict=True):
+        done.append(max(done[j] if j >= 0 else 0 for j in srcs) + le.latency_cycles)
+    path = max(done[k] for k in network.output_indices) if layers else 0
+    latency = max(0, path + top_cycles(network, ctx, interval) + int(round(ctx.r["cal_latency"])))
     factors = band_factors(ctx.family, options.confidence, options.calibration, options.mul_impl is not None)
     return Estimate(
         network=network.name,

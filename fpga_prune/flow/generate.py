@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from fpga_prune.arith.ir import DenseLayer
+from fpga_prune.arith.ir import DenseLayer, MergeLayer
 from fpga_prune.boards import check_interface, require_soc
 from fpga_prune.errors import InputError
 from fpga_prune.flow.bundles import PrunedModel, check_model_dir, load_pruned, resolve_data
@@ -213,7 +213,7 @@ def _layer_rows(network: FixedNetwork) -> list[JsonObject]:
             rows.append(
                 {
                     "name": layer.name,
-                    "kind": layer.activation,
+                    "kind": layer.op if isinstance(layer, MergeLayer) else layer.activation,
                     "shape": str(layer.n),
                     "nonzero": "",
                     "weight": "",

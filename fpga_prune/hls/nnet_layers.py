@@ -13,24 +13,31 @@ The C++ text itself is read by ``cpp``.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from fpga_prune.arith.fixed import FixedType
 from fpga_prune.arith.ir import (
+    NETWORK_INPUT,
     STABLE_PRE_1_0,
     ActivationLayer,
     DenseLayer,
     FixedNetwork,
     Layer,
+    MergeLayer,
+    MergeOp,
     SoftmaxParams,
     exact_sum_type,
+    layer_size,
 )
 from fpga_prune.arith.tables import sigmoid_layer, softmax_layer
 from fpga_prune.errors import InputError
 from fpga_prune.hls.cpp import (
     ConfigStruct,
+    TypeTable,
     read_configs,
     read_symbols,
     read_weights,
@@ -206,17 +213,23 @@ def network_from_firmware(fw: Path, top: Path, version: str | None = None) -> Fi
 
     calls = re.finditer(r"nnet::(\w+)\s*<([^;]*?)>\s*\(([^;]*?)\)\s*;[ \t]*(?://[ \t]*(\S+))?", body)
     layers: list[Layer] = []
-    cur_var, cur_t, width = in_var, input_type, n_inputs
+    # every array a layer can read: the input and each layer's output -> (layer index or -1, type, elements)
+    written: dict[str, tuple[int, FixedType, int]] = {_var(in_var): (-1, input_type, n_inputs)}
+    cur_t, width = input_type, n_inputs
+    src = -1  # what the current call reads (index into layers, -1: the input)
     sources: list[tuple[Path, str]] | None = None  # read when a call is not a known nnet:: layer
 
+    def _reads(j: int) -> tuple[str, ...]:
+        """A layer's ``inputs``: () when it reads the layer before it (a chain), else what it reads."""
+        if j == len(layers) - 1:
+            return ()
+        return (NETWORK_INPUT,) if j < 0 else (layers[j].name,)
+
     def _result_type(lname: str, cargs: list[str], targs: list[str]) -> FixedType:
-        """The layer's result type, once it is checked to read the previous layer's output."""
-        if _var(cargs[0]) != _var(cur_var):
+        """The layer's result type, once it is checked to read an array the input or a layer wrote."""
+        if _var(cargs[0]) not in written:
             raise InputError(
-                top,
-                f"layer {lname}",
-                f"reads {cargs[0]}, not the previous layer's output "
-                f"{cur_var}: only chains are modelled (a layer output used twice, several heads)",
+                top, f"layer {lname}", f"reads {cargs[0]}, which neither the top's input nor an earlier layer writes"
             )
         return types.resolve(targs[1], where=f"layer {lname} result type")
 
@@ -224,6 +237,15 @@ def network_from_firmware(fw: Path, top: Path, version: str | None = None) -> Fi
         func, targs, cargs, comment = m.group(1), split_args(m.group(2)), split_args(m.group(3)), m.group(4)
         cfg = configs.get(targs[-1]) if targs else None
         lname = comment or (cfg.layer if cfg else func)
+        if cargs and _var(cargs[0]) in written:  # a layer reads the array it names first
+            src, cur_t, width = written[_var(cargs[0])]
+        reads = _reads(src)  # hence () in every chain: network.json of a chain is as before graphs
+        if func in MERGE_FUNCS:
+            layers.append(
+                _merge_layer(top, params_h, lname, func, targs, cargs, cfg, written, layers, _var, types, size)
+            )
+            written[_var(cargs[2])] = (len(layers) - 1, layers[-1].result_type, layer_size(layers[-1]))
+            continue
         if func == "normalize" and (cfg is None or len(cargs) < 4 or len(targs) < 3):
             raise InputError(
                 top, f"layer {lname}", "not an nnet::normalize<in_t, out_t, config>(in, out, scale, bias) call"
@@ -240,8 +262,8 @@ def network_from_firmware(fw: Path, top: Path, version: str | None = None) -> Fi
             sc = np.tile(read_weights(fw / "weights", cargs[2], s_t, n_sb), reps)[:n]
             bi = np.tile(read_weights(fw / "weights", cargs[3], b_t, n_sb), reps)[:n]
             out_t = _result_type(lname, cargs, targs)
-            layers.append(normalize_layer(lname, cur_t, s_t, b_t, out_t, sc, bi))
-            cur_var, cur_t = cargs[1], out_t
+            layers.append(replace(normalize_layer(lname, cur_t, s_t, b_t, out_t, sc, bi), inputs=reads))
+            written[_var(cargs[1])] = (len(layers) - 1, out_t, width)
             continue
         if func not in DENSE_FUNCS + ACTIVATION_FUNCS:
             elems = None
@@ -258,9 +280,10 @@ def network_from_firmware(fw: Path, top: Path, version: str | None = None) -> Fi
                         result_type=out_t,
                         n=width,
                         element_types=elems,
+                        inputs=reads,
                     )
                 )
-                cur_var, cur_t = cargs[1], out_t
+                written[_var(cargs[1])] = (len(layers) - 1, out_t, width)
                 continue
             raise InputError(
                 top,
@@ -310,6 +333,7 @@ def network_from_firmware(fw: Path, top: Path, version: str | None = None) -> Fi
                     biases=read_weights(fw / "weights", cargs[3], b_t, n_out),
                     strategy=strategy,
                     reuse_factor=size(vals.get("reuse_factor", "1"), f"{cfg.name}.reuse_factor"),
+                    inputs=reads,
                 )
             )
             width = n_out
@@ -344,6 +368,7 @@ def network_from_firmware(fw: Path, top: Path, version: str | None = None) -> Fi
                     sm_types,
                 )
             )
+            layers[-1] = replace(layers[-1], inputs=reads)
         elif func == "sigmoid":
             layers.append(
                 sigmoid_layer(
@@ -355,6 +380,7 @@ def network_from_firmware(fw: Path, top: Path, version: str | None = None) -> Fi
                     t("table_t", HLS4ML_TABLE_TYPE),
                 )
             )
+            layers[-1] = replace(layers[-1], inputs=reads)
         elif func == "unary_lut":  # HGQ's UnaryLUT: res[i] = table[raw bits of data[i]]
             n_table = size(vals.get("table_size", "0"), f"{cfg.name}.table_size")
             if n_table != 1 << cur_t.width:
@@ -377,25 +403,80 @@ def network_from_firmware(fw: Path, top: Path, version: str | None = None) -> Fi
                     tables={"table": table},
                     table_types={"table": tab_t},
                     table_size=n_table,
+                    inputs=reads,
                 )
             )
         else:
-            layers.append(ActivationLayer(name=lname, activation=func, input_type=cur_t, result_type=out_t, n=width))
-        cur_var, cur_t = cargs[1], out_t
+            layers.append(
+                ActivationLayer(name=lname, activation=func, input_type=cur_t, result_type=out_t, n=width, inputs=reads)
+            )
+        written[_var(cargs[1])] = (len(layers) - 1, out_t, width)
     if not layers:
         raise InputError(top, None, "no nnet:: layer calls in the top function")
     outs = [name for _t, name, _n in arrays[1:]]
-    if len(outs) > 1:
-        raise InputError(
-            top,
-            f"layer {layers[-1].name}",
-            f"the top writes {len(outs)} output arrays "
-            f"({', '.join(outs)}): a network with several heads is not modelled, only chains",
+    missing = [o for o in outs if _var(o) not in written or written[_var(o)][0] < 0]
+    if missing:
+        raise InputError(top, sig.group(1), f"no layer writes the top's output {missing[0]}")
+    out_layers = tuple(layers[written[_var(o)][0]].name for o in outs)
+    try:
+        return FixedNetwork(
+            name=sig.group(1),
+            input_type=input_type,
+            n_inputs=n_inputs,
+            layers=tuple(layers),
+            outputs=() if out_layers == (layers[-1].name,) else out_layers,
         )
-    if _var(cur_var) != _var(outs[0]):
-        raise InputError(
-            top,
-            f"layer {layers[-1].name}",
-            f"writes {cur_var}, not the top's output {outs[0]}: only chains are modelled",
+    except ValueError as exc:  # a graph whose layers share a name (no // comment to tell them apart)
+        raise InputError(top, sig.group(1), str(exc)) from None
+
+
+#: hls4ml's merges the IR models (``nnet_merge.h``) -> ``MergeLayer.op``
+MERGE_FUNCS: dict[str, MergeOp] = {"add": "add", "subtract": "subtract", "concatenate1d": "concatenate"}
+
+
+def _merge_layer(
+    top: Path,
+    params_h: Path,
+    lname: str,
+    func: str,
+    targs: list[str],
+    cargs: list[str],
+    cfg: ConfigStruct | None,
+    written: dict[str, tuple[int, FixedType, int]],
+    layers: list[Layer],
+    var: Callable[[str], str],
+    types: TypeTable,
+    size: Callable[[str, str], int],
+) -> MergeLayer:
+    """``nnet::add|subtract|concatenate1d<in1_t, in2_t, res_t, config>(a, b, res)`` as a :class:`MergeLayer`."""
+    if len(targs) < 4 or len(cargs) != 3 or cfg is None:
+        raise InputError(top, f"layer {lname}", f"not an nnet::{func}<in1_t, in2_t, res_t, config>(a, b, res) call")
+    srcs = []
+    for a in cargs[:2]:
+        if var(a) not in written:
+            raise InputError(top, f"layer {lname}", f"reads {a}, which neither the top's input nor a layer writes")
+        srcs.append(written[var(a)])
+    op = MERGE_FUNCS[func]
+    if op == "concatenate":
+        declared = [size(cfg.values.get(f"n_elem{i}_0", "0"), f"{cfg.name}.n_elem{i}_0") for i in (1, 2)]
+        axis = cfg.values.get("axis", "-1")
+        if size(cfg.values.get("n_elem1_1", "0"), f"{cfg.name}.n_elem1_1") or axis not in ("-1", "0"):
+            raise InputError(params_h, f"{cfg.name}", "only 1-D concatenation is modelled")
+    else:
+        declared = [size(cfg.values.get(f"n_elem{i}", "0"), f"{cfg.name}.n_elem{i}") for i in (1, 2)]
+    for i, (s, (_j, _t, n)) in enumerate(zip(declared, srcs, strict=True)):
+        if s != n:
+            raise InputError(params_h, f"{cfg.name}", f"input {i + 1} has {s} elements, but what it reads gives {n}")
+    (j1, t1, n1), (j2, t2, n2) = srcs
+    name = lambda j: NETWORK_INPUT if j < 0 else layers[j].name  # noqa: E731
+    try:
+        return MergeLayer(
+            name=lname,
+            op=op,
+            input_types=(t1, t2),
+            sizes=(n1, n2),
+            result_type=types.resolve(targs[2], where=f"layer {lname} result type"),
+            inputs=(name(j1), name(j2)),
         )
-    return FixedNetwork(name=sig.group(1), input_type=input_type, n_inputs=n_inputs, layers=tuple(layers))
+    except ValueError as exc:
+        raise InputError(top, f"layer {lname}", str(exc)) from None

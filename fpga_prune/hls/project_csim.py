@@ -25,6 +25,7 @@ import numpy as np
 
 from fpga_prune.errors import CheckFailed, InputError
 from fpga_prune.hls.csim import CXXFLAGS, compile_parallel
+from fpga_prune.hls.nnet_layers import MERGE_FUNCS
 from fpga_prune.hls.project import TopSignature
 from fpga_prune.templating import render
 
@@ -55,7 +56,9 @@ def _ap_types_dir(fw: Path) -> Path:
     return d
 
 
-_CALL = re.compile(r"(nnet::(\w+)\s*<[^;]*?>\s*\(\s*(\w+)\s*,\s*(\w+)[^;]*?\)\s*;)([ \t]*//[ \t]*(\S+))?")
+_CALL = re.compile(
+    r"(nnet::(\w+)\s*<[^;]*?>\s*\(\s*(\w+)\s*,\s*(\w+)\s*(?:,\s*(\w+)\s*)?[^;]*?\)\s*;)([ \t]*//[ \t]*(\S+))?"
+)
 
 
 def tapped_top(text: str, sig: TopSignature) -> tuple[str, dict[int, str]]:
@@ -67,10 +70,12 @@ def tapped_top(text: str, sig: TopSignature) -> tuple[str, dict[int, str]]:
     pos, k = 0, 0
     for m in _CALL.finditer(text):
         func, dst = m.group(2), m.group(4)
+        if func in MERGE_FUNCS and m.group(5):  # nnet::add(a, b, res): the third argument is written
+            dst = m.group(5)
         if func.startswith("load_") or dst not in sizes:
             continue
         k += 1
-        names[k] = m.group(6) or func
+        names[k] = m.group(7) or func
         end = m.end()
         out.append(text[pos:end])
         out.append(f"\n    fpga_prune_tap({k}, {dst}, {sizes[dst]});")

@@ -17,6 +17,7 @@ Vitis exports follow.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TypedDict
 
@@ -152,16 +153,31 @@ def default_port_map(
     input_name: str = "input_1",
     output_name: str | None = None,
     convention: PortConvention | None = None,
+    output_names: Sequence[str] | None = None,
 ) -> PortMap:
-    """The port names Vitis HLS gives hls4ml's top (hls4ml's naming conventions)."""
+    """The port names Vitis HLS gives hls4ml's top (hls4ml's naming conventions).
+
+    One port per output element, array by array (``output_names``; default: hls4ml's
+    ``layer<N>_out`` of each output layer, ``output_name`` for a chain's one array)."""
     conv = convention or PortConvention()
     if conv.block not in ("ap_ctrl_hs", "ap_ctrl_chain", "ap_ctrl_none"):
         raise ValueError(f"unknown block protocol {conv.block!r}")
-    out = output_name or f"layer{len(network.layers) + 1}_out"
-    if network.n_outputs == 1 and not conv.suffix_single:
-        outs: tuple[str, ...] = (out,)
-    else:
-        outs = tuple(f"{out}_{k}" for k in range(network.n_outputs))
+    idx = network.output_indices
+    if output_names is None:
+        output_names = (
+            [output_name or f"layer{len(network.layers) + 1}_out"]
+            if len(idx) == 1
+            else [f"layer{k + 2}_out" for k in idx]
+        )
+    if len(output_names) != len(idx):
+        raise ValueError(f"{len(output_names)} output array names for {len(idx)} outputs")
+    outs: list[str] = []
+    widths: list[int] = []
+    signeds: list[bool] = []
+    for name, size, t in zip(output_names, network.output_sizes, network.output_types, strict=True):
+        outs.extend([name] if size == 1 and not conv.suffix_single else [f"{name}_{k}" for k in range(size)])
+        widths.extend([t.width] * size)
+        signeds.extend([t.signed] * size)
     hs = conv.block != "ap_ctrl_none"
     return PortMap(
         top=top,
@@ -174,9 +190,11 @@ def default_port_map(
         cont="ap_continue" if conv.block == "ap_ctrl_chain" else None,
         input_elem_width=network.input_type.width,
         n_inputs=network.n_inputs,
-        outputs=outs,
+        outputs=tuple(outs),
         output_vlds=tuple(f"{o}_ap_vld" for o in outs),
-        output_width=network.output_type.width,
+        output_width=max(widths),
         input_signed=network.input_type.signed,
-        output_signed=network.output_type.signed,
+        output_signed=signeds[0],
+        output_widths=tuple(widths) if len(set(widths)) > 1 else (),
+        output_signeds=tuple(signeds) if len(set(signeds)) > 1 else (),
     )

@@ -28,9 +28,15 @@ Architecture (flushable pipeline, II = 1, every multiplier a constant):
   ``result_t``; ``legacy`` in 4 stages (pairwise ``exp(x_j - x_i)`` ROMs,
   saturating sum in ``table_t``, invert ROM cast to ``result_t``);
   ``argmax`` in 1 stage (one-hot of the first maximum).
+* merge (``add``/``subtract``/``concatenate``): 1 register stage, the exact
+  sum of the two aligned operands (or each element) cast to ``result_t``.
 * neurons whose outputs no later weight uses are removed (dead-neuron
-  elimination across the layer chain), so neither they nor their products
+  elimination across the layer graph), so neither they nor their products
   appear in the netlist.
+* a graph (several heads, branches that merge): each layer starts when what it
+  reads is ready; a branch that is ready earlier is delayed by registers to
+  meet the other, and every output to the slowest one, so all outputs leave
+  together after one latency (one ``ap_done``, one valid per output port).
 
 The top's ports are :mod:`fpga_prune.rtl.portmap`'s; the casts, literals,
 ROMs and table indices every layer is built from are
@@ -41,6 +47,7 @@ into template data from those pieces and renders the design.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import asdict
 
 import numpy as np
@@ -48,7 +55,7 @@ import numpy as np
 from fpga_prune.arith import fixed
 from fpga_prune.arith.analysis import accumulation_order, input_live, live_neurons, reduce_tree
 from fpga_prune.arith.fixed import FixedType
-from fpga_prune.arith.ir import STABLE_PRE_1_0, ActivationLayer, DenseLayer, FixedNetwork
+from fpga_prune.arith.ir import STABLE_PRE_1_0, ActivationLayer, DenseLayer, FixedNetwork, MergeLayer
 from fpga_prune.errors import InputError
 from fpga_prune.rtl.blocks import (
     Casts,
@@ -69,6 +76,7 @@ SUPPORTED_ACTIVATIONS = ("linear", "relu", "sigmoid", "softmax")
 # Register stages per layer kind (the top's latency is their sum).
 DENSE_STAGES = 2
 ACTIVATION_STAGES = 1
+MERGE_STAGES = 1
 SOFTMAX_STAGES = {"stable": 5, "latency": 5, "legacy": 4, "argmax": 1}
 
 
@@ -315,20 +323,98 @@ def _softmax_context(
     return ctx
 
 
-def _layer_context(network: FixedNetwork, prefix: str, casts: Casts) -> tuple[list[TemplateContext], list[Probe], int]:
-    """Per-layer template data, the probe list and the total latency."""
+class _Delays:
+    """Registers that hold a signal back a number of cycles, each chain built once and extended on demand."""
+
+    def __init__(self) -> None:
+        self.chains: dict[str, list[str]] = {}
+
+    def get(self, sig: str, width: int, cycles: int, steps: list[TemplateContext]) -> str:
+        """``sig`` ``cycles`` later; the registers this adds go to ``steps`` (rendered where they are needed)."""
+        chain = self.chains.setdefault(sig, [sig])
+        while len(chain) <= cycles:
+            nxt = f"{sig}_q{len(chain)}"
+            steps.append({"width": width, "src": chain[-1], "dst": nxt})
+            chain.append(nxt)
+        return chain[cycles]
+
+
+def _merge_context(
+    layer: MergeLayer, lname: str, ins: tuple[dict[int, str], dict[int, str]], live: list[int], casts: Casts
+) -> TemplateContext:
+    """Template data of one merge: ``y_j = cast<result_t>(a_j +/- b_j)`` or each element of ``a ++ b`` cast."""
+    (t1, t2), rt = layer.input_types, layer.result_type
+    elems = []
+    if layer.op == "concatenate":
+        n1 = layer.sizes[0]
+        for j in live:
+            src, t = (ins[0][j], t1) if j < n1 else (ins[1][j - n1], t2)
+            elems.append({"y": f"{lname}_y_{j}", "expr": f"{casts.get(t, rt)}({src})"})
+        return {"kind": "merge", "op": layer.op, "elems": elems}
+    f = max(t1.frac, t2.frac)
+    sw = max(t.width + (f - t.frac) + (not t.signed) for t in (t1, t2)) + 1
+    sum_cast = casts.get(FixedType(True, sw, sw - f), rt)
+
+    def aligned(sig: str, t: FixedType) -> str:
+        sh = f - t.frac
+        ext = extend(sig, t.width, t.signed, sw - sh)
+        return ext if sh == 0 else "{" + ext + ", " + f"{sh}'d0" + "}"
+
+    sign = "+" if layer.op == "add" else "-"
+    for j in live:
+        a, b = aligned(ins[0][j], t1), aligned(ins[1][j], t2)
+        elems.append({"y": f"{lname}_y_{j}", "expr": f"{sum_cast}({a} {sign} {b})"})
+    return {"kind": "merge", "op": layer.op, "elems": elems}
+
+
+def _layer_context(
+    network: FixedNetwork, prefix: str, casts: Casts
+) -> tuple[list[TemplateContext], list[Probe], list[int], dict[int, str]]:
+    """Per-layer template data, the probe list, the cycle each layer's output is ready and the input signals."""
     live = live_neurons(network)
     layers_ctx: list[TemplateContext] = []
     probes: list[Probe] = []
-    prev = {i: f"x_{i}" for i in input_live(network)}  # live index -> signal name
-    prev_type = network.input_type
-    stage = 0
-    for k, layer in enumerate(network.layers):
+    inputs = {i: f"x_{i}" for i in input_live(network)}  # live index -> signal name
+    signals: list[dict[int, str]] = []  # per layer: live output index -> signal name
+    ready: list[int] = []  # per layer: cycles after the input is taken until its output holds
+    delays = _Delays()
+    for k, (layer, srcs) in enumerate(zip(network.layers, network.sources, strict=True)):
         lname = f"l{k + 1}_{_ident(layer.name)}"
+        start = max(ready[j] if j >= 0 else 0 for j in srcs)
+        steps: list[TemplateContext] = []
+        reads: list[dict[int, str]] = []
+        for j in srcs:  # what the layer reads, each source held back to ``start``
+            sig = inputs if j < 0 else signals[j]
+            late = start - (ready[j] if j >= 0 else 0)
+            w = network.source_type(j).width
+            reads.append({i: delays.get(v, w, late, steps) if late else v for i, v in sig.items()})
+        prev = reads[0]
+        outs: dict[int, str] = {j: f"{lname}_y_{j}" for j in live[k]}
+        if isinstance(layer, MergeLayer):
+            for t, j in zip(layer.input_types, srcs, strict=True):
+                if t != network.source_type(j):
+                    raise ValueError(f"layer {layer.name}: input type {t} != {network.source_type(j)} it reads")
+            ctx: TemplateContext = {
+                "name": lname,
+                "src_name": layer.name,
+                "index": k + 1,
+                "result_width": layer.result_type.width,
+                "result_type": str(layer.result_type),
+                "input_type": ", ".join(str(t) for t in layer.input_types),
+                "outs": [{"j": j, "sig": s} for j, s in outs.items()],
+                "delays": steps,
+                **_merge_context(layer, lname, (reads[0], reads[1]), live[k], casts),
+            }
+            ready.append(start + MERGE_STAGES)
+            layers_ctx.append(ctx)
+            signals.append(outs)
+            probes.append(_probe(layer.name, k, ready[-1], layer.result_type, outs))
+            continue
+        prev_type = network.source_type(srcs[0])
         if layer.input_type != prev_type:
             raise ValueError(f"layer {layer.name}: input_type {layer.input_type} != previous result type {prev_type}")
-        outs: dict[int, str] = {j: f"{lname}_y_{j}" for j in live[k]}
-        ctx: TemplateContext = {
+        stage = start
+        ctx = {
             "name": lname,
             "src_name": layer.name,
             "index": k + 1,
@@ -336,6 +422,7 @@ def _layer_context(network: FixedNetwork, prefix: str, casts: Casts) -> tuple[li
             "result_type": str(layer.result_type),
             "input_type": str(layer.input_type),
             "outs": [{"j": j, "sig": s} for j, s in outs.items()],
+            "delays": steps,
         }
         if isinstance(layer, DenseLayer):
             xw, ww = layer.input_type.width, layer.weight_type.width
@@ -466,22 +553,24 @@ def _layer_context(network: FixedNetwork, prefix: str, casts: Casts) -> tuple[li
             elif layer.activation == "softmax":
                 ctx.update(_softmax_context(layer, lname, prefix, prev, live[k], casts))
             stage += SOFTMAX_STAGES[ctx["impl"]] if layer.activation == "softmax" else ACTIVATION_STAGES
-        else:  # pragma: no cover - the IR has two layer kinds
+        else:  # pragma: no cover - the IR has three layer kinds
             raise TypeError(type(layer))
-        probes.append(
-            {
-                "layer": layer.name,
-                "index": k + 1,
-                "latency": stage,
-                "width": layer.result_type.width,
-                "signed": layer.result_type.signed,
-                "signals": {str(j): s for j, s in outs.items()},
-            }
-        )
+        ready.append(stage)
+        probes.append(_probe(layer.name, k, stage, layer.result_type, outs))
         layers_ctx.append(ctx)
-        prev = outs
-        prev_type = layer.result_type
-    return layers_ctx, probes, stage
+        signals.append(outs)
+    return layers_ctx, probes, ready, inputs
+
+
+def _probe(name: str, k: int, latency: int, t: FixedType, outs: dict[int, str]) -> Probe:
+    return {
+        "layer": name,
+        "index": k + 1,
+        "latency": latency,
+        "width": t.width,
+        "signed": t.signed,
+        "signals": {str(j): s for j, s in outs.items()},
+    }
 
 
 def render_rtl(
@@ -490,33 +579,52 @@ def render_rtl(
     input_name: str = "input_1",
     output_name: str | None = None,
     convention: PortConvention | None = None,
+    output_names: Sequence[str] | None = None,
 ) -> dict[str, str]:
     """Relative path -> text of the Verilog design and its ``ports.json``.
 
     Files: ``<top>.v`` (the top, with one function per distinct cast),
     ``<top>_<layer>_<table>rom.v`` for each lookup table (sigmoid, softmax
-    exp/invert), ``ports.json``.
+    exp/invert), ``ports.json``.  ``output_names``: the top's output arrays
+    of a network with several (``output_name``: the one of a chain).
     Deterministic: same network and names give byte-identical files.
     """
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", top):
         raise ValueError(f"top name {top!r} is not a Verilog identifier")
     prefix = f"{top}_"
     casts = Casts(prefix)
-    layers_ctx, probes, latency = _layer_context(network, prefix, casts)
-    ports = default_port_map(network, top, input_name, output_name, convention)
+    layers_ctx, probes, ready, inputs = _layer_context(network, prefix, casts)
+    latency = max(ready[k] for k in network.output_indices)
+    ports = default_port_map(network, top, input_name, output_name, convention, output_names)
     ports = PortMap(
         **{
             **asdict(ports),
             "outputs": ports.outputs,
             "output_vlds": ports.output_vlds,
+            "output_widths": ports.output_widths,
+            "output_signeds": ports.output_signeds,
             "probes": tuple(probes),
             "latency": latency,
         }
     )
-    live_in = input_live(network)
-    dead_in = [i for i in range(network.n_inputs) if i not in live_in]
+    live_in = sorted(inputs)
+    dead_in = [i for i in range(network.n_inputs) if i not in inputs]
     iw = network.input_type.width
-    last = layers_ctx[-1]
+    out_delays: list[TemplateContext] = []
+    delays = _Delays()
+    outputs = []
+    port = 0
+    for k in network.output_indices:  # each output array's live elements, held back to the slowest output
+        t = network.layers[k].result_type
+        sigs = {o["j"]: o["sig"] for o in layers_ctx[k]["outs"]}
+        for j in range(network.source_size(k)):
+            if j in sigs:
+                late = latency - ready[k]
+                sig = delays.get(sigs[j], t.width, late, out_delays) if late else sigs[j]
+                outputs.append(
+                    {"port": ports.outputs[port], "vld": ports.output_vlds[port], "sig": sig, "w": t.width, "type": t}
+                )
+            port += 1
     ctx = {
         "top": top,
         "prefix": prefix,
@@ -525,16 +633,13 @@ def render_rtl(
         "latency": latency,
         "iw": iw,
         "n_inputs": network.n_inputs,
-        "inputs": [{"i": i, "sig": f"x_{i}", "lo": i * iw} for i in live_in],
+        "inputs": [{"i": i, "sig": inputs[i], "lo": i * iw} for i in live_in],
         "dead_inputs": [f"{ports.input}[{i * iw + iw - 1}:{i * iw}]" for i in dead_in],
         "layers": layers_ctx,
         "casts": casts.functions(),
-        "outputs": [
-            {"port": ports.outputs[o["j"]], "vld": ports.output_vlds[o["j"]], "sig": o["sig"]} for o in last["outs"]
-        ],
-        "ow": network.output_type.width,
+        "outputs": outputs,
+        "out_delays": out_delays,
         "input_type": str(network.input_type),
-        "output_type": str(network.output_type),
     }
     files = {f"{top}.v": render("rtl/top.v.j2", ctx), "ports.json": ports.to_json()}
     for lc in layers_ctx:

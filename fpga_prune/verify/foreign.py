@@ -54,7 +54,7 @@ def _model_check(project: Path, sig: TopSignature, x: np.ndarray, ref: np.ndarra
             time.perf_counter() - t0,
             {"modelled": False, "not_modelled": str(exc), "first_mismatches": []},
         )
-    got = np.asarray(trace[-1], dtype=np.int64)
+    got = np.asarray(emulate.outputs_of(net, trace), dtype=np.int64)  # every output array, in the top's order
     names = [f"{a.name}[{i}]" for a in sig.outputs for i in range(a.size)]
     if got.shape != ref.shape:
         return Check(
