@@ -77,6 +77,55 @@ def bn_model():
     return model
 
 
+def two_head_model():
+    """A shared trunk and two Dense heads, each its own output array (head_a: 2 elements, head_b: 1)."""
+    import keras
+
+    inp = keras.layers.Input((5,), name="input_6")
+    h = keras.layers.Dense(6, activation="relu", name="trunk")(inp)
+    a = keras.layers.Dense(2, name="head_a")(h)
+    b = keras.layers.Dense(1, name="head_b")(h)
+    return set_weights(keras.Model(inp, [a, b]), 4)
+
+
+#: narrow, rounding and saturating results for graph_model's merges, so their casts clip and round
+GRAPH_MERGE_PRECISION = {
+    "add": "ap_fixed<8,3,AP_RND,AP_SAT>",
+    "sub": "ap_fixed<7,3,AP_RND,AP_SAT>",
+    "cat": "ap_fixed<10,4,AP_RND,AP_SAT>",
+}
+
+
+def graph_model():
+    """Four heads over a shared trunk, with every merge the IR models and branches of unequal depth.
+
+    cls_sm (softmax of 3) and reg (1) read the trunk; add = h + deep and sub = deep - h join a branch
+    two layers deeper than the other; cat joins add with ``wide``, a Dense that reads the input itself.
+    Outputs, in order: cls_sm[3], reg[1], cat[8], sub[4].
+    """
+    import keras
+
+    x = keras.layers.Input((6,), name="x")
+    t = keras.layers.Dense(8, activation="relu", name="trunk")(x)
+    cls = keras.layers.Activation("softmax", name="cls_sm")(keras.layers.Dense(3, name="cls")(t))
+    reg = keras.layers.Dense(1, name="reg")(t)
+    h = keras.layers.Dense(4, name="h")(t)
+    deep = keras.layers.Dense(4, activation="relu", name="deep")(h)
+    add = keras.layers.Add(name="add")([h, deep])
+    sub = keras.layers.Subtract(name="sub")([deep, h])
+    wide = keras.layers.Dense(4, name="wide")(x)
+    cat = keras.layers.Concatenate(name="cat")([add, wide])
+    return set_weights(keras.Model(x, [cls, reg, cat, sub]), 7)
+
+
+def graph_project(out: Path) -> Path:
+    """``graph_model`` as hls4ml 1.3 writes it (Vitis, io_parallel), its merges' results narrow."""
+    from fpga_prune.hls.settings import LayerSettings
+
+    layers = tuple(sorted((n, LayerSettings(result=p)) for n, p in GRAPH_MERGE_PRECISION.items()))
+    return write_project(graph_model(), out, default_precision="ap_fixed<12,4>", layers=layers)
+
+
 def run_cli(*args: str) -> subprocess.CompletedProcess:
     """``fpga-prune ARGS`` in a process of its own (its exit code, stdout and stderr as a user sees them)."""
     return subprocess.run(

@@ -19,7 +19,7 @@ import pytest
 
 from fpga_prune.errors import InputError
 from fpga_prune.rtl.ports import ArraySpec, detect_ports
-from hls_projects import run_cli, set_weights, tau_model, write_project
+from hls_projects import run_cli, set_weights, tau_model, two_head_model, write_project
 
 # ----------------------------------------------------------------------------- port detection (fast)
 VITIS_STYLE = """\
@@ -136,16 +136,6 @@ def test_raw_inputs_outside_the_type_are_refused():
 
 
 # ----------------------------------------------------------------------------- hls4ml projects
-def _two_head_model():
-    import keras
-
-    inp = keras.layers.Input((5,), name="input_6")
-    h = keras.layers.Dense(6, activation="relu", name="trunk")(inp)
-    a = keras.layers.Dense(2, name="head_a")(h)
-    b = keras.layers.Dense(1, name="head_b")(h)
-    return set_weights(keras.Model(inp, [a, b]), 4)
-
-
 def _as_readmem_rom(text: str, module: str) -> tuple[str, str]:
     """A rendered case-table ROM as Vitis writes ROMs: a memory filled by ``$readmemh("./<module>.dat")``."""
     entries = re.findall(r"(\d+)'h([0-9a-f]+): q <= (\d+)'h([0-9a-f]+);", text)
@@ -177,29 +167,37 @@ def _foreign_rtl(prj: Path, out: Path, convention, top: str, output_name: str, r
     return out
 
 
-def test_two_head_project_is_refused_by_name(tmp_path):
+def test_two_head_project_reads_both_heads_in_the_tops_order(tmp_path):
+    from fpga_prune.arith import emulate
     from fpga_prune.hls.project import read_project, top_signature
 
-    prj = write_project(_two_head_model(), tmp_path / "prj")
+    prj = write_project(two_head_model(), tmp_path / "prj")
     sig = top_signature(prj)
     assert [(a.name, a.size, a.ctype) for a in sig.outputs] == [
         ("layer4_out", 2, "head_a_result_t"),
         ("layer6_out", 1, "head_b_result_t"),
     ]
-    with pytest.raises(InputError) as exc:
-        read_project(prj)
-    msg = str(exc.value)
-    assert "layer head_b: reads layer3_out" in msg and "only chains are modelled" in msg and "\n" not in msg
+    net = read_project(prj).network
+    assert net.outputs == ("head_a", "head_b") and net.output_sizes == (2, 1)
+    assert [(lay.name, lay.inputs) for lay in net.layers] == [
+        ("trunk", ()),
+        ("trunk_relu", ()),
+        ("head_a", ()),
+        ("head_b", ("trunk_relu",)),
+    ]
+    x = np.arange(-40, 60, 4).reshape(5, 5)
+    trace = emulate.trace(net, x)
+    assert np.array_equal(emulate.predict_raw(net, x), np.concatenate([trace[2], trace[3]], axis=1))
 
 
 @pytest.mark.slow
-def test_two_head_project_without_rtl_is_a_one_line_error_from_therun_cli(tmp_path):
-    prj = write_project(_two_head_model(), tmp_path / "prj")
-    r = run_cli("verify", str(prj), "--vectors", "50")
-    assert r.returncode == 2, r.stdout + r.stderr
-    err = r.stderr.strip().splitlines()[-1]
-    assert "nothing to compare the C simulation with: no --rtl" in err and "layer head_b" in err
-    assert "Traceback" not in r.stderr
+def test_two_head_project_without_rtl_verifies_against_its_c_simulation_from_the_cli(tmp_path):
+    prj = write_project(two_head_model(), tmp_path / "prj")
+    r = run_cli("verify", str(prj), "--vectors", "50", "--json")
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    model = next(c for c in json.loads(r.stdout)["checks"] if c["name"] == "bit_accurate_model")
+    assert model["modelled"] and model["vectors"] == 50 and model["mismatches"] == 0
+    assert [lay["disagreeing_vectors"] for lay in model["layers"]] == [0, 0, 0, 0]
 
 
 @pytest.mark.slow
