@@ -1,4 +1,4 @@
-"""hls4ml's ``nnet::`` layers as IR layers: the top function's call chain read into a ``FixedNetwork``.
+"""hls4ml's ``nnet::`` layers as IR layers: the top function's calls read into a ``FixedNetwork``.
 
 Why a module of its own: turning each call of the top function (``nnet::dense``,
 ``nnet::normalize``, the relu/linear/sigmoid/softmax activations, HGQ's quantizer
@@ -164,7 +164,11 @@ def _mask_sources(fw: Path) -> list[tuple[Path, str]]:
 
 
 def network_from_firmware(fw: Path, top: Path, version: str | None = None) -> FixedNetwork:
-    """The chain of ``nnet::`` calls in ``top`` (the top function's source in ``fw``) as IR layers.
+    """The ``nnet::`` calls in ``top`` (the top function's source in ``fw``) as IR layers, in call order.
+
+    Each call reads the array it names first (the input, or what an earlier call wrote: a chain
+    step reads the previous layer's, a head or a branch any earlier one's); a merge reads two.
+    The top's output arrays, in its argument order, are the network's ``outputs``.
 
     Types and sizes come from the firmware's headers (``cpp.read_symbols``: ``defines.h``,
     or ``parameters.h`` in hls4ml 0.x layouts), each call's config

@@ -5,7 +5,8 @@ hls4ml versions (hand-edited reuse factors, 6-decimal weight text, typedefs
 that differ from ``hls4ml_config.yml``).  What was synthesized is the
 firmware, so types come from the typedefs in ``defines.h``/``parameters.h``,
 layer configs from the ``struct configN`` blocks of ``parameters.h``, the
-layer chain from the ``nnet::`` calls of the top function, and raw weights
+layer graph from the ``nnet::`` calls of the top function (which array each
+call reads and writes; the top's output arrays in its argument order), and raw weights
 from ``firmware/weights/w*.txt`` (else the ``w*.h`` literals), each decimal
 parsed as a double and cast to the weight type with its own rounding and
 overflow, as ``load_weights_from_txt`` and the header literal do.
@@ -14,7 +15,8 @@ A calibration folder of ``../shared/vitis-calibration`` carries no headers,
 only ``firmware/weights`` and a ``design.json`` whose precisions were resolved
 from the project's typedefs; it is read through that manifest instead.
 
-Chains of Dense, BatchNormalization (``normalize``), relu/linear/sigmoid/softmax
+Chains and graphs (several heads, ``add``/``subtract``/``concatenate1d`` merges)
+of Dense, BatchNormalization (``normalize``), relu/linear/sigmoid/softmax
 activations and HGQ's quantizer masks and ``unary_lut`` tables are modelled; any
 other layer is a one-line ``InputError`` naming the layer and the file.  This
 module locates the project, its top function and prototype and its build
