@@ -101,7 +101,8 @@ def graph_model():
 
     cls_sm (softmax of 3) and reg (1) read the trunk; add = h + deep and sub = deep - h join a branch
     two layers deeper than the other; cat joins add with ``wide``, a Dense that reads the input itself.
-    Outputs, in order: cls_sm[3], reg[1], cat[8], sub[4].
+    Outputs, in order: cls_sm[3], reg[1], cat[8], sub[4] and the trunk's own output[8], which the
+    heads read too (a top output array that is also a layer's input).
     """
     import keras
 
@@ -115,7 +116,7 @@ def graph_model():
     sub = keras.layers.Subtract(name="sub")([deep, h])
     wide = keras.layers.Dense(4, name="wide")(x)
     cat = keras.layers.Concatenate(name="cat")([add, wide])
-    return set_weights(keras.Model(x, [cls, reg, cat, sub]), 7)
+    return set_weights(keras.Model(x, [cls, reg, cat, sub, t]), 7)
 
 
 def graph_project(out: Path) -> Path:

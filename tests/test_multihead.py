@@ -83,8 +83,10 @@ def test_two_head_firmware_reads_as_a_graph(graph_prj):
         ("layer14_out", 1),
         ("layer16_out", 8),
         ("layer17_out", 4),
+        ("layer3_out", 8),
     ]
-    assert net.outputs == ("cls_sm", "reg", "cat", "sub") and net.output_sizes == (3, 1, 8, 4)
+    assert sig.input.name == "x"  # the trunk's output array is read by the heads, but written by the trunk
+    assert net.outputs == ("cls_sm", "reg", "cat", "sub", "trunk_relu") and net.output_sizes == (3, 1, 8, 4, 8)
     reads = {lay.name: lay.inputs for lay in net.layers}
     # a chain step reads () (the layer before it); a branch names what it reads
     assert reads["trunk_relu"] == () and reads["cls"] == ("trunk_relu",) and reads["wide"] == (NETWORK_INPUT,)
@@ -110,6 +112,7 @@ def test_graph_project_verifies_bit_for_bit_against_its_c_simulation(graph_prj, 
         "layer14_out[1] ap_fixed<28,12>",
         "layer16_out[8] ap_fixed<10,4,AP_RND,AP_SAT>",
         "layer17_out[4] ap_fixed<7,3,AP_RND,AP_SAT>",
+        "layer3_out[8] ap_fixed<12,4>",
     ]
     model = checks["bit_accurate_model"]
     assert model["modelled"] and model["vectors"] == 2000 and model["mismatches"] == 0
@@ -197,6 +200,7 @@ def test_graph_rtl_verifies_under_both_simulators_and_a_flipped_head_weight_fail
             "layer14_out_0",
             *(f"layer16_out_{i}" for i in range(8)),
             *(f"layer17_out_{i}" for i in range(4)),
+            *(f"layer3_out_{i}" for i in range(8)),
         ]
         assert c["latency_cycles"] == 10  # trunk 2 + relu 1 + cls 2 + softmax 5: the slowest head
     # bit 6 of one positive weight of the reg head flipped: exit 1, naming that head's output only

@@ -50,7 +50,13 @@ from fpga_prune.hls.cpp import (
     weight_arguments,
 )
 from fpga_prune.hls.graph_rules import HLS4ML_TABLE_TYPE
-from fpga_prune.hls.nnet_layers import ACTIVATION_FUNCS, network_from_firmware, normalize_layer, softmax_activation
+from fpga_prune.hls.nnet_layers import (
+    ACTIVATION_FUNCS,
+    MERGE_FUNCS,
+    network_from_firmware,
+    normalize_layer,
+    softmax_activation,
+)
 from fpga_prune.hls.settings import to_fixed_type
 
 
@@ -182,9 +188,9 @@ def top_signature(path: str | Path, top: str | None = None) -> TopSignature:
             f"{name} arguments {', '.join(weights)}",
             "weights passed into the top function are not supported (only weights built into the firmware)",
         )
-    # the arrays the layer calls read (host-only weight loading and Trace's save_layer_output do not count)
-    read = set(re.findall(r"nnet::\w+\s*<[^;]*?>\s*\(\s*(\w+)", synthesized(ctext)))
-    inputs = [a for a in arrays if a.name in read] or arrays[:1]
+    read, written = _call_arrays(synthesized(ctext))
+    # the input: an array a layer reads and none writes (a head's output may feed another head too)
+    inputs = [a for a in arrays if a.name in read and a.name not in written] or arrays[:1]
     outputs = tuple(a for a in arrays if a not in inputs)
     if len(inputs) != 1 or not outputs:
         raise InputError(
@@ -194,6 +200,19 @@ def top_signature(path: str | Path, top: str | None = None) -> TopSignature:
             "at least one output array are supported",
         )
     return TopSignature(name, header, inputs[0], outputs, tuple(args), tuple(scalars), _namespace_at(text, m.start()))
+
+
+def _call_arrays(text: str) -> tuple[set[str], set[str]]:
+    """The arrays the layer calls of a top's body read and write (host-only weight loading and Trace's
+    ``save_layer_output`` are not in a synthesized body): ``f(in, out, ...)``, a merge ``f(a, b, out)``."""
+    read: set[str] = set()
+    written: set[str] = set()
+    for m in re.finditer(r"nnet::(\w+)\s*<[^;]*?>\s*\(([^;]*?)\)\s*;", text):
+        args = split_args(m.group(2))
+        n_in = 2 if m.group(1) in MERGE_FUNCS else 1
+        read.update(args[:n_in])
+        written.update(args[n_in : n_in + 1])
+    return read, written
 
 
 def _namespace_at(text: str, pos: int) -> str | None:
