@@ -210,3 +210,29 @@ def test_graph_rtl_verifies_under_both_simulators_and_a_flipped_head_weight_fail
     r = run_cli("verify", str(graph_prj), "--rtl", str(rtl), "--sim", "icarus", "--vectors", "200")
     assert r.returncode == 1, r.stdout[-2000:] + r.stderr[-2000:]
     assert re.search(r"back_to_back\s+[1-9]\d* mismatches / 200 vectors  \(outputs: layer14_out_0 \d+\)", r.stdout)
+
+
+def test_graph_rtl_is_lint_clean_and_shares_delay_lines(graph_prj, tmp_path):
+    from fpga_prune.hls.project import read_project
+    from fpga_prune.outdir import write_tree
+    from fpga_prune.rtl.portmap import PortMap
+    from fpga_prune.rtl.render import render_rtl
+    from fpga_prune.rtl.simulate import verilator_lint
+
+    # u feeds v and add; add waits a cycle for v, so u is held back one cycle for add and two more as an
+    # output (which leaves with add): one chain of registers serves both
+    it, ut = P("ap_fixed<6,3>"), P("ap_ufixed<4,1>")
+    u = ActivationLayer("u", "linear", it, ut, 2)
+    v = ActivationLayer("v", "relu", ut, ut, 2)
+    add = MergeLayer("add", "subtract", (ut, ut), (2, 2), P("ap_fixed<6,2,AP_RND,AP_SAT>"), ("u", "v"))
+    net = FixedNetwork("delays", it, 2, (u, v, add), outputs=("add", "u"))
+    files = render_rtl(net, output_names=["diff", "copy"])
+    text = files["myproject.v"]
+    assert text.count("reg  [3:0] l1_u_y_0_q1;") == 1 and "l1_u_y_0_q2" in text and "l1_u_y_0_q3" not in text
+    pm = PortMap.from_json(files["ports.json"])
+    assert pm.outputs == ("diff_0", "diff_1", "copy_0", "copy_1") and pm.output_widths == (6, 6, 4, 4)
+    assert pm.output_signeds == (True, True, False, False) and pm.latency == 3
+    for name, n in (("tiny", net), ("graph", read_project(graph_prj).network)):
+        write_tree(tmp_path / name, render_rtl(n))
+        ok, log = verilator_lint(tmp_path / name)
+        assert ok and "%Warning" not in log, log[-3000:]

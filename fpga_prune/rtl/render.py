@@ -368,7 +368,7 @@ def _merge_context(
 
 
 def _layer_context(
-    network: FixedNetwork, prefix: str, casts: Casts
+    network: FixedNetwork, prefix: str, casts: Casts, delays: _Delays
 ) -> tuple[list[TemplateContext], list[Probe], list[int], dict[int, str]]:
     """Per-layer template data, the probe list, the cycle each layer's output is ready and the input signals."""
     live = live_neurons(network)
@@ -377,7 +377,6 @@ def _layer_context(
     inputs = {i: f"x_{i}" for i in input_live(network)}  # live index -> signal name
     signals: list[dict[int, str]] = []  # per layer: live output index -> signal name
     ready: list[int] = []  # per layer: cycles after the input is taken until its output holds
-    delays = _Delays()
     for k, (layer, srcs) in enumerate(zip(network.layers, network.sources, strict=True)):
         lname = f"l{k + 1}_{_ident(layer.name)}"
         start = max(ready[j] if j >= 0 else 0 for j in srcs)
@@ -593,7 +592,8 @@ def render_rtl(
         raise ValueError(f"top name {top!r} is not a Verilog identifier")
     prefix = f"{top}_"
     casts = Casts(prefix)
-    layers_ctx, probes, ready, inputs = _layer_context(network, prefix, casts)
+    delays = _Delays()  # one set of delay lines: an output may reuse a branch's
+    layers_ctx, probes, ready, inputs = _layer_context(network, prefix, casts, delays)
     latency = max(ready[k] for k in network.output_indices)
     ports = default_port_map(network, top, input_name, output_name, convention, output_names)
     ports = PortMap(
@@ -611,7 +611,6 @@ def render_rtl(
     dead_in = [i for i in range(network.n_inputs) if i not in inputs]
     iw = network.input_type.width
     out_delays: list[TemplateContext] = []
-    delays = _Delays()
     outputs = []
     port = 0
     for k in network.output_indices:  # each output array's live elements, held back to the slowest output
