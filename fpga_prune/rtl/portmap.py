@@ -78,6 +78,15 @@ class PortMap:
     # Inputs the testbench holds at 1: the outputs' ``<port>_ap_ack`` under ``INTERFACE ap_hs`` (the consumer is
     # always ready, so each output behaves as ap_vld); () = none.
     hold_high: tuple[str, ...] = ()
+    # An io_stream top (hls4ml's ``hls::stream<nnet::array<T, N>>`` arguments): "ap_fifo" or "axis"; None for
+    # io_parallel.  Then ``input`` is the one packed data port (``x_dout`` / ``x_TDATA``, element 0 in the low bits),
+    # ``input_vld`` its valid (``x_empty_n`` / ``x_TVALID``), ``input_ready`` the DUT's take (``x_read`` /
+    # ``x_TREADY``); ``outputs`` repeat the packed output port (``y_din`` / ``y_TDATA``) at ``output_offsets``,
+    # ``output_vlds`` its valid (``y_write`` / ``y_TVALID``) and ``output_ready`` the testbench's (``y_full_n`` /
+    # ``y_TREADY``).
+    stream: str | None = None
+    input_ready: str | None = None
+    output_ready: str | None = None
     # Internal per-layer probes (only our generated RTL has them).
     probes: tuple[Probe, ...] = field(default_factory=tuple)
     latency: int | None = None
@@ -127,7 +136,13 @@ _OPTIONAL_DEFAULTS: dict[str, object] = {
     "output_signeds": (),
     "output_offsets": (),
     "hold_high": (),
+    "stream": None,
+    "input_ready": None,
+    "output_ready": None,
 }
+
+#: the stream protocols of :attr:`PortMap.stream` (Vitis ``INTERFACE ap_fifo`` / ``INTERFACE axis``)
+STREAM_PROTOCOLS = ("ap_fifo", "axis")
 
 
 @dataclass(frozen=True)
