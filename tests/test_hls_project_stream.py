@@ -1,0 +1,199 @@
+"""io_stream hls4ml projects end to end: import, estimate, C simulation vs the bit-accurate model, RTL through
+FIFO / AXI-Stream ports (our network rendered behind io_stream ports, as a Vitis export would have them)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fpga_prune.arith.ir import ActivationLayer, DenseLayer
+from fpga_prune.errors import InputError
+from fpga_prune.hls.project import read_project, top_signature
+from fpga_prune.outdir import write_tree
+from hls_projects import run_cli, small_model, write_project, write_stream_project
+
+
+@pytest.fixture(scope="module")
+def stream_prj(tmp_path_factory) -> Path:
+    """hls4ml 1.3's io_stream project of ``small_model`` (4 -> 5 relu -> 3 softmax), written once."""
+    return write_stream_project(small_model(), tmp_path_factory.mktemp("stream") / "prj")
+
+
+def _copy(prj: Path, dst: Path) -> Path:
+    shutil.copytree(prj, dst, ignore=shutil.ignore_patterns("build", "verify.*"))
+    return dst
+
+
+def test_io_stream_top_is_read_into_the_same_ir_as_io_parallel(stream_prj, tmp_path):
+    sig = top_signature(stream_prj)
+    assert sig.io_type == "io_stream"
+    assert [(a.name, a.size, a.ctype, a.stream, str(a.type)) for a in (sig.input, *sig.outputs)] == [
+        ("x_in", 4, "input_t", True, "ap_fixed<16,6>"),
+        ("layer6_out", 3, "result_t", True, "ap_fixed<16,6>"),
+    ]
+    prj = read_project(stream_prj)
+    assert prj.io_type == "io_stream" and prj.estimate_options().io_type == "io_stream"
+    net = prj.network
+    assert [(lay.name, type(lay).__name__, str(lay.result_type)) for lay in net.layers] == [
+        ("fc1", "DenseLayer", "ap_fixed<35,15>"),
+        ("fc1_relu", "ActivationLayer", "ap_fixed<16,6>"),
+        ("fc2", "DenseLayer", "ap_fixed<36,16>"),
+        ("sm", "ActivationLayer", "ap_fixed<16,6>"),
+    ]
+    # the same model as hls4ml's io_parallel project: the same weights, types and tables
+    par = read_project(write_project(small_model(), tmp_path / "par", default_precision="ap_fixed<16,6>"))
+    assert par.io_type == "io_parallel" and par.estimate_options().io_type == "io_parallel"
+    for a, b in zip(net.layers, par.network.layers, strict=True):
+        assert (a.name, a.input_type, a.result_type) == (b.name, b.input_type, b.result_type)
+        if isinstance(a, DenseLayer):
+            assert np.array_equal(a.weights, b.weights) and np.array_equal(a.biases, b.biases)
+        if isinstance(a, ActivationLayer) and a.tables:
+            assert all(np.array_equal(a.tables[k], b.tables[k]) for k in a.tables)
+
+
+def test_a_pack_smaller_than_the_layer_is_refused_by_name(stream_prj, tmp_path):
+    prj = _copy(stream_prj, tmp_path / "prj")
+    defines = prj / "firmware" / "defines.h"
+    # relu's output streamed 1 value a word (5 words an inference): a layout this tool does not model
+    defines.write_text(
+        defines.read_text().replace(
+            "nnet::array<ap_fixed<16,6>, 5*1> layer3_t", "nnet::array<ap_fixed<16,6>, 1> layer3_t"
+        )
+    )
+    with pytest.raises(InputError) as exc:
+        read_project(prj)
+    msg = str(exc.value)
+    assert "layer fc1_relu result type" in msg and "layer3_t carries 1 pack of the layer's 5 values" in msg
+    assert "\n" not in msg
+
+
+def test_a_stream_of_plain_values_is_refused_by_name(stream_prj, tmp_path):
+    prj = _copy(stream_prj, tmp_path / "prj")
+    defines = prj / "firmware" / "defines.h"
+    defines.write_text(
+        defines.read_text().replace(
+            "typedef nnet::array<ap_fixed<16,6>, 4*1> input_t;", "typedef ap_fixed<16,6> input_t;"
+        )
+    )
+    with pytest.raises(InputError) as exc:
+        top_signature(prj)
+    assert "myproject argument x_in" in str(exc.value) and "does not carry an nnet::array<T, N> pack" in str(exc.value)
+
+
+def test_io_stream_estimate_adds_fifos_and_dataflow_timing(stream_prj):
+    from fpga_prune.boards import board_for_part
+    from fpga_prune.estimate.core import estimate
+    from fpga_prune.estimate.rules import RULES
+
+    prj = read_project(stream_prj)
+    board = board_for_part("xc7z020clg400-1", 5.0)
+    par = estimate(prj.network, board, prj.estimate_options(io_type="io_parallel"))
+    st = estimate(prj.network, board, prj.estimate_options())
+    fifos = [le for le in st.layers if le.kind == "fifo"]
+    # one FIFO between each two of the 4 layers: words of 5 x 35, 5 x 16, 3 x 36 bits, 2 deep in SRLs
+    assert [(f.name, f.lut, f.ff, f.bram18k) for f in fifos] == [
+        ("fifo fc1", 175 + 6, 5, 0),
+        ("fifo fc1_relu", 80 + 6, 5, 0),
+        ("fifo fc2", 108 + 6, 5, 0),
+    ]
+    assert RULES["stream_fifo_depth"].value == 2
+    procs = st.layers[: len(prj.network.layers)]
+    assert procs == par.layers  # the layers themselves are what io_parallel builds
+    assert st.lut == par.lut + 181 + 86 + 114 and st.ff == par.ff + 15 and st.dsp == par.dsp
+    assert st.latency_cycles == sum(le.latency_cycles + 1 for le in procs)
+    assert st.interval_cycles == max(le.latency_cycles for le in procs) + 1 > par.interval_cycles == 1
+
+
+def test_stream_ports_are_read_from_the_verilog_under_every_naming(stream_prj, tmp_path):
+    from fpga_prune.rtl.ports import ArraySpec
+    from fpga_prune.rtl.stream import render_stream_rtl
+    from fpga_prune.rtl.stream_ports import detect_stream_ports
+
+    net = read_project(stream_prj).network
+    x, y = ArraySpec("x_in", 4, 16, True, True), ArraySpec("layer6_out", 3, 16, True, True)
+    for protocol, suffix in (("axis", ""), ("ap_fifo", ""), ("axis", "_V"), ("ap_fifo", "_V")):
+        files = render_stream_rtl(net, "myproject", "x_in" + suffix, "layer6_out" + suffix, protocol)
+        del files["ports.json"]
+        d = tmp_path / f"{protocol}{suffix}"
+        write_tree(d, files)
+        pm = detect_stream_ports(d, None, x, (y,), prefer="myproject")
+        data, vld, rdy = ("TDATA", "TVALID", "TREADY") if protocol == "axis" else ("dout", "empty_n", "read")
+        odata, ovld, ordy = ("TDATA", "TVALID", "TREADY") if protocol == "axis" else ("din", "write", "full_n")
+        assert (pm.stream, pm.input, pm.input_vld, pm.input_ready) == (
+            protocol,
+            f"x_in{suffix}_{data}",
+            f"x_in{suffix}_{vld}",
+            f"x_in{suffix}_{rdy}",
+        )
+        assert pm.outputs == (f"layer6_out{suffix}_{odata}",) * 3 and pm.output_offsets == (0, 16, 32)
+        assert (pm.output_vlds[0], pm.output_ready) == (f"layer6_out{suffix}_{ovld}", f"layer6_out{suffix}_{ordy}")
+        assert pm.reset == ("ap_rst_n" if protocol == "axis" else "ap_rst") and pm.block_protocol == "ap_ctrl_hs"
+    # a top whose stream ports follow no known naming: one line naming the stream
+    v = tmp_path / "axis" / "myproject.v"
+    v.write_text(v.read_text().replace("x_in_TVALID", "x_in_valid"))
+    with pytest.raises(InputError) as exc:
+        detect_stream_ports(tmp_path / "axis", None, x, (y,), prefer="myproject")
+    assert "no ports of stream x_in under any known naming" in str(exc.value)
+
+
+def test_axis_tdata_is_whole_bytes_with_element_zero_low(stream_prj):
+    from fpga_prune.rtl.stream import render_stream_rtl
+
+    net = read_project(stream_prj).network
+    text = render_stream_rtl(net, "myproject", "x_in", "layer6_out", "axis")["myproject.v"]
+    assert "input  wire [63:0] x_in_TDATA," in text and "output wire [47:0] layer6_out_TDATA," in text
+    assert ".net_in(x_in_TDATA[63:0])" in text and "{y_2, y_1, y_0}" in text
+
+
+@pytest.mark.slow
+def test_io_stream_project_verifies_through_fifo_and_axis_ports_and_a_flipped_weight_fails(stream_prj, tmp_path):
+    """The project's own C simulation == the bit-accurate model, per layer; the RTL behind AXI-Stream ports (both
+    simulators) and FIFO ports (Verilator), no port file, == both; a flipped weight in the RTL fails (Icarus)."""
+    from fpga_prune.rtl.stream import render_stream_rtl
+    from fpga_prune.verify.checks import VerifyOptions
+    from fpga_prune.verify.foreign import verify_hls_project
+
+    prj = _copy(stream_prj, tmp_path / "prj")
+    net = read_project(prj).network
+    for protocol, sims in (("axis", ("verilator", "icarus")), ("ap_fifo", ("verilator",))):
+        files = render_stream_rtl(net, "myproject", "x_in", "layer6_out", protocol)
+        del files["ports.json"]  # real exports have none: the ports are read from the Verilog
+        rtl = tmp_path / f"rtl_{protocol}"
+        write_tree(
+            rtl,
+            {k: v.replace("Generated by fpga_prune", "Generated by Vitis HLS (emulated)") for k, v in files.items()},
+        )
+        checks = {
+            c.name: c
+            for c in verify_hls_project(prj, VerifyOptions(sims=sims, rtl_dir=rtl, vectors=300), lambda _m: None)
+        }
+        model = checks["bit_accurate_model"]
+        assert model.details["modelled"] and model.mismatches == 0 and model.vectors == 300
+        assert [lay["disagreeing_vectors"] for lay in model.details["layers"]] == [0, 0, 0, 0]
+        for sim in sims:
+            c = checks[f"rtl_{sim}"]
+            assert c.passed and c.mismatches == 0 and c.details["ports"]["stream"] == protocol
+            tests = c.details["tests"]
+            assert tests["back_to_back"]["vectors"] == 300 and tests["idle_gaps"]["mismatches"] == 0
+            assert c.details["ii"] == 1.0  # one word a cycle while the output is never full
+    v = tmp_path / "rtl_ap_fifo" / "myproject_net.v"
+    text = v.read_text()
+    m = next(re.finditer(r"(l3_fc2_\w+ \* \d+'sd)(\d+)\)", text))
+    v.write_text(text[: m.start(2)] + str(int(m.group(2)) ^ 64) + text[m.end(2) :])
+    opts = VerifyOptions(sims=("icarus",), rtl_dir=tmp_path / "rtl_ap_fifo", vectors=300)
+    c = verify_hls_project(prj, opts, lambda _m: None)[-1]
+    assert c.name == "rtl_icarus" and not c.passed and 0 < c.details["tests"]["back_to_back"]["mismatches"] <= 300
+
+
+@pytest.mark.slow
+def test_io_stream_estimate_from_the_cli(stream_prj):
+    r = run_cli("estimate", str(stream_prj), "--json")
+    assert r.returncode == 0, r.stderr[-2000:]
+    doc = json.loads(r.stdout)
+    assert doc["source"] == "hls4ml project (firmware, io_stream)"
+    assert [lay["name"] for lay in doc["layers"] if lay["kind"] == "fifo"] == ["fifo fc1", "fifo fc1_relu", "fifo fc2"]
