@@ -116,29 +116,40 @@ def test_stream_ports_are_read_from_the_verilog_under_every_naming(stream_prj, t
 
     net = read_project(stream_prj).network
     x, y = ArraySpec("x_in", 4, 16, True, True), ArraySpec("layer6_out", 3, 16, True, True)
-    for protocol, suffix in (("axis", ""), ("ap_fifo", ""), ("axis", "_V"), ("ap_fifo", "_V")):
-        files = render_stream_rtl(net, "myproject", "x_in" + suffix, "layer6_out" + suffix, protocol)
-        del files["ports.json"]
-        d = tmp_path / f"{protocol}{suffix}"
-        write_tree(d, files)
-        pm = detect_stream_ports(d, None, x, (y,), prefer="myproject")
-        data, vld, rdy = ("TDATA", "TVALID", "TREADY") if protocol == "axis" else ("dout", "empty_n", "read")
-        odata, ovld, ordy = ("TDATA", "TVALID", "TREADY") if protocol == "axis" else ("din", "write", "full_n")
-        assert (pm.stream, pm.input, pm.input_vld, pm.input_ready) == (
-            protocol,
-            f"x_in{suffix}_{data}",
-            f"x_in{suffix}_{vld}",
-            f"x_in{suffix}_{rdy}",
-        )
-        assert pm.outputs == (f"layer6_out{suffix}_{odata}",) * 3 and pm.output_offsets == (0, 16, 32)
-        assert (pm.output_vlds[0], pm.output_ready) == (f"layer6_out{suffix}_{ovld}", f"layer6_out{suffix}_{ordy}")
-        assert pm.reset == ("ap_rst_n" if protocol == "axis" else "ap_rst") and pm.block_protocol == "ap_ctrl_hs"
+    names = {
+        "axis": ("TDATA", "TVALID", "TREADY", "TDATA", "TVALID", "TREADY"),
+        "ap_fifo": ("dout", "empty_n", "read", "din", "write", "full_n"),
+    }
+    for protocol in ("axis", "ap_fifo"):
+        d_in, v_in, r_in, d_out, v_out, r_out = names[protocol]
+        for split in (False, True):
+            files = render_stream_rtl(net, "myproject", "x_in", "layer6_out", protocol, split)
+            del files["ports.json"]
+            d = tmp_path / f"{protocol}_{split}"
+            write_tree(d, files)
+            pm = detect_stream_ports(d, None, x, (y,), prefer="myproject")
+            assert pm.stream == protocol and pm.block_protocol == "ap_ctrl_hs"
+            assert pm.reset == ("ap_rst_n" if protocol == "axis" else "ap_rst")
+            if split:  # Vivado HLS: one stream per element, x_in_V_data_<i>_V_*
+                lanes = [f"x_in_V_data_{i}_V" for i in range(4)]
+                outs = [f"layer6_out_V_data_{i}_V" for i in range(3)]
+                assert pm.output_offsets == ()
+            else:  # Vitis: the whole array in one word
+                lanes, outs = ["x_in"], ["layer6_out"] * 3
+                assert pm.output_offsets == (0, 16, 32)
+            assert pm.input_lanes == tuple(f"{a}_{d_in}" for a in lanes)
+            assert pm.input_lane_vlds == tuple(f"{a}_{v_in}" for a in lanes)
+            assert pm.input_lane_readies == tuple(f"{a}_{r_in}" for a in lanes)
+            assert (pm.input, pm.input_vld) == (pm.input_lanes[0], pm.input_lane_vlds[0])
+            assert pm.outputs == tuple(f"{a}_{d_out}" for a in outs)
+            assert pm.output_vlds == tuple(f"{a}_{v_out}" for a in outs)
+            assert pm.output_readies == tuple(f"{a}_{r_out}" for a in outs)
     # a top whose stream ports follow no known naming: one line naming the stream
-    v = tmp_path / "axis" / "myproject.v"
+    v = tmp_path / "axis_False" / "myproject.v"
     v.write_text(v.read_text().replace("x_in_TVALID", "x_in_valid"))
     with pytest.raises(InputError) as exc:
-        detect_stream_ports(tmp_path / "axis", None, x, (y,), prefer="myproject")
-    assert "no ports of stream x_in under any known naming" in str(exc.value)
+        detect_stream_ports(tmp_path / "axis_False", None, x, (y,), prefer="myproject")
+    assert "no ports of stream x_in under any known naming" in str(exc.value) and "\n" not in str(exc.value)
 
 
 def test_axis_tdata_is_whole_bytes_with_element_zero_low(stream_prj):
@@ -147,23 +158,30 @@ def test_axis_tdata_is_whole_bytes_with_element_zero_low(stream_prj):
     net = read_project(stream_prj).network
     text = render_stream_rtl(net, "myproject", "x_in", "layer6_out", "axis")["myproject.v"]
     assert "input  wire [63:0] x_in_TDATA," in text and "output wire [47:0] layer6_out_TDATA," in text
-    assert ".net_in(x_in_TDATA[63:0])" in text and "{y_2, y_1, y_0}" in text
+    assert "assign x_bus[63:0] = x_in_TDATA[63:0];" in text and "<= {y_2, y_1, y_0};" in text
+    assert "assign layer6_out_TDATA = head[47:0];" in text
 
 
 @pytest.mark.slow
 def test_io_stream_project_verifies_through_fifo_and_axis_ports_and_a_flipped_weight_fails(stream_prj, tmp_path):
-    """The project's own C simulation == the bit-accurate model, per layer; the RTL behind AXI-Stream ports (both
-    simulators) and FIFO ports (Verilator), no port file, == both; a flipped weight in the RTL fails (Icarus)."""
+    """The project's own C simulation == the bit-accurate model, per layer; the RTL behind packed AXI-Stream ports
+    (both simulators) and per-element FIFO ports (Verilator), no port file, == both; a flipped weight in the RTL
+    fails (Icarus)."""
     from fpga_prune.rtl.stream import render_stream_rtl
     from fpga_prune.verify.checks import VerifyOptions
     from fpga_prune.verify.foreign import verify_hls_project
 
     prj = _copy(stream_prj, tmp_path / "prj")
     net = read_project(prj).network
-    for protocol, sims in (("axis", ("verilator", "icarus")), ("ap_fifo", ("verilator",))):
-        files = render_stream_rtl(net, "myproject", "x_in", "layer6_out", protocol)
+    for protocol, split, sims in (
+        ("axis", False, ("verilator", "icarus")),  # Vitis: the array packed into TDATA
+        ("ap_fifo", True, ("verilator",)),  # Vivado HLS: one FIFO per element (x_in_V_data_<i>_V_dout ...)
+    ):
+        files = render_stream_rtl(net, "myproject", "x_in", "layer6_out", protocol, split)
         del files["ports.json"]  # real exports have none: the ports are read from the Verilog
         rtl = tmp_path / f"rtl_{protocol}"
+        # the simulators' builds live in the project's build/verify/<sim>, whatever --rtl is: start afresh
+        shutil.rmtree(prj / "build" / "verify" / "verilator", ignore_errors=True)
         write_tree(
             rtl,
             {k: v.replace("Generated by fpga_prune", "Generated by Vitis HLS (emulated)") for k, v in files.items()},
@@ -185,6 +203,7 @@ def test_io_stream_project_verifies_through_fifo_and_axis_ports_and_a_flipped_we
     text = v.read_text()
     m = next(re.finditer(r"(l3_fc2_\w+ \* \d+'sd)(\d+)\)", text))
     v.write_text(text[: m.start(2)] + str(int(m.group(2)) ^ 64) + text[m.end(2) :])
+    shutil.rmtree(prj / "build" / "verify" / "icarus", ignore_errors=True)
     opts = VerifyOptions(sims=("icarus",), rtl_dir=tmp_path / "rtl_ap_fifo", vectors=300)
     c = verify_hls_project(prj, opts, lambda _m: None)[-1]
     assert c.name == "rtl_icarus" and not c.passed and 0 < c.details["tests"]["back_to_back"]["mismatches"] <= 300

@@ -79,14 +79,17 @@ class PortMap:
     # always ready, so each output behaves as ap_vld); () = none.
     hold_high: tuple[str, ...] = ()
     # An io_stream top (hls4ml's ``hls::stream<nnet::array<T, N>>`` arguments): "ap_fifo" or "axis"; None for
-    # io_parallel.  Then ``input`` is the one packed data port (``x_dout`` / ``x_TDATA``, element 0 in the low bits),
-    # ``input_vld`` its valid (``x_empty_n`` / ``x_TVALID``), ``input_ready`` the DUT's take (``x_read`` /
-    # ``x_TREADY``); ``outputs`` repeat the packed output port (``y_din`` / ``y_TDATA``) at ``output_offsets``,
-    # ``output_vlds`` its valid (``y_write`` / ``y_TVALID``) and ``output_ready`` the testbench's (``y_full_n`` /
-    # ``y_TREADY``).
+    # io_parallel.  Each stream is one or more lanes, a lane a valid/ready handshake of its own: one lane carrying
+    # the whole packed array (Vitis: ``x_TDATA``, element 0 in the low bits) or one lane per element (Vivado HLS:
+    # ``x_V_data_0_V_TDATA`` ...).  ``input_lanes``/``input_lane_vlds``/``input_lane_readies``: each input lane's
+    # data, valid (``x_TVALID`` / ``x_empty_n``) and the DUT's take (``x_TREADY`` / ``x_read``), ``input`` and
+    # ``input_vld`` being lane 0's; ``outputs``/``output_vlds`` name each output element's lane (repeated for a packed
+    # lane, with ``output_offsets``) and ``output_readies`` the testbench's ready of it (``y_TREADY`` / ``y_full_n``).
     stream: str | None = None
-    input_ready: str | None = None
-    output_ready: str | None = None
+    input_lanes: tuple[str, ...] = ()
+    input_lane_vlds: tuple[str, ...] = ()
+    input_lane_readies: tuple[str, ...] = ()
+    output_readies: tuple[str, ...] = ()
     # Internal per-layer probes (only our generated RTL has them).
     probes: tuple[Probe, ...] = field(default_factory=tuple)
     latency: int | None = None
@@ -111,7 +114,16 @@ class PortMap:
         doc["outputs"] = tuple(doc["outputs"])
         doc["output_vlds"] = tuple(doc["output_vlds"])
         doc["probes"] = tuple(doc.get("probes", ()))
-        for key in ("output_widths", "output_signeds", "output_offsets", "hold_high"):
+        for key in (
+            "output_widths",
+            "output_signeds",
+            "output_offsets",
+            "hold_high",
+            "input_lanes",
+            "input_lane_vlds",
+            "input_lane_readies",
+            "output_readies",
+        ):
             doc[key] = tuple(doc.get(key, ()))
         return cls(**doc)
 
@@ -137,8 +149,10 @@ _OPTIONAL_DEFAULTS: dict[str, object] = {
     "output_offsets": (),
     "hold_high": (),
     "stream": None,
-    "input_ready": None,
-    "output_ready": None,
+    "input_lanes": (),
+    "input_lane_vlds": (),
+    "input_lane_readies": (),
+    "output_readies": (),
 }
 
 #: the stream protocols of :attr:`PortMap.stream` (Vitis ``INTERFACE ap_fifo`` / ``INTERFACE axis``)
