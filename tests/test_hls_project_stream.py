@@ -15,7 +15,7 @@ from fpga_prune.arith.ir import ActivationLayer, DenseLayer
 from fpga_prune.errors import InputError
 from fpga_prune.hls.project import read_project, top_signature
 from fpga_prune.outdir import write_tree
-from hls_projects import run_cli, small_model, write_project, write_stream_project
+from hls_projects import small_model, write_project, write_stream_project
 
 
 @pytest.fixture(scope="module")
@@ -209,10 +209,21 @@ def test_io_stream_project_verifies_through_fifo_and_axis_ports_and_a_flipped_we
     assert c.name == "rtl_icarus" and not c.passed and 0 < c.details["tests"]["back_to_back"]["mismatches"] <= 300
 
 
-@pytest.mark.slow
-def test_io_stream_estimate_from_the_cli(stream_prj):
-    r = run_cli("estimate", str(stream_prj), "--json")
-    assert r.returncode == 0, r.stderr[-2000:]
-    doc = json.loads(r.stdout)
+def test_io_stream_estimate_from_the_cli_and_an_unsupported_layout_is_exit_2(stream_prj, tmp_path, capsys):
+    from fpga_prune.cli.app import main
+
+    assert main(["estimate", str(stream_prj), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
     assert doc["source"] == "hls4ml project (firmware, io_stream)"
     assert [lay["name"] for lay in doc["layers"] if lay["kind"] == "fifo"] == ["fifo fc1", "fifo fc1_relu", "fifo fc2"]
+    prj = _copy(stream_prj, tmp_path / "prj")
+    top = prj / "firmware" / "myproject.cpp"  # a second output stream: a two-head io_stream top
+    top.write_text(
+        top.read_text().replace(
+            "hls::stream<result_t> &layer6_out",
+            "hls::stream<result_t> &layer6_out,\n    hls::stream<result_t> &extra_out",
+        )
+    )
+    assert main(["estimate", str(prj)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "the top writes 2 output arrays (layer6_out, extra_out)" in err[0]
