@@ -236,3 +236,34 @@ def test_graph_rtl_is_lint_clean_and_shares_delay_lines(graph_prj, tmp_path):
         write_tree(tmp_path / name, render_rtl(n))
         ok, log = verilator_lint(tmp_path / name)
         assert ok and "%Warning" not in log, log[-3000:]
+
+
+@pytest.mark.slow
+def test_hls4ml_0x_two_head_top_with_a_size_output_per_head_verifies(tmp_path, capsys):
+    """hls4ml 0.x wrote a size reference per output array (``const_size_out_1``, ``const_size_out_2``,
+    as public two-head 0.x projects have them): neither is data, both heads are compared."""
+    from fpga_prune.hls.project import top_signature
+    from hls_projects import two_head_model, write_project
+
+    prj = write_project(two_head_model(), tmp_path / "prj")
+    sizes = "unsigned short &const_size_in_1, unsigned short &const_size_out_1, unsigned short &const_size_out_2"
+    for f in ("myproject.h", "myproject.cpp"):
+        p = prj / "firmware" / f
+        text = p.read_text().replace("head_b_result_t layer6_out[1]", f"head_b_result_t layer6_out[1],\n    {sizes}")
+        if f.endswith(".cpp"):
+            writes = "".join(f"    const_size_{n} = {v};\n" for n, v in (("in_1", 5), ("out_1", 2), ("out_2", 1)))
+            text = text.replace("    #pragma HLS PIPELINE\n", "    #pragma HLS PIPELINE\n" + writes, 1)
+        p.write_text(text)
+    sig = top_signature(prj)
+    assert [a.name for a in sig.outputs] == ["layer4_out", "layer6_out"]
+    assert [n for n, _t in sig.scalar_types] == ["const_size_in_1", "const_size_out_1", "const_size_out_2"]
+    code, out, err = _cli(capsys, "verify", str(prj), "--vectors", "500", "--json")
+    assert code == 0, out[-2000:] + err[-2000:]
+    model = next(c for c in json.loads(out)["checks"] if c["name"] == "bit_accurate_model")
+    assert model["modelled"] and model["vectors"] == 500 and model["mismatches"] == 0
+    assert [(lay["layer"], lay["disagreeing_vectors"]) for lay in model["layers"]] == [
+        ("trunk", 0),
+        ("trunk_relu", 0),
+        ("head_a", 0),
+        ("head_b", 0),
+    ]
