@@ -435,9 +435,15 @@ class FixedNetwork:
     outputs: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        if self.outputs or any(lay.inputs for lay in self.layers):
+        if self._graph:
             self.sources  # noqa: B018 -- a graph is checked once, when it is built
             self.output_indices  # noqa: B018
+
+    @cached_property
+    def _graph(self) -> bool:
+        """Whether anything names its inputs or outputs (else a chain, with no bookkeeping: the search
+        builds thousands of chains a second)."""
+        return bool(self.outputs) or any(lay.inputs for lay in self.layers)
 
     @cached_property
     def _index(self) -> dict[str, int]:
@@ -451,7 +457,7 @@ class FixedNetwork:
     @cached_property
     def sources(self) -> tuple[tuple[int, ...], ...]:
         """Per layer, the indices of the layers it reads (-1: the network's input)."""
-        if not any(lay.inputs for lay in self.layers):
+        if not self._graph:
             return tuple((k - 1,) for k in range(len(self.layers)))
         out: list[tuple[int, ...]] = []
         for k, lay in enumerate(self.layers):
@@ -482,7 +488,9 @@ class FixedNetwork:
     @property
     def is_chain(self) -> bool:
         """Each layer reads the one before it and the last one is the only output."""
-        return self.output_indices == (len(self.layers) - 1,) and all(s == (k - 1,) for k, s in enumerate(self.sources))
+        return not self._graph or (
+            self.output_indices == (len(self.layers) - 1,) and all(s == (k - 1,) for k, s in enumerate(self.sources))
+        )
 
     def source_type(self, j: int) -> FixedType:
         """The type of what source index ``j`` (of ``sources``) holds."""
@@ -521,7 +529,7 @@ class FixedNetwork:
     @property
     def n_outputs(self) -> int:
         """Output elements, over every output array."""
-        return sum(self.output_sizes)
+        return layer_size(self.layers[-1]) if not self._graph else sum(self.output_sizes)
 
     def to_json(self) -> str:
         doc: NetworkDoc = {

@@ -385,6 +385,14 @@ def estimate_merge(
     )
 
 
+def _longest_path(layers: tuple[LayerEstimate, ...], network: FixedNetwork) -> int:
+    """Cycles from the input to the slowest output of a graph, each layer starting when all it reads is ready."""
+    done: list[int] = []
+    for le, srcs in zip(layers, network.sources, strict=True):
+        done.append(max(done[j] if j >= 0 else 0 for j in srcs) + le.latency_cycles)
+    return max(done[k] for k in network.output_indices)
+
+
 def top_cycles(network: FixedNetwork, ctx: Context, interval: int = 1) -> int:
     """Cycles the top function adds to its layers: a fixed part and some per Dense call, fewer on long
     clocks and when the pipeline's initiation ``interval`` > 1 leaves the scheduler room to overlap them."""
@@ -431,7 +439,8 @@ def estimate(network: FixedNetwork, board: Board, options: EstimateOptions = Est
     cal_lut, cal_ff = ctx.r["cal_lut"], ctx.r["cal_ff"]
     per_bit = ctx.r["ff_top_per_bit"]
     charged = []
-    readers = network.consumers()
+    chain = network.is_chain
+    readers = [[i + 1] for i in range(len(layers) - 1)] + [[]] if chain else network.consumers()
     for i, (lay, le, alive) in enumerate(zip(network.layers, layers, live)):
         bits = (
             int(lay.element_widths()[alive].sum())
@@ -452,10 +461,7 @@ def estimate(network: FixedNetwork, board: Board, options: EstimateOptions = Est
     else:
         interval = max((le.interval_cycles for le in layers), default=1)
         # layers run as soon as what they read is ready: the latency is the longest path to an output
-        done: list[int] = []
-        for le, srcs in zip(layers, sources, strict=True):
-            done.append(max(done[j] if j >= 0 else 0 for j in srcs) + le.latency_cycles)
-        path = max(done[k] for k in network.output_indices) if layers else 0
+        path = sum(le.latency_cycles for le in layers) if chain else _longest_path(layers, network)
         latency = max(0, path + top_cycles(network, ctx, interval) + int(round(ctx.r["cal_latency"])))
     tot = {q: sum(getattr(le, q) for le in layers) for q in ("dsp", "bram18k", "lut", "ff")}
     factors = band_factors(ctx.family, options.confidence, options.calibration, options.mul_impl is not None)
