@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from fpga_prune.arith.fixed import FixedType
+from fpga_prune.arith.ir import ActivationLayer, FixedNetwork
 from fpga_prune.boards import Board
 from fpga_prune.errors import InputError
 from fpga_prune.estimate.bands import Calibration
@@ -37,6 +38,7 @@ __all__ = [
     "constant_stats",
     "context",
     "dsp_count",
+    "is_hgq",
     "rom",
     "signed_width",
     "weight_stats",
@@ -79,6 +81,12 @@ class EstimateOptions:
     @property
     def family(self) -> str:
         return tool_family(self.hls_tool)
+
+
+def is_hgq(network: FixedNetwork) -> bool:
+    """Whether ``network`` carries HGQ's per-element quantizers: such designs have their own error band
+    (``estimate.bands.HGQ``; their registers and LUTs follow each element's width, not the layer type's)."""
+    return any(isinstance(lay, ActivationLayer) and lay.activation == "quantizer" for lay in network.layers)
 
 
 class Context:
