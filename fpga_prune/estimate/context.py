@@ -105,7 +105,7 @@ class Context:
         self.usable_ns = board.clock_period_ns * (1.0 - unc)
         self.ultrascale = board.family in ("ultrascale", "ultrascale+")
         self.speed = self.r["speed_ultrascale_plus"] if self.ultrascale else 1.0
-        self.dsp_chains = self.ultrascale and bool(self.r["dsp_chain_ultrascale"])
+        self.dsp_chains = self.ultrascale and board.clock_period_ns >= self.r["dsp_chain_min_period_ns"]
         # the Dense adder tree's delay scale (a chained DSP product: its own, see RULES)
         self.dense_speed = self.r["speed_dense_chain_ultrascale"] if self.dsp_chains else self.speed
 

@@ -11,6 +11,7 @@ three families; any version maps onto one of them.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from fpga_prune.errors import InputError
 
@@ -62,6 +63,7 @@ def tool_family(name: str) -> str:
 CALIBRATED_YEARS = {"vivado": (2019, 2020), "vitis2021": (2020, 2021), "vitis": (2022, 2025)}
 
 
+@lru_cache(maxsize=64)
 def is_calibrated(name: str) -> bool:
     """Whether ``name``'s release falls in the years its family was calibrated on (``CALIBRATED_YEARS``)."""
     m = _NAME.match(name.strip().lower())
