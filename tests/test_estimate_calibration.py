@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from fpga_prune.errors import InputError
-from fpga_prune.estimate.bands import Calibration, band_factors
+from fpga_prune.estimate.bands import FORCED, Calibration, band_factors
 from fpga_prune.estimate.core import EstimateOptions, estimate
 from fpga_prune.hls.calibration import calibrate, fit, observe, predict
 from fpga_prune.hls.vitis import parse_csynth_rpt
@@ -75,7 +75,7 @@ def test_bounds_bracket_the_estimate_and_widen_with_confidence():
     layer = est.bounds(est.layers[0])
     assert layer["dsp"][0] <= est.layers[0].dsp <= layer["dsp"][1]
     # forced builds use their own (wider) latency band
-    lo_f, hi_f = dict((q, (lo, hi)) for q, lo, hi in band_factors("vitis2021", 0.9, None, True))["latency_cycles"]
+    lo_f, hi_f = dict((q, (lo, hi)) for q, lo, hi in band_factors(FORCED, 0.9))["latency_cycles"]
     lo_p, hi_p = dict((q, (lo, hi)) for q, lo, hi in band_factors("vitis", 0.9))["latency_cycles"]
     assert hi_f > hi_p
 

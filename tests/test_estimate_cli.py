@@ -61,6 +61,10 @@ def test_estimate_text_and_options(capsys):
     assert w[0] <= n[0] and n[1] <= w[1]
     _, pout, _ = _run(capsys, "estimate", d, "--json", "--part", "xc7z020clg400-1")
     assert json.loads(pout)["board"] == "pynq-z2" and json.loads(pout)["clock_period_ns"] == 5.0
+    # a release no family was calibrated on: the rules of its family, the widest band, and a note saying so
+    _, oout, _ = _run(capsys, "estimate", d, "--hls-tool", "vivado-2018.3")
+    assert oout.splitlines()[-1].startswith("note: vivado-2018.3 is outside every calibrated tool family")
+    assert "note:" not in out
     code, _, err = _run(capsys, "estimate", d, "--hls-tool", "quartus-21")
     assert code == 2 and "--hls-tool" in err and err.count("\n") == 1
     code, _, err = _run(capsys, "estimate", d, "--confidence", "1.5")

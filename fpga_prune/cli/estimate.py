@@ -129,5 +129,7 @@ def run(args: argparse.Namespace) -> int:
     if known:
         util = est.utilization(board)
         lines.append("utilization: " + ", ".join(f"{k} {v:.1%}" for k, v in util.items()))
+    if "band_note" in payload:
+        lines.append(f"note: {payload['band_note']}")
     emit(args, payload, "\n".join(lines))
     return 0

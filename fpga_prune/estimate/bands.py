@@ -3,20 +3,31 @@
 Why ratios real/estimate: the residuals of ``fpga_prune.estimate.core`` on real
 csynth reports scale with the design, so a band is a pair of factors
 (quantiles of real/estimate) applied to any estimate.  ``RATIOS`` holds, per
-HLS tool family (``FORCED`` for builds with forced multiplier binding) and
-quantity, the ratios real/estimate of the shipped rules on every design of
-``../shared/vitis-calibration`` and on 14 more public hls4ml projects
-synthesized with Vitis HLS 2023-2025 (7 plain, 7 HGQ; their repositories are
-cited in ``estimate_rules.RULES``; kept outside this repository) -- written by
-``PYTHONPATH=. python bench/bench_estimator.py --extra DIR... --write-bands``,
-rounded to 4 decimals.  The rules were fitted on these designs, so the ratios
-are in-sample: a band is the spread the rules leave, not a held-out error.
-A family with fewer than ``MIN_FAMILY_DESIGNS`` designs borrows the pooled
-ratios of all plain families.
+band family (the HLS tool family; ``HGQ`` for networks with HGQ's per-element
+quantizers and ``FORCED`` for builds with forced multiplier binding, whatever
+the tool) and quantity, the ratios real/estimate of the shipped rules on every
+design of ``../shared/vitis-calibration`` and the public projects listed in
+``bench/external_designs.csv``, and ``REPOSITORIES`` the source repositories
+they come from -- written by ``bench/bench_estimator.py --write-bands``,
+rounded to 4 decimals.
+
+Why the repositories: designs of one repository share an author's tool, part
+and habits, so their residuals are not independent; a band fitted on a few
+repositories is narrower than the spread on a repository never seen.  So a
+band is the (1-c)/2 and (1+c)/2 quantiles of its family's ratios, widened in
+log space by ``widening(k)`` for a family resting on k repositories (the
+small-sample inflation, ``1 + SMALL_SAMPLE / sqrt(k)``).  The bench checks the
+whole procedure leave-one-repository-out: the band built without a repository
+must hold that repository's real figures (``band_coverage`` in
+``bench/results/estimator-latest.json``).  A family with fewer than
+``MIN_FAMILY_DESIGNS`` designs pools its ratios with every plain family's; a
+tool version outside every calibrated family (``tools.is_calibrated``) gets
+the widest band of all families.
 
 ``Calibration`` is what ``fpga-prune calibrate`` fits on a user's own reports:
 rule values per tool family and the user's own ratios (which then replace the
-shipped ones for that family).
+shipped ones for that family, without widening: they describe the user's own
+builds).
 """
 
 from __future__ import annotations
@@ -35,10 +46,16 @@ BAND_QUANTITIES = ("dsp", "bram18k", "lut", "ff", "latency_cycles")
 MIN_FAMILY_DESIGNS = 8
 #: Key of the ratios of builds with forced multiplier binding (``config_op mul -impl``), whatever the tool.
 FORCED = "forced_mul_impl"
+#: Key of the ratios of networks with HGQ's per-element quantizers (``quantizer`` layers), whatever the tool.
+HGQ = "hgq"
+#: Band key of a tool version outside every calibrated family: the widest band of all.
+UNCALIBRATED = "uncalibrated"
+#: Log-space widening of a family's band resting on k repositories: 1 + this / sqrt(k) (see the docstring).
+SMALL_SAMPLE = 0.5
 CALIBRATION_FORMAT = "fpga_prune.calibration/1"
 
 # fmt: off
-#: family -> quantity -> real/estimate ratios (leave-one-design-out); see the module docstring.
+#: band family -> quantity -> real/estimate ratios of the shipped rules; see the module docstring.
 RATIOS: dict[str, dict[str, tuple[float, ...]]] = {
     'forced_mul_impl': {
         'dsp': (1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0),
@@ -47,20 +64,34 @@ RATIOS: dict[str, dict[str, tuple[float, ...]]] = {
         'ff': (0.7396, 0.7758, 0.8375, 0.8906, 0.8981, 0.9131, 0.9918, 0.9954, 1.0004, 1.0735, 1.0899, 1.0929, 1.1119, 1.2754, 1.3259, 1.3902, 1.4494, 1.5289, 1.5931, 1.6094, 1.9135, 1.9196, 2.2177),
         'latency_cycles': (0.8333, 0.8462, 0.88, 0.9091, 0.9412, 0.9524, 0.9574, 0.9643, 0.9667, 0.9818, 0.9831, 1.0, 1.0, 1.0, 1.0, 1.8936, 1.9767, 2.122, 2.2432, 5.0889, 5.4878, 5.675, 6.1944),
     },
+    'hgq': {
+        'dsp': (0.9836, 1.0, 1.0, 1.0, 1.0, 1.1905),
+        'bram18k': (1.0, 1.0, 1.0, 1.0, 1.0, 1.0),
+        'lut': (1.0236, 1.0309, 1.0322, 1.0373, 1.141, 1.2751),
+        'ff': (0.5757, 0.5997, 0.6689, 0.6893, 0.7483, 0.7999),
+        'latency_cycles': (0.6667, 0.8571, 0.8889, 1.0, 1.0, 1.1111),
+    },
     'vitis': {
-        'dsp': (0.9836, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.1905),
-        'bram18k': (1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0),
-        'lut': (0.7948, 0.9499, 0.9596, 0.9603, 1.0151, 1.0236, 1.0309, 1.0322, 1.0373, 1.0486, 1.1394, 1.141, 1.1942, 1.2751, 1.3616),
-        'ff': (0.386, 0.537, 0.5757, 0.5997, 0.6689, 0.6893, 0.7483, 0.7999, 0.8057, 0.8741, 0.9002, 0.9382, 1.0127, 1.1661, 1.2688),
-        'latency_cycles': (0.0, 0.6667, 0.8571, 0.8889, 0.9091, 1.0, 1.0, 1.0, 1.0, 1.0, 1.037, 1.0714, 1.0909, 1.1111, 1.64),
+        'dsp': (1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0),
+        'bram18k': (1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0),
+        'lut': (0.9499, 0.9596, 0.9603, 1.0151, 1.0151, 1.0486, 1.1394, 1.1522, 1.2371, 1.3616),
+        'ff': (0.7323, 0.8057, 0.8741, 0.9002, 0.9382, 0.9382, 1.0127, 1.1661, 1.2688, 2.5055),
+        'latency_cycles': (0.9091, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.037, 1.0714, 1.0909),
     },
     'vivado': {
-        'dsp': (0.92, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0021, 1.0091),
-        'bram18k': (0.9978, 0.9978, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0),
-        'lut': (0.8137, 0.8194, 0.9758, 0.9832, 0.9869, 0.9944, 1.0353, 1.1146, 1.2225),
-        'ff': (0.5965, 0.8944, 0.9821, 1.0023, 1.1016, 1.1455, 1.2721, 2.5957, 3.5614),
-        'latency_cycles': (0.8182, 0.8571, 0.9286, 0.9545, 0.9706, 1.0, 1.0, 1.0, 1.0833),
+        'dsp': (0.92, 0.9904, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0004, 1.0004, 1.0021, 1.0091),
+        'bram18k': (0.8479, 0.9978, 0.9978, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0),
+        'lut': (0.8137, 0.8194, 0.9758, 0.9832, 0.9869, 0.9944, 1.0002, 1.0353, 1.1146, 1.1738, 1.2225, 1.2437, 1.8175),
+        'ff': (0.5965, 0.6008, 0.7045, 0.8944, 0.952, 0.9821, 1.0023, 1.1016, 1.1455, 1.1611, 1.2721, 2.5957, 3.5614),
+        'latency_cycles': (0.8182, 0.8571, 0.8706, 0.9286, 0.9545, 0.9706, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0833, 1.4667),
     },
+}
+#: band family -> the source repositories of its ratios (owner/name).
+REPOSITORIES: dict[str, tuple[str, ...]] = {
+    'forced_mul_impl': ('ArgyKokk/hls4ml_MLP_estimator',),
+    'hgq': ('Lrozzy/hls4ml-tutorial', 'Lrozzy/hls4ml_OpenML'),
+    'vitis': ('Daniel-Alencar/LHC-anomaly-detector', 'Kenny-Jia/ToyVAE', 'Lrozzy/hls4ml_OpenML', 'MichalVarsanyi/FPGA-NN-Demo', 'Thifjj/Iris_hls4ml_pynqZ2', 'k-diep/CE6370', 'nrp-nautilus/6nrp-hls4ml'),
+    'vivado': ('Gabriele-bot/ALVEO-PYNQ_ML', 'Hector-Plata/hls4ml-tutorial', 'Kenny-Jia/ToyVAE', 'fastmachinelearning/ml4quantum-release', 'uw-acme/HLS4ML_VS_MANUAL'),
 }
 # fmt: on
 
@@ -76,10 +107,12 @@ def quantile(values: list[float] | tuple[float, ...], q: float) -> float:
     return s[lo] + (s[hi] - s[lo]) * (pos - lo)
 
 
-def _ratios(family: str, table: dict[str, dict[str, tuple[float, ...]]]) -> dict[str, tuple[float, ...]]:
-    own = table.get(family, {})
-    if own and min(len(v) for v in own.values()) >= MIN_FAMILY_DESIGNS:
-        return own
+def widening(n_repositories: int) -> float:
+    """Log-space factor on a band resting on ``n_repositories`` source repositories (see the docstring)."""
+    return 1.0 + SMALL_SAMPLE / math.sqrt(max(1, n_repositories))
+
+
+def _pooled(table: dict[str, dict[str, tuple[float, ...]]]) -> dict[str, tuple[float, ...]]:
     pooled: dict[str, list[float]] = {}
     for fam in sorted(table):
         if fam == FORCED:
@@ -89,27 +122,70 @@ def _ratios(family: str, table: dict[str, dict[str, tuple[float, ...]]]) -> dict
     return {q: tuple(v) for q, v in pooled.items()}
 
 
-@lru_cache(maxsize=256)
-def band_factors(
-    family: str, confidence: float, calibration: Calibration | None = None, forced: bool = False
-) -> tuple[tuple[str, float, float], ...]:
-    """((quantity, low, high), ...): real lies in [estimate*low, estimate*high] with ``confidence`` (two-sided).
+def family_factors(
+    family: str,
+    confidence: float,
+    table: dict[str, dict[str, tuple[float, ...]]],
+    repositories: dict[str, tuple[str, ...]],
+) -> dict[str, tuple[float, float]]:
+    """quantity -> (low, high) factors of ``family`` from a ratio ``table`` and its ``repositories``.
 
-    ``forced``: the build forces multiplier binding; its designs have their own ratios.
+    The one band procedure: the shipped bands, a user's calibration and the bench's
+    leave-one-repository-out check all call it.  A family without ``repositories``
+    (a user's own ratios) is not widened.
     """
-    table = RATIOS
-    if calibration is not None and calibration.ratios:
-        table = {**RATIOS, **calibration.ratio_table()}
-    ratios = _ratios(FORCED if forced and FORCED in table else family, table)
+    if family == UNCALIBRATED:
+        fams = sorted({*table, *repositories} - {UNCALIBRATED})
+        each = [family_factors(f, confidence, table, repositories) for f in fams]
+        return {
+            q: (min(e[q][0] for e in each if q in e), max(e[q][1] for e in each if q in e))
+            for q in BAND_QUANTITIES
+            if any(q in e for e in each)
+        }
+    own = table.get(family, {})
+    repos = set(repositories.get(family, ()))
+    ratios = own
+    if not own or min(len(v) for v in own.values()) < MIN_FAMILY_DESIGNS:
+        ratios = _pooled(table)  # every plain family's ratios (this one's among them unless FORCED)
+        if family == FORCED:
+            ratios = {q: (*ratios.get(q, ()), *own.get(q, ())) for q in sorted({*ratios, *own})}
+        repos |= {r for f, rs in repositories.items() if f != FORCED for r in rs}
+    widen = widening(len(repos)) if repos else 1.0
     a = (1.0 - confidence) / 2.0
-    out = set()
+    out = {}
     for q in BAND_QUANTITIES:
         vals = ratios.get(q)
         if not vals:
             continue
-        lo, hi = quantile(vals, a), quantile(vals, 1.0 - a)
-        out.add((q, round(min(lo, 1.0), 4), round(max(hi, 1.0), 4)))
-    return tuple(sorted(out))
+        lo, hi = min(quantile(vals, a), 1.0), max(quantile(vals, 1.0 - a), 1.0)
+        out[q] = (lo**widen if lo > 0 else 0.0, hi**widen)
+    return out
+
+
+def band_family(tool_family: str, calibrated: bool = True, forced: bool = False, hgq: bool = False) -> str:
+    """The key of ``RATIOS`` a design's band comes from (the most specific that applies)."""
+    if not calibrated:
+        return UNCALIBRATED
+    return FORCED if forced else HGQ if hgq else tool_family
+
+
+@lru_cache(maxsize=256)
+def band_factors(
+    family: str, confidence: float, calibration: Calibration | None = None
+) -> tuple[tuple[str, float, float], ...]:
+    """((quantity, low, high), ...): real lies in [estimate*low, estimate*high] with ``confidence`` (two-sided).
+
+    ``family``: a band family (``band_family``).  A user's calibration replaces the
+    shipped ratios of the families it has ratios for.
+    """
+    table, repos = RATIOS, dict(REPOSITORIES)
+    if calibration is not None and calibration.ratios:
+        mine = calibration.ratio_table()
+        table = {**RATIOS, **mine}
+        for fam in mine:
+            repos.pop(fam, None)
+    factors = family_factors(family, confidence, table, repos)
+    return tuple(sorted((q, round(lo, 4), round(hi, 4)) for q, (lo, hi) in factors.items()))
 
 
 @dataclass(frozen=True)
@@ -166,7 +242,7 @@ class Calibration:
         for i, item in enumerate(doc.get("ratios", [])):
             fam, q, vals = item.get("tool_family"), item.get("quantity"), item.get("real_over_estimate")
             if (
-                fam not in (*TOOL_FAMILIES, FORCED)
+                fam not in (*TOOL_FAMILIES, FORCED, HGQ)
                 or q not in BAND_QUANTITIES
                 or not isinstance(vals, list)
                 or not all(isinstance(v, (int, float)) and v >= 0 for v in vals)

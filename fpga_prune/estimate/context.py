@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from fpga_prune.arith.fixed import FixedType
+from fpga_prune.arith.ir import ActivationLayer, FixedNetwork
 from fpga_prune.boards import Board
 from fpga_prune.errors import InputError
 from fpga_prune.estimate.bands import Calibration
@@ -38,6 +39,7 @@ __all__ = [
     "constant_stats",
     "context",
     "dsp_count",
+    "is_hgq",
     "rom",
     "signed_width",
     "weight_stats",
@@ -88,6 +90,12 @@ class EstimateOptions:
         return tool_family(self.hls_tool)
 
 
+def is_hgq(network: FixedNetwork) -> bool:
+    """Whether ``network`` carries HGQ's per-element quantizers: such designs have their own error band
+    (``estimate.bands.HGQ``; their registers and LUTs follow each element's width, not the layer type's)."""
+    return any(isinstance(lay, ActivationLayer) and lay.activation == "quantizer" for lay in network.layers)
+
+
 class Context:
     """Per-call lookups: the tool family's rule values, the board's speed and usable clock."""
 
@@ -104,7 +112,7 @@ class Context:
         self.usable_ns = board.clock_period_ns * (1.0 - unc)
         self.ultrascale = board.family in ("ultrascale", "ultrascale+")
         self.speed = self.r["speed_ultrascale_plus"] if self.ultrascale else 1.0
-        self.dsp_chains = self.ultrascale and bool(self.r["dsp_chain_ultrascale"])
+        self.dsp_chains = self.ultrascale and board.clock_period_ns >= self.r["dsp_chain_min_period_ns"]
         # the Dense adder tree's delay scale (a chained DSP product: its own, see RULES)
         self.dense_speed = self.r["speed_dense_chain_ultrascale"] if self.dsp_chains else self.speed
 

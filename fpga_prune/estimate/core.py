@@ -44,7 +44,7 @@ from fpga_prune.arith.analysis import live_neurons
 from fpga_prune.arith.ir import DA, STRATEGIES, ActivationLayer, DenseLayer, FixedNetwork, MergeLayer
 from fpga_prune.boards import DEFAULT_CAPS, RESOURCES, Board, Caps
 from fpga_prune.errors import InputError
-from fpga_prune.estimate.bands import band_factors
+from fpga_prune.estimate.bands import UNCALIBRATED, band_factors, band_family
 from fpga_prune.estimate.context import (
     Context,
     EstimateOptions,
@@ -54,13 +54,14 @@ from fpga_prune.estimate.context import (
     constant_stats,
     context,
     dsp_count,
+    is_hgq,
     rom,
 )
 from fpga_prune.estimate.da import estimate_da
 from fpga_prune.estimate.dense import dense_constant, dense_resource
 from fpga_prune.estimate.rules import RULES, Rule
 from fpga_prune.estimate.stream import dataflow_timing, fifo_estimates
-from fpga_prune.estimate.tools import DEFAULT_HLS_TOOL
+from fpga_prune.estimate.tools import DEFAULT_HLS_TOOL, is_calibrated
 from fpga_prune.outdir import JsonObject
 
 __all__ = [
@@ -100,6 +101,9 @@ class Estimate:
     confidence: float = 0.9
     #: (quantity, low factor, high factor): the real value lies in [est x low, est x high] at ``confidence``
     band_factors: tuple[tuple[str, float, float], ...] = ()
+    #: which ratios the band comes from (``estimate.bands.band_family``); ``uncalibrated``: the tool version is
+    #: outside every calibrated family and the band is the widest of all
+    band_family: str = ""
 
     def bounds(self, layer: LayerEstimate | None = None) -> dict[str, tuple[int, int]]:
         """Quantity (dsp, bram18k, lut, ff, latency_cycles) -> (lower, upper) at ``confidence``.
@@ -176,6 +180,11 @@ class Estimate:
             "confidence": self.confidence,
             "bounds": {k: list(v) for k, v in self.bounds().items()},
         }
+        if self.band_family == UNCALIBRATED:
+            d["band_note"] = (
+                f"{self.hls_tool} is outside every calibrated tool family: its estimate uses the nearest family's "
+                "rules and its bands are the widest of all families"
+            )
         if board is not None:
             util = {k: None if v is None else round(v, 6) for k, v in self.utilization(board).items()}
             budget, avail = caps.budget(board), board.available()
@@ -464,7 +473,10 @@ def estimate(network: FixedNetwork, board: Board, options: EstimateOptions = Est
         path = sum(le.latency_cycles for le in layers) if chain else _longest_path(layers, network)
         latency = max(0, path + top_cycles(network, ctx, interval) + int(round(ctx.r["cal_latency"])))
     tot = {q: sum(getattr(le, q) for le in layers) for q in ("dsp", "bram18k", "lut", "ff")}
-    factors = band_factors(ctx.family, options.confidence, options.calibration, options.mul_impl is not None)
+    fam = band_family(
+        ctx.family, calibrated=is_calibrated(options.hls_tool), forced=options.mul_impl is not None, hgq=is_hgq(network)
+    )
+    factors = band_factors(fam, options.confidence, options.calibration)
     return Estimate(
         network=network.name,
         board=board.name,
@@ -480,4 +492,5 @@ def estimate(network: FixedNetwork, board: Board, options: EstimateOptions = Est
         hls_tool=options.hls_tool,
         confidence=options.confidence,
         band_factors=factors,
+        band_family=fam,
     )

@@ -108,16 +108,17 @@ def dense_constant(
     lut_mul = mul & ~to_dsp
     # One multiplier per distinct (input, constant) pair; Vivado also shares x*c with x*(-c).
     rows, shared = _distinct_pairs(np.abs(w) if r["dsp_share_sign"] else w, to_dsp)
-    dsp = (
-        int(
-            _dsp_table(int(xw.max(initial=0)), ctx.board.dsp_width)[
-                xw[rows, 0], weight_stats(shared, layer.weight_type.width)[1]
-            ].sum()
-        )
+    per_mult = (
+        _dsp_table(int(xw.max(initial=0)), ctx.board.dsp_width)[
+            xw[rows, 0], weight_stats(shared, layer.weight_type.width)[1]
+        ]
         if shared.size
-        else 0
+        else np.zeros(0, dtype=np.int64)
     )
+    dsp = int(per_mult.sum())
     n_dsp_mults = int(shared.size)
+    # share of the DSP products spread over several slices (their partial products are registered in fabric)
+    multi = float((per_mult > 1).sum()) / n_dsp_mults if n_dsp_mults else 0.0
     n_mul_ops = int(mul.sum())
     interval = 1
     if rf > 1:
@@ -171,7 +172,8 @@ def dense_constant(
             if k == 0 and rf > 1:
                 alive = -(-alive // rf)  # registered products of one cycle: each multiplier serves R of them
             ff += alive * min(float(accw), pw + k)
-        ff *= r["ff_per_crossing_bit"] * (1.0 if ctx.ultrascale else r["ff_crossing_scale_7series"])
+        per_bit = r["ff_per_crossing_bit"] * (1 - multi) + r["ff_per_multi_dsp_crossing_bit"] * multi
+        ff *= per_bit * (1.0 if ctx.ultrascale else r["ff_crossing_scale_7series"])
     return LayerEstimate(
         name=layer.name,
         kind=layer.op,
@@ -181,7 +183,8 @@ def dense_constant(
         bram18k=0,
         lut=int(round(lut)),
         ff=int(round(ff)),
-        latency_cycles=latency,
+        # Resource with R = 1 (R > 1 is dense_resource): the resource loop's own cycles, no datapath registers
+        latency_cycles=latency + (int(r["resource_r1_cycles"]) if layer.strategy == "resource" else 0),
         interval_cycles=interval,
         mults_total=n_in * n_out,
         mults_nonzero=nnz,
@@ -213,7 +216,7 @@ def dense_resource(layer: DenseLayer, ctx: Context) -> LayerEstimate:
     if rf % n_in:  # each multiplier sees a different input every cycle
         lut_mult += block * xw * layer.weight_type.width * r["lut_res_per_mult_bit"]
     lut = r["lut_res_fixed"] + lut_mult + lut_rom
-    ff = r["ff_res_fixed"] + block * r["ff_res_per_mult"] + n_out * accw
+    ff = r["ff_res_fixed"] + block * (xw + ww) * r["ff_res_per_product_bit"] + n_out * accw
     latency = rf + int(r["resource_pipeline_cycles"])
     return LayerEstimate(
         name=layer.name,

@@ -120,6 +120,17 @@ RULES: dict[str, Rule] = {
         ),
         per_tool=(("vivado", 0.1), ("vitis2021", 0.75)),
     ),
+    "ff_per_multi_dsp_crossing_bit": Rule(
+        1.0,
+        (
+            "Flip-flops per crossing bit (as ff_per_crossing_bit) of a product too wide for one DSP slice: its "
+            "partial products meet in fabric and are registered there, where a one-DSP product's pipeline registers "
+            "sit inside the slice (ff_per_crossing_bit 0.1 under Vivado HLS). Basis: "
+            "fastmachinelearning/ml4quantum-release@3beef314 forward_problem (Vivado HLS 2019.1, xczu3eg -1, 5 ns: "
+            "28 x 18-bit products over 2 DSPs, ap_fixed<64,16> accumulators): 10,083 FF for the 12x20 layer's 240 "
+            "products in 2 cycles, 42 per product, where 0.1 per bit gives 4."
+        ),
+    ),
     "ff_crossing_scale_7series": Rule(
         1.0,
         (
@@ -165,15 +176,18 @@ RULES: dict[str, Rule] = {
         ),
         per_tool=(("vivado", 1.0),),
     ),
-    "dsp_chain_ultrascale": Rule(
-        0,
+    "dsp_chain_min_period_ns": Rule(
+        10.0,
         (
-            "1: on UltraScale(+) a DSP product is not registered by itself: its delay chains into the adder tree "
-            "and a small layer takes 0 cycles (Vitis 2022+: dfurle/GNN_FPGA@3ecf5c15 input_network, 2-8-8-8-8 with "
-            "DSPs, every Dense 0 cycles at 5 ns; k-diep/CE6370 10x10 layers 0-1; the Topo2A VAE at 25 ns 0). "
-            "0: a DSP product ends a stage (Vivado HLS and Vitis 2021: every DSP layer >= 1 cycle)."
+            "On UltraScale(+) a DSP product is not registered by itself when the clock period is at least this: its "
+            "delay chains into the adder tree and a small layer takes 0 cycles. Vitis 2022+: always (0; "
+            "dfurle/GNN_FPGA@3ecf5c15 input_network, 2-8-8-8-8 with DSPs, every Dense 0 cycles at 5 ns; k-diep/CE6370 "
+            "10x10 layers 0-1; the Topo2A VAE at 25 ns 0). Vivado HLS: a DSP product ends a stage at 5 ns (every "
+            "*_vhls2019 Dense >= 1 cycle) but not at 25 ns (Kenny-Jia/ToyVAE@b0230aa0 Vivado_Latency_small_SNL_VAE, "
+            "Vivado HLS 2019.2 on xcvu9p: 57-32-16-3 Dense layers (32-bit) with 4692 DSPs, every one 0 cycles); "
+            "10 ns, between the two, is a guess. Vitis 2021: only 7-series designs (ak_*), kept as Vivado."
         ),
-        per_tool=(("vitis", 1),),
+        per_tool=(("vitis", 0.0),),
     ),
     "speed_ultrascale_plus": Rule(
         0.15,
@@ -186,7 +200,7 @@ RULES: dict[str, Rule] = {
     "speed_dense_chain_ultrascale": Rule(
         0.3,
         (
-            "Delay scale of a Dense layer whose DSP products chain (dsp_chain_ultrascale) on UltraScale(+): "
+            "Delay scale of a Dense layer whose DSP products chain (dsp_chain_min_period_ns) on UltraScale(+): "
             f"keeps {_VITIS22} and Lrozzy/hls4ml_OpenML prune_60 (16x64 with 75% zeros) at 1 cycle per Dense while "
             "dfurle/GNN_FPGA's 8x8 layers (2-3 terms) take 0 at 5 ns."
         ),
@@ -268,6 +282,15 @@ RULES: dict[str, Rule] = {
         (
             "Cycles added to R by the Resource-strategy pipeline. Basis: layer_qd_* RF 32 -> 34, "
             "layer_tt_output_64x1 RF 32 -> 33, layer_tt_layer3 RF 20 -> 21 (csynth, Vivado HLS 2019.2)."
+        ),
+    ),
+    "resource_r1_cycles": Rule(
+        1,
+        (
+            "Cycles a Resource-strategy Dense with R = 1 (weights as constants, like Latency) adds to the pipeline: "
+            "hls4ml's dense_resource loop and its registers. Basis: Kenny-Jia/ToyVAE@b0230aa0 small_SNL_VAE (three "
+            "Dense, 25 ns, xcvu9p): 4 cycles as Resource where the Latency twin with the same weights takes 1, "
+            "under Vivado HLS 2019.2 and Vitis HLS 2023.1 alike."
         ),
     ),
     "reuse_ii_extra": Rule(
@@ -365,15 +388,18 @@ RULES: dict[str, Rule] = {
             "Basis: layer_tt_output_64x1 (2 multipliers, 3204 LUT), layer_qd_densef_128x5 (10.6k)."
         ),
     ),
-    "ff_res_per_mult": Rule(
-        24,
+    "ff_res_per_product_bit": Rule(
+        0.75,
         (
-            "Resource strategy flip-flops per multiplier (plus n_out x accumulator width plus ff_res_fixed). Basis: "
-            "layer_qd_dense27 30.7k FF for 1024 multipliers; layer_tt_output_64x1 2.0k for 2."
+            "Resource strategy flip-flops per multiplier per bit of its operands (signed input + weight widths; "
+            "plus n_out x accumulator width plus ff_res_fixed): the operand and product registers of a shared "
+            "multiplier. Basis: layer_qd_dense27 30.7k FF for 1024 16 x 16-bit multipliers (24 each); "
+            "layer_tt_output_64x1 2.0k for 2 (a multiplier's registers grow with its operands, so a narrow "
+            "QKeras layer has fewer: bench/external_designs.csv lists the design this was validated on)."
         ),
     ),
     "ff_res_fixed": Rule(
-        2000, "Resource strategy flip-flops per layer independent of size. Basis: as ff_res_per_mult."
+        2000, "Resource strategy flip-flops per layer independent of size. Basis: as ff_res_per_product_bit."
     ),
     # ------------------------------------------------------------------ distributed arithmetic (da_cost)
     "lut_per_da_adder_bit": Rule(

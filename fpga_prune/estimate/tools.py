@@ -11,6 +11,7 @@ three families; any version maps onto one of them.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from fpga_prune.errors import InputError
 
@@ -54,6 +55,20 @@ def tool_family(name: str) -> str:
     if year < 2020:
         raise InputError("--hls-tool", None, f"{name!r}: Vitis HLS starts with 2020.1")
     return "vitis2021" if year <= 2021 else "vitis"
+
+
+#: Per family, the release years whose csynth reports the rules and bands were fitted on (``RATIOS``' sources):
+#: a version outside them (Vivado HLS 2018 or older, Vitis HLS 2026+) is modelled by its family's rules but
+#: gets the widest band (``estimate.bands``) and says so.
+CALIBRATED_YEARS = {"vivado": (2019, 2020), "vitis2021": (2020, 2021), "vitis": (2022, 2025)}
+
+
+@lru_cache(maxsize=64)
+def is_calibrated(name: str) -> bool:
+    """Whether ``name``'s release falls in the years its family was calibrated on (``CALIBRATED_YEARS``)."""
+    m = _NAME.match(name.strip().lower())
+    first, last = CALIBRATED_YEARS[tool_family(name)]
+    return m is not None and first <= int(m.group(2)) <= last
 
 
 def default_clock_uncertainty(family: str) -> float:

@@ -1,7 +1,7 @@
 """Estimates against real csynth reports: observations, fitted corrections, leave-one-out ratios.
 
 Why one module: the bench (``bench/bench_estimator.py``), the shipped error
-bands (``estimate_bands.RATIOS``) and ``fpga-prune calibrate`` must compare
+bands (``estimate.bands.RATIOS``) and ``fpga-prune calibrate`` must compare
 estimate and report in exactly the same way: the same project importer, the
 same report (the top ``<top>_csynth.rpt``, else ``csynth.xml``; a calibration
 folder's ``design.json`` names its own), the same quantities.
@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import json
 import statistics
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from fpga_prune.boards import Board, board_for_part
 from fpga_prune.errors import InputError
-from fpga_prune.estimate.bands import BAND_QUANTITIES, FORCED, Calibration
+from fpga_prune.estimate.bands import BAND_QUANTITIES, Calibration, band_family
+from fpga_prune.estimate.context import is_hgq
 from fpga_prune.estimate.core import estimate
 from fpga_prune.estimate.tools import DEFAULT_HLS_TOOL, tool_family
 from fpga_prune.hls.project import HlsProject, read_project
@@ -40,10 +41,17 @@ class Observation:
     scope: str  # "model": the top report; "layer": one Dense layer's own report
     real: tuple[tuple[str, float], ...]
     nondefault: bool  # forced multiplier binding or hand-edited reuse factors
+    #: the source repository (owner/name): designs of one repository are validated together
+    repository: str = ""
 
     @property
     def family(self) -> str:
         return tool_family(self.hls_tool)
+
+    @property
+    def band_family(self) -> str:
+        """The key of ``estimate.bands.RATIOS`` its residuals join (the estimate's own ``band_family``)."""
+        return band_family(self.family, forced=self.project.mul_impl is not None, hgq=is_hgq(self.project.network))
 
     def real_dict(self) -> dict[str, float]:
         return dict(self.real)
@@ -64,8 +72,12 @@ def _find_report(path: Path, prj: HlsProject) -> Path:
     raise InputError(path, None, "no csynth report (<prj>/solution1/syn/report/<top>_csynth.rpt or csynth.xml)")
 
 
-def observe(path: str | Path) -> Observation:
-    """Import the project at ``path`` and read its csynth report."""
+def observe(path: str | Path, repository: str | None = None) -> Observation:
+    """Import the project at ``path`` and read its csynth report.
+
+    ``repository``: where it comes from (a calibration folder's ``design.json`` says
+    ``source_repo``); else the folder's own name, a repository of one design.
+    """
     path = Path(path)
     prj = read_project(path)
     rpt_path = _find_report(path, prj)
@@ -93,6 +105,7 @@ def observe(path: str | Path) -> Observation:
         d = json.loads(design.read_text())["design"]
         scope = d.get("scope", "model")
         nondefault = nondefault or bool(d.get("nondefault_options"))
+        repository = repository or d.get("source_repo")
     board = board_for_part(part, prj.clock_period_ns or rpt.get("clock_target_ns"))
     return Observation(
         name=path.name,
@@ -102,6 +115,7 @@ def observe(path: str | Path) -> Observation:
         scope=scope,
         real=tuple(sorted((k, float(v)) for k, v in real.items())),
         nondefault=nondefault,
+        repository=repository or path.name,
     )
 
 
@@ -138,20 +152,35 @@ def fit(observations: Iterable[Observation], base: Calibration | None = None) ->
     return Calibration(rules=tuple(rules), designs=tuple(o.name for o in obs))
 
 
+def leave_group_out(
+    observations: Iterable[Observation], key: Callable[[Observation], str]
+) -> list[tuple[Observation, dict[str, float], dict[str, float]]]:
+    """(observation, real, estimate with the corrections fitted on every design of ANOTHER group).
+
+    ``key`` names a design's group: its own name (leave-one-design-out), its source
+    repository (leave-one-repository-out: what a design never seen gets) or its tool family.
+    """
+    obs = list(observations)
+    fits: dict[str, Calibration] = {}
+    out = []
+    for o in obs:
+        k = key(o)
+        if k not in fits:
+            fits[k] = fit(x for x in obs if key(x) != k)
+        out.append((o, o.real_dict(), predict(o, fits[k])))
+    return out
+
+
 def leave_one_out(observations: Iterable[Observation]) -> list[tuple[Observation, dict[str, float], dict[str, float]]]:
     """(observation, real, estimate with the corrections fitted on every OTHER design) for each design."""
-    obs = list(observations)
-    out = []
-    for i, o in enumerate(obs):
-        cal = fit(obs[:i] + obs[i + 1 :])
-        out.append((o, o.real_dict(), predict(o, cal)))
-    return out
+    return leave_group_out(observations, lambda o: o.name)
 
 
 def ratio_table(
     loo: list[tuple[Observation, dict[str, float], dict[str, float]]],
 ) -> dict[str, dict[str, tuple[float, ...]]]:
-    """family (or ``FORCED``) -> quantity -> real/estimate ratios (a 0/0 pair counts as 1; x/0 is skipped)."""
+    """band family (``Observation.band_family``) -> quantity -> real/estimate ratios (a 0/0 pair counts as 1;
+    x/0 is skipped)."""
     table: dict[str, dict[str, list[float]]] = {}
     for o, real, pred in loo:
         for q in BAND_QUANTITIES:
@@ -162,8 +191,7 @@ def ratio_table(
                 continue
             else:
                 ratio = r / p
-            key = FORCED if o.project.mul_impl else o.family
-            table.setdefault(key, {}).setdefault(q, []).append(round(ratio, 4))
+            table.setdefault(o.band_family, {}).setdefault(q, []).append(round(ratio, 4))
     return {f: {q: tuple(sorted(v)) for q, v in qs.items()} for f, qs in sorted(table.items())}
 
 

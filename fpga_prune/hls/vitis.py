@@ -207,7 +207,8 @@ def parse_csynth_rpt(rpt: str | os.PathLike) -> dict:
         c = cell.strip()
         return int(c) if re.fullmatch(r"\d+", c) else (0 if c in ("-", "") else None)
 
-    clock = re.search(r"\|ap_clk\s*\|\s*([\d.]+)\s*ns\s*\|\s*([\d.]+)\s*ns\s*\|\s*([\d.]+)\s*ns", text)
+    # Vivado HLS 2019.1 and older: "Timing (ns)" and bare numbers; later: "5.00 ns" cells
+    clock = re.search(r"\|ap_clk\s*\|\s*([\d.]+)\s*(?:ns)?\s*\|\s*([\d.]+)\s*(?:ns)?\s*\|\s*([\d.]+)", text)
     lat_at = find(r"^\+ Latency")
     _, lat_rows, _ = _table_after(lines, lat_at) if lat_at >= 0 else ([], [], 0)
     lat = lat_rows[0] if lat_rows else []
@@ -219,6 +220,8 @@ def parse_csynth_rpt(rpt: str | os.PathLike) -> dict:
         for r in rows:
             if len(r) >= 8:
                 inst_lat[r[0]] = (val(r[2]), val(r[3]), val(r[6]))
+            elif len(r) >= 6:  # Vivado HLS 2019.1 and older: no absolute-latency columns
+                inst_lat[r[0]] = (val(r[2]), val(r[3]), val(r[4]))
     out: dict = {"dsp": None, "bram18k": None, "uram": None, "lut": None, "ff": None}
     header, rows, end = _table_after(lines, util_at) if util_at >= 0 else ([], [], 0)
     cols = {h.split()[0].upper(): k for k, h in enumerate(header)}
@@ -246,9 +249,9 @@ def parse_csynth_rpt(rpt: str | os.PathLike) -> dict:
     out.update(
         {
             "latency_cycles": {"best": val(lat[0]) if lat else None, "worst": val(lat[1]) if len(lat) > 1 else None},
-            "interval_cycles": {
-                "min": val(lat[4]) if len(lat) > 4 else None,
-                "max": val(lat[5]) if len(lat) > 5 else None,
+            "interval_cycles": {  # (Vivado HLS 2019.1 and older: min, max, min, max, type; no absolute columns)
+                "min": val(lat[4 if len(lat) > 5 else 2]) if len(lat) > 2 else None,
+                "max": val(lat[5 if len(lat) > 5 else 3]) if len(lat) > 3 else None,
             },
             "clock_target_ns": float(clock.group(1)) if clock else None,
             "clock_estimated_ns": float(clock.group(2)) if clock else None,
