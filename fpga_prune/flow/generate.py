@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from fpga_prune.arith.ir import DenseLayer
-from fpga_prune.boards import check_interface, require_soc
+from fpga_prune.boards import check_interface, require_interface
 from fpga_prune.errors import InputError
 from fpga_prune.flow.bundles import PrunedModel, check_model_dir, load_pruned, resolve_data
 from fpga_prune.hls.csim import CODE_GEN, CXXFLAGS, CsimResult, firmware_cxxflags, run_csim
@@ -89,7 +89,7 @@ class GenerateOptions:
     def interface_for(self, board: Board) -> str:
         """The interface a project on ``board`` gets: ``--interface``, else the board's default."""
         interface = self.interface or board.interface
-        require_soc(board, interface)
+        require_interface(board, interface)
         return interface
 
 
