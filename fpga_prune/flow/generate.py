@@ -255,7 +255,8 @@ def render_project(
 ) -> tuple[dict[str, bytes], str | None, JsonObject | None]:
     """Our files (rendered templates, vectors, RTL, metadata) merged with hls4ml's; manifest last.
 
-    ``interface`` axi-stream adds the wrappers' files (``hls.axis_project``); none adds nothing."""
+    ``interface`` axi-stream adds the wrappers' files (``hls.axis_project``), vitis-kernel the kernel's
+    (``hls.kernel_project``); none adds nothing."""
     from fpga_prune.rtl import render as rtl  # noqa: PLC0415
     from fpga_prune.rtl.portmap import PortMap, default_port_map  # noqa: PLC0415
     from fpga_prune.templating import render  # noqa: PLC0415
@@ -321,6 +322,7 @@ def render_project(
         "strategy": settings.strategy,
         "reuse_factor": settings.reuse_factor,
         "axis": None,
+        "kernel": None,
     }
     if interface == "axi-stream":
         from fpga_prune.hls.axis_project import axis_design, axis_files  # noqa: PLC0415
@@ -329,6 +331,21 @@ def render_project(
         for name, text in axis_files(design, vs.x_raw, vs.expected_raw, None if rtl_note else ports, ctx).items():
             files[name] = _as_bytes(text)
         ctx["axis"] = {"axi_top": design.axi_top, "bus": design.fmt.to_dict(), "ps": board.ps, "rtl": rtl_note is None}
+    elif interface == "vitis-kernel":
+        from fpga_prune.hls.kernel_project import kernel_design, kernel_files  # noqa: PLC0415
+
+        kdesign = kernel_design(network, board, top)
+        for name, text in kernel_files(kdesign, vs.x_raw, vs.expected_raw, None if rtl_note else ports, ctx).items():
+            files[name] = _as_bytes(text)
+        ctx["kernel"] = {
+            "kernel": kdesign.kernel,
+            "bus": kdesign.fmt.to_dict(),
+            "platform": kdesign.platform,
+            "memory": kdesign.memory,
+            "mhz": kdesign.kernel_mhz,
+            "max_burst": kdesign.max_burst,
+            "rtl": rtl_note is None,
+        }
     files["tb/tb_main.cpp"] = _as_bytes(render("project/tb_main.cpp.j2", ctx))
     files["scripts/build.tcl"] = _as_bytes(render("project/build.tcl.j2", ctx))
     files["scripts/vivado_synth.tcl"] = _as_bytes(render("project/vivado_synth.tcl.j2", ctx))

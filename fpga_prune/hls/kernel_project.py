@@ -37,6 +37,8 @@ EXPECTED_FILE = "tb_data/kernel_expected.dat"
 #: verbatim copies of the standalone modules the pyxrt host imports (the PYNQ driver's, the same files)
 HOST_AXIS = "host/fpga_prune_axis.py"
 HOST_FIXED = "host/fpga_prune_fixed.py"
+
+
 @dataclass(frozen=True)
 class KernelDesign:
     """What the kernel of one project is: names, the bus format and where its buffers go."""
@@ -47,6 +49,11 @@ class KernelDesign:
     platform: str
     memory: str
     clock_mhz: float
+
+    @property
+    def kernel_mhz(self) -> int:
+        """The kernel clock in whole MHz, as ``v++ --kernel_frequency`` takes it (the board's clock)."""
+        return round(self.clock_mhz)
 
     @property
     def max_burst(self) -> int:
@@ -128,7 +135,8 @@ def kernel_files(
         "args": [{"name": n, "offset": o, "bits": b} for n, o, b in ARGS],
         "bundles": BUNDLES,
         "max_burst": design.max_burst,
-        "kernel_mhz": f"{design.clock_mhz:g}",
+        "kernel_mhz": design.kernel_mhz,
+        "guard": 4,
     }
     k = design.kernel
     files = {

@@ -75,6 +75,7 @@ def render_kernel_wrapper(ports: PortMap, fmt: BusFormat, kernel: str) -> dict[s
     outs = [{"port": p, "vld": v} for p, v in zip(ports.outputs, ports.output_vlds, strict=True)]
     depth = fifo_depth(ports.latency)
     m_axi = {bundle: _m_axi_ports(bundle, w) for _, bundle in BUNDLES}
+
     # gmem0 only reads and gmem1 only writes: the other channels' outputs are tied to 0, their inputs unread
     # (as are the responses: RLAST, the IDs, RRESP/BRESP -- a slave error is not reported)
     def channel(name: str) -> str:
@@ -85,9 +86,9 @@ def render_kernel_wrapper(ports: PortMap, fmt: BusFormat, kernel: str) -> dict[s
     tied = [n for d, n, _ in m_axi["gmem0"] if d == "output" and channel(n) in writes]
     tied += [n for d, n, _ in m_axi["gmem1"] if d == "output" and channel(n) in reads]
     ignored = {"RLAST", "RID", "RRESP", "BRESP", "BID"}
-    unused = [
-        n for d, n, _ in m_axi["gmem0"] if d == "input" and (channel(n) in writes or n[12:] in ignored)
-    ] + [n for d, n, _ in m_axi["gmem1"] if d == "input" and (channel(n) in reads or n[12:] in ignored)]
+    unused = [n for d, n, _ in m_axi["gmem0"] if d == "input" and (channel(n) in writes or n[12:] in ignored)] + [
+        n for d, n, _ in m_axi["gmem1"] if d == "input" and (channel(n) in reads or n[12:] in ignored)
+    ]
     arg_words = []
     for name, offset, bits in ARGS:
         for k in range(bits // 32):
