@@ -307,6 +307,7 @@ def board_from_mapping(doc: object, path: object) -> Board:
     ints = {key: _check_int(path, key, doc[key]) for key in _INT_FIELDS}
     clock = check_clock_ns(doc["clock_period_ns"], path, "field clock_period_ns")
     interface, ps, dma_width = _soc_fields(doc, path)
+    platform, memory, m_axi_width = _kernel_fields(doc, path, interface)
     return Board(
         name=strs["name"],
         part=strs["part"],
@@ -323,7 +324,9 @@ def board_from_mapping(doc: object, path: object) -> Board:
         ps=ps,
         dma_width=dma_width,
         vivado_board=None if doc.get("vivado_board") is None else _check_str(path, "vivado_board", doc["vivado_board"]),
-        **_kernel_fields(doc, path, interface),
+        platform=platform,
+        memory=memory,
+        m_axi_width=m_axi_width,
     )
 
 
@@ -347,7 +350,9 @@ def _soc_fields(doc: Mapping[object, object], path: object) -> tuple[str, str | 
     return interface, None if ps is None else str(ps), None if width is None else int(width)
 
 
-def _kernel_fields(doc: Mapping[object, object], path: object, interface: str) -> dict[str, str | int | None]:
+def _kernel_fields(
+    doc: Mapping[object, object], path: object, interface: str
+) -> tuple[str | None, str | None, int | None]:
     """``platform``, ``memory``, ``m_axi_width``: optional; interface vitis-kernel needs all three."""
     platform = None if doc.get("platform") is None else _check_str(path, "platform", doc["platform"])
     memory = doc.get("memory")
@@ -360,11 +365,7 @@ def _kernel_fields(doc: Mapping[object, object], path: object, interface: str) -
         for key, value in (("platform", platform), ("memory", memory), ("m_axi_width", width)):
             if value is None:
                 raise _fail(path, key, f"missing (interface {interface} needs it)")
-    return {
-        "platform": platform,
-        "memory": None if memory is None else str(memory),
-        "m_axi_width": None if width is None else int(width),
-    }
+    return platform, None if memory is None else str(memory), None if width is None else int(width)
 
 
 def load_board_file(path: str | Path) -> Board:
