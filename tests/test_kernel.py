@@ -65,24 +65,21 @@ def firmware_object(kernel_projects, tmp_path_factory) -> Path:
 # ----------------------------------------------------------------------------- the option and the project
 
 
-def test_sweep_refuses_vitis_kernel_on_a_board_without_a_platform(tmp_path, capsys):
-    argv = ["sweep", "--board", "alveo-u55c,kv260", "--interface", "vitis-kernel", "--out", str(tmp_path / "s")]
-    assert main(argv) == 2
-    last = capsys.readouterr().err.strip().splitlines()[-1]
-    assert "field interface: point kv260__interface-vitis-kernel: vitis-kernel needs an Alveo board" in last
-    assert not (tmp_path / "s").exists()
-
-
 def test_vitis_kernel_adds_the_kernel_and_changes_no_other_file(kernel_projects):
     kernel, none = (_tree(p) for p in kernel_projects)
     assert set(kernel) - set(none) == KERNEL_FILES
     assert not set(none) - set(kernel)
     changed = {name for name in none if none[name] != kernel[name]}
-    assert changed == {"README.md", "Makefile", "manifest.json"}  # they describe the kernel
+    assert changed == {"README.md", "Makefile", "manifest.json", "budget.json"}  # they describe the kernel
+    budget = json.loads(kernel["budget.json"])
+    # the kernel's m_axi adapters (256-bit) and s_axi_control, apart from the network's estimate
+    assert budget.pop("interface")["totals"] == {"lut": 2 * 4321 + 552, "ff": 2 * 2474 + 322, "bram18k": 0}
+    assert budget == json.loads(none["budget.json"])
+    assert "9194 LUT, 5270 FF, 0 BRAM_18K" in kernel["README.md"].decode()
     doc = json.loads(kernel["kernel.json"])
     assert doc["bus"]["input"] == {**IN_LAYOUT.to_dict()} and doc["bus"]["output"] == {**OUT_LAYOUT.to_dict()}
     assert doc["registers"] == {"control": 0, "gie": 4, "ier": 8, "isr": 12, "x": 0x10, "y": 0x1C, "n": 0x28}
-    assert (doc["platform"], doc["memory"], doc["max_burst"]) == ("xilinx_u55c_gen3x16_xdma_3_202210_1", "HBM[0]", 64)
+    assert (doc["platform"], doc["memory"], doc["max_burst"]) == ("xilinx_u55c_gen3x16_xdma_3_202210_1", "HBM[0]", 16)
     assert json.loads(kernel["manifest.json"])["interface"]["name"] == "vitis-kernel"
     lines = kernel["tb_data/kernel_in.dat"].decode().splitlines()
     assert len(lines) == 316 and sum(line.endswith(" 1") for line in lines) == 5  # runs of 1, 2, 7, 64, 242
@@ -97,7 +94,7 @@ def test_vitis_kernel_adds_the_kernel_and_changes_no_other_file(kernel_projects)
     assert "--hls.clock $(KERNEL_MHZ)000000:myproject_kernel" in make
     cpp = kernel["firmware/myproject_kernel.cpp"].decode()
     assert 'extern "C" void myproject_kernel(const bus_word_t *x, bus_word_t *y, unsigned int n)' in cpp
-    assert "#pragma HLS INTERFACE m_axi port=x offset=slave bundle=gmem0 max_read_burst_length=64" in cpp
+    assert "#pragma HLS INTERFACE m_axi port=x offset=slave bundle=gmem0 max_read_burst_length=16" in cpp
     assert "#pragma HLS INTERFACE ap_ctrl_hs port=return" in cpp
     assert "open_solution -reset solution1 -flow_target vitis" in kernel["scripts/build_kernel.tcl"].decode()
     assert "make xclbin" in kernel["README.md"].decode() and "HBM[0]" in kernel["README.md"].decode()
@@ -352,18 +349,18 @@ def test_host_batches_floats_through_a_loopback_card_bit_exactly(kernel_projects
 
 @pytest.mark.slow
 def test_run_on_alveo_u55c_verifies_the_kernel_under_both_simulators(tmp_path, trained_model, bybit_csv):
-    """``fpga-prune run --board alveo-u55c`` with its default interface: the kernel's checks in verify.json."""
+    """``fpga-prune run --board alveo-u55c`` with its default interface: the kernel's checks in verify.json (600
+    vectors here, to keep it short; with the default 5,000 each kernel check counts 2,200 + 400 + 200 + 200)."""
     out = tmp_path / "r"
     argv = ["run", "--board", "alveo-u55c", "--model", str(trained_model), "--data", str(bybit_csv)]
-    argv += ["--out", str(out), "--finetune-epochs", "0", "--n-boot", "200", "--vectors", "2800", "--stress", "32"]
+    argv += ["--out", str(out), "--finetune-epochs", "0", "--n-boot", "200", "--vectors", "600", "--stress", "32"]
     assert main([*argv, "--quiet"]) == 0
     verify = json.loads((out / "project" / "verify.json").read_text())
     checks = {c["name"]: c for c in verify["checks"]}
     assert verify["ok"] is True and (out / "project" / "kernel.json").is_file()
-    assert checks["kernel_csim"]["mismatches"] == 0 and checks["kernel_csim"]["vectors"] == 2832
+    assert (checks["kernel_csim"]["mismatches"], checks["kernel_csim"]["vectors"]) == (0, 632)
     for sim in ("verilator", "icarus"):
         c = checks[f"rtl_kernel_{sim}"]
-        assert c["mismatches"] == 0 and c["vectors"] == 2832 + 400 + 200 + 200 >= 3000
-        assert c["details"]["samples_per_cycle"] > 0.9
+        assert (c["mismatches"], c["vectors"], c["passed"]) == (0, 632 + 400 + 200 + 200, True)
     report = json.loads((out / "report.json").read_text())
     assert report["summary"]["boards"][0]["mismatches"] == {"bit_accurate": 0, "csim": 0, "verilator": 0, "icarus": 0}

@@ -278,8 +278,6 @@ def render_project(
         files[name] = _as_bytes(text)
     files["network.json"] = _as_bytes(network.to_json())
     files["hls_config.json"] = _as_bytes(settings.to_json())
-    if budget is not None:
-        files["budget.json"] = _as_bytes(json_text(budget))
     ctx = {
         "top": top,
         "board": board,
@@ -332,12 +330,17 @@ def render_project(
             files[name] = _as_bytes(text)
         ctx["axis"] = {"axi_top": design.axi_top, "bus": design.fmt.to_dict(), "ps": board.ps, "rtl": rtl_note is None}
     elif interface == "vitis-kernel":
+        from fpga_prune.estimate.interface import estimate_interface  # noqa: PLC0415
         from fpga_prune.hls.kernel_project import kernel_design, kernel_files  # noqa: PLC0415
 
         kdesign = kernel_design(network, board, top)
         for name, text in kernel_files(kdesign, vs.x_raw, vs.expected_raw, None if rtl_note else ports, ctx).items():
             files[name] = _as_bytes(text)
+        iface = estimate_interface(interface, kdesign.fmt)
+        if budget is not None and iface is not None:  # the wrapper's resources, apart from the network's
+            budget = {**budget, "interface": iface.to_dict()}
         ctx["kernel"] = {
+            "estimate": None if iface is None else iface.to_dict(),
             "kernel": kdesign.kernel,
             "bus": kdesign.fmt.to_dict(),
             "platform": kdesign.platform,
@@ -346,6 +349,8 @@ def render_project(
             "max_burst": kdesign.max_burst,
             "rtl": rtl_note is None,
         }
+    if budget is not None:
+        files["budget.json"] = _as_bytes(json_text(budget))
     files["tb/tb_main.cpp"] = _as_bytes(render("project/tb_main.cpp.j2", ctx))
     files["scripts/build.tcl"] = _as_bytes(render("project/build.tcl.j2", ctx))
     files["scripts/vivado_synth.tcl"] = _as_bytes(render("project/vivado_synth.tcl.j2", ctx))

@@ -137,6 +137,7 @@ def kernel_files(
         "max_burst": design.max_burst,
         "kernel_mhz": design.kernel_mhz,
         "guard": 4,
+        "max_run": max(CSIM_BATCHES),  # the longest run of the testbench: the m_axi depth C/RTL co-simulation needs
     }
     k = design.kernel
     files = {

@@ -30,8 +30,9 @@ ARGS = (("x", 0x10, 64), ("y", 0x1C, 64), ("n", 0x28, 32))
 CONTROL_ADDR_BITS = 6
 #: the m_axi bundle of each buffer: x is read, y written
 BUNDLES = (("x", "gmem0"), ("y", "gmem1"))
-#: the longest burst in beats (Vitis HLS' max_read/write_burst_length); a burst also ends at a 4 KiB line
-MAX_BURST = 64
+#: the longest burst in beats: Vitis HLS' default max_read/write_burst_length (with its default 16 outstanding
+#: requests, the m_axi adapter buffers 16 x 16 words each way); a burst also ends at a 4 KiB line
+MAX_BURST = 16
 #: the m_axi address width (Vitis kernels: 64-bit device addresses)
 ADDR_BITS = 64
 #: bits of the beat counters: a run's n (32 bits) times the words of a sample
