@@ -237,3 +237,29 @@ def as_hls4ml_0x(prj: Path, part: str = "xcku115-flvb2104-2-i", clock: float = 3
     cfg = re.sub(r"^ClockPeriod: .*$", "ClockPeriod: 5", cfg, flags=re.M)  # build_prj.tcl's literal wins
     (prj / "hls4ml_config.yml").write_text(cfg)
     return prj
+
+
+def write_stream_project(model, out: Path, precision: str = "ap_fixed<16,6>", part: str = "xc7z020clg400-1") -> Path:
+    """hls4ml 1.3's own io_stream project of ``model`` (Vitis backend), as a user's script writes it.
+
+    Why hls4ml directly: ``HlsSettings`` (our generate path) builds io_parallel projects only; an io_stream
+    project comes from a user's ``convert_from_keras_model(..., io_type='io_stream')``."""
+    import hls4ml
+
+    cfg = hls4ml.utils.config_from_keras_model(model, granularity="name", backend="Vitis")
+    cfg["Model"]["Precision"] = precision
+    hls4ml.converters.convert_from_keras_model(
+        model, hls_config=cfg, output_dir=str(out), backend="Vitis", io_type="io_stream", part=part
+    ).write()
+    return out
+
+
+def small_model():
+    """Dense(5)+relu, Dense(3), softmax on 4 inputs: the smallest chain with every io_stream kernel kind we model."""
+    import keras
+
+    inp = keras.layers.Input((4,), name="x_in")
+    x = keras.layers.Dense(5, activation="relu", name="fc1")(inp)
+    x = keras.layers.Dense(3, name="fc2")(x)
+    x = keras.layers.Activation("softmax", name="sm")(x)
+    return set_weights(keras.Model(inp, x), 5)

@@ -71,7 +71,8 @@ def _load(args: argparse.Namespace):
             if not part:
                 raise InputError(d, "part", "the project names no FPGA part; give --part or --board")
             board = board_for_part(part, clock)
-        return prj.network, at_clock(board, clock), opts, f"hls4ml project ({prj.source})"
+        io = ", io_stream" if prj.io_type == "io_stream" else ""
+        return prj.network, at_clock(board, clock), opts, f"hls4ml project ({prj.source}{io})"
     from fpga_prune.flow.bundles import check_model_dir, load_pruned  # noqa: PLC0415
     from fpga_prune.hls.adapter import network_from_keras  # noqa: PLC0415
 

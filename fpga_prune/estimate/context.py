@@ -28,6 +28,7 @@ from fpga_prune.estimate.tools import DEFAULT_HLS_TOOL, default_clock_uncertaint
 __all__ = [
     "BRAM18_SHAPES",
     "DA_COSTINGS",
+    "IO_TYPES",
     "MUL_IMPLS",
     "Context",
     "EstimateOptions",
@@ -43,6 +44,8 @@ __all__ = [
 ]
 
 MUL_IMPLS = ("dsp", "fabric")
+#: hls4ml's IOTypes the estimator prices (``EstimateOptions.io_type``)
+IO_TYPES = ("io_parallel", "io_stream")
 #: how a distributed-arithmetic Dense is costed (``EstimateOptions.da_costing``)
 DA_COSTINGS = ("exact", "proxy")
 
@@ -66,9 +69,13 @@ class EstimateOptions:
     #: distributed-arithmetic Dense layers: "exact" asks da4ml's solver for the adder graph; "proxy" counts
     #: CSD digits (``estimate.da.proxy_graph``, microseconds instead of 0.1-2 s), for ranking many candidates
     da_costing: str = "exact"
+    #: hls4ml's IOType: "io_stream" adds the FIFOs between layers and runs them as DATAFLOW processes
+    io_type: str = "io_parallel"
 
     def __post_init__(self) -> None:
         tool_family(self.hls_tool)  # validates the name
+        if self.io_type not in IO_TYPES:
+            raise InputError("estimate options", "io_type", f"{self.io_type!r} is not one of {', '.join(IO_TYPES)}")
         if self.da_costing not in DA_COSTINGS:
             raise InputError("estimate options", "da_costing", f"{self.da_costing!r} is not one of exact, proxy")
         if self.mul_impl not in (None, *MUL_IMPLS):

@@ -1,4 +1,4 @@
-"""Resource and latency estimate of hls4ml's io_parallel implementation of a FixedNetwork.
+"""Resource and latency estimate of hls4ml's implementation (io_parallel, or io_stream) of a FixedNetwork.
 
 Why our own estimator: pruning needs "does it fit?" thousands of times per
 search, and HLS synthesis takes minutes per call.  This is a pure function of
@@ -25,6 +25,8 @@ What is modelled, per layer:
 * Activations: ReLU compare+mux (more with rounding/saturating outputs),
   sigmoid a table, softmax tables replicated per tool plus n products.
 * The top function adds ``top_cycles`` to the sum of the layer latencies.
+* io_stream (``EstimateOptions.io_type``): the same layers as DATAFLOW processes with a FIFO between each
+  two (``estimate.stream``).
 
 ``Estimate`` carries per-resource bounds at a confidence (default 0.9) from the
 calibration residuals (``fpga_prune.estimate.bands``).
@@ -57,6 +59,7 @@ from fpga_prune.estimate.context import (
 from fpga_prune.estimate.da import estimate_da
 from fpga_prune.estimate.dense import dense_constant, dense_resource
 from fpga_prune.estimate.rules import RULES, Rule
+from fpga_prune.estimate.stream import dataflow_timing, fifo_estimates
 from fpga_prune.estimate.tools import DEFAULT_HLS_TOOL
 from fpga_prune.outdir import JsonObject
 
@@ -413,12 +416,18 @@ def estimate(network: FixedNetwork, board: Board, options: EstimateOptions = Est
         ff = int(round((le.ff + bits * per_bit) * cal_ff))
         charged.append(replace(le, lut=lut, ff=ff, ff_top=ff - int(round(le.ff * cal_ff))))
     layers = tuple(charged)
+    if options.io_type == "io_stream":  # DATAFLOW processes joined by FIFOs (estimate.stream)
+        layers += fifo_estimates(network, ctx)
+        latency, interval = dataflow_timing(layers, ctx)
+    else:
+        interval = max((le.interval_cycles for le in layers), default=1)
+        latency = max(
+            0,
+            sum(le.latency_cycles for le in layers)
+            + top_cycles(network, ctx, interval)
+            + int(round(ctx.r["cal_latency"])),
+        )
     tot = {q: sum(getattr(le, q) for le in layers) for q in ("dsp", "bram18k", "lut", "ff")}
-    interval = max((le.interval_cycles for le in layers), default=1)
-    latency = max(
-        0,
-        sum(le.latency_cycles for le in layers) + top_cycles(network, ctx, interval) + int(round(ctx.r["cal_latency"])),
-    )
     factors = band_factors(ctx.family, options.confidence, options.calibration, options.mul_impl is not None)
     return Estimate(
         network=network.name,

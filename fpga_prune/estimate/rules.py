@@ -442,4 +442,54 @@ RULES: dict[str, Rule] = {
     "cal_lut": Rule(1.0, "Factor on every LUT estimate fitted to the user's reports (1: the shipped rules)."),
     "cal_ff": Rule(1.0, "Factor on every FF estimate fitted to the user's reports (1: the shipped rules)."),
     "cal_latency": Rule(0.0, "Cycles added to the total latency, fitted to the user's reports (0: shipped rules)."),
+    # ------------------------------------------------------------------ io_stream (DATAFLOW, FIFOs between layers)
+    "stream_fifo_depth": Rule(
+        2,
+        (
+            "Words of each FIFO between two layers of an io_stream Dense/activation chain. hls4ml 1.3 writes "
+            "'#pragma HLS STREAM variable=layerN_out depth=1' for each (its FIFO depth optimizer is opt-in) and "
+            "Vitis builds that as a 2-deep FIFO: public .autopilot/db bindings of hls4ml io_stream projects list "
+            "'myproject_fifo_w16_d2_S ... TYPE fifo IMPL srl INSTNAME layer2_out_U'."
+        ),
+    ),
+    "stream_fifo_srl_max_depth": Rule(
+        32,
+        (
+            "A FIFO up to this deep is a shift register in LUTs (IMPL srl, one SRLC32E of 32 entries per bit, "
+            "UG474), deeper ones block RAM (IMPL memory). Public hls4ml io_stream bindings bracket it: d2 'srl', "
+            "d247/d1280 'memory' (myproject_fifo_w320_d247_A, myproject_axi_fifo_w240_d1280_A)."
+        ),
+    ),
+    "stream_fifo_lut_control": Rule(
+        6,
+        (
+            "LUTs of a shift-register FIFO besides its one LUT per data bit: the read-address pointer (mOutPtr) and "
+            "the empty_n/full_n next-state logic of Vitis' fifo_w*_d*_S module. Structural count, not fitted "
+            "(no io_stream csynth report in the calibration set)."
+        ),
+    ),
+    "stream_fifo_ff_control": Rule(
+        4,
+        (
+            "Flip-flops of a shift-register FIFO: its pointer (log2 depth + 1 bits) and the empty_n and full_n "
+            "registers (the data sits in SRLs). Structural count, not fitted (as stream_fifo_lut_control)."
+        ),
+    ),
+    "stream_cycles_per_layer": Rule(
+        1,
+        (
+            "Cycles each DATAFLOW process of an io_stream top adds to its layer's latency: reading its input word "
+            "from the FIFO the previous process wrote (nnet_dense_stream.h data_prepare, nnet_activation_stream.h "
+            "data.read()). Replaces io_parallel's top_cycles. Structural, not fitted."
+        ),
+    ),
+    "stream_interval_extra": Rule(
+        1,
+        (
+            "io_stream interval = the slowest DATAFLOW process' latency + this: a Dense/activation process is a "
+            "function whose body is not pipelined across calls (the PIPELINE pragma sits on dense_latency_wrapper "
+            "and on a one-iteration loop), so the next word enters it only after the previous one left "
+            "(UG1399 'dataflow': the interval is the slowest process'). Structural, not fitted."
+        ),
+    ),
 }

@@ -103,13 +103,27 @@ def read_defines(text: str) -> dict[str, str]:
     return out
 
 
+#: hls4ml's io_stream element type: ``nnet::array<ap_fixed<16,6>, 6*1>`` (``nnet_types.h``), a pack of N values
+#: moved through an ``hls::stream`` as one word
+_NNET_ARRAY = re.compile(r"(?:nnet::)?array\s*<\s*(.+)\s*,\s*([\w* ]+?)\s*>")
+
+
+def nnet_array(spelling: str) -> tuple[str, str] | None:
+    """(element spelling, pack size text) of ``nnet::array<T, N>``, else None."""
+    m = _NNET_ARRAY.fullmatch(spelling.strip())
+    return (m.group(1).strip(), m.group(2).strip()) if m else None
+
+
 class TypeTable:
-    """Typedef names -> FixedType, following chains (``typedef fc1_accum_t accum_t``)."""
+    """Typedef names -> FixedType, following chains (``typedef fc1_accum_t accum_t``).
+
+    An io_stream pack ``nnet::array<T, N>`` resolves to its element type ``T`` (what every element
+    computes in); :meth:`pack_size` gives its ``N``."""
 
     def __init__(self, table: dict[str, str], source: Path) -> None:
         self.table, self.source = table, source
 
-    def resolve(self, name: str, local: dict[str, str] | None = None, where: str = "") -> FixedType:
+    def _follow(self, name: str, local: dict[str, str] | None = None) -> str:
         seen = 0
         spelling = name.strip()
         while seen < 16:
@@ -120,6 +134,18 @@ class TypeTable:
             else:
                 break
             seen += 1
+        return spelling
+
+    def pack_size(self, name: str) -> str | None:
+        """The ``N`` of ``name`` when it is (a typedef of) an io_stream pack ``nnet::array<T, N>``, else None."""
+        arr = nnet_array(self._follow(name))
+        return arr[1] if arr else None
+
+    def resolve(self, name: str, local: dict[str, str] | None = None, where: str = "") -> FixedType:
+        spelling = self._follow(name, local)
+        arr = nnet_array(spelling)
+        if arr is not None:
+            spelling = self._follow(arr[0])
         try:
             return to_fixed_type(spelling)
         except ValueError:

@@ -31,6 +31,8 @@ from fpga_prune.arith.tables import sigmoid_layer, softmax_layer
 from fpga_prune.errors import InputError
 from fpga_prune.hls.cpp import (
     ConfigStruct,
+    Symbols,
+    TypeTable,
     read_configs,
     read_symbols,
     read_weights,
@@ -156,6 +158,36 @@ def _mask_sources(fw: Path) -> list[tuple[Path, str]]:
     return [(f, strip_comments(f.read_text(errors="replace"))) for f in files]
 
 
+def stream_arguments(params: str, types: TypeTable) -> list[tuple[str, str, str]]:
+    """(element type, name, pack size) of each ``hls::stream<T> &name`` argument of an io_stream top's parameter
+    list ``params`` (``T`` an ``nnet::array<E, N>`` pack: N elements a word)."""
+    out = []
+    for m in re.finditer(r"hls::stream\s*<\s*(\w+)\s*>\s*&\s*(\w+)", params):
+        pack = types.pack_size(m.group(1))
+        if pack is None:
+            raise InputError(
+                types.source, f"argument {m.group(2)}", f"hls::stream<{m.group(1)}> is not an nnet::array pack"
+            )
+        out.append((m.group(1), m.group(2), pack))
+    return out
+
+
+def check_pack(types: TypeTable, symbols: Symbols, ctype: str, n: int, where: str, source: Path) -> None:
+    """Under io_stream, ``ctype`` must be a pack of all ``n`` values of the layer: one word an inference.
+
+    Why: hls4ml streams a 1-D Dense/activation chain one whole ``nnet::array`` a call; a pack of fewer
+    elements (a layer applied to each of several words, a softmax per word) computes something else."""
+    pack = types.pack_size(ctype)
+    got = None if pack is None else symbols.size(pack, where, source)
+    if got != n:
+        raise InputError(
+            source,
+            where,
+            f"{ctype} carries {got if got is not None else 'no'} pack of the layer's {n} values: only io_stream "
+            "layers that move a whole array in one word are modelled",
+        )
+
+
 def network_from_firmware(fw: Path, top: Path, version: str | None = None) -> FixedNetwork:
     """The chain of ``nnet::`` calls in ``top`` (the top function's source in ``fw``) as IR layers.
 
@@ -179,6 +211,10 @@ def network_from_firmware(fw: Path, top: Path, version: str | None = None) -> Fi
     if not sig:
         raise InputError(top, None, "no top function definition found")
     arrays = [(t, v, n.strip()) for t, v, n in re.findall(r"(\w+)\s+(\w+)\s*\[([^\]]+)\]", sig.group(2))]
+    streams = stream_arguments(sig.group(2), types)
+    if streams and arrays:
+        raise InputError(top, sig.group(1), "mixes hls::stream and array arguments: io_parallel or io_stream tops only")
+    arrays = arrays or streams
     if len(arrays) < 2:
         raise InputError(top, sig.group(1), "expected input and output arrays in the top function's arguments")
     weights = weight_arguments(ttext, [name for _t, name, _n in arrays])
@@ -209,8 +245,9 @@ def network_from_firmware(fw: Path, top: Path, version: str | None = None) -> Fi
     cur_var, cur_t, width = in_var, input_type, n_inputs
     sources: list[tuple[Path, str]] | None = None  # read when a call is not a known nnet:: layer
 
-    def _result_type(lname: str, cargs: list[str], targs: list[str]) -> FixedType:
-        """The layer's result type, once it is checked to read the previous layer's output."""
+    def _result_type(lname: str, cargs: list[str], targs: list[str], n_out: int | None = None) -> FixedType:
+        """The layer's result type, once it is checked to read the previous layer's output (under io_stream:
+        in one ``nnet::array`` word, and writes its ``n_out`` results in one word)."""
         if _var(cargs[0]) != _var(cur_var):
             raise InputError(
                 top,
@@ -218,6 +255,10 @@ def network_from_firmware(fw: Path, top: Path, version: str | None = None) -> Fi
                 f"reads {cargs[0]}, not the previous layer's output "
                 f"{cur_var}: only chains are modelled (a layer output used twice, several heads)",
             )
+        if streams:
+            check_pack(types, symbols, targs[0], width, f"layer {lname} input type", params_h)
+            n_res = width if n_out is None else n_out
+            check_pack(types, symbols, targs[1], n_res, f"layer {lname} result type", params_h)
         return types.resolve(targs[1], where=f"layer {lname} result type")
 
     for m in calls:
@@ -273,8 +314,9 @@ def network_from_firmware(fw: Path, top: Path, version: str | None = None) -> Fi
             raise InputError(params_h, f"layer {lname}", f"config struct {targs[-1] if targs else '?'} not found")
         if len(cargs) < 2 or len(targs) < 3:
             raise InputError(top, f"layer {lname}", "unexpected call arguments")
-        out_t = _result_type(lname, cargs, targs)
         vals = cfg.values
+        dense_out = size(vals["n_out"], f"{cfg.name}.n_out") if func in DENSE_FUNCS and "n_out" in vals else None
+        out_t = _result_type(lname, cargs, targs, dense_out)
 
         def t(key: str, default: FixedType | None = None, _cfg: ConfigStruct = cfg, _l: str = lname) -> FixedType:
             if key in _cfg.types:

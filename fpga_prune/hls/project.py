@@ -39,6 +39,7 @@ from fpga_prune.errors import InputError
 from fpga_prune.estimate.context import EstimateOptions
 from fpga_prune.estimate.tools import DEFAULT_HLS_TOOL, parse_uncertainty
 from fpga_prune.hls.cpp import (
+    Symbols,
     read_symbols,
     read_weights,
     read_yaml,
@@ -70,6 +71,8 @@ class HlsProject:
     hls_tool: str | None
     mul_impl: str | None
     source: str  # "firmware" or "design.json"
+    #: hls4ml's IOType as the firmware shows it: ``io_stream`` when the top takes ``hls::stream`` arguments
+    io_type: str = "io_parallel"
 
     def estimate_options(
         self, hls_tool: str | None = None, clock_ns: float | None = None, **kw: Any
@@ -79,6 +82,7 @@ class HlsProject:
         ``clock_ns`` (``--clock``) is the period an uncertainty given in ns is a fraction of."""
         tool = hls_tool or self.hls_tool or DEFAULT_HLS_TOOL
         unc = parse_uncertainty(self.clock_uncertainty, clock_ns or self.clock_period_ns or 5.0)
+        kw.setdefault("io_type", self.io_type)
         return EstimateOptions(hls_tool=tool, mul_impl=self.mul_impl, clock_uncertainty=unc, **kw)
 
 
@@ -104,6 +108,8 @@ class TopArray:
     size: int
     type: FixedType
     ctype: str  # the C++ spelling in the prototype (input_t)
+    #: an io_stream argument ``hls::stream<input_t> &name``: ``size`` elements in one ``nnet::array`` word
+    stream: bool = False
 
 
 @dataclass(frozen=True)
@@ -126,6 +132,11 @@ class TopSignature:
     @property
     def n_outputs(self) -> int:
         return sum(a.size for a in self.outputs)
+
+    @property
+    def io_type(self) -> str:
+        """``io_stream`` when the top moves its arrays through ``hls::stream`` arguments, else ``io_parallel``."""
+        return "io_stream" if self.input.stream else "io_parallel"
 
 
 def top_signature(path: str | Path, top: str | None = None) -> TopSignature:
@@ -160,14 +171,17 @@ def top_signature(path: str | Path, top: str | None = None) -> TopSignature:
             )
             args.append(a.group(2))
             continue
+        st = stream_argument(arg)
+        if st is not None:
+            arrays.append(stream_array(st[0], st[1], symbols, f"{name} argument {st[1]}", header))
+            args.append(st[1])
+            continue
         sc = re.fullmatch(r"(.+?)\s*&\s*(\w+)", arg)
-        if "hls::stream" in arg:
-            raise InputError(header, f"{name} argument {arg!r}", "io_stream tops are not supported (io_parallel only)")
         if not sc:
             raise InputError(
                 header,
                 f"{name} argument {arg!r}",
-                "neither an array nor a reference (io_parallel tops only; io_stream projects are not supported)",
+                "neither an array, an hls::stream nor a reference: not an hls4ml top",
             )
         scalars.append((sc.group(2), sc.group(1).strip()))
         args.append(sc.group(2))
@@ -184,6 +198,8 @@ def top_signature(path: str | Path, top: str | None = None) -> TopSignature:
     read = set(re.findall(r"nnet::\w+\s*<[^;]*?>\s*\(\s*(\w+)", synthesized(ctext)))
     inputs = [a for a in arrays if a.name in read] or arrays[:1]
     outputs = tuple(a for a in arrays if a not in inputs)
+    if len({a.stream for a in arrays}) > 1:
+        raise InputError(header, name, "mixes hls::stream and array arguments: io_parallel or io_stream tops only")
     if len(inputs) != 1 or not outputs:
         raise InputError(
             header,
@@ -192,6 +208,23 @@ def top_signature(path: str | Path, top: str | None = None) -> TopSignature:
             "at least one output array are supported",
         )
     return TopSignature(name, header, inputs[0], outputs, tuple(args), tuple(scalars), _namespace_at(text, m.start()))
+
+
+def stream_argument(arg: str) -> tuple[str, str] | None:
+    """(element type, name) of an io_stream top argument ``hls::stream<input_t> &name``, else None."""
+    m = re.fullmatch(r"(?:const\s+)?hls::stream\s*<\s*(.+?)\s*>\s*&\s*(\w+)", arg.strip())
+    return (m.group(1), m.group(2)) if m else None
+
+
+def stream_array(ctype: str, name: str, symbols: Symbols, where: str, source: Path) -> TopArray:
+    """The :class:`TopArray` of stream argument ``name`` whose words are ``ctype`` (an ``nnet::array`` pack).
+
+    One word carries a whole array (hls4ml 1.x and 0.8 write ``nnet::array<T, N>`` with N the layer's width for a
+    Dense/activation chain); a stream of single values (not a pack) is refused by name."""
+    pack = symbols.types.pack_size(ctype)
+    if pack is None:
+        raise InputError(source, where, f"hls::stream<{ctype}> does not carry an nnet::array<T, N> pack: not modelled")
+    return TopArray(name, symbols.size(pack, where, source), symbols.types.resolve(ctype, where=where), ctype, True)
 
 
 def _namespace_at(text: str, pos: int) -> str | None:
@@ -396,6 +429,7 @@ def read_project(path: str | Path) -> HlsProject:
     clock = _tcl_value(tcl, "clock_period") or (create_clock and create_clock.group(1)) or cfg.get("ClockPeriod")
     unc = _tcl_value(tcl, "clock_uncertainty") or cfg.get("ClockUncertainty")
     version = _tcl_value(tcl, "version") or cfg.get("Version")
+    io_type = "io_parallel"
     if (fw / "parameters.h").is_file() or list(fw.glob("*.cpp")):
         # The "version" of project.tcl / hls4ml_config.yml is the IP's (1.0.0), not hls4ml's: none is recorded.
         top_file = _top_file(fw, cfg.get("ProjectName"))
@@ -408,6 +442,8 @@ def read_project(path: str | Path) -> HlsProject:
                 top_file, None, f"firmware not understood ({type(exc).__name__}: {exc}); not modelled"
             ) from None
         source = "firmware"
+        if re.search(r"void\s+\w+\s*\([^)]*hls::stream", top_file.read_text(errors="replace")):
+            io_type = "io_stream"
     elif design_json.is_file():
         try:
             doc = json.loads(design_json.read_text())
@@ -439,4 +475,5 @@ def read_project(path: str | Path) -> HlsProject:
         hls_tool=tool,
         mul_impl=mul_impl,
         source=source,
+        io_type=io_type,
     )

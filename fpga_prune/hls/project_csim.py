@@ -61,6 +61,8 @@ _CALL = re.compile(r"(nnet::(\w+)\s*<[^;]*?>\s*\(\s*(\w+)\s*,\s*(\w+)[^;]*?\)\s*
 def tapped_top(text: str, sig: TopSignature) -> tuple[str, dict[int, str]]:
     """The top ``.cpp`` with ``fpga_prune_tap(k, out, size)`` after each layer call, and the tap names."""
     sizes = {m.group(1): m.group(2) for m in re.finditer(r"\b\w+\s+(\w+)\s*\[\s*([^\]]+?)\s*\]\s*;", text)}
+    # io_stream: the streams between layers (hls::stream<layer2_t> layer2_out("layer2_out");), tapped word by word
+    sizes.update({m.group(1): "0" for m in re.finditer(r"hls::stream\s*<[^;]*?>\s*(\w+)\s*[(;]", text)})
     sizes.update({a.name: str(a.size) for a in (sig.input, *sig.outputs)})
     names: dict[int, str] = {}
     out: list[str] = []
@@ -91,7 +93,7 @@ def _compile(
     src.mkdir(parents=True, exist_ok=True)
     files = {
         f"{sig.top}.cpp": '#include "fpga_prune_tap.h"\n' + text,
-        "fpga_prune_tap.h": render("project/csim_tap.h.j2", {}),
+        "fpga_prune_tap.h": render("project/csim_tap.h.j2", {"stream": sig.io_type == "io_stream"}),
         "runner.cpp": render(
             "project/csim_runner.cpp.j2",
             {

@@ -265,7 +265,13 @@ def top_vector_files(sig: TopSignature, x_raw: np.ndarray, expected_raw: np.ndar
     check_raw_range(x_raw, sig.input.type, f"vectors for {sig.top}")
     outs = [a for a in sig.outputs for _ in range(a.size)]
     files = hex_files(x_raw, expected_raw, sig.input.type.width, [a.type.width for a in outs])
-    arr = lambda a: {"name": a.name, "size": a.size, "width": a.type.width, "signed": a.type.signed}  # noqa: E731
+    arr = lambda a: {  # noqa: E731
+        "name": a.name,
+        "size": a.size,
+        "width": a.type.width,
+        "signed": a.type.signed,
+        **({"stream": True} if a.stream else {}),
+    }
     meta = {
         "format": "fpga_prune.vectors/1",
         "network": sig.top,

@@ -78,6 +78,18 @@ class PortMap:
     # Inputs the testbench holds at 1: the outputs' ``<port>_ap_ack`` under ``INTERFACE ap_hs`` (the consumer is
     # always ready, so each output behaves as ap_vld); () = none.
     hold_high: tuple[str, ...] = ()
+    # An io_stream top (hls4ml's ``hls::stream<nnet::array<T, N>>`` arguments): "ap_fifo" or "axis"; None for
+    # io_parallel.  Each stream is one or more lanes, a lane a valid/ready handshake of its own: one lane carrying
+    # the whole packed array (Vitis: ``x_TDATA``, element 0 in the low bits) or one lane per element (Vivado HLS:
+    # ``x_V_data_0_V_TDATA`` ...).  ``input_lanes``/``input_lane_vlds``/``input_lane_readies``: each input lane's
+    # data, valid (``x_TVALID`` / ``x_empty_n``) and the DUT's take (``x_TREADY`` / ``x_read``), ``input`` and
+    # ``input_vld`` being lane 0's; ``outputs``/``output_vlds`` name each output element's lane (repeated for a packed
+    # lane, with ``output_offsets``) and ``output_readies`` the testbench's ready of it (``y_TREADY`` / ``y_full_n``).
+    stream: str | None = None
+    input_lanes: tuple[str, ...] = ()
+    input_lane_vlds: tuple[str, ...] = ()
+    input_lane_readies: tuple[str, ...] = ()
+    output_readies: tuple[str, ...] = ()
     # Internal per-layer probes (only our generated RTL has them).
     probes: tuple[Probe, ...] = field(default_factory=tuple)
     latency: int | None = None
@@ -102,7 +114,16 @@ class PortMap:
         doc["outputs"] = tuple(doc["outputs"])
         doc["output_vlds"] = tuple(doc["output_vlds"])
         doc["probes"] = tuple(doc.get("probes", ()))
-        for key in ("output_widths", "output_signeds", "output_offsets", "hold_high"):
+        for key in (
+            "output_widths",
+            "output_signeds",
+            "output_offsets",
+            "hold_high",
+            "input_lanes",
+            "input_lane_vlds",
+            "input_lane_readies",
+            "output_readies",
+        ):
             doc[key] = tuple(doc.get(key, ()))
         return cls(**doc)
 
@@ -127,7 +148,15 @@ _OPTIONAL_DEFAULTS: dict[str, object] = {
     "output_signeds": (),
     "output_offsets": (),
     "hold_high": (),
+    "stream": None,
+    "input_lanes": (),
+    "input_lane_vlds": (),
+    "input_lane_readies": (),
+    "output_readies": (),
 }
+
+#: the stream protocols of :attr:`PortMap.stream` (Vitis ``INTERFACE ap_fifo`` / ``INTERFACE axis``)
+STREAM_PROTOCOLS = ("ap_fifo", "axis")
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,7 @@ class ArraySpec:
     size: int
     width: int
     signed: bool
+    stream: bool = False  # an io_stream argument: the whole array is one word of a FIFO/AXI-Stream (rtl.stream_ports)
 
 
 @dataclass(frozen=True)

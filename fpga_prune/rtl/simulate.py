@@ -27,11 +27,20 @@ from fpga_prune.outdir import JsonObject
 from fpga_prune.resources import asset_path
 from fpga_prune.rtl.portmap import PortMap
 from fpga_prune.rtl.ports import ArraySpec, detect_ports, find_top, is_rendered
+from fpga_prune.rtl.stream_ports import detect_stream_ports
 
 if TYPE_CHECKING:  # cocotb_tools is imported only when a simulation runs
     from cocotb_tools.runner import Runner
 
 TESTS = ("back_to_back", "idle_gaps", "reset_mid_stream")
+
+
+def testbench_for(ports: PortMap) -> str:
+    """The cocotb module that drives a top with these ports: ``test_stream`` for an io_stream top (FIFO or
+    AXI-Stream handshakes), else ``test_network``; both run :data:`TESTS`."""
+    return "test_stream" if ports.stream else "test_network"
+
+
 WAVE_SUFFIXES = (".vcd", ".fst")  # Verilator dumps VCD, Icarus FST
 
 
@@ -219,7 +228,10 @@ def _port_map_for(
             prefer = meta.get("top") or meta["ports"]["top"]
         except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
             raise InputError(vj, "ports", f"unreadable port map: {_why(exc)}") from None
-        pm = detect_ports(rtl_dir, top, inp, outs, prefer=prefer, ignore=tuple(meta.get("scalar_args", ())))
+        if inp.stream:
+            pm = detect_stream_ports(rtl_dir, top, inp, outs, prefer=prefer)
+        else:
+            pm = detect_ports(rtl_dir, top, inp, outs, prefer=prefer, ignore=tuple(meta.get("scalar_args", ())))
         if len(pm.outputs) != int(meta["n_outputs"]):
             raise InputError(
                 rtl_dir,

@@ -174,7 +174,9 @@ def check_rtl(project: Path, sim: str, opts: VerifyOptions, vectors_dir: Path | 
         vectors_dir=vectors_dir,
         top=opts.rtl_top,
     )
-    res = verify_rtl.run_tests(build, vectors_dir, vectors=opts.vectors)
+    res = verify_rtl.run_tests(
+        build, vectors_dir, vectors=opts.vectors, test_module=verify_rtl.testbench_for(build.ports)
+    )
     failing = [f"{name}: {rep['failure']}" for name, rep in sorted(res.tests.items()) if not rep.get("passed")]
     details = {
         "simulator": res.simulator,
@@ -209,6 +211,7 @@ def check_rtl(project: Path, sim: str, opts: VerifyOptions, vectors_dir: Path | 
             "input": build.ports.input,
             "input_vld": build.ports.input_vld,
             "outputs": list(build.ports.outputs),
+            **({"stream": build.ports.stream} if build.ports.stream else {}),
         },
         "waves": list(res.waves),
     }

@@ -21,6 +21,7 @@ from fpga_prune.errors import InputError
 from fpga_prune.hls.project import TopSignature, read_project, top_signature
 from fpga_prune.outdir import write_tree
 from fpga_prune.rtl.ports import ArraySpec, vitis_default_ports
+from fpga_prune.rtl.stream_ports import stream_default_ports
 from fpga_prune.verify.checks import Check, VerifyOptions, check_rtl
 
 #: vectors drawn when ``--vectors`` is not given (>= 3,000 per simulator, issue #10)
@@ -33,7 +34,7 @@ def is_hls_project(path: Path) -> bool:
 
 
 def _spec(a) -> ArraySpec:
-    return ArraySpec(a.name, a.size, a.type.width, a.type.signed)
+    return ArraySpec(a.name, a.size, a.type.width, a.type.signed, a.stream)
 
 
 def _model_check(project: Path, sig: TopSignature, x: np.ndarray, ref: np.ndarray, run) -> Check:
@@ -147,7 +148,10 @@ def verify_hls_project(project: Path, opts: VerifyOptions, say) -> list[Check]:
             )
         return checks
     vec_dir = build / "vectors"
-    guess = vitis_default_ports(sig.top, _spec(sig.input), [_spec(a) for a in sig.outputs])
+    if sig.io_type == "io_stream":
+        guess = stream_default_ports(sig.top, _spec(sig.input), [_spec(a) for a in sig.outputs])
+    else:
+        guess = vitis_default_ports(sig.top, _spec(sig.input), [_spec(a) for a in sig.outputs])
     write_tree(vec_dir, top_vector_files(sig, x, ref, guess))
     for sim in opts.sims:
         say(f"RTL simulation under {sim} ...")

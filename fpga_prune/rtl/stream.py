@@ -1,0 +1,91 @@
+"""Our RTL of the network behind the ports of an hls4ml io_stream top, as Vitis / Vivado HLS export them.
+
+Why: ``verify DIR --rtl EXPORT`` of an io_stream project drives the export through its FIFO or AXI-Stream ports
+(``rtl.stream_ports``); without Vitis there is no such export to test that path on, so this renders one:
+``rtl.render``'s network (``<top>_net``) inside a top whose ports are those the HLS tools give
+``void <top>(hls::stream<input_t> &x, hls::stream<result_t> &y)`` under ``INTERFACE axis`` or ``ap_fifo``:
+one packed word an array (Vitis, element 0 in the low bits) or, ``split``, one stream per element (Vivado HLS's
+``x_V_data_<i>_V``), with ``ap_ctrl_hs``.  Results wait in a FIFO of ``rtl.axis.fifo_depth`` words and the top
+takes a vector only when its result has room, so backpressure on the output never loses one.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fpga_prune.arith.ir import FixedNetwork
+from fpga_prune.rtl.axis import fifo_depth
+from fpga_prune.rtl.portmap import STREAM_PROTOCOLS, PortMap
+from fpga_prune.rtl.ports import ArraySpec
+from fpga_prune.rtl.render import render_rtl
+from fpga_prune.rtl.stream_ports import PACKED_BASES, SPLIT_BASES, data_bits, lane_ports, naming, stream_port_map
+from fpga_prune.templating import render
+
+
+def _lanes(protocol: str, name: str, n: int, width: int, side: str, split: bool) -> list[dict[str, Any]]:
+    """Each lane of stream ``name[n]``: its ports, the elements it carries and its data port's width."""
+    nm = naming(protocol)
+    if not split:
+        data, vld, rdy = lane_ports(nm, PACKED_BASES[0].format(a=name), side)
+        return [{"data": data, "vld": vld, "rdy": rdy, "elems": list(range(n)), "bits": data_bits(protocol, n * width)}]
+    out = []
+    for i in range(n):
+        data, vld, rdy = lane_ports(nm, SPLIT_BASES[0].format(a=name, i=i), side)
+        out.append({"data": data, "vld": vld, "rdy": rdy, "elems": [i], "bits": data_bits(protocol, width)})
+    return out
+
+
+def render_stream_rtl(
+    network: FixedNetwork,
+    top: str = "myproject",
+    input_name: str = "input_1",
+    output_name: str | None = None,
+    protocol: str = "axis",
+    split: bool = False,
+) -> dict[str, str]:
+    """Relative path -> text: ``<top>.v`` (the stream top), the network as ``<top>_net.v`` (+ ROMs), ``ports.json``."""
+    if protocol not in STREAM_PROTOCOLS:
+        raise ValueError(f"unknown stream protocol {protocol!r}; valid: {', '.join(STREAM_PROTOCOLS)}")
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", top):
+        raise ValueError(f"top name {top!r} is not a Verilog identifier")
+    out_name = output_name or f"layer{len(network.layers) + 1}_out"
+    files = render_rtl(network, top=f"{top}_net", input_name="net_in", output_name="net_out")
+    core = PortMap.from_json(files.pop("ports.json"))
+    assert core.latency is not None
+    iw, ow = network.input_type.width, network.output_type.width
+    in_lanes = _lanes(protocol, input_name, network.n_inputs, iw, "in", split)
+    out_lanes = _lanes(protocol, out_name, network.n_outputs, ow, "out", split)
+    reset = "ap_rst_n" if protocol == "axis" else "ap_rst"
+    ports = stream_port_map(
+        top,
+        protocol,
+        [(lane["data"], lane["vld"], lane["rdy"]) for lane in in_lanes],
+        [(lane["data"], lane["vld"], lane["rdy"]) for lane in out_lanes],
+        ArraySpec(input_name, network.n_inputs, iw, network.input_type.signed, True),
+        ArraySpec(out_name, network.n_outputs, ow, network.output_type.signed, True),
+        reset,
+        {"ap_start", "ap_done", "ap_idle", "ap_ready"},
+        latency=core.latency,
+    )
+    depth = fifo_depth(core.latency)
+    ctx = {
+        "top": top,
+        "network": network.name,
+        "protocol": protocol,
+        "split": split,
+        "ports": ports,
+        "core": core,
+        "iw": iw,
+        "ow": ow,
+        "in_lanes": in_lanes,
+        "out_lanes": out_lanes,
+        "n_out": network.n_outputs,
+        "depth": depth,
+        "aw": max(1, (depth - 1).bit_length()),
+        "input_name": input_name,
+        "output_name": out_name,
+    }
+    files[f"{top}.v"] = render("rtl/stream_top.v.j2", ctx)
+    files["ports.json"] = ports.to_json()
+    return files

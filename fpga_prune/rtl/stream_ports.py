@@ -1,0 +1,198 @@
+"""The ports of an io_stream top as Vitis/Vivado HLS export them: FIFO or AXI-Stream, one packed word an array.
+
+Why its own module: hls4ml's io_stream top ``void myproject(hls::stream<input_t> &x, hls::stream<result_t> &y)``
+moves each array as one ``nnet::array<T, N>`` word, and the export turns each stream into a handshake of its own
+instead of ``rtl.ports``' one port per element with ``_ap_vld``.  What public exports show
+(``.autopilot/db/*.tbgen.tcl`` port lists and Verilog of hls4ml io_stream projects):
+
+* ``INTERFACE axis`` (what hls4ml 1.x writes): ``x_TDATA``, ``x_TVALID``, ``x_TREADY`` in, ``y_TDATA``,
+  ``y_TVALID``, ``y_TREADY`` out, the N elements packed into ``TDATA`` (element 0 in the low bits,
+  ``input_2_TDATA[47:0]`` for three 16-bit values, ``layer25_out_TDATA[159:0]`` for ten), ``TDATA`` widened to
+  whole bytes; reset ``ap_rst_n``;
+* ``ap_fifo`` (a stream without an INTERFACE pragma): ``x_dout``, ``x_empty_n``, ``x_read`` in, ``y_din``,
+  ``y_full_n``, ``y_write`` out; reset ``ap_rst``;
+* Vivado HLS 2017-2020 insert ``_V`` after the argument (``x_V_dout``, ``x_V_TDATA``) and, as hls4ml 0.x wrote
+  the pack without DATA_PACK, split it into one stream per element (``input_1_V_data_0_V_TDATA``,
+  ``layer6_out_V_data_2_V_TVALID`` ...: one handshake each, "lanes");
+* block protocol ``ap_ctrl_hs`` (a DATAFLOW top: ``ap_start`` held high streams inference after inference) or
+  ``ap_ctrl_none``.
+
+Both handshakes are valid/ready pairs, so one :class:`PortMap` shape serves them all (``PortMap.stream`` and its
+lanes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from fpga_prune.errors import InputError
+from fpga_prune.rtl.portmap import PortMap
+from fpga_prune.rtl.ports import ArraySpec, Port, find_top, module_ports
+
+
+@dataclass(frozen=True)
+class StreamNaming:
+    """The ports of one stream argument ``{a}`` under one protocol: data, valid, ready (input and output side)."""
+
+    protocol: str  # ap_fifo | axis
+    in_data: str
+    in_valid: str
+    in_ready: str  # driven by the DUT
+    out_data: str
+    out_valid: str  # driven by the DUT
+    out_ready: str
+
+
+#: Every stream port convention of hls4ml io_stream exports; ``{a}`` is the argument's name (``x`` or, from Vivado
+#: HLS, ``x_V``).  The first whose ports all exist wins.
+STREAM_NAMINGS: tuple[StreamNaming, ...] = (
+    StreamNaming("axis", "{a}_TDATA", "{a}_TVALID", "{a}_TREADY", "{a}_TDATA", "{a}_TVALID", "{a}_TREADY"),
+    StreamNaming("ap_fifo", "{a}_dout", "{a}_empty_n", "{a}_read", "{a}_din", "{a}_write", "{a}_full_n"),
+)
+#: how a stream argument ``{a}`` becomes lanes: Vitis packs the ``nnet::array`` into one word (``{a}``); Vivado HLS
+#: 2017-2020 appends ``_V`` and, without a DATA_PACK, splits it into one stream per element (``{a}_V_data_{i}_V``:
+#: ``input_1_V_data_0_V_TDATA``, ``layer6_out_V_data_2_V_TVALID`` in public exports and their testbenches).
+PACKED_BASES = ("{a}", "{a}_V")
+SPLIT_BASES = ("{a}_V_data_{i}_V", "{a}_data_{i}")
+
+
+def naming(protocol: str) -> StreamNaming:
+    """The :data:`STREAM_NAMINGS` entry of ``protocol`` (``ap_fifo`` or ``axis``)."""
+    for n in STREAM_NAMINGS:
+        if n.protocol == protocol:
+            return n
+    raise ValueError(f"unknown stream protocol {protocol!r}; valid: {', '.join(n.protocol for n in STREAM_NAMINGS)}")
+
+
+def data_bits(protocol: str, bits: int) -> int:
+    """Width of the data port of a ``bits``-bit word: AXI-Stream ``TDATA`` is whole bytes, a FIFO exactly ``bits``."""
+    return -(-bits // 8) * 8 if protocol == "axis" else bits
+
+
+def lane_ports(n: StreamNaming, base: str, side: str) -> tuple[str, str, str]:
+    """(data, valid, ready) port names of the lane ``base`` on the input or output ``side``."""
+    if side == "in":
+        return n.in_data.format(a=base), n.in_valid.format(a=base), n.in_ready.format(a=base)
+    return n.out_data.format(a=base), n.out_valid.format(a=base), n.out_ready.format(a=base)
+
+
+def stream_lanes(
+    names: dict[str, Port] | set[str], arr: ArraySpec, side: str
+) -> tuple[str, list[tuple[str, str, str]]] | None:
+    """(protocol, [(data, valid, ready) of each lane]) of stream ``arr`` under the first naming whose ports all
+    exist: one packed lane, else one lane per element; None when no naming fits."""
+    for n in STREAM_NAMINGS:
+        for base in PACKED_BASES:
+            lane = lane_ports(n, base.format(a=arr.name), side)
+            if all(p in names for p in lane):
+                return n.protocol, [lane]
+        for base in SPLIT_BASES:
+            lanes = [lane_ports(n, base.format(a=arr.name, i=i), side) for i in range(arr.size)]
+            if all(p in names for lane in lanes for p in lane):
+                return n.protocol, lanes
+    return None
+
+
+def stream_port_map(
+    top: str,
+    protocol: str,
+    in_lanes: list[tuple[str, str, str]],
+    out_lanes: list[tuple[str, str, str]],
+    input_array: ArraySpec,
+    out: ArraySpec,
+    reset: str,
+    block: set[str],
+    latency: int | None = None,
+) -> PortMap:
+    """The :class:`PortMap` of a stream top with these lanes (``block``: which ``ap_*`` block ports it has)."""
+    packed_out = len(out_lanes) == 1 and out.size > 1
+    lane_of = [out_lanes[0 if packed_out else k] for k in range(out.size)]
+    return PortMap(
+        top=top,
+        input=in_lanes[0][0],
+        input_vld=in_lanes[0][1],
+        input_elem_width=input_array.width,
+        n_inputs=input_array.size,
+        outputs=tuple(lane[0] for lane in lane_of),
+        output_vlds=tuple(lane[1] for lane in lane_of),
+        output_width=out.width,
+        input_signed=input_array.signed,
+        output_signed=out.signed,
+        reset=reset,
+        reset_active_low=reset == "ap_rst_n",
+        start="ap_start" if "ap_start" in block else None,
+        done="ap_done" if "ap_done" in block else None,
+        idle="ap_idle" if "ap_idle" in block else None,
+        ready="ap_ready" if "ap_ready" in block else None,
+        cont="ap_continue" if "ap_continue" in block else None,
+        output_offsets=tuple(k * out.width for k in range(out.size)) if packed_out else (),
+        stream=protocol,
+        input_lanes=tuple(lane[0] for lane in in_lanes),
+        input_lane_vlds=tuple(lane[1] for lane in in_lanes),
+        input_lane_readies=tuple(lane[2] for lane in in_lanes),
+        output_readies=tuple(lane[2] for lane in lane_of),
+        latency=latency,
+    )
+
+
+def detect_stream_ports(
+    rtl_dir: str | Path,
+    top: str | None,
+    input_array: ArraySpec,
+    outputs: tuple[ArraySpec, ...],
+    prefer: str | None = None,
+) -> PortMap:
+    """The port map of an io_stream top in ``rtl_dir`` whose stream arguments are ``input_array`` and ``outputs``."""
+    rtl_dir = Path(rtl_dir)
+    top, file = find_top(rtl_dir, top, prefer)
+    ports = module_ports(file.read_text(errors="replace"), top, file)
+    names = {p.name: p for p in ports}
+    where = f"module {top}"
+    if "ap_clk" not in names or not ({"ap_rst", "ap_rst_n"} & set(names)):
+        raise InputError(file, where, "no ap_clk/ap_rst ports: not a Vitis HLS top")
+    if len(outputs) != 1:
+        raise InputError(file, where, f"{len(outputs)} output streams: one output stream is supported")
+    out = outputs[0]
+    found_in, found_out = stream_lanes(names, input_array, "in"), stream_lanes(names, out, "out")
+    conventions = ", ".join(f"{n.in_data}/{n.in_valid}/{n.in_ready}" for n in STREAM_NAMINGS)
+    for arr, found in ((input_array, found_in), (out, found_out)):
+        if found is None:
+            raise InputError(
+                file,
+                where,
+                f"no ports of stream {arr.name} under any known naming ({conventions}; {{a}} = "
+                f"{', '.join(PACKED_BASES + SPLIT_BASES)})",
+            )
+    assert found_in is not None and found_out is not None
+    if found_in[0] != found_out[0]:
+        raise InputError(file, where, f"input stream is {found_in[0]}, output stream {found_out[0]}: not modelled")
+    for arr, lanes in ((input_array, found_in[1]), (out, found_out[1])):
+        per_lane = arr.size // len(lanes)
+        for lane in lanes:
+            if names[lane[0]].width < per_lane * arr.width:
+                raise InputError(
+                    file,
+                    f"{where} port {lane[0]}",
+                    f"{names[lane[0]].width} bits cannot hold {per_lane} of {arr.name}'s {arr.width}-bit elements",
+                )
+    reset = "ap_rst" if "ap_rst" in names else "ap_rst_n"
+    return stream_port_map(top, found_in[0], found_in[1], found_out[1], input_array, out, reset, set(names))
+
+
+def stream_default_ports(top: str, input_array: ArraySpec, outputs: list[ArraySpec], protocol: str = "axis") -> PortMap:
+    """The ports Vitis HLS gives an hls4ml io_stream top with these streams (hls4ml 1.x: ``INTERFACE axis``,
+    ``ap_ctrl_hs``, reset ``ap_rst_n``, packed): what a vector set records before the export's own ports are read."""
+    if len(outputs) != 1:
+        raise InputError(top, None, f"{len(outputs)} output streams: one output stream is supported")
+    n = naming(protocol)
+    return stream_port_map(
+        top,
+        protocol,
+        [lane_ports(n, input_array.name, "in")],
+        [lane_ports(n, outputs[0].name, "out")],
+        input_array,
+        outputs[0],
+        "ap_rst_n" if protocol == "axis" else "ap_rst",
+        {"ap_start", "ap_done", "ap_idle", "ap_ready"},
+    )

@@ -1,0 +1,229 @@
+"""io_stream hls4ml projects end to end: import, estimate, C simulation vs the bit-accurate model, RTL through
+FIFO / AXI-Stream ports (our network rendered behind io_stream ports, as a Vitis export would have them)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fpga_prune.arith.ir import ActivationLayer, DenseLayer
+from fpga_prune.errors import InputError
+from fpga_prune.hls.project import read_project, top_signature
+from fpga_prune.outdir import write_tree
+from hls_projects import small_model, write_project, write_stream_project
+
+
+@pytest.fixture(scope="module")
+def stream_prj(tmp_path_factory) -> Path:
+    """hls4ml 1.3's io_stream project of ``small_model`` (4 -> 5 relu -> 3 softmax), written once."""
+    return write_stream_project(small_model(), tmp_path_factory.mktemp("stream") / "prj")
+
+
+def _copy(prj: Path, dst: Path) -> Path:
+    shutil.copytree(prj, dst, ignore=shutil.ignore_patterns("build", "verify.*"))
+    return dst
+
+
+def test_io_stream_top_is_read_into_the_same_ir_as_io_parallel(stream_prj, tmp_path):
+    sig = top_signature(stream_prj)
+    assert sig.io_type == "io_stream"
+    assert [(a.name, a.size, a.ctype, a.stream, str(a.type)) for a in (sig.input, *sig.outputs)] == [
+        ("x_in", 4, "input_t", True, "ap_fixed<16,6>"),
+        ("layer6_out", 3, "result_t", True, "ap_fixed<16,6>"),
+    ]
+    prj = read_project(stream_prj)
+    assert prj.io_type == "io_stream" and prj.estimate_options().io_type == "io_stream"
+    net = prj.network
+    assert [(lay.name, type(lay).__name__, str(lay.result_type)) for lay in net.layers] == [
+        ("fc1", "DenseLayer", "ap_fixed<35,15>"),
+        ("fc1_relu", "ActivationLayer", "ap_fixed<16,6>"),
+        ("fc2", "DenseLayer", "ap_fixed<36,16>"),
+        ("sm", "ActivationLayer", "ap_fixed<16,6>"),
+    ]
+    # the same model as hls4ml's io_parallel project: the same weights, types and tables
+    par = read_project(write_project(small_model(), tmp_path / "par", default_precision="ap_fixed<16,6>"))
+    assert par.io_type == "io_parallel" and par.estimate_options().io_type == "io_parallel"
+    for a, b in zip(net.layers, par.network.layers, strict=True):
+        assert (a.name, a.input_type, a.result_type) == (b.name, b.input_type, b.result_type)
+        if isinstance(a, DenseLayer):
+            assert np.array_equal(a.weights, b.weights) and np.array_equal(a.biases, b.biases)
+        if isinstance(a, ActivationLayer) and a.tables:
+            assert all(np.array_equal(a.tables[k], b.tables[k]) for k in a.tables)
+
+
+def test_a_pack_smaller_than_the_layer_is_refused_by_name(stream_prj, tmp_path):
+    prj = _copy(stream_prj, tmp_path / "prj")
+    defines = prj / "firmware" / "defines.h"
+    # relu's output streamed 1 value a word (5 words an inference): a layout this tool does not model
+    defines.write_text(
+        defines.read_text().replace(
+            "nnet::array<ap_fixed<16,6>, 5*1> layer3_t", "nnet::array<ap_fixed<16,6>, 1> layer3_t"
+        )
+    )
+    with pytest.raises(InputError) as exc:
+        read_project(prj)
+    msg = str(exc.value)
+    assert "layer fc1_relu result type" in msg and "layer3_t carries 1 pack of the layer's 5 values" in msg
+    assert "\n" not in msg
+
+
+def test_a_stream_of_plain_values_is_refused_by_name(stream_prj, tmp_path):
+    prj = _copy(stream_prj, tmp_path / "prj")
+    defines = prj / "firmware" / "defines.h"
+    defines.write_text(
+        defines.read_text().replace(
+            "typedef nnet::array<ap_fixed<16,6>, 4*1> input_t;", "typedef ap_fixed<16,6> input_t;"
+        )
+    )
+    with pytest.raises(InputError) as exc:
+        top_signature(prj)
+    assert "myproject argument x_in" in str(exc.value) and "does not carry an nnet::array<T, N> pack" in str(exc.value)
+
+
+def test_io_stream_estimate_adds_fifos_and_dataflow_timing(stream_prj):
+    from fpga_prune.boards import board_for_part
+    from fpga_prune.estimate.core import estimate
+    from fpga_prune.estimate.rules import RULES
+
+    prj = read_project(stream_prj)
+    board = board_for_part("xc7z020clg400-1", 5.0)
+    par = estimate(prj.network, board, prj.estimate_options(io_type="io_parallel"))
+    st = estimate(prj.network, board, prj.estimate_options())
+    fifos = [le for le in st.layers if le.kind == "fifo"]
+    # one FIFO between each two of the 4 layers: words of 5 x 35, 5 x 16, 3 x 36 bits, 2 deep in SRLs
+    assert [(f.name, f.lut, f.ff, f.bram18k) for f in fifos] == [
+        ("fifo fc1", 175 + 6, 5, 0),
+        ("fifo fc1_relu", 80 + 6, 5, 0),
+        ("fifo fc2", 108 + 6, 5, 0),
+    ]
+    assert RULES["stream_fifo_depth"].value == 2
+    procs = st.layers[: len(prj.network.layers)]
+    assert procs == par.layers  # the layers themselves are what io_parallel builds
+    assert st.lut == par.lut + 181 + 86 + 114 and st.ff == par.ff + 15 and st.dsp == par.dsp
+    assert st.latency_cycles == sum(le.latency_cycles + 1 for le in procs)
+    assert st.interval_cycles == max(le.latency_cycles for le in procs) + 1 > par.interval_cycles == 1
+
+
+def test_stream_ports_are_read_from_the_verilog_under_every_naming(stream_prj, tmp_path):
+    from fpga_prune.rtl.ports import ArraySpec
+    from fpga_prune.rtl.stream import render_stream_rtl
+    from fpga_prune.rtl.stream_ports import detect_stream_ports
+
+    net = read_project(stream_prj).network
+    x, y = ArraySpec("x_in", 4, 16, True, True), ArraySpec("layer6_out", 3, 16, True, True)
+    names = {
+        "axis": ("TDATA", "TVALID", "TREADY", "TDATA", "TVALID", "TREADY"),
+        "ap_fifo": ("dout", "empty_n", "read", "din", "write", "full_n"),
+    }
+    for protocol in ("axis", "ap_fifo"):
+        d_in, v_in, r_in, d_out, v_out, r_out = names[protocol]
+        for split in (False, True):
+            files = render_stream_rtl(net, "myproject", "x_in", "layer6_out", protocol, split)
+            del files["ports.json"]
+            d = tmp_path / f"{protocol}_{split}"
+            write_tree(d, files)
+            pm = detect_stream_ports(d, None, x, (y,), prefer="myproject")
+            assert pm.stream == protocol and pm.block_protocol == "ap_ctrl_hs"
+            assert pm.reset == ("ap_rst_n" if protocol == "axis" else "ap_rst")
+            if split:  # Vivado HLS: one stream per element, x_in_V_data_<i>_V_*
+                lanes = [f"x_in_V_data_{i}_V" for i in range(4)]
+                outs = [f"layer6_out_V_data_{i}_V" for i in range(3)]
+                assert pm.output_offsets == ()
+            else:  # Vitis: the whole array in one word
+                lanes, outs = ["x_in"], ["layer6_out"] * 3
+                assert pm.output_offsets == (0, 16, 32)
+            assert pm.input_lanes == tuple(f"{a}_{d_in}" for a in lanes)
+            assert pm.input_lane_vlds == tuple(f"{a}_{v_in}" for a in lanes)
+            assert pm.input_lane_readies == tuple(f"{a}_{r_in}" for a in lanes)
+            assert (pm.input, pm.input_vld) == (pm.input_lanes[0], pm.input_lane_vlds[0])
+            assert pm.outputs == tuple(f"{a}_{d_out}" for a in outs)
+            assert pm.output_vlds == tuple(f"{a}_{v_out}" for a in outs)
+            assert pm.output_readies == tuple(f"{a}_{r_out}" for a in outs)
+    # a top whose stream ports follow no known naming: one line naming the stream
+    v = tmp_path / "axis_False" / "myproject.v"
+    v.write_text(v.read_text().replace("x_in_TVALID", "x_in_valid"))
+    with pytest.raises(InputError) as exc:
+        detect_stream_ports(tmp_path / "axis_False", None, x, (y,), prefer="myproject")
+    assert "no ports of stream x_in under any known naming" in str(exc.value) and "\n" not in str(exc.value)
+
+
+def test_axis_tdata_is_whole_bytes_with_element_zero_low(stream_prj):
+    from fpga_prune.rtl.stream import render_stream_rtl
+
+    net = read_project(stream_prj).network
+    text = render_stream_rtl(net, "myproject", "x_in", "layer6_out", "axis")["myproject.v"]
+    assert "input  wire [63:0] x_in_TDATA," in text and "output wire [47:0] layer6_out_TDATA," in text
+    assert "assign x_bus[63:0] = x_in_TDATA[63:0];" in text and "<= {y_2, y_1, y_0};" in text
+    assert "assign layer6_out_TDATA = head[47:0];" in text
+
+
+@pytest.mark.slow
+def test_io_stream_project_verifies_through_fifo_and_axis_ports_and_a_flipped_weight_fails(stream_prj, tmp_path):
+    """The project's own C simulation == the bit-accurate model, per layer; the RTL behind packed AXI-Stream ports
+    (both simulators) and per-element FIFO ports (Verilator), no port file, == both; a flipped weight in the RTL
+    fails (Icarus)."""
+    from fpga_prune.rtl.stream import render_stream_rtl
+    from fpga_prune.verify.checks import VerifyOptions
+    from fpga_prune.verify.foreign import verify_hls_project
+
+    prj = _copy(stream_prj, tmp_path / "prj")
+    net = read_project(prj).network
+    for protocol, split, sims in (
+        ("axis", False, ("verilator", "icarus")),  # Vitis: the array packed into TDATA
+        ("ap_fifo", True, ("verilator",)),  # Vivado HLS: one FIFO per element (x_in_V_data_<i>_V_dout ...)
+    ):
+        files = render_stream_rtl(net, "myproject", "x_in", "layer6_out", protocol, split)
+        del files["ports.json"]  # real exports have none: the ports are read from the Verilog
+        rtl = tmp_path / f"rtl_{protocol}"
+        # the simulators' builds live in the project's build/verify/<sim>, whatever --rtl is: start afresh
+        shutil.rmtree(prj / "build" / "verify" / "verilator", ignore_errors=True)
+        write_tree(
+            rtl,
+            {k: v.replace("Generated by fpga_prune", "Generated by Vitis HLS (emulated)") for k, v in files.items()},
+        )
+        checks = {
+            c.name: c
+            for c in verify_hls_project(prj, VerifyOptions(sims=sims, rtl_dir=rtl, vectors=300), lambda _m: None)
+        }
+        model = checks["bit_accurate_model"]
+        assert model.details["modelled"] and model.mismatches == 0 and model.vectors == 300
+        assert [lay["disagreeing_vectors"] for lay in model.details["layers"]] == [0, 0, 0, 0]
+        for sim in sims:
+            c = checks[f"rtl_{sim}"]
+            assert c.passed and c.mismatches == 0 and c.details["ports"]["stream"] == protocol
+            tests = c.details["tests"]
+            assert tests["back_to_back"]["vectors"] == 300 and tests["idle_gaps"]["mismatches"] == 0
+            assert c.details["ii"] == 1.0  # one word a cycle while the output is never full
+    v = tmp_path / "rtl_ap_fifo" / "myproject_net.v"
+    text = v.read_text()
+    m = next(re.finditer(r"(l3_fc2_\w+ \* \d+'sd)(\d+)\)", text))
+    v.write_text(text[: m.start(2)] + str(int(m.group(2)) ^ 64) + text[m.end(2) :])
+    shutil.rmtree(prj / "build" / "verify" / "icarus", ignore_errors=True)
+    opts = VerifyOptions(sims=("icarus",), rtl_dir=tmp_path / "rtl_ap_fifo", vectors=300)
+    c = verify_hls_project(prj, opts, lambda _m: None)[-1]
+    assert c.name == "rtl_icarus" and not c.passed and 0 < c.details["tests"]["back_to_back"]["mismatches"] <= 300
+
+
+def test_io_stream_estimate_from_the_cli_and_an_unsupported_layout_is_exit_2(stream_prj, tmp_path, capsys):
+    from fpga_prune.cli.app import main
+
+    assert main(["estimate", str(stream_prj), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["source"] == "hls4ml project (firmware, io_stream)"
+    assert [lay["name"] for lay in doc["layers"] if lay["kind"] == "fifo"] == ["fifo fc1", "fifo fc1_relu", "fifo fc2"]
+    prj = _copy(stream_prj, tmp_path / "prj")
+    top = prj / "firmware" / "myproject.cpp"  # a second output stream: a two-head io_stream top
+    top.write_text(
+        top.read_text().replace(
+            "hls::stream<result_t> &layer6_out",
+            "hls::stream<result_t> &layer6_out,\n    hls::stream<result_t> &extra_out",
+        )
+    )
+    assert main(["estimate", str(prj)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "the top writes 2 output arrays (layer6_out, extra_out)" in err[0]
