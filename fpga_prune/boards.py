@@ -6,12 +6,17 @@ in ``boards/``; the shipped registry is simply those files.  Every field is
 validated and a bad one is reported in one line naming the file and the field.
 
 Why the interface fields: ``interface`` is what ``generate`` wraps the network
-in when ``--interface`` is not given (axi-stream on Zynq and Kria boards, none
-elsewhere); ``ps`` (the processing system's Vivado IP, zynq or zynq_ultra) and
-``dma_width`` (the AXI DMA's stream width in bits) are what the AXI-Stream
-wrapper, its block design and its driver need, ``vivado_board`` the Vivado
-board part whose preset configures the PS.  All four are optional, so a
-user's board file from before them still loads (interface none).
+in when ``--interface`` is not given (axi-stream on Zynq and Kria boards,
+vitis-kernel on Alveo cards, none elsewhere); ``ps`` (the processing system's
+Vivado IP, zynq or zynq_ultra) and ``dma_width`` (the AXI DMA's stream width in
+bits) are what the AXI-Stream wrapper, its block design and its driver need,
+``vivado_board`` the Vivado board part whose preset configures the PS.
+``platform`` (the Vitis platform ``v++`` links against), ``memory`` (the bank
+the kernel's buffers sit in, ``HBM[0]``/``DDR[0]``) and ``m_axi_width`` (the
+kernel's memory-port width in bits) are what the Vitis kernel needs; its clock
+is the board's ``clock_period_ns`` (one fact: the kernel is built and linked
+at it).  All are optional, so a user's board file from before them still loads
+(interface none).
 
 Why caps: a design that uses 100% of a resource never closes timing.  The
 defaults follow FINN's build-flow resource limits (80% of DSP/BRAM/URAM, 70% of
@@ -42,16 +47,20 @@ _STR_FIELDS = ("name", "part", "family", "source")
 _INT_FIELDS = RESOURCES
 _ALL_FIELDS = _STR_FIELDS[:3] + RESOURCES + ("clock_period_ns", "dsp_width", "source")
 #: optional fields (absent: interface none, no processing system)
-_SOC_FIELDS = ("interface", "ps", "dma_width", "vivado_board")
+_SOC_FIELDS = ("interface", "ps", "dma_width", "vivado_board", "platform", "memory", "m_axi_width")
 
 #: ``--interface`` values that are built: what ``generate`` can wrap the network in
-INTERFACES = ("axi-stream", "none")
+INTERFACES = ("axi-stream", "vitis-kernel", "none")
 #: interfaces of issue 21 that are not built yet: refused by name
-PLANNED_INTERFACES = ("axi-lite", "vitis-kernel")
+PLANNED_INTERFACES = ("axi-lite",)
 #: processing systems the block designs know (Vivado IP processing_system7 / zynq_ultra_ps_e)
 PS_TYPES = ("zynq", "zynq_ultra")
 #: AXI DMA stream widths the wrapper packs into (bits)
 DMA_WIDTHS = (32, 64, 128, 256, 512, 1024)
+#: Vitis kernel m_axi data widths (bits): AXI4 up to the 512 bits of an Alveo memory port
+M_AXI_WIDTHS = (32, 64, 128, 256, 512)
+#: a Vitis memory bank as ``v++ --connectivity.sp`` names it: HBM[0], DDR[1], PLRAM[0], HBM[0:3]
+_MEMORY_RE = re.compile(r"^(HBM|DDR|PLRAM)\[\d+(:\d+)?\]$")
 _WIDTH_RE = re.compile(r"^\s*(\d+)\s*[xX*]\s*(\d+)\s*$")
 
 
@@ -92,6 +101,9 @@ class Board:
     vivado_board: str | None = (
         None  # Vivado board part pattern (the PS's DDR/MIO preset), e.g. xilinx.com:zcu104:part0:*
     )
+    platform: str | None = None  # Vitis platform of v++ --platform, e.g. xilinx_u55c_gen3x16_xdma_3_202210_1
+    memory: str | None = None  # the bank of the kernel's buffers (v++ sp=), e.g. HBM[0]
+    m_axi_width: int | None = None  # the Vitis kernel's m_axi data width in bits
 
     @property
     def clock_mhz(self) -> float:
@@ -123,6 +135,9 @@ class Board:
             "ps": self.ps,
             "dma_width": self.dma_width,
             "vivado_board": self.vivado_board,
+            "platform": self.platform,
+            "memory": self.memory,
+            "m_axi_width": self.m_axi_width,
         }
 
 
@@ -137,8 +152,18 @@ def check_interface(value: str, where: str = "--interface") -> str:
     return value
 
 
-def require_soc(board: Board, interface: str) -> None:
-    """An AXI interface needs the board's processing system and DMA width: a board without them is refused."""
+def require_interface(board: Board, interface: str) -> None:
+    """An interface needs its board fields: axi-stream the processing system and DMA width, vitis-kernel the
+    Vitis platform, memory bank and m_axi width; a board without them is refused."""
+    if interface == "vitis-kernel":
+        if board.platform is None or board.memory is None or board.m_axi_width is None:
+            raise InputError(
+                "--interface",
+                None,
+                f"vitis-kernel needs an Alveo board with a Vitis platform; {board.name} has no "
+                "'platform'/'memory'/'m_axi_width' in its board file (use --interface none)",
+            )
+        return
     if interface != "none" and (board.ps is None or board.dma_width is None):
         raise InputError(
             "--interface",
@@ -282,6 +307,7 @@ def board_from_mapping(doc: object, path: object) -> Board:
     ints = {key: _check_int(path, key, doc[key]) for key in _INT_FIELDS}
     clock = check_clock_ns(doc["clock_period_ns"], path, "field clock_period_ns")
     interface, ps, dma_width = _soc_fields(doc, path)
+    platform, memory, m_axi_width = _kernel_fields(doc, path, interface)
     return Board(
         name=strs["name"],
         part=strs["part"],
@@ -298,6 +324,9 @@ def board_from_mapping(doc: object, path: object) -> Board:
         ps=ps,
         dma_width=dma_width,
         vivado_board=None if doc.get("vivado_board") is None else _check_str(path, "vivado_board", doc["vivado_board"]),
+        platform=platform,
+        memory=memory,
+        m_axi_width=m_axi_width,
     )
 
 
@@ -316,9 +345,27 @@ def _soc_fields(doc: Mapping[object, object], path: object) -> tuple[str, str | 
     width = doc.get("dma_width")
     if width is not None and (isinstance(width, bool) or width not in DMA_WIDTHS):
         raise _fail(path, "dma_width", f"must be one of {', '.join(map(str, DMA_WIDTHS))} (bits), got {width!r}")
-    if interface != "none" and (ps is None or width is None):
+    if interface == "axi-stream" and (ps is None or width is None):
         raise _fail(path, "ps" if ps is None else "dma_width", f"missing (interface {interface} needs it)")
     return interface, None if ps is None else str(ps), None if width is None else int(width)
+
+
+def _kernel_fields(
+    doc: Mapping[object, object], path: object, interface: str
+) -> tuple[str | None, str | None, int | None]:
+    """``platform``, ``memory``, ``m_axi_width``: optional; interface vitis-kernel needs all three."""
+    platform = None if doc.get("platform") is None else _check_str(path, "platform", doc["platform"])
+    memory = doc.get("memory")
+    if memory is not None and (not isinstance(memory, str) or not _MEMORY_RE.match(memory)):
+        raise _fail(path, "memory", f"must be a Vitis memory bank like HBM[0] or DDR[0], got {memory!r}")
+    width = doc.get("m_axi_width")
+    if width is not None and (isinstance(width, bool) or width not in M_AXI_WIDTHS):
+        raise _fail(path, "m_axi_width", f"must be one of {', '.join(map(str, M_AXI_WIDTHS))} (bits), got {width!r}")
+    if interface == "vitis-kernel":
+        for key, value in (("platform", platform), ("memory", memory), ("m_axi_width", width)):
+            if value is None:
+                raise _fail(path, key, f"missing (interface {interface} needs it)")
+    return platform, None if memory is None else str(memory), None if width is None else int(width)
 
 
 def load_board_file(path: str | Path) -> Board:

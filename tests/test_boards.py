@@ -97,8 +97,14 @@ def test_user_board_file_loads(tmp_path, capsys):
         (lambda d: d.update(family="virtex9"), "field family: must be one of 7series, ultrascale, ultrascale+"),
         (lambda d: d.update(part=""), "field part: must be a non-empty string"),
         (lambda d: d.update(dps=220), "field dps: unknown field; valid fields:"),
-        (lambda d: d.update(interface="vitis-kernel"), "field interface: interface 'vitis-kernel' is not built yet"),
-        (lambda d: d.update(interface="pcie"), "field interface: unknown interface 'pcie'; valid: axi-stream, none"),
+        (lambda d: d.update(interface="axi-lite"), "field interface: interface 'axi-lite' is not built yet"),
+        (
+            lambda d: d.update(interface="pcie"),
+            "field interface: unknown interface 'pcie'; valid: axi-stream, vitis-kernel, none",
+        ),
+        (lambda d: d.update(interface="vitis-kernel"), "field platform: missing (interface vitis-kernel needs it)"),
+        (lambda d: d.update(memory="HBM0"), "field memory: must be a Vitis memory bank like HBM[0] or DDR[0]"),
+        (lambda d: d.update(m_axi_width=1024), "field m_axi_width: must be one of 32, 64, 128, 256, 512 (bits)"),
         (lambda d: d.update(ps="versal"), "field ps: must be one of zynq, zynq_ultra, got 'versal'"),
         (lambda d: d.update(dma_width=48), "field dma_width: must be one of 32, 64, 128, 256, 512, 1024 (bits)"),
         (lambda d: d.pop("ps"), "field ps: missing (interface axi-stream needs it)"),
@@ -153,18 +159,30 @@ def test_boards_text_table(capsys):
 def test_boards_shows_the_interface(capsys):
     assert main(["boards", "--board", "kv260"]) == 0
     assert capsys.readouterr().out.rstrip().endswith("interface: axi-stream (ps zynq_ultra, 128-bit AXI DMA)")
-    assert main(["boards", "--board", "alveo-u55c", "--json"]) == 0
+    assert main(["boards", "--board", "alveo-u55c"]) == 0
+    assert (
+        capsys.readouterr()
+        .out.rstrip()
+        .endswith("interface: vitis-kernel (platform xilinx_u55c_gen3x16_xdma_3_202210_1, HBM[0], 256-bit m_axi)")
+    )
+    assert main(["boards", "--board", "alveo-u250", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)["boards"][0]
-    assert (doc["interface"], doc["ps"], doc["dma_width"], doc["vivado_board"]) == ("none", None, None, None)
+    assert (doc["interface"], doc["ps"], doc["dma_width"], doc["vivado_board"]) == ("vitis-kernel", None, None, None)
+    assert (doc["platform"], doc["memory"], doc["m_axi_width"]) == (
+        "xilinx_u250_gen3x16_xdma_4_1_202210_1",
+        "DDR[0]",
+        512,
+    )
 
 
 def test_interface_defaults_per_board():
-    """Zynq and Kria boards stream through the PS's AXI DMA; Alveo (vitis-kernel not built yet) and boards
-    without a processing system get the bare IP; a board file without the fields still loads (none)."""
+    """Zynq and Kria boards stream through the PS's AXI DMA; Alveo cards get the Vitis kernel; boards without
+    a processing system or a platform get the bare IP; a board file without the fields still loads (none)."""
     got = {b.name: (b.interface, b.ps, b.dma_width) for b in list_boards()}
     assert got["pynq-z2"] == ("axi-stream", "zynq", 64)
     assert got["kv260"] == got["zcu104"] == got["zcu102"] == ("axi-stream", "zynq_ultra", 128)
-    for name in ("alveo-u55c", "alveo-u250", "arty-a7-100t", "vcu118"):
+    assert got["alveo-u55c"] == got["alveo-u250"] == ("vitis-kernel", None, None)
+    for name in ("arty-a7-100t", "vcu118"):
         assert got[name] == ("none", None, None)
     doc = {k: v for k, v in _good().items() if k not in ("interface", "ps", "dma_width")}
     from fpga_prune.boards import board_from_mapping

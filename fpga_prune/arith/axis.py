@@ -1,11 +1,13 @@
-"""The AXI-Stream bus format: how the raw ``ap_fixed`` values of a network's input and output arrays travel
+"""The bus format: how the raw ``ap_fixed`` values of a network's input and output arrays travel
 as bus words, N samples per transfer.
 
 Why one module, standalone (numpy and the standard library only): the HLS wrapper
 (``hls_templates/project/axi_top.cpp.j2``), the Verilog wrapper (``rtl.axis``), the cocotb testbench
 (``sim/test_axis.py``), the C simulation's word files and the PYNQ driver all read the layout from here;
 the driver ships this very file (copied byte for byte into the project), so a board without fpga_prune
-packs exactly as the testbench did.
+packs exactly as the testbench did.  The Vitis kernel's buffers (``hls.kernel_project``, ``rtl.kernel``,
+``sim/test_kernel.py``, the pyxrt host) hold the same bytes: a buffer object is a transfer without TLAST,
+its length given by the kernel's sample count.
 
 The format, one direction (``Layout``):
 

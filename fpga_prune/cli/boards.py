@@ -77,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
             + f"\nsource: {b.source}"
             + f"\ninterface: {b.interface}"
             + (f" (ps {b.ps}, {b.dma_width}-bit AXI DMA)" if b.ps else "")
+            + (f" (platform {b.platform}, {b.memory}, {b.m_axi_width}-bit m_axi)" if b.platform else "")
         )
     elif caps != DEFAULT_CAPS:
         text += "\n\ncaps: " + ", ".join(f"{k}={v:g}" for k, v in caps.to_dict().items())

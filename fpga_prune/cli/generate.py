@@ -78,8 +78,10 @@ def add_interface_argument(parser: argparse._ActionsContainer) -> None:
         default=None,
         metavar="{" + ",".join(INTERFACES) + "}",
         help="what the network is wrapped in: axi-stream (an HLS top and Verilog wrapper on AXI-Stream, "
-        "for a Zynq/Kria board's AXI DMA) or none (the bare HLS IP); default: the board file's 'interface' "
-        "(axi-stream on Zynq and Kria boards, none elsewhere; axi-lite and vitis-kernel are not built yet)",
+        "for a Zynq/Kria board's AXI DMA), vitis-kernel (an HLS kernel on m_axi buffers, v++ link "
+        "configuration and pyxrt host, for an Alveo card) or none (the bare HLS IP); default: the board "
+        "file's 'interface' (axi-stream on Zynq and Kria boards, vitis-kernel on Alveo, none elsewhere; "
+        "axi-lite is not built yet)",
     )
 
 

@@ -32,6 +32,15 @@ _VITIS22 = "jet_f16_rf1_u250_vitis2022"
 _AK_DSP = "ak_{jet_tagging,mnist,har,cardio,arrythmia}_dsp_rf{1,2}_z7007s_vitis2021"
 _AK_LUT = "ak_*_lut_rf{1,2}_z7007s_vitis2021"
 _VH19 = "jet_f16_rf{1,2}_u250_vhls2019, jet_q6prune_rf1_u250_vhls2019"
+#: public Vitis kernel reports the interface rules were read from (not in the calibration set: no hls4ml network)
+_ADMM = (
+    "bavlyshehata/ADMM_BP@8f59b411 alveo/_x.hw.xilinx_u250_gen3x16_xdma_4_1_202210_1/.../krnl_bp_csynth.rpt "
+    "(Vitis HLS 2022.2, xcu250, Vitis kernel flow)"
+)
+_VADD = (
+    "ros-acceleration/acceleration_firmware_ultra96v2@748aaaf5 ROS2publisher.md, the vadd csynth report "
+    "(Vitis HLS 2021.2, xczu3eg, Vitis kernel flow)"
+)
 
 RULES: dict[str, Rule] = {
     # ------------------------------------------------------------------ multipliers
@@ -422,6 +431,39 @@ RULES: dict[str, Rule] = {
             "JEDI-linear's 20 networks: FF / cost 0.48-0.62."
         ),
     ),
+    # ------------------------------------------------------------------ Vitis kernel interface (estimate.interface)
+    "m_axi_lut_fixed": Rule(
+        639,
+        (
+            "LUTs of a Vitis HLS m_axi adapter (one bundle, one direction, default 16 outstanding x 16-beat "
+            f"bursts) besides its width-proportional part. Basis: {_ADMM} instance table: gmem1_m_axi and "
+            "gmem2_m_axi (256-bit, read-only / write-only) 4,320 LUT each, gmem0_m_axi (512-bit, read-only) 8,001: "
+            "a line through both widths (14.38 LUT a bit + 639). A 32-bit read/write bundle under Vitis HLS "
+            f"2021.2 ({_VADD}) reports 580 LUT, below the line: the fit is for Alveo-width ports."
+        ),
+    ),
+    "m_axi_lut_per_bit": Rule(14.38, f"LUTs per data bit of an m_axi adapter. Basis: as m_axi_lut_fixed ({_ADMM})."),
+    "m_axi_ff_fixed": Rule(
+        379,
+        (
+            f"FFs of an m_axi adapter besides its width-proportional part. Basis: {_ADMM}: 2,473 FF at 256 bits, "
+            f"4,567 at 512 (8.18 FF a bit + 379); the 32-bit bundle of {_VADD} reports 512."
+        ),
+    ),
+    "m_axi_ff_per_bit": Rule(8.18, f"FFs per data bit of an m_axi adapter. Basis: as m_axi_ff_fixed ({_ADMM})."),
+    "m_axi_bram": Rule(
+        0,
+        (
+            f"BRAM_18K of an m_axi adapter at 256 and 512 bits: 0 in {_ADMM} (its buffers are LUTRAM/SRL there); "
+            f"the 32-bit read/write bundle of {_VADD} reports 4."
+        ),
+    ),
+    "s_axilite_lut": Rule(
+        552,
+        f"LUTs of a kernel's s_axi_control (ap_ctrl block control and a few argument registers). Basis: {_ADMM} "
+        f"control_s_axi (3 pointers, 2 scalars) 552 LUT; {_VADD} (3 pointers, 1 scalar) 490.",
+    ),
+    "s_axilite_ff": Rule(322, f"FFs of a kernel's s_axi_control. Basis: {_ADMM} control_s_axi 322 FF; {_VADD} 291."),
     # ------------------------------------------------------------------ user calibration (fpga-prune calibrate)
     "cal_lut": Rule(1.0, "Factor on every LUT estimate fitted to the user's reports (1: the shipped rules)."),
     "cal_ff": Rule(1.0, "Factor on every FF estimate fitted to the user's reports (1: the shipped rules)."),

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from fpga_prune.arith.ir import DenseLayer, MergeLayer
-from fpga_prune.boards import check_interface, require_soc
+from fpga_prune.boards import check_interface, require_interface
 from fpga_prune.errors import InputError
 from fpga_prune.flow.bundles import PrunedModel, check_model_dir, load_pruned, resolve_data
 from fpga_prune.hls.csim import CODE_GEN, CXXFLAGS, CsimResult, firmware_cxxflags, run_csim
@@ -89,7 +89,7 @@ class GenerateOptions:
     def interface_for(self, board: Board) -> str:
         """The interface a project on ``board`` gets: ``--interface``, else the board's default."""
         interface = self.interface or board.interface
-        require_soc(board, interface)
+        require_interface(board, interface)
         return interface
 
 
@@ -255,7 +255,8 @@ def render_project(
 ) -> tuple[dict[str, bytes], str | None, JsonObject | None]:
     """Our files (rendered templates, vectors, RTL, metadata) merged with hls4ml's; manifest last.
 
-    ``interface`` axi-stream adds the wrappers' files (``hls.axis_project``); none adds nothing."""
+    ``interface`` axi-stream adds the wrappers' files (``hls.axis_project``), vitis-kernel the kernel's
+    (``hls.kernel_project``); none adds nothing."""
     from fpga_prune.rtl import render as rtl  # noqa: PLC0415
     from fpga_prune.rtl.portmap import PortMap, default_port_map  # noqa: PLC0415
     from fpga_prune.templating import render  # noqa: PLC0415
@@ -277,8 +278,6 @@ def render_project(
         files[name] = _as_bytes(text)
     files["network.json"] = _as_bytes(network.to_json())
     files["hls_config.json"] = _as_bytes(settings.to_json())
-    if budget is not None:
-        files["budget.json"] = _as_bytes(json_text(budget))
     ctx = {
         "top": top,
         "board": board,
@@ -321,6 +320,7 @@ def render_project(
         "strategy": settings.strategy,
         "reuse_factor": settings.reuse_factor,
         "axis": None,
+        "kernel": None,
     }
     if interface == "axi-stream":
         from fpga_prune.hls.axis_project import axis_design, axis_files  # noqa: PLC0415
@@ -329,6 +329,28 @@ def render_project(
         for name, text in axis_files(design, vs.x_raw, vs.expected_raw, None if rtl_note else ports, ctx).items():
             files[name] = _as_bytes(text)
         ctx["axis"] = {"axi_top": design.axi_top, "bus": design.fmt.to_dict(), "ps": board.ps, "rtl": rtl_note is None}
+    elif interface == "vitis-kernel":
+        from fpga_prune.estimate.interface import estimate_interface  # noqa: PLC0415
+        from fpga_prune.hls.kernel_project import kernel_design, kernel_files  # noqa: PLC0415
+
+        kdesign = kernel_design(network, board, top)
+        for name, text in kernel_files(kdesign, vs.x_raw, vs.expected_raw, None if rtl_note else ports, ctx).items():
+            files[name] = _as_bytes(text)
+        iface = estimate_interface(interface, kdesign.fmt)
+        if budget is not None and iface is not None:  # the wrapper's resources, apart from the network's
+            budget = {**budget, "interface": iface.to_dict()}
+        ctx["kernel"] = {
+            "estimate": None if iface is None else iface.to_dict(),
+            "kernel": kdesign.kernel,
+            "bus": kdesign.fmt.to_dict(),
+            "platform": kdesign.platform,
+            "memory": kdesign.memory,
+            "mhz": kdesign.kernel_mhz,
+            "max_burst": kdesign.max_burst,
+            "rtl": rtl_note is None,
+        }
+    if budget is not None:
+        files["budget.json"] = _as_bytes(json_text(budget))
     files["tb/tb_main.cpp"] = _as_bytes(render("project/tb_main.cpp.j2", ctx))
     files["scripts/build.tcl"] = _as_bytes(render("project/build.tcl.j2", ctx))
     files["scripts/vivado_synth.tcl"] = _as_bytes(render("project/vivado_synth.tcl.j2", ctx))

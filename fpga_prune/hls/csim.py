@@ -198,8 +198,9 @@ def run_csim(
 
 
 @dataclass(frozen=True)
-class AxisCsimRun:
-    """The AXI-Stream wrapper's C simulation: the words it wrote (``<hex> <tlast>`` lines) and its summary."""
+class BusCsimRun:
+    """A wrapper's C simulation (AXI-Stream top or Vitis kernel): the words it wrote (``<hex> <last>`` lines) and
+    its summary."""
 
     words_text: str
     tb_summary: str
@@ -207,6 +208,59 @@ class AxisCsimRun:
     compile_seconds: float
     run_seconds: float
     command: str
+
+
+def run_bus_csim(
+    project: str | os.PathLike,
+    *,
+    top: str,
+    wrapper: str,
+    testbench: str,
+    in_file: str,
+    expected_file: str,
+    what: str,
+    include: tuple[str, ...] = (),
+    cxx: str = "g++",
+    timeout: float = 1800.0,
+    firmware_object: Path | None = None,
+) -> BusCsimRun:
+    """Compile the firmware, ``firmware/<wrapper>.cpp`` and ``tb/<testbench>.cpp`` (``include``: extra ``-I``
+    directories) and feed the testbench the project's input words; its summary line starts ``fpga_prune
+    <testbench>:``.
+
+    ``firmware_object``: the firmware already compiled by :func:`run_csim` with the same flags (its
+    ``build_dir``), linked instead of compiled again -- it is most of the compile time."""
+    project = Path(project)
+    if shutil.which(cxx) is None:
+        raise InputError(cxx, None, "C++ compiler not found on PATH (needed for the C simulation check)")
+    bdir = Path(tempfile.mkdtemp(prefix=f"fpga_prune_{testbench}_"))
+    try:
+        weights = f'-DWEIGHTS_DIR="{project.resolve() / "firmware" / "weights"}"'
+        inc = ["-Ifirmware", "-Ifirmware/ap_types", *(f"-I{d}" for d in include), weights]
+        gen = project / CODE_GEN
+        fw_flags = firmware_cxxflags(gen.read_bytes() if gen.is_file() else None)
+        reuse = firmware_object is not None and firmware_object.is_file()
+        objs = [
+            str(firmware_object if reuse else bdir / f"{top}.o"),
+            str(bdir / f"{wrapper}.o"),
+            str(bdir / f"{testbench}.o"),
+        ]
+        exe = bdir / testbench
+        cmds = (
+            *([] if reuse else [[cxx, *fw_flags.split(), *inc, "-c", f"firmware/{top}.cpp", "-o", objs[0]]]),
+            [cxx, *CXXFLAGS.split(), *inc, "-c", f"firmware/{wrapper}.cpp", "-o", objs[1]],
+            [cxx, *CXXFLAGS.split(), *inc, "-c", f"tb/{testbench}.cpp", "-o", objs[2]],
+            [cxx, *objs, "-o", str(exe)],
+        )
+        out_file = bdir / "words_out.dat"
+        run, compile_s, run_s = _build_and_run(
+            cmds, [str(exe), in_file, expected_file, str(out_file)], project, timeout, what
+        )
+        text = out_file.read_text() if out_file.is_file() else ""
+    finally:
+        shutil.rmtree(bdir, ignore_errors=True)
+    summary = next((ln for ln in run.stdout.splitlines() if ln.startswith(f"fpga_prune {testbench}:")), "")
+    return BusCsimRun(text, summary, run.returncode, compile_s, run_s, " && ".join(shlex.join(c) for c in cmds))
 
 
 def run_axis_csim(
@@ -219,40 +273,46 @@ def run_axis_csim(
     cxx: str = "g++",
     timeout: float = 1800.0,
     firmware_object: Path | None = None,
-) -> AxisCsimRun:
-    """Compile the firmware, ``firmware/<axi_top>.cpp`` and ``tb/tb_axi.cpp`` (the g++ line of ``make csim-axi``:
-    ``tb/csim_include`` stands in for Vitis' ``ap_axi_sdata.h``) and feed it the project's input words.
+) -> BusCsimRun:
+    """The AXI-Stream top's C simulation (the g++ line of ``make csim-axi``: ``tb/csim_include`` stands in for
+    Vitis' ``ap_axi_sdata.h``), fed the project's input words."""
+    return run_bus_csim(
+        project,
+        top=top,
+        wrapper=axi_top,
+        testbench="tb_axi",
+        in_file=in_file,
+        expected_file=expected_file,
+        what="AXI-Stream C simulation",
+        include=("tb/csim_include",),
+        cxx=cxx,
+        timeout=timeout,
+        firmware_object=firmware_object,
+    )
 
-    ``firmware_object``: the firmware already compiled by :func:`run_csim` with the same flags (its
-    ``build_dir``), linked instead of compiled again -- it is most of the compile time."""
-    project = Path(project)
-    if shutil.which(cxx) is None:
-        raise InputError(cxx, None, "C++ compiler not found on PATH (needed for the C simulation check)")
-    bdir = Path(tempfile.mkdtemp(prefix="fpga_prune_axis_csim_"))
-    try:
-        weights = f'-DWEIGHTS_DIR="{project.resolve() / "firmware" / "weights"}"'
-        inc = ["-Ifirmware", "-Ifirmware/ap_types", "-Itb/csim_include", weights]
-        gen = project / CODE_GEN
-        fw_flags = firmware_cxxflags(gen.read_bytes() if gen.is_file() else None)
-        reuse = firmware_object is not None and firmware_object.is_file()
-        objs = [
-            str(firmware_object if reuse else bdir / f"{top}.o"),
-            str(bdir / f"{axi_top}.o"),
-            str(bdir / "tb_axi.o"),
-        ]
-        exe = bdir / "tb_axi"
-        cmds = (
-            *([] if reuse else [[cxx, *fw_flags.split(), *inc, "-c", f"firmware/{top}.cpp", "-o", objs[0]]]),
-            [cxx, *CXXFLAGS.split(), *inc, "-c", f"firmware/{axi_top}.cpp", "-o", objs[1]],
-            [cxx, *CXXFLAGS.split(), *inc, "-c", "tb/tb_axi.cpp", "-o", objs[2]],
-            [cxx, *objs, "-o", str(exe)],
-        )
-        out_file = bdir / "axis_out.dat"
-        run, compile_s, run_s = _build_and_run(
-            cmds, [str(exe), in_file, expected_file, str(out_file)], project, timeout, "AXI-Stream C simulation"
-        )
-        text = out_file.read_text() if out_file.is_file() else ""
-    finally:
-        shutil.rmtree(bdir, ignore_errors=True)
-    summary = next((ln for ln in run.stdout.splitlines() if ln.startswith("fpga_prune tb_axi:")), "")
-    return AxisCsimRun(text, summary, run.returncode, compile_s, run_s, " && ".join(shlex.join(c) for c in cmds))
+
+def run_kernel_csim(
+    project: str | os.PathLike,
+    *,
+    top: str = "myproject",
+    kernel: str = "myproject_kernel",
+    in_file: str = "tb_data/kernel_in.dat",
+    expected_file: str = "tb_data/kernel_expected.dat",
+    cxx: str = "g++",
+    timeout: float = 1800.0,
+    firmware_object: Path | None = None,
+) -> BusCsimRun:
+    """The Vitis kernel's C simulation (the g++ line of ``make csim-kernel``): one kernel call a run of the
+    project's input words, on buffers with guard words."""
+    return run_bus_csim(
+        project,
+        top=top,
+        wrapper=kernel,
+        testbench="tb_kernel",
+        in_file=in_file,
+        expected_file=expected_file,
+        what="Vitis kernel C simulation",
+        cxx=cxx,
+        timeout=timeout,
+        firmware_object=firmware_object,
+    )

@@ -9,12 +9,14 @@ the same contract the plain testbench drives.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fpga_prune.arith.axis import BusFormat
 from fpga_prune.rtl.portmap import PortMap
 from fpga_prune.templating import render
 
 
-def _bits(n: int) -> int:
+def counter_bits(n: int) -> int:
     """Bits of a counter of 0 .. n-1 (at least 1)."""
     return max(1, (n - 1).bit_length())
 
@@ -28,24 +30,32 @@ def fifo_depth(latency: int) -> int:
     return depth
 
 
-def render_axis_wrapper(ports: PortMap, fmt: BusFormat, axi_top: str) -> dict[str, str]:
-    """``<axi_top>.v``: the wrapper around ``ports.top`` (our RTL, whose port map gives its latency)."""
-    if ports.latency is None:
-        raise ValueError(f"{ports.top}: the port map has no latency (only our rendered RTL can be wrapped)")
+@dataclass(frozen=True)
+class LaneWiring:
+    """The Verilog slices of one bus format: which input-word bits feed each network input, the input bits
+    no element reads, and each output word assembled from a result row ``head``."""
+
+    in_elems: tuple[dict[str, object], ...]  # {"lo", "hi"} of the network's input bus, "src" word slice
+    unused_in: tuple[str, ...]  # lane tops and empty lanes: named so lint sees them read
+    out_words: tuple[str, ...]  # per output word, the concatenation (most significant lane first)
+
+
+def lane_wiring(fmt: BusFormat, last_word: str) -> LaneWiring:
+    """The slices of ``fmt`` (``arith.axis``); a sample's last input word is ``last_word`` (the bus itself, taken
+    on the beat it arrives), earlier ones the registers ``iword_<k>``; results are read from ``head``."""
     fin, fout = fmt.input, fmt.output
-    w = fmt.word_bits
     in_elems = []
     used_lanes: set[tuple[int, int]] = set()
     for k in range(fin.n):
         word, lo = fin.place(k)
-        src = "in_r_TDATA" if word == fin.words_per_sample - 1 else f"iword_{word}"
+        src = last_word if word == fin.words_per_sample - 1 else f"iword_{word}"
         in_elems.append(
             {"lo": k * fin.width, "hi": k * fin.width + fin.width - 1, "src": f"{src}[{lo + fin.width - 1}:{lo}]"}
         )
         used_lanes.add((word, lo))
-    unused_in = []  # the input bits no element reads (lane tops, empty lanes): named so lint sees them used
+    unused_in = []
     for word in range(fin.words_per_sample):
-        src = "in_r_TDATA" if word == fin.words_per_sample - 1 else f"iword_{word}"
+        src = last_word if word == fin.words_per_sample - 1 else f"iword_{word}"
         for lane in range(fin.lanes_per_word):
             lo = lane * fin.lane_bits
             if (word, lo) not in used_lanes:
@@ -69,6 +79,16 @@ def render_axis_wrapper(ports: PortMap, fmt: BusFormat, axi_top: str) -> dict[st
             else:
                 parts.append(f"{{{ext}'d0, {src}}}")
         out_words.append("{" + ", ".join(parts) + "}")
+    return LaneWiring(tuple(in_elems), tuple(unused_in), tuple(out_words))
+
+
+def render_axis_wrapper(ports: PortMap, fmt: BusFormat, axi_top: str) -> dict[str, str]:
+    """``<axi_top>.v``: the wrapper around ``ports.top`` (our RTL, whose port map gives its latency)."""
+    if ports.latency is None:
+        raise ValueError(f"{ports.top}: the port map has no latency (only our rendered RTL can be wrapped)")
+    fin, fout = fmt.input, fmt.output
+    w = fmt.word_bits
+    lanes = lane_wiring(fmt, "in_r_TDATA")
     outs = [{"port": p, "vld": v} for p, v in zip(ports.outputs, ports.output_vlds, strict=True)]
     depth = fifo_depth(ports.latency)
     ctx = {
@@ -79,15 +99,15 @@ def render_axis_wrapper(ports: PortMap, fmt: BusFormat, axi_top: str) -> dict[st
         "fin": fin,
         "fout": fout,
         "depth": depth,
-        "aw": _bits(depth),
-        "ibw": _bits(fin.words_per_sample),
-        "obw": _bits(fout.words_per_sample),
-        "in_elems": in_elems,
-        "unused_in": unused_in,
+        "aw": counter_bits(depth),
+        "ibw": counter_bits(fin.words_per_sample),
+        "obw": counter_bits(fout.words_per_sample),
+        "in_elems": list(lanes.in_elems),
+        "unused_in": list(lanes.unused_in),
         "outs": outs,
         "latency": ports.latency,
         "ew": fout.n * fout.width + 1,
-        "out_words": out_words,
+        "out_words": list(lanes.out_words),
         "keep": format((1 << (w // 8)) - 1, "x"),
     }
     return {f"{axi_top}.v": render("rtl/axis_top.v.j2", ctx)}

@@ -9,15 +9,21 @@ run and against which reference.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from fpga_prune.arith.axis import BusFormat
 from fpga_prune.errors import InputError
 from fpga_prune.outdir import JsonObject
 from fpga_prune.rtl.simulate import SIMULATORS as SIMULATOR_SPECS
+
+if TYPE_CHECKING:
+    from fpga_prune.hls.csim import BusCsimRun
 
 #: simulator names in the order ``all`` runs them (the registry is verify_rtl's)
 SIMULATORS: tuple[str, ...] = tuple(SIMULATOR_SPECS)
@@ -217,28 +223,51 @@ def check_rtl(project: Path, sim: str, opts: VerifyOptions, vectors_dir: Path | 
 def check_axis_csim(project: Path, firmware_object: Path | None = None) -> Check:
     """The AXI-Stream wrapper's C simulation (g++) against the model's outputs packed in the bus format
     (``firmware_object``: the firmware as :func:`check_csim` compiled it, linked instead of compiled again)."""
-    from fpga_prune.hls.axis_project import CSIM_BATCHES, compare_words, read_axis_design, read_word_lines, word_lines  # noqa: PLC0415
+    from fpga_prune.hls.axis_project import read_axis_design  # noqa: PLC0415
     from fpga_prune.hls.csim import run_axis_csim  # noqa: PLC0415
 
     design = read_axis_design(project / "axis.json")
-    expected = _load_raw(project / "tb_data" / "expected_raw.dat")
     t0 = time.perf_counter()
     run = run_axis_csim(project, top=design.top, axi_top=design.axi_top, firmware_object=firmware_object)
-    want = read_word_lines(word_lines(expected, design.fmt.output, CSIM_BATCHES))
+    return _bus_csim_check("axis_csim", project, design.axi_top, design.fmt, run, t0)
+
+
+def check_kernel_csim(project: Path, firmware_object: Path | None = None) -> Check:
+    """The Vitis kernel's C simulation (g++: a call a run on packed buffers with guard words) against the model's
+    outputs packed in the bus format (``firmware_object`` as for :func:`check_axis_csim`)."""
+    from fpga_prune.hls.csim import run_kernel_csim  # noqa: PLC0415
+    from fpga_prune.hls.kernel_project import read_kernel_design  # noqa: PLC0415
+
+    design = read_kernel_design(project / "kernel.json")
+    t0 = time.perf_counter()
+    run = run_kernel_csim(project, top=design.top, kernel=design.kernel, firmware_object=firmware_object)
+    return _bus_csim_check("kernel_csim", project, design.kernel, design.fmt, run, t0)
+
+
+def _bus_csim_check(name: str, project: Path, top: str, fmt: BusFormat, run: BusCsimRun, t0: float) -> Check:
+    """A wrapper's written words compared sample by sample with the model's outputs packed in ``fmt`` (batches
+    as the word files cut them); a testbench that fails for another reason (guard words) is a failure."""
+    from fpga_prune.hls.axis_project import CSIM_BATCHES, compare_words, read_word_lines, word_lines  # noqa: PLC0415
+
+    expected = _load_raw(project / "tb_data" / "expected_raw.dat")
+    want = read_word_lines(word_lines(expected, fmt.output, CSIM_BATCHES))
     got = read_word_lines(run.words_text)
-    n_bad, bad = compare_words(got, want, design.fmt.output)
+    n_bad, bad = compare_words(got, want, fmt.output)
     failure = ""
-    if (run.returncode == 0) != (n_bad == 0):
+    clobbered = re.search(r"(\d+) guard words overwritten", run.tb_summary)
+    if clobbered and int(clobbered.group(1)):
+        failure = f"the kernel wrote outside its output buffer ({run.tb_summary!r})"
+    elif (run.returncode == 0) != (n_bad == 0):
         failure = f"the testbench ({run.tb_summary!r}) and the word comparison ({n_bad} samples) disagree"
     return Check(
-        "axis_csim",
+        name,
         "csim",
         int(len(expected)),
         n_bad,
         time.perf_counter() - t0,
         {
-            "top": design.axi_top,
-            "bus": design.fmt.to_dict(),
+            "top": top,
+            "bus": fmt.to_dict(),
             "batches": len([w for w in want if w[1]]),
             "words": {"expected": len(want), "got": len(got)},
             "first_mismatches": bad[:10],
@@ -270,42 +299,91 @@ AXIS_TESTS = ("axis_batches", "axis_backpressure", "axis_reset_mid_frame", "axis
 AXIS_VECTORS = 2400
 
 
+#: the Vitis kernel wrapper's tests (sim/test_kernel.py)
+KERNEL_TESTS = ("kernel_batches", "kernel_backpressure", "kernel_reset_mid_run", "kernel_host")
+#: at most this many vectors in the kernel's batch test (runs of 1, 3, 16, 250 and 1,000 samples in turn); with
+#: the backpressure (400), reset (200) and host (200) tests a check counts 3,000 vectors.  Why a cap: Icarus with
+#: cocotbext-axi's five memory channels and AXI-Lite spends ~5 ms of CPU a cycle (a sample a cycle on alveo-u55c's
+#: 256-bit words), ~30 s a check; the plain RTL checks run every vector through the same network
+KERNEL_VECTORS = 2200
+
+
 def check_axis_rtl(project: Path, sim: str, opts: VerifyOptions) -> Check:
     """Our RTL of the network inside its AXI-Stream wrapper (``rtl_axi/``), driven by cocotbext-axi under ``sim``."""
     from fpga_prune.hls.axis_project import read_axis_design  # noqa: PLC0415
-    from fpga_prune.rtl import simulate  # noqa: PLC0415
 
     design = read_axis_design(project / "axis.json")
-    wrapper = project / "rtl_axi"
-    if not (wrapper / f"{design.axi_top}.v").is_file():
-        raise InputError(wrapper, f"{design.axi_top}.v", "missing (the network had no RTL rendering to wrap)")
+    env = {
+        "FPGA_PRUNE_AXIS": str((project / "axis.json").resolve()),
+        "FPGA_PRUNE_DRIVER": str((project / "driver" / f"{design.axi_top}_driver.py").resolve()),
+    }
+    n = AXIS_VECTORS if opts.vectors is None else min(opts.vectors, AXIS_VECTORS)
+    keys = ("passed", "vectors", "batches", "mismatches", "framing_errors", "stale_outputs", "cycles", "failure")
+    check, reports = _wrapped_rtl_check(
+        project, sim, opts, ("axis", "rtl_axi", design.axi_top, design.fmt), AXIS_TESTS, n, env, keys
+    )
+    main = reports.get("axis_batches", {})
+    check.details.update(stream_vectors=main.get("stream_vectors"), stream_cycles=main.get("stream_cycles"))
+    return check
+
+
+def check_kernel_rtl(project: Path, sim: str, opts: VerifyOptions) -> Check:
+    """Our RTL of the network inside its Vitis kernel wrapper (``rtl_kernel/``): cocotbext-axi's AxiRam as the
+    memory, AxiLiteMaster as the host, under ``sim``."""
+    from fpga_prune.hls.kernel_project import read_kernel_design  # noqa: PLC0415
+
+    design = read_kernel_design(project / "kernel.json")
+    env = {
+        "FPGA_PRUNE_KERNEL": str((project / "kernel.json").resolve()),
+        "FPGA_PRUNE_HOST": str((project / "host" / f"{design.kernel}_host.py").resolve()),
+    }
+    n = KERNEL_VECTORS if opts.vectors is None else min(opts.vectors, KERNEL_VECTORS)
+    keys = ("passed", "vectors", "batches", "mismatches", "protocol_errors", "cycles", "failure")
+    check, _ = _wrapped_rtl_check(
+        project, sim, opts, ("kernel", "rtl_kernel", design.kernel, design.fmt), KERNEL_TESTS, n, env, keys
+    )
+    check.details.update(platform=design.platform, memory=design.memory)
+    return check
+
+
+def _wrapped_rtl_check(
+    project: Path,
+    sim: str,
+    opts: VerifyOptions,
+    wrapper: tuple[str, str, str, BusFormat],
+    tests: tuple[str, ...],
+    n: int,
+    env: dict[str, str],
+    keys: tuple[str, ...],
+) -> tuple[Check, dict[str, JsonObject]]:
+    """Our RTL inside a wrapper (``wrapper``: kind, directory, top module, bus format) under ``sim``: the testbench
+    ``sim/test_<kind>.py``, whose first test's report gives cycles per batch and samples per cycle; the check is
+    ``rtl_<kind>_<sim>``, returned with every test's whole report (``keys`` of each go into the check)."""
+    from fpga_prune.rtl import simulate  # noqa: PLC0415
+
+    kind, directory, top, fmt = wrapper
+    wdir = project / directory
+    if not (wdir / f"{top}.v").is_file():
+        raise InputError(wdir, f"{top}.v", "missing (the network had no RTL rendering to wrap)")
     build = simulate.build_rtl(
         project / "rtl",
         sim,
         waves=opts.waves,
-        build_dir=project / "build" / "verify" / f"axis_{sim}",
-        wrapper=(wrapper, design.axi_top),
+        build_dir=project / "build" / "verify" / f"{kind}_{sim}",
+        wrapper=(wdir, top),
     )
-    env = {
-        "FPGA_PRUNE_AXIS": str((project / "axis.json").resolve()),
-        "FPGA_PRUNE_RAW": str((project / "tb_data").resolve()),
-        "FPGA_PRUNE_DRIVER": str((project / "driver" / f"{design.axi_top}_driver.py").resolve()),
-    }
-    n = AXIS_VECTORS if opts.vectors is None else min(opts.vectors, AXIS_VECTORS)
-    res = simulate.run_tests(build, project / "vectors", AXIS_TESTS, vectors=n, test_module="test_axis", extra_env=env)
+    env = {"FPGA_PRUNE_RAW": str((project / "tb_data").resolve()), **env}
+    res = simulate.run_tests(build, project / "vectors", tests, vectors=n, test_module=f"test_{kind}", extra_env=env)
     failing = [f"{name}: {rep['failure']}" for name, rep in sorted(res.tests.items()) if not rep.get("passed")]
-    main = res.tests.get("axis_batches", {})
-    keys = ("passed", "vectors", "batches", "mismatches", "framing_errors", "stale_outputs", "cycles", "failure")
+    main = res.tests.get(tests[0], {})
     details = {
         "simulator": res.simulator,
         "version": res.version,
-        "top": design.axi_top,
-        "bus": design.fmt.to_dict(),
+        "top": top,
+        "bus": fmt.to_dict(),
         "cycles_per_batch": main.get("cycles_per_batch"),
         "samples_per_cycle": main.get("samples_per_cycle"),
         "samples_per_s": _at_clock(project, main.get("samples_per_cycle")),
-        "stream_vectors": main.get("stream_vectors"),
-        "stream_cycles": main.get("stream_cycles"),
         "build_seconds": round(res.build_seconds, 2),
         "first_mismatches": list(res.first_mismatches),
         "tests": {name: {k: rep.get(k) for k in keys} for name, rep in sorted(res.tests.items())},
@@ -314,7 +392,7 @@ def check_axis_rtl(project: Path, sim: str, opts: VerifyOptions) -> Check:
     }
     failure = "" if res.mismatches or not failing else "; ".join(failing)[:2000]
     vectors = sum(int(rep.get("vectors") or 0) for rep in res.tests.values())
-    return Check(f"rtl_axis_{sim}", "rtl", vectors, res.mismatches, res.seconds, details, failure)
+    return Check(f"rtl_{kind}_{sim}", "rtl", vectors, res.mismatches, res.seconds, details, failure), res.tests
 
 
 def parse_sims(value: str) -> tuple[str, ...]:

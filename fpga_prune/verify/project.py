@@ -36,6 +36,8 @@ from fpga_prune.verify.checks import (
     check_axis_rtl,
     check_bit_accurate,
     check_csim,
+    check_kernel_csim,
+    check_kernel_rtl,
     check_rtl,
     load_project,
 )
@@ -99,6 +101,7 @@ def verify(project: str | Path, opts: VerifyOptions | None = None, progress: Pro
     checks = [check_bit_accurate(network, x, y)]
     say(f"bit-accurate model: {checks[-1].mismatches} mismatches on {checks[-1].vectors} vectors")
     axis = (project / "axis.json").is_file()  # generate --interface axi-stream
+    kernel = (project / "kernel.json").is_file()  # generate --interface vitis-kernel
     if opts.csim:
         with tempfile.TemporaryDirectory(prefix="fpga_prune_csim_") as tmp:
             checks.append(check_csim(project, opts.top, Path(tmp)))
@@ -106,6 +109,9 @@ def verify(project: str | Path, opts: VerifyOptions | None = None, progress: Pro
             if axis:
                 checks.append(check_axis_csim(project, Path(tmp) / f"{opts.top}.o"))
                 say(f"AXI-Stream C sim:   {checks[-1].mismatches} mismatches on {checks[-1].vectors} vectors")
+            if kernel:
+                checks.append(check_kernel_csim(project, Path(tmp) / f"{opts.top}.o"))
+                say(f"Vitis kernel C sim: {checks[-1].mismatches} mismatches on {checks[-1].vectors} vectors")
     for sim in opts.sims:
         say(f"RTL simulation under {sim} ...")
         checks.append(check_rtl(project, sim, opts))
@@ -123,6 +129,15 @@ def verify(project: str | Path, opts: VerifyOptions | None = None, progress: Pro
                 f"{c.details.get('samples_per_cycle')} samples/cycle, "
                 f"cycles per batch {c.details.get('cycles_per_batch')}"
             )
+        if kernel and opts.rtl_dir is None:
+            say(f"Vitis kernel RTL simulation under {sim} ...")
+            checks.append(check_kernel_rtl(project, sim, opts))
+            c = checks[-1]
+            say(
+                f"RTL kernel {sim:<8} {c.mismatches} mismatches on {c.vectors} vectors, "
+                f"{c.details.get('samples_per_cycle')} samples/cycle, "
+                f"cycles per run {c.details.get('cycles_per_batch')}"
+            )
     result = VerifyResult(project, tuple(checks), time.perf_counter() - t0)
     write_json_atomic(project / "verify.json", result.to_dict())
     write_bytes_atomic(project / "verify.xml", junit_xml(result).encode("utf-8"))
@@ -133,7 +148,7 @@ def summary_lines(result: VerifyResult) -> Sequence[str]:
     lines = [f"{'PASS' if result.ok else 'FAIL'}: {result.project}"]
     for c in result.checks:
         extra = ""
-        if c.kind == "rtl" and "samples_per_cycle" in c.details:  # the AXI-Stream wrapper
+        if c.kind == "rtl" and "samples_per_cycle" in c.details:  # a wrapper (AXI-Stream, Vitis kernel)
             extra = (
                 f"  {c.details['simulator']} {c.details['version']}, {c.details['samples_per_cycle']} samples/cycle "
                 f"({c.details['samples_per_s']}/s at the board clock), "
