@@ -37,7 +37,6 @@ HEAVY_FIRST = (
     "test_golden.py",
     "test_fit.py",
     "test_da.py",
-    "test_yosys.py",
     "test_verify_foreign.py",
     "test_fuzz_bitexact.py",
     "test_generate.py",
@@ -48,9 +47,9 @@ HEAVY_FIRST = (
 )
 
 
-#: files that go last (none today: test_sweep's Ray cluster failed to join under xdist only because the
-#: worker's longer temp path pushed Ray's socket paths past 107 bytes; the fixture now uses a short one)
-LAST: tuple[str, ...] = ()
+#: files that go last: test_yosys's synthesis runs YoWASP's yosys, whose first run compiles it (about 90 s of
+#: CPU); ``.ci/setup`` compiles it in the background beside the install, so it is cached by then
+LAST: tuple[str, ...] = ("test_yosys.py",)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
