@@ -167,6 +167,7 @@ def check_rtl(project: Path, sim: str, opts: VerifyOptions, vectors_dir: Path | 
         build_dir=project / "build" / "verify" / sim,
         vectors_dir=vectors_dir,
         top=opts.rtl_top,
+        key_by_sources=True,
     )
     res = verify_rtl.run_tests(
         build, vectors_dir, vectors=opts.vectors, test_module=verify_rtl.testbench_for(build.ports)
@@ -285,6 +286,7 @@ def check_axis_rtl(project: Path, sim: str, opts: VerifyOptions) -> Check:
         waves=opts.waves,
         build_dir=project / "build" / "verify" / f"axis_{sim}",
         wrapper=(wrapper, design.axi_top),
+        key_by_sources=True,
     )
     env = {
         "FPGA_PRUNE_AXIS": str((project / "axis.json").resolve()),
