@@ -144,12 +144,84 @@ def test_stream_ports_are_read_from_the_verilog_under_every_naming(stream_prj, t
             assert pm.outputs == tuple(f"{a}_{d_out}" for a in outs)
             assert pm.output_vlds == tuple(f"{a}_{v_out}" for a in outs)
             assert pm.output_readies == tuple(f"{a}_{r_out}" for a in outs)
+    # Vitis 2023+ FIFO ports with their fill level and capacity inputs
+    files = render_stream_rtl(net, "myproject", "x_in", "layer6_out", "ap_fifo", fifo_status=True)
+    del files["ports.json"]
+    write_tree(tmp_path / "status", files)
+    pm = detect_stream_ports(tmp_path / "status", None, x, (y,), prefer="myproject")
+    assert (pm.input_lane_levels, pm.input_lane_caps) == (("x_in_num_data_valid",), ("x_in_fifo_cap",))
+    assert pm.output_levels == ("layer6_out_num_data_valid",) * 3 and pm.output_caps == ("layer6_out_fifo_cap",) * 3
+    assert "output_caps" not in json.loads(render_stream_rtl(net, "myproject", "x_in", "layer6_out")["ports.json"])
+    with pytest.raises(ValueError, match="only ap_fifo"):
+        render_stream_rtl(net, "myproject", "x_in", "layer6_out", "axis", fifo_status=True)
     # a top whose stream ports follow no known naming: one line naming the stream
     v = tmp_path / "axis_False" / "myproject.v"
     v.write_text(v.read_text().replace("x_in_TVALID", "x_in_valid"))
     with pytest.raises(InputError) as exc:
         detect_stream_ports(tmp_path / "axis_False", None, x, (y,), prefer="myproject")
     assert "no ports of stream x_in under any known naming" in str(exc.value) and "\n" not in str(exc.value)
+
+
+def _module(name: str, ports: list[tuple[str, str, int]]) -> str:
+    """A Verilog module header with these (direction, name, width) ports, as an export's top declares them."""
+    decl = ",\n".join(f"    {d} wire {f'[{w - 1}:0] ' if w > 1 else ''}{n}" for d, n, w in ports)
+    return f"module {name} (\n{decl}\n);\nendmodule\n"
+
+
+def _fifo(base: str, side: str, width: int, status: bool = False) -> list[tuple[str, str, int]]:
+    """The ap_fifo ports of one stream lane ``base`` (+ Vitis 2023+'s fill level and capacity inputs)."""
+    if side == "in":
+        ports = [("input", f"{base}_dout", width), ("input", f"{base}_empty_n", 1), ("output", f"{base}_read", 1)]
+    else:
+        ports = [("output", f"{base}_din", width), ("input", f"{base}_full_n", 1), ("output", f"{base}_write", 1)]
+    return ports + ([("input", f"{base}_num_data_valid", 2), ("input", f"{base}_fifo_cap", 2)] if status else [])
+
+
+BLOCK = [("input", "ap_clk", 1), ("input", "ap_rst", 1), ("input", "ap_start", 1), ("output", "ap_done", 1)]
+BLOCK += [("output", "ap_ready", 1), ("output", "ap_idle", 1)]
+
+
+def test_stream_ports_as_public_exports_name_them(tmp_path):
+    """Port lists as public hls4ml io_stream exports have them (.autopilot/db/*.tbgen.tcl): Vivado HLS 2020.1's
+    per-element FIFOs with a one-element output ``layer2_out_V_data_V`` (no index) and ap_continue; Vitis 2023+'s
+    packed FIFOs with ``_num_data_valid``/``_fifo_cap`` inputs; Vivado HLS' per-element AXI-Stream with TDATA
+    rounded up to whole bytes and hls4ml 0.x's ``const_size_in_1``/``const_size_out_1`` outputs."""
+    from fpga_prune.rtl.ports import ArraySpec
+    from fpga_prune.rtl.stream_ports import detect_stream_ports
+
+    x32, y1 = ArraySpec("input_1", 32, 32, True, True), ArraySpec("layer2_out", 1, 32, True, True)
+    ports = [p for i in range(32) for p in _fifo(f"input_1_V_data_{i}_V", "in", 32)]
+    ports += _fifo("layer2_out_V_data_V", "out", 32) + BLOCK + [("input", "ap_continue", 1)]
+    (tmp_path / "v2020").mkdir()
+    (tmp_path / "v2020" / "myproject.v").write_text(_module("myproject", ports))
+    pm = detect_stream_ports(tmp_path / "v2020", None, x32, (y1,))
+    assert pm.stream == "ap_fifo" and pm.block_protocol == "ap_ctrl_chain" and len(pm.input_lanes) == 32
+    assert (pm.outputs, pm.output_readies) == (("layer2_out_V_data_V_din",), ("layer2_out_V_data_V_full_n",))
+    assert pm.input_lane_levels == () and pm.output_levels == ()
+
+    x, y = ArraySpec("layer14_out", 8, 16, True, True), ArraySpec("layer15_out", 16, 21, True, True)
+    ports = _fifo("layer14_out", "in", 128, True) + _fifo("layer15_out", "out", 336, True) + BLOCK
+    (tmp_path / "v2023").mkdir()
+    (tmp_path / "v2023" / "myproject.v").write_text(_module("myproject", ports))
+    pm = detect_stream_ports(tmp_path / "v2023", None, x, (y,))
+    assert pm.input_lanes == ("layer14_out_dout",) and pm.outputs == ("layer15_out_din",) * 16
+    assert pm.output_offsets == tuple(range(0, 336, 21))
+    assert pm.input_lane_levels == ("layer14_out_num_data_valid",) and pm.input_lane_caps == ("layer14_out_fifo_cap",)
+    assert pm.output_levels == ("layer15_out_num_data_valid",) * 16
+
+    x1, y16 = ArraySpec("input_1", 1, 11, True, True), ArraySpec("layer9_out", 16, 9, False, True)
+    ports = [("input", "input_1_V_data_0_V_TDATA", 16), ("input", "input_1_V_data_0_V_TVALID", 1)]
+    ports += [("output", "input_1_V_data_0_V_TREADY", 1), ("input", "ap_rst_n", 1)]
+    for i in range(16):
+        b = f"layer9_out_V_data_{i}_V"
+        ports += [("output", f"{b}_TDATA", 16), ("output", f"{b}_TVALID", 1), ("input", f"{b}_TREADY", 1)]
+    ports += [p for p in BLOCK if p[1] != "ap_rst"] + [("output", "const_size_in_1", 16)]
+    (tmp_path / "axis").mkdir()
+    (tmp_path / "axis" / "myproject.v").write_text(_module("myproject", ports))
+    pm = detect_stream_ports(tmp_path / "axis", None, x1, (y16,))
+    assert pm.stream == "axis" and pm.reset == "ap_rst_n" and pm.reset_active_low
+    assert pm.input_lanes == ("input_1_V_data_0_V_TDATA",) and pm.outputs[15] == "layer9_out_V_data_15_V_TDATA"
+    assert pm.output_offsets == () and not pm.output_signed
 
 
 def test_axis_tdata_is_whole_bytes_with_element_zero_low(stream_prj):
@@ -165,48 +237,48 @@ def test_axis_tdata_is_whole_bytes_with_element_zero_low(stream_prj):
 @pytest.mark.slow
 def test_io_stream_project_verifies_through_fifo_and_axis_ports_and_a_flipped_weight_fails(stream_prj, tmp_path):
     """The project's own C simulation == the bit-accurate model, per layer; the RTL behind packed AXI-Stream ports
-    (both simulators) and per-element FIFO ports (Verilator), no port file, == both; a flipped weight in the RTL
-    fails (Icarus)."""
+    (Icarus) and behind per-element FIFO ports with Vitis 2023+'s fill-level/capacity inputs (Verilator), no port
+    file, == both; each --rtl directory gets a build of its own, so a flipped weight in the RTL is rebuilt and fails.
+    (One simulator per naming: both run the same sim/test_stream.py, whose lanes the naming decides.)"""
     from fpga_prune.rtl.stream import render_stream_rtl
-    from fpga_prune.verify.checks import VerifyOptions
+    from fpga_prune.verify.checks import VerifyOptions, check_rtl
     from fpga_prune.verify.foreign import verify_hls_project
 
     prj = _copy(stream_prj, tmp_path / "prj")
     net = read_project(prj).network
-    for protocol, split, sims in (
-        ("axis", False, ("verilator", "icarus")),  # Vitis: the array packed into TDATA
-        ("ap_fifo", True, ("verilator",)),  # Vivado HLS: one FIFO per element (x_in_V_data_<i>_V_dout ...)
+    n = 120
+    for protocol, split, sim in (
+        ("axis", False, "icarus"),  # Vitis: the array packed into TDATA
+        ("ap_fifo", True, "verilator"),  # Vivado HLS: one FIFO per element (x_in_V_data_<i>_V_dout ...)
     ):
-        files = render_stream_rtl(net, "myproject", "x_in", "layer6_out", protocol, split)
+        files = render_stream_rtl(net, "myproject", "x_in", "layer6_out", protocol, split, fifo_status=split)
         del files["ports.json"]  # real exports have none: the ports are read from the Verilog
         rtl = tmp_path / f"rtl_{protocol}"
-        # the simulators' builds live in the project's build/verify/<sim>, whatever --rtl is: start afresh
-        shutil.rmtree(prj / "build" / "verify" / "verilator", ignore_errors=True)
         write_tree(
             rtl,
             {k: v.replace("Generated by fpga_prune", "Generated by Vitis HLS (emulated)") for k, v in files.items()},
         )
         checks = {
             c.name: c
-            for c in verify_hls_project(prj, VerifyOptions(sims=sims, rtl_dir=rtl, vectors=300), lambda _m: None)
+            for c in verify_hls_project(prj, VerifyOptions(sims=(sim,), rtl_dir=rtl, vectors=n), lambda _m: None)
         }
         model = checks["bit_accurate_model"]
-        assert model.details["modelled"] and model.mismatches == 0 and model.vectors == 300
+        assert model.details["modelled"] and model.mismatches == 0 and model.vectors == n
         assert [lay["disagreeing_vectors"] for lay in model.details["layers"]] == [0, 0, 0, 0]
-        for sim in sims:
-            c = checks[f"rtl_{sim}"]
-            assert c.passed and c.mismatches == 0 and c.details["ports"]["stream"] == protocol
-            tests = c.details["tests"]
-            assert tests["back_to_back"]["vectors"] == 300 and tests["idle_gaps"]["mismatches"] == 0
-            assert c.details["ii"] == 1.0  # one word a cycle while the output is never full
-    v = tmp_path / "rtl_ap_fifo" / "myproject_net.v"
+        c = checks[f"rtl_{sim}"]
+        assert c.passed and c.mismatches == 0 and c.details["ports"]["stream"] == protocol
+        tests = c.details["tests"]
+        assert tests["back_to_back"]["vectors"] == n and tests["idle_gaps"]["mismatches"] == 0
+        assert c.details["ii"] == 1.0  # one word a cycle while the output is never full
+    v = tmp_path / "rtl_axis" / "myproject_net.v"
     text = v.read_text()
     m = next(re.finditer(r"(l3_fc2_\w+ \* \d+'sd)(\d+)\)", text))
     v.write_text(text[: m.start(2)] + str(int(m.group(2)) ^ 64) + text[m.end(2) :])
-    shutil.rmtree(prj / "build" / "verify" / "icarus", ignore_errors=True)
-    opts = VerifyOptions(sims=("icarus",), rtl_dir=tmp_path / "rtl_ap_fifo", vectors=300)
-    c = verify_hls_project(prj, opts, lambda _m: None)[-1]
-    assert c.name == "rtl_icarus" and not c.passed and 0 < c.details["tests"]["back_to_back"]["mismatches"] <= 300
+    opts = VerifyOptions(sims=("icarus",), rtl_dir=tmp_path / "rtl_axis", vectors=n)
+    c = check_rtl(prj, "icarus", opts, prj / "build" / "verify" / "vectors")
+    assert not c.passed and 0 < c.details["tests"]["back_to_back"]["mismatches"] <= n
+    builds = sorted(d.name.rsplit("-", 1)[0] for d in (prj / "build" / "verify").glob("*-*"))
+    assert builds == ["icarus", "icarus", "verilator"]  # one per RTL: the flipped one did not reuse the first
 
 
 def test_io_stream_estimate_from_the_cli_and_an_unsupported_layout_is_exit_2(stream_prj, tmp_path, capsys):
