@@ -178,3 +178,21 @@ def test_a_build_is_named_after_its_sources(tmp_path):
     assert sources_key(sorted(a.glob("*.v")), "net") != key
     (a / "net.v").write_text("module net; wire w; endmodule\n")
     assert sources_key(sorted(a.glob("*.v")), "top") != key
+
+
+def test_icarus_reads_a_braced_replication_count_as_vivado_hls_writes_it(tmp_path):
+    """Vivado HLS 2020.1's regslice_core.v writes ``{{W-1}{1'b0}}``, which Icarus refuses: its copy has ``(W-1)``."""
+    from fpga_prune.rtl.simulate import icarus_sources
+
+    write_tree(
+        tmp_path / "rtl",
+        {
+            "regslice_core.v": "reg [W-1:0] ireg = {1'b0, {{W-1}{1'b0}}};\n",
+            "top.v": "module top; wire [3:0] w = {4{1'b0}}; endmodule\n",
+        },
+    )
+    srcs = sorted((tmp_path / "rtl").glob("*.v"))
+    out = icarus_sources(srcs, tmp_path / "b")
+    assert out == [tmp_path / "b" / "regslice_core.v", srcs[1]]
+    assert out[0].read_text() == "reg [W-1:0] ireg = {1'b0, {(W-1){1'b0}}};\n"
+    assert srcs[0].read_text().count("{{W-1}") == 1  # the export itself is left as it is

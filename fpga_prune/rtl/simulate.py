@@ -367,6 +367,8 @@ def build_rtl(
     with _sim_env(sim):
         version = simulator_version(sim)
         bdir.mkdir(parents=True, exist_ok=True)
+        if sim == "icarus":
+            sources = icarus_sources(sources, bdir / "icarus_src")
         try:
             runner.build(
                 sources=[str(s) for s in sources],
@@ -384,6 +386,28 @@ def build_rtl(
     return RtlBuild(
         sim, version, rtl_dir, bdir, pm, waves, time.perf_counter() - t0, runner, None if wrapper is None else hdl_top
     )
+
+
+#: ``{{W-1}{1'b0}}``: a replication whose count is written in braces, as Vivado HLS 2019-2020's ``regslice_core.v`` (the
+#: AXI-Stream register slice of every io_stream ``INTERFACE axis`` export) has it; Icarus 11-12 refuse the braced
+#: count ("Concatenation operand ... has indefinite width"), Verilator and Vivado read it as ``{(W-1){1'b0}}``.
+_BRACED_REPLICATION = re.compile(r"\{\{([A-Za-z_][A-Za-z0-9_]*\s*[-+]\s*\d+)\}\{")
+
+
+def icarus_sources(sources: list[Path], outdir: Path) -> list[Path]:
+    """``sources`` as Icarus can read them: a file with a braced replication count (:data:`_BRACED_REPLICATION`) is
+    copied into ``outdir`` with the count in parentheses, the same Verilog; the others are used where they are."""
+    out = []
+    for src in sources:
+        text = src.read_text(errors="replace")
+        fixed = _BRACED_REPLICATION.sub(r"{(\1){", text)
+        if fixed == text:
+            out.append(src)
+            continue
+        outdir.mkdir(parents=True, exist_ok=True)
+        (outdir / src.name).write_text(fixed)
+        out.append(outdir / src.name)
+    return out
 
 
 def sources_key(sources: list[Path], top: str) -> str:
