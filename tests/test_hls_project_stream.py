@@ -101,12 +101,46 @@ def test_io_stream_estimate_adds_fifos_and_dataflow_timing(stream_prj):
         ("fifo fc1_relu", 80 + 6, 5, 0),
         ("fifo fc2", 108 + 6, 5, 0),
     ]
-    assert RULES["stream_fifo_depth"].value == 2
+    # hls4ml's "#pragma HLS STREAM variable=layerN_out depth=1", read from the top; Vitis builds depth 1 2-deep
+    assert prj.fifo_depths == (1, 1, 1) and prj.estimate_options().fifo_depths == (1, 1, 1)
+    assert [f.strategy for f in fifos] == ["fifo d2"] * 3
+    assert RULES["stream_fifo_depth"].value == 1 and RULES["stream_fifo_min_depth"].for_tool("vitis") == 2
     procs = st.layers[: len(prj.network.layers)]
     assert procs == par.layers  # the layers themselves are what io_parallel builds
     assert st.lut == par.lut + 181 + 86 + 114 and st.ff == par.ff + 15 and st.dsp == par.dsp
     assert st.latency_cycles == sum(le.latency_cycles + 1 for le in procs)
     assert st.interval_cycles == max(le.latency_cycles for le in procs) + 1 > par.interval_cycles == 1
+    # Vivado HLS 2020.1 keeps depth 1 and adds no cycle per process (pominiq/DNNonSilicon's csynth report)
+    viv = estimate(prj.network, board, prj.estimate_options(hls_tool="vivado-2020.1"))
+    assert [f.strategy for f in viv.layers if f.kind == "fifo"] == ["fifo d1"] * 3
+    viv_procs = viv.layers[: len(prj.network.layers)]
+    assert viv.latency_cycles == sum(le.latency_cycles for le in viv_procs)
+    assert viv.interval_cycles == max(le.latency_cycles for le in viv_procs)
+
+
+def test_stream_depth_pragmas_size_the_fifos(stream_prj, tmp_path):
+    """A deeper STREAM pragma (the FIFO depth optimizer's, or a user's) makes a block-RAM FIFO: three BRAM_18K
+    (512 x 36) for 100 x 80 bits, FF = 80 output bits + 3 per address bit + 1; pragmas that are not one per layer
+    boundary are not used."""
+    from fpga_prune.boards import board_for_part
+    from fpga_prune.estimate.core import estimate
+    from fpga_prune.hls.project import stream_depths
+
+    prj = _copy(stream_prj, tmp_path / "prj")
+    top = prj / "firmware" / "myproject.cpp"
+    text = top.read_text()
+    assert len(re.findall(r"#pragma HLS STREAM variable=\w+ depth=1\b", text)) == 3
+    top.write_text(re.sub(r"(variable=layer\d+_out depth=)1\b", r"\g<1>100", text, count=2).replace("=100", "=1", 1))
+    p = read_project(prj)
+    assert p.fifo_depths == (1, 100, 1)
+    board = board_for_part("xc7z020clg400-1", 5.0)
+    fifos = [le for le in estimate(p.network, board, p.estimate_options()).layers if le.kind == "fifo"]
+    assert [(f.strategy, f.bram18k, f.ff) for f in fifos] == [
+        ("fifo d2", 0, 5),
+        ("fifo d100", 3, 80 + 3 * 7 + 1),  # fc1_relu: 5 x 16 bits, 80 wide: three 512 x 36 blocks
+        ("fifo d2", 0, 5),
+    ]
+    assert stream_depths(text, 2) == () and stream_depths(text.replace("#pragma HLS STREAM", "//"), 3) == ()
 
 
 def test_stream_ports_are_read_from_the_verilog_under_every_naming(stream_prj, tmp_path):

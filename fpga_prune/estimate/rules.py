@@ -402,13 +402,23 @@ RULES: dict[str, Rule] = {
     "cal_latency": Rule(0.0, "Cycles added to the total latency, fitted to the user's reports (0: shipped rules)."),
     # ------------------------------------------------------------------ io_stream (DATAFLOW, FIFOs between layers)
     "stream_fifo_depth": Rule(
+        1,
+        (
+            "Words of each FIFO between two layers of an io_stream Dense/activation chain when the project does not "
+            "say (its '#pragma HLS STREAM variable=layerN_out depth=D' lines are read into "
+            "EstimateOptions.fifo_depths): hls4ml 0.x-1.3 write depth=1 (the FIFO depth optimizer is opt-in)."
+        ),
+    ),
+    "stream_fifo_min_depth": Rule(
         2,
         (
-            "Words of each FIFO between two layers of an io_stream Dense/activation chain. hls4ml 1.3 writes "
-            "'#pragma HLS STREAM variable=layerN_out depth=1' for each (its FIFO depth optimizer is opt-in) and "
-            "Vitis builds that as a 2-deep FIFO: public .autopilot/db bindings of hls4ml io_stream projects list "
-            "'myproject_fifo_w16_d2_S ... TYPE fifo IMPL srl INSTNAME layer2_out_U'."
+            "Depth the HLS tool builds a FIFO of pragma depth 1 with. Vitis: 2 (public .autopilot/db bindings of "
+            "hls4ml io_stream projects list 'myproject_fifo_w16_d2_S ... TYPE fifo IMPL srl INSTNAME layer2_out_U' "
+            "for depth=1). Vivado HLS 2020.1 keeps 1: pominiq/DNNonSilicon@9672f92 "
+            "(Folder_2_HLS4ML_Vivado_HLS/models/hls4ml_prj) csynth FIFO table, 202 FIFOs 'Depth 1' "
+            "(fifo_w16_d1_A)."
         ),
+        per_tool=(("vivado", 1),),
     ),
     "stream_fifo_srl_max_depth": Rule(
         32,
@@ -430,16 +440,35 @@ RULES: dict[str, Rule] = {
         4,
         (
             "Flip-flops of a shift-register FIFO: its pointer (log2 depth + 1 bits) and the empty_n and full_n "
-            "registers (the data sits in SRLs). Structural count, not fitted (as stream_fifo_lut_control)."
+            "registers (the data sits in SRLs). Structural count; pominiq/DNNonSilicon@9672f92 (Vivado HLS 2020.1, "
+            "csynth FIFO table) has 5 FF for depth 1 (this rule: 5) and 6 for depth 9 (this rule: 8)."
         ),
+    ),
+    "stream_fifo_bram_ff_per_addr_bit": Rule(
+        3,
+        (
+            "Flip-flops of a block-RAM FIFO (deeper than stream_fifo_srl_max_depth) per address bit, besides one "
+            "output register per data bit and stream_fifo_bram_ff_extra: its write and read addresses and its "
+            "fill count. Fitted on pominiq/DNNonSilicon@9672f92 (Vivado HLS 2020.1, zynq; csynth FIFO table, "
+            "16-bit FIFOs): depth 169 -> 41 FF (this rule 41), 225 -> 43 (41), 900 -> 50 (47); the former "
+            "pointer-only count gave 12, 12, 14. One repository: no held-out validation yet."
+        ),
+    ),
+    "stream_fifo_bram_ff_extra": Rule(
+        1,
+        "Flip-flops of a block-RAM FIFO besides its data and address registers (fitted with "
+        "stream_fifo_bram_ff_per_addr_bit, same basis).",
     ),
     "stream_cycles_per_layer": Rule(
         1,
         (
             "Cycles each DATAFLOW process of an io_stream top adds to its layer's latency: reading its input word "
             "from the FIFO the previous process wrote (nnet_dense_stream.h data_prepare, nnet_activation_stream.h "
-            "data.read()). Replaces io_parallel's top_cycles. Structural, not fitted."
+            "data.read()). Replaces io_parallel's top_cycles. Structural for Vitis (no io_stream report yet); "
+            "Vivado HLS 2020.1: 0, pominiq/DNNonSilicon@9672f92 csynth: the Dense process "
+            "dense_array_..._config13_s has latency 16, the dense_wrapper it calls 16; the relu process 0."
         ),
+        per_tool=(("vivado", 0),),
     ),
     "stream_interval_extra": Rule(
         1,
@@ -447,7 +476,9 @@ RULES: dict[str, Rule] = {
             "io_stream interval = the slowest DATAFLOW process' latency + this: a Dense/activation process is a "
             "function whose body is not pipelined across calls (the PIPELINE pragma sits on dense_latency_wrapper "
             "and on a one-iteration loop), so the next word enters it only after the previous one left "
-            "(UG1399 'dataflow': the interval is the slowest process'). Structural, not fitted."
+            "(UG1399 'dataflow': the interval is the slowest process'). Structural for Vitis; Vivado HLS 2020.1: "
+            "0, pominiq/DNNonSilicon@9672f92 csynth: Dense processes latency 16, interval 16 (type none)."
         ),
+        per_tool=(("vivado", 0),),
     ),
 }

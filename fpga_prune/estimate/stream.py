@@ -15,20 +15,31 @@ from fpga_prune.arith.ir import DenseLayer, FixedNetwork
 from fpga_prune.estimate.context import Context, LayerEstimate, bram18_count
 
 
-def fifo_estimates(network: FixedNetwork, ctx: Context) -> tuple[LayerEstimate, ...]:
+def fifo_depths(network: FixedNetwork, ctx: Context, pragma_depths: tuple[int, ...] = ()) -> tuple[int, ...]:
+    """The built depth of each FIFO between two layers: the project's STREAM pragma depth (else
+    ``stream_fifo_depth``), at least the tool's ``stream_fifo_min_depth``."""
+    n = max(0, len(network.layers) - 1)
+    given = pragma_depths if len(pragma_depths) == n else (int(ctx.r["stream_fifo_depth"]),) * n
+    return tuple(max(int(ctx.r["stream_fifo_min_depth"]), d) for d in given)
+
+
+def fifo_estimates(
+    network: FixedNetwork, ctx: Context, pragma_depths: tuple[int, ...] = ()
+) -> tuple[LayerEstimate, ...]:
     """One FIFO between each pair of consecutive layers (the top's own input and output streams are its ports)."""
     r = ctx.r
-    depth = int(r["stream_fifo_depth"])
     out = []
-    for lay in network.layers[:-1]:
+    for lay, depth in zip(network.layers[:-1], fifo_depths(network, ctx, pragma_depths), strict=True):
         n = lay.n_out if isinstance(lay, DenseLayer) else lay.n
         bits = n * lay.result_type.width  # the whole nnet::array word, dead neurons included
+        addr = max(1, (depth - 1).bit_length())
         if depth <= r["stream_fifo_srl_max_depth"]:
             srl = int(math.ceil(depth / r["stream_fifo_srl_max_depth"]))  # SRLs a bit needs
             bram, lut = 0, bits * srl + int(r["stream_fifo_lut_control"])
-        else:
+            ff = int(r["stream_fifo_ff_control"]) + addr
+        else:  # block RAM: an output register per bit, write/read addresses and the fill count
             bram, lut = bram18_count(depth, bits), int(r["stream_fifo_lut_control"])
-        ff = int(r["stream_fifo_ff_control"]) + max(1, (depth - 1).bit_length())
+            ff = bits + int(r["stream_fifo_bram_ff_per_addr_bit"]) * addr + int(r["stream_fifo_bram_ff_extra"])
         out.append(
             LayerEstimate(
                 name=f"fifo {lay.name}",
