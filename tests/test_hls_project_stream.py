@@ -95,33 +95,40 @@ def test_io_stream_estimate_adds_fifos_and_dataflow_timing(stream_prj):
     par = estimate(prj.network, board, prj.estimate_options(io_type="io_parallel"))
     st = estimate(prj.network, board, prj.estimate_options())
     fifos = [le for le in st.layers if le.kind == "fifo"]
-    # one FIFO between each two of the 4 layers: words of 5 x 35, 5 x 16, 3 x 36 bits, 2 deep in SRLs
+    # one FIFO between each two of the 4 layers: words of 5 x 35, 5 x 16, 3 x 36 bits, 1 deep, priced by Vitis'
+    # csynth at the width rounded up to a power of two P (256, 128, 128): 2 P + 4 FF, P + 8 LUT
     assert [(f.name, f.lut, f.ff, f.bram18k) for f in fifos] == [
-        ("fifo fc1", 175 + 6, 5, 0),
-        ("fifo fc1_relu", 80 + 6, 5, 0),
-        ("fifo fc2", 108 + 6, 5, 0),
+        ("fifo fc1", 256 + 8, 2 * 256 + 4, 0),
+        ("fifo fc1_relu", 128 + 8, 2 * 128 + 4, 0),
+        ("fifo fc2", 128 + 8, 2 * 128 + 4, 0),
     ]
-    # hls4ml's "#pragma HLS STREAM variable=layerN_out depth=1", read from the top; Vitis builds depth 1 2-deep
+    # hls4ml's "#pragma HLS STREAM variable=layerN_out depth=1", read from the top
     assert prj.fifo_depths == (1, 1, 1) and prj.estimate_options().fifo_depths == (1, 1, 1)
-    assert [f.strategy for f in fifos] == ["fifo d2"] * 3
-    assert RULES["stream_fifo_depth"].value == 1 and RULES["stream_fifo_min_depth"].for_tool("vitis") == 2
+    assert [f.strategy for f in fifos] == ["fifo d1"] * 3
+    assert RULES["stream_fifo_depth"].value == 1 and RULES["stream_fifo_min_depth"].value == 1
     procs = st.layers[: len(prj.network.layers)]
     assert procs == par.layers  # the layers themselves are what io_parallel builds
-    assert st.lut == par.lut + 181 + 86 + 114 and st.ff == par.ff + 15 and st.dsp == par.dsp
+    assert st.lut == par.lut + 264 + 136 + 136 and st.ff == par.ff + 516 + 260 + 260 and st.dsp == par.dsp
     assert st.latency_cycles == sum(le.latency_cycles + 1 for le in procs)
     assert st.interval_cycles == max(le.latency_cycles for le in procs) + 1 > par.interval_cycles == 1
-    # Vivado HLS 2020.1 keeps depth 1 and adds no cycle per process (pominiq/DNNonSilicon's csynth report)
+    # Vivado HLS 2020.1 counts the data in SRLs as LUTs (5 FF a FIFO) and adds no cycle per process
+    # (pominiq/DNNonSilicon's csynth report)
     viv = estimate(prj.network, board, prj.estimate_options(hls_tool="vivado-2020.1"))
-    assert [f.strategy for f in viv.layers if f.kind == "fifo"] == ["fifo d1"] * 3
+    assert [(f.strategy, f.lut, f.ff) for f in viv.layers if f.kind == "fifo"] == [
+        ("fifo d1", 175 + 6, 5),
+        ("fifo d1", 80 + 6, 5),
+        ("fifo d1", 108 + 6, 5),
+    ]
     viv_procs = viv.layers[: len(prj.network.layers)]
     assert viv.latency_cycles == sum(le.latency_cycles for le in viv_procs)
     assert viv.interval_cycles == max(le.latency_cycles for le in viv_procs)
 
 
 def test_stream_depth_pragmas_size_the_fifos(stream_prj, tmp_path):
-    """A deeper STREAM pragma (the FIFO depth optimizer's, or a user's) makes a block-RAM FIFO: three BRAM_18K
-    (512 x 36) for 100 x 80 bits, FF = 80 output bits + 3 per address bit + 1; pragmas that are not one per layer
-    boundary are not used."""
+    """A deeper STREAM pragma (the FIFO depth optimizer's, or a user's) makes a block-RAM FIFO: five BRAM_18K
+    (1024 x 18) for 100 x 80 bits, FF = 111 + 7 per address bit under Vitis (the data bits + 3 per address bit + 3
+    under Vivado HLS), as public io_stream csynth reports have them; pragmas that are not one per layer boundary
+    are not used."""
     from fpga_prune.boards import board_for_part
     from fpga_prune.estimate.core import estimate
     from fpga_prune.hls.project import stream_depths
@@ -135,10 +142,16 @@ def test_stream_depth_pragmas_size_the_fifos(stream_prj, tmp_path):
     assert p.fifo_depths == (1, 100, 1)
     board = board_for_part("xc7z020clg400-1", 5.0)
     fifos = [le for le in estimate(p.network, board, p.estimate_options()).layers if le.kind == "fifo"]
-    assert [(f.strategy, f.bram18k, f.ff) for f in fifos] == [
-        ("fifo d2", 0, 5),
-        ("fifo d100", 3, 80 + 3 * 7 + 1),  # fc1_relu: 5 x 16 bits, 80 wide: three 512 x 36 blocks
-        ("fifo d2", 0, 5),
+    assert [(f.strategy, f.bram18k, f.ff, f.lut) for f in fifos] == [
+        ("fifo d1", 0, 2 * 256 + 4, 256 + 8),
+        ("fifo d100", 5, 111 + 7 * 7, 52),  # fc1_relu: 5 x 16 bits, 80 wide: five 1024 x 18 blocks
+        ("fifo d1", 0, 2 * 128 + 4, 128 + 8),
+    ]
+    viv = estimate(p.network, board, p.estimate_options(hls_tool="vivado-2020.1")).layers
+    assert [(f.strategy, f.ff) for f in viv if f.kind == "fifo"] == [
+        ("fifo d1", 5),
+        ("fifo d100", 80 + 3 * 7 + 3),
+        ("fifo d1", 5),
     ]
     assert stream_depths(text, 2) == () and stream_depths(text.replace("#pragma HLS STREAM", "//"), 3) == ()
 
