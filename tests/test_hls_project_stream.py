@@ -346,3 +346,20 @@ def test_io_stream_estimate_from_the_cli_and_an_unsupported_layout_is_exit_2(str
     assert main(["estimate", str(prj)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "the top writes 2 output arrays (layer6_out, extra_out)" in err[0]
+
+
+def test_an_io_stream_top_with_a_layer_not_modelled_is_refused_before_any_simulation(stream_prj, tmp_path, capsys):
+    """A convolution's input is many stream words an inference: with a layer this tool does not read, verify --rtl
+    of an io_stream top stops at once with exit 2 and one line (a real Vivado HLS 2020.1 CNN export ran the RTL
+    bench for minutes, starved of words)."""
+    from fpga_prune.cli.app import main
+
+    prj = _copy(stream_prj, tmp_path / "prj")
+    top = prj / "firmware" / "myproject.cpp"
+    top.write_text(top.read_text().replace("nnet::relu<", "nnet::pooling1d_cl<", 1))
+    (tmp_path / "rtl").mkdir()
+    (tmp_path / "rtl" / "myproject.v").write_text("module myproject; endmodule\n")
+    assert main(["verify", str(prj), "--rtl", str(tmp_path / "rtl"), "--sim", "icarus"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "io_stream top not modelled, words per inference unknown" in err[0]
+    assert "pooling1d_cl" in err[0] and not (prj / "build").exists()
