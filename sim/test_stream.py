@@ -13,6 +13,9 @@ A FIFO's ``x_read``/``y_write`` are strobes the DUT raises only with ``x_empty_n
 AXI-Stream's ``TREADY``/``TVALID`` are levels: either way a word moves at a rising edge where valid and ready are
 both high, which is what is sampled (1 ns after the falling-edge drive, when everything has settled).
 ``ap_start`` (``ap_ctrl_hs``) is held high while the stream runs, as a DATAFLOW top is run in a system.
+Vitis 2023+ FIFO ports also take the FIFO's fill level and capacity (``x_num_data_valid``, ``x_fifo_cap``): the
+capacity is held at its largest value, the level follows the word offered (1 or 0) and the consumer (0 when ready,
+full when stalled).
 """
 
 from __future__ import annotations
@@ -43,6 +46,13 @@ class StreamBench(Bench):
         self.out_data = [self.outs[k] for k in first]
         self.out_vld = [self.out_vlds[k] for k in first]
         self.out_rdy = [self._h(p["output_readies"][k]) for k in first]
+        # Vitis 2023+ FIFO ports' fill level and capacity (inputs of the DUT): driven as a FIFO of that capacity
+        self.in_level = [self._h(n) for n in p.get("input_lane_levels", ())]
+        self.in_cap = [self._h(n) for n in p.get("input_lane_caps", ())]
+        self.out_level = [self._h(p["output_levels"][k]) for k in first] if p.get("output_levels") else []
+        self.out_cap = [self._h(p["output_caps"][k]) for k in first] if p.get("output_caps") else []
+        for c in self.in_cap + self.out_cap:
+            c.value = (1 << len(c)) - 1
 
     def lane_word(self, bus: int, lane: int) -> int:
         """The bits of input lane ``lane`` of the packed vector ``bus`` (its elements, element 0 low)."""
@@ -59,8 +69,12 @@ class StreamBench(Bench):
             if w is not None:
                 d.value = w
             v.value = 0 if w is None else 1
+        for lvl, w in zip(self.in_level, words):  # one word waiting, or none
+            lvl.value = 0 if w is None else 1
         for r, ok in zip(self.out_rdy, sinks):
             r.value = 1 if ok else 0
+        for lvl, ok in zip(self.out_level, sinks):  # a ready consumer: an empty FIFO, else a full one
+            lvl.value = 0 if ok else (1 << len(lvl)) - 1
 
     def moved(self) -> tuple[list[bool], list[int | None]]:
         """Per input lane: taken at the coming rising edge; per output lane: the word it delivers (None: none)."""
@@ -88,6 +102,10 @@ class StreamBench(Bench):
             v.value = 0
         for r in self.out_rdy:
             r.value = 0
+        for lvl in self.in_level:
+            lvl.value = 0
+        for lvl in self.out_level:
+            lvl.value = (1 << len(lvl)) - 1
         for _ in range(cycles):
             await self.tick()
         self.rst.value = 1 - self.rst_on

@@ -162,3 +162,37 @@ def test_unknown_simulator_lists_valid_names(tmp_path):
         simulator_spec("modelsim")
     with pytest.raises(ValueError, match="unknown simulator 'modelsim'; valid: icarus, verilator"):
         build_rtl(tmp_path, "modelsim")
+
+
+def test_a_build_is_named_after_its_sources(tmp_path):
+    """``sources_key``: the same files and top -> the same build; another directory, another byte or another top ->
+    another (a reused build of other sources is stale: Icarus skips older files, Verilator links the old model)."""
+    from fpga_prune.rtl.simulate import sources_key
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    write_tree(a, {"top.v": "module top; endmodule\n", "net.v": "module net; endmodule\n"})
+    write_tree(b, {"top.v": "module top; endmodule\n", "net.v": "module net; endmodule\n"})
+    key = sources_key(sorted(a.glob("*.v")), "top")
+    assert re.fullmatch(r"[0-9a-f]{12}", key) and key == sources_key(sorted(a.glob("*.v")), "top")
+    assert sources_key(sorted(b.glob("*.v")), "top") != key  # same text elsewhere: another build
+    assert sources_key(sorted(a.glob("*.v")), "net") != key
+    (a / "net.v").write_text("module net; wire w; endmodule\n")
+    assert sources_key(sorted(a.glob("*.v")), "top") != key
+
+
+def test_icarus_reads_a_braced_replication_count_as_vivado_hls_writes_it(tmp_path):
+    """Vivado HLS 2020.1's regslice_core.v writes ``{{W-1}{1'b0}}``, which Icarus refuses: its copy has ``(W-1)``."""
+    from fpga_prune.rtl.simulate import icarus_sources
+
+    write_tree(
+        tmp_path / "rtl",
+        {
+            "regslice_core.v": "reg [W-1:0] ireg = {1'b0, {{W-1}{1'b0}}};\n",
+            "top.v": "module top; wire [3:0] w = {4{1'b0}}; endmodule\n",
+        },
+    )
+    srcs = sorted((tmp_path / "rtl").glob("*.v"))
+    out = icarus_sources(srcs, tmp_path / "b")
+    assert out == [tmp_path / "b" / "regslice_core.v", srcs[1]]
+    assert out[0].read_text() == "reg [W-1:0] ireg = {1'b0, {(W-1){1'b0}}};\n"
+    assert srcs[0].read_text().count("{{W-1}") == 1  # the export itself is left as it is

@@ -73,6 +73,9 @@ class EstimateOptions:
     da_costing: str = "exact"
     #: hls4ml's IOType: "io_stream" adds the FIFOs between layers and runs them as DATAFLOW processes
     io_type: str = "io_parallel"
+    #: io_stream: the depth of each FIFO between two layers as the project's ``#pragma HLS STREAM ... depth=D``
+    #: lines give them, in layer order; () = hls4ml's default (``rules.stream_fifo_depth``)
+    fifo_depths: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         tool_family(self.hls_tool)  # validates the name

@@ -465,7 +465,7 @@ def estimate(network: FixedNetwork, board: Board, options: EstimateOptions = Est
         charged.append(replace(le, lut=lut, ff=ff, ff_top=ff - int(round(le.ff * cal_ff))))
     layers = tuple(charged)
     if options.io_type == "io_stream":  # DATAFLOW processes joined by FIFOs (estimate.stream)
-        layers += fifo_estimates(network, ctx)
+        layers += fifo_estimates(network, ctx, options.fifo_depths)
         latency, interval = dataflow_timing(layers, ctx)
     else:
         interval = max((le.interval_cycles for le in layers), default=1)

@@ -41,6 +41,11 @@ _VADD = (
     "ros-acceleration/acceleration_firmware_ultra96v2@748aaaf5 ROS2publisher.md, the vadd csynth report "
     "(Vitis HLS 2021.2, xczu3eg, Vitis kernel flow)"
 )
+#: public hls4ml io_stream projects whose csynth FIFO tables the stream_fifo_* rules are fitted on / checked against
+_AL = "Alezander9/ML_FPGAonPixel@17f12c5 (HLS/src/cnn_small, Vitis 2023.1, xcvu13p)"
+_PO = "pominiq/DNNonSilicon@9672f92 (Folder_2_HLS4ML_Vivado_HLS/models/hls4ml_prj, Vivado HLS 2020.1)"
+_HG = "SpAllen0726/HG-DREAM-Pulse-Detection-Project@8e2c30a (HLS_models/myproject_prj, Vitis 2023.1, xczu49dr)"
+_CR = "ChiRuiChen/AutoEncoder_hls4ml@6b3812a (Vivado HLS 2019.2, xc7z020)"
 
 RULES: dict[str, Rule] = {
     # ------------------------------------------------------------------ multipliers
@@ -470,35 +475,111 @@ RULES: dict[str, Rule] = {
     "cal_latency": Rule(0.0, "Cycles added to the total latency, fitted to the user's reports (0: shipped rules)."),
     # ------------------------------------------------------------------ io_stream (DATAFLOW, FIFOs between layers)
     "stream_fifo_depth": Rule(
-        2,
+        1,
         (
-            "Words of each FIFO between two layers of an io_stream Dense/activation chain. hls4ml 1.3 writes "
-            "'#pragma HLS STREAM variable=layerN_out depth=1' for each (its FIFO depth optimizer is opt-in) and "
-            "Vitis builds that as a 2-deep FIFO: public .autopilot/db bindings of hls4ml io_stream projects list "
-            "'myproject_fifo_w16_d2_S ... TYPE fifo IMPL srl INSTNAME layer2_out_U'."
+            "Words of each FIFO between two layers of an io_stream Dense/activation chain when the project does not "
+            "say (its '#pragma HLS STREAM variable=layerN_out depth=D' lines are read into "
+            "EstimateOptions.fifo_depths): hls4ml 0.x-1.3 write depth=1 (the FIFO depth optimizer is opt-in)."
+        ),
+    ),
+    "stream_fifo_min_depth": Rule(
+        1,
+        (
+            f"Depth the HLS tool builds a FIFO of pragma depth 1 with: 1 in the csynth FIFO tables of {_AL} "
+            f"(6 FIFOs 'Depth 1') and {_PO} (202 FIFOs 'Depth 1', fifo_w16_d1_A). (A 2-deep fifo_w16_d2_S seen in "
+            "public .autopilot/db bindings is an io_parallel DATAFLOW channel at Vitis' default depth 2, not a "
+            "STREAM pragma.)"
         ),
     ),
     "stream_fifo_srl_max_depth": Rule(
         32,
         (
-            "A FIFO up to this deep is a shift register in LUTs (IMPL srl, one SRLC32E of 32 entries per bit, "
-            "UG474), deeper ones block RAM (IMPL memory). Public hls4ml io_stream bindings bracket it: d2 'srl', "
-            "d247/d1280 'memory' (myproject_fifo_w320_d247_A, myproject_axi_fifo_w240_d1280_A)."
+            "A FIFO up to this deep is a shift register (IMPL srl, one SRLC32E of 32 entries per bit, UG474), "
+            "deeper ones block RAM. Public csynth FIFO tables bracket it: depth 1-48 0 BRAM, 64-1156 BRAM "
+            f"({_AL} cnn_large, {_CR}, {_PO}); Vivado HLS 2019.2 {_CR}: depth 16 0 BRAM, 64 2 BRAM."
         ),
     ),
-    "stream_fifo_lut_control": Rule(
-        6,
+    "stream_fifo_pow2_width": Rule(
+        1,
         (
-            "LUTs of a shift-register FIFO besides its one LUT per data bit: the read-address pointer (mOutPtr) and "
-            "the empty_n/full_n next-state logic of Vitis' fifo_w*_d*_S module. Structural count, not fitted "
-            "(no io_stream csynth report in the calibration set)."
+            "1: csynth prices a shift-register FIFO at its width rounded up to a power of two (P) -- Vitis 2023.1, "
+            f"{_AL}: depth-1 FIFOs of 180/192 bits 516 FF, 360/384 bits 1028 FF, 6/6 = 2 P + 4; its cnn_large "
+            "design: 16 bits 36, 130/208 bits 516 (1264 bits 2058, not 4100: the one miss). 0: the data bits "
+            f"themselves (Vivado HLS, whose csynth counts the data in SRLs as LUTs: {_PO} depth 1 x 16 bits 5 FF)."
         ),
+        per_tool=(("vivado", 0),),
+    ),
+    "stream_fifo_ff_words": Rule(
+        2,
+        (
+            "Registered words of a shift-register FIFO in csynth's FF count (x P bits, stream_fifo_pow2_width) at "
+            f"depth 1, one more when deeper: Vitis 2023.1 {_AL}: depth 1 -> 2 P + 4 (8/9 FIFOs of both designs), "
+            "depth 6-48 -> 3 P + 13..22 (cnn_large, 5 FIFOs: 781, 787, 787, 404, 406 FF; this rule 3 P + 2 x "
+            "address bits + 2: 776, 780, 780, 396, 398). Vivado HLS: 0 (the data is in SRLs)."
+        ),
+        per_tool=(("vivado", 0),),
+    ),
+    "stream_fifo_ff_per_addr_bit": Rule(
+        2,
+        "Flip-flops of a shift-register FIFO per bit of its read pointer (fitted with stream_fifo_ff_words and "
+        f"stream_fifo_ff_control, same basis); Vivado HLS 1 ({_PO}: depth 1 -> 5 FF, depth 9 -> 6; this rule 5, 8).",
+        per_tool=(("vivado", 1),),
     ),
     "stream_fifo_ff_control": Rule(
-        4,
+        2,
+        "Flip-flops of a shift-register FIFO besides its words and pointer: empty_n/full_n (same basis as "
+        "stream_fifo_ff_words; Vivado HLS 4, same basis as stream_fifo_ff_per_addr_bit).",
+        per_tool=(("vivado", 4),),
+    ),
+    "stream_fifo_lut_control": Rule(
+        8,
         (
-            "Flip-flops of a shift-register FIFO: its pointer (log2 depth + 1 bits) and the empty_n and full_n "
-            "registers (the data sits in SRLs). Structural count, not fitted (as stream_fifo_lut_control)."
+            "LUTs of a shift-register FIFO besides one per data bit (P bits, stream_fifo_pow2_width) per 32 "
+            f"entries: Vitis 2023.1 {_AL} cnn_small reports 2,349 FIFO LUTs for 6 depth-1 FIFOs whose P sum to "
+            f"2,304 (the per-FIFO column is 0): 7.5 each. Vivado HLS: 6, structural (pointer and flags); {_PO}'s "
+            "total (25,368 LUTs for 330 SRL and 256 block-RAM FIFOs) does not separate the two."
+        ),
+        per_tool=(("vivado", 6),),
+    ),
+    "stream_fifo_bram_ff_base": Rule(
+        111,
+        (
+            "Flip-flops of a block-RAM FIFO besides stream_fifo_bram_ff_per_addr_bit per address bit and "
+            f"stream_fifo_bram_ff_per_data_bit per data bit. Vitis 2023.1, {_HG}: 14 FIFOs of depth 40-82 and 16-1408 "
+            f"bits, 153 FF at 6 address bits, 160 at 7 whatever the width: 111 + 7/bit, exact. Held out, {_AL} "
+            "cnn_large: depth 150 x 16 -> 60 FF (rule 167), 104 x 80/128 -> 281 (rule 160): not predicted. "
+            f"Vivado HLS, {_PO}: 16-bit FIFOs of depth 169/225/900 -> 41/43/50 FF = bits + 3/address bit + 3 "
+            f"(43, 43, 49); held out, {_CR}: 32-bit depth 64 -> 54, 256 -> 60 (rule 53, 59)."
+        ),
+        per_tool=(("vivado", 3),),
+    ),
+    "stream_fifo_bram_ff_per_addr_bit": Rule(
+        7,
+        "Flip-flops of a block-RAM FIFO per address bit (addresses, fill count); same basis as "
+        "stream_fifo_bram_ff_base (Vivado HLS 3).",
+        per_tool=(("vivado", 3),),
+    ),
+    "stream_fifo_bram_ff_per_data_bit": Rule(
+        0,
+        "Flip-flops of a block-RAM FIFO per data bit (an output register): Vitis 0 (width-independent in "
+        f"{_HG}), Vivado HLS 1; same basis as stream_fifo_bram_ff_base.",
+        per_tool=(("vivado", 1),),
+    ),
+    "stream_fifo_bram_lut": Rule(
+        52,
+        (
+            f"LUTs of a block-RAM FIFO (address counters, full/empty compare): {_HG}'s csynth reports 727 FIFO LUTs "
+            "for its 14 block-RAM FIFOs (the per-FIFO column is 0; this is the mean). Vivado HLS totals do not "
+            f"separate SRL and block-RAM FIFOs ({_PO}, {_CR}); not validated."
+        ),
+    ),
+    "stream_fifo_bram_width": Rule(
+        18,
+        (
+            "Widest BRAM_18K aspect a block-RAM FIFO uses (1024 x 18; not 512 x 36): BRAM_18K = ceil(bits / 18) "
+            f"x ceil(depth / 1024). {_HG}: 14/14 exact (384 bits -> 22, 1408 -> 79; 512 x 36 would give 11, 40); "
+            f"held out, {_CR}: 25/25 exact (32-bit -> 2); {_PO}: 256/256 (16-bit -> 1); but {_AL} cnn_large: "
+            "104 x 80 and 104 x 128 take 4 each (this rule 5, 8)."
         ),
     ),
     "stream_cycles_per_layer": Rule(
@@ -506,8 +587,11 @@ RULES: dict[str, Rule] = {
         (
             "Cycles each DATAFLOW process of an io_stream top adds to its layer's latency: reading its input word "
             "from the FIFO the previous process wrote (nnet_dense_stream.h data_prepare, nnet_activation_stream.h "
-            "data.read()). Replaces io_parallel's top_cycles. Structural, not fitted."
+            "data.read()). Replaces io_parallel's top_cycles. Structural for Vitis (no io_stream report yet); "
+            "Vivado HLS 2020.1: 0, pominiq/DNNonSilicon@9672f92 csynth: the Dense process "
+            "dense_array_..._config13_s has latency 16, the dense_wrapper it calls 16; the relu process 0."
         ),
+        per_tool=(("vivado", 0),),
     ),
     "stream_interval_extra": Rule(
         1,
@@ -515,7 +599,9 @@ RULES: dict[str, Rule] = {
             "io_stream interval = the slowest DATAFLOW process' latency + this: a Dense/activation process is a "
             "function whose body is not pipelined across calls (the PIPELINE pragma sits on dense_latency_wrapper "
             "and on a one-iteration loop), so the next word enters it only after the previous one left "
-            "(UG1399 'dataflow': the interval is the slowest process'). Structural, not fitted."
+            "(UG1399 'dataflow': the interval is the slowest process'). Structural for Vitis; Vivado HLS 2020.1: "
+            "0, pominiq/DNNonSilicon@9672f92 csynth: Dense processes latency 16, interval 16 (type none)."
         ),
+        per_tool=(("vivado", 0),),
     ),
 }

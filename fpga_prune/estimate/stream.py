@@ -12,23 +12,51 @@ from __future__ import annotations
 import math
 
 from fpga_prune.arith.ir import DenseLayer, FixedNetwork
-from fpga_prune.estimate.context import Context, LayerEstimate, bram18_count
+from fpga_prune.estimate.context import BRAM18_SHAPES, Context, LayerEstimate
 
 
-def fifo_estimates(network: FixedNetwork, ctx: Context) -> tuple[LayerEstimate, ...]:
-    """One FIFO between each pair of consecutive layers (the top's own input and output streams are its ports)."""
+def fifo_depths(network: FixedNetwork, ctx: Context, pragma_depths: tuple[int, ...] = ()) -> tuple[int, ...]:
+    """The built depth of each FIFO between two layers: the project's STREAM pragma depth (else
+    ``stream_fifo_depth``), at least the tool's ``stream_fifo_min_depth``."""
+    n = max(0, len(network.layers) - 1)
+    given = pragma_depths if len(pragma_depths) == n else (int(ctx.r["stream_fifo_depth"]),) * n
+    return tuple(max(int(ctx.r["stream_fifo_min_depth"]), d) for d in given)
+
+
+def fifo_bram18(depth: int, bits: int, max_width: int) -> int:
+    """BRAM_18K blocks of a block-RAM FIFO of ``depth`` words of ``bits``: the best BRAM_18K aspect no wider than
+    ``max_width`` (``rules.stream_fifo_bram_width``; HLS FIFOs do not use the 512 x 36 one)."""
+    return min(-(-depth // d) * -(-bits // w) for d, w in BRAM18_SHAPES if w <= max_width)
+
+
+def fifo_cost(depth: int, bits: int, ctx: Context) -> tuple[int, int, int]:
+    """(BRAM_18K, LUT, FF) of one FIFO of ``depth`` words of ``bits`` as csynth prices it (shift register or block
+    RAM; ``rules.stream_fifo_*``)."""
     r = ctx.r
-    depth = int(r["stream_fifo_depth"])
+    addr = max(1, (depth - 1).bit_length())
+    if depth <= r["stream_fifo_srl_max_depth"]:
+        width = 1 << max(0, bits - 1).bit_length() if r["stream_fifo_pow2_width"] else bits
+        srl = int(math.ceil(depth / r["stream_fifo_srl_max_depth"]))  # SRLs a bit needs
+        words = int(r["stream_fifo_ff_words"]) + (1 if depth > 1 and r["stream_fifo_ff_words"] else 0)
+        ff = words * width + int(r["stream_fifo_ff_per_addr_bit"]) * addr + int(r["stream_fifo_ff_control"])
+        return 0, width * srl + int(r["stream_fifo_lut_control"]), ff
+    bram = fifo_bram18(depth, bits, int(r["stream_fifo_bram_width"]))
+    ff = (
+        int(r["stream_fifo_bram_ff_base"])
+        + int(r["stream_fifo_bram_ff_per_addr_bit"]) * addr
+        + int(r["stream_fifo_bram_ff_per_data_bit"]) * bits
+    )
+    return bram, int(r["stream_fifo_bram_lut"]), ff
+
+
+def fifo_estimates(
+    network: FixedNetwork, ctx: Context, pragma_depths: tuple[int, ...] = ()
+) -> tuple[LayerEstimate, ...]:
+    """One FIFO between each pair of consecutive layers (the top's own input and output streams are its ports)."""
     out = []
-    for lay in network.layers[:-1]:
+    for lay, depth in zip(network.layers[:-1], fifo_depths(network, ctx, pragma_depths), strict=True):
         n = lay.n_out if isinstance(lay, DenseLayer) else lay.n
-        bits = n * lay.result_type.width  # the whole nnet::array word, dead neurons included
-        if depth <= r["stream_fifo_srl_max_depth"]:
-            srl = int(math.ceil(depth / r["stream_fifo_srl_max_depth"]))  # SRLs a bit needs
-            bram, lut = 0, bits * srl + int(r["stream_fifo_lut_control"])
-        else:
-            bram, lut = bram18_count(depth, bits), int(r["stream_fifo_lut_control"])
-        ff = int(r["stream_fifo_ff_control"]) + max(1, (depth - 1).bit_length())
+        bram, lut, ff = fifo_cost(depth, n * lay.result_type.width, ctx)  # the whole word, dead neurons included
         out.append(
             LayerEstimate(
                 name=f"fifo {lay.name}",

@@ -81,6 +81,9 @@ class HlsProject:
     source: str  # "firmware" or "design.json"
     #: hls4ml's IOType as the firmware shows it: ``io_stream`` when the top takes ``hls::stream`` arguments
     io_type: str = "io_parallel"
+    #: io_stream: each inter-layer FIFO's ``#pragma HLS STREAM variable=... depth=D``, in layer order (() = none
+    #: given, or not one a layer boundary)
+    fifo_depths: tuple[int, ...] = ()
 
     def estimate_options(
         self, hls_tool: str | None = None, clock_ns: float | None = None, **kw: Any
@@ -91,10 +94,23 @@ class HlsProject:
         tool = hls_tool or self.hls_tool or DEFAULT_HLS_TOOL
         unc = parse_uncertainty(self.clock_uncertainty, clock_ns or self.clock_period_ns or 5.0)
         kw.setdefault("io_type", self.io_type)
+        kw.setdefault("fifo_depths", self.fifo_depths)
         return EstimateOptions(hls_tool=tool, mul_impl=self.mul_impl, clock_uncertainty=unc, **kw)
 
 
 # ----------------------------------------------------------------------------- top function
+_STREAM_DEPTH = re.compile(r"#pragma\s+HLS\s+STREAM\s+variable\s*=\s*(\w+)\s+depth\s*=\s*(\d+)", re.I)
+
+
+def stream_depths(top_text: str, n_fifos: int) -> tuple[int, ...]:
+    """The depth of each stream between two layers of an io_stream top, from its ``#pragma HLS STREAM
+    variable=layerN_out depth=D`` lines (hls4ml writes one after each layer's ``hls::stream`` declaration, in
+    layer order); () when they are not one per layer boundary (the estimate then takes hls4ml's default)."""
+    local = set(re.findall(r"hls::stream<[^;(]*?>\s+(\w+)\s*[(;{]", top_text))
+    depths = tuple(int(d) for var, d in _STREAM_DEPTH.findall(top_text) if var in local)
+    return depths if len(depths) == n_fifos else ()
+
+
 def _top_file(fw: Path, project_name: str | None) -> Path:
     names = [f"{project_name}.cpp"] if project_name else []
     names.append("myproject.cpp")
@@ -451,6 +467,7 @@ def read_project(path: str | Path) -> HlsProject:
     unc = _tcl_value(tcl, "clock_uncertainty") or cfg.get("ClockUncertainty")
     version = _tcl_value(tcl, "version") or cfg.get("Version")
     io_type = "io_parallel"
+    fifo_depths: tuple[int, ...] = ()
     if (fw / "parameters.h").is_file() or list(fw.glob("*.cpp")):
         # The "version" of project.tcl / hls4ml_config.yml is the IP's (1.0.0), not hls4ml's: none is recorded.
         top_file = _top_file(fw, cfg.get("ProjectName"))
@@ -463,8 +480,10 @@ def read_project(path: str | Path) -> HlsProject:
                 top_file, None, f"firmware not understood ({type(exc).__name__}: {exc}); not modelled"
             ) from None
         source = "firmware"
-        if re.search(r"void\s+\w+\s*\([^)]*hls::stream", top_file.read_text(errors="replace")):
+        top_text = top_file.read_text(errors="replace")
+        if re.search(r"void\s+\w+\s*\([^)]*hls::stream", top_text):
             io_type = "io_stream"
+            fifo_depths = stream_depths(top_text, len(network.layers) - 1)
     elif design_json.is_file():
         try:
             doc = json.loads(design_json.read_text())
@@ -497,4 +516,5 @@ def read_project(path: str | Path) -> HlsProject:
         mul_impl=mul_impl,
         source=source,
         io_type=io_type,
+        fifo_depths=fifo_depths,
     )

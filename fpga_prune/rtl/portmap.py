@@ -91,6 +91,12 @@ class PortMap:
     input_lane_vlds: tuple[str, ...] = ()
     input_lane_readies: tuple[str, ...] = ()
     output_readies: tuple[str, ...] = ()
+    # Vitis 2023+ FIFO ports' extra inputs (``x_num_data_valid``, ``x_fifo_cap``): each input lane's and each output
+    # element's lane's fill level and capacity, driven by the testbench as a FIFO would; () = the ports have none.
+    input_lane_levels: tuple[str, ...] = ()
+    input_lane_caps: tuple[str, ...] = ()
+    output_levels: tuple[str, ...] = ()
+    output_caps: tuple[str, ...] = ()
     # Internal per-layer probes (only our generated RTL has them).
     probes: tuple[Probe, ...] = field(default_factory=tuple)
     latency: int | None = None
@@ -124,6 +130,10 @@ class PortMap:
             "input_lane_vlds",
             "input_lane_readies",
             "output_readies",
+            "input_lane_levels",
+            "input_lane_caps",
+            "output_levels",
+            "output_caps",
         ):
             doc[key] = tuple(doc.get(key, ()))
         return cls(**doc)
@@ -154,6 +164,10 @@ _OPTIONAL_DEFAULTS: dict[str, object] = {
     "input_lane_vlds": (),
     "input_lane_readies": (),
     "output_readies": (),
+    "input_lane_levels": (),
+    "input_lane_caps": (),
+    "output_levels": (),
+    "output_caps": (),
 }
 
 #: the stream protocols of :attr:`PortMap.stream` (Vitis ``INTERFACE ap_fifo`` / ``INTERFACE axis``)

@@ -9,6 +9,7 @@ from Vitis HLS (``rtl_dir`` + a port map).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import re
@@ -325,6 +326,7 @@ def build_rtl(
     vectors_dir: str | Path | None = None,
     top: str | None = None,
     wrapper: tuple[Path, str] | None = None,
+    key_by_sources: bool = False,
 ) -> RtlBuild:
     """Compile every ``.v`` of ``rtl_dir`` with ``sim`` (``SIMULATORS``), top and ports from the port map.
 
@@ -333,7 +335,9 @@ def build_rtl(
     builds with tracing.  ``wrapper`` (directory, module): that directory's
     Verilog is compiled too and the module is the top (the network inside it).
     The build is reused when ``build_dir`` already holds one for the same
-    sources (the simulators' make is incremental).
+    sources (the simulators' make is incremental).  ``key_by_sources``: the
+    build goes to ``<build_dir>-<sources_key>`` instead, so another RTL
+    directory gets a build of its own and the same sources reuse theirs.
     """
     simulator_spec(sim)  # unknown names fail before any work
     rtl_dir = Path(rtl_dir).resolve()
@@ -349,6 +353,8 @@ def build_rtl(
     # a timing choice (%Error-NEEDTIMINGOPT); our RTL has none.
     timing = [] if is_rendered(rtl_dir, pm.top) else ["--no-timing"]
     bdir = Path(build_dir or (rtl_dir.parent / f"sim_build_{sim}")).resolve()
+    if key_by_sources:
+        bdir = bdir.with_name(f"{bdir.name}-{sources_key(sources, hdl_top)}")
     if waves:
         # A traced build is a different build, so it gets its own directory, a sibling:
         # cocotb's makefile puts its main object one level up (``../verilator.o``), so a
@@ -361,6 +367,8 @@ def build_rtl(
     with _sim_env(sim):
         version = simulator_version(sim)
         bdir.mkdir(parents=True, exist_ok=True)
+        if sim == "icarus":
+            sources = icarus_sources(sources, bdir / "icarus_src")
         try:
             runner.build(
                 sources=[str(s) for s in sources],
@@ -378,6 +386,42 @@ def build_rtl(
     return RtlBuild(
         sim, version, rtl_dir, bdir, pm, waves, time.perf_counter() - t0, runner, None if wrapper is None else hdl_top
     )
+
+
+#: ``{{W-1}{1'b0}}``: a replication whose count is written in braces, as Vivado HLS 2019-2020's ``regslice_core.v`` (the
+#: AXI-Stream register slice of every io_stream ``INTERFACE axis`` export) has it; Icarus 11-12 refuse the braced
+#: count ("Concatenation operand ... has indefinite width"), Verilator and Vivado read it as ``{(W-1){1'b0}}``.
+_BRACED_REPLICATION = re.compile(r"\{\{([A-Za-z_][A-Za-z0-9_]*\s*[-+]\s*\d+)\}\{")
+
+
+def icarus_sources(sources: list[Path], outdir: Path) -> list[Path]:
+    """``sources`` as Icarus can read them: a file with a braced replication count (:data:`_BRACED_REPLICATION`) is
+    copied into ``outdir`` with the count in parentheses, the same Verilog; the others are used where they are."""
+    out = []
+    for src in sources:
+        text = src.read_text(errors="replace")
+        fixed = _BRACED_REPLICATION.sub(r"{(\1){", text)
+        if fixed == text:
+            out.append(src)
+            continue
+        outdir.mkdir(parents=True, exist_ok=True)
+        (outdir / src.name).write_text(fixed)
+        out.append(outdir / src.name)
+    return out
+
+
+def sources_key(sources: list[Path], top: str) -> str:
+    """12 hex digits naming a build of these Verilog files (their paths and contents) with this top module.
+
+    Why: a build directory reused for other sources is stale in ways the simulators do not notice -- Icarus'
+    make skips a rebuild when the new files are older than its output, Verilator's links the old model and
+    aborts ("Can not find root handle") -- so a build is named after what it compiles.
+    """
+    h = hashlib.sha256(top.encode())
+    for s in sources:
+        h.update(b"\0" + str(s).encode() + b"\0")
+        h.update(s.read_bytes())
+    return h.hexdigest()[:12]
 
 
 def _sim_env(sim: str) -> contextlib.AbstractContextManager[None]:

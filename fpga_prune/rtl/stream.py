@@ -19,20 +19,34 @@ from fpga_prune.rtl.axis import fifo_depth
 from fpga_prune.rtl.portmap import STREAM_PROTOCOLS, PortMap
 from fpga_prune.rtl.ports import ArraySpec
 from fpga_prune.rtl.render import render_rtl
-from fpga_prune.rtl.stream_ports import PACKED_BASES, SPLIT_BASES, data_bits, lane_ports, naming, stream_port_map
+from fpga_prune.rtl.stream_ports import (
+    FIFO_STATUS,
+    PACKED_BASES,
+    SPLIT_BASES,
+    data_bits,
+    lane_ports,
+    naming,
+    stream_port_map,
+)
 from fpga_prune.templating import render
 
+#: width of the emulated fill-level and capacity inputs: Vitis' for a 2-deep FIFO (``sc_lv 2`` in public port lists)
+STATUS_BITS = 2
 
-def _lanes(protocol: str, name: str, n: int, width: int, side: str, split: bool) -> list[dict[str, Any]]:
-    """Each lane of stream ``name[n]``: its ports, the elements it carries and its data port's width."""
+
+def _lanes(protocol: str, name: str, n: int, width: int, side: str, split: bool, status: bool) -> list[dict[str, Any]]:
+    """Each lane of stream ``name[n]``: its ports (``status``: with the FIFO's fill level and capacity inputs), the
+    elements it carries and its data port's width."""
     nm = naming(protocol)
-    if not split:
-        data, vld, rdy = lane_ports(nm, PACKED_BASES[0].format(a=name), side)
-        return [{"data": data, "vld": vld, "rdy": rdy, "elems": list(range(n)), "bits": data_bits(protocol, n * width)}]
+    bases = [SPLIT_BASES[0].format(a=name, i=i) for i in range(n)] if split else [PACKED_BASES[0].format(a=name)]
     out = []
-    for i in range(n):
-        data, vld, rdy = lane_ports(nm, SPLIT_BASES[0].format(a=name, i=i), side)
-        out.append({"data": data, "vld": vld, "rdy": rdy, "elems": [i], "bits": data_bits(protocol, width)})
+    for k, base in enumerate(bases):
+        data, vld, rdy = lane_ports(nm, base, side)
+        elems = [k] if split else list(range(n))
+        lane = {"data": data, "vld": vld, "rdy": rdy, "elems": elems, "bits": data_bits(protocol, len(elems) * width)}
+        if status:
+            lane["level"], lane["cap"] = (f.format(a=base) for f in FIFO_STATUS)
+        out.append(lane)
     return out
 
 
@@ -43,10 +57,17 @@ def render_stream_rtl(
     output_name: str | None = None,
     protocol: str = "axis",
     split: bool = False,
+    fifo_status: bool = False,
 ) -> dict[str, str]:
-    """Relative path -> text: ``<top>.v`` (the stream top), the network as ``<top>_net.v`` (+ ROMs), ``ports.json``."""
+    """Relative path -> text: ``<top>.v`` (the stream top), the network as ``<top>_net.v`` (+ ROMs), ``ports.json``.
+
+    ``fifo_status`` (``ap_fifo`` only): each FIFO port also has Vitis 2023+'s fill-level and capacity inputs
+    (:data:`FIFO_STATUS`), and the top moves a word only when they say the FIFO has one (has room for one).
+    """
     if protocol not in STREAM_PROTOCOLS:
         raise ValueError(f"unknown stream protocol {protocol!r}; valid: {', '.join(STREAM_PROTOCOLS)}")
+    if fifo_status and protocol != "ap_fifo":
+        raise ValueError("fifo_status: only ap_fifo ports have fill-level and capacity inputs")
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", top):
         raise ValueError(f"top name {top!r} is not a Verilog identifier")
     out_name = output_name or f"layer{len(network.layers) + 1}_out"
@@ -54,8 +75,8 @@ def render_stream_rtl(
     core = PortMap.from_json(files.pop("ports.json"))
     assert core.latency is not None
     iw, ow = network.input_type.width, network.output_type.width
-    in_lanes = _lanes(protocol, input_name, network.n_inputs, iw, "in", split)
-    out_lanes = _lanes(protocol, out_name, network.n_outputs, ow, "out", split)
+    in_lanes = _lanes(protocol, input_name, network.n_inputs, iw, "in", split, fifo_status)
+    out_lanes = _lanes(protocol, out_name, network.n_outputs, ow, "out", split, fifo_status)
     reset = "ap_rst_n" if protocol == "axis" else "ap_rst"
     ports = stream_port_map(
         top,
@@ -67,6 +88,8 @@ def render_stream_rtl(
         reset,
         {"ap_start", "ap_done", "ap_idle", "ap_ready"},
         latency=core.latency,
+        in_status=[(lane["level"], lane["cap"]) for lane in in_lanes] if fifo_status else None,
+        out_status=[(lane["level"], lane["cap"]) for lane in out_lanes] if fifo_status else None,
     )
     depth = fifo_depth(core.latency)
     ctx = {
@@ -74,6 +97,8 @@ def render_stream_rtl(
         "network": network.name,
         "protocol": protocol,
         "split": split,
+        "status": fifo_status,
+        "status_bits": STATUS_BITS,
         "ports": ports,
         "core": core,
         "iw": iw,

@@ -10,7 +10,8 @@ instead of ``rtl.ports``' one port per element with ``_ap_vld``.  What public ex
   ``input_2_TDATA[47:0]`` for three 16-bit values, ``layer25_out_TDATA[159:0]`` for ten), ``TDATA`` widened to
   whole bytes; reset ``ap_rst_n``;
 * ``ap_fifo`` (a stream without an INTERFACE pragma): ``x_dout``, ``x_empty_n``, ``x_read`` in, ``y_din``,
-  ``y_full_n``, ``y_write`` out; reset ``ap_rst``;
+  ``y_full_n``, ``y_write`` out; reset ``ap_rst``; Vitis HLS 2023+ add two inputs to each FIFO port, its fill
+  level and capacity (``x_num_data_valid``, ``x_fifo_cap``: :data:`FIFO_STATUS`);
 * Vivado HLS 2017-2020 insert ``_V`` after the argument (``x_V_dout``, ``x_V_TDATA``) and, as hls4ml 0.x wrote
   the pack without DATA_PACK, split it into one stream per element (``input_1_V_data_0_V_TDATA``,
   ``layer6_out_V_data_2_V_TVALID`` ...: one handshake each, "lanes");
@@ -53,8 +54,15 @@ STREAM_NAMINGS: tuple[StreamNaming, ...] = (
 #: how a stream argument ``{a}`` becomes lanes: Vitis packs the ``nnet::array`` into one word (``{a}``); Vivado HLS
 #: 2017-2020 appends ``_V`` and, without a DATA_PACK, splits it into one stream per element (``{a}_V_data_{i}_V``:
 #: ``input_1_V_data_0_V_TDATA``, ``layer6_out_V_data_2_V_TVALID`` in public exports and their testbenches).
-PACKED_BASES = ("{a}", "{a}_V")
+#: A one-element array split by Vivado HLS 2020.1 is ``{a}_V_data_V`` (no index: ``layer2_out_V_data_V_din`` of a
+#: public hls4ml io_stream export's port list), a lane as a packed word is.
+PACKED_BASES = ("{a}", "{a}_V", "{a}_V_data_V")
 SPLIT_BASES = ("{a}_V_data_{i}_V", "{a}_data_{i}")
+#: Vitis HLS 2023+ give each ``ap_fifo`` port two more inputs: the FIFO's fill level and its capacity
+#: (``layer14_out_num_data_valid``, ``layer14_out_fifo_cap`` beside ``layer14_out_dout``/``_empty_n``/``_read`` in the
+#: ``.autopilot/db`` port lists of public hls4ml io_stream exports, e.g. abdennour-GUESSOUM/Lenet5-hls4ml and
+#: alex-yang-upenn/accelerator_wrapper); the testbench drives them as a FIFO of that capacity would.
+FIFO_STATUS = ("{a}_num_data_valid", "{a}_fifo_cap")
 
 
 def naming(protocol: str) -> StreamNaming:
@@ -77,20 +85,35 @@ def lane_ports(n: StreamNaming, base: str, side: str) -> tuple[str, str, str]:
     return n.out_data.format(a=base), n.out_valid.format(a=base), n.out_ready.format(a=base)
 
 
-def stream_lanes(
-    names: dict[str, Port] | set[str], arr: ArraySpec, side: str
-) -> tuple[str, list[tuple[str, str, str]]] | None:
-    """(protocol, [(data, valid, ready) of each lane]) of stream ``arr`` under the first naming whose ports all
-    exist: one packed lane, else one lane per element; None when no naming fits."""
+@dataclass(frozen=True)
+class StreamLanes:
+    """How one stream argument was exported: its protocol, each lane's (data, valid, ready) ports and, when the
+    FIFO ports have them (Vitis 2023+), each lane's (fill level, capacity) inputs."""
+
+    protocol: str
+    lanes: list[tuple[str, str, str]]
+    status: list[tuple[str, str]] | None = None
+
+
+def stream_lanes(names: dict[str, Port] | set[str], arr: ArraySpec, side: str) -> StreamLanes | None:
+    """The lanes of stream ``arr`` under the first naming whose ports all exist: one packed lane, else one lane per
+    element; None when no naming fits."""
     for n in STREAM_NAMINGS:
+        found: list[str] = []
         for base in PACKED_BASES:
-            lane = lane_ports(n, base.format(a=arr.name), side)
-            if all(p in names for p in lane):
-                return n.protocol, [lane]
-        for base in SPLIT_BASES:
-            lanes = [lane_ports(n, base.format(a=arr.name, i=i), side) for i in range(arr.size)]
-            if all(p in names for lane in lanes for p in lane):
-                return n.protocol, lanes
+            if all(p in names for p in lane_ports(n, base.format(a=arr.name), side)):
+                found = [base.format(a=arr.name)]
+                break
+        else:
+            for base in SPLIT_BASES:
+                bases = [base.format(a=arr.name, i=i) for i in range(arr.size)]
+                if all(p in names for b in bases for p in lane_ports(n, b, side)):
+                    found = bases
+                    break
+        if found:
+            status = [(FIFO_STATUS[0].format(a=b), FIFO_STATUS[1].format(a=b)) for b in found]
+            has_status = n.protocol == "ap_fifo" and all(p in names for st in status for p in st)
+            return StreamLanes(n.protocol, [lane_ports(n, b, side) for b in found], status if has_status else None)
     return None
 
 
@@ -104,10 +127,14 @@ def stream_port_map(
     reset: str,
     block: set[str],
     latency: int | None = None,
+    in_status: list[tuple[str, str]] | None = None,
+    out_status: list[tuple[str, str]] | None = None,
 ) -> PortMap:
-    """The :class:`PortMap` of a stream top with these lanes (``block``: which ``ap_*`` block ports it has)."""
+    """The :class:`PortMap` of a stream top with these lanes (``block``: which ``ap_*`` block ports it has;
+    ``in_status``/``out_status``: each lane's FIFO fill-level and capacity inputs, when it has them)."""
     packed_out = len(out_lanes) == 1 and out.size > 1
     lane_of = [out_lanes[0 if packed_out else k] for k in range(out.size)]
+    status_of = [out_status[0 if packed_out else k] for k in range(out.size)] if out_status else []
     return PortMap(
         top=top,
         input=in_lanes[0][0],
@@ -132,6 +159,10 @@ def stream_port_map(
         input_lane_vlds=tuple(lane[1] for lane in in_lanes),
         input_lane_readies=tuple(lane[2] for lane in in_lanes),
         output_readies=tuple(lane[2] for lane in lane_of),
+        input_lane_levels=tuple(st[0] for st in in_status or ()),
+        input_lane_caps=tuple(st[1] for st in in_status or ()),
+        output_levels=tuple(st[0] for st in status_of),
+        output_caps=tuple(st[1] for st in status_of),
         latency=latency,
     )
 
@@ -165,9 +196,11 @@ def detect_stream_ports(
                 f"{', '.join(PACKED_BASES + SPLIT_BASES)})",
             )
     assert found_in is not None and found_out is not None
-    if found_in[0] != found_out[0]:
-        raise InputError(file, where, f"input stream is {found_in[0]}, output stream {found_out[0]}: not modelled")
-    for arr, lanes in ((input_array, found_in[1]), (out, found_out[1])):
+    if found_in.protocol != found_out.protocol:
+        raise InputError(
+            file, where, f"input stream is {found_in.protocol}, output stream {found_out.protocol}: not modelled"
+        )
+    for arr, lanes in ((input_array, found_in.lanes), (out, found_out.lanes)):
         per_lane = arr.size // len(lanes)
         for lane in lanes:
             if names[lane[0]].width < per_lane * arr.width:
@@ -177,7 +210,18 @@ def detect_stream_ports(
                     f"{names[lane[0]].width} bits cannot hold {per_lane} of {arr.name}'s {arr.width}-bit elements",
                 )
     reset = "ap_rst" if "ap_rst" in names else "ap_rst_n"
-    return stream_port_map(top, found_in[0], found_in[1], found_out[1], input_array, out, reset, set(names))
+    return stream_port_map(
+        top,
+        found_in.protocol,
+        found_in.lanes,
+        found_out.lanes,
+        input_array,
+        out,
+        reset,
+        set(names),
+        in_status=found_in.status,
+        out_status=found_out.status,
+    )
 
 
 def stream_default_ports(top: str, input_array: ArraySpec, outputs: list[ArraySpec], protocol: str = "axis") -> PortMap:

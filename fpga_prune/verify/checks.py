@@ -173,6 +173,7 @@ def check_rtl(project: Path, sim: str, opts: VerifyOptions, vectors_dir: Path | 
         build_dir=project / "build" / "verify" / sim,
         vectors_dir=vectors_dir,
         top=opts.rtl_top,
+        key_by_sources=True,
     )
     res = verify_rtl.run_tests(
         build, vectors_dir, vectors=opts.vectors, test_module=verify_rtl.testbench_for(build.ports)
@@ -371,6 +372,7 @@ def _wrapped_rtl_check(
         waves=opts.waves,
         build_dir=project / "build" / "verify" / f"{kind}_{sim}",
         wrapper=(wdir, top),
+        key_by_sources=True,
     )
     env = {"FPGA_PRUNE_RAW": str((project / "tb_data").resolve()), **env}
     res = simulate.run_tests(build, project / "vectors", tests, vectors=n, test_module=f"test_{kind}", extra_env=env)

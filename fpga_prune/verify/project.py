@@ -7,8 +7,9 @@ project's own C simulation (hls4ml's firmware + our testbench), and drives the
 RTL with the cocotb testbench under each simulator.  Exit 0 only when every
 check saw 0 mismatches.
 
-Build products go to ``PROJECT/build/verify/<simulator>`` so a second run
-reuses the Verilator build; ``verify.json`` and ``verify.xml`` (JUnit) are
+Build products go to ``PROJECT/build/verify/<simulator>-<digest of the RTL
+sources>`` so a second run on the same RTL reuses the Verilator build and
+another ``--rtl`` directory builds afresh; ``verify.json`` and ``verify.xml`` (JUnit) are
 written at the top of the project.
 
 A project this tool did not write (any hls4ml output directory) is verified
