@@ -18,11 +18,12 @@ from pathlib import Path
 import numpy as np
 
 from fpga_prune.errors import InputError
-from fpga_prune.hls.project import TopSignature, read_project, top_signature
+from fpga_prune.hls.project import TopSignature, axi_wrapper, read_project, top_signature
 from fpga_prune.outdir import write_tree
 from fpga_prune.rtl.ports import ArraySpec, vitis_default_ports
 from fpga_prune.rtl.stream_ports import stream_default_ports
 from fpga_prune.verify.checks import Check, VerifyOptions, check_rtl
+from fpga_prune.verify.wrapped import check_wrapped_rtl, export_has_top, wrapped_bus, wrapped_inputs
 
 #: vectors drawn when ``--vectors`` is not given (>= 3,000 per simulator, issue #10)
 DEFAULT_VECTORS = 3000
@@ -106,8 +107,16 @@ def verify_hls_project(project: Path, opts: VerifyOptions, say) -> list[Check]:
             read_project(project)
         except InputError as exc:
             raise InputError(project, None, f"nothing to compare the C simulation with: no --rtl, and {exc}") from None
+    # a VivadoAccelerator project whose export's top is the wrapper: its beats, cast as the wrapper casts them
+    wrapper = axi_wrapper(project, sig.top) if opts.rtl_dir is not None else None
+    bus = wrapped_bus(wrapper, sig) if wrapper and export_has_top(opts.rtl_dir, wrapper.top) else None
     n = opts.vectors or DEFAULT_VECTORS
     x = drawn_inputs(sig.input.type, sig.input.size, n, opts.seed)
+    beats = x
+    if bus is not None:
+        beats = wrapped_inputs(bus, x, opts.seed)
+        x = bus.inputs(beats)
+        say(f"export top {bus.wrapper.top}: {len(x)} samples of {bus.wrapper.n_in} {bus.wrapper.in_ctype} beats")
     build = project / "build" / "verify"
     t0 = time.perf_counter()
     run = run_project_csim(project, sig, x, build / "csim")
@@ -153,6 +162,14 @@ def verify_hls_project(project: Path, opts: VerifyOptions, say) -> list[Check]:
     else:
         guess = vitis_default_ports(sig.top, _spec(sig.input), [_spec(a) for a in sig.outputs])
     write_tree(vec_dir, top_vector_files(sig, x, ref, guess))
+    if bus is not None:
+        for sim in opts.sims:
+            say(f"RTL simulation of {bus.wrapper.top} under {sim} (cocotbext-axi) ...")
+            clock = read_project(project).clock_period_ns
+            checks.append(check_wrapped_rtl(project, bus, beats, ref, sim, opts, vec_dir, guess, clock))
+            c = checks[-1]
+            say(f"RTL {bus.wrapper.top} {sim:<10} {c.mismatches} mismatches on {c.vectors} vectors")
+        return checks
     for sim in opts.sims:
         say(f"RTL simulation under {sim} ...")
         checks.append(check_rtl(project, sim, opts, vec_dir))

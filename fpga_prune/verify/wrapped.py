@@ -1,0 +1,177 @@
+"""``verify DIR --rtl EXPORT`` of a project whose synthesized top wraps the network (VivadoAccelerator).
+
+Why apart from ``verify.foreign``: the export's top is hls4ml's ``<project>_axi`` (AXI-Stream, one element a
+beat, often floats), not the network, so the vectors are floats, the reference is the project's own C
+simulation of the network on what the wrapper's input cast makes of them, and the expected beats are what its
+output cast makes of the results (``arith.floatbus``, refused by name where that is not bit-exact).  The
+testbench (``sim/test_wrapped.py``) drives the ports with cocotbext-axi under each simulator.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from fpga_prune.arith import floatbus
+from fpga_prune.arith.fixed import FixedType
+from fpga_prune.errors import InputError
+from fpga_prune.hls.project import AxiWrapper, TopSignature
+from fpga_prune.outdir import write_tree
+from fpga_prune.rtl.portmap import PortMap
+from fpga_prune.verify.checks import Check, VerifyOptions
+
+#: the testbench's tests (sim/test_wrapped.py)
+WRAPPED_TESTS = ("wrapped_batches", "wrapped_backpressure")
+#: vectors of the backpressure test (the batch test runs every vector)
+BACKPRESSURE_VECTORS = 300
+
+
+@dataclass(frozen=True)
+class WrappedBus:
+    """How the wrapper's beats carry the network's arrays: float or the network's own types each way."""
+
+    wrapper: AxiWrapper
+    in_t: FixedType
+    out_t: FixedType
+    float_in: bool
+    float_out: bool
+
+    @property
+    def in_bits(self) -> int:
+        return 32 if self.float_in else 8 * -(-self.in_t.width // 8)
+
+    @property
+    def out_bits(self) -> int:
+        return 32 if self.float_out else 8 * -(-self.out_t.width // 8)
+
+    def inputs(self, beats: np.ndarray) -> np.ndarray:
+        """What the wrapper's input cast makes of the beats: raw ``input_t``."""
+        return floatbus.inputs(beats, self.in_t) if self.float_in else np.asarray(beats, dtype=np.int64)
+
+    def words(self, values: np.ndarray, t: FixedType, is_float: bool, bits: int) -> np.ndarray:
+        """TDATA words (unsigned) of float32 values or raw values of ``t`` (low ``t.width`` bits)."""
+        if is_float:
+            return np.asarray(values, dtype=np.float32).view(np.uint32).astype(np.uint64)
+        return (np.asarray(values, dtype=np.int64) & ((1 << t.width) - 1)).astype(np.uint64)
+
+
+def wrapped_bus(wrapper: AxiWrapper, sig: TopSignature) -> WrappedBus:
+    """The bus of ``wrapper`` around the network top ``sig``; what cannot be modelled bit-exactly is refused."""
+    where = wrapper.source
+    if wrapper.interface != "axi_stream":
+        raise InputError(where, wrapper.top, f"{wrapper.interface} wrapper: only axi_stream tops are driven")
+    if wrapper.ap_ctrl != "ap_ctrl_none":
+        raise InputError(where, f"{wrapper.top} port=return", f"{wrapper.ap_ctrl}: only ap_ctrl_none is driven")
+    if len(sig.outputs) != 1:
+        raise InputError(where, wrapper.top, f"{len(sig.outputs)} output arrays: one is modelled")
+    in_t, out_t = sig.input.type, sig.outputs[0].type
+    if (wrapper.n_in, wrapper.n_out) != (sig.input.size, sig.outputs[0].size):
+        raise InputError(
+            where,
+            "N_IN/N_OUT",
+            f"{wrapper.n_in}/{wrapper.n_out}, the network has {sig.input.size}/{sig.outputs[0].size}",
+        )
+    float_in = wrapper.in_ctype == "float"
+    float_out = wrapper.out_ctype == "float"
+    for ctype, own, is_float, name in (
+        (wrapper.in_ctype, sig.input.ctype, float_in, "T_in"),
+        (wrapper.out_ctype, sig.outputs[0].ctype, float_out, "T_out"),
+    ):
+        if not is_float and ctype != own:
+            raise InputError(where.with_suffix(".h"), name, f"{ctype}: float or the network's {own} are modelled")
+    for t, d, on in ((in_t, "in", float_in), (out_t, "out", float_out)):
+        why = floatbus.refusal(t, d) if on else None
+        if why:
+            raise InputError(where, wrapper.top, f"{why}; not modelled bit-exactly")
+    return WrappedBus(wrapper, in_t, out_t, float_in, float_out)
+
+
+def export_has_top(rtl_dir: Path, top: str) -> bool:
+    """Whether the export's Verilog declares module ``top`` (the wrapper, not only the network)."""
+    pat = re.compile(rf"^\s*module\s+{re.escape(top)}\b", re.M)
+    return any(pat.search(p.read_text(errors="replace")) for p in sorted(Path(rtl_dir).glob("*.v")))
+
+
+def wrapped_inputs(bus: WrappedBus, raw: np.ndarray, seed: int) -> np.ndarray:
+    """The beats sent: floats around (and off) the input type's grid, or its raw values."""
+    return floatbus.draw(bus.in_t, raw, seed) if bus.float_in else raw
+
+
+def check_wrapped_rtl(
+    project: Path,
+    bus: WrappedBus,
+    beats: np.ndarray,
+    ref: np.ndarray,
+    sim: str,
+    opts: VerifyOptions,
+    vectors_dir: Path,
+    network_ports: PortMap,
+    clock_ns: float | None = None,
+) -> Check:
+    """The export's wrapper top under ``sim``: ``beats`` in, the C simulation's results ``ref`` cast out."""
+    from fpga_prune.rtl import simulate  # noqa: PLC0415
+
+    rtl_dir = Path(opts.rtl_dir or project)
+    w = bus.wrapper
+    data = project / "build" / "verify" / "wrapped"
+    x_words = bus.words(beats, bus.in_t, bus.float_in, bus.in_bits)
+    y = floatbus.outputs(ref, bus.out_t) if bus.float_out else ref
+    y_words = bus.words(y, bus.out_t, bus.float_out, bus.out_bits)
+    mask = (1 << 32) - 1 if bus.float_out else (1 << bus.out_t.width) - 1
+    doc = {"n_in": w.n_in, "n_out": w.n_out, "in_bits": bus.in_bits, "out_bits": bus.out_bits, "out_mask": mask}
+    rows = lambda a: "".join(" ".join(str(int(v)) for v in r) + "\n" for r in a)  # noqa: E731
+    write_tree(
+        data,
+        {
+            "wrapped.json": json.dumps(doc, indent=1, sort_keys=True) + "\n",
+            "inputs_words.dat": rows(x_words),
+            "expected_words.dat": rows(y_words),
+        },
+    )
+    build = simulate.build_rtl(
+        rtl_dir,
+        sim,
+        ports=network_ports,
+        waves=opts.waves,
+        build_dir=project / "build" / "verify" / f"wrapped_{sim}",
+        wrapper=(rtl_dir, w.top),
+    )
+    env = {"FPGA_PRUNE_WRAPPED": str((data / "wrapped.json").resolve()), "FPGA_PRUNE_RAW": str(data.resolve())}
+    n = len(beats)
+    res = simulate.run_tests(
+        build,
+        vectors_dir,
+        WRAPPED_TESTS,
+        vectors=n,
+        aux_vectors=min(n, BACKPRESSURE_VECTORS),
+        test_module="test_wrapped",
+        extra_env=env,
+    )
+    failing = [f"{name}: {rep['failure']}" for name, rep in sorted(res.tests.items()) if not rep.get("passed")]
+    keys = ("passed", "vectors", "batches", "mismatches", "framing_errors", "stale_outputs", "cycles", "failure")
+    main = res.tests.get(WRAPPED_TESTS[0], {})
+    details = {
+        "simulator": res.simulator,
+        "version": res.version,
+        "top": w.top,
+        "wrapper": w.to_dict(),
+        "bus": {"in": "float" if bus.float_in else str(bus.in_t), "out": "float" if bus.float_out else str(bus.out_t)},
+        "compared_with": "hls4ml_csim",
+        "samples_per_cycle": main.get("samples_per_cycle"),
+        "samples_per_s": round(main["samples_per_cycle"] * 1e9 / clock_ns)
+        if clock_ns and main.get("samples_per_cycle")
+        else None,
+        "cycles_per_batch": {f"{n} samples in batches of (1, 3, 16, 100)": main.get("cycles")},
+        "build_seconds": round(res.build_seconds, 2),
+        "first_mismatches": list(res.first_mismatches),
+        "tests": {name: {k: rep.get(k) for k in keys} for name, rep in sorted(res.tests.items())},
+        "rtl_dir": str(rtl_dir),
+        "junit": res.junit,
+    }
+    failure = "" if res.mismatches or not failing else "; ".join(failing)[:2000]
+    vectors = sum(int(rep.get("vectors") or 0) for rep in res.tests.values())
+    return Check(f"rtl_wrapped_{sim}", "rtl", vectors, res.mismatches, res.seconds, details, failure)
