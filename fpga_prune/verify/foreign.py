@@ -23,7 +23,14 @@ from fpga_prune.outdir import write_tree
 from fpga_prune.rtl.ports import ArraySpec, vitis_default_ports
 from fpga_prune.rtl.stream_ports import stream_default_ports
 from fpga_prune.verify.checks import Check, VerifyOptions, check_rtl
-from fpga_prune.verify.wrapped import check_wrapped_rtl, export_has_top, wrapped_bus, wrapped_inputs
+from fpga_prune.verify.wrapped import (
+    check_wrapped_rtl,
+    check_wrapper_csim,
+    export_has_top,
+    not_compared,
+    wrapped_bus,
+    wrapped_inputs,
+)
 
 #: vectors drawn when ``--vectors`` is not given (>= 3,000 per simulator, issue #10)
 DEFAULT_VECTORS = 3000
@@ -108,8 +115,16 @@ def verify_hls_project(project: Path, opts: VerifyOptions, say) -> list[Check]:
         except InputError as exc:
             raise InputError(project, None, f"nothing to compare the C simulation with: no --rtl, and {exc}") from None
     # a VivadoAccelerator project whose export's top is the wrapper: its beats, cast as the wrapper casts them
-    wrapper = axi_wrapper(project, sig.top) if opts.rtl_dir is not None else None
-    bus = wrapped_bus(wrapper, sig) if wrapper and export_has_top(opts.rtl_dir, wrapper.top) else None
+    wrapper = axi_wrapper(project, sig.top)
+    drive = wrapper is not None and opts.rtl_dir is not None and export_has_top(opts.rtl_dir, wrapper.top)
+    bus, why = None, ""
+    if wrapper is not None:
+        try:
+            bus = wrapped_bus(wrapper, sig)
+        except InputError as exc:
+            if drive:
+                raise
+            why = str(exc)
     n = opts.vectors or DEFAULT_VECTORS
     x = drawn_inputs(sig.input.type, sig.input.size, n, opts.seed)
     beats = x
@@ -150,6 +165,12 @@ def verify_hls_project(project: Path, opts: VerifyOptions, say) -> list[Check]:
             else f"not modelled ({c.details['not_modelled']})"
         )
     )
+    if wrapper is not None:
+        if bus is not None and bus.float_in and bus.float_out:
+            checks.append(check_wrapper_csim(project, bus, beats, ref))
+            say(f"wrapper C simulation ({wrapper.top}): {checks[-1].mismatches} mismatches on {len(x)} samples")
+        else:
+            checks.append(not_compared(wrapper, why or f"{wrapper.in_ctype}/{wrapper.out_ctype} beats: floats only"))
     if opts.rtl_dir is None:
         if not c.details.get("modelled"):
             raise InputError(
@@ -162,7 +183,7 @@ def verify_hls_project(project: Path, opts: VerifyOptions, say) -> list[Check]:
     else:
         guess = vitis_default_ports(sig.top, _spec(sig.input), [_spec(a) for a in sig.outputs])
     write_tree(vec_dir, top_vector_files(sig, x, ref, guess))
-    if bus is not None:
+    if drive and bus is not None:
         for sim in opts.sims:
             say(f"RTL simulation of {bus.wrapper.top} under {sim} (cocotbext-axi) ...")
             clock = read_project(project).clock_period_ns

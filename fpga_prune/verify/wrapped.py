@@ -101,6 +101,44 @@ def wrapped_inputs(bus: WrappedBus, raw: np.ndarray, seed: int) -> np.ndarray:
     return floatbus.draw(bus.in_t, raw, seed) if bus.float_in else raw
 
 
+def check_wrapper_csim(project: Path, bus: WrappedBus, beats: np.ndarray, ref: np.ndarray) -> Check:
+    """hls4ml's own wrapper (``<top>_axi.cpp`` compiled with g++) on the float beats vs the network's C simulation
+    on what ``arith.floatbus`` says the input cast makes of them, its results cast out the same way."""
+    import time  # noqa: PLC0415
+
+    from fpga_prune.hls.project_csim import run_wrapper_csim  # noqa: PLC0415
+
+    t0 = time.perf_counter()
+    run = run_wrapper_csim(
+        project, bus.wrapper, bus.words(beats, bus.in_t, True, 32), project / "build" / "verify" / "wrapper_csim"
+    )
+    want = bus.words(floatbus.outputs(ref, bus.out_t), bus.out_t, True, 32)
+    bad = np.flatnonzero((run.outputs_bits != want).any(axis=1))
+    first = [
+        f"sample {int(i)}: wrapper {[hex(int(v)) for v in run.outputs_bits[i]]} model {[hex(int(v)) for v in want[i]]}"
+        for i in bad[:5]
+    ]
+    return Check(
+        "wrapper_csim",
+        "csim",
+        len(beats),
+        len(bad),
+        time.perf_counter() - t0,
+        {
+            "top": bus.wrapper.top,
+            "compared_with": "hls4ml_csim through arith.floatbus",
+            "compile_seconds": round(run.compile_seconds, 2),
+            "run_seconds": round(run.run_seconds, 2),
+            "first_mismatches": first,
+        },
+    )
+
+
+def not_compared(wrapper: AxiWrapper, why: str) -> Check:
+    """The wrapper check of a project whose wrapper cannot be modelled bit-exactly: says why, fails nothing."""
+    return Check("wrapper_csim", "csim", 0, 0, 0.0, {"top": wrapper.top, "modelled": False, "not_modelled": why})
+
+
 def check_wrapped_rtl(
     project: Path,
     bus: WrappedBus,
