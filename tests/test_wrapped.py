@@ -126,3 +126,36 @@ def test_verify_drives_the_exported_wrapper(va_project, tmp_path, capsys):
             assert 0.2 < rtl["samples_per_cycle"] <= 0.25  # 4 float beats a sample
         else:
             assert code == 1 and rtl["mismatches"] > 0
+
+
+def test_fixed_beats_are_cast_and_hls4ml_13_spelling_is_refused(tmp_path):
+    """T_in/T_out as ap_fixed types (hls4ml's AcceleratorConfig input_type/output_type, widths rounded up to bytes):
+    beats are raw values of T_in cast to input_t, results cast to T_out; hls4ml 1.3's `fixed<...>` is refused."""
+    from fpga_prune.errors import InputError
+    from fpga_prune.hls.project import AxiWrapper, TopArray, TopSignature
+    from fpga_prune.verify.wrapped import wrapped_bus
+
+    in_t, out_t = FixedType(True, 12, 4), FixedType(True, 10, 3)
+    sig = TopSignature(
+        "myproject",
+        tmp_path / "myproject.h",
+        TopArray("x", 2, in_t, "input_t"),
+        (TopArray("y", 1, out_t, "result_t"),),
+        ("x", "y"),
+        (),
+    )
+
+    def wrapper(t_in: str, t_out: str) -> AxiWrapper:
+        src = tmp_path / "myproject_axi.cpp"
+        return AxiWrapper("myproject_axi", "myproject", src, "axi_stream", 2, 1, t_in, t_out, "ap_ctrl_none")
+
+    bus = wrapped_bus(wrapper("ap_fixed<16,8>", "ap_fixed<16,8,AP_RND,AP_SAT>"), sig)
+    assert (bus.in_bits, bus.out_bits) == (16, 16)
+    # T_in and input_t both have 8 fraction bits: the values pass unchanged
+    assert bus.inputs(np.array([[291, -1]])).tolist() == [[291, -1]]
+    bus = wrapped_bus(wrapper("ap_fixed<8,6>", "ap_fixed<8,6>"), sig)  # 2 fraction bits in, 8 in input_t
+    assert bus.inputs(np.array([[5, -3]])).tolist() == [[5 << 6, -3 << 6]]
+    assert bus.outputs(np.array([[127, -1]]).T).tolist() == [[3], [-1]]  # 127/128, -1/128 floored to quarters
+    assert bus.words(np.array([[-1]]), FixedType(True, 8, 6)).tolist() == [[255]]
+    with pytest.raises(InputError, match=r"fixed<16,6,TRN,WRAP,0> is not a C\+\+ type"):
+        wrapped_bus(wrapper("fixed<16,6,TRN,WRAP,0>", "float"), sig)

@@ -17,9 +17,10 @@ from pathlib import Path
 import numpy as np
 
 from fpga_prune.arith import floatbus
-from fpga_prune.arith.fixed import FixedType
+from fpga_prune.arith.fixed import FixedType, cast
 from fpga_prune.errors import InputError
 from fpga_prune.hls.project import AxiWrapper, TopSignature
+from fpga_prune.hls.vectors import drawn_inputs
 from fpga_prune.outdir import write_tree
 from fpga_prune.rtl.portmap import PortMap
 from fpga_prune.verify.checks import Check, VerifyOptions
@@ -32,31 +33,61 @@ BACKPRESSURE_VECTORS = 300
 
 @dataclass(frozen=True)
 class WrappedBus:
-    """How the wrapper's beats carry the network's arrays: float or the network's own types each way."""
+    """How the wrapper's beats carry the network's arrays: ``in_bus``/``out_bus`` the ``T_in``/``T_out`` fixed
+    types hls4ml chose (widths rounded up to bytes), None for ``float``."""
 
     wrapper: AxiWrapper
     in_t: FixedType
     out_t: FixedType
-    float_in: bool
-    float_out: bool
+    in_bus: FixedType | None
+    out_bus: FixedType | None
+
+    @property
+    def float_in(self) -> bool:
+        return self.in_bus is None
+
+    @property
+    def float_out(self) -> bool:
+        return self.out_bus is None
 
     @property
     def in_bits(self) -> int:
-        return 32 if self.float_in else 8 * -(-self.in_t.width // 8)
+        return 32 if self.in_bus is None else 8 * -(-self.in_bus.width // 8)
 
     @property
     def out_bits(self) -> int:
-        return 32 if self.float_out else 8 * -(-self.out_t.width // 8)
+        return 32 if self.out_bus is None else 8 * -(-self.out_bus.width // 8)
 
     def inputs(self, beats: np.ndarray) -> np.ndarray:
-        """What the wrapper's input cast makes of the beats: raw ``input_t``."""
-        return floatbus.inputs(beats, self.in_t) if self.float_in else np.asarray(beats, dtype=np.int64)
+        """What the wrapper's input cast (``in_local[i] = in[i].data``) makes of the beats: raw ``input_t``."""
+        if self.in_bus is None:
+            return floatbus.inputs(beats, self.in_t)
+        return np.asarray(cast(np.asarray(beats, dtype=np.int64), self.in_bus, self.in_t), dtype=np.int64)
 
-    def words(self, values: np.ndarray, t: FixedType, is_float: bool, bits: int) -> np.ndarray:
-        """TDATA words (unsigned) of float32 values or raw values of ``t`` (low ``t.width`` bits)."""
-        if is_float:
+    def outputs(self, ref: np.ndarray) -> np.ndarray:
+        """What its output cast makes of the network's raw results: float32 values or raw ``T_out``."""
+        if self.out_bus is None:
+            return floatbus.outputs(ref, self.out_t)
+        return np.asarray(cast(np.asarray(ref, dtype=np.int64), self.out_t, self.out_bus), dtype=np.int64)
+
+    @staticmethod
+    def words(values: np.ndarray, bus: FixedType | None) -> np.ndarray:
+        """TDATA words (unsigned) of float32 values (``bus`` None) or raw values of ``bus``."""
+        if bus is None:
             return np.asarray(values, dtype=np.float32).view(np.uint32).astype(np.uint64)
-        return (np.asarray(values, dtype=np.int64) & ((1 << t.width) - 1)).astype(np.uint64)
+        return (np.asarray(values, dtype=np.int64) & ((1 << bus.width) - 1)).astype(np.uint64)
+
+
+def _bus_type(ctype: str, own: FixedType, where: Path, name: str) -> FixedType | None:
+    if ctype == "float":
+        return None
+    if not ctype.startswith(("ap_fixed<", "ap_ufixed<", "ap_int<", "ap_uint<")):
+        # hls4ml 1.3 writes an AcceleratorConfig precision in its own spelling (fixed<16,6,TRN,WRAP,0>)
+        raise InputError(where, name, f"{ctype} is not a C++ type: the wrapper does not compile; not modelled")
+    try:
+        return FixedType.parse(ctype)
+    except ValueError:
+        raise InputError(where, name, f"{ctype}: float or an ap_fixed type is modelled (not {ctype})") from None
 
 
 def wrapped_bus(wrapper: AxiWrapper, sig: TopSignature) -> WrappedBus:
@@ -75,19 +106,14 @@ def wrapped_bus(wrapper: AxiWrapper, sig: TopSignature) -> WrappedBus:
             "N_IN/N_OUT",
             f"{wrapper.n_in}/{wrapper.n_out}, the network has {sig.input.size}/{sig.outputs[0].size}",
         )
-    float_in = wrapper.in_ctype == "float"
-    float_out = wrapper.out_ctype == "float"
-    for ctype, own, is_float, name in (
-        (wrapper.in_ctype, sig.input.ctype, float_in, "T_in"),
-        (wrapper.out_ctype, sig.outputs[0].ctype, float_out, "T_out"),
-    ):
-        if not is_float and ctype != own:
-            raise InputError(where.with_suffix(".h"), name, f"{ctype}: float or the network's {own} are modelled")
-    for t, d, on in ((in_t, "in", float_in), (out_t, "out", float_out)):
-        why = floatbus.refusal(t, d) if on else None
+    header = where.with_suffix(".h")
+    in_bus = _bus_type(wrapper.in_ctype, in_t, header, "T_in")
+    out_bus = _bus_type(wrapper.out_ctype, out_t, header, "T_out")
+    for t, d, bus in ((in_t, "in", in_bus), (out_t, "out", out_bus)):
+        why = floatbus.refusal(t, d) if bus is None else None
         if why:
             raise InputError(where, wrapper.top, f"{why}; not modelled bit-exactly")
-    return WrappedBus(wrapper, in_t, out_t, float_in, float_out)
+    return WrappedBus(wrapper, in_t, out_t, in_bus, out_bus)
 
 
 def export_has_top(rtl_dir: Path, top: str) -> bool:
@@ -98,7 +124,9 @@ def export_has_top(rtl_dir: Path, top: str) -> bool:
 
 def wrapped_inputs(bus: WrappedBus, raw: np.ndarray, seed: int) -> np.ndarray:
     """The beats sent: floats around (and off) the input type's grid, or its raw values."""
-    return floatbus.draw(bus.in_t, raw, seed) if bus.float_in else raw
+    if bus.in_bus is None:
+        return floatbus.draw(bus.in_t, raw, seed)
+    return drawn_inputs(bus.in_bus, bus.wrapper.n_in, len(raw), seed)
 
 
 def check_wrapper_csim(project: Path, bus: WrappedBus, beats: np.ndarray, ref: np.ndarray) -> Check:
@@ -109,10 +137,8 @@ def check_wrapper_csim(project: Path, bus: WrappedBus, beats: np.ndarray, ref: n
     from fpga_prune.hls.project_csim import run_wrapper_csim  # noqa: PLC0415
 
     t0 = time.perf_counter()
-    run = run_wrapper_csim(
-        project, bus.wrapper, bus.words(beats, bus.in_t, True, 32), project / "build" / "verify" / "wrapper_csim"
-    )
-    want = bus.words(floatbus.outputs(ref, bus.out_t), bus.out_t, True, 32)
+    run = run_wrapper_csim(project, bus.wrapper, bus.words(beats, None), project / "build" / "verify" / "wrapper_csim")
+    want = bus.words(bus.outputs(ref), None)
     bad = np.flatnonzero((run.outputs_bits != want).any(axis=1))
     first = [
         f"sample {int(i)}: wrapper {[hex(int(v)) for v in run.outputs_bits[i]]} model {[hex(int(v)) for v in want[i]]}"
@@ -156,10 +182,9 @@ def check_wrapped_rtl(
     rtl_dir = Path(opts.rtl_dir or project)
     w = bus.wrapper
     data = project / "build" / "verify" / "wrapped"
-    x_words = bus.words(beats, bus.in_t, bus.float_in, bus.in_bits)
-    y = floatbus.outputs(ref, bus.out_t) if bus.float_out else ref
-    y_words = bus.words(y, bus.out_t, bus.float_out, bus.out_bits)
-    mask = (1 << 32) - 1 if bus.float_out else (1 << bus.out_t.width) - 1
+    x_words = bus.words(beats, bus.in_bus)
+    y_words = bus.words(bus.outputs(ref), bus.out_bus)
+    mask = (1 << 32) - 1 if bus.out_bus is None else (1 << bus.out_bus.width) - 1
     doc = {"n_in": w.n_in, "n_out": w.n_out, "in_bits": bus.in_bits, "out_bits": bus.out_bits, "out_mask": mask}
     rows = lambda a: "".join(" ".join(str(int(v)) for v in r) + "\n" for r in a)  # noqa: E731
     write_tree(
@@ -197,7 +222,7 @@ def check_wrapped_rtl(
         "version": res.version,
         "top": w.top,
         "wrapper": w.to_dict(),
-        "bus": {"in": "float" if bus.float_in else str(bus.in_t), "out": "float" if bus.float_out else str(bus.out_t)},
+        "bus": {"in": str(bus.in_bus or "float"), "out": str(bus.out_bus or "float")},
         "compared_with": "hls4ml_csim",
         "samples_per_cycle": main.get("samples_per_cycle"),
         "samples_per_s": round(main["samples_per_cycle"] * 1e9 / clock_ns)
