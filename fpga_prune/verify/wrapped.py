@@ -81,6 +81,8 @@ class WrappedBus:
 def _bus_type(ctype: str, own: FixedType, where: Path, name: str) -> FixedType | None:
     if ctype == "float":
         return None
+    if ctype == "double":
+        raise InputError(where, name, "double beats (64-bit TDATA): not modelled (float or an ap_fixed type are)")
     if not ctype.startswith(("ap_fixed<", "ap_ufixed<", "ap_int<", "ap_uint<")):
         # hls4ml 1.3 writes an AcceleratorConfig precision in its own spelling (fixed<16,6,TRN,WRAP,0>)
         raise InputError(where, name, f"{ctype} is not a C++ type: the wrapper does not compile; not modelled")
