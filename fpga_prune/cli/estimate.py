@@ -47,7 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _load(args: argparse.Namespace):
-    """(network, board, options, source description) for DIR."""
+    """(network, board, options, source description, the project's wrapper top if any) for DIR."""
     from fpga_prune.boards import at_clock, board_for_part, load_board  # noqa: PLC0415
     from fpga_prune.cli.prune import clock_from_args  # noqa: PLC0415
     from fpga_prune.estimate.bands import Calibration  # noqa: PLC0415
@@ -72,7 +72,8 @@ def _load(args: argparse.Namespace):
                 raise InputError(d, "part", "the project names no FPGA part; give --part or --board")
             board = board_for_part(part, clock)
         io = ", io_stream" if prj.io_type == "io_stream" else ""
-        return prj.network, at_clock(board, clock), opts, f"hls4ml project ({prj.source}{io})"
+        src = f"hls4ml project ({prj.source}{io})"
+        return prj.network, at_clock(board, clock), opts, src, (prj.wrapper, prj.io_type)
     from fpga_prune.flow.bundles import check_model_dir, load_pruned  # noqa: PLC0415
     from fpga_prune.hls.adapter import network_from_keras  # noqa: PLC0415
 
@@ -89,7 +90,8 @@ def _load(args: argparse.Namespace):
         board = load_board(str(pruned.budget["board"]))
     else:
         board = board_for_part(pruned.settings.part, pruned.settings.clock_period_ns)
-    return network_from_keras(pruned.bundle.model, pruned.settings), at_clock(board, given_clock), opts, "pruned model"
+    net = network_from_keras(pruned.bundle.model, pruned.settings)
+    return net, at_clock(board, given_clock), opts, "pruned model", (None, "io_parallel")
 
 
 def _cell(value: int, band: tuple[int, int] | None) -> str:
@@ -100,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
     from fpga_prune.cli.app import emit  # noqa: PLC0415
     from fpga_prune.estimate.core import estimate  # noqa: PLC0415
 
-    network, board, opts, source = _load(args)
+    network, board, opts, source, (wrapper, io_type) = _load(args)
     est = estimate(network, board, opts)
     known = board.lut > 0
     payload = est.to_dict(board if known else None)
@@ -131,5 +133,8 @@ def run(args: argparse.Namespace) -> int:
         lines.append("utilization: " + ", ".join(f"{k} {v:.1%}" for k, v in util.items()))
     if "band_note" in payload:
         lines.append(f"note: {payload['band_note']}")
+    if wrapper is not None:
+        payload["wrapper"] = {**wrapper.to_dict(), "note": wrapper.describe(io_type)}
+        lines.append(f"note: {wrapper.describe(io_type)}")
     emit(args, payload, "\n".join(lines))
     return 0

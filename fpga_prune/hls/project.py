@@ -84,6 +84,8 @@ class HlsProject:
     #: io_stream: each inter-layer FIFO's ``#pragma HLS STREAM variable=... depth=D``, in layer order (() = none
     #: given, or not one a layer boundary)
     fifo_depths: tuple[int, ...] = ()
+    #: the synthesized top around the network (VivadoAccelerator's ``<project>_axi``), if any
+    wrapper: AxiWrapper | None = None
 
     def estimate_options(
         self, hls_tool: str | None = None, clock_ns: float | None = None, **kw: Any
@@ -96,6 +98,108 @@ class HlsProject:
         kw.setdefault("io_type", self.io_type)
         kw.setdefault("fifo_depths", self.fifo_depths)
         return EstimateOptions(hls_tool=tool, mul_impl=self.mul_impl, clock_uncertainty=unc, **kw)
+
+
+# ----------------------------------------------------------------------------- a wrapper around the network
+@dataclass(frozen=True)
+class AxiWrapper:
+    """hls4ml's VivadoAccelerator top around the network (``firmware/<project>_axi.cpp``), as its source says.
+
+    Why read it: that top, not the network, is what ``build_prj.tcl`` synthesizes and what a board's DMA
+    drives, so estimate must say what it adds and verify must drive its ports.  ``interface`` is
+    ``axi_stream`` (one element a beat, TLAST) or ``axi_lite``/``axi_master``; ``in_ctype``/``out_ctype``
+    the bus element types (``float``, or the network's own types); ``ap_ctrl`` the block protocol
+    (``ap_ctrl_none``, ``s_axilite``, ``ap_ctrl_hs``)."""
+
+    top: str
+    network_top: str
+    source: Path
+    interface: str
+    n_in: int
+    n_out: int
+    in_ctype: str
+    out_ctype: str
+    ap_ctrl: str
+
+    @property
+    def beats_per_sample(self) -> int:
+        """Cycles the wrapper's pipelined read and write loops spend on one sample's beats, at least: in
+        sequence around an io_parallel network (``n_in + n_out``); an io_stream wrapper overlaps them
+        (DATAFLOW) and is bound by the longer."""
+        return self.n_in + self.n_out
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "top": self.top,
+            "network_top": self.network_top,
+            "interface": self.interface,
+            "n_in": self.n_in,
+            "n_out": self.n_out,
+            "in_ctype": self.in_ctype,
+            "out_ctype": self.out_ctype,
+            "ap_ctrl": self.ap_ctrl,
+            "estimated": False,
+        }
+
+    def describe(self, io_type: str) -> str:
+        """One line: what the wrapper adds to the network's estimate (which does not include it)."""
+        beats = self.beats_per_sample if io_type == "io_parallel" else max(self.n_in, self.n_out)
+        conv = (
+            f"{self.n_in} {self.in_ctype}->input_t and {self.n_out} result_t->{self.out_ctype} conversions"
+            if "float" in (self.in_ctype, self.out_ctype)
+            else "no type conversions"
+        )
+        return (
+            f"wrapper {self.top} (VivadoAccelerator, {self.interface}, {self.ap_ctrl}) is the synthesized top, "
+            f"NOT in the figures above: {conv}, one element a bus beat, so >= {beats} cycles a sample "
+            f"(interval) and +{self.n_in + self.n_out} cycles of latency; its LUT/FF are not estimated"
+        )
+
+
+def axi_wrapper(path: str | Path, network_top: str) -> AxiWrapper | None:
+    """The wrapper top of the project at ``path`` whose network top is ``network_top``, or None."""
+    fw = Path(path) / "firmware"
+    top = f"{network_top}_axi"
+    src, hdr = fw / f"{top}.cpp", fw / f"{top}.h"
+    if not src.is_file():
+        return None
+    if not hdr.is_file():
+        raise InputError(hdr, None, f"missing: the header of the wrapper top {top} ({src.name} exists)")
+    text = strip_comments(src.read_text(errors="replace"))
+    head = strip_comments(hdr.read_text(errors="replace"))
+    if not re.search(rf"\b{re.escape(network_top)}\s*\(", text.split(top, 1)[-1]):
+        raise InputError(src, top, f"does not call the network top {network_top}: not a VivadoAccelerator wrapper")
+
+    def const(name: str) -> int:
+        m = re.search(rf"\bconst\s+unsigned(?:\s+int)?\s+{name}\s*=\s*(\d+)\s*;", head)
+        if not m:
+            raise InputError(hdr, name, "no `static const unsigned` of this name: not a VivadoAccelerator wrapper")
+        return int(m.group(1))
+
+    def ctype(name: str) -> str:
+        m = re.search(rf"typedef\s+([\w:<>, ]+?)\s+{name}\s*;", head)
+        return " ".join(m.group(1).split()) if m else "?"
+
+    pragmas = re.findall(r"#pragma\s+HLS\s+INTERFACE\s+([^\n]*)", text)
+    modes = {}
+    for p in pragmas:
+        port = re.search(r"port\s*=\s*(\w+)", p)
+        mode = re.search(r"(?:mode\s*=\s*)?\b(axis|s_axilite|m_axi|ap_ctrl_none|ap_ctrl_hs|ap_ctrl_chain)\b", p)
+        if port and mode:
+            modes[port.group(1)] = mode.group(1)
+    data = {m for k, m in modes.items() if k != "return"}
+    interface = "axi_stream" if data == {"axis"} else "axi_master" if "m_axi" in data else "axi_lite"
+    return AxiWrapper(
+        top=top,
+        network_top=network_top,
+        source=src,
+        interface=interface,
+        n_in=const("N_IN"),
+        n_out=const("N_OUT"),
+        in_ctype=ctype("T_in"),
+        out_ctype=ctype("T_out"),
+        ap_ctrl=modes.get("return", "ap_ctrl_hs"),
+    )
 
 
 # ----------------------------------------------------------------------------- top function
@@ -468,6 +572,7 @@ def read_project(path: str | Path) -> HlsProject:
     version = _tcl_value(tcl, "version") or cfg.get("Version")
     io_type = "io_parallel"
     fifo_depths: tuple[int, ...] = ()
+    wrapper = None
     if (fw / "parameters.h").is_file() or list(fw.glob("*.cpp")):
         # The "version" of project.tcl / hls4ml_config.yml is the IP's (1.0.0), not hls4ml's: none is recorded.
         top_file = _top_file(fw, cfg.get("ProjectName"))
@@ -480,6 +585,7 @@ def read_project(path: str | Path) -> HlsProject:
                 top_file, None, f"firmware not understood ({type(exc).__name__}: {exc}); not modelled"
             ) from None
         source = "firmware"
+        wrapper = axi_wrapper(path, cfg.get("ProjectName") or top_file.stem)
         top_text = top_file.read_text(errors="replace")
         if re.search(r"void\s+\w+\s*\([^)]*hls::stream", top_text):
             io_type = "io_stream"
@@ -517,4 +623,5 @@ def read_project(path: str | Path) -> HlsProject:
         source=source,
         io_type=io_type,
         fifo_depths=fifo_depths,
+        wrapper=wrapper,
     )

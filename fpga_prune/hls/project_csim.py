@@ -26,7 +26,7 @@ import numpy as np
 from fpga_prune.errors import CheckFailed, InputError
 from fpga_prune.hls.csim import CXXFLAGS, compile_parallel
 from fpga_prune.hls.nnet_layers import MERGE_FUNCS
-from fpga_prune.hls.project import TopSignature
+from fpga_prune.hls.project import AxiWrapper, TopSignature
 from fpga_prune.templating import render
 
 
@@ -190,6 +190,79 @@ def run_project_csim(
         if len(rows) == n and n:
             traces[k] = np.asarray(rows, dtype=object)
     return ProjectCsimRun(got, traces, taps, compile_s, seconds, cmd)
+
+
+@dataclass(frozen=True, eq=False)
+class WrapperCsimRun:
+    """hls4ml's VivadoAccelerator top compiled from the project and run on float beats."""
+
+    outputs_bits: np.ndarray  # (n, n_out) float32 bit patterns, as the wrapper writes out[i].data
+    compile_seconds: float
+    run_seconds: float
+    command: str
+
+
+def run_wrapper_csim(
+    project: str | Path,
+    wrapper: AxiWrapper,
+    beats_bits: np.ndarray,
+    build_dir: str | Path,
+    cxx: str = "g++",
+    timeout: float = 1800.0,
+) -> WrapperCsimRun:
+    """Compile the project's own ``<top>_axi.cpp`` with its network and run it on ``beats_bits`` (float32 bit
+    patterns, a sample a row): the wrapper's C simulation, its casts included (float beats only)."""
+    project = Path(project).resolve()
+    if shutil.which(cxx) is None:
+        raise InputError(cxx, None, "C++ compiler not found on PATH (needed for the C simulation)")
+    if (wrapper.in_ctype, wrapper.out_ctype) != ("float", "float"):
+        raise InputError(wrapper.source, wrapper.top, "the wrapper's C simulation runs float beats only")
+    fw = project / "firmware"
+    bdir = Path(build_dir).resolve()
+    src = bdir / "src"
+    src.mkdir(parents=True, exist_ok=True)
+    body = render("project/wrapper_csim_runner.cpp.j2", {"top": wrapper.top})
+    runner = src / "wrapper_runner.cpp"
+    if not runner.is_file() or runner.read_text() != body:
+        runner.write_text(body)
+    exe = bdir / "wrapper_runner"
+    cmd = [
+        cxx,
+        *CXXFLAGS.split(),
+        f"-I{fw.resolve()}",
+        f"-I{_ap_types_dir(fw).resolve()}",
+        f'-DWEIGHTS_DIR="{(fw / "weights").resolve()}"',
+        str(wrapper.source.resolve()),
+        str((fw / f"{wrapper.network_top}.cpp").resolve()),
+        str(runner),
+        "-o",
+        str(exe),
+    ]
+    stamp = bdir / "wrapper_runner.cmd"
+    t0 = time.perf_counter()
+    newest = max(p.stat().st_mtime for p in [runner, *fw.rglob("*.h"), *fw.glob("*.cpp")])
+    if not (exe.is_file() and stamp.is_file() and stamp.read_text() == " ".join(cmd) and exe.stat().st_mtime >= newest):
+        run = subprocess.run(cmd, cwd=project, capture_output=True, text=True, timeout=timeout, check=False)
+        if run.returncode != 0:
+            raise InputError(wrapper.source, wrapper.top, f"does not compile with g++: {run.stderr.strip()[-300:]}")
+        stamp.write_text(" ".join(cmd))
+    compile_s = time.perf_counter() - t0
+    run_dir = bdir / "run"
+    shutil.rmtree(run_dir, ignore_errors=True)
+    run_dir.mkdir()
+    in_file, out_file = run_dir / "beats.dat", run_dir / "outputs.dat"
+    in_file.write_text("".join(" ".join(str(int(v)) for v in row) + "\n" for row in np.asarray(beats_bits).tolist()))
+    t0 = time.perf_counter()
+    run = subprocess.run(
+        [str(exe), str(in_file), str(out_file)], cwd=project, capture_output=True, text=True, timeout=timeout
+    )
+    if run.returncode != 0:
+        raise CheckFailed(f"wrapper C simulation failed (exit {run.returncode}): {run.stderr.strip()[-500:]}")
+    n = len(beats_bits)
+    got = np.loadtxt(out_file, dtype=np.uint64, ndmin=2) if n else np.zeros((0, wrapper.n_out), np.uint64)
+    if got.shape != (n, wrapper.n_out):
+        raise CheckFailed(f"wrapper C simulation wrote {got.shape} outputs for {n} samples x {wrapper.n_out}")
+    return WrapperCsimRun(got, compile_s, time.perf_counter() - t0, " ".join(cmd))
 
 
 def layer_disagreement(

@@ -88,6 +88,7 @@ def render_axis_wrapper(ports: PortMap, fmt: BusFormat, axi_top: str) -> dict[st
         raise ValueError(f"{ports.top}: the port map has no latency (only our rendered RTL can be wrapped)")
     fin, fout = fmt.input, fmt.output
     w = fmt.word_bits
+    wi, wo = fin.word_bits, fout.word_bits  # the same for our wrappers; a foreign wrapper's inner one may differ
     lanes = lane_wiring(fmt, "in_r_TDATA")
     outs = [{"port": p, "vld": v} for p, v in zip(ports.outputs, ports.output_vlds, strict=True)]
     depth = fifo_depth(ports.latency)
@@ -96,6 +97,8 @@ def render_axis_wrapper(ports: PortMap, fmt: BusFormat, axi_top: str) -> dict[st
         "top": ports.top,
         "ports": ports,
         "w": w,
+        "wi": wi,
+        "wo": wo,
         "fin": fin,
         "fout": fout,
         "depth": depth,
@@ -108,6 +111,6 @@ def render_axis_wrapper(ports: PortMap, fmt: BusFormat, axi_top: str) -> dict[st
         "latency": ports.latency,
         "ew": fout.n * fout.width + 1,
         "out_words": list(lanes.out_words),
-        "keep": format((1 << (w // 8)) - 1, "x"),
+        "keep": format((1 << (wo // 8)) - 1, "x"),
     }
     return {f"{axi_top}.v": render("rtl/axis_top.v.j2", ctx)}

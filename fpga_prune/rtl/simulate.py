@@ -347,7 +347,7 @@ def build_rtl(
     pm = _port_map_for(rtl_dir, None if vectors_dir is None else Path(vectors_dir).resolve(), ports, top)
     hdl_top = pm.top
     if wrapper is not None:
-        sources += sorted(Path(wrapper[0]).resolve().glob("*.v"))
+        sources += [s for s in sorted(Path(wrapper[0]).resolve().glob("*.v")) if s not in sources]
         hdl_top = wrapper[1]
     # Vitis writes `#0` delays in initial blocks that Verilator 5 refuses without
     # a timing choice (%Error-NEEDTIMINGOPT); our RTL has none.

@@ -18,11 +18,19 @@ from pathlib import Path
 import numpy as np
 
 from fpga_prune.errors import InputError
-from fpga_prune.hls.project import TopSignature, read_project, top_signature
+from fpga_prune.hls.project import TopSignature, axi_wrapper, read_project, top_signature
 from fpga_prune.outdir import write_tree
 from fpga_prune.rtl.ports import ArraySpec, vitis_default_ports
 from fpga_prune.rtl.stream_ports import stream_default_ports
 from fpga_prune.verify.checks import Check, VerifyOptions, check_rtl
+from fpga_prune.verify.wrapped import (
+    check_wrapped_rtl,
+    check_wrapper_csim,
+    export_has_top,
+    not_compared,
+    wrapped_bus,
+    wrapped_inputs,
+)
 
 #: vectors drawn when ``--vectors`` is not given (>= 3,000 per simulator, issue #10)
 DEFAULT_VECTORS = 3000
@@ -113,8 +121,24 @@ def verify_hls_project(project: Path, opts: VerifyOptions, say) -> list[Check]:
             read_project(project)
         except InputError as exc:
             raise InputError(project, None, f"io_stream top not modelled, words per inference unknown: {exc}") from None
+    # a VivadoAccelerator project whose export's top is the wrapper: its beats, cast as the wrapper casts them
+    wrapper = axi_wrapper(project, sig.top)
+    drive = wrapper is not None and opts.rtl_dir is not None and export_has_top(opts.rtl_dir, wrapper.top)
+    bus, why = None, ""
+    if wrapper is not None:
+        try:
+            bus = wrapped_bus(wrapper, sig)
+        except InputError as exc:
+            if drive:
+                raise
+            why = str(exc)
     n = opts.vectors or DEFAULT_VECTORS
     x = drawn_inputs(sig.input.type, sig.input.size, n, opts.seed)
+    beats = x
+    if bus is not None:
+        beats = wrapped_inputs(bus, x, opts.seed)
+        x = bus.inputs(beats)
+        say(f"export top {bus.wrapper.top}: {len(x)} samples of {bus.wrapper.n_in} {bus.wrapper.in_ctype} beats")
     build = project / "build" / "verify"
     t0 = time.perf_counter()
     run = run_project_csim(project, sig, x, build / "csim")
@@ -148,6 +172,12 @@ def verify_hls_project(project: Path, opts: VerifyOptions, say) -> list[Check]:
             else f"not modelled ({c.details['not_modelled']})"
         )
     )
+    if wrapper is not None:
+        if bus is not None and bus.float_in and bus.float_out:
+            checks.append(check_wrapper_csim(project, bus, beats, ref))
+            say(f"wrapper C simulation ({wrapper.top}): {checks[-1].mismatches} mismatches on {len(x)} samples")
+        else:
+            checks.append(not_compared(wrapper, why or f"{wrapper.in_ctype}/{wrapper.out_ctype} beats: floats only"))
     if opts.rtl_dir is None:
         if not c.details.get("modelled"):
             raise InputError(
@@ -160,6 +190,14 @@ def verify_hls_project(project: Path, opts: VerifyOptions, say) -> list[Check]:
     else:
         guess = vitis_default_ports(sig.top, _spec(sig.input), [_spec(a) for a in sig.outputs])
     write_tree(vec_dir, top_vector_files(sig, x, ref, guess))
+    if drive and bus is not None:
+        for sim in opts.sims:
+            say(f"RTL simulation of {bus.wrapper.top} under {sim} (cocotbext-axi) ...")
+            clock = read_project(project).clock_period_ns
+            checks.append(check_wrapped_rtl(project, bus, beats, ref, sim, opts, vec_dir, guess, clock))
+            c = checks[-1]
+            say(f"RTL {bus.wrapper.top} {sim:<10} {c.mismatches} mismatches on {c.vectors} vectors")
+        return checks
     for sim in opts.sims:
         say(f"RTL simulation under {sim} ...")
         checks.append(check_rtl(project, sim, opts, vec_dir))
