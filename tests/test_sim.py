@@ -165,8 +165,9 @@ def test_unknown_simulator_lists_valid_names(tmp_path):
 
 
 def test_a_build_is_named_after_its_sources(tmp_path):
-    """``sources_key``: the same files and top -> the same build; another directory, another byte or another top ->
-    another (a reused build of other sources is stale: Icarus skips older files, Verilator links the old model)."""
+    """``sources_key``: the same files and top -> the same build, wherever they are (the key is part of verify.json,
+    which a rerun elsewhere must reproduce); another name, another byte or another top -> another build (a reused
+    build of other sources is stale: Icarus skips older files, Verilator links the old model)."""
     from fpga_prune.rtl.simulate import sources_key
 
     a, b = tmp_path / "a", tmp_path / "b"
@@ -174,7 +175,9 @@ def test_a_build_is_named_after_its_sources(tmp_path):
     write_tree(b, {"top.v": "module top; endmodule\n", "net.v": "module net; endmodule\n"})
     key = sources_key(sorted(a.glob("*.v")), "top")
     assert re.fullmatch(r"[0-9a-f]{12}", key) and key == sources_key(sorted(a.glob("*.v")), "top")
-    assert sources_key(sorted(b.glob("*.v")), "top") != key  # same text elsewhere: another build
+    assert sources_key(sorted(b.glob("*.v")), "top") == key  # same files elsewhere: the same build
+    (b / "net.v").rename(b / "other.v")
+    assert sources_key(sorted(b.glob("*.v")), "top") != key
     assert sources_key(sorted(a.glob("*.v")), "net") != key
     (a / "net.v").write_text("module net; wire w; endmodule\n")
     assert sources_key(sorted(a.glob("*.v")), "top") != key

@@ -411,15 +411,16 @@ def icarus_sources(sources: list[Path], outdir: Path) -> list[Path]:
 
 
 def sources_key(sources: list[Path], top: str) -> str:
-    """12 hex digits naming a build of these Verilog files (their paths and contents) with this top module.
+    """12 hex digits naming a build of these Verilog files (their names and contents) with this top module.
 
     Why: a build directory reused for other sources is stale in ways the simulators do not notice -- Icarus'
     make skips a rebuild when the new files are older than its output, Verilator's links the old model and
-    aborts ("Can not find root handle") -- so a build is named after what it compiles.
+    aborts ("Can not find root handle") -- so a build is named after what it compiles.  Names, not paths:
+    the key lands in verify.json, which must be the same for the same design wherever the project is.
     """
     h = hashlib.sha256(top.encode())
     for s in sources:
-        h.update(b"\0" + str(s).encode() + b"\0")
+        h.update(b"\0" + s.name.encode() + b"\0")
         h.update(s.read_bytes())
     return h.hexdigest()[:12]
 
