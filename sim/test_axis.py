@@ -24,16 +24,14 @@ import random
 import sys
 from pathlib import Path
 
+import bus_bench
 import cocotb
 import numpy as np
-from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles, RisingEdge
-from cocotb.utils import get_sim_time
+from cocotb.triggers import ClockCycles
 from cocotbext.axi import AxiStreamBus, AxiStreamFrame, AxiStreamSink, AxiStreamSource
 
 from fpga_prune.arith import axis
 
-PERIOD_NS = 10
 #: batch sizes of the throughput test, in turn: one sample, odd sizes, large transfers
 BATCHES = (1, 3, 16, 250, 1000)
 
@@ -44,28 +42,17 @@ class AxisBench:
         bus = doc["bus"]
         self.fin = axis.Layout(**{k: bus["input"][k] for k in ("n", "width", "signed", "word_bits")})
         self.fout = axis.Layout(**{k: bus["output"][k] for k in ("n", "width", "signed", "word_bits")})
-        raw = Path(os.environ["FPGA_PRUNE_RAW"])
-        self.x = np.loadtxt(raw / "inputs_raw.dat", dtype=np.int64, ndmin=2)
-        self.y = np.loadtxt(raw / "expected_raw.dat", dtype=np.int64, ndmin=2)
-        self.seed = int(os.environ.get("FPGA_PRUNE_SEED", "1"))
-        self.n_aux = int(os.environ.get("FPGA_PRUNE_NAUX", "400"))
-        nvec = os.environ.get("FPGA_PRUNE_NVEC")
-        self.n = min(len(self.x), int(nvec)) if nvec else len(self.x)
-        self.report_dir = Path(os.environ.get("FPGA_PRUNE_REPORT_DIR", "."))
+        v = bus_bench.load_vectors("inputs_raw.dat", "expected_raw.dat", np.int64, default_aux=400)
+        self.x, self.y, self.n, self.n_aux, self.seed, self.report_dir = v.x, v.y, v.n, v.n_aux, v.seed, v.report_dir
         self.dut = dut
-        Clock(dut.ap_clk, PERIOD_NS, unit="ns").start()
+        bus_bench.start_clock(dut)
         self.source = AxiStreamSource(AxiStreamBus.from_prefix(dut, "in_r"), dut.ap_clk, dut.ap_rst_n, False)
         self.sink = AxiStreamSink(AxiStreamBus.from_prefix(dut, "out_r"), dut.ap_clk, dut.ap_rst_n, False)
 
     async def reset(self, cycles: int = 3) -> None:
-        self.dut.ap_rst_n.value = 0
-        await ClockCycles(self.dut.ap_clk, cycles)
-        self.dut.ap_rst_n.value = 1
-        await RisingEdge(self.dut.ap_clk)
+        await bus_bench.reset(self.dut, cycles)
 
-    @staticmethod
-    def cycle() -> int:
-        return int(get_sim_time("ns")) // PERIOD_NS
+    cycle = staticmethod(bus_bench.cycle)
 
     async def send(self, start: int, stop: int) -> None:
         await self.source.send(AxiStreamFrame(axis.pack(self.x[start:stop], self.fin)))
@@ -74,22 +61,14 @@ class AxisBench:
         """One transfer back; compares it sample by sample (a wrong TLAST shows as a wrong length)."""
         frame = await self.sink.recv()
         data = bytes(frame.tdata)
-        want = self.y[start:stop]
-        result["batches"] += 1
-        result["vectors"] += stop - start
         size = (stop - start) * self.fout.sample_bytes
         if len(data) != size:
+            result["batches"] += 1
+            result["vectors"] += stop - start
             result["framing_errors"].append(f"batch [{start}, {stop}): {len(data)} bytes up to TLAST, expected {size}")
             result["mismatches"] += stop - start
             return
-        got = axis.unpack(data, self.fout)
-        bad = np.flatnonzero((got != want).any(axis=1))
-        result["mismatches"] += len(bad)
-        for i in bad[:10]:
-            if len(result["first_mismatches"]) < 10:
-                result["first_mismatches"].append(
-                    {"index": int(start + i), "expected": want[i].tolist(), "got": got[i].tolist()}
-                )
+        bus_bench.compare(result, start, axis.unpack(data, self.fout), self.y[start:stop])
 
 
 def _result() -> dict:
@@ -97,32 +76,7 @@ def _result() -> dict:
 
 
 def _finish(b: AxisBench, name: str, result: dict) -> None:
-    result["test"] = name
-    result["stale_outputs"] = b.sink.count()
-    b.report_dir.mkdir(parents=True, exist_ok=True)
-    (b.report_dir / f"{name}.json").write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")
-    problems = []
-    if result["mismatches"]:
-        m = result["first_mismatches"][0] if result["first_mismatches"] else {}
-        problems.append(f"{result['mismatches']} mismatching samples; first {m}")
-    if result["framing_errors"]:
-        problems.append(f"{len(result['framing_errors'])} framing errors; first: {result['framing_errors'][0]}")
-    if result["stale_outputs"]:
-        problems.append(f"{result['stale_outputs']} transfers nobody sent")
-    assert not problems, "; ".join(problems)
-
-
-async def _stream(b: AxisBench, cuts: list[tuple[int, int]], result: dict) -> None:
-    """Queue every transfer and collect every result, concurrently."""
-
-    async def sender() -> None:
-        for start, stop in cuts:
-            await b.send(start, stop)
-
-    task = cocotb.start_soon(sender())
-    for start, stop in cuts:
-        await b.receive(start, stop, result)
-    await task
+    bus_bench.finish(b.report_dir, name, result, bus_bench.stream_problems(result, b.sink))
 
 
 @cocotb.test()
@@ -137,12 +91,12 @@ async def axis_batches(dut) -> None:
         if pos + size > b.n:
             break
         t0 = b.cycle()
-        await _stream(b, [(pos, pos + size)], result)
+        await bus_bench.stream(b, [(pos, pos + size)], result)
         cycles_per_batch[str(size)] = b.cycle() - t0
         pos += size
     cuts = [(pos + s, pos + e) for s, e in axis.batches(b.n - pos, BATCHES)]
     t0 = b.cycle()
-    await _stream(b, cuts, result)
+    await bus_bench.stream(b, cuts, result)
     cycles = b.cycle() - t0
     result["cycles_per_batch"] = cycles_per_batch
     result["stream_vectors"] = b.n - pos
@@ -168,7 +122,7 @@ async def axis_backpressure(dut) -> None:
         pos += size
     result = _result()
     t0 = b.cycle()
-    await _stream(b, cuts, result)
+    await bus_bench.stream(b, cuts, result)
     result["cycles"] = b.cycle() - t0
     _finish(b, "axis_backpressure", result)
 
@@ -188,7 +142,7 @@ async def axis_reset_mid_frame(dut) -> None:
     b.sink.clear()
     result = _result()
     cuts = [(0, 1), (1, 9), (9, n)]  # the same samples again, from the start
-    await _stream(b, cuts, result)
+    await bus_bench.stream(b, cuts, result)
     await ClockCycles(dut.ap_clk, 64)  # anything stale would arrive by now
     result["reset_cycle"] = mid
     _finish(b, "axis_reset_mid_frame", result)

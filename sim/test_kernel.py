@@ -25,16 +25,14 @@ import random
 import sys
 from pathlib import Path
 
+import bus_bench
 import cocotb
 import numpy as np
-from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, RisingEdge, with_timeout
-from cocotb.utils import get_sim_time
 from cocotbext.axi import AxiLiteBus, AxiLiteMaster, AxiRamRead, AxiRamWrite, AxiReadBus, AxiWriteBus
 
 from fpga_prune.arith import axis
 
-PERIOD_NS = 10
 #: run sizes (samples a kernel call) of the batch test, in turn: one sample, odd sizes, large runs
 BATCHES = (1, 3, 16, 250, 1000)
 MEM_BYTES = 1 << 22
@@ -49,16 +47,10 @@ class KernelBench:
         self.fin = axis.Layout(**{k: bus["input"][k] for k in ("n", "width", "signed", "word_bits")})
         self.fout = axis.Layout(**{k: bus["output"][k] for k in ("n", "width", "signed", "word_bits")})
         self.regs = doc["registers"]
-        raw = Path(os.environ["FPGA_PRUNE_RAW"])
-        self.x = np.loadtxt(raw / "inputs_raw.dat", dtype=np.int64, ndmin=2)
-        self.y = np.loadtxt(raw / "expected_raw.dat", dtype=np.int64, ndmin=2)
-        self.seed = int(os.environ.get("FPGA_PRUNE_SEED", "1"))
-        self.n_aux = int(os.environ.get("FPGA_PRUNE_NAUX", "400"))
-        nvec = os.environ.get("FPGA_PRUNE_NVEC")
-        self.n = min(len(self.x), int(nvec)) if nvec else len(self.x)
-        self.report_dir = Path(os.environ.get("FPGA_PRUNE_REPORT_DIR", "."))
+        v = bus_bench.load_vectors("inputs_raw.dat", "expected_raw.dat", np.int64, default_aux=400)
+        self.x, self.y, self.n, self.n_aux, self.seed, self.report_dir = v.x, v.y, v.n, v.n_aux, v.seed, v.report_dir
         self.dut = dut
-        Clock(dut.ap_clk, PERIOD_NS, unit="ns").start()
+        bus_bench.start_clock(dut)
         # gmem0 only reads, gmem1 only writes: the other channels' inputs are held idle
         for sig in ("AWREADY", "WREADY", "BVALID", "BRESP", "BID"):
             getattr(dut, f"m_axi_gmem0_{sig}").value = 0
@@ -72,16 +64,11 @@ class KernelBench:
         self.ctl = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axi_control"), dut.ap_clk, dut.ap_rst_n, False)
 
     async def reset(self, cycles: int = 3) -> None:
-        self.dut.ap_rst_n.value = 0
-        await ClockCycles(self.dut.ap_clk, cycles)
-        self.dut.ap_rst_n.value = 1
-        await RisingEdge(self.dut.ap_clk)
+        await bus_bench.reset(self.dut, cycles)
         await self.ctl.write_dword(self.regs["gie"], 1)
         await self.ctl.write_dword(self.regs["ier"], 1)  # ap_done
 
-    @staticmethod
-    def cycle() -> int:
-        return int(get_sim_time("ns")) // PERIOD_NS
+    cycle = staticmethod(bus_bench.cycle)
 
     def pauses(self, rng: random.Random, p: float) -> None:
         """Random idle cycles on every memory channel: address and data accepted late, data given late."""
@@ -124,17 +111,7 @@ class KernelBench:
         return out, cycles, problems
 
     def compare(self, out: bytes, start: int, stop: int, result: dict) -> None:
-        want = self.y[start:stop]
-        got = axis.unpack(out, self.fout)
-        result["batches"] += 1
-        result["vectors"] += stop - start
-        bad = np.flatnonzero((got != want).any(axis=1))
-        result["mismatches"] += len(bad)
-        for i in bad[:10]:
-            if len(result["first_mismatches"]) < 10:
-                result["first_mismatches"].append(
-                    {"index": int(start + i), "expected": want[i].tolist(), "got": got[i].tolist()}
-                )
+        bus_bench.compare(result, start, axis.unpack(out, self.fout), self.y[start:stop])
 
 
 def _result() -> dict:
@@ -142,16 +119,10 @@ def _result() -> dict:
 
 
 def _finish(b: KernelBench, name: str, result: dict) -> None:
-    result["test"] = name
-    b.report_dir.mkdir(parents=True, exist_ok=True)
-    (b.report_dir / f"{name}.json").write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")
     problems = []
-    if result["mismatches"]:
-        m = result["first_mismatches"][0] if result["first_mismatches"] else {}
-        problems.append(f"{result['mismatches']} mismatching samples; first {m}")
     if result["protocol_errors"]:
         problems.append(f"{len(result['protocol_errors'])} protocol errors; first: {result['protocol_errors'][0]}")
-    assert not problems, "; ".join(problems)
+    bus_bench.finish(b.report_dir, name, result, problems)
 
 
 def _addresses(b: KernelBench, k: int) -> tuple[int, int]:

@@ -20,14 +20,11 @@ import os
 import random
 from pathlib import Path
 
+import bus_bench
 import cocotb
 import numpy as np
-from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles, RisingEdge
-from cocotb.utils import get_sim_time
 from cocotbext.axi import AxiStreamBus, AxiStreamFrame, AxiStreamSink, AxiStreamSource
 
-PERIOD_NS = 10
 BATCHES = (1, 3, 16, 100)
 
 
@@ -37,28 +34,17 @@ class WrappedBench:
         self.n_in, self.n_out = int(doc["n_in"]), int(doc["n_out"])
         self.in_bytes, self.out_bytes = int(doc["in_bits"]) // 8, int(doc["out_bits"]) // 8
         self.mask = int(doc["out_mask"])
-        raw = Path(os.environ["FPGA_PRUNE_RAW"])
-        self.x = np.loadtxt(raw / "inputs_words.dat", dtype=np.uint64, ndmin=2)
-        self.y = np.loadtxt(raw / "expected_words.dat", dtype=np.uint64, ndmin=2)
-        self.seed = int(os.environ.get("FPGA_PRUNE_SEED", "1"))
-        self.n_aux = int(os.environ.get("FPGA_PRUNE_NAUX", "200"))
-        nvec = os.environ.get("FPGA_PRUNE_NVEC")
-        self.n = min(len(self.x), int(nvec)) if nvec else len(self.x)
-        self.report_dir = Path(os.environ.get("FPGA_PRUNE_REPORT_DIR", "."))
+        v = bus_bench.load_vectors("inputs_words.dat", "expected_words.dat", np.uint64, default_aux=200)
+        self.x, self.y, self.n, self.n_aux, self.seed, self.report_dir = v.x, v.y, v.n, v.n_aux, v.seed, v.report_dir
         self.dut = dut
-        Clock(dut.ap_clk, PERIOD_NS, unit="ns").start()
+        bus_bench.start_clock(dut)
         self.source = AxiStreamSource(AxiStreamBus.from_prefix(dut, "in_r"), dut.ap_clk, dut.ap_rst_n, False)
         self.sink = AxiStreamSink(AxiStreamBus.from_prefix(dut, "out_r"), dut.ap_clk, dut.ap_rst_n, False)
 
     async def reset(self) -> None:
-        self.dut.ap_rst_n.value = 0
-        await ClockCycles(self.dut.ap_clk, 3)
-        self.dut.ap_rst_n.value = 1
-        await RisingEdge(self.dut.ap_clk)
+        await bus_bench.reset(self.dut)
 
-    @staticmethod
-    def cycle() -> int:
-        return int(get_sim_time("ns")) // PERIOD_NS
+    cycle = staticmethod(bus_bench.cycle)
 
     async def send(self, start: int, stop: int) -> None:
         data = b"".join(int(w).to_bytes(self.in_bytes, "little") for w in self.x[start:stop].reshape(-1))
@@ -68,9 +54,9 @@ class WrappedBench:
         """One transfer back (up to TLAST), compared beat by beat on the ``out_mask`` bits."""
         frame = await self.sink.recv()
         data = bytes(frame.tdata)
-        result["batches"] += 1
-        result["vectors"] += stop - start
         if len(data) != (stop - start) * self.n_out * self.out_bytes:
+            result["batches"] += 1
+            result["vectors"] += stop - start
             result["framing_errors"].append(
                 f"batch [{start}, {stop}): {len(data)} bytes up to TLAST, expected "
                 f"{(stop - start) * self.n_out * self.out_bytes}"
@@ -84,13 +70,7 @@ class WrappedBench:
             ],
             dtype=np.uint64,
         ).reshape(-1, self.n_out)
-        want = self.y[start:stop]
-        bad = np.flatnonzero((got != want).any(axis=1))
-        result["mismatches"] += len(bad)
-        for i in bad[: 10 - len(result["first_mismatches"])]:
-            result["first_mismatches"].append(
-                {"index": int(start + i), "expected": [hex(v) for v in want[i]], "got": [hex(v) for v in got[i]]}
-            )
+        bus_bench.compare(result, start, got, self.y[start:stop], show=lambda row: [hex(v) for v in row])
 
 
 def _result() -> dict:
@@ -98,18 +78,7 @@ def _result() -> dict:
 
 
 def _finish(b: WrappedBench, name: str, result: dict) -> None:
-    result["test"] = name
-    result["stale_outputs"] = b.sink.count()
-    b.report_dir.mkdir(parents=True, exist_ok=True)
-    (b.report_dir / f"{name}.json").write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")
-    problems = []
-    if result["mismatches"]:
-        problems.append(f"{result['mismatches']} mismatching samples; first {result['first_mismatches'][:1]}")
-    if result["framing_errors"]:
-        problems.append(f"{len(result['framing_errors'])} framing errors; first: {result['framing_errors'][0]}")
-    if result["stale_outputs"]:
-        problems.append(f"{result['stale_outputs']} transfers nobody sent")
-    assert not problems, "; ".join(problems)
+    bus_bench.finish(b.report_dir, name, result, bus_bench.stream_problems(result, b.sink))
 
 
 def _cuts(start: int, n: int, sizes) -> list[tuple[int, int]]:
@@ -121,17 +90,6 @@ def _cuts(start: int, n: int, sizes) -> list[tuple[int, int]]:
     return cuts
 
 
-async def _stream(b: WrappedBench, cuts: list[tuple[int, int]], result: dict) -> None:
-    async def sender() -> None:
-        for start, stop in cuts:
-            await b.send(start, stop)
-
-    task = cocotb.start_soon(sender())
-    for start, stop in cuts:
-        await b.receive(start, stop, result)
-    await task
-
-
 @cocotb.test()
 async def wrapped_batches(dut) -> None:
     """Transfers of 1, 3, 16 and 100 samples back to back, TREADY always high: cycles per sample."""
@@ -139,7 +97,7 @@ async def wrapped_batches(dut) -> None:
     await b.reset()
     result = _result()
     t0 = b.cycle()
-    await _stream(b, _cuts(0, b.n, BATCHES), result)
+    await bus_bench.stream(b, _cuts(0, b.n, BATCHES), result)
     cycles = b.cycle() - t0
     result["cycles"] = cycles
     result["samples_per_cycle"] = round(b.n / cycles, 4) if cycles else None
@@ -158,6 +116,6 @@ async def wrapped_backpressure(dut) -> None:
     sizes = [rng.choice((1, 2, 5, 13)) for _ in range(n)]
     result = _result()
     t0 = b.cycle()
-    await _stream(b, _cuts(0, n, sizes), result)
+    await bus_bench.stream(b, _cuts(0, n, sizes), result)
     result["cycles"] = b.cycle() - t0
     _finish(b, "wrapped_backpressure", result)

@@ -1,0 +1,127 @@
+"""What the bus testbenches share (``test_axis``, ``test_kernel``, ``test_wrapped``): their settings from the
+environment, the clock and reset, the per-sample comparison and the report each test writes.
+
+Why one module: the three benches differ in the bus they drive (an AXI-Stream pair, a Vitis kernel's memory and
+registers, hls4ml's float beats), not in how they read vectors, count mismatches or report; one reading of
+``FPGA_PRUNE_*`` and one report format keep their reports comparable in verify.json.
+
+Configuration (environment, set by ``fpga_prune.rtl.simulate.run_tests``):
+  FPGA_PRUNE_RAW         directory with the test's vector files (one sample a row)
+  FPGA_PRUNE_REPORT_DIR  one ``<test>.json`` report per test goes here
+  FPGA_PRUNE_NVEC        vectors of the batch test (default: all)
+  FPGA_PRUNE_NAUX        vectors of the backpressure test (default: the bench's)
+  FPGA_PRUNE_SEED        seed of the pauses and batch sizes (default 1)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import cocotb
+import numpy as np
+from cocotb.clock import Clock
+from cocotb.triggers import ClockCycles, RisingEdge
+from cocotb.utils import get_sim_time
+
+PERIOD_NS = 10
+
+
+@dataclass(frozen=True)
+class Vectors:
+    """The test's inputs and expected outputs (rows of ``inputs``/``expected`` files) and how many to use."""
+
+    x: np.ndarray
+    y: np.ndarray
+    n: int  # vectors of the batch test
+    n_aux: int  # vectors of the backpressure test
+    seed: int
+    report_dir: Path
+
+
+def load_vectors(inputs: str, expected: str, dtype: type, default_aux: int) -> Vectors:
+    raw = Path(os.environ["FPGA_PRUNE_RAW"])
+    x = np.loadtxt(raw / inputs, dtype=dtype, ndmin=2)
+    y = np.loadtxt(raw / expected, dtype=dtype, ndmin=2)
+    nvec = os.environ.get("FPGA_PRUNE_NVEC")
+    return Vectors(
+        x=x,
+        y=y,
+        n=min(len(x), int(nvec)) if nvec else len(x),
+        n_aux=int(os.environ.get("FPGA_PRUNE_NAUX", str(default_aux))),
+        seed=int(os.environ.get("FPGA_PRUNE_SEED", "1")),
+        report_dir=Path(os.environ.get("FPGA_PRUNE_REPORT_DIR", ".")),
+    )
+
+
+def start_clock(dut) -> None:
+    Clock(dut.ap_clk, PERIOD_NS, unit="ns").start()
+
+
+async def reset(dut, cycles: int = 3) -> None:
+    """``ap_rst_n`` low for ``cycles`` clock cycles, then one edge after it is released."""
+    dut.ap_rst_n.value = 0
+    await ClockCycles(dut.ap_clk, cycles)
+    dut.ap_rst_n.value = 1
+    await RisingEdge(dut.ap_clk)
+
+
+def cycle() -> int:
+    """The clock cycle the simulation is in."""
+    return int(get_sim_time("ns")) // PERIOD_NS
+
+
+def compare(
+    result: dict,
+    start: int,
+    got: np.ndarray,
+    want: np.ndarray,
+    show: Callable[[np.ndarray], list] = lambda row: row.tolist(),
+) -> None:
+    """Samples ``start``.. of one batch: counted, and the first ten that differ recorded (``show``n)."""
+    result["batches"] += 1
+    result["vectors"] += len(want)
+    bad = np.flatnonzero((got != want).any(axis=1))
+    result["mismatches"] += len(bad)
+    for i in bad[: max(0, 10 - len(result["first_mismatches"]))]:
+        result["first_mismatches"].append({"index": int(start + i), "expected": show(want[i]), "got": show(got[i])})
+
+
+def finish(report_dir: Path, name: str, result: dict, problems: list[str]) -> None:
+    """Write the test's report, then fail it on mismatches or any of the bench's own ``problems``."""
+    result["test"] = name
+    report_dir.mkdir(parents=True, exist_ok=True)
+    (report_dir / f"{name}.json").write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")
+    if result["mismatches"]:
+        m = result["first_mismatches"][0] if result["first_mismatches"] else {}
+        problems = [f"{result['mismatches']} mismatching samples; first {m}", *problems]
+    assert not problems, "; ".join(problems)
+
+
+async def stream(b, cuts: list[tuple[int, int]], result: dict) -> None:
+    """An AXI-Stream bench's transfers ``cuts`` (sample ranges) queued by ``b.send`` while ``b.receive`` collects
+    and compares each result, concurrently."""
+
+    async def sender() -> None:
+        for start, stop in cuts:
+            await b.send(start, stop)
+
+    task = cocotb.start_soon(sender())
+    for start, stop in cuts:
+        await b.receive(start, stop, result)
+    await task
+
+
+def stream_problems(result: dict, sink) -> list[str]:
+    """An AXI-Stream test's framing errors and the transfers left in ``sink`` that no input asked for
+    (recorded in ``result`` as ``stale_outputs``)."""
+    result["stale_outputs"] = sink.count()
+    problems = []
+    if result["framing_errors"]:
+        problems.append(f"{len(result['framing_errors'])} framing errors; first: {result['framing_errors'][0]}")
+    if result["stale_outputs"]:
+        problems.append(f"{result['stale_outputs']} transfers nobody sent")
+    return problems
