@@ -1,5 +1,6 @@
-"""What the bus testbenches share (``test_axis``, ``test_kernel``, ``test_wrapped``): their settings from the
-environment, the clock and reset, the per-sample comparison and the report each test writes.
+"""What the bus testbenches share (``test_axis``, ``test_kernel``, ``test_wrapped``, ``test_wrapped_mm``): their
+settings from the environment, the clock and reset, the per-sample comparison, the report each test writes, and a
+call of an ap_ctrl_hs block through its AXI-Lite registers.
 
 Why one module: the three benches differ in the bus they drive (an AXI-Stream pair, a Vitis kernel's memory and
 registers, hls4ml's float beats), not in how they read vectors, count mismatches or report; one reading of
@@ -24,7 +25,7 @@ from pathlib import Path
 import cocotb
 import numpy as np
 from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles, RisingEdge
+from cocotb.triggers import ClockCycles, RisingEdge, with_timeout
 from cocotb.utils import get_sim_time
 
 PERIOD_NS = 10
@@ -125,3 +126,39 @@ def stream_problems(result: dict, sink) -> list[str]:
     if result["stale_outputs"]:
         problems.append(f"{result['stale_outputs']} transfers nobody sent")
     return problems
+
+
+def pause(channels, rng, p: float) -> None:
+    """Random idle cycles (probability ``p`` a cycle) on each cocotbext-axi channel of ``channels``."""
+    for ch in channels:
+        ch.set_pause_generator(iter(lambda: rng.random() < p, None))
+
+
+async def write_pointer(ctl, offset: int, value: int, bits: int = 64) -> None:
+    """A pointer argument's register: its low word at ``offset``, the high one (64 bits) after it."""
+    await ctl.write_dword(offset, value & 0xFFFFFFFF)
+    if bits > 32:
+        await ctl.write_dword(offset + 4, value >> 32)
+
+
+async def ap_ctrl_hs_call(dut, ctl, regs: dict, timeout_ns: int) -> tuple[int, list[str]]:
+    """One call of an ap_ctrl_hs block whose registers (``regs``: control, isr offsets) ``ctl`` reaches, with
+    interrupts enabled: ap_start, then its ``interrupt``; (cycles from ap_start to it, what the registers did wrong:
+    ap_done/ap_idle/ap_ready after it, their clear on read, the interrupt status and its toggle-on-write clear)."""
+    problems = []
+    t0 = cycle()
+    await ctl.write_dword(regs["control"], 1)
+    await with_timeout(RisingEdge(dut.interrupt), timeout_ns, "ns")
+    cycles = cycle() - t0
+    ctrl = await ctl.read_dword(regs["control"])
+    if ctrl & 0x0F != 0x0E:  # ap_done, ap_idle, ap_ready; ap_start consumed
+        problems.append(f"control reads 0x{ctrl:02x} after the interrupt, expected 0x0e")
+    if await ctl.read_dword(regs["control"]) & 0x0A:
+        problems.append("ap_done/ap_ready not cleared by reading the control register")
+    isr = await ctl.read_dword(regs["isr"])
+    if isr != 0x3:
+        problems.append(f"interrupt status reads 0x{isr:x}, expected ap_done and ap_ready (0x3)")
+    await ctl.write_dword(regs["isr"], isr)  # toggle on write: clears what was read
+    if await ctl.read_dword(regs["isr"]) or dut.interrupt.value:
+        problems.append("the interrupt status did not clear")
+    return cycles, problems

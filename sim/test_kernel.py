@@ -28,7 +28,7 @@ from pathlib import Path
 import bus_bench
 import cocotb
 import numpy as np
-from cocotb.triggers import ClockCycles, RisingEdge, with_timeout
+from cocotb.triggers import ClockCycles
 from cocotbext.axi import AxiLiteBus, AxiLiteMaster, AxiRamRead, AxiRamWrite, AxiReadBus, AxiWriteBus
 
 from fpga_prune.arith import axis
@@ -72,8 +72,8 @@ class KernelBench:
 
     def pauses(self, rng: random.Random, p: float) -> None:
         """Random idle cycles on every memory channel: address and data accepted late, data given late."""
-        for ch in (self.rd.ar_channel, self.rd.r_channel, self.wr.aw_channel, self.wr.w_channel, self.wr.b_channel):
-            ch.set_pause_generator(iter(lambda: rng.random() < p, None))
+        rd, wr = self.rd, self.wr
+        bus_bench.pause((rd.ar_channel, rd.r_channel, wr.aw_channel, wr.w_channel, wr.b_channel), rng, p)
 
     async def run(self, data: bytes, samples: int, x_addr: int, y_addr: int) -> tuple[bytes, int, list[str]]:
         """One kernel call on ``data`` at ``x_addr``, results at ``y_addr``: (result bytes, cycles from ap_start to
@@ -83,27 +83,13 @@ class KernelBench:
         self.rd.write(x_addr, data)
         self.rd.write(y_addr - GUARD, bytes([FILL]) * (size + 2 * GUARD))
         for name, value in (("x", x_addr), ("y", y_addr)):
-            await self.ctl.write_dword(self.regs[name], value & 0xFFFFFFFF)
-            await self.ctl.write_dword(self.regs[name] + 4, value >> 32)
+            await bus_bench.write_pointer(self.ctl, self.regs[name], value)
         await self.ctl.write_dword(self.regs["n"], samples)
         if await self.ctl.read_dword(self.regs["n"]) != samples:
             problems.append("the n register does not read back")
-        t0 = self.cycle()
-        await self.ctl.write_dword(self.regs["control"], 1)
         beats = samples * max(self.fin.words_per_sample, self.fout.words_per_sample)
-        await with_timeout(RisingEdge(self.dut.interrupt), 200 * beats + 2000, "ns")
-        cycles = self.cycle() - t0
-        ctrl = await self.ctl.read_dword(self.regs["control"])
-        if ctrl & 0x0F != 0x0E:  # ap_done, ap_idle, ap_ready; ap_start consumed
-            problems.append(f"control reads 0x{ctrl:02x} after the interrupt, expected 0x0e")
-        if await self.ctl.read_dword(self.regs["control"]) & 0x0A:
-            problems.append("ap_done/ap_ready not cleared by reading the control register")
-        isr = await self.ctl.read_dword(self.regs["isr"])
-        if isr != 0x3:
-            problems.append(f"interrupt status reads 0x{isr:x}, expected ap_done and ap_ready (0x3)")
-        await self.ctl.write_dword(self.regs["isr"], isr)  # toggle on write: clears what was read
-        if await self.ctl.read_dword(self.regs["isr"]) or self.dut.interrupt.value:
-            problems.append("the interrupt status did not clear")
+        cycles, called = await bus_bench.ap_ctrl_hs_call(self.dut, self.ctl, self.regs, 200 * beats + 2000)
+        problems += called
         out = self.rd.read(y_addr, size)
         guard = self.rd.read(y_addr - GUARD, GUARD) + self.rd.read(y_addr + size, GUARD)
         if guard != bytes([FILL]) * (2 * GUARD):

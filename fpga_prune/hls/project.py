@@ -120,6 +120,12 @@ class AxiWrapper:
     in_ctype: str
     out_ctype: str
     ap_ctrl: str
+    #: each ``#pragma HLS INTERFACE`` of the top: (port, mode, bundle or "")
+    pragmas: tuple[tuple[str, str, str], ...] = ()
+
+    def bundle(self, port: str) -> str:
+        """The ``bundle=`` of ``port``'s INTERFACE pragma ("" when none is given)."""
+        return next((b for p, _, b in self.pragmas if p == port), "")
 
     @property
     def beats_per_sample(self) -> int:
@@ -176,17 +182,24 @@ def axi_wrapper(path: str | Path, network_top: str) -> AxiWrapper | None:
             raise InputError(hdr, name, "no `static const unsigned` of this name: not a VivadoAccelerator wrapper")
         return int(m.group(1))
 
-    def ctype(name: str) -> str:
-        m = re.search(rf"typedef\s+([\w:<>, ]+?)\s+{name}\s*;", head)
-        return " ".join(m.group(1).split()) if m else "?"
+    def ctype(*names: str) -> str:
+        # axi_stream: T_in/T_out in the beat structs; axi_lite/axi_master: the array elements input_axi_t/output_axi_t
+        for name in names:
+            m = re.search(rf"typedef\s+([\w:<>, ]+?)\s+{name}\s*;", head)
+            if m:
+                return " ".join(m.group(1).split())
+        return "?"
 
     pragmas = re.findall(r"#pragma\s+HLS\s+INTERFACE\s+([^\n]*)", text)
     modes = {}
+    found = []
     for p in pragmas:
         port = re.search(r"port\s*=\s*(\w+)", p)
         mode = re.search(r"(?:mode\s*=\s*)?\b(axis|s_axilite|m_axi|ap_ctrl_none|ap_ctrl_hs|ap_ctrl_chain)\b", p)
+        bundle = re.search(r"bundle\s*=\s*(\w+)", p)
         if port and mode:
             modes[port.group(1)] = mode.group(1)
+            found.append((port.group(1), mode.group(1), bundle.group(1) if bundle else ""))
     data = {m for k, m in modes.items() if k != "return"}
     interface = "axi_stream" if data == {"axis"} else "axi_master" if "m_axi" in data else "axi_lite"
     return AxiWrapper(
@@ -196,9 +209,10 @@ def axi_wrapper(path: str | Path, network_top: str) -> AxiWrapper | None:
         interface=interface,
         n_in=const("N_IN"),
         n_out=const("N_OUT"),
-        in_ctype=ctype("T_in"),
-        out_ctype=ctype("T_out"),
+        in_ctype=ctype("T_in", "input_axi_t"),
+        out_ctype=ctype("T_out", "output_axi_t"),
         ap_ctrl=modes.get("return", "ap_ctrl_hs"),
+        pragmas=tuple(found),
     )
 
 

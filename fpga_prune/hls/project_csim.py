@@ -221,7 +221,9 @@ def run_wrapper_csim(
     bdir = Path(build_dir).resolve()
     src = bdir / "src"
     src.mkdir(parents=True, exist_ok=True)
-    body = render("project/wrapper_csim_runner.cpp.j2", {"top": wrapper.top})
+    body = render(
+        "project/wrapper_csim_runner.cpp.j2", {"top": wrapper.top, "stream": wrapper.interface == "axi_stream"}
+    )
     runner = src / "wrapper_runner.cpp"
     if not runner.is_file() or runner.read_text() != body:
         runner.write_text(body)

@@ -44,10 +44,9 @@ def max_burst(word_bits: int) -> int:
     return min(MAX_BURST, 4096 // (word_bits // 8))
 
 
-def _m_axi_ports(bundle: str, w: int) -> list[tuple[str, str, int]]:
-    """(direction, name, bits) of one m_axi master as Vitis HLS names them (no LOCK/USER)."""
+def m_axi_ports(bundle: str, w: int, a: int = ADDR_BITS) -> list[tuple[str, str, int]]:
+    """(direction, name, bits) of one m_axi master as Vitis HLS names them (no LOCK/USER), ``a`` address bits."""
     p = f"m_axi_{bundle}_"
-    a = ADDR_BITS
     out, inp = "output", "input"
     spec = [
         (out, "AWVALID", 1), (inp, "AWREADY", 1), (out, "AWADDR", a), (out, "AWID", 1), (out, "AWLEN", 8),
@@ -75,7 +74,7 @@ def render_kernel_wrapper(ports: PortMap, fmt: BusFormat, kernel: str) -> dict[s
     lanes = lane_wiring(fmt, "m_axi_gmem0_RDATA")
     outs = [{"port": p, "vld": v} for p, v in zip(ports.outputs, ports.output_vlds, strict=True)]
     depth = fifo_depth(ports.latency)
-    m_axi = {bundle: _m_axi_ports(bundle, w) for _, bundle in BUNDLES}
+    m_axi = {bundle: m_axi_ports(bundle, w) for _, bundle in BUNDLES}
 
     # gmem0 only reads and gmem1 only writes: the other channels' outputs are tied to 0, their inputs unread
     # (as are the responses: RLAST, the IDs, RRESP/BRESP -- a slave error is not reported)

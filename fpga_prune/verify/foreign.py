@@ -27,6 +27,7 @@ from fpga_prune.verify.wrapped import (
     check_wrapped_rtl,
     check_wrapper_csim,
     export_has_top,
+    mm_layout,
     not_compared,
     wrapped_bus,
     wrapped_inputs,
@@ -132,6 +133,8 @@ def verify_hls_project(project: Path, opts: VerifyOptions, say) -> list[Check]:
             if drive:
                 raise
             why = str(exc)
+    if drive and bus is not None and bus.wrapper.interface != "axi_stream" and opts.rtl_dir is not None:
+        mm_layout(project, bus, Path(opts.rtl_dir))  # an export the bench cannot drive is refused before any work
     n = opts.vectors or DEFAULT_VECTORS
     x = drawn_inputs(sig.input.type, sig.input.size, n, opts.seed)
     beats = x
