@@ -91,12 +91,12 @@ def test_word_lines_set_tlast_on_each_batchs_last_word():
             ["--board", "pynq-z2", "--interface", "vitis-kernel"],
             "--interface: vitis-kernel needs an Alveo board with a Vitis platform; pynq-z2 has no 'platform'",
         ),
-        (["--board", "pynq-z2", "--interface", "axi-lite"], "--interface: interface 'axi-lite' is not built yet"),
         (
             ["--board", "pynq-z2", "--interface", "pcie"],
-            "--interface: unknown interface 'pcie'; valid: axi-stream, vitis-kernel, none",
+            "--interface: unknown interface 'pcie'; valid: axi-stream, axi-lite, vitis-kernel, none",
         ),
         (["--board", "alveo-u55c", "--interface", "axi-stream"], "axi-stream needs a board with a processing system"),
+        (["--board", "alveo-u55c", "--interface", "axi-lite"], "axi-lite needs a board with a processing system"),
     ],
 )
 def test_refused_interfaces_exit_2_in_one_line_writing_nothing(pruned_pynq, tmp_path, capsys, argv, needle):
@@ -107,12 +107,12 @@ def test_refused_interfaces_exit_2_in_one_line_writing_nothing(pruned_pynq, tmp_
     assert not out.exists()
 
 
-def test_run_and_sweep_refuse_a_planned_interface(tmp_path, capsys):
-    assert main(["run", "--board", "kv260", "--out", str(tmp_path / "r"), "--interface", "axi-lite"]) == 2
-    assert "not built yet" in capsys.readouterr().err
-    assert main(["sweep", "--board", "kv260", "--interface", "none,axi-lite", "--out", str(tmp_path / "s")]) == 2
+def test_run_and_sweep_refuse_an_interface_the_board_cannot_have(tmp_path, capsys):
+    assert main(["run", "--board", "alveo-u55c", "--out", str(tmp_path / "r"), "--interface", "axi-lite"]) == 2
+    assert "axi-lite needs a board with a processing system" in capsys.readouterr().err
+    assert main(["sweep", "--board", "kv260", "--interface", "none,pcie", "--out", str(tmp_path / "s")]) == 2
     err = capsys.readouterr().err
-    assert "field interface: bad value 'axi-lite'" in err and "not built yet" in err
+    assert "field interface: bad value 'pcie'" in err and "unknown interface" in err
     argv = ["sweep", "--board", "kv260,alveo-u55c", "--interface", "axi-stream", "--out", str(tmp_path / "s")]
     assert main(argv) == 2
     last = capsys.readouterr().err.strip().splitlines()[-1]  # after the note on the built-in sample
