@@ -11,7 +11,7 @@ Configuration (environment, set by ``fpga_prune.rtl.simulate.run_tests``):
   FPGA_PRUNE_RAW         directory with inputs_raw.dat / expected_raw.dat (raw integers, one sample a row)
   FPGA_PRUNE_REPORT_DIR  one ``<test>.json`` report per test goes here
   FPGA_PRUNE_NVEC        vectors of the sample test (default: all)
-  FPGA_PRUNE_NAUX        vectors of the pause test (default 400)
+  FPGA_PRUNE_NAUX        vectors of the pause test (default 240)
   FPGA_PRUNE_SEED        seed of the pauses (default 1)
   FPGA_PRUNE_DRIVER      the project's PYNQ driver (driver/<top>_axil_driver.py) for the axil_driver test
 """
@@ -46,7 +46,7 @@ class AxilBench:
         self.regs = doc["registers"]
         self.x_offsets, self.y_offsets = doc["input_offsets"], doc["output_offsets"]
         self.start, self.done = doc["control_bits"]["ap_start"], doc["control_bits"]["ap_done"]
-        v = bus_bench.load_vectors("inputs_raw.dat", "expected_raw.dat", np.int64, default_aux=400)
+        v = bus_bench.load_vectors("inputs_raw.dat", "expected_raw.dat", np.int64, default_aux=240)
         self.x, self.y, self.n, self.n_aux, self.seed, self.report_dir = v.x, v.y, v.n, v.n_aux, v.seed, v.report_dir
         self.dut = dut
         bus_bench.start_clock(dut)
@@ -214,7 +214,7 @@ async def axil_driver(dut) -> None:
     sys.modules[spec.name] = drv  # its dataclasses look their module up
     spec.loader.exec_module(drv)
     await b.reset()
-    n = min(200, b.n)
+    n = min(120, b.n)
     result = _result()
     result["float_mismatches"] = 0
     x = b.x[:n]

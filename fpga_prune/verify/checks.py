@@ -329,12 +329,14 @@ KERNEL_VECTORS = 2200
 
 #: the AXI-Lite top's tests (sim/test_axil.py)
 AXIL_TESTS = ("axil_samples", "axil_pauses", "axil_reset_mid_run", "axil_driver")
-#: at most this many vectors in the AXI-Lite top's sample test; with the pauses (400), driver (200) and reset (40)
-#: tests a check counts 1,640 vectors.  Why a cap: a sample is a handful of AXI-Lite transactions (the pynq-z2
-#: design: 8 input writes, ap_start, 4 polls, a result read, 42 cycles), which cocotbext-axi drives at ~0.3 ms of
-#: CPU a cycle under Icarus on an idle core (~1 ms on a loaded one: 3,040 vectors took 143 s there), Verilator
-#: 3x faster; the plain RTL checks run every vector through the same network
-AXIL_VECTORS = 1000
+#: at most this many vectors in the AXI-Lite top's sample test; with the pauses (240), driver (120) and reset (40)
+#: tests a check counts 1,000 vectors.  Why a cap: a sample is a handful of AXI-Lite transactions (the pynq-z2
+#: design: 8 input writes, ap_start, 4 polls, a result read: 42 cycles), which cocotbext-axi drives at ~0.5 ms of
+#: CPU a cycle under Icarus on this 2-core machine (1,640 vectors took 39 s of CPU, 1,000 take ~25 s), Verilator
+#: several times faster; the plain RTL checks run every vector through the same network
+AXIL_VECTORS = 600
+#: vectors of its pause test (random idle cycles on all five channels: ~1.4x the cycles of a sample)
+AXIL_AUX_VECTORS = 240
 
 
 def check_axis_rtl(project: Path, sim: str, opts: VerifyOptions) -> Check:
@@ -384,6 +386,7 @@ def check_axil_rtl(project: Path, sim: str, opts: VerifyOptions) -> Check:
     env = {
         "FPGA_PRUNE_AXIL": str((project / "axil.json").resolve()),
         "FPGA_PRUNE_DRIVER": str((project / "driver" / f"{design.axil_top}_driver.py").resolve()),
+        "FPGA_PRUNE_NAUX": str(AXIL_AUX_VECTORS),
     }
     n = AXIL_VECTORS if opts.vectors is None else min(opts.vectors, AXIL_VECTORS)
     keys = ("passed", "vectors", "batches", "mismatches", "protocol_errors", "cycles", "failure")
