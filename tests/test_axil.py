@@ -135,6 +135,38 @@ def test_axi_lite_adds_the_top_and_changes_no_other_file(axil_projects):
     assert "csim-axil:" in axil["Makefile"].decode()
 
 
+def test_block_design_connects_the_ps_master_to_the_ip_without_a_dma(axil_projects):
+    from fpga_prune.arith.axil import register_map
+    from fpga_prune.boards import load_board
+    from fpga_prune.hls.axil_project import SCRIPT_CONTEXT
+    from fpga_prune.templating import render
+    from fpga_prune.testing import tcl_dry_run
+
+    prj, _ = axil_projects
+    calls = tcl_dry_run((prj / "scripts" / "block_design.tcl").read_text())
+    assert "create_bd_cell -type ip -vlnv xilinx.com:ip:processing_system7:2.1 ps" in calls
+    assert "create_bd_cell -type ip -vlnv xilinx.com:hls:myproject_axil:1.0 myproject_axil_0" in calls
+    text = " ".join(calls)
+    assert "CONFIG.PCW_USE_M_AXI_GP0 1" in text and "CONFIG.PCW_FPGA0_PERIPHERAL_FREQMHZ 100" in text
+    assert "Master /ps/M_AXI_GP0 Slave /myproject_axil_0/s_axi_control" in text
+    assert "axi_dma" not in text and "HP0" not in text and calls[-1] == "save_bd_design"
+    kv = load_board("kv260")
+    ctx = {
+        "axil_top": "myproject_axil",
+        "axi_top": "myproject_axil",
+        "board": kv,
+        "regs": register_map(8, 1).to_dict(),
+        "clock_period_ns": kv.clock_period_ns,
+        "ip_version": "1.0",
+        "fpga_prune_version": "x",
+        **SCRIPT_CONTEXT,
+    }
+    text = " ".join(tcl_dry_run(render("axil/block_design.tcl.j2", ctx)))
+    assert "xilinx.com:ip:zynq_ultra_ps_e:2.1 ps" in text and "Master /ps/M_AXI_HPM0_FPD" in text
+    assert "CONFIG.PSU__CRL_APB__PL0_REF_CTRL__FREQMHZ 200" in text and "SAXIGP2" not in text
+    assert "apply_bd_automation -rule xilinx.com:bd_rule:clkrst -config {Clk /ps/pl_clk0}" in text
+
+
 def test_axil_csim_is_bit_exact_and_catches_results_in_the_wrong_word(axil_projects, firmware_object, tmp_path):
     from fpga_prune.verify.checks import check_axil_csim
 
