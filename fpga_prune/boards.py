@@ -9,7 +9,8 @@ Why the interface fields: ``interface`` is what ``generate`` wraps the network
 in when ``--interface`` is not given (axi-stream on Zynq and Kria boards,
 vitis-kernel on Alveo cards, none elsewhere); ``ps`` (the processing system's
 Vivado IP, zynq or zynq_ultra) and ``dma_width`` (the AXI DMA's stream width in
-bits) are what the AXI-Stream wrapper, its block design and its driver need,
+bits) are what the AXI-Stream wrapper, its block design and its driver need
+(the AXI-Lite top, ``--interface axi-lite``, needs only ``ps``: no DMA),
 ``vivado_board`` the Vivado board part whose preset configures the PS.
 ``platform`` (the Vitis platform ``v++`` links against), ``memory`` (the bank
 the kernel's buffers sit in, ``HBM[0]``/``DDR[0]``) and ``m_axi_width`` (the
@@ -50,9 +51,9 @@ _ALL_FIELDS = _STR_FIELDS[:3] + RESOURCES + ("clock_period_ns", "dsp_width", "so
 _SOC_FIELDS = ("interface", "ps", "dma_width", "vivado_board", "platform", "memory", "m_axi_width")
 
 #: ``--interface`` values that are built: what ``generate`` can wrap the network in
-INTERFACES = ("axi-stream", "vitis-kernel", "none")
-#: interfaces of issue 21 that are not built yet: refused by name
-PLANNED_INTERFACES = ("axi-lite",)
+INTERFACES = ("axi-stream", "axi-lite", "vitis-kernel", "none")
+#: interfaces of issue 21 that are not built yet: refused by name (none left)
+PLANNED_INTERFACES: tuple[str, ...] = ()
 #: processing systems the block designs know (Vivado IP processing_system7 / zynq_ultra_ps_e)
 PS_TYPES = ("zynq", "zynq_ultra")
 #: AXI DMA stream widths the wrapper packs into (bits)
@@ -142,7 +143,7 @@ class Board:
 
 
 def check_interface(value: str, where: str = "--interface") -> str:
-    """A built interface name; a planned one (axi-lite, vitis-kernel) or an unknown one -> one-line InputError."""
+    """A built interface name; a planned one (``PLANNED_INTERFACES``) or an unknown one -> one-line InputError."""
     if value in PLANNED_INTERFACES:
         raise InputError(
             where, None, f"interface {value!r} is not built yet (issue 21); valid: {', '.join(INTERFACES)}"
@@ -153,8 +154,9 @@ def check_interface(value: str, where: str = "--interface") -> str:
 
 
 def require_interface(board: Board, interface: str) -> None:
-    """An interface needs its board fields: axi-stream the processing system and DMA width, vitis-kernel the
-    Vitis platform, memory bank and m_axi width; a board without them is refused."""
+    """An interface needs its board fields: axi-stream the processing system and DMA width, axi-lite the
+    processing system (no DMA), vitis-kernel the Vitis platform, memory bank and m_axi width; a board without
+    them is refused."""
     if interface == "vitis-kernel":
         if board.platform is None or board.memory is None or board.m_axi_width is None:
             raise InputError(
@@ -164,7 +166,14 @@ def require_interface(board: Board, interface: str) -> None:
                 "'platform'/'memory'/'m_axi_width' in its board file (use --interface none)",
             )
         return
-    if interface != "none" and (board.ps is None or board.dma_width is None):
+    if interface == "axi-lite" and board.ps is None:
+        raise InputError(
+            "--interface",
+            None,
+            f"axi-lite needs a board with a processing system; {board.name} has no 'ps' in its board file "
+            "(use --interface none)",
+        )
+    if interface == "axi-stream" and (board.ps is None or board.dma_width is None):
         raise InputError(
             "--interface",
             None,
@@ -347,6 +356,8 @@ def _soc_fields(doc: Mapping[object, object], path: object) -> tuple[str, str | 
         raise _fail(path, "dma_width", f"must be one of {', '.join(map(str, DMA_WIDTHS))} (bits), got {width!r}")
     if interface == "axi-stream" and (ps is None or width is None):
         raise _fail(path, "ps" if ps is None else "dma_width", f"missing (interface {interface} needs it)")
+    if interface == "axi-lite" and ps is None:
+        raise _fail(path, "ps", f"missing (interface {interface} needs it)")
     return interface, None if ps is None else str(ps), None if width is None else int(width)
 
 

@@ -1,4 +1,5 @@
-"""Networks and inputs for tests and benchmarks: no Keras, no hls4ml, every arithmetic corner.
+"""Networks and inputs for tests and benchmarks: no Keras, no hls4ml, every arithmetic corner; and a dry run of
+the generated Vivado Tcl.
 
 Why in the package (not under ``tests/``): the benches, the RTL simulations
 and users reproducing a bug need the same fixtures the tests use.  Tables come
@@ -176,3 +177,33 @@ def random_inputs(network: FixedNetwork, n: int, seed: int = 0) -> np.ndarray:
     k = min(n, 4)
     x[:k] = np.array([t.raw_max, t.raw_min, 0, 1], dtype=np.int64)[:k, None]
     return x
+
+
+def tcl_dry_run(script: str) -> list[str]:
+    """Runs a Vivado block-design Tcl script with each Vivado command stubbed to record its call (returned in
+    order): it must be complete Tcl that reaches its end.  Why: the block designs are tested without Vivado."""
+    import tkinter  # noqa: PLC0415  (only the tests that run Tcl need it)
+
+    tcl = tkinter.Tcl()
+    tcl.eval("set ::calls {}")
+    for cmd in (
+        "create_bd_design",
+        "apply_bd_automation",
+        "set_property",
+        "connect_bd_intf_net",
+        "assign_bd_address",
+        "validate_bd_design",
+        "save_bd_design",
+    ):
+        tcl.eval(f"proc {cmd} args {{ lappend ::calls [concat {cmd} $args]; return {{}} }}")
+    tcl.eval("proc create_bd_cell args { lappend ::calls [concat create_bd_cell $args]; return [lindex $args end] }")
+    tcl.eval(
+        "proc get_ipdefs args { set n [lindex [split [lindex $args end] :] 2]; "
+        "return [list xilinx.com:ip:$n:1.0 xilinx.com:ip:$n:2.1] }"
+    )
+    tcl.eval("proc get_bd_intf_pins args { return [lindex $args end] }")
+    tcl.eval("proc get_bd_pins args { return [lindex $args end] }")
+    tcl.eval("proc get_bd_nets args { return {} }")
+    assert tcl.eval(f"info complete {{{script}}}") == "1"
+    tcl.eval(script)
+    return [str(c) for c in tcl.splitlist(tcl.eval("set ::calls"))]

@@ -1,9 +1,9 @@
-"""What the bus testbenches share (``test_axis``, ``test_kernel``, ``test_wrapped``, ``test_wrapped_mm``): their
-settings from the environment, the clock and reset, the per-sample comparison, the report each test writes, and a
-call of an ap_ctrl_hs block through its AXI-Lite registers.
+"""What the bus testbenches share (``test_axis``, ``test_axil``, ``test_kernel``, ``test_wrapped``,
+``test_wrapped_mm``): their settings from the environment, the clock and reset, the per-sample comparison, the
+report each test writes, and a call of an ap_ctrl_hs block through its AXI-Lite registers.
 
-Why one module: the three benches differ in the bus they drive (an AXI-Stream pair, a Vitis kernel's memory and
-registers, hls4ml's float beats), not in how they read vectors, count mismatches or report; one reading of
+Why one module: the benches differ in the bus they drive (an AXI-Stream pair, AXI-Lite registers, a Vitis kernel's
+memory and registers, hls4ml's float beats), not in how they read vectors, count mismatches or report; one reading of
 ``FPGA_PRUNE_*`` and one report format keep their reports comparable in verify.json.
 
 Configuration (environment, set by ``fpga_prune.rtl.simulate.run_tests``):

@@ -91,12 +91,12 @@ def test_word_lines_set_tlast_on_each_batchs_last_word():
             ["--board", "pynq-z2", "--interface", "vitis-kernel"],
             "--interface: vitis-kernel needs an Alveo board with a Vitis platform; pynq-z2 has no 'platform'",
         ),
-        (["--board", "pynq-z2", "--interface", "axi-lite"], "--interface: interface 'axi-lite' is not built yet"),
         (
             ["--board", "pynq-z2", "--interface", "pcie"],
-            "--interface: unknown interface 'pcie'; valid: axi-stream, vitis-kernel, none",
+            "--interface: unknown interface 'pcie'; valid: axi-stream, axi-lite, vitis-kernel, none",
         ),
         (["--board", "alveo-u55c", "--interface", "axi-stream"], "axi-stream needs a board with a processing system"),
+        (["--board", "alveo-u55c", "--interface", "axi-lite"], "axi-lite needs a board with a processing system"),
     ],
 )
 def test_refused_interfaces_exit_2_in_one_line_writing_nothing(pruned_pynq, tmp_path, capsys, argv, needle):
@@ -107,12 +107,12 @@ def test_refused_interfaces_exit_2_in_one_line_writing_nothing(pruned_pynq, tmp_
     assert not out.exists()
 
 
-def test_run_and_sweep_refuse_a_planned_interface(tmp_path, capsys):
-    assert main(["run", "--board", "kv260", "--out", str(tmp_path / "r"), "--interface", "axi-lite"]) == 2
-    assert "not built yet" in capsys.readouterr().err
-    assert main(["sweep", "--board", "kv260", "--interface", "none,axi-lite", "--out", str(tmp_path / "s")]) == 2
+def test_run_and_sweep_refuse_an_interface_the_board_cannot_have(tmp_path, capsys):
+    assert main(["run", "--board", "alveo-u55c", "--out", str(tmp_path / "r"), "--interface", "axi-lite"]) == 2
+    assert "axi-lite needs a board with a processing system" in capsys.readouterr().err
+    assert main(["sweep", "--board", "kv260", "--interface", "none,pcie", "--out", str(tmp_path / "s")]) == 2
     err = capsys.readouterr().err
-    assert "field interface: bad value 'axi-lite'" in err and "not built yet" in err
+    assert "field interface: bad value 'pcie'" in err and "unknown interface" in err
     argv = ["sweep", "--board", "kv260,alveo-u55c", "--interface", "axi-stream", "--out", str(tmp_path / "s")]
     assert main(argv) == 2
     last = capsys.readouterr().err.strip().splitlines()[-1]  # after the note on the built-in sample
@@ -341,42 +341,14 @@ def test_driver_batches_floats_through_a_loopback_dma_bit_exactly(axi_projects, 
     assert np.array_equal(y, fixed.to_float(emulate.predict_raw(network, x_raw), network.output_type))
 
 
-def _tcl_dry_run(script: str) -> list[str]:
-    """Runs a Vivado Tcl script with each Vivado command stubbed to record its call: it must be complete Tcl
-    that reaches its end."""
-    import tkinter
-
-    tcl = tkinter.Tcl()
-    tcl.eval("set ::calls {}")
-    for cmd in (
-        "create_bd_design",
-        "apply_bd_automation",
-        "set_property",
-        "connect_bd_intf_net",
-        "assign_bd_address",
-        "validate_bd_design",
-        "save_bd_design",
-    ):
-        tcl.eval(f"proc {cmd} args {{ lappend ::calls [concat {cmd} $args]; return {{}} }}")
-    tcl.eval("proc create_bd_cell args { lappend ::calls [concat create_bd_cell $args]; return [lindex $args end] }")
-    tcl.eval(
-        "proc get_ipdefs args { set n [lindex [split [lindex $args end] :] 2]; "
-        "return [list xilinx.com:ip:$n:1.0 xilinx.com:ip:$n:2.1] }"
-    )
-    tcl.eval("proc get_bd_intf_pins args { return [lindex $args end] }")
-    tcl.eval("proc get_bd_pins args { return [lindex $args end] }")
-    tcl.eval("proc get_bd_nets args { return {} }")
-    assert tcl.eval(f"info complete {{{script}}}") == "1"
-    tcl.eval(script)
-    return [str(c) for c in tcl.splitlist(tcl.eval("set ::calls"))]
-
-
 def test_block_design_connects_ps_dma_and_ip_for_each_ps_type(axi_projects):
     from fpga_prune.boards import load_board
+    from fpga_prune.hls.axis_project import SCRIPT_CONTEXT
     from fpga_prune.templating import render
+    from fpga_prune.testing import tcl_dry_run
 
     axi, _ = axi_projects
-    calls = _tcl_dry_run((axi / "scripts" / "block_design.tcl").read_text())
+    calls = tcl_dry_run((axi / "scripts" / "block_design.tcl").read_text())
     assert "create_bd_cell -type ip -vlnv xilinx.com:ip:processing_system7:2.1 ps" in calls
     assert "create_bd_cell -type ip -vlnv xilinx.com:hls:myproject_axi:1.0 myproject_axi_0" in calls
     assert "connect_bd_intf_net axi_dma_0/M_AXIS_MM2S myproject_axi_0/in_r" in calls
@@ -393,8 +365,9 @@ def test_block_design_connects_ps_dma_and_ip_for_each_ps_type(axi_projects):
         "clock_period_ns": kv.clock_period_ns,
         "ip_version": "1.0",
         "fpga_prune_version": "x",
+        **SCRIPT_CONTEXT,
     }
-    text = " ".join(_tcl_dry_run(render("axis/block_design.tcl.j2", ctx)))
+    text = " ".join(tcl_dry_run(render("axis/block_design.tcl.j2", ctx)))
     assert "xilinx.com:ip:zynq_ultra_ps_e:2.1 ps" in text and "CONFIG.PSU__SAXIGP2__DATA_WIDTH 128" in text
     assert "CONFIG.PSU__CRL_APB__PL0_REF_CTRL__FREQMHZ 200" in text and "Master /ps/M_AXI_HPM0_FPD" in text
     assert "apply_bd_automation -rule xilinx.com:bd_rule:clkrst -config {Clk /ps/pl_clk0}" in text

@@ -97,10 +97,10 @@ def test_user_board_file_loads(tmp_path, capsys):
         (lambda d: d.update(family="virtex9"), "field family: must be one of 7series, ultrascale, ultrascale+"),
         (lambda d: d.update(part=""), "field part: must be a non-empty string"),
         (lambda d: d.update(dps=220), "field dps: unknown field; valid fields:"),
-        (lambda d: d.update(interface="axi-lite"), "field interface: interface 'axi-lite' is not built yet"),
+        (lambda d: (d.update(interface="axi-lite"), d.pop("ps")), "field ps: missing (interface axi-lite needs it)"),
         (
             lambda d: d.update(interface="pcie"),
-            "field interface: unknown interface 'pcie'; valid: axi-stream, vitis-kernel, none",
+            "field interface: unknown interface 'pcie'; valid: axi-stream, axi-lite, vitis-kernel, none",
         ),
         (lambda d: d.update(interface="vitis-kernel"), "field platform: missing (interface vitis-kernel needs it)"),
         (lambda d: d.update(memory="HBM0"), "field memory: must be a Vitis memory bank like HBM[0] or DDR[0]"),

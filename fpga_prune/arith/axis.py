@@ -7,7 +7,8 @@ Why one module, standalone (numpy and the standard library only): the HLS wrappe
 the driver ships this very file (copied byte for byte into the project), so a board without fpga_prune
 packs exactly as the testbench did.  The Vitis kernel's buffers (``hls.kernel_project``, ``rtl.kernel``,
 ``sim/test_kernel.py``, the pyxrt host) hold the same bytes: a buffer object is a transfer without TLAST,
-its length given by the kernel's sample count.
+its length given by the kernel's sample count.  The AXI-Lite top (``hls.axil_project``, ``rtl.axil``,
+``sim/test_axil.py``) holds one sample's words, on 32-bit words, in its registers.
 
 The format, one direction (``Layout``):
 

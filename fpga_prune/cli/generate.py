@@ -78,10 +78,11 @@ def add_interface_argument(parser: argparse._ActionsContainer) -> None:
         default=None,
         metavar="{" + ",".join(INTERFACES) + "}",
         help="what the network is wrapped in: axi-stream (an HLS top and Verilog wrapper on AXI-Stream, "
-        "for a Zynq/Kria board's AXI DMA), vitis-kernel (an HLS kernel on m_axi buffers, v++ link "
-        "configuration and pyxrt host, for an Alveo card) or none (the bare HLS IP); default: the board "
-        "file's 'interface' (axi-stream on Zynq and Kria boards, vitis-kernel on Alveo, none elsewhere; "
-        "axi-lite is not built yet)",
+        "for a Zynq/Kria board's AXI DMA), axi-lite (an HLS top whose inputs and results are AXI-Lite "
+        "registers, one sample a call, no DMA, on a Zynq/Kria board), vitis-kernel (an HLS kernel on m_axi "
+        "buffers, v++ link configuration and pyxrt host, for an Alveo card) or none (the bare HLS IP); "
+        "default: the board file's 'interface' (axi-stream on Zynq and Kria boards, vitis-kernel on Alveo, "
+        "none elsewhere)",
     )
 
 
@@ -180,6 +181,11 @@ def _text(res) -> str:
         lines.append(
             f"  interface axi-stream: myproject_axi on a {res.board.dma_width}-bit AXI DMA ({res.board.ps}); "
             "verify checks its C simulation and the wrapped RTL, make overlay builds the bitstream (Vivado)"
+        )
+    if res.interface == "axi-lite":
+        lines.append(
+            f"  interface axi-lite: myproject_axil on AXI-Lite registers ({res.board.ps}, no DMA); verify checks "
+            "its C simulation and the wrapped RTL, make overlay builds the bitstream (Vivado)"
         )
     if res.yosys is not None:
         y = res.yosys

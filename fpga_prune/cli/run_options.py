@@ -20,7 +20,10 @@ _AXIS_OPTIONS = {
     "seed": ("N", "seeds (training, fine-tuning and test vectors, as run --seed)"),
     "strategy": ("NAME", "hls4ml strategies to search"),
     "cap": ("RES=FRACTION,...", "budget caps sets, e.g. dsp=0.5,lut=0.6"),
-    "interface": ("NAME", "interfaces the network is wrapped in: axi-stream, none (default: each board's own)"),
+    "interface": (
+        "NAME",
+        "interfaces the network is wrapped in: axi-stream, axi-lite, vitis-kernel, none (default: each board's own)",
+    ),
 }
 
 
@@ -173,7 +176,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
     gen = GenerateOptions(
         vectors=args.vectors, stress=args.stress, check=True, synth=args.synth, seed=args.seed, interface=args.interface
     ).validate()
-    for b in boards:  # --interface axi-stream on a board without a processing system: refused before any work
+    for b in boards:  # --interface axi-stream/axi-lite on a board without a processing system: refused before any work
         gen.interface_for(b)
     source = source_from_args(args)
     if source.data is not None and not Path(source.data).is_file():

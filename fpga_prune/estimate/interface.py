@@ -2,10 +2,12 @@
 
 Why apart: the search prices the network a thousand times and the wrapper is the same for every candidate
 (it depends only on the bus width and the interface), and a user comparing the estimate with a csynth
-report of the bare IP must not find the wrapper in it.  Only the Vitis kernel is modelled: its m_axi
-adapters and s_axi_control are most of it (``RULES``, read from public Vitis kernel reports); the
-unpacking and packing loops between them are wires and a few registers, not counted.  The AXI-Stream
-wrapper (no adapters: the AXI DMA is outside it) is not modelled yet.
+report of the bare IP must not find the wrapper in it.  The Vitis kernel's m_axi adapters and
+s_axi_control are most of it (``RULES``, read from public Vitis kernel reports); the AXI-Lite top's is its
+s_axi_control with the input and result words (``RULES`` ``s_axilite_*_per_word``/``_fixed``: derived from the
+register counts of the same reports, not fitted).  The unpacking and packing between them and the network are
+wires and a few registers, not counted.  The AXI-Stream wrapper (no adapters: the AXI DMA is outside it) is not
+modelled yet, nor is the block design's AXI interconnect.
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from fpga_prune.arith.axil import register_map
 from fpga_prune.arith.axis import BusFormat
 from fpga_prune.estimate.rules import RULES
 from fpga_prune.outdir import JsonObject
 
 #: the interfaces whose wrapper is estimated
-MODELLED = ("vitis-kernel",)
+MODELLED = ("vitis-kernel", "axi-lite")
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,18 @@ def _m_axi(name: str, width: int) -> PartEstimate:
 
 def estimate_interface(interface: str, fmt: BusFormat) -> InterfaceEstimate | None:
     """The wrapper of ``interface`` on ``fmt``'s bus; None when the interface adds none or is not modelled."""
+    if interface == "axi-lite":
+        regs = register_map(fmt.input.words_per_sample, fmt.output.words_per_sample)
+        words = regs.x.words + regs.y.words
+        r = RULES
+        control = PartEstimate(
+            f"s_axi_control ({regs.x.words} input + {regs.y.words} result words)",
+            math.ceil(r["s_axilite_lut_fixed"].value + r["s_axilite_lut_per_word"].value * words),
+            math.ceil(r["s_axilite_ff_fixed"].value + r["s_axilite_ff_per_word"].value * words),
+            0,
+            ("s_axilite_lut_fixed", "s_axilite_lut_per_word", "s_axilite_ff_fixed", "s_axilite_ff_per_word"),
+        )
+        return InterfaceEstimate(interface, (control,))
     if interface != "vitis-kernel":
         return None
     control = PartEstimate(

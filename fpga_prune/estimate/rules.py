@@ -469,6 +469,27 @@ RULES: dict[str, Rule] = {
         f"control_s_axi (3 pointers, 2 scalars) 552 LUT; {_VADD} (3 pointers, 1 scalar) 490.",
     ),
     "s_axilite_ff": Rule(322, f"FFs of a kernel's s_axi_control. Basis: {_ADMM} control_s_axi 322 FF; {_VADD} 291."),
+    "s_axilite_lut_per_word": Rule(
+        62,
+        (
+            "LUTs per 32-bit data word of an s_axi_control (the AXI-Lite top's input and result words). Derived from "
+            f"register count, not fitted: {_ADMM} control_s_axi holds 8 argument words (3 64-bit pointers, 2 "
+            f"scalars) in 552 LUT, {_VADD} 7 (3 pointers, 1 scalar) in 490: 62 LUT a word. Two reports of different "
+            "releases and parts; no public csynth report of an s_axilite array was found (Vitis makes one a "
+            "LUTRAM memory, likely cheaper than registers)."
+        ),
+    ),
+    "s_axilite_ff_per_word": Rule(
+        31, f"FFs per 32-bit data word of an s_axi_control: {_ADMM} 322 FF with 8 words, {_VADD} 291 with 7."
+    ),
+    "s_axilite_lut_fixed": Rule(
+        56,
+        "LUTs of an s_axi_control besides its data words (ap_ctrl, GIE, IER, ISR, the AXI-Lite handshakes): "
+        f"{_ADMM}'s 552 LUT less 8 words of s_axilite_lut_per_word.",
+    ),
+    "s_axilite_ff_fixed": Rule(
+        74, f"FFs of an s_axi_control besides its data words: {_ADMM}'s 322 FF less 8 words of s_axilite_ff_per_word."
+    ),
     # ------------------------------------------------------------------ user calibration (fpga-prune calibrate)
     "cal_lut": Rule(1.0, "Factor on every LUT estimate fitted to the user's reports (1: the shipped rules)."),
     "cal_ff": Rule(1.0, "Factor on every FF estimate fitted to the user's reports (1: the shipped rules)."),

@@ -255,8 +255,8 @@ def render_project(
 ) -> tuple[dict[str, bytes], str | None, JsonObject | None]:
     """Our files (rendered templates, vectors, RTL, metadata) merged with hls4ml's; manifest last.
 
-    ``interface`` axi-stream adds the wrappers' files (``hls.axis_project``), vitis-kernel the kernel's
-    (``hls.kernel_project``); none adds nothing."""
+    ``interface`` axi-stream adds the wrappers' files (``hls.axis_project``), axi-lite the AXI-Lite top's
+    (``hls.axil_project``), vitis-kernel the kernel's (``hls.kernel_project``); none adds nothing."""
     from fpga_prune.rtl import render as rtl  # noqa: PLC0415
     from fpga_prune.rtl.portmap import PortMap, default_port_map  # noqa: PLC0415
     from fpga_prune.templating import render  # noqa: PLC0415
@@ -320,6 +320,7 @@ def render_project(
         "strategy": settings.strategy,
         "reuse_factor": settings.reuse_factor,
         "axis": None,
+        "axil": None,
         "kernel": None,
     }
     if interface == "axi-stream":
@@ -329,6 +330,24 @@ def render_project(
         for name, text in axis_files(design, vs.x_raw, vs.expected_raw, None if rtl_note else ports, ctx).items():
             files[name] = _as_bytes(text)
         ctx["axis"] = {"axi_top": design.axi_top, "bus": design.fmt.to_dict(), "ps": board.ps, "rtl": rtl_note is None}
+    elif interface == "axi-lite":
+        from fpga_prune.estimate.interface import estimate_interface  # noqa: PLC0415
+        from fpga_prune.hls.axil_project import axil_design, axil_files  # noqa: PLC0415
+
+        ldesign = axil_design(network, top)
+        for name, text in axil_files(ldesign, vs.x_raw, vs.expected_raw, None if rtl_note else ports, ctx).items():
+            files[name] = _as_bytes(text)
+        liface = estimate_interface(interface, ldesign.fmt)
+        if budget is not None and liface is not None:  # the top's registers, apart from the network's
+            budget = {**budget, "interface": liface.to_dict()}
+        ctx["axil"] = {
+            "estimate": None if liface is None else liface.to_dict(),
+            "axil_top": ldesign.axil_top,
+            "bus": ldesign.fmt.to_dict(),
+            "regs": ldesign.regs.to_dict(),
+            "ps": board.ps,
+            "rtl": rtl_note is None,
+        }
     elif interface == "vitis-kernel":
         from fpga_prune.estimate.interface import estimate_interface  # noqa: PLC0415
         from fpga_prune.hls.kernel_project import kernel_design, kernel_files  # noqa: PLC0415

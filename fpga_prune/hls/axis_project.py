@@ -32,6 +32,15 @@ CSIM_BATCHES = (1, 2, 7, 64, 250)
 AXIS_FORMAT = "fpga_prune.axis/1"
 IN_FILE = "tb_data/axis_in.dat"
 EXPECTED_FILE = "tb_data/axis_expected.dat"
+#: what the Vivado and Vitis scripts the AXI-Lite top shares (``axis/build_axi``, ``bitstream``, ``ps``) say of this one
+SCRIPT_CONTEXT = {
+    "dma": True,
+    "make_ip": "hls-axi",
+    "wrapper_what": "AXI-Stream wrapper",
+    "bus_name": "AXI-Stream",
+    "tb_name": "tb_axi",
+    "expected_words": EXPECTED_FILE,
+}
 #: verbatim copies of the standalone modules the PYNQ driver imports
 DRIVER_AXIS = "driver/fpga_prune_axis.py"
 DRIVER_FIXED = "driver/fpga_prune_fixed.py"
@@ -129,7 +138,14 @@ def axis_files(
     from fpga_prune.templating import render  # noqa: PLC0415
 
     fin, fout = design.fmt.input, design.fmt.output
-    actx = {**ctx, "axi_top": design.axi_top, "fmt": design.fmt.to_dict(), "fin": fin.to_dict(), "fout": fout.to_dict()}
+    actx = {
+        **ctx,
+        "axi_top": design.axi_top,
+        "fmt": design.fmt.to_dict(),
+        "fin": fin.to_dict(),
+        "fout": fout.to_dict(),
+        **SCRIPT_CONTEXT,
+    }
     a = design.axi_top
     files = {
         f"firmware/{a}.h": render("axis/axi_top.h.j2", actx),

@@ -199,8 +199,8 @@ def run_csim(
 
 @dataclass(frozen=True)
 class BusCsimRun:
-    """A wrapper's C simulation (AXI-Stream top or Vitis kernel): the words it wrote (``<hex> <last>`` lines) and
-    its summary."""
+    """A wrapper's C simulation (AXI-Stream top, AXI-Lite top or Vitis kernel): the words it wrote (``<hex>
+    <last>`` lines) and its summary."""
 
     words_text: str
     tb_summary: str
@@ -312,6 +312,33 @@ def run_kernel_csim(
         in_file=in_file,
         expected_file=expected_file,
         what="Vitis kernel C simulation",
+        cxx=cxx,
+        timeout=timeout,
+        firmware_object=firmware_object,
+    )
+
+
+def run_axil_csim(
+    project: str | os.PathLike,
+    *,
+    top: str = "myproject",
+    axil_top: str = "myproject_axil",
+    in_file: str = "tb_data/axil_in.dat",
+    expected_file: str = "tb_data/axil_expected.dat",
+    cxx: str = "g++",
+    timeout: float = 1800.0,
+    firmware_object: Path | None = None,
+) -> BusCsimRun:
+    """The AXI-Lite top's C simulation (the g++ line of ``make csim-axil``): one call a sample of the project's
+    input words, as the register words a host writes."""
+    return run_bus_csim(
+        project,
+        top=top,
+        wrapper=axil_top,
+        testbench="tb_axil",
+        in_file=in_file,
+        expected_file=expected_file,
+        what="AXI-Lite C simulation",
         cxx=cxx,
         timeout=timeout,
         firmware_object=firmware_object,

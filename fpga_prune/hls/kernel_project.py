@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fpga_prune.arith import axis, fixed
+from fpga_prune.arith.axil import CONTROL_REGS
 from fpga_prune.errors import InputError
 from fpga_prune.hls.axis_project import CSIM_BATCHES, word_lines
 from fpga_prune.outdir import json_text
-from fpga_prune.rtl.kernel import ARGS, BUNDLES, CONTROL_REGS, max_burst
+from fpga_prune.rtl.kernel import ARGS, BUNDLES, max_burst
 
 if TYPE_CHECKING:
     import numpy as np

@@ -9,7 +9,9 @@ for the input buffer and an ``m_axi_gmem1`` write master for the output buffer, 
 backpressure on every channel, done and interrupt) under Verilator and Icarus without vendor tools.
 
 Why the register map lives here: the RTL decodes it, the HLS kernel's project files and the testbench read it
-(``hls.kernel_project`` writes it into ``kernel.json``); one table, below the package that renders files.
+(``hls.kernel_project`` writes it into ``kernel.json``); one table, below the package that renders files.  Its
+block-control registers are ``arith.axil``'s ``CONTROL_REGS`` (the AXI-Lite top's too); the ``s_axi_control``
+slave's Verilog is shared with that top (``hls_templates/rtl/s_axi_control.v.j2``).
 """
 
 from __future__ import annotations
@@ -19,9 +21,6 @@ from fpga_prune.rtl.axis import counter_bits, fifo_depth, lane_wiring
 from fpga_prune.rtl.portmap import PortMap
 from fpga_prune.templating import render
 
-#: the block-control registers of ap_ctrl_hs (Vitis HLS): control (ap_start, ap_done COR, ap_idle, ap_ready COR,
-#: auto_restart), global interrupt enable, interrupt enable, interrupt status (toggle on write)
-CONTROL_REGS = (("control", 0x00), ("gie", 0x04), ("ier", 0x08), ("isr", 0x0C))
 #: the kernel's arguments in order, each (name, register offset, bits): the s_axilite map Vitis HLS gives
 #: ``void k(const word_t *x, word_t *y, unsigned int n)`` -- from 0x10 on, a 64-bit pointer in three 32-bit
 #: words (low, high, reserved), a 32-bit scalar in two (value, reserved)
@@ -117,6 +116,7 @@ def render_kernel_wrapper(ports: PortMap, fmt: BusFormat, kernel: str) -> dict[s
         "tied_m_axi": tied,
         "args": [{"name": n, "offset": o, "bits": b} for n, o, b in ARGS],
         "arg_words": arg_words,
+        "ro_words": [],
         "cab": CONTROL_ADDR_BITS,
         "ab": ADDR_BITS,
         "cw": COUNT_BITS,

@@ -245,19 +245,37 @@ def check_kernel_csim(project: Path, firmware_object: Path | None = None) -> Che
     return _bus_csim_check("kernel_csim", project, design.kernel, design.fmt, run, t0)
 
 
-def _bus_csim_check(name: str, project: Path, top: str, fmt: BusFormat, run: BusCsimRun, t0: float) -> Check:
+def check_axil_csim(project: Path, firmware_object: Path | None = None) -> Check:
+    """The AXI-Lite top's C simulation (g++: a call a sample on its register words) against the model's outputs
+    packed in the word format (``firmware_object`` as for :func:`check_axis_csim`)."""
+    from fpga_prune.hls.axil_project import CSIM_BATCHES, read_axil_design  # noqa: PLC0415
+    from fpga_prune.hls.csim import run_axil_csim  # noqa: PLC0415
+
+    design = read_axil_design(project / "axil.json")
+    t0 = time.perf_counter()
+    run = run_axil_csim(project, top=design.top, axil_top=design.axil_top, firmware_object=firmware_object)
+    return _bus_csim_check("axil_csim", project, design.axil_top, design.fmt, run, t0, CSIM_BATCHES)
+
+
+def _bus_csim_check(
+    name: str, project: Path, top: str, fmt: BusFormat, run: BusCsimRun, t0: float, sizes: tuple[int, ...] = ()
+) -> Check:
     """A wrapper's written words compared sample by sample with the model's outputs packed in ``fmt`` (batches
-    as the word files cut them); a testbench that fails for another reason (guard words) is a failure."""
+    as the word files cut them: ``sizes``, the AXI-Stream wrapper's by default); a testbench that fails for another
+    reason (guard words, unused words not 0) is a failure."""
     from fpga_prune.hls.axis_project import CSIM_BATCHES, compare_words, read_word_lines, word_lines  # noqa: PLC0415
 
     expected = _load_raw(project / "tb_data" / "expected_raw.dat")
-    want = read_word_lines(word_lines(expected, fmt.output, CSIM_BATCHES))
+    want = read_word_lines(word_lines(expected, fmt.output, sizes or CSIM_BATCHES))
     got = read_word_lines(run.words_text)
     n_bad, bad = compare_words(got, want, fmt.output)
     failure = ""
     clobbered = re.search(r"(\d+) guard words overwritten", run.tb_summary)
+    dirty = re.search(r"(\d+) unused result words not 0", run.tb_summary)
     if clobbered and int(clobbered.group(1)):
         failure = f"the kernel wrote outside its output buffer ({run.tb_summary!r})"
+    elif dirty and int(dirty.group(1)):
+        failure = f"the top wrote its unused result words ({run.tb_summary!r})"
     elif (run.returncode == 0) != (n_bad == 0):
         failure = f"the testbench ({run.tb_summary!r}) and the word comparison ({n_bad} samples) disagree"
     return Check(
@@ -309,6 +327,18 @@ KERNEL_TESTS = ("kernel_batches", "kernel_backpressure", "kernel_reset_mid_run",
 KERNEL_VECTORS = 2200
 
 
+#: the AXI-Lite top's tests (sim/test_axil.py)
+AXIL_TESTS = ("axil_samples", "axil_pauses", "axil_reset_mid_run", "axil_driver")
+#: at most this many vectors in the AXI-Lite top's sample test; with the pauses (240), driver (120) and reset (40)
+#: tests a check counts 1,000 vectors.  Why a cap: a sample is a handful of AXI-Lite transactions (the pynq-z2
+#: design: 8 input writes, ap_start, 4 polls, a result read: 42 cycles), which cocotbext-axi drives at ~0.5 ms of
+#: CPU a cycle under Icarus on this 2-core machine (1,640 vectors took 39 s of CPU, 1,000 take ~25 s), Verilator
+#: several times faster; the plain RTL checks run every vector through the same network
+AXIL_VECTORS = 600
+#: vectors of its pause test (random idle cycles on all five channels: ~1.4x the cycles of a sample)
+AXIL_AUX_VECTORS = 240
+
+
 def check_axis_rtl(project: Path, sim: str, opts: VerifyOptions) -> Check:
     """Our RTL of the network inside its AXI-Stream wrapper (``rtl_axi/``), driven by cocotbext-axi under ``sim``."""
     from fpga_prune.hls.axis_project import read_axis_design  # noqa: PLC0415
@@ -344,6 +374,31 @@ def check_kernel_rtl(project: Path, sim: str, opts: VerifyOptions) -> Check:
         project, sim, opts, ("kernel", "rtl_kernel", design.kernel, design.fmt), KERNEL_TESTS, n, env, keys
     )
     check.details.update(platform=design.platform, memory=design.memory)
+    return check
+
+
+def check_axil_rtl(project: Path, sim: str, opts: VerifyOptions) -> Check:
+    """Our RTL of the network inside its AXI-Lite top (``rtl_axil/``): cocotbext-axi's AxiLiteMaster as the host,
+    with pauses on its channels, under ``sim``."""
+    from fpga_prune.hls.axil_project import read_axil_design  # noqa: PLC0415
+
+    design = read_axil_design(project / "axil.json")
+    env = {
+        "FPGA_PRUNE_AXIL": str((project / "axil.json").resolve()),
+        "FPGA_PRUNE_DRIVER": str((project / "driver" / f"{design.axil_top}_driver.py").resolve()),
+        "FPGA_PRUNE_NAUX": str(AXIL_AUX_VECTORS),
+    }
+    n = AXIL_VECTORS if opts.vectors is None else min(opts.vectors, AXIL_VECTORS)
+    keys = ("passed", "vectors", "batches", "mismatches", "protocol_errors", "cycles", "failure")
+    check, reports = _wrapped_rtl_check(
+        project, sim, opts, ("axil", "rtl_axil", design.axil_top, design.fmt), AXIL_TESTS, n, env, keys
+    )
+    main = reports.get(AXIL_TESTS[0], {})
+    check.details.update(
+        registers=design.regs.to_dict(),
+        cycles_per_sample=main.get("cycles_per_sample"),
+        polls_per_sample=main.get("polls_per_sample"),
+    )
     return check
 
 

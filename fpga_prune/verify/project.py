@@ -33,6 +33,8 @@ from fpga_prune.verify.checks import (
     SIMULATORS,
     Check,
     VerifyOptions,
+    check_axil_csim,
+    check_axil_rtl,
     check_axis_csim,
     check_axis_rtl,
     check_bit_accurate,
@@ -102,6 +104,7 @@ def verify(project: str | Path, opts: VerifyOptions | None = None, progress: Pro
     checks = [check_bit_accurate(network, x, y)]
     say(f"bit-accurate model: {checks[-1].mismatches} mismatches on {checks[-1].vectors} vectors")
     axis = (project / "axis.json").is_file()  # generate --interface axi-stream
+    axil = (project / "axil.json").is_file()  # generate --interface axi-lite
     kernel = (project / "kernel.json").is_file()  # generate --interface vitis-kernel
     if opts.csim:
         with tempfile.TemporaryDirectory(prefix="fpga_prune_csim_") as tmp:
@@ -110,6 +113,9 @@ def verify(project: str | Path, opts: VerifyOptions | None = None, progress: Pro
             if axis:
                 checks.append(check_axis_csim(project, Path(tmp) / f"{opts.top}.o"))
                 say(f"AXI-Stream C sim:   {checks[-1].mismatches} mismatches on {checks[-1].vectors} vectors")
+            if axil:
+                checks.append(check_axil_csim(project, Path(tmp) / f"{opts.top}.o"))
+                say(f"AXI-Lite C sim:     {checks[-1].mismatches} mismatches on {checks[-1].vectors} vectors")
             if kernel:
                 checks.append(check_kernel_csim(project, Path(tmp) / f"{opts.top}.o"))
                 say(f"Vitis kernel C sim: {checks[-1].mismatches} mismatches on {checks[-1].vectors} vectors")
@@ -130,6 +136,14 @@ def verify(project: str | Path, opts: VerifyOptions | None = None, progress: Pro
                 f"{c.details.get('samples_per_cycle')} samples/cycle, "
                 f"cycles per batch {c.details.get('cycles_per_batch')}"
             )
+        if axil and opts.rtl_dir is None:
+            say(f"AXI-Lite RTL simulation under {sim} ...")
+            checks.append(check_axil_rtl(project, sim, opts))
+            c = checks[-1]
+            say(
+                f"RTL axil {sim:<10} {c.mismatches} mismatches on {c.vectors} vectors, "
+                f"{c.details.get('cycles_per_sample')} cycles a sample ({c.details.get('polls_per_sample')} polls)"
+            )
         if kernel and opts.rtl_dir is None:
             say(f"Vitis kernel RTL simulation under {sim} ...")
             checks.append(check_kernel_rtl(project, sim, opts))
@@ -149,7 +163,7 @@ def summary_lines(result: VerifyResult) -> Sequence[str]:
     lines = [f"{'PASS' if result.ok else 'FAIL'}: {result.project}"]
     for c in result.checks:
         extra = ""
-        if c.kind == "rtl" and "samples_per_cycle" in c.details:  # a wrapper (AXI-Stream, Vitis kernel)
+        if c.kind == "rtl" and "samples_per_cycle" in c.details:  # a wrapper (AXI-Stream, AXI-Lite, Vitis kernel)
             extra = (
                 f"  {c.details['simulator']} {c.details['version']}, {c.details['samples_per_cycle']} samples/cycle "
                 f"({c.details['samples_per_s']}/s at the board clock), "
