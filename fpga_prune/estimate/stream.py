@@ -47,7 +47,7 @@ def fifo_cost(depth: int, bits: int, ctx: Context) -> tuple[int, int, int]:
         + int(r["stream_fifo_bram_ff_per_addr_bit"]) * addr
         + int(r["stream_fifo_bram_ff_per_data_bit"]) * bits
     )
-    return bram, int(r["stream_fifo_bram_lut"] + r["stream_fifo_bram_lut_per_block"] * bram), ff
+    return bram, int(r["stream_fifo_bram_lut"] + r["stream_fifo_bram_lut_per_block"] * max(0, bram - 2)), ff
 
 
 def fifo_estimates(
