@@ -31,7 +31,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
-from typing import TypedDict
+from typing import Any, TypedDict
 
 import yaml
 
@@ -153,6 +153,14 @@ def check_interface(value: str, where: str = "--interface") -> str:
     return value
 
 
+def resolve_interface(board: Board, interface: str | None) -> str:
+    """The interface a design on ``board`` gets: ``interface`` (``--interface``), else the board's default;
+    refused when the board lacks what it needs."""
+    chosen = interface or board.interface
+    require_interface(board, chosen)
+    return chosen
+
+
 def require_interface(board: Board, interface: str) -> None:
     """An interface needs its board fields: axi-stream the processing system and DMA width, axi-lite the
     processing system (no DMA), vitis-kernel the Vitis platform, memory bank and m_axi width; a board without
@@ -194,27 +202,36 @@ class Caps:
     uram: float = 0.8
     lut: float = 0.7
     ff: float = 0.5
+    #: (resource, amount) taken from the capped budget before the network: what wraps it on the board (the
+    #: interface's wrapper, DMA and interconnects, ``estimate.interface``), which must fit beside it
+    reserved: tuple[tuple[str, int], ...] = ()
 
     def fraction(self, resource: str) -> float:
         """Cap for a board resource name (``bram18k`` maps to ``bram``)."""
         return float(getattr(self, "bram" if resource == "bram18k" else resource))
 
     def budget(self, board: Board) -> dict[str, int]:
-        """Resource name -> the most a design may use on ``board`` (floor of cap x available)."""
-        return {r: int(math.floor(self.fraction(r) * n + 1e-9)) for r, n in board.available().items()}
+        """Resource name -> the most a design may use on ``board`` (floor of cap x available, less ``reserved``)."""
+        held = dict(self.reserved)
+        return {r: int(math.floor(self.fraction(r) * n + 1e-9)) - held.get(r, 0) for r, n in board.available().items()}
 
-    def to_dict(self) -> dict[str, float]:
-        return asdict(self)
+    def to_dict(self) -> dict[str, Any]:
+        doc: dict[str, Any] = asdict(self)
+        if self.reserved:
+            doc["reserved"] = dict(self.reserved)
+        else:  # a run without a wrapper records what it always did
+            del doc["reserved"]
+        return doc
 
 
 DEFAULT_CAPS = Caps()
-_CAP_KEYS = tuple(f.name for f in fields(Caps))
+_CAP_KEYS = tuple(f.name for f in fields(Caps) if f.name != "reserved")
 _CAP_ALIASES = {"bram18k": "bram", "bram_18k": "bram"}
 
 
 def parse_caps(items: Iterable[str] | None, base: Caps = DEFAULT_CAPS) -> Caps:
     """``["dsp=0.6", "lut=0.5,ff=0.4"]`` -> ``Caps``; unknown key or bad value -> InputError."""
-    changes: dict[str, float] = {}
+    changes: dict[str, Any] = {}
     for item in items or ():
         for part in str(item).split(","):
             part = part.strip()

@@ -74,7 +74,9 @@ def test_vitis_kernel_adds_the_kernel_and_changes_no_other_file(kernel_projects)
     budget = json.loads(kernel["budget.json"])
     # the kernel's m_axi adapters (256-bit) and s_axi_control, apart from the network's estimate
     assert budget.pop("interface")["totals"] == {"lut": 2 * 4321 + 552, "ff": 2 * 2474 + 322, "bram18k": 0}
-    assert budget == json.loads(none["budget.json"])
+    searched = json.loads(none["budget.json"])
+    searched.pop("interface")  # what prune reserved on the pynq-z2 (its axi-stream), kept by --interface none
+    assert budget == searched
     assert "9194 LUT, 5270 FF, 0 BRAM_18K" in kernel["README.md"].decode()
     doc = json.loads(kernel["kernel.json"])
     assert doc["bus"]["input"] == {**IN_LAYOUT.to_dict()} and doc["bus"]["output"] == {**OUT_LAYOUT.to_dict()}

@@ -60,10 +60,20 @@ def test_wrapper_read_and_named_by_estimate(va_project, capsys):
     assert (w.n_in, w.n_out, w.in_ctype, w.out_ctype) == (4, 3, "float", "float")
     code, out, _ = _run(capsys, "estimate", str(va_project), "--json")
     doc = json.loads(out)
-    assert code == 0 and doc["wrapper"]["top"] == "myproject_axi" and doc["wrapper"]["estimated"] is False
+    assert code == 0 and doc["wrapper"]["top"] == "myproject_axi" and doc["wrapper"]["estimated"] is True
     assert ">= 7 cycles a sample" in doc["wrapper"]["note"]  # 4 beats in, then 3 out (io_parallel: no overlap)
+    # what it adds (estimate.interface.vivado_accelerator_wrapper): two float loops and the 4 x 8-bit input
+    # array its read loop fills at a variable index (Vitis 2021+ rules: 5.65 LUT and 1 FF a bit; 4 x 16 bits)
+    parts = {p["name"]: (p["lut"], p["ff"]) for p in doc["wrapper"]["estimate"]["parts"]}
+    assert parts == {
+        "read loop (float cast)": (1019, 243),
+        "write loop (float cast)": (1079, 140),
+        "input array (4 x 16 bits, variable index)": (362, 64),
+    }
+    assert doc["wrapper"]["estimate"]["totals"] == {"lut": 2460, "ff": 447, "bram18k": 0}
     code, out, _ = _run(capsys, "estimate", str(va_project))
     assert re.search(r"note: wrapper myproject_axi .*NOT in the figures above: 4 float->input_t", out)
+    assert "it adds 2460 LUT, 447 FF, 0 BRAM_18K (band at 0.9: LUT" in out
 
 
 def test_floatbus_casts_as_ap_fixed():

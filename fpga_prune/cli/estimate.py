@@ -134,7 +134,10 @@ def run(args: argparse.Namespace) -> int:
     if "band_note" in payload:
         lines.append(f"note: {payload['band_note']}")
     if wrapper is not None:
-        payload["wrapper"] = {**wrapper.to_dict(), "note": wrapper.describe(io_type)}
-        lines.append(f"note: {wrapper.describe(io_type)}")
+        cost = wrapper.estimate(network, io_type, board, opts)
+        payload["wrapper"] = {**wrapper.to_dict(), "note": wrapper.describe(io_type, cost)}
+        if cost is not None:
+            payload["wrapper"]["estimate"] = cost.to_dict()
+        lines.append(f"note: {wrapper.describe(io_type, cost)}")
     emit(args, payload, "\n".join(lines))
     return 0

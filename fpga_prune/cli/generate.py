@@ -16,7 +16,7 @@ HELP = "write the Vitis HLS project, RTL and test vectors for a pruned model"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from fpga_prune.cli.prune import add_clock_argument  # noqa: PLC0415
+    from fpga_prune.cli.prune import add_clock_argument, add_interface_argument  # noqa: PLC0415
     from fpga_prune.flow.generate import DEFAULT_STRESS, DEFAULT_VECTORS  # noqa: PLC0415
 
     parser.add_argument(
@@ -67,23 +67,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the stress vectors (default 0)")
     parser.add_argument("--max-listed", type=int, default=10, help="mismatches listed on failure (default 10)")
     add_clock_argument(parser, "the board's; give prune's --clock again")
-
-
-def add_interface_argument(parser: argparse._ActionsContainer) -> None:
-    """``--interface``, shared with ``run`` (a sweep axis there): what the network is wrapped in."""
-    from fpga_prune.boards import INTERFACES  # noqa: PLC0415
-
-    parser.add_argument(
-        "--interface",
-        default=None,
-        metavar="{" + ",".join(INTERFACES) + "}",
-        help="what the network is wrapped in: axi-stream (an HLS top and Verilog wrapper on AXI-Stream, "
-        "for a Zynq/Kria board's AXI DMA), axi-lite (an HLS top whose inputs and results are AXI-Lite "
-        "registers, one sample a call, no DMA, on a Zynq/Kria board), vitis-kernel (an HLS kernel on m_axi "
-        "buffers, v++ link configuration and pyxrt host, for an Alveo card) or none (the bare HLS IP); "
-        "default: the board file's 'interface' (axi-stream on Zynq and Kria boards, vitis-kernel on Alveo, "
-        "none elsewhere)",
-    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 HELP = "prune a trained model until its hls4ml design fits a board"
@@ -36,6 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, type=Path, metavar="DIR", help="directory to write")
     add_fit_arguments(parser)
     parser.add_argument("--seed", type=int, default=0, help="fine-tuning seed (default 0)")
+    add_interface_argument(parser)  # its estimate is reserved from the board's budget before the network's fit
     add_source_arguments(parser)
 
 
@@ -132,6 +134,24 @@ def add_fit_arguments(parser: argparse.ArgumentParser, *, axes: bool = True) -> 
     add_clock_argument(parser, "the board's")
 
 
+def add_interface_argument(parser: argparse._ActionsContainer) -> None:
+    """``--interface``, shared with ``generate`` and ``run`` (a sweep axis there): what the network is wrapped in
+    (prune reserves its estimate from the board's budget)."""
+    from fpga_prune.boards import INTERFACES  # noqa: PLC0415
+
+    parser.add_argument(
+        "--interface",
+        default=None,
+        metavar="{" + ",".join(INTERFACES) + "}",
+        help="what the network is wrapped in: axi-stream (an HLS top and Verilog wrapper on AXI-Stream, "
+        "for a Zynq/Kria board's AXI DMA), axi-lite (an HLS top whose inputs and results are AXI-Lite "
+        "registers, one sample a call, no DMA, on a Zynq/Kria board), vitis-kernel (an HLS kernel on m_axi "
+        "buffers, v++ link configuration and pyxrt host, for an Alveo card) or none (the bare HLS IP); "
+        "default: the board file's 'interface' (axi-stream on Zynq and Kria boards, vitis-kernel on Alveo, "
+        "none elsewhere)",
+    )
+
+
 def add_clock_argument(parser: argparse.ArgumentParser, default_from: str) -> None:
     """``--clock NS`` (``prune``, ``run``, ``sweep``, ``estimate``): the period the design is built at."""
     parser.add_argument(
@@ -181,7 +201,7 @@ def fit_config_from_args(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
-    from fpga_prune.boards import at_clock, load_board, parse_caps  # noqa: PLC0415
+    from fpga_prune.boards import at_clock, load_board, parse_caps, resolve_interface  # noqa: PLC0415
     from fpga_prune.cli.app import emit  # noqa: PLC0415
     from fpga_prune.cli.candle_options import source_from_args  # noqa: PLC0415
     from fpga_prune.data import load_source, recorded_source  # noqa: PLC0415
@@ -194,7 +214,7 @@ def run(args: argparse.Namespace) -> int:
     check_out_dir(args.out)
     board = at_clock(load_board(args.board), clock)
     caps = parse_caps(args.cap)
-    cfg = fit_config_from_args(args)
+    cfg = replace(fit_config_from_args(args), interface=resolve_interface(board, args.interface))
     if args.data is None and not args.symbol:  # the candles the bundle records (checked by sha256)
         args.data = recorded_source(args.model)
     bundle = load_any(args.model)  # our bundle, or a Keras 2 .h5 / Keras 3 .keras model + preprocess.json
@@ -229,6 +249,14 @@ def run(args: argparse.Namespace) -> int:
                 f"  {r:<8}{res[r]['used']:>8} / {res[r]['allowed']:<8} "
                 f"(cap {res[r]['cap']:.0%} of {res[r]['available']})"
                 for r in ("dsp", "bram18k", "lut", "ff")
+            ),
+            *(
+                [
+                    f"  interface {doc['interface']['interface']} reserved from the budget first (allowed above is "
+                    f"what is left): {doc['interface']['reserved']}"
+                ]
+                if doc.get("interface")
+                else []
             ),
             f"  latency {doc['latency_cycles']} cycles = {doc['latency_ns']:.1f} ns",
             f"  test {accuracy['metric']}: dense {accuracy['dense']:.4f}, pruned {accuracy['pruned']:.4f} "

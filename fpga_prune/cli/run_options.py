@@ -31,8 +31,7 @@ def add_run_arguments(parser: argparse.ArgumentParser, *, sweep: bool = False) -
     """Every ``run`` option; with ``sweep`` the axes (board, target, seed, strategy, cap) take lists of values
     (:func:`axis_values`) and the run options keep their defaults for the axes a grid leaves out."""
     from fpga_prune.cli.candle_options import add_source_arguments  # noqa: PLC0415
-    from fpga_prune.cli.generate import add_interface_argument  # noqa: PLC0415
-    from fpga_prune.cli.prune import add_fit_arguments  # noqa: PLC0415
+    from fpga_prune.cli.prune import add_fit_arguments, add_interface_argument  # noqa: PLC0415
     from fpga_prune.cli.train import add_model_arguments  # noqa: PLC0415
     from fpga_prune.flow.generate import DEFAULT_STRESS, DEFAULT_VECTORS  # noqa: PLC0415
 

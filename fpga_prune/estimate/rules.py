@@ -41,6 +41,14 @@ _VADD = (
     "ros-acceleration/acceleration_firmware_ultra96v2@748aaaf5 ROS2publisher.md, the vadd csynth report "
     "(Vitis HLS 2021.2, xczu3eg, Vitis kernel flow)"
 )
+#: public reports the AXI-Stream wrapper / AXI DMA rules were read from (bench/interface_reports.csv: numbers, paths)
+_HP = "Hector-Plata/hls4ml-tutorial@9f451d8 model_3/hls4ml_prj_pynq (Vivado HLS / Vivado 2019.2, xc7z020)"
+_AE = "ChiRuiChen/AutoEncoder_hls4ml@6b3812a myproject_axi_csynth.rpt (Vivado HLS 2019.2.1, io_stream)"
+_NE = (
+    "necst/aca2122-prj-unbalanced-tree@4b88a6f conifer-*/wrapper_*/myproject_axi_csynth.rpt (Vitis HLS 2021.2, xczu3eg)"
+)
+_DMA32 = "samuelkravitz/RFSOC@e8cf943 design_1_axi_dma_0_0_utilization_synth.rpt (Vivado 2024.1, S2MM only, 32-bit)"
+_DMA128 = "pha1aris/EncDecoder@10e53af design_1_axi_dma_0_0_utilization_synth.rpt (Vivado 2024.2, S2MM only, 128-bit)"
 #: public hls4ml io_stream projects whose csynth FIFO tables the stream_fifo_* rules are fitted on / checked against
 _AL = "Alezander9/ML_FPGAonPixel@17f12c5 (HLS/src/cnn_small, Vitis 2023.1, xcvu13p)"
 _PO = "pominiq/DNNonSilicon@9672f92 (Folder_2_HLS4ML_Vivado_HLS/models/hls4ml_prj, Vivado HLS 2020.1)"
@@ -490,6 +498,130 @@ RULES: dict[str, Rule] = {
     "s_axilite_ff_fixed": Rule(
         74, f"FFs of an s_axi_control besides its data words: {_ADMM}'s 322 FF less 8 words of s_axilite_ff_per_word."
     ),
+    # ------------------------------------------------------------------ AXI-Stream wrapper, DMA (estimate.interface)
+    # A wrapper's cost = the top's csynth total minus its network instance's row, read from public hls4ml
+    # VivadoAccelerator myproject_axi reports; fitted on _AE, checked on Deepcalo/yolo/Hector/necst
+    # (bench/bench_interface.py).  The wrappers' conversions use no DSP (fpext/fptrunc cores *_no_dsp): 0 DSP.
+    "wrap_float_in_lut": Rule(
+        1019,
+        (
+            "LUTs of a wrapper's read loop that casts float beats to the network's ap_fixed input (hls4ml "
+            f"VivadoAccelerator, one element a beat; loop control included). Basis: {_AE} Loop_1_proc 1,019 LUT "
+            "(32-bit input_t). Held out: ChiRuiChen/Deepcalo_Linchi 1,018, crimson1256/hls4ml_modified_yolo_v3_tiny "
+            f"1,029; with wrap_float_out_lut the rest of {_HP}'s io_parallel wrapper (2,385 besides its insertion "
+            f"rows) and of {_NE}'s (2,030)."
+        ),
+    ),
+    "wrap_float_in_ff": Rule(
+        877,
+        (
+            f"FFs of the float -> ap_fixed read loop. Basis: {_AE} Loop_1_proc 877 FF (held out: Deepcalo 879, yolo "
+            f"887). Vitis 2021-2025: 243, {_NE}'s read loop (579 FF) less its 10 x 32-bit in_local registers and "
+            "16 FF of loop control (one design, not held out: Vitis pipelines the cast in fewer stages)."
+        ),
+        per_tool=(("vitis2021", 243), ("vitis", 243)),
+    ),
+    "wrap_float_out_lut": Rule(
+        1079,
+        (
+            "LUTs of a wrapper's write loop that casts the network's ap_fixed results to float beats. Basis: "
+            f"{_AE} Loop_2_proc 1,079 LUT (held out: yolo 1,079, Deepcalo's one-output block 1,024)."
+        ),
+    ),
+    "wrap_float_out_ff": Rule(
+        829,
+        (
+            f"FFs of the ap_fixed -> float write loop. Basis: {_AE} Loop_2_proc 829 FF (held out: yolo 829, "
+            f"Deepcalo 805). Vitis 2021-2025: 140, {_NE}'s top registers (155) less its state machine (one design)."
+        ),
+        per_tool=(("vitis2021", 140), ("vitis", 140)),
+    ),
+    "wrap_loop_lut": Rule(
+        122,
+        (
+            "LUTs of a wrapper's pipelined bus loop without a float cast (our axi_top: raw ap_fixed lanes): loop "
+            f"counter, compare, handshake multiplexers. Basis: {_NE}'s read loop, 2,601 LUT less its named cast "
+            "rows (ashr/shl/sub/select of the float -> fixed conversion, 715) and element-insertion rows (1,809): "
+            "77 expression + 45 multiplexer LUT. Not validated (no public report of a fixed-lane wrapper)."
+        ),
+    ),
+    "wrap_loop_ff": Rule(
+        16,
+        f"FFs of a wrapper's bus loop control (state, pipeline enables, counters). Basis: {_NE}'s read loop register "
+        "table (ap_CS_fsm, ap_enable_reg_*, ap_loop_exit_*, i, icmp_ln21: 16 FF). Not validated.",
+    ),
+    "wrap_insert_lut_per_bit": Rule(
+        17.1,
+        (
+            "LUTs per bit of the io_parallel wrapper's input array (n_in x input width) that its pipelined read "
+            "loop writes at a variable index (the array is partitioned for the network): Vivado HLS shifts the "
+            f"whole array ({_HP}: shl/lshr/and/or/select/xor on 256 bits, 4,386 LUT for 16 x 16 bits). Vitis "
+            f"2021-2025: 5.65, a select per element and index ({_NE}: 54 x 32-bit selects and 9 compares, 1,809 LUT "
+            "for 10 x 32 bits). Each read from its own report's expression table: in-sample."
+        ),
+        per_tool=(("vitis2021", 5.65), ("vitis", 5.65)),
+    ),
+    "wrap_insert_ff_per_bit": Rule(
+        3,
+        (
+            f"FFs per bit of that input array: Vivado HLS keeps it and two pipeline copies ({_HP}: in_local_V, "
+            f"shl_ln203_reg, and_ln203_reg, 256 FF each); Vitis the array alone ({_NE}: 10 x 32 in_local_V)."
+        ),
+        per_tool=(("vitis2021", 1), ("vitis", 1)),
+    ),
+    "wrap_stage_ff_per_bit": Rule(
+        1,
+        "FFs per bit of our axi_top's element registers (x[n_in] filled word by word, y[n_out] held while its words "
+        "go out) and of its output word: one register a bit (the lanes are constant slices, no insertion logic).",
+    ),
+    "wrap_word_mux_lut_per_bit": Rule(
+        1,
+        "LUTs per bus bit for each output word beyond the first (which slice of y a word carries): a 2:1 select "
+        f"a bit, as csynth prices a select ({_NE}: each 32-bit select 32 LUT).",
+    ),
+    "dma_channel_lut_fixed": Rule(
+        833,
+        (
+            "LUTs of one AXI DMA channel (simple mode, burst 16, store-and-forward, AXI-Lite registers included) "
+            f"besides its width-proportional part. Basis: {_DMA32} 991 LUT, {_DMA128} 1,466: 4.95 a bit + 833. "
+            "A MM2S + S2MM DMA is priced as two such channels, so the shared AXI-Lite block is counted twice: "
+            f"held out, {_HP} design_1_axi_dma_0_0 (both channels, 32-bit, burst 256) 1,725 LUT, this rule 1,982. "
+            "Vivado post-synthesis figures (the IP has no csynth report); PG021's resource tables are web-only."
+        ),
+    ),
+    "dma_channel_lut_per_bit": Rule(4.95, "LUTs per data bit of an AXI DMA channel. Basis: as dma_channel_lut_fixed."),
+    "dma_channel_ff_fixed": Rule(
+        1037,
+        (
+            f"FFs of one AXI DMA channel besides its width-proportional part. Basis: {_DMA32} 1,339 FF, {_DMA128} "
+            f"2,246: 9.45 a bit + 1,037. Held out, {_HP}'s two-channel 32-bit DMA: 2,271 FF, this rule 2,678."
+        ),
+    ),
+    "dma_channel_ff_per_bit": Rule(9.45, "FFs per data bit of an AXI DMA channel. Basis: as dma_channel_ff_fixed."),
+    "dma_channel_bram18_fixed": Rule(
+        1,
+        (
+            f"BRAM_18K of one AXI DMA channel (burst 16) besides the width part. Basis: {_DMA32} 1 RAMB36 (2 "
+            f"BRAM_18K), {_DMA128} 2 RAMB36 + 1 RAMB18 (5): 1 + width/32. {_HP}'s DMA (burst 256) has 10: longer "
+            "bursts take deeper buffers; our block design sets burst 16."
+        ),
+    ),
+    "dma_channel_bram18_per_bit": Rule(
+        1 / 32, "BRAM_18K per data bit of an AXI DMA channel (burst 16). Basis: as dma_channel_bram18_fixed."
+    ),
+    "bd_interconnect_lut": Rule(
+        1584,
+        (
+            "LUTs of the AXI interconnects Vivado's block automation adds around the DMA (GP -> AXI-Lite, DMA -> HP: "
+            f"protocol converters, width converters, crossbar) and the PS reset. Basis: {_HP} design_1_auto_pc_0/1 "
+            "428 + 393, auto_us_0/1 209 + 244, xbar_0 291, rst_ps7_0 19 LUT (Vivado synthesis of hls4ml's "
+            "VivadoAccelerator pynq-z2 design, the block automation ours uses). One design, Zynq-7000: a ZynqMP "
+            "block design's interconnect is not separately validated."
+        ),
+    ),
+    "bd_interconnect_ff": Rule(
+        1974, f"FFs of those interconnects and the PS reset. Basis: {_HP}: 564 + 430 + 322 + 265 + 353 + 40 FF."
+    ),
     # ------------------------------------------------------------------ user calibration (fpga-prune calibrate)
     "cal_lut": Rule(1.0, "Factor on every LUT estimate fitted to the user's reports (1: the shipped rules)."),
     "cal_ff": Rule(1.0, "Factor on every FF estimate fitted to the user's reports (1: the shipped rules)."),
@@ -590,9 +722,30 @@ RULES: dict[str, Rule] = {
         52,
         (
             f"LUTs of a block-RAM FIFO (address counters, full/empty compare): {_HG}'s csynth reports 727 FIFO LUTs "
-            "for its 14 block-RAM FIFOs (the per-FIFO column is 0; this is the mean). Vivado HLS totals do not "
-            f"separate SRL and block-RAM FIFOs ({_PO}, {_CR}); not validated."
+            "for its 14 block-RAM FIFOs (the per-FIFO column is 0; this is the mean). Vivado HLS 2019.2: 74, plus "
+            "stream_fifo_bram_lut_per_block for each block beyond the first two; fitted on the FIFO totals of "
+            f"{_CR} (its network's 118 block-RAM FIFOs and its AXI-Stream wrapper's 2: 9,183 LUT less the rules' "
+            "shift-register FIFOs, 120 FIFOs, 18 blocks beyond two) and ChiRuiChen/Deepcalo_Linchi@94cda0e's wrapper "
+            "(one FIFO of 8 blocks, 188 LUT); held out, crimson1256/hls4ml_modified_yolo_v3_tiny@611fc15's wrapper "
+            "(FIFOs of 128 and 4 blocks): 2,542 LUT, rules 2,588."
         ),
+        per_tool=(("vivado", 74),),
+    ),
+    "stream_fifo_bram_lut_per_block": Rule(
+        0,
+        "LUTs per BRAM_18K block of a block-RAM FIFO beyond its first two (reading a deep FIFO's cascaded blocks): "
+        "Vivado HLS 19, same basis as stream_fifo_bram_lut; Vitis: not observed (0).",
+        per_tool=(("vivado", 19),),
+    ),
+    "stream_fifo_bram_pow2_depth": Rule(
+        0,
+        (
+            "1: a block-RAM FIFO's depth is rounded up to a power of two before it is mapped to BRAM_18K blocks. "
+            "Vivado HLS 2019.2 does (its AXI-Stream wrappers' FIFOs: ChiRuiChen/Deepcalo_Linchi@94cda0e 2464 x 32 "
+            "-> 8 BRAM_18K = 4096 deep, crimson1256/hls4ml_modified_yolo_v3_tiny@611fc15 49152 x 32 -> 128 and "
+            f"1152 x 32 -> 4; {_CR}'s 1024-deep ones are powers of two already). Vitis: not observed (0)."
+        ),
+        per_tool=(("vivado", 1),),
     ),
     "stream_fifo_bram_width": Rule(
         18,

@@ -40,13 +40,14 @@ def fifo_cost(depth: int, bits: int, ctx: Context) -> tuple[int, int, int]:
         words = int(r["stream_fifo_ff_words"]) + (1 if depth > 1 and r["stream_fifo_ff_words"] else 0)
         ff = words * width + int(r["stream_fifo_ff_per_addr_bit"]) * addr + int(r["stream_fifo_ff_control"])
         return 0, width * srl + int(r["stream_fifo_lut_control"]), ff
-    bram = fifo_bram18(depth, bits, int(r["stream_fifo_bram_width"]))
+    built = 1 << (depth - 1).bit_length() if r["stream_fifo_bram_pow2_depth"] else depth
+    bram = fifo_bram18(built, bits, int(r["stream_fifo_bram_width"]))
     ff = (
         int(r["stream_fifo_bram_ff_base"])
         + int(r["stream_fifo_bram_ff_per_addr_bit"]) * addr
         + int(r["stream_fifo_bram_ff_per_data_bit"]) * bits
     )
-    return bram, int(r["stream_fifo_bram_lut"]), ff
+    return bram, int(r["stream_fifo_bram_lut"] + r["stream_fifo_bram_lut_per_block"] * max(0, bram - 2)), ff
 
 
 def fifo_estimates(

@@ -257,7 +257,7 @@ def prune_bundle(
     design = {**chosen.summary(), "describe": chosen.describe()}
     doc = budget_mod.budget_dict(
         board=board,
-        caps=caps,
+        caps=result.caps,  # with what the interface took from the budget, if any
         estimate=chosen.estimate,
         fits=result.fits,
         design=design,
@@ -267,6 +267,8 @@ def prune_bundle(
         shortfall=result.shortfall,
     )
     doc["search"] = cfg.to_dict()
+    if result.interface is not None:  # what wraps the network, reserved from the budget before its fit check
+        doc["interface"] = {**result.interface.to_dict(), "reserved": dict(result.caps.reserved)}
     doc["costing"] = result.costing
     doc["sensitivity"] = result.sensitivity
     doc["precision_sensitivity"] = result.precision_sensitivity

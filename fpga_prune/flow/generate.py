@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from fpga_prune.arith.ir import DenseLayer, MergeLayer
-from fpga_prune.boards import check_interface, require_interface
+from fpga_prune.boards import check_interface, resolve_interface
 from fpga_prune.errors import InputError
 from fpga_prune.flow.bundles import PrunedModel, check_model_dir, load_pruned, resolve_data
 from fpga_prune.hls.csim import CODE_GEN, CXXFLAGS, CsimResult, firmware_cxxflags, run_csim
@@ -88,9 +88,7 @@ class GenerateOptions:
 
     def interface_for(self, board: Board) -> str:
         """The interface a project on ``board`` gets: ``--interface``, else the board's default."""
-        interface = self.interface or board.interface
-        require_interface(board, interface)
-        return interface
+        return resolve_interface(board, self.interface)
 
 
 # ----------------------------------------------------------------------------- hls4ml output
@@ -323,25 +321,37 @@ def render_project(
         "axil": None,
         "kernel": None,
     }
+    iface = None
+    if interface != "none":
+        from fpga_prune.estimate.interface import interface_estimate  # noqa: PLC0415
+
+        confidence = (budget or {}).get("bounds", {}).get("confidence") or 0.9
+        iface = interface_estimate(network, board, interface, confidence=float(confidence))
+        if budget is not None and iface is not None:  # the wrapper's resources, apart from the network's
+            searched = budget.get("interface") or {}  # what the search reserved for the same interface, if it did
+            kept = {"reserved": searched["reserved"]} if searched.get("interface") == interface else {}
+            budget = {**budget, "interface": {**iface.to_dict(), **kept}}
     if interface == "axi-stream":
         from fpga_prune.hls.axis_project import axis_design, axis_files  # noqa: PLC0415
 
         design = axis_design(network, board, top)
         for name, text in axis_files(design, vs.x_raw, vs.expected_raw, None if rtl_note else ports, ctx).items():
             files[name] = _as_bytes(text)
-        ctx["axis"] = {"axi_top": design.axi_top, "bus": design.fmt.to_dict(), "ps": board.ps, "rtl": rtl_note is None}
+        ctx["axis"] = {
+            "axi_top": design.axi_top,
+            "bus": design.fmt.to_dict(),
+            "ps": board.ps,
+            "rtl": rtl_note is None,
+            "estimate": None if iface is None else iface.to_dict(),
+        }
     elif interface == "axi-lite":
-        from fpga_prune.estimate.interface import estimate_interface  # noqa: PLC0415
         from fpga_prune.hls.axil_project import axil_design, axil_files  # noqa: PLC0415
 
         ldesign = axil_design(network, top)
         for name, text in axil_files(ldesign, vs.x_raw, vs.expected_raw, None if rtl_note else ports, ctx).items():
             files[name] = _as_bytes(text)
-        liface = estimate_interface(interface, ldesign.fmt)
-        if budget is not None and liface is not None:  # the top's registers, apart from the network's
-            budget = {**budget, "interface": liface.to_dict()}
         ctx["axil"] = {
-            "estimate": None if liface is None else liface.to_dict(),
+            "estimate": None if iface is None else iface.to_dict(),
             "axil_top": ldesign.axil_top,
             "bus": ldesign.fmt.to_dict(),
             "regs": ldesign.regs.to_dict(),
@@ -349,15 +359,11 @@ def render_project(
             "rtl": rtl_note is None,
         }
     elif interface == "vitis-kernel":
-        from fpga_prune.estimate.interface import estimate_interface  # noqa: PLC0415
         from fpga_prune.hls.kernel_project import kernel_design, kernel_files  # noqa: PLC0415
 
         kdesign = kernel_design(network, board, top)
         for name, text in kernel_files(kdesign, vs.x_raw, vs.expected_raw, None if rtl_note else ports, ctx).items():
             files[name] = _as_bytes(text)
-        iface = estimate_interface(interface, kdesign.fmt)
-        if budget is not None and iface is not None:  # the wrapper's resources, apart from the network's
-            budget = {**budget, "interface": iface.to_dict()}
         ctx["kernel"] = {
             "estimate": None if iface is None else iface.to_dict(),
             "kernel": kdesign.kernel,

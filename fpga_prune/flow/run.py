@@ -19,7 +19,7 @@ steps.  A failed check still writes the report; the outcome's exit code is 1.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -252,7 +252,9 @@ def make_prune_step(cfg: RunConfig, lay: BoardLayout, candles: LazyCandles, clos
     from fpga_prune.flow.bundles import prune_bundle  # noqa: PLC0415
     from fpga_prune.flow.pipeline import Step  # noqa: PLC0415
 
-    options = {"board": lay.board.to_dict(), "caps": cfg.caps.to_dict(), "fit": cfg.fit.to_dict()}
+    # the board must hold network + what wraps it: the search reserves the board's interface from the budget
+    fit = replace(cfg.fit, interface=cfg.generate.interface_for(lay.board))
+    options = {"board": lay.board.to_dict(), "caps": cfg.caps.to_dict(), "fit": fit.to_dict()}
 
     def action(say: Progress) -> JsonObject:
         res = prune_bundle(
@@ -260,7 +262,7 @@ def make_prune_step(cfg: RunConfig, lay: BoardLayout, candles: LazyCandles, clos
             candles.get(),
             lay.board,
             cfg.caps,
-            cfg.fit,
+            fit,
             cfg.out / lay.pruned,
             data_label=str(candles.path),
             progress=say,

@@ -18,6 +18,7 @@ import numpy as np
 
 from fpga_prune.arith import axis, fixed
 from fpga_prune.errors import InputError
+from fpga_prune.estimate.interface import network_bus_format
 from fpga_prune.outdir import json_text
 
 if TYPE_CHECKING:
@@ -97,15 +98,7 @@ def axis_design(network: FixedNetwork, board: Board, top: str) -> AxisDesign:
     """The bus format on ``board``'s DMA width for ``network``'s input and output types."""
     if board.dma_width is None:
         raise ValueError(f"board {board.name} has no dma_width")
-    fmt = axis.bus_format(
-        board.dma_width,
-        network.n_inputs,
-        network.input_type.width,
-        network.input_type.signed,
-        network.n_outputs,
-        network.output_type.width,
-        network.output_type.signed,
-    )
+    fmt = network_bus_format(network, board.dma_width)
     return AxisDesign(top, f"{top}_axi", fmt)
 
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from fpga_prune.arith import axis, fixed
 from fpga_prune.arith.axil import CONTROL_REGS
 from fpga_prune.errors import InputError
+from fpga_prune.estimate.interface import network_bus_format
 from fpga_prune.hls.axis_project import CSIM_BATCHES, word_lines
 from fpga_prune.outdir import json_text
 from fpga_prune.rtl.kernel import ARGS, BUNDLES, max_burst
@@ -106,15 +107,7 @@ def kernel_design(network: FixedNetwork, board: Board, top: str) -> KernelDesign
     """The bus format on ``board``'s m_axi width for ``network``'s input and output types."""
     if board.m_axi_width is None or board.platform is None or board.memory is None:
         raise ValueError(f"board {board.name} has no platform/memory/m_axi_width")
-    fmt = axis.bus_format(
-        board.m_axi_width,
-        network.n_inputs,
-        network.input_type.width,
-        network.input_type.signed,
-        network.n_outputs,
-        network.output_type.width,
-        network.output_type.signed,
-    )
+    fmt = network_bus_format(network, board.m_axi_width)
     return KernelDesign(top, f"{top}_kernel", fmt, board.platform, board.memory, board.clock_mhz)
 
 

@@ -37,8 +37,10 @@ import numpy as np
 from fpga_prune.arith.fixed import FixedType
 from fpga_prune.arith.ir import ActivationLayer, DenseLayer, FixedNetwork, Layer
 from fpga_prune.arith.tables import sigmoid_layer
+from fpga_prune.boards import Board
 from fpga_prune.errors import InputError
-from fpga_prune.estimate.context import EstimateOptions
+from fpga_prune.estimate.context import Context, EstimateOptions
+from fpga_prune.estimate.interface import InterfaceEstimate, vivado_accelerator_wrapper
 from fpga_prune.estimate.tools import DEFAULT_HLS_TOOL, parse_uncertainty
 from fpga_prune.hls.cpp import (
     Symbols,
@@ -144,10 +146,30 @@ class AxiWrapper:
             "in_ctype": self.in_ctype,
             "out_ctype": self.out_ctype,
             "ap_ctrl": self.ap_ctrl,
-            "estimated": False,
+            "estimated": self.interface == "axi_stream",
         }
 
-    def describe(self, io_type: str) -> str:
+    def estimate(
+        self, network: FixedNetwork, io_type: str, board: Board, options: EstimateOptions
+    ) -> InterfaceEstimate | None:
+        """What the wrapper adds to the network (``estimate.interface.vivado_accelerator_wrapper``, from public
+        ``myproject_axi`` reports); None for an axi_lite / axi_master top (no public report to price it by)."""
+        if self.interface != "axi_stream":
+            return None
+        stream = io_type == "io_stream"  # a FIFO word is hls4ml's nnet::array of the whole vector
+        return vivado_accelerator_wrapper(
+            n_in=self.n_in,
+            in_bits=network.input_type.width * (network.n_inputs if stream else 1),
+            in_float=self.in_ctype == "float",
+            n_out=self.n_out,
+            out_bits=network.output_type.width * (network.n_outputs if stream else 1),
+            out_float=self.out_ctype == "float",
+            io_stream=stream,
+            ctx=Context(board, options),
+            confidence=options.confidence,
+        )
+
+    def describe(self, io_type: str, cost: InterfaceEstimate | None = None) -> str:
         """One line: what the wrapper adds to the network's estimate (which does not include it)."""
         beats = self.beats_per_sample if io_type == "io_parallel" else max(self.n_in, self.n_out)
         conv = (
@@ -155,10 +177,16 @@ class AxiWrapper:
             if "float" in (self.in_ctype, self.out_ctype)
             else "no type conversions"
         )
+        priced = (
+            f"it adds {cost.describe()} (rules wrap_*, bench/interface_reports.csv; the AXI DMA and interconnects "
+            "of a block design around it are not counted)"
+            if cost is not None
+            else f"the LUT/FF of an {self.interface} wrapper are not estimated (no public report prices one)"
+        )
         return (
             f"wrapper {self.top} (VivadoAccelerator, {self.interface}, {self.ap_ctrl}) is the synthesized top, "
             f"NOT in the figures above: {conv}, one element a bus beat, so >= {beats} cycles a sample "
-            f"(interval) and +{self.n_in + self.n_out} cycles of latency; its LUT/FF are not estimated"
+            f"(interval) and +{self.n_in + self.n_out} cycles of latency; {priced}"
         )
 
 

@@ -215,6 +215,7 @@ def board_section(
             "accuracy": budget["accuracy"],
             "per_layer": per_layer,
             "measured": budget.get("measured"),
+            **({"interface": budget["interface"]} if budget.get("interface") else {}),  # reserved before the fit
             "history": [
                 {
                     k: h[k]

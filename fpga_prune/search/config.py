@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from fpga_prune.boards import INTERFACES
 from fpga_prune.errors import InputError
 from fpga_prune.estimate import core as estimate
 from fpga_prune.estimate.bands import Calibration
@@ -71,6 +72,9 @@ class FitConfig:
     hls_tool: str = DEFAULT_HLS_TOOL
     #: corrections fitted by ``fpga-prune calibrate`` on the user's own reports (None: the shipped rules)
     calibration: Calibration | None = None
+    #: what will wrap the network on the board (``--interface``): its estimate (``estimate.interface``) is
+    #: reserved from the board's budget before the network's fit is checked; ``none``: the bare IP
+    interface: str = "none"
 
     def __post_init__(self) -> None:
         if not 0.0 < self.min_retention <= 1.5:
@@ -91,6 +95,8 @@ class FitConfig:
         if not 0.0 <= self.margin < 0.5:
             raise InputError("--margin", None, f"must be in [0, 0.5), got {self.margin}")
         tool_family(self.hls_tool)  # validates the name
+        if self.interface not in INTERFACES:
+            raise InputError("--interface", None, f"unknown {self.interface!r}; valid: {', '.join(INTERFACES)}")
 
     @property
     def per_layer_precision(self) -> bool:
@@ -99,6 +105,8 @@ class FitConfig:
     def to_dict(self) -> dict[str, Any]:
         doc = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
         doc["calibration"] = None if self.calibration is None else json.loads(self.calibration.to_json())
+        if self.interface == "none":  # a bare-IP search records what it always did
+            del doc["interface"]
         return doc
 
     def estimate_options(self) -> estimate.EstimateOptions:

@@ -20,6 +20,7 @@ from fpga_prune.search import cost as cost_mod
 if TYPE_CHECKING:
     from fpga_prune.boards import Board, Caps
     from fpga_prune.estimate.core import Estimate
+    from fpga_prune.estimate.interface import InterfaceEstimate
     from fpga_prune.hls.settings import HlsSettings
     from fpga_prune.search.config import FitConfig
     from fpga_prune.search.precision import PrecisionPlan
@@ -108,6 +109,8 @@ class FitResult:
     precision_sensitivity: dict | None = None  # per-knob width curves of the chosen design's model
     #: how the designs were costed: {"designs", "by_proxy", "recosted_exactly", "da4ml_solves"}
     costing: dict[str, int] | None = None
+    #: what wraps the network (``FitConfig.interface``), reserved from the budget in ``caps.reserved``
+    interface: InterfaceEstimate | None = None
 
     def history(self) -> list[dict[str, Any]]:
         return [d.summary() for d in self.designs]

@@ -34,11 +34,13 @@ from typing import Any
 import numpy as np
 
 from fpga_prune.arith import emulate
-from fpga_prune.arith.ir import DA, DenseLayer
+from fpga_prune.arith.ir import DA, DenseLayer, FixedNetwork
 from fpga_prune.boards import Board, Caps
 from fpga_prune.estimate import core as estimate
 from fpga_prune.estimate import da
 from fpga_prune.estimate.da import usable_strategies
+from fpga_prune.estimate.interface import InterfaceEstimate, interface_estimate
+from fpga_prune.estimate.tools import tool_family
 from fpga_prune.hls.adapter import network_from_keras
 from fpga_prune.hls.settings import HlsSettings, LayerSettings
 from fpga_prune.model.features import Splits
@@ -187,11 +189,19 @@ class _Search:
             replace(self.options, da_costing="proxy") if cfg.objective == "resources" else self.options
         )
         self.recosted = 0
+        self.interface: InterfaceEstimate | None = None  # what reserve_interface took from the budget
         self.solved_layers: set[tuple[bytes, str, str, str]] = set()  # DA layers costed by da4ml's solve
+
+    def reserve_interface(self, net) -> None:
+        """Take what wraps the network from the budget, priced once on the first candidate (see
+        ``reserve_interface``)."""
+        if self.cfg.interface != "none" and not self.caps.reserved:
+            self.caps, self.interface = reserve_interface(net, self.board, self.caps, self.cfg)
 
     def design(self, model, stage: str, settings: HlsSettings, bits: int, metric: float, **kw: Any) -> Design:
         """Estimate, cost and record one candidate (a DA layer by proxy under ``ranking_options``)."""
         net = network_from_keras(model, settings)
+        self.reserve_interface(net)
         est = estimate.estimate(net, self.board, self.ranking_options)
         fits = (est.fits_upper if self.cfg.confidence else est.fits)(self.board, self.caps)
         da_layers = _da_layers(net)
@@ -542,6 +552,7 @@ class _Search:
                 sensitivity=self.sensitivity,
                 precision_sensitivity=sens,
                 costing=self.costing(),
+                interface=self.interface,
             )
         chosen, why = closest(self.designs, self.board, self.caps, self.cfg.min_retention)
         return FitResult(
@@ -556,7 +567,22 @@ class _Search:
             sensitivity=self.sensitivity,
             precision_sensitivity=self.precision_sensitivity.get(chosen.model),
             costing=self.costing(),
+            interface=self.interface,
         )
+
+
+def reserve_interface(
+    net: FixedNetwork, board: Board, caps: Caps, cfg: FitConfig
+) -> tuple[Caps, InterfaceEstimate | None]:
+    """``caps`` with what wraps ``net`` on ``board`` (``cfg.interface``: wrapper, DMA, interconnects) in
+    ``reserved``, and that estimate: the board must hold network and wrapper, so the search checks the network
+    against what is left.  Priced on one candidate's bus (the candidates share its input and outputs); its
+    band's upper bound when the fit check is the band's (``cfg.confidence``), else the point estimate."""
+    iface = interface_estimate(net, board, cfg.interface, tool_family(cfg.hls_tool), cfg.confidence or 0.9)
+    if iface is None:
+        return caps, None
+    held = iface.upper() if cfg.confidence else iface.totals()
+    return replace(caps, reserved=tuple(sorted((q, v) for q, v in held.items() if v))), iface
 
 
 def _da_layers(net) -> list[DenseLayer]:
@@ -583,4 +609,4 @@ def prune_to_fit(
     return search.run_resources() if search.cfg.objective == "resources" else search.run()
 
 
-__all__ = ["closest", "hardware_settings", "prune_to_fit", "weight_precision"]
+__all__ = ["closest", "hardware_settings", "prune_to_fit", "reserve_interface", "weight_precision"]
