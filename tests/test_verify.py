@@ -114,3 +114,21 @@ def test_waves_after_an_untraced_run_are_written(verified, sim, suffix):
     from pathlib import Path
 
     assert Path(waves[0]).stat().st_size > 1000
+
+
+def test_verify_and_estimate_of_a_project_never_import_tensorflow(verified, tmp_path):
+    """A CI pipeline's ``verify`` (and ``estimate`` of a project) reads C++ and text: TensorFlow's import
+    (about 7 s of CPU) is not paid for it."""
+    import subprocess
+    import sys
+
+    prj = tmp_path / "prj"
+    shutil.copytree(verified[1], prj, ignore=shutil.ignore_patterns("build"))
+    code = (
+        "import sys\nfrom fpga_prune.cli.app import main\n"
+        f"a = main(['verify', {str(prj)!r}, '--sim', 'icarus', '--no-csim', '--vectors', '40', '--quiet'])\n"
+        f"b = main(['estimate', {str(prj)!r}, '--json'])\n"
+        "print(a, b, 'tensorflow' in sys.modules, 'hls4ml' in sys.modules)"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False)
+    assert r.stdout.strip().splitlines()[-1] == "0 0 False False", r.stderr[-2000:]

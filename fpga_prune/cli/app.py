@@ -27,8 +27,11 @@ DESCRIPTION = (
     "generate the Vitis HLS project, and prove it bit for bit."
 )
 
-#: subcommands that never need TensorFlow (everything else imports it quietly first)
-LIGHT_COMMANDS = frozenset({"data", "boards"})
+#: subcommands whose parser and usual work need no TensorFlow (everything else imports it quietly first). Why
+#: verify, estimate and calibrate: they read hls4ml projects and reports as C++ and text, and importing
+#: TensorFlow costs a CI pipeline's verify 7 s of CPU before anything runs; ``estimate`` of a pruned Keras
+#: bundle imports it quietly itself.
+LIGHT_COMMANDS = frozenset({"data", "boards", "verify", "estimate", "calibrate"})
 
 #: subcommand name -> module under fpga_prune.cli (a plain dict registry)
 COMMANDS: dict[str, str] = {

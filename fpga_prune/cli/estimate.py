@@ -74,10 +74,13 @@ def _load(args: argparse.Namespace):
         io = ", io_stream" if prj.io_type == "io_stream" else ""
         src = f"hls4ml project ({prj.source}{io})"
         return prj.network, at_clock(board, clock), opts, src, (prj.wrapper, prj.io_type)
+    from fpga_prune import _keras_env  # noqa: PLC0415
     from fpga_prune.flow.bundles import check_model_dir, load_pruned  # noqa: PLC0415
-    from fpga_prune.hls.adapter import network_from_keras  # noqa: PLC0415
 
     check_model_dir(d)
+    _keras_env.import_tensorflow_quietly()  # a Keras bundle: the one estimate that needs TensorFlow
+    from fpga_prune.hls.adapter import network_from_keras  # noqa: PLC0415
+
     pruned = load_pruned(d)
     opts = EstimateOptions(
         hls_tool=args.hls_tool or EstimateOptions().hls_tool, confidence=args.confidence, calibration=cal
