@@ -77,7 +77,8 @@ def lite_project(tmp_path_factory) -> Path:
 
 def test_register_map_round_trip_and_vitis_layout():
     """The map reader reads a Vitis HLS header's form (as public ``*_hw.h`` headers have it) and what we write."""
-    from fpga_prune.rtl.s_axi_map import address_info, parse_address_info, vitis_layout
+    from fpga_prune.arith.axil import layout
+    from fpga_prune.rtl.s_axi_map import address_info, parse_address_info
 
     vitis = (
         "// 0x10 : Data signal of in_r\n//        bit 31~0 - in_r[31:0] (Read/Write)\n"
@@ -88,10 +89,13 @@ def test_register_map_round_trip_and_vitis_layout():
     assert (m.register("in_r").offset, m.register("in_r").bits, m.ap_ctrl) == (0x10, 64, False)
     assert (m.memory("x").base, m.memory("x").high, m.memory("x").per_word) == (0x40, 0x7F, 2)
     # Vitis HLS' allocation: two 64-bit pointers in three words each; memories at their power-of-two span
-    lay = vitis_layout("control", True, [("in_r", 64), ("out_r", 64)], [("a", 16, 32), ("b", 20, 32)])
+    lay = layout("control", True, [("in_r", 64), ("out_r", 64)], [("a", 16, 32), ("b", 20, 32)])
     assert [r.offset for r in lay.registers] == [0x10, 0x1C]
     assert [(x.base, x.high) for x in lay.memories] == [(0x40, 0x7F), (0x80, 0xFF)]
     assert parse_address_info(address_info(lay), "control") == lay
+    # the AXI-Lite top's map is the same rule: a one-word array in a window of MIN_WORDS words
+    one = layout("control", True, [], [("x", 1, 32), ("y", 3, 16)])
+    assert [(x.base, x.high, x.words) for x in one.memories] == [(0x10, 0x17, 1), (0x18, 0x1F, 2)]
 
 
 def test_axi_master_driven_under_both_simulators(master_project, capsys):

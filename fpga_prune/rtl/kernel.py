@@ -10,23 +10,25 @@ backpressure on every channel, done and interrupt) under Verilator and Icarus wi
 
 Why the register map lives here: the RTL decodes it, the HLS kernel's project files and the testbench read it
 (``hls.kernel_project`` writes it into ``kernel.json``); one table, below the package that renders files.  Its
-block-control registers are ``arith.axil``'s ``CONTROL_REGS`` (the AXI-Lite top's too); the ``s_axi_control``
-slave's Verilog is shared with that top (``hls_templates/rtl/s_axi_control.v.j2``).
+offsets are laid out by ``arith.axil.layout`` after its ``CONTROL_REGS`` (the AXI-Lite top's too); the ``s_axi_control``
+slave's Verilog is that top's too (``hls_templates/rtl/s_axi_slave.v.j2``, ``rtl.s_axi_map.slave_context``).
 """
 
 from __future__ import annotations
 
+from fpga_prune.arith.axil import layout
 from fpga_prune.arith.axis import BusFormat
 from fpga_prune.rtl.axis import counter_bits, fifo_depth, lane_wiring
 from fpga_prune.rtl.portmap import PortMap
+from fpga_prune.rtl.s_axi_map import slave_context
 from fpga_prune.templating import render
 
-#: the kernel's arguments in order, each (name, register offset, bits): the s_axilite map Vitis HLS gives
-#: ``void k(const word_t *x, word_t *y, unsigned int n)`` -- from 0x10 on, a 64-bit pointer in three 32-bit
-#: words (low, high, reserved), a 32-bit scalar in two (value, reserved)
-ARGS = (("x", 0x10, 64), ("y", 0x1C, 64), ("n", 0x28, 32))
-#: s_axilite address bits: the map ends at 0x2c
-CONTROL_ADDR_BITS = 6
+#: the kernel's s_axi_control: the map Vitis HLS gives ``void k(const word_t *x, word_t *y, unsigned int n)``
+#: (``arith.axil.layout``: from 0x10 on, a 64-bit pointer in three 32-bit words, low, high, reserved; a 32-bit
+#: scalar in two, value, reserved)
+CONTROL = layout("control", True, [("x", 64), ("y", 64), ("n", 32)], [])
+#: the kernel's arguments in order, each (name, register offset, bits): x at 0x10, y at 0x1c, n at 0x28
+ARGS = tuple((r.name, r.offset, r.bits) for r in CONTROL.registers)
 #: the m_axi bundle of each buffer: x is read, y written
 BUNDLES = (("x", "gmem0"), ("y", "gmem1"))
 #: the longest burst in beats: Vitis HLS' default max_read/write_burst_length (with its default 16 outstanding
@@ -88,10 +90,6 @@ def render_kernel_wrapper(ports: PortMap, fmt: BusFormat, kernel: str) -> dict[s
     unused = [n for d, n, _ in m_axi["gmem0"] if d == "input" and (channel(n) in writes or n[12:] in ignored)] + [
         n for d, n, _ in m_axi["gmem1"] if d == "input" and (channel(n) in reads or n[12:] in ignored)
     ]
-    arg_words = []
-    for name, offset, bits in ARGS:
-        for k in range(bits // 32):
-            arg_words.append({"addr": offset + 4 * k, "reg": f"arg_{name}", "hi": 32 * k + 31, "lo": 32 * k})
     ctx = {
         "kernel": kernel,
         "top": ports.top,
@@ -114,13 +112,9 @@ def render_kernel_wrapper(ports: PortMap, fmt: BusFormat, kernel: str) -> dict[s
         "m_axi": m_axi,
         "unused_m_axi": unused,
         "tied_m_axi": tied,
-        "args": [{"name": n, "offset": o, "bits": b} for n, o, b in ARGS],
-        "arg_words": arg_words,
-        "ro_words": [],
-        "cab": CONTROL_ADDR_BITS,
         "ab": ADDR_BITS,
         "cw": COUNT_BITS,
         "max_burst": max_burst(w),
         "strb": format((1 << (w // 8)) - 1, "x"),
-    }
+    } | slave_context(CONTROL, "s_axi_control_")
     return {f"{kernel}.v": render("rtl/kernel_top.v.j2", ctx)}

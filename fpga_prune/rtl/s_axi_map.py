@@ -1,4 +1,5 @@
-"""The register map of a Vitis / Vivado HLS ``s_axilite`` bundle: read from an export, or laid out as the tool does.
+"""The register map of a Vitis / Vivado HLS ``s_axilite`` bundle (``arith.axil.SAxiMap``) in the comment form an
+export has: read from an export, or written for an emulated one.
 
 Why read it from the export: where an argument's register sits depends on the tool (Vivado HLS' 32-bit pointers
 in two words, Vitis HLS' 64-bit ones in three), on which bundle it fell into (an ``m_axi`` offset with no
@@ -6,66 +7,17 @@ in two words, Vitis HLS' 64-bit ones in three), on which bundle it fell into (an
 one that carries ``port=return``) and on array sizes (a memory is aligned to its power-of-two span).  Every
 exported ``<top>_<bundle>_s_axi.v`` (and the driver's ``x<top>_hw.h``) opens with the map as a comment
 ("Address Info"); ``parse_address_info`` reads it and ``address_info`` writes it in the same form, so a
-testbench and an emulated export agree on one text.  ``vitis_layout`` is Vitis HLS' allocation (UG1399, "S_AXI
-Lite" register maps; checked against public ``*_hw.h`` headers), used only to render emulated exports.
+testbench and an emulated export agree on one text.  Vitis HLS' allocation, which emulated exports are rendered
+with, is ``arith.axil.layout`` (the AXI-Lite top's and the Vitis kernel's maps too).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
+from fpga_prune.arith.axil import Memory, Register, SAxiMap
 from fpga_prune.errors import InputError
-
-#: ap_ctrl_hs' block-control registers at the start of the bundle that carries ``port=return``
-AP_CTRL_WORDS = 4
-
-
-@dataclass(frozen=True)
-class Register:
-    """A scalar (or an ``m_axi`` offset) in 32-bit words from ``offset`` on, low word first."""
-
-    name: str
-    offset: int
-    bits: int
-
-
-@dataclass(frozen=True)
-class Memory:
-    """An array on ``s_axilite``: ``depth`` elements of ``elem_bits`` packed little-endian into 32-bit words
-    at ``base`` .. ``high``."""
-
-    name: str
-    base: int
-    high: int
-    depth: int
-    elem_bits: int
-
-    @property
-    def per_word(self) -> int:
-        return max(1, 32 // self.elem_bits)
-
-
-@dataclass(frozen=True)
-class SAxiMap:
-    bundle: str
-    ap_ctrl: bool
-    registers: tuple[Register, ...] = ()
-    memories: tuple[Memory, ...] = ()
-
-    @property
-    def addr_bits(self) -> int:
-        """Address bits of the bundle's AXI-Lite port: its highest address, at least 5 bits (Vitis HLS' minimum)."""
-        top = max([0x10 + 4 * 2 - 1] + [r.offset + 4 * (-(-r.bits // 32) + 1) - 1 for r in self.registers])
-        top = max([top] + [m.high for m in self.memories])
-        return max(5, top.bit_length())
-
-    def register(self, name: str) -> Register | None:
-        return next((r for r in self.registers if r.name == name), None)
-
-    def memory(self, name: str) -> Memory | None:
-        return next((m for m in self.memories if m.name == name), None)
 
 
 def _hex(v: int, digits: int) -> str:
@@ -101,7 +53,7 @@ def address_info(m: SAxiMap) -> str:
     else:
         lines += [f"{_hex(a, d)} : reserved" for a in range(0, 16, 4)]
     for r in m.registers:
-        words = -(-r.bits // 32)
+        words = r.words
         for k in range(words):
             hi = min(r.bits, 32 * (k + 1)) - 1
             lines += [f"{_hex(r.offset + 4 * k, d)} : Data signal of {r.name}"]
@@ -159,25 +111,30 @@ def read_s_axi_maps(rtl_dir: str | Path, top: str) -> dict[str, SAxiMap]:
     return maps
 
 
-def _pow2(n: int) -> int:
-    return 1 << max(0, n - 1).bit_length()
-
-
-def vitis_layout(
-    bundle: str, ap_ctrl: bool, scalars: list[tuple[str, int]], memories: list[tuple[str, int, int]]
-) -> SAxiMap:
-    """Vitis HLS' map of a bundle: from 0x10, each scalar in its words plus a reserved one (a 64-bit pointer: low,
-    high, reserved), then each memory (``name, depth, elem_bits``) at the next multiple of its power-of-two span."""
-    at = 0x10
-    regs = []
-    for name, bits in scalars:
-        regs.append(Register(name, at, bits))
-        at += 4 * (-(-bits // 32) + 1)
+def slave_context(
+    m: SAxiMap, sp: str, addr_bits: int | None = None, ro_words: tuple[tuple[int, str], ...] = ()
+) -> dict[str, object]:
+    """The context of ``hls_templates/rtl/s_axi_slave.v.j2`` for bundle ``m`` on ports ``<sp>AWADDR`` ..: its
+    registers read/write word by word, ``ro_words`` (address, Verilog expression) read-only, its memories with a
+    core port; ``addr_bits`` where the slave decodes more than ``m``'s own words."""
+    arg_words = [
+        {"addr": r.offset + 4 * k, "reg": f"arg_{r.name}", "hi": min(r.bits, 32 * (k + 1)) - 1, "lo": 32 * k}
+        for r in m.registers
+        for k in range(r.words)
+    ]
     mems = []
-    for name, depth, elem_bits in memories:
-        per = max(1, 32 // elem_bits)
-        span = max(16, _pow2(4 * -(-depth // per)))
-        base = -(-at // span) * span
-        mems.append(Memory(name, base, base + span - 1, depth, elem_bits))
-        at = base + span
-    return SAxiMap(bundle, ap_ctrl, tuple(regs), tuple(mems))
+    for mem in m.memories:
+        words = (mem.high - mem.base + 1) // 4
+        mems.append({"name": mem.name, "base": mem.base, "high": mem.high, "words": words,
+                     "aw": max(1, (words - 1).bit_length())})  # fmt: skip
+    return {
+        "module": None,
+        "bundle": m.bundle,
+        "sp": sp,
+        "ap_ctrl": m.ap_ctrl,
+        "cab": addr_bits or m.addr_bits,
+        "args": [{"name": r.name, "offset": r.offset, "bits": r.bits} for r in m.registers],
+        "arg_words": arg_words,
+        "ro_words": [{"addr": a, "expr": e} for a, e in ro_words],
+        "mems": mems,
+    }

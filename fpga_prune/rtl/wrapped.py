@@ -9,12 +9,13 @@ backpressure are the ones the AXI-Stream wrapper already has.
 
 from __future__ import annotations
 
+from fpga_prune.arith.axil import SAxiMap, layout
 from fpga_prune.arith.axis import LANE_BITS, BusFormat, Layout
 from fpga_prune.arith.fixed import FixedType
 from fpga_prune.rtl.axis import counter_bits, render_axis_wrapper
 from fpga_prune.rtl.kernel import m_axi_ports
 from fpga_prune.rtl.portmap import PortMap
-from fpga_prune.rtl.s_axi_map import SAxiMap, address_info, vitis_layout
+from fpga_prune.rtl.s_axi_map import address_info, slave_context
 from fpga_prune.templating import render
 
 
@@ -75,9 +76,9 @@ def mm_maps(interface: str, n_in: int, n_out: int, in_bits: int, out_bits: int) 
     64-bit ``in_r``/``out_r`` offsets, UG1399's rule for m_axi offsets without an s_axilite pragma) or
     ``axi_lite`` top (``control``: the ``in_r``/``out_r`` memories; ap_ctrl_none)."""
     if interface == "axi_master":
-        return (SAxiMap("CTRL_BUS", True), vitis_layout(VITIS_DEFAULT_BUNDLE, False, [("in_r", 64), ("out_r", 64)], []))
+        return (SAxiMap("CTRL_BUS", True), layout(VITIS_DEFAULT_BUNDLE, False, [("in_r", 64), ("out_r", 64)], []))
     mems = [("in_r", n_in, 8 * element_bytes(in_bits)), ("out_r", n_out, 8 * element_bytes(out_bits))]
-    return (vitis_layout(VITIS_DEFAULT_BUNDLE, False, [], mems),)
+    return (layout(VITIS_DEFAULT_BUNDLE, False, [], mems),)
 
 
 def render_mm_export(
@@ -104,22 +105,8 @@ def render_mm_export(
     maps = maps or mm_maps(interface, n_in, n_out, tin, tout)
     module_of = {m.bundle: f"{axi_top}_{m.bundle}_s_axi" for m in maps}
     for m in maps:
-        mems = []
-        for mem in m.memories:
-            words = (mem.high - mem.base + 1) // 4
-            mems.append({"name": mem.name, "base": mem.base, "high": mem.high, "words": words,
-                         "aw": max(1, (words - 1).bit_length())})  # fmt: skip
-        rows = [{"name": r.name, "offset": r.offset, "bits": r.bits, "words": -(-r.bits // 32)} for r in m.registers]
-        files[f"{module_of[m.bundle]}.v"] = render(
-            "rtl/s_axi_slave.v.j2",
-            {
-                "module": module_of[m.bundle],
-                "map": {"bundle": m.bundle, "ap_ctrl": m.ap_ctrl, "registers": rows},
-                "mems": mems,
-                "ab": m.addr_bits,
-                "info": address_info(m).rstrip("\n"),
-            },
-        )
+        slave = slave_context(m, "") | {"module": module_of[m.bundle], "info": address_info(m).rstrip("\n")}
+        files[f"{module_of[m.bundle]}.v"] = render("rtl/s_axi_slave.v.j2", slave)
     decls = ["    input  wire ap_clk", "    input  wire ap_rst_n"]
     for m in maps:
         b, ab = f"s_axi_{m.bundle}_", m.addr_bits

@@ -19,13 +19,14 @@ from pathlib import Path
 import numpy as np
 
 from fpga_prune.arith import floatbus
+from fpga_prune.arith.axil import Memory, Register, SAxiMap
 from fpga_prune.arith.fixed import FixedType, cast
 from fpga_prune.errors import InputError
 from fpga_prune.hls.project import AxiWrapper, TopSignature
 from fpga_prune.hls.vectors import drawn_inputs
 from fpga_prune.outdir import write_tree
 from fpga_prune.rtl.portmap import PortMap
-from fpga_prune.rtl.s_axi_map import Memory, Register, SAxiMap, read_s_axi_maps
+from fpga_prune.rtl.s_axi_map import read_s_axi_maps
 from fpga_prune.rtl.wrapped import element_bytes
 from fpga_prune.verify.checks import Check, VerifyOptions
 
