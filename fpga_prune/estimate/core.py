@@ -60,7 +60,7 @@ from fpga_prune.estimate.context import (
 from fpga_prune.estimate.da import estimate_da
 from fpga_prune.estimate.dense import dense_constant, dense_resource
 from fpga_prune.estimate.rules import RULES, Rule
-from fpga_prune.estimate.stream import dataflow_timing, fifo_estimates
+from fpga_prune.estimate.stream import clone_estimates, dataflow_timing, fifo_estimates
 from fpga_prune.estimate.tools import DEFAULT_HLS_TOOL, is_calibrated
 from fpga_prune.outdir import JsonObject
 
@@ -465,8 +465,8 @@ def estimate(network: FixedNetwork, board: Board, options: EstimateOptions = Est
         charged.append(replace(le, lut=lut, ff=ff, ff_top=ff - int(round(le.ff * cal_ff))))
     layers = tuple(charged)
     if options.io_type == "io_stream":  # DATAFLOW processes joined by FIFOs (estimate.stream)
-        layers += fifo_estimates(network, ctx, options.fifo_depths)
-        latency, interval = dataflow_timing(layers, ctx)
+        layers += fifo_estimates(network, ctx, options.fifo_depths) + clone_estimates(network, ctx)
+        latency, interval = dataflow_timing(layers, ctx, network)
     else:
         interval = max((le.interval_cycles for le in layers), default=1)
         # layers run as soon as what they read is ready: the latency is the longest path to an output

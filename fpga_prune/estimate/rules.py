@@ -767,6 +767,29 @@ RULES: dict[str, Rule] = {
         ),
         per_tool=(("vivado", 0),),
     ),
+    "stream_clone_latency": Rule(
+        0,
+        (
+            "Cycles of an nnet::clone_stream process (hls4ml's copy of a layer's output to each of its readers in "
+            "an io_stream graph) besides stream_cycles_per_layer: its loop (hls4ml 1.3 nnet_stream.h CloneLoop, "
+            "PIPELINE, N / data_T::size = 1 iteration for a whole-array pack) reads one word and writes it to "
+            "each copy in the same iteration. Structural: no public csynth report of an io_stream graph with a "
+            "clone process was found (searched: ChiRuiChen, pominiq, Alezander9 and SpAllen0726 designs are chains)."
+        ),
+    ),
+    "stream_clone_lut": Rule(
+        0,
+        (
+            "LUTs of an nnet::clone_stream process: none for the data (each copy is the read word's wires, "
+            "nnet_stream.h ClonePack); its start/done handshake is not priced, as no other process' is. "
+            "Structural, same basis as stream_clone_latency."
+        ),
+    ),
+    "stream_clone_ff": Rule(
+        0,
+        "Flip-flops of an nnet::clone_stream process: none (the copied word is not registered inside it; the FIFOs "
+        "it writes hold it, priced by stream_fifo_*). Structural, same basis as stream_clone_latency.",
+    ),
     "stream_interval_extra": Rule(
         1,
         (

@@ -10,15 +10,51 @@ latency and interval with the DATAFLOW ones.  Every constant is in ``rules.RULES
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
-from fpga_prune.arith.ir import DenseLayer, FixedNetwork
+from fpga_prune.arith.ir import FixedNetwork
 from fpga_prune.estimate.context import BRAM18_SHAPES, Context, LayerEstimate
 
 
+@dataclass(frozen=True)
+class StreamFifo:
+    """One FIFO of an io_stream top: who writes it (a layer, the input's clone, a clone's copy) and its word."""
+
+    name: str
+    bits: int
+
+
+def stream_clones(network: FixedNetwork) -> dict[int, int]:
+    """Source index (-1: the input) -> copies of each source hls4ml's clone pass gives a ``nnet::clone_stream``:
+    one per layer that reads it and one when it is also a top output (an ``hls::stream`` is read once)."""
+    outs = network.output_indices
+    readers = network.consumers()
+    uses = {j: len(readers[j]) + outs.count(j) for j in range(-1, len(network.layers))}
+    return {j: k for j, k in uses.items() if k > 1}
+
+
+def stream_fifos(network: FixedNetwork) -> tuple[StreamFifo, ...]:
+    """Every FIFO between two processes of the io_stream top, in hls4ml's declaration order: a layer's output
+    read by one layer, or written to its clone, then each of the clone's copies a layer reads (a copy that is a
+    top output, and the top's own input and outputs, are its ports).  A chain: one FIFO after each layer but the
+    last, named ``fifo <layer>`` as before graphs."""
+    clones = stream_clones(network)
+    readers = network.consumers()
+    out: list[StreamFifo] = []
+    for j in range(-1, len(network.layers)):
+        name = "input" if j < 0 else network.layers[j].name
+        bits = network.source_size(j) * network.source_type(j).width  # the whole word, dead neurons included
+        if j >= 0 and (j in clones or readers[j]):
+            out.append(StreamFifo(f"fifo {name}", bits))
+        if j in clones:
+            out.extend(StreamFifo(f"fifo {name} cpy{c + 1}", bits) for c in range(len(readers[j])))
+    return tuple(out)
+
+
 def fifo_depths(network: FixedNetwork, ctx: Context, pragma_depths: tuple[int, ...] = ()) -> tuple[int, ...]:
-    """The built depth of each FIFO between two layers: the project's STREAM pragma depth (else
+    """The built depth of each FIFO of :func:`stream_fifos`: the project's STREAM pragma depth (else
     ``stream_fifo_depth``), at least the tool's ``stream_fifo_min_depth``."""
-    n = max(0, len(network.layers) - 1)
+    n = len(stream_fifos(network))
     given = pragma_depths if len(pragma_depths) == n else (int(ctx.r["stream_fifo_depth"]),) * n
     return tuple(max(int(ctx.r["stream_fifo_min_depth"]), d) for d in given)
 
@@ -53,14 +89,13 @@ def fifo_cost(depth: int, bits: int, ctx: Context) -> tuple[int, int, int]:
 def fifo_estimates(
     network: FixedNetwork, ctx: Context, pragma_depths: tuple[int, ...] = ()
 ) -> tuple[LayerEstimate, ...]:
-    """One FIFO between each pair of consecutive layers (the top's own input and output streams are its ports)."""
+    """One row per FIFO of :func:`stream_fifos` (the top's own input and output streams are its ports)."""
     out = []
-    for lay, depth in zip(network.layers[:-1], fifo_depths(network, ctx, pragma_depths), strict=True):
-        n = lay.n_out if isinstance(lay, DenseLayer) else lay.n
-        bram, lut, ff = fifo_cost(depth, n * lay.result_type.width, ctx)  # the whole word, dead neurons included
+    for fifo, depth in zip(stream_fifos(network), fifo_depths(network, ctx, pragma_depths), strict=True):
+        bram, lut, ff = fifo_cost(depth, fifo.bits, ctx)
         out.append(
             LayerEstimate(
-                name=f"fifo {lay.name}",
+                name=fifo.name,
                 kind="fifo",
                 strategy=f"fifo d{depth}",
                 reuse_factor=1,
@@ -75,10 +110,40 @@ def fifo_estimates(
     return tuple(out)
 
 
-def dataflow_timing(layers: tuple[LayerEstimate, ...], ctx: Context) -> tuple[int, int]:
-    """(latency, interval) of the layers run as DATAFLOW processes (FIFO rows, if any, are skipped)."""
-    procs = [le for le in layers if le.kind != "fifo"]
+def clone_estimates(network: FixedNetwork, ctx: Context) -> tuple[LayerEstimate, ...]:
+    """One row per ``nnet::clone_stream`` process (:func:`stream_clones`): a word copied to each of its outputs
+    (``rules.stream_clone_*``)."""
+    r = ctx.r
+    return tuple(
+        LayerEstimate(
+            name=f"clone {'input' if j < 0 else network.layers[j].name}",
+            kind="clone",
+            strategy=f"clone x{k}",
+            reuse_factor=1,
+            dsp=0,
+            bram18k=0,
+            lut=int(r["stream_clone_lut"]),
+            ff=int(r["stream_clone_ff"]),
+            latency_cycles=int(r["stream_clone_latency"]),
+            interval_cycles=1,
+        )
+        for j, k in sorted(stream_clones(network).items())
+    )
+
+
+def dataflow_timing(layers: tuple[LayerEstimate, ...], ctx: Context, network: FixedNetwork) -> tuple[int, int]:
+    """(latency, interval) of the DATAFLOW processes: ``layers`` is one row per network layer, then FIFO and
+    clone rows (:func:`clone_estimates`).  Latency: the longest path from the input to an output, each process
+    adding its own latency and ``stream_cycles_per_layer`` (a clone on the way adds its own); interval: the
+    slowest process' plus ``stream_interval_extra`` (UG1399: a DATAFLOW region's interval is its slowest
+    process')."""
     per = int(ctx.r["stream_cycles_per_layer"])
-    latency = sum(le.latency_cycles + per for le in procs) + int(round(ctx.r["cal_latency"]))
-    interval = max((max(le.latency_cycles, le.interval_cycles) for le in procs), default=0)
+    procs = [le for le in layers if le.kind not in ("fifo", "clone")]
+    clone_rows = [le for le in layers if le.kind == "clone"]
+    clone_lat = {j: clone_rows[i].latency_cycles + per for i, j in enumerate(sorted(stream_clones(network)))}
+    done: dict[int, int] = {-1: 0}
+    for k, (le, srcs) in enumerate(zip(procs, network.sources, strict=True)):
+        done[k] = max(done[j] + clone_lat.get(j, 0) for j in srcs) + le.latency_cycles + per
+    latency = max(done[o] + clone_lat.get(o, 0) for o in network.output_indices) + int(round(ctx.r["cal_latency"]))
+    interval = max((max(le.latency_cycles, le.interval_cycles) for le in procs + clone_rows), default=0)
     return max(0, latency), interval + int(ctx.r["stream_interval_extra"])

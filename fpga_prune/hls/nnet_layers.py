@@ -257,6 +257,7 @@ def network_from_firmware(fw: Path, top: Path, version: str | None = None) -> Fi
     cur_t, width = input_type, n_inputs
     src = -1  # what the current call reads (index into layers, -1: the input)
     sources: list[tuple[Path, str]] | None = None  # read when a call is not a known nnet:: layer
+    read_once: dict[str, str] = {}  # io_stream: each stream -> the call that reads it
 
     def _reads(j: int) -> tuple[str, ...]:
         """A layer's ``inputs``: () when it reads the layer before it (a chain), else what it reads."""
@@ -284,6 +285,23 @@ def network_from_firmware(fw: Path, top: Path, version: str | None = None) -> Fi
         if cargs and _var(cargs[0]) in written:  # a layer reads the array it names first
             src, cur_t, width = written[_var(cargs[0])]
         reads = _reads(src)  # hence () in every chain: network.json of a chain is as before graphs
+        if streams:
+            for a in cargs[: 2 if func in MERGE_FUNCS else 1]:
+                if _var(a) in read_once:
+                    raise InputError(
+                        top,
+                        f"layer {lname}",
+                        f"reads stream {a}, which {read_once[_var(a)]} reads too (an hls::stream is read once: "
+                        "hls4ml copies it with nnet::clone_stream)",
+                    )
+                read_once[_var(a)] = lname
+        if func in STREAM_COPY_FUNCS:
+            if not streams:
+                raise InputError(top, f"layer {lname}", f"nnet::{func} in a top without hls::stream arguments")
+            _stream_copy(top, params_h, lname, func, targs, cargs, width, types, symbols, size)
+            for c in cargs[1:]:  # each copy is what the clone reads: no layer of its own in the IR
+                written[_var(c)] = written[_var(cargs[0])]
+            continue
         if func in MERGE_FUNCS:
             layers.append(
                 _merge_layer(top, params_h, lname, func, targs, cargs, cfg, written, layers, _var, types, size)
@@ -459,18 +477,6 @@ def network_from_firmware(fw: Path, top: Path, version: str | None = None) -> Fi
     if not layers:
         raise InputError(top, None, "no nnet:: layer calls in the top function")
     outs = [name for _t, name, _n in arrays[1:]]
-    if streams and len(outs) > 1:
-        raise InputError(
-            top,
-            f"layer {layers[-1].name}",
-            f"the top writes {len(outs)} output arrays ({', '.join(outs)}): several heads are modelled "
-            "under io_parallel only",
-        )
-    branch = next((lay for lay in layers if lay.inputs), None) if streams else None
-    if branch is not None:
-        raise InputError(
-            top, f"layer {branch.name}", "reads a layer other than the previous one: io_stream graphs are not modelled"
-        )
     missing = [o for o in outs if _var(o) not in written or written[_var(o)][0] < 0]
     if missing:
         raise InputError(top, sig.group(1), f"no layer writes the top's output {missing[0]}")
@@ -485,6 +491,40 @@ def network_from_firmware(fw: Path, top: Path, version: str | None = None) -> Fi
         )
     except ValueError as exc:  # a graph whose layers share a name (no // comment to tell them apart)
         raise InputError(top, sig.group(1), str(exc)) from None
+
+
+#: io_stream calls that copy a stream word for word (``nnet_stream.h``): ``clone_stream`` feeds several readers of
+#: one layer's output (hls4ml's clone pass), ``repack_stream`` with the same pack on both sides moves it unchanged.
+#: Neither computes anything, so neither is an IR layer; ``estimate.stream`` prices the clones from the graph.
+STREAM_COPY_FUNCS = ("clone_stream", "repack_stream")
+
+
+def _stream_copy(
+    top: Path,
+    params_h: Path,
+    lname: str,
+    func: str,
+    targs: list[str],
+    cargs: list[str],
+    width: int,
+    types: TypeTable,
+    symbols: Symbols,
+    size: Callable[[str, str], int],
+) -> None:
+    """Check ``nnet::clone_stream<data_T, res_T, N>(in, out1, ...)`` / ``repack_stream<data_T, res_T, N>(in, out)``
+    copies the whole array of what it reads, unchanged (same element type, one word of all ``width`` values)."""
+    n_out = 1 if func == "repack_stream" else 2
+    if len(targs) != 3 or len(cargs) < 1 + n_out or (func == "repack_stream" and len(cargs) != 2):
+        raise InputError(top, f"layer {lname}", f"not an nnet::{func}<data_T, res_T, N>(in, out...) call")
+    n = size(targs[2], f"layer {lname} N")
+    if n != width:
+        raise InputError(top, f"layer {lname}", f"copies {n} elements, but what it reads gives {width}")
+    for k, what in ((0, "input"), (1, "result")):
+        check_pack(types, symbols, targs[k], width, f"layer {lname} {what} type", params_h)
+    t_in = types.resolve(targs[0], where=f"layer {lname} input type")
+    t_out = types.resolve(targs[1], where=f"layer {lname} result type")
+    if t_in != t_out:
+        raise InputError(top, f"layer {lname}", f"casts {t_in} to {t_out}: only copies of the same type are modelled")
 
 
 #: hls4ml's merges the IR models (``nnet_merge.h``) -> ``MergeLayer.op``

@@ -41,6 +41,7 @@ from fpga_prune.boards import Board
 from fpga_prune.errors import InputError
 from fpga_prune.estimate.context import Context, EstimateOptions
 from fpga_prune.estimate.interface import InterfaceEstimate, vivado_accelerator_wrapper
+from fpga_prune.estimate.stream import stream_fifos
 from fpga_prune.estimate.tools import DEFAULT_HLS_TOOL, parse_uncertainty
 from fpga_prune.hls.cpp import (
     Symbols,
@@ -56,6 +57,7 @@ from fpga_prune.hls.graph_rules import HLS4ML_TABLE_TYPE
 from fpga_prune.hls.nnet_layers import (
     ACTIVATION_FUNCS,
     MERGE_FUNCS,
+    STREAM_COPY_FUNCS,
     network_from_firmware,
     normalize_layer,
     softmax_activation,
@@ -251,7 +253,8 @@ _STREAM_DEPTH = re.compile(r"#pragma\s+HLS\s+STREAM\s+variable\s*=\s*(\w+)\s+dep
 def stream_depths(top_text: str, n_fifos: int) -> tuple[int, ...]:
     """The depth of each stream between two layers of an io_stream top, from its ``#pragma HLS STREAM
     variable=layerN_out depth=D`` lines (hls4ml writes one after each layer's ``hls::stream`` declaration, in
-    layer order); () when they are not one per layer boundary (the estimate then takes hls4ml's default)."""
+    layer order; a graph's clones and their copies too, ``estimate.stream.stream_fifos``); () when they are not
+    one per FIFO (the estimate then takes hls4ml's default)."""
     local = set(re.findall(r"hls::stream<[^;(]*?>\s+(\w+)\s*[(;{]", top_text))
     depths = tuple(int(d) for var, d in _STREAM_DEPTH.findall(top_text) if var in local)
     return depths if len(depths) == n_fifos else ()
@@ -389,7 +392,7 @@ def _call_arrays(text: str) -> tuple[set[str], set[str]]:
         args = split_args(m.group(2))
         n_in = 2 if m.group(1) in MERGE_FUNCS else 1
         read.update(args[:n_in])
-        written.update(args[n_in : n_in + 1])
+        written.update(args[n_in:] if m.group(1) in STREAM_COPY_FUNCS else args[n_in : n_in + 1])
     return read, written
 
 
@@ -631,7 +634,7 @@ def read_project(path: str | Path) -> HlsProject:
         top_text = top_file.read_text(errors="replace")
         if re.search(r"void\s+\w+\s*\([^)]*hls::stream", top_text):
             io_type = "io_stream"
-            fifo_depths = stream_depths(top_text, len(network.layers) - 1)
+            fifo_depths = stream_depths(top_text, len(stream_fifos(network)))
     elif design_json.is_file():
         try:
             doc = json.loads(design_json.read_text())

@@ -25,7 +25,7 @@ import numpy as np
 
 from fpga_prune.errors import CheckFailed, InputError
 from fpga_prune.hls.csim import CXXFLAGS, compile_parallel
-from fpga_prune.hls.nnet_layers import MERGE_FUNCS
+from fpga_prune.hls.nnet_layers import MERGE_FUNCS, STREAM_COPY_FUNCS
 from fpga_prune.hls.project import AxiWrapper, TopSignature
 from fpga_prune.templating import render
 
@@ -74,8 +74,8 @@ def tapped_top(text: str, sig: TopSignature) -> tuple[str, dict[int, str]]:
         func, dst = m.group(2), m.group(4)
         if func in MERGE_FUNCS and m.group(5):  # nnet::add(a, b, res): the third argument is written
             dst = m.group(5)
-        if func.startswith("load_") or dst not in sizes:
-            continue
+        if func.startswith("load_") or func in STREAM_COPY_FUNCS or dst not in sizes:
+            continue  # a clone_stream copies a layer's words: no layer of its own, not tapped
         k += 1
         names[k] = m.group(7) or func
         end = m.end()

@@ -121,20 +121,30 @@ def stream_port_map(
     top: str,
     protocol: str,
     in_lanes: list[tuple[str, str, str]],
-    out_lanes: list[tuple[str, str, str]],
+    out_lanes: list[list[tuple[str, str, str]]],
     input_array: ArraySpec,
-    out: ArraySpec,
+    outputs: list[ArraySpec],
     reset: str,
     block: set[str],
     latency: int | None = None,
     in_status: list[tuple[str, str]] | None = None,
-    out_status: list[tuple[str, str]] | None = None,
+    out_status: list[list[tuple[str, str]]] | None = None,
 ) -> PortMap:
-    """The :class:`PortMap` of a stream top with these lanes (``block``: which ``ap_*`` block ports it has;
+    """The :class:`PortMap` of a stream top with these lanes (``out_lanes``/``out_status``: per output stream, in
+    the top's argument order -- several heads, several streams; ``block``: which ``ap_*`` block ports it has;
     ``in_status``/``out_status``: each lane's FIFO fill-level and capacity inputs, when it has them)."""
-    packed_out = len(out_lanes) == 1 and out.size > 1
-    lane_of = [out_lanes[0 if packed_out else k] for k in range(out.size)]
-    status_of = [out_status[0 if packed_out else k] for k in range(out.size)] if out_status else []
+    lane_of: list[tuple[str, str, str]] = []
+    status_of: list[tuple[str, str]] = []
+    offsets: list[int] = []
+    for j, (out, lanes) in enumerate(zip(outputs, out_lanes, strict=True)):
+        packed = len(lanes) == 1  # one word the whole array: element k at k x width
+        lane_of += [lanes[0 if packed else k] for k in range(out.size)]
+        offsets += [k * out.width if packed else 0 for k in range(out.size)]
+        if out_status:
+            status_of += [out_status[j][0 if packed else k] for k in range(out.size)]
+    widths = [o.width for o in outputs for _ in range(o.size)]
+    signeds = [o.signed for o in outputs for _ in range(o.size)]
+    mixed = len(set(widths)) > 1 or len(set(signeds)) > 1
     return PortMap(
         top=top,
         input=in_lanes[0][0],
@@ -143,9 +153,9 @@ def stream_port_map(
         n_inputs=input_array.size,
         outputs=tuple(lane[0] for lane in lane_of),
         output_vlds=tuple(lane[1] for lane in lane_of),
-        output_width=out.width,
+        output_width=outputs[0].width,
         input_signed=input_array.signed,
-        output_signed=out.signed,
+        output_signed=outputs[0].signed,
         reset=reset,
         reset_active_low=reset == "ap_rst_n",
         start="ap_start" if "ap_start" in block else None,
@@ -153,7 +163,9 @@ def stream_port_map(
         idle="ap_idle" if "ap_idle" in block else None,
         ready="ap_ready" if "ap_ready" in block else None,
         cont="ap_continue" if "ap_continue" in block else None,
-        output_offsets=tuple(k * out.width for k in range(out.size)) if packed_out else (),
+        output_widths=tuple(widths) if mixed else (),
+        output_signeds=tuple(signeds) if mixed else (),
+        output_offsets=tuple(offsets) if any(offsets) else (),
         stream=protocol,
         input_lanes=tuple(lane[0] for lane in in_lanes),
         input_lane_vlds=tuple(lane[1] for lane in in_lanes),
@@ -174,7 +186,8 @@ def detect_stream_ports(
     outputs: tuple[ArraySpec, ...],
     prefer: str | None = None,
 ) -> PortMap:
-    """The port map of an io_stream top in ``rtl_dir`` whose stream arguments are ``input_array`` and ``outputs``."""
+    """The port map of an io_stream top in ``rtl_dir`` whose stream arguments are ``input_array`` and ``outputs``
+    (one or several output streams, each a head of the network)."""
     rtl_dir = Path(rtl_dir)
     top, file = find_top(rtl_dir, top, prefer)
     ports = module_ports(file.read_text(errors="replace"), top, file)
@@ -182,27 +195,28 @@ def detect_stream_ports(
     where = f"module {top}"
     if "ap_clk" not in names or not ({"ap_rst", "ap_rst_n"} & set(names)):
         raise InputError(file, where, "no ap_clk/ap_rst ports: not a Vitis HLS top")
-    if len(outputs) != 1:
-        raise InputError(file, where, f"{len(outputs)} output streams: one output stream is supported")
-    out = outputs[0]
-    found_in, found_out = stream_lanes(names, input_array, "in"), stream_lanes(names, out, "out")
+    if not outputs:
+        raise InputError(file, where, "no output stream")
     conventions = ", ".join(f"{n.in_data}/{n.in_valid}/{n.in_ready}" for n in STREAM_NAMINGS)
-    for arr, found in ((input_array, found_in), (out, found_out)):
-        if found is None:
+    arrays = (input_array, *outputs)
+    found = [stream_lanes(names, arr, "in" if k == 0 else "out") for k, arr in enumerate(arrays)]
+    for arr, lanes in zip(arrays, found, strict=True):
+        if lanes is None:
             raise InputError(
                 file,
                 where,
                 f"no ports of stream {arr.name} under any known naming ({conventions}; {{a}} = "
                 f"{', '.join(PACKED_BASES + SPLIT_BASES)})",
             )
-    assert found_in is not None and found_out is not None
-    if found_in.protocol != found_out.protocol:
-        raise InputError(
-            file, where, f"input stream is {found_in.protocol}, output stream {found_out.protocol}: not modelled"
-        )
-    for arr, lanes in ((input_array, found_in.lanes), (out, found_out.lanes)):
-        per_lane = arr.size // len(lanes)
-        for lane in lanes:
+    got = [f for f in found if f is not None]
+    for arr, f in zip(arrays[1:], got[1:], strict=True):
+        if f.protocol != got[0].protocol:
+            raise InputError(
+                file, where, f"input stream is {got[0].protocol}, output stream {arr.name} {f.protocol}: not modelled"
+            )
+    for arr, f in zip(arrays, got, strict=True):
+        per_lane = arr.size // len(f.lanes)
+        for lane in f.lanes:
             if names[lane[0]].width < per_lane * arr.width:
                 raise InputError(
                     file,
@@ -210,33 +224,32 @@ def detect_stream_ports(
                     f"{names[lane[0]].width} bits cannot hold {per_lane} of {arr.name}'s {arr.width}-bit elements",
                 )
     reset = "ap_rst" if "ap_rst" in names else "ap_rst_n"
+    status = [f.status for f in got[1:]]
     return stream_port_map(
         top,
-        found_in.protocol,
-        found_in.lanes,
-        found_out.lanes,
+        got[0].protocol,
+        got[0].lanes,
+        [f.lanes for f in got[1:]],
         input_array,
-        out,
+        list(outputs),
         reset,
         set(names),
-        in_status=found_in.status,
-        out_status=found_out.status,
+        in_status=got[0].status,
+        out_status=[st for st in status if st is not None] if all(st is not None for st in status) else None,
     )
 
 
 def stream_default_ports(top: str, input_array: ArraySpec, outputs: list[ArraySpec], protocol: str = "axis") -> PortMap:
     """The ports Vitis HLS gives an hls4ml io_stream top with these streams (hls4ml 1.x: ``INTERFACE axis``,
     ``ap_ctrl_hs``, reset ``ap_rst_n``, packed): what a vector set records before the export's own ports are read."""
-    if len(outputs) != 1:
-        raise InputError(top, None, f"{len(outputs)} output streams: one output stream is supported")
     n = naming(protocol)
     return stream_port_map(
         top,
         protocol,
         [lane_ports(n, input_array.name, "in")],
-        [lane_ports(n, outputs[0].name, "out")],
+        [[lane_ports(n, o.name, "out")] for o in outputs],
         input_array,
-        outputs[0],
+        outputs,
         "ap_rst_n" if protocol == "axis" else "ap_rst",
         {"ap_start", "ap_done", "ap_idle", "ap_ready"},
     )
