@@ -33,18 +33,24 @@ REPO = Path(__file__).resolve().parents[1]
 HEAVY_FIRST = (
     "test_run.py",
     "test_sweep.py",
-    "test_objective.py",
-    "test_golden.py",
-    "test_fit.py",
-    "test_da.py",
-    "test_verify_foreign.py",
-    "test_fuzz_bitexact.py",
-    "test_generate.py",
+    "test_kernel.py",
+    "test_keras_env.py",
     "test_axis.py",
+    "test_fuzz_bitexact.py",
     "test_verify.py",
-    "test_sim.py",
+    "test_golden.py",
+    "test_emulate_hls.py",
+    "test_verify_foreign.py",
+    "test_axil.py",
+    "test_wrapped_mm.py",
+    "test_fit.py",
     "test_hgq.py",
 )
+
+
+#: files that need da4ml's solver go after the heavy ones: ``.ci/setup`` compiles it beside the first minutes of
+#: the tests (about 3 minutes of one busy core), and a test that needs it sooner waits idle for its lock
+AFTER_SOLVER = ("test_objective.py", "test_da.py")
 
 
 #: files that go last: test_yosys's synthesis runs YoWASP's yosys, whose first run compiles it (about 90 s of
@@ -53,8 +59,9 @@ LAST: tuple[str, ...] = ("test_yosys.py",)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    rank = {name: i for i, name in enumerate(HEAVY_FIRST)} | {name: len(HEAVY_FIRST) + 1 for name in LAST}
-    items.sort(key=lambda item: rank.get(item.path.name, len(HEAVY_FIRST)))  # stable: a file keeps its order
+    n = len(HEAVY_FIRST) + len(AFTER_SOLVER)
+    rank = {name: i for i, name in enumerate(HEAVY_FIRST + AFTER_SOLVER)} | {name: n + 1 for name in LAST}
+    items.sort(key=lambda item: rank.get(item.path.name, n))  # stable: a file keeps its order
     if tiers.CALIBRATION is not None:
         return
     skip = pytest.mark.skip(reason=tiers.ABSENT)
