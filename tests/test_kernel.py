@@ -351,22 +351,26 @@ def test_host_batches_floats_through_a_loopback_card_bit_exactly(kernel_projects
 
 @pytest.mark.slow
 def test_run_on_alveo_u55c_writes_and_verifies_the_kernel(tmp_path, trained_model, bybit_csv):
-    """``fpga-prune run --board alveo-u55c`` with its default interface: the kernel's checks in verify.json (600
+    """``fpga-prune run --board alveo-u55c`` with its default interface: the kernel's checks in verify.json (300
     vectors here, to keep it short; with the default 5,000 each kernel check counts 2,200 + 400 + 200 + 200).
     Under Icarus alone: the same Verilog kernel runs under both simulators in
     ``test_kernel_rtl_is_bit_exact_with_backpressure_and_reset``, and each Verilator build costs about a minute
     of CPU in a suite that must finish in ten."""
     out = tmp_path / "r"
     argv = ["run", "--board", "alveo-u55c", "--model", str(trained_model), "--data", str(bybit_csv)]
-    argv += ["--out", str(out), "--finetune-epochs", "0", "--n-boot", "200", "--vectors", "600", "--stress", "32"]
+    argv += ["--out", str(out), "--finetune-epochs", "0", "--n-boot", "200", "--vectors", "300", "--stress", "32"]
     assert main([*argv, "--sim", "icarus", "--quiet"]) == 0
     verify = json.loads((out / "project" / "verify.json").read_text())
     checks = {c["name"]: c for c in verify["checks"]}
     assert verify["ok"] is True and (out / "project" / "kernel.json").is_file()
-    assert (checks["kernel_csim"]["mismatches"], checks["kernel_csim"]["vectors"]) == (0, 632)
+    assert (checks["kernel_csim"]["mismatches"], checks["kernel_csim"]["vectors"]) == (0, 332)
     assert sorted(n for n in checks if n.startswith("rtl_")) == ["rtl_icarus", "rtl_kernel_icarus"]
     c = checks["rtl_kernel_icarus"]
-    assert (c["mismatches"], c["vectors"], c["passed"]) == (0, 632 + 400 + 200 + 200, True)
+    assert (c["mismatches"], c["vectors"], c["passed"]) == (
+        0,
+        332 + 332 + 200 + 200,
+        True,
+    )  # backpressure: min(400, vectors)
     report = json.loads((out / "report.json").read_text())
     want = {"bit_accurate": 0, "csim": 0, "verilator": None, "icarus": 0}
     assert report["summary"]["boards"][0]["mismatches"] == want

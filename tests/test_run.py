@@ -1,7 +1,7 @@
 """``fpga-prune run`` end to end on the real candles: fits, 0 mismatches, reports, resume, --force, bad input,
 and generate + verify redone byte-identical on one machine.
 
-One full run (short training, 600 vectors) is shared by the module; the resume
+One full run (short training, 300 vectors) is shared by the module; the resume
 and --force tests re-run it in place.  What holds across machines is in
 test_golden.py.
 """
@@ -20,7 +20,7 @@ from fpga_prune import cli
 
 pytestmark = pytest.mark.slow
 
-FAST = ["--epochs", "12", "--patience", "3", "--n-boot", "200", "--vectors", "600", "--stress", "32"]
+FAST = ["--epochs", "12", "--patience", "3", "--n-boot", "200", "--vectors", "300", "--stress", "32"]
 REPORTS = ("report.md", "report.html", "report.json")
 
 
@@ -68,7 +68,7 @@ def test_full_run_fits_and_verifies_with_zero_mismatches(full_run):
     assert row["accuracy"]["dense"] == budget["accuracy"]["dense"]
     assert row["accuracy"]["pruned"] == budget["accuracy"]["pruned"]
     assert row["mismatches"] == {"bit_accurate": 0, "csim": 0, "verilator": 0, "icarus": 0}
-    assert verify["ok"] is True and verify["vectors"] == 600 + 32
+    assert verify["ok"] is True and verify["vectors"] == 300 + 32
     sec = report["boards"][0]
     assert sec["verification"]["vectors"] == verify["vectors"]
     assert [c["name"] for c in sec["verification"]["checks"]] == [c["name"] for c in verify["checks"]]
