@@ -58,15 +58,6 @@ AFTER_SOLVER = ("test_objective.py", "test_da.py")
 LAST: tuple[str, ...] = ("test_yosys.py",)
 
 
-def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
-    """``-n auto``: one worker more than the cores (``$PYTEST_XDIST_AUTO_NUM_WORKERS`` if set). Why: many tests
-    wait without computing (on a simulator's or compiler's pipe, a Ray node joining, the da4ml solver's compile
-    lock, a sweep's workers), and CI's install step compiles the solver and YoWASP's yosys beside the first
-    minutes of the suite; a spare worker fills those gaps."""
-    env = os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS")
-    return int(env) if env else (os.cpu_count() or 1) + 1
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     n = len(HEAVY_FIRST) + len(AFTER_SOLVER)
     rank = {name: i for i, name in enumerate(HEAVY_FIRST + AFTER_SOLVER)} | {name: n + 1 for name in LAST}
