@@ -134,7 +134,7 @@ def project_pynq(tmp_path_factory, bybit_csv, pruned_pynq) -> Path:
         "--data",
         str(bybit_csv),
         "--vectors",
-        "1500",
+        "500",
         "--interface",
         "none",
     )

@@ -28,7 +28,7 @@ def test_three_way_agreement_on_both_simulators(verified):
     kinds = {c["name"]: c for c in v["checks"]}
     assert set(kinds) == {"bit_accurate_model", "hls4ml_csim", "rtl_verilator", "rtl_icarus"}
     n = v["vectors"]
-    assert n == 1500 + 256  # --vectors 1500 plus the stress vectors
+    assert n == 500 + 256  # --vectors 500 plus the stress vectors
     for c in kinds.values():
         assert c["mismatches"] == 0 and c["passed"]
     assert kinds["bit_accurate_model"]["vectors"] == kinds["hls4ml_csim"]["vectors"] == n
