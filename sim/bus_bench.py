@@ -28,6 +28,8 @@ from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, RisingEdge, with_timeout
 from cocotb.utils import get_sim_time
 
+from fpga_prune.arith import axis
+
 PERIOD_NS = 10
 
 
@@ -91,6 +93,19 @@ def compare(
         result["first_mismatches"].append({"index": int(start + i), "expected": show(want[i]), "got": show(got[i])})
 
 
+def new_result(errors: str) -> dict:
+    """A test's report before it runs: its counts, first mismatches and the bus's own ``errors`` list
+    (``framing_errors`` of an AXI-Stream bench, ``protocol_errors`` of a memory-mapped one)."""
+    return {"vectors": 0, "batches": 0, "mismatches": 0, "first_mismatches": [], errors: []}
+
+
+def bus_layouts(doc: dict) -> tuple[axis.Layout, axis.Layout]:
+    """The input and output bus layouts a project's wrapper JSON (axis.json, axil.json, kernel.json) records."""
+    keys = ("n", "width", "signed", "word_bits")
+    bus = doc["bus"]
+    return axis.Layout(**{k: bus["input"][k] for k in keys}), axis.Layout(**{k: bus["output"][k] for k in keys})
+
+
 def finish(report_dir: Path, name: str, result: dict, problems: list[str]) -> None:
     """Write the test's report, then fail it on mismatches or any of the bench's own ``problems``."""
     result["test"] = name
@@ -100,6 +115,17 @@ def finish(report_dir: Path, name: str, result: dict, problems: list[str]) -> No
         m = result["first_mismatches"][0] if result["first_mismatches"] else {}
         problems = [f"{result['mismatches']} mismatching samples; first {m}", *problems]
     assert not problems, "; ".join(problems)
+
+
+def finish_mapped(report_dir: Path, name: str, result: dict) -> None:
+    """:func:`finish` of a memory-mapped bench (AXI-Lite, m_axi): its protocol errors fail the test too."""
+    errs = result["protocol_errors"]
+    finish(report_dir, name, result, [f"{len(errs)} protocol errors; first: {errs[0]}"] if errs else [])
+
+
+def finish_stream(b, name: str, result: dict) -> None:
+    """:func:`finish` of an AXI-Stream bench ``b`` (its ``report_dir`` and ``sink``): framing problems fail it."""
+    finish(b.report_dir, name, result, stream_problems(result, b.sink))
 
 
 async def stream(b, cuts: list[tuple[int, int]], result: dict) -> None:

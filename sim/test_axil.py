@@ -40,9 +40,7 @@ MAX_POLLS = 200
 class AxilBench:
     def __init__(self, dut) -> None:
         doc = json.loads(Path(os.environ["FPGA_PRUNE_AXIL"]).read_text())
-        bus = doc["bus"]
-        self.fin = axis.Layout(**{k: bus["input"][k] for k in ("n", "width", "signed", "word_bits")})
-        self.fout = axis.Layout(**{k: bus["output"][k] for k in ("n", "width", "signed", "word_bits")})
+        self.fin, self.fout = bus_bench.bus_layouts(doc)
         self.regs = doc["registers"]
         self.x_offsets, self.y_offsets = doc["input_offsets"], doc["output_offsets"]
         self.start, self.done = doc["control_bits"]["ap_start"], doc["control_bits"]["ap_done"]
@@ -100,17 +98,6 @@ class AxilBench:
         bus_bench.compare(result, i, axis.unpack(data, self.fout), self.y[i : i + 1])
 
 
-def _result() -> dict:
-    return {"vectors": 0, "batches": 0, "mismatches": 0, "first_mismatches": [], "protocol_errors": []}
-
-
-def _finish(b: AxilBench, name: str, result: dict) -> None:
-    problems = []
-    if result["protocol_errors"]:
-        problems.append(f"{len(result['protocol_errors'])} protocol errors; first: {result['protocol_errors'][0]}")
-    bus_bench.finish(b.report_dir, name, result, problems)
-
-
 async def _interrupt_and_clear_on_read(b: AxilBench, result: dict) -> None:
     """Sample 0 with the interrupt enabled: ap_done raises it and sets both ISR bits, reading the control register
     clears ap_done and ap_ready, writing ISR toggles them off."""
@@ -135,7 +122,7 @@ async def axil_samples(dut) -> None:
     """Samples one after another, as the driver runs them: cycles and polls per sample."""
     b = AxilBench(dut)
     await b.reset()
-    result = _result()
+    result = bus_bench.new_result("protocol_errors")
     t0 = b.cycle()
     await _interrupt_and_clear_on_read(b, result)
     first = b.cycle() - t0
@@ -152,7 +139,7 @@ async def axil_samples(dut) -> None:
     result["polls_per_sample"] = round(polls / (b.n - 1), 2) if b.n > 1 else None
     result["samples_per_cycle"] = round((b.n - 1) / cycles, 4) if cycles else None
     result["beats_per_sample"] = b.fin.words_per_sample + b.fout.words_per_sample
-    _finish(b, "axil_samples", result)
+    bus_bench.finish_mapped(b.report_dir, "axil_samples", result)
 
 
 @cocotb.test()
@@ -163,14 +150,14 @@ async def axil_pauses(dut) -> None:
     b.pauses(rng, 0.35)
     await b.reset()
     n = min(b.n_aux, b.n)
-    result = _result()
+    result = bus_bench.new_result("protocol_errors")
     t0 = b.cycle()
     for i in range(n):
         words, _, problems = await b.run(b.writes(i))
         result["protocol_errors"] += problems
         b.compare(words, i, result)
     result["cycles"] = b.cycle() - t0
-    _finish(b, "axil_pauses", result)
+    bus_bench.finish_mapped(b.report_dir, "axil_pauses", result)
 
 
 @cocotb.test()
@@ -186,7 +173,7 @@ async def axil_reset_mid_run(dut) -> None:
     await ClockCycles(dut.ap_clk, 2)  # the sample is in the network's pipeline
     mid = b.cycle()
     await b.reset(2)
-    result = _result()
+    result = bus_bench.new_result("protocol_errors")
     ctrl = await b.ctl.read_dword(b.regs["control"])
     if ctrl & 0x0F != 0x04:
         result["protocol_errors"].append(f"control reads 0x{ctrl:02x} after the reset, expected idle (0x04)")
@@ -200,7 +187,7 @@ async def axil_reset_mid_run(dut) -> None:
         result["protocol_errors"] += problems
         b.compare(words, i, result)
     result["reset_cycle"] = mid
-    _finish(b, "axil_reset_mid_run", result)
+    bus_bench.finish_mapped(b.report_dir, "axil_reset_mid_run", result)
 
 
 @cocotb.test()
@@ -215,7 +202,7 @@ async def axil_driver(dut) -> None:
     spec.loader.exec_module(drv)
     await b.reset()
     n = min(120, b.n)
-    result = _result()
+    result = bus_bench.new_result("protocol_errors")
     result["float_mismatches"] = 0
     x = b.x[:n]
     assert drv.encode_float(drv.fixed.to_float(x, drv.INPUT_TYPE)) == drv.encode(x), "encode_float(to_float(x))"
@@ -233,4 +220,4 @@ async def axil_driver(dut) -> None:
         fl = drv.decode_float(words)
         result["float_mismatches"] += int((fl != drv.fixed.to_float(want, drv.OUTPUT_TYPE)).any())
     result["mismatches"] += result["float_mismatches"]
-    _finish(b, "axil_driver", result)
+    bus_bench.finish_mapped(b.report_dir, "axil_driver", result)

@@ -39,9 +39,7 @@ BATCHES = (1, 3, 16, 250, 1000)
 class AxisBench:
     def __init__(self, dut) -> None:
         doc = json.loads(Path(os.environ["FPGA_PRUNE_AXIS"]).read_text())
-        bus = doc["bus"]
-        self.fin = axis.Layout(**{k: bus["input"][k] for k in ("n", "width", "signed", "word_bits")})
-        self.fout = axis.Layout(**{k: bus["output"][k] for k in ("n", "width", "signed", "word_bits")})
+        self.fin, self.fout = bus_bench.bus_layouts(doc)
         v = bus_bench.load_vectors("inputs_raw.dat", "expected_raw.dat", np.int64, default_aux=400)
         self.x, self.y, self.n, self.n_aux, self.seed, self.report_dir = v.x, v.y, v.n, v.n_aux, v.seed, v.report_dir
         self.dut = dut
@@ -71,20 +69,12 @@ class AxisBench:
         bus_bench.compare(result, start, axis.unpack(data, self.fout), self.y[start:stop])
 
 
-def _result() -> dict:
-    return {"vectors": 0, "batches": 0, "mismatches": 0, "first_mismatches": [], "framing_errors": []}
-
-
-def _finish(b: AxisBench, name: str, result: dict) -> None:
-    bus_bench.finish(b.report_dir, name, result, bus_bench.stream_problems(result, b.sink))
-
-
 @cocotb.test()
 async def axis_batches(dut) -> None:
     """Batches of several sizes back to back, TREADY always high: cycles per batch and throughput."""
     b = AxisBench(dut)
     await b.reset()
-    result = _result()
+    result = bus_bench.new_result("framing_errors")
     cycles_per_batch = {}
     pos = 0
     for size in sorted(set(BATCHES)):  # one transfer alone: its cycles from first beat in to TLAST out
@@ -103,7 +93,7 @@ async def axis_batches(dut) -> None:
     result["stream_cycles"] = cycles
     result["samples_per_cycle"] = round((b.n - pos) / cycles, 4) if cycles else None
     result["beats_per_sample"] = max(b.fin.words_per_sample, b.fout.words_per_sample)
-    _finish(b, "axis_batches", result)
+    bus_bench.finish_stream(b, "axis_batches", result)
 
 
 @cocotb.test()
@@ -120,11 +110,11 @@ async def axis_backpressure(dut) -> None:
         size = min(n - pos, rng.choice((1, 2, 5, 13, 40)))
         cuts.append((pos, pos + size))
         pos += size
-    result = _result()
+    result = bus_bench.new_result("framing_errors")
     t0 = b.cycle()
     await bus_bench.stream(b, cuts, result)
     result["cycles"] = b.cycle() - t0
-    _finish(b, "axis_backpressure", result)
+    bus_bench.finish_stream(b, "axis_backpressure", result)
 
 
 @cocotb.test()
@@ -140,12 +130,12 @@ async def axis_reset_mid_frame(dut) -> None:
     mid = b.cycle()
     await b.reset(2)  # the source and sink drop what they hold on reset
     b.sink.clear()
-    result = _result()
+    result = bus_bench.new_result("framing_errors")
     cuts = [(0, 1), (1, 9), (9, n)]  # the same samples again, from the start
     await bus_bench.stream(b, cuts, result)
     await ClockCycles(dut.ap_clk, 64)  # anything stale would arrive by now
     result["reset_cycle"] = mid
-    _finish(b, "axis_reset_mid_frame", result)
+    bus_bench.finish_stream(b, "axis_reset_mid_frame", result)
 
 
 @cocotb.test()
@@ -160,7 +150,7 @@ async def axis_driver(dut) -> None:
     spec.loader.exec_module(drv)
     await b.reset()
     n = min(200, b.n)
-    result = _result()
+    result = bus_bench.new_result("framing_errors")
     result["float_mismatches"] = 0
     for start, stop in axis.batches(n, (1, 50, 149)):
         x = b.x[start:stop]
@@ -185,4 +175,4 @@ async def axis_driver(dut) -> None:
         fl = drv.decode_float(bytes(frame.tdata))
         result["float_mismatches"] += int((fl != drv.fixed.to_float(want, drv.OUTPUT_TYPE)).any(axis=1).sum())
     result["mismatches"] += result["float_mismatches"]
-    _finish(b, "axis_driver", result)
+    bus_bench.finish_stream(b, "axis_driver", result)

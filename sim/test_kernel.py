@@ -43,9 +43,7 @@ FILL = 0xA5
 class KernelBench:
     def __init__(self, dut) -> None:
         doc = json.loads(Path(os.environ["FPGA_PRUNE_KERNEL"]).read_text())
-        bus = doc["bus"]
-        self.fin = axis.Layout(**{k: bus["input"][k] for k in ("n", "width", "signed", "word_bits")})
-        self.fout = axis.Layout(**{k: bus["output"][k] for k in ("n", "width", "signed", "word_bits")})
+        self.fin, self.fout = bus_bench.bus_layouts(doc)
         self.regs = doc["registers"]
         v = bus_bench.load_vectors("inputs_raw.dat", "expected_raw.dat", np.int64, default_aux=400)
         self.x, self.y, self.n, self.n_aux, self.seed, self.report_dir = v.x, v.y, v.n, v.n_aux, v.seed, v.report_dir
@@ -100,17 +98,6 @@ class KernelBench:
         bus_bench.compare(result, start, axis.unpack(out, self.fout), self.y[start:stop])
 
 
-def _result() -> dict:
-    return {"vectors": 0, "batches": 0, "mismatches": 0, "first_mismatches": [], "protocol_errors": []}
-
-
-def _finish(b: KernelBench, name: str, result: dict) -> None:
-    problems = []
-    if result["protocol_errors"]:
-        problems.append(f"{len(result['protocol_errors'])} protocol errors; first: {result['protocol_errors'][0]}")
-    bus_bench.finish(b.report_dir, name, result, problems)
-
-
 def _addresses(b: KernelBench, k: int) -> tuple[int, int]:
     """Buffers of the k-th run: 4 KiB aligned as XRT allocates them, in turn at the two ends of the memory."""
     half = MEM_BYTES // 2
@@ -122,7 +109,7 @@ async def kernel_batches(dut) -> None:
     """Runs of several sizes, the memory always ready: cycles per run and throughput."""
     b = KernelBench(dut)
     await b.reset()
-    result = _result()
+    result = bus_bench.new_result("protocol_errors")
     cycles_per_batch = {}
     cuts = axis.batches(b.n, BATCHES)
     big = (0, 0)  # (samples, cycles) of the largest run
@@ -137,7 +124,7 @@ async def kernel_batches(dut) -> None:
     result["cycles_per_batch"] = cycles_per_batch
     result["samples_per_cycle"] = round(big[0] / big[1], 4) if big[1] else None
     result["beats_per_sample"] = max(b.fin.words_per_sample, b.fout.words_per_sample)
-    _finish(b, "kernel_batches", result)
+    bus_bench.finish_mapped(b.report_dir, "kernel_batches", result)
 
 
 @cocotb.test()
@@ -149,7 +136,7 @@ async def kernel_backpressure(dut) -> None:
     b.pauses(rng, 0.35)
     await b.reset()
     n = min(b.n_aux, b.n)
-    result = _result()
+    result = bus_bench.new_result("protocol_errors")
     t0 = b.cycle()
     pos, k = 0, 0
     wi, wo = b.fin.word_bytes, b.fout.word_bytes
@@ -165,7 +152,7 @@ async def kernel_backpressure(dut) -> None:
     out, _, problems = await b.run(b"", 0, 0x10000, 0x200000)
     result["protocol_errors"] += problems + (["a run of 0 samples wrote"] if out else [])
     result["cycles"] = b.cycle() - t0
-    _finish(b, "kernel_backpressure", result)
+    bus_bench.finish_mapped(b.report_dir, "kernel_backpressure", result)
 
 
 @cocotb.test()
@@ -184,7 +171,7 @@ async def kernel_reset_mid_run(dut) -> None:
     await ClockCycles(dut.ap_clk, n // 2)  # half the run's beats
     mid = b.cycle()
     await b.reset(2)
-    result = _result()
+    result = bus_bench.new_result("protocol_errors")
     ctrl = await b.ctl.read_dword(b.regs["control"])
     if ctrl & 0x05 != 0x04:
         result["protocol_errors"].append(f"control reads 0x{ctrl:02x} after the reset, expected idle and not started")
@@ -193,7 +180,7 @@ async def kernel_reset_mid_run(dut) -> None:
         result["protocol_errors"] += problems
         b.compare(out, start, stop, result)
     result["reset_cycle"] = mid
-    _finish(b, "kernel_reset_mid_run", result)
+    bus_bench.finish_mapped(b.report_dir, "kernel_reset_mid_run", result)
 
 
 @cocotb.test()
@@ -208,7 +195,7 @@ async def kernel_host(dut) -> None:
     spec.loader.exec_module(host)
     await b.reset()
     n = min(200, b.n)
-    result = _result()
+    result = bus_bench.new_result("protocol_errors")
     result["float_mismatches"] = 0
     for k, (start, stop) in enumerate(axis.batches(n, (1, 50, 149))):
         x = b.x[start:stop]
@@ -230,4 +217,4 @@ async def kernel_host(dut) -> None:
         fl = host.decode_float(out)
         result["float_mismatches"] += int((fl != host.fixed.to_float(want, host.OUTPUT_TYPE)).any(axis=1).sum())
     result["mismatches"] += result["float_mismatches"]
-    _finish(b, "kernel_host", result)
+    bus_bench.finish_mapped(b.report_dir, "kernel_host", result)

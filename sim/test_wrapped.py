@@ -73,14 +73,6 @@ class WrappedBench:
         bus_bench.compare(result, start, got, self.y[start:stop], show=lambda row: [hex(v) for v in row])
 
 
-def _result() -> dict:
-    return {"vectors": 0, "batches": 0, "mismatches": 0, "first_mismatches": [], "framing_errors": []}
-
-
-def _finish(b: WrappedBench, name: str, result: dict) -> None:
-    bus_bench.finish(b.report_dir, name, result, bus_bench.stream_problems(result, b.sink))
-
-
 def _cuts(start: int, n: int, sizes) -> list[tuple[int, int]]:
     cuts, pos, k = [], start, 0
     while pos < start + n:
@@ -95,13 +87,13 @@ async def wrapped_batches(dut) -> None:
     """Transfers of 1, 3, 16 and 100 samples back to back, TREADY always high: cycles per sample."""
     b = WrappedBench(dut)
     await b.reset()
-    result = _result()
+    result = bus_bench.new_result("framing_errors")
     t0 = b.cycle()
     await bus_bench.stream(b, _cuts(0, b.n, BATCHES), result)
     cycles = b.cycle() - t0
     result["cycles"] = cycles
     result["samples_per_cycle"] = round(b.n / cycles, 4) if cycles else None
-    _finish(b, "wrapped_batches", result)
+    bus_bench.finish_stream(b, "wrapped_batches", result)
 
 
 @cocotb.test()
@@ -114,8 +106,8 @@ async def wrapped_backpressure(dut) -> None:
     await b.reset()
     n = min(b.n_aux, b.n)
     sizes = [rng.choice((1, 2, 5, 13)) for _ in range(n)]
-    result = _result()
+    result = bus_bench.new_result("framing_errors")
     t0 = b.cycle()
     await bus_bench.stream(b, _cuts(0, n, sizes), result)
     result["cycles"] = b.cycle() - t0
-    _finish(b, "wrapped_backpressure", result)
+    bus_bench.finish_stream(b, "wrapped_backpressure", result)

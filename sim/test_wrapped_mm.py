@@ -135,23 +135,12 @@ def _pad(data: bytes) -> bytes:
     return data + bytes(-len(data) % 4)
 
 
-def _result() -> dict:
-    return {"vectors": 0, "batches": 0, "mismatches": 0, "first_mismatches": [], "protocol_errors": []}
-
-
-def _finish(b: MmBench, name: str, result: dict) -> None:
-    problems = []
-    if result["protocol_errors"]:
-        problems.append(f"{len(result['protocol_errors'])} protocol errors; first: {result['protocol_errors'][0]}")
-    bus_bench.finish(b.report_dir, name, result, problems)
-
-
 @cocotb.test()
 async def wrapped_mm_batches(dut) -> None:
     """Batches of 1, 3, 16 and 100 samples, one call a sample, every bus always ready: cycles a sample."""
     b = MmBench(dut)
     await b.reset()
-    result = _result()
+    result = bus_bench.new_result("protocol_errors")
     t0 = b.cycle()
     pos, k = 0, 0
     while pos < b.n:
@@ -161,7 +150,7 @@ async def wrapped_mm_batches(dut) -> None:
     cycles = b.cycle() - t0
     result["cycles"] = cycles
     result["samples_per_cycle"] = round(b.n / cycles, 4) if cycles else None
-    _finish(b, "wrapped_mm_batches", result)
+    bus_bench.finish_mapped(b.report_dir, "wrapped_mm_batches", result)
 
 
 @cocotb.test()
@@ -173,7 +162,7 @@ async def wrapped_mm_backpressure(dut) -> None:
     b.pauses(rng, 0.35)
     await b.reset()
     n = min(b.n_aux, b.n)
-    result = _result()
+    result = bus_bench.new_result("protocol_errors")
     t0 = b.cycle()
     pos, k = 0, 0
     while pos < n:
@@ -181,4 +170,4 @@ async def wrapped_mm_backpressure(dut) -> None:
         await b.run(pos, stop, result, 0x1000 * (2 + k % 3) - b.in_bytes * rng.randint(1, 7))
         pos, k = stop, k + 1
     result["cycles"] = b.cycle() - t0
-    _finish(b, "wrapped_mm_backpressure", result)
+    bus_bench.finish_mapped(b.report_dir, "wrapped_mm_backpressure", result)

@@ -2,7 +2,8 @@
 Ray cluster on loopback (byte-identical results; a node killed mid-sweep and the sweep still completes).
 
 The flows use a tiny model and stop after ``prune``: the executors are under test, and a point runs the
-same pipeline as ``run`` (its generate and verify steps are test_run's).
+same pipeline as ``run`` (its generate and verify steps are test_run's). The Ctrl-C and lost-node tests
+run their points on to ``generate`` (``LONG``) so that a point is still running when they strike.
 """
 
 from __future__ import annotations
