@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from fpga_prune.arith import axis, fixed
 from fpga_prune.arith.axil import AP_DONE, AP_START, WORD_BITS, RegisterMap, register_map
 from fpga_prune.errors import InputError
+from fpga_prune.estimate.interface import network_bus_format
 from fpga_prune.hls.axis_project import word_lines
 from fpga_prune.outdir import json_text
 
@@ -110,16 +111,7 @@ def axil_design(network: FixedNetwork, top: str) -> AxilDesign:
                 None,
                 f"axi-lite packs values into {WORD_BITS}-bit registers; the {what} type {t} is wider",
             )
-    fmt = axis.bus_format(
-        WORD_BITS,
-        network.n_inputs,
-        network.input_type.width,
-        network.input_type.signed,
-        network.n_outputs,
-        network.output_type.width,
-        network.output_type.signed,
-    )
-    return AxilDesign(top, f"{top}_axil", fmt)
+    return AxilDesign(top, f"{top}_axil", network_bus_format(network, WORD_BITS))
 
 
 def axil_files(
