@@ -16,8 +16,10 @@ Configuration (environment, set by ``fpga_prune.rtl.simulate.run_tests``):
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,6 +93,17 @@ def compare(
     result["mismatches"] += len(bad)
     for i in bad[: max(0, 10 - len(result["first_mismatches"]))]:
         result["first_mismatches"].append({"index": int(start + i), "expected": show(want[i]), "got": show(got[i])})
+
+
+def load_module(name: str, env: str):
+    """The project's driver or host module at ``$env``, imported under ``name`` as the board would run it (its own
+    copies of the packing, not this checkout's)."""
+    spec = importlib.util.spec_from_file_location(name, os.environ[env])
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
 
 
 def new_result(errors: str) -> dict:

@@ -18,11 +18,9 @@ Configuration (environment, set by ``fpga_prune.rtl.simulate.run_tests``):
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import random
-import sys
 from pathlib import Path
 
 import bus_bench
@@ -195,11 +193,7 @@ async def axil_driver(dut) -> None:
     """The PYNQ driver's register writes (floats and raw) and its unpacking against the simulated top: the writes
     it would make go in, the words it would read come out."""
     b = AxilBench(dut)
-    spec = importlib.util.spec_from_file_location("axil_driver_under_test", os.environ["FPGA_PRUNE_DRIVER"])
-    assert spec is not None and spec.loader is not None
-    drv = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = drv  # its dataclasses look their module up
-    spec.loader.exec_module(drv)
+    drv = bus_bench.load_module("axil_driver_under_test", "FPGA_PRUNE_DRIVER")
     await b.reset()
     n = min(120, b.n)
     result = bus_bench.new_result("protocol_errors")

@@ -17,11 +17,9 @@ Configuration (environment, set by ``fpga_prune.rtl.simulate.run_tests``):
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import random
-import sys
 from pathlib import Path
 
 import bus_bench
@@ -143,11 +141,7 @@ async def axis_driver(dut) -> None:
     """The PYNQ driver's encode/decode (floats and raw) against the simulated wrapper: the bytes it would put
     in the DMA buffer go in, the bytes the DMA would write come back."""
     b = AxisBench(dut)
-    spec = importlib.util.spec_from_file_location("axis_driver_under_test", os.environ["FPGA_PRUNE_DRIVER"])
-    assert spec is not None and spec.loader is not None
-    drv = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = drv  # its dataclasses look their module up
-    spec.loader.exec_module(drv)
+    drv = bus_bench.load_module("axis_driver_under_test", "FPGA_PRUNE_DRIVER")
     await b.reset()
     n = min(200, b.n)
     result = bus_bench.new_result("framing_errors")

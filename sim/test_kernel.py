@@ -18,11 +18,9 @@ Configuration (environment, set by ``fpga_prune.rtl.simulate.run_tests``):
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import random
-import sys
 from pathlib import Path
 
 import bus_bench
@@ -188,11 +186,7 @@ async def kernel_host(dut) -> None:
     """The pyxrt host's encode/decode (floats and raw) against the simulated kernel: the bytes it would write into
     the input buffer object go in, the bytes it would read back from the output one come out."""
     b = KernelBench(dut)
-    spec = importlib.util.spec_from_file_location("kernel_host_under_test", os.environ["FPGA_PRUNE_HOST"])
-    assert spec is not None and spec.loader is not None
-    host = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = host  # its dataclasses look their module up
-    spec.loader.exec_module(host)
+    host = bus_bench.load_module("kernel_host_under_test", "FPGA_PRUNE_HOST")
     await b.reset()
     n = min(200, b.n)
     result = bus_bench.new_result("protocol_errors")
