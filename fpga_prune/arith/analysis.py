@@ -106,7 +106,7 @@ def _needs(layer: Layer, live: list[int]) -> list[list[int]]:
 def _live_graph(network: FixedNetwork) -> tuple[list[list[int]], list[int]]:
     """``live_neurons`` and ``input_live`` of a graph: demands gathered from every reader, last layer first."""
     layers = network.layers
-    need: list[set[int]] = [set() for _ in range(len(layers) + 1)]  # index -1: the network input
+    need: list[set[int]] = [set() for _ in range(len(layers) + len(network.inputs))]  # -1 - i: input array i
     for k in network.output_indices:
         need[k].update(range(network.source_size(k)))
     live: list[list[int]] = [[] for _ in layers]
@@ -117,11 +117,12 @@ def _live_graph(network: FixedNetwork) -> tuple[list[list[int]], list[int]]:
             live[k] = list(range(layer.n))  # all or nothing
         for j, idx in zip(network.sources[k], _needs(layer, live[k]), strict=True):
             need[j].update(idx)
-    return live, sorted(need[-1])
+    inputs = [o + i for a, o in enumerate(network.input_offsets) for i in sorted(need[-1 - a])]
+    return live, inputs
 
 
 def input_live(network: FixedNetwork) -> list[int]:
-    """Network inputs that some surviving weight reads."""
+    """Network inputs that some surviving weight reads (indices of a raw input vector: the arrays side by side)."""
     if not network.is_chain:
         return _live_graph(network)[1]
     first = network.layers[0]

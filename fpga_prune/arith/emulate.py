@@ -376,8 +376,10 @@ def _run_layer(layer: Layer, args: list[np.ndarray], report: _Tally | None = Non
 def _layer_outputs(network: FixedNetwork, x: np.ndarray, tallies: list[_Tally] | None = None) -> list[np.ndarray]:
     """Every layer's output, in order: each layer reads what ``network.sources`` names (exact integer path)."""
     outs: list[np.ndarray] = []
+    ins = network.split_inputs(x) if network.input_arrays else [x]
     for k, (layer, srcs) in enumerate(zip(network.layers, network.sources, strict=True)):
-        outs.append(_run_layer(layer, [x if j < 0 else outs[j] for j in srcs], None if tallies is None else tallies[k]))
+        args = [ins[-1 - j] if j < 0 else outs[j] for j in srcs]
+        outs.append(_run_layer(layer, args, None if tallies is None else tallies[k]))
     return outs
 
 
@@ -487,7 +489,13 @@ def quantize_inputs(network: FixedNetwork, x_float: npt.ArrayLike) -> np.ndarray
     x = np.atleast_2d(x)
     if x.shape[1] != network.n_inputs:
         raise ValueError(f"expected {network.n_inputs} features, got shape {x.shape}")
-    return np.asarray(fixed.from_float(x.astype(np.float64), network.input_type), dtype=np.int64)
+    x = x.astype(np.float64)
+    if network.input_arrays:  # each input array in its own type, side by side
+        parts = network.split_inputs(x)
+        return np.concatenate(
+            [fixed.from_float(p, t).astype(np.int64) for p, t in zip(parts, network.input_types, strict=True)], axis=1
+        )
+    return np.asarray(fixed.from_float(x, network.input_type), dtype=np.int64)
 
 
 def predict_raw(network: FixedNetwork, x_raw: npt.ArrayLike, chunk: int = _CHUNK) -> np.ndarray:

@@ -95,6 +95,14 @@ class MergeDoc(TypedDict):
     inputs: list[str]
 
 
+class InputDoc(TypedDict):
+    """One input array of a network with several, in ``network.json``."""
+
+    name: str
+    type: str
+    size: int
+
+
 class NetworkDoc(TypedDict):
     """``network.json``: what ``FixedNetwork.to_json`` writes and ``from_json`` reads."""
 
@@ -104,6 +112,7 @@ class NetworkDoc(TypedDict):
     n_inputs: int
     layers: list[DenseDoc | ActivationDoc | MergeDoc]
     outputs: NotRequired[list[str]]
+    input_arrays: NotRequired[list[InputDoc]]
 
 
 def exact_sum_type(
@@ -412,6 +421,21 @@ class MergeLayer:
 Layer = DenseLayer | ActivationLayer | MergeLayer
 
 
+@dataclass(frozen=True)
+class NetworkInput:
+    """One input array of the network: what a layer's ``inputs`` call it, its element type and size.
+
+    Why named: hls4ml writes one top argument per Keras ``Input`` of a functional model (``in_a[4], in_b[3]``),
+    each of its own type, and the layers that read them name which (their C names)."""
+
+    name: str
+    type: FixedType
+    size: int
+
+    def to_dict(self) -> InputDoc:
+        return {"name": self.name, "type": str(self.type), "size": self.size}
+
+
 def layer_size(layer: Layer) -> int:
     """Elements a layer's result array holds."""
     return layer.n_out if isinstance(layer, DenseLayer) else layer.n
@@ -426,6 +450,11 @@ class FixedNetwork:
     it reads in ``inputs`` (``NETWORK_INPUT`` or an earlier layer: ``layers`` is
     in evaluation order), and ``outputs`` names the layers whose results are the
     top's output arrays, in the top's order (() = the last layer).
+
+    Several input arrays (``input_arrays``, the top's order): layers name the one they
+    read by its ``NetworkInput.name`` (``NETWORK_INPUT`` is then no name), ``sources``
+    calls input ``i`` ``-1 - i``, a raw input vector is the arrays side by side, so
+    ``n_inputs`` is their total and ``input_type`` the first one's (``input_types`` has each).
     """
 
     name: str
@@ -433,8 +462,17 @@ class FixedNetwork:
     n_inputs: int
     layers: tuple[Layer, ...]
     outputs: tuple[str, ...] = ()
+    #: () = one input array, ``NETWORK_INPUT``, of ``input_type`` and ``n_inputs`` (every chain)
+    input_arrays: tuple[NetworkInput, ...] = ()
 
     def __post_init__(self) -> None:
+        if self.input_arrays and (
+            self.n_inputs != sum(a.size for a in self.input_arrays) or self.input_type != self.input_arrays[0].type
+        ):
+            raise ValueError(
+                f"network {self.name}: n_inputs/input_type must be the total/first of its {len(self.input_arrays)} "
+                "input arrays"
+            )
         if self._graph:
             self.sources  # noqa: B018 -- a graph is checked once, when it is built
             self.output_indices  # noqa: B018
@@ -443,13 +481,40 @@ class FixedNetwork:
     def _graph(self) -> bool:
         """Whether anything names its inputs or outputs (else a chain, with no bookkeeping: the search
         builds thousands of chains a second)."""
-        return bool(self.outputs) or any(lay.inputs for lay in self.layers)
+        return bool(self.outputs) or bool(self.input_arrays) or any(lay.inputs for lay in self.layers)
+
+    @property
+    def inputs(self) -> tuple[NetworkInput, ...]:
+        """Every input array, in the top's order (one, ``NETWORK_INPUT``, unless ``input_arrays`` says more)."""
+        return self.input_arrays or (NetworkInput(NETWORK_INPUT, self.input_type, self.n_inputs),)
+
+    @property
+    def input_types(self) -> tuple[FixedType, ...]:
+        """The element type of each input array."""
+        return tuple(a.type for a in self.inputs)
+
+    @property
+    def input_offsets(self) -> tuple[int, ...]:
+        """Where each input array starts in a raw input vector (the arrays side by side)."""
+        offs = [0]
+        for a in self.inputs[:-1]:
+            offs.append(offs[-1] + a.size)
+        return tuple(offs)
+
+    def split_inputs(self, x: np.ndarray) -> list[np.ndarray]:
+        """A batch of raw input vectors (n, ``n_inputs``) as one (n, size) block per input array."""
+        return [x[:, o : o + a.size] for o, a in zip(self.input_offsets, self.inputs, strict=True)]
+
+    @cached_property
+    def _input_index(self) -> dict[str, int]:
+        """Input name -> its source index (-1, -2, ...)."""
+        return {a.name: -1 - i for i, a in enumerate(self.inputs)}
 
     @cached_property
     def _index(self) -> dict[str, int]:
         index: dict[str, int] = {}
         for k, lay in enumerate(self.layers):
-            if lay.name in index or lay.name == NETWORK_INPUT:
+            if lay.name in index or lay.name == NETWORK_INPUT or lay.name in self._input_index:
                 raise ValueError(f"network {self.name}: two layers named {lay.name!r} in a graph")
             index[lay.name] = k
         return index
@@ -466,7 +531,7 @@ class FixedNetwork:
                 continue
             srcs = []
             for name in lay.inputs:
-                j = -1 if name == NETWORK_INPUT else self._index.get(name)
+                j = self._input_index[name] if name in self._input_index else self._index.get(name)
                 if j is None or j >= k:
                     raise ValueError(
                         f"network {self.name}: layer {lay.name} reads {name!r}, not the input nor an earlier layer"
@@ -489,20 +554,27 @@ class FixedNetwork:
     def is_chain(self) -> bool:
         """Each layer reads the one before it and the last one is the only output."""
         return not self._graph or (
-            self.output_indices == (len(self.layers) - 1,) and all(s == (k - 1,) for k, s in enumerate(self.sources))
+            not self.input_arrays
+            and self.output_indices == (len(self.layers) - 1,)
+            and all(s == (k - 1,) for k, s in enumerate(self.sources))
         )
 
     def source_type(self, j: int) -> FixedType:
         """The type of what source index ``j`` (of ``sources``) holds."""
-        return self.input_type if j < 0 else self.layers[j].result_type
+        return self.inputs[-1 - j].type if j < 0 else self.layers[j].result_type
 
     def source_size(self, j: int) -> int:
         """The elements source index ``j`` (of ``sources``) holds."""
-        return self.n_inputs if j < 0 else layer_size(self.layers[j])
+        return self.inputs[-1 - j].size if j < 0 else layer_size(self.layers[j])
+
+    @property
+    def source_indices(self) -> range:
+        """Every source index: the inputs (-1, -2, ...; lowest first) and the layers."""
+        return range(-len(self.inputs), len(self.layers))
 
     def consumers(self) -> list[list[int]]:
-        """Per source index (the input is the last entry, -1), the layers that read it."""
-        out: list[list[int]] = [[] for _ in range(len(self.layers) + 1)]
+        """Per source index (input ``i`` is entry ``-1 - i``: the last entries), the layers that read it."""
+        out: list[list[int]] = [[] for _ in range(len(self.layers) + len(self.inputs))]
         for k, srcs in enumerate(self.sources):
             for j in srcs:
                 out[j].append(k)
@@ -541,6 +613,8 @@ class FixedNetwork:
         }
         if self.outputs:
             doc["outputs"] = list(self.outputs)
+        if self.input_arrays:
+            doc["input_arrays"] = [a.to_dict() for a in self.input_arrays]
         return json_text(doc, indent=1)
 
     @classmethod
@@ -607,4 +681,7 @@ class FixedNetwork:
             n_inputs=int(doc["n_inputs"]),
             layers=tuple(layers),
             outputs=tuple(doc.get("outputs", ())),
+            input_arrays=tuple(
+                NetworkInput(a["name"], FixedType.parse(a["type"]), int(a["size"])) for a in doc.get("input_arrays", ())
+            ),
         )

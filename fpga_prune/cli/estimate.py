@@ -47,7 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _load(args: argparse.Namespace):
-    """(network, board, options, source description, the project's wrapper top if any) for DIR."""
+    """(network, board, options, source description, (the project's wrapper top, io type, top glue)) for DIR."""
     from fpga_prune.boards import at_clock, board_for_part, load_board  # noqa: PLC0415
     from fpga_prune.cli.prune import clock_from_args  # noqa: PLC0415
     from fpga_prune.estimate.bands import Calibration  # noqa: PLC0415
@@ -73,7 +73,7 @@ def _load(args: argparse.Namespace):
             board = board_for_part(part, clock)
         io = ", io_stream" if prj.io_type == "io_stream" else ""
         src = f"hls4ml project ({prj.source}{io})"
-        return prj.network, at_clock(board, clock), opts, src, (prj.wrapper, prj.io_type)
+        return prj.network, at_clock(board, clock), opts, src, (prj.wrapper, prj.io_type, prj.glue)
     from fpga_prune import _keras_env  # noqa: PLC0415
     from fpga_prune.flow.bundles import check_model_dir, load_pruned  # noqa: PLC0415
 
@@ -94,7 +94,7 @@ def _load(args: argparse.Namespace):
     else:
         board = board_for_part(pruned.settings.part, pruned.settings.clock_period_ns)
     net = network_from_keras(pruned.bundle.model, pruned.settings)
-    return net, at_clock(board, given_clock), opts, "pruned model", (None, "io_parallel")
+    return net, at_clock(board, given_clock), opts, "pruned model", (None, "io_parallel", None)
 
 
 def _cell(value: int, band: tuple[int, int] | None) -> str:
@@ -105,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
     from fpga_prune.cli.app import emit  # noqa: PLC0415
     from fpga_prune.estimate.core import estimate  # noqa: PLC0415
 
-    network, board, opts, source, (wrapper, io_type) = _load(args)
+    network, board, opts, source, (wrapper, io_type, glue) = _load(args)
     est = estimate(network, board, opts)
     known = board.lut > 0
     payload = est.to_dict(board if known else None)
@@ -142,5 +142,8 @@ def run(args: argparse.Namespace) -> int:
         if cost is not None:
             payload["wrapper"]["estimate"] = cost.to_dict()
         lines.append(f"note: {wrapper.describe(io_type, cost)}")
+    if glue is not None:
+        payload["glue"] = {**glue.to_dict(), "note": glue.describe()}
+        lines.append(f"note: {glue.describe()}")
     emit(args, payload, "\n".join(lines))
     return 0

@@ -459,7 +459,7 @@ def estimate(network: FixedNetwork, board: Board, options: EstimateOptions = Est
         after = [network.layers[k] for k in readers[i]]
         if after and all(isinstance(a, ActivationLayer) and a.element_types for a in after):
             bits = 0  # an HGQ mask is inlined into the top: what it reads is cast on the spot, not registered
-        bits += network.n_inputs * network.input_type.width if i == 0 else 0
+        bits += sum(a.size * a.type.width for a in network.inputs) if i == 0 else 0
         lut = le.lut if cal_lut == 1.0 else int(round(le.lut * cal_lut))
         ff = int(round((le.ff + bits * per_bit) * cal_ff))
         charged.append(replace(le, lut=lut, ff=ff, ff_top=ff - int(round(le.ff * cal_ff))))

@@ -29,8 +29,15 @@ def stream_clones(network: FixedNetwork) -> dict[int, int]:
     one per layer that reads it and one when it is also a top output (an ``hls::stream`` is read once)."""
     outs = network.output_indices
     readers = network.consumers()
-    uses = {j: len(readers[j]) + outs.count(j) for j in range(-1, len(network.layers))}
+    uses = {j: len(readers[j]) + outs.count(j) for j in network.source_indices}
     return {j: k for j, k in uses.items() if k > 1}
+
+
+def _source_name(network: FixedNetwork, j: int) -> str:
+    """What a FIFO or clone row calls source ``j``: ``input`` (one input array), the input's or the layer's name."""
+    if j >= 0:
+        return network.layers[j].name
+    return network.inputs[-1 - j].name if network.input_arrays else "input"
 
 
 def stream_fifos(network: FixedNetwork) -> tuple[StreamFifo, ...]:
@@ -41,8 +48,8 @@ def stream_fifos(network: FixedNetwork) -> tuple[StreamFifo, ...]:
     clones = stream_clones(network)
     readers = network.consumers()
     out: list[StreamFifo] = []
-    for j in range(-1, len(network.layers)):
-        name = "input" if j < 0 else network.layers[j].name
+    for j in (*range(-1, -len(network.inputs) - 1, -1), *range(len(network.layers))):
+        name = _source_name(network, j)
         bits = network.source_size(j) * network.source_type(j).width  # the whole word, dead neurons included
         if j >= 0 and (j in clones or readers[j]):
             out.append(StreamFifo(f"fifo {name}", bits))
@@ -116,7 +123,7 @@ def clone_estimates(network: FixedNetwork, ctx: Context) -> tuple[LayerEstimate,
     r = ctx.r
     return tuple(
         LayerEstimate(
-            name=f"clone {'input' if j < 0 else network.layers[j].name}",
+            name=f"clone {_source_name(network, j)}",
             kind="clone",
             strategy=f"clone x{k}",
             reuse_factor=1,
@@ -141,7 +148,7 @@ def dataflow_timing(layers: tuple[LayerEstimate, ...], ctx: Context, network: Fi
     procs = [le for le in layers if le.kind not in ("fifo", "clone")]
     clone_rows = [le for le in layers if le.kind == "clone"]
     clone_lat = {j: clone_rows[i].latency_cycles + per for i, j in enumerate(sorted(stream_clones(network)))}
-    done: dict[int, int] = {-1: 0}
+    done: dict[int, int] = dict.fromkeys(range(-len(network.inputs), 0), 0)
     for k, (le, srcs) in enumerate(zip(procs, network.sources, strict=True)):
         done[k] = max(done[j] + clone_lat.get(j, 0) for j in srcs) + le.latency_cycles + per
     latency = max(done[o] + clone_lat.get(o, 0) for o in network.output_indices) + int(round(ctx.r["cal_latency"]))

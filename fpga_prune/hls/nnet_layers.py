@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +29,7 @@ from fpga_prune.arith.ir import (
     Layer,
     MergeLayer,
     MergeOp,
+    NetworkInput,
     SoftmaxParams,
     exact_sum_type,
     layer_size,
@@ -194,6 +195,89 @@ def check_pack(types: TypeTable, symbols: Symbols, ctype: str, n: int, where: st
         )
 
 
+def call_arrays(text: str) -> tuple[set[str], set[str]]:
+    """The arrays the layer calls of a top's body read and write (host-only weight loading and Trace's
+    ``save_layer_output`` are not in a synthesized body): ``f(in, out, ...)``, a merge ``f(a, b, out)``."""
+    read: set[str] = set()
+    written: set[str] = set()
+    for m in re.finditer(r"nnet::(\w+)\s*<[^;]*?>\s*\(([^;]*?)\)\s*;", text):
+        args = split_args(m.group(2))
+        n_in = 2 if m.group(1) in MERGE_FUNCS else 1
+        read.update(args[:n_in])
+        written.update(args[n_in:] if m.group(1) in STREAM_COPY_FUNCS else args[n_in : n_in + 1])
+    return read, written
+
+
+def input_arguments(body: str, arrays: list[str]) -> list[str]:
+    """The top's input arrays among its array arguments ``arrays`` (argument order): those a layer call of the
+    synthesized ``body`` reads and none writes (a head's output may feed another head too); the first argument
+    when no call tells (a body this reader does not follow)."""
+    read, written = call_arrays(body)
+    return [a for a in arrays if a in read and a not in written] or arrays[:1]
+
+
+@dataclass(frozen=True)
+class TopGlue:
+    """A top's own code before the network: scalar arguments (by value) it turns into the local array the
+    first ``nnet::`` call reads (a public trigger project casts 44 ``int`` to ``ap_fixed`` and shifts them).
+
+    Why apart from the network: that code is the project's, not an hls4ml layer; the network starts at
+    ``array`` (``ctype array[size]``), and what comes before it is said, not estimated or modelled."""
+
+    top: str
+    scalars: tuple[tuple[str, str], ...]  # (name, C type) of each by-value argument, in order
+    array: str
+    ctype: str
+    size: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "top": self.top,
+            "scalar_arguments": [f"{t} {n}" for n, t in self.scalars],
+            "network_input": f"{self.ctype} {self.array}[{self.size}]",
+            "estimated": False,
+        }
+
+    def describe(self) -> str:
+        """One line: what the estimate leaves out."""
+        types = sorted({t for _n, t in self.scalars})
+        return (
+            f"the top {self.top}'s own code before the network (its {len(self.scalars)} scalar arguments of "
+            f"{', '.join(types)} turned into {self.ctype} {self.array}[{self.size}], which the first layer reads) "
+            "is NOT in the figures above: the network is estimated from that array on"
+        )
+
+
+def top_glue(source: Path, top: str, params: str, body: str, symbols: Symbols | None = None) -> TopGlue | None:
+    """The :class:`TopGlue` of top ``top`` (its parameter list ``params``, synthesized ``body``), or None when
+    the first ``nnet::`` call reads an argument of the top (every hls4ml-written top)."""
+    scalars = []
+    for arg in split_args(" ".join(params.split())):
+        a = re.fullmatch(r"(?:const\s+)?((?:unsigned\s+|signed\s+)?[\w:<>, ]+?)\s+(\w+)", arg)
+        if a and "[" not in arg and "&" not in arg and "hls::stream" not in arg:
+            scalars.append((a.group(2), " ".join(a.group(1).split())))
+    first = re.search(r"nnet::(?!load_)\w+\s*<[^;]*?>\s*\(\s*(\w+)", body)
+    if not scalars or first is None:
+        return None
+    local = re.search(rf"([\w:<>, ]+?)\s+{re.escape(first.group(1))}\s*\[\s*([^\]]+?)\s*\]\s*;", body)
+    if local is None:
+        raise InputError(
+            source,
+            f"{top} argument {scalars[0][0]}",
+            f"a scalar argument, and the first layer reads {first.group(1)}, not a local array: not modelled",
+        )
+    syms = symbols or read_symbols(source.parent)
+    n = syms.size(local.group(2), f"{top} local {first.group(1)}", source)
+    return TopGlue(top, tuple(scalars), first.group(1), local.group(1).strip(), n)
+
+
+def firmware_glue(top: Path) -> TopGlue | None:
+    """The :class:`TopGlue` of the top function defined in ``top`` (its source), or None."""
+    text = top.read_text(errors="replace")
+    sig = re.search(r"void\s+(\w+)\s*\(([^)]*)\)\s*\{", text)
+    return top_glue(top, sig.group(1), sig.group(2), synthesized(text[sig.end() :])) if sig else None
+
+
 def network_from_firmware(fw: Path, top: Path, version: str | None = None) -> FixedNetwork:
     """The ``nnet::`` calls in ``top`` (the top function's source in ``fw``) as IR layers, in call order.
 
@@ -225,8 +309,6 @@ def network_from_firmware(fw: Path, top: Path, version: str | None = None) -> Fi
     if streams and arrays:
         raise InputError(top, sig.group(1), "mixes hls::stream and array arguments: io_parallel or io_stream tops only")
     arrays = arrays or streams
-    if len(arrays) < 2:
-        raise InputError(top, sig.group(1), "expected input and output arrays in the top function's arguments")
     weights = weight_arguments(ttext, [name for _t, name, _n in arrays])
     if weights:
         raise InputError(
@@ -234,10 +316,6 @@ def network_from_firmware(fw: Path, top: Path, version: str | None = None) -> Fi
             f"{sig.group(1)} arguments {', '.join(weights)}",
             "weights passed into the top function are not supported (only weights built into the firmware)",
         )
-    in_tname, in_var, in_size = arrays[0]
-    input_type = types.resolve(in_tname, where=f"{sig.group(1)} input type")
-    n_inputs = size(in_size, f"{sig.group(1)} argument {in_var}", top)
-
     body = ttext[sig.end() :]
     body = synthesized(body)
     # hls4ml writes a Flatten/Reshape as a reference to the same array: auto& layer2_out = x;
@@ -250,11 +328,41 @@ def network_from_firmware(fw: Path, top: Path, version: str | None = None) -> Fi
             name = aliases[name]
         return name
 
+    glue = top_glue(top, sig.group(1), sig.group(2), body)
+    in_arrays = input_arguments(body, [name for _t, name, _n in arrays])
+    if glue is not None:  # the top's own code fills a local array from scalars; the network starts there
+        in_arrays = [glue.array]
+        arrays = [(glue.ctype, glue.array, str(glue.size)), *arrays]
+    if len(arrays) < 2 or not in_arrays or len(in_arrays) == len(arrays):
+        raise InputError(top, sig.group(1), "expected input and output arrays in the top function's arguments")
+    if streams and len(in_arrays) > 1:
+        raise InputError(
+            top,
+            f"{sig.group(1)} arguments {', '.join(in_arrays)}",
+            "several hls::stream inputs (io_stream with several Keras Inputs) are not modelled; io_parallel is",
+        )
+    net_inputs: list[NetworkInput] = []
+    for t_name, var, n_text in arrays:
+        if var in in_arrays:
+            where = f"{sig.group(1)} argument {var}"
+            net_inputs.append(NetworkInput(var, types.resolve(t_name, where=where), size(n_text, where, top)))
+    input_type, n_inputs = net_inputs[0].type, sum(a.size for a in net_inputs)
+
     calls = re.finditer(r"nnet::(\w+)\s*<([^;]*?)>\s*\(([^;]*?)\)\s*;[ \t]*(?://[ \t]*(\S+))?", body)
     layers: list[Layer] = []
     # every array a layer can read: the input and each layer's output -> (layer index or -1, type, elements)
-    written: dict[str, tuple[int, FixedType, int]] = {_var(in_var): (-1, input_type, n_inputs)}
-    cur_t, width = input_type, n_inputs
+    written: dict[str, tuple[int, FixedType, int]] = {
+        _var(a.name): (-1 - i, a.type, a.size) for i, a in enumerate(net_inputs)
+    }
+    cur_t, width = input_type, net_inputs[0].size
+    several = len(net_inputs) > 1
+
+    def _source(j: int) -> str:
+        """What a layer's ``inputs`` call source index ``j`` (an input array or a layer)."""
+        if j >= 0:
+            return layers[j].name
+        return net_inputs[-1 - j].name if several else NETWORK_INPUT
+
     src = -1  # what the current call reads (index into layers, -1: the input)
     sources: list[tuple[Path, str]] | None = None  # read when a call is not a known nnet:: layer
     read_once: dict[str, str] = {}  # io_stream: each stream -> the call that reads it
@@ -263,7 +371,7 @@ def network_from_firmware(fw: Path, top: Path, version: str | None = None) -> Fi
         """A layer's ``inputs``: () when it reads the layer before it (a chain), else what it reads."""
         if j == len(layers) - 1:
             return ()
-        return (NETWORK_INPUT,) if j < 0 else (layers[j].name,)
+        return (_source(j),)
 
     def _result_type(lname: str, cargs: list[str], targs: list[str], n_out: int | None = None) -> FixedType:
         """The layer's result type, once it is checked to read an array the input or a layer wrote (under
@@ -304,7 +412,7 @@ def network_from_firmware(fw: Path, top: Path, version: str | None = None) -> Fi
             continue
         if func in MERGE_FUNCS:
             layers.append(
-                _merge_layer(top, params_h, lname, func, targs, cargs, cfg, written, layers, _var, types, size)
+                _merge_layer(top, params_h, lname, func, targs, cargs, cfg, written, _source, _var, types, size)
             )
             written[_var(cargs[2])] = (len(layers) - 1, layers[-1].result_type, layer_size(layers[-1]))
             continue
@@ -476,7 +584,7 @@ def network_from_firmware(fw: Path, top: Path, version: str | None = None) -> Fi
         written[_var(cargs[1])] = (len(layers) - 1, out_t, width)
     if not layers:
         raise InputError(top, None, "no nnet:: layer calls in the top function")
-    outs = [name for _t, name, _n in arrays[1:]]
+    outs = [name for _t, name, _n in arrays if name not in in_arrays]
     missing = [o for o in outs if _var(o) not in written or written[_var(o)][0] < 0]
     if missing:
         raise InputError(top, sig.group(1), f"no layer writes the top's output {missing[0]}")
@@ -487,7 +595,8 @@ def network_from_firmware(fw: Path, top: Path, version: str | None = None) -> Fi
             input_type=input_type,
             n_inputs=n_inputs,
             layers=tuple(layers),
-            outputs=() if out_layers == (layers[-1].name,) else out_layers,
+            outputs=() if out_layers == (layers[-1].name,) and not several else out_layers,
+            input_arrays=tuple(net_inputs) if several else (),
         )
     except ValueError as exc:  # a graph whose layers share a name (no // comment to tell them apart)
         raise InputError(top, sig.group(1), str(exc)) from None
@@ -540,7 +649,7 @@ def _merge_layer(
     cargs: list[str],
     cfg: ConfigStruct | None,
     written: dict[str, tuple[int, FixedType, int]],
-    layers: list[Layer],
+    name: Callable[[int], str],
     var: Callable[[str], str],
     types: TypeTable,
     size: Callable[[str, str], int],
@@ -565,7 +674,6 @@ def _merge_layer(
         if s != n:
             raise InputError(params_h, f"{cfg.name}", f"input {i + 1} has {s} elements, but what it reads gives {n}")
     (j1, t1, n1), (j2, t2, n2) = srcs
-    name = lambda j: NETWORK_INPUT if j < 0 else layers[j].name  # noqa: E731
     try:
         return MergeLayer(
             name=lname,

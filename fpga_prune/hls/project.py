@@ -56,11 +56,13 @@ from fpga_prune.hls.cpp import (
 from fpga_prune.hls.graph_rules import HLS4ML_TABLE_TYPE
 from fpga_prune.hls.nnet_layers import (
     ACTIVATION_FUNCS,
-    MERGE_FUNCS,
-    STREAM_COPY_FUNCS,
+    TopGlue,
+    firmware_glue,
+    input_arguments,
     network_from_firmware,
     normalize_layer,
     softmax_activation,
+    top_glue,
 )
 from fpga_prune.hls.settings import to_fixed_type
 
@@ -90,6 +92,8 @@ class HlsProject:
     fifo_depths: tuple[int, ...] = ()
     #: the synthesized top around the network (VivadoAccelerator's ``<project>_axi``), if any
     wrapper: AxiWrapper | None = None
+    #: the top's own code that turns scalar arguments into the network's input array, if any
+    glue: TopGlue | None = None
 
     def estimate_options(
         self, hls_tool: str | None = None, clock_ns: float | None = None, **kw: Any
@@ -301,6 +305,19 @@ class TopSignature:
     args: tuple[str, ...]  # every argument's name in order
     scalar_types: tuple[tuple[str, str], ...]  # (name, C type) of non-array arguments
     namespace: str | None = None  # hls4ml >= 1.0 WriterConfig Namespace: the top and its types live in it
+    #: the input arrays after ``input`` (a Keras functional model with several ``Input``s), in argument order
+    extra_inputs: tuple[TopArray, ...] = ()
+    #: the top's own code that fills the network's input (``input``, then a local array) from by-value scalars
+    glue: TopGlue | None = None
+
+    @property
+    def inputs(self) -> tuple[TopArray, ...]:
+        """Every input array, in argument order (a raw input vector holds them side by side)."""
+        return (self.input, *self.extra_inputs)
+
+    @property
+    def n_inputs(self) -> int:
+        return sum(a.size for a in self.inputs)
 
     @property
     def n_outputs(self) -> int:
@@ -350,6 +367,9 @@ def top_signature(path: str | Path, top: str | None = None) -> TopSignature:
             args.append(st[1])
             continue
         sc = re.fullmatch(r"(.+?)\s*&\s*(\w+)", arg)
+        if not sc and re.fullmatch(r"(?:const\s+)?[\w:<>, ]+?\s+\w+", arg):
+            args.append(arg.split()[-1])  # by value: an input of the top's own code before the network (TopGlue)
+            continue
         if not sc:
             raise InputError(
                 header,
@@ -367,33 +387,41 @@ def top_signature(path: str | Path, top: str | None = None) -> TopSignature:
             f"{name} arguments {', '.join(weights)}",
             "weights passed into the top function are not supported (only weights built into the firmware)",
         )
-    read, written = _call_arrays(synthesized(ctext))
-    # the input: an array a layer reads and none writes (a head's output may feed another head too)
-    inputs = [a for a in arrays if a.name in read and a.name not in written] or arrays[:1]
+    body = synthesized(ctext)
+    d = re.search(rf"void\s+{re.escape(name)}\s*\(([^)]*)\)\s*\{{", body)
+    glue = top_glue(cpp, name, d.group(1), body[d.end() :], symbols) if d else None
+    names = input_arguments(body, [a.name for a in arrays]) if glue is None else []
+    inputs = [a for a in arrays if a.name in names]
     outputs = tuple(a for a in arrays if a not in inputs)
     if len({a.stream for a in arrays}) > 1:
         raise InputError(header, name, "mixes hls::stream and array arguments: io_parallel or io_stream tops only")
-    if len(inputs) != 1 or not outputs:
+    if glue is not None:
+        g_t = types.resolve(glue.ctype, where=f"{name} local {glue.array}")
+        inputs = [TopArray(glue.array, glue.size, g_t, glue.ctype)]
+    if not inputs or not outputs:
         raise InputError(
             header,
             name,
-            f"{len(inputs)} input and {len(outputs)} output arrays: one input array and "
+            f"{len(inputs)} input and {len(outputs)} output arrays: at least one input array and "
             "at least one output array are supported",
         )
-    return TopSignature(name, header, inputs[0], outputs, tuple(args), tuple(scalars), _namespace_at(text, m.start()))
-
-
-def _call_arrays(text: str) -> tuple[set[str], set[str]]:
-    """The arrays the layer calls of a top's body read and write (host-only weight loading and Trace's
-    ``save_layer_output`` are not in a synthesized body): ``f(in, out, ...)``, a merge ``f(a, b, out)``."""
-    read: set[str] = set()
-    written: set[str] = set()
-    for m in re.finditer(r"nnet::(\w+)\s*<[^;]*?>\s*\(([^;]*?)\)\s*;", text):
-        args = split_args(m.group(2))
-        n_in = 2 if m.group(1) in MERGE_FUNCS else 1
-        read.update(args[:n_in])
-        written.update(args[n_in:] if m.group(1) in STREAM_COPY_FUNCS else args[n_in : n_in + 1])
-    return read, written
+    if len(inputs) > 1 and inputs[0].stream:
+        raise InputError(
+            header,
+            f"{name} arguments {', '.join(a.name for a in inputs)}",
+            "several hls::stream inputs (io_stream with several Keras Inputs) are not modelled; io_parallel is",
+        )
+    return TopSignature(
+        name,
+        header,
+        inputs[0],
+        outputs,
+        tuple(args),
+        tuple(scalars),
+        _namespace_at(text, m.start()),
+        tuple(inputs[1:]),
+        glue,
+    )
 
 
 def stream_argument(arg: str) -> tuple[str, str] | None:
@@ -618,6 +646,7 @@ def read_project(path: str | Path) -> HlsProject:
     io_type = "io_parallel"
     fifo_depths: tuple[int, ...] = ()
     wrapper = None
+    glue = None
     if (fw / "parameters.h").is_file() or list(fw.glob("*.cpp")):
         # The "version" of project.tcl / hls4ml_config.yml is the IP's (1.0.0), not hls4ml's: none is recorded.
         top_file = _top_file(fw, cfg.get("ProjectName"))
@@ -631,6 +660,7 @@ def read_project(path: str | Path) -> HlsProject:
             ) from None
         source = "firmware"
         wrapper = axi_wrapper(path, cfg.get("ProjectName") or top_file.stem)
+        glue = firmware_glue(top_file)
         top_text = top_file.read_text(errors="replace")
         if re.search(r"void\s+\w+\s*\([^)]*hls::stream", top_text):
             io_type = "io_stream"
@@ -669,4 +699,5 @@ def read_project(path: str | Path) -> HlsProject:
         io_type=io_type,
         fifo_depths=fifo_depths,
         wrapper=wrapper,
+        glue=glue,
     )
