@@ -26,7 +26,7 @@ import numpy as np
 from fpga_prune.errors import CheckFailed, InputError
 from fpga_prune.hls.csim import CXXFLAGS, compile_parallel
 from fpga_prune.hls.nnet_layers import MERGE_FUNCS, STREAM_COPY_FUNCS
-from fpga_prune.hls.project import AxiWrapper, TopSignature
+from fpga_prune.hls.project import AxiWrapper, TopArray, TopSignature
 from fpga_prune.templating import render
 
 
@@ -35,6 +35,8 @@ class ProjectCsimRun:
     """The project's C simulation over a set of raw inputs."""
 
     outputs_raw: np.ndarray  # (n, sum of output array sizes), signed per output type
+    #: the network's input array as the top's own code filled it (``TopGlue``: tap 0), signed raw; else None
+    network_inputs: np.ndarray | None
     traces: dict[int, np.ndarray]  # tap k (k-th nnet:: call, 1-based) -> unsigned raw outputs (n, width of layer)
     tap_names: dict[int, str]  # tap k -> the layer name in the call's comment (else the function)
     compile_seconds: float
@@ -66,7 +68,7 @@ def tapped_top(text: str, sig: TopSignature) -> tuple[str, dict[int, str]]:
     sizes = {m.group(1): m.group(2) for m in re.finditer(r"\b\w+\s+(\w+)\s*\[\s*([^\]]+?)\s*\]\s*;", text)}
     # io_stream: the streams between layers (hls::stream<layer2_t> layer2_out("layer2_out");), tapped word by word
     sizes.update({m.group(1): "0" for m in re.finditer(r"hls::stream\s*<[^;]*?>\s*(\w+)\s*[(;]", text)})
-    sizes.update({a.name: str(a.size) for a in (sig.input, *sig.outputs)})
+    sizes.update({a.name: str(a.size) for a in (*sig.inputs, *sig.outputs)})
     names: dict[int, str] = {}
     out: list[str] = []
     pos, k = 0, 0
@@ -76,6 +78,10 @@ def tapped_top(text: str, sig: TopSignature) -> tuple[str, dict[int, str]]:
             dst = m.group(5)
         if func.startswith("load_") or func in STREAM_COPY_FUNCS or dst not in sizes:
             continue  # a clone_stream copies a layer's words: no layer of its own, not tapped
+        if k == 0 and sig.glue is not None:  # tap 0: the array the top's own code filled, before the first layer
+            out.append(text[pos : m.start()])
+            out.append(f"fpga_prune_tap(0, {sig.glue.array}, {sig.glue.size});\n    ")
+            pos = m.start()
         k += 1
         names[k] = m.group(7) or func
         end = m.end()
@@ -86,6 +92,14 @@ def tapped_top(text: str, sig: TopSignature) -> tuple[str, dict[int, str]]:
     return "".join(out), names
 
 
+def _offsets(arrays: tuple[TopArray, ...]) -> list[int]:
+    return [sum(a.size for a in arrays[:i]) for i in range(len(arrays))]
+
+
+def _array(a: TopArray, offset: int) -> dict[str, object]:
+    return {"name": a.name, "ctype": a.ctype, "size": a.size, "type": a.type, "stream": a.stream, "offset": offset}
+
+
 def _compile(
     project: Path, sig: TopSignature, bdir: Path, cxx: str, timeout: float
 ) -> tuple[Path, dict[int, str], str, float]:
@@ -94,6 +108,7 @@ def _compile(
     if not top_cpp.is_file():
         raise InputError(top_cpp, None, "missing: the top function's source")
     text, taps = tapped_top(top_cpp.read_text(errors="replace"), sig)
+    scalars = sig.glue.scalars if sig.glue else ()  # by-value arguments of the top's own code
     src = bdir / "src"
     src.mkdir(parents=True, exist_ok=True)
     files = {
@@ -103,7 +118,10 @@ def _compile(
             "project/csim_runner.cpp.j2",
             {
                 "top": sig.top,
-                "input": sig.input,
+                "inputs": [] if sig.glue else [_array(a, o) for a, o in zip(sig.inputs, _offsets(sig.inputs))],
+                "values": [{"name": n, "ctype": t, "offset": i} for i, (n, t) in enumerate(scalars)],
+                "n_in": len(sig.glue.scalars) if sig.glue else sig.n_inputs,
+                "first_tap": 0 if sig.glue else 1,
                 "outputs": sig.outputs,
                 "n_taps": len(taps),
                 "args": sig.args,
@@ -184,12 +202,20 @@ def run_project_csim(
     if got.shape != (n, sig.n_outputs):
         raise CheckFailed(f"C simulation wrote {got.shape} outputs for {n} vectors x {sig.n_outputs} outputs")
     traces = {}
+    network_inputs = None
+    if sig.glue is not None:
+        tf = run_dir / "trace_0.dat"
+        rows = [[int(f, 16) for f in line.split()] for line in tf.read_text().splitlines()] if tf.is_file() else []
+        if len(rows) != n or any(len(r) != sig.glue.size for r in rows):
+            raise CheckFailed(f"C simulation captured {len(rows)} rows of {sig.glue.array}, expected {n}")
+        t = sig.input.type
+        network_inputs = _signed(np.asarray(rows, dtype=np.int64).reshape(n, sig.glue.size), t.width, t.signed)
     for k in taps:
         tf = run_dir / f"trace_{k}.dat"
         rows = [[int(f, 16) for f in line.split()] for line in tf.read_text().splitlines()] if tf.is_file() else []
         if len(rows) == n and n:
             traces[k] = np.asarray(rows, dtype=object)
-    return ProjectCsimRun(got, traces, taps, compile_s, seconds, cmd)
+    return ProjectCsimRun(got, network_inputs, traces, taps, compile_s, seconds, cmd)
 
 
 @dataclass(frozen=True, eq=False)

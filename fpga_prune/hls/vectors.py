@@ -9,6 +9,7 @@ always come from the bit-accurate model (``fpga_prune.arith.emulate``).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,6 +93,57 @@ def check_raw_range(x_raw: np.ndarray, t: FixedType, where: str) -> None:
             f"vector {r} input {c}",
             f"raw value {int(x[r, c])} is outside {t} [{t.raw_min}, {t.raw_max}] ({len(bad)} such values)",
         )
+
+
+#: C integer types of a top's by-value scalar arguments -> (signed, bits) (``TopGlue``)
+_C_INTS = {
+    "bool": (False, 1),
+    "char": (True, 8),
+    "signed char": (True, 8),
+    "unsigned char": (False, 8),
+    "short": (True, 16),
+    "unsigned short": (False, 16),
+    "int": (True, 32),
+    "unsigned": (False, 32),
+    "unsigned int": (False, 32),
+    "long": (True, 64),
+    "unsigned long": (False, 64),
+    "int8_t": (True, 8),
+    "uint8_t": (False, 8),
+    "int16_t": (True, 16),
+    "uint16_t": (False, 16),
+    "int32_t": (True, 32),
+    "uint32_t": (False, 32),
+}
+#: at most this many bits of a scalar argument are drawn (see ``scalar_type``)
+SCALAR_BITS = 16
+
+
+def scalar_type(ctype: str, where: Path, name: str) -> FixedType:
+    """The integer type a top's scalar argument of C type ``ctype`` is drawn over: its own signedness, at most
+    ``SCALAR_BITS`` bits.
+
+    Why not the whole ``int``: such arguments carry detector words (transverse momentum, eta, phi counts of a
+    trigger's objects, a few to 16 bits), and the top's own code casts and shifts them into the network's input;
+    uniform 32-bit values would wrap that cast on nearly every vector.  16 bits cover those words, reach the
+    cast's saturation and wrap paths through the edge rows and the uniform third, and the sigma-1 third keeps
+    small counts frequent (``drawn_inputs``)."""
+    c = " ".join(ctype.replace("const ", "").split())
+    m = re.fullmatch(r"ap_(u?)int<\s*(\d+)\s*>", c)
+    if m:
+        signed, bits = not m.group(1), int(m.group(2))
+    elif c in _C_INTS:
+        signed, bits = _C_INTS[c]
+    else:
+        raise InputError(where, f"argument {name}", f"scalar of C type {ctype!r}: only integer scalars are drawn")
+    bits = min(bits, SCALAR_BITS)
+    return FixedType(signed, bits, bits)
+
+
+def drawn_arrays(arrays: list[tuple[FixedType, int]], n: int, seed: int) -> np.ndarray:
+    """``n`` raw rows of several inputs side by side (a top with several input arrays), each drawn over its own
+    type by ``drawn_inputs`` (array ``i`` with ``seed + i``)."""
+    return np.concatenate([drawn_inputs(t, k, n, seed + i) for i, (t, k) in enumerate(arrays)], axis=1)
 
 
 def drawn_inputs(t: FixedType, k: int, n: int, seed: int) -> np.ndarray:
@@ -262,6 +314,8 @@ def top_vector_files(sig: TopSignature, x_raw: np.ndarray, expected_raw: np.ndar
     ``output_arrays``) and its other arguments (``scalar_args``) so the RTL's ports can be read from its Verilog.
     """
     x_raw = np.asarray(x_raw, dtype=np.int64)
+    if sig.extra_inputs or sig.glue is not None:
+        raise InputError(sig.header, sig.top, "RTL vectors of a top with several input arrays or scalar arguments")
     check_raw_range(x_raw, sig.input.type, f"vectors for {sig.top}")
     outs = [a for a in sig.outputs for _ in range(a.size)]
     files = hex_files(x_raw, expected_raw, sig.input.type.width, [a.type.width for a in outs])

@@ -107,9 +107,20 @@ def _model_check(project: Path, sig: TopSignature, x: np.ndarray, ref: np.ndarra
 def verify_hls_project(project: Path, opts: VerifyOptions, say) -> list[Check]:
     """Every check of an hls4ml project directory (its own C simulation is the reference)."""
     from fpga_prune.hls.project_csim import run_project_csim  # noqa: PLC0415
-    from fpga_prune.hls.vectors import drawn_inputs, top_vector_files  # noqa: PLC0415
+    from fpga_prune.hls.vectors import drawn_arrays, drawn_inputs, scalar_type, top_vector_files  # noqa: PLC0415
 
     sig = top_signature(project, opts.rtl_top)
+    if opts.rtl_dir is not None and (sig.glue is not None or sig.extra_inputs):
+        what = (
+            f"{len(sig.glue.scalars)} scalar arguments filling {sig.glue.array} by the top's own code"
+            if sig.glue is not None
+            else f"{len(sig.inputs)} input arrays"
+        )
+        raise InputError(
+            sig.header,
+            f"{sig.top} argument {sig.glue.scalars[0][0] if sig.glue else sig.extra_inputs[0].name}",
+            f"--rtl of a top with {what} is not supported (the C simulation and the bit-accurate model are)",
+        )
     if opts.rtl_dir is None:  # with nothing to compare the C simulation with, say so before compiling it
         try:
             read_project(project)
@@ -136,7 +147,14 @@ def verify_hls_project(project: Path, opts: VerifyOptions, say) -> list[Check]:
     if drive and bus is not None and bus.wrapper.interface != "axi_stream" and opts.rtl_dir is not None:
         mm_layout(project, bus, Path(opts.rtl_dir))  # an export the bench cannot drive is refused before any work
     n = opts.vectors or DEFAULT_VECTORS
-    x = drawn_inputs(sig.input.type, sig.input.size, n, opts.seed)
+    if sig.glue is not None:  # the top's scalar arguments, each over its C type (at most 16 bits)
+        kinds = [scalar_type(t, sig.header, name) for name, t in sig.glue.scalars]
+        if len(set(kinds)) == 1:
+            x = drawn_inputs(kinds[0], len(kinds), n, opts.seed)
+        else:
+            x = drawn_arrays([(t, 1) for t in kinds], n, opts.seed)
+    else:  # each input array over its own type
+        x = drawn_arrays([(a.type, a.size) for a in sig.inputs], n, opts.seed)
     beats = x
     if bus is not None:
         beats = wrapped_inputs(bus, x, opts.seed)
@@ -160,12 +178,26 @@ def verify_hls_project(project: Path, opts: VerifyOptions, say) -> list[Check]:
                 "compile_seconds": round(run.compile_seconds, 2),
                 "run_seconds": round(run.run_seconds, 2),
                 "input_type": str(sig.input.type),
+                "inputs": (
+                    [f"{t} {name}" for name, t in sig.glue.scalars]
+                    if sig.glue
+                    else [f"{a.name}[{a.size}] {a.type}" for a in sig.inputs]
+                ),
                 "outputs": [f"{a.name}[{a.size}] {a.type}" for a in sig.outputs],
+                **({"glue": sig.glue.to_dict()} if sig.glue else {}),
             },
         )
     ]
-    say(f"C simulation ({sig.top}): {len(x)} vectors drawn over {sig.input.type} -> reference outputs")
-    checks.append(_model_check(project, sig, x, ref, run))
+    drawn = (
+        f"{len(sig.glue.scalars)} scalar arguments drawn over "
+        f"{', '.join(sorted({f'[{k.raw_min}, {k.raw_max}]' for k in kinds}))}, "
+        f"the network's input {sig.glue.array} captured after the top's own code"
+        if sig.glue
+        else " and ".join(f"{a.name} over {a.type}" for a in sig.inputs)
+    )
+    say(f"C simulation ({sig.top}): {len(x)} vectors, {drawn} -> reference outputs")
+    # the model starts where the network does: at the array the top's own code filled, when it has some
+    checks.append(_model_check(project, sig, x if run.network_inputs is None else run.network_inputs, ref, run))
     c = checks[-1]
     say(
         "bit-accurate model: "

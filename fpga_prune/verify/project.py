@@ -175,10 +175,12 @@ def summary_lines(result: VerifyResult) -> Sequence[str]:
                 f"cycles, II {c.details['ii']}, {c.details['inferences_per_s']:.0f} inferences/s"
             )
         if c.details.get("role") == "reference":
-            lines.append(
-                f"  {c.name:<20} reference: {c.vectors} vectors drawn over {c.details['input_type']} "
-                f"({c.seconds:.1f} s)"
-            )
+            ins = c.details.get("inputs") or []  # several input arrays, or a top's scalar arguments
+            over = ", ".join(ins) if len(ins) > 1 else c.details["input_type"]
+            if "glue" in c.details:
+                top = c.details["glue"]["top"]
+                over = f"{len(ins)} scalar arguments of {top} (its own code fills the network's input)"
+            lines.append(f"  {c.name:<20} reference: {c.vectors} vectors drawn over {over} ({c.seconds:.1f} s)")
             continue
         if c.details.get("modelled") is False:
             lines.append(f"  {c.name:<20} not compared: {c.details['not_modelled']}")
