@@ -313,3 +313,58 @@ def small_model():
     x = keras.layers.Dense(3, name="fc2")(x)
     x = keras.layers.Activation("softmax", name="sm")(x)
     return set_weights(keras.Model(inp, x), 5)
+
+
+def two_input_model():
+    """A Keras functional model with two ``Input``s: in_a(4) -> Dense(5)+relu, in_b(3) -> Dense(2), concatenated,
+    then Dense(3) (hls4ml writes one top argument per Input)."""
+    import keras
+
+    a = keras.layers.Input((4,), name="in_a")
+    b = keras.layers.Input((3,), name="in_b")
+    x = keras.layers.Dense(5, activation="relu", name="fa")(a)
+    y = keras.layers.Dense(2, name="fb")(b)
+    c = keras.layers.Concatenate(name="cat")([x, y])
+    return set_weights(keras.Model([a, b], keras.layers.Dense(3, name="out")(c)), 3)
+
+
+def write_two_input_project(out: Path, io_type: str = "io_parallel") -> Path:
+    """hls4ml 1.3's own project of ``two_input_model`` (Vitis backend), in_b of its own type (ap_fixed<10,3>),
+    as a user's script writes it (``HlsSettings`` converts one-input models only)."""
+    import hls4ml
+
+    model = two_input_model()
+    cfg = hls4ml.utils.config_from_keras_model(model, granularity="name", backend="Vitis")
+    cfg["Model"]["Precision"] = "ap_fixed<16,6>"
+    cfg["LayerName"]["in_b"]["Precision"]["result"] = "ap_fixed<10,3>"
+    hls4ml.converters.convert_from_keras_model(
+        model, hls_config=cfg, output_dir=str(out), backend="Vitis", io_type=io_type, part="xc7z020clg400-1"
+    ).write()
+    return out
+
+
+#: the right shifts of the scalar top's own code (``as_scalar_top``), one per input; negative: a left shift
+GLUE_SHIFTS = (8, 3, 0, -1)
+
+
+def as_scalar_top(prj: Path) -> Path:
+    """Rewrite the top of an io_parallel project of ``small_model`` (``x_in[4]``) the way a public trigger project
+    wrote its own (max-cohen54/AD_trigger_training, ``Topo2A_AD_proj``): one ``int`` argument per input, cast to
+    ``ap_fixed<30,21>`` and shifted into a local ``input_t x_in[4]``, which the first layer reads."""
+    fw = prj / "firmware"
+    args = ",\n    ".join(f"int s_{i}" for i in range(4))
+    for f in ("myproject.h", "myproject.cpp"):
+        p = fw / f
+        p.write_text(p.read_text().replace("input_t x_in[4],", f"{args},"))
+    glue = "".join(f"    pre[{i}] = glue_t(s_{i});\n" for i in range(4)) + "".join(
+        f"    x_in[{i}] = pre[{i}] >> {s};\n" for i, s in enumerate(GLUE_SHIFTS)
+    )
+    cpp = fw / "myproject.cpp"
+    text = cpp.read_text()
+    text = text.replace('#include "parameters.h"\n', '#include "parameters.h"\n\ntypedef ap_fixed<30,21> glue_t;\n')
+    text = text.replace(") {\n", ") {\n\n    glue_t pre[4];\n    input_t x_in[4];\n", 1)
+    text = text.replace("port=x_in,", "port=s_0,s_1,s_2,s_3,")
+    text = text.replace("    #pragma HLS PIPELINE\n", "    #pragma HLS PIPELINE\n\n" + glue, 1)
+    assert "int s_3" in text and "x_in[3] = pre[3]" in text
+    cpp.write_text(text)
+    return prj
