@@ -83,6 +83,7 @@ class Bench:
         self.iw = int(self.ports["input_elem_width"])
         self.n_in = int(self.ports["n_inputs"])
         self.in_frac = int(self.meta["input_frac"])
+        self.in_fracs = self.meta.get("input_fracs")  # per element, when input arrays differ in type
         self.out_fracs = [int(f) for f in self.meta.get("output_fracs") or [self.meta["output_frac"]] * self.n_out]
         self.max_report = int(os.environ.get("FPGA_PRUNE_MAX_REPORT", "10"))
         self.seed = int(os.environ.get("FPGA_PRUNE_SEED", "1"))
@@ -103,6 +104,15 @@ class Bench:
         self.hold = [self._h(n) for n in p.get("hold_high") or []]  # ap_hs outputs' _ap_ack: always ready
         self.din = self._h(p["input"])
         self.din_vld = self._h(p.get("input_vld"))
+        # the input arrays after the first (several Keras Inputs): (port, valid, low bit in the bus, element width,
+        # elements, signed), each a packed port driven from its slice of the input bus
+        self.more_in = []
+        lo = self.iw * self.n_in
+        for k, port in enumerate(p.get("extra_inputs") or []):
+            w, n = int(p["extra_input_widths"][k]), int(p["extra_input_sizes"][k])
+            vld = self._h(p["extra_input_vlds"][k] or None)
+            self.more_in.append((self._h(port), vld, lo, w, n, bool(p["extra_input_signeds"][k])))
+            lo += w * n
         self.active = False  # what the last drive() offered is taken without a handshake (ap_ctrl_none)
         # a packed output array (ARRAY_RESHAPE) is one port holding several elements: output k is the
         # output_widths[k] bits at output_offsets[k] of its port, named <port>[<element>]
@@ -132,7 +142,15 @@ class Bench:
 
     def unpack_input(self, bus: int) -> list[int]:
         m = (1 << self.iw) - 1
-        return [self._signed((bus >> (k * self.iw)) & m, self.iw, self.ports["input_signed"]) for k in range(self.n_in)]
+        x = [self._signed((bus >> (k * self.iw)) & m, self.iw, self.ports["input_signed"]) for k in range(self.n_in)]
+        for _h, _v, lo, w, n, sg in self.more_in:
+            x += [self._signed((bus >> (lo + k * w)) & ((1 << w) - 1), w, sg) for k in range(n)]
+        return x
+
+    def zero_inputs(self) -> None:
+        self.din.value = 0
+        for h, *_ in self.more_in:
+            h.value = 0
 
     async def tick(self) -> None:
         await FallingEdge(self.clk)
@@ -164,13 +182,20 @@ class Bench:
             self.cont.value = 1
         for h in self.hold:
             h.value = 1
-        if bus is not None:
+        if bus is not None and self.more_in:  # each input array from its slice of the bus
+            self.din.value = bus & ((1 << (self.iw * self.n_in)) - 1)
+            for h, _v, lo, w, n, _sg in self.more_in:
+                h.value = (bus >> lo) & ((1 << (w * n)) - 1)
+        elif bus is not None:
             self.din.value = bus
         offered = bus is not None and (vld or self.din_vld is None)
         if self.start is not None:
             self.start.value = 1 if bus is not None else 0
         if self.din_vld is not None:
             self.din_vld.value = 1 if offered else 0
+        for _h, v, *_ in self.more_in:
+            if v is not None:
+                v.value = 1 if offered else 0
         # ap_ctrl_none with an ap_none input cannot be told to wait: every cycle is an inference
         self.active = offered or (self.start is None and self.din_vld is None)
 
@@ -178,7 +203,7 @@ class Bench:
         self.rst.value = self.rst_on
         self.drive(None)
         if self.din_vld is not None or self.start is not None:
-            self.din.value = 0
+            self.zero_inputs()
         for _ in range(cycles):
             await self.tick()
         self.rst.value = 1 - self.rst_on
@@ -346,7 +371,7 @@ async def check_and_report(b: Bench, name: str, s: Stream, extra: dict | None = 
             {
                 "index": idx,
                 "input": x,
-                "input_real": [_real(v, b.in_frac) for v in x],
+                "input_real": [_real(v, f) for v, f in zip(x, b.in_fracs or [b.in_frac] * len(x))],
                 "expected": list(b.expected[idx]),
                 "got": list(got),
                 "expected_real": [_real(v, f) for v, f in zip(b.expected[idx], b.out_fracs)],
@@ -399,7 +424,7 @@ async def _setup(dut) -> Bench:
     b = Bench(dut)
     Clock(b.clk, 10, unit="ns").start()
     b.drive(None)
-    b.din.value = 0
+    b.zero_inputs()
     await b.reset(3)
     return b
 

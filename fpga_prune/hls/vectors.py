@@ -280,14 +280,17 @@ def write_vectors(
     return files
 
 
-def hex_files(x_raw: np.ndarray, expected_raw: np.ndarray, iw: int, ows: list[int]) -> dict[str, str]:
-    """``inputs.hex`` (the packed input bus, element 0 in the LSBs) and ``expected.hex`` (a field per output)."""
+def hex_files(x_raw: np.ndarray, expected_raw: np.ndarray, iw: int | list[int], ows: list[int]) -> dict[str, str]:
+    """``inputs.hex`` (the packed input bus, element 0 in the LSBs; ``iw`` the width of every element, or of each
+    when input arrays differ in type) and ``expected.hex`` (a field per output)."""
     in_lines = []
     for row in np.asarray(x_raw).tolist():
-        bus = 0
-        for i, v in enumerate(row):
-            bus |= (int(v) & ((1 << iw) - 1)) << (i * iw)
-        in_lines.append(f"{bus:0{(iw * len(row) + 3) // 4}x}")
+        ws = [iw] * len(row) if isinstance(iw, int) else iw
+        bus, lo = 0, 0
+        for v, w in zip(row, ws, strict=True):
+            bus |= (int(v) & ((1 << w) - 1)) << lo
+            lo += w
+        in_lines.append(f"{bus:0{(lo + 3) // 4}x}")
     exp_lines = [
         " ".join(f"{int(v) & ((1 << w) - 1):0{(w + 3) // 4}x}" for v, w in zip(row, ows, strict=True))
         for row in np.asarray(expected_raw).tolist()
@@ -314,11 +317,17 @@ def top_vector_files(sig: TopSignature, x_raw: np.ndarray, expected_raw: np.ndar
     ``output_arrays``) and its other arguments (``scalar_args``) so the RTL's ports can be read from its Verilog.
     """
     x_raw = np.asarray(x_raw, dtype=np.int64)
-    if sig.extra_inputs or sig.glue is not None:
-        raise InputError(sig.header, sig.top, "RTL vectors of a top with several input arrays or scalar arguments")
-    check_raw_range(x_raw, sig.input.type, f"vectors for {sig.top}")
+    if sig.glue is not None:
+        raise InputError(sig.header, sig.top, "RTL vectors of a top with scalar arguments")
+    off = 0
+    for a in sig.inputs:
+        check_raw_range(x_raw[:, off : off + a.size], a.type, f"vectors for {sig.top} ({a.name})")
+        off += a.size
     outs = [a for a in sig.outputs for _ in range(a.size)]
-    files = hex_files(x_raw, expected_raw, sig.input.type.width, [a.type.width for a in outs])
+    iws = [a.type.width for a in sig.inputs for _ in range(a.size)]
+    files = hex_files(
+        x_raw, expected_raw, iws if sig.extra_inputs else sig.input.type.width, [a.type.width for a in outs]
+    )
     arr = lambda a: {  # noqa: E731
         "name": a.name,
         "size": a.size,
@@ -339,6 +348,8 @@ def top_vector_files(sig: TopSignature, x_raw: np.ndarray, expected_raw: np.ndar
         "output_frac": sig.outputs[0].type.frac,
         "output_fracs": [a.type.frac for a in outs],
         "input_array": arr(sig.input),
+        **({"extra_input_arrays": [arr(a) for a in sig.extra_inputs]} if sig.extra_inputs else {}),
+        **({"input_fracs": [a.type.frac for a in sig.inputs for _ in range(a.size)]} if sig.extra_inputs else {}),
         "output_arrays": [arr(a) for a in sig.outputs],
         "scalar_args": [name for name, _ctype in sig.scalar_types],  # hls4ml 0.x const_size_*: not data ports
         "ports": json.loads(ports.to_json()),

@@ -97,13 +97,35 @@ class PortMap:
     input_lane_caps: tuple[str, ...] = ()
     output_levels: tuple[str, ...] = ()
     output_caps: tuple[str, ...] = ()
+    # The input arrays after the first (a top with several, one per Keras Input): each a packed port like ``input``
+    # (element 0 in the low bits), its ``_ap_vld`` ("" when none), element width, element count and signedness.  The
+    # vectors' input bus holds every array side by side, the first in the low bits.  () = one input array.
+    extra_inputs: tuple[str, ...] = ()
+    extra_input_vlds: tuple[str, ...] = ()
+    extra_input_widths: tuple[int, ...] = ()
+    extra_input_sizes: tuple[int, ...] = ()
+    extra_input_signeds: tuple[bool, ...] = ()
     # Internal per-layer probes (only our generated RTL has them).
     probes: tuple[Probe, ...] = field(default_factory=tuple)
     latency: int | None = None
 
     @property
     def input_width(self) -> int:
+        """Bits of the first input array's port."""
         return self.input_elem_width * self.n_inputs
+
+    def input_arrays(self) -> list[tuple[str, str | None, int, int, bool]]:
+        """(port, valid or None, element width, elements, signed) of every input array, in bus order."""
+        first = (self.input, self.input_vld, self.input_elem_width, self.n_inputs, self.input_signed)
+        extra = zip(
+            self.extra_inputs,
+            self.extra_input_vlds,
+            self.extra_input_widths,
+            self.extra_input_sizes,
+            self.extra_input_signeds,
+            strict=True,
+        )
+        return [first, *((p, v or None, w, n, sg) for p, v, w, n, sg in extra)]
 
     def to_json(self) -> str:
         doc = asdict(self)
@@ -134,6 +156,11 @@ class PortMap:
             "input_lane_caps",
             "output_levels",
             "output_caps",
+            "extra_inputs",
+            "extra_input_vlds",
+            "extra_input_widths",
+            "extra_input_sizes",
+            "extra_input_signeds",
         ):
             doc[key] = tuple(doc.get(key, ()))
         return cls(**doc)
@@ -168,6 +195,11 @@ _OPTIONAL_DEFAULTS: dict[str, object] = {
     "input_lane_caps": (),
     "output_levels": (),
     "output_caps": (),
+    "extra_inputs": (),
+    "extra_input_vlds": (),
+    "extra_input_widths": (),
+    "extra_input_sizes": (),
+    "extra_input_signeds": (),
 }
 
 #: the stream protocols of :attr:`PortMap.stream` (Vitis ``INTERFACE ap_fifo`` / ``INTERFACE axis``)
@@ -222,6 +254,10 @@ def default_port_map(
         widths.extend([t.width] * size)
         signeds.extend([t.signed] * size)
     hs = conv.block != "ap_ctrl_none"
+    first = network.inputs[0]
+    if network.input_arrays:  # several input arrays: the first is ``input_name``, the others their C names
+        input_name = input_name if input_name != "input_1" else first.name
+    extra = network.inputs[1:]
     return PortMap(
         top=top,
         input=input_name,
@@ -231,8 +267,8 @@ def default_port_map(
         idle="ap_idle" if hs else None,
         ready="ap_ready" if hs else None,
         cont="ap_continue" if conv.block == "ap_ctrl_chain" else None,
-        input_elem_width=network.input_type.width,
-        n_inputs=network.n_inputs,
+        input_elem_width=first.type.width,
+        n_inputs=first.size,
         outputs=tuple(outs),
         output_vlds=tuple(f"{o}_ap_vld" for o in outs),
         output_width=max(widths),
@@ -240,4 +276,9 @@ def default_port_map(
         output_signed=signeds[0],
         output_widths=tuple(widths) if len(set(widths)) > 1 else (),
         output_signeds=tuple(signeds) if len(set(signeds)) > 1 else (),
+        extra_inputs=tuple(a.name for a in extra),
+        extra_input_vlds=tuple(f"{a.name}_ap_vld" if conv.input_vld else "" for a in extra),
+        extra_input_widths=tuple(a.type.width for a in extra),
+        extra_input_sizes=tuple(a.size for a in extra),
+        extra_input_signeds=tuple(a.type.signed for a in extra),
     )

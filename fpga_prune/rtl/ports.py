@@ -234,11 +234,13 @@ def detect_ports(
     outputs: Sequence[ArraySpec] = (),
     prefer: str | None = None,
     ignore: Sequence[str] = (),
+    extra_inputs: Sequence[ArraySpec] = (),
 ) -> PortMap:
     """The port map of the top module of ``rtl_dir`` (see the module docstring for the conventions).
 
     ``ignore``: the top function's non-array arguments (hls4ml 0.x's ``const_size_in_1``), whose ports are
-    not data; ports matching :data:`SIZE_OUTPUT` are ignored as well.
+    not data; ports matching :data:`SIZE_OUTPUT` are ignored as well.  ``extra_inputs``: the top's input arrays
+    after ``input_array`` (several Keras Inputs), each one packed port as the first.
     """
     rtl_dir = Path(rtl_dir)
     top, file = find_top(rtl_dir, top, prefer)
@@ -262,13 +264,24 @@ def detect_ports(
         ]
 
     data_in, data_out = data("input"), data("output")
-    if len(data_in) != 1:
+    if len(data_in) != 1 + len(extra_inputs):
         raise InputError(
             file,
             where,
             f"{len(data_in)} data inputs ({', '.join(p.name for p in data_in)}); "
-            "one packed input array is supported (io_parallel)",
+            f"one packed port per input array of the top function ({1 + len(extra_inputs)}) is supported "
+            "(io_parallel)",
         )
+    extra_ports = []
+    for a in extra_inputs:
+        p = packed_port(a.name, names)
+        if p is None or p.width != a.size * a.width:
+            raise InputError(
+                file,
+                f"{where} input {a.name}",
+                f"no packed port of {a.size} x {a.width} bits for this input array of the top function; use --ports",
+            )
+        extra_ports.append(p)
     din = (packed_port(input_array.name, names) if input_array is not None else None) or data_in[0]
     n_in = input_array.size if input_array is not None else None
     if n_in is None or din.width % n_in:
@@ -338,10 +351,19 @@ def detect_ports(
         output_signeds=signeds if len(set(signeds)) > 1 else (),
         output_offsets=offsets if packed else (),
         hold_high=tuple(dict.fromkeys(f"{p.name}{ACK_SUFFIX}" for p in flat if f"{p.name}{ACK_SUFFIX}" in names)),
+        extra_inputs=tuple(p.name for p in extra_ports),
+        extra_input_vlds=tuple(
+            f"{p.name}{VALID_SUFFIX}" if f"{p.name}{VALID_SUFFIX}" in names else "" for p in extra_ports
+        ),
+        extra_input_widths=tuple(a.width for a in extra_inputs),
+        extra_input_sizes=tuple(a.size for a in extra_inputs),
+        extra_input_signeds=tuple(a.signed for a in extra_inputs),
     )
 
 
-def vitis_default_ports(top: str, input_array: ArraySpec, outputs: Sequence[ArraySpec]) -> PortMap:
+def vitis_default_ports(
+    top: str, input_array: ArraySpec, outputs: Sequence[ArraySpec], extra_inputs: Sequence[ArraySpec] = ()
+) -> PortMap:
     """The ports Vitis HLS gives an hls4ml io_parallel top with these arrays (ap_ctrl_hs, ap_vld everywhere)."""
     vitis = NAMINGS[0]
     names = [
@@ -365,4 +387,9 @@ def vitis_default_ports(top: str, input_array: ArraySpec, outputs: Sequence[Arra
         output_signed=signeds[0],
         output_widths=widths if len(set(widths)) > 1 else (),
         output_signeds=signeds if len(set(signeds)) > 1 else (),
+        extra_inputs=tuple(a.name for a in extra_inputs),
+        extra_input_vlds=tuple(f"{a.name}{VALID_SUFFIX}" for a in extra_inputs),
+        extra_input_widths=tuple(a.width for a in extra_inputs),
+        extra_input_sizes=tuple(a.size for a in extra_inputs),
+        extra_input_signeds=tuple(a.signed for a in extra_inputs),
     )

@@ -374,7 +374,12 @@ def _layer_context(
     live = live_neurons(network)
     layers_ctx: list[TemplateContext] = []
     probes: list[Probe] = []
-    inputs = {i: f"x_{i}" for i in input_live(network)}  # live index -> signal name
+    inputs = {i: f"x_{i}" for i in input_live(network)}  # live index (of the input bus) -> signal name
+    # per input array (source -1 - a): its live elements' signals by index in the array
+    by_array = [
+        {i - o: v for i, v in inputs.items() if o <= i < o + a.size}
+        for o, a in zip(network.input_offsets, network.inputs, strict=True)
+    ]
     signals: list[dict[int, str]] = []  # per layer: live output index -> signal name
     ready: list[int] = []  # per layer: cycles after the input is taken until its output holds
     for k, (layer, srcs) in enumerate(zip(network.layers, network.sources, strict=True)):
@@ -383,7 +388,7 @@ def _layer_context(
         steps: list[TemplateContext] = []
         reads: list[dict[int, str]] = []
         for j in srcs:  # what the layer reads, each source held back to ``start``
-            sig = inputs if j < 0 else signals[j]
+            sig = by_array[-1 - j] if j < 0 else signals[j]
             late = start - (ready[j] if j >= 0 else 0)
             w = network.source_type(j).width
             reads.append({i: delays.get(v, w, late, steps) if late else v for i, v in sig.items()})
@@ -607,9 +612,15 @@ def render_rtl(
             "latency": latency,
         }
     )
-    live_in = sorted(inputs)
-    dead_in = [i for i in range(network.n_inputs) if i not in inputs]
     iw = network.input_type.width
+    in_elems: list[TemplateContext] = []  # every element of every input array: its signal, or unused
+    dead_in: list[str] = []
+    for off, (in_port, _vld, w, n, _sg) in zip(network.input_offsets, ports.input_arrays(), strict=True):
+        for i in range(n):
+            if off + i in inputs:
+                in_elems.append({"i": off + i, "sig": inputs[off + i], "lo": i * w, "w": w, "port": in_port})
+            else:
+                dead_in.append(f"{in_port}[{i * w + w - 1}:{i * w}]")
     out_delays: list[TemplateContext] = []
     outputs = []
     port = 0
@@ -631,9 +642,13 @@ def render_rtl(
         "ports": ports,
         "latency": latency,
         "iw": iw,
-        "n_inputs": network.n_inputs,
-        "inputs": [{"i": i, "sig": inputs[i], "lo": i * iw} for i in live_in],
-        "dead_inputs": [f"{ports.input}[{i * iw + iw - 1}:{i * iw}]" for i in dead_in],
+        "inputs": in_elems,
+        "dead_inputs": dead_in,
+        "extra_inputs": [
+            {"port": p, "vld": v, "bits": w * n, "n": n, "type": str(a.type)}
+            for (p, v, w, n, _sg), a in zip(ports.input_arrays()[1:], network.inputs[1:], strict=True)
+        ],
+        "in_vld": " & ".join(v for _p, v, _w, _n, _sg in ports.input_arrays() if v),
         "layers": layers_ctx,
         "casts": casts.functions(),
         "outputs": outputs,

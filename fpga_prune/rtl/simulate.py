@@ -232,7 +232,10 @@ def _port_map_for(
         if inp.stream:
             pm = detect_stream_ports(rtl_dir, top, inp, outs, prefer=prefer)
         else:
-            pm = detect_ports(rtl_dir, top, inp, outs, prefer=prefer, ignore=tuple(meta.get("scalar_args", ())))
+            extra = tuple(ArraySpec(**a) for a in meta.get("extra_input_arrays", ()))
+            pm = detect_ports(
+                rtl_dir, top, inp, outs, prefer=prefer, ignore=tuple(meta.get("scalar_args", ())), extra_inputs=extra
+            )
         if len(pm.outputs) != int(meta["n_outputs"]):
             raise InputError(
                 rtl_dir,

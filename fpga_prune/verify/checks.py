@@ -213,6 +213,7 @@ def check_rtl(project: Path, sim: str, opts: VerifyOptions, vectors_dir: Path | 
             "input_vld": build.ports.input_vld,
             "outputs": list(build.ports.outputs),
             **({"stream": build.ports.stream} if build.ports.stream else {}),
+            **({"extra_inputs": list(build.ports.extra_inputs)} if build.ports.extra_inputs else {}),
         },
         "waves": list(res.waves),
     }

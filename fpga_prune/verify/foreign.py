@@ -110,16 +110,12 @@ def verify_hls_project(project: Path, opts: VerifyOptions, say) -> list[Check]:
     from fpga_prune.hls.vectors import drawn_arrays, drawn_inputs, scalar_type, top_vector_files  # noqa: PLC0415
 
     sig = top_signature(project, opts.rtl_top)
-    if opts.rtl_dir is not None and (sig.glue is not None or sig.extra_inputs):
-        what = (
-            f"{len(sig.glue.scalars)} scalar arguments filling {sig.glue.array} by the top's own code"
-            if sig.glue is not None
-            else f"{len(sig.inputs)} input arrays"
-        )
+    if opts.rtl_dir is not None and sig.glue is not None:
         raise InputError(
             sig.header,
-            f"{sig.top} argument {sig.glue.scalars[0][0] if sig.glue else sig.extra_inputs[0].name}",
-            f"--rtl of a top with {what} is not supported (the C simulation and the bit-accurate model are)",
+            f"{sig.top} argument {sig.glue.scalars[0][0]}",
+            f"--rtl of a top with {len(sig.glue.scalars)} scalar arguments filling {sig.glue.array} by the top's "
+            "own code is not supported (the C simulation and the bit-accurate model are)",
         )
     if opts.rtl_dir is None:  # with nothing to compare the C simulation with, say so before compiling it
         try:
@@ -223,7 +219,9 @@ def verify_hls_project(project: Path, opts: VerifyOptions, say) -> list[Check]:
     if sig.io_type == "io_stream":
         guess = stream_default_ports(sig.top, _spec(sig.input), [_spec(a) for a in sig.outputs])
     else:
-        guess = vitis_default_ports(sig.top, _spec(sig.input), [_spec(a) for a in sig.outputs])
+        guess = vitis_default_ports(
+            sig.top, _spec(sig.input), [_spec(a) for a in sig.outputs], [_spec(a) for a in sig.extra_inputs]
+        )
     write_tree(vec_dir, top_vector_files(sig, x, ref, guess))
     if drive and bus is not None:
         for sim in opts.sims:
