@@ -13,6 +13,7 @@ guessing, and the RTL is still compared with the C simulation.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,7 @@ import numpy as np
 from fpga_prune.errors import InputError
 from fpga_prune.hls.project import TopSignature, axi_wrapper, read_project, top_signature
 from fpga_prune.outdir import write_tree
-from fpga_prune.rtl.ports import ArraySpec, vitis_default_ports
+from fpga_prune.rtl.ports import ArraySpec, find_top, module_ports, packed_port, vitis_default_ports
 from fpga_prune.rtl.stream_ports import stream_default_ports
 from fpga_prune.verify.checks import Check, VerifyOptions, check_rtl
 from fpga_prune.verify.wrapped import (
@@ -104,6 +105,23 @@ def _model_check(project: Path, sig: TopSignature, x: np.ndarray, ref: np.ndarra
     )
 
 
+def _check_glue_export(rtl_dir: Path, top: str, sig: TopSignature) -> None:
+    """An export of a scalar-argument top is driven through the network's input array (``TopGlue.array``): what
+    a public trigger project's export has (its top synthesized from the array, the scalars added later).  An
+    export whose ports are the scalars themselves is refused by name (none seen)."""
+    assert sig.glue is not None
+    name, file = find_top(rtl_dir, top, sig.top)
+    ports = {p.name: p for p in module_ports(file.read_text(errors="replace"), name, file)}
+    if packed_port(sig.glue.array, ports) is None:
+        scalar = next((n for n, _t in sig.glue.scalars if n in ports), sig.glue.scalars[0][0])
+        raise InputError(
+            file,
+            f"module {name} port {scalar}",
+            f"no port {sig.glue.array} (the network's input array the top's own code fills from its "
+            f"{len(sig.glue.scalars)} scalar arguments): an export of the scalar top itself is not supported",
+        )
+
+
 def verify_hls_project(project: Path, opts: VerifyOptions, say) -> list[Check]:
     """Every check of an hls4ml project directory (its own C simulation is the reference)."""
     from fpga_prune.hls.project_csim import run_project_csim  # noqa: PLC0415
@@ -111,12 +129,7 @@ def verify_hls_project(project: Path, opts: VerifyOptions, say) -> list[Check]:
 
     sig = top_signature(project, opts.rtl_top)
     if opts.rtl_dir is not None and sig.glue is not None:
-        raise InputError(
-            sig.header,
-            f"{sig.top} argument {sig.glue.scalars[0][0]}",
-            f"--rtl of a top with {len(sig.glue.scalars)} scalar arguments filling {sig.glue.array} by the top's "
-            "own code is not supported (the C simulation and the bit-accurate model are)",
-        )
+        _check_glue_export(Path(opts.rtl_dir), opts.rtl_top or sig.top, sig)
     if opts.rtl_dir is None:  # with nothing to compare the C simulation with, say so before compiling it
         try:
             read_project(project)
@@ -216,6 +229,10 @@ def verify_hls_project(project: Path, opts: VerifyOptions, say) -> list[Check]:
             )
         return checks
     vec_dir = build / "vectors"
+    if sig.glue is not None and run.network_inputs is not None:
+        # the export starts at the network's input array: driven with what the top's own code made of the scalars
+        x, sig = run.network_inputs, replace(sig, glue=None)
+        say(f"RTL vectors: {sig.input.name} as the top's own code filled it from the scalars")
     if sig.io_type == "io_stream":
         guess = stream_default_ports(sig.top, _spec(sig.input), [_spec(a) for a in sig.outputs])
     else:
