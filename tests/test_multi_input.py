@@ -146,12 +146,25 @@ def test_two_input_rtl_verifies_port_by_port_and_a_flipped_weight_of_the_second_
     assert re.search(r"back_to_back\s+[1-9]\d* mismatches / 200 vectors", r.stdout)
 
 
-def test_two_input_io_stream_top_is_refused_by_name(tmp_path, capsys):
+def test_two_input_io_stream_top_estimates_and_verifies_its_c_simulation_and_refuses_rtl(tmp_path, capsys):
     prj = write_two_input_project(tmp_path / "stream", io_type="io_stream")
-    for cmd in ("estimate", "verify"):
-        code, out, err = _cli(capsys, cmd, str(prj))
-        assert code == 2 and not out and len(err.strip().splitlines()) == 1, err
-        assert "myproject arguments in_a, in_b: several hls::stream inputs" in err and "Traceback" not in err
+    sig = top_signature(prj)
+    assert sig.io_type == "io_stream" and [(a.name, a.size, a.stream) for a in sig.inputs] == [
+        ("in_a", 4, True),
+        ("in_b", 3, True),
+    ]
+    code, out, err = _cli(capsys, "estimate", str(prj), "--json")
+    assert code == 0, err
+    rows = [r["name"] for r in json.loads(out)["layers"]]
+    assert rows == ["fa", "fa_relu", "fb", "cat", "out", "fifo fa", "fifo fa_relu", "fifo fb", "fifo cat"]
+    code, out, err = _cli(capsys, "verify", str(prj), "--vectors", "200", "--json")
+    assert code == 0, out[-2000:] + err[-2000:]
+    model = {c["name"]: c for c in json.loads(out)["checks"]}["bit_accurate_model"]
+    assert model["mismatches"] == 0 and model["vectors"] == 200
+    assert all(r["compared"] and r["disagreeing_vectors"] == 0 for r in model["layers"])
+    code, out, err = _cli(capsys, "verify", str(prj), "--rtl", str(tmp_path), "--vectors", "10")
+    assert code == 2 and not out and len(err.strip().splitlines()) == 1, err
+    assert "myproject argument in_b: --rtl of an io_stream top with 2 input streams is not supported" in err
 
 
 def test_scalar_top_estimates_the_network_and_says_what_it_leaves_out(scalar_prj, capsys):

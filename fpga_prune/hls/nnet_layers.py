@@ -335,12 +335,6 @@ def network_from_firmware(fw: Path, top: Path, version: str | None = None) -> Fi
         arrays = [(glue.ctype, glue.array, str(glue.size)), *arrays]
     if len(arrays) < 2 or not in_arrays or len(in_arrays) == len(arrays):
         raise InputError(top, sig.group(1), "expected input and output arrays in the top function's arguments")
-    if streams and len(in_arrays) > 1:
-        raise InputError(
-            top,
-            f"{sig.group(1)} arguments {', '.join(in_arrays)}",
-            "several hls::stream inputs (io_stream with several Keras Inputs) are not modelled; io_parallel is",
-        )
     net_inputs: list[NetworkInput] = []
     for t_name, var, n_text in arrays:
         if var in in_arrays:

@@ -405,12 +405,6 @@ def top_signature(path: str | Path, top: str | None = None) -> TopSignature:
             f"{len(inputs)} input and {len(outputs)} output arrays: at least one input array and "
             "at least one output array are supported",
         )
-    if len(inputs) > 1 and inputs[0].stream:
-        raise InputError(
-            header,
-            f"{name} arguments {', '.join(a.name for a in inputs)}",
-            "several hls::stream inputs (io_stream with several Keras Inputs) are not modelled; io_parallel is",
-        )
     return TopSignature(
         name,
         header,

@@ -130,6 +130,13 @@ def verify_hls_project(project: Path, opts: VerifyOptions, say) -> list[Check]:
     sig = top_signature(project, opts.rtl_top)
     if opts.rtl_dir is not None and sig.glue is not None:
         _check_glue_export(Path(opts.rtl_dir), opts.rtl_top or sig.top, sig)
+    if opts.rtl_dir is not None and sig.extra_inputs and sig.io_type == "io_stream":
+        raise InputError(
+            sig.header,
+            f"{sig.top} argument {sig.extra_inputs[0].name}",
+            f"--rtl of an io_stream top with {len(sig.inputs)} input streams is not supported (its estimate, C "
+            "simulation and bit-accurate model are; io_parallel tops with several input arrays verify their RTL)",
+        )
     if opts.rtl_dir is None:  # with nothing to compare the C simulation with, say so before compiling it
         try:
             read_project(project)
