@@ -118,6 +118,7 @@ def test_two_input_project_verifies_against_its_c_simulation_and_estimates(two_i
     assert list(rows) == ["fa", "fa_relu", "fb", "cat", "out"] and rows["fb"]["dsp"] >= 1
 
 
+@pytest.mark.slow
 def test_two_input_rtl_verifies_port_by_port_and_a_flipped_weight_of_the_second_input_fails(two_in, tmp_path):
     """Our RTL of the imported graph under Vitis' port names (one packed port and ap_vld per input array), read
     back from the Verilog as a real export's; a flipped weight of fb (which reads in_b only) must be caught."""
@@ -210,6 +211,7 @@ def test_scalar_top_verifies_from_the_array_its_own_code_fills(scalar_prj, tmp_p
     assert got == want
 
 
+@pytest.mark.slow
 def test_scalar_top_export_from_the_array_verifies_and_one_of_the_scalars_is_refused(scalar_prj, tmp_path, capsys):
     """The public trigger project's export starts at the network's array (port ``inputs``, not its 44 scalars):
     it is driven with what the top's own code made of the scalars and compared with the C simulation of the
