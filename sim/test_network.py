@@ -19,10 +19,14 @@ Configuration (environment, set by ``fpga_prune.rtl.simulate.run_tests``):
   FPGA_PRUNE_SEED       seed of the random gaps (default 1)
   FPGA_PRUNE_MAX_REPORT mismatches reported in detail (default 10)
 
-Timing discipline: inputs are driven and outputs sampled at the falling edge,
-so every value read is settled.  ``ap_ready`` is read before the next drive and
-says whether the value presented during the last rising edge was taken; a
-vector is held until it is taken, so stalling DUTs are handled.
+Timing discipline: inputs are driven at the falling edge; ``ap_ready`` and the
+outputs are sampled once that drive has settled (ReadOnly), i.e. as the coming
+rising edge sees them: ``ap_ready`` says whether what is driven now is taken,
+and an output valid that depends on the inputs (a Vivado HLS pipeline stalled
+on its input valid) is seen in the cycle it is written.  Under ``ap_ctrl_hs``
+whatever is driven with ``ap_start`` high is held until ``ap_ready``, with its
+valid raised if it was dropped: a design whose interval is longer than a cycle
+reads its input before it raises ``ap_ready``.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from pathlib import Path
 
 import cocotb
 from cocotb.clock import Clock
-from cocotb.triggers import FallingEdge
+from cocotb.triggers import FallingEdge, ReadOnly
 
 # ----------------------------------------------------------------------------- setup
 
@@ -236,25 +240,63 @@ class Stream:
     async def run(self, timeout_idle: int = 2000) -> None:
         b = self.b
         pending: deque[tuple[int, int]] = deque()
-        if b.ready is None and b.active:  # ap_ctrl_none: the reset's last edge already started one
-            pending.append((-1, b.cycle))
+        # ap_ctrl_none: the reset's last edge already started one, and the coming edge starts another
+        # before the first drive's sample
+        pending.extend(self._free_running_dummies())
         pos = 0
-        presented: int | None = None  # index into order presented with start & vld
+        # what this cycle drives with ap_start high: (position in order, or None for a flush dummy; vector;
+        # valid); an offer ap_ready did not answer is driven again, valid raised (a design that waits on
+        # the valid its ap_start came without, as Vivado HLS's do at II > 1, gets it now)
+        offer: tuple[int | None, int, bool] | None = None
         last_progress = b.cycle
         flushing_with_dummies = False
         accepted = 0
         while True:
             await b.tick()
-            if presented is not None and b.taken():
-                # ap_ready was high in the previous cycle (read now, still settled)
-                pending.append((self.order[presented], b.cycle - 1))
-                self.accept_cycles.append(b.cycle - 1)
-                pos = presented + 1
-                accepted += 1
-                last_progress = b.cycle
-            elif b.taken():
-                pending.append((-1, b.cycle))  # a dummy (flush, or held data): its output is discarded
-            presented = None
+            hold, offer = (offer if offer is not None and b.start is not None else None), None
+            if hold is not None:
+                at, vec, _vld = hold
+                offer = (at, vec, True)
+                b.drive(b.inputs[vec])
+                if b.cycle - last_progress > timeout_idle:
+                    raise AssertionError(f"timeout: ap_ready never answered the ap_start of vector {vec}")
+            elif pos < len(self.order):
+                if self.gap_prob and self.rng.random() < self.gap_prob:
+                    b.drive(None)
+                else:
+                    drop = bool(self.vld_drop_prob) and self.rng.random() < self.vld_drop_prob
+                    b.drive(b.inputs[self.order[pos]], vld=not drop)
+                    offer = (pos, self.order[pos], not drop)
+            elif all(idx < 0 for idx, _ in pending):  # only dummies left (ap_ctrl_none runs forever)
+                b.drive(None)
+                break
+            else:
+                # All inputs taken: let a flushable pipeline drain; a stalling one
+                # (Vitis "stp") only advances on new inputs, so feed dummies.
+                if not flushing_with_dummies and b.cycle - last_progress > 64:
+                    flushing_with_dummies = True
+                if flushing_with_dummies:
+                    b.drive(b.inputs[self.order[-1]])
+                    offer = (None, self.order[-1], True)
+                else:
+                    b.drive(None)
+                if b.cycle - last_progress > timeout_idle:
+                    raise AssertionError(
+                        f"timeout: {len(pending)} outputs never arrived (first pending vector {pending[0][0]})"
+                    )
+            # ap_ready and the outputs as the coming rising edge sees them, after this cycle's drive: an
+            # output's ap_vld may depend on the inputs (a pipeline stalled on a valid releases it now)
+            await ReadOnly()
+            if b.taken():
+                if offer is not None and offer[0] is not None and offer[2]:
+                    pending.append((offer[1], b.cycle))
+                    self.accept_cycles.append(b.cycle)
+                    pos = offer[0] + 1
+                    accepted += 1
+                    last_progress = b.cycle
+                else:
+                    pending.append((-1, b.cycle))  # a dummy (flush, dropped valid, held data): output discarded
+                offer = None
             got = b.read_outputs()
             if got is not None:
                 if pending:
@@ -265,6 +307,7 @@ class Stream:
                 else:
                     self.stale.append(b.cycle)
             if self.reset_after is not None and self.reset_cycle is None and accepted >= self.reset_after:
+                await b.tick()
                 self.reset_cycle = b.cycle
                 # Everything accepted but not yet delivered is lost: re-drive it.
                 lost = [idx for idx, _ in pending if idx >= 0]
@@ -272,35 +315,15 @@ class Stream:
                 if lost:
                     pos = self.order.index(lost[0])
                 pending.clear()
+                offer = None
                 await b.reset(2)
-                if b.ready is None and b.active:
-                    pending.append((-1, b.cycle))
-                continue
-            if pos < len(self.order):
-                if self.gap_prob and self.rng.random() < self.gap_prob:
-                    b.drive(None)
-                else:
-                    drop = bool(self.vld_drop_prob) and self.rng.random() < self.vld_drop_prob
-                    b.drive(b.inputs[self.order[pos]], vld=not drop)
-                    if not drop:
-                        presented = pos
-                continue
-            if all(idx < 0 for idx, _ in pending):  # only dummies left (ap_ctrl_none runs forever)
-                b.drive(None)
-                break
-            # All inputs taken: let a flushable pipeline drain; a stalling one
-            # (Vitis "stp") only advances on new inputs, so feed dummies.
-            if not flushing_with_dummies and b.cycle - last_progress > 64:
-                flushing_with_dummies = True
-            if flushing_with_dummies:
-                b.drive(b.inputs[self.order[-1]])
-            else:
-                b.drive(None)
-            if b.cycle - last_progress > timeout_idle:
-                raise AssertionError(
-                    f"timeout: {len(pending)} outputs never arrived (first pending vector {pending[0][0]})"
-                )
+                pending.extend(self._free_running_dummies())
         b.drive(None)
+
+    def _free_running_dummies(self) -> list[tuple[int, int]]:
+        """ap_ctrl_none infers on every edge: the two after a reset, before the loop's first sample."""
+        b = self.b
+        return [(-1, b.cycle), (-1, b.cycle)] if b.ready is None and b.active else []
 
 
 # ----------------------------------------------------------------------------- checking
