@@ -350,7 +350,14 @@ def estimate_activation(
             dsp = n * dsp_count(ewidth, iwidth, ctx.board.dsp_width)
         lut = int(round(lut_f))
         levels = adder_depth(n)
-        cycles = int(r["softmax_fixed_cycles"]) + ctx.cycles(r["softmax_ns"] + levels * r["softmax_ns_per_level"])
+        if layer.softmax.implementation == "latency":  # no max search: the table reads and the sum between them
+            cycles = int(r["softmax_latency_fixed_cycles"]) + ctx.cycles(
+                levels * r["softmax_ns_per_level"], registered=False
+            )
+        else:
+            cycles = int(r["softmax_fixed_cycles"]) + ctx.cycles(r["softmax_ns"] + levels * r["softmax_ns_per_level"])
+        if ctx.mul_impl == "fabric":  # the output products chain into their casts
+            cycles = max(1, cycles - int(r["softmax_fabric_saved_cycles"]))
         ff = int(round(r["ff_softmax_per_elem_stage"] * n * cycles))
     else:
         raise InputError(

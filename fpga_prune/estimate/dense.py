@@ -150,6 +150,8 @@ def dense_constant(
     if n_dsp_mults:
         first = r["t_mult_ns"]
         cycles = ctx.cycles(first + depth * r["t_add_ns"], registered=not ctx.dsp_chains, speed=ctx.dense_speed)
+        if ctx.mul_core:  # the multiplier core's second stage
+            cycles += int(r["mul_core_cycles"])
     else:
         # a product that is a plain shift (one positive CSD digit) is wiring: no delay before the adders
         first = r["t_lut_mult_ns"] if (adders > 0).any() else 0.0
@@ -174,6 +176,8 @@ def dense_constant(
             ff += alive * min(float(accw), pw + k)
         per_bit = r["ff_per_crossing_bit"] * (1 - multi) + r["ff_per_multi_dsp_crossing_bit"] * multi
         ff *= per_bit * (1.0 if ctx.ultrascale else r["ff_crossing_scale_7series"])
+    if ctx.mul_core:  # the multiplier cores' own pipeline registers
+        ff += n_dsp_mults * r["mul_core_ff"]
     return LayerEstimate(
         name=layer.name,
         kind=layer.op,

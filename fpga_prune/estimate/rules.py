@@ -55,6 +55,9 @@ _PO = "pominiq/DNNonSilicon@9672f92 (Folder_2_HLS4ML_Vivado_HLS/models/hls4ml_pr
 _HG = "SpAllen0726/HG-DREAM-Pulse-Detection-Project@8e2c30a (HLS_models/myproject_prj, Vitis 2023.1, xczu49dr)"
 _CR = "ChiRuiChen/AutoEncoder_hls4ml@6b3812a (Vivado HLS 2019.2, xc7z020)"
 
+#: Vivado HLS on 7-series: 1 FF per crossing bit (0.1 x this), see ff_crossing_scale_7series
+VIVADO_7SERIES_CROSSING = 10.0
+
 RULES: dict[str, Rule] = {
     # ------------------------------------------------------------------ multipliers
     "shift_add_max_csd": Rule(
@@ -159,10 +162,37 @@ RULES: dict[str, Rule] = {
             "Factor on ff_per_crossing_bit on 7-series parts. Vitis 2022+ registers about twice the crossing values "
             "there (the DSP48E1 product and its operands are pipelined in fabric at 5 ns): real/estimate 1.7, 2.2, "
             "1.5 on Thifjj/Iris_hls4ml_pynqZ2@46679371, MichalVarsanyi/FPGA-NN-Demo@50e5347b, "
-            "Daniel-Alencar/LHC-anomaly-detector@4db0a596 with the UltraScale+ factor. Vitis 2021 and Vivado HLS: "
-            "their own ff_per_crossing_bit was fitted on 7-series and UltraScale+ designs alike."
+            "Daniel-Alencar/LHC-anomaly-detector@4db0a596 with the UltraScale+ factor. Vitis 2021: its own "
+            "ff_per_crossing_bit was fitted on 7-series designs. Vivado HLS: its 0.1 per bit is the UltraScale+ "
+            "DSP48E2 absorbing the product register; on 7-series every product is registered in fabric at full "
+            "width (1 per bit): camillaMiao/Hls-and-bambu@15f53439 vivadohls/model_single_dense/hls4ml_prj "
+            "(Vivado HLS 2019.2, xc7vx690t-3, 5 ns): 1,605 'Register' FF in the 16x4 Dense for 64 products of 26 "
+            "bits crossing its one boundary; jet_q6prune_rf64lat_z7020_vhls2019 (xc7z020-1, R 64): real/estimate of "
+            "the model's FF 0.85 with this factor (3.6 without)."
         ),
-        per_tool=(("vitis", 1.8),),
+        per_tool=(("vitis", 1.8), ("vivado", VIVADO_7SERIES_CROSSING)),
+    ),
+    "mul_core_ff": Rule(
+        0.0,
+        (
+            "Flip-flops of one DSP multiplier that Vivado HLS builds as a pipelined core (mul_<a>_<b>_<p>_2_*, "
+            "listed under 'Instance' with its registers) on a 7-series part slower than -3. Basis: "
+            "camillaMiao/Hls-and-bambu@15f53439 vivadohls/model_single_dense/hls4ml_prj/model_single_dense/hls4ml_prj "
+            "(Vivado HLS 2019.2, xc7z020-1, 5 ns): 50 cores of 67 FF each (mul_10ns_16s_26_2_0 ... 8s_16s_24_2_0); "
+            "jet_q6prune_rf64lat_z7020_vhls2019: 4 x 67 (mul_6s_16s_21_2_1). The same network on xc7vx690t-3 has "
+            "none (its products are 'Expression' DSPs); UltraScale+ Vivado HLS designs (xcu250, xcvu9p, xczu3eg-1, "
+            "xcu50) none; Vitis HLS never lists them (its registers: ff_crossing_scale_7series). A -2 7-series part "
+            "is taken as -1 (no public Vivado HLS report of one found)."
+        ),
+        per_tool=(("vivado", 67.0),),
+    ),
+    "mul_core_cycles": Rule(
+        1,
+        (
+            "Cycles a Vivado HLS multiplier core (mul_core_ff) adds to its Dense layer: its second pipeline stage. "
+            "Basis: camillaMiao/Hls-and-bambu@15f53439 (as mul_core_ff): the 16x4 Dense takes 5 cycles on xc7z020-1 "
+            "where the same layer takes 2 on xc7vx690t-3 (the rules: 3 with it, 2 without)."
+        ),
     ),
     "ff_per_relu_bit_stage": Rule(
         2.0,
@@ -246,6 +276,26 @@ RULES: dict[str, Rule] = {
         ),
     ),
     "softmax_ns_per_level": Rule(9.0, "Softmax delay per exp-sum adder level. Basis: as softmax_ns."),
+    "softmax_fabric_saved_cycles": Rule(
+        2,
+        (
+            "Cycles a softmax takes fewer when its n output products (exp x 1/sum) are forced into fabric "
+            "('config_op mul -impl fabric'): a LUT product chains into its cast where the DSP product is a "
+            "pipelined slice. Basis: the softmax rows of the ak_*_lut_* designs (Vitis 2021.1, xc7z007s-2) take "
+            "2-3 cycles fewer than their ak_*_dsp_* twins: arrythmia 18/17 vs 20, breast_cancer 6 vs 8, cardio 10 "
+            "vs 13, har 10 vs 12, jet_tagging 13 vs 16, mnist 12 vs 14."
+        ),
+    ),
+    "softmax_latency_fixed_cycles": Rule(
+        2,
+        (
+            "hls4ml's 'latency' softmax: no max search and no subtraction before the exp table, so only the exp "
+            "and invert table reads are registered and the exp-sum tree chains between them (its delay as "
+            "softmax_ns_per_level, unregistered). Basis: astitwlathe/example-hls4ml@3d789a7f my-hls-test (Vivado "
+            "HLS 2019.2.1, xcvu9p, 5 ns): softmax_latency n=5 takes 2 cycles where every 'stable' one of n=5 on "
+            "UltraScale+ takes 3-5 (jet_*_u250_*)."
+        ),
+    ),
     "top_cycles": Rule(
         1,
         (
