@@ -67,3 +67,14 @@ def test_softmax_with_fabric_products_is_two_cycles_shorter():
     # ak_jet_tagging (n=5, 3.33 ns): 16 cycles with DSP products, 13 in fabric
     assert dsp.latency_cycles == 16
     assert fabric.latency_cycles == 14
+
+
+def test_resource_layer_registers_each_input_twice():
+    # layer_tt_output_64x1_res_u250_vhls2019 (Vivado HLS 2019.2, RF 32, 16-bit): 2,027 FF, 1,998 of them the
+    # rewind and phi registers of its 64 inputs; the fixed 2,000 per layer this replaced gave a 20-input layer as much
+    w = np.arange(1, 65, dtype=np.int64).reshape(64, 1) * 37 + 301
+    wide = DenseLayer("o", T16, T16, T16, T16, T16, w, np.zeros(1, np.int64), strategy="resource", reuse_factor=32)
+    est = estimate_dense(wide, U250, VIVADO)
+    assert 0.9 * 2027 <= est.ff <= 1.1 * 2027
+    narrow = replace(wide, weights=w[:16], reuse_factor=16)
+    assert estimate_dense(narrow, U250, VIVADO).ff < est.ff / 3

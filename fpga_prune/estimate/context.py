@@ -76,6 +76,9 @@ class EstimateOptions:
     #: io_stream: the depth of each FIFO between two layers as the project's ``#pragma HLS STREAM ... depth=D``
     #: lines give them, in layer order; () = hls4ml's default (``rules.stream_fifo_depth``)
     fifo_depths: tuple[int, ...] = ()
+    #: io_parallel top with ``#pragma HLS DATAFLOW`` (hls4ml 0.x, Resource strategy): every layer a process, every
+    #: element between two layers a FIFO (``estimate.stream.dataflow_channels``), no top pipeline registers
+    dataflow: bool = False
 
     def __post_init__(self) -> None:
         tool_family(self.hls_tool)  # validates the name

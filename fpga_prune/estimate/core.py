@@ -60,7 +60,7 @@ from fpga_prune.estimate.context import (
 from fpga_prune.estimate.da import estimate_da
 from fpga_prune.estimate.dense import dense_constant, dense_resource
 from fpga_prune.estimate.rules import RULES, Rule
-from fpga_prune.estimate.stream import clone_estimates, dataflow_timing, fifo_estimates
+from fpga_prune.estimate.stream import clone_estimates, dataflow_channels, dataflow_timing, fifo_estimates
 from fpga_prune.estimate.tools import DEFAULT_HLS_TOOL, is_calibrated
 from fpga_prune.outdir import JsonObject
 
@@ -475,6 +475,8 @@ def estimate(network: FixedNetwork, board: Board, options: EstimateOptions = Est
         layers += fifo_estimates(network, ctx, options.fifo_depths) + clone_estimates(network, ctx)
         latency, interval = dataflow_timing(layers, ctx, network)
     else:
+        if options.dataflow:  # hls4ml 0.x's io_parallel DATAFLOW top: FIFOs between the layers' processes
+            layers += dataflow_channels(network, ctx, live)
         interval = max((le.interval_cycles for le in layers), default=1)
         # layers run as soon as what they read is ready: the latency is the longest path to an output
         path = sum(le.latency_cycles for le in layers) if chain else _longest_path(layers, network)

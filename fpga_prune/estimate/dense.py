@@ -220,7 +220,8 @@ def dense_resource(layer: DenseLayer, ctx: Context) -> LayerEstimate:
     if rf % n_in:  # each multiplier sees a different input every cycle
         lut_mult += block * xw * layer.weight_type.width * r["lut_res_per_mult_bit"]
     lut = r["lut_res_fixed"] + lut_mult + lut_rom
-    ff = r["ff_res_fixed"] + block * (xw + ww) * r["ff_res_per_product_bit"] + n_out * accw
+    per_bit = r["ff_res_per_lut_product_bit"] if in_lut else r["ff_res_per_product_bit"]
+    ff = n_in * xw * r["ff_res_per_input_bit"] + block * (xw + ww) * per_bit + n_out * accw
     latency = rf + int(r["resource_pipeline_cycles"])
     return LayerEstimate(
         name=layer.name,

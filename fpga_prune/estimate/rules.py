@@ -461,17 +461,37 @@ RULES: dict[str, Rule] = {
         ),
     ),
     "ff_res_per_product_bit": Rule(
-        0.75,
+        0.69,
         (
             "Resource strategy flip-flops per multiplier per bit of its operands (signed input + weight widths; "
-            "plus n_out x accumulator width plus ff_res_fixed): the operand and product registers of a shared "
-            "multiplier. Basis: layer_qd_dense27 30.7k FF for 1024 16 x 16-bit multipliers (24 each); "
-            "layer_tt_output_64x1 2.0k for 2 (a multiplier's registers grow with its operands, so a narrow "
-            "QKeras layer has fewer: bench/external_designs.csv lists the design this was validated on)."
+            "plus ff_res_per_input_bit and n_out x accumulator width): the operand and product registers of a "
+            "shared multiplier. Basis: layer_qd_dense27_128x256 and layer_qd_dense28_256x128 (1024 16 x 16-bit "
+            "multipliers each): 30,743 and 32,790 FF less the input and accumulator registers leave 22,551 and "
+            "22,550, 0.69 per operand bit."
         ),
     ),
-    "ff_res_fixed": Rule(
-        2000, "Resource strategy flip-flops per layer independent of size. Basis: as ff_res_per_product_bit."
+    "ff_res_per_lut_product_bit": Rule(
+        0.1,
+        (
+            "ff_res_per_product_bit for a Resource layer whose shared multipliers are LUTs (both operands <= "
+            "lut_mult_max_width): a fabric product is not registered like a DSP's operands. Basis: "
+            "nicologhielmetti/hls4ml-pynq@527b709a dma_test_pynq_ap_fixed/cpp_nn_v2 (Vivado HLS 2019.2, xc7z020): "
+            "its three 7 x 7-bit Resource layers (64x32 and 32x32 at RF 64, 32x5 at RF 32) keep 1,217, 1,004 and "
+            "270 FF, 0-0.2 per operand bit after their input and accumulator registers."
+        ),
+    ),
+    "ff_res_per_input_bit": Rule(
+        2.0,
+        (
+            "Resource strategy flip-flops per bit of the layer's input array: the pipelined reuse loop keeps every "
+            "input twice (csynth 'Register' rows data_<i>_V_read*_rewind_reg and *_phi_reg, one input width each). "
+            "Basis: layer_tt_output_64x1_res_u250_vhls2019: 1,998 register FF, 2 x 64 inputs x 15-16 bits; with "
+            "ff_res_per_product_bit it gives 30.8k, 32.9k, 4.6k, 3.1k, 2.1k FF for layer_qd_dense27/dense28/densef "
+            "and layer_tt_layer3/output (real 30.7k, 32.8k, 6.6k, 2.7k, 2.0k; the fixed 2,000 per layer it replaces "
+            "gave 30.7k, 28.6k, 2.6k, 4.6k, 2.1k) and 1.7k, 1.1k, 0.6k FF for the three LUT-multiplier Resource "
+            "layers of nicologhielmetti/hls4ml-pynq@527b709a dma_test_pynq_ap_fixed/cpp_nn_v2 (real 1.2k, 1.0k, "
+            "0.3k; the fixed rule: 2.8k, 2.7k, 2.1k)."
+        ),
     ),
     # ------------------------------------------------------------------ distributed arithmetic (da_cost)
     "lut_per_da_adder_bit": Rule(
@@ -716,7 +736,9 @@ RULES: dict[str, Rule] = {
         2,
         (
             "Registered words of a shift-register FIFO in csynth's FF count (x P bits, stream_fifo_pow2_width) at "
-            f"depth 1, one more when deeper: Vitis 2023.1 {_AL}: depth 1 -> 2 P + 4 (8/9 FIFOs of both designs), "
+            f"depth 1-2, one more when deeper: Vitis 2023.1 {_AL}: depth 1 -> 2 P + 4 (8/9 FIFOs of both designs), "
+            "Kenny-Jia/ToyVAE@b0230aa0 Vitis_Resource_small_SNL_VAE: depth 2 -> 68 FF for 31/32 bits (96 DATAFLOW "
+            "channels, 2 P + 2 x 1 address bit + 2), "
             "depth 6-48 -> 3 P + 13..22 (cnn_large, 5 FIFOs: 781, 787, 787, 404, 406 FF; this rule 3 P + 2 x "
             "address bits + 2: 776, 780, 780, 396, 398). Vivado HLS: 0 (the data is in SRLs)."
         ),
@@ -850,5 +872,27 @@ RULES: dict[str, Rule] = {
             "0, pominiq/DNNonSilicon@9672f92 csynth: Dense processes latency 16, interval 16 (type none)."
         ),
         per_tool=(("vivado", 0),),
+    ),
+    # ------------------------------------------------------------------ io_parallel under DATAFLOW (hls4ml 0.x)
+    "dataflow_channel_depth": Rule(
+        2,
+        (
+            "An io_parallel top with '#pragma HLS DATAFLOW' (hls4ml 0.x with the Resource strategy; VivadoAccelerator "
+            "Pynq projects) makes every element of every array between two layers a FIFO of this depth, priced as an "
+            "io_stream FIFO (stream_fifo_*), and holds no top pipeline registers (ff_top_per_bit). Basis: the "
+            "'FIFO' tables of nicologhielmetti/hls4ml-pynq@527b709a dma_test_pynq_ap_fixed/cpp_nn_v2 (Vivado HLS "
+            "2019.2, xc7z020-1): 262 FIFOs of depth 2, 5 FF each, 6,296 LUT in all (12 + 1 per bit), top 'Register' "
+            "261 FF; Kenny-Jia/ToyVAE@b0230aa0 Vivado_Resource_small_SNL_VAE (Vivado HLS 2019.2): 96 of depth 2, "
+            "5 FF each, 4,176 LUT; Vitis_Resource_small_SNL_VAE (Vitis HLS 2023.1): 96 of depth 2, 68 FF each."
+        ),
+    ),
+    "dataflow_channel_lut": Rule(
+        13,
+        (
+            "LUTs of the DATAFLOW top's handshake per FIFO of dataflow_channel_depth (its 'Multiplexer' and "
+            "'Expression' rows: full/empty and start/done logic). Basis: nicologhielmetti/hls4ml-pynq@527b709a "
+            "cpp_nn_v2: 2,349 + 1,074 LUT for 262 FIFOs (9.0 + 4.1); Kenny-Jia/ToyVAE@b0230aa0 "
+            "Vivado_Resource_small_SNL_VAE and Vitis_Resource_small_SNL_VAE: 864 + 402 for 96 (9.0 + 4.2)."
+        ),
     ),
 }
