@@ -454,6 +454,9 @@ def estimate(network: FixedNetwork, board: Board, options: EstimateOptions = Est
     # User calibration (cal_lut, cal_ff) scales every layer.
     cal_lut, cal_ff = ctx.r["cal_lut"], ctx.r["cal_ff"]
     per_bit = ctx.r["ff_top_per_bit"]
+    # a longer period packs the top's stages as its cycles: fewer layer outputs sit at a stage boundary (the
+    # input is registered whatever the period; a DATAFLOW process registers its output whatever the period)
+    packed = 1.0 if options.dataflow else min(1.0, ctx.r["top_clock_ref_ns"] / board.clock_period_ns)
     charged = []
     chain = network.is_chain
     readers = [[i + 1] for i in range(len(layers) - 1)] + [[]] if chain else network.consumers()
@@ -466,9 +469,9 @@ def estimate(network: FixedNetwork, board: Board, options: EstimateOptions = Est
         after = [network.layers[k] for k in readers[i]]
         if after and all(isinstance(a, ActivationLayer) and a.element_types for a in after):
             bits = 0  # an HGQ mask is inlined into the top: what it reads is cast on the spot, not registered
-        bits += network.n_inputs * network.input_type.width if i == 0 else 0
+        top_bits = bits * packed + (network.n_inputs * network.input_type.width if i == 0 else 0)
         lut = le.lut if cal_lut == 1.0 else int(round(le.lut * cal_lut))
-        ff = int(round((le.ff + bits * per_bit) * cal_ff))
+        ff = int(round((le.ff + top_bits * per_bit) * cal_ff))
         charged.append(replace(le, lut=lut, ff=ff, ff_top=ff - int(round(le.ff * cal_ff))))
     layers = tuple(charged)
     if options.io_type == "io_stream":  # DATAFLOW processes joined by FIFOs (estimate.stream)
