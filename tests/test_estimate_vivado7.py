@@ -78,3 +78,14 @@ def test_resource_layer_registers_each_input_twice():
     assert 0.9 * 2027 <= est.ff <= 1.1 * 2027
     narrow = replace(wide, weights=w[:16], reuse_factor=16)
     assert estimate_dense(narrow, U250, VIVADO).ff < est.ff / 3
+
+
+def test_a_long_clock_registers_fewer_layer_outputs_but_the_whole_input():
+    # Kenny-Jia/ToyVAE small_SNL_VAE Latency builds at 25 ns: 2,851 / 2,339 FF, about the 1,824 input bits
+    # plus a fifth of the 3,176 layer-output bits (top_clock_ref_ns 5 / 25)
+    net = FixedNetwork("t", T16, 16, (dense16x4(),))
+    fast = estimate(net, board_for_part("xcvu9p-flga2104-2-e", 5.0), VIVADO).layers[0]
+    slow = estimate(net, board_for_part("xcvu9p-flga2104-2-e", 25.0), VIVADO).layers[0]
+    per_bit = RULES["ff_top_per_bit"].value
+    assert fast.ff_top == round((16 * 16 + 4 * 16) * per_bit)
+    assert slow.ff_top == round((16 * 16 + 4 * 16 * 5 / 25) * per_bit)
