@@ -89,3 +89,19 @@ def test_a_long_clock_registers_fewer_layer_outputs_but_the_whole_input():
     per_bit = RULES["ff_top_per_bit"].value
     assert fast.ff_top == round((16 * 16 + 4 * 16) * per_bit)
     assert slow.ff_top == round((16 * 16 + 4 * 16 * 5 / 25) * per_bit)
+
+
+def test_a_few_dsp_products_do_not_delay_a_fabric_layers_partial_sums():
+    # Lrozzy/hls4ml_OpenML model_3.1_3 (HGQ, Vitis 2024.1, xcu50): 3 DSP products of 235 and 38 registered partial
+    # sums, as many as the fabric products alone would leave at the boundary
+    rng = np.random.default_rng(0)
+    w = rng.choice([1, 2, -4, 8, 3, -6, 12], size=(16, 32)).astype(np.int64)  # shift/adds only
+    board, opts = board_for_part("xcu50-fsvh2104-2-e", 5.0), EstimateOptions(hls_tool="vitis-2024.1")
+    fabric = estimate_dense(DenseLayer("d", T16, T16, T16, T16, T16, w, np.zeros(32, np.int64)), board, opts)
+    w[0, 0] = 301  # one product in a DSP
+    mixed = estimate_dense(DenseLayer("d", T16, T16, T16, T16, T16, w, np.zeros(32, np.int64)), board, opts)
+    assert mixed.dsp == 1 and mixed.latency_cycles == fabric.latency_cycles == 1
+    assert fabric.ff <= mixed.ff <= 1.1 * fabric.ff
+    all_dsp = np.full((16, 32), 301, np.int64) + np.arange(32) * 7
+    dsp = estimate_dense(DenseLayer("d", T16, T16, T16, T16, T16, all_dsp, np.zeros(32, np.int64)), board, opts)
+    assert dsp.ff > 1.8 * fabric.ff  # every sum waits for its DSP products: one adder level fewer

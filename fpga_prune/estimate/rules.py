@@ -141,7 +141,11 @@ RULES: dict[str, Rule] = {
             f"Basis: the per-layer csynth FF of {_VITIS22} (1 cycle: the boundary after 1.5-1.8 levels), "
             "Lrozzy/hls4ml_OpenML@47cf4d85 prune_60 (1.8-3.0), k-diep/CE6370@8b151865 (LUT products: 2.7-5.7), "
             "Thifjj/Iris_hls4ml_pynqZ2@46679371 (7-series, 4-5 cycles: every product registered at every boundary); "
-            f"{_VH19} and {_AK_DSP} set the per-tool factor."
+            f"{_VH19} and {_AK_DSP} set the per-tool factor. Where DSP and fabric products mix in one chained "
+            "layer (Vitis, UltraScale+), a sum of 2**k fabric products crosses k levels after t_lut_mult_ns "
+            "unless one of its leaves is a DSP product (probability 1 - (1 - DSP share)**(2**k)): HGQ layers with "
+            "3 DSP products of 235 (Lrozzy/hls4ml_OpenML@47cf4d85 model_3.1_3 h_dense_28) register 38 partial sums "
+            "of 10-15 bits, 458 FF, where the DSP delay for all gives 69 (1,050 FF)."
         ),
         per_tool=(("vivado", 0.1), ("vitis2021", 0.75)),
     ),
