@@ -79,11 +79,11 @@ RATIOS: dict[str, dict[str, tuple[float, ...]]] = {
         'latency_cycles': (0.9091, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.037, 1.0714, 1.0909),
     },
     'vivado': {
-        'dsp': (0.92, 0.9904, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0004, 1.0004, 1.0021, 1.0091, 1.0156),
-        'bram18k': (0.8479, 0.9978, 0.9978, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0),
-        'lut': (0.8137, 0.8194, 0.8224, 0.934, 0.9758, 0.9832, 0.9869, 0.9944, 1.0353, 1.0595, 1.082, 1.1146, 1.1738, 1.1897, 1.2225, 1.2278, 1.3969, 1.8175),
-        'ff': (0.8475, 0.8501, 0.884, 0.8944, 0.9616, 0.9974, 0.9981, 0.9982, 1.1016, 1.1611, 1.1944, 1.2096, 1.2201, 1.2721, 1.3946, 1.4264, 1.4389, 2.0017),
-        'latency_cycles': (0.3291, 0.75, 0.8182, 0.8571, 0.8706, 0.9091, 0.9286, 0.9545, 0.9706, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0531, 1.0833, 1.2, 1.4667),
+        'dsp': (0.92, 0.9904, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0004, 1.0004, 1.0021, 1.0091, 1.0156),
+        'bram18k': (0.8479, 0.9978, 0.9978, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 16.4468),
+        'lut': (0.8137, 0.8194, 0.8224, 0.934, 0.9758, 0.9832, 0.9869, 0.9944, 1.0353, 1.0595, 1.082, 1.1146, 1.1738, 1.1897, 1.2225, 1.2278, 1.3969, 1.4334, 1.8175),
+        'ff': (0.8475, 0.8501, 0.884, 0.8944, 0.9616, 0.9974, 0.9981, 0.9982, 1.1016, 1.1611, 1.1915, 1.1944, 1.2096, 1.2201, 1.2721, 1.3946, 1.4264, 1.4389, 2.0017),
+        'latency_cycles': (0.3291, 0.75, 0.8182, 0.8571, 0.8706, 0.9091, 0.9286, 0.9545, 0.9706, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0531, 1.0833, 1.2, 1.4667, 16.6136),
     },
 }
 #: band family -> the source repositories of its ratios (owner/name).
@@ -91,7 +91,7 @@ REPOSITORIES: dict[str, tuple[str, ...]] = {
     'forced_mul_impl': ('ArgyKokk/hls4ml_MLP_estimator',),
     'hgq': ('Lrozzy/hls4ml-tutorial', 'Lrozzy/hls4ml_OpenML'),
     'vitis': ('Daniel-Alencar/LHC-anomaly-detector', 'Kenny-Jia/ToyVAE', 'Lrozzy/hls4ml_OpenML', 'MichalVarsanyi/FPGA-NN-Demo', 'Thifjj/Iris_hls4ml_pynqZ2', 'k-diep/CE6370', 'nrp-nautilus/6nrp-hls4ml'),
-    'vivado': ('Gabriele-bot/ALVEO-PYNQ_ML', 'Hector-Plata/hls4ml-tutorial', 'Kenny-Jia/ToyVAE', 'astitwlathe/example-hls4ml', 'camillaMiao/Hls-and-bambu', 'fastmachinelearning/ml4quantum-release', 'nicologhielmetti/hls4ml-pynq', 'uw-acme/HLS4ML_VS_MANUAL'),
+    'vivado': ('Gabriele-bot/ALVEO-PYNQ_ML', 'Hector-Plata/hls4ml-tutorial', 'Kenny-Jia/ToyVAE', 'astitwlathe/example-hls4ml', 'camillaMiao/Hls-and-bambu', 'fastmachinelearning/ml4quantum-release', 'mgrailoo/HLS4ML_Poisioned_CPP_HDL_9b_FashionMNIST', 'nicologhielmetti/hls4ml-pynq', 'uw-acme/HLS4ML_VS_MANUAL'),
 }
 # fmt: on
 
