@@ -105,3 +105,13 @@ def test_a_few_dsp_products_do_not_delay_a_fabric_layers_partial_sums():
     all_dsp = np.full((16, 32), 301, np.int64) + np.arange(32) * 7
     dsp = estimate_dense(DenseLayer("d", T16, T16, T16, T16, T16, all_dsp, np.zeros(32, np.int64)), board, opts)
     assert dsp.ff > 1.8 * fabric.ff  # every sum waits for its DSP products: one adder level fewer
+
+
+def test_vivado_softmax_registers_a_stage_fewer_but_its_products_are_cores_on_slow_7series():
+    # n=5 stable softmax at 5 ns: Vitis HLS 2022.2 on xcu250 5 cycles, Vivado HLS 2019.2 4, 4, 3; on xc7z020-1 13
+    net = _softmax_net("stable")
+    vitis = estimate(net, U250, EstimateOptions(hls_tool="vitis-2022.2")).layers[0].latency_cycles
+    vivado = estimate(net, U250, VIVADO).layers[0].latency_cycles
+    z7020 = estimate(net, Z7020_1, VIVADO).layers[0].latency_cycles
+    assert (vitis, vivado) == (5, 4)
+    assert abs(z7020 - 13) <= 1

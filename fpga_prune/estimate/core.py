@@ -358,6 +358,8 @@ def estimate_activation(
             cycles = int(r["softmax_fixed_cycles"]) + ctx.cycles(r["softmax_ns"] + levels * r["softmax_ns_per_level"])
         if ctx.mul_impl == "fabric":  # the output products chain into their casts
             cycles = max(1, cycles - int(r["softmax_fabric_saved_cycles"]))
+        elif ctx.mul_core:  # Vivado HLS' two-stage multiplier cores (rules.mul_core_cycles)
+            cycles += int(r["mul_core_cycles"])
         ff = int(round(r["ff_softmax_per_elem_stage"] * n * cycles))
     else:
         raise InputError(

@@ -193,7 +193,8 @@ RULES: dict[str, Rule] = {
     "mul_core_cycles": Rule(
         1,
         (
-            "Cycles a Vivado HLS multiplier core (mul_core_ff) adds to its Dense layer: its second pipeline stage. "
+            "Cycles a Vivado HLS multiplier core (mul_core_ff) adds to its Dense layer or softmax: its second "
+            "pipeline stage. "
             "Basis: camillaMiao/Hls-and-bambu@15f53439 (as mul_core_ff): the 16x4 Dense takes 5 cycles on xc7z020-1 "
             "where the same layer takes 2 on xc7vx690t-3 (the rules: 3 with it, 2 without)."
         ),
@@ -269,7 +270,17 @@ RULES: dict[str, Rule] = {
             "ReLU takes none (all designs)."
         ),
     ),
-    "softmax_fixed_cycles": Rule(3, "Softmax: two table reads (registered ROM outputs) and the output register."),
+    "softmax_fixed_cycles": Rule(
+        3,
+        (
+            "Softmax: two table reads (registered ROM outputs) and the output register. Vivado HLS 2019.2 takes one "
+            "cycle fewer: the same 16-64-32-32-5 network on xcu250 at 5 ns has a 5-cycle softmax under Vitis HLS "
+            "2022.2 (jet_f16_rf1_u250_vitis2022) and 4, 4, 3 under Vivado HLS (jet_f16_rf1/rf2, jet_q6prune_rf1 "
+            "_u250_vhls2019); on xc7z020-1 its products are multiplier cores (mul_core_cycles): "
+            "jet_q6prune_rf64lat_z7020_vhls2019 13 cycles, 12 with both."
+        ),
+        per_tool=(("vivado", 2),),
+    ),
     "softmax_ns": Rule(
         10.5,
         (
