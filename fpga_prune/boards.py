@@ -456,6 +456,15 @@ def family_of_part(part: str) -> str | None:
     return None
 
 
+def speed_grade(part: str) -> int | None:
+    """The speed grade of an AMD part name (``xc7z020clg400-1`` -> 1, ``xc7vx690t-3ffg1930`` -> 3,
+    ``xcu250-figd2104-2L-e`` -> 2); None when the name carries none. Why: Vivado HLS picks its multiplier
+    cores by it (``estimate.rules.RULES['mul_core_ff']``)."""
+    p = part.lower()
+    m = re.search(r"-(\d)l?(?:-[a-z])?$", p) or re.search(r"-(\d)[a-z]+\d+", p)
+    return int(m.group(1)) if m else None
+
+
 def board_for_part(part: str, clock_period_ns: float | None = None) -> Board:
     """A shipped board whose part matches ``part``, else a board of the part's family with unknown (0) resources.
 

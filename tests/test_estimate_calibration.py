@@ -154,3 +154,14 @@ def test_prune_and_run_estimate_with_the_users_tool_and_calibration(tmp_path):
     assert default.estimate_options().hls_tool == "vitis-2024.1" and default.calibration is None
     with pytest.raises(InputError, match="quartus-2024"):
         fit_config_from_args(parser.parse_args(["--hls-tool", "quartus-2024"]))
+
+
+def test_a_report_committed_at_the_projects_root_is_found(tmp_path):
+    # mgrailoo/HLS4ML_Poisioned_CPP_HDL_9b_FashionMNIST commits its firmware with syn/report/ beside it
+    import shutil
+
+    prj = tmp_path / "prj"
+    shutil.copytree(CALIBRATION / "jet_f16_rf1_u250_vitis2022", prj)
+    shutil.move(prj / "myproject_prj" / "solution1" / "syn", prj / "syn")
+    shutil.rmtree(prj / "myproject_prj")
+    assert observe(prj).real_dict() == observe(CALIBRATION / "jet_f16_rf1_u250_vitis2022").real_dict()

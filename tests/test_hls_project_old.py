@@ -349,3 +349,32 @@ def test_0x_project_with_exported_rtl_verifies_under_both_simulators(projects, t
             "outputs": [f"layer5_out{suffix}"] * 3 if packed else [f"layer5_out_{k}{suffix}" for k in range(3)],
         }
         assert c["tests"]["back_to_back"]["vectors"] == 800
+
+
+def test_a_dataflow_io_parallel_top_is_read_and_priced_with_its_channels(projects, tmp_path):
+    """hls4ml 0.x's Resource strategy put '#pragma HLS DATAFLOW' in an io_parallel top: every element between two
+    layers becomes a depth-2 FIFO (rules dataflow_channel_*; nicologhielmetti/hls4ml-pynq's 262 of them)."""
+    import shutil
+
+    from fpga_prune.boards import board_for_part
+    from fpga_prune.estimate.core import estimate
+    from fpga_prune.hls.project import read_project
+
+    _, old = projects
+    flow = tmp_path / "flow"
+    shutil.copytree(old, flow)
+    top = flow / "firmware" / "myproject.cpp"
+    text = top.read_text()
+    top.write_text(re.sub(r"(void\s+myproject\s*\([^)]*\)\s*\{)", r"\1\n    #pragma HLS DATAFLOW", text, count=1))
+    plain, dataflow = read_project(old), read_project(flow)
+    assert not plain.dataflow and dataflow.dataflow
+    board = board_for_part("xc7z020clg400-1", 5.0)
+    a = estimate(plain.network, board, plain.estimate_options("vivado-2019.2"))
+    b = estimate(dataflow.network, board, dataflow.estimate_options("vivado-2019.2"))
+    channels = [le for le in b.layers if le.name.startswith("channels ")]
+    net = dataflow.network
+    readers = net.consumers()
+    n_fifos = sum(net.source_size(j) for j in range(len(net.layers)) if readers[j])
+    assert channels and sum(int(le.strategy.split("x")[-1]) for le in channels) == n_fifos
+    assert b.ff - a.ff == 5 * n_fifos  # Vivado HLS: 5 FF a depth-2 FIFO (its pointer and flags)
+    assert b.lut > a.lut + 13 * n_fifos

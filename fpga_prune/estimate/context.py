@@ -20,7 +20,7 @@ import numpy as np
 
 from fpga_prune.arith.fixed import FixedType
 from fpga_prune.arith.ir import ActivationLayer, FixedNetwork
-from fpga_prune.boards import Board
+from fpga_prune.boards import Board, speed_grade
 from fpga_prune.errors import InputError
 from fpga_prune.estimate.bands import Calibration
 from fpga_prune.estimate.rules import RULES
@@ -76,6 +76,9 @@ class EstimateOptions:
     #: io_stream: the depth of each FIFO between two layers as the project's ``#pragma HLS STREAM ... depth=D``
     #: lines give them, in layer order; () = hls4ml's default (``rules.stream_fifo_depth``)
     fifo_depths: tuple[int, ...] = ()
+    #: io_parallel top with ``#pragma HLS DATAFLOW`` (hls4ml 0.x, Resource strategy): every layer a process, every
+    #: element between two layers a FIFO (``estimate.stream.dataflow_channels``), no top pipeline registers
+    dataflow: bool = False
 
     def __post_init__(self) -> None:
         tool_family(self.hls_tool)  # validates the name
@@ -118,6 +121,8 @@ class Context:
         self.dsp_chains = self.ultrascale and board.clock_period_ns >= self.r["dsp_chain_min_period_ns"]
         # the Dense adder tree's delay scale (a chained DSP product: its own, see RULES)
         self.dense_speed = self.r["speed_dense_chain_ultrascale"] if self.dsp_chains else self.speed
+        # Vivado HLS on a 7-series part slower than -3 builds each DSP product as a 2-stage core with registers
+        self.mul_core = not self.ultrascale and self.r["mul_core_ff"] > 0 and (speed_grade(board.part) or 1) < 3
 
     def cycles(self, delay_ns: float, registered: bool = True, speed: float | None = None) -> int:
         """Pipeline stages for a combinational ``delay_ns`` (7-series model); an unregistered

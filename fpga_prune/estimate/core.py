@@ -60,7 +60,7 @@ from fpga_prune.estimate.context import (
 from fpga_prune.estimate.da import estimate_da
 from fpga_prune.estimate.dense import dense_constant, dense_resource
 from fpga_prune.estimate.rules import RULES, Rule
-from fpga_prune.estimate.stream import clone_estimates, dataflow_timing, fifo_estimates
+from fpga_prune.estimate.stream import clone_estimates, dataflow_channels, dataflow_timing, fifo_estimates
 from fpga_prune.estimate.tools import DEFAULT_HLS_TOOL, is_calibrated
 from fpga_prune.outdir import JsonObject
 
@@ -350,7 +350,16 @@ def estimate_activation(
             dsp = n * dsp_count(ewidth, iwidth, ctx.board.dsp_width)
         lut = int(round(lut_f))
         levels = adder_depth(n)
-        cycles = int(r["softmax_fixed_cycles"]) + ctx.cycles(r["softmax_ns"] + levels * r["softmax_ns_per_level"])
+        if layer.softmax.implementation == "latency":  # no max search: the table reads and the sum between them
+            cycles = int(r["softmax_latency_fixed_cycles"]) + ctx.cycles(
+                levels * r["softmax_ns_per_level"], registered=False
+            )
+        else:
+            cycles = int(r["softmax_fixed_cycles"]) + ctx.cycles(r["softmax_ns"] + levels * r["softmax_ns_per_level"])
+        if ctx.mul_impl == "fabric":  # the output products chain into their casts
+            cycles = max(1, cycles - int(r["softmax_fabric_saved_cycles"]))
+        elif ctx.mul_core:  # Vivado HLS' two-stage multiplier cores (rules.mul_core_cycles)
+            cycles += int(r["mul_core_cycles"])
         ff = int(round(r["ff_softmax_per_elem_stage"] * n * cycles))
     else:
         raise InputError(
@@ -447,6 +456,9 @@ def estimate(network: FixedNetwork, board: Board, options: EstimateOptions = Est
     # User calibration (cal_lut, cal_ff) scales every layer.
     cal_lut, cal_ff = ctx.r["cal_lut"], ctx.r["cal_ff"]
     per_bit = ctx.r["ff_top_per_bit"]
+    # a longer period packs the top's stages as its cycles: fewer layer outputs sit at a stage boundary (the
+    # input is registered whatever the period; a DATAFLOW process registers its output whatever the period)
+    packed = 1.0 if options.dataflow else min(1.0, ctx.r["top_clock_ref_ns"] / board.clock_period_ns)
     charged = []
     chain = network.is_chain
     readers = [[i + 1] for i in range(len(layers) - 1)] + [[]] if chain else network.consumers()
@@ -459,15 +471,17 @@ def estimate(network: FixedNetwork, board: Board, options: EstimateOptions = Est
         after = [network.layers[k] for k in readers[i]]
         if after and all(isinstance(a, ActivationLayer) and a.element_types for a in after):
             bits = 0  # an HGQ mask is inlined into the top: what it reads is cast on the spot, not registered
-        bits += sum(a.size * a.type.width for a in network.inputs) if i == 0 else 0
+        top_bits = bits * packed + (sum(a.size * a.type.width for a in network.inputs) if i == 0 else 0)
         lut = le.lut if cal_lut == 1.0 else int(round(le.lut * cal_lut))
-        ff = int(round((le.ff + bits * per_bit) * cal_ff))
+        ff = int(round((le.ff + top_bits * per_bit) * cal_ff))
         charged.append(replace(le, lut=lut, ff=ff, ff_top=ff - int(round(le.ff * cal_ff))))
     layers = tuple(charged)
     if options.io_type == "io_stream":  # DATAFLOW processes joined by FIFOs (estimate.stream)
         layers += fifo_estimates(network, ctx, options.fifo_depths) + clone_estimates(network, ctx)
         latency, interval = dataflow_timing(layers, ctx, network)
     else:
+        if options.dataflow:  # hls4ml 0.x's io_parallel DATAFLOW top: FIFOs between the layers' processes
+            layers += dataflow_channels(network, ctx, live)
         interval = max((le.interval_cycles for le in layers), default=1)
         # layers run as soon as what they read is ready: the latency is the longest path to an output
         path = sum(le.latency_cycles for le in layers) if chain else _longest_path(layers, network)

@@ -150,6 +150,8 @@ def dense_constant(
     if n_dsp_mults:
         first = r["t_mult_ns"]
         cycles = ctx.cycles(first + depth * r["t_add_ns"], registered=not ctx.dsp_chains, speed=ctx.dense_speed)
+        if ctx.mul_core:  # the multiplier core's second stage
+            cycles += int(r["mul_core_cycles"])
     else:
         # a product that is a plain shift (one positive CSD digit) is wiring: no delay before the adders
         first = r["t_lut_mult_ns"] if (adders > 0).any() else 0.0
@@ -159,6 +161,9 @@ def dense_constant(
     # ceil(terms / 2**k) partial sums per output after the k adder levels that fit before the boundary,
     # each as wide as a product grown by k bits (at most accum_t).
     ff = 0.0
+    # the share of the products in DSPs (the rest are fabric: shift/adds, LUT multipliers)
+    dsp_share = float(to_dsp.sum()) / nnz if nnz else 0.0
+    lut_first = r["t_lut_mult_ns"] if (adders > 0).any() else 0.0
     if latency and nnz:
         for j in range(1, latency + 1):
             t_ns = j * ctx.usable_ns / ctx.dense_speed
@@ -171,9 +176,20 @@ def dense_constant(
             alive = int(np.ceil(terms[terms > 0] / 2.0**k).sum())
             if k == 0 and rf > 1:
                 alive = -(-alive // rf)  # registered products of one cycle: each multiplier serves R of them
-            ff += alive * min(float(accw), pw + k)
+            width = min(float(accw), pw + k)
+            if 0 < dsp_share < 1 and ctx.dsp_chains:
+                # a sum of 2**kl fabric products is ready kl levels after t_lut_mult_ns, unless one of its leaves
+                # is a (slower) DSP product: with a few DSP products most sums cross the boundary later and fewer
+                kl = int(min(depth, max(0, math.floor((t_ns - lut_first) / r["t_add_ns"]))))
+                slow = 1.0 - (1.0 - dsp_share) ** (2**kl)
+                alive_l = float(np.ceil(terms[terms > 0] / 2.0**kl).sum())
+                ff += slow * alive * width + (1.0 - slow) * alive_l * min(float(accw), pw + kl)
+                continue
+            ff += alive * width
         per_bit = r["ff_per_crossing_bit"] * (1 - multi) + r["ff_per_multi_dsp_crossing_bit"] * multi
         ff *= per_bit * (1.0 if ctx.ultrascale else r["ff_crossing_scale_7series"])
+    if ctx.mul_core:  # the multiplier cores' own pipeline registers
+        ff += n_dsp_mults * r["mul_core_ff"]
     return LayerEstimate(
         name=layer.name,
         kind=layer.op,
@@ -216,7 +232,8 @@ def dense_resource(layer: DenseLayer, ctx: Context) -> LayerEstimate:
     if rf % n_in:  # each multiplier sees a different input every cycle
         lut_mult += block * xw * layer.weight_type.width * r["lut_res_per_mult_bit"]
     lut = r["lut_res_fixed"] + lut_mult + lut_rom
-    ff = r["ff_res_fixed"] + block * (xw + ww) * r["ff_res_per_product_bit"] + n_out * accw
+    per_bit = r["ff_res_per_lut_product_bit"] if in_lut else r["ff_res_per_product_bit"]
+    ff = n_in * xw * r["ff_res_per_input_bit"] + block * (xw + ww) * per_bit + n_out * accw
     latency = rf + int(r["resource_pipeline_cycles"])
     return LayerEstimate(
         name=layer.name,

@@ -55,6 +55,9 @@ _PO = "pominiq/DNNonSilicon@9672f92 (Folder_2_HLS4ML_Vivado_HLS/models/hls4ml_pr
 _HG = "SpAllen0726/HG-DREAM-Pulse-Detection-Project@8e2c30a (HLS_models/myproject_prj, Vitis 2023.1, xczu49dr)"
 _CR = "ChiRuiChen/AutoEncoder_hls4ml@6b3812a (Vivado HLS 2019.2, xc7z020)"
 
+#: Vivado HLS on 7-series: 1 FF per crossing bit (0.1 x this), see ff_crossing_scale_7series
+VIVADO_7SERIES_CROSSING = 10.0
+
 RULES: dict[str, Rule] = {
     # ------------------------------------------------------------------ multipliers
     "shift_add_max_csd": Rule(
@@ -138,7 +141,11 @@ RULES: dict[str, Rule] = {
             f"Basis: the per-layer csynth FF of {_VITIS22} (1 cycle: the boundary after 1.5-1.8 levels), "
             "Lrozzy/hls4ml_OpenML@47cf4d85 prune_60 (1.8-3.0), k-diep/CE6370@8b151865 (LUT products: 2.7-5.7), "
             "Thifjj/Iris_hls4ml_pynqZ2@46679371 (7-series, 4-5 cycles: every product registered at every boundary); "
-            f"{_VH19} and {_AK_DSP} set the per-tool factor."
+            f"{_VH19} and {_AK_DSP} set the per-tool factor. Where DSP and fabric products mix in one chained "
+            "layer (Vitis, UltraScale+), a sum of 2**k fabric products crosses k levels after t_lut_mult_ns "
+            "unless one of its leaves is a DSP product (probability 1 - (1 - DSP share)**(2**k)): HGQ layers with "
+            "3 DSP products of 235 (Lrozzy/hls4ml_OpenML@47cf4d85 model_3.1_3 h_dense_28) register 38 partial sums "
+            "of 10-15 bits, 458 FF, where the DSP delay for all gives 69 (1,050 FF)."
         ),
         per_tool=(("vivado", 0.1), ("vitis2021", 0.75)),
     ),
@@ -159,10 +166,38 @@ RULES: dict[str, Rule] = {
             "Factor on ff_per_crossing_bit on 7-series parts. Vitis 2022+ registers about twice the crossing values "
             "there (the DSP48E1 product and its operands are pipelined in fabric at 5 ns): real/estimate 1.7, 2.2, "
             "1.5 on Thifjj/Iris_hls4ml_pynqZ2@46679371, MichalVarsanyi/FPGA-NN-Demo@50e5347b, "
-            "Daniel-Alencar/LHC-anomaly-detector@4db0a596 with the UltraScale+ factor. Vitis 2021 and Vivado HLS: "
-            "their own ff_per_crossing_bit was fitted on 7-series and UltraScale+ designs alike."
+            "Daniel-Alencar/LHC-anomaly-detector@4db0a596 with the UltraScale+ factor. Vitis 2021: its own "
+            "ff_per_crossing_bit was fitted on 7-series designs. Vivado HLS: its 0.1 per bit is the UltraScale+ "
+            "DSP48E2 absorbing the product register; on 7-series every product is registered in fabric at full "
+            "width (1 per bit): camillaMiao/Hls-and-bambu@15f53439 vivadohls/model_single_dense/hls4ml_prj "
+            "(Vivado HLS 2019.2, xc7vx690t-3, 5 ns): 1,605 'Register' FF in the 16x4 Dense for 64 products of 26 "
+            "bits crossing its one boundary; jet_q6prune_rf64lat_z7020_vhls2019 (xc7z020-1, R 64): real/estimate of "
+            "the model's FF 0.85 with this factor (3.6 without)."
         ),
-        per_tool=(("vitis", 1.8),),
+        per_tool=(("vitis", 1.8), ("vivado", VIVADO_7SERIES_CROSSING)),
+    ),
+    "mul_core_ff": Rule(
+        0.0,
+        (
+            "Flip-flops of one DSP multiplier that Vivado HLS builds as a pipelined core (mul_<a>_<b>_<p>_2_*, "
+            "listed under 'Instance' with its registers) on a 7-series part slower than -3. Basis: "
+            "camillaMiao/Hls-and-bambu@15f53439 vivadohls/model_single_dense/hls4ml_prj/model_single_dense/hls4ml_prj "
+            "(Vivado HLS 2019.2, xc7z020-1, 5 ns): 50 cores of 67 FF each (mul_10ns_16s_26_2_0 ... 8s_16s_24_2_0); "
+            "jet_q6prune_rf64lat_z7020_vhls2019: 4 x 67 (mul_6s_16s_21_2_1). The same network on xc7vx690t-3 has "
+            "none (its products are 'Expression' DSPs); UltraScale+ Vivado HLS designs (xcu250, xcvu9p, xczu3eg-1, "
+            "xcu50) none; Vitis HLS never lists them (its registers: ff_crossing_scale_7series). A -2 7-series part "
+            "is taken as -1 (no public Vivado HLS report of one found)."
+        ),
+        per_tool=(("vivado", 67.0),),
+    ),
+    "mul_core_cycles": Rule(
+        1,
+        (
+            "Cycles a Vivado HLS multiplier core (mul_core_ff) adds to its Dense layer or softmax: its second "
+            "pipeline stage. "
+            "Basis: camillaMiao/Hls-and-bambu@15f53439 (as mul_core_ff): the 16x4 Dense takes 5 cycles on xc7z020-1 "
+            "where the same layer takes 2 on xc7vx690t-3 (the rules: 3 with it, 2 without)."
+        ),
     ),
     "ff_per_relu_bit_stage": Rule(
         2.0,
@@ -235,7 +270,17 @@ RULES: dict[str, Rule] = {
             "ReLU takes none (all designs)."
         ),
     ),
-    "softmax_fixed_cycles": Rule(3, "Softmax: two table reads (registered ROM outputs) and the output register."),
+    "softmax_fixed_cycles": Rule(
+        3,
+        (
+            "Softmax: two table reads (registered ROM outputs) and the output register. Vivado HLS 2019.2 takes one "
+            "cycle fewer: the same 16-64-32-32-5 network on xcu250 at 5 ns has a 5-cycle softmax under Vitis HLS "
+            "2022.2 (jet_f16_rf1_u250_vitis2022) and 4, 4, 3 under Vivado HLS (jet_f16_rf1/rf2, jet_q6prune_rf1 "
+            "_u250_vhls2019); on xc7z020-1 its products are multiplier cores (mul_core_cycles): "
+            "jet_q6prune_rf64lat_z7020_vhls2019 13 cycles, 12 with both."
+        ),
+        per_tool=(("vivado", 2),),
+    ),
     "softmax_ns": Rule(
         10.5,
         (
@@ -246,6 +291,26 @@ RULES: dict[str, Rule] = {
         ),
     ),
     "softmax_ns_per_level": Rule(9.0, "Softmax delay per exp-sum adder level. Basis: as softmax_ns."),
+    "softmax_fabric_saved_cycles": Rule(
+        2,
+        (
+            "Cycles a softmax takes fewer when its n output products (exp x 1/sum) are forced into fabric "
+            "('config_op mul -impl fabric'): a LUT product chains into its cast where the DSP product is a "
+            "pipelined slice. Basis: the softmax rows of the ak_*_lut_* designs (Vitis 2021.1, xc7z007s-2) take "
+            "2-3 cycles fewer than their ak_*_dsp_* twins: arrythmia 18/17 vs 20, breast_cancer 6 vs 8, cardio 10 "
+            "vs 13, har 10 vs 12, jet_tagging 13 vs 16, mnist 12 vs 14."
+        ),
+    ),
+    "softmax_latency_fixed_cycles": Rule(
+        2,
+        (
+            "hls4ml's 'latency' softmax: no max search and no subtraction before the exp table, so only the exp "
+            "and invert table reads are registered and the exp-sum tree chains between them (its delay as "
+            "softmax_ns_per_level, unregistered). Basis: astitwlathe/example-hls4ml@3d789a7f my-hls-test (Vivado "
+            "HLS 2019.2.1, xcvu9p, 5 ns): softmax_latency n=5 takes 2 cycles where every 'stable' one of n=5 on "
+            "UltraScale+ takes 3-5 (jet_*_u250_*)."
+        ),
+    ),
     "top_cycles": Rule(
         1,
         (
@@ -287,7 +352,11 @@ RULES: dict[str, Rule] = {
         (
             "The top-function cycles above were measured at 5 ns (3.33 ns: the same); a longer period packs them "
             "into fewer cycles (x min(1, this / period)). Basis: max-cohen54/AD_trigger_training@4364bf71 Topo2A "
-            "VAE at 25 ns (Vitis 2024.1, xcvu9p): 0 cycles in all, top included."
+            "VAE at 25 ns (Vitis 2024.1, xcvu9p): 0 cycles in all, top included. The top's registers of the layer "
+            "outputs (ff_top_per_bit, not of the input) shrink by the same factor: Kenny-Jia/ToyVAE@b0230aa0 "
+            "small_SNL_VAE Latency builds at 25 ns (1 cycle) keep 2,851 FF (Vitis 2023.1) and 2,339 (Vivado HLS "
+            "2019.2) for a 57 x 32-bit input (1,824 bits) and 3,176 layer-output bits: every bit registered gives "
+            "1.37 and 1.66 x, this 0.67 and 0.82 x."
         ),
     ),
     "ff_top_per_bit": Rule(
@@ -411,17 +480,37 @@ RULES: dict[str, Rule] = {
         ),
     ),
     "ff_res_per_product_bit": Rule(
-        0.75,
+        0.69,
         (
             "Resource strategy flip-flops per multiplier per bit of its operands (signed input + weight widths; "
-            "plus n_out x accumulator width plus ff_res_fixed): the operand and product registers of a shared "
-            "multiplier. Basis: layer_qd_dense27 30.7k FF for 1024 16 x 16-bit multipliers (24 each); "
-            "layer_tt_output_64x1 2.0k for 2 (a multiplier's registers grow with its operands, so a narrow "
-            "QKeras layer has fewer: bench/external_designs.csv lists the design this was validated on)."
+            "plus ff_res_per_input_bit and n_out x accumulator width): the operand and product registers of a "
+            "shared multiplier. Basis: layer_qd_dense27_128x256 and layer_qd_dense28_256x128 (1024 16 x 16-bit "
+            "multipliers each): 30,743 and 32,790 FF less the input and accumulator registers leave 22,551 and "
+            "22,550, 0.69 per operand bit."
         ),
     ),
-    "ff_res_fixed": Rule(
-        2000, "Resource strategy flip-flops per layer independent of size. Basis: as ff_res_per_product_bit."
+    "ff_res_per_lut_product_bit": Rule(
+        0.1,
+        (
+            "ff_res_per_product_bit for a Resource layer whose shared multipliers are LUTs (both operands <= "
+            "lut_mult_max_width): a fabric product is not registered like a DSP's operands. Basis: "
+            "nicologhielmetti/hls4ml-pynq@527b709a dma_test_pynq_ap_fixed/cpp_nn_v2 (Vivado HLS 2019.2, xc7z020): "
+            "its three 7 x 7-bit Resource layers (64x32 and 32x32 at RF 64, 32x5 at RF 32) keep 1,217, 1,004 and "
+            "270 FF, 0-0.2 per operand bit after their input and accumulator registers."
+        ),
+    ),
+    "ff_res_per_input_bit": Rule(
+        2.0,
+        (
+            "Resource strategy flip-flops per bit of the layer's input array: the pipelined reuse loop keeps every "
+            "input twice (csynth 'Register' rows data_<i>_V_read*_rewind_reg and *_phi_reg, one input width each). "
+            "Basis: layer_tt_output_64x1_res_u250_vhls2019: 1,998 register FF, 2 x 64 inputs x 15-16 bits; with "
+            "ff_res_per_product_bit it gives 30.8k, 32.9k, 4.6k, 3.1k, 2.1k FF for layer_qd_dense27/dense28/densef "
+            "and layer_tt_layer3/output (real 30.7k, 32.8k, 6.6k, 2.7k, 2.0k; the fixed 2,000 per layer it replaces "
+            "gave 30.7k, 28.6k, 2.6k, 4.6k, 2.1k) and 1.7k, 1.1k, 0.6k FF for the three LUT-multiplier Resource "
+            "layers of nicologhielmetti/hls4ml-pynq@527b709a dma_test_pynq_ap_fixed/cpp_nn_v2 (real 1.2k, 1.0k, "
+            "0.3k; the fixed rule: 2.8k, 2.7k, 2.1k)."
+        ),
     ),
     # ------------------------------------------------------------------ distributed arithmetic (da_cost)
     "lut_per_da_adder_bit": Rule(
@@ -666,7 +755,9 @@ RULES: dict[str, Rule] = {
         2,
         (
             "Registered words of a shift-register FIFO in csynth's FF count (x P bits, stream_fifo_pow2_width) at "
-            f"depth 1, one more when deeper: Vitis 2023.1 {_AL}: depth 1 -> 2 P + 4 (8/9 FIFOs of both designs), "
+            f"depth 1-2, one more when deeper: Vitis 2023.1 {_AL}: depth 1 -> 2 P + 4 (8/9 FIFOs of both designs), "
+            "Kenny-Jia/ToyVAE@b0230aa0 Vitis_Resource_small_SNL_VAE: depth 2 -> 68 FF for 31/32 bits (96 DATAFLOW "
+            "channels, 2 P + 2 x 1 address bit + 2), "
             "depth 6-48 -> 3 P + 13..22 (cnn_large, 5 FIFOs: 781, 787, 787, 404, 406 FF; this rule 3 P + 2 x "
             "address bits + 2: 776, 780, 780, 396, 398). Vivado HLS: 0 (the data is in SRLs)."
         ),
@@ -800,5 +891,27 @@ RULES: dict[str, Rule] = {
             "0, pominiq/DNNonSilicon@9672f92 csynth: Dense processes latency 16, interval 16 (type none)."
         ),
         per_tool=(("vivado", 0),),
+    ),
+    # ------------------------------------------------------------------ io_parallel under DATAFLOW (hls4ml 0.x)
+    "dataflow_channel_depth": Rule(
+        2,
+        (
+            "An io_parallel top with '#pragma HLS DATAFLOW' (hls4ml 0.x with the Resource strategy; VivadoAccelerator "
+            "Pynq projects) makes every element of every array between two layers a FIFO of this depth, priced as an "
+            "io_stream FIFO (stream_fifo_*), and holds no top pipeline registers (ff_top_per_bit). Basis: the "
+            "'FIFO' tables of nicologhielmetti/hls4ml-pynq@527b709a dma_test_pynq_ap_fixed/cpp_nn_v2 (Vivado HLS "
+            "2019.2, xc7z020-1): 262 FIFOs of depth 2, 5 FF each, 6,296 LUT in all (12 + 1 per bit), top 'Register' "
+            "261 FF; Kenny-Jia/ToyVAE@b0230aa0 Vivado_Resource_small_SNL_VAE (Vivado HLS 2019.2): 96 of depth 2, "
+            "5 FF each, 4,176 LUT; Vitis_Resource_small_SNL_VAE (Vitis HLS 2023.1): 96 of depth 2, 68 FF each."
+        ),
+    ),
+    "dataflow_channel_lut": Rule(
+        13,
+        (
+            "LUTs of the DATAFLOW top's handshake per FIFO of dataflow_channel_depth (its 'Multiplexer' and "
+            "'Expression' rows: full/empty and start/done logic). Basis: nicologhielmetti/hls4ml-pynq@527b709a "
+            "cpp_nn_v2: 2,349 + 1,074 LUT for 262 FIFOs (9.0 + 4.1); Kenny-Jia/ToyVAE@b0230aa0 "
+            "Vivado_Resource_small_SNL_VAE and Vitis_Resource_small_SNL_VAE: 864 + 402 for 96 (9.0 + 4.2)."
+        ),
     ),
 }

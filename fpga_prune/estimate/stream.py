@@ -80,7 +80,7 @@ def fifo_cost(depth: int, bits: int, ctx: Context) -> tuple[int, int, int]:
     if depth <= r["stream_fifo_srl_max_depth"]:
         width = 1 << max(0, bits - 1).bit_length() if r["stream_fifo_pow2_width"] else bits
         srl = int(math.ceil(depth / r["stream_fifo_srl_max_depth"]))  # SRLs a bit needs
-        words = int(r["stream_fifo_ff_words"]) + (1 if depth > 1 and r["stream_fifo_ff_words"] else 0)
+        words = int(r["stream_fifo_ff_words"]) + (1 if depth > 2 and r["stream_fifo_ff_words"] else 0)
         ff = words * width + int(r["stream_fifo_ff_per_addr_bit"]) * addr + int(r["stream_fifo_ff_control"])
         return 0, width * srl + int(r["stream_fifo_lut_control"]), ff
     built = 1 << (depth - 1).bit_length() if r["stream_fifo_bram_pow2_depth"] else depth
@@ -110,6 +110,39 @@ def fifo_estimates(
                 bram18k=bram,
                 lut=lut,
                 ff=ff,
+                latency_cycles=0,
+                interval_cycles=1,
+            )
+        )
+    return tuple(out)
+
+
+def dataflow_channels(
+    network: FixedNetwork, ctx: Context, live: list[list[int]] | None = None
+) -> tuple[LayerEstimate, ...]:
+    """An io_parallel DATAFLOW top (``EstimateOptions.dataflow``): one row per layer whose output another layer
+    reads, each of its elements (``live``: only those something reads; HLS removes the others' FIFOs) a FIFO of
+    ``dataflow_channel_depth`` words of the element's width (``fifo_cost``) plus the top's handshake per FIFO
+    (``dataflow_channel_lut``); the top's outputs are its ports."""
+    r = ctx.r
+    depth = int(r["dataflow_channel_depth"])
+    readers = network.consumers()
+    out = []
+    for j, lay in enumerate(network.layers):
+        if not readers[j]:
+            continue
+        n = network.source_size(j) if live is None else len(live[j])
+        bram, lut, ff = fifo_cost(depth, network.source_type(j).width, ctx)
+        out.append(
+            LayerEstimate(
+                name=f"channels {lay.name}",
+                kind="fifo",
+                strategy=f"fifo d{depth} x{n}",
+                reuse_factor=1,
+                dsp=0,
+                bram18k=n * bram,
+                lut=n * (lut + int(r["dataflow_channel_lut"])),
+                ff=n * ff,
                 latency_cycles=0,
                 interval_cycles=1,
             )

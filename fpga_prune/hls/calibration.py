@@ -59,7 +59,8 @@ class Observation:
 
 def _find_report(path: Path, prj: HlsProject) -> Path:
     design = path / "design.json"
-    reports = sorted(path.glob("*_prj/solution1/syn/report/*"))
+    # a project's own solution, else a synthesis folder committed at its root (syn/report, as some share it)
+    reports = sorted(path.glob("*_prj/solution1/syn/report/*")) or sorted(path.glob("syn/report/*"))
     if design.is_file():
         name = Path(json.loads(design.read_text())["design"].get("report_path", "")).name
         for r in reports:
@@ -69,7 +70,9 @@ def _find_report(path: Path, prj: HlsProject) -> Path:
         for r in reports:
             if r.name == want:
                 return r
-    raise InputError(path, None, "no csynth report (<prj>/solution1/syn/report/<top>_csynth.rpt or csynth.xml)")
+    raise InputError(
+        path, None, "no csynth report (<prj>/solution1/syn/report/ or syn/report/: <top>_csynth.rpt or csynth.xml)"
+    )
 
 
 def observe(path: str | Path, repository: str | None = None) -> Observation:

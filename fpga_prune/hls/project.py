@@ -90,6 +90,8 @@ class HlsProject:
     #: io_stream: each inter-layer FIFO's ``#pragma HLS STREAM variable=... depth=D``, in layer order (() = none
     #: given, or not one a layer boundary)
     fifo_depths: tuple[int, ...] = ()
+    #: io_parallel top with ``#pragma HLS DATAFLOW`` (hls4ml 0.x's Resource strategy): layers as processes
+    dataflow: bool = False
     #: the synthesized top around the network (VivadoAccelerator's ``<project>_axi``), if any
     wrapper: AxiWrapper | None = None
     #: the top's own code that turns scalar arguments into the network's input array, if any
@@ -105,6 +107,7 @@ class HlsProject:
         unc = parse_uncertainty(self.clock_uncertainty, clock_ns or self.clock_period_ns or 5.0)
         kw.setdefault("io_type", self.io_type)
         kw.setdefault("fifo_depths", self.fifo_depths)
+        kw.setdefault("dataflow", self.dataflow)
         return EstimateOptions(hls_tool=tool, mul_impl=self.mul_impl, clock_uncertainty=unc, **kw)
 
 
@@ -639,6 +642,7 @@ def read_project(path: str | Path) -> HlsProject:
     version = _tcl_value(tcl, "version") or cfg.get("Version")
     io_type = "io_parallel"
     fifo_depths: tuple[int, ...] = ()
+    dataflow = False
     wrapper = None
     glue = None
     if (fw / "parameters.h").is_file() or list(fw.glob("*.cpp")):
@@ -659,6 +663,8 @@ def read_project(path: str | Path) -> HlsProject:
         if re.search(r"void\s+\w+\s*\([^)]*hls::stream", top_text):
             io_type = "io_stream"
             fifo_depths = stream_depths(top_text, len(stream_fifos(network)))
+        else:
+            dataflow = re.search(r"^\s*#pragma\s+HLS\s+DATAFLOW", top_text, re.M | re.I) is not None
     elif design_json.is_file():
         try:
             doc = json.loads(design_json.read_text())
@@ -692,6 +698,7 @@ def read_project(path: str | Path) -> HlsProject:
         source=source,
         io_type=io_type,
         fifo_depths=fifo_depths,
+        dataflow=dataflow,
         wrapper=wrapper,
         glue=glue,
     )
