@@ -29,6 +29,7 @@ from fpga_prune.resources import asset_path
 from fpga_prune.rtl.portmap import PortMap
 from fpga_prune.rtl.ports import ArraySpec, detect_ports, find_top, is_rendered
 from fpga_prune.rtl.stream_ports import detect_stream_ports
+from fpga_prune.rtl.xilinx_ip import stand_ins
 
 if TYPE_CHECKING:  # cocotb_tools is imported only when a simulation runs
     from cocotb_tools.runner import Runner
@@ -352,10 +353,18 @@ def build_rtl(
     if wrapper is not None:
         sources += [s for s in sorted(Path(wrapper[0]).resolve().glob("*.v")) if s not in sources]
         hdl_top = wrapper[1]
+    bdir = Path(build_dir or (rtl_dir.parent / f"sim_build_{sim}")).resolve()
+    cores = stand_ins(rtl_dir)  # Xilinx IP cores the export names in *_ip.tcl but does not ship
+    if cores:
+        ip_dir = bdir.with_name(f"{bdir.name}_ip")
+        ip_dir.mkdir(parents=True, exist_ok=True)
+        for name, text in cores.items():
+            if not (ip_dir / name).is_file() or (ip_dir / name).read_text() != text:
+                (ip_dir / name).write_text(text)
+            sources.append(ip_dir / name)
     # Vitis writes `#0` delays in initial blocks that Verilator 5 refuses without
     # a timing choice (%Error-NEEDTIMINGOPT); our RTL has none.
     timing = [] if is_rendered(rtl_dir, pm.top) else ["--no-timing"]
-    bdir = Path(build_dir or (rtl_dir.parent / f"sim_build_{sim}")).resolve()
     if key_by_sources:
         bdir = bdir.with_name(f"{bdir.name}-{sources_key(sources, hdl_top)}")
     if waves:
