@@ -69,12 +69,12 @@ def test_axi_stream_wrapper_dma_and_interconnect_on_the_pynq_z2_bus():
     assert parts["axi_top registers and word select"] == (0, 20 * 16 + 16 + 64, 0)  # one output word: no select
     assert parts["AXI interconnects and PS reset"] == (1584, 1974, 0)
     assert est.totals() == {"lut": 4558, "ff": 5996, "bram18k": 6}
-    assert est.bounds() == {"lut": (4064, 4786), "ff": (5280, 7838), "bram18k": (6, 6)}
+    assert est.bounds() == {"lut": (3990, 4823), "ff": (5175, 8179), "bram18k": (6, 6)}
     # two output words on a 32-bit bus: a 32-bit select for the second
     two = axi_stream_interface(bus_format(32, 4, 16, True, 3, 16, True))
     assert {p.name: p.lut for p in two.parts}["axi_top registers and word select"] == 32
     doc = est.to_dict()
-    assert doc["confidence"] == 0.9 and doc["bounds"]["lut"] == [4064, 4786]
+    assert doc["confidence"] == 0.9 and doc["bounds"]["lut"] == [3990, 4823]
     assert estimate_interface("none", fmt) is None
 
 
@@ -94,8 +94,8 @@ def test_the_search_reserves_the_interface_from_the_budget():
     caps, iface = reserve_interface(net, board, Caps(), FitConfig(interface="axi-stream"))
     assert iface is not None and dict(caps.reserved) == iface.upper()  # the band's upper bound (confidence 0.9)
     full, left = Caps().budget(board), caps.budget(board)
-    assert {r: full[r] - left[r] for r in full} == {"dsp": 0, "bram18k": 6, "uram": 0, "lut": 4786, "ff": 7663}
-    assert caps.to_dict()["reserved"] == {"bram18k": 6, "ff": 7663, "lut": 4786}
+    assert {r: full[r] - left[r] for r in full} == {"dsp": 0, "bram18k": 6, "uram": 0, "lut": 4823, "ff": 7996}
+    assert caps.to_dict()["reserved"] == {"bram18k": 6, "ff": 7996, "lut": 4823}
     point, _ = reserve_interface(net, board, Caps(), FitConfig(interface="axi-stream", confidence=None))
     assert dict(point.reserved)["lut"] == 4558
     # none reserves nothing and records what it always did
@@ -112,7 +112,7 @@ def test_prune_reserves_the_board_interface(pruned_pynq):
     """The session's pruned design (``prune --board pynq-z2``: the board's axi-stream) fits beside its wrapper."""
     doc = json.loads((pruned_pynq / "budget.json").read_text())
     iface = doc["interface"]
-    assert iface["interface"] == "axi-stream" and iface["reserved"] == {"bram18k": 6, "ff": 7754, "lut": 4786}
+    assert iface["interface"] == "axi-stream" and iface["reserved"] == {"bram18k": 6, "ff": 8092, "lut": 4823}
     res = doc["resources"]
-    assert res["lut"]["allowed"] == 37240 - 4786 and res["ff"]["allowed"] == 53200 - 7754
+    assert res["lut"]["allowed"] == 37240 - 4823 and res["ff"]["allowed"] == 53200 - 8092
     assert doc["bounds"]["lut"][1] <= res["lut"]["allowed"] and doc["search"]["interface"] == "axi-stream"
