@@ -12,6 +12,7 @@ guessing, and the RTL is still compared with the C simulation.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -120,6 +121,47 @@ def _check_glue_export(rtl_dir: Path, top: str, sig: TopSignature) -> None:
             f"no port {sig.glue.array} (the network's input array the top's own code fills from its "
             f"{len(sig.glue.scalars)} scalar arguments): an export of the scalar top itself is not supported",
         )
+
+
+#: a layer's config struct as Vitis names its module after it (``relu_config5``, a Dense's ``config6``)
+_CONFIG_ID = re.compile(r"(?<![A-Za-z])((?:[a-z]+_)?config\d+)")
+_MODULE_CONFIG = re.compile(r"([A-Za-z0-9]+)_config(\d+)_s(?:_|\.v$)")
+
+
+def export_disagreement(rtl_dir: Path, top: str, sig: TopSignature, by_ports: bool = True) -> str | None:
+    """Why the export in ``rtl_dir`` was not synthesized from this firmware, when its Verilog says so; else None.
+
+    Why: an export committed beside firmware that was regenerated later (another network, other weights) fails
+    every vector, and the mismatches alone point at the tool.  Two facts tell on it: Vitis names each layer's
+    module after the config struct of its ``nnet::`` call (``softmax_config8``), and each port after the top's
+    argument (``by_ports``: not for a wrapper's).  Other weights in the same network leave no trace in the
+    names: only the mismatches tell.
+    """
+    source = sig.header.with_suffix(".cpp")
+    calls = set(_CONFIG_ID.findall(source.read_text(errors="replace"))) if source.is_file() else set()
+    # a module is <function>_<types>_<struct>_s: the word before "config" names the struct only when the
+    # firmware's structs use it (relu_config5); a Dense's ends in its types (..._16_6_5_3_0_config2_s)
+    kinds = {c.rsplit("_config", 1)[0] for c in calls if "_config" in c}
+    built = {
+        f"{word}_config{n}" if word in kinds else f"config{n}"
+        for v in rtl_dir.glob("*.v")
+        for word, n in _MODULE_CONFIG.findall(v.name)
+    }
+    if calls and built - calls:
+        return (
+            f"the export has modules of {', '.join(sorted(built - calls))}, which the firmware's layers "
+            f"({', '.join(sorted(calls))}) do not call: the RTL was not exported from this firmware"
+        )
+    if not by_ports:
+        return None
+    name, file = find_top(rtl_dir, top, sig.top)
+    ports = {p.name: p for p in module_ports(file.read_text(errors="replace"), name, file)}
+    if sig.glue is None and sig.io_type != "io_stream" and packed_port(sig.input.name, ports) is None:
+        return (
+            f"the export's top has no port named after the firmware's input {sig.input.name}: the RTL may not "
+            "be exported from this firmware"
+        )
+    return None
 
 
 def verify_hls_project(project: Path, opts: VerifyOptions, say) -> list[Check]:
@@ -251,13 +293,28 @@ def verify_hls_project(project: Path, opts: VerifyOptions, say) -> list[Check]:
         for sim in opts.sims:
             say(f"RTL simulation of {bus.wrapper.top} under {sim} (cocotbext-axi) ...")
             clock = read_project(project).clock_period_ns
-            checks.append(check_wrapped_rtl(project, bus, beats, ref, sim, opts, vec_dir, guess, clock))
+            stale = export_disagreement(Path(opts.rtl_dir), bus.wrapper.top, sig, by_ports=False)
+            checks.append(
+                _said_stale(check_wrapped_rtl(project, bus, beats, ref, sim, opts, vec_dir, guess, clock), stale)
+            )
             c = checks[-1]
-            say(f"RTL {bus.wrapper.top} {sim:<10} {c.mismatches} mismatches on {c.vectors} vectors")
+            say(f"RTL {bus.wrapper.top} {sim:<10} {c.mismatches} mismatches on {c.vectors} vectors" + _why(c))
         return checks
+    stale = export_disagreement(Path(opts.rtl_dir), opts.rtl_top or sig.top, sig)
     for sim in opts.sims:
         say(f"RTL simulation under {sim} ...")
-        checks.append(check_rtl(project, sim, opts, vec_dir))
+        checks.append(_said_stale(check_rtl(project, sim, opts, vec_dir), stale))
         c = checks[-1]
-        say(f"RTL {sim:<15} {c.mismatches} mismatches on {c.vectors} vectors")
+        say(f"RTL {sim:<15} {c.mismatches} mismatches on {c.vectors} vectors" + _why(c))
     return checks
+
+
+def _said_stale(c: Check, stale: str | None) -> Check:
+    """``c`` with the reason its export disagrees with the firmware, when it has mismatches to explain."""
+    if not stale or not c.mismatches:
+        return c
+    return replace(c, failure="; ".join(f for f in (c.failure, stale) if f), details={**c.details, "export": stale})
+
+
+def _why(c: Check) -> str:
+    return f" ({c.details['export']})" if "export" in c.details else ""
