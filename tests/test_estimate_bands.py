@@ -52,7 +52,7 @@ def test_fewer_repositories_widen_the_band():
     assert mine[0] == pytest.approx(0.8) and mine[1] == pytest.approx(1.2)
     assert one[0] < four[0] < mine[0] and one[1] > four[1] > mine[1]
     assert widening(1) == 2.0 and widening(4) == 1.5  # 1 + 1.0 / sqrt(k)
-    assert four[1] == pytest.approx(1.2**1.25)
+    assert four[1] == pytest.approx(1.2**1.5)
 
 
 def test_shipped_bands_cover_every_family_and_the_widest_is_the_uncalibrated_one():
