@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import math
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,12 @@ import numpy as np
 from fpga_prune.arith.ir import DenseLayer
 from fpga_prune.errors import InputError
 from fpga_prune.estimate.context import Context, LayerEstimate, adder_depth, weight_stats
+
+# numba's optimization level for da4ml's solver, unless the user set one: its first-use compile (every fresh
+# install pays it) took 104 s of CPU at numba's default level 3 and 63 s at 1, and a cached solver at 1 solved the
+# same 16x64 layers in the same time (2.46-2.58 s vs 2.54-2.63 s for four; 16x16: 2.07 vs 2.09 s for six).  Read
+# when numba is first imported, which only this module's solver calls do.
+os.environ.setdefault("NUMBA_OPT", "1")
 
 #: da4ml solver options.  hls4ml 1.3 passes hard_dc=2 (at most 2 adder levels beyond the
 #: minimal depth) and searches every decomposition depth; one decomposition (the solver's
