@@ -175,7 +175,8 @@ class Bench:
         return tuple(got)
 
     def taken(self) -> bool:
-        """Was the value presented during the last rising edge taken?"""
+        """``ap_ready`` as read now (ap_ctrl_none: whether something is offered).  Read after a drive has settled
+        it says whether the next rising edge takes what is driven (``Stream.run``)."""
         if self.ready is None:  # ap_ctrl_none: taken whenever it was offered
             return self.active
         return _uint(self.ready.value) == 1
